@@ -1,0 +1,50 @@
+// Package smtptest provides loopback servers for testing mail transport
+// code, in the spirit of net/http/httptest: a recording SMTP sink, a real
+// DNS server and an in-memory certificate authority. Everything listens
+// on 127.0.0.1:0, is ready when its constructor returns, and is shut
+// down through t.Cleanup, so tests need no sleeps and leak no goroutines.
+//
+//	pki  := smtptest.NewPKI(t)
+//	sink := smtptest.NewSink(t, smtptest.WithPKI(pki, "mx1.fabrikam.com"),
+//		smtptest.RequireTLS(), smtptest.RequireAuth("user", "pass"))
+//	dns  := smtptest.NewDNS(t,
+//		smtptest.MX("fabrikam.com", 10, "mx1.fabrikam.com"),
+//		smtptest.A("mx1.fabrikam.com", "127.0.0.1"))
+//	sink.Script("bob@fabrikam.com", "450 4.2.0 busy", "250 ok")
+//	// ... deliver through code that resolves via dns.Addr() ...
+//	msgs, err := sink.WaitMessages(ctx, 1)
+//
+// # Sink
+//
+// Sink is a go-smtp server (RFC 5321, LMTP per RFC 2033 with the LMTP
+// option) that records each accepted message with its envelope, parsed
+// header, raw body, TLS facts (STARTTLS per RFC 3207, SNI, client
+// certificates) and AUTH facts (RFC 4954, PLAIN per RFC 4616 and LOGIN).
+// Transcript returns every line clients sent, including those inside
+// TLS, so a test can prove that credentials never reached the server.
+// Replies can be scripted per recipient and per message, and options
+// stage faults: TLS or AUTH required (530 5.7.0), no STARTTLS, a refused
+// or hanging greeting, a SIZE limit (RFC 1870), hooks on DATA. Stop and
+// Start take the sink down and bring it back on the same port, to stage
+// a smart host that is down and comes back.
+//
+// # DNS
+//
+// DNS is an authoritative server (miekg/dns) on UDP and TCP at the same
+// port. It answers MX (with RFC 7505 null MX), A, AAAA, CNAME and TXT
+// records, following CNAME chains in its answers, with NXDOMAIN for
+// unknown names, NODATA for known names without the asked type,
+// truncation of large UDP answers, and scripted SERVFAIL and timeouts.
+// Queries records each question for assertions.
+//
+// # PKI
+//
+// PKI issues ECDSA P-256 certificates for any DNS names and IP
+// addresses under one test root, with ready-made server and client
+// tls.Config values for STARTTLS and mutual TLS. SelfSigned serves
+// programs that have no TB.
+//
+// The harness satisfies the tests of its own users, so it is kept
+// deliberately small: TB is the subset of testing.TB it needs, and a
+// demo program may implement it to run the same servers outside go test.
+package smtptest
