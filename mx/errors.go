@@ -1,0 +1,149 @@
+package mx
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+)
+
+// Sentinel errors. Lookups return them wrapped in a *PermanentError (or, for
+// ErrServerFailure and ErrCNAMEChain, a *TemporaryError); test with errors.Is.
+var (
+	// ErrNullMX: the domain publishes a null MX (RFC 7505): it accepts no mail.
+	ErrNullMX = errors.New("mx: domain accepts no mail (null MX)")
+	// ErrNoSuchDomain: the name does not exist (NXDOMAIN, RFC 1035 §4.1.1).
+	ErrNoSuchDomain = errors.New("mx: no such domain")
+	// ErrLoop: this server is the best mail exchanger for the domain, so
+	// delivering would send the mail back to ourselves (RFC 5321 §5.1).
+	ErrLoop = errors.New("mx: mail for domain loops back to myself")
+	// ErrNoAddress: the domain or its mail exchangers exist but have no
+	// A/AAAA records, so there is nowhere to connect to.
+	ErrNoAddress = errors.New("mx: no address for mail host")
+	// ErrServerFailure: a DNS server answered SERVFAIL, REFUSED or another
+	// error rcode (transient).
+	ErrServerFailure = errors.New("mx: DNS server failure")
+	// ErrCNAMEChain: a CNAME chain loops or is longer than the configured
+	// depth (transient, see TemporaryError).
+	ErrCNAMEChain = errors.New("mx: CNAME chain loops or is too long")
+	// ErrInvalidName: a domain or host name is not a valid DNS name.
+	ErrInvalidName = errors.New("mx: invalid name")
+)
+
+// PermanentError is a definitive lookup result that retrying will not change:
+// it wraps ErrNullMX, ErrNoSuchDomain, ErrLoop, ErrNoAddress or ErrInvalidName.
+type PermanentError struct {
+	Name string // the domain or host name looked up
+	Err  error  // one of the sentinels above, possibly wrapped
+}
+
+func (e *PermanentError) Error() string { return fmt.Sprintf("%v: %s", e.Err, e.Name) }
+
+// Unwrap returns the sentinel.
+func (e *PermanentError) Unwrap() error { return e.Err }
+
+// Temporary reports false: the queue must not retry.
+func (e *PermanentError) Temporary() bool { return false }
+
+// Code is the SMTP reply code a delivery layer reports for this failure.
+func (e *PermanentError) Code() int { c, _ := permanentStatus(e.Err); return c }
+
+// EnhancedCode is the RFC 3463 status for this failure (see Status).
+func (e *PermanentError) EnhancedCode() string { _, s := permanentStatus(e.Err); return s }
+
+// permanentStatus maps a sentinel to reply and enhanced codes.
+func permanentStatus(err error) (int, string) {
+	switch {
+	case errors.Is(err, ErrNullMX):
+		return 556, "5.1.10" // RFC 7505 §4.2
+	case errors.Is(err, ErrLoop):
+		return 554, "5.4.6" // RFC 3463 X.4.6 routing loop detected
+	case errors.Is(err, ErrNoAddress):
+		return 554, "5.4.4" // RFC 3463 X.4.4 unable to route
+	default: // ErrNoSuchDomain, ErrInvalidName
+		return 550, "5.1.2" // RFC 3463 X.1.2 bad destination system address
+	}
+}
+
+// TemporaryError is a DNS failure worth retrying later: a SERVFAIL or other
+// error rcode from every server, a timeout, a network error, a broken CNAME
+// chain, or the caller's context ending. Err says which (errors.Is with
+// ErrServerFailure, ErrCNAMEChain, context.Canceled, ...).
+type TemporaryError struct {
+	Name   string // the name whose query failed
+	Type   string // the query type, e.g. "MX" or "AAAA"
+	Server string // the last server tried, host:port; empty if none was reached
+	Err    error
+}
+
+func (e *TemporaryError) Error() string {
+	s := "mx: temporary failure looking up " + e.Type + " for " + e.Name
+	if e.Server != "" {
+		s += " at " + e.Server
+	}
+	return s + ": " + e.Err.Error()
+}
+
+// Unwrap returns the cause.
+func (e *TemporaryError) Unwrap() error { return e.Err }
+
+// Temporary reports true: the queue should retry later.
+func (e *TemporaryError) Temporary() bool { return true }
+
+// Code is 451 (RFC 5321 §4.2.3, local error in processing).
+func (e *TemporaryError) Code() int { return 451 }
+
+// EnhancedCode is 4.4.3: RFC 3463 X.4.3 "Directory server failure", the
+// code for an unavailable directory (DNS) server, transient by definition.
+func (e *TemporaryError) EnhancedCode() string { return "4.4.3" }
+
+// ParseError reports a malformed domain, host name or server address.
+type ParseError struct {
+	Kind  string // "domain" or "server"
+	Input string
+	Msg   string
+	Err   error // underlying cause (an idna error), or nil
+}
+
+func (e *ParseError) Error() string {
+	s := "mx: invalid " + e.Kind + " " + strconv.Quote(e.Input) + ": " + e.Msg
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+// Unwrap returns the underlying cause, if any.
+func (e *ParseError) Unwrap() error { return e.Err }
+
+// Is makes errors.Is(err, ErrInvalidName) true for any ParseError.
+func (e *ParseError) Is(target error) bool { return target == ErrInvalidName }
+
+// statusError is what Status looks for.
+type statusError interface {
+	Code() int
+	EnhancedCode() string
+	Temporary() bool
+}
+
+// Status returns the SMTP reply code, the RFC 3463 enhanced status code and
+// whether the failure is permanent, for an error from LookupMX or
+// LookupHost:
+//
+//	ErrNullMX        556 5.1.10 permanent (RFC 7505 §4.2)
+//	ErrNoSuchDomain  550 5.1.2  permanent (NXDOMAIN; also invalid names)
+//	ErrLoop          554 5.4.6  permanent (RFC 5321 §5.1 loop)
+//	ErrNoAddress     554 5.4.4  permanent (no A/AAAA anywhere)
+//	*TemporaryError  451 4.4.3  transient (SERVFAIL, timeout, network, CNAME)
+//
+// Any other non-nil error is reported as 451 4.4.0 transient, so an
+// unexpected failure defers rather than bounces. Status(nil) is (0, "", false).
+func Status(err error) (code int, enhanced string, permanent bool) {
+	if err == nil {
+		return 0, "", false
+	}
+	var se statusError
+	if errors.As(err, &se) {
+		return se.Code(), se.EnhancedCode(), !se.Temporary()
+	}
+	return 451, "4.4.0", false
+}

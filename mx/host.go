@@ -1,0 +1,90 @@
+package mx
+
+import (
+	"context"
+	"net/netip"
+	"slices"
+
+	"github.com/miekg/dns"
+)
+
+// LookupHost returns the addresses of a host, for smart hosts given by name:
+// A then AAAA records (AAAA unless WithIPv6(false)), CNAMEs followed. An IP
+// address or address literal ("192.0.2.1", "[IPv6:2001:db8::1]") is
+// returned as is. NXDOMAIN is ErrNoSuchDomain and a name without addresses
+// ErrNoAddress, both *PermanentError; the caller decides whether a
+// misconfigured smart host bounces or waits. DNS failures are
+// *TemporaryError, unless the other address family answered.
+func (r *Resolver) LookupHost(ctx context.Context, name string) ([]netip.Addr, error) {
+	if a, ok := parseAddressLiteral(name); ok {
+		return []netip.Addr{a}, nil
+	}
+	if a, err := netip.ParseAddr(name); err == nil {
+		return []netip.Addr{a.Unmap()}, nil
+	}
+	n, err := normalizeName(name)
+	if err != nil {
+		return nil, &PermanentError{Name: name, Err: err}
+	}
+	return r.hostAddrs(ctx, n)
+}
+
+// hostAddrs looks up A and AAAA for a canonical name. Addresses from either
+// family win over a failure of the other.
+func (r *Resolver) hostAddrs(ctx context.Context, name string) ([]netip.Addr, error) {
+	types := []uint16{dns.TypeA}
+	if r.opts.ipv6 {
+		types = append(types, dns.TypeAAAA)
+	}
+	var (
+		addrs   []netip.Addr
+		temp    error
+		nxCount int
+	)
+	for _, t := range types {
+		ans, err := r.lookup(ctx, name, t)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, err
+			}
+			temp = err
+			continue
+		}
+		if ans.nx {
+			nxCount++
+		}
+		addrs = appendAddrs(addrs, ans.rrs)
+	}
+	switch {
+	case len(addrs) > 0:
+		return addrs, nil
+	case temp != nil:
+		return nil, temp
+	case nxCount == len(types):
+		return nil, &PermanentError{Name: name, Err: ErrNoSuchDomain}
+	default:
+		return nil, &PermanentError{Name: name, Err: ErrNoAddress}
+	}
+}
+
+// appendAddrs appends the addresses of A/AAAA records, skipping duplicates.
+func appendAddrs(dst []netip.Addr, rrs []dns.RR) []netip.Addr {
+	for _, rr := range rrs {
+		var ip []byte
+		switch v := rr.(type) {
+		case *dns.A:
+			ip = v.A.To4()
+		case *dns.AAAA:
+			ip = v.AAAA.To16()
+		}
+		a, ok := netip.AddrFromSlice(ip)
+		if !ok {
+			continue
+		}
+		a = a.Unmap()
+		if !slices.Contains(dst, a) {
+			dst = append(dst, a)
+		}
+	}
+	return dst
+}
