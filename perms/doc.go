@@ -1,0 +1,43 @@
+// Package perms decides who may do what on a connector and which header
+// fields survive crossing it. It is pure logic: no sockets, no SMTP.
+//
+// # Rights, principals, groups, ACLs
+//
+// A Right is a set of the extended rights administrators grant with
+// Add-ADPermission -ExtendedRights (Ms-Exch-SMTP-Submit,
+// Ms-Exch-Accept-Headers-Routing, Ms-Exch-Send-Headers-Forest, …); ParseRights
+// and Right.String use those names, case-insensitively. A Principal names
+// who holds rights: a well-known principal (Anonymous, HubTransportServers,
+// …) or an authenticated user or group. A receive connector's
+// PermissionGroups (Group) expand to fixed principal→rights grants (SPEC.md
+// §3.2, 2010+ table). An ACL collects grants and denials and answers
+// the effective rights of a session evaluated as several principals:
+//
+//	var acl perms.ACL
+//	acl.AddGroups(perms.AnonymousUsers | perms.ExchangeUsers)
+//	acl.Add(`CONTOSO\scanner`, perms.AcceptAnyRecipient)
+//	rights := acl.Rights(`CONTOSO\scanner`, perms.AuthenticatedUsers)
+//	if !rights.Has(perms.Submit) { /* 530 5.7.1 */ }
+//
+// # Header firewall
+//
+// The header firewall (SPEC.md §3.3–3.4) removes three classes of header
+// fields unless the principal holds the matching right: Routing (Received
+// and Resent-*; Accept-/Send-Headers-Routing), Organization
+// (X-MS-Exchange-Organization-*; -Headers-Organization) and Forest
+// (X-MS-Exchange-Forest-*; -Headers-Forest). On receive the session's
+// Accept rights apply; on send the remote principal's Send rights. So an
+// anonymous Internet sender keeps its Received fields but cannot inject
+// X-MS-Exchange-Organization-SCL or -AuthAs.
+//
+// FilterReceive and FilterSend work on a parsed
+// github.com/emersion/go-message/textproto.Header, which keeps field order
+// and raw bytes (RFC 5322 §2.2, folded fields per §2.2.3); Filter streams a
+// whole message from an io.Reader to an io.Writer, parsing only the header
+// block (bounded by Firewall.MaxHeaderBytes) and copying the body untouched.
+// Removed fields are reported so callers can log them.
+//
+// Not modelled: the reference system's internal Exchange-to-Exchange rights
+// (Accept-Xattr, XShadow, …), XEXCH50 itself (the Exch50 rights only parse and
+// round-trip), and the special header rules of pickup/replay directories.
+package perms
