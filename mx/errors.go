@@ -36,7 +36,13 @@ type PermanentError struct {
 	Err  error  // one of the sentinels above, possibly wrapped
 }
 
-func (e *PermanentError) Error() string { return fmt.Sprintf("%v: %s", e.Err, e.Name) }
+func (e *PermanentError) Error() string {
+	var pe *ParseError
+	if errors.As(e.Err, &pe) { // already names the input
+		return e.Err.Error()
+	}
+	return fmt.Sprintf("%v: %s", e.Err, e.Name)
+}
 
 // Unwrap returns the sentinel.
 func (e *PermanentError) Unwrap() error { return e.Err }

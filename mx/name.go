@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/net/idna"
 )
@@ -36,6 +37,9 @@ func normalizeName(s string) (string, error) {
 	}
 	if len(s) > 4*maxNameLen { // cheap bound before IDNA work on garbage
 		return bad("name too long", nil)
+	}
+	if !utf8.ValidString(s) { // idna would encode U+FFFD, which cannot round-trip
+		return bad("invalid UTF-8", nil)
 	}
 	a, err := idnaProfile.ToASCII(s)
 	if err != nil {

@@ -68,8 +68,9 @@ func (f funcOption) apply(o *options) { f(o) }
 // WithServers sets the DNS servers to query, in order: IP addresses with an
 // optional port ("192.0.2.53", "127.0.0.1:5353", "[2001:db8::53]:53").
 // Default: the nameserver lines of /etc/resolv.conf (see WithResolvConf).
+// An empty list makes New fail.
 func WithServers(addrs ...string) Option {
-	return funcOption(func(o *options) { o.servers = append([]string(nil), addrs...) })
+	return funcOption(func(o *options) { o.servers = append(make([]string, 0, len(addrs)), addrs...) })
 }
 
 // WithResolvConf names the resolv.conf file read when WithServers is not

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/miekg/dns"
@@ -146,8 +147,10 @@ func (r *Resolver) exchangeOn(ctx context.Context, network, server string, m *dn
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stop()
 	reply, _, err := c.ExchangeWithConnContext(ctx, m, conn)
-	if err != nil && ctx.Err() != nil {
-		return nil, fmt.Errorf("mx: no reply within %v: %w", r.opts.timeout, ctx.Err())
+	if err != nil && (ctx.Err() != nil || errors.Is(err, os.ErrDeadlineExceeded)) {
+		// The socket deadline and the context timer race; report either the
+		// same way. An outer cancellation is reported by query instead.
+		return nil, fmt.Errorf("mx: no reply within %v: %w", r.opts.timeout, context.DeadlineExceeded)
 	}
 	return reply, err
 }
