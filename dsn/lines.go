@@ -76,6 +76,9 @@ func foldPoint(s string, width int) int {
 	return -1
 }
 
+// crlfSP is shared so that line breaks cost no allocation per line.
+var crlfSP = []byte("\r\n ")
+
 // lineWriter copies the original message into the notification, turning
 // bare CR and bare LF into CRLF and breaking lines longer than 998 octets.
 // In header mode a break is a fold (CRLF SP), so the header stays
@@ -125,7 +128,7 @@ func (lw *lineWriter) text(seg []byte) error {
 				return err
 			}
 			if lw.fold {
-				if _, err := io.WriteString(lw.w, " "); err != nil {
+				if _, err := lw.w.Write(crlfSP[2:]); err != nil {
 					return err
 				}
 				lw.col = 1
@@ -143,7 +146,7 @@ func (lw *lineWriter) text(seg []byte) error {
 
 func (lw *lineWriter) eol() error {
 	lw.col = 0
-	_, err := io.WriteString(lw.w, "\r\n")
+	_, err := lw.w.Write(crlfSP[:2])
 	return err
 }
 

@@ -356,11 +356,23 @@ func (p *prepared) writeOriginal(n *Notification) error {
 	if err != nil {
 		return err
 	}
-	if err := textproto.WriteHeader(&lineWriter{w: pw, fold: true}, *p.orig); err != nil {
-		return err
+	// text/rfc822-headers holds the header section alone (RFC 6522 §4);
+	// message/rfc822 adds the blank line and the body.
+	hw := &lineWriter{w: pw, fold: true}
+	for fs := p.orig.Fields(); fs.Next(); {
+		raw, err := fs.Raw()
+		if err != nil {
+			return err
+		}
+		if _, err := hw.Write(raw); err != nil {
+			return err
+		}
 	}
 	if !n.ReturnFull {
 		return nil
+	}
+	if err := hw.eol(); err != nil {
+		return err
 	}
 	limit := n.MaxOriginal
 	if limit == 0 {
