@@ -126,7 +126,9 @@ func (s *Sink) Transcript() string {
 
 // Dialogue returns both sides of every connection, each line prefixed
 // with the connection number and "C:" or "S:", for debugging and golden
-// files.
+// files. A client line is recorded before the server answers it, but a
+// reply just after it is sent: a client may see the last reply before
+// the sink records it, so read the dialogue after Stop.
 func (s *Sink) Dialogue() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()

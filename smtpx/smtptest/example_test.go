@@ -1,0 +1,114 @@
+package smtptest_test
+
+import (
+	"crypto/x509"
+	"fmt"
+	"strings"
+
+	"github.com/emersion/go-smtp"
+	"github.com/hubedge/hubedge/smtpx/smtptest"
+	"github.com/miekg/dns"
+)
+
+// In a test, pass t instead of a Standalone.
+func ExampleNewSink() {
+	tb := new(smtptest.Standalone)
+	defer tb.Close()
+	sink := smtptest.NewSink(tb, smtptest.Hostname("mx1.fabrikam.com"))
+
+	// The sink offers STARTTLS with a certificate from its own test CA.
+	c, err := smtp.DialStartTLS(sink.Addr(), sink.PKI().ClientTLSConfig("mx1.fabrikam.com"))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer c.Close()
+	msg := "From: alice@contoso.com\r\nTo: bob@fabrikam.com\r\nSubject: Quarterly report\r\n\r\nAttached.\r\n"
+	if err := c.SendMail("alice@contoso.com", []string{"bob@fabrikam.com"}, strings.NewReader(msg)); err != nil {
+		fmt.Println(err)
+		return
+	}
+
+	m := sink.Messages()[0]
+	fmt.Println("from:", m.From)
+	fmt.Println("to:", m.To)
+	fmt.Println("subject:", m.Header.Get("Subject"))
+	fmt.Println("tls:", m.TLS, m.TLSServerName)
+	// Output:
+	// from: alice@contoso.com
+	// to: [bob@fabrikam.com]
+	// subject: Quarterly report
+	// tls: true mx1.fabrikam.com
+}
+
+func ExampleSink_Script() {
+	tb := new(smtptest.Standalone)
+	defer tb.Close()
+	sink := smtptest.NewSink(tb)
+	sink.Script("bob@fabrikam.com", "450 4.2.0 mailbox busy", "250 ok")
+
+	c, err := smtp.Dial(sink.Addr())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer c.Close()
+	for range 2 {
+		if err := c.Mail("alice@contoso.com", nil); err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Println(c.Rcpt("bob@fabrikam.com", nil))
+		c.Reset()
+	}
+	// Output:
+	// SMTP error 450: mailbox busy
+	// <nil>
+}
+
+func ExampleNewDNS() {
+	tb := new(smtptest.Standalone)
+	defer tb.Close()
+	srv := smtptest.NewDNS(tb,
+		smtptest.MX("fabrikam.com", 10, "mx1.fabrikam.com"),
+		smtptest.A("mx1.fabrikam.com", "127.0.0.1"),
+		smtptest.NullMX("nomail.fabrikam.com"),
+	)
+
+	c := new(dns.Client)
+	for _, name := range []string{"fabrikam.com.", "nomail.fabrikam.com.", "www.fabrikam.com."} {
+		resp, _, err := c.Exchange(new(dns.Msg).SetQuestion(name, dns.TypeMX), srv.Addr())
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Print(name, " ", dns.RcodeToString[resp.Rcode])
+		for _, rr := range resp.Answer {
+			mx := rr.(*dns.MX)
+			fmt.Print(" ", mx.Preference, " ", mx.Mx)
+		}
+		fmt.Println()
+	}
+	fmt.Println(srv.Queries()[0])
+	// Output:
+	// fabrikam.com. NOERROR 10 mx1.fabrikam.com.
+	// nomail.fabrikam.com. NOERROR 0 .
+	// www.fabrikam.com. NXDOMAIN
+	// fabrikam.com. MX
+}
+
+func ExampleNewPKI() {
+	tb := new(smtptest.Standalone)
+	defer tb.Close()
+	pki := smtptest.NewPKI(tb)
+	cert := pki.Certificate("mx1.fabrikam.com", "127.0.0.1")
+
+	for _, name := range []string{"mx1.fabrikam.com", "127.0.0.1", "mx2.fabrikam.com"} {
+		_, err := cert.Leaf.Verify(x509.VerifyOptions{DNSName: name, Roots: pki.Pool()})
+		fmt.Println(name, err == nil)
+	}
+	// Output:
+	// mx1.fabrikam.com true
+	// 127.0.0.1 true
+	// mx2.fabrikam.com false
+}
