@@ -29,6 +29,10 @@
 //     §2.1.1); longer lines of the original are broken, header lines by
 //     folding.
 //
+// Reports whose values contain UTF-8 (SMTPUTF8 addresses) are labelled
+// message/global-delivery-status (RFC 6533) and 8bit; addresses keep their
+// given type rather than being rewritten to RFC 6533's utf-8 type.
+//
 // Values in a [RecipientReport] use the typed form of RFC 3464:
 // addresses are "rfc822;user@example.com" and diagnostics
 // "smtp; 550 5.1.1 User unknown". [Write] adds the default type
