@@ -1,6 +1,7 @@
 package mx
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -127,7 +128,7 @@ func (r *Resolver) LookupMX(ctx context.Context, domain string) ([]Host, error) 
 		return nil, &PermanentError{Name: name, Err: ErrNoSuchDomain}
 	case len(ans.rrs) == 0:
 		return r.implicitMX(ctx, name)
-	case len(ans.rrs) == 1 && ans.rrs[0].(*dns.MX).Mx == ".":
+	case isNullMX(ans.rrs):
 		return nil, &PermanentError{Name: name, Err: ErrNullMX}
 	}
 	cands, err := r.candidates(name, ans.rrs)
@@ -159,7 +160,10 @@ func (r *Resolver) implicitMX(ctx context.Context, name string) ([]Host, error) 
 func (r *Resolver) candidates(domain string, rrs []dns.RR) ([]Host, error) {
 	best := make(map[string]uint16)
 	for _, rr := range rrs {
-		m := rr.(*dns.MX)
+		m, ok := rr.(*dns.MX)
+		if !ok {
+			continue
+		}
 		target, ok := mxTarget(m.Mx)
 		if !ok {
 			continue
@@ -187,13 +191,20 @@ func (r *Resolver) candidates(domain string, rrs []dns.RR) ([]Host, error) {
 	}
 	// Sort by name first so that the shuffle, not map order, decides ties.
 	slices.SortFunc(hosts, func(a, b Host) int {
-		if a.Preference != b.Preference {
-			return int(a.Preference) - int(b.Preference)
-		}
-		return strings.Compare(a.Name, b.Name)
+		return cmp.Or(cmp.Compare(a.Preference, b.Preference), strings.Compare(a.Name, b.Name))
 	})
 	r.shuffleTies(hosts)
 	return hosts, nil
+}
+
+// isNullMX reports a lone MX record with the root as target (RFC 7505 §3).
+// Its preference is not checked: any lone "." target is unusable anyway.
+func isNullMX(rrs []dns.RR) bool {
+	if len(rrs) != 1 {
+		return false
+	}
+	m, ok := rrs[0].(*dns.MX)
+	return ok && m.Mx == "."
 }
 
 // mxTarget canonicalises an MX exchange name; false for the null target

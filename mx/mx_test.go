@@ -349,3 +349,18 @@ func TestConcurrentLookups(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkLookupMX(b *testing.B) {
+	f := newFakeDNS(b, equalPrefZone)
+	for _, p := range []mx.Protocol{mx.ProtocolUDP, mx.ProtocolTCP} {
+		b.Run(p.String(), func(b *testing.B) {
+			r := newResolver(b, f, mx.WithProtocol(p))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := r.LookupMX(context.Background(), "example.com"); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

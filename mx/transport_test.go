@@ -235,3 +235,21 @@ func TestStatus(t *testing.T) {
 		}
 	}
 }
+
+func TestErrorStrings(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{&mx.PermanentError{Name: "fabrikam.com", Err: mx.ErrNullMX}, "mx: domain accepts no mail (null MX): fabrikam.com"},
+		{&mx.TemporaryError{Name: "fabrikam.com", Type: "MX", Server: "127.0.0.1:53", Err: mx.ErrServerFailure},
+			"mx: temporary failure looking up MX for fabrikam.com at 127.0.0.1:53: mx: DNS server failure"},
+		{&mx.TemporaryError{Name: "a.example", Type: "A", Err: mx.ErrCNAMEChain},
+			"mx: temporary failure looking up A for a.example: mx: CNAME chain loops or is too long"},
+		{&mx.PermanentError{Name: "a b", Err: &mx.ParseError{Kind: "domain", Input: "a b", Msg: "bad"}}, `mx: invalid domain "a b": bad`},
+	} {
+		if got := tc.err.Error(); got != tc.want {
+			t.Errorf("Error() = %q, want %q", got, tc.want)
+		}
+	}
+}
