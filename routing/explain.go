@@ -12,12 +12,12 @@ import (
 // reported by Explain.
 type Candidate struct {
 	Entry       Entry
-	Specificity int    // see Specificity; higher wins
-	Cost        int    // address-space cost plus site cost
-	Proximity   int    // LocalServer, SameSite or RemoteSite; lower wins
-	Usable      bool   // enabled and in scope for the origin
-	Selected    bool   // the entry Lookup returns
-	Reason      string // why it was selected, lost or skipped
+	Specificity int       // see Specificity; higher wins
+	Cost        int       // address-space cost plus site cost
+	Proximity   Proximity // LocalServer, SameSite or RemoteSite; lower wins
+	Usable      bool      // enabled and in scope for the origin
+	Selected    bool      // the entry Lookup returns
+	Reason      string    // why it was selected, lost or skipped
 }
 
 // Explain returns every entry whose address space matches the recipient,
@@ -91,12 +91,6 @@ func (t *Table) smtpMatches(d string) []int32 {
 	return append(idx, t.any...)
 }
 
-var proximityText = [...]string{
-	LocalServer: "the routing server is a source server",
-	SameSite:    "sourced in the routing server's site",
-	RemoteSite:  "sourced in another site",
-}
-
 // reason explains c relative to the winner w (w is out[0]).
 func reason(c *Candidate, w Candidate, from Origin) string {
 	switch {
@@ -106,13 +100,13 @@ func reason(c *Candidate, w Candidate, from Origin) string {
 		return fmt.Sprintf("skipped: Local scope, site %q is not the routing site %q", c.Entry.Site, from.Site)
 	case c.Selected:
 		return fmt.Sprintf("selected: most specific match %s, cost %d, %s",
-			c.Entry.Space.Value, c.Cost, proximityText[c.Proximity])
+			c.Entry.Space.Value, c.Cost, c.Proximity)
 	case c.Specificity < w.Specificity:
 		return fmt.Sprintf("lost: %s is less specific than %s", c.Entry.Space.Value, w.Entry.Space.Value)
 	case c.Cost > w.Cost:
 		return fmt.Sprintf("lost: cost %d is higher than %d", c.Cost, w.Cost)
 	case c.Proximity > w.Proximity:
-		return fmt.Sprintf("lost: equal cost; %s, winner %s", proximityText[c.Proximity], proximityText[w.Proximity])
+		return fmt.Sprintf("lost: equal cost; %s, winner %s", c.Proximity, w.Proximity)
 	}
 	return fmt.Sprintf("lost: equal cost and proximity; name %q sorts after %q", c.Entry.Connector, w.Entry.Connector)
 }

@@ -2,6 +2,7 @@ package routing
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/hubedge/hubedge/addrspace"
@@ -117,14 +118,31 @@ func (t *Table) cost(i int32, from Origin) int {
 	return c
 }
 
-// Proximity of a connector's source servers to the routing server.
+// Proximity ranks a connector's source servers by distance from the routing
+// server; lower wins.
+type Proximity uint8
+
 const (
-	LocalServer = iota // the routing server is a source server
-	SameSite           // the connector is sourced in the routing server's site
-	RemoteSite         // anything else
+	LocalServer Proximity = iota // the routing server is a source server
+	SameSite                     // sourced in the routing server's site
+	RemoteSite                   // sourced elsewhere
 )
 
-func (t *Table) proximity(i int32, from Origin) int {
+var proximityText = [...]string{
+	LocalServer: "the routing server is a source server",
+	SameSite:    "sourced in the routing server's site",
+	RemoteSite:  "sourced in another site",
+}
+
+// String describes p in words, as Explain's reasons do.
+func (p Proximity) String() string {
+	if int(p) < len(proximityText) {
+		return proximityText[p]
+	}
+	return "Proximity(" + strconv.Itoa(int(p)) + ")"
+}
+
+func (t *Table) proximity(i int32, from Origin) Proximity {
 	e := &t.entries[i]
 	if from.Server != "" {
 		for _, s := range e.SourceServers {

@@ -278,3 +278,9 @@ func TestConcurrentLookups(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+func TestProximityString(t *testing.T) {
+	if SameSite.String() != "sourced in the routing server's site" || Proximity(9).String() != "Proximity(9)" {
+		t.Fatal("Proximity.String")
+	}
+}
