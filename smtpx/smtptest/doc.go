@@ -44,7 +44,7 @@
 // tls.Config values for STARTTLS and mutual TLS. SelfSigned serves
 // programs that have no TB.
 //
-// The harness satisfies the tests of its own users, so it is kept
-// deliberately small: TB is the subset of testing.TB it needs, and a
-// demo program may implement it to run the same servers outside go test.
+// Constructors take a TB, the subset of testing.TB the harness needs;
+// programs and examples outside go test pass a Standalone and Close it
+// when done.
 package smtptest

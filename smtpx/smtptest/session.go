@@ -167,13 +167,12 @@ func smtpStatus(err error) *smtp.SMTPError {
 // loginServer is the server side of the LOGIN mechanism
 // (draft-murchison-sasl-login), which go-sasl no longer ships: prompt
 // "Username:" (unless sent as the initial response), then "Password:".
+// go-smtp stops calling Next once it reports done.
 type loginServer struct {
 	step  int
 	user  string
 	check func(user, pass string) error
 }
-
-var errLoginSequence = &smtp.SMTPError{Code: 501, EnhancedCode: smtp.EnhancedCode{5, 5, 2}, Message: "Unexpected LOGIN response"}
 
 func (l *loginServer) Next(response []byte) (challenge []byte, done bool, err error) {
 	switch l.step {
@@ -186,9 +185,7 @@ func (l *loginServer) Next(response []byte) (challenge []byte, done bool, err er
 	case 1:
 		l.step, l.user = 2, string(response)
 		return []byte("Password:"), false, nil
-	case 2:
-		l.step = 3
+	default:
 		return nil, true, l.check(l.user, string(response))
 	}
-	return nil, true, errLoginSequence
 }

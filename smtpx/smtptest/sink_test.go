@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"net"
 	"strings"
 	"testing"
@@ -109,6 +110,11 @@ func TestSinkSTARTTLS(t *testing.T) {
 		var certErr *tls.CertificateVerificationError
 		if !errors.As(err, &certErr) {
 			t.Fatalf("err = %v, want a certificate verification error", err)
+		}
+		c.Close()
+		sink.Stop()
+		if tr := sink.Transcript(); !strings.HasSuffix(tr, "EHLO localhost\nSTARTTLS\n") {
+			t.Errorf("lines after a failed handshake:\n%s", tr)
 		}
 	})
 }
@@ -434,5 +440,37 @@ func TestSinkWaitMessages(t *testing.T) {
 		if err := <-errc; err != nil {
 			t.Error(err)
 		}
+	}
+}
+
+// TestSinkTranscriptReplyShapedData sends data lines that look like
+// server replies, in plaintext and inside TLS, and checks that they are
+// all attributed to the client.
+func TestSinkTranscriptReplyShapedData(t *testing.T) {
+	var body strings.Builder
+	body.WriteString("Subject: tricky\r\n\r\n")
+	for i := range 200 {
+		fmt.Fprintf(&body, "250 fake reply %d\r\n", i)
+	}
+	for _, useTLS := range []bool{false, true} {
+		t.Run(fmt.Sprint("tls=", useTLS), func(t *testing.T) {
+			sink := NewSink(t)
+			c := dial(t, sink)
+			if useTLS {
+				c = dialTLS(t, sink, sink.PKI().ClientTLSConfig("localhost"))
+			}
+			if _, err := send(c, "a@contoso.com", []string{"b@fabrikam.com"}, body.String()); err != nil {
+				t.Fatal(err)
+			}
+			c.Quit()
+			sink.Stop()
+			tr := sink.Transcript()
+			if n := strings.Count(tr, "250 fake reply"); n != 200 {
+				t.Errorf("%d reply-shaped data lines in the transcript, want 200", n)
+			}
+			if strings.Contains(tr, "Roger") || !strings.HasSuffix(tr, ".\nQUIT\n") {
+				t.Errorf("transcript mixes directions:\n%s", tr)
+			}
+		})
 	}
 }
