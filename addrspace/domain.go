@@ -75,6 +75,9 @@ func canonDomain(s string) (d string, off int, msg string, err error) {
 		if ierr != nil {
 			return "", 0, "bad internationalized domain", ierr
 		}
+		if strings.HasSuffix(a, ".") && len(a) > 1 { // a mapped full-width dot
+			a = a[:len(a)-1]
+		}
 		if _, m := checkLDH(a); m != "" {
 			return "", 0, m + " after IDNA conversion", nil
 		}

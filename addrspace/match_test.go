@@ -68,6 +68,7 @@ func TestCanonicalDomain(t *testing.T) {
 		{"contoso.com", "contoso.com"},
 		{"Contoso.COM.", "contoso.com"},
 		{"ｃｏｎｔｏｓｏ.com", "contoso.com"},
+		{"ｃｏｎｔｏｓｏ。ｃｏｍ。", "contoso.com"},
 		{"Bücher.Example", "xn--bcher-kva.example"},
 		{"münchen.de", "xn--mnchen-3ya.de"},
 		{"a--b.example", "a--b.example"},
