@@ -1,6 +1,7 @@
 package connector
 
 import (
+	"strings"
 	"time"
 
 	"github.com/hubedge/hubedge/perms"
@@ -151,6 +152,7 @@ func applyPermOps(name string, acl *perms.ACL, ops []permOp, allowed perms.Right
 		if op.principal.Canonical() == "" {
 			return configErr(name, "Permissions", ErrRequired, "empty principal")
 		}
+		op.principal = resolvePrincipal(op.principal)
 		switch op.kind {
 		case permAdd:
 			acl.Add(op.principal, op.rights)
@@ -161,4 +163,20 @@ func applyPermOps(name string, acl *perms.ACL, ops []permOp, allowed perms.Right
 		}
 	}
 	return nil
+}
+
+// resolvePrincipal accepts a well-known principal without its authority, as
+// the seed scripts write it (-user "ANONYMOUS LOGON" for
+// NT AUTHORITY\ANONYMOUS LOGON).
+func resolvePrincipal(p perms.Principal) perms.Principal {
+	p = p.Canonical()
+	if strings.ContainsRune(string(p), '\\') {
+		return p
+	}
+	for _, w := range perms.WellKnown() {
+		if _, short, ok := strings.Cut(string(w), `\`); ok && perms.Principal(short).Equal(p) {
+			return w
+		}
+	}
+	return p
 }

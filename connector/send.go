@@ -88,7 +88,7 @@ func NewSend(name string, opts ...SendOption) (*SendConnector, error) {
 	if sc.remotePrincipal == "" {
 		sc.remotePrincipal = defaultRemotePrincipal(c.usage, c.policy.Auth)
 	}
-	sc.remotePrincipal = sc.remotePrincipal.Canonical()
+	sc.remotePrincipal = resolvePrincipal(sc.remotePrincipal)
 	return sc, nil
 }
 

@@ -1,0 +1,291 @@
+package connector
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/hubedge/hubedge/addrspace"
+	"github.com/hubedge/hubedge/auth"
+	"github.com/hubedge/hubedge/perms"
+)
+
+// The seed documents' connectors, built with the public API and checked
+// against the values the documents give. One subtest per connector; the
+// command each reproduces is quoted.
+
+const (
+	headerRights = perms.SendRoutingHeaders | perms.SendOrganizationHeaders | perms.SendForestHeaders
+	internalSend = headerRights | perms.SendExch50
+)
+
+type sendWant struct {
+	usage      Usage
+	spaces     string // addrspace.FormatList
+	smartHosts string // fmt of SmartHosts
+	dns        bool
+	auth       auth.SmartHostAuth
+	user       string
+	requireTLS bool
+	sources    string
+	maxSize    int64
+	remote     perms.Principal
+	rights     perms.Right // RemoteRights
+}
+
+func checkSend(t *testing.T, c *SendConnector, err error, w sendWant) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := sendWant{
+		usage: c.Usage(), spaces: addrspace.FormatList(c.AddressSpaces()), smartHosts: fmt.Sprint(c.SmartHosts()),
+		dns: c.DNSRoutingEnabled(), auth: c.SmartHostAuth(), user: c.Policy().Credentials.Username,
+		requireTLS: c.RequireTLS(), sources: fmt.Sprint(c.SourceTransportServers()), maxSize: c.MaxMessageSize(),
+		remote: c.RemotePrincipal(), rights: c.RemoteRights(),
+	}
+	if got != w {
+		t.Errorf("got  %+v\nwant %+v", got, w)
+	}
+	if c.Port() != 25 || c.SmtpMaxMessagesPerConnection() != 20 || c.ConnectionInactivityTimeout() != 10*time.Minute || !c.Enabled() {
+		t.Errorf("defaults: port %d, msgs %d, inactivity %v, enabled %v", c.Port(), c.SmtpMaxMessagesPerConnection(),
+			c.ConnectionInactivityTimeout(), c.Enabled())
+	}
+}
+
+var (
+	crossForestSpaces  = WithAddressSpaceList("FourthCoffee.com")
+	crossForestHosts   = WithSmartHostList("Hub1.FourthCoffee.Com, Hub2.FourthCoffee.com")
+	crossForestSources = WithSourceTransportServers("HubA.Contoso.com", "HubB.Contoso.com")
+	legacyHosts        = WithSmartHostList("Bridgehead1.FourthCoffee.Com, Bridgehead2.FourthCoffee.com")
+	mycred             = WithCredentials(`FOURTHCOFFEE\contoso`, "secret")
+)
+
+func TestSeedSendConnectors(t *testing.T) {
+	fc, cfHosts, bhHosts := `"SMTP:fourthcoffee.com;1"`, "[hub1.fourthcoffee.com hub2.fourthcoffee.com]",
+		"[bridgehead1.fourthcoffee.com bridgehead2.fourthcoffee.com]"
+	cfSources, all := "[HubA.Contoso.com HubB.Contoso.com]", `"SMTP:*;1"`
+	tests := []struct {
+		name string
+		c    func() (*SendConnector, error)
+		want sendWant
+	}{
+		// 001: New-SendConnector -Name "To Internet" -AddressSpaces * -Usage Internet -DNSRoutingEnabled $true
+		{"001 edge To Internet", func() (*SendConnector, error) {
+			return NewSend("To Internet", WithEdgeDefaults(), WithAddressSpaceList("*"), WithUsage(UsageInternet), WithDNSRouting(true))
+		}, sendWant{UsageInternet, all, "[]", true, auth.SmartHostNone, "", false, "[]", 10 << 20, perms.Anonymous, perms.SendRoutingHeaders}},
+		// 001: New-SendConnector -Name "To Internal Org" -Usage Internal -AddressSpaces *.contoso.com -DNSRoutingEnabled $False
+		//      -SmartHosts Hub01.contoso.com,Hub02.contoso.com -SmartHostAuthMechanism BasicAuthRequireTLS -AuthenticationCredential $hubcred
+		{"001 edge To Internal Org", func() (*SendConnector, error) {
+			return NewSend("To Internal Org", WithEdgeDefaults(), WithUsage(UsageInternal), WithAddressSpaceList("*.contoso.com"),
+				WithDNSRouting(false), WithSmartHostList("Hub01.contoso.com,Hub02.contoso.com"),
+				WithSmartHostAuth(auth.SmartHostBasicAuthRequireTLS), WithCredentials(`CONTOSO\edgeuser`, "pw"))
+		}, sendWant{UsageInternal, `"SMTP:*.contoso.com;1"`, "[hub01.contoso.com hub02.contoso.com]", false,
+			auth.SmartHostBasicAuthRequireTLS, `CONTOSO\edgeuser`, false, "[]", 0, perms.Anonymous, 0}},
+		// 001: New-SendConnector -Name "To Edge" -Usage Internal -AddressSpaces * -DNSRoutingEnabled $False -SmartHosts edge01.contoso.net
+		//      -SourceTransportServers hub01.contoso.com,hub02.contoso.com -SmartHostAuthMechanism BasicAuthRequireTLS -AuthenticationCredential $edgecred
+		{"001 hub To Edge", func() (*SendConnector, error) {
+			return NewSend("To Edge", WithUsage(UsageInternal), WithAddressSpaceList("*"), WithDNSRouting(false),
+				WithSmartHostList("edge01.contoso.net"), WithSourceTransportServers("hub01.contoso.com", "hub02.contoso.com"),
+				WithSmartHostAuth(auth.SmartHostBasicAuthRequireTLS), WithCredentials("edge01\\hubuser", "pw"))
+		}, sendWant{UsageInternal, all, "[edge01.contoso.net]", false, auth.SmartHostBasicAuthRequireTLS, `edge01\hubuser`,
+			false, "[hub01.contoso.com hub02.contoso.com]", 0, perms.Anonymous, 0}},
+		// 000: New-SendConnector -Name "Cross-Forest" -Usage Internal -AddressSpaces FourthCoffee.com -SmartHosts Hub1..., Hub2...
+		//      -SmartHostAuthMechanism BasicAuthRequireTLS -AuthenticationCredential $mycred -SourceTransportServers HubA..., HubB... -DNSRoutingEnabled $False
+		//      Enable-CrossForestConnector -Connector "Cross-Forest" -user "ANONYMOUS LOGON"
+		{"000 cross-forest Basic over TLS", func() (*SendConnector, error) {
+			return NewSend("Cross-Forest", WithUsage(UsageInternal), crossForestSpaces, crossForestHosts,
+				WithSmartHostAuth(auth.SmartHostBasicAuthRequireTLS), mycred, crossForestSources, WithDNSRouting(false),
+				WithCrossForest("ANONYMOUS LOGON", false))
+		}, sendWant{UsageInternal, fc, cfHosts, false, auth.SmartHostBasicAuthRequireTLS, `FOURTHCOFFEE\contoso`, false, cfSources, 0, perms.Anonymous, headerRights}},
+		// 000: ... -SmartHostAuthMechanism BasicAuth -AuthenticationCredential $mycred ... -requireTLS $True -DNSRoutingEnabled $False
+		{"000 cross-forest Basic with RequireTLS", func() (*SendConnector, error) {
+			return NewSend("Cross-Forest", WithUsage(UsageInternal), crossForestSpaces, crossForestHosts,
+				WithSmartHostAuth(auth.SmartHostBasicAuth), mycred, crossForestSources, WithRequireTLS(true), WithDNSRouting(false),
+				WithCrossForest(perms.Anonymous, false))
+		}, sendWant{UsageInternal, fc, cfHosts, false, auth.SmartHostBasicAuth, `FOURTHCOFFEE\contoso`, true, cfSources, 0, perms.Anonymous, headerRights}},
+		// 000: ... -SmartHostAuthMechanism ExternalAuthoritative -SourceTransportServers HubA..., HubB... -DNSRoutingEnabled $False
+		{"000 cross-forest ExternalAuthoritative", func() (*SendConnector, error) {
+			return NewSend("Cross-Forest", WithUsage(UsageInternal), crossForestSpaces, crossForestHosts,
+				WithSmartHostAuth(auth.SmartHostExternalAuthoritative), crossForestSources, WithDNSRouting(false))
+		}, sendWant{UsageInternal, fc, cfHosts, false, auth.SmartHostExternalAuthoritative, "", false, cfSources, 0, perms.ExternallySecuredServers, internalSend}},
+		// 000: New-SendConnector -Name "Legacy Forest" -SmartHostAuthMechanism BasicAuthRequireTLS -AuthenticationCredential $mycred
+		//      -AddressSpaces FourthCoffee.com -SmartHosts Bridgehead1..., Bridgehead2... -SourceTransportServers ... -DNSRoutingEnabled $False
+		//      Enable-CrossForestConnector -Connector "Legacy Forest" -user "ANONYMOUS LOGON" -genericMTA
+		{"000 legacy forest Basic over TLS", func() (*SendConnector, error) {
+			return NewSend("Legacy Forest", WithSmartHostAuth(auth.SmartHostBasicAuthRequireTLS), mycred, crossForestSpaces,
+				legacyHosts, crossForestSources, WithDNSRouting(false), WithCrossForest("ANONYMOUS LOGON", true))
+		}, sendWant{UsageCustom, fc, bhHosts, false, auth.SmartHostBasicAuthRequireTLS, `FOURTHCOFFEE\contoso`, false, cfSources, 10 << 20, perms.Anonymous, internalSend}},
+		// 000: New-SendConnector -Name "Legacy Forest" -SmartHostAuthMechanism BasicAuth ... -RequireTLS $True -DNSRoutingEnabled $False
+		{"000 legacy forest Basic with RequireTLS", func() (*SendConnector, error) {
+			return NewSend("Legacy Forest", WithSmartHostAuth(auth.SmartHostBasicAuth), mycred, crossForestSpaces,
+				legacyHosts, crossForestSources, WithRequireTLS(true), WithDNSRouting(false), WithCrossForest(perms.Anonymous, true))
+		}, sendWant{UsageCustom, fc, bhHosts, false, auth.SmartHostBasicAuth, `FOURTHCOFFEE\contoso`, true, cfSources, 10 << 20, perms.Anonymous, internalSend}},
+		// 000: New-SendConnector -Name "Legacy Forest" -Usage Internal ... -SmartHostAuthMechanism ExternalAuthoritative ... -DNSRoutingEnabled $False
+		{"000 legacy forest ExternalAuthoritative", func() (*SendConnector, error) {
+			return NewSend("Legacy Forest", WithUsage(UsageInternal), crossForestSpaces, crossForestHosts,
+				WithSmartHostAuth(auth.SmartHostExternalAuthoritative), crossForestSources, WithDNSRouting(false))
+		}, sendWant{UsageInternal, fc, cfHosts, false, auth.SmartHostExternalAuthoritative, "", false, cfSources, 0, perms.ExternallySecuredServers, internalSend}},
+		// 002: EAC: Internal, smart host 64.4.6.100, Basic authentication, address space fourthcoffee.com, a source server;
+		//      .\Enable-CrossForestConnector.ps1 -Connector "Cross-Forest" -user "ANONYMOUS LOGON"
+		{"002 cross-forest 2013", func() (*SendConnector, error) {
+			return NewSend("Cross-Forest", WithUsage(UsageInternal), WithSmartHostList("64.4.6.100"),
+				WithSmartHostAuth(auth.SmartHostBasicAuth), mycred, WithAddressSpaceList("fourthcoffee.com"),
+				WithSourceTransportServers("HubA"), WithCrossForest(perms.Anonymous, false))
+		}, sendWant{UsageInternal, fc, "[[64.4.6.100]]", false, auth.SmartHostBasicAuth, `FOURTHCOFFEE\contoso`, false, "[HubA]", 0, perms.Anonymous, headerRights}},
+		// 004: New-SendConnector -Name "ToInternetGateway" -AddressSpaces "*" -SmartHosts "smtpgateway1.contoso.com"
+		//      -SmartHostAuthMechanism BasicAuth,BasicAuthRequireTLS -AuthenticationCredential $mycred -SourceTransportServers "HubA" -DNSRoutingEnabled $false
+		{"004 gateway Basic", func() (*SendConnector, error) {
+			mech, err := auth.ParseSmartHostAuth("BasicAuth,BasicAuthRequireTLS")
+			if err != nil {
+				return nil, err
+			}
+			return NewSend("ToInternetGateway", WithAddressSpaceList(`"*"`), WithSmartHostList("smtpgateway1.contoso.com"),
+				WithSmartHostAuth(mech), WithCredentials("smtpgateway@fabrikam.com", "pw"),
+				WithSourceTransportServers("HubA"), WithDNSRouting(false))
+		}, sendWant{UsageCustom, all, "[smtpgateway1.contoso.com]", false, auth.SmartHostBasicAuthRequireTLS, "smtpgateway@fabrikam.com", false, "[HubA]", 10 << 20, perms.Anonymous, 0}},
+		// 004: New-SendConnector -Name "ToInternetGateway" -Usage Internal -AddressSpaces "*" -SmartHosts "smtpgateway1.contoso.com"
+		//      -SmartHostAuthMechanism ExternalAuthoritative -SourceTransportServers "HubA" -DNSRoutingEnabled $false
+		{"004 gateway externally secured", func() (*SendConnector, error) {
+			return NewSend("ToInternetGateway", WithUsage(UsageInternal), WithAddressSpaceList(`"*"`),
+				WithSmartHostList("smtpgateway1.contoso.com"), WithSmartHostAuth(auth.SmartHostExternalAuthoritative),
+				WithSourceTransportServers("HubA"), WithDNSRouting(false))
+		}, sendWant{UsageInternal, all, "[smtpgateway1.contoso.com]", false, auth.SmartHostExternalAuthoritative, "", false, "[HubA]", 0, perms.ExternallySecuredServers, internalSend}},
+		// 004: New-SendConnector -Name "ToInternetGateway" -Usage Internet -AddressSpaces "*" -SmartHosts "smtpgateway1.contoso.com"
+		//      -SmartHostAuthMechanism None -SourceTransportServers "HubA" -DNSRoutingEnabled $false
+		{"004 gateway anonymous relay", func() (*SendConnector, error) {
+			return NewSend("ToInternetGateway", WithUsage(UsageInternet), WithAddressSpaceList(`"*"`),
+				WithSmartHostList("smtpgateway1.contoso.com"), WithSmartHostAuth(auth.SmartHostNone),
+				WithSourceTransportServers("HubA"), WithDNSRouting(false))
+		}, sendWant{UsageInternet, all, "[smtpgateway1.contoso.com]", false, auth.SmartHostNone, "", false, "[HubA]", 10 << 20, perms.Anonymous, perms.SendRoutingHeaders}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := tt.c()
+			checkSend(t, c, err, tt.want)
+		})
+	}
+}
+
+type receiveWant struct {
+	usage    Usage
+	bindings string
+	ranges   string
+	mech     auth.Mechanism
+	groups   perms.Group
+}
+
+func checkReceive(t *testing.T, c *ReceiveConnector, err error, w receiveWant) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := receiveWant{c.Usage(), fmt.Sprint(c.Bindings()), fmt.Sprint(c.RemoteIPRanges()), c.AuthMechanism(), c.PermissionGroups()}
+	if got != w {
+		t.Errorf("got  %+v\nwant %+v", got, w)
+	}
+}
+
+// The seeds leave the remote server's address as a placeholder
+// ("<IP address of Fourth Coffee Hub Transport server>"); this stands in.
+const fourthCoffeeHub = "64.4.6.100"
+
+func seedEdgeReceive(t *testing.T) (fromInternet, toInternalOrg *ReceiveConnector) {
+	t.Helper()
+	// 001: Set-ReceiveConnector "Default internal Receive connector Edge01" -Name "From Internet" -Bindings 10.1.1.1:25,
+	// applied to the Edge default connector (SPEC.md §2.2: Tls, ExchangeServer; AnonymousUsers, ExchangeServers, Partners).
+	fromInternet, err := NewReceive("From Internet", WithEdgeDefaults(), WithUsage(UsageInternet),
+		WithAuthMechanism(auth.TLS|auth.ExchangeServer),
+		WithPermissionGroups(perms.AnonymousUsers|perms.ExchangeServers|perms.Partners),
+		WithBindingList("10.1.1.1:25"))
+	checkReceive(t, fromInternet, err, receiveWant{UsageInternet, "[10.1.1.1:25]", "[0.0.0.0-255.255.255.255]",
+		auth.TLS | auth.ExchangeServer, perms.AnonymousUsers | perms.ExchangeServers | perms.Partners})
+	// 001: New-ReceiveConnector -Name "To Internal Org" -Usage Internal -AuthMechanism TLS,BasicAuth,BasicAuthRequireTLS,ExchangeServer
+	//      -Bindings 10.1.1.1:25 -RemoteIPRanges 192.168.5.10,192.168.5.20
+	mech, err := auth.ParseMechanisms("TLS,BasicAuth,BasicAuthRequireTLS,ExchangeServer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	toInternalOrg, err = NewReceive("To Internal Org", WithEdgeDefaults(), WithUsage(UsageInternal), WithAuthMechanism(mech),
+		WithBindingList("10.1.1.1:25"), WithRemoteIPRangeList("192.168.5.10,192.168.5.20"))
+	checkReceive(t, toInternalOrg, err, receiveWant{UsageInternal, "[10.1.1.1:25]", "[192.168.5.10 192.168.5.20]",
+		mech, perms.ExchangeServers}) // no ExchangeLegacyServers on Edge
+	return fromInternet, toInternalOrg
+}
+
+func TestSeedReceiveConnectors(t *testing.T) {
+	t.Run("001 edge From Internet and To Internal Org", func(t *testing.T) {
+		fromInternet, toInternalOrg := seedEdgeReceive(t)
+		if fromInternet.ConnectionTimeout() != 5*time.Minute || fromInternet.ConnectionInactivityTimeout() != time.Minute {
+			t.Errorf("Edge timeouts: %v %v", fromInternet.ConnectionTimeout(), fromInternet.ConnectionInactivityTimeout())
+		}
+		// Both bind 10.1.1.1:25 in the document; the hubs' addresses are
+		// nested in the Internet range, so the set is valid and the hubs
+		// reach the internal connector.
+		s, err := NewSet(fromInternet, toInternalOrg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		local := netip.MustParseAddrPort("10.1.1.1:25")
+		for remote, want := range map[string]string{"192.168.5.10": "To Internal Org", "192.168.5.20": "To Internal Org",
+			"192.168.5.11": "From Internet", "203.0.113.9": "From Internet"} {
+			if c, err := s.Select(local, netip.MustParseAddr(remote)); err != nil || c.Name() != want {
+				t.Errorf("%s: %v %v, want %s", remote, c, err, want)
+			}
+		}
+		anon := fromInternet.Rights(perms.Anonymous)
+		if !anon.Has(perms.Submit|perms.AcceptRoutingHeaders) || anon.Has(perms.AcceptAnyRecipient|perms.AcceptOrganizationHeaders) {
+			t.Errorf("anonymous rights on From Internet: %s", anon)
+		}
+	})
+	// 000: New-ReceiveConnector -Name "Cross-Forest" -Server HubA -PermissionGroups ExchangeServers
+	//      -RemoteIPRanges <IP address of Fourth Coffee Hub Transport server> -AuthMechanism ExternalAuthoritative -Bindings 0.0.0.0:25
+	t.Run("000 cross-forest receive ExternalAuthoritative", func(t *testing.T) {
+		c, err := NewReceive("Cross-Forest", WithPermissionGroups(perms.ExchangeServers), WithRemoteIPRangeList(fourthCoffeeHub),
+			WithAuthMechanism(auth.ExternalAuthoritative), WithBindingList("0.0.0.0:25"))
+		checkReceive(t, c, err, receiveWant{UsageCustom, "[0.0.0.0:25]", "[64.4.6.100]", auth.ExternalAuthoritative, perms.ExchangeServers})
+		if r := c.Rights(perms.ExternallySecuredServers); !r.Has(perms.AcceptAnyRecipient|perms.BypassAntiSpam) || r.Has(perms.AcceptOrganizationHeaders) {
+			t.Errorf("externally secured rights: %s", r)
+		}
+	})
+	// 000: New-ReceiveConnector -Name "Legacy Forest" -Usage Internal -Server HubA -PermissionGroups ExchangeServers
+	//      -RemoteIPRanges <IP ...> -AuthMechanism ExternalAuthoritative -Bindings 0.0.0.0:25
+	t.Run("000 legacy forest receive ExternalAuthoritative", func(t *testing.T) {
+		c, err := NewReceive("Legacy Forest", WithUsage(UsageInternal), WithPermissionGroups(perms.ExchangeServers),
+			WithRemoteIPRangeList(fourthCoffeeHub), WithAuthMechanism(auth.ExternalAuthoritative), WithBindingList("0.0.0.0:25"))
+		checkReceive(t, c, err, receiveWant{UsageInternal, "[0.0.0.0:25]", "[64.4.6.100]", auth.ExternalAuthoritative, perms.ExchangeServers})
+	})
+	// 004: New-ReceiveConnector -Name "FromInternetGateway" -Server HubA -Usage Internal -RemoteIPRanges 192.168.1.10 -AuthMechanism ExternalAuthoritative
+	t.Run("004 gateway receive externally secured", func(t *testing.T) {
+		c, err := NewReceive("FromInternetGateway", WithUsage(UsageInternal), WithRemoteIPRangeList("192.168.1.10"),
+			WithAuthMechanism(auth.ExternalAuthoritative))
+		checkReceive(t, c, err, receiveWant{UsageInternal, "[0.0.0.0:25]", "[192.168.1.10]", auth.ExternalAuthoritative,
+			perms.ExchangeServers | perms.ExchangeLegacyServers})
+	})
+	// 004: New-ReceiveConnector -Name "FromInternetGateway" -Server HubA -Usage Custom -PermissionGroups AnonymousUsers
+	//      -Bindings 10.2.3.4:25 -RemoteIpRanges 192.168.5.77
+	//      Get-ReceiveConnector "FromInternetGateway" | Add-ADPermission -User "NT AUTHORITY\ANONYMOUS LOGON" -ExtendedRights "Ms-Exch-SMTP-Accept-Any-Recipient"
+	t.Run("004 gateway receive anonymous relay", func(t *testing.T) {
+		right, err := perms.ParseRights("Ms-Exch-SMTP-Accept-Any-Recipient")
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts := []ReceiveOption{WithUsage(UsageCustom), WithPermissionGroups(perms.AnonymousUsers),
+			WithBindingList("10.2.3.4:25"), WithPermission(`NT AUTHORITY\ANONYMOUS LOGON`, right)}
+		c, err := NewReceive("FromInternetGateway", append(opts, WithRemoteIPRangeList("192.168.5.77"))...)
+		checkReceive(t, c, err, receiveWant{UsageCustom, "[10.2.3.4:25]", "[192.168.5.77]", auth.TLS, perms.AnonymousUsers})
+		if !c.Rights(perms.Anonymous).Has(perms.Submit | perms.AcceptAnyRecipient) {
+			t.Errorf("anonymous rights: %s", c.Rights(perms.Anonymous))
+		}
+		// The same connector open to the world is refused unless forced.
+		_, err = NewReceive("FromInternetGateway", append(opts, WithRemoteIPRangeList("0.0.0.0-255.255.255.255"))...)
+		if !errors.Is(err, ErrOpenRelay) {
+			t.Fatalf("err = %v, want ErrOpenRelay", err)
+		}
+		if _, err = NewReceive("FromInternetGateway", append(opts, WithRemoteIPRangeList("0.0.0.0-255.255.255.255"), AllowOpenRelay())...); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
