@@ -67,8 +67,7 @@ func (e *HeaderTooLargeError) Error() string {
 func (e *HeaderTooLargeError) Unwrap() error { return ErrHeaderTooLarge }
 
 // HeaderError reports a header block that cannot be parsed: a line without
-// a colon, an invalid field name, a leading continuation line, or input
-// that ends inside a line.
+// a colon, an invalid field name, or a leading continuation line.
 type HeaderError struct {
 	Err error // the parser's error
 }

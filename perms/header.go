@@ -152,7 +152,7 @@ func ClassOf(key string) (Class, bool) { return defaultFirewall.ClassOf(key) }
 // ignoring white space around the name, and false for fields of no class.
 func (f *Firewall) ClassOf(key string) (Class, bool) {
 	key = strings.TrimSpace(key)
-	if strings.EqualFold(key, "Received") || hasPrefixFold(key, "Resent-") {
+	if len(key) == len("Received") && hasPrefixFold(key, "Received") || hasPrefixFold(key, "Resent-") {
 		return Routing, true
 	}
 	org, forest := f.prefixes()
@@ -177,8 +177,27 @@ func (f *Firewall) prefixes() (org, forest string) {
 	return org, forest
 }
 
+// hasPrefixFold reports whether s starts with prefix, ignoring ASCII case
+// only: field names are ASCII (RFC 5322 §2.2), and Unicode folding would let
+// "X-Mſ-…" (long s) pass for "X-MS-…" here but not at the next hop.
 func hasPrefixFold(s, prefix string) bool {
-	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
+	if len(s) < len(prefix) {
+		return false
+	}
+	for i := 0; i < len(prefix); i++ {
+		a, b := s[i], prefix[i]
+		if a != b && lowerASCII(a) != lowerASCII(b) {
+			return false
+		}
+	}
+	return true
+}
+
+func lowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
 }
 
 // FilterReceive removes from h the fields of every class the session's

@@ -37,6 +37,8 @@ func TestClassOf(t *testing.T) {
 		{"X-MS-Has-Attach", 0, false},
 		{"Subject", 0, false},
 		{"", 0, false},
+		{"X-M\u017f-Exchange-Organization-SCL", 0, false}, // long s is not "s"
+		{"\u212aeceived", 0, false},
 	}
 	for _, tt := range tests {
 		got, ok := ClassOf(tt.key)

@@ -82,10 +82,7 @@ func appendKey(dst []byte, p Principal) []byte {
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if 'A' <= c && c <= 'Z' {
-				c += 'a' - 'A'
-			}
-			dst = append(dst, c)
+			dst = append(dst, lowerASCII(c))
 			i++
 			continue
 		}

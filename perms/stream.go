@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"io"
+	"sync"
 
 	"github.com/emersion/go-message/textproto"
 )
@@ -15,26 +16,26 @@ import (
 // Only the header block is parsed (with textproto.ReadHeader, bounded by
 // MaxHeaderBytes); the body is copied through unread and unchanged, in
 // constant memory. Kept fields keep their order and raw bytes, except that
-// textproto ends every header line with CRLF, and a message without a
-// blank line after its header gains one.
+// textproto ends every header line with CRLF (also a last line cut short
+// by the end of input), and a message without a blank line after its
+// header gains one.
 //
 // Errors: *HeaderTooLargeError when the header block exceeds the limit,
-// *HeaderError when it cannot be parsed (including input that ends inside
-// a header line), and read or write errors from src or dst as they are
+// *HeaderError when it cannot be parsed, and read or write errors from src or dst as they are
 // (wrapped). Nothing is written to dst before the header block has been
 // read and filtered, so on a header error dst is untouched.
 func (f *Firewall) Filter(dst io.Writer, src io.Reader, d Direction, rights Right) ([]Removed, error) {
 	limit := f.maxHeaderBytes()
 	lr := &headerLimitReader{r: src, n: limit}
-	br := bufio.NewReader(lr)
+	br := readerPool.Get().(*bufio.Reader)
+	br.Reset(lr)
+	defer func() { br.Reset(nil); readerPool.Put(br) }()
 	h, err := textproto.ReadHeader(br)
 	switch {
 	case lr.tripped:
 		return nil, &HeaderTooLargeError{Limit: int(limit)}
 	case lr.err != nil:
 		return nil, readError(lr.err)
-	case errors.Is(err, io.EOF):
-		return nil, &HeaderError{Err: io.ErrUnexpectedEOF}
 	case err != nil:
 		return nil, &HeaderError{Err: err}
 	}
@@ -43,11 +44,15 @@ func (f *Firewall) Filter(dst io.Writer, src io.Reader, d Direction, rights Righ
 	removed := f.FilterHeader(&h, Allowed(d, rights))
 
 	// Buffer the header so it reaches dst in one write, not one per field.
-	bw := bufio.NewWriter(dst)
-	if err := textproto.WriteHeader(bw, h); err != nil {
-		return removed, writeError(err)
+	bw := writerPool.Get().(*bufio.Writer)
+	bw.Reset(dst)
+	err = textproto.WriteHeader(bw, h)
+	if err == nil {
+		err = bw.Flush()
 	}
-	if err := bw.Flush(); err != nil {
+	bw.Reset(nil)
+	writerPool.Put(bw)
+	if err != nil {
 		return removed, writeError(err)
 	}
 	// bufio.Reader.WriteTo drains its buffer, then hands the rest of src to
@@ -60,6 +65,13 @@ func (f *Firewall) Filter(dst io.Writer, src io.Reader, d Direction, rights Righ
 	}
 	return removed, nil
 }
+
+// Pooled buffers: a hub filters every message it relays, and the two 4 KiB
+// buffers are most of Filter's own allocation.
+var (
+	readerPool = sync.Pool{New: func() any { return bufio.NewReader(nil) }}
+	writerPool = sync.Pool{New: func() any { return bufio.NewWriter(nil) }}
+)
 
 // Filter is Firewall.Filter with the default firewall.
 func Filter(dst io.Writer, src io.Reader, d Direction, rights Right) ([]Removed, error) {

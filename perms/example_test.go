@@ -1,0 +1,99 @@
+package perms_test
+
+import (
+	"bufio"
+	"fmt"
+	"strings"
+
+	"github.com/emersion/go-message/textproto"
+	"github.com/hubedge/hubedge/perms"
+)
+
+func ExampleParseRights() {
+	r, err := perms.ParseRights("ms-exch-smtp-submit, MS-EXCH-ACCEPT-HEADERS-ROUTING")
+	fmt.Println(r, err)
+	fmt.Println(r.Has(perms.Submit), r.Has(perms.AcceptAnyRecipient))
+
+	_, err = perms.ParseRight("ms-Exch-SMTP-Relay")
+	fmt.Println(err != nil, strings.HasPrefix(err.Error(), `perms: unknown right "ms-Exch-SMTP-Relay" (valid: Ms-Exch-SMTP-Submit,`))
+	// Output:
+	// Ms-Exch-SMTP-Submit, Ms-Exch-Accept-Headers-Routing <nil>
+	// true false
+	// true true
+}
+
+func ExampleGroup_Grants() {
+	g, _ := perms.ParseGroups("AnonymousUsers, Partners")
+	for _, gr := range g.Grants() {
+		fmt.Printf("%s: %v\n", gr.Principal, gr.Rights)
+	}
+	// Output:
+	// NT AUTHORITY\ANONYMOUS LOGON: Ms-Exch-SMTP-Submit, Ms-Exch-SMTP-Accept-Any-Sender, Ms-Exch-SMTP-Accept-Authoritative-Domain-Sender, Ms-Exch-Accept-Headers-Routing
+	// MS Exchange\Partner Servers: Ms-Exch-SMTP-Submit, Ms-Exch-Accept-Headers-Routing
+}
+
+func ExampleACL() {
+	var acl perms.ACL
+	acl.AddGroups(perms.ExchangeUsers)
+	// Add-ADPermission -User CONTOSO\scanner -ExtendedRights ms-Exch-Bypass-Message-Size-Limit
+	acl.Add(`CONTOSO\scanner`, perms.BypassMessageSizeLimit)
+	// Add-ADPermission -User CONTOSO\intern -Deny -ExtendedRights ms-Exch-SMTP-Accept-Any-Recipient
+	acl.Deny(`CONTOSO\intern`, perms.AcceptAnyRecipient)
+
+	scanner := acl.Rights(`contoso\SCANNER`, perms.AuthenticatedUsers)
+	intern := acl.Rights(`CONTOSO\intern`, perms.AuthenticatedUsers)
+	fmt.Println(scanner.Has(perms.BypassMessageSizeLimit), scanner.Has(perms.AcceptAnyRecipient))
+	fmt.Println(intern.Has(perms.Submit), intern.Has(perms.AcceptAnyRecipient))
+	for _, g := range acl.Grants() {
+		fmt.Printf("%s: %v\n", g.Principal, g.Rights)
+	}
+	// Output:
+	// true true
+	// true false
+	// NT AUTHORITY\Authenticated Users: Ms-Exch-SMTP-Submit, Ms-Exch-SMTP-Accept-Any-Recipient, Ms-Exch-Accept-Headers-Routing, Ms-Exch-Bypass-Anti-Spam
+	// CONTOSO\scanner: Ms-Exch-Bypass-Message-Size-Limit
+}
+
+func ExampleFilterReceive() {
+	const raw = "Received: from client.example.net by mx.example.net;\r\n" +
+		"\tMon, 1 Jan 2024 10:00:00 +0000\r\n" +
+		"X-MS-Exchange-Organization-SCL: -1\r\n" +
+		"Subject: hello\r\n" +
+		"\r\n"
+	h, _ := textproto.ReadHeader(bufio.NewReader(strings.NewReader(raw)))
+
+	// An anonymous Internet sender may keep Received but not spoof the SCL.
+	var acl perms.ACL
+	acl.AddGroups(perms.AnonymousUsers)
+	for _, r := range perms.FilterReceive(&h, acl.Rights(perms.Anonymous)) {
+		fmt.Printf("removed %v field %s: %s\n", r.Class, r.Key, r.Value)
+	}
+	var out strings.Builder
+	textproto.WriteHeader(&out, h)
+	fmt.Print(strings.ReplaceAll(out.String(), "\r\n", "\n")) // CRLF on the wire
+	// Output:
+	// removed Organization field X-Ms-Exchange-Organization-Scl: -1
+	// Received: from client.example.net by mx.example.net;
+	// 	Mon, 1 Jan 2024 10:00:00 +0000
+	// Subject: hello
+}
+
+func ExampleFirewall_Filter() {
+	const msg = "Received: by hub1.contoso.com; Mon, 1 Jan 2024 10:00:00 +0000\r\n" +
+		"X-Contoso-Org-Tag: internal\r\n" +
+		"Subject: report\r\n" +
+		"\r\n" +
+		"X-Contoso-Org-Tag: in the body, untouched\r\n"
+	fw := perms.Firewall{OrganizationPrefix: "X-Contoso-Org-", MaxHeaderBytes: 64 << 10}
+
+	// A Custom send connector grants no send rights: everything classed goes.
+	var out strings.Builder
+	removed, err := fw.Filter(&out, strings.NewReader(msg), perms.Send, 0)
+	fmt.Println(len(removed), err)
+	fmt.Print(strings.ReplaceAll(out.String(), "\r\n", "\n"))
+	// Output:
+	// 2 <nil>
+	// Subject: report
+	//
+	// X-Contoso-Org-Tag: in the body, untouched
+}
