@@ -1,0 +1,317 @@
+package connector_test
+
+import (
+	"fmt"
+	"net/netip"
+
+	"github.com/hubedge/hubedge/auth"
+	"github.com/hubedge/hubedge/connector"
+	"github.com/hubedge/hubedge/perms"
+)
+
+// Seed 001, Edge server: New-SendConnector -Name "To Internet"
+// -AddressSpaces * -Usage Internet -DNSRoutingEnabled $true.
+func ExampleNewSend_edgeToInternet() {
+	c, err := connector.NewSend("To Internet", connector.WithEdgeDefaults(),
+		connector.WithAddressSpaceList("*"),
+		connector.WithUsage(connector.UsageInternet),
+		connector.WithDNSRouting(true))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(c.Name(), c.Usage(), c.AddressSpaces(), "DNS:", c.DNSRoutingEnabled())
+	fmt.Println("remote:", c.RemotePrincipal(), "keeps:", c.RemoteRights())
+	// Output:
+	// To Internet Internet [SMTP:*;1] DNS: true
+	// remote: NT AUTHORITY\ANONYMOUS LOGON keeps: Ms-Exch-Send-Headers-Routing
+}
+
+// Seed 001, Edge server: the send connector to the internal organization,
+// Basic authentication over TLS to the hubs.
+func ExampleNewSend_edgeToInternalOrg() {
+	c, err := connector.NewSend("To Internal Org", connector.WithEdgeDefaults(),
+		connector.WithUsage(connector.UsageInternal),
+		connector.WithAddressSpaceList("*.contoso.com"),
+		connector.WithDNSRouting(false),
+		connector.WithSmartHostList("Hub01.contoso.com,Hub02.contoso.com"),
+		connector.WithSmartHostAuth(auth.SmartHostBasicAuthRequireTLS),
+		connector.WithCredentials(`CONTOSO\edgesvc`, "secret"))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	p := c.Policy()
+	fmt.Println(c.AddressSpaces(), c.SmartHosts(), p.Auth, p.Credentials.Username)
+	fmt.Println("max size unlimited:", c.MaxMessageSize() == 0)
+	// Output:
+	// [SMTP:*.contoso.com;1] [hub01.contoso.com hub02.contoso.com] BasicAuthRequireTLS CONTOSO\edgesvc
+	// max size unlimited: true
+}
+
+// Seed 001, Edge server: "From Internet" (the default receive connector
+// bound to the Internet-facing address) and "To Internal Org" share
+// 10.1.1.1:25; the hubs' addresses go to the internal connector.
+func ExampleNewReceive_edge() {
+	fromInternet, err := connector.NewReceive("From Internet", connector.WithEdgeDefaults(),
+		connector.WithUsage(connector.UsageInternet),
+		connector.WithAuthMechanism(auth.TLS|auth.ExchangeServer),
+		connector.WithPermissionGroups(perms.AnonymousUsers|perms.ExchangeServers|perms.Partners),
+		connector.WithBindingList("10.1.1.1:25"))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	toInternalOrg, err := connector.NewReceive("To Internal Org", connector.WithEdgeDefaults(),
+		connector.WithUsage(connector.UsageInternal),
+		connector.WithAuthMechanism(auth.TLS|auth.BasicAuth|auth.BasicAuthRequireTLS|auth.ExchangeServer),
+		connector.WithBindingList("10.1.1.1:25"),
+		connector.WithRemoteIPRangeList("192.168.5.10,192.168.5.20"))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	set, err := connector.NewSet(fromInternet, toInternalOrg)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	local := netip.MustParseAddrPort("10.1.1.1:25")
+	for _, remote := range []string{"192.168.5.10", "203.0.113.7"} {
+		c, _ := set.Select(local, netip.MustParseAddr(remote))
+		fmt.Printf("%s -> %s (%s; %s)\n", remote, c.Name(), c.AuthMechanism(), c.PermissionGroups())
+	}
+	fmt.Println("Edge timeouts:", fromInternet.ConnectionTimeout(), fromInternet.ConnectionInactivityTimeout())
+	// Output:
+	// 192.168.5.10 -> To Internal Org (Tls, BasicAuth, BasicAuthRequireTLS, ExchangeServer; ExchangeServers)
+	// 203.0.113.7 -> From Internet (Tls, ExchangeServer; AnonymousUsers, ExchangeServers, Partners)
+	// Edge timeouts: 5m0s 1m0s
+}
+
+// Seed 001, Hub server: the send connector to the Edge server.
+func ExampleNewSend_hubToEdge() {
+	c, err := connector.NewSend("To Edge",
+		connector.WithUsage(connector.UsageInternal),
+		connector.WithAddressSpaceList("*"),
+		connector.WithDNSRouting(false),
+		connector.WithSmartHostList("edge01.contoso.net"),
+		connector.WithSourceTransportServers("hub01.contoso.com", "hub02.contoso.com"),
+		connector.WithSmartHostAuth(auth.SmartHostBasicAuthRequireTLS),
+		connector.WithCredentials(`edge01\hubsvc`, "secret"))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(c.SmartHosts(), c.SourceTransportServers(), c.SmartHostAuth())
+	// Output:
+	// [edge01.contoso.net] [hub01.contoso.com hub02.contoso.com] BasicAuthRequireTLS
+}
+
+// Seeds 000 and 002: a cross-forest connector with Basic authentication,
+// then Enable-CrossForestConnector -user "ANONYMOUS LOGON" so that the
+// other forest receives our organization and forest headers.
+func ExampleNewSend_crossForest() {
+	c, err := connector.NewSend("Cross-Forest",
+		connector.WithUsage(connector.UsageInternal),
+		connector.WithAddressSpaceList("FourthCoffee.com"),
+		connector.WithSmartHostList("Hub1.FourthCoffee.Com, Hub2.FourthCoffee.com"),
+		connector.WithSmartHostAuth(auth.SmartHostBasicAuthRequireTLS),
+		connector.WithCredentials("FourthCoffee@Contoso.com", "secret"),
+		connector.WithSourceTransportServers("HubA.Contoso.com", "HubB.Contoso.com"),
+		connector.WithDNSRouting(false),
+		connector.WithCrossForest("ANONYMOUS LOGON", false))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(c.RemotePrincipal())
+	fmt.Println(c.RemoteRights())
+
+	// An IP literal cannot be checked against a certificate name.
+	_, err = connector.NewSend("Cross-Forest",
+		connector.WithUsage(connector.UsageInternal),
+		connector.WithAddressSpaceList("fourthcoffee.com"),
+		connector.WithSmartHostList("64.4.6.100"),
+		connector.WithSmartHostAuth(auth.SmartHostBasicAuthRequireTLS),
+		connector.WithCredentials("FourthCoffee@Contoso.com", "secret"))
+	fmt.Println(err)
+	// Output:
+	// NT AUTHORITY\ANONYMOUS LOGON
+	// Ms-Exch-Send-Headers-Routing, Ms-Exch-Send-Headers-Organization, Ms-Exch-Send-Headers-Forest
+	// connector: "Cross-Forest": SmartHosts: BasicAuthRequireTLS validates the certificate against the smart host's FQDN; [64.4.6.100] is an IP address
+}
+
+// Seed 000: an Exchange 2003 forest, Basic authentication with RequireTLS,
+// and Enable-CrossForestConnector -genericMTA, which adds Exch50.
+func ExampleNewSend_legacyForest() {
+	c, err := connector.NewSend("Legacy Forest",
+		connector.WithSmartHostAuth(auth.SmartHostBasicAuth),
+		connector.WithCredentials("FourthCoffee@Contoso.com", "secret"),
+		connector.WithAddressSpaceList("FourthCoffee.com"),
+		connector.WithSmartHostList("Bridgehead1.FourthCoffee.Com, Bridgehead2.FourthCoffee.com"),
+		connector.WithSourceTransportServers("HubA.Contoso.com", "HubB.Contoso.com"),
+		connector.WithRequireTLS(true),
+		connector.WithDNSRouting(false),
+		connector.WithCrossForest(perms.Anonymous, true))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(c.Usage(), "RequireTLS:", c.RequireTLS())
+	fmt.Println(c.RemoteRights().Has(perms.SendExch50))
+	// Output:
+	// Custom RequireTLS: true
+	// true
+}
+
+// Seeds 000 and 004: externally secured links (IPsec): the send side
+// treats the peer as Externally Secured Servers, the receive side trusts
+// every session from the peer's address.
+func ExampleNewReceive_externallySecured() {
+	send, err := connector.NewSend("ToInternetGateway",
+		connector.WithUsage(connector.UsageInternal),
+		connector.WithAddressSpaceList(`"*"`),
+		connector.WithSmartHostList("smtpgateway1.contoso.com"),
+		connector.WithSmartHostAuth(auth.SmartHostExternalAuthoritative),
+		connector.WithSourceTransportServers("HubA"),
+		connector.WithDNSRouting(false))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	recv, err := connector.NewReceive("FromInternetGateway",
+		connector.WithUsage(connector.UsageInternal),
+		connector.WithRemoteIPRangeList("192.168.1.10"),
+		connector.WithAuthMechanism(auth.ExternalAuthoritative))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(send.RemotePrincipal())
+	fmt.Println(recv.Bindings(), recv.RemoteIPRanges(), recv.AuthMechanism())
+	fmt.Println(recv.Rights(perms.ExternallySecuredServers).Has(perms.AcceptAnyRecipient | perms.BypassMessageSizeLimit))
+
+	// Open to every address, the same connector would be an open relay.
+	_, err = connector.NewReceive("FromInternetGateway",
+		connector.WithUsage(connector.UsageInternal),
+		connector.WithRemoteIPRangeList("0.0.0.0/0"),
+		connector.WithAuthMechanism(auth.ExternalAuthoritative))
+	fmt.Println(err != nil)
+	// Output:
+	// MS Exchange\Externally Secured Servers
+	// [0.0.0.0:25] [192.168.1.10] ExternalAuthoritative
+	// true
+	// true
+}
+
+// Seed 004: anonymous relay for one gateway: AnonymousUsers plus
+// Add-ADPermission -User "NT AUTHORITY\ANONYMOUS LOGON"
+// -ExtendedRights "Ms-Exch-SMTP-Accept-Any-Recipient".
+func ExampleNewReceive_anonymousRelay() {
+	relay, err := perms.ParseRights("Ms-Exch-SMTP-Accept-Any-Recipient")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	c, err := connector.NewReceive("FromInternetGateway",
+		connector.WithUsage(connector.UsageCustom),
+		connector.WithPermissionGroups(perms.AnonymousUsers),
+		connector.WithBindingList("10.2.3.4:25"),
+		connector.WithRemoteIPRangeList("192.168.5.77"),
+		connector.WithPermission(perms.Anonymous, relay))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(c.Bindings(), c.RemoteIPRanges())
+	fmt.Println(c.Rights(perms.Anonymous).Has(relay))
+	// Output:
+	// [10.2.3.4:25] [192.168.5.77]
+	// true
+}
+
+// Seed 004: a gateway reached with Basic authentication; the document's
+// "BasicAuth,BasicAuthRequireTLS" means Basic over TLS.
+func ExampleNewSend_gatewayBasic() {
+	mech, err := auth.ParseSmartHostAuth("BasicAuth,BasicAuthRequireTLS")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	c, err := connector.NewSend("ToInternetGateway",
+		connector.WithAddressSpaceList(`"*"`),
+		connector.WithSmartHostList("smtpgateway1.contoso.com"),
+		connector.WithSmartHostAuth(mech),
+		connector.WithCredentials("smtpgateway@fabrikam.com", "secret"),
+		connector.WithSourceTransportServers("HubA"),
+		connector.WithDNSRouting(false))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(c.Usage(), c.SmartHostAuth(), c.SmartHosts()[0].Dial(c.Port()))
+	// Output:
+	// Custom BasicAuthRequireTLS smtpgateway1.contoso.com:25
+}
+
+// Seed 003, Table 1: what each usage type grants by default.
+func ExampleNewSend_usageTypes() {
+	for _, u := range []connector.Usage{connector.UsageCustom, connector.UsageInternal,
+		connector.UsageInternet, connector.UsagePartner} {
+		opts := []connector.SendOption{connector.WithUsage(u), connector.WithAddressSpaceList("*")}
+		if u == connector.UsageInternal {
+			opts = append(opts, connector.WithSmartHostList("hub.contoso.com"))
+		}
+		c, err := connector.NewSend(u.String(), opts...)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Printf("%s: auth %s, %d principals, remote %s\n", u, c.SmartHostAuth(), len(c.ACL().Grants()), c.RemotePrincipal())
+	}
+	// Output:
+	// Custom: auth None, 0 principals, remote NT AUTHORITY\ANONYMOUS LOGON
+	// Internal: auth ExchangeServer, 5 principals, remote MS Exchange\Hub Transport Servers
+	// Internet: auth None, 1 principals, remote NT AUTHORITY\ANONYMOUS LOGON
+	// Partner: auth None, 1 principals, remote MS Exchange\Partner Servers
+}
+
+// SPEC.md §2.4: nested remote ranges on one binding; the most specific wins.
+func ExampleSet_Select() {
+	mk := func(name, ranges string) *connector.ReceiveConnector {
+		c, err := connector.NewReceive(name, connector.WithBindingList("0.0.0.0:25"),
+			connector.WithRemoteIPRangeList(ranges), connector.WithPermissionGroups(perms.AnonymousUsers))
+		if err != nil {
+			panic(err)
+		}
+		return c
+	}
+	set, err := connector.NewSet(mk("everyone", "0.0.0.0-255.255.255.255"),
+		mk("lan", "192.168.1.0-192.168.1.255"), mk("scanner", "192.168.1.75"))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	local := netip.MustParseAddrPort("10.0.0.1:25")
+	for _, ip := range []string{"192.168.1.75", "192.168.1.100", "198.51.100.1", "2001:db8::1"} {
+		c, err := set.Select(local, netip.MustParseAddr(ip))
+		fmt.Println(ip, c, err)
+	}
+	// Output:
+	// 192.168.1.75 scanner <nil>
+	// 192.168.1.100 lan <nil>
+	// 198.51.100.1 everyone <nil>
+	// 2001:db8::1 <nil> connector: no receive connector for this connection
+}
+
+func ExampleParseIPRange() {
+	for _, s := range []string{"192.168.1.1", "192.168.1.1-192.168.1.254", "2001:0DB8::CD3/60", "fe80::1%11"} {
+		r, err := connector.ParseIPRange(s)
+		fmt.Println(r, r.From(), r.To(), err)
+	}
+	// Output:
+	// 192.168.1.1 192.168.1.1 192.168.1.1 <nil>
+	// 192.168.1.1-192.168.1.254 192.168.1.1 192.168.1.254 <nil>
+	// 2001:db8::/60 2001:db8:: 2001:db8:0:f:ffff:ffff:ffff:ffff <nil>
+	// fe80::1%11 fe80::1%11 fe80::1%11 <nil>
+}
