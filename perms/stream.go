@@ -21,8 +21,8 @@ import (
 // header gains one.
 //
 // Errors: *HeaderTooLargeError when the header block exceeds the limit,
-// *HeaderError when it cannot be parsed, and read or write errors from src or dst as they are
-// (wrapped). Nothing is written to dst before the header block has been
+// *HeaderError when it cannot be parsed, and the errors of src and dst,
+// wrapped ("perms: read message: …"). Nothing is written to dst before the header block has been
 // read and filtered, so on a header error dst is untouched.
 func (f *Firewall) Filter(dst io.Writer, src io.Reader, d Direction, rights Right) ([]Removed, error) {
 	limit := f.maxHeaderBytes()
