@@ -24,6 +24,8 @@ var (
 	// ErrDuplicateBinding: two receive connectors share a binding and an
 	// identical remote IP range, so a connection could not be attributed.
 	ErrDuplicateBinding = errors.New("connector: duplicate binding and remote IP range")
+	// ErrDuplicateName: two connectors of a Set have the same name.
+	ErrDuplicateName = errors.New("connector: duplicate connector name")
 	// ErrRangeOverlap: remote IP ranges on one binding overlap without one
 	// containing the other (SPEC §2.4 allows only nested ranges).
 	ErrRangeOverlap = errors.New("connector: remote IP ranges overlap partially")

@@ -54,7 +54,8 @@ type receiveConfig struct {
 }
 
 func (c *receiveConfig) fail(param string, err error) {
-	c.errs = append(c.errs, &ConfigError{Parameter: param, Err: err})
+	c.errs = append(c.errs, &ConfigError{Parameter: param,
+		Err: &reason{sentinel: ErrInvalid, msg: err.Error(), cause: err}})
 }
 
 func defaultReceiveConfig() receiveConfig {

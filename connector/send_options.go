@@ -30,7 +30,8 @@ type sendConfig struct {
 }
 
 func (c *sendConfig) fail(param string, err error) {
-	c.errs = append(c.errs, &ConfigError{Parameter: param, Err: err})
+	c.errs = append(c.errs, &ConfigError{Parameter: param,
+		Err: &reason{sentinel: ErrInvalid, msg: err.Error(), cause: err}})
 }
 
 // WithAddressSpaces sets AddressSpaces from parsed values (required unless

@@ -65,7 +65,7 @@ type entry struct {
 
 // NewSet validates the connectors as one server's configuration and indexes
 // the enabled ones. It refuses (with *ConfigError) two connectors with the
-// same name, two connectors on the same binding with the same remote range
+// same name (ErrDuplicateName), two connectors on the same binding with the same remote range
 // (ErrDuplicateBinding; this includes a specific address and 0.0.0.0 or [::]
 // on the same port), and remote ranges on one binding that overlap without
 // nesting (ErrRangeOverlap), as the reference system does (SPEC §2.4).
@@ -83,7 +83,7 @@ func NewSet(conns ...*ReceiveConnector) (*Set, error) {
 			return nil, configErr("", "Name", ErrInvalid, "nil receive connector at index %d", i)
 		}
 		if names[c.name] {
-			return nil, configErr(c.name, "Name", ErrDuplicateBinding, "two receive connectors are named %q", c.name)
+			return nil, configErr(c.name, "Name", ErrDuplicateName, "two receive connectors are named %q", c.name)
 		}
 		names[c.name] = true
 		for _, b := range c.bindings {

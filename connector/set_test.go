@@ -95,7 +95,7 @@ func TestSetConflicts(t *testing.T) {
 		}, ErrDuplicateBinding, "Bindings"},
 		{"duplicate names", func(t *testing.T) []*ReceiveConnector {
 			return []*ReceiveConnector{rc(t, "a", "0.0.0.0:25", "10.0.0.1"), rc(t, "a", "0.0.0.0:26", "10.0.0.1")}
-		}, ErrDuplicateBinding, "Name"},
+		}, ErrDuplicateName, "Name"},
 		{"disabled duplicates still conflict", func(t *testing.T) []*ReceiveConnector {
 			return []*ReceiveConnector{rc(t, "a", "0.0.0.0:25", "10.0.0.1"), rc(t, "b", "0.0.0.0:25", "10.0.0.1", WithEnabled(false))}
 		}, ErrDuplicateBinding, "RemoteIPRanges"},
