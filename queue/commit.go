@@ -1,0 +1,110 @@
+package queue
+
+import "sync"
+
+// committer is the group commit: callers append their operations without
+// blocking and wait; one goroutine applies everything that has piled up
+// since the previous commit as a single store transaction. A lone caller
+// is committed at once (no batching timer); under load, callers arriving
+// during one fsync share the next, so the commit rate, not the message
+// rate, is bounded by the disk.
+//
+// Operations are applied in submission order, so two updates of the same
+// record submitted in order (under the queue's lock) land in that order.
+type committer struct {
+	store Store
+
+	mu      sync.Mutex
+	pending []*commitReq
+	wake    chan struct{}
+	closed  bool
+	done    chan struct{}
+}
+
+type commitReq struct {
+	ops  []Op
+	err  error
+	done chan struct{}
+}
+
+func newCommitter(s Store) *committer {
+	c := &committer{store: s, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	go c.run()
+	return c
+}
+
+// submit queues ops for the next commit and returns a handle to wait on.
+func (c *committer) submit(ops []Op) *commitReq {
+	r := &commitReq{ops: ops, done: make(chan struct{})}
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		r.err = ErrClosed
+		close(r.done)
+		return r
+	}
+	c.pending = append(c.pending, r)
+	c.mu.Unlock()
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+	return r
+}
+
+// wait blocks until the request is committed (or failed). It deliberately
+// takes no context: once submitted, the outcome must be known to the caller.
+func (r *commitReq) wait() error {
+	<-r.done
+	return r.err
+}
+
+// commit submits and waits.
+func (c *committer) commit(ops ...Op) error { return c.submit(ops).wait() }
+
+func (c *committer) run() {
+	defer close(c.done)
+	var ops []Op
+	for {
+		c.mu.Lock()
+		batch, closed := c.pending, c.closed
+		c.pending = nil
+		c.mu.Unlock()
+		if len(batch) == 0 {
+			if closed {
+				return
+			}
+			<-c.wake
+			continue
+		}
+		ops = ops[:0]
+		for _, r := range batch {
+			ops = append(ops, r.ops...)
+		}
+		err := c.store.Apply(ops)
+		if err != nil && len(batch) > 1 {
+			// Keep one bad request from failing its neighbours.
+			for _, r := range batch {
+				r.err = c.store.Apply(r.ops)
+				close(r.done)
+			}
+			continue
+		}
+		for _, r := range batch {
+			r.err = err
+			close(r.done)
+		}
+	}
+}
+
+// close commits what is pending, then stops the goroutine.
+func (c *committer) close() {
+	c.mu.Lock()
+	c.closed = true
+	c.mu.Unlock()
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+	<-c.done
+}

@@ -1,0 +1,339 @@
+package queue
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"time"
+
+	"github.com/hubedge/hubedge/dsn"
+)
+
+// outcomeKind is the verdict on one recipient.
+type outcomeKind uint8
+
+const (
+	outDelivered outcomeKind = iota
+	outFailed
+	outDeferred
+)
+
+type outcome struct {
+	idx  int
+	kind outcomeKind
+	res  Result
+	next time.Time // deferred: not before
+}
+
+// settlement is the work left after recording outcomes: events to report
+// and, if a DSN is due, the notification to build. Without a DSN the
+// record update is already submitted (req).
+type settlement struct {
+	m       *message
+	events  []Event
+	reports []dsn.RecipientReport
+	delay   bool // a delay DSN rather than a final one
+	req     *commitReq
+}
+
+// startLocked marks e in flight and returns the delivery job. The in-flight
+// marker is committed before the Deliverer is called, so that a crash
+// during delivery is counted on restart.
+func (q *Queue) startLocked(e *entry) func() {
+	m, hq := e.m, e.q
+	e.state = entryActive
+	hq.active++
+	q.active++
+	m.inflight++
+	m.rec.InFlight = true
+	req := q.persistLocked(m)
+	rcpts := slices.Clone(e.rcpts)
+	env := m.rec.Env
+	msg := &Message{ID: m.id, Envelope: env, open: q.bodyOpener(m.id, env.Size)}
+	list := make([]Recipient, len(rcpts))
+	for i, idx := range rcpts {
+		list[i] = env.Recipients[idx]
+		msg.Attempts = max(msg.Attempts, m.rec.Rcpts[idx].Attempts)
+	}
+	return func() {
+		defer q.work.Done()
+		var results []Result
+		err := req.wait()
+		if err != nil {
+			err = fmt.Errorf("queue: record in-flight state: %w", err)
+		} else {
+			results, err = q.opts.deliverer.Deliver(q.runCtx, hq.hop, msg, list)
+		}
+		q.finishAttempt(e, rcpts, results, err)
+	}
+}
+
+// finishAttempt records the results of one delivery attempt.
+func (q *Queue) finishAttempt(e *entry, rcpts []int, results []Result, err error) {
+	q.mu.Lock()
+	now := q.opts.clock.Now()
+	m, hq := e.m, e.q
+	hq.active--
+	q.active--
+	m.inflight--
+	if m.inflight == 0 {
+		m.rec.InFlight = false
+		m.rec.Crashes = 0
+	}
+	hq.lastTry, m.lastAttemptAt = now, now
+	e.state = entryParked
+
+	var outs []outcome
+	switch {
+	case err != nil && q.runCtx.Err() != nil:
+		// Cancelled by Close: not the next hop's fault; retry on restart.
+	case err == nil && len(results) != len(rcpts):
+		err = fmt.Errorf("queue: deliverer returned %d results for %d recipients", len(results), len(rcpts))
+		fallthrough
+	case err != nil:
+		hq.failures++
+		hq.retryAt = now.Add(q.opts.retry.connRetryDelay(hq.failures))
+		hq.lastError, m.lastError = err.Error(), err.Error()
+		res := Result{Code: 451, Enhanced: "4.4.0", Text: err.Error()}
+		for _, idx := range rcpts {
+			outs = append(outs, outcome{idx: idx, kind: outDeferred, res: res, next: hq.retryAt})
+		}
+	default:
+		hq.failures, hq.retryAt, hq.lastError = 0, time.Time{}, ""
+		for i, idx := range rcpts {
+			outs = append(outs, q.judge(idx, results[i], now))
+			if results[i].Temporary() {
+				m.lastError = results[i].String()
+			}
+		}
+	}
+	s := q.applyLocked(m, outs, now, "SMTP", hq.key)
+	if err != nil && s != nil && len(s.events) > 0 && s.events[0].Type == EventDefer {
+		s.events[0].Err = err
+	}
+	e.rcpts = pendingOnly(m, e.rcpts)
+	var rs *settlement
+	if m.removeReq && m.inflight == 0 {
+		rs = q.removeLocked(m, m.removeNDR, now)
+	}
+	if len(e.rcpts) == 0 {
+		if _, ok := m.hops[hq.key]; ok {
+			q.dropEntryLocked(e)
+		}
+	} else {
+		e.due = time.Time{}
+		for _, idx := range e.rcpts {
+			e.due = later(e.due, m.rec.Rcpts[idx].Next)
+		}
+		q.placeLocked(e, now)
+	}
+	if s == nil && rs == nil {
+		// Nothing decided (shutdown): still clear the in-flight marker.
+		s = &settlement{m: m, req: q.persistLocked(m)}
+	}
+	q.rescheduleLocked(m)
+	q.mu.Unlock()
+	q.kick()
+	q.finish(s)
+	q.finish(rs)
+}
+
+// judge turns a Deliverer result into an outcome.
+func (q *Queue) judge(idx int, r Result, now time.Time) outcome {
+	switch {
+	case r.Success():
+		return outcome{idx: idx, kind: outDelivered, res: r}
+	case r.Permanent():
+		return outcome{idx: idx, kind: outFailed, res: r}
+	}
+	return outcome{idx: idx, kind: outDeferred, res: r, next: now.Add(q.opts.retry.MessageRetryInterval)}
+}
+
+// applyLocked records outcomes in m, submits the record (unless a DSN must
+// be built first, which commits it together with the DSN) and returns the
+// rest of the work, or nil if there were no outcomes.
+func (q *Queue) applyLocked(m *message, outs []outcome, now time.Time, source, queueKey string) *settlement {
+	if len(outs) == 0 {
+		return nil
+	}
+	s := &settlement{m: m}
+	byKind := map[EventType]*Event{}
+	expired := !m.rec.Poison && !q.expiry(m).After(now)
+	for _, o := range outs {
+		st := &m.rec.Rcpts[o.idx]
+		if st.Status != rcptPending {
+			continue // decided meanwhile (expiry, removal)
+		}
+		if o.kind == outDeferred && expired {
+			o.kind, o.res = outFailed, expiredResult(o.res)
+		}
+		res := o.res
+		st.Last = &res
+		st.Attempts++
+		rcpt := m.rec.Env.Recipients[o.idx]
+		var typ EventType
+		switch o.kind {
+		case outDelivered:
+			st.Status, typ = rcptDelivered, EventDeliver
+			if rcpt.Notify.WantSuccess() {
+				s.reports = append(s.reports, q.report(m, o.idx, dsn.Delivered, now))
+			}
+		case outFailed:
+			st.Status, typ = rcptFailed, EventFail
+			if rcpt.Notify.WantFailure() {
+				s.reports = append(s.reports, q.report(m, o.idx, dsn.Failed, now))
+			}
+		case outDeferred:
+			st.Next, typ = o.next, EventDefer
+		}
+		ev := byKind[typ]
+		if ev == nil {
+			ev = &Event{Type: typ, Time: now, ID: m.id, Queue: queueKey, Source: source, Sender: m.rec.Env.From, Result: &res}
+			byKind[typ] = ev
+		}
+		ev.Recipients = append(ev.Recipients, rcpt.Address)
+	}
+	for _, typ := range []EventType{EventDefer, EventDeliver, EventFail} {
+		if ev := byKind[typ]; ev != nil {
+			s.events = append(s.events, *ev)
+		}
+	}
+	q.pruneLocked(m)
+	if m.rec.Env.From == "" {
+		s.reports = nil // never a DSN to the null sender
+	}
+	if len(s.reports) > 0 {
+		m.holds++
+	} else {
+		s.req = q.persistLocked(m)
+	}
+	return s
+}
+
+// expiredResult is the 4.4.7 failure of an expired recipient, keeping the
+// last reply for the administrator.
+func expiredResult(last Result) Result {
+	r := resultExpired
+	if last.Code != 0 && last.Text != "" {
+		r.Text += "; last error: " + last.String()
+	}
+	return r
+}
+
+// expireLocked fails every recipient of m that is not in flight; those in
+// flight fail when their attempt returns.
+func (q *Queue) expireLocked(m *message, now time.Time) *settlement {
+	active := map[int]bool{}
+	for _, e := range m.hops {
+		if e.state == entryActive {
+			for _, i := range e.rcpts {
+				active[i] = true
+			}
+		}
+	}
+	unreach := map[int]bool{}
+	for _, i := range m.unreachable {
+		unreach[i] = true
+	}
+	var outs []outcome
+	for i, st := range m.rec.Rcpts {
+		if st.Status != rcptPending || active[i] {
+			continue
+		}
+		res := resultExpired
+		switch {
+		case unreach[i]:
+			res = resultUnreachable
+		case st.Last != nil:
+			res = expiredResult(*st.Last)
+		}
+		outs = append(outs, outcome{idx: i, kind: outFailed, res: res})
+	}
+	return q.applyLocked(m, outs, now, "QUEUE", "")
+}
+
+// removeLocked fails what remains of m for an administrator, with or
+// without NDR.
+func (q *Queue) removeLocked(m *message, withNDR bool, now time.Time) *settlement {
+	m.removeReq = false
+	unreach := map[int]bool{}
+	for _, i := range m.unreachable {
+		unreach[i] = true
+	}
+	var outs []outcome
+	for i, st := range m.rec.Rcpts {
+		if st.Status != rcptPending {
+			continue
+		}
+		res := resultAdminRemove
+		if unreach[i] {
+			res = resultUnreachable
+		}
+		outs = append(outs, outcome{idx: i, kind: outFailed, res: res})
+	}
+	s := q.applyLocked(m, outs, now, "ADMIN", "")
+	if s == nil {
+		return nil
+	}
+	if !withNDR && len(s.reports) > 0 {
+		s.reports = nil
+		m.holds--
+		s.req = q.persistLocked(m)
+	}
+	s.events = append(s.events, Event{Type: EventRemove, Time: now, ID: m.id, Source: "ADMIN", Sender: m.rec.Env.From})
+	return s
+}
+
+// finish reports s's events and completes its commit or DSN.
+func (q *Queue) finish(s *settlement) {
+	if s == nil {
+		return
+	}
+	for _, ev := range s.events {
+		q.emit(ev)
+	}
+	if len(s.reports) > 0 {
+		q.notify(s)
+		return
+	}
+	if s.req != nil {
+		if err := s.req.wait(); err != nil {
+			q.opts.logger.Error("queue: persist message state", "id", s.m.id, "err", err)
+		}
+	}
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// bodyOpener returns a Message.Open that streams id's body and reports a
+// short body as io.ErrUnexpectedEOF rather than a silent truncation.
+func (q *Queue) bodyOpener(id ID, size int64) func() (io.ReadCloser, error) {
+	return func() (io.ReadCloser, error) {
+		rc, err := q.store.OpenBody(id)
+		if err != nil {
+			return nil, err
+		}
+		return &sizedReader{rc: rc, left: size}, nil
+	}
+}
+
+type sizedReader struct {
+	rc   io.ReadCloser
+	left int64
+}
+
+func (r *sizedReader) Read(p []byte) (int, error) {
+	n, err := r.rc.Read(p)
+	r.left -= int64(n)
+	if err == io.EOF && r.left > 0 {
+		err = io.ErrUnexpectedEOF
+	}
+	return n, err
+}
+
+func (r *sizedReader) Close() error { return r.rc.Close() }

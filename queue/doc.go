@@ -1,0 +1,65 @@
+// Package queue is hubedge's durable store-and-forward queue and delivery
+// engine. It knows nothing of SMTP: package smtpx feeds it with Enqueue and
+// plugs in a Router (recipient → next hop) and a Deliverer (next hop +
+// message + recipients → one reply per recipient).
+//
+// # Durability
+//
+// Enqueue returns only once the envelope and the body are committed and
+// fsync'd, so the SMTP 250 can follow. Concurrent Enqueue calls share
+// commits (group commit): whatever arrives while one commit is being
+// written goes into the next, so a lone caller is never delayed by a
+// batching timer and many callers pay one fsync between them. Bodies are
+// read once, in 256 KiB chunks, and committed in 1 MiB slices ahead of the
+// record for large messages, so an Enqueue never holds a whole large body
+// in memory; Message.Open streams it back chunk by chunk.
+//
+// Open keeps everything in one bbolt file under its directory: records and
+// body chunks in one B+tree file mean one transaction, and two fsyncs, per
+// group commit. (A file per body would cost an extra file and directory
+// fsync per message, which caps a lone writer well below the rate bbolt
+// reaches.) The Store interface lets another engine back the queue
+// (OpenStore); OpenMemory is a non-durable variant for tests.
+//
+// # Delivery
+//
+// Recipients are split by next hop (NextHop.Key) into delivery queues; those
+// the Router finds no route for wait in the Unreachable queue until
+// RetryUnreachable (e.g. on a routing change), removal or expiry (then
+// 5.4.4). Each delivery attempt is marked in flight, durably, before the
+// Deliverer is called: a message found in flight after PoisonThreshold
+// successive crashes moves to the Poison queue, suspended, and is never
+// retried or expired automatically.
+//
+// Per recipient (SPEC §6.3, §6.4): 2xx is delivered; 5xx fails at once;
+// 4xx is retried after MessageRetryInterval. A Deliverer error is a
+// connection failure: the delivery queue goes into Retry, retried
+// TransientFailureRetryCount times every TransientFailureRetryInterval,
+// then every OutboundConnectionFailureRetryInterval, with one probe at a
+// time until a connection succeeds. After MessageExpirationTimeout what
+// remains fails with 4.4.7.
+//
+// # Notifications
+//
+// Failures produce one RFC 3464 DSN per verdict, built by package dsn from
+// the stored message (whole under RET=FULL up to 10 MiB, headers
+// otherwise) and enqueued from the null sender to the original sender; a
+// DSN is committed together with the record update that caused it. One
+// delay DSN goes out after DelayNotificationTimeout. NOTIFY is honoured
+// (NEVER: none; SUCCESS: a "delivered" DSN on 2xx; an explicit NOTIFY
+// without DELAY: no delay DSN) and nothing is ever sent to the null
+// sender.
+//
+// # Administration
+//
+// Queues, Messages, SuspendQueue, ResumeQueue, RetryQueue,
+// SuspendMessage, ResumeMessage, RemoveMessage (with or without NDR),
+// Export and RetryUnreachable follow the queue cmdlets of the reference
+// system (SPEC §6.7) and are safe while deliveries run. WithEventHook
+// reports message-tracking events (RECEIVE, DELIVER, DEFER, FAIL, DSN, ...).
+//
+// # Time
+//
+// All scheduling reads an injectable Clock; queuetest.FakeClock moves it by
+// hand so retry and expiry tests run in milliseconds.
+package queue

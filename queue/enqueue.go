@@ -1,0 +1,155 @@
+package queue
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"sync"
+)
+
+const (
+	// chunkSize is the largest body value written to the store.
+	chunkSize = 256 << 10
+	// flushSize is how much body an Enqueue buffers before committing it
+	// ahead of the record, which bounds memory per Enqueue for large
+	// messages.
+	flushSize = 1 << 20
+)
+
+var scratch = sync.Pool{New: func() any { b := make([]byte, chunkSize); return &b }}
+
+// Enqueue stores a message and returns its ID once envelope and body are
+// durable (committed and fsync'd); only then may the SMTP 250 be sent.
+// Concurrent calls share commits. The body is read once, in chunks, and
+// never held whole in memory; a body over WithMaxMessageSize fails with
+// ErrTooLarge as soon as the excess is read. env.Size is set from the body;
+// env.Received defaults to the clock's time.
+//
+// ctx is checked between chunks and before the final commit; it cannot
+// interrupt a blocked body Read (set deadlines on the underlying
+// connection), and once the final commit is submitted Enqueue waits for it
+// so that the outcome it reports is the truth.
+func (q *Queue) Enqueue(ctx context.Context, env Envelope, body io.Reader) (ID, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	if len(env.Recipients) == 0 {
+		return "", ErrNoRecipients
+	}
+	q.mu.Lock()
+	if q.closed {
+		q.mu.Unlock()
+		return "", ErrClosed
+	}
+	q.enqueues.Add(1)
+	q.mu.Unlock()
+	defer q.enqueues.Done()
+	id := q.ids.next(q.opts.clock.Now())
+	if err := q.enqueue(ctx, id, env, body, q.opts.maxSize, nil, "SMTP"); err != nil {
+		return "", err
+	}
+	return id, nil
+}
+
+// enqueue is Enqueue without the admission checks; the queue uses it for
+// DSNs, whose final commit also carries extra ops (the original message's
+// updated record), computed under the lock so they land in order.
+func (q *Queue) enqueue(ctx context.Context, id ID, env Envelope, body io.Reader, limit int64, extra func() []Op, source string) error {
+	if env.Received.IsZero() {
+		env.Received = q.opts.clock.Now()
+	}
+	env.Recipients = slices.Clone(env.Recipients)
+	ops, size, err := q.writeBody(ctx, id, body, limit)
+	if err != nil {
+		return err
+	}
+	env.Size = size
+	m := &message{
+		id:      id,
+		rec:     record{V: recordVersion, Env: env, Rcpts: make([]rcptState, len(env.Recipients))},
+		hops:    map[string]*entry{},
+		heapIdx: -1,
+	}
+	ops = append(ops, Op{Kind: OpPutRecord, ID: id, Data: m.rec.encode()})
+	q.mu.Lock()
+	if extra != nil {
+		ops = append(ops, extra()...)
+	}
+	req := q.com.submit(ops)
+	q.mu.Unlock()
+	if err := req.wait(); err != nil {
+		q.dropBody(id, size > flushSize)
+		return fmt.Errorf("queue: commit %s: %w", id, err)
+	}
+	q.mu.Lock()
+	q.msgs[id] = m
+	q.submitLocked(m)
+	q.rescheduleLocked(m)
+	q.mu.Unlock()
+	q.kick()
+	rcpts := make([]string, len(env.Recipients))
+	for i, r := range env.Recipients {
+		rcpts[i] = r.Address
+	}
+	q.emit(Event{Type: EventReceive, ID: id, Source: source, Sender: env.From, Recipients: rcpts})
+	return nil
+}
+
+// writeBody reads body in chunks. Chunks are committed early whenever
+// flushSize bytes have piled up; the rest is returned as ops for the final
+// commit.
+func (q *Queue) writeBody(ctx context.Context, id ID, body io.Reader, limit int64) ([]Op, int64, error) {
+	bp := scratch.Get().(*[]byte)
+	defer scratch.Put(bp)
+	buf := *bp
+	var (
+		ops      []Op
+		size     int64
+		buffered int
+		seq      uint32
+		flushed  bool
+	)
+	fail := func(err error) ([]Op, int64, error) {
+		q.dropBody(id, flushed)
+		return nil, 0, err
+	}
+	for {
+		if err := ctx.Err(); err != nil {
+			return fail(err)
+		}
+		n, rerr := io.ReadFull(body, buf)
+		if n > 0 {
+			size += int64(n)
+			if limit > 0 && size > limit {
+				return fail(ErrTooLarge)
+			}
+			ops = append(ops, Op{Kind: OpPutChunk, ID: id, Seq: seq, Data: bytes.Clone(buf[:n])})
+			seq++
+			buffered += n
+		}
+		if errors.Is(rerr, io.EOF) || errors.Is(rerr, io.ErrUnexpectedEOF) {
+			return ops, size, nil
+		}
+		if rerr != nil {
+			return fail(fmt.Errorf("queue: read body: %w", rerr))
+		}
+		if buffered >= flushSize {
+			flushed = true
+			if err := q.com.commit(ops...); err != nil {
+				return fail(fmt.Errorf("queue: commit body: %w", err))
+			}
+			ops, buffered = nil, 0
+		}
+	}
+}
+
+// dropBody removes chunks committed for a message that did not make it;
+// if this fails too, the next Open sweeps them.
+func (q *Queue) dropBody(id ID, flushed bool) {
+	if flushed {
+		_ = q.com.commit(Op{Kind: OpDeleteBody, ID: id})
+	}
+}

@@ -1,0 +1,195 @@
+package queue
+
+import (
+	"log/slog"
+	"os"
+	"time"
+)
+
+// RetryPolicy holds the retry, expiry and notification intervals of
+// Set-TransportServer (SPEC §6.3). The zero value is not useful; start from
+// DefaultRetryPolicy or EdgeRetryPolicy.
+//
+// How they combine:
+//   - A recipient answered with 4xx is retried after MessageRetryInterval.
+//   - A connection failure (Deliverer error) puts the delivery queue into
+//     Retry: the first TransientFailureRetryCount reconnection attempts come
+//     TransientFailureRetryInterval apart, later ones
+//     OutboundConnectionFailureRetryInterval apart. The first successful
+//     connection resets the count.
+//   - After MessageExpirationTimeout since reception, what is left fails
+//     with 4.4.7; after DelayNotificationTimeout one delay DSN is sent.
+type RetryPolicy struct {
+	TransientFailureRetryCount             int
+	TransientFailureRetryInterval          time.Duration
+	OutboundConnectionFailureRetryInterval time.Duration
+	MessageRetryInterval                   time.Duration
+	MessageExpirationTimeout               time.Duration
+	DelayNotificationTimeout               time.Duration
+}
+
+// DefaultRetryPolicy returns the Hub Transport defaults: 6 transient
+// retries 5 min apart, then every 10 min; 4xx recipients every 1 min;
+// expiry after 2 days; delay DSN after 4 h.
+func DefaultRetryPolicy() RetryPolicy {
+	return RetryPolicy{
+		TransientFailureRetryCount:             6,
+		TransientFailureRetryInterval:          5 * time.Minute,
+		OutboundConnectionFailureRetryInterval: 10 * time.Minute,
+		MessageRetryInterval:                   time.Minute,
+		MessageExpirationTimeout:               48 * time.Hour,
+		DelayNotificationTimeout:               4 * time.Hour,
+	}
+}
+
+// EdgeRetryPolicy returns the Edge Transport defaults, which differ from
+// the Hub ones in TransientFailureRetryInterval (10 min) and
+// OutboundConnectionFailureRetryInterval (30 min).
+func EdgeRetryPolicy() RetryPolicy {
+	p := DefaultRetryPolicy()
+	p.TransientFailureRetryInterval = 10 * time.Minute
+	p.OutboundConnectionFailureRetryInterval = 30 * time.Minute
+	return p
+}
+
+// connRetryDelay is the wait before reconnection attempt n+1 after n
+// consecutive connection failures (n ≥ 1).
+func (p RetryPolicy) connRetryDelay(n int) time.Duration {
+	if n <= p.TransientFailureRetryCount {
+		return p.TransientFailureRetryInterval
+	}
+	return p.OutboundConnectionFailureRetryInterval
+}
+
+// Option configures a Queue.
+type Option interface{ apply(*options) }
+
+type funcOption func(*options)
+
+func (f funcOption) apply(o *options) { f(o) }
+
+type options struct {
+	clock          Clock
+	router         Router
+	deliverer      Deliverer
+	retry          RetryPolicy
+	maxConcurrency int
+	maxPerHop      int
+	poison         int
+	idleTime       time.Duration
+	maxSize        int64
+	reportingMTA   string
+	postmaster     string
+	logger         *slog.Logger
+	hook           func(Event)
+}
+
+func defaultOptions() options {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "localhost"
+	}
+	return options{
+		clock:          SystemClock{},
+		retry:          DefaultRetryPolicy(),
+		maxConcurrency: 1000,
+		maxPerHop:      20,
+		poison:         2,
+		idleTime:       3 * time.Minute,
+		reportingMTA:   host,
+		logger:         slog.New(slog.DiscardHandler),
+	}
+}
+
+// WithClock sets the time source. Default: SystemClock.
+func WithClock(c Clock) Option { return funcOption(func(o *options) { o.clock = c }) }
+
+// WithRouter sets the Router. Default: none; messages then stay in the
+// Submission queue.
+func WithRouter(r Router) Option { return funcOption(func(o *options) { o.router = r }) }
+
+// WithDeliverer sets the Deliverer. Default: none; routed messages then
+// wait in their delivery queues.
+func WithDeliverer(d Deliverer) Option { return funcOption(func(o *options) { o.deliverer = d }) }
+
+// WithRetryPolicy sets all retry intervals at once. Default:
+// DefaultRetryPolicy(). Options for single values applied after it win.
+func WithRetryPolicy(p RetryPolicy) Option { return funcOption(func(o *options) { o.retry = p }) }
+
+// WithTransientFailureRetryCount sets how many reconnection attempts use
+// TransientFailureRetryInterval before OutboundConnectionFailureRetryInterval
+// takes over. Default 6; 0 goes straight to the latter.
+func WithTransientFailureRetryCount(n int) Option {
+	return funcOption(func(o *options) { o.retry.TransientFailureRetryCount = n })
+}
+
+// WithTransientFailureRetryInterval sets the wait between the first
+// reconnection attempts. Default 5 min (Edge 10 min).
+func WithTransientFailureRetryInterval(d time.Duration) Option {
+	return funcOption(func(o *options) { o.retry.TransientFailureRetryInterval = d })
+}
+
+// WithOutboundConnectionFailureRetryInterval sets the wait between
+// reconnection attempts once the transient retries are spent. Default
+// 10 min (Edge 30 min).
+func WithOutboundConnectionFailureRetryInterval(d time.Duration) Option {
+	return funcOption(func(o *options) { o.retry.OutboundConnectionFailureRetryInterval = d })
+}
+
+// WithMessageRetryInterval sets the wait before retrying recipients that
+// got a 4xx reply. Default 1 min.
+func WithMessageRetryInterval(d time.Duration) Option {
+	return funcOption(func(o *options) { o.retry.MessageRetryInterval = d })
+}
+
+// WithMessageExpirationTimeout sets how long a message may stay queued
+// before what remains fails with 4.4.7. Default 2 days.
+func WithMessageExpirationTimeout(d time.Duration) Option {
+	return funcOption(func(o *options) { o.retry.MessageExpirationTimeout = d })
+}
+
+// WithDelayNotificationTimeout sets when the delay DSN is sent. Default 4 h;
+// 0 or negative disables delay DSNs.
+func WithDelayNotificationTimeout(d time.Duration) Option {
+	return funcOption(func(o *options) { o.retry.DelayNotificationTimeout = d })
+}
+
+// WithMaxConcurrency caps concurrent deliveries overall
+// (MaxOutboundConnections). Default 1000.
+func WithMaxConcurrency(n int) Option { return funcOption(func(o *options) { o.maxConcurrency = n }) }
+
+// WithMaxPerHop caps concurrent deliveries to one next hop
+// (MaxPerDomainOutboundConnections). Default 20.
+func WithMaxPerHop(n int) Option { return funcOption(func(o *options) { o.maxPerHop = n }) }
+
+// WithPoisonThreshold sets how many crashes during its delivery a message
+// survives before it is moved, suspended, to the Poison queue. Default 2.
+func WithPoisonThreshold(n int) Option { return funcOption(func(o *options) { o.poison = n }) }
+
+// WithQueueMaxIdleTime sets how long an empty delivery queue is kept.
+// Default 3 min.
+func WithQueueMaxIdleTime(d time.Duration) Option {
+	return funcOption(func(o *options) { o.idleTime = d })
+}
+
+// WithMaxMessageSize caps the body size Enqueue accepts (ErrTooLarge).
+// Default 0: no cap; receive connectors apply their own limits first.
+// DSNs the queue generates are exempt (SPEC §6.9).
+func WithMaxMessageSize(n int64) Option { return funcOption(func(o *options) { o.maxSize = n }) }
+
+// WithReportingMTA sets the Reporting-MTA of DSNs. Default: os.Hostname().
+func WithReportingMTA(fqdn string) Option {
+	return funcOption(func(o *options) { o.reportingMTA = fqdn })
+}
+
+// WithPostmaster sets the From: address of DSNs. Default:
+// "postmaster@" + the reporting MTA.
+func WithPostmaster(addr string) Option { return funcOption(func(o *options) { o.postmaster = addr }) }
+
+// WithLogger sets the logger. Default: discard.
+func WithLogger(l *slog.Logger) Option { return funcOption(func(o *options) { o.logger = l }) }
+
+// WithEventHook sets a function called for every Event (see EventType). It
+// runs synchronously on the queue's goroutines, never under its locks; it
+// must not block for long. Default: none.
+func WithEventHook(f func(Event)) Option { return funcOption(func(o *options) { o.hook = f }) }

@@ -1,0 +1,103 @@
+// Package queuetest provides helpers for testing code built on package
+// queue: a manually advanced clock and a scripted Deliverer.
+package queuetest
+
+import (
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/hubedge/hubedge/queue"
+)
+
+// FakeClock is a queue.Clock whose time moves only when told to. Timers
+// whose deadline is reached by Advance or Set fire in deadline order, each
+// in its own goroutine, as time.AfterFunc would.
+type FakeClock struct {
+	mu     sync.Mutex
+	now    time.Time
+	timers []*fakeTimer
+}
+
+// NewFakeClock returns a clock stopped at start.
+func NewFakeClock(start time.Time) *FakeClock { return &FakeClock{now: start} }
+
+// Now returns the current fake time.
+func (c *FakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// AfterFunc schedules f for d after the current fake time. A d ≤ 0 fires at
+// once.
+func (c *FakeClock) AfterFunc(d time.Duration, f func()) queue.Timer {
+	c.mu.Lock()
+	t := &fakeTimer{c: c, when: c.now.Add(d), f: f}
+	if d <= 0 {
+		c.mu.Unlock()
+		go f()
+		return t
+	}
+	c.timers = append(c.timers, t)
+	c.mu.Unlock()
+	return t
+}
+
+// Advance moves the clock forward by d and fires the timers that fall due.
+func (c *FakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	to := c.now.Add(d)
+	c.mu.Unlock()
+	c.Set(to)
+}
+
+// Set moves the clock to t (never backwards) and fires the timers that fall
+// due.
+func (c *FakeClock) Set(t time.Time) {
+	c.mu.Lock()
+	if t.After(c.now) {
+		c.now = t
+	}
+	var due, rest []*fakeTimer
+	for _, tm := range c.timers {
+		if !tm.when.After(c.now) {
+			due = append(due, tm)
+		} else {
+			rest = append(rest, tm)
+		}
+	}
+	c.timers = rest
+	c.mu.Unlock()
+	sort.SliceStable(due, func(i, j int) bool { return due[i].when.Before(due[j].when) })
+	for _, tm := range due {
+		go tm.f()
+	}
+}
+
+// Pending returns the number of timers not yet fired or stopped.
+func (c *FakeClock) Pending() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.timers)
+}
+
+type fakeTimer struct {
+	c    *FakeClock
+	when time.Time
+	f    func()
+}
+
+func (t *fakeTimer) Stop() bool {
+	t.c.mu.Lock()
+	defer t.c.mu.Unlock()
+	for i, tm := range t.c.timers {
+		if tm == t {
+			t.c.timers = append(t.c.timers[:i], t.c.timers[i+1:]...)
+			return true
+		}
+	}
+	return false
+}
+
+var _ queue.Clock = (*FakeClock)(nil)

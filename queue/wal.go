@@ -1,0 +1,340 @@
+package queue
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"os"
+	"slices"
+	"sync"
+)
+
+// WALFile is the name of the write-ahead log that Open keeps beside
+// StoreFile.
+const WALFile = "queue.wal"
+
+// walStore makes a boltStore cheap to commit to: Apply appends the batch to
+// a write-ahead log and fdatasyncs it (one sync, in place, in a file whose
+// space was allocated beforehand), and a background goroutine applies the
+// logged batches to bbolt in large transactions (two syncs each, shared by
+// everything that piled up meanwhile). When bbolt has caught up, the log is
+// reused from its start under a new random epoch. Open replays the log's
+// current epoch, so a crash between the log sync and the bbolt commit loses
+// nothing. Reads wait until bbolt holds every batch logged before them.
+//
+// Log record: magic, CRC-32C of the rest, epoch, payload length, payload
+// (the encoded ops). Replay stops at the first record that is torn,
+// corrupt or of another epoch.
+type walStore struct {
+	db *boltStore
+	f  *os.File
+
+	// Apply's state; Apply is only ever called by the committer goroutine.
+	off   int64  // next write offset
+	alloc int64  // bytes of the file known to be allocated
+	epoch uint64 // of the records being written
+	buf   []byte
+
+	mu       sync.Mutex
+	cond     *sync.Cond
+	written  uint64 // batches logged
+	applied  uint64 // batches committed to bbolt
+	pending  [][]Op // logged, not yet applied
+	applyErr error  // sticky bbolt failure
+	closing  bool
+	done     chan struct{}
+}
+
+const (
+	walMagic     = 0x68657751 // "heWQ"
+	walHeader    = 20         // magic, crc, epoch, length
+	walPrealloc  = 8 << 20    // the log grows in steps of this much
+	walResetSize = 64 << 20   // beyond this, wait for bbolt and start over
+)
+
+var crcTable = crc32.MakeTable(crc32.Castagnoli)
+
+func openWAL(dir string) (*walStore, error) {
+	db, err := openBolt(dir)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(dir+string(os.PathSeparator)+WALFile, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("queue: open log: %w", err)
+	}
+	s := &walStore{db: db, f: f, done: make(chan struct{})}
+	s.cond = sync.NewCond(&s.mu)
+	if err := s.replay(); err != nil {
+		f.Close()
+		db.Close()
+		return nil, err
+	}
+	go s.applier()
+	return s, nil
+}
+
+// replay applies the log's current epoch to bbolt and invalidates it.
+func (s *walStore) replay() error {
+	st, err := s.f.Stat()
+	if err != nil {
+		return fmt.Errorf("queue: log: %w", err)
+	}
+	s.alloc = st.Size()
+	var ops []Op
+	var off int64
+	var epoch uint64
+	hdr := make([]byte, walHeader)
+	for {
+		if _, err := s.f.ReadAt(hdr, off); err != nil {
+			break
+		}
+		n := int64(binary.LittleEndian.Uint32(hdr[16:]))
+		e := binary.LittleEndian.Uint64(hdr[8:])
+		if binary.LittleEndian.Uint32(hdr) != walMagic || (off > 0 && e != epoch) || off+walHeader+n > s.alloc {
+			break
+		}
+		rec := make([]byte, walHeader+n)
+		if _, err := s.f.ReadAt(rec, off); err != nil {
+			break
+		}
+		if crc32.Checksum(rec[8:], crcTable) != binary.LittleEndian.Uint32(rec[4:]) {
+			break
+		}
+		batch, err := decodeOps(rec[walHeader:])
+		if err != nil {
+			break
+		}
+		ops = append(ops, batch...)
+		epoch = e
+		off += walHeader + n
+	}
+	if len(ops) > 0 {
+		if err := s.db.Apply(ops); err != nil {
+			return fmt.Errorf("queue: replay log: %w", err)
+		}
+	}
+	return s.invalidate()
+}
+
+// invalidate makes the log empty for replay by zeroing its first header.
+func (s *walStore) invalidate() error {
+	if s.alloc < walHeader {
+		return nil
+	}
+	if _, err := s.f.WriteAt(make([]byte, walHeader), 0); err != nil {
+		return fmt.Errorf("queue: log: %w", err)
+	}
+	if err := fdatasync(s.f); err != nil {
+		return fmt.Errorf("queue: log sync: %w", err)
+	}
+	s.off = 0
+	s.epoch = newEpoch()
+	return nil
+}
+
+func newEpoch() uint64 {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic("queue: crypto/rand failed: " + err.Error())
+	}
+	return binary.LittleEndian.Uint64(b[:])
+}
+
+func (s *walStore) Apply(ops []Op) error {
+	s.buf = encodeRecord(s.buf[:0], s.epoch, ops)
+	s.mu.Lock()
+	if s.applyErr != nil {
+		err := s.applyErr
+		s.mu.Unlock()
+		return err
+	}
+	if s.off > 0 && (s.applied == s.written || s.off+int64(len(s.buf)) > walResetSize) {
+		// Everything logged so far is in bbolt (or soon will be): start over.
+		for s.applied < s.written && s.applyErr == nil {
+			s.cond.Wait()
+		}
+		s.off, s.epoch = 0, newEpoch()
+		s.buf = encodeRecord(s.buf[:0], s.epoch, ops)
+	}
+	s.mu.Unlock()
+	if err := s.ensureAlloc(s.off + int64(len(s.buf))); err != nil {
+		return err
+	}
+	if _, err := s.f.WriteAt(s.buf, s.off); err != nil {
+		return fmt.Errorf("queue: log write: %w", err)
+	}
+	if err := fdatasync(s.f); err != nil {
+		return fmt.Errorf("queue: log sync: %w", err)
+	}
+	s.off += int64(len(s.buf))
+	s.mu.Lock()
+	s.written++
+	s.pending = append(s.pending, slices.Clone(ops)) // the caller reuses ops
+	s.cond.Broadcast()
+	s.mu.Unlock()
+	return nil
+}
+
+// ensureAlloc writes zeros up to at least n bytes, so that the log's
+// fdatasyncs overwrite allocated blocks and need no metadata journaling.
+func (s *walStore) ensureAlloc(n int64) error {
+	if n <= s.alloc {
+		return nil
+	}
+	target := (n/walPrealloc + 1) * walPrealloc
+	zero := make([]byte, 1<<20)
+	for off := s.alloc; off < target; off += int64(len(zero)) {
+		if _, err := s.f.WriteAt(zero[:min(int64(len(zero)), target-off)], off); err != nil {
+			return fmt.Errorf("queue: log grow: %w", err)
+		}
+	}
+	if err := s.f.Sync(); err != nil {
+		return fmt.Errorf("queue: log grow: %w", err)
+	}
+	s.alloc = target
+	return nil
+}
+
+// applier moves logged batches into bbolt.
+func (s *walStore) applier() {
+	defer close(s.done)
+	var ops []Op
+	for {
+		s.mu.Lock()
+		for len(s.pending) == 0 && !s.closing {
+			s.cond.Wait()
+		}
+		batch := s.pending
+		s.pending = nil
+		if len(batch) == 0 {
+			s.mu.Unlock()
+			return
+		}
+		s.mu.Unlock()
+		ops = ops[:0]
+		for _, b := range batch {
+			ops = append(ops, b...)
+		}
+		err := s.db.Apply(ops)
+		clear(ops)
+		s.mu.Lock()
+		s.applied += uint64(len(batch))
+		if err != nil && s.applyErr == nil {
+			s.applyErr = fmt.Errorf("queue: apply log to store: %w", err)
+		}
+		s.cond.Broadcast()
+		s.mu.Unlock()
+	}
+}
+
+// sync waits until bbolt holds every batch logged so far.
+func (s *walStore) sync() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	target := s.written
+	for s.applied < target && s.applyErr == nil {
+		s.cond.Wait()
+	}
+	return s.applyErr
+}
+
+func (s *walStore) Records(fn func(ID, []byte) error) error {
+	if err := s.sync(); err != nil {
+		return err
+	}
+	return s.db.Records(fn)
+}
+
+func (s *walStore) Bodies(fn func(ID) error) error {
+	if err := s.sync(); err != nil {
+		return err
+	}
+	return s.db.Bodies(fn)
+}
+
+func (s *walStore) OpenBody(id ID) (io.ReadCloser, error) {
+	if err := s.sync(); err != nil {
+		return nil, err
+	}
+	return s.db.OpenBody(id)
+}
+
+// Close drains the log into bbolt, invalidates it and closes both files.
+func (s *walStore) Close() error {
+	s.mu.Lock()
+	s.closing = true
+	s.cond.Broadcast()
+	s.mu.Unlock()
+	<-s.done
+	var errs []error
+	if s.applyErr == nil {
+		errs = append(errs, s.invalidate())
+	}
+	errs = append(errs, s.applyErr, s.f.Close(), s.db.Close())
+	return errors.Join(errs...)
+}
+
+// encodeRecord appends a log record holding ops to b.
+func encodeRecord(b []byte, epoch uint64, ops []Op) []byte {
+	start := len(b)
+	b = append(b, make([]byte, walHeader)...)
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(ops)))
+	for _, op := range ops {
+		b = append(b, byte(op.Kind))
+		b = binary.LittleEndian.AppendUint16(b, uint16(len(op.ID)))
+		b = append(b, op.ID...)
+		b = binary.LittleEndian.AppendUint32(b, op.Seq)
+		b = binary.LittleEndian.AppendUint32(b, uint32(len(op.Data)))
+		b = append(b, op.Data...)
+	}
+	h := b[start:]
+	binary.LittleEndian.PutUint32(h, walMagic)
+	binary.LittleEndian.PutUint64(h[8:], epoch)
+	binary.LittleEndian.PutUint32(h[16:], uint32(len(h)-walHeader))
+	binary.LittleEndian.PutUint32(h[4:], crc32.Checksum(h[8:], crcTable))
+	return b
+}
+
+var errBadRecord = errors.New("queue: corrupt log record")
+
+// decodeOps parses the payload of a log record. Op data aliases p.
+func decodeOps(p []byte) ([]Op, error) {
+	if len(p) < 4 {
+		return nil, errBadRecord
+	}
+	n := binary.LittleEndian.Uint32(p)
+	p = p[4:]
+	ops := make([]Op, 0, min(n, 1<<16))
+	for range n {
+		if len(p) < 3 {
+			return nil, errBadRecord
+		}
+		op := Op{Kind: OpKind(p[0])}
+		idLen := int(binary.LittleEndian.Uint16(p[1:]))
+		p = p[3:]
+		if len(p) < idLen+8 {
+			return nil, errBadRecord
+		}
+		op.ID = ID(p[:idLen])
+		op.Seq = binary.LittleEndian.Uint32(p[idLen:])
+		dLen := int(binary.LittleEndian.Uint32(p[idLen+4:]))
+		p = p[idLen+8:]
+		if len(p) < dLen {
+			return nil, errBadRecord
+		}
+		op.Data = p[:dLen:dLen]
+		p = p[dLen:]
+		ops = append(ops, op)
+	}
+	if len(p) != 0 {
+		return nil, errBadRecord
+	}
+	return ops, nil
+}
+
+var _ Store = (*walStore)(nil)
