@@ -90,7 +90,7 @@ func TestPeerVerifierHandshake(t *testing.T) {
 	edge := clientCert(t, &ca, "edge.contoso.com")
 	serverCfg := &tls.Config{Certificates: []tls.Certificate{srv.tls()}, ClientAuth: tls.RequestClientCert}
 	clientCfg := &tls.Config{RootCAs: ca.pool(), ServerName: "hub.contoso.com", Certificates: []tls.Certificate{edge.tls()}}
-	err, cs := handshake(t, clientCfg, serverCfg)
+	_, err, cs := handshake(t, clientCfg, serverCfg)
 	if err != nil {
 		t.Fatal(err)
 	}

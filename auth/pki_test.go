@@ -106,28 +106,35 @@ func state(certs ...testCert) tls.ConnectionState {
 	return cs
 }
 
-// handshake runs a real TLS handshake over net.Pipe and returns the client's
-// error and the server's view of the connection.
-func handshake(t *testing.T, client, server *tls.Config) (clientErr error, serverState tls.ConnectionState) {
+// handshake runs a real TLS handshake over loopback TCP (net.Pipe would
+// deadlock when one side aborts mid-flight) and returns the client's view,
+// its error, and the server's view of the connection.
+func handshake(t *testing.T, client, server *tls.Config) (tls.ConnectionState, error, tls.ConnectionState) {
 	t.Helper()
-	c, s := net.Pipe()
-	defer c.Close()
-	defer s.Close()
-	type result struct {
-		cs tls.ConnectionState
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
 	}
-	done := make(chan result, 1)
-	server = server.Clone()
-	server.SessionTicketsDisabled = true // net.Pipe is synchronous; tickets would block
+	defer ln.Close()
+	done := make(chan tls.ConnectionState, 1)
 	go func() {
-		sc := tls.Server(s, server)
+		conn, err := ln.Accept()
+		if err != nil {
+			done <- tls.ConnectionState{}
+			return
+		}
+		sc := tls.Server(conn, server)
 		_ = sc.Handshake()
-		done <- result{sc.ConnectionState()}
+		done <- sc.ConnectionState()
 		sc.Close()
 	}()
-	cc := tls.Client(c, client)
-	clientErr = cc.Handshake()
-	c.Close() // unblock the server if the client gave up
-	r := <-done
-	return clientErr, r.cs
+	conn, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cc := tls.Client(conn, client)
+	err = cc.Handshake()
+	cs := cc.ConnectionState()
+	cc.Close() // unblocks the server if the client gave up
+	return cs, err, <-done
 }
