@@ -1,0 +1,61 @@
+// Package deliver is hubedge's outbound SMTP client: a queue.Deliverer that
+// carries queued messages through send connectors (SPEC.md §1, §5.4–5.5).
+//
+// A next hop (queue.NextHop) names a send connector and a Kind:
+//
+//   - KindSmartHost: the connector's smart hosts in order (RFC 5321 §5.1
+//     does not apply; the administrator chose them). Host names are resolved
+//     to A/AAAA addresses (the reference system says a smart host "may be MX
+//     or A"; its address records are what is dialled), IP literals are
+//     dialled directly, on the smart host's port or the connector's Port.
+//   - KindDNS: the recipient domain's mail exchangers from package mx
+//     (preference order, ties shuffled, implicit MX, RFC 7505 null MX),
+//     with the transport's internal or external resolver as the connector's
+//     UseExternalDNSServersEnabled says. Permanent DNS answers fail every
+//     recipient of the hop (5.1.10, 5.1.2, 5.4.4, 5.4.6); transient ones defer
+//     the hop.
+//   - KindRelay: the connector is sourced on other transport servers; the
+//     message goes to one of them (the list rotated per connection, SPEC.md
+//     §5.4) over mutual TLS with the transport's client certificate, the
+//     hubedge form of Exchange server authentication.
+//
+// Every host is tried in turn until one accepts a session; connection
+// errors, 4xx/5xx greetings and TLS or policy failures fail over to the next
+// host, and when none is left Deliver returns a *HopError (451 4.4.0 with the
+// primary host's answer, or the policy's 4.7.x), which the queue retries.
+//
+// The session follows the connector's auth.ClientPolicy through auth.Plan:
+// STARTTLS (RFC 3207) whenever offered unless IgnoreSTARTTLS, mandatory under
+// RequireTLS, BasicAuthRequireTLS and ExchangeServer; certificate checks by
+// TlsAuthLevel or against the smart host FQDN; AUTH PLAIN (RFC 4616), else
+// LOGIN, with the connector's credentials (RFC 4954). Credentials are never
+// sent before the checks the policy demands have passed, and a policy that
+// cannot be met defers the hop: there is no fallback to plaintext.
+// go-smtp's client cannot upgrade opportunistically (its StartTLS is
+// unexported), so the greeting, first EHLO and STARTTLS are spoken here on the
+// raw connection, and the (TLS) connection is then handed to smtp.NewClient,
+// which sends the fresh EHLO RFC 3207 §4.2 requires.
+//
+// The transaction honours the remote SIZE (RFC 1870: a message that is too
+// large fails 5.3.4 before DATA), SMTPUTF8 (RFC 6531: 5.6.7 when needed and
+// not offered), REQUIRETLS (RFC 8689: 5.7.10 without TLS, 5.7.30 when not
+// offered), and passes RET/ENVID and NOTIFY/ORCPT when the server offers DSN
+// (RFC 3461). Every RCPT gets its own queue.Result; DATA is skipped when no
+// recipient was accepted, and its reply becomes the Result of each accepted
+// recipient. The body streams from the queue through the send-side header
+// firewall (perms.Firewall): header classes the connector's remote principal
+// may not receive are removed (Internet usage strips X-MS-Exchange-
+// Organization-* and -Forest-*, Internal usage keeps them, relays between
+// our own servers keep everything).
+//
+// Connections are reused per next hop: after a message the connection waits
+// idle, up to the connector's ConnectionInactivityTimeout, for the next
+// message to the same hop, and carries at most SmtpMaxMessagesPerConnection
+// messages. A reused connection is probed with RSET first. go-smtp's client
+// has no context support, so cancellation closes the connection, and every
+// command is bounded by the configured timeouts.
+//
+// WithTrace reports what happened on the wire as structured Events (host
+// dialled, TLS version and verified name, AUTH mechanism, headers stripped,
+// per-recipient replies, connection reuse) for demos and protocol logs.
+package deliver

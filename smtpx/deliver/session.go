@@ -1,0 +1,337 @@
+package deliver
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/textproto"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-sasl"
+	"github.com/emersion/go-smtp"
+	"github.com/hubedge/hubedge/auth"
+)
+
+// target is one address to try for a next hop.
+type target struct {
+	host string // name for TLS checks, AUTH policy and RemoteMTA
+	addr string // "ip:port"; "" when resolution failed (err set)
+	err  *AttemptError
+}
+
+// sessionParams is what a session needs from the hop and connector.
+type sessionParams struct {
+	key        string
+	ehlo       string
+	policy     auth.ClientPolicy
+	rcptDomain string // DomainValidation without TlsDomain
+}
+
+// watch closes c when ctx ends, the only way to interrupt go-smtp's client.
+// The returned stop waits for the close to finish if it had started, so no
+// goroutine outlives the caller.
+func watch(ctx context.Context, c net.Conn) (stop func() bool) {
+	done := make(chan struct{})
+	stopf := context.AfterFunc(ctx, func() {
+		defer close(done)
+		_ = c.Close()
+	})
+	return func() bool {
+		if stopf() {
+			return false
+		}
+		<-done
+		return true // ctx ended and the connection was closed
+	}
+}
+
+// open dials t and negotiates a session ready for MAIL FROM.
+func (d *Deliverer) open(ctx context.Context, sp sessionParams, t target) (*conn, *AttemptError) {
+	fail := func(code int, enh string, err error) *AttemptError {
+		return &AttemptError{Host: t.host, Addr: t.addr, Code: code, Enhanced: enh, Err: err}
+	}
+	d.emit(Event{Kind: EventDial, Host: t.host, Addr: t.addr})
+	dctx, cancel := context.WithTimeout(ctx, d.opts.timeouts.Connect)
+	raw, err := d.opts.dial(dctx, "tcp", t.addr)
+	cancel()
+	if err != nil {
+		return nil, fail(451, "4.4.1", err)
+	}
+	stop := watch(ctx, raw)
+	cn, aerr := d.negotiate(ctx, sp, t, raw)
+	if cancelled := stop(); cancelled && aerr == nil {
+		cn.broken = true
+		_ = cn.c.Close()
+		return nil, fail(451, "4.4.2", ctx.Err())
+	}
+	if aerr != nil {
+		_ = raw.Close()
+		if ctx.Err() != nil {
+			aerr.Err = errors.Join(ctx.Err(), aerr.Err)
+		}
+		return nil, aerr
+	}
+	return cn, nil
+}
+
+// negotiate speaks the greeting, EHLO and STARTTLS on the raw connection
+// (go-smtp cannot upgrade opportunistically), then hands the connection to
+// go-smtp for the fresh EHLO, certificate checks and AUTH that auth.Plan
+// asks for.
+func (d *Deliverer) negotiate(ctx context.Context, sp sessionParams, t target, raw net.Conn) (*conn, *AttemptError) {
+	fail := func(code int, enh string, err error) *AttemptError {
+		return &AttemptError{Host: t.host, Addr: t.addr, Code: code, Enhanced: enh, Err: err}
+	}
+	cmdTO := d.opts.timeouts.Command
+	tp := textproto.NewConn(raw)
+	_ = raw.SetDeadline(time.Now().Add(cmdTO))
+	if _, _, err := tp.ReadResponse(220); err != nil {
+		return nil, replyFailure(fail, err, ErrGreeting)
+	}
+	ext, err := ehloRaw(tp, sp.ehlo)
+	if err != nil {
+		return nil, replyFailure(fail, err, nil)
+	}
+	cn := &conn{key: sp.key, host: t.host, addr: t.addr, raw: raw}
+	var net0 net.Conn = raw
+	st := auth.ClientState{}
+	noStartTLS := false
+	step, err := auth.Plan(sp.policy, t.host, ext, st)
+	if err != nil {
+		quitRaw(tp)
+		return nil, fail(451, policyStatus(err), err)
+	}
+	if step.Kind == auth.StepStartTLS {
+		tc, aerr := d.startTLS(ctx, tp, raw, sp, t)
+		switch {
+		case aerr == nil:
+			net0, st.TLS = tc, true
+			cn.tls, cn.tlsState = true, tc.ConnectionState()
+		case isReply(aerr.Err):
+			// STARTTLS refused by the server: opportunistic policies go on in
+			// plaintext (Plan refuses if TLS is required).
+			ext.StartTLS, noStartTLS = false, true
+			if _, err := auth.Plan(sp.policy, t.host, ext, st); err != nil {
+				quitRaw(tp)
+				return nil, fail(451, policyStatus(err), errors.Join(err, aerr.Err))
+			}
+		default:
+			return nil, aerr
+		}
+	}
+	var prefix []byte
+	if !st.TLS {
+		// Keep anything the server sent early; after STARTTLS nothing may
+		// be buffered (checked in startTLS).
+		prefix, _ = tp.R.Peek(tp.R.Buffered())
+		prefix = bytes.Clone(prefix)
+	}
+	greeting := "220 " + t.host + " ESMTP\r\n"
+	cn.c = smtp.NewClient(&greetedConn{Conn: net0, r: io.MultiReader(strings.NewReader(greeting), bytes.NewReader(prefix), net0)})
+	cn.c.CommandTimeout = cmdTO
+	cn.c.SubmissionTimeout = d.opts.timeouts.Data
+	if err := cn.c.Hello(sp.ehlo); err != nil {
+		_ = cn.c.Close()
+		return nil, replyFailure(fail, err, nil)
+	}
+	if aerr := d.finishPlan(cn, sp, t, st, noStartTLS); aerr != nil {
+		if !errors.Is(aerr.Err, net.ErrClosed) {
+			_ = raw.SetDeadline(time.Now().Add(min(cmdTO, 5*time.Second)))
+			_ = cn.c.Quit()
+		}
+		_ = cn.c.Close()
+		return nil, aerr
+	}
+	return cn, nil
+}
+
+// finishPlan runs auth.Plan's remaining steps (certificate checks, AUTH)
+// on the go-smtp client until it says proceed.
+func (d *Deliverer) finishPlan(cn *conn, sp sessionParams, t target, st auth.ClientState, noStartTLS bool) *AttemptError {
+	fail := func(enh string, err error) *AttemptError {
+		return &AttemptError{Host: t.host, Addr: t.addr, Code: 451, Enhanced: enh, Err: err}
+	}
+	tlsReported, verifiedName := false, ""
+	reportTLS := func() {
+		if st.TLS && !tlsReported {
+			tlsReported = true
+			d.emit(Event{Kind: EventTLS, Host: t.host, Addr: t.addr, TLSVersion: tls.VersionName(cn.tlsState.Version), VerifiedName: verifiedName})
+		}
+	}
+	for range 4 {
+		ext := clientExtensions(cn.c)
+		if noStartTLS {
+			ext.StartTLS = false
+		}
+		step, err := auth.Plan(sp.policy, t.host, ext, st)
+		if err != nil {
+			return fail(policyStatus(err), err)
+		}
+		switch step.Kind {
+		case auth.StepVerify:
+			if err := sp.policy.VerifyPeer(t.host, sp.rcptDomain, cn.tlsState, d.opts.roots); err != nil {
+				return fail(policyStatus(err), &auth.PolicyError{Step: auth.StepVerify, Err: err})
+			}
+			st.Verified, cn.verified = true, true
+			verifiedName = step.VerifyName
+			if verifiedName == "" && step.VerifyLevel == auth.DomainValidation {
+				verifiedName = sp.rcptDomain
+			}
+			reportTLS()
+		case auth.StepAuth:
+			reportTLS()
+			cred := sp.policy.Credentials
+			var cl sasl.Client
+			if step.Mechanism == auth.MechPlain {
+				cl = sasl.NewPlainClient("", cred.Username, cred.Password)
+			} else {
+				cl = sasl.NewLoginClient(cred.Username, cred.Password)
+			}
+			if err := cn.c.Auth(cl); err != nil {
+				return fail("4.7.0", fmt.Errorf("deliver: AUTH %s: %w", step.Mechanism, err))
+			}
+			st.Authenticated = true
+			d.emit(Event{Kind: EventAuth, Host: t.host, Addr: t.addr, Mechanism: step.Mechanism})
+		case auth.StepProceed:
+			reportTLS()
+			return nil
+		default: // StartTLS offered only on the second EHLO: not trusted
+			return fail("4.7.0", fmt.Errorf("%w: STARTTLS offered only after the first EHLO", ErrTLS))
+		}
+	}
+	return fail("4.7.0", errors.New("deliver: negotiation did not converge"))
+}
+
+// startTLS issues STARTTLS on the raw session and completes the handshake
+// with the policy's TLS configuration.
+func (d *Deliverer) startTLS(ctx context.Context, tp *textproto.Conn, raw net.Conn, sp sessionParams, t target) (*tls.Conn, *AttemptError) {
+	fail := func(code int, enh string, err error) *AttemptError {
+		return &AttemptError{Host: t.host, Addr: t.addr, Code: code, Enhanced: enh, Err: err}
+	}
+	if _, _, err := cmdRaw(tp, 220, "STARTTLS"); err != nil {
+		return nil, replyFailure(fail, err, nil)
+	}
+	if tp.R.Buffered() > 0 { // RFC 3207 §6: no plaintext may cross into TLS
+		return nil, fail(451, "4.7.5", fmt.Errorf("%w: data after the STARTTLS reply", ErrTLS))
+	}
+	tc := tls.Client(raw, sp.policy.TLSConfig(t.host, d.opts.roots))
+	hctx, cancel := context.WithTimeout(ctx, d.opts.timeouts.Command)
+	defer cancel()
+	if err := tc.HandshakeContext(hctx); err != nil {
+		return nil, fail(451, "4.7.5", fmt.Errorf("%w: %w", ErrTLS, err))
+	}
+	return tc, nil
+}
+
+// replyFailure turns a failed exchange into an AttemptError: the server's
+// reply when it sent one, a connection-level 4.4.2 otherwise.
+func replyFailure(fail func(int, string, error) *AttemptError, err, sentinel error) *AttemptError {
+	var pe *textproto.Error
+	var se *smtp.SMTPError
+	switch {
+	case errors.As(err, &se):
+		if sentinel != nil {
+			return fail(se.Code, formatEnhanced(se.EnhancedCode), fmt.Errorf("%w: %w", sentinel, se))
+		}
+		return fail(se.Code, formatEnhanced(se.EnhancedCode), se)
+	case errors.As(err, &pe):
+		enh, text := splitReplyText(pe.Msg)
+		se := &smtp.SMTPError{Code: pe.Code, EnhancedCode: parseEnhanced(enh), Message: text}
+		if sentinel != nil {
+			return fail(pe.Code, enh, fmt.Errorf("%w: %w", sentinel, se))
+		}
+		return fail(pe.Code, enh, se)
+	}
+	return fail(451, "4.4.2", err)
+}
+
+// cmdRaw sends one command on the raw session and reads its reply.
+func cmdRaw(tp *textproto.Conn, expect int, format string, args ...any) (int, string, error) {
+	id, err := tp.Cmd(format, args...)
+	if err != nil {
+		return 0, "", err
+	}
+	tp.StartResponse(id)
+	defer tp.EndResponse(id)
+	return tp.ReadResponse(expect)
+}
+
+// ehloRaw sends EHLO (HELO if the server does not know EHLO) and returns the
+// extensions auth.Plan looks at.
+func ehloRaw(tp *textproto.Conn, name string) (auth.Extensions, error) {
+	code, msg, err := cmdRaw(tp, 250, "EHLO %s", name)
+	if err != nil {
+		var pe *textproto.Error
+		if errors.As(err, &pe) && (code == 500 || code == 502) {
+			_, _, err = cmdRaw(tp, 250, "HELO %s", name)
+		}
+		return auth.Extensions{}, err
+	}
+	return toAuthExtensions(parseEHLO(msg)), nil
+}
+
+func quitRaw(tp *textproto.Conn) {
+	_, _, _ = cmdRaw(tp, 221, "QUIT")
+}
+
+// greetedConn replays a synthetic 220 greeting (and any bytes read ahead)
+// to go-smtp's client, whose session starts by reading a greeting.
+type greetedConn struct {
+	net.Conn
+	r io.Reader
+}
+
+func (g *greetedConn) Read(p []byte) (int, error) { return g.r.Read(p) }
+
+// clientExtensions reads what Plan needs from go-smtp's EHLO result.
+func clientExtensions(c *smtp.Client) auth.Extensions {
+	var e auth.Extensions
+	e.StartTLS, _ = c.Extension("STARTTLS")
+	if ok, mechs := c.Extension("AUTH"); ok {
+		e.Auth = strings.Fields(mechs)
+	}
+	return e
+}
+
+func toAuthExtensions(ext map[string]string) auth.Extensions {
+	_, tls := ext["STARTTLS"]
+	e := auth.Extensions{StartTLS: tls}
+	if mechs, ok := ext["AUTH"]; ok {
+		e.Auth = strings.Fields(mechs)
+	}
+	return e
+}
+
+// parseEHLO parses the text of a 250 EHLO reply as net/textproto returns
+// it (lines joined by "\n", codes removed): the first line is the server's
+// greeting, each further line an extension keyword (upper-cased) with its
+// parameters (RFC 5321 §4.1.1.1). Empty lines are skipped; a repeated
+// keyword keeps its first parameters.
+func parseEHLO(msg string) map[string]string {
+	lines := strings.Split(msg, "\n")
+	ext := make(map[string]string, len(lines))
+	for _, line := range lines[1:] {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		kw, params, _ := strings.Cut(line, " ")
+		kw = strings.ToUpper(kw)
+		if _, dup := ext[kw]; !dup {
+			ext[kw] = strings.TrimSpace(params)
+		}
+	}
+	return ext
+}
+
+// isReply reports whether err carries a server reply (as opposed to a
+// network or TLS failure).
+func isReply(err error) bool {
+	var se *smtp.SMTPError
+	return errors.As(err, &se)
+}

@@ -1,0 +1,57 @@
+package deliver
+
+import (
+	"github.com/hubedge/hubedge/perms"
+	"github.com/hubedge/hubedge/queue"
+)
+
+// EventKind says what an Event reports.
+type EventKind string
+
+// Event kinds, in the order a delivery produces them.
+const (
+	// EventDial: a host is being dialled (Host, Addr).
+	EventDial EventKind = "dial"
+	// EventReuse: an idle connection to the hop is used again (Messages
+	// counts those it carried before).
+	EventReuse EventKind = "reuse"
+	// EventFailover: a host failed (Err); the next one is tried.
+	EventFailover EventKind = "failover"
+	// EventTLS: STARTTLS completed (TLSVersion, VerifiedName when the
+	// certificate was checked against a name).
+	EventTLS EventKind = "tls"
+	// EventAuth: AUTH succeeded (Mechanism).
+	EventAuth EventKind = "auth"
+	// EventHeadersStripped: the send-side header firewall removed fields
+	// (Removed).
+	EventHeadersStripped EventKind = "headers-stripped"
+	// EventRecipient: the reply to one RCPT, or the DATA reply for an
+	// accepted recipient (Recipient, Result).
+	EventRecipient EventKind = "recipient"
+	// EventClose: a connection was closed (Messages it carried, Err why,
+	// nil for a normal end).
+	EventClose EventKind = "close"
+)
+
+// Event is one step of a delivery, for demos, tests and protocol logs.
+type Event struct {
+	Kind EventKind
+	Hop  queue.NextHop
+	Host string // host name or IP literal
+	Addr string // "ip:port" dialled
+
+	TLSVersion   string // "TLS 1.3"
+	VerifiedName string // name the certificate was verified against, "" if none
+	Mechanism    string // SASL mechanism used
+	Removed      []perms.Removed
+	Recipient    string
+	Result       *queue.Result
+	Messages     int // messages carried by the connection so far
+	Err          error
+}
+
+func (d *Deliverer) emit(e Event) {
+	if d.opts.trace != nil {
+		d.opts.trace(e)
+	}
+}
