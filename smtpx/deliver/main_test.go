@@ -74,7 +74,6 @@ func newHarness(t *testing.T, d *deliver.Deliverer, hop queue.NextHop) *harness 
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		_ = q.Close(ctx)
-		_ = d.Close()
 	})
 	return h
 }
