@@ -13,6 +13,7 @@ import (
 
 	"github.com/emersion/go-smtp"
 
+	"github.com/hubedge/hubedge/dsn"
 	"github.com/hubedge/hubedge/queue"
 )
 
@@ -288,8 +289,10 @@ func (t *lmtpTxn) fromSMTP(se *smtp.SMTPError) queue.Result {
 // put in front of its text ("2.0.0 <id> Saved").
 func (t *lmtpTxn) success(text string) queue.Result {
 	r := queue.Result{Code: 250, Text: text, RemoteMTA: t.l.remote}
-	if code, rest, ok := strings.Cut(text, " "); ok && strings.HasPrefix(code, "2.") && strings.Count(code, ".") == 2 {
-		r.Enhanced, r.Text = code, rest
+	if code, rest, ok := strings.Cut(text, " "); ok {
+		if st, err := dsn.ParseStatus(code); err == nil && st.Class == 2 {
+			r.Enhanced, r.Text = code, rest
+		}
 	}
 	return r
 }

@@ -220,19 +220,27 @@ func headerSafe(s string) string {
 
 // sourceReader reads the queue's body, remembering its error so a failed
 // read is told apart from a failed write, and stopping once ctx is done.
+// EOF is sticky: a body read to its end is complete whatever ctx does next.
 type sourceReader struct {
 	ctx context.Context
 	r   io.Reader
 	err error
+	eof bool
 }
 
 func (s *sourceReader) Read(p []byte) (int, error) {
+	if s.eof {
+		return 0, io.EOF
+	}
 	if err := s.ctx.Err(); err != nil {
 		s.err = err
 		return 0, err
 	}
 	n, err := s.r.Read(p)
-	if err != nil && err != io.EOF {
+	switch {
+	case err == io.EOF:
+		s.eof = true
+	case err != nil:
 		s.err = err
 	}
 	return n, err
