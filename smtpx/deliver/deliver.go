@@ -2,7 +2,6 @@ package deliver
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"iter"
 	"net"
@@ -347,10 +346,4 @@ func fillResults(n int, r queue.Result) []queue.Result {
 		out[i] = r
 	}
 	return out
-}
-
-// errIsStale reports a failure that a reused connection shows when the
-// server closed it while idle.
-func errIsStale(err error) bool {
-	return err != nil && !isReply(err) && !errors.Is(err, context.Canceled)
 }

@@ -34,7 +34,7 @@ type outcome struct {
 // and whose Deliverer is d, so Deliver sees real queue.Messages. DSNs the
 // queue generates are swallowed.
 type harness struct {
-	t   *testing.T
+	t   testing.TB
 	q   *queue.Queue
 	out chan outcome
 
@@ -42,7 +42,7 @@ type harness struct {
 	pending map[queue.ID]outcome
 }
 
-func newHarness(t *testing.T, d *deliver.Deliverer, hop queue.NextHop) *harness {
+func newHarness(t testing.TB, d *deliver.Deliverer, hop queue.NextHop) *harness {
 	t.Helper()
 	h := &harness{t: t, out: make(chan outcome, 64), pending: map[queue.ID]outcome{}}
 	router := queue.RouterFunc(func(_ context.Context, env *queue.Envelope, _ queue.Recipient) (queue.NextHop, error) {
@@ -119,7 +119,7 @@ func rcpts(addrs ...string) []queue.Recipient {
 	return out
 }
 
-func mustSend(t *testing.T, name string, opts ...connector.SendOption) *connector.SendConnector {
+func mustSend(t testing.TB, name string, opts ...connector.SendOption) *connector.SendConnector {
 	t.Helper()
 	sc, err := connector.NewSend(name, opts...)
 	if err != nil {
@@ -128,7 +128,7 @@ func mustSend(t *testing.T, name string, opts ...connector.SendOption) *connecto
 	return sc
 }
 
-func mustNew(t *testing.T, opts ...deliver.Option) *deliver.Deliverer {
+func mustNew(t testing.TB, opts ...deliver.Option) *deliver.Deliverer {
 	t.Helper()
 	d, err := deliver.New(append([]deliver.Option{deliver.WithServerName("hub1.contoso.com"),
 		deliver.WithTimeouts(deliver.Timeouts{Connect: 5 * time.Second, Command: 10 * time.Second, Data: 10 * time.Second})}, opts...)...)

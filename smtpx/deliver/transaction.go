@@ -39,8 +39,8 @@ func (d *Deliverer) transact(ctx context.Context, hop queue.NextHop, sc *connect
 		// RSET proves the idle session is alive; go-smtp follows it with a
 		// fresh EHLO before MAIL, which also refreshes the extensions.
 		if rerr := cn.c.Reset(); rerr != nil {
-			cn.broken = true
-			return nil, rerr, errIsStale(rerr)
+			cn.broken = true // closed or timed out while idle: dial afresh
+			return nil, rerr, ctx.Err() == nil
 		}
 	}
 	tx := &txn{d: d, hop: hop, cn: cn, msg: msg, rcpts: rcpts, rights: rights}
