@@ -1,0 +1,166 @@
+package smtpx
+
+import (
+	"net"
+	"net/netip"
+	"sync"
+	"time"
+)
+
+// conn wraps every accepted connection before go-smtp sees it. It holds the
+// state that must outlive go-smtp's sessions (a new Session is created at
+// each EHLO after STARTTLS): the receive connector, the protocol-error and
+// logon-failure counts, and the session ID. It also enforces what go-smtp
+// cannot:
+//
+//   - the inactivity timeout on every read, including the body of DATA
+//     (go-smtp refreshes its ReadTimeout per command line only, so a slow
+//     but steady upload would otherwise be cut off);
+//   - the absolute ConnectionTimeout, by capping every read deadline;
+//   - the connector's banner: go-smtp's greeting is the first write on a
+//     connection, and it is replaced by ours (custom Banner or the default);
+//   - "answer, then disconnect" after too many errors, and draining on
+//     shutdown, by closing right after the next write.
+//
+// After STARTTLS go-smtp writes through a *tls.Conn whose NetConn is this
+// conn, so the wrapper only ever sees whole TLS records; that is why banner
+// replacement happens before TLS and why the close-after-write flag works
+// on records, not on reply text.
+type conn struct {
+	net.Conn
+	srv        *rcServer
+	id         string
+	remote     netip.AddrPort
+	inactivity time.Duration
+	deadline   time.Time // absolute ConnectionTimeout
+	closedCh   chan struct{}
+	closeOnce  sync.Once
+	release    func()
+
+	mu             sync.Mutex
+	banner         []byte // written instead of go-smtp's greeting
+	closeAfter     bool   // close once the next write is done
+	draining       bool   // transport shutting down
+	inData         bool   // a DATA/BDAT transaction is being received
+	protocolErrors int
+	logonFailures  int
+	messages       int
+	rdns           string
+	rdnsDone       bool
+}
+
+func (c *conn) Read(p []byte) (int, error) {
+	d := time.Now().Add(c.inactivity)
+	if d.After(c.deadline) {
+		d = c.deadline
+	}
+	if err := c.Conn.SetReadDeadline(d); err != nil {
+		return 0, err
+	}
+	return c.Conn.Read(p)
+}
+
+func (c *conn) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	out, banner := p, c.banner != nil
+	if banner {
+		out, c.banner = c.banner, nil
+	}
+	closeAfter := c.closeAfter
+	c.mu.Unlock()
+
+	_ = c.Conn.SetWriteDeadline(time.Now().Add(c.inactivity))
+	_, err := c.Conn.Write(out)
+	if closeAfter {
+		c.Conn.Close()
+	}
+	if err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// Close closes the connection once and gives back its admission slot.
+func (c *conn) Close() error {
+	err := c.Conn.Close()
+	c.closeOnce.Do(func() {
+		close(c.closedCh)
+		c.release()
+	})
+	return err
+}
+
+// closeAfterNextWrite makes the next reply the last one.
+func (c *conn) closeAfterNextWrite() {
+	c.mu.Lock()
+	c.closeAfter = true
+	c.mu.Unlock()
+}
+
+// drain is called on shutdown: an idle connection is closed at once,
+// one receiving a message closes after its final reply.
+func (c *conn) drain() {
+	c.mu.Lock()
+	c.draining = true
+	busy := c.inData
+	if busy {
+		c.closeAfter = true
+	}
+	c.mu.Unlock()
+	if !busy {
+		c.Conn.Close()
+	}
+}
+
+// beginData marks a message transfer and adds it to wg; it fails when the
+// transport is draining, so no transfer starts after Shutdown began (the
+// lock orders wg.Add before Shutdown's wg.Wait).
+func (c *conn) beginData(wg *sync.WaitGroup) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.draining {
+		return false
+	}
+	wg.Add(1)
+	c.inData = true
+	c.messages++
+	return true
+}
+
+func (c *conn) endData() {
+	c.mu.Lock()
+	c.inData = false
+	c.mu.Unlock()
+}
+
+func (c *conn) isDraining() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.draining
+}
+
+// countError records a refusal (or failed logon) and reports whether the
+// session must now be closed (MaxProtocolErrors / MaxLogonFailures; 0 means
+// unlimited / never).
+func (c *conn) countError(logon bool) bool {
+	rc := c.srv.rc
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.protocolErrors++
+	if logon {
+		c.logonFailures++
+	}
+	over := rc.MaxProtocolErrors() > 0 && c.protocolErrors >= rc.MaxProtocolErrors() ||
+		logon && rc.MaxLogonFailures() > 0 && c.logonFailures >= rc.MaxLogonFailures()
+	if over {
+		c.closeAfter = true
+	}
+	return over
+}
+
+// messageSeq returns the number of messages begun on this connection.
+func (c *conn) messageSeq() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.messages
+}

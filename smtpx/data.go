@@ -1,0 +1,192 @@
+package smtpx
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/emersion/go-message/textproto"
+	"github.com/emersion/go-smtp"
+
+	"github.com/hubedge/hubedge/perms"
+)
+
+// Data receives a message (DATA, or BDAT chunks through a pipe) and
+// answers 250 only after queue.Enqueue has made it durable. The pipeline
+// streams: only the header block is held in memory, bounded by the
+// connector's MaxHeaderSize; the body goes from the socket to the queue in
+// chunks.
+//
+//	size limit ─ header (≤ MaxHeaderSize) ─ hop count ─ firewall ─
+//	Received + header + auth fields ─ body ─ Enqueue ─ 250 2.6.0
+func (s *session) Data(r io.Reader) error {
+	if err := s.gate(); err != nil {
+		return err
+	}
+	t := s.s.t
+	if !s.c.beginData(&t.dataWG) {
+		s.c.closeAfterNextWrite()
+		return replyShuttingDown
+	}
+	defer t.dataWG.Done()
+	defer s.c.endData()
+	return s.receive(r)
+}
+
+func (s *session) receive(r io.Reader) error {
+	t, rc := s.s.t, s.s.rc
+	limit := rc.MaxMessageSize()
+	if s.rights.Has(perms.BypassMessageSizeLimit) {
+		limit = 0
+	}
+	body := &limitReader{r: r, limit: limit}
+	hl := &headerLimiter{r: body, n: rc.MaxHeaderSize() + readBuffer}
+	br := bufio.NewReaderSize(hl, readBuffer)
+	h, err := textproto.ReadHeader(br)
+	switch {
+	case body.err != nil:
+		return body.err
+	case hl.tripped || hl.read-int64(br.Buffered()) > rc.MaxHeaderSize():
+		return s.refused("DATA", replyHeaderTooBig, false)
+	case err != nil:
+		return s.refused("DATA", replyBadHeader, false)
+	}
+	hl.n = -1
+
+	hops, local := s.countHops(&h)
+	if hops > rc.MaxHopCount() || rc.MaxLocalHopCount() > 0 && local > rc.MaxLocalHopCount() {
+		return s.refused("DATA", replyHopCount, false)
+	}
+	if removed := t.firewall.FilterReceive(&h, s.rights); len(removed) > 0 {
+		s.trace(Event{Kind: EventHeadersStripped, Stripped: removed, Detail: removedNames(removed)})
+	}
+
+	now := s.now()
+	stamp := s.c.id + "-" + strconv.Itoa(s.c.messageSeq())
+	var hdr bytes.Buffer
+	hdr.WriteString(s.receivedField(stamp, now))
+	if err := textproto.WriteHeader(&hdr, h); err != nil {
+		return Status(err)
+	}
+	hdr.Truncate(hdr.Len() - 2) // reopen the header block: drop the blank line
+	hdr.WriteString(s.authFields(h.Has))
+	hdr.WriteString("\r\n")
+
+	env := s.env
+	env.HopCount = hops
+	env.Received = now
+	id, err := t.q.Enqueue(t.ctx, env, io.MultiReader(&hdr, br))
+	if err != nil {
+		if body.err != nil {
+			if body.err == replyTooBig {
+				return s.refused("DATA", replyTooBig, false)
+			}
+			return body.err
+		}
+		t.log.Warn("smtpx: enqueue failed", "session", s.c.id, "err", err)
+		return Status(err)
+	}
+	s.trace(Event{Kind: EventQueued, QueueID: id, Detail: stamp})
+	return queuedReply(id)
+}
+
+// readBuffer is the bufio size between the socket and the queue.
+const readBuffer = 32 << 10
+
+// countHops counts Received fields (MaxHopCount) and those naming this
+// server or one of its connector FQDNs after "by" (MaxLocalHopCount).
+func (s *session) countHops(h *textproto.Header) (all, local int) {
+	fields := h.FieldsByKey("Received")
+	for fields.Next() {
+		all++
+		if by := receivedBy(fields.Value()); by != "" && s.s.t.localNames[by] {
+			local++
+		}
+	}
+	return all, local
+}
+
+// receivedBy returns the lower-cased host after "by" in a Received value.
+func receivedBy(v string) string {
+	words := strings.Fields(v)
+	for i := 0; i+1 < len(words); i++ {
+		if strings.EqualFold(words[i], "by") {
+			return strings.ToLower(strings.TrimRight(words[i+1], ".;,"))
+		}
+	}
+	return ""
+}
+
+func removedNames(rs []perms.Removed) string {
+	names := make([]string, len(rs))
+	for i, r := range rs {
+		names[i] = r.Key
+	}
+	return strings.Join(names, ",")
+}
+
+// limitReader enforces the message size limit while streaming (0: none)
+// and shields the queue from go-smtp's io.ErrUnexpectedEOF on a dropped
+// connection: the queue takes ErrUnexpectedEOF for the end of the body,
+// which would commit a truncated message.
+type limitReader struct {
+	r     io.Reader
+	limit int64
+	n     int64
+	err   error
+}
+
+func (l *limitReader) Read(p []byte) (int, error) {
+	if l.err != nil {
+		return 0, l.err
+	}
+	n, err := l.r.Read(p)
+	l.n += int64(n)
+	if l.limit > 0 && l.n > l.limit {
+		l.err = replyTooBig
+		return 0, l.err
+	}
+	switch {
+	case err == nil, err == io.EOF:
+		return n, err
+	case errors.Is(err, smtp.ErrDataTooLarge):
+		l.err = replyTooBig
+	case errors.Is(err, smtp.ErrTooLongLine):
+		l.err = replyLineTooLong
+	default:
+		var se *smtp.SMTPError
+		if errors.As(err, &se) {
+			l.err = se
+		} else {
+			l.err = replyDataAborted
+		}
+	}
+	return n, l.err
+}
+
+// headerLimiter bounds what the header parser may read; n < 0 lifts the
+// bound once the header block is done.
+type headerLimiter struct {
+	r       io.Reader
+	n       int64
+	read    int64
+	tripped bool
+}
+
+func (h *headerLimiter) Read(p []byte) (int, error) {
+	if h.n >= 0 {
+		if h.read >= h.n {
+			h.tripped = true
+			return 0, io.EOF
+		}
+		if rem := h.n - h.read; int64(len(p)) > rem {
+			p = p[:rem]
+		}
+	}
+	n, err := h.r.Read(p)
+	h.read += int64(n)
+	return n, err
+}

@@ -1,0 +1,90 @@
+// Package smtpx puts hubedge's connectors on the wire with
+// github.com/emersion/go-smtp and composes a whole hub or edge transport
+// server in-process (Transport). It is the receive side; outbound delivery is
+// package smtpx/deliver and mailbox delivery package smtpx/local.
+//
+//	t, err := smtpx.NewTransport(
+//		smtpx.WithServerName("hub01.contoso.com"), smtpx.WithSite("Default-Site"),
+//		smtpx.WithReceiveConnector(fromInternet), smtpx.WithSendConnector(toInternet),
+//		smtpx.WithAcceptedDomain(routing.AcceptedDomain{Domain: "contoso.com"}),
+//		smtpx.WithQueueDir(dir), smtpx.WithAuthenticator(users),
+//		smtpx.WithTLSCertificate(cert), smtpx.WithLocalDelivery(mailboxes),
+//		smtpx.WithLogger(slog.Default()))
+//	err = t.Start(ctx)
+//	addr := t.Addr("From Internet")
+//	err = t.Shutdown(ctx)
+//
+// # Connections
+//
+// One socket is opened per distinct binding of the enabled receive
+// connectors. Each accepted connection is matched with connector.Set.Select
+// (SPEC §2.4); without a match it is answered "554 5.7.1" and closed before
+// any command is read. MaxInboundConnection and MaxInboundConnectionPerSource
+// are enforced per connector ("421 4.3.2"). Each connector has its own go-smtp
+// server (FQDN, TLS certificate, size and recipient limits), fed from the
+// shared sockets. The greeting is the connector's Banner, or
+// "220 <fqdn> ESMTP MAIL Service ready at <date>". ConnectionInactivityTimeout
+// applies to every read, message bodies included (go-smtp's own timeout only
+// covers command lines), and ConnectionTimeout caps the whole session.
+//
+// # Sessions
+//
+// The EHLO reply offers exactly what auth.Offer allows for the connection:
+// STARTTLS while the connector has Tls and a certificate, AUTH PLAIN LOGIN with
+// BasicAuth, withheld before TLS under BasicAuthRequireTLS, where AUTH gets
+// "538 5.7.11" (RFC 4954 §6). Wrong credentials get "535 5.7.8". A session is
+// evaluated as anonymous, as the user it logged in as (with its groups), as
+// Externally Secured Servers on an ExternalAuthoritative connector, or as a
+// transport server after mutual TLS with a certificate auth.PeerVerifier
+// trusts (ExchangeServer); its rights come from the connector's ACL.
+//
+//   - MAIL needs Ms-Exch-SMTP-Submit ("530 5.7.1 Client was not
+//     authenticated"); RequireTLS connectors want STARTTLS first ("530 5.7.0
+//     Must issue a STARTTLS command first"); a sender in an authoritative
+//     accepted domain needs Accept-Authoritative-Domain-Sender or a user login
+//     ("550 5.7.1"); SIZE over MaxMessageSize is "552 5.3.4" unless the
+//     session may bypass it.
+//   - RCPT accepts accepted-domain recipients (unknown ones of authoritative
+//     domains are "550 5.1.1" when a Directory is configured); any other domain
+//     needs Accept-Any-Recipient ("550 5.7.1 Unable to relay"). The domain
+//     judged is the real final one (source routes are dropped, the last '@'
+//     counts), and local parts holding '%', '!' or '@' are relayed only with
+//     Accept-Any-Recipient. Beyond MaxRecipientsPerMessage: "452 4.5.3".
+//   - DATA and BDAT stream the message: the size limit applies while reading
+//     ("552 5.3.4"), the header block is bounded by MaxHeaderSize, more Received
+//     fields than MaxHopCount (or local ones beyond MaxLocalHopCount) are
+//     "554 5.4.6", the receive-side header firewall removes the classes the
+//     session may not bring in, a Received field is stamped (RFC 5321 §4.4,
+//     "with ESMTP/ESMTPS/ESMTPSA", RFC 3848) followed after the firewall by
+//     X-MS-Exchange-Organization-AuthAs, -AuthSource and -AuthMechanism, and
+//     the message goes to queue.Enqueue. "250 2.6.0 <id> Queued mail for
+//     delivery" is sent only after Enqueue returned, so never before the
+//     message is durable.
+//
+// Refusals count as protocol errors, failed logons also against
+// MaxLogonFailures; at MaxProtocolErrors or MaxLogonFailures the refusal is
+// the session's last reply. Refusals to unauthenticated clients are delayed by
+// TarpitInterval. RequireEHLODomain refuses (and disconnects) an EHLO/HELO
+// without a domain or address literal. Every reply code go-smtp sends on the
+// sessions' behalf comes from Status, because go-smtp recognises codes only
+// on a bare *smtp.SMTPError.
+//
+// # Routing and delivery
+//
+// Router implements queue.Router: linked receive connectors first, then
+// authoritative accepted domains (and InternalRelay recipients the Directory
+// knows) to local delivery, then the routing table (routing.Table) to a send
+// connector, relayed to its source servers when it is not sourced here.
+// MailboxDelivery hops go to WithLocalDelivery, the others to a
+// deliver.Deliverer built from the send connectors (or WithDeliverer).
+//
+// # Deviations
+//
+// The ID in the Received field is the session ID and message number, not the
+// queue ID, because queue.Enqueue assigns the ID only when it returns; trace
+// events (EventQueued) link the two. The AuthMechanism values are hubedge's
+// (SPEC §9): 06 for a SASL login, 04 for server authentication, 03 for
+// Externally Secured; anonymous sessions get none. go-smtp's EHLO greeting
+// line ("250-Hello <name>") and its reply texts for commands it handles
+// itself are kept.
+package smtpx

@@ -1,0 +1,90 @@
+package smtpx
+
+import (
+	"log/slog"
+	"net/netip"
+	"time"
+
+	"github.com/emersion/go-smtp"
+
+	"github.com/hubedge/hubedge/perms"
+	"github.com/hubedge/hubedge/queue"
+	"github.com/hubedge/hubedge/smtpx/deliver"
+)
+
+// EventKind says what a trace Event reports.
+type EventKind string
+
+// Trace events (see WithTrace).
+const (
+	// EventConnect: a connection was accepted and handed to Connector.
+	EventConnect EventKind = "Connect"
+	// EventReject: a connection was refused before any command (Reply):
+	// no receive connector, or a connection limit.
+	EventReject EventKind = "Reject"
+	// EventAuth: a SASL login or mutual-TLS server authentication; Err is
+	// nil on success and Principal is the new principal.
+	EventAuth EventKind = "Auth"
+	// EventRefuse: a command was refused with Reply.
+	EventRefuse EventKind = "Refuse"
+	// EventHeadersStripped: the receive-side header firewall removed
+	// Stripped from a message.
+	EventHeadersStripped EventKind = "HeadersStripped"
+	// EventQueued: a message is durable in the queue under QueueID and the
+	// 250 reply is being sent; Detail is the ID stamped in Received.
+	EventQueued EventKind = "Queued"
+	// EventDisconnect: the connection closed.
+	EventDisconnect EventKind = "Disconnect"
+	// EventQueue: the queue reported Queue (DELIVER, DEFER, FAIL, DSN...).
+	EventQueue EventKind = "Queue"
+	// EventDelivery: the outbound deliverer reported Delivery (dial, TLS,
+	// AUTH, per-recipient replies...).
+	EventDelivery EventKind = "Delivery"
+)
+
+// Event is one step of mail flow through a Transport, for tracing, demos
+// and tests. Fields that do not apply to Kind are zero.
+type Event struct {
+	Kind      EventKind
+	Time      time.Time
+	Connector string         // receive connector name
+	Session   string         // session ID (16 hex digits, SPEC §7.1)
+	Remote    netip.AddrPort // client address
+	Principal perms.Principal
+	Reply     *smtp.SMTPError // the refusal, for Reject and Refuse
+	Detail    string
+	QueueID   queue.ID
+	Stripped  []perms.Removed
+	Queue     *queue.Event
+	Delivery  *deliver.Event
+	Err       error
+}
+
+// LogValue renders the event compactly for log/slog.
+func (e Event) LogValue() slog.Value {
+	attrs := []slog.Attr{slog.String("kind", string(e.Kind))}
+	add := func(k, v string) {
+		if v != "" {
+			attrs = append(attrs, slog.String(k, v))
+		}
+	}
+	add("connector", e.Connector)
+	add("session", e.Session)
+	if e.Remote.IsValid() {
+		add("remote", e.Remote.String())
+	}
+	add("principal", string(e.Principal))
+	if e.Reply != nil {
+		add("reply", replyString(e.Reply))
+	}
+	add("detail", e.Detail)
+	add("id", string(e.QueueID))
+	if e.Err != nil {
+		add("err", e.Err.Error())
+	}
+	return slog.GroupValue(attrs...)
+}
+
+func replyString(r *smtp.SMTPError) string {
+	return formatReply(r.Code, r.EnhancedCode, r.Message)
+}

@@ -1,0 +1,269 @@
+package smtpx_test
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"fmt"
+	"io"
+	"net"
+	"net/textproto"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/hubedge/hubedge/connector"
+	"github.com/hubedge/hubedge/queue"
+	"github.com/hubedge/hubedge/routing"
+	"github.com/hubedge/hubedge/smtpx"
+	"github.com/hubedge/hubedge/smtpx/smtptest"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// testPKI issues the certificates of every test; it lives in memory.
+var testPKI = smtptest.NewPKI(&smtptest.Standalone{})
+
+const (
+	serverName = "hub01.contoso.com"
+	loopback   = "127.0.0.1:0"
+)
+
+var contoso = []routing.AcceptedDomain{
+	{Domain: "contoso.com", Type: routing.Authoritative},
+	{Domain: "relay.contoso.com", Type: routing.InternalRelay},
+}
+
+// delivered is one message handed to a recording deliverer.
+type delivered struct {
+	Hop   queue.NextHop
+	ID    queue.ID
+	Env   queue.Envelope
+	Rcpts []string
+	Body  string
+}
+
+// recorder is a queue.Deliverer that accepts everything and records it.
+type recorder struct {
+	ch chan delivered
+}
+
+func newRecorder() *recorder { return &recorder{ch: make(chan delivered, 64)} }
+
+func (r *recorder) Deliver(ctx context.Context, hop queue.NextHop, msg *queue.Message, rcpts []queue.Recipient) ([]queue.Result, error) {
+	rc, err := msg.Open()
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	body, err := io.ReadAll(rc)
+	if err != nil {
+		return nil, err
+	}
+	d := delivered{Hop: hop, ID: msg.ID, Env: msg.Envelope, Body: string(body)}
+	res := make([]queue.Result, len(rcpts))
+	for i, rcpt := range rcpts {
+		d.Rcpts = append(d.Rcpts, rcpt.Address)
+		res[i] = queue.Result{Code: 250, Enhanced: "2.0.0", Text: "delivered"}
+	}
+	r.ch <- d
+	return res, nil
+}
+
+// wait returns the next delivered message or fails after 10 s.
+func (r *recorder) wait(t *testing.T) delivered {
+	t.Helper()
+	select {
+	case d := <-r.ch:
+		return d
+	case <-time.After(10 * time.Second):
+		t.Fatal("no message delivered")
+		return delivered{}
+	}
+}
+
+// internet is an Internet-usage receive connector on loopback.
+func internet(t *testing.T, opts ...connector.ReceiveOption) *connector.ReceiveConnector {
+	t.Helper()
+	base := []connector.ReceiveOption{connector.WithUsage(connector.UsageInternet),
+		connector.WithBindingList(loopback), connector.WithTarpitInterval(0)}
+	rc, err := connector.NewReceive("From Internet", append(base, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rc
+}
+
+// custom is a Custom-usage receive connector for 127.0.0.1.
+func custom(t *testing.T, name string, opts ...connector.ReceiveOption) *connector.ReceiveConnector {
+	t.Helper()
+	base := []connector.ReceiveOption{connector.WithUsage(connector.UsageCustom),
+		connector.WithBindingList(loopback), connector.WithRemoteIPRangeList("127.0.0.1"),
+		connector.WithTarpitInterval(0)}
+	rc, err := connector.NewReceive(name, append(base, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rc
+}
+
+// env is a started transport with recording deliverers.
+type env struct {
+	names  []string // receive connector names
+	tr     *smtpx.Transport
+	local  *recorder
+	remote *recorder
+	events *eventLog
+}
+
+func start(t *testing.T, opts ...smtpx.Option) *env {
+	t.Helper()
+	e := &env{local: newRecorder(), remote: newRecorder(), events: &eventLog{}}
+	base := []smtpx.Option{smtpx.WithServerName(serverName), smtpx.WithAcceptedDomain(contoso...),
+		smtpx.WithLocalDelivery(e.local), smtpx.WithDeliverer(e.remote), smtpx.WithTrace(e.events.add)}
+	e.tr = smtptest.NewTransport(t, append(base, opts...)...)
+	for _, rc := range e.tr.ReceiveConnectors() {
+		e.names = append(e.names, rc.Name())
+	}
+	return e
+}
+
+// firstAddr is the address of the first receive connector that listens.
+func (e *env) firstAddr(t *testing.T) string {
+	t.Helper()
+	for _, name := range e.names {
+		if a := e.tr.Addr(name); a != nil {
+			return a.String()
+		}
+	}
+	t.Fatal("no listening connector")
+	return ""
+}
+
+// addr is the address of the named connector.
+func (e *env) addr(t *testing.T, name string) string {
+	t.Helper()
+	a := e.tr.Addr(name)
+	if a == nil {
+		t.Fatalf("no address for connector %q", name)
+	}
+	return a.String()
+}
+
+// eventLog collects trace events.
+type eventLog struct {
+	mu sync.Mutex
+	ev []smtpx.Event
+}
+
+func (l *eventLog) add(e smtpx.Event) {
+	l.mu.Lock()
+	l.ev = append(l.ev, e)
+	l.mu.Unlock()
+}
+
+func (l *eventLog) kinds(k smtpx.EventKind) []smtpx.Event {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []smtpx.Event
+	for _, e := range l.ev {
+		if e.Kind == k {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// raw is a line-level SMTP client for asserting exact replies.
+type raw struct {
+	t    *testing.T
+	conn net.Conn
+	tp   *textproto.Conn
+}
+
+func dialRaw(t *testing.T, addr string) (*raw, string) {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	_ = c.SetDeadline(time.Now().Add(20 * time.Second))
+	r := &raw{t: t, conn: c, tp: textproto.NewConn(c)}
+	return r, r.reply()
+}
+
+// reply reads one reply as "code text" (multi-line texts joined by "\n"),
+// or "EOF" when the server closed the connection.
+func (r *raw) reply() string {
+	r.t.Helper()
+	code, msg, err := r.tp.ReadResponse(0)
+	if err != nil {
+		if _, ok := err.(*textproto.Error); !ok {
+			return "EOF"
+		}
+	}
+	return fmt.Sprintf("%d %s", code, msg)
+}
+
+// cmd sends a command line and returns the reply.
+func (r *raw) cmd(line string) string {
+	r.t.Helper()
+	if err := r.tp.PrintfLine("%s", line); err != nil {
+		return "EOF"
+	}
+	return r.reply()
+}
+
+// write sends raw bytes and returns the reply.
+func (r *raw) write(b string) string {
+	r.t.Helper()
+	if _, err := io.WriteString(r.tp.W, b); err != nil || r.tp.W.Flush() != nil {
+		return "EOF"
+	}
+	return r.reply()
+}
+
+// data sends DATA, the message (dot-stuffed) and returns the final reply.
+func (r *raw) data(msg string) string {
+	r.t.Helper()
+	if got := r.cmd("DATA"); !strings.HasPrefix(got, "354") {
+		return got
+	}
+	w := r.tp.DotWriter()
+	if _, err := io.WriteString(w, msg); err != nil {
+		return "EOF"
+	}
+	if err := w.Close(); err != nil {
+		return "EOF"
+	}
+	return r.reply()
+}
+
+// startTLS upgrades the raw connection.
+func (r *raw) startTLS(cfg *tls.Config) {
+	r.t.Helper()
+	if got := r.cmd("STARTTLS"); !strings.HasPrefix(got, "220") {
+		r.t.Fatalf("STARTTLS: %s", got)
+	}
+	tc := tls.Client(r.conn, cfg)
+	if err := tc.Handshake(); err != nil {
+		r.t.Fatal(err)
+	}
+	r.conn = tc
+	r.tp = textproto.NewConn(tc)
+}
+
+// closed reports whether the server closed the connection.
+func (r *raw) closed() bool {
+	_ = r.conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_, err := bufio.NewReader(r.conn).ReadByte()
+	return err != nil
+}
+
+func message(headers ...string) string {
+	return strings.Join(headers, "\r\n") + "\r\n\r\nHello.\r\n"
+}

@@ -1,0 +1,144 @@
+package smtpx
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"time"
+
+	"github.com/emersion/go-smtp"
+)
+
+// boundListener is one socket: a distinct binding shared by every receive
+// connector bound to it.
+type boundListener struct {
+	binding netip.AddrPort
+	ln      net.Listener
+}
+
+// acceptLoop accepts on one socket until it is closed, backing off on
+// temporary errors (EMFILE) the way net/http does.
+func (t *Transport) acceptLoop(bl *boundListener) {
+	var delay time.Duration
+	for {
+		nc, err := bl.ln.Accept()
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+			t.log.Warn("smtpx: accept failed", "binding", bl.binding, "err", err, "retry", delay)
+			timer := time.NewTimer(delay)
+			select {
+			case <-timer.C:
+			case <-t.done:
+				timer.Stop()
+				return
+			}
+			continue
+		}
+		delay = 0
+		t.admit(bl.binding, nc)
+	}
+}
+
+// admit matches a connection with its receive connector (connector.Set
+// Select, SPEC §2.4), applies the connection limits and hands it to that
+// connector's go-smtp server. Refusals are answered before any command is
+// read.
+func (t *Transport) admit(binding netip.AddrPort, nc net.Conn) {
+	remote := addrPortOf(nc.RemoteAddr())
+	rc, err := t.set.Select(binding, remote.Addr())
+	if err != nil {
+		t.refuse(nc, "", remote, replyNoConnector)
+		return
+	}
+	s := t.servers[rc.Name()]
+	if r := s.acquire(remote.Addr()); r != nil {
+		t.refuse(nc, rc.Name(), remote, r)
+		return
+	}
+	c := t.wrap(s, nc, remote)
+	t.emit(Event{Kind: EventConnect, Connector: rc.Name(), Session: c.id, Remote: remote})
+	select {
+	case s.ln.ch <- c:
+	case <-t.done:
+		c.Close()
+	}
+}
+
+// wrap registers a connection; its Close releases the admission slot.
+func (t *Transport) wrap(s *rcServer, nc net.Conn, remote netip.AddrPort) *conn {
+	rc := s.rc
+	now := time.Now()
+	c := &conn{
+		Conn:       nc,
+		srv:        s,
+		id:         fmt.Sprintf("%016X", uint64(now.UnixNano())+t.seq.Add(1)),
+		remote:     remote,
+		inactivity: rc.ConnectionInactivityTimeout(),
+		deadline:   now.Add(rc.ConnectionTimeout()),
+		closedCh:   make(chan struct{}),
+		banner:     t.banner(s),
+	}
+	t.mu.Lock()
+	t.conns[c] = struct{}{}
+	t.mu.Unlock()
+	t.connWG.Add(1)
+	c.release = func() {
+		s.release(remote.Addr())
+		t.mu.Lock()
+		delete(t.conns, c)
+		t.mu.Unlock()
+		t.emit(Event{Kind: EventDisconnect, Connector: rc.Name(), Session: c.id, Remote: remote})
+		t.connWG.Done()
+	}
+	return c
+}
+
+// banner is the greeting written in place of go-smtp's: the connector's
+// custom Banner, or the reference system's default format (SPEC §2.1)
+// without the vendor name.
+func (t *Transport) banner(s *rcServer) []byte {
+	if b := s.rc.Banner(); b != "" {
+		return []byte(b + "\r\n")
+	}
+	now := t.opts.clock.Now()
+	return []byte("220 " + s.fqdn + " ESMTP MAIL Service ready at " + now.Format(time.RFC1123Z) + "\r\n")
+}
+
+// refuse answers a connection that will not be served, then closes it,
+// off the accept loop so a slow client cannot stall it.
+func (t *Transport) refuse(nc net.Conn, connector string, remote netip.AddrPort, r *smtp.SMTPError) {
+	t.emit(Event{Kind: EventReject, Connector: connector, Remote: remote, Reply: r})
+	t.acceptWG.Go(func() {
+		_ = nc.SetWriteDeadline(time.Now().Add(5 * time.Second))
+		_, _ = nc.Write([]byte(formatReply(r.Code, r.EnhancedCode, r.Message) + "\r\n"))
+		nc.Close()
+	})
+}
+
+// tarpit delays a reply to a misbehaving unauthenticated client
+// (TarpitInterval); shutdown and the connection closing cut it short.
+func (t *Transport) tarpit(c *conn, d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+	case <-t.done:
+	case <-c.closedCh:
+	}
+}
+
+func addrPortOf(a net.Addr) netip.AddrPort {
+	if ta, ok := a.(*net.TCPAddr); ok {
+		ap := ta.AddrPort()
+		return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+	}
+	ap, _ := netip.ParseAddrPort(a.String())
+	return ap
+}

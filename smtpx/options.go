@@ -1,0 +1,228 @@
+package smtpx
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"log/slog"
+	"net"
+	"os"
+	"strings"
+
+	"github.com/hubedge/hubedge/auth"
+	"github.com/hubedge/hubedge/connector"
+	"github.com/hubedge/hubedge/queue"
+	"github.com/hubedge/hubedge/mx"
+	"github.com/hubedge/hubedge/routing"
+	"github.com/hubedge/hubedge/smtpx/deliver"
+)
+
+// Option configures NewTransport.
+type Option interface{ apply(*options) }
+
+type funcOption func(*options)
+
+func (f funcOption) apply(o *options) { f(o) }
+
+// Directory answers whether a recipient exists, for RCPT-time refusal of
+// unknown recipients in authoritative domains (550 5.1.1) and for the
+// InternalRelay decision. smtpx/local's directories satisfy it.
+type Directory interface {
+	Lookup(ctx context.Context, addr string) (bool, error)
+}
+
+// ReverseResolver looks up the host names of an address; *net.Resolver
+// satisfies it.
+type ReverseResolver interface {
+	LookupAddr(ctx context.Context, addr string) ([]string, error)
+}
+
+type options struct {
+	serverName  string
+	site        string
+	receive     []*connector.ReceiveConnector
+	send        []*connector.SendConnector
+	domains     []routing.AcceptedDomain
+	queueDir    string
+	queueOpts   []queue.Option
+	clock       queue.Clock
+	authn       auth.Authenticator
+	certs       []tls.Certificate
+	verifier    *auth.PeerVerifier
+	local       queue.Deliverer
+	remote      queue.Deliverer
+	directory   Directory
+	rdns        ReverseResolver
+	logger      *slog.Logger
+	trace       func(Event)
+	listen      func(network, addr string) (net.Listener, error)
+	routingOpts []routing.Option
+	deliver     []deliver.Option
+}
+
+func defaultOptions() options {
+	host, _ := os.Hostname()
+	return options{
+		serverName: strings.ToLower(host),
+		site:       "Default-First-Site-Name",
+		clock:      queue.SystemClock{},
+		logger:     slog.New(slog.DiscardHandler),
+		listen:     net.Listen,
+	}
+}
+
+// WithServerName sets this transport server's FQDN: the default FQDN of
+// receive connectors (banner, Received), the source-server name routing
+// compares with SourceTransportServers, and AuthSource. Default: the host
+// name.
+func WithServerName(fqdn string) Option {
+	return funcOption(func(o *options) { o.serverName = strings.ToLower(strings.TrimSuffix(fqdn, ".")) })
+}
+
+// WithSite sets the server's site, for Local-scoped send connectors and
+// routing proximity. Default "Default-First-Site-Name".
+func WithSite(site string) Option { return funcOption(func(o *options) { o.site = site }) }
+
+// WithReceiveConnector adds receive connectors; each enabled one is served
+// on its bindings. Default: none.
+func WithReceiveConnector(rc ...*connector.ReceiveConnector) Option {
+	return funcOption(func(o *options) { o.receive = append(o.receive, rc...) })
+}
+
+// WithSendConnector adds send connectors, from which the routing table is
+// built. Default: none (only local delivery is routable).
+func WithSendConnector(sc ...*connector.SendConnector) Option {
+	return funcOption(func(o *options) { o.send = append(o.send, sc...) })
+}
+
+// WithAcceptedDomain adds accepted domains (SPEC §5.6). Default: none, so
+// every recipient needs Accept-Any-Recipient.
+func WithAcceptedDomain(d ...routing.AcceptedDomain) Option {
+	return funcOption(func(o *options) { o.domains = append(o.domains, d...) })
+}
+
+// WithRoutingOptions passes options to routing.NewTable (e.g. site costs).
+func WithRoutingOptions(opts ...routing.Option) Option {
+	return funcOption(func(o *options) { o.routingOpts = append(o.routingOpts, opts...) })
+}
+
+// WithQueueDir keeps the queue durably in dir (queue.Open). Default: an
+// in-memory queue (queue.OpenMemory), which is NOT durable: every queued
+// message is lost when the process ends. Use it for tests only.
+func WithQueueDir(dir string) Option { return funcOption(func(o *options) { o.queueDir = dir }) }
+
+// WithQueueOptions passes options to the queue (retry policy, limits, event
+// hook...). The transport sets the Router, Deliverer, Clock and logger itself;
+// options given here are applied after them.
+func WithQueueOptions(opts ...queue.Option) Option {
+	return funcOption(func(o *options) { o.queueOpts = append(o.queueOpts, opts...) })
+}
+
+// WithClock sets the time source of the queue and of Received dates.
+// Default: queue.SystemClock.
+func WithClock(c queue.Clock) Option { return funcOption(func(o *options) { o.clock = c }) }
+
+// WithAuthenticator checks SASL credentials (AUTH PLAIN and LOGIN on
+// connectors with BasicAuth). Default: none, and AUTH is not offered.
+func WithAuthenticator(a auth.Authenticator) Option {
+	return funcOption(func(o *options) { o.authn = a })
+}
+
+// WithTLSCertificate adds server certificates. Each receive connector with
+// the Tls mechanism presents the first certificate valid for its FQDN (the
+// first certificate when none matches). Default: none, and STARTTLS is not
+// offered (connectors that require TLS then fail Start).
+func WithTLSCertificate(certs ...tls.Certificate) Option {
+	return funcOption(func(o *options) { o.certs = append(o.certs, certs...) })
+}
+
+// WithPeerVerifier authenticates transport servers by their client
+// certificate on connectors with the ExchangeServer mechanism (mutual TLS).
+// Default: none, and no session becomes a transport server that way.
+func WithPeerVerifier(v *auth.PeerVerifier) Option {
+	return funcOption(func(o *options) { o.verifier = v })
+}
+
+// WithLocalDelivery delivers recipients routed to MailboxDelivery (the
+// authoritative accepted domains), e.g. smtpx/local's Maildir or LMTP
+// deliverers. Default: none; such messages wait in their queue.
+func WithLocalDelivery(d queue.Deliverer) Option {
+	return funcOption(func(o *options) { o.local = d })
+}
+
+// WithDeliverer replaces the delivery of every non-local next hop (send
+// connectors, relay to source servers). Default: a deliver.Deliverer over
+// the send connectors, built with the delivery options below; without send
+// connectors, none (such messages wait in their queues).
+func WithDeliverer(d queue.Deliverer) Option {
+	return funcOption(func(o *options) { o.remote = d })
+}
+
+// WithDeliverOptions passes options to deliver.New, after the ones the
+// transport sets (send connectors, server name, logger, trace).
+func WithDeliverOptions(opts ...deliver.Option) Option {
+	return funcOption(func(o *options) { o.deliver = append(o.deliver, opts...) })
+}
+
+// WithResolver sets the DNS resolver for MX lookups and smart-host names.
+// Default: the servers of /etc/resolv.conf.
+func WithResolver(r *mx.Resolver) Option { return WithDeliverOptions(deliver.WithResolver(r)) }
+
+// WithExternalResolver sets the resolver of send connectors with
+// UseExternalDNSServersEnabled. Default: the WithResolver one.
+func WithExternalResolver(r *mx.Resolver) Option {
+	return WithDeliverOptions(deliver.WithExternalResolver(r))
+}
+
+// WithTransportServer declares a peer transport server by the name send
+// connectors list in SourceTransportServers and the host:port of its
+// receive connector, for relay to source servers. May be repeated.
+func WithTransportServer(name, addr string) Option {
+	return WithDeliverOptions(deliver.WithTransportServer(name, addr))
+}
+
+// WithMXPort dials mail exchangers on port instead of the connector's
+// (a test seam for loopback harnesses). Default: the connector's Port.
+func WithMXPort(port uint16) Option { return WithDeliverOptions(deliver.WithMXPort(port)) }
+
+// WithRootCAs sets the CAs trusted when delivery validates certificates.
+// Default: the system pool.
+func WithRootCAs(pool *x509.CertPool) Option { return WithDeliverOptions(deliver.WithRootCAs(pool)) }
+
+// WithClientCertificate sets the certificate presented to transport
+// servers and smart hosts that ask for one (mutual TLS). Default: none.
+func WithClientCertificate(cert tls.Certificate) Option {
+	return WithDeliverOptions(deliver.WithClientCertificate(cert))
+}
+
+// WithDirectory refuses unknown recipients of authoritative domains at RCPT
+// time (550 5.1.1) and resolves InternalRelay recipients locally. Default:
+// none; every recipient of an authoritative domain is accepted.
+func WithDirectory(d Directory) Option { return funcOption(func(o *options) { o.directory = d }) }
+
+// WithReverseLookup resolves client addresses for the Received header.
+// Default: none; Received shows the address literal only.
+func WithReverseLookup(r ReverseResolver) Option {
+	return funcOption(func(o *options) { o.rdns = r })
+}
+
+// WithLogger sets the logger for sessions, go-smtp's internal errors and the
+// queue. Default: discard.
+func WithLogger(l *slog.Logger) Option {
+	return funcOption(func(o *options) {
+		if l != nil {
+			o.logger = l
+		}
+	})
+}
+
+// WithTrace calls f for every Event, synchronously on session and queue
+// goroutines; f must be safe for concurrent use and must not block for long.
+// Default: none.
+func WithTrace(f func(Event)) Option { return funcOption(func(o *options) { o.trace = f }) }
+
+// WithListen replaces net.Listen for opening the connector bindings (tests,
+// socket activation). Default: net.Listen.
+func WithListen(f func(network, addr string) (net.Listener, error)) Option {
+	return funcOption(func(o *options) { o.listen = f })
+}

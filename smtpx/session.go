@@ -1,0 +1,338 @@
+package smtpx
+
+import (
+	"crypto/tls"
+	"errors"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-sasl"
+	"github.com/emersion/go-smtp"
+
+	"github.com/hubedge/hubedge/addrspace"
+	"github.com/hubedge/hubedge/auth"
+	"github.com/hubedge/hubedge/dsn"
+	"github.com/hubedge/hubedge/perms"
+	"github.com/hubedge/hubedge/queue"
+	"github.com/hubedge/hubedge/routing"
+)
+
+// backend creates the sessions of one receive connector.
+type backend struct{ s *rcServer }
+
+// session enforces one receive connector on one connection, between EHLO
+// and the next STARTTLS or the end of the connection. Every error it
+// returns to go-smtp is a bare *smtp.SMTPError (see Status).
+type session struct {
+	s      *rcServer
+	c      *conn
+	helo   string
+	tls    *tls.ConnectionState
+	id     auth.Identity
+	user   bool // SASL login succeeded
+	rights perms.Right
+	// pending is the identity a SASL server reported, until saslGuard
+	// has checked it.
+	pending auth.Identity
+
+	// the transaction
+	env queue.Envelope
+}
+
+var (
+	_ smtp.Backend     = backend{}
+	_ smtp.AuthSession = (*session)(nil)
+)
+
+// NewSession runs at EHLO/HELO (again after STARTTLS).
+func (b backend) NewSession(sc *smtp.Conn) (smtp.Session, error) {
+	s := &session{s: b.s, helo: sc.Hostname()}
+	nc := sc.Conn()
+	if tc, ok := nc.(*tls.Conn); ok {
+		st := tc.ConnectionState()
+		s.tls = &st
+		nc = tc.NetConn()
+	}
+	c, ok := nc.(*conn)
+	if !ok { // cannot happen: every connection is wrapped at accept
+		return nil, replyLocalError
+	}
+	s.c = c
+	if c.isDraining() {
+		c.closeAfterNextWrite()
+		return nil, replyShuttingDown
+	}
+	if b.s.rc.RequireEHLODomain() && !validHelo(s.helo) {
+		// The reference system closes the connection (SPEC §2.1).
+		c.closeAfterNextWrite()
+		return nil, s.refused("EHLO", replyBadEHLO, false)
+	}
+	s.setIdentity(s.initialIdentity())
+	return s, nil
+}
+
+// initialIdentity is the principal before any AUTH: Externally Secured on
+// an ExternalAuthoritative connector, a transport server after mutual TLS
+// with a trusted certificate, anonymous otherwise.
+func (s *session) initialIdentity() auth.Identity {
+	mech := s.s.rc.AuthMechanism()
+	if mech.Has(auth.ExternalAuthoritative) {
+		return auth.ExternallySecuredIdentity()
+	}
+	v := s.s.t.opts.verifier
+	if s.tls == nil || v == nil || !mech.Has(auth.ExchangeServer) || len(s.tls.PeerCertificates) == 0 {
+		return auth.AnonymousIdentity()
+	}
+	id, err := v.Verify(*s.tls)
+	s.trace(Event{Kind: EventAuth, Principal: id.Principal, Detail: "ExchangeServer", Err: err})
+	if err != nil {
+		s.s.t.log.Info("smtpx: client certificate not trusted", "session", s.c.id, "err", err)
+		return auth.AnonymousIdentity()
+	}
+	return id
+}
+
+func (s *session) setIdentity(id auth.Identity) {
+	s.id = id
+	s.rights = s.s.rc.Rights(id.Principals()...)
+}
+
+// authenticated reports a session that proved who it is (tarpits spare it).
+func (s *session) authenticated() bool { return s.id.Mechanism != "" }
+
+// validHelo accepts a domain or an address literal (RFC 5321 §4.1.1.1).
+func validHelo(h string) bool {
+	if strings.HasPrefix(h, "[") && strings.HasSuffix(h, "]") {
+		lit := strings.TrimPrefix(h[1:len(h)-1], "IPv6:")
+		_, err := netip.ParseAddr(lit)
+		return err == nil
+	}
+	_, err := addrspace.CanonicalDomain(h)
+	return err == nil && strings.Contains(h, ".")
+}
+
+// refused counts a refusal as a protocol error (or failed logon), tarpits
+// an unauthenticated client, closes after the reply when a limit is
+// reached, traces it, and returns the reply.
+func (s *session) refused(verb string, r *smtp.SMTPError, logon bool) *smtp.SMTPError {
+	over := s.c.countError(logon)
+	s.trace(Event{Kind: EventRefuse, Reply: r, Detail: verb})
+	if !s.authenticated() {
+		s.s.t.tarpit(s.c, s.s.rc.TarpitInterval())
+	}
+	if over {
+		s.s.t.log.Info("smtpx: too many errors, disconnecting", "session", s.c.id, "connector", s.s.rc.Name())
+	}
+	return r
+}
+
+// gate refuses commands while the transport drains.
+func (s *session) gate() error {
+	if s.c.isDraining() {
+		s.c.closeAfterNextWrite()
+		return replyShuttingDown
+	}
+	return nil
+}
+
+// AuthMechanisms is called for each EHLO reply: exactly auth.Offer's SASL
+// list for the current state, or none without an Authenticator.
+func (s *session) AuthMechanisms() []string {
+	if s.s.t.opts.authn == nil {
+		return nil
+	}
+	return auth.Offer(s.s.rc.AuthMechanism(), s.authState()).SASL
+}
+
+func (s *session) authState() auth.State {
+	return auth.State{TLS: s.tls != nil, Authenticated: s.user}
+}
+
+// Auth starts a SASL exchange after auth.CheckAuthAllowed.
+func (s *session) Auth(mech string) (sasl.Server, error) {
+	if err := s.gate(); err != nil {
+		return nil, err
+	}
+	err := auth.CheckAuthAllowed(s.s.rc.AuthMechanism(), s.authState())
+	a := s.s.t.opts.authn
+	if err == nil && a == nil {
+		err = auth.ErrAuthNotOffered
+	}
+	if err != nil {
+		return nil, s.refused("AUTH", Status(err), false)
+	}
+	s.pending = auth.Identity{}
+	done := func(id auth.Identity) { s.pending = id }
+	ctx := s.s.t.ctx
+	switch strings.ToUpper(mech) {
+	case auth.MechPlain:
+		return &saslGuard{s: s, inner: auth.NewPlainServer(ctx, a, done)}, nil
+	case auth.MechLogin:
+		return &saslGuard{s: s, inner: auth.NewLoginServer(ctx, a, done)}, nil
+	}
+	return nil, s.refused("AUTH", replyAuthNotOffered, false)
+}
+
+// saslGuard maps SASL outcomes to replies: bad credentials are 535 5.7.8,
+// counted as logon failures and tarpitted; an identity without Submit on
+// this connector fails too (SPEC §3.1: without Submit, AUTH fails).
+type saslGuard struct {
+	s     *session
+	inner sasl.Server
+}
+
+func (g *saslGuard) Next(resp []byte) ([]byte, bool, error) {
+	s := g.s
+	challenge, done, err := g.inner.Next(resp)
+	switch {
+	case err != nil:
+		s.trace(Event{Kind: EventAuth, Err: err})
+		if errors.Is(err, auth.ErrInvalidCredentials) {
+			return nil, false, s.refused("AUTH", replyAuthFailed, true)
+		}
+		if errors.Is(err, auth.ErrMalformedResponse) {
+			return nil, false, s.refused("AUTH", replyAuthMalformed, false)
+		}
+		return nil, false, replyAuthTemp
+	case done:
+		id := s.pending
+		if !s.s.rc.Rights(id.Principals()...).Has(perms.Submit) {
+			s.trace(Event{Kind: EventAuth, Principal: id.Principal, Err: errNoSubmit})
+			return nil, false, s.refused("AUTH", replyAuthNoSubmit, true)
+		}
+		s.user = true
+		s.setIdentity(id)
+		s.trace(Event{Kind: EventAuth, Principal: id.Principal, Detail: id.Mechanism})
+	}
+	return challenge, done, nil
+}
+
+var errNoSubmit = errors.New("smtpx: principal lacks Ms-Exch-SMTP-Submit on this connector")
+
+// Mail checks TLS, the Submit right, the sender and SIZE (SPEC §3.1, §8).
+func (s *session) Mail(from string, opts *smtp.MailOptions) error {
+	if err := s.gate(); err != nil {
+		return err
+	}
+	rc := s.s.rc
+	if rc.RequireTLS() && s.tls == nil {
+		return s.refused("MAIL", replyMustStartTLS, false)
+	}
+	if !s.rights.Has(perms.Submit) {
+		return s.refused("MAIL", replyNotAuthenticated, false)
+	}
+	if from != "" {
+		domain, err := addrspace.RecipientDomain(from)
+		if err != nil || strings.Count(from, "@") != 1 {
+			return s.refused("MAIL", replyBadSender, false)
+		}
+		if r := s.checkSender(domain); r != nil {
+			return s.refused("MAIL", r, false)
+		}
+		from = from[:strings.LastIndexByte(from, '@')+1] + domain
+	}
+	if opts != nil && opts.Size > rc.MaxMessageSize() && !s.rights.Has(perms.BypassMessageSizeLimit) {
+		return s.refused("MAIL", replyTooBig, false)
+	}
+	s.env = queue.Envelope{From: from, ReceiveConnector: rc.Name(), Principal: s.principalName()}
+	if opts != nil {
+		s.env.SMTPUTF8 = opts.UTF8
+		s.env.RequireTLS = opts.RequireTLS
+		s.env.EightBitMIME = opts.Body == smtp.Body8BitMIME
+		s.env.EnvID = opts.EnvelopeID
+		s.env.Ret, _ = dsn.ParseRet(string(opts.Return))
+	}
+	return nil
+}
+
+// checkSender refuses a sender in an authoritative accepted domain unless
+// the session holds Accept-Authoritative-Domain-Sender or logged in as a
+// user (whose right to send as the address is a mailbox matter, not
+// modelled). Accept-Any-Sender does not lift this check: removing
+// Accept-Authoritative-Domain-Sender from ANONYMOUS LOGON, which keeps
+// Accept-Any-Sender, is the reference system's standard anti-spoofing step
+// (connector.DenyAnonymousAuthoritativeSender).
+func (s *session) checkSender(domain string) *smtp.SMTPError {
+	ad, ok := s.s.t.domains.Match(domain)
+	if !ok || ad.Type != routing.Authoritative {
+		return nil
+	}
+	if s.rights.Has(perms.AcceptAuthoritativeDomainSender) || s.user {
+		return nil
+	}
+	return replySendAs
+}
+
+func (s *session) principalName() string {
+	if s.id.Mechanism == "" {
+		return ""
+	}
+	return string(s.id.Principal)
+}
+
+// Rcpt applies the relay rules (SPEC §5.6); go-smtp enforces
+// MaxRecipientsPerMessage (452 4.5.3) before calling it.
+func (s *session) Rcpt(to string, opts *smtp.RcptOptions) error {
+	if err := s.gate(); err != nil {
+		return err
+	}
+	addr, domain, trick, ok := canonicalRecipient(to)
+	if !ok {
+		return s.refused("RCPT", replyBadRecipient, false)
+	}
+	relay := s.rights.Has(perms.AcceptAnyRecipient)
+	ad, accepted := s.s.t.domains.Match(domain)
+	switch {
+	case trick && !relay:
+		// %-hack, bang path or a quoted '@': never judged by the visible
+		// domain, so never relayed by accident.
+		return s.refused("RCPT", replyUnableToRelay, false)
+	case accepted && ad.Type == routing.Authoritative && s.s.t.opts.directory != nil:
+		found, err := s.s.t.opts.directory.Lookup(s.s.t.ctx, addr)
+		if err != nil {
+			s.s.t.log.Warn("smtpx: recipient lookup failed", "session", s.c.id, "err", err)
+			return replyDirectory
+		}
+		if !found {
+			return s.refused("RCPT", replyUserUnknown, false)
+		}
+	case !accepted && !relay:
+		return s.refused("RCPT", replyUnableToRelay, false)
+	}
+	r := queue.Recipient{Address: addr}
+	if opts != nil {
+		for i, n := range opts.Notify {
+			if i == 0 {
+				r.Notify, _ = dsn.ParseNotify(string(n))
+				continue
+			}
+			more, _ := dsn.ParseNotify(string(n))
+			r.Notify |= more
+		}
+		if opts.OriginalRecipient != "" {
+			r.ORCPT = strings.ToLower(string(opts.OriginalRecipientType)) + ";" + opts.OriginalRecipient
+		}
+	}
+	s.env.Recipients = append(s.env.Recipients, r)
+	return nil
+}
+
+// Reset discards the transaction (RSET, EHLO, after DATA).
+func (s *session) Reset() { s.env = queue.Envelope{} }
+
+// Logout ends the session (connection closed, or STARTTLS).
+func (s *session) Logout() error { return nil }
+
+func (s *session) trace(e Event) {
+	e.Connector = s.s.rc.Name()
+	e.Session = s.c.id
+	e.Remote = s.c.remote
+	if e.Principal == "" && e.Kind != EventAuth {
+		e.Principal = s.id.Principal
+	}
+	s.s.t.emit(e)
+}
+
+// now is the transport clock's time.
+func (s *session) now() time.Time { return s.s.t.opts.clock.Now() }

@@ -1,0 +1,359 @@
+package smtpx_test
+
+import (
+	"context"
+	"encoding/base64"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hubedge/hubedge/auth"
+	"github.com/hubedge/hubedge/connector"
+	"github.com/hubedge/hubedge/perms"
+	"github.com/hubedge/hubedge/smtpx"
+)
+
+// step sends one command (or "DATA:<message>") and expects a reply that
+// starts with want ("EOF": the server closed the connection).
+type step struct{ send, want string }
+
+func plain(user, pass string) string {
+	return base64.StdEncoding.EncodeToString([]byte("\x00" + user + "\x00" + pass))
+}
+
+func users() auth.Authenticator {
+	return auth.NewStatic(map[string]string{"alice": "secret"})
+}
+
+func TestSessionRules(t *testing.T) {
+	big := strings.Repeat(strings.Repeat("x", 98)+"\r\n", 700)
+	received := func(n int) string {
+		var b strings.Builder
+		for i := range n {
+			b.WriteString("Received: from a" + string(rune('a'+i)) + ".example by b.example; Mon, 1 Jan 2024 00:00:00 +0000\r\n")
+		}
+		return b.String()
+	}
+	tests := []struct {
+		name   string
+		rc     func(t *testing.T) *connector.ReceiveConnector
+		opts   []smtpx.Option
+		banner string
+		script []step
+	}{{
+		name:   "no connector for the remote address",
+		rc:     partnersOnly,
+		banner: "554 5.7.1 Access denied",
+		script: []step{{"EHLO client.example", "EOF"}},
+	}, {
+		name:   "custom banner",
+		rc:     func(t *testing.T) *connector.ReceiveConnector { return internet(t, connector.WithBanner("220 mail.contoso.com Welcome")) },
+		banner: "220 mail.contoso.com Welcome",
+		script: []step{{"QUIT", "221 2.0.0"}},
+	}, {
+		name:   "default banner names the connector FQDN",
+		rc:     func(t *testing.T) *connector.ReceiveConnector { return internet(t, connector.WithFQDN("mail.contoso.com")) },
+		banner: "220 mail.contoso.com ESMTP MAIL Service ready at ",
+	}, {
+		name: "MAIL without Submit",
+		rc:   func(t *testing.T) *connector.ReceiveConnector { return custom(t, "No groups") },
+		script: []step{
+			{"EHLO client.example", "250"},
+			{"MAIL FROM:<a@fabrikam.com>", "530 5.7.1 Client was not authenticated"},
+		},
+	}, {
+		name: "relay refused, accepted domains accepted",
+		rc:   plainInternet,
+		script: []step{
+			{"EHLO client.example", "250"},
+			{"MAIL FROM:<a@fabrikam.com>", "250 2.0.0"},
+			{"RCPT TO:<bob@fabrikam.com>", "550 5.7.1 Unable to relay"},
+			{"RCPT TO:<bob@CONTOSO.com>", "250 2.0.0"},
+			{"RCPT TO:<carol@relay.contoso.com>", "250 2.0.0"},
+		},
+	}, {
+		name: "relay tricks judged by the real final domain",
+		rc:   func(t *testing.T) *connector.ReceiveConnector { return internet(t, connector.WithMaxProtocolErrors(0)) },
+		script: []step{
+			{"EHLO client.example", "250"},
+			{"MAIL FROM:<a@fabrikam.com>", "250"},
+			{"RCPT TO:<bob%fabrikam.com@contoso.com>", "550 5.7.1 Unable to relay"},
+			{"RCPT TO:<fabrikam.com!bob@contoso.com>", "550 5.7.1 Unable to relay"},
+			{`RCPT TO:<"bob@fabrikam.com"@contoso.com>`, "550 5.7.1 Unable to relay"},
+			{"RCPT TO:<bob@fabrikam.com@contoso.com>", "550 5.7.1 Unable to relay"},
+			{"RCPT TO:<@contoso.com:bob@fabrikam.com>", "550 5.7.1 Unable to relay"},
+			{"RCPT TO:<@fabrikam.com:bob@contoso.com>", "250 2.0.0"},
+			{"RCPT TO:<bob@[192.0.2.1]>", "501 5.1.3 Invalid recipient address"},
+		},
+	}, {
+		name: "anonymous sender in an authoritative domain",
+		rc: func(t *testing.T) *connector.ReceiveConnector {
+			return internet(t, connector.DenyAnonymousAuthoritativeSender())
+		},
+		script: []step{
+			{"EHLO client.example", "250"},
+			{"MAIL FROM:<ceo@contoso.com>", "550 5.7.1 Client does not have permissions to send as this sender"},
+			{"MAIL FROM:<ceo@fabrikam.com>", "250"},
+		},
+	}, {
+		name: "SIZE over the limit",
+		rc:   plainInternet,
+		script: []step{
+			{"EHLO client.example", "250"},
+			{"MAIL FROM:<a@fabrikam.com> SIZE=99999999", "552 5.3.4"},
+		},
+	}, {
+		name: "SIZE over the limit where a principal may bypass it",
+		rc: func(t *testing.T) *connector.ReceiveConnector {
+			return internet(t, connector.WithPermission(perms.PartnerServers, perms.BypassMessageSizeLimit))
+		},
+		script: []step{
+			{"EHLO client.example", "250"},
+			{"MAIL FROM:<a@fabrikam.com> SIZE=99999999", "552 5.3.4 Message size exceeds fixed maximum message size"},
+		},
+	}, {
+		name: "message over the limit while streaming",
+		rc:   func(t *testing.T) *connector.ReceiveConnector { return internet(t, connector.WithMaxMessageSize(65536)) },
+		script: []step{
+			{"EHLO client.example", "250"},
+			{"MAIL FROM:<a@fabrikam.com>", "250"},
+			{"RCPT TO:<bob@contoso.com>", "250"},
+			{"DATA:" + message("Subject: big") + big, "552 5.3.4"},
+		},
+	}, {
+		name: "message over the limit streaming with bypass configured",
+		rc: func(t *testing.T) *connector.ReceiveConnector {
+			return internet(t, connector.WithMaxMessageSize(65536), connector.WithPermission(perms.PartnerServers, perms.BypassMessageSizeLimit))
+		},
+		script: []step{
+			{"EHLO client.example", "250"},
+			{"MAIL FROM:<a@fabrikam.com>", "250"},
+			{"RCPT TO:<bob@contoso.com>", "250"},
+			{"DATA:" + message("Subject: big") + big, "552 5.3.4 Message size exceeds fixed maximum message size"},
+			{"NOOP", "250"},
+		},
+	}, {
+		name: "too many recipients",
+		rc:   func(t *testing.T) *connector.ReceiveConnector { return internet(t, connector.WithMaxRecipientsPerMessage(2)) },
+		script: []step{
+			{"EHLO client.example", "250"},
+			{"MAIL FROM:<a@fabrikam.com>", "250"},
+			{"RCPT TO:<a@contoso.com>", "250"},
+			{"RCPT TO:<b@contoso.com>", "250"},
+			{"RCPT TO:<c@contoso.com>", "452 4.5.3"},
+		},
+	}, {
+		name: "hop count exceeded",
+		rc:   func(t *testing.T) *connector.ReceiveConnector { return internet(t, connector.WithMaxHopCount(2)) },
+		script: []step{
+			{"EHLO client.example", "250"},
+			{"MAIL FROM:<a@fabrikam.com>", "250"},
+			{"RCPT TO:<bob@contoso.com>", "250"},
+			{"DATA:" + received(3) + message("Subject: loop"), "554 5.4.6 Hop count exceeded - possible mail loop"},
+		},
+	}, {
+		name: "local hop count exceeded",
+		rc:   func(t *testing.T) *connector.ReceiveConnector { return internet(t, connector.WithMaxLocalHopCount(1)) },
+		script: []step{
+			{"EHLO client.example", "250"},
+			{"MAIL FROM:<a@fabrikam.com>", "250"},
+			{"RCPT TO:<bob@contoso.com>", "250"},
+			{"DATA:Received: from x by hub01.contoso.com; Mon, 1 Jan 2024 00:00:00 +0000\r\nReceived: from y by HUB01.contoso.com.; Mon, 1 Jan 2024 00:00:00 +0000\r\n" + message("Subject: loop"), "554 5.4.6"},
+		},
+	}, {
+		name: "header over MaxHeaderSize",
+		rc:   func(t *testing.T) *connector.ReceiveConnector { return internet(t, connector.WithMaxHeaderSize(1024)) },
+		script: []step{
+			{"EHLO client.example", "250"},
+			{"MAIL FROM:<a@fabrikam.com>", "250"},
+			{"RCPT TO:<bob@contoso.com>", "250"},
+			{"DATA:" + message("Subject: "+strings.Repeat("y", 900), "X-Long: "+strings.Repeat("z", 900)), "552 5.3.4 Header size exceeds fixed maximum size"},
+		},
+	}, {
+		name: "RequireTLS",
+		rc: func(t *testing.T) *connector.ReceiveConnector {
+			return internet(t, connector.WithRequireTLS(true))
+		},
+		opts: []smtpx.Option{smtpx.WithTLSCertificate(testPKI.Certificate(serverName))},
+		script: []step{
+			{"EHLO client.example", "250"},
+			{"MAIL FROM:<a@fabrikam.com>", "530 5.7.0 Must issue a STARTTLS command first"},
+		},
+	}, {
+		name: "RequireEHLODomain",
+		rc:   func(t *testing.T) *connector.ReceiveConnector { return internet(t, connector.WithRequireEHLODomain(true)) },
+		script: []step{
+			{"EHLO nodomain", "501 5.5.4 Invalid domain name"},
+			{"NOOP", "EOF"},
+		},
+	}, {
+		name: "RequireEHLODomain accepts an address literal",
+		rc:   func(t *testing.T) *connector.ReceiveConnector { return internet(t, connector.WithRequireEHLODomain(true)) },
+		script: []step{
+			{"EHLO [127.0.0.1]", "250"},
+		},
+	}, {
+		name: "AUTH before TLS under BasicAuthRequireTLS",
+		rc:   clientConnector,
+		opts: []smtpx.Option{smtpx.WithTLSCertificate(testPKI.Certificate(serverName)), smtpx.WithAuthenticator(users())},
+		script: []step{
+			{"EHLO client.example", "250"},
+			{"AUTH PLAIN " + plain("alice", "secret"), "538 5.7.11 Encryption required for requested authentication mechanism"},
+		},
+	}, {
+		name: "AUTH on a connector without BasicAuth",
+		rc:   plainInternet,
+		opts: []smtpx.Option{smtpx.WithAuthenticator(users())},
+		script: []step{
+			{"EHLO client.example", "250"},
+			{"AUTH PLAIN " + plain("alice", "secret"), "504 5.7.4 Unrecognized authentication type"},
+		},
+	}, {
+		name: "wrong credentials, then MaxLogonFailures",
+		rc: func(t *testing.T) *connector.ReceiveConnector {
+			return custom(t, "Plain auth", connector.WithPermissionGroups(perms.ExchangeUsers),
+				connector.WithAuthMechanism(auth.BasicAuth), connector.WithMaxLogonFailures(2))
+		},
+		opts: []smtpx.Option{smtpx.WithAuthenticator(users())},
+		script: []step{
+			{"EHLO client.example", "250"},
+			{"AUTH PLAIN " + plain("alice", "wrong"), "535 5.7.8 Authentication unsuccessful"},
+			{"AUTH PLAIN " + plain("mallory", "secret"), "535 5.7.8 Authentication unsuccessful"},
+			{"NOOP", "EOF"},
+		},
+	}, {
+		name: "right credentials in plaintext with BasicAuth",
+		rc: func(t *testing.T) *connector.ReceiveConnector {
+			return custom(t, "Plain auth", connector.WithPermissionGroups(perms.ExchangeUsers), connector.WithAuthMechanism(auth.BasicAuth))
+		},
+		opts: []smtpx.Option{smtpx.WithAuthenticator(users())},
+		script: []step{
+			{"EHLO client.example", "250"},
+			{"MAIL FROM:<alice@contoso.com>", "530 5.7.1 Client was not authenticated"},
+			{"AUTH PLAIN " + plain("alice", "secret"), "235 2.0.0"},
+			{"AUTH PLAIN " + plain("alice", "secret"), "503 5.5.1"},
+			{"MAIL FROM:<alice@contoso.com>", "250"},
+			{"RCPT TO:<bob@fabrikam.com>", "250"},
+		},
+	}, {
+		name: "MaxProtocolErrors",
+		rc:   func(t *testing.T) *connector.ReceiveConnector { return internet(t, connector.WithMaxProtocolErrors(2)) },
+		script: []step{
+			{"EHLO client.example", "250"},
+			{"MAIL FROM:<a@fabrikam.com>", "250"},
+			{"RCPT TO:<a@fabrikam.com>", "550 5.7.1 Unable to relay"},
+			{"RCPT TO:<b@fabrikam.com>", "550 5.7.1 Unable to relay"},
+			{"RCPT TO:<c@contoso.com>", "EOF"},
+		},
+	}, {
+		name: "unknown recipient with a directory",
+		rc:   plainInternet,
+		opts: []smtpx.Option{smtpx.WithDirectory(staticDirectory{"bob@contoso.com": true})},
+		script: []step{
+			{"EHLO client.example", "250"},
+			{"MAIL FROM:<a@fabrikam.com>", "250"},
+			{"RCPT TO:<nobody@contoso.com>", "550 5.1.1 User unknown"},
+			{"RCPT TO:<bob@contoso.com>", "250"},
+		},
+	}, {
+		name: "BDAT",
+		rc:   plainInternet,
+		script: []step{
+			{"EHLO client.example", "250"},
+			{"MAIL FROM:<a@fabrikam.com>", "250"},
+			{"RCPT TO:<bob@contoso.com>", "250"},
+			{"RAW:BDAT 10\r\nSubject: x", "250 2.0.0"},
+			{"RAW:BDAT 10 LAST\r\n\r\n\r\nHello.\r\n", "250 2.6.0 <"},
+		},
+	}, {
+		name: "DATA queued",
+		rc:   plainInternet,
+		script: []step{
+			{"EHLO client.example", "250"},
+			{"MAIL FROM:<a@fabrikam.com>", "250"},
+			{"RCPT TO:<bob@contoso.com>", "250"},
+			{"DATA:" + message("Subject: hi"), "250 2.6.0 <"},
+		},
+	}}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			opts := append([]smtpx.Option{smtpx.WithReceiveConnector(tc.rc(t))}, tc.opts...)
+			e := start(t, opts...)
+			r, greeting := dialRaw(t, e.firstAddr(t))
+			wantBanner := tc.banner
+			if wantBanner == "" {
+				wantBanner = "220 "
+			}
+			if !strings.HasPrefix(greeting, wantBanner) {
+				t.Fatalf("greeting = %q, want prefix %q", greeting, wantBanner)
+			}
+			for _, s := range tc.script {
+				var got string
+				if msg, ok := strings.CutPrefix(s.send, "DATA:"); ok {
+					got = r.data(msg)
+				} else if b, ok := strings.CutPrefix(s.send, "RAW:"); ok {
+					got = r.write(b)
+				} else {
+					got = r.cmd(s.send)
+				}
+				if !strings.HasPrefix(got, s.want) {
+					t.Fatalf("%.80q: got %q, want prefix %q", s.send, got, s.want)
+				}
+			}
+		})
+	}
+}
+
+// partnersOnly serves 10.0.0.0/8 only, so loopback clients match nothing.
+func partnersOnly(t *testing.T) *connector.ReceiveConnector {
+	t.Helper()
+	rc, err := connector.NewReceive("Partners only", connector.WithUsage(connector.UsagePartner),
+		connector.WithBindingList(loopback), connector.WithRemoteIPRangeList("10.0.0.0/8"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rc
+}
+
+// clientConnector is the Client usage: ExchangeUsers, TLS, BasicAuth,
+// BasicAuthRequireTLS.
+func clientConnector(t *testing.T) *connector.ReceiveConnector {
+	t.Helper()
+	rc, err := connector.NewReceive("Client", connector.WithUsage(connector.UsageClient),
+		connector.WithBindingList(loopback), connector.WithRemoteIPRangeList("127.0.0.1"),
+		connector.WithTarpitInterval(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rc
+}
+
+type staticDirectory map[string]bool
+
+func (d staticDirectory) Lookup(_ context.Context, addr string) (bool, error) {
+	return d[strings.ToLower(addr)], nil
+}
+
+func TestTarpit(t *testing.T) {
+	const d = 200 * time.Millisecond
+	e := start(t, smtpx.WithReceiveConnector(internet(t, connector.WithTarpitInterval(d))))
+	r, _ := dialRaw(t, e.firstAddr(t))
+	r.cmd("EHLO client.example")
+	r.cmd("MAIL FROM:<a@fabrikam.com>")
+	begin := time.Now()
+	if got := r.cmd("RCPT TO:<a@fabrikam.com>"); !strings.HasPrefix(got, "550 5.7.1") {
+		t.Fatal(got)
+	}
+	if took := time.Since(begin); took < d {
+		t.Fatalf("refusal after %v, want at least the tarpit %v", took, d)
+	}
+	begin = time.Now()
+	if got := r.cmd("RCPT TO:<a@contoso.com>"); !strings.HasPrefix(got, "250") {
+		t.Fatal(got)
+	}
+	if took := time.Since(begin); took >= d {
+		t.Fatalf("accepted RCPT took %v: tarpitted", took)
+	}
+}
+
+func plainInternet(t *testing.T) *connector.ReceiveConnector { return internet(t) }

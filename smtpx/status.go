@@ -1,0 +1,129 @@
+package smtpx
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/emersion/go-smtp"
+
+	"github.com/hubedge/hubedge/auth"
+	"github.com/hubedge/hubedge/perms"
+	"github.com/hubedge/hubedge/queue"
+)
+
+// ErrServerClosed is returned by Start, Shutdown and Close on a Transport
+// that has already been shut down.
+var ErrServerClosed = errors.New("smtpx: transport closed")
+
+// errNotStarted is returned by Shutdown on a Transport that never started.
+var errNotStarted = errors.New("smtpx: transport not started")
+
+// reply builds a reply with an enhanced status code (RFC 3463).
+func reply(code int, class, subject, detail int, msg string) *smtp.SMTPError {
+	return &smtp.SMTPError{Code: code, EnhancedCode: smtp.EnhancedCode{class, subject, detail}, Message: msg}
+}
+
+// The replies sessions give, with the reference system's texts where SPEC
+// §6.5 documents them and plain RFC 3463 wording otherwise (SPEC §9).
+var (
+	replyNoConnector      = reply(554, 5, 7, 1, "Access denied: no receive connector for this address")
+	replyTooManyConns     = reply(421, 4, 3, 2, "The maximum number of concurrent server connections has exceeded a limit, closing transmission channel")
+	replyTooManyPerSource = reply(421, 4, 3, 2, "The maximum number of concurrent connections has exceeded a limit, closing transmission channel")
+	replyShuttingDown     = reply(421, 4, 3, 2, "Service not available, closing transmission channel")
+	replyMustStartTLS     = reply(530, 5, 7, 0, "Must issue a STARTTLS command first")
+	replyNotAuthenticated = reply(530, 5, 7, 1, "Client was not authenticated")
+	replySendAs           = reply(550, 5, 7, 1, "Client does not have permissions to send as this sender")
+	replyUnableToRelay    = reply(550, 5, 7, 1, "Unable to relay")
+	replyUserUnknown      = reply(550, 5, 1, 1, "User unknown")
+	replyBadSender        = reply(501, 5, 1, 7, "Invalid address")
+	replyBadRecipient     = reply(501, 5, 1, 3, "Invalid recipient address")
+	replyTooBig           = reply(552, 5, 3, 4, "Message size exceeds fixed maximum message size")
+	replyHeaderTooBig     = reply(552, 5, 3, 4, "Header size exceeds fixed maximum size")
+	replyBadHeader        = reply(554, 5, 6, 0, "Invalid message content")
+	replyHopCount         = reply(554, 5, 4, 6, "Hop count exceeded - possible mail loop")
+	replyBadEHLO          = reply(501, 5, 5, 4, "Invalid domain name")
+	replyTLSForAuth       = reply(538, 5, 7, 11, "Encryption required for requested authentication mechanism")
+	replyAuthNotOffered   = reply(504, 5, 7, 4, "Unrecognized authentication type")
+	replyAuthFailed       = reply(535, 5, 7, 8, "Authentication unsuccessful")
+	replyAuthNoSubmit     = reply(535, 5, 7, 3, "Authentication unsuccessful")
+	replyAuthTemp         = reply(454, 4, 7, 0, "Temporary authentication failure")
+	replyAuthMalformed    = reply(501, 5, 5, 2, "Cannot decode response")
+	replyAlreadyAuth      = reply(503, 5, 5, 1, "Already authenticated")
+	replyLocalError       = reply(451, 4, 3, 0, "Temporary server error. Please try again later")
+	replyDataAborted      = reply(451, 4, 4, 2, "Connection dropped during message transfer")
+	replyLineTooLong      = reply(500, 5, 4, 0, "Too long line, closing connection")
+	replyDirectory        = reply(451, 4, 3, 0, "Recipient lookup failed. Please try again later")
+)
+
+// queuedReply is the final DATA/BDAT reply, sent once Enqueue has returned,
+// in the reference system's form "250 2.6.0 <id> Queued mail for delivery".
+// go-smtp passes a 2xx *SMTPError returned by Session.Data through unchanged
+// for both DATA and BDAT LAST.
+func queuedReply(id queue.ID) *smtp.SMTPError {
+	return reply(250, 2, 6, 0, "<"+string(id)+"> Queued mail for delivery")
+}
+
+// Status converts err into the reply go-smtp should send, in the manner of
+// grpc's status.FromError: nil for nil, the *smtp.SMTPError found anywhere in
+// err's chain (errors.As), and a mapping of hubedge's sentinel errors
+// otherwise. Unknown errors become 451 4.3.0, a temporary failure: a client
+// retries rather than bouncing mail because of a local fault.
+//
+// go-smtp finds reply codes by type assertion only (a wrapped 451 reaches the
+// client as 554, STYLE.md pitfall 3), so every error a Session returns to
+// go-smtp goes through Status.
+func Status(err error) *smtp.SMTPError {
+	if err == nil {
+		return nil
+	}
+	var se *smtp.SMTPError
+	if errors.As(err, &se) {
+		return se
+	}
+	var res *queue.Result
+	if errors.As(err, &res) {
+		return resultReply(res)
+	}
+	switch {
+	case errors.Is(err, queue.ErrClosed), errors.Is(err, ErrServerClosed):
+		return replyShuttingDown
+	case errors.Is(err, queue.ErrTooLarge):
+		return replyTooBig
+	case errors.Is(err, perms.ErrHeaderTooLarge):
+		return replyHeaderTooBig
+	case errors.Is(err, perms.ErrMalformedHeader):
+		return replyBadHeader
+	case errors.Is(err, auth.ErrInvalidCredentials):
+		return replyAuthFailed
+	case errors.Is(err, auth.ErrTLSRequired):
+		return replyTLSForAuth
+	case errors.Is(err, auth.ErrAuthNotOffered):
+		return replyAuthNotOffered
+	case errors.Is(err, auth.ErrAlreadyAuthenticated):
+		return replyAlreadyAuth
+	case errors.Is(err, auth.ErrMalformedResponse):
+		return replyAuthMalformed
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return replyShuttingDown
+	}
+	return replyLocalError
+}
+
+// resultReply turns a queue.Result into a reply, keeping its enhanced code
+// when it parses.
+func resultReply(r *queue.Result) *smtp.SMTPError {
+	se := &smtp.SMTPError{Code: r.Code, Message: r.Text}
+	parts := strings.Split(r.Enhanced, ".")
+	if len(parts) == 3 {
+		for i, p := range parts {
+			n, err := strconv.Atoi(p)
+			if err != nil {
+				return se
+			}
+			se.EnhancedCode[i] = n
+		}
+	}
+	return se
+}

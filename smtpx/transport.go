@@ -1,0 +1,335 @@
+package smtpx
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/hubedge/hubedge/connector"
+	"github.com/hubedge/hubedge/perms"
+	"github.com/hubedge/hubedge/queue"
+	"github.com/hubedge/hubedge/routing"
+	"github.com/hubedge/hubedge/smtpx/deliver"
+)
+
+// Transport is one hub or edge transport server in-process: receive
+// connectors on the wire, the Router, the queue and the deliverers.
+// Build it with NewTransport, then Start; Shutdown (or Close) stops it.
+// A Transport is safe for concurrent use and cannot be restarted.
+type Transport struct {
+	opts       options
+	log        *slog.Logger
+	set        *connector.Set
+	domains    *routing.AcceptedDomains
+	router     *Router
+	remote     queue.Deliverer      // outbound deliverer
+	owned      *deliver.Deliverer   // closed by Shutdown when built here
+	servers    map[string]*rcServer // by connector name
+	order      []*rcServer
+	firewall   perms.Firewall
+	localNames map[string]bool // this server's names, for MaxLocalHopCount
+
+	// ctx bounds session work (Enqueue, SASL, lookups); cancelled when a
+	// Shutdown deadline forces sessions closed.
+	ctx    context.Context
+	cancel context.CancelFunc
+	done   chan struct{} // closed when Shutdown begins
+	seq    atomic.Uint64 // session IDs
+
+	mu        sync.Mutex
+	state     int // stateNew, stateStarted, stateClosed
+	q         *queue.Queue
+	listeners []*boundListener
+	conns     map[*conn]struct{}
+
+	acceptWG sync.WaitGroup // accept loops and refusals
+	serveWG  sync.WaitGroup // go-smtp Serve loops
+	connWG   sync.WaitGroup // wrapped connections not yet closed
+	dataWG   sync.WaitGroup // Session.Data calls (BDAT runs them apart)
+}
+
+const (
+	stateNew = iota
+	stateStarted
+	stateClosed
+)
+
+// NewTransport validates the configuration and builds the transport
+// without opening anything: receive connectors are checked as one server's
+// set (connector.NewSet), accepted domains and the routing table are built
+// from the options. Call Start to listen and run the queue.
+func NewTransport(opts ...Option) (*Transport, error) {
+	o := defaultOptions()
+	for _, opt := range opts {
+		opt.apply(&o)
+	}
+	if o.serverName == "" {
+		return nil, errors.New("smtpx: no server name (WithServerName)")
+	}
+	t := &Transport{opts: o, log: o.logger, done: make(chan struct{}), servers: map[string]*rcServer{},
+		conns: map[*conn]struct{}{}, localNames: map[string]bool{o.serverName: true}}
+	t.ctx, t.cancel = context.WithCancel(context.Background())
+	var err error
+	if t.set, err = connector.NewSet(o.receive...); err != nil {
+		return nil, err
+	}
+	if t.domains, err = routing.NewAcceptedDomains(o.domains); err != nil {
+		return nil, err
+	}
+	table, err := NewRoutingTable(o.serverName, o.site, o.send, o.routingOpts...)
+	if err != nil {
+		return nil, err
+	}
+	t.router = NewRouter(RouterConfig{Server: o.serverName, Site: o.site, Domains: t.domains,
+		Table: table, SendConnectors: o.send, Directory: o.directory})
+	if err := t.buildDeliverer(); err != nil {
+		return nil, err
+	}
+	for _, rc := range t.set.Connectors() {
+		s, err := newRCServer(t, rc)
+		if err != nil {
+			if t.owned != nil {
+				t.owned.Close()
+			}
+			return nil, err
+		}
+		t.servers[rc.Name()] = s
+		t.order = append(t.order, s)
+		t.localNames[strings.ToLower(s.fqdn)] = true
+	}
+	return t, nil
+}
+
+// ReceiveConnectors returns the receive connectors, in the order given.
+func (t *Transport) ReceiveConnectors() []*connector.ReceiveConnector { return t.set.Connectors() }
+
+// Router returns the transport's queue.Router.
+func (t *Transport) Router() *Router { return t.router }
+
+// Queue returns the queue for admin operations (Queues, Messages,
+// SuspendQueue, RetryUnreachable, ...), or nil before Start.
+func (t *Transport) Queue() *queue.Queue {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.q
+}
+
+// Start opens the queue and listens on every distinct binding of the
+// enabled receive connectors. It fails, leaving nothing open, if a
+// binding cannot be bound. ctx bounds only the start-up.
+func (t *Transport) Start(ctx context.Context) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	switch t.state {
+	case stateStarted:
+		return errors.New("smtpx: transport already started")
+	case stateClosed:
+		return ErrServerClosed
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	q, err := t.openQueue()
+	if err != nil {
+		return err
+	}
+	for _, b := range t.set.Bindings() {
+		network := "tcp4"
+		if b.Addr().Is6() {
+			network = "tcp6"
+		}
+		ln, err := t.opts.listen(network, b.String())
+		if err != nil {
+			for _, bl := range t.listeners {
+				bl.ln.Close()
+			}
+			t.listeners = nil
+			return errors.Join(fmt.Errorf("smtpx: listen on %s: %w", b, err), q.Close(ctx))
+		}
+		t.listeners = append(t.listeners, &boundListener{binding: b, ln: ln})
+	}
+	t.q, t.state = q, stateStarted
+	for _, s := range t.order {
+		t.serveWG.Go(func() { _ = s.srv.Serve(s.ln) })
+	}
+	for _, bl := range t.listeners {
+		t.acceptWG.Go(func() { t.acceptLoop(bl) })
+	}
+	t.log.Info("smtpx: transport started", "server", t.opts.serverName, "connectors", len(t.order), "listeners", len(t.listeners))
+	return nil
+}
+
+func (t *Transport) openQueue() (*queue.Queue, error) {
+	qo := []queue.Option{
+		queue.WithRouter(t.router),
+		queue.WithDeliverer(dispatcher{local: t.opts.local, remote: t.remote}),
+		queue.WithClock(t.opts.clock),
+		queue.WithLogger(t.log),
+		queue.WithReportingMTA(t.opts.serverName),
+		queue.WithEventHook(func(e queue.Event) { t.emit(Event{Kind: EventQueue, QueueID: e.ID, Queue: &e, Err: e.Err}) }),
+	}
+	qo = append(qo, t.opts.queueOpts...)
+	if t.opts.queueDir == "" {
+		return queue.OpenMemory(qo...)
+	}
+	return queue.Open(t.opts.queueDir, qo...)
+}
+
+// Addr returns the listening address of the named receive connector's first
+// binding (useful with port 0), or nil when unknown or not started.
+func (t *Transport) Addr(connectorName string) net.Addr {
+	s := t.servers[connectorName]
+	if s == nil {
+		return nil
+	}
+	bs := s.rc.Bindings()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, b := range bs {
+		for _, bl := range t.listeners {
+			if bl.binding == b {
+				return bl.ln.Addr()
+			}
+		}
+	}
+	return nil
+}
+
+// Shutdown stops the transport gracefully: it stops accepting, closes idle
+// sessions at once and lets sessions that are receiving a message finish
+// (their final reply is their last), until ctx is done; then it closes the
+// remaining connections, stops the queue (queue.Close with ctx) and
+// returns. No goroutine of the transport survives it. It returns ctx.Err()
+// when sessions had to be cut short.
+func (t *Transport) Shutdown(ctx context.Context) error {
+	t.mu.Lock()
+	prev := t.state
+	t.state = stateClosed
+	t.mu.Unlock()
+	switch prev {
+	case stateClosed:
+		return ErrServerClosed
+	case stateNew:
+		close(t.done)
+		t.cancel()
+		if t.owned != nil {
+			t.owned.Close()
+		}
+		return nil
+	}
+	close(t.done)
+	for _, bl := range t.listeners {
+		bl.ln.Close()
+	}
+	t.acceptWG.Wait()
+	for _, s := range t.order {
+		s.ln.Close()
+	}
+	t.serveWG.Wait()
+	for _, c := range t.liveConns() {
+		c.drain()
+	}
+	finished := make(chan struct{})
+	go func() {
+		t.connWG.Wait()
+		t.dataWG.Wait()
+		close(finished)
+	}()
+	var err error
+	select {
+	case <-finished:
+	case <-ctx.Done():
+		err = ctx.Err()
+		t.cancel()
+		for _, c := range t.liveConns() {
+			c.Conn.Close()
+		}
+		<-finished
+	}
+	t.cancel()
+	if qerr := t.q.Close(ctx); qerr != nil && err == nil {
+		err = qerr
+	}
+	if t.owned != nil {
+		t.owned.Close()
+	}
+	t.log.Info("smtpx: transport stopped", "server", t.opts.serverName)
+	return err
+}
+
+// Close stops the transport at once: Shutdown with an expired deadline.
+func (t *Transport) Close() error {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := t.Shutdown(ctx)
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
+
+func (t *Transport) liveConns() []*conn {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	cs := make([]*conn, 0, len(t.conns))
+	for c := range t.conns {
+		cs = append(cs, c)
+	}
+	return cs
+}
+
+// emit sends an event to the trace function and the debug log.
+func (t *Transport) emit(e Event) {
+	if e.Time.IsZero() {
+		e.Time = t.opts.clock.Now()
+	}
+	t.log.Debug("smtpx: event", "event", e)
+	if t.opts.trace != nil {
+		t.opts.trace(e)
+	}
+}
+
+// buildDeliverer sets up outbound delivery: the caller's Deliverer, or a
+// deliver.Deliverer over the send connectors.
+func (t *Transport) buildDeliverer() error {
+	if t.opts.remote != nil || len(t.opts.send) == 0 {
+		t.remote = t.opts.remote
+		return nil
+	}
+	do := []deliver.Option{
+		deliver.WithSendConnectors(t.opts.send...),
+		deliver.WithServerName(t.opts.serverName),
+		deliver.WithLogger(t.log),
+		deliver.WithTrace(func(e deliver.Event) { t.emit(Event{Kind: EventDelivery, Delivery: &e, Err: e.Err}) }),
+	}
+	d, err := deliver.New(append(do, t.opts.deliver...)...)
+	if err != nil {
+		return err
+	}
+	t.remote, t.owned = d, d
+	return nil
+}
+
+// dispatcher hands MailboxDelivery hops to the local deliverer and every
+// other hop to the remote one.
+type dispatcher struct{ local, remote queue.Deliverer }
+
+// ErrNoDeliverer is the connection-level error for a next hop whose kind
+// has no deliverer configured; the queue keeps such messages in Retry.
+var ErrNoDeliverer = errors.New("smtpx: no deliverer for this next hop")
+
+func (d dispatcher) Deliver(ctx context.Context, hop queue.NextHop, msg *queue.Message, rcpts []queue.Recipient) ([]queue.Result, error) {
+	dl := d.remote
+	if hop.Kind == kindMailbox {
+		dl = d.local
+	}
+	if dl == nil {
+		return nil, fmt.Errorf("%w (%s)", ErrNoDeliverer, hop.Kind)
+	}
+	return dl.Deliver(ctx, hop, msg, rcpts)
+}
