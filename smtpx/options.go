@@ -11,8 +11,8 @@ import (
 
 	"github.com/hubedge/hubedge/auth"
 	"github.com/hubedge/hubedge/connector"
-	"github.com/hubedge/hubedge/queue"
 	"github.com/hubedge/hubedge/mx"
+	"github.com/hubedge/hubedge/queue"
 	"github.com/hubedge/hubedge/routing"
 	"github.com/hubedge/hubedge/smtpx/deliver"
 )

@@ -46,13 +46,17 @@ func TestSessionRules(t *testing.T) {
 		banner: "554 5.7.1 Access denied",
 		script: []step{{"EHLO client.example", "EOF"}},
 	}, {
-		name:   "custom banner",
-		rc:     func(t *testing.T) *connector.ReceiveConnector { return internet(t, connector.WithBanner("220 mail.contoso.com Welcome")) },
+		name: "custom banner",
+		rc: func(t *testing.T) *connector.ReceiveConnector {
+			return internet(t, connector.WithBanner("220 mail.contoso.com Welcome"))
+		},
 		banner: "220 mail.contoso.com Welcome",
 		script: []step{{"QUIT", "221 2.0.0"}},
 	}, {
-		name:   "default banner names the connector FQDN",
-		rc:     func(t *testing.T) *connector.ReceiveConnector { return internet(t, connector.WithFQDN("mail.contoso.com")) },
+		name: "default banner names the connector FQDN",
+		rc: func(t *testing.T) *connector.ReceiveConnector {
+			return internet(t, connector.WithFQDN("mail.contoso.com"))
+		},
 		banner: "220 mail.contoso.com ESMTP MAIL Service ready at ",
 	}, {
 		name: "MAIL without Submit",
@@ -113,7 +117,9 @@ func TestSessionRules(t *testing.T) {
 		},
 	}, {
 		name: "message over the limit while streaming",
-		rc:   func(t *testing.T) *connector.ReceiveConnector { return internet(t, connector.WithMaxMessageSize(65536)) },
+		rc: func(t *testing.T) *connector.ReceiveConnector {
+			return internet(t, connector.WithMaxMessageSize(65536))
+		},
 		script: []step{
 			{"EHLO client.example", "250"},
 			{"MAIL FROM:<a@fabrikam.com>", "250"},
@@ -134,7 +140,9 @@ func TestSessionRules(t *testing.T) {
 		},
 	}, {
 		name: "too many recipients",
-		rc:   func(t *testing.T) *connector.ReceiveConnector { return internet(t, connector.WithMaxRecipientsPerMessage(2)) },
+		rc: func(t *testing.T) *connector.ReceiveConnector {
+			return internet(t, connector.WithMaxRecipientsPerMessage(2))
+		},
 		script: []step{
 			{"EHLO client.example", "250"},
 			{"MAIL FROM:<a@fabrikam.com>", "250"},
@@ -181,14 +189,18 @@ func TestSessionRules(t *testing.T) {
 		},
 	}, {
 		name: "RequireEHLODomain",
-		rc:   func(t *testing.T) *connector.ReceiveConnector { return internet(t, connector.WithRequireEHLODomain(true)) },
+		rc: func(t *testing.T) *connector.ReceiveConnector {
+			return internet(t, connector.WithRequireEHLODomain(true))
+		},
 		script: []step{
 			{"EHLO nodomain", "501 5.5.4 Invalid domain name"},
 			{"NOOP", "EOF"},
 		},
 	}, {
 		name: "RequireEHLODomain accepts an address literal",
-		rc:   func(t *testing.T) *connector.ReceiveConnector { return internet(t, connector.WithRequireEHLODomain(true)) },
+		rc: func(t *testing.T) *connector.ReceiveConnector {
+			return internet(t, connector.WithRequireEHLODomain(true))
+		},
 		script: []step{
 			{"EHLO [127.0.0.1]", "250"},
 		},
