@@ -1,0 +1,89 @@
+package local_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/hubedge/hubedge/addrspace"
+	"github.com/hubedge/hubedge/queue"
+	"github.com/hubedge/hubedge/smtpx/local"
+)
+
+// A queue whose Router sends every recipient to local delivery, backed by
+// a Maildir: the message ends up in new/ with Return-Path and Delivered-To.
+func ExampleMaildir() {
+	root, err := os.MkdirTemp("", "maildir")
+	if err != nil {
+		panic(err)
+	}
+	defer os.RemoveAll(root)
+	md, err := local.NewMaildir(root)
+	if err != nil {
+		panic(err)
+	}
+
+	delivered := make(chan queue.Event, 1)
+	q, err := queue.OpenMemory(
+		queue.WithRouter(queue.RouterFunc(func(_ context.Context, _ *queue.Envelope, r queue.Recipient) (queue.NextHop, error) {
+			domain, err := addrspace.RecipientDomain(r.Address)
+			return local.Hop(domain), err
+		})),
+		queue.WithDeliverer(local.Deliverer(md)),
+		queue.WithEventHook(func(e queue.Event) {
+			if e.Type == queue.EventDeliver {
+				delivered <- e
+			}
+		}))
+	if err != nil {
+		panic(err)
+	}
+	defer q.Close(context.Background())
+
+	env := queue.Envelope{From: "alice@fabrikam.com", Recipients: []queue.Recipient{{Address: "Bob@Contoso.com"}}}
+	if _, err := q.Enqueue(context.Background(), env, strings.NewReader("Subject: Hello\r\n\r\nHi Bob.\r\n")); err != nil {
+		panic(err)
+	}
+	e := <-delivered
+	fmt.Println(e.Queue, e.Recipients, e.Result)
+
+	files, _ := md.Messages("bob@contoso.com")
+	b, _ := os.ReadFile(files[0])
+	fmt.Print(strings.ReplaceAll(string(b), "\r\n", "\n"))
+	// Output:
+	// MailboxDelivery::contoso.com [Bob@Contoso.com] 250 2.0.0 Delivered to mailbox
+	// Return-Path: <alice@fabrikam.com>
+	// Delivered-To: bob@contoso.com
+	// Subject: Hello
+	//
+	// Hi Bob.
+}
+
+// A StaticDirectory answers the receive side's "is this a local mailbox?"
+// at RCPT time, ignoring case as mailbox stores do.
+func ExampleStaticDirectory() {
+	dir, err := local.NewStaticDirectory("bob@contoso.com", "carol@contoso.com")
+	if err != nil {
+		panic(err)
+	}
+	for _, rcpt := range []string{"Bob@CONTOSO.com", "mallory@contoso.com"} {
+		ok, _ := dir.Lookup(context.Background(), rcpt)
+		fmt.Println(rcpt, ok)
+	}
+	// Output:
+	// Bob@CONTOSO.com true
+	// mallory@contoso.com false
+}
+
+// CanonicalAddress is the form that names a mailbox; addresses that could
+// escape the Maildir root are refused.
+func ExampleCanonicalAddress() {
+	for _, a := range []string{"Bob@Bücher.Example.", "../../etc@contoso.com"} {
+		c, err := local.CanonicalAddress(a)
+		fmt.Printf("%q %v\n", c, err)
+	}
+	// Output:
+	// "bob@xn--bcher-kva.example" <nil>
+	// "" local: bad mailbox address "../../etc@contoso.com": ".." in local part
+}
