@@ -1,0 +1,168 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// config holds every knob; each comes from the environment variable of the
+// same upper-case name (see usage).
+type config struct {
+	Msgs, SinkMsgs, Sessions, Size, Runs, Warmup, Rcpts int
+	Reuse                                               bool
+
+	SinkPort, ListenPort, NexthopPort int
+
+	Relays    []string // kinds to run, in order: sink, postfix, relay
+	RelayCmd  string   // custom relay command; empty = hubedge's gateway
+	RelayName string
+	Gateway   string // prebuilt gateway binary; empty = go build
+	GwArgs    string // extra gateway flags, appended to the fixed command
+
+	ReadyTimeout, StallTimeout time.Duration
+
+	PfConcurrency int
+	PfPostconf    []string
+
+	WorkDir, LogDir string
+
+	LatSessions []int
+	LatMsgs     int
+}
+
+const usage = `usage: go run ./bench [compare|sink|postfix|relay|latency|cleanup|help]
+
+  compare  (default) every kind in RELAYS, RUNS rounds, interleaved; medians
+  sink | postfix | relay   one kind only, RUNS times
+  latency  "." -> 250 latency for each kind in RELAYS at LAT_SESSIONS
+  cleanup  stop a Postfix instance left in WORKDIR by a killed run; remove WORKDIR
+
+environment (default):
+  MSGS (20000)  SINK_MSGS (MSGS)  SESSIONS (20)  SIZE (4096 payload bytes)
+  RUNS (3)  WARMUP (500 untimed messages)  REUSE (0; 1 = smtp-source -d)
+  RCPTS (1 recipient per message)
+  SINK_PORT (2525)  LISTEN_PORT (2526)  NEXTHOP_PORT (2527)
+  RELAYS ("sink postfix relay")
+  RELAY_CMD ('' = hubedge gateway; else any relay, placeholders {LISTEN}
+            {NEXTHOP} {QUEUE}, run with sh -c)  RELAY_NAME (hubedge | custom)
+  GATEWAY_BIN ('' = go build ./examples/gateway)  GATEWAY_ARGS (extra flags)
+  READY_TIMEOUT (30 s)  STALL_TIMEOUT (60 s)
+  PF_CONCURRENCY (20)  PF_POSTCONF ('' "name=value ..." main.cf overrides)
+  WORKDIR (/tmp/hubedge-bench)  LOGDIR (WORKDIR/logs)
+  LAT_SESSIONS ("1 20")  LAT_MSGS (2000 per session count)
+`
+
+// loadConfig reads the knobs through getenv (os.Getenv in main).
+func loadConfig(getenv func(string) string) (*config, error) {
+	var errs []error
+	num := func(name string, def, min int) int {
+		v := strings.TrimSpace(getenv(name))
+		if v == "" {
+			return def
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < min {
+			errs = append(errs, fmt.Errorf("bench: %s=%q: want an integer >= %d", name, v, min))
+			return def
+		}
+		return n
+	}
+	str := func(name, def string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		return def
+	}
+	c := &config{
+		Msgs:          num("MSGS", 20000, 1),
+		Sessions:      num("SESSIONS", 20, 1),
+		Size:          num("SIZE", 4096, 0),
+		Runs:          num("RUNS", 3, 1),
+		Warmup:        num("WARMUP", 500, 0),
+		Rcpts:         num("RCPTS", 1, 1),
+		SinkPort:      num("SINK_PORT", 2525, 1),
+		ListenPort:    num("LISTEN_PORT", 2526, 1),
+		NexthopPort:   num("NEXTHOP_PORT", 2527, 1),
+		RelayCmd:      strings.TrimSpace(getenv("RELAY_CMD")),
+		Gateway:       getenv("GATEWAY_BIN"),
+		GwArgs:        getenv("GATEWAY_ARGS"),
+		ReadyTimeout:  time.Duration(num("READY_TIMEOUT", 30, 1)) * time.Second,
+		StallTimeout:  time.Duration(num("STALL_TIMEOUT", 60, 1)) * time.Second,
+		PfConcurrency: num("PF_CONCURRENCY", 20, 1),
+		PfPostconf:    strings.Fields(getenv("PF_POSTCONF")),
+		WorkDir:       str("WORKDIR", filepath.Join(os.TempDir(), "hubedge-bench")),
+		LatMsgs:       num("LAT_MSGS", 2000, 1),
+	}
+	c.SinkMsgs = num("SINK_MSGS", c.Msgs, 1)
+	c.LogDir = str("LOGDIR", filepath.Join(c.WorkDir, "logs"))
+	switch v := getenv("REUSE"); v {
+	case "", "0":
+	case "1":
+		c.Reuse = true
+	default:
+		errs = append(errs, fmt.Errorf("bench: REUSE=%q: want 0 or 1", v))
+	}
+	c.RelayName = str("RELAY_NAME", "hubedge")
+	if c.RelayCmd != "" {
+		c.RelayName = str("RELAY_NAME", "custom")
+	}
+	if c.RelayName == "sink" || c.RelayName == "postfix" || strings.ContainsAny(c.RelayName, " \t=") {
+		errs = append(errs, fmt.Errorf("bench: RELAY_NAME=%q: must differ from sink/postfix and have no spaces or '='", c.RelayName))
+	}
+	c.Relays = strings.Fields(str("RELAYS", "sink postfix relay"))
+	for _, k := range c.Relays {
+		if k != kindSink && k != kindPostfix && k != kindRelay {
+			errs = append(errs, fmt.Errorf("bench: RELAYS: unknown kind %q (want sink, postfix, relay)", k))
+		}
+	}
+	for _, f := range strings.Fields(str("LAT_SESSIONS", "1 20")) {
+		n, err := strconv.Atoi(f)
+		if err != nil || n < 1 {
+			errs = append(errs, fmt.Errorf("bench: LAT_SESSIONS: bad session count %q", f))
+			continue
+		}
+		c.LatSessions = append(c.LatSessions, n)
+	}
+	ports := map[int]string{}
+	for name, p := range map[string]int{"SINK_PORT": c.SinkPort, "LISTEN_PORT": c.ListenPort, "NEXTHOP_PORT": c.NexthopPort} {
+		if p > 65535 {
+			errs = append(errs, fmt.Errorf("bench: %s=%d: not a port", name, p))
+		}
+		if other, dup := ports[p]; dup {
+			errs = append(errs, fmt.Errorf("bench: %s and %s are both %d", name, other, p))
+		}
+		ports[p] = name
+	}
+	return c, errors.Join(errs...)
+}
+
+// has reports whether kind is among the kinds to run.
+func (c *config) has(kind string) bool {
+	for _, k := range c.Relays {
+		if k == kind {
+			return true
+		}
+	}
+	return false
+}
+
+// name is the label a kind's lines carry (relay=NAME).
+func (c *config) name(kind string) string {
+	if kind == kindRelay {
+		return c.RelayName
+	}
+	return kind
+}
+
+// msgs is the timed message count for a kind.
+func (c *config) msgs(kind string) int {
+	if kind == kindSink {
+		return c.SinkMsgs
+	}
+	return c.Msgs
+}

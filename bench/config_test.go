@@ -1,0 +1,109 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func envOf(kv map[string]string) func(string) string {
+	return func(k string) string { return kv[k] }
+}
+
+func TestLoadConfigDefaults(t *testing.T) {
+	c, err := loadConfig(envOf(map[string]string{"WORKDIR": "/w"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checks := []struct {
+		name      string
+		got, want any
+	}{
+		{"Msgs", c.Msgs, 20000},
+		{"SinkMsgs", c.SinkMsgs, 20000},
+		{"Sessions", c.Sessions, 20},
+		{"Size", c.Size, 4096},
+		{"Runs", c.Runs, 3},
+		{"Warmup", c.Warmup, 500},
+		{"Rcpts", c.Rcpts, 1},
+		{"Reuse", c.Reuse, false},
+		{"ports", [3]int{c.SinkPort, c.ListenPort, c.NexthopPort}, [3]int{2525, 2526, 2527}},
+		{"Relays", strings.Join(c.Relays, " "), "sink postfix relay"},
+		{"RelayName", c.RelayName, "hubedge"},
+		{"StallTimeout", c.StallTimeout, 60 * time.Second},
+		{"LogDir", c.LogDir, "/w/logs"},
+		{"LatSessions", len(c.LatSessions), 2},
+	}
+	for _, ck := range checks {
+		if ck.got != ck.want {
+			t.Errorf("%s = %v, want %v", ck.name, ck.got, ck.want)
+		}
+	}
+}
+
+func TestLoadConfig(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     map[string]string
+		wantErr string
+		check   func(*config) bool
+	}{
+		{"sink msgs follow msgs", map[string]string{"MSGS": "10"}, "",
+			func(c *config) bool { return c.SinkMsgs == 10 && c.msgs(kindSink) == 10 }},
+		{"sink msgs own", map[string]string{"MSGS": "10", "SINK_MSGS": "30"}, "",
+			func(c *config) bool { return c.msgs(kindSink) == 30 && c.msgs(kindRelay) == 10 }},
+		{"reuse", map[string]string{"REUSE": "1"}, "", func(c *config) bool { return c.Reuse }},
+		{"custom relay name", map[string]string{"RELAY_CMD": "x {LISTEN}"}, "",
+			func(c *config) bool { return c.name(kindRelay) == "custom" }},
+		{"named custom relay", map[string]string{"RELAY_CMD": "x", "RELAY_NAME": "gohub"}, "",
+			func(c *config) bool { return c.name(kindRelay) == "gohub" }},
+		{"relays subset", map[string]string{"RELAYS": "sink relay"}, "",
+			func(c *config) bool { return c.has(kindRelay) && !c.has(kindPostfix) }},
+		{"latency levels", map[string]string{"LAT_SESSIONS": "1 5 50"}, "",
+			func(c *config) bool { return len(c.LatSessions) == 3 && c.LatSessions[2] == 50 }},
+		{"bad number", map[string]string{"MSGS": "many"}, "MSGS", nil},
+		{"zero sessions", map[string]string{"SESSIONS": "0"}, "SESSIONS", nil},
+		{"bad reuse", map[string]string{"REUSE": "yes"}, "REUSE", nil},
+		{"bad kind", map[string]string{"RELAYS": "sink exim"}, "exim", nil},
+		{"reserved name", map[string]string{"RELAY_NAME": "postfix"}, "RELAY_NAME", nil},
+		{"port clash", map[string]string{"LISTEN_PORT": "2525"}, "both 2525", nil},
+		{"port range", map[string]string{"SINK_PORT": "70000"}, "not a port", nil},
+		{"bad latency level", map[string]string{"LAT_SESSIONS": "1 x"}, "LAT_SESSIONS", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := loadConfig(envOf(tt.env))
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want one mentioning %q", err, tt.wantErr)
+				}
+				if !strings.HasPrefix(err.Error(), "bench: ") {
+					t.Errorf("error %q lacks the bench: prefix", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tt.check(c) {
+				t.Errorf("unexpected config %+v", c)
+			}
+		})
+	}
+}
+
+func TestKindsFor(t *testing.T) {
+	c, _ := loadConfig(envOf(nil))
+	for mode, want := range map[string]string{
+		"compare": "sink postfix relay", "latency": "sink postfix relay",
+		"sink": "sink", "postfix": "postfix", "relay": "relay",
+	} {
+		got, err := kindsFor(mode, c)
+		if err != nil || strings.Join(got, " ") != want {
+			t.Errorf("kindsFor(%q) = %v, %v; want %s", mode, got, err, want)
+		}
+	}
+	if _, err := kindsFor("bogus", c); err == nil {
+		t.Error("kindsFor(bogus) succeeded")
+	}
+}

@@ -1,0 +1,30 @@
+// Command bench is hubedge's end-to-end relay benchmark: it measures how many
+// messages per second a relay moves from Postfix's smtp-source load generator
+// to Postfix's smtp-sink, on loopback, side by side with the smtp-sink
+// ceiling and a throwaway Postfix relay in the same run.
+//
+// Run it from the repository root (as root, so it can install Postfix and run
+// a private Postfix instance):
+//
+//	go run ./bench            # compare: sink, postfix, hubedge; 3 rounds
+//	REUSE=1 go run ./bench    # the same with connection reuse (smtp-source -d)
+//	go run ./bench latency    # "." to 250 latency at 1 and 20 sessions
+//
+// Topology, everything on 127.0.0.1:
+//
+//	smtp-source --SESSIONS--> relay :LISTEN_PORT --> smtp-sink :NEXTHOP_PORT
+//	smtp-source --SESSIONS--> smtp-sink :SINK_PORT        (the ceiling)
+//
+// The rate is end to end: messages counted by the downstream smtp-sink
+// divided by the seconds from the start of injection until the sink has seen
+// the last one, so a relay that only queues fast does not score well. Each
+// run is preceded by an untimed warm-up; a run gives up when the sink makes
+// no progress for STALL_TIMEOUT seconds. The relay runs in its own session
+// and process group, which is signalled (TERM, then KILL) when the run ends;
+// its CPU is the user+system time of every process in that session during
+// the timed window, and its peak memory the sum of VmHWM over those
+// processes.
+//
+// Every knob is an environment variable; see README.md beside this file, or
+// run "go run ./bench help".
+package main

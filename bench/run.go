@@ -1,0 +1,247 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"time"
+)
+
+// Kinds of thing under measurement.
+const (
+	kindSink    = "sink"    // smtp-source straight into smtp-sink: the ceiling
+	kindPostfix = "postfix" // throwaway Postfix relay
+	kindRelay   = "relay"   // hubedge's gateway or RELAY_CMD
+)
+
+// result is one measured run.
+type result struct {
+	Name       string
+	Sent, Got  int     // timed messages injected / counted by the sink
+	Secs       float64 // start of injection until the sink saw the last
+	InjectSecs float64 // start of injection until smtp-source exited
+	RelayCPU   float64 // s; negative when not measured (sink)
+	RelayHWM   int64   // KiB, sum of VmHWM of the relay's processes
+	RelayProcs int     // how many processes RelayHWM sums
+	SinkCPU    float64 // s
+	Busy       float64 // share of all cores busy, 0..1
+	IOWait     float64 // share of all cores in iowait
+	Steal      float64 // share stolen by the hypervisor
+	SourceErr  string  // smtp-source failure, if any
+	Stalled    bool    // the sink stopped short of the target
+	Extra      string  // kind-specific fields, " k=v ..."
+}
+
+func (r *result) Rate() float64 {
+	if r.Secs <= 0 {
+		return 0
+	}
+	return float64(r.Got) / r.Secs
+}
+
+// Line is the run's summary line; it begins exactly with
+// "relay=NAME msgs=N secs=S rate=R/s" followed by extra key=value fields.
+func (r *result) Line(c *config) string {
+	inj := r.InjectSecs
+	if inj <= 0 {
+		inj = 1e-9
+	}
+	s := fmt.Sprintf("relay=%s msgs=%d secs=%.2f rate=%.0f/s inject_secs=%.2f inject_rate=%.0f/s sent=%d sessions=%d size=%d reuse=%s rcpts=%d",
+		r.Name, r.Got, r.Secs, r.Rate(), r.InjectSecs, float64(r.Got)/inj, r.Sent, c.Sessions, c.Size, boolBit(c.Reuse), c.Rcpts)
+	if r.RelayCPU >= 0 {
+		s += fmt.Sprintf(" relay_cpu_s=%.2f", r.RelayCPU)
+		if r.Got > 0 {
+			s += fmt.Sprintf(" relay_cpu_us_per_msg=%.0f", r.RelayCPU*1e6/float64(r.Got))
+		}
+		s += fmt.Sprintf(" relay_peak_rss_mib=%.1f relay_procs=%d", float64(r.RelayHWM)/1024, r.RelayProcs)
+	} else {
+		s += " relay_cpu_s=n/a"
+	}
+	s += fmt.Sprintf(" sink_cpu_s=%.2f sys_busy=%.0f%% iowait=%.0f%% steal=%.0f%%",
+		r.SinkCPU, 100*r.Busy, 100*r.IOWait, 100*r.Steal)
+	if r.SourceErr != "" {
+		s += " src_err=" + strconv.Quote(r.SourceErr)
+	}
+	if r.Stalled {
+		s += " stalled=1"
+	}
+	return s + r.Extra
+}
+
+func boolBit(b bool) string {
+	if b {
+		return "1"
+	}
+	return "0"
+}
+
+// sourceArgs are smtp-source's arguments for n messages to port.
+func sourceArgs(c *config, n, port int) []string {
+	a := []string{"-s", strconv.Itoa(c.Sessions), "-m", strconv.Itoa(n), "-l", strconv.Itoa(c.Size),
+		"-r", strconv.Itoa(c.Rcpts), "-f", "sender@example.com", "-t", "rcpt@example.net",
+		"-M", "bench-client.example"}
+	if c.Reuse {
+		a = append(a, "-d")
+	}
+	return append(a, fmt.Sprintf("127.0.0.1:%d", port))
+}
+
+// drive injects n messages at port and waits until the sink count reaches
+// target. It returns the start, smtp-source's exit and the sink's arrival.
+func drive(ctx context.Context, c *config, t *tools, s *sink, n, port, target int, logf *os.File) (t0, tInj, tEnd time.Time, srcErr, err error) {
+	cmd := exec.CommandContext(ctx, t.SmtpSource, sourceArgs(c, n, port)...)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	injected := make(chan time.Time, 1)
+	t0 = time.Now()
+	if err := cmd.Start(); err != nil {
+		return t0, t0, t0, nil, fmt.Errorf("bench: start smtp-source: %w", err)
+	}
+	go func() { srcErr = cmd.Wait(); injected <- time.Now() }()
+	tEnd, err = s.WaitFor(ctx, target, c.StallTimeout)
+	if err != nil {
+		_ = cmd.Process.Kill() // a stalled relay must not keep the source alive
+	}
+	tInj = <-injected
+	return t0, tInj, tEnd, srcErr, err
+}
+
+// runner holds what lasts across runs: tools, directories, the Postfix
+// instance and whatever is running right now (for cleanup on exit).
+type runner struct {
+	c   *config
+	t   *tools
+	pf  *pfInstance
+	seq int
+
+	curSink  *sink
+	curRelay *relayProc
+}
+
+// cleanup stops whatever this process started and is still running.
+func (r *runner) cleanup() {
+	r.curRelay.stop()
+	r.curRelay = nil
+	if r.pf != nil && r.pf.started {
+		r.pf.stop()
+	}
+	r.curSink.stop()
+	r.curSink = nil
+}
+
+// setup starts the sink and (for relays) the relay for one run of kind. It
+// returns the port to inject at and, for relays, the session to account.
+func (r *runner) setup(ctx context.Context, kind string, logf *os.File) (port, sid int, err error) {
+	c := r.c
+	sinkPort, port := c.NexthopPort, c.ListenPort
+	if kind == kindSink {
+		sinkPort, port = c.SinkPort, c.SinkPort
+	}
+	if r.curSink, err = startSink(ctx, r.t, sinkPort, logf, c.ReadyTimeout); err != nil {
+		return 0, 0, err
+	}
+	switch kind {
+	case kindPostfix:
+		if err := r.pf.start(ctx, c); err != nil {
+			return 0, 0, err
+		}
+		sid = r.pf.masterPID() // master calls setsid(): its pid is the session
+		if sid == 0 {
+			return 0, 0, errors.New("bench: postfix master not running after start")
+		}
+	case kindRelay:
+		qdir := filepath.Join(c.WorkDir, fmt.Sprintf("queue.%d", r.seq))
+		if err := os.RemoveAll(qdir); err != nil {
+			return 0, 0, err
+		}
+		if err := os.MkdirAll(qdir, 0o700); err != nil {
+			return 0, 0, err
+		}
+		if r.curRelay, err = startRelay(ctx, c, r.t, qdir, logf); err != nil {
+			return 0, 0, err
+		}
+		sid = r.curRelay.SID()
+	}
+	return port, sid, nil
+}
+
+// teardown stops the relay and sink of a run and removes its queue.
+func (r *runner) teardown(kind string) {
+	r.curRelay.stop()
+	r.curRelay = nil
+	if kind == kindPostfix {
+		r.pf.stop()
+	}
+	r.curSink.stop()
+	r.curSink = nil
+	_ = os.RemoveAll(filepath.Join(r.c.WorkDir, fmt.Sprintf("queue.%d", r.seq)))
+}
+
+// oneRun measures one throughput run of kind.
+func (r *runner) oneRun(ctx context.Context, kind string) (*result, error) {
+	c := r.c
+	r.seq++
+	logf, err := os.Create(filepath.Join(c.LogDir, fmt.Sprintf("%s.%d.log", kind, r.seq)))
+	if err != nil {
+		return nil, err
+	}
+	defer logf.Close()
+	defer r.teardown(kind)
+	port, sid, err := r.setup(ctx, kind, logf)
+	if err != nil {
+		return nil, err
+	}
+	s := r.curSink
+
+	// Untimed warm-up: lets the relay spawn processes and fill caches.
+	base := 0
+	if c.Warmup > 0 {
+		if _, _, _, _, err := drive(ctx, c, r.t, s, c.Warmup, port, c.Warmup, logf); err != nil {
+			return nil, fmt.Errorf("bench: %s warm-up: %w (log %s)", kind, err, logf.Name())
+		}
+		base = s.Count()
+	}
+
+	n := c.msgs(kind)
+	cpu0, sink0 := readCPU(), pidTicks(s.PID())
+	var relay0 int64
+	if sid > 0 {
+		relay0 = sessionTicks(sid)
+	}
+	t0, tInj, tEnd, srcErr, err := drive(ctx, c, r.t, s, n, port, base+n, logf)
+	cpu1, sink1 := readCPU(), pidTicks(s.PID())
+	res := &result{Name: c.name(kind), Sent: n, Got: s.Count() - base, RelayCPU: -1,
+		Secs: tEnd.Sub(t0).Seconds(), InjectSecs: tInj.Sub(t0).Seconds()}
+	if sid > 0 {
+		res.RelayCPU = float64(sessionTicks(sid)-relay0) / clkTck
+		res.RelayHWM, res.RelayProcs = sessionHWM(sid)
+	}
+	switch {
+	case errors.Is(err, errStalled):
+		res.Stalled = true
+		logf.WriteString("# " + err.Error() + "\n")
+	case err != nil:
+		return nil, err
+	}
+	if srcErr != nil {
+		res.SourceErr = srcErr.Error()
+	}
+	res.SinkCPU = float64(sink1-sink0) / clkTck
+	if dt := float64(cpu1.Total - cpu0.Total); dt > 0 {
+		res.Busy = float64(cpu1.Busy-cpu0.Busy) / dt
+		res.IOWait = float64(cpu1.IOWait-cpu0.IOWait) / dt
+		res.Steal = float64(cpu1.Steal-cpu0.Steal) / dt
+	}
+	if kind == kindPostfix {
+		time.Sleep(time.Second) // let postlogd write the last lines
+		res.Extra = r.pf.report(c.Warmup + n)
+	}
+	return res, nil
+}
+
+// clkTck is USER_HZ, the unit of /proc CPU times; 100 on every Linux ABI
+// Go supports (sysconf(_SC_CLK_TCK) is not reachable without cgo).
+const clkTck = 100
