@@ -47,6 +47,9 @@ type lmtpOptions struct {
 	dial           func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
+// quitTimeout bounds the wait for the reply to QUIT.
+const quitTimeout = 5 * time.Second
+
 type lmtpFuncOption func(*lmtpOptions)
 
 func (f lmtpFuncOption) apply(o *lmtpOptions) { f(o) }
@@ -147,7 +150,10 @@ func (l *LMTP) deliver(ctx context.Context, env *queue.Envelope, open func() (io
 		return nil, err
 	}
 	if ctx.Err() == nil {
-		c.Quit() // courtesy only: the outcome is already known
+		// Courtesy only: the outcome is known, so a slow QUIT must not
+		// hold the delivery up.
+		c.CommandTimeout = min(c.CommandTimeout, quitTimeout)
+		c.Quit()
 	}
 	return res, nil
 }
