@@ -44,6 +44,7 @@ type options struct {
 	send        []*connector.SendConnector
 	domains     []routing.AcceptedDomain
 	queueDir    string
+	queueStore  queue.Store
 	queueOpts   []queue.Option
 	clock       queue.Clock
 	authn       auth.Authenticator
@@ -110,6 +111,10 @@ func WithRoutingOptions(opts ...routing.Option) Option {
 // in-memory queue (queue.OpenMemory), which is NOT durable: every queued
 // message is lost when the process ends. Use it for tests only.
 func WithQueueDir(dir string) Option { return funcOption(func(o *options) { o.queueDir = dir }) }
+
+// WithQueueStore keeps the queue in s (queue.OpenStore), e.g. a store on a
+// shared database. It takes precedence over WithQueueDir.
+func WithQueueStore(s queue.Store) Option { return funcOption(func(o *options) { o.queueStore = s }) }
 
 // WithQueueOptions passes options to the queue (retry policy, limits, event
 // hook...). The transport sets the Router, Deliverer, Clock and logger itself;

@@ -174,6 +174,9 @@ func (t *Transport) openQueue() (*queue.Queue, error) {
 		queue.WithEventHook(func(e queue.Event) { t.emit(Event{Kind: EventQueue, QueueID: e.ID, Queue: &e, Err: e.Err}) }),
 	}
 	qo = append(qo, t.opts.queueOpts...)
+	if t.opts.queueStore != nil {
+		return queue.OpenStore(t.opts.queueStore, qo...)
+	}
 	if t.opts.queueDir == "" {
 		return queue.OpenMemory(qo...)
 	}

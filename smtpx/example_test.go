@@ -1,0 +1,64 @@
+package smtpx_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/emersion/go-smtp"
+
+	"github.com/hubedge/hubedge/connector"
+	"github.com/hubedge/hubedge/queue"
+	"github.com/hubedge/hubedge/routing"
+	"github.com/hubedge/hubedge/smtpx"
+)
+
+// An Internet-facing transport that accepts mail for contoso.com and hands it
+// to local delivery, refusing to relay.
+func ExampleNewTransport() {
+	fromInternet, err := connector.NewReceive("From Internet",
+		connector.WithUsage(connector.UsageInternet), connector.WithBindingList("127.0.0.1:0"))
+	if err != nil {
+		panic(err)
+	}
+	mailboxes := make(chan queue.NextHop, 1)
+	local := queue.DelivererFunc(func(ctx context.Context, hop queue.NextHop, msg *queue.Message, rcpts []queue.Recipient) ([]queue.Result, error) {
+		mailboxes <- hop
+		return []queue.Result{{Code: 250, Enhanced: "2.0.0", Text: "delivered"}}, nil
+	})
+	t, err := smtpx.NewTransport(
+		smtpx.WithServerName("hub01.contoso.com"),
+		smtpx.WithReceiveConnector(fromInternet),
+		smtpx.WithAcceptedDomain(routing.AcceptedDomain{Domain: "contoso.com"}),
+		smtpx.WithLocalDelivery(local))
+	if err != nil {
+		panic(err)
+	}
+	if err := t.Start(context.Background()); err != nil {
+		panic(err)
+	}
+	defer t.Shutdown(context.Background())
+
+	c, err := smtp.Dial(t.Addr("From Internet").String())
+	if err != nil {
+		panic(err)
+	}
+	defer c.Close()
+	_ = c.Mail("sender@fabrikam.com", nil)
+	fmt.Println("relay:", c.Rcpt("someone@fabrikam.com", nil))
+	fmt.Println("local:", c.Rcpt("bob@contoso.com", nil))
+	w, _ := c.Data()
+	fmt.Fprint(w, "Subject: hello\r\n\r\nHi Bob.\r\n")
+	resp, err := w.CloseWithResponse()
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println("data:", strings.HasPrefix(resp.StatusText, "2.6.0 <"), strings.HasSuffix(resp.StatusText, "> Queued mail for delivery"))
+	hop := <-mailboxes
+	fmt.Println("delivered:", hop.Kind, hop.Domain)
+	// Output:
+	// relay: SMTP error 550: Unable to relay
+	// local: <nil>
+	// data: true true
+	// delivered: MailboxDelivery contoso.com
+}

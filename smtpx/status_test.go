@@ -1,0 +1,55 @@
+package smtpx
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/emersion/go-smtp"
+
+	"github.com/hubedge/hubedge/auth"
+	"github.com/hubedge/hubedge/perms"
+	"github.com/hubedge/hubedge/queue"
+)
+
+func TestStatus(t *testing.T) {
+	temp := &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "later"}
+	tests := []struct {
+		name string
+		err  error
+		want string // "" for nil
+	}{
+		{"nil", nil, ""},
+		{"bare reply", temp, "451 4.3.0 later"},
+		{"wrapped reply keeps its code", fmt.Errorf("queue: %w", temp), "451 4.3.0 later"},
+		{"queue result", fmt.Errorf("route: %w", &queue.Result{Code: 550, Enhanced: "5.1.3", Text: "bad"}), "550 5.1.3 bad"},
+		{"queue result without enhanced code", &queue.Result{Code: 450, Text: "busy"}, "450 busy"},
+		{"queue closed", fmt.Errorf("x: %w", queue.ErrClosed), "421 4.3.2 Service not available, closing transmission channel"},
+		{"queue too large", queue.ErrTooLarge, "552 5.3.4 Message size exceeds fixed maximum message size"},
+		{"header too large", &perms.HeaderTooLargeError{Limit: 10}, "552 5.3.4 Header size exceeds fixed maximum size"},
+		{"bad credentials", fmt.Errorf("plain: %w", auth.ErrInvalidCredentials), "535 5.7.8 Authentication unsuccessful"},
+		{"TLS required", auth.ErrTLSRequired, "538 5.7.11 Encryption required for requested authentication mechanism"},
+		{"unknown error is temporary", errors.New("disk on fire"), "451 4.3.0 Temporary server error. Please try again later"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := Status(tc.err)
+			if tc.want == "" {
+				if got != nil {
+					t.Fatalf("Status(nil) = %v", got)
+				}
+				return
+			}
+			if s := replyString(got); s != tc.want {
+				t.Fatalf("Status = %q, want %q", s, tc.want)
+			}
+		})
+	}
+}
+
+func TestStatusReturnsTheSameReply(t *testing.T) {
+	// go-smtp compares by type assertion only; the pointer must survive.
+	if got := Status(fmt.Errorf("a: %w", fmt.Errorf("b: %w", replyUnableToRelay))); got != replyUnableToRelay {
+		t.Fatalf("got %p, want %p", got, replyUnableToRelay)
+	}
+}
