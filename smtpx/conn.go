@@ -41,7 +41,7 @@ type conn struct {
 	banner         []byte // written instead of go-smtp's greeting
 	closeAfter     bool   // close once the next write is done
 	draining       bool   // transport shutting down
-	inData         bool   // a DATA/BDAT transaction is being received
+	inTx           bool   // a mail transaction (MAIL to end of DATA) is open
 	protocolErrors int
 	logonFailures  int
 	messages       int
@@ -97,40 +97,56 @@ func (c *conn) closeAfterNextWrite() {
 	c.mu.Unlock()
 }
 
-// drain is called on shutdown: an idle connection is closed at once,
-// one receiving a message closes after its final reply.
+// drain is called on shutdown: a connection without an open mail
+// transaction is closed at once; one with a transaction may finish it and
+// is closed when it ends (endTx), right after the final DATA reply.
 func (c *conn) drain() {
 	c.mu.Lock()
 	c.draining = true
-	busy := c.inData
-	if busy {
-		c.closeAfter = true
-	}
+	busy := c.inTx
 	c.mu.Unlock()
 	if !busy {
 		c.Conn.Close()
 	}
 }
 
-// beginData marks a message transfer and adds it to wg; it fails when the
-// transport is draining, so no transfer starts after Shutdown began (the
-// lock orders wg.Add before Shutdown's wg.Wait).
-func (c *conn) beginData(wg *sync.WaitGroup) bool {
+// beginTx opens a mail transaction (at MAIL) and counts it in wg; it fails
+// once the transport drains, so no transaction starts after Shutdown began
+// (the lock orders wg.Add before Shutdown's wg.Wait).
+func (c *conn) beginTx(wg *sync.WaitGroup) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.draining {
 		return false
 	}
-	wg.Add(1)
-	c.inData = true
-	c.messages++
+	if !c.inTx {
+		c.inTx = true
+		wg.Add(1)
+	}
 	return true
 }
 
-func (c *conn) endData() {
+// endTx closes the transaction (RSET, EHLO, after the DATA reply, or the
+// session ending); while draining, the connection goes with it.
+func (c *conn) endTx(wg *sync.WaitGroup) {
 	c.mu.Lock()
-	c.inData = false
+	was, drain := c.inTx, c.draining
+	c.inTx = false
 	c.mu.Unlock()
+	if was {
+		wg.Done()
+	}
+	if drain {
+		c.Conn.Close()
+	}
+}
+
+// nextMessage numbers the messages of the connection, for Received ids.
+func (c *conn) nextMessage() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.messages++
+	return c.messages
 }
 
 func (c *conn) isDraining() bool {
@@ -156,11 +172,4 @@ func (c *conn) countError(logon bool) bool {
 		c.closeAfter = true
 	}
 	return over
-}
-
-// messageSeq returns the number of messages begun on this connection.
-func (c *conn) messageSeq() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.messages
 }

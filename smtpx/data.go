@@ -23,16 +23,11 @@ import (
 //	size limit ─ header (≤ MaxHeaderSize) ─ hop count ─ firewall ─
 //	Received + header + auth fields ─ body ─ Enqueue ─ 250 2.6.0
 func (s *session) Data(r io.Reader) error {
-	if err := s.gate(); err != nil {
-		return err
-	}
+	// The open transaction holds txWG above zero, so this Add cannot race
+	// Shutdown's Wait; it covers BDAT, which runs Data on its own goroutine.
 	t := s.s.t
-	if !s.c.beginData(&t.dataWG) {
-		s.c.closeAfterNextWrite()
-		return replyShuttingDown
-	}
-	defer t.dataWG.Done()
-	defer s.c.endData()
+	t.txWG.Add(1)
+	defer t.txWG.Done()
 	return s.receive(r)
 }
 
@@ -65,7 +60,7 @@ func (s *session) receive(r io.Reader) error {
 	}
 
 	now := s.now()
-	stamp := s.c.id + "-" + strconv.Itoa(s.c.messageSeq())
+	stamp := s.c.id + "-" + strconv.Itoa(s.c.nextMessage())
 	var hdr bytes.Buffer
 	hdr.WriteString(s.receivedField(stamp, now))
 	if err := textproto.WriteHeader(&hdr, h); err != nil {

@@ -235,6 +235,10 @@ func (s *session) Mail(from string, opts *smtp.MailOptions) error {
 	if opts != nil && opts.Size > rc.MaxMessageSize() && !s.rights.Has(perms.BypassMessageSizeLimit) {
 		return s.refused("MAIL", replyTooBig, false)
 	}
+	if !s.c.beginTx(&s.s.t.txWG) {
+		s.c.closeAfterNextWrite()
+		return replyShuttingDown
+	}
 	s.env = queue.Envelope{From: from, ReceiveConnector: rc.Name(), Principal: s.principalName()}
 	if opts != nil {
 		s.env.SMTPUTF8 = opts.UTF8
@@ -274,9 +278,6 @@ func (s *session) principalName() string {
 // Rcpt applies the relay rules (SPEC §5.6); go-smtp enforces
 // MaxRecipientsPerMessage (452 4.5.3) before calling it.
 func (s *session) Rcpt(to string, opts *smtp.RcptOptions) error {
-	if err := s.gate(); err != nil {
-		return err
-	}
 	addr, domain, trick, ok := canonicalRecipient(to)
 	if !ok {
 		return s.refused("RCPT", replyBadRecipient, false)
@@ -318,11 +319,17 @@ func (s *session) Rcpt(to string, opts *smtp.RcptOptions) error {
 	return nil
 }
 
-// Reset discards the transaction (RSET, EHLO, after DATA).
-func (s *session) Reset() { s.env = queue.Envelope{} }
+// Reset discards the transaction (RSET, EHLO, after the DATA reply).
+func (s *session) Reset() {
+	s.env = queue.Envelope{}
+	s.c.endTx(&s.s.t.txWG)
+}
 
 // Logout ends the session (connection closed, or STARTTLS).
-func (s *session) Logout() error { return nil }
+func (s *session) Logout() error {
+	s.c.endTx(&s.s.t.txWG)
+	return nil
+}
 
 func (s *session) trace(e Event) {
 	e.Connector = s.s.rc.Name()

@@ -50,7 +50,7 @@ type Transport struct {
 	acceptWG sync.WaitGroup // accept loops and refusals
 	serveWG  sync.WaitGroup // go-smtp Serve loops
 	connWG   sync.WaitGroup // wrapped connections not yet closed
-	dataWG   sync.WaitGroup // Session.Data calls (BDAT runs them apart)
+	txWG     sync.WaitGroup // open mail transactions and Session.Data calls
 }
 
 const (
@@ -203,9 +203,10 @@ func (t *Transport) Addr(connectorName string) net.Addr {
 	return nil
 }
 
-// Shutdown stops the transport gracefully: it stops accepting, closes idle
-// sessions at once and lets sessions that are receiving a message finish
-// (their final reply is their last), until ctx is done; then it closes the
+// Shutdown stops the transport gracefully: it stops accepting, closes
+// sessions without an open mail transaction at once and lets the others
+// finish their message (the final DATA reply is their last), until ctx is
+// done; then it closes the
 // remaining connections, stops the queue (queue.Close with ctx) and
 // returns. No goroutine of the transport survives it. It returns ctx.Err()
 // when sessions had to be cut short.
@@ -240,7 +241,7 @@ func (t *Transport) Shutdown(ctx context.Context) error {
 	finished := make(chan struct{})
 	go func() {
 		t.connWG.Wait()
-		t.dataWG.Wait()
+		t.txWG.Wait()
 		close(finished)
 	}()
 	var err error
