@@ -1,0 +1,66 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+)
+
+// TestDemo plays the whole story as `go run ./examples/demo` does and
+// checks that every step passed, within the promised 15 seconds, leaving
+// no temporary directory and no goroutine behind.
+func TestDemo(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp) // os.MkdirTemp uses it, so leftovers show up here
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	var out bytes.Buffer
+	start := time.Now()
+	err := run(ctx, &out, options{})
+	t.Log("\n" + out.String())
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	if d := time.Since(start); d > 15*time.Second {
+		t.Errorf("the demo took %v, over 15 s", d)
+	}
+	for i := 1; i <= 5; i++ {
+		if mark := "[" + string(rune('0'+i)) + "] ✓"; !strings.Contains(out.String(), mark) {
+			t.Errorf("output lacks %q", mark)
+		}
+	}
+	left, err := filepath.Glob(filepath.Join(tmp, "hubedge-demo-*"))
+	if err != nil || len(left) > 0 {
+		t.Errorf("left behind: %v %v", left, err)
+	}
+}
+
+// TestDemoKeep checks that -keep keeps the Maildirs and queues.
+func TestDemoKeep(t *testing.T) {
+	if testing.Short() {
+		t.Skip("plays the whole story")
+	}
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	var out bytes.Buffer
+	if err := run(context.Background(), &out, options{Keep: true, Verbose: true}); err != nil {
+		t.Fatalf("run: %v\n%s", err, out.String())
+	}
+	left, _ := filepath.Glob(filepath.Join(tmp, "hubedge-demo-*", "mailboxes", "contoso.com", "alice", "new", "*"))
+	if len(left) != 2 {
+		t.Errorf("kept %d messages in Alice's mailbox, want 2 (step 1 and the NDR)", len(left))
+	}
+	if !strings.Contains(out.String(), "sink dialogue") {
+		t.Error("-v printed no SMTP transcript")
+	}
+	if _, err := os.Stat(tmp); err != nil {
+		t.Fatal(err)
+	}
+}

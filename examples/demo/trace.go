@@ -1,0 +1,196 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hubedge/hubedge/perms"
+	"github.com/hubedge/hubedge/queue"
+	"github.com/hubedge/hubedge/smtpx"
+	"github.com/hubedge/hubedge/smtpx/deliver"
+)
+
+// recorder turns the transports' trace events (smtpx.WithTrace) into
+// story lines. Events arrive on session and queue goroutines, so lines are
+// buffered and printed by the step that caused them once it is done.
+type recorder struct {
+	out     io.Writer
+	verbose bool
+
+	mu     sync.Mutex
+	lines  []string
+	events []tagged // every event, for the steps' checks
+}
+
+// tagged is an event with the transport that reported it.
+type tagged struct {
+	who string
+	e   smtpx.Event
+}
+
+func newRecorder(out io.Writer, verbose bool) *recorder {
+	return &recorder{out: out, verbose: verbose}
+}
+
+// say adds a line of the demo's own, in order with the trace.
+func (r *recorder) say(format string, args ...any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.lines = append(r.lines, "    "+fmt.Sprintf(format, args...))
+}
+
+// flush prints the buffered lines.
+func (r *recorder) flush() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, l := range r.lines {
+		fmt.Fprintln(r.out, l)
+	}
+	r.lines = r.lines[:0]
+}
+
+// find returns the events of who (a hook name) that match pred.
+func (r *recorder) find(who string, pred func(smtpx.Event) bool) []smtpx.Event {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []smtpx.Event
+	for _, t := range r.events {
+		if t.who == who && pred(t.e) {
+			out = append(out, t.e)
+		}
+	}
+	return out
+}
+
+// hook returns the trace function of the transport called who.
+func (r *recorder) hook(who string) func(smtpx.Event) {
+	return func(e smtpx.Event) {
+		r.mu.Lock()
+		r.events = append(r.events, tagged{who, e})
+		r.mu.Unlock()
+		line := describe(e)
+		if r.verbose && line == "" {
+			line = fmt.Sprintf("%s (%s)", e.Kind, e.Detail)
+			if e.Queue != nil {
+				line = fmt.Sprintf("queue %s %s %s", e.Queue.Type, e.Queue.ID, e.Queue.Queue)
+			}
+			if e.Delivery != nil {
+				line = fmt.Sprintf("delivery %s %s", e.Delivery.Kind, e.Delivery.Addr)
+			}
+		}
+		if line == "" {
+			return
+		}
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		r.lines = append(r.lines, fmt.Sprintf("    %-4s │ %s", who, line))
+	}
+}
+
+// describe renders the events a reader of the story cares about, "" for
+// the others (connects, disconnects, dials...).
+func describe(e smtpx.Event) string {
+	switch e.Kind {
+	case smtpx.EventAuth:
+		if e.Err != nil {
+			return fmt.Sprintf("%s: AUTH failed: %v", e.Connector, e.Err)
+		}
+		return fmt.Sprintf("%s: %s logged in (%s)", e.Connector, e.Principal, e.Detail)
+	case smtpx.EventRefuse:
+		return fmt.Sprintf("%s: refused %s: %d %s %s", e.Connector, e.Principal, e.Reply.Code,
+			enhanced(e.Reply.EnhancedCode), e.Reply.Message)
+	case smtpx.EventHeadersStripped:
+		return fmt.Sprintf("%s: receive firewall removed %s", e.Connector, removed(e.Stripped))
+	case smtpx.EventQueued:
+		return fmt.Sprintf("%s: queued as %s (from %s)", e.Connector, e.QueueID, e.Principal)
+	case smtpx.EventQueue:
+		return describeQueue(e.Queue)
+	case smtpx.EventDelivery:
+		return describeDelivery(e.Delivery)
+	}
+	return ""
+}
+
+func describeQueue(q *queue.Event) string {
+	switch q.Type {
+	case queue.EventDeliver, queue.EventFail, queue.EventDefer:
+		s := fmt.Sprintf("%s %s for %s via %s", q.Type, q.ID, strings.Join(q.Recipients, ","), q.Queue)
+		if q.Result != nil {
+			s += fmt.Sprintf(": %d %s %s", q.Result.Code, q.Result.Enhanced, q.Result.Text)
+		}
+		if q.Err != nil {
+			s += fmt.Sprintf(": %v", q.Err)
+		}
+		return s
+	case queue.EventDSN:
+		return fmt.Sprintf("DSN %s (%s) about %s to %s", q.ID, q.Detail, q.RelatedID, strings.Join(q.Recipients, ","))
+	}
+	return ""
+}
+
+func describeDelivery(d *deliver.Event) string {
+	switch d.Kind {
+	case deliver.EventTLS:
+		v := d.VerifiedName
+		if v == "" {
+			v = "not checked against a name"
+		}
+		return fmt.Sprintf("→ %s: STARTTLS %s, certificate %s", d.Addr, d.TLSVersion, v)
+	case deliver.EventAuth:
+		return fmt.Sprintf("→ %s: AUTH %s accepted", d.Addr, d.Mechanism)
+	case deliver.EventHeadersStripped:
+		return fmt.Sprintf("→ %s: send firewall (%s) removed %s", d.Addr, d.Hop.Connector, removed(d.Removed))
+	}
+	return ""
+}
+
+func removed(rs []perms.Removed) string {
+	names := make([]string, 0, len(rs))
+	for _, r := range rs {
+		names = append(names, r.Key)
+	}
+	return strings.Join(names, ", ")
+}
+
+func enhanced(c [3]int) string {
+	if c[0] == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d.%d.%d", c[0], c[1], c[2])
+}
+
+// waitFor polls cond until it holds or ctx ends; mail moves on other
+// goroutines, and polling with a deadline needs no guessed sleeps.
+func waitFor(ctx context.Context, what string, cond func() (bool, error)) error {
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		ok, err := cond()
+		if err != nil {
+			return err
+		}
+		if ok {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for %s: %w", what, ctx.Err())
+		case <-tick.C:
+		}
+	}
+}
+
+func splitPort(addr string) (string, uint16, error) {
+	host, p, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", 0, err
+	}
+	port, err := strconv.ParseUint(p, 10, 16)
+	return host, uint16(port), err
+}
