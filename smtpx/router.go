@@ -11,11 +11,12 @@ import (
 	"github.com/hubedge/hubedge/queue"
 	"github.com/hubedge/hubedge/routing"
 	"github.com/hubedge/hubedge/smtpx/deliver"
+	"github.com/hubedge/hubedge/smtpx/local"
 )
 
-// kindMailbox is the local-delivery next-hop kind (smtpx/local's
-// KindMailbox); the send-side kinds are package deliver's.
-const kindMailbox = "MailboxDelivery"
+// kindMailbox is the local-delivery next-hop kind; the send-side kinds are
+// package deliver's.
+const kindMailbox = local.KindMailbox
 
 // RouterConfig describes what a Router routes with.
 type RouterConfig struct {
@@ -98,7 +99,7 @@ func (r *Router) Route(ctx context.Context, env *queue.Envelope, rcpt queue.Reci
 	if ad, ok := r.cfg.Domains.Match(domain); ok {
 		switch ad.Type {
 		case routing.Authoritative:
-			return queue.NextHop{Kind: kindMailbox, Domain: domain}, nil
+			return local.Hop(domain), nil
 		case routing.InternalRelay:
 			if r.cfg.Directory != nil {
 				found, err := r.cfg.Directory.Lookup(ctx, rcpt.Address)
@@ -106,7 +107,7 @@ func (r *Router) Route(ctx context.Context, env *queue.Envelope, rcpt queue.Reci
 					return queue.NextHop{}, fmt.Errorf("smtpx: directory lookup: %w", err)
 				}
 				if found {
-					return queue.NextHop{Kind: kindMailbox, Domain: domain}, nil
+					return local.Hop(domain), nil
 				}
 			}
 		}

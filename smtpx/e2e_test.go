@@ -1,0 +1,109 @@
+package smtpx_test
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hubedge/hubedge/connector"
+	"github.com/hubedge/hubedge/perms"
+	"github.com/hubedge/hubedge/smtpx"
+	"github.com/hubedge/hubedge/smtpx/local"
+	"github.com/hubedge/hubedge/smtpx/smtptest"
+)
+
+// Local delivery into a Maildir through the real smtpx/local deliverer, and
+// RCPT-time refusal from its directory.
+func TestMaildirDelivery(t *testing.T) {
+	root := t.TempDir()
+	md, err := local.NewMaildir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, err := local.NewStaticDirectory("bob@contoso.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := plainTransport(t, smtpx.WithReceiveConnector(internet(t)),
+		smtpx.WithLocalDelivery(local.Deliverer(md)), smtpx.WithDirectory(dir))
+	c := dialClient(t, tr.Addr("From Internet").String())
+	if err := c.Mail("x@fabrikam.com", nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Rcpt("nobody@contoso.com", nil); err == nil || !strings.HasPrefix(err.Error(), "SMTP error 550") {
+		t.Fatalf("unknown recipient: %v", err)
+	}
+	c.Reset()
+	queuedID(t, submit(t, c, "x@fabrikam.com", []string{"Bob@contoso.com"},
+		message("X-MS-Exchange-Organization-SCL: -1", "Subject: to the mailbox")))
+
+	var paths []string
+	deadline := time.Now().Add(10 * time.Second)
+	poll := time.NewTicker(10 * time.Millisecond)
+	defer poll.Stop()
+	for ; len(paths) == 0; <-poll.C {
+		if paths, err = md.Messages("bob@contoso.com"); err != nil {
+			t.Fatal(err)
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("message never reached the Maildir")
+		}
+	}
+	b, err := os.ReadFile(paths[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := header(string(b))
+	for _, want := range []string{"Received: from client.example ([127.0.0.1])\r\n\tby hub01.contoso.com with ESMTP id ",
+		"X-MS-Exchange-Organization-AuthAs: Anonymous\r\n", "Subject: to the mailbox\r\n"} {
+		if !strings.Contains(h, want) {
+			t.Errorf("mailbox copy lacks %q:\n%s", want, h)
+		}
+	}
+	if strings.Contains(h, "SCL") {
+		t.Errorf("anonymous SCL survived:\n%s", h)
+	}
+}
+
+// Relay through a send connector's smart host with the transport's own
+// deliver.Deliverer: routing table, next hop, send-side header firewall.
+func TestRelayThroughSmartHost(t *testing.T) {
+	sink := smtptest.NewSink(t, smtptest.NoSTARTTLS())
+	toFabrikam, err := connector.NewSend("To Fabrikam", connector.WithUsage(connector.UsageInternet),
+		connector.WithAddressSpaceList("fabrikam.com"), connector.WithSmartHostList("["+strings.Replace(sink.Addr(), ":", "]:", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	relay := custom(t, "Relay", connector.WithPermissionGroups(perms.AnonymousUsers),
+		connector.WithPermission(perms.Anonymous, perms.AcceptAnyRecipient))
+	events := &eventLog{}
+	tr := plainTransport(t, smtpx.WithReceiveConnector(relay), smtpx.WithSendConnector(toFabrikam), smtpx.WithTrace(events.add))
+	c := dialClient(t, tr.Addr("Relay").String())
+	queuedID(t, submit(t, c, "app@contoso.com", []string{"x@fabrikam.com"}, message("Subject: out")))
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	msgs, err := sink.WaitMessages(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := string(msgs[0].Body)
+	if !strings.Contains(body, "\tby hub01.contoso.com with ESMTP id ") || strings.Contains(body, "X-MS-Exchange-Organization-") {
+		t.Errorf("relayed message:\n%s", header(body))
+	}
+	if msgs[0].Helo != serverName {
+		t.Errorf("EHLO %q, want %q", msgs[0].Helo, serverName)
+	}
+	if len(events.kinds(smtpx.EventDelivery)) == 0 {
+		t.Error("no delivery events traced")
+	}
+}
+
+// plainTransport starts a transport without the recording deliverers.
+func plainTransport(t *testing.T, opts ...smtpx.Option) *smtpx.Transport {
+	t.Helper()
+	base := []smtpx.Option{smtpx.WithServerName(serverName), smtpx.WithAcceptedDomain(contoso...)}
+	return smtptest.NewTransport(t, append(base, opts...)...)
+}
