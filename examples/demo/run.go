@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 )
 
 // run builds the world, plays the five steps in order and tears everything
@@ -41,6 +42,7 @@ func run(ctx context.Context, out io.Writer, o options) (err error) {
 	}
 	for i, s := range steps {
 		fmt.Fprintf(out, "\n[%d] %s\n", i+1, s.title)
+		began := time.Now()
 		err := s.play(ctx)
 		w.trace.flush()
 		if err != nil {
@@ -50,7 +52,7 @@ func run(ctx context.Context, out io.Writer, o options) (err error) {
 			}
 			return fmt.Errorf("step %d (%s): %w", i+1, s.title, err)
 		}
-		fmt.Fprintf(out, "[%d] ✓\n", i+1)
+		fmt.Fprintf(out, "[%d] ✓ (%v)\n", i+1, time.Since(began).Round(time.Millisecond))
 	}
 	if o.Verbose {
 		fmt.Fprintf(out, "\n--- fabrikam.com sink dialogue ---\n%s", w.sink.Dialogue())

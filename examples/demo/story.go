@@ -12,6 +12,7 @@ import (
 
 	"github.com/emersion/go-smtp"
 
+	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/dsn"
 	"github.com/hubedge/hubedge/queue"
 	"github.com/hubedge/hubedge/routing"
@@ -46,6 +47,9 @@ func (w *world) step1Inbound(ctx context.Context) error {
 	}
 	h, err := readHeader(path)
 	if err != nil {
+		return err
+	}
+	if err := w.waitDelivered(ctx, "hub", alice); err != nil {
 		return err
 	}
 	w.trace.say("hub delivered to %s", path)
@@ -104,6 +108,11 @@ func (w *world) step2Outbound(ctx context.Context) error {
 // step3Relay: an anonymous client tries to use the edge as an open relay.
 // From Internet grants anonymous users no Accept-Any-Recipient right.
 func (w *world) step3Relay(ctx context.Context) error {
+	// Refusals to unauthenticated clients are tarpitted (delayed), which is
+	// most of this demo's run time.
+	if rc := w.receiveConnector(w.edge, "From Internet"); rc != nil {
+		w.trace.say("From Internet delays refusals to anonymous clients by %v (TarpitInterval)", rc.TarpitInterval())
+	}
 	_, err := send(w.edge.Addr("From Internet").String(), nil, "mallory@example.org", "eve@example.net",
 		"Subject: relay me\n\nspam\n")
 	var se *smtp.SMTPError
@@ -177,6 +186,9 @@ func (w *world) step5NDR(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := w.waitDelivered(ctx, "hub", alice); err != nil {
+		return err
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return err
@@ -208,6 +220,15 @@ func (w *world) submit(ctx context.Context, to, subject string) (smtptest.Messag
 	}
 	w.trace.say("Alice ← hub (STARTTLS, AUTH PLAIN on Client HUB01): %s", reply)
 	return w.waitSink(ctx, to)
+}
+
+func (w *world) receiveConnector(t *smtpx.Transport, name string) *connector.ReceiveConnector {
+	for _, rc := range t.ReceiveConnectors() {
+		if rc.Name() == name {
+			return rc
+		}
+	}
+	return nil
 }
 
 func (w *world) aliceLogin() *login {
@@ -256,6 +277,23 @@ func (w *world) waitMailbox(ctx context.Context, addr string, had int) (string, 
 		return "", err
 	}
 	return paths[len(paths)-1], nil
+}
+
+// waitDelivered waits for who's queue to report a DELIVER to rcpt that
+// the story has not seen yet, so each step's trace ends with its own
+// final delivery.
+func (w *world) waitDelivered(ctx context.Context, who, rcpt string) error {
+	seen := w.seen[who+rcpt]
+	return waitFor(ctx, who+" to report delivery to "+rcpt, func() (bool, error) {
+		n := len(w.trace.find(who, func(e smtpx.Event) bool {
+			return e.Kind == smtpx.EventQueue && e.Queue.Type == queue.EventDeliver && slices.Contains(e.Queue.Recipients, rcpt)
+		}))
+		if n > seen {
+			w.seen[who+rcpt] = n
+			return true, nil
+		}
+		return false, nil
+	})
 }
 
 // waitSink waits for fabrikam.com's MX to accept a message for rcpt.

@@ -76,12 +76,15 @@ func (r *recorder) hook(who string) func(smtpx.Event) {
 		r.mu.Unlock()
 		line := describe(e)
 		if r.verbose && line == "" {
-			line = fmt.Sprintf("%s (%s)", e.Kind, e.Detail)
+			line = fmt.Sprintf("%s %s from %s, session %s %s", e.Kind, e.Connector, e.Remote, e.Session, e.Detail)
 			if e.Queue != nil {
 				line = fmt.Sprintf("queue %s %s %s", e.Queue.Type, e.Queue.ID, e.Queue.Queue)
 			}
 			if e.Delivery != nil {
-				line = fmt.Sprintf("delivery %s %s", e.Delivery.Kind, e.Delivery.Addr)
+				line = fmt.Sprintf("delivery %s %s %s", e.Delivery.Kind, e.Delivery.Host, e.Delivery.Addr)
+				if r := e.Delivery.Result; r != nil {
+					line += fmt.Sprintf(" %s: %d %s %s", e.Delivery.Recipient, r.Code, r.Enhanced, r.Text)
+				}
 			}
 		}
 		if line == "" {
@@ -124,7 +127,7 @@ func describeQueue(q *queue.Event) string {
 		if q.Result != nil {
 			s += fmt.Sprintf(": %d %s %s", q.Result.Code, q.Result.Enhanced, q.Result.Text)
 		}
-		if q.Err != nil {
+		if q.Err != nil && q.Result == nil {
 			s += fmt.Sprintf(": %v", q.Err)
 		}
 		return s

@@ -54,11 +54,12 @@ type world struct {
 	// use, kept to explain their choices (routing.Table.Explain).
 	edgeRoutes, hubRoutes *routing.Table
 	listeners             *preopened
+	seen                  map[string]int // deliveries already awaited, per transport and recipient
 }
 
 // newWorld starts DNS, the Internet sink, the hub and the edge.
 func newWorld(ctx context.Context, dir string, out io.Writer, verbose bool) (w *world, err error) {
-	w = &world{out: out, tb: &smtptest.Standalone{}, trace: newRecorder(out, verbose), listeners: &preopened{}}
+	w = &world{out: out, tb: &smtptest.Standalone{}, trace: newRecorder(out, verbose), listeners: &preopened{}, seen: map[string]int{}}
 	// The smtptest harness reports set-up failures through Fatalf, which
 	// panics under a Standalone; turn that back into an error.
 	defer func() {
