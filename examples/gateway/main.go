@@ -1,0 +1,141 @@
+// Command gateway is the Hub transport server of the seed document "How to
+// Configure Internet Mail Flow Through Exchange Hosted Services or an
+// External SMTP Gateway" (seeds/004): all Internet mail leaves through a
+// "ToInternetGateway" send connector (address space *, the gateway as smart
+// host, no DNS routing), and mail from the gateway comes in on a receive
+// connector. -mode picks the seed's authentication method:
+//
+//	basic            Basic authentication over TLS both ways: the send
+//	                 connector logs in to the gateway (-smarthost-user and
+//	                 HUBEDGE_SMARTHOST_PASSWORD); the gateway logs in to the
+//	                 default receive connector with an account of -users.
+//	external         Externally Secured (IPsec, VPN...): both connectors are
+//	                 ExternalAuthoritative; the receive side trusts -remote.
+//	anonymous-relay  the method of last resort: anonymous sessions from
+//	                 -remote get Ms-Exch-SMTP-Accept-Any-Recipient.
+//
+// The relay benchmark runs it as
+//
+//	gateway -mode anonymous-relay -listen 127.0.0.1:2525 -smarthost 127.0.0.1:2526 -remote 127.0.0.0/8 -queue /var/spool/hubedge
+//
+// Stop it with SIGINT or SIGTERM; it finishes the sessions and deliveries in
+// progress within -grace.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/hubedge/hubedge/auth"
+	"github.com/hubedge/hubedge/connector"
+	"github.com/hubedge/hubedge/examples/internal/cli"
+	"github.com/hubedge/hubedge/perms"
+	"github.com/hubedge/hubedge/queue"
+	"github.com/hubedge/hubedge/smtpx"
+	"github.com/hubedge/hubedge/smtpx/deliver"
+)
+
+func main() {
+	ctx, stop := cli.SignalContext()
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "gateway:", err)
+		if errors.Is(err, flag.ErrHelp) || errors.Is(err, cli.ErrUsage) {
+			os.Exit(2)
+		}
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, out io.Writer) error {
+	var c cli.Common
+	fs := flag.NewFlagSet("gateway", flag.ContinueOnError)
+	fs.SetOutput(out)
+	c.Register(fs, "huba.contoso.com")
+	mode := fs.String("mode", "", "authentication toward the gateway: basic, external or anonymous-relay")
+	listen := fs.String("listen", "0.0.0.0:25", "binding of the receive connector from the gateway")
+	smartHosts := fs.String("smarthost", "", "the external SMTP gateway(s), comma-separated host[:port]")
+	remote := fs.String("remote", "", "the gateway's IP ranges allowed on the receive connector (external, anonymous-relay)")
+	user := fs.String("smarthost-user", "", "basic: user name the send connector logs in with (password in $HUBEDGE_SMARTHOST_PASSWORD)")
+	perHop := fs.Int("per-hop", 20, "concurrent deliveries (and pooled connections) to the gateway")
+	perSource := fs.Int("max-per-source", 200, "concurrent connections accepted from one gateway address")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *smartHosts == "" {
+		return cli.Usagef("-smarthost is required")
+	}
+	send := []connector.SendOption{connector.WithAddressSpaceList("*"), connector.WithSmartHostList(*smartHosts),
+		connector.WithDNSRouting(false), connector.WithSourceTransportServers(c.FQDN)}
+	recv := []connector.ReceiveOption{connector.WithBindingList(*listen), connector.WithMaxInboundConnectionPerSource(*perSource)}
+	if *remote != "" {
+		recv = append(recv, connector.WithRemoteIPRangeList(*remote))
+	}
+	recvName, needTLS := "FromInternetGateway", false
+	switch *mode {
+	case "basic":
+		// New-SendConnector ... -SmartHostAuthMechanism BasicAuth,BasicAuthRequireTLS -AuthenticationCredential $mycred;
+		// inbound, the default receive connector takes the gateway's login.
+		if *user == "" || c.Users == "" {
+			return cli.Usagef("-mode basic needs -smarthost-user and -users")
+		}
+		send = append(send, connector.WithSmartHostAuth(auth.SmartHostBasicAuthRequireTLS),
+			connector.WithCredentials(*user, os.Getenv("HUBEDGE_SMARTHOST_PASSWORD")))
+		recvName, needTLS = "Default "+c.FQDN, true
+		if *remote == "" { // the default receive connector takes every IPv4 address
+			recv = append(recv, connector.WithRemoteIPRanges(connector.AllIPv4))
+		}
+		recv = append(recv, connector.WithUsage(connector.UsageInternal),
+			connector.WithAuthMechanism(auth.TLS|auth.BasicAuth|auth.BasicAuthRequireTLS),
+			connector.WithPermissionGroups(perms.ExchangeUsers))
+	case "external":
+		// New-SendConnector -Usage Internal ... -SmartHostAuthMechanism ExternalAuthoritative;
+		// New-ReceiveConnector -Usage Internal -RemoteIPRanges <gateway> -AuthMechanism ExternalAuthoritative.
+		if *remote == "" {
+			return cli.Usagef("-mode external needs -remote (the gateway's addresses)")
+		}
+		send = append(send, connector.WithUsage(connector.UsageInternal), connector.WithSmartHostAuth(auth.SmartHostExternalAuthoritative))
+		recv = append(recv, connector.WithUsage(connector.UsageInternal), connector.WithAuthMechanism(auth.ExternalAuthoritative))
+	case "anonymous-relay":
+		// New-SendConnector -Usage Internet ... -SmartHostAuthMechanism None;
+		// New-ReceiveConnector -Usage Custom -PermissionGroups AnonymousUsers -RemoteIpRanges <gateway>, then
+		// Add-ADPermission -User "NT AUTHORITY\ANONYMOUS LOGON" -ExtendedRights Ms-Exch-SMTP-Accept-Any-Recipient.
+		if *remote == "" {
+			return cli.Usagef("-mode anonymous-relay needs -remote (the gateway's addresses)")
+		}
+		send = append(send, connector.WithUsage(connector.UsageInternet), connector.WithSmartHostAuth(auth.SmartHostNone))
+		recv = append(recv, connector.WithPermissionGroups(perms.AnonymousUsers),
+			connector.WithPermission(perms.Anonymous, perms.AcceptAnyRecipient))
+	default:
+		return cli.Usagef("-mode must be basic, external or anonymous-relay, not %q", *mode)
+	}
+	toGateway, err := connector.NewSend("ToInternetGateway", send...)
+	if err != nil {
+		return err
+	}
+	fromGateway, err := connector.NewReceive(recvName, recv...)
+	if err != nil {
+		return err
+	}
+	log, err := c.Logger(out)
+	if err != nil {
+		return err
+	}
+	opts, err := c.Options(log, needTLS)
+	if err != nil {
+		return err
+	}
+	opts = append(opts, smtpx.WithReceiveConnector(fromGateway), smtpx.WithSendConnector(toGateway),
+		smtpx.WithQueueOptions(queue.WithMaxPerHop(*perHop)),
+		smtpx.WithDeliverOptions(deliver.WithMaxIdleConnsPerHop(*perHop)))
+	t, err := smtpx.NewTransport(opts...)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "gateway %s: mode %s\n", c.FQDN, *mode)
+	return cli.Serve(ctx, t, out, []*connector.SendConnector{toGateway}, c.Grace)
+}

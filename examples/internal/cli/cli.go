@@ -1,0 +1,197 @@
+package cli
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/hubedge/hubedge/auth"
+	"github.com/hubedge/hubedge/connector"
+	"github.com/hubedge/hubedge/mx"
+	"github.com/hubedge/hubedge/routing"
+	"github.com/hubedge/hubedge/smtpx"
+	"github.com/hubedge/hubedge/smtpx/local"
+	"github.com/hubedge/hubedge/smtpx/smtptest"
+)
+
+// ErrUsage reports a flag combination the program cannot run with.
+var ErrUsage = errors.New("cli: usage")
+
+// Usagef returns an error wrapping ErrUsage.
+func Usagef(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrUsage, fmt.Sprintf(format, args...))
+}
+
+// Common are the flags every reference server takes.
+type Common struct {
+	FQDN       string
+	Site       string
+	QueueDir   string
+	Maildir    string
+	Domains    string
+	CertFile   string
+	KeyFile    string
+	CAFile     string
+	SelfSigned bool
+	Users      string
+	LogLevel   string
+	DNS        string
+	MXPort     uint
+	Grace      time.Duration
+}
+
+// Register defines the common flags on fs with fqdn as the default server
+// name.
+func (c *Common) Register(fs *flag.FlagSet, fqdn string) {
+	fs.StringVar(&c.FQDN, "fqdn", fqdn, "this transport server's FQDN (banner, Received, source server name)")
+	fs.StringVar(&c.Site, "site", "Default-First-Site-Name", "this server's site")
+	fs.StringVar(&c.QueueDir, "queue", "", "durable queue directory (empty: in memory, NOT durable)")
+	fs.StringVar(&c.Maildir, "maildir", "", "Maildir root for the accepted domains' mailboxes")
+	fs.StringVar(&c.Domains, "domains", "", "authoritative accepted domains, comma-separated")
+	fs.StringVar(&c.CertFile, "cert", "", "TLS certificate file (PEM)")
+	fs.StringVar(&c.KeyFile, "key", "", "TLS key file (PEM)")
+	fs.StringVar(&c.CAFile, "ca", "", "CA certificates (PEM) trusted for outbound TLS (default: the system pool)")
+	fs.BoolVar(&c.SelfSigned, "selfsigned", false, "generate a self-signed certificate for -fqdn")
+	fs.StringVar(&c.Users, "users", "", "credentials file (user:bcrypt-hash[:groups] per line) for AUTH")
+	fs.StringVar(&c.DNS, "dns", "", "DNS servers (host:port, comma-separated) for MX and smart-host lookups (default: /etc/resolv.conf)")
+	fs.UintVar(&c.MXPort, "mx-port", 0, "dial mail exchangers on this port instead of 25 (loopback set-ups)")
+	fs.StringVar(&c.LogLevel, "log", "info", "log level: debug, info, warn, error")
+	fs.DurationVar(&c.Grace, "grace", 10*time.Second, "shutdown deadline for sessions and deliveries in progress")
+}
+
+// Logger returns a text slog.Logger writing to out at the -log level.
+func (c *Common) Logger(out io.Writer) (*slog.Logger, error) {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		return nil, Usagef("-log %q: %v", c.LogLevel, err)
+	}
+	return slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: lvl})), nil
+}
+
+// Certificate returns the server certificate from -cert/-key or
+// -selfsigned, or ok false when none was asked for.
+func (c *Common) Certificate() (cert tls.Certificate, ok bool, err error) {
+	switch {
+	case c.SelfSigned && c.CertFile != "":
+		return cert, false, Usagef("-selfsigned and -cert exclude each other")
+	case c.SelfSigned:
+		cert, err = smtptest.SelfSigned(c.FQDN)
+		return cert, err == nil, err
+	case c.CertFile != "" || c.KeyFile != "":
+		cert, err = tls.LoadX509KeyPair(c.CertFile, c.KeyFile)
+		return cert, err == nil, err
+	}
+	return cert, false, nil
+}
+
+// AcceptedDomains parses -domains as authoritative accepted domains.
+func (c *Common) AcceptedDomains() []routing.AcceptedDomain {
+	var ds []routing.AcceptedDomain
+	for _, d := range strings.Split(c.Domains, ",") {
+		if d = strings.TrimSpace(d); d != "" {
+			ds = append(ds, routing.AcceptedDomain{Domain: d})
+		}
+	}
+	return ds
+}
+
+// Options returns the smtpx options the common flags stand for: name, site,
+// logger, queue, certificate, authenticator, accepted domains and their
+// Maildir delivery. needTLS makes a missing certificate an error.
+func (c *Common) Options(log *slog.Logger, needTLS bool) ([]smtpx.Option, error) {
+	opts := []smtpx.Option{smtpx.WithServerName(c.FQDN), smtpx.WithSite(c.Site), smtpx.WithLogger(log)}
+	if c.QueueDir != "" {
+		opts = append(opts, smtpx.WithQueueDir(c.QueueDir))
+	} else {
+		log.Warn("no -queue: the queue is in memory and queued mail is lost on exit")
+	}
+	cert, ok, err := c.Certificate()
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		opts = append(opts, smtpx.WithTLSCertificate(cert), smtpx.WithClientCertificate(cert))
+	} else if needTLS {
+		return nil, Usagef("this mode needs TLS: give -cert and -key, or -selfsigned")
+	}
+	if c.DNS != "" {
+		r, err := mx.New(mx.WithServers(strings.Split(c.DNS, ",")...))
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, smtpx.WithResolver(r))
+	}
+	if c.MXPort != 0 {
+		if c.MXPort > 65535 {
+			return nil, Usagef("-mx-port %d out of range", c.MXPort)
+		}
+		opts = append(opts, smtpx.WithMXPort(uint16(c.MXPort)))
+	}
+	if c.CAFile != "" {
+		pem, err := os.ReadFile(c.CAFile)
+		if err != nil {
+			return nil, err
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, Usagef("-ca %s: no PEM certificate", c.CAFile)
+		}
+		opts = append(opts, smtpx.WithRootCAs(pool))
+	}
+	if c.Users != "" {
+		f, err := auth.LoadFile(c.Users)
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, smtpx.WithAuthenticator(f))
+	}
+	if ds := c.AcceptedDomains(); len(ds) > 0 {
+		if c.Maildir == "" {
+			return nil, Usagef("-domains needs -maildir for the mailboxes")
+		}
+		md, err := local.NewMaildir(c.Maildir)
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, smtpx.WithAcceptedDomain(ds...), smtpx.WithLocalDelivery(local.Deliverer(md)))
+	}
+	return opts, nil
+}
+
+// SignalContext returns a context cancelled by SIGINT or SIGTERM.
+func SignalContext() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+}
+
+// Serve starts t, prints which connectors it runs and where, serves until
+// ctx is done, then shuts t down gracefully within grace.
+func Serve(ctx context.Context, t *smtpx.Transport, out io.Writer, sends []*connector.SendConnector, grace time.Duration) error {
+	if err := t.Start(ctx); err != nil {
+		return err
+	}
+	for _, rc := range t.ReceiveConnectors() {
+		fmt.Fprintf(out, "receive connector %q listening on %s: remote %v, auth %s, groups %s\n",
+			rc.Name(), t.Addr(rc.Name()), rc.RemoteIPRanges(), rc.AuthMechanism(), rc.PermissionGroups())
+	}
+	for _, sc := range sends {
+		route := "DNS (MX)"
+		if !sc.DNSRoutingEnabled() {
+			route = fmt.Sprintf("smart hosts %v", sc.SmartHosts())
+		}
+		fmt.Fprintf(out, "send connector %q: %v via %s, auth %s\n", sc.Name(), sc.AddressSpaces(), route, sc.SmartHostAuth())
+	}
+	<-ctx.Done()
+	sctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	return t.Shutdown(sctx)
+}
