@@ -1,7 +1,9 @@
 package smtpx_test
 
 import (
+	"bufio"
 	"context"
+	"net"
 	"os"
 	"strings"
 	"testing"
@@ -106,4 +108,47 @@ func plainTransport(t *testing.T, opts ...smtpx.Option) *smtpx.Transport {
 	t.Helper()
 	base := []smtpx.Option{smtpx.WithServerName(serverName), smtpx.WithAcceptedDomain(contoso...)}
 	return smtptest.NewTransport(t, append(base, opts...)...)
+}
+
+// Two connectors share one socket; each connection is served by the
+// connector whose remote range fits best, with its own banner.
+func TestConnectorsShareABinding(t *testing.T) {
+	narrow := custom(t, "Loopback one", connector.WithPermissionGroups(perms.AnonymousUsers),
+		connector.WithBanner("220 narrow connector"))
+	wide, err := connector.NewReceive("Loopback net", connector.WithUsage(connector.UsageCustom),
+		connector.WithBindingList(loopback), connector.WithRemoteIPRangeList("127.0.0.0/8"),
+		connector.WithPermissionGroups(perms.AnonymousUsers), connector.WithBanner("220 wide connector"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := plainTransport(t, smtpx.WithReceiveConnector(narrow, wide))
+	addr := tr.Addr("Loopback one").String()
+	if other := tr.Addr("Loopback net").String(); other != addr {
+		t.Fatalf("shared binding got two sockets: %s, %s", addr, other)
+	}
+	if _, got := dialRaw(t, addr); got != "220 narrow connector" {
+		t.Errorf("from 127.0.0.1: %q", got)
+	}
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 2)}, Timeout: 5 * time.Second}
+	nc, err := d.Dial("tcp", addr)
+	if err != nil {
+		t.Skipf("cannot dial from 127.0.0.2: %v", err)
+	}
+	defer nc.Close()
+	nc.SetDeadline(time.Now().Add(10 * time.Second))
+	line, err := bufio.NewReader(nc).ReadString('\n')
+	if err != nil || line != "220 wide connector\r\n" {
+		t.Errorf("from 127.0.0.2: %q, %v", line, err)
+	}
+}
+
+// STARTTLS presents the certificate that matches the connector's FQDN.
+func TestCertificateChosenByFQDN(t *testing.T) {
+	rc := internet(t, connector.WithFQDN("mail.contoso.com"))
+	tr := plainTransport(t, smtpx.WithReceiveConnector(rc),
+		smtpx.WithTLSCertificate(testPKI.Certificate("other.example"), testPKI.Certificate("mail.contoso.com")))
+	c := dialStartTLS(t, tr.Addr("From Internet").String(), testPKI.ClientTLSConfig("mail.contoso.com"))
+	if err := c.Noop(); err != nil {
+		t.Fatal(err)
+	}
 }
