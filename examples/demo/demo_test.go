@@ -64,3 +64,20 @@ func TestDemoKeep(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestDemoFailureIsAnError checks that a demo that cannot play its story
+// reports an error (main exits 1) and still cleans up after itself.
+func TestDemoFailureIsAnError(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // the transports cannot start
+	var out bytes.Buffer
+	if err := run(ctx, &out, options{}); err == nil {
+		t.Fatalf("run with a cancelled context succeeded:\n%s", out.String())
+	}
+	if left, _ := filepath.Glob(filepath.Join(tmp, "hubedge-demo-*")); len(left) > 0 {
+		t.Errorf("left behind: %v", left)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/emersion/go-smtp"
 
@@ -152,8 +153,11 @@ func (w *world) step4Retry(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	w.trace.say("edge queue %s: %s, %d message(s), next retry in %v; last error: %s", waiting.Identity, waiting.Status,
-		waiting.MessageCount, waiting.NextRetryTime.Sub(waiting.LastRetryTime).Round(1e9), waiting.LastError)
+	w.trace.say("edge queue %s: %s, %d message(s), next retry in %v", waiting.Identity, waiting.Status,
+		waiting.MessageCount, waiting.NextRetryTime.Sub(waiting.LastRetryTime).Round(time.Second))
+	for _, m := range w.edge.Queue().Messages(queue.Filter{Queue: waiting.Identity}) {
+		w.trace.say("  message %s from %s: %s, %d retries so far", m.ID, m.From, m.Status, m.RetryCount)
+	}
 	w.sink.Start()
 	w.trace.say("fabrikam.com's MX is back; Retry-Queue %q", waiting.Identity)
 	if err := w.edge.Queue().RetryQueue(waiting.Identity); err != nil {
