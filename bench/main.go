@@ -56,10 +56,11 @@ func run(args []string, getenv func(string) string, stdout io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := bench(ctx, mode, c, stdout); err != nil {
-		note("ERROR: %v", err)
 		if ctx.Err() != nil {
+			note("interrupted; everything this run started has been stopped")
 			return 130
 		}
+		note("ERROR: %v", err)
 		return 1
 	}
 	return 0
@@ -149,8 +150,13 @@ func bench(ctx context.Context, mode string, c *config, stdout io.Writer) error 
 
 // header logs the knobs and the machine, so a pasted result carries them.
 func header(c *config, mode string, t *tools) {
-	note("mode=%s msgs=%d sink_msgs=%d sessions=%d size=%d runs=%d warmup=%d reuse=%s rcpts=%d logs=%s",
-		mode, c.Msgs, c.SinkMsgs, c.Sessions, c.Size, c.Runs, c.Warmup, boolBit(c.Reuse), c.Rcpts, c.LogDir)
+	if mode == "latency" {
+		note("mode=latency lat_sessions=%v lat_msgs=%d size=%d warmup=%d rcpts=%d logs=%s",
+			c.LatSessions, c.LatMsgs, c.Size, c.Warmup, c.Rcpts, c.LogDir)
+	} else {
+		note("mode=%s msgs=%d sink_msgs=%d sessions=%d size=%d runs=%d warmup=%d reuse=%s rcpts=%d logs=%s",
+			mode, c.Msgs, c.SinkMsgs, c.Sessions, c.Size, c.Runs, c.Warmup, boolBit(c.Reuse), c.Rcpts, c.LogDir)
+	}
 	mem := "?"
 	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
 		var kib int64

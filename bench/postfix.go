@@ -22,6 +22,7 @@ import (
 type pfInstance struct {
 	t       *tools
 	dir     string
+	port    int // listen port of the running instance
 	started bool
 }
 
@@ -138,7 +139,7 @@ func (p *pfInstance) start(ctx context.Context, c *config) error {
 		log, _ := os.ReadFile(p.maillog())
 		return fmt.Errorf("bench: postfix start: %v: %s %s", err, out, lastLines(log, 10))
 	}
-	p.started = true
+	p.started, p.port = true, c.ListenPort
 	if err := waitBanner(ctx, c.ListenPort, c.ReadyTimeout); err != nil {
 		return fmt.Errorf("bench: postfix smtpd on port %d: %w", c.ListenPort, err)
 	}
@@ -179,6 +180,10 @@ func (p *pfInstance) stop() {
 	}
 	if p.masterPID() > 0 {
 		_, _ = p.run(ctx, "abort")
+	}
+	// Exiting smtpd processes release the listening socket a moment later.
+	for i := 0; i < 100 && p.port > 0 && portFree(p.port) != nil; i++ {
+		time.Sleep(100 * time.Millisecond)
 	}
 	p.started = false
 }

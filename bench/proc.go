@@ -17,6 +17,8 @@ type procStat struct {
 	// of its waited-for children (Postfix's master reaps its daemons, so
 	// CPU of daemons that exit inside the window is still counted).
 	Ticks int64
+	// Own is utime+stime alone.
+	Own int64
 }
 
 var errStat = errors.New("bench: malformed /proc stat line")
@@ -38,15 +40,18 @@ func parseStat(line []byte) (procStat, error) {
 	if err != nil {
 		return procStat{}, errStat
 	}
-	var ticks int64
-	for _, s := range f[11:15] {
+	st := procStat{Session: sid}
+	for i, s := range f[11:15] {
 		n, err := strconv.ParseInt(s, 10, 64)
 		if err != nil || n < 0 {
 			return procStat{}, errStat
 		}
-		ticks += n
+		st.Ticks += n
+		if i < 2 {
+			st.Own += n
+		}
 	}
-	return procStat{Session: sid, Ticks: ticks}, nil
+	return st, nil
 }
 
 // readStat reads and parses /proc/<pid>/stat.
@@ -85,13 +90,14 @@ func sessionTicks(sid int) int64 {
 	return total
 }
 
-// pidTicks is utime+stime(+children) of one process, 0 if it is gone.
+// pidTicks is utime+stime of one process (children excluded), 0 if it is
+// gone.
 func pidTicks(pid int) int64 {
 	st, err := readStat(pid)
 	if err != nil {
 		return 0
 	}
-	return st.Ticks
+	return st.Own
 }
 
 // parseHWM returns VmHWM (peak resident set size) in KiB from the text of

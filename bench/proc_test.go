@@ -13,9 +13,9 @@ func TestParseStat(t *testing.T) {
 		ok         bool
 	}{
 		{"plain", "42 (smtpd) S 1 42 40 0 -1 4194560 100 0 0 0 7 3 2 1 20 0 1 0 100 1000 10",
-			procStat{Session: 40, Ticks: 13}, true},
+			procStat{Session: 40, Ticks: 13, Own: 10}, true},
 		{"spaces and parens in comm", "7 (a) b (c)) R 1 7 7 0 -1 0 0 0 0 0 1 1 1 1 20 0 1 0",
-			procStat{Session: 7, Ticks: 4}, true},
+			procStat{Session: 7, Ticks: 4, Own: 2}, true},
 		{"no paren", "42 smtpd S 1 42 40", procStat{}, false},
 		{"short", "42 (x) S 1 42 40 0", procStat{}, false},
 		{"bad session", "42 (x) S 1 42 zz 0 -1 0 0 0 0 0 1 1 1 1", procStat{}, false},
@@ -44,7 +44,7 @@ func FuzzParseStat(f *testing.F) {
 			}
 			return
 		}
-		if st.Ticks < 0 || !strings.Contains(string(line), ")") {
+		if st.Ticks < 0 || st.Own > st.Ticks || !strings.Contains(string(line), ")") {
 			t.Errorf("accepted %q as %+v", line, st)
 		}
 	})

@@ -27,6 +27,7 @@ type result struct {
 	RelayCPU   float64 // s; negative when not measured (sink)
 	RelayHWM   int64   // KiB, sum of VmHWM of the relay's processes
 	RelayProcs int     // how many processes RelayHWM sums
+	SelfCPU    float64 // s used by this harness (its sink reader) in the window
 	SinkCPU    float64 // s
 	Busy       float64 // share of all cores busy, 0..1
 	IOWait     float64 // share of all cores in iowait
@@ -61,8 +62,8 @@ func (r *result) Line(c *config) string {
 	} else {
 		s += " relay_cpu_s=n/a"
 	}
-	s += fmt.Sprintf(" sink_cpu_s=%.2f sys_busy=%.0f%% iowait=%.0f%% steal=%.0f%%",
-		r.SinkCPU, 100*r.Busy, 100*r.IOWait, 100*r.Steal)
+	s += fmt.Sprintf(" sink_cpu_s=%.2f harness_cpu_s=%.2f sys_busy=%.0f%% iowait=%.0f%% steal=%.0f%%",
+		r.SinkCPU, r.SelfCPU, 100*r.Busy, 100*r.IOWait, 100*r.Steal)
 	if r.SourceErr != "" {
 		s += " src_err=" + strconv.Quote(r.SourceErr)
 	}
@@ -140,7 +141,8 @@ func (r *runner) setup(ctx context.Context, kind string, logf *os.File) (port, s
 	if kind == kindSink {
 		sinkPort, port = c.SinkPort, c.SinkPort
 	}
-	if r.curSink, err = startSink(ctx, r.t, sinkPort, logf, c.ReadyTimeout); err != nil {
+	out := filepath.Join(c.LogDir, fmt.Sprintf("sink.%d.%d.out", sinkPort, r.seq))
+	if r.curSink, err = startSink(ctx, r.t, sinkPort, out, logf, c.ReadyTimeout); err != nil {
 		return 0, 0, err
 	}
 	switch kind {
@@ -206,13 +208,13 @@ func (r *runner) oneRun(ctx context.Context, kind string) (*result, error) {
 	}
 
 	n := c.msgs(kind)
-	cpu0, sink0 := readCPU(), pidTicks(s.PID())
+	cpu0, sink0, self0 := readCPU(), pidTicks(s.PID()), pidTicks(os.Getpid())
 	var relay0 int64
 	if sid > 0 {
 		relay0 = sessionTicks(sid)
 	}
 	t0, tInj, tEnd, srcErr, err := drive(ctx, c, r.t, s, n, port, base+n, logf)
-	cpu1, sink1 := readCPU(), pidTicks(s.PID())
+	cpu1, sink1, self1 := readCPU(), pidTicks(s.PID()), pidTicks(os.Getpid())
 	res := &result{Name: c.name(kind), Sent: n, Got: s.Count() - base, RelayCPU: -1,
 		Secs: tEnd.Sub(t0).Seconds(), InjectSecs: tInj.Sub(t0).Seconds()}
 	if sid > 0 {
@@ -230,6 +232,7 @@ func (r *runner) oneRun(ctx context.Context, kind string) (*result, error) {
 		res.SourceErr = srcErr.Error()
 	}
 	res.SinkCPU = float64(sink1-sink0) / clkTck
+	res.SelfCPU = float64(self1-self0) / clkTck
 	if dt := float64(cpu1.Total - cpu0.Total); dt > 0 {
 		res.Busy = float64(cpu1.Busy-cpu0.Busy) / dt
 		res.IOWait = float64(cpu1.IOWait-cpu0.IOWait) / dt

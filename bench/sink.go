@@ -41,12 +41,13 @@ func parseSinkCount(buf []byte) (n int, ok bool) {
 	return 0, false
 }
 
-// sink is a running smtp-sink whose message counter is read from its
-// stdout as it arrives, so the moment it reaches a target is known to the
-// read, not to a polling interval.
+// sink is a running smtp-sink. Its counter goes to a file that is read as
+// it grows, every readPause: a pipe would wake the harness on every record
+// (three per message), costing it more CPU than the timing is worth.
 type sink struct {
-	cmd  *exec.Cmd
-	done chan struct{} // closed when the reader has hit EOF
+	cmd    *exec.Cmd
+	exited chan struct{} // closed when smtp-sink has exited
+	done   chan struct{} // closed when the reader has read everything
 
 	mu     sync.Mutex
 	count  int
@@ -54,8 +55,14 @@ type sink struct {
 	hit    chan time.Time // receives once count >= target
 }
 
-// startSink starts smtp-sink on 127.0.0.1:port; its stderr goes to logf.
-func startSink(ctx context.Context, t *tools, port int, logf *os.File, ready time.Duration) (*sink, error) {
+// readPause bounds the resolution of the end-of-run timestamp (runs last
+// seconds, so 20 ms is under 1 %); shorter pauses cost measurable CPU on a
+// loaded machine.
+const readPause = 20 * time.Millisecond
+
+// startSink starts smtp-sink on 127.0.0.1:port, counting into outPath; its
+// stderr goes to logf.
+func startSink(ctx context.Context, t *tools, port int, outPath string, logf *os.File, ready time.Duration) (*sink, error) {
 	if err := portFree(port); err != nil {
 		return nil, err
 	}
@@ -64,17 +71,24 @@ func startSink(ctx context.Context, t *tools, port int, logf *os.File, ready tim
 		args = append(args, "-u", "nobody") // smtp-sink refuses to run as root
 	}
 	args = append(args, fmt.Sprintf("127.0.0.1:%d", port), "1024")
-	cmd := exec.Command(t.SmtpSink, args...)
-	cmd.Stderr = logf
-	out, err := cmd.StdoutPipe()
+	out, err := os.Create(outPath)
 	if err != nil {
 		return nil, err
 	}
+	defer out.Close() // the child has its own descriptor
+	in, err := os.Open(outPath)
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(t.SmtpSink, args...)
+	cmd.Stdout, cmd.Stderr = out, logf
 	if err := cmd.Start(); err != nil {
+		in.Close()
 		return nil, fmt.Errorf("bench: start smtp-sink: %w", err)
 	}
-	s := &sink{cmd: cmd, done: make(chan struct{})}
-	go s.read(out)
+	s := &sink{cmd: cmd, exited: make(chan struct{}), done: make(chan struct{})}
+	go func() { _ = cmd.Wait(); close(s.exited) }()
+	go func() { defer in.Close(); s.read(in, s.exited) }()
 	if err := waitBanner(ctx, port, ready); err != nil {
 		s.stop()
 		return nil, fmt.Errorf("bench: smtp-sink on port %d: %w", port, err)
@@ -82,10 +96,12 @@ func startSink(ctx context.Context, t *tools, port int, logf *os.File, ready tim
 	return s, nil
 }
 
-func (s *sink) read(r io.Reader) {
+// read follows r (a growing file) until exited is closed and r is drained.
+func (s *sink) read(r io.Reader, exited <-chan struct{}) {
 	defer close(s.done)
 	buf := make([]byte, 64<<10)
 	var tail []byte // an incomplete record left from the previous read
+	finished := false
 	for {
 		n, err := r.Read(buf)
 		if n > 0 {
@@ -96,9 +112,15 @@ func (s *sink) read(r io.Reader) {
 			}
 			i := bytes.LastIndexByte(chunk, '\r')
 			tail = append(tail[:0:0], chunk[i+1:]...)
+			continue
 		}
-		if err != nil {
-			return
+		if (err != nil && err != io.EOF) || finished {
+			return // drained after the exit: nothing more will come
+		}
+		select {
+		case <-exited:
+			finished = true // one more read picks up its last records
+		case <-time.After(readPause):
 		}
 	}
 }
@@ -164,12 +186,13 @@ func (s *sink) WaitFor(ctx context.Context, target int, stall time.Duration) (ti
 // PID is the sink's process id, for CPU accounting.
 func (s *sink) PID() int { return s.cmd.Process.Pid }
 
-// stop kills the sink and waits for it; safe to call more than once.
+// stop kills the sink and waits for it and its reader; safe to call more
+// than once.
 func (s *sink) stop() {
-	if s == nil || s.cmd.ProcessState != nil {
+	if s == nil {
 		return
 	}
-	_ = s.cmd.Process.Kill()
+	_ = s.cmd.Process.Kill() // fails harmlessly once it has exited
+	<-s.exited
 	<-s.done
-	_ = s.cmd.Wait()
 }

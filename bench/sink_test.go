@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"errors"
-	"io"
+	"os"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -52,12 +54,32 @@ func FuzzParseSinkCount(f *testing.F) {
 	})
 }
 
-// feed writes counter records to a sink reader the way smtp-sink does,
-// split at awkward places, and checks WaitFor sees each target.
+// followedSink is a sink whose counter file is written by the test.
+func followedSink(t *testing.T) (s *sink, w *os.File, exit func()) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "sink.out")
+	w, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	s = &sink{exited: exited, done: make(chan struct{})}
+	go s.read(r, exited)
+	t.Cleanup(func() { w.Close(); r.Close() })
+	var once sync.Once
+	exit = func() { once.Do(func() { close(exited) }) }
+	t.Cleanup(func() { exit(); <-s.done })
+	return s, w, exit
+}
+
+// Counter records written the way smtp-sink does, split at awkward places,
+// reach WaitFor.
 func TestSinkReadAndWaitFor(t *testing.T) {
-	pr, pw := io.Pipe()
-	s := &sink{done: make(chan struct{})}
-	go s.read(pr)
+	s, pw, exit := followedSink(t)
 
 	ctx := context.Background()
 	got := make(chan error, 1)
@@ -81,18 +103,20 @@ func TestSinkReadAndWaitFor(t *testing.T) {
 		t.Errorf("WaitFor(2) = %v", err)
 	}
 
-	// The sink exiting short of the target is a stall, not a hang.
-	pw.Close()
+	// Records written just before the exit are still read; the sink
+	// exiting short of the target is a stall, not a hang.
+	pw.Write([]byte("sess=2 quit=2 mesg=4\r"))
+	exit()
 	if _, err := s.WaitFor(ctx, 10, time.Minute); !errors.Is(err, errStalled) {
-		t.Errorf("WaitFor after EOF = %v, want errStalled", err)
+		t.Errorf("WaitFor after exit = %v, want errStalled", err)
+	}
+	if c := s.Count(); c != 4 {
+		t.Errorf("Count after exit = %d, want 4", c)
 	}
 }
 
 func TestSinkWaitForStallAndCancel(t *testing.T) {
-	pr, pw := io.Pipe()
-	defer pw.Close()
-	s := &sink{done: make(chan struct{})}
-	go s.read(pr)
+	s, _, _ := followedSink(t)
 
 	start := time.Now()
 	if _, err := s.WaitFor(context.Background(), 1, 300*time.Millisecond); !errors.Is(err, errStalled) {
