@@ -111,15 +111,17 @@ type delivery struct {
 	body  string
 }
 
-// scripted is a Deliverer whose replies come from a function; every call
-// is also sent on calls.
+// scripted is a Deliverer whose replies come from a function; tests
+// consume the calls it saw with next and nextFor.
 type scripted struct {
 	reply func(d delivery) ([]queue.Result, error)
-	calls chan delivery
+	mu    sync.Mutex
+	calls []*delivery // nil once consumed
+	ch    chan struct{}
 }
 
 func newScripted(reply func(d delivery) ([]queue.Result, error)) *scripted {
-	return &scripted{reply: reply, calls: make(chan delivery, 1024)}
+	return &scripted{reply: reply, ch: make(chan struct{}, 1)}
 }
 
 func (s *scripted) Deliver(ctx context.Context, hop queue.NextHop, msg *queue.Message, rcpts []queue.Recipient) ([]queue.Result, error) {
@@ -133,19 +135,55 @@ func (s *scripted) Deliver(ctx context.Context, hop queue.NextHop, msg *queue.Me
 		return nil, err
 	}
 	d := delivery{hop: hop, msg: msg, rcpts: rcpts, body: string(b)}
-	s.calls <- d
+	s.mu.Lock()
+	s.calls = append(s.calls, &d)
+	s.mu.Unlock()
+	select {
+	case s.ch <- struct{}{}:
+	default:
+	}
 	return s.reply(d)
 }
 
+// pending counts the calls not yet consumed.
+func (s *scripted) pending() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, c := range s.calls {
+		if c != nil {
+			n++
+		}
+	}
+	return n
+}
+
+// next consumes the oldest unconsumed call.
 func (s *scripted) next(t testing.TB) delivery {
 	t.Helper()
-	select {
-	case d := <-s.calls:
-		return d
-	case <-time.After(waitTimeout):
-		t.Fatal("timed out waiting for a delivery")
+	return s.nextFor(t, "")
+}
+
+// nextFor consumes the oldest unconsumed call for message id ("" = any).
+func (s *scripted) nextFor(t testing.TB, id queue.ID) delivery {
+	t.Helper()
+	deadline := time.After(waitTimeout)
+	for {
+		s.mu.Lock()
+		for i, c := range s.calls {
+			if c != nil && (id == "" || c.msg.ID == id) {
+				s.calls[i] = nil
+				s.mu.Unlock()
+				return *c
+			}
+		}
+		s.mu.Unlock()
+		select {
+		case <-s.ch:
+		case <-deadline:
+			t.Fatalf("timed out waiting for a delivery of %q", id)
+		}
 	}
-	return delivery{}
 }
 
 // all returns the same reply for every recipient.

@@ -17,3 +17,6 @@ func pollUntil(cond func() bool) bool {
 	}
 	return cond()
 }
+
+// timeout is the failure deadline of a single wait.
+func timeout() <-chan time.Time { return time.After(waitTimeout) }

@@ -1,0 +1,53 @@
+package queue_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/hubedge/hubedge/queue"
+)
+
+// A queue with a Router that sends every recipient through one smart host
+// and a Deliverer that accepts everything. The event hook reports what
+// happens.
+func Example() {
+	delivered := make(chan queue.Event, 1)
+	q, err := queue.OpenMemory(
+		queue.WithRouter(queue.RouterFunc(func(context.Context, *queue.Envelope, queue.Recipient) (queue.NextHop, error) {
+			return queue.NextHop{Connector: "Outbound", Kind: "SmartHostConnectorDelivery", Domain: "relay.contoso.com"}, nil
+		})),
+		queue.WithDeliverer(queue.DelivererFunc(func(_ context.Context, hop queue.NextHop, msg *queue.Message, rcpts []queue.Recipient) ([]queue.Result, error) {
+			res := make([]queue.Result, len(rcpts))
+			for i := range res {
+				res[i] = queue.Result{Code: 250, Enhanced: "2.0.0", Text: "Queued", RemoteMTA: hop.Domain}
+			}
+			return res, nil
+		})),
+		queue.WithEventHook(func(e queue.Event) {
+			if e.Type == queue.EventDeliver {
+				delivered <- e
+			}
+		}),
+	)
+	if err != nil {
+		panic(err)
+	}
+	defer q.Close(context.Background())
+
+	env := queue.Envelope{From: "alice@contoso.com", Recipients: []queue.Recipient{{Address: "bob@fabrikam.com"}}}
+	if _, err := q.Enqueue(context.Background(), env, strings.NewReader("Subject: hi\r\n\r\nhello\r\n")); err != nil {
+		panic(err)
+	}
+	e := <-delivered
+	fmt.Println(e.Type, e.Queue, e.Recipients, e.Result)
+	// Output: DELIVER SmartHostConnectorDelivery:Outbound:relay.contoso.com [bob@fabrikam.com] 250 2.0.0 Queued
+}
+
+// Retry intervals default to the Hub Transport values; EdgeRetryPolicy
+// gives the Edge ones, and single values can be overridden after it.
+func ExampleRetryPolicy() {
+	p := queue.EdgeRetryPolicy()
+	fmt.Println(p.TransientFailureRetryCount, p.TransientFailureRetryInterval, p.OutboundConnectionFailureRetryInterval, p.MessageExpirationTimeout)
+	// Output: 6 10m0s 30m0s 48h0m0s
+}
