@@ -78,7 +78,13 @@
 // MailboxDelivery hops go to WithLocalDelivery, the others to a
 // deliver.Deliverer built from the send connectors (or WithDeliverer).
 //
-// # Deviations
+// # Deviations and choices
+//
+// When a principal of a connector holds Bypass-Message-Size-Limit (Internal
+// and ExternalAuthoritative connectors), EHLO advertises SIZE without a value
+// (the reference system's SizeEnabled=EnabledWithoutValue), because go-smtp's
+// advertised limit is also enforced for every session; the sessions then
+// enforce MaxMessageSize themselves for the others.
 //
 // The ID in the Received field is the session ID and message number, not the
 // queue ID, because queue.Enqueue assigns the ID only when it returns; trace

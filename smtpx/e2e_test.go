@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hubedge/hubedge/auth"
 	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/perms"
 	"github.com/hubedge/hubedge/smtpx"
@@ -150,5 +151,63 @@ func TestCertificateChosenByFQDN(t *testing.T) {
 	c := dialStartTLS(t, tr.Addr("From Internet").String(), testPKI.ClientTLSConfig("mail.contoso.com"))
 	if err := c.Noop(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+type fakeReverse map[string][]string
+
+func (f fakeReverse) LookupAddr(_ context.Context, addr string) ([]string, error) {
+	return f[addr], nil
+}
+
+// The client's reverse DNS name goes into Received when a resolver is set.
+func TestReceivedShowsReverseDNS(t *testing.T) {
+	e := start(t, smtpx.WithReceiveConnector(internet(t)),
+		smtpx.WithReverseLookup(fakeReverse{"127.0.0.1": {"mx.fabrikam.com."}}))
+	c := dialClient(t, e.firstAddr(t))
+	queuedID(t, submit(t, c, "x@fabrikam.com", []string{"a@contoso.com", "b@contoso.com"}, message("Subject: two")))
+	h := header(e.local.wait(t).Body)
+	if !strings.HasPrefix(h, "Received: from client.example (mx.fabrikam.com [127.0.0.1])\r\n\tby hub01.contoso.com with ESMTP id ") {
+		t.Errorf("Received:\n%s", h)
+	}
+	if strings.Contains(h, "\tfor <") {
+		t.Errorf("Received names one of several recipients:\n%s", h)
+	}
+}
+
+// What EHLO advertises follows the connector.
+func TestEHLOAdvertisement(t *testing.T) {
+	cert := smtpx.WithTLSCertificate(testPKI.Certificate(serverName))
+	tests := []struct {
+		name      string
+		rc        *connector.ReceiveConnector
+		opts      []smtpx.Option
+		has, lack []string
+	}{
+		{"internet", internet(t), []smtpx.Option{cert}, []string{"SIZE 10485760", "STARTTLS", "LIMITS RCPTMAX=200", "DSN", "CHUNKING"}, []string{"AUTH"}},
+		{"internet without certificate", internet(t), nil, []string{"SIZE 10485760"}, []string{"STARTTLS", "AUTH"}},
+		{"size bypass possible", internalConnector(t), []smtpx.Option{cert}, []string{"\nSIZE\n", "STARTTLS"}, []string{"SIZE 1"}},
+		{"client before TLS", clientConnector(t), []smtpx.Option{cert, smtpx.WithAuthenticator(users())}, []string{"STARTTLS"}, []string{"AUTH"}},
+		{"basic auth in plaintext", custom(t, "Plain auth", connector.WithPermissionGroups(perms.ExchangeUsers), connector.WithAuthMechanism(auth.BasicAuth)),
+			[]smtpx.Option{smtpx.WithAuthenticator(users())}, []string{"AUTH PLAIN LOGIN"}, []string{"STARTTLS"}},
+		{"basic auth without an authenticator", custom(t, "Plain auth", connector.WithPermissionGroups(perms.ExchangeUsers), connector.WithAuthMechanism(auth.BasicAuth)),
+			nil, nil, []string{"AUTH"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tr := plainTransport(t, append([]smtpx.Option{smtpx.WithReceiveConnector(tc.rc)}, tc.opts...)...)
+			r, _ := dialRaw(t, tr.Addr(tc.rc.Name()).String())
+			got := r.cmd("EHLO client.example") + "\n"
+			for _, want := range tc.has {
+				if !strings.Contains(got, want) {
+					t.Errorf("EHLO lacks %q:\n%s", want, got)
+				}
+			}
+			for _, bad := range tc.lack {
+				if strings.Contains(got, bad) {
+					t.Errorf("EHLO has %q:\n%s", bad, got)
+				}
+			}
+		})
 	}
 }
