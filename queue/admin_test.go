@@ -181,3 +181,28 @@ func TestAdminErrors(t *testing.T) {
 		t.Errorf("Messages(Submission) = %+v", got)
 	}
 }
+
+func TestMaxPerHop(t *testing.T) {
+	g := newGated()
+	h := newHarness(t, queue.WithRouter(hopByDomain()), queue.WithDeliverer(g), queue.WithMaxPerHop(2))
+	for range 5 {
+		h.enqueue(t, "alice@contoso.com", rcpt("bob@fabrikam.com"))
+	}
+	g.waitEntered(t)
+	g.waitEntered(t)
+	if !pollUntil(func() bool { return queueInfo(t, h.q, fabrikamQueue).MessageCount == 5 }) {
+		t.Fatal("messages not routed")
+	}
+	if n := len(h.q.Messages(queue.Filter{Status: queue.MessageActive})); n != 2 {
+		t.Errorf("%d deliveries in flight, want 2 (MaxPerHop)", n)
+	}
+	if qi := queueInfo(t, h.q, fabrikamQueue); qi.Status != queue.QueueActive {
+		t.Errorf("queue status %s", qi.Status)
+	}
+	for range 5 {
+		g.release <- ok250
+		if !pollUntil(func() bool { return len(h.q.Messages(queue.Filter{Status: queue.MessageActive})) <= 2 }) {
+			t.Fatal("limit exceeded")
+		}
+	}
+}

@@ -77,8 +77,8 @@ func (q *Queue) RetryQueue(identity string) error {
 // suspended).
 func (q *Queue) RetryUnreachable() int {
 	q.mu.Lock()
-	defer q.mu.Unlock()
 	if q.closed || q.unreach.suspended {
+		q.mu.Unlock()
 		return 0
 	}
 	var ms []*message
@@ -93,7 +93,6 @@ func (q *Queue) RetryUnreachable() int {
 	for _, m := range ms {
 		q.emit(Event{Type: EventResubmit, ID: m.id, Queue: QueueUnreachable, Source: "ADMIN", Sender: m.rec.Env.From})
 	}
-	q.mu.Lock()
 	return len(ms)
 }
 
