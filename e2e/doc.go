@@ -1,0 +1,25 @@
+// Package e2e is hubedge's adversarial end-to-end suite (issue 10): whole
+// transports built with smtptest.NewTransport, driven on 127.0.0.1 by raw
+// SMTP scripts (net/textproto) and go-smtp clients, delivering to
+// smtptest sinks and DNS servers that stage faults.
+//
+// "No one gets in": the open-relay battery (RFC 5321 §3.6 source routes,
+// '%' and '!' hacks, quoted local parts, address literals, trailing dots,
+// accepted domains as suffixes, forged authoritative senders), AUTH policy
+// (RFC 4954 §6: no AUTH before TLS under BasicAuthRequireTLS, 538 5.7.11;
+// 535 5.7.8 with tarpit and disconnect after the logon-failure limit), the
+// receive-side header firewall (case, folding, whitespace before the colon,
+// repetition, position; the body never touched), and limits (SIZE by DATA
+// and BDAT per RFC 1870/3030, recipients, line length, protocol errors,
+// inactivity, connection floods) each while another client is served.
+//
+// "Nothing is lost": delivery faults through a smart-host send connector
+// (host down then back, 421 greeting, 4xx after DATA, 5xx per recipient
+// with a DSN, hanging host, failed TLS handshake, DNS SERVFAIL), asserting
+// the message stays queued and is delivered once the fault clears.
+//
+// FuzzSession feeds random command streams into a session; run it longer
+// with: go test ./e2e -run '^$' -fuzz FuzzSession -fuzztime 5m
+//
+// The package holds tests only.
+package e2e
