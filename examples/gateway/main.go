@@ -60,10 +60,14 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	listen := fs.String("listen", "0.0.0.0:25", "binding of the receive connector from the gateway")
 	smartHosts := fs.String("smarthost", "", "the external SMTP gateway(s), comma-separated host[:port]")
 	remote := fs.String("remote", "", "the gateway's IP ranges allowed on the receive connector (external, anonymous-relay)")
-	user := fs.String("smarthost-user", "", "basic: user name the send connector logs in with (password in $HUBEDGE_SMARTHOST_PASSWORD)")
+	user := fs.String("smarthost-user", "", "basic: user name the send connector logs in with (password in -password-file)")
 	perHop := fs.Int("per-hop", 20, "concurrent deliveries (and pooled connections) to the gateway")
 	perSource := fs.Int("max-per-source", 200, "concurrent connections accepted from one gateway address")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	password, err := c.Password()
+	if err != nil {
 		return err
 	}
 	if *smartHosts == "" {
@@ -84,7 +88,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 			return cli.Usagef("-mode basic needs -smarthost-user and -users")
 		}
 		send = append(send, connector.WithSmartHostAuth(auth.SmartHostBasicAuthRequireTLS),
-			connector.WithCredentials(*user, os.Getenv("HUBEDGE_SMARTHOST_PASSWORD")))
+			connector.WithCredentials(*user, password))
 		recvName, needTLS = "Default "+c.FQDN, true
 		if *remote == "" { // the default receive connector takes every IPv4 address
 			recv = append(recv, connector.WithRemoteIPRanges(connector.AllIPv4))

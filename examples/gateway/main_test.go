@@ -67,8 +67,7 @@ func TestExternal(t *testing.T) {
 }
 
 func TestBasic(t *testing.T) {
-	users := clitest.WriteUsers(t, "smtpgateway@fabrikam.com", "s3cret", "")
-	t.Setenv("HUBEDGE_SMARTHOST_PASSWORD", "gwpass")
+	users := clitest.WriteUsers(t, clitest.User{Name: "smtpgateway@fabrikam.com", Password: "s3cret"})
 	pki := smtptest.NewPKI(t)
 	sink := smtptest.NewSink(t, smtptest.WithPKI(pki, "smtpgateway1.contoso.com"), smtptest.RequireTLS(), smtptest.RequireAuth("hubsvc", "gwpass"))
 	dns := smtptest.NewDNS(t, smtptest.A("smtpgateway1.contoso.com", "127.0.0.1"))
@@ -76,7 +75,7 @@ func TestBasic(t *testing.T) {
 	cert, key, ca := clitest.WritePKI(t, pki, "huba.contoso.com")
 	mailboxes := t.TempDir()
 	gw := clitest.Start(t, run, "-mode", "basic", "-listen", "127.0.0.1:0", "-smarthost", "smtpgateway1.contoso.com:"+port, "-dns", dns.Addr(),
-		"-smarthost-user", "hubsvc", "-users", users, "-cert", cert, "-key", key, "-ca", ca,
+		"-smarthost-user", "hubsvc", "-password-file", clitest.WriteFile(t, "pw", "gwpass\n"), "-users", users, "-cert", cert, "-key", key, "-ca", ca,
 		"-domains", "contoso.com", "-maildir", mailboxes, "-log", "warn")
 	addr := gw.Addr(t, "Default huba.contoso.com")
 

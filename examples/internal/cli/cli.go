@@ -46,6 +46,7 @@ type Common struct {
 	Users      string
 	LogLevel   string
 	DNS        string
+	PassFile   string
 	MXPort     uint
 	Grace      time.Duration
 }
@@ -65,6 +66,7 @@ func (c *Common) Register(fs *flag.FlagSet, fqdn string) {
 	fs.StringVar(&c.Users, "users", "", "credentials file (user:bcrypt-hash[:groups] per line) for AUTH")
 	fs.StringVar(&c.DNS, "dns", "", "DNS servers (host:port, comma-separated) for MX and smart-host lookups (default: /etc/resolv.conf)")
 	fs.UintVar(&c.MXPort, "mx-port", 0, "dial mail exchangers on this port instead of 25 (loopback set-ups)")
+	fs.StringVar(&c.PassFile, "password-file", "", "file holding the password the send connectors log in with (default: $HUBEDGE_SMARTHOST_PASSWORD)")
 	fs.StringVar(&c.LogLevel, "log", "info", "log level: debug, info, warn, error")
 	fs.DurationVar(&c.Grace, "grace", 10*time.Second, "shutdown deadline for sessions and deliveries in progress")
 }
@@ -97,10 +99,8 @@ func (c *Common) Certificate() (cert tls.Certificate, ok bool, err error) {
 // AcceptedDomains parses -domains as authoritative accepted domains.
 func (c *Common) AcceptedDomains() []routing.AcceptedDomain {
 	var ds []routing.AcceptedDomain
-	for _, d := range strings.Split(c.Domains, ",") {
-		if d = strings.TrimSpace(d); d != "" {
-			ds = append(ds, routing.AcceptedDomain{Domain: d})
-		}
+	for _, d := range SplitList(c.Domains) {
+		ds = append(ds, routing.AcceptedDomain{Domain: d})
 	}
 	return ds
 }
@@ -125,7 +125,7 @@ func (c *Common) Options(log *slog.Logger, needTLS bool) ([]smtpx.Option, error)
 		return nil, Usagef("this mode needs TLS: give -cert and -key, or -selfsigned")
 	}
 	if c.DNS != "" {
-		r, err := mx.New(mx.WithServers(strings.Split(c.DNS, ",")...))
+		r, err := mx.New(mx.WithServers(SplitList(c.DNS)...))
 		if err != nil {
 			return nil, err
 		}
@@ -166,6 +166,31 @@ func (c *Common) Options(log *slog.Logger, needTLS bool) ([]smtpx.Option, error)
 		opts = append(opts, smtpx.WithAcceptedDomain(ds...), smtpx.WithLocalDelivery(local.Deliverer(md)))
 	}
 	return opts, nil
+}
+
+// Password returns the send connectors' password: the first line of
+// -password-file, or $HUBEDGE_SMARTHOST_PASSWORD.
+func (c *Common) Password() (string, error) {
+	if c.PassFile == "" {
+		return os.Getenv("HUBEDGE_SMARTHOST_PASSWORD"), nil
+	}
+	b, err := os.ReadFile(c.PassFile)
+	if err != nil {
+		return "", err
+	}
+	pw, _, _ := strings.Cut(string(b), "\n")
+	return strings.TrimSuffix(pw, "\r"), nil
+}
+
+// SplitList splits a comma-separated flag value, dropping blanks.
+func SplitList(s string) []string {
+	var out []string
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // SignalContext returns a context cancelled by SIGINT or SIGTERM.

@@ -15,10 +15,12 @@ import (
 	"net/smtp"
 	"net/textproto"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -81,14 +83,7 @@ func Start(t *testing.T, run RunFunc, args ...string) *Server {
 			t.Errorf("shutdown: %v\n%s", err, s.Output())
 		}
 	})
-	select {
-	case <-s.ready:
-	case err := <-s.done:
-		s.done <- err
-		t.Fatalf("example ended before serving: %v\n%s", err, s.Output())
-	case <-time.After(10 * time.Second):
-		t.Fatalf("example did not start\n%s", s.Output())
-	}
+	s.wait(t)
 	return s
 }
 
@@ -112,12 +107,23 @@ type Mail struct {
 	TLS      bool   // STARTTLS first (certificate not verified: test certificates are self-signed)
 	User     string // AUTH PLAIN when set
 	Password string
+	LocalIP  string // source address to dial from, e.g. "127.0.0.2" to stand for the Internet
 }
 
 // Send submits m to addr and returns the first refusal, if any.
 func Send(addr string, m Mail) error {
-	c, err := smtp.Dial(addr)
+	d := net.Dialer{Timeout: 5 * time.Second}
+	if m.LocalIP != "" {
+		d.LocalAddr = &net.TCPAddr{IP: net.ParseIP(m.LocalIP)}
+	}
+	conn, err := d.Dial("tcp", addr)
 	if err != nil {
+		return err
+	}
+	host, _, _ := net.SplitHostPort(addr)
+	c, err := smtp.NewClient(conn, host)
+	if err != nil {
+		conn.Close()
 		return err
 	}
 	defer c.Close()
@@ -130,7 +136,6 @@ func Send(addr string, m Mail) error {
 		}
 	}
 	if m.User != "" {
-		host, _, _ := net.SplitHostPort(addr)
 		if err := c.Auth(smtp.PlainAuth("", m.User, m.Password, host)); err != nil {
 			return err
 		}
@@ -216,20 +221,91 @@ func WritePKI(t *testing.T, pki *smtptest.PKI, names ...string) (cert, key, ca s
 	return cert, key, ca
 }
 
-// WriteUsers writes a credentials file for auth.LoadFile with one user.
-func WriteUsers(t *testing.T, user, password, groups string) string {
+// User is one line of a credentials file.
+type User struct{ Name, Password, Groups string }
+
+// WriteUsers writes a credentials file for auth.LoadFile (bcrypt hashes).
+func WriteUsers(t *testing.T, users ...User) string {
 	t.Helper()
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.MinCost)
-	if err != nil {
-		t.Fatal(err)
+	var b strings.Builder
+	for _, u := range users {
+		hash, err := bcrypt.GenerateFromPassword([]byte(u.Password), bcrypt.MinCost)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&b, "%s:%s", u.Name, hash)
+		if u.Groups != "" {
+			b.WriteString(":" + u.Groups)
+		}
+		b.WriteString("\n")
 	}
-	line := user + ":" + string(hash)
-	if groups != "" {
-		line += ":" + groups
-	}
-	file := filepath.Join(t.TempDir(), "users")
-	if err := os.WriteFile(file, []byte(line+"\n"), 0o600); err != nil {
+	return WriteFile(t, "users", b.String())
+}
+
+// WriteFile writes content to a new file name in a temporary directory.
+func WriteFile(t *testing.T, name, content string) string {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(file, []byte(content), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return file
+}
+
+// FreePort returns a loopback port that was free a moment ago, for two
+// servers that must each know the other's address before starting. Another
+// process could take it in between; tests accept that small race.
+func FreePort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	_, port, _ := net.SplitHostPort(l.Addr().String())
+	return port
+}
+
+// StartProcess builds the main package pkg (an import path) and runs it with
+// args as a child process, the way a user would; at the end of the test it
+// sends SIGTERM and checks that the program exits 0. It returns once the
+// program printed its connectors.
+func StartProcess(t *testing.T, pkg string, args ...string) *Server {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), filepath.Base(pkg))
+	if out, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput(); err != nil {
+		t.Fatalf("go build %s: %v\n%s", pkg, err, out)
+	}
+	s := &Server{addrs: map[string]string{}, ready: make(chan struct{}), done: make(chan error, 1)}
+	cmd := exec.Command(bin, args...)
+	cmd.Stdout, cmd.Stderr = s, s
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { s.done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		if err := <-s.done; err != nil {
+			t.Errorf("%s after SIGTERM: %v\n%s", pkg, err, s.Output())
+		}
+	})
+	s.wait(t)
+	return s
+}
+
+func (s *Server) wait(t *testing.T) {
+	t.Helper()
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("output:\n%s", s.Output())
+		}
+	})
+	select {
+	case <-s.ready:
+	case err := <-s.done:
+		s.done <- err
+		t.Fatalf("example ended before serving: %v\n%s", err, s.Output())
+	case <-time.After(30 * time.Second):
+		t.Fatalf("example did not start\n%s", s.Output())
+	}
 }

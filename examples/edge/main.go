@@ -1,0 +1,123 @@
+// Command edge is the Edge transport server of the seed document "How to
+// Configure Internet Mail Flow Directly Through an Edge Transport Server
+// Without Using EdgeSync" (seeds/001), run beside examples/hub:
+//
+//	receive "From Internet"    the Edge default connector on -listen: anonymous
+//	                           Internet mail for the organization (-org)
+//	receive "To Internal Org"  TLS,BasicAuth,BasicAuthRequireTLS,ExchangeServer on
+//	                           -internal-listen for the hubs' addresses (-hubs-remote):
+//	                           the hubs log in with an account of -users and relay out
+//	send "To Internet"         address space *, DNS (MX) routing
+//	send "To Internal Org"     *.<org> to the hubs (-hubs) with BasicAuthRequireTLS,
+//	                           as -hub-user / -password-file
+//
+// The organization's domain is an InternalRelay accepted domain here: the
+// edge accepts its recipients from the Internet and relays them to the hubs,
+// which hold the mailboxes.
+//
+// Stop it with SIGINT or SIGTERM.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/hubedge/hubedge/auth"
+	"github.com/hubedge/hubedge/connector"
+	"github.com/hubedge/hubedge/examples/internal/cli"
+	"github.com/hubedge/hubedge/perms"
+	"github.com/hubedge/hubedge/routing"
+	"github.com/hubedge/hubedge/smtpx"
+)
+
+func main() {
+	ctx, stop := cli.SignalContext()
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "edge:", err)
+		if errors.Is(err, flag.ErrHelp) || errors.Is(err, cli.ErrUsage) {
+			os.Exit(2)
+		}
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, out io.Writer) error {
+	var c cli.Common
+	fs := flag.NewFlagSet("edge", flag.ContinueOnError)
+	fs.SetOutput(out)
+	c.Register(fs, "edge01.contoso.net")
+	listen := fs.String("listen", "0.0.0.0:25", `binding of "From Internet" (the Internet-facing address)`)
+	internal := fs.String("internal-listen", "", `binding of "To Internal Org" (default: -listen, as in the seed)`)
+	org := fs.String("org", "contoso.com", "the organization's domain: accepted here, relayed to the hubs")
+	hubs := fs.String("hubs", "hub01.contoso.com", "the Hub transport servers, comma-separated host[:port]")
+	hubsRemote := fs.String("hubs-remote", "", "the hubs' IP addresses, for the \"To Internal Org\" receive connector (required)")
+	hubUser := fs.String("hub-user", `CONTOSO\edgesvc`, "account the edge logs in to the hubs with (password in -password-file)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	password, err := c.Password()
+	if err != nil {
+		return err
+	}
+	if *internal == "" {
+		*internal = *listen
+	}
+	if *hubsRemote == "" || c.Users == "" {
+		return cli.Usagef("-hubs-remote and -users (the hubs' accounts) are required")
+	}
+	// Set-ReceiveConnector "Default internal Receive connector Edge01" -Name "From Internet" -Bindings 10.1.1.1:25
+	fromInternet, err := connector.NewReceive("From Internet", connector.WithEdgeDefaults(),
+		connector.WithUsage(connector.UsageInternet), connector.WithAuthMechanism(auth.TLS|auth.ExchangeServer),
+		connector.WithPermissionGroups(perms.AnonymousUsers|perms.ExchangeServers|perms.Partners),
+		connector.WithBindingList(*listen))
+	if err != nil {
+		return err
+	}
+	// New-ReceiveConnector -Name "To Internal Org" -Usage Internal -AuthMechanism TLS,BasicAuth,BasicAuthRequireTLS,ExchangeServer
+	//   -Bindings 10.1.1.1:25 -RemoteIPRanges 192.168.5.10,192.168.5.20
+	toInternalOrgRecv, err := connector.NewReceive("To Internal Org", connector.WithEdgeDefaults(),
+		connector.WithUsage(connector.UsageInternal),
+		connector.WithAuthMechanism(auth.TLS|auth.BasicAuth|auth.BasicAuthRequireTLS|auth.ExchangeServer),
+		connector.WithBindingList(*internal), connector.WithRemoteIPRangeList(*hubsRemote))
+	if err != nil {
+		return err
+	}
+	// New-SendConnector -Name "To Internet" -AddressSpaces * -Usage Internet -DNSRoutingEnabled $true
+	toInternet, err := connector.NewSend("To Internet", connector.WithEdgeDefaults(), connector.WithAddressSpaceList("*"),
+		connector.WithUsage(connector.UsageInternet), connector.WithDNSRouting(true))
+	if err != nil {
+		return err
+	}
+	// New-SendConnector -Name "To Internal Org" -Usage Internal -AddressSpaces *.contoso.com -DNSRoutingEnabled $False
+	//   -SmartHosts Hub01.contoso.com,Hub02.contoso.com -SmartHostAuthMechanism BasicAuthRequireTLS -AuthenticationCredential $hubcred
+	toInternalOrg, err := connector.NewSend("To Internal Org", connector.WithEdgeDefaults(),
+		connector.WithUsage(connector.UsageInternal), connector.WithAddressSpaceList("*."+*org),
+		connector.WithDNSRouting(false), connector.WithSmartHostList(*hubs),
+		connector.WithSmartHostAuth(auth.SmartHostBasicAuthRequireTLS),
+		connector.WithCredentials(*hubUser, password))
+	if err != nil {
+		return err
+	}
+	log, err := c.Logger(out)
+	if err != nil {
+		return err
+	}
+	opts, err := c.Options(log, true)
+	if err != nil {
+		return err
+	}
+	sends := []*connector.SendConnector{toInternet, toInternalOrg}
+	opts = append(opts, smtpx.WithReceiveConnector(fromInternet, toInternalOrgRecv), smtpx.WithSendConnector(sends...),
+		smtpx.WithAcceptedDomain(routing.AcceptedDomain{Domain: *org, Type: routing.InternalRelay}))
+	t, err := smtpx.NewTransport(opts...)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "edge %s for %s: hubs %s\n", c.FQDN, *org, *hubs)
+	return cli.Serve(ctx, t, out, sends, c.Grace)
+}

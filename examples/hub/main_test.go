@@ -1,0 +1,66 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/textproto"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hubedge/hubedge/examples/internal/clitest"
+	"github.com/hubedge/hubedge/smtpx/smtptest"
+)
+
+// The hub alone, with a sink standing in for the edge (TLS and AUTH
+// required, as the edge's "To Internal Org" connector does). The pair is
+// tested end to end in examples/edge.
+func TestHub(t *testing.T) {
+	pki := smtptest.NewPKI(t)
+	edge := smtptest.NewSink(t, smtptest.WithPKI(pki, "edge01.contoso.net"), smtptest.RequireTLS(), smtptest.RequireAuth(`edge01\hubsvc`, "hubpw"))
+	_, edgePort, _ := net.SplitHostPort(edge.Addr())
+	dns := smtptest.NewDNS(t, smtptest.A("edge01.contoso.net", "127.0.0.1"))
+	cert, key, ca := clitest.WritePKI(t, pki, "hub01.contoso.com")
+	mailboxes := t.TempDir()
+	hub := clitest.Start(t, run, "-listen", "127.0.0.1:0", "-edge", "edge01.contoso.net:"+edgePort, "-dns", dns.Addr(),
+		"-cert", cert, "-key", key, "-ca", ca, "-queue", t.TempDir(), "-domains", "contoso.com", "-maildir", mailboxes,
+		"-users", clitest.WriteUsers(t, clitest.User{Name: "alice@contoso.com", Password: "alicepw"}),
+		"-password-file", clitest.WriteFile(t, "pw", "hubpw\n"), "-log", "warn")
+	addr := hub.Addr(t, "Default hub01.contoso.com")
+	alice := clitest.Mail{From: "alice@contoso.com", TLS: true, User: "alice@contoso.com", Password: "alicepw"}
+
+	// Anonymous clients get nothing from the default connector.
+	var perr *textproto.Error
+	if err := clitest.Send(addr, clitest.Mail{From: "x@example.org", To: "alice@contoso.com", TLS: true}); !errors.As(err, &perr) || perr.Code != 530 {
+		t.Fatalf("anonymous: %v, want 530", err)
+	}
+	// A mailbox user writes to a colleague (local) and to the Internet (via the edge).
+	alice.To, alice.Subject = "carol@contoso.com", "local"
+	if err := clitest.Send(addr, alice); err != nil {
+		t.Fatal(err)
+	}
+	if msg := clitest.WaitMaildir(t, mailboxes, "carol@contoso.com"); !strings.Contains(msg, "Subject: local") {
+		t.Errorf("mailbox got:\n%s", msg)
+	}
+	alice.To, alice.Subject = "bob@fabrikam.com", "outbound"
+	if err := clitest.Send(addr, alice); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	msgs, err := edge.WaitMessages(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := msgs[0]; !m.TLS || m.AuthUser != `edge01\hubsvc` || m.To[0] != "bob@fabrikam.com" {
+		t.Errorf("edge got %+v", m)
+	}
+}
+
+func TestHubUsage(t *testing.T) {
+	err := run(context.Background(), []string{"-listen", "127.0.0.1:0"}, &strings.Builder{})
+	if err == nil || !strings.Contains(err.Error(), "-domains") {
+		t.Fatalf("err = %v, want a usage error", err)
+	}
+}
