@@ -257,3 +257,5 @@ func (l *eventLog) String() string {
 // mechBasicTLS is a submission connector's authentication: STARTTLS, then
 // AUTH PLAIN/LOGIN.
 const mechBasicTLS = auth.TLS | auth.BasicAuth | auth.BasicAuthRequireTLS
+
+func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
