@@ -1,0 +1,127 @@
+// Command crossforest is one forest's Hub transport server in the seed
+// documents "Configuring Cross-Forest Connectors" (seeds/000, Exchange 2007)
+// and its Exchange 2013 counterpart (seeds/002). Run one instance per forest
+// (contoso.com and fourthcoffee.com); each sends the other forest's domain
+// (-remote-domain) through a "Cross-Forest" send connector to the other's
+// hubs (-remote-hubs) and delivers its own domains (-domains) to Maildir.
+// -mode picks the seed's authentication:
+//
+//	basic-tls         -SmartHostAuthMechanism BasicAuthRequireTLS, and
+//	                  Enable-CrossForestConnector -user "ANONYMOUS LOGON"
+//	basic-requiretls  -SmartHostAuthMechanism BasicAuth -RequireTLS $True, and
+//	                  Enable-CrossForestConnector
+//	external          -SmartHostAuthMechanism ExternalAuthoritative, plus a
+//	                  "Cross-Forest" receive connector for the other forest's
+//	                  addresses (-remote-ip) with ExternalAuthoritative
+//
+// In the Basic modes the other forest logs in to the default receive
+// connector with an account of -users in the group "Exchange Servers"; this
+// forest logs in to the other with -remote-user and -password-file.
+//
+// Stop it with SIGINT or SIGTERM.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/hubedge/hubedge/auth"
+	"github.com/hubedge/hubedge/connector"
+	"github.com/hubedge/hubedge/examples/internal/cli"
+	"github.com/hubedge/hubedge/perms"
+	"github.com/hubedge/hubedge/smtpx"
+)
+
+func main() {
+	ctx, stop := cli.SignalContext()
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "crossforest:", err)
+		if errors.Is(err, flag.ErrHelp) || errors.Is(err, cli.ErrUsage) {
+			os.Exit(2)
+		}
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, out io.Writer) error {
+	var c cli.Common
+	fs := flag.NewFlagSet("crossforest", flag.ContinueOnError)
+	fs.SetOutput(out)
+	c.Register(fs, "huba.contoso.com")
+	mode := fs.String("mode", "basic-tls", "basic-tls, basic-requiretls or external")
+	listen := fs.String("listen", "0.0.0.0:25", "binding of the receive connectors")
+	remoteDomain := fs.String("remote-domain", "fourthcoffee.com", "the other forest's domains (the send connector's address spaces)")
+	remoteHubs := fs.String("remote-hubs", "hub1.fourthcoffee.com,hub2.fourthcoffee.com", "the other forest's hubs, comma-separated FQDN[:port]")
+	remoteIP := fs.String("remote-ip", "", "external: the other forest's hub addresses")
+	remoteUser := fs.String("remote-user", `FOURTHCOFFEE\contoso`, "Basic modes: account in the other forest (password in -password-file)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	password, err := c.Password()
+	if err != nil {
+		return err
+	}
+	send := []connector.SendOption{connector.WithUsage(connector.UsageInternal), connector.WithAddressSpaceList(*remoteDomain),
+		connector.WithSmartHostList(*remoteHubs), connector.WithSourceTransportServers(c.FQDN), connector.WithDNSRouting(false)}
+	// The default receive connector: this forest's users, and in the Basic
+	// modes the other forest's account (a member of "Exchange Servers").
+	def, err := connector.NewReceive("Default "+c.FQDN, connector.WithUsage(connector.UsageInternal),
+		connector.WithAuthMechanism(auth.TLS|auth.BasicAuth|auth.BasicAuthRequireTLS|auth.ExchangeServer),
+		connector.WithPermissionGroups(perms.ExchangeUsers|perms.ExchangeServers|perms.ExchangeLegacyServers),
+		connector.WithBindingList(*listen), connector.WithRemoteIPRanges(connector.AllIPv4))
+	if err != nil {
+		return err
+	}
+	recv := []*connector.ReceiveConnector{def}
+	switch *mode {
+	case "basic-tls":
+		send = append(send, connector.WithSmartHostAuth(auth.SmartHostBasicAuthRequireTLS),
+			connector.WithCredentials(*remoteUser, password), connector.WithCrossForest(perms.Anonymous, false))
+	case "basic-requiretls":
+		send = append(send, connector.WithSmartHostAuth(auth.SmartHostBasicAuth), connector.WithRequireTLS(true),
+			connector.WithCredentials(*remoteUser, password), connector.WithCrossForest(perms.Anonymous, false))
+	case "external":
+		if *remoteIP == "" {
+			return cli.Usagef("-mode external needs -remote-ip")
+		}
+		send = append(send, connector.WithSmartHostAuth(auth.SmartHostExternalAuthoritative))
+		// New-ReceiveConnector -Name "Cross-Forest" -PermissionGroups ExchangeServers
+		//   -RemoteIPRanges <other forest's hub> -AuthMechanism ExternalAuthoritative -Bindings 0.0.0.0:25
+		cf, err := connector.NewReceive("Cross-Forest", connector.WithPermissionGroups(perms.ExchangeServers),
+			connector.WithRemoteIPRangeList(*remoteIP), connector.WithAuthMechanism(auth.ExternalAuthoritative),
+			connector.WithBindingList(*listen))
+		if err != nil {
+			return err
+		}
+		recv = append(recv, cf)
+	default:
+		return cli.Usagef("-mode must be basic-tls, basic-requiretls or external, not %q", *mode)
+	}
+	if c.Domains == "" {
+		return cli.Usagef("-domains (this forest's, with -maildir) is required")
+	}
+	crossForest, err := connector.NewSend("Cross-Forest", send...)
+	if err != nil {
+		return err
+	}
+	log, err := c.Logger(out)
+	if err != nil {
+		return err
+	}
+	opts, err := c.Options(log, true)
+	if err != nil {
+		return err
+	}
+	opts = append(opts, smtpx.WithReceiveConnector(recv...), smtpx.WithSendConnector(crossForest))
+	t, err := smtpx.NewTransport(opts...)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "crossforest %s (%s): mode %s, %s via %s\n", c.FQDN, c.Domains, *mode, *remoteDomain, *remoteHubs)
+	return cli.Serve(ctx, t, out, []*connector.SendConnector{crossForest}, c.Grace)
+}
