@@ -3,7 +3,6 @@ package queue
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -120,7 +119,7 @@ func (q *Queue) writeBody(ctx context.Context, id ID, body io.Reader, limit int6
 		if err := ctx.Err(); err != nil {
 			return fail(err)
 		}
-		n, rerr := io.ReadFull(body, buf)
+		n, rerr := fill(body, buf)
 		if n > 0 {
 			size += int64(n)
 			if limit > 0 && size > limit {
@@ -130,7 +129,7 @@ func (q *Queue) writeBody(ctx context.Context, id ID, body io.Reader, limit int6
 			seq++
 			buffered += n
 		}
-		if errors.Is(rerr, io.EOF) || errors.Is(rerr, io.ErrUnexpectedEOF) {
+		if rerr == io.EOF {
 			return ops, size, nil
 		}
 		if rerr != nil {
@@ -144,6 +143,22 @@ func (q *Queue) writeBody(ctx context.Context, id ID, body io.Reader, limit int6
 			ops, buffered = nil, 0
 		}
 	}
+}
+
+// fill reads into buf until it is full or the reader fails. Only a bare
+// io.EOF ends the body: io.ReadFull would also report a reader's own
+// io.ErrUnexpectedEOF (go-smtp's answer to a client that drops mid-DATA)
+// as a normal short read, and a truncated message would be committed.
+func fill(r io.Reader, buf []byte) (int, error) {
+	n := 0
+	for n < len(buf) {
+		m, err := r.Read(buf[n:])
+		n += m
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }
 
 // dropBody removes chunks committed for a message that did not make it;

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"go.uber.org/goleak"
 
@@ -149,5 +151,23 @@ func TestNotifyNever(t *testing.T) {
 	waitGone(t, h.q, id)
 	if n := h.rec.count(queue.EventDSN); n != 0 {
 		t.Errorf("%d DSNs despite NOTIFY=NEVER", n)
+	}
+}
+
+// A body reader that fails with io.ErrUnexpectedEOF (a client dropping
+// mid-DATA) must not be committed as a short message.
+func TestEnqueueTruncatedBodyIsAnError(t *testing.T) {
+	q, err := queue.OpenMemory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close(context.Background())
+	body := io.MultiReader(strings.NewReader("Subject: x\r\n\r\npartial"), iotest.ErrReader(io.ErrUnexpectedEOF))
+	env := queue.Envelope{From: "a@example.com", Recipients: []queue.Recipient{{Address: "b@example.com"}}}
+	if _, err := q.Enqueue(context.Background(), env, body); !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Fatalf("Enqueue = %v, want io.ErrUnexpectedEOF", err)
+	}
+	if msgs := q.Messages(queue.Filter{}); len(msgs) != 0 {
+		t.Fatalf("%d messages stored after a failed enqueue", len(msgs))
 	}
 }
