@@ -37,7 +37,7 @@ func (s *session) receive(r io.Reader) error {
 	if s.rights.Has(perms.BypassMessageSizeLimit) {
 		limit = 0
 	}
-	body := &limitReader{r: r, limit: limit}
+	body := &limitReader{r: r, limit: limit, broken: s.c.closeAfterNextWrite}
 	hl := &headerLimiter{r: body, n: rc.MaxHeaderSize() + readBuffer}
 	br := bufio.NewReaderSize(hl, readBuffer)
 	h, err := textproto.ReadHeader(br)
@@ -126,12 +126,16 @@ func removedNames(rs []perms.Removed) string {
 // limitReader enforces the message size limit while streaming (0: none)
 // and shields the queue from go-smtp's io.ErrUnexpectedEOF on a dropped
 // connection: the queue takes ErrUnexpectedEOF for the end of the body,
-// which would commit a truncated message.
+// which would commit a truncated message. A read that fails for any other
+// reason (inactivity timeout, reset) calls broken: the client may still be
+// sending the rest of the body, which go-smtp would otherwise read as
+// commands, so the 451 must be the session's last reply.
 type limitReader struct {
-	r     io.Reader
-	limit int64
-	n     int64
-	err   error
+	r      io.Reader
+	limit  int64
+	n      int64
+	err    error
+	broken func()
 }
 
 func (l *limitReader) Read(p []byte) (int, error) {
@@ -157,6 +161,9 @@ func (l *limitReader) Read(p []byte) (int, error) {
 			l.err = se
 		} else {
 			l.err = replyDataAborted
+			if l.broken != nil {
+				l.broken()
+			}
 		}
 	}
 	return n, l.err
