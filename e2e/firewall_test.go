@@ -22,9 +22,9 @@ func TestHeaderFirewallEndToEnd(t *testing.T) {
 	tr, _ := transport(t, smtpx.WithReceiveConnector(rc), smtpx.WithLocalDelivery(local.Deliverer(md)))
 
 	forged := []string{
-		"x-ms-exchange-organization-scl: -1",                          // first, lower case
+		"x-ms-exchange-organization-scl: -1",                           // first, lower case
 		"X-MS-Exchange-Organization-AuthAs: Internal\r\n\tforged-fold", // folded
-		"X-MS-EXCHANGE-ORGANIZATION-AUTHSOURCE : forged-ws",           // whitespace before the colon
+		"X-MS-EXCHANGE-ORGANIZATION-AUTHSOURCE : forged-ws",            // whitespace before the colon
 		"X-Ms-Exchange-Forest-RulesExecuted: forged-rep1",              // repeated
 		"Subject: firewall",
 		"X-MS-Exchange-Forest-RulesExecuted: forged-rep2",

@@ -1,0 +1,221 @@
+package e2e
+
+import (
+	"fmt"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hubedge/hubedge/connector"
+	"github.com/hubedge/hubedge/smtpx"
+)
+
+const minSize = 65536 // the smallest MaxMessageSize a connector takes
+
+// limited starts an Internet connector with opts and returns its address.
+func limited(t *testing.T, opts ...connector.ReceiveOption) string {
+	t.Helper()
+	rc := internet(t, opts...)
+	tr, _ := transport(t, smtpx.WithReceiveConnector(rc))
+	return addr(t, tr, rc.Name())
+}
+
+func hello(t *testing.T, a string) *raw {
+	t.Helper()
+	r, banner := dial(t, a)
+	if !strings.HasPrefix(banner, "220 ") {
+		t.Fatalf("banner %q", banner)
+	}
+	r.expect([2]string{"EHLO client.example", "250"})
+	return r
+}
+
+// Each limit is answered with its code, and the server keeps serving
+// another client afterwards (served).
+func TestLimits(t *testing.T) {
+	big := strings.Repeat(strings.Repeat("x", 998)+"\r\n", minSize/1000+8)
+	tests := []struct {
+		name string
+		opts []connector.ReceiveOption
+		run  func(t *testing.T, r *raw)
+	}{{
+		name: "SIZE parameter over the limit",
+		opts: []connector.ReceiveOption{connector.WithMaxMessageSize(minSize)},
+		run: func(t *testing.T, r *raw) {
+			r.expect([2]string{fmt.Sprintf("MAIL FROM:<a@fabrikam.com> SIZE=%d", minSize+1), "552 5.3.4"})
+		},
+	}, {
+		name: "oversize by DATA",
+		opts: []connector.ReceiveOption{connector.WithMaxMessageSize(minSize)},
+		run: func(t *testing.T, r *raw) {
+			r.expect([2]string{"MAIL FROM:<a@fabrikam.com>", "250"}, [2]string{"RCPT TO:<bob@contoso.com>", "250"},
+				[2]string{"DATA:Subject: big\r\n\r\n" + big, "552 5.3.4"})
+		},
+	}, {
+		name: "oversize by BDAT",
+		opts: []connector.ReceiveOption{connector.WithMaxMessageSize(minSize)},
+		run: func(t *testing.T, r *raw) {
+			r.expect([2]string{"MAIL FROM:<a@fabrikam.com>", "250"}, [2]string{"RCPT TO:<bob@contoso.com>", "250"})
+			chunk := "Subject: big\r\n\r\n" + big
+			half := len(chunk) / 2
+			if got := r.write(fmt.Sprintf("BDAT %d\r\n%s", half, chunk[:half])); !strings.HasPrefix(got, "250") {
+				t.Fatalf("first chunk: %q", got)
+			}
+			rest := chunk[half:]
+			if got := r.write(fmt.Sprintf("BDAT %d LAST\r\n%s", len(rest), rest)); !strings.HasPrefix(got, "552 5.3.4") {
+				t.Errorf("BDAT LAST over the limit: %q", got)
+			}
+		},
+	}, {
+		name: "too many recipients",
+		opts: []connector.ReceiveOption{connector.WithMaxRecipientsPerMessage(2)},
+		run: func(t *testing.T, r *raw) {
+			r.expect([2]string{"MAIL FROM:<a@fabrikam.com>", "250"}, [2]string{"RCPT TO:<a@contoso.com>", "250"},
+				[2]string{"RCPT TO:<b@contoso.com>", "250"}, [2]string{"RCPT TO:<c@contoso.com>", "452 4.5.3"},
+				[2]string{"DATA:" + message("Subject: two of three"), "250 2.6.0 <"})
+		},
+	}, {
+		name: "over-long command line",
+		run: func(t *testing.T, r *raw) {
+			got := r.cmd("MAIL FROM:<" + strings.Repeat("a", 4096) + "@fabrikam.com>")
+			if !strings.HasPrefix(got, "500 5.") && got != "EOF" {
+				t.Errorf("over-long line: %q", got)
+			}
+		},
+	}, {
+		name: "over-long header block",
+		opts: []connector.ReceiveOption{connector.WithMaxHeaderSize(1024)},
+		run: func(t *testing.T, r *raw) {
+			r.expect([2]string{"MAIL FROM:<a@fabrikam.com>", "250"}, [2]string{"RCPT TO:<bob@contoso.com>", "250"})
+			got := r.data(strings.Repeat("X-Filler: "+strings.Repeat("y", 90)+"\r\n", 20) + "Subject: x\r\n\r\nbody\r\n")
+			if !strings.HasPrefix(got, "552 5.3.4") && !strings.HasPrefix(got, "554 5.") && got != "EOF" {
+				t.Errorf("header over MaxHeaderSize: %q", got)
+			}
+		},
+	}, {
+		name: "over-long line in the body",
+		run: func(t *testing.T, r *raw) {
+			r.expect([2]string{"MAIL FROM:<a@fabrikam.com>", "250"}, [2]string{"RCPT TO:<bob@contoso.com>", "250"})
+			got := r.data("Subject: x\r\n\r\n" + strings.Repeat("z", 4096) + "\r\n")
+			if got != "500 5.4.0 Too long line, closing connection" || !r.closed() {
+				t.Errorf("over-long body line: %q", got)
+			}
+		},
+	}}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			a := limited(t, tc.opts...)
+			tc.run(t, hello(t, a))
+			served(t, a)
+		})
+	}
+}
+
+// A client that stops talking is dropped at ConnectionInactivityTimeout,
+// at the command prompt and in the middle of a message body, while another
+// client is served meanwhile.
+func TestSlowClientTimesOut(t *testing.T) {
+	const idle = time.Second // the connector's minimum
+	a := limited(t, connector.WithConnectionInactivityTimeout(idle))
+	for _, stall := range []string{"command", "body"} {
+		t.Run(stall, func(t *testing.T) {
+			r := hello(t, a)
+			if stall == "body" {
+				r.expect([2]string{"MAIL FROM:<a@fabrikam.com>", "250"}, [2]string{"RCPT TO:<bob@contoso.com>", "250"},
+					[2]string{"DATA", "354"})
+				if _, err := r.conn.Write([]byte("Subject: half\r\n")); err != nil {
+					t.Fatal(err)
+				}
+			}
+			start := time.Now()
+			served(t, a)
+			got := r.reply()
+			want := "421 4.4.2" // at the prompt; mid-body the transfer is aborted
+			if stall == "body" {
+				want = "451 4.4.2 Connection dropped during message transfer"
+			}
+			if got != "EOF" && !strings.HasPrefix(got, want) {
+				t.Errorf("idle client got %q", got)
+			}
+			if !r.closed() {
+				t.Fatal("idle connection still open")
+			}
+			if d := time.Since(start); d > 10*idle {
+				t.Errorf("closed after %v, timeout %v", d, idle)
+			}
+		})
+	}
+}
+
+// Floods: beyond MaxInboundConnection every new connection gets 421 4.3.2;
+// beyond MaxInboundConnectionPerSource only that source does.
+func TestConnectionFloods(t *testing.T) {
+	t.Run("total", func(t *testing.T) {
+		a := limited(t, connector.WithMaxInboundConnection(3), connector.WithMaxInboundConnectionPerSource(100))
+		var held []*raw
+		for range 3 {
+			held = append(held, hello(t, a))
+		}
+		for range 5 {
+			r, banner := dial(t, a)
+			if !strings.HasPrefix(banner, "421 4.3.2") || !r.closed() {
+				t.Errorf("connection over the total limit: %q", banner)
+			}
+		}
+		// Those inside are still served...
+		held[0].expect([2]string{"MAIL FROM:<a@fabrikam.com>", "250"}, [2]string{"RCPT TO:<bob@contoso.com>", "250"},
+			[2]string{"DATA:" + message("Subject: inside the flood"), "250 2.6.0 <"}, [2]string{"QUIT", "221"})
+		// ...and a slot freed is a slot for the next client.
+		if !held[0].closed() {
+			t.Fatal("QUIT did not close")
+		}
+		servedEventually(t, a)
+	})
+	t.Run("per source", func(t *testing.T) {
+		a := limited(t, connector.WithMaxInboundConnection(100), connector.WithMaxInboundConnectionPerSource(2))
+		hello(t, a)
+		hello(t, a)
+		r, banner := dial(t, a)
+		if !strings.HasPrefix(banner, "421 4.3.2") || !r.closed() {
+			t.Errorf("third connection from one source: %q", banner)
+		}
+		d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 2)}, Timeout: 5 * time.Second}
+		c, err := d.Dial("tcp", a)
+		if err != nil {
+			t.Skipf("cannot dial from 127.0.0.2: %v", err)
+		}
+		c.Close()
+		other := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 2)}}
+		nc, err := other.Dial("tcp", a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer nc.Close()
+		_ = nc.SetDeadline(time.Now().Add(10 * time.Second))
+		buf := make([]byte, 512)
+		n, _ := nc.Read(buf)
+		if !strings.HasPrefix(string(buf[:n]), "220 ") {
+			t.Errorf("another source was refused: %q", buf[:n])
+		}
+	})
+}
+
+// servedEventually retries served until the server has noticed a closed
+// connection (the slot is released asynchronously), with a deadline.
+func servedEventually(t *testing.T, a string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		r, banner := dial(t, a)
+		if strings.HasPrefix(banner, "220 ") {
+			r.cmd("QUIT")
+			served(t, a)
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no slot freed: %q", banner)
+		}
+		r.conn.Close()
+	}
+}
