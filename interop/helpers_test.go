@@ -1,0 +1,193 @@
+//go:build interop
+
+package interop_test
+
+import (
+	"context"
+	"encoding/pem"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+
+	"github.com/hubedge/hubedge/auth"
+	"github.com/hubedge/hubedge/connector"
+	"github.com/hubedge/hubedge/mx"
+	"github.com/hubedge/hubedge/perms"
+	"github.com/hubedge/hubedge/routing"
+	"github.com/hubedge/hubedge/smtpx"
+	"github.com/hubedge/hubedge/smtpx/deliver"
+	"github.com/hubedge/hubedge/smtpx/smtptest"
+)
+
+const (
+	hubName  = "hub01.contoso.example"
+	user     = "alice"
+	password = "Secr3t-alice"
+)
+
+var contoso = routing.AcceptedDomain{Domain: "contoso.example", Type: routing.Authoritative}
+
+// testContext bounds a test's waits.
+func testContext(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// receive builds a receive connector on 127.0.0.1:0 without tarpit, so
+// refusals come at once.
+func receive(t *testing.T, name string, opts ...connector.ReceiveOption) *connector.ReceiveConnector {
+	t.Helper()
+	base := []connector.ReceiveOption{connector.WithBindingList("127.0.0.1:0"), connector.WithTarpitInterval(0)}
+	rc, err := connector.NewReceive(name, append(base, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rc
+}
+
+// anonymousRelay accepts any recipient from 127.0.0.1 without
+// authentication: the application relay a test submits through.
+func anonymousRelay(t *testing.T) *connector.ReceiveConnector {
+	return receive(t, "Relay", connector.WithUsage(connector.UsageCustom),
+		connector.WithRemoteIPRangeList("127.0.0.1"), connector.WithPermissionGroups(perms.AnonymousUsers),
+		connector.WithPermission(perms.Anonymous, perms.AcceptAnyRecipient))
+}
+
+func send(t *testing.T, name string, opts ...connector.SendOption) *connector.SendConnector {
+	t.Helper()
+	sc, err := connector.NewSend(name, append([]connector.SendOption{connector.WithUsage(connector.UsageInternet)}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sc
+}
+
+// resolver queries the fake DNS only.
+func resolver(t *testing.T, dns *smtptest.DNS) *mx.Resolver {
+	t.Helper()
+	r, err := mx.New(mx.WithServers(dns.Addr()), mx.WithTimeout(2*time.Second), mx.WithIPv6(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// transport starts a hubedge transport for contoso.example.
+func transport(t *testing.T, opts ...smtpx.Option) *smtpx.Transport {
+	t.Helper()
+	base := []smtpx.Option{smtpx.WithServerName(hubName), smtpx.WithAcceptedDomain(contoso)}
+	return smtptest.NewTransport(t, append(base, opts...)...)
+}
+
+// users is the transport's account database.
+func users() auth.Authenticator { return auth.NewStatic(map[string]string{user: password}) }
+
+// dial opens an SMTP session with addr and says EHLO.
+func dial(t *testing.T, addr string) *smtp.Client {
+	t.Helper()
+	c, err := smtp.Dial(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	if err := c.Hello("app.contoso.example"); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// events collects a transport's trace.
+type events struct {
+	mu  sync.Mutex
+	all []smtpx.Event
+}
+
+func (e *events) add(ev smtpx.Event) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.all = append(e.all, ev)
+}
+
+// deliveries returns the outbound deliverer's events so far.
+func (e *events) deliveries() []deliver.Event {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var out []deliver.Event
+	for _, ev := range e.all {
+		if ev.Kind == smtpx.EventDelivery && ev.Delivery != nil {
+			out = append(out, *ev.Delivery)
+		}
+	}
+	return out
+}
+
+// wait polls until a delivery event satisfies ok.
+func (e *events) wait(ctx context.Context, t *testing.T, what string, ok func(deliver.Event) bool) deliver.Event {
+	t.Helper()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		for _, ev := range e.deliveries() {
+			if ok(ev) {
+				return ev
+			}
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("no delivery event %s: %v; events: %+v", what, ctx.Err(), e.deliveries())
+		case <-tick.C:
+		}
+	}
+}
+
+// swaksResult is one swaks run.
+type swaksResult struct {
+	code   int
+	output string
+}
+
+// swaks runs swaks with args (plus --server/--port for addr and a
+// timeout) and returns its exit code and transcript. It skips the test
+// when swaks is not installed.
+func swaks(ctx context.Context, t *testing.T, addr string, args ...string) swaksResult {
+	t.Helper()
+	bin, err := exec.LookPath("swaks")
+	if err != nil {
+		t.Skip("interop: swaks not installed")
+	}
+	host, port, _ := strings.Cut(addr, ":")
+	all := append([]string{"--server", host, "--port", port, "--timeout", "20", "--ehlo", "client.contoso.example"}, args...)
+	out, err := exec.CommandContext(ctx, bin, all...).CombinedOutput()
+	res := swaksResult{output: string(out)}
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		res.code = ee.ExitCode()
+	case err != nil:
+		t.Fatalf("running swaks: %v", err)
+	}
+	t.Logf("swaks %s -> exit %d\n%s", strings.Join(args, " "), res.code, res.output)
+	return res
+}
+
+// writeCA writes the PKI's root certificate as PEM for swaks.
+func writeCA(t *testing.T, pki *smtptest.PKI) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(p, pemCert(pki.CACert().Raw), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func pemCert(der []byte) []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+}
