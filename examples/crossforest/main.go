@@ -50,6 +50,7 @@ func main() {
 
 func run(ctx context.Context, args []string, out io.Writer) error {
 	var c cli.Common
+	defer c.Close()
 	fs := flag.NewFlagSet("crossforest", flag.ContinueOnError)
 	fs.SetOutput(out)
 	c.Register(fs, "huba.contoso.com")
@@ -59,7 +60,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	remoteHubs := fs.String("remote-hubs", "hub1.fourthcoffee.com,hub2.fourthcoffee.com", "the other forest's hubs, comma-separated FQDN[:port]")
 	remoteIP := fs.String("remote-ip", "", "external: the other forest's hub addresses")
 	remoteUser := fs.String("remote-user", `FOURTHCOFFEE\contoso`, "Basic modes: account in the other forest (password in -password-file)")
-	if err := fs.Parse(args); err != nil {
+	if done, err := c.Parse(fs, args, out); done || err != nil {
 		return err
 	}
 	password, err := c.Password()

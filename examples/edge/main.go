@@ -48,6 +48,7 @@ func main() {
 
 func run(ctx context.Context, args []string, out io.Writer) error {
 	var c cli.Common
+	defer c.Close()
 	fs := flag.NewFlagSet("edge", flag.ContinueOnError)
 	fs.SetOutput(out)
 	c.Register(fs, "edge01.contoso.net")
@@ -57,7 +58,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	hubs := fs.String("hubs", "hub01.contoso.com", "the Hub transport servers, comma-separated host[:port]")
 	hubsRemote := fs.String("hubs-remote", "", "the hubs' IP addresses, for the \"To Internal Org\" receive connector (required)")
 	hubUser := fs.String("hub-user", `CONTOSO\edgesvc`, "account the edge logs in to the hubs with (password in -password-file)")
-	if err := fs.Parse(args); err != nil {
+	if done, err := c.Parse(fs, args, out); done || err != nil {
 		return err
 	}
 	password, err := c.Password()

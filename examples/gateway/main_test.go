@@ -56,8 +56,8 @@ func TestAnonymousRelayOutsideRange(t *testing.T) {
 func TestExternal(t *testing.T) {
 	sink := smtptest.NewSink(t)
 	gw := clitest.Start(t, run, "-mode", "external", "-listen", "127.0.0.1:0", "-smarthost", sink.Addr(),
-		"-remote", "127.0.0.1", "-domains", "contoso.com", "-maildir", t.TempDir(), "-log", "warn")
-	if err := clitest.Send(gw.Addr(t, "FromInternetGateway"), clitest.Mail{From: "alice@contoso.com", To: "bob@fabrikam.com",
+		"-remote", "127.0.0.1", "-domains", "contoso.com", "-maildir", t.TempDir(), "-selfsigned", "-log", "warn")
+	if err := clitest.Send(gw.Addr(t, "FromInternetGateway"), clitest.Mail{From: "alice@contoso.com", To: "bob@fabrikam.com", TLS: true,
 		Header: "X-MS-Exchange-Organization-SCL: -1\r\n"}); err != nil {
 		t.Fatal(err)
 	}

@@ -45,6 +45,7 @@ func main() {
 
 func run(ctx context.Context, args []string, out io.Writer) error {
 	var c cli.Common
+	defer c.Close()
 	fs := flag.NewFlagSet("hub", flag.ContinueOnError)
 	fs.SetOutput(out)
 	c.Register(fs, "hub01.contoso.com")
@@ -53,7 +54,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	edge := fs.String("edge", "edge01.contoso.net", "the Edge transport server, host[:port]")
 	edgeUser := fs.String("edge-user", `edge01\hubsvc`, "account the hub logs in to the edge with (password in -password-file)")
 	sources := fs.String("source-servers", "", "the hubs the To Edge connector is sourced on (default: -fqdn)")
-	if err := fs.Parse(args); err != nil {
+	if done, err := c.Parse(fs, args, out); done || err != nil {
 		return err
 	}
 	password, err := c.Password()

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -9,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"os"
 	"os/signal"
 	"strings"
@@ -22,6 +24,7 @@ import (
 	"github.com/hubedge/hubedge/smtpx"
 	"github.com/hubedge/hubedge/smtpx/local"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
+	"golang.org/x/crypto/bcrypt"
 )
 
 // ErrUsage reports a flag combination the program cannot run with.
@@ -47,8 +50,12 @@ type Common struct {
 	LogLevel   string
 	DNS        string
 	PassFile   string
-	MXPort     uint
-	Grace      time.Duration
+	Hosts      string
+	Bcrypt     bool
+
+	harness smtptest.Standalone // owns the -hosts DNS server
+	MXPort  uint
+	Grace   time.Duration
 }
 
 // Register defines the common flags on fs with fqdn as the default server
@@ -65,11 +72,37 @@ func (c *Common) Register(fs *flag.FlagSet, fqdn string) {
 	fs.BoolVar(&c.SelfSigned, "selfsigned", false, "generate a self-signed certificate for -fqdn")
 	fs.StringVar(&c.Users, "users", "", "credentials file (user:bcrypt-hash[:groups] per line) for AUTH")
 	fs.StringVar(&c.DNS, "dns", "", "DNS servers (host:port, comma-separated) for MX and smart-host lookups (default: /etc/resolv.conf)")
+	fs.StringVar(&c.Hosts, "hosts", "", "single-machine trials: name=ip,... served by an in-process DNS server used instead of -dns")
 	fs.UintVar(&c.MXPort, "mx-port", 0, "dial mail exchangers on this port instead of 25 (loopback set-ups)")
 	fs.StringVar(&c.PassFile, "password-file", "", "file holding the password the send connectors log in with (default: $HUBEDGE_SMARTHOST_PASSWORD)")
+	fs.BoolVar(&c.Bcrypt, "bcrypt", false, "read a password on stdin, print its bcrypt hash for a -users file, and exit")
 	fs.StringVar(&c.LogLevel, "log", "info", "log level: debug, info, warn, error")
 	fs.DurationVar(&c.Grace, "grace", 10*time.Second, "shutdown deadline for sessions and deliveries in progress")
 }
+
+// Parse parses args; with -bcrypt it hashes the password read from Stdin,
+// prints the hash to out and reports done.
+func (c *Common) Parse(fs *flag.FlagSet, args []string, out io.Writer) (done bool, err error) {
+	if err := fs.Parse(args); err != nil {
+		return false, err
+	}
+	if !c.Bcrypt {
+		return false, nil
+	}
+	line, err := bufio.NewReader(Stdin).ReadString('\n')
+	if err != nil && line == "" {
+		return true, fmt.Errorf("cli: reading the password: %w", err)
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(strings.TrimRight(line, "\r\n")), bcrypt.DefaultCost)
+	if err != nil {
+		return true, err
+	}
+	_, err = fmt.Fprintf(out, "%s\n", hash)
+	return true, err
+}
+
+// Stdin is where -bcrypt reads the password; tests replace it.
+var Stdin io.Reader = os.Stdin
 
 // Logger returns a text slog.Logger writing to out at the -log level.
 func (c *Common) Logger(out io.Writer) (*slog.Logger, error) {
@@ -124,8 +157,16 @@ func (c *Common) Options(log *slog.Logger, needTLS bool) ([]smtpx.Option, error)
 	} else if needTLS {
 		return nil, Usagef("this mode needs TLS: give -cert and -key, or -selfsigned")
 	}
-	if c.DNS != "" {
-		r, err := mx.New(mx.WithServers(SplitList(c.DNS)...))
+	dnsServers := SplitList(c.DNS)
+	if c.Hosts != "" {
+		addr, err := c.serveHosts(log)
+		if err != nil {
+			return nil, err
+		}
+		dnsServers = []string{addr}
+	}
+	if len(dnsServers) > 0 {
+		r, err := mx.New(mx.WithServers(dnsServers...))
 		if err != nil {
 			return nil, err
 		}
@@ -167,6 +208,25 @@ func (c *Common) Options(log *slog.Logger, needTLS bool) ([]smtpx.Option, error)
 	}
 	return opts, nil
 }
+
+// serveHosts starts an authoritative DNS server on loopback answering the A
+// records of -hosts, for trying several servers on one machine without
+// editing DNS. It runs until Close.
+func (c *Common) serveHosts(log *slog.Logger) (string, error) {
+	var records []smtptest.Record
+	for _, h := range SplitList(c.Hosts) {
+		name, ip, ok := strings.Cut(h, "=")
+		if _, err := netip.ParseAddr(ip); !ok || err != nil {
+			return "", Usagef("-hosts entry %q: want name=ip", h)
+		}
+		records = append(records, smtptest.A(name, ip))
+	}
+	c.harness.Log = slog.NewLogLogger(log.Handler(), slog.LevelDebug)
+	return smtptest.NewDNS(&c.harness, records...).Addr(), nil
+}
+
+// Close releases what Options started (the -hosts DNS server).
+func (c *Common) Close() { c.harness.Close() }
 
 // Password returns the send connectors' password: the first line of
 // -password-file, or $HUBEDGE_SMARTHOST_PASSWORD.
