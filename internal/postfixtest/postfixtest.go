@@ -230,7 +230,9 @@ func (in *Instance) start(ctx context.Context) error {
 		if lastErr = in.postfix(ctx, "start"); lastErr == nil {
 			return waitGreeting(ctx, in.Addr())
 		}
-		if !strings.Contains(in.Log(), "in use") {
+		// master reports "bind 127.0.0.1 port N: Address already in use"
+		// on stderr and in the log.
+		if !strings.Contains(lastErr.Error()+in.Log(), "in use") {
 			return lastErr
 		}
 		in.t.Logf("postfixtest: port %d taken, retrying", port)
