@@ -44,7 +44,7 @@ func users() auth.Authenticator {
 
 // internet is an Internet-usage receive connector on loopback (anonymous
 // senders, contoso.com accepted by the transport).
-func internet(t *testing.T, opts ...connector.ReceiveOption) *connector.ReceiveConnector {
+func internet(t testing.TB, opts ...connector.ReceiveOption) *connector.ReceiveConnector {
 	t.Helper()
 	base := []connector.ReceiveOption{connector.WithUsage(connector.UsageInternet),
 		connector.WithBindingList(loopback), connector.WithTarpitInterval(tarpit)}
@@ -91,7 +91,7 @@ func (r *recorder) wait(t *testing.T) string {
 
 // transport starts a transport whose local and remote deliveries are
 // recorded (so receive-side tests never touch the network beyond the client).
-func transport(t *testing.T, opts ...smtpx.Option) (*smtpx.Transport, *recorder) {
+func transport(t testing.TB, opts ...smtpx.Option) (*smtpx.Transport, *recorder) {
 	t.Helper()
 	rec := newRecorder()
 	base := []smtpx.Option{smtpx.WithServerName(serverName), smtpx.WithAcceptedDomain(contoso...),
@@ -99,7 +99,7 @@ func transport(t *testing.T, opts ...smtpx.Option) (*smtpx.Transport, *recorder)
 	return smtptest.NewTransport(t, append(base, opts...)...), rec
 }
 
-func addr(t *testing.T, tr *smtpx.Transport, name string) string {
+func addr(t testing.TB, tr *smtpx.Transport, name string) string {
 	t.Helper()
 	a := tr.Addr(name)
 	if a == nil {
