@@ -42,6 +42,17 @@ func TestAnonymousRelay(t *testing.T) {
 	}
 }
 
+// With -selfsigned the connector (Tls, as Custom usage has) offers STARTTLS.
+func TestAnonymousRelaySelfSigned(t *testing.T) {
+	sink := smtptest.NewSink(t)
+	gw := clitest.Start(t, run, "-mode", "anonymous-relay", "-listen", "127.0.0.1:0", "-smarthost", sink.Addr(),
+		"-remote", "127.0.0.0/8", "-selfsigned", "-log", "warn")
+	if err := clitest.Send(gw.Addr(t, "FromInternetGateway"), clitest.Mail{From: "app@contoso.com", To: "eve@example.net", TLS: true}); err != nil {
+		t.Fatal(err)
+	}
+	waitOne(t, sink)
+}
+
 // A client outside -remote matches no receive connector: refused at the banner.
 func TestAnonymousRelayOutsideRange(t *testing.T) {
 	sink := smtptest.NewSink(t)
@@ -56,8 +67,8 @@ func TestAnonymousRelayOutsideRange(t *testing.T) {
 func TestExternal(t *testing.T) {
 	sink := smtptest.NewSink(t)
 	gw := clitest.Start(t, run, "-mode", "external", "-listen", "127.0.0.1:0", "-smarthost", sink.Addr(),
-		"-remote", "127.0.0.1", "-domains", "contoso.com", "-maildir", t.TempDir(), "-selfsigned", "-log", "warn")
-	if err := clitest.Send(gw.Addr(t, "FromInternetGateway"), clitest.Mail{From: "alice@contoso.com", To: "bob@fabrikam.com", TLS: true,
+		"-remote", "127.0.0.1", "-domains", "contoso.com", "-maildir", t.TempDir(), "-log", "warn")
+	if err := clitest.Send(gw.Addr(t, "FromInternetGateway"), clitest.Mail{From: "alice@contoso.com", To: "bob@fabrikam.com",
 		Header: "X-MS-Exchange-Organization-SCL: -1\r\n"}); err != nil {
 		t.Fatal(err)
 	}
