@@ -1,0 +1,24 @@
+// Package crashtest is hubedge's end-to-end crash test (issue 10, "Nothing
+// is lost"): a relay process built from examples/gateway (anonymous relay,
+// durable queue, one smart host) takes a stream of messages from many
+// concurrent SMTP clients and relays them to an smtptest sink, while the
+// test SIGKILLs its whole process group at random moments and restarts it
+// on the same queue directory and ports.
+//
+// The promise under test is the store-and-forward contract of RFC 5321
+// §6.1: once the relay has answered 250 to the end of DATA it owns the
+// message and must deliver it, whatever happens to the process. At the end
+// every Message-ID a client got a 250 for must have reached the sink (lost
+// must be 0). Messages without a 250 are not counted as lost, whether or
+// not they arrive. Duplicates are reported, split into relay duplicates
+// (the same client attempt delivered twice: a delivery in flight when the
+// process died, which at-least-once delivery allows) and client-retry
+// duplicates (a retry after a 250 lost with the connection).
+//
+// Kill delays come from a seeded generator; the seed is logged and can be
+// replayed with -crash.seed. -short runs 3 kills, the full run 12:
+//
+//	go test ./crashtest -run TestCrashRelay -v -crash.seed 42
+//
+// The package holds tests only.
+package crashtest
