@@ -226,6 +226,12 @@ func served(t *testing.T, addr string) {
 	if !strings.HasPrefix(banner, "220") {
 		t.Fatalf("second client banner: %q", banner)
 	}
+	transact(t, r)
+}
+
+// transact runs a whole accepted transaction on a greeted connection.
+func transact(t *testing.T, r *raw) {
+	t.Helper()
 	r.expect([2]string{"EHLO other.example", "250"}, [2]string{"MAIL FROM:<x@fabrikam.com>", "250"},
 		[2]string{"RCPT TO:<bob@contoso.com>", "250"},
 		[2]string{"DATA:" + message("Subject: other client"), "250 2.6.0 <"})
