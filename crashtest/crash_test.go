@@ -76,7 +76,10 @@ func TestCrashRelay(t *testing.T) {
 		acked := len(led.acked)
 		led.mu.Unlock()
 		g.down()
-		gw.kill()
+		if err := gw.kill(); err != nil {
+			stopClients()
+			t.Fatal(err)
+		}
 		t.Logf("kill %2d after %4d ms: %d acknowledged, %d at the sink so far", k, d.Milliseconds(), acked, len(sink.Messages()))
 		startRelay(t, gw, g)
 	}
@@ -122,6 +125,14 @@ func TestCrashRelay(t *testing.T) {
 	for _, s := range r.problems {
 		t.Error(s)
 	}
+	// Only deliveries in flight at a kill may repeat (at most perHop per
+	// kill), and only attempts that got no 250 may reach the sink twice.
+	if r.relayDups > kills*perHop {
+		t.Errorf("relay duplicates %d exceed the %d deliveries that can be in flight at %d kills", r.relayDups, kills*perHop, kills)
+	}
+	if r.retryDups > failures {
+		t.Errorf("client-retry duplicates %d exceed the %d attempts without a 250", r.retryDups, failures)
+	}
 	if len(missing) > 0 {
 		sort.Strings(missing)
 		t.Errorf("LOST %d acknowledged messages: %s", len(missing), strings.Join(first(missing, 20), " "))
@@ -130,7 +141,7 @@ func TestCrashRelay(t *testing.T) {
 		t.Errorf("queue not empty after the drain:\n%s", left)
 	}
 	t.Logf("SUMMARY kills survived %d, messages acknowledged %d, delivered %d, lost %d, duplicates %d (relay %d, client retry %d), "+
-		"poisoned %d (resumed, then delivered), %s",
+		"poisoned %d (resumed, then delivered), kills to drained %s",
 		kills, len(acked), len(acked)-len(missing), len(missing), r.relayDups+r.retryDups, r.relayDups, r.retryDups,
 		len(poisoned), drained.Round(100*time.Millisecond))
 }

@@ -7,12 +7,17 @@ import (
 	"fmt"
 	"net"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 )
+
+// perHop caps the relay's concurrent deliveries to the sink, so at most
+// perHop deliveries are in flight when it is killed.
+const perHop = 20
 
 // relay runs the gateway binary as a child in its own process group, so a
 // kill takes every process it may have started with it.
@@ -42,10 +47,10 @@ func newRelay(t *testing.T, queueDir, smartHost string) *relay {
 	t.Helper()
 	listen := freePort(t)
 	r := &relay{listen: listen, args: []string{"-mode", "anonymous-relay", "-listen", listen,
-		"-smarthost", smartHost, "-remote", "127.0.0.0/8", "-queue", queueDir, "-log", "warn"}}
+		"-smarthost", smartHost, "-remote", "127.0.0.0/8", "-queue", queueDir, "-per-hop", strconv.Itoa(perHop), "-log", "warn"}}
 	t.Cleanup(func() {
-		if r.cmd != nil {
-			r.kill()
+		if err := r.kill(); err != nil {
+			t.Error(err)
 		}
 	})
 	return r
@@ -88,22 +93,25 @@ func (r *relay) startOnce(ctx context.Context) error {
 		r.cmd = nil
 		return fmt.Errorf("crashtest: relay exited before listening (%v): %s", r.err, r.out.String())
 	case <-ctx.Done():
-		r.kill()
+		if err := r.kill(); err != nil {
+			return err
+		}
 		return fmt.Errorf("crashtest: relay not listening on %s: %w; output: %s", r.listen, ctx.Err(), r.out.String())
 	}
 }
 
 // kill SIGKILLs the relay's process group and reaps it.
-func (r *relay) kill() {
+func (r *relay) kill() error {
 	if r.cmd == nil {
-		return
+		return nil
 	}
 	// The group id is the leader's pid (Setpgid); ESRCH means it is gone.
 	if err := syscall.Kill(-r.cmd.Process.Pid, syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
-		panic(fmt.Sprintf("crashtest: kill relay: %v", err))
+		return fmt.Errorf("crashtest: kill relay: %w", err)
 	}
 	<-r.done
 	r.cmd = nil
+	return nil
 }
 
 // stop asks the relay to shut down gracefully (SIGTERM), then kills it if
@@ -120,7 +128,9 @@ func (r *relay) stop(ctx context.Context) error {
 		r.cmd = nil
 		return r.err
 	case <-ctx.Done():
-		r.kill()
+		if err := r.kill(); err != nil {
+			return err
+		}
 		return fmt.Errorf("crashtest: relay ignored SIGTERM: %w", ctx.Err())
 	}
 }
