@@ -15,6 +15,12 @@
 // process died, which at-least-once delivery allows) and client-retry
 // duplicates (a retry after a 250 lost with the connection).
 //
+// A message in flight at two successive kills is moved, suspended, to the
+// Poison queue (PoisonThreshold 2): held, not lost. After the last restart
+// the test stops the relay, resumes those messages as an administrator's
+// Resume-Message would, and starts it again before checking the sink; the
+// summary reports how many there were.
+//
 // Kill delays come from a seeded generator; the seed is logged and can be
 // replayed with -crash.seed. -short runs 3 kills, the full run 12:
 //
