@@ -10,6 +10,7 @@ import (
 	"os"
 	"slices"
 	"sync"
+	"time"
 )
 
 // WALFile is the name of the write-ahead log that Open keeps beside
@@ -43,9 +44,18 @@ type walStore struct {
 	written  uint64 // batches logged
 	applied  uint64 // batches committed to bbolt
 	pending  [][]Op // logged, not yet applied
+	pendSize int    // bytes of op data in pending
+	waiters  int    // callers blocked until bbolt catches up
 	applyErr error  // sticky bbolt failure
 	closing  bool
 	done     chan struct{}
+	urgent   chan struct{} // cuts the applier's batching delay short
+
+	// bodies logged but maybe not yet in bbolt, so that OpenBody need not
+	// wait for a bbolt commit: the delivery of a fresh message starts as
+	// soon as it is logged. An entry goes once the batch holding its last
+	// chunk is applied.
+	mem map[ID]*memBody
 }
 
 const (
@@ -53,6 +63,15 @@ const (
 	walHeader    = 20         // magic, crc, epoch, length
 	walPrealloc  = 8 << 20    // the log grows in steps of this much
 	walResetSize = 64 << 20   // beyond this, wait for bbolt and start over
+
+	// The applier lets logged batches pile up for up to applyDelay, or
+	// until applyBytes of data are pending, before one bbolt transaction
+	// takes them all: a message delivered meanwhile (its puts followed by
+	// its delete) then never touches bbolt at all, and the two bbolt syncs
+	// are shared by far more messages. Readers that need bbolt current cut
+	// the delay short.
+	applyDelay = 100 * time.Millisecond
+	applyBytes = 8 << 20
 )
 
 var crcTable = crc32.MakeTable(crc32.Castagnoli)
@@ -67,7 +86,7 @@ func openWAL(dir string) (*walStore, error) {
 		db.Close()
 		return nil, fmt.Errorf("queue: open log: %w", err)
 	}
-	s := &walStore{db: db, f: f, done: make(chan struct{})}
+	s := &walStore{db: db, f: f, done: make(chan struct{}), urgent: make(chan struct{}, 1), mem: map[ID]*memBody{}}
 	s.cond = sync.NewCond(&s.mu)
 	if err := s.replay(); err != nil {
 		f.Close()
@@ -155,9 +174,7 @@ func (s *walStore) Apply(ops []Op) error {
 	}
 	if s.off > 0 && (s.applied == s.written || s.off+int64(len(s.buf)) > walResetSize) {
 		// Everything logged so far is in bbolt (or soon will be): start over.
-		for s.applied < s.written && s.applyErr == nil {
-			s.cond.Wait()
-		}
+		s.waitApplied(s.written)
 		s.off, s.epoch = 0, newEpoch()
 		s.buf = encodeRecord(s.buf[:0], s.epoch, ops)
 	}
@@ -175,9 +192,61 @@ func (s *walStore) Apply(ops []Op) error {
 	s.mu.Lock()
 	s.written++
 	s.pending = append(s.pending, slices.Clone(ops)) // the caller reuses ops
+	for _, op := range ops {
+		s.pendSize += len(op.Data)
+		s.remember(op)
+	}
+	if s.pendSize >= applyBytes {
+		s.hurry()
+	}
 	s.cond.Broadcast()
 	s.mu.Unlock()
 	return nil
+}
+
+// remember keeps the in-memory body index in step with op; s.mu is held.
+// A body is only indexed from its first chunk on, so an entry always holds
+// the whole body.
+func (s *walStore) remember(op Op) {
+	switch op.Kind {
+	case OpPutChunk:
+		b := s.mem[op.ID]
+		switch {
+		case b == nil && op.Seq == 0:
+			b = &memBody{}
+			s.mem[op.ID] = b
+		case b == nil:
+			return // earlier chunks are in bbolt only
+		case int(op.Seq) != len(b.chunks):
+			delete(s.mem, op.ID) // not a plain append: leave it to bbolt
+			return
+		}
+		b.chunks = append(b.chunks, op.Data)
+		b.batch = s.written
+	case OpDelete, OpDeleteBody:
+		delete(s.mem, op.ID)
+	}
+}
+
+// hurry cuts the applier's batching delay short.
+func (s *walStore) hurry() {
+	select {
+	case s.urgent <- struct{}{}:
+	default:
+	}
+}
+
+// waitApplied blocks until bbolt holds batch n; s.mu is held.
+func (s *walStore) waitApplied(n uint64) {
+	if s.applied >= n || s.applyErr != nil {
+		return
+	}
+	s.waiters++
+	s.hurry()
+	for s.applied < n && s.applyErr == nil {
+		s.cond.Wait()
+	}
+	s.waiters--
 }
 
 // ensureAlloc writes zeros up to at least n bytes, so that the log's
@@ -200,32 +269,52 @@ func (s *walStore) ensureAlloc(n int64) error {
 	return nil
 }
 
-// applier moves logged batches into bbolt.
+// applier moves logged batches into bbolt, letting them pile up first
+// (applyDelay, applyBytes) unless someone waits for bbolt.
 func (s *walStore) applier() {
 	defer close(s.done)
 	var ops []Op
+	delay := time.NewTimer(applyDelay)
+	defer delay.Stop()
 	for {
 		s.mu.Lock()
 		for len(s.pending) == 0 && !s.closing {
 			s.cond.Wait()
 		}
-		batch := s.pending
-		s.pending = nil
-		if len(batch) == 0 {
+		if len(s.pending) == 0 {
 			s.mu.Unlock()
 			return
 		}
+		wait := !s.closing && s.waiters == 0 && s.pendSize < applyBytes
+		s.mu.Unlock()
+		if wait {
+			delay.Reset(applyDelay)
+			select {
+			case <-s.urgent:
+			case <-delay.C:
+			}
+			delay.Stop()
+		}
+		s.mu.Lock()
+		batch := s.pending
+		s.pending, s.pendSize = nil, 0
+		upto := s.applied + uint64(len(batch))
 		s.mu.Unlock()
 		ops = ops[:0]
 		for _, b := range batch {
 			ops = append(ops, b...)
 		}
-		err := s.db.Apply(ops)
+		err := s.db.Apply(coalesce(ops))
 		clear(ops)
 		s.mu.Lock()
-		s.applied += uint64(len(batch))
+		s.applied = upto
 		if err != nil && s.applyErr == nil {
 			s.applyErr = fmt.Errorf("queue: apply log to store: %w", err)
+		}
+		for id, b := range s.mem {
+			if b.batch <= upto {
+				delete(s.mem, id)
+			}
 		}
 		s.cond.Broadcast()
 		s.mu.Unlock()
@@ -236,10 +325,7 @@ func (s *walStore) applier() {
 func (s *walStore) sync() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	target := s.written
-	for s.applied < target && s.applyErr == nil {
-		s.cond.Wait()
-	}
+	s.waitApplied(s.written)
 	return s.applyErr
 }
 
@@ -258,6 +344,16 @@ func (s *walStore) Bodies(fn func(ID) error) error {
 }
 
 func (s *walStore) OpenBody(id ID) (io.ReadCloser, error) {
+	s.mu.Lock()
+	b := s.mem[id]
+	var chunks [][]byte
+	if b != nil {
+		chunks = slices.Clone(b.chunks) // the entry may grow or go meanwhile
+	}
+	s.mu.Unlock()
+	if chunks != nil {
+		return &chunkReader{chunks: chunks}, nil
+	}
 	if err := s.sync(); err != nil {
 		return nil, err
 	}
@@ -270,6 +366,7 @@ func (s *walStore) Close() error {
 	s.closing = true
 	s.cond.Broadcast()
 	s.mu.Unlock()
+	s.hurry()
 	<-s.done
 	var errs []error
 	if s.applyErr == nil {
