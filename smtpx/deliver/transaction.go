@@ -35,16 +35,14 @@ func (d *Deliverer) transact(ctx context.Context, hop queue.NextHop, sc *connect
 		}
 		d.pool.put(cn, sc.SmtpMaxMessagesPerConnection(), sc.ConnectionInactivityTimeout())
 	}()
-	if cn.reused {
-		// RSET proves the idle session is alive; go-smtp follows it with a
-		// fresh EHLO before MAIL, which also refreshes the extensions.
-		if rerr := cn.c.Reset(); rerr != nil {
-			cn.broken = true // closed or timed out while idle: dial afresh
-			return nil, rerr, ctx.Err() == nil
-		}
-	}
+	// A pooled session is only put back after a completed transaction, so
+	// it is ready for MAIL: no RSET (which makes go-smtp send EHLO again,
+	// two round trips per message). MAIL itself proves the session alive.
 	tx := &txn{d: d, hop: hop, cn: cn, msg: msg, rcpts: rcpts, rights: rights}
 	res, err = tx.run()
+	if tx.stale {
+		return nil, err, ctx.Err() == nil
+	}
 	if err != nil && ctx.Err() != nil {
 		err = errors.Join(ctx.Err(), err)
 	}
@@ -59,6 +57,7 @@ type txn struct {
 	msg    *queue.Message
 	rcpts  []queue.Recipient
 	rights perms.Right
+	stale  bool // a reused session was found closed at MAIL: nothing was sent
 }
 
 func (t *txn) result(code int, enh, text string) queue.Result {
@@ -102,7 +101,13 @@ func (t *txn) run() ([]queue.Result, error) {
 	}
 	if err := c.Mail(env.From, opts); err != nil {
 		var se *smtp.SMTPError
-		if errors.As(err, &se) {
+		isReply := errors.As(err, &se)
+		if t.cn.reused && (!isReply || se.Code == 421) {
+			// Closed or timed out while idle: dial afresh.
+			t.stale, t.cn.broken = true, true
+			return nil, err
+		}
+		if isReply {
 			return t.replyAll(se), nil
 		}
 		return t.fail(err)
