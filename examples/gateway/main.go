@@ -53,6 +53,7 @@ func main() {
 
 func run(ctx context.Context, args []string, out io.Writer) error {
 	var c cli.Common
+	defer c.Close()
 	fs := flag.NewFlagSet("gateway", flag.ContinueOnError)
 	fs.SetOutput(out)
 	c.Register(fs, "huba.contoso.com")
@@ -63,7 +64,11 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	user := fs.String("smarthost-user", "", "basic: user name the send connector logs in with (password in -password-file)")
 	perHop := fs.Int("per-hop", 20, "concurrent deliveries (and pooled connections) to the gateway")
 	perSource := fs.Int("max-per-source", 200, "concurrent connections accepted from one gateway address")
-	if err := fs.Parse(args); err != nil {
+	maxInbound := fs.Int("max-inbound", 5000, "concurrent connections accepted on the receive connector (MaxInboundConnection)")
+	perConn := fs.Int("max-per-conn", 20, "messages sent over one connection to the gateway before it is closed (MaxMessagesPerConnection)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file until exit (benchmarks)")
+	pprofAddr := fs.String("pprof", "", "serve net/http/pprof on this loopback address, e.g. 127.0.0.1:6060 (benchmarks)")
+	if done, err := c.Parse(fs, args, out); done || err != nil {
 		return err
 	}
 	password, err := c.Password()
@@ -73,9 +78,16 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if *smartHosts == "" {
 		return cli.Usagef("-smarthost is required")
 	}
+	stopProfiling, err := profile(*cpuProfile, *pprofAddr)
+	if err != nil {
+		return err
+	}
+	defer stopProfiling()
 	send := []connector.SendOption{connector.WithAddressSpaceList("*"), connector.WithSmartHostList(*smartHosts),
-		connector.WithDNSRouting(false), connector.WithSourceTransportServers(c.FQDN)}
-	recv := []connector.ReceiveOption{connector.WithBindingList(*listen), connector.WithMaxInboundConnectionPerSource(*perSource)}
+		connector.WithDNSRouting(false), connector.WithSourceTransportServers(c.FQDN),
+		connector.WithMaxMessagesPerConnection(*perConn)}
+	recv := []connector.ReceiveOption{connector.WithBindingList(*listen), connector.WithMaxInboundConnectionPerSource(*perSource),
+		connector.WithMaxInboundConnection(*maxInbound)}
 	if *remote != "" {
 		recv = append(recv, connector.WithRemoteIPRangeList(*remote))
 	}
