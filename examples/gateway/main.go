@@ -28,6 +28,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
 
 	"github.com/hubedge/hubedge/auth"
@@ -146,7 +147,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	opts = append(opts, smtpx.WithReceiveConnector(fromGateway), smtpx.WithSendConnector(toGateway),
-		smtpx.WithQueueOptions(queue.WithMaxPerHop(*perHop)),
+		smtpx.WithQueueOptions(queue.WithMaxPerHop(*perHop)), smtpx.WithListen(listenNoKeepAlive),
 		smtpx.WithDeliverOptions(deliver.WithMaxIdleConnsPerHop(*perHop)))
 	t, err := smtpx.NewTransport(opts...)
 	if err != nil {
@@ -154,4 +155,13 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "gateway %s: mode %s\n", c.FQDN, *mode)
 	return cli.Serve(ctx, t, out, []*connector.SendConnector{toGateway}, c.Grace)
+}
+
+// listenNoKeepAlive opens the bindings without TCP keep-alive: Go would
+// enable it on every accepted connection with four setsockopt calls, and
+// the receive connector's ConnectionTimeout and inactivity timeout already
+// end sessions whose peer vanished.
+func listenNoKeepAlive(network, addr string) (net.Listener, error) {
+	lc := net.ListenConfig{KeepAlive: -1}
+	return lc.Listen(context.Background(), network, addr)
 }
