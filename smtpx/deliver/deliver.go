@@ -171,7 +171,7 @@ func (d *Deliverer) Deliver(ctx context.Context, hop queue.NextHop, msg *queue.M
 // connect opens a session with the first host of the hop that accepts one.
 // A permanent DNS answer returns Results instead.
 func (d *Deliverer) connect(ctx context.Context, hop queue.NextHop, sc *connector.SendConnector, rcpts []queue.Recipient) (*conn, []queue.Result, error) {
-	sp := sessionParams{key: hop.Key(), ehlo: sc.FQDN(), policy: sc.Policy(), rcptDomain: hop.Domain}
+	sp := sessionParams{key: hop.Key(), ehlo: sc.FQDN(), policy: sc.Policy(), rcptDomain: hop.Domain, logAs: d.protocolLogName(sc)}
 	if sp.ehlo == "" {
 		sp.ehlo = d.opts.serverName
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/mx"
+	"github.com/hubedge/hubedge/protolog"
 )
 
 // Option configures New. Options are sealed: only this package defines them.
@@ -59,6 +60,7 @@ type options struct {
 	trace      func(Event)
 	timeouts   Timeouts
 	maxIdle    int
+	protoLog   *protolog.Log // WithProtocolLog (protolog.go)
 }
 
 func defaultOptions() options {

@@ -30,6 +30,7 @@ type sessionParams struct {
 	ehlo       string
 	policy     auth.ClientPolicy
 	rcptDomain string // DomainValidation without TlsDomain
+	logAs      string // protocol log connector id; "" when not logged
 }
 
 // watch closes c when ctx ends, the only way to interrupt go-smtp's client.
@@ -62,6 +63,7 @@ func (d *Deliverer) open(ctx context.Context, sp sessionParams, t target) (*conn
 	if err != nil {
 		return nil, fail(451, "4.4.1", err)
 	}
+	raw = d.logDialed(sp.logAs, raw)
 	stop := watch(ctx, raw)
 	cn, aerr := d.negotiate(ctx, sp, t, raw)
 	if cancelled := stop(); cancelled && aerr == nil {
@@ -110,7 +112,7 @@ func (d *Deliverer) negotiate(ctx context.Context, sp sessionParams, t target, r
 		tc, aerr := d.startTLS(ctx, tp, raw, sp, t)
 		switch {
 		case aerr == nil:
-			net0, st.TLS = tc, true
+			net0, st.TLS = logTLS(raw, tc), true
 			cn.tls, cn.tlsState = true, tc.ConnectionState()
 		case isReply(aerr.Err):
 			// STARTTLS refused by the server: opportunistic policies go on in
@@ -219,7 +221,7 @@ func (d *Deliverer) startTLS(ctx context.Context, tp *textproto.Conn, raw net.Co
 	if tp.R.Buffered() > 0 { // RFC 3207 §6: no plaintext may cross into TLS
 		return nil, fail(451, "4.7.5", fmt.Errorf("%w: data after the STARTTLS reply", ErrTLS))
 	}
-	tc := tls.Client(raw, sp.policy.TLSConfig(t.host, d.opts.roots))
+	tc := tls.Client(unlogged(raw), sp.policy.TLSConfig(t.host, d.opts.roots))
 	hctx, cancel := context.WithTimeout(ctx, d.opts.timeouts.Command)
 	defer cancel()
 	if err := tc.HandshakeContext(hctx); err != nil {
