@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/emersion/go-smtp"
 
@@ -52,6 +53,7 @@ var (
 	replyAuthMalformed    = reply(501, 5, 5, 2, "Cannot decode response")
 	replyAlreadyAuth      = reply(503, 5, 5, 1, "Already authenticated")
 	replyLocalError       = reply(451, 4, 3, 0, "Temporary server error. Please try again later")
+	replyStorageFull      = reply(452, 4, 3, 1, "Insufficient system storage")
 	replyDataAborted      = reply(451, 4, 4, 2, "Connection dropped during message transfer")
 	replyLineTooLong      = reply(500, 5, 4, 0, "Too long line, closing connection")
 	replyDirectory        = reply(451, 4, 3, 0, "Recipient lookup failed. Please try again later")
@@ -107,6 +109,10 @@ func Status(err error) *smtp.SMTPError {
 		return replyAuthMalformed
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return replyShuttingDown
+	case errors.Is(err, syscall.ENOSPC):
+		// RFC 5321 §4.2.2 452 and RFC 3463 X.3.1 (mail system full): the
+		// client retries later instead of treating it as any local fault.
+		return replyStorageFull
 	}
 	return replyLocalError
 }

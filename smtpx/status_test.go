@@ -3,6 +3,8 @@ package smtpx
 import (
 	"errors"
 	"fmt"
+	"os"
+	"syscall"
 	"testing"
 
 	"github.com/emersion/go-smtp"
@@ -25,6 +27,7 @@ func TestStatus(t *testing.T) {
 		{"queue result", fmt.Errorf("route: %w", &queue.Result{Code: 550, Enhanced: "5.1.3", Text: "bad"}), "550 5.1.3 bad"},
 		{"queue result without enhanced code", &queue.Result{Code: 450, Text: "busy"}, "450 busy"},
 		{"queue closed", fmt.Errorf("x: %w", queue.ErrClosed), "421 4.3.2 Service not available, closing transmission channel"},
+		{"disk full", fmt.Errorf("queue: commit: %w", &os.PathError{Op: "write", Path: "queue.db", Err: syscall.ENOSPC}), "452 4.3.1 Insufficient system storage"},
 		{"queue too large", queue.ErrTooLarge, "552 5.3.4 Message size exceeds fixed maximum message size"},
 		{"header too large", &perms.HeaderTooLargeError{Limit: 10}, "552 5.3.4 Header size exceeds fixed maximum size"},
 		{"bad credentials", fmt.Errorf("plain: %w", auth.ErrInvalidCredentials), "535 5.7.8 Authentication unsuccessful"},
