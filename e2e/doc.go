@@ -15,8 +15,14 @@
 //
 // "Nothing is lost": delivery faults through a smart-host send connector
 // (host down then back, 421 greeting, 4xx after DATA, 5xx per recipient
-// with a DSN, hanging host, failed TLS handshake, DNS SERVFAIL), asserting
-// the message stays queued and is delivered once the fault clears.
+// with a DSN, hanging host, failed TLS handshake, DNS SERVFAIL and
+// timeouts), asserting the message stays queued and is delivered once the
+// fault clears; a full disk on enqueue (a tmpfs queue dir, root only: 452
+// 4.3.1, still serving, only acknowledged messages after a restart);
+// corrupted queue.db and queue.wal (queue.Open in a child process: a clear
+// error or every acknowledged message intact) and a torn final log record
+// (everything acknowledged before it recovered). BasicAuthRequireTLS to a
+// smart host with a wrong-name certificate sends no AUTH (its transcript).
 //
 // FuzzSession feeds random command streams into a session; run it longer
 // with: go test ./e2e -run '^$' -fuzz FuzzSession -fuzztime 5m
