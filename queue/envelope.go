@@ -202,6 +202,11 @@ var (
 	// ErrNoRecipients is returned by Enqueue for an envelope without
 	// recipients.
 	ErrNoRecipients = errors.New("queue: no recipients")
+	// ErrStoreFailed is returned by every write once the store failed to
+	// take what the write-ahead log holds (a full disk, an I/O error): the
+	// queue refuses new messages rather than risk the acknowledged ones,
+	// and a restart replays the log. It wraps the cause (e.g. ENOSPC).
+	ErrStoreFailed = errors.New("queue: store failed; restart to replay the log")
 )
 
 var _ error = (*Result)(nil)

@@ -25,6 +25,9 @@ const WALFile = "queue.wal"
 // reused from its start under a new random epoch. Open replays the log's
 // current epoch, so a crash between the log sync and the bbolt commit loses
 // nothing. Reads wait until bbolt holds every batch logged before them.
+// A bbolt failure is sticky: every later Apply and read returns it
+// (ErrStoreFailed) and the log is never restarted over batches bbolt
+// lacks, so the next Open replays them.
 //
 // Log record: magic, CRC-32C of the rest, epoch, payload length, payload
 // (the encoded ops). Replay stops at the first record that is torn,
@@ -174,7 +177,15 @@ func (s *walStore) Apply(ops []Op) error {
 	}
 	if s.off > 0 && (s.applied == s.written || s.off+int64(len(s.buf)) > walResetSize) {
 		// Everything logged so far is in bbolt (or soon will be): start over.
+		// waitApplied also returns when the applier failed; the log then
+		// holds acknowledged batches that bbolt lacks and must be kept for
+		// the next Open to replay.
 		s.waitApplied(s.written)
+		if s.applyErr != nil {
+			err := s.applyErr
+			s.mu.Unlock()
+			return err
+		}
 		s.off, s.epoch = 0, newEpoch()
 		s.buf = encodeRecord(s.buf[:0], s.epoch, ops)
 	}
@@ -309,7 +320,7 @@ func (s *walStore) applier() {
 		s.mu.Lock()
 		s.applied = upto
 		if err != nil && s.applyErr == nil {
-			s.applyErr = fmt.Errorf("queue: apply log to store: %w", err)
+			s.applyErr = fmt.Errorf("%w: apply log to store: %w", ErrStoreFailed, err)
 		}
 		for id, b := range s.mem {
 			if b.batch <= upto {

@@ -1,0 +1,75 @@
+package queue
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+)
+
+// After the bbolt applier failed, the log still holds batches that were
+// acknowledged but never applied: a later Apply must fail rather than
+// restart the log over them, and a reopen must replay them.
+func TestWALKeepsLogAfterApplyFailure(t *testing.T) {
+	dir := t.TempDir()
+	s, err := openWAL(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// bbolt fails from now on, as it would on a full disk.
+	if err := s.db.db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Apply([]Op{{Kind: OpPutRecord, ID: "A", Data: []byte("rec A")}}); err != nil {
+		t.Fatalf("logging A: %v", err)
+	}
+	// The log is full: the next Apply waits for bbolt before starting over.
+	s.off = walResetSize
+	err = s.Apply([]Op{{Kind: OpPutRecord, ID: "B", Data: []byte("rec B")}})
+	if !errors.Is(err, ErrStoreFailed) {
+		t.Errorf("Apply after the applier failed: %v, want ErrStoreFailed", err)
+	}
+	if err := s.Apply([]Op{{Kind: OpPutRecord, ID: "C", Data: []byte("rec C")}}); !errors.Is(err, ErrStoreFailed) {
+		t.Errorf("later Apply: %v, want ErrStoreFailed", err)
+	}
+	s.Close() // reports the failure; the log is kept for replay
+
+	s, err = openWAL(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	got := map[ID]string{}
+	if err := s.Records(func(id ID, b []byte) error { got[id] = string(b); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if got["A"] != "rec A" || len(got) != 1 {
+		t.Fatalf("after reopen: %v, want only A", got)
+	}
+}
+
+// Once the store failed, Enqueue refuses messages with ErrStoreFailed
+// (smtpx answers 4xx) instead of acknowledging what may never be applied.
+func TestEnqueueRefusedAfterStoreFailure(t *testing.T) {
+	q, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := q.store.(*walStore)
+	if err := s.db.db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	env := Envelope{From: "a@contoso.com", Recipients: []Recipient{{Address: "b@fabrikam.com"}}}
+	if _, err := q.Enqueue(context.Background(), env, strings.NewReader("logged")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.sync(); !errors.Is(err, ErrStoreFailed) {
+		t.Fatalf("sync: %v", err)
+	}
+	if _, err := q.Enqueue(context.Background(), env, strings.NewReader("refused")); !errors.Is(err, ErrStoreFailed) {
+		t.Errorf("Enqueue after the store failed: %v, want ErrStoreFailed", err)
+	}
+	if err := q.Close(context.Background()); !errors.Is(err, ErrStoreFailed) {
+		t.Errorf("Close: %v, want the store failure", err)
+	}
+}
