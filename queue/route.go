@@ -22,7 +22,9 @@ func (q *Queue) categorizer() {
 // there was one.
 func (q *Queue) routeNext() bool {
 	q.mu.Lock()
-	if len(q.submission) == 0 || q.opts.router == nil {
+	// A suspended Submission queue holds its messages unrouted;
+	// ResumeQueue kicks the categorizer again.
+	if len(q.submission) == 0 || q.opts.router == nil || q.subSuspended {
 		q.mu.Unlock()
 		return false
 	}
