@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"container/list"
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -185,14 +186,24 @@ func (o *options) validate() error {
 }
 
 // recover loads every record, counts crashes of messages that were in
-// flight, moves repeat offenders to Poison and removes orphan bodies.
+// flight, moves repeat offenders to Poison and removes orphan bodies (those
+// of no record at all: the process died before the record committed).
+//
+// A record that cannot be decoded fails the open with *RecordError, and
+// nothing is written: skipping it would lose an acknowledged message, and
+// sweeping its body as an orphan would make that loss permanent. The
+// administrator restores the store, or opens it with the version that
+// wrote it.
 func (q *Queue) recover() error {
 	var fix []Op
 	var poisoned []ID
+	var bad []error
+	stored := map[ID]bool{}
 	err := q.store.Records(func(id ID, b []byte) error {
+		stored[id] = true
 		rec, err := decodeRecord(id, b)
 		if err != nil {
-			q.opts.logger.Error("queue: skipping unreadable record", "id", id, "err", err)
+			bad = append(bad, err)
 			return nil
 		}
 		if !rec.pending() {
@@ -216,8 +227,11 @@ func (q *Queue) recover() error {
 	if err != nil {
 		return fmt.Errorf("queue: load records: %w", err)
 	}
+	if len(bad) > 0 {
+		return fmt.Errorf("queue: %d unreadable message records, store left untouched: %w", len(bad), errors.Join(bad...))
+	}
 	err = q.store.Bodies(func(id ID) error {
-		if q.msgs[id] == nil {
+		if !stored[id] {
 			fix = append(fix, Op{Kind: OpDeleteBody, ID: id})
 		}
 		return nil

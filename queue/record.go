@@ -55,16 +55,29 @@ func (r *record) encode() []byte {
 	return b
 }
 
+// RecordError reports a stored message record that cannot be decoded:
+// corrupt, or written by another version of the package. Open fails with
+// it rather than skip the message, and leaves the store untouched (the
+// record and its body stay for an administrator or a newer version).
+type RecordError struct {
+	ID  ID
+	Err error
+}
+
+func (e *RecordError) Error() string { return "queue: record " + string(e.ID) + ": " + e.Err.Error() }
+
+func (e *RecordError) Unwrap() error { return e.Err }
+
 func decodeRecord(id ID, b []byte) (*record, error) {
 	var r record
 	if err := json.Unmarshal(b, &r); err != nil {
-		return nil, fmt.Errorf("queue: record %s: %w", id, err)
+		return nil, &RecordError{ID: id, Err: err}
 	}
 	if r.V != recordVersion {
-		return nil, fmt.Errorf("queue: record %s: unsupported version %d", id, r.V)
+		return nil, &RecordError{ID: id, Err: fmt.Errorf("unsupported version %d (this version reads %d)", r.V, recordVersion)}
 	}
 	if len(r.Rcpts) != len(r.Env.Recipients) {
-		return nil, fmt.Errorf("queue: record %s: %d recipient states for %d recipients", id, len(r.Rcpts), len(r.Env.Recipients))
+		return nil, &RecordError{ID: id, Err: fmt.Errorf("%d recipient states for %d recipients", len(r.Rcpts), len(r.Env.Recipients))}
 	}
 	return &r, nil
 }
