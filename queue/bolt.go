@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -33,7 +34,7 @@ func openBolt(dir string) (*boltStore, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("queue: %w", err)
 	}
-	db, err := bolt.Open(filepath.Join(dir, StoreFile), 0o600, &bolt.Options{
+	db, err := openBoltFile(filepath.Join(dir, StoreFile), &bolt.Options{
 		Timeout: time.Second, // another process holds the file lock
 		// The freelist is rebuilt by scanning on open instead of being
 		// written by every commit: one page less per fsync'd commit.
@@ -59,6 +60,21 @@ func openBolt(dir string) (*boltStore, error) {
 		return nil, fmt.Errorf("queue: init store: %w", err)
 	}
 	return &boltStore{db: db}, nil
+}
+
+// openBoltFile is bolt.Open for a file that may be corrupt. bbolt trusts
+// its file: a damaged page makes Open panic, and a file shorter than its
+// metadata says faults in the mmap (SIGBUS). Both become an error, so that
+// a corrupt store is reported rather than crashing the process; the file's
+// descriptor and lock then stay held until the process exits.
+func openBoltFile(path string, o *bolt.Options) (db *bolt.DB, err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if p := recover(); p != nil {
+			db, err = nil, fmt.Errorf("corrupt file %s: %v", path, p)
+		}
+	}()
+	return bolt.Open(path, 0o600, o)
 }
 
 func chunkKey(id ID, seq uint32) []byte {
