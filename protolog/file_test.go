@@ -191,3 +191,24 @@ func TestWriteErrorReported(t *testing.T) {
 		t.Fatalf("Close = %v", err)
 	}
 }
+
+func TestOpenSet(t *testing.T) {
+	dir := t.TempDir()
+	c := &clock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	recv, send, err := OpenSet(dir, WithClock(c.now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	recv.Session("S\\R", "1", "", "").Connect("")
+	send.Session("Out", "2", "", "").Connect("")
+	recv.Close()
+	send.Close()
+	for sub, want := range map[string]string{"SmtpReceive": "RECV20260301-1.log", "SmtpSend": "SEND20260301-1.log"} {
+		if got := names(t, filepath.Join(dir, sub)); !slices.Equal(got, []string{want}) {
+			t.Errorf("%s: %v", sub, got)
+		}
+	}
+	if recv.Type() != Receive || send.Type() != Send {
+		t.Error("types")
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 )
@@ -178,4 +179,20 @@ func (l *Log) Close() error {
 	close(l.stop)
 	<-l.done
 	return err
+}
+
+// OpenSet opens the two logs of a transport server the way the reference
+// system lays them out: dir/SmtpReceive (Receive) and dir/SmtpSend (Send),
+// both with opts.
+func OpenSet(dir string, opts ...Option) (receive, send *Log, err error) {
+	receive, err = Open(filepath.Join(dir, "SmtpReceive"), append(opts, WithType(Receive))...)
+	if err != nil {
+		return nil, nil, err
+	}
+	send, err = Open(filepath.Join(dir, "SmtpSend"), append(opts, WithType(Send))...)
+	if err != nil {
+		receive.Close()
+		return nil, nil, err
+	}
+	return receive, send, nil
 }

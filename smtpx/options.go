@@ -12,6 +12,7 @@ import (
 	"github.com/hubedge/hubedge/auth"
 	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/mx"
+	"github.com/hubedge/hubedge/protolog"
 	"github.com/hubedge/hubedge/queue"
 	"github.com/hubedge/hubedge/routing"
 	"github.com/hubedge/hubedge/smtpx/deliver"
@@ -59,6 +60,7 @@ type options struct {
 	listen      func(network, addr string) (net.Listener, error)
 	routingOpts []routing.Option
 	deliver     []deliver.Option
+	protoLog    *protolog.Log // receive side of WithProtocolLog (protolog.go)
 }
 
 func defaultOptions() options {

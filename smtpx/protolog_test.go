@@ -1,0 +1,145 @@
+package smtpx_test
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-sasl"
+
+	"github.com/hubedge/hubedge/connector"
+	"github.com/hubedge/hubedge/protolog"
+	"github.com/hubedge/hubedge/smtpx"
+	"github.com/hubedge/hubedge/smtpx/smtptest"
+)
+
+// logBuffer is a bytes.Buffer safe for a log's flusher.
+type logBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// conversation renders records as "event data|context" lines.
+func conversation(t *testing.T, raw string) string {
+	t.Helper()
+	recs, err := protolog.Parse(strings.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for i, r := range recs {
+		if r.Sequence != i || r.SessionID != recs[0].SessionID || r.ConnectorID != recs[0].ConnectorID {
+			t.Errorf("record %d: %+v", i, r)
+		}
+		b.WriteString(r.Event.String() + " " + r.Data + "|" + r.Context + "\n")
+	}
+	return b.String()
+}
+
+// inOrder fails unless every want appears in got, in order.
+func inOrder(t *testing.T, name, got string, want ...string) {
+	t.Helper()
+	rest := got
+	for _, w := range want {
+		i := strings.Index(rest, w)
+		if i < 0 {
+			t.Fatalf("%s log lacks %q after the previous expectations:\n%s", name, w, got)
+		}
+		rest = rest[i+len(w):]
+	}
+}
+
+// A message submitted over STARTTLS with AUTH PLAIN on a Verbose receive
+// connector and relayed by a Verbose send connector to a sink: both logs
+// show the conversation with the credentials redacted and no body.
+func TestProtocolLogReceiveAndSend(t *testing.T) {
+	for _, level := range []connector.ProtocolLoggingLevel{connector.ProtocolLoggingVerbose, connector.ProtocolLoggingNone} {
+		t.Run(level.String(), func(t *testing.T) {
+			sink := smtptest.NewSink(t)
+			out, err := connector.NewSend("To Fabrikam", connector.WithUsage(connector.UsageInternet),
+				connector.WithAddressSpaceList("fabrikam.com"), connector.WithSmartHostList("["+strings.Replace(sink.Addr(), ":", "]:", 1)),
+				connector.WithProtocolLogging(level))
+			if err != nil {
+				t.Fatal(err)
+			}
+			rc, err := connector.NewReceive("Client", connector.WithUsage(connector.UsageClient),
+				connector.WithBindingList(loopback), connector.WithRemoteIPRangeList("127.0.0.1"),
+				connector.WithTarpitInterval(0), connector.WithProtocolLogging(level))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var recvOut, sendOut logBuffer
+			recv := protolog.New(&recvOut, protolog.WithType(protolog.Receive))
+			send := protolog.New(&sendOut, protolog.WithType(protolog.Send))
+			tr := plainTransport(t, smtpx.WithReceiveConnector(rc), smtpx.WithSendConnector(out),
+				smtpx.WithTLSCertificate(testPKI.Certificate(serverName)), smtpx.WithAuthenticator(users()),
+				smtpx.WithProtocolLog(recv, send))
+
+			c := dialStartTLS(t, tr.Addr("Client").String(), testPKI.ClientTLSConfig(serverName))
+			if err := c.Auth(sasl.NewPlainClient("", "alice", "secret")); err != nil {
+				t.Fatal(err)
+			}
+			submit(t, c, "alice@contoso.com", []string{"x@fabrikam.com"}, message("Subject: private matter")+"secret body line\r\n")
+			if err := c.Quit(); err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if _, err := sink.WaitMessages(ctx, 1); err != nil {
+				t.Fatal(err)
+			}
+			// Shutdown ends the pooled outbound session and waits for the
+			// receive session's goroutines, so both logs are complete.
+			if err := tr.Shutdown(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if err := recv.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if err := send.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if level == connector.ProtocolLoggingNone {
+				if recvOut.String() != "" || sendOut.String() != "" {
+					t.Fatalf("None connectors logged:\n%s\n%s", recvOut.String(), sendOut.String())
+				}
+				return
+			}
+			for name, raw := range map[string]string{"receive": recvOut.String(), "send": sendOut.String()} {
+				for _, secret := range []string{"secret", "AGFsaWNlAHNlY3JldA", "Subject: private", "body line"} {
+					if strings.Contains(raw, secret) {
+						t.Fatalf("%s log contains %q:\n%s", name, secret, raw)
+					}
+				}
+			}
+			inOrder(t, "receive", conversation(t, recvOut.String()),
+				"+ |", "> 220 hub01.contoso.com ESMTP MAIL Service ready at ", "< EHLO localhost|", "> 250 Hello localhost PIPELINING",
+				"< STARTTLS|", "> 220 2.0.0 Ready to start TLS|", "* TLS 1.3 ", "|TLS negotiation succeeded",
+				"< EHLO localhost|", "AUTH PLAIN", "< AUTH PLAIN "+protolog.AuthResponse+"|", "> 235 ",
+				"< MAIL FROM:<alice@contoso.com>", "> 250 ", "< RCPT TO:<x@fabrikam.com>", "> 250 ",
+				"< DATA|", "> 354 ", "> 250 2.6.0 <", "Queued mail for delivery|", "< QUIT|", "> 221 ", "- |")
+			if !strings.Contains(recvOut.String(), `,hub01\Client,`) {
+				t.Errorf("receive connector id not hub01\\Client:\n%s", recvOut.String())
+			}
+			inOrder(t, "send", conversation(t, sendOut.String()),
+				"+ |", "< 220 ", "> EHLO hub01.contoso.com|", "> STARTTLS|", "< 220 ", "* TLS 1.3 ",
+				"> EHLO hub01.contoso.com|", "> MAIL FROM:<alice@contoso.com>", "< 250 ", "> RCPT TO:<x@fabrikam.com>",
+				"< 250 ", "> DATA|", "< 354 ", "< 250 2.0.0 OK: queued|", "- |Local")
+		})
+	}
+}
