@@ -9,9 +9,11 @@ import (
 	"time"
 
 	"github.com/emersion/go-sasl"
+	"github.com/emersion/go-smtp"
 
 	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/protolog"
+	"github.com/hubedge/hubedge/queue"
 	"github.com/hubedge/hubedge/smtpx"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
 )
@@ -140,6 +142,43 @@ func TestProtocolLogReceiveAndSend(t *testing.T) {
 				"+ |", "< 220 ", "> EHLO hub01.contoso.com|", "> STARTTLS|", "< 220 ", "* TLS 1.3 ",
 				"> EHLO hub01.contoso.com|", "> MAIL FROM:<alice@contoso.com>", "< 250 ", "> RCPT TO:<x@fabrikam.com>",
 				"< 250 ", "> DATA|", "< 354 ", "< 250 2.0.0 OK: queued|", "- |Local")
+		})
+	}
+}
+
+// BenchmarkSubmitProtocolLog is BenchmarkSubmit's in-memory case on a
+// connector with protocol logging None and Verbose (into files): the cost
+// of logging a transaction's 6 records (MAIL, RCPT, DATA and replies).
+func BenchmarkSubmitProtocolLog(b *testing.B) {
+	discard := queue.DelivererFunc(func(_ context.Context, _ queue.NextHop, _ *queue.Message, rcpts []queue.Recipient) ([]queue.Result, error) {
+		return make([]queue.Result, len(rcpts)), nil
+	})
+	msg := []byte("Subject: bench\r\n\r\n" + strings.Repeat(strings.Repeat("b", 62)+"\r\n", 64))
+	for _, level := range []connector.ProtocolLoggingLevel{connector.ProtocolLoggingNone, connector.ProtocolLoggingVerbose} {
+		b.Run(level.String(), func(b *testing.B) {
+			rc, err := connector.NewReceive("From Internet", connector.WithUsage(connector.UsageInternet),
+				connector.WithBindingList(loopback), connector.WithTarpitInterval(0), connector.WithProtocolLogging(level))
+			if err != nil {
+				b.Fatal(err)
+			}
+			recv, err := protolog.Open(b.TempDir())
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer recv.Close()
+			tr := smtptest.NewTransport(b, smtpx.WithServerName(serverName), smtpx.WithAcceptedDomain(contoso...),
+				smtpx.WithReceiveConnector(rc), smtpx.WithLocalDelivery(discard), smtpx.WithProtocolLog(recv, nil))
+			c, err := smtp.Dial(tr.Addr("From Internet").String())
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer c.Close()
+			b.SetBytes(int64(len(msg)))
+			for b.Loop() {
+				if err := c.SendMail("sender@fabrikam.com", []string{"bob@contoso.com"}, bytes.NewReader(msg)); err != nil {
+					b.Fatal(err)
+				}
+			}
 		})
 	}
 }
