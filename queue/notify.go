@@ -94,21 +94,21 @@ func (q *Queue) notify(s *settlement) {
 		EightBitMIME: n.EightBit,
 		Received:     now,
 	}
-	pr, pw := io.Pipe()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		pw.CloseWithError(dsn.Write(pw, n))
-	}()
 	released := false // guarded by q.mu, like holds
 	release := func() []Op {
 		released = true
 		m.holds--
 		return []Op{q.snapshotLocked(m)}
 	}
-	err := q.enqueue(context.Background(), id, dsnEnv, pr, 0, release, "DSN")
-	pr.CloseWithError(io.ErrClosedPipe) // unblocks the writer if enqueue stopped early
-	<-done
+	err, werr := q.enqueueDSN(id, dsnEnv, n, release)
+	if err != nil && werr != nil && n.Original != nil && !released {
+		// The original could not be read back (a short or damaged body):
+		// RFC 3464 §2 makes the returned content optional, and the
+		// notification matters more. Nothing of the first try committed.
+		q.opts.logger.Warn("queue: DSN without original", "id", m.id, "err", werr)
+		n.Original = nil
+		err, _ = q.enqueueDSN(id, dsnEnv, n, release)
+	}
 	if err != nil {
 		q.opts.logger.Error("queue: enqueue DSN", "id", m.id, "err", err)
 		q.mu.Lock()
@@ -121,6 +121,22 @@ func (q *Queue) notify(s *settlement) {
 		return
 	}
 	q.emit(Event{Type: EventDSN, Time: now, ID: id, RelatedID: m.id, Source: "DSN", Recipients: []string{env.From}, Detail: dsnKind(s)})
+}
+
+// enqueueDSN writes n into the queue as message id; werr is the error of
+// building it, if that is what failed.
+func (q *Queue) enqueueDSN(id ID, env Envelope, n *dsn.Notification, release func() []Op) (err, werr error) {
+	pr, pw := io.Pipe()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		werr = dsn.Write(pw, n)
+		pw.CloseWithError(werr)
+	}()
+	err = q.enqueue(context.Background(), id, env, pr, 0, release, "DSN")
+	pr.CloseWithError(io.ErrClosedPipe) // unblocks the writer if enqueue stopped early
+	<-done
+	return err, werr
 }
 
 // dsnKind names the notification for the DSN event: "failure", "delay" or
