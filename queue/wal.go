@@ -89,6 +89,14 @@ func openWAL(dir string) (*walStore, error) {
 		db.Close()
 		return nil, fmt.Errorf("queue: open log: %w", err)
 	}
+	// A file's data syncs do not make its name durable: without this, a
+	// crash soon after the first 250 on a fresh directory could lose the
+	// directory entries of the log or of the bbolt file.
+	if err := syncDir(dir); err != nil {
+		f.Close()
+		db.Close()
+		return nil, fmt.Errorf("queue: sync directory: %w", err)
+	}
 	s := &walStore{db: db, f: f, done: make(chan struct{}), urgent: make(chan struct{}, 1), mem: map[ID]*memBody{}}
 	s.cond = sync.NewCond(&s.mu)
 	if err := s.replay(); err != nil {
@@ -98,6 +106,16 @@ func openWAL(dir string) (*walStore, error) {
 	}
 	go s.applier()
 	return s, nil
+}
+
+// syncDir fsyncs directory dir; a variable so that tests can see it done.
+var syncDir = func(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
 }
 
 // replay applies the log's current epoch to bbolt and invalidates it.

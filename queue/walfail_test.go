@@ -73,3 +73,21 @@ func TestEnqueueRefusedAfterStoreFailure(t *testing.T) {
 		t.Errorf("Close: %v, want the store failure", err)
 	}
 }
+
+// Opening a fresh directory fsyncs it, so the names of the files just
+// created survive a crash along with their contents.
+func TestOpenSyncsDirectory(t *testing.T) {
+	var synced []string
+	orig := syncDir
+	syncDir = func(dir string) error { synced = append(synced, dir); return orig(dir) }
+	defer func() { syncDir = orig }()
+	dir := t.TempDir()
+	s, err := openWAL(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if len(synced) == 0 || synced[0] != dir {
+		t.Fatalf("directories synced: %v, want %s", synced, dir)
+	}
+}
