@@ -54,7 +54,7 @@ type Record struct {
 
 // appendRecord appends r as one CSV line ending in CRLF.
 func appendRecord(b []byte, r *Record) []byte {
-	b = r.Time.UTC().AppendFormat(b, TimeLayout)
+	b = appendTime(b, r.Time)
 	b = append(b, ',')
 	b = appendField(b, r.ConnectorID)
 	b = append(b, ',')
@@ -72,9 +72,43 @@ func appendRecord(b []byte, r *Record) []byte {
 	return append(b, '\r', '\n')
 }
 
+// appendTime appends t in TimeLayout; it is the hottest part of a record,
+// so it avoids time.Format's layout parsing.
+func appendTime(b []byte, t time.Time) []byte {
+	t = t.UTC()
+	y, mo, d := t.Date()
+	h, mi, s := t.Clock()
+	if y < 0 || y > 9999 {
+		return t.AppendFormat(b, TimeLayout)
+	}
+	b = append(b, byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), '-')
+	b = append2(b, int(mo), '-')
+	b = append2(b, d, 'T')
+	b = append2(b, h, ':')
+	b = append2(b, mi, ':')
+	b = append2(b, s, '.')
+	ms := t.Nanosecond() / 1e6
+	return append(b, byte('0'+ms/100), byte('0'+ms/10%10), byte('0'+ms%10), 'Z')
+}
+
+func append2(b []byte, n int, sep byte) []byte {
+	return append(b, byte('0'+n/10), byte('0'+n%10), sep)
+}
+
+// needsQuotes reports a comma, a quote, CR or LF in s.
+func needsQuotes(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case ',', '"', '\r', '\n':
+			return true
+		}
+	}
+	return false
+}
+
 // appendField quotes s when it holds a comma, a quote, CR or LF.
 func appendField(b []byte, s string) []byte {
-	if !strings.ContainsAny(s, ",\"\r\n") {
+	if !needsQuotes(s) {
 		return append(b, s...)
 	}
 	b = append(b, '"')
