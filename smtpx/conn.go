@@ -1,8 +1,11 @@
 package smtpx
 
 import (
+	"errors"
+	"io"
 	"net"
 	"net/netip"
+	"runtime"
 	"sync"
 	"time"
 )
@@ -47,6 +50,14 @@ type conn struct {
 	messages       int
 	rdns           string
 	rdnsDone       bool
+	bdat           *bdatRun // the last BDAT transfer's Data call
+}
+
+// bdatRun is a BDAT transfer: go-smtp runs Data on its own goroutine,
+// reading from pr.
+type bdatRun struct {
+	pr   *io.PipeReader
+	done chan struct{} // closed when Data returns
 }
 
 func (c *conn) Read(p []byte) (int, error) {
@@ -124,6 +135,55 @@ func (c *conn) beginTx(wg *sync.WaitGroup) bool {
 		wg.Add(1)
 	}
 	return true
+}
+
+// joinTx counts one more holder of the open transaction in wg (Data on
+// go-smtp's BDAT goroutine); it fails when no transaction is open, so wg
+// is never raised from zero behind Shutdown's Wait.
+func (c *conn) joinTx(wg *sync.WaitGroup) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.inTx {
+		return false
+	}
+	wg.Add(1)
+	return true
+}
+
+// startBDAT records a BDAT transfer whose Data call is starting.
+func (c *conn) startBDAT(pr *io.PipeReader) *bdatRun {
+	run := &bdatRun{pr: pr, done: make(chan struct{})}
+	c.mu.Lock()
+	c.bdat = run
+	c.mu.Unlock()
+	return run
+}
+
+// awaitBDAT waits, at the next MAIL, until the previous BDAT transfer's
+// goroutine is gone. go-smtp (v0.25.1) does not wait for it after RSET:
+// once Data returns, that goroutine still reads the connection's result
+// channel field, which the next BDAT replaces, and could hand its
+// ErrDataReset to the new transfer. The goroutine's last act is to close
+// pr, so a read that sees io.ErrClosedPipe both proves it finished and
+// orders its accesses before ours (the pipe's lock). MAIL only reaches the
+// session once go-smtp has closed the pipe's write end, so Data returns
+// promptly and pr.Read never blocks. A transfer aborted before Data even
+// started (an empty first chunk) is not seen here.
+func (c *conn) awaitBDAT() {
+	c.mu.Lock()
+	run := c.bdat
+	c.bdat = nil
+	c.mu.Unlock()
+	if run == nil {
+		return
+	}
+	<-run.done
+	for {
+		if _, err := run.pr.Read(nil); errors.Is(err, io.ErrClosedPipe) {
+			return
+		}
+		runtime.Gosched()
+	}
 }
 
 // endTx closes the transaction (RSET, EHLO, after the DATA reply, or the

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -23,12 +24,30 @@ import (
 //	size limit ─ header (≤ MaxHeaderSize) ─ hop count ─ firewall ─
 //	Received + header + auth fields ─ body ─ Enqueue ─ 250 2.6.0
 func (s *session) Data(r io.Reader) error {
-	// The open transaction holds txWG above zero, so this Add cannot race
-	// Shutdown's Wait; it covers BDAT, which runs Data on its own goroutine.
+	// For BDAT go-smtp runs Data on its own goroutine, which may start
+	// after the transaction was already reset: joinTx then refuses, and
+	// otherwise keeps Shutdown waiting until Data returns.
 	t := s.s.t
-	t.txWG.Add(1)
+	if pr, ok := r.(*io.PipeReader); ok {
+		defer close(s.c.startBDAT(pr).done)
+	}
+	if !s.c.joinTx(&t.txWG) {
+		return smtp.ErrDataReset
+	}
 	defer t.txWG.Done()
-	return s.receive(r)
+	return s.snapshot().receive(r)
+}
+
+// snapshot copies what receive reads, so that RSET or a new MAIL on the
+// command goroutine never races a BDAT transfer still running. A transfer
+// aborted that way reads smtp.ErrDataReset from its pipe and enqueues
+// nothing, whichever transaction the snapshot caught.
+func (s *session) snapshot() *session {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	tx := &session{s: s.s, c: s.c, helo: s.helo, tls: s.tls, id: s.id, user: s.user, rights: s.rights, env: s.env}
+	tx.env.Recipients = slices.Clone(s.env.Recipients)
+	return tx
 }
 
 func (s *session) receive(r io.Reader) error {
@@ -127,7 +146,7 @@ func removedNames(rs []perms.Removed) string {
 // and shields the queue from go-smtp's io.ErrUnexpectedEOF on a dropped
 // connection: the queue takes ErrUnexpectedEOF for the end of the body,
 // which would commit a truncated message. A read that fails for any other
-// reason (inactivity timeout, reset) calls broken: the client may still be
+// reason (inactivity timeout, connection reset) calls broken: the client may still be
 // sending the rest of the body, which go-smtp would otherwise read as
 // commands, so the 451 must be the session's last reply.
 type limitReader struct {
@@ -155,6 +174,11 @@ func (l *limitReader) Read(p []byte) (int, error) {
 		l.err = replyTooBig
 	case errors.Is(err, smtp.ErrTooLongLine):
 		l.err = replyLineTooLong
+	case errors.Is(err, smtp.ErrDataReset):
+		// RSET, EHLO or the connection ending aborted a BDAT transfer
+		// (RFC 3030): nothing is enqueued and no reply follows, so the
+		// session goes on.
+		l.err = err
 	default:
 		var se *smtp.SMTPError
 		if errors.As(err, &se) {

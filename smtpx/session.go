@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/netip"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/emersion/go-sasl"
@@ -38,6 +39,12 @@ type session struct {
 
 	// the transaction
 	env queue.Envelope
+
+	// mu orders the command goroutine's writes of env, id, user and
+	// rights with Data's snapshot of them: go-smtp runs Data for BDAT on
+	// its own goroutine, which may still be reading when RSET or the next
+	// MAIL arrives (RFC 3030 lets RSET abort a BDAT transfer).
+	mu sync.Mutex
 }
 
 var (
@@ -94,8 +101,10 @@ func (s *session) initialIdentity() auth.Identity {
 }
 
 func (s *session) setIdentity(id auth.Identity) {
-	s.id = id
-	s.rights = s.s.rc.Rights(id.Principals()...)
+	rights := s.s.rc.Rights(id.Principals()...)
+	s.mu.Lock()
+	s.id, s.rights = id, rights
+	s.mu.Unlock()
 }
 
 // authenticated reports a session that proved who it is (tarpits spare it).
@@ -201,7 +210,9 @@ func (g *saslGuard) Next(resp []byte) ([]byte, bool, error) {
 			s.trace(Event{Kind: EventAuth, Principal: id.Principal, Err: errNoSubmit})
 			return nil, false, s.refused("AUTH", replyAuthNoSubmit, true)
 		}
+		s.mu.Lock()
 		s.user = true
+		s.mu.Unlock()
 		s.setIdentity(id)
 		s.trace(Event{Kind: EventAuth, Principal: id.Principal, Detail: id.Mechanism})
 	}
@@ -215,6 +226,7 @@ func (s *session) Mail(from string, opts *smtp.MailOptions) error {
 	if err := s.gate(); err != nil {
 		return err
 	}
+	s.c.awaitBDAT()
 	rc := s.s.rc
 	if rc.RequireTLS() && s.tls == nil {
 		return s.refused("MAIL", replyMustStartTLS, false)
@@ -239,14 +251,17 @@ func (s *session) Mail(from string, opts *smtp.MailOptions) error {
 		s.c.closeAfterNextWrite()
 		return replyShuttingDown
 	}
-	s.env = queue.Envelope{From: from, ReceiveConnector: rc.Name(), Principal: s.principalName()}
+	env := queue.Envelope{From: from, ReceiveConnector: rc.Name(), Principal: s.principalName()}
 	if opts != nil {
-		s.env.SMTPUTF8 = opts.UTF8
-		s.env.RequireTLS = opts.RequireTLS
-		s.env.EightBitMIME = opts.Body == smtp.Body8BitMIME
-		s.env.EnvID = opts.EnvelopeID
-		s.env.Ret, _ = dsn.ParseRet(string(opts.Return))
+		env.SMTPUTF8 = opts.UTF8
+		env.RequireTLS = opts.RequireTLS
+		env.EightBitMIME = opts.Body == smtp.Body8BitMIME
+		env.EnvID = opts.EnvelopeID
+		env.Ret, _ = dsn.ParseRet(string(opts.Return))
 	}
+	s.mu.Lock()
+	s.env = env
+	s.mu.Unlock()
 	return nil
 }
 
@@ -315,13 +330,17 @@ func (s *session) Rcpt(to string, opts *smtp.RcptOptions) error {
 			r.ORCPT = strings.ToLower(string(opts.OriginalRecipientType)) + ";" + opts.OriginalRecipient
 		}
 	}
+	s.mu.Lock()
 	s.env.Recipients = append(s.env.Recipients, r)
+	s.mu.Unlock()
 	return nil
 }
 
 // Reset discards the transaction (RSET, EHLO, after the DATA reply).
 func (s *session) Reset() {
+	s.mu.Lock()
 	s.env = queue.Envelope{}
+	s.mu.Unlock()
 	s.c.endTx(&s.s.t.txWG)
 }
 

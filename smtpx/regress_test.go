@@ -1,0 +1,59 @@
+package smtpx_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/hubedge/hubedge/smtpx"
+)
+
+// expect sends each command and checks each reply's prefix.
+func expect(t *testing.T, r *raw, steps ...[2]string) {
+	t.Helper()
+	for _, s := range steps {
+		var got string
+		if rest, ok := strings.CutPrefix(s[0], "RAW:"); ok {
+			got = r.write(rest)
+		} else {
+			got = r.cmd(s[0])
+		}
+		if !strings.HasPrefix(got, s[1]) {
+			t.Fatalf("%q: got %q, want prefix %q", s[0], got, s[1])
+		}
+	}
+}
+
+// RSET may abort a BDAT transfer (RFC 3030 §2): the transfer's goroutine
+// must neither race the next transaction nor close the connection, and
+// nothing is enqueued.
+func TestRsetAbortsBDAT(t *testing.T) {
+	e := start(t, smtpx.WithReceiveConnector(internet(t)))
+	r, _ := dialRaw(t, e.firstAddr(t))
+	expect(t, r, [2]string{"EHLO client.example", "250"})
+	chunk := "Subject: aborted\r\n\r\nsome of the body\r\n"
+	for i := range 20 {
+		expect(t, r,
+			[2]string{"MAIL FROM:<a@fabrikam.com>", "250"},
+			[2]string{"RCPT TO:<bob@contoso.com>", "250"},
+			[2]string{fmt.Sprintf("RAW:BDAT %d\r\n%s", len(chunk), chunk), "250 2.0.0"},
+			[2]string{"RSET", "250"},
+			[2]string{"MAIL FROM:<b@fabrikam.com>", "250"},
+			[2]string{"NOOP", "250"},
+			[2]string{"RSET", "250"},
+		)
+		if t.Failed() {
+			t.Fatalf("round %d", i)
+		}
+	}
+	expect(t, r,
+		[2]string{"MAIL FROM:<c@fabrikam.com>", "250"},
+		[2]string{"RCPT TO:<bob@contoso.com>", "250"},
+	)
+	if got := r.data(message("Subject: kept")); !strings.HasPrefix(got, "250 2.6.0") {
+		t.Fatal(got)
+	}
+	if d := e.local.wait(t); d.Env.From != "c@fabrikam.com" {
+		t.Fatalf("delivered from %q: an aborted transfer was enqueued", d.Env.From)
+	}
+}
