@@ -43,14 +43,29 @@ func (q *Queue) Enqueue(ctx context.Context, env Envelope, body io.Reader) (ID, 
 		q.mu.Unlock()
 		return "", ErrClosed
 	}
-	q.enqueues.Add(1)
+	q.enqueuing++
 	q.mu.Unlock()
-	defer q.enqueues.Done()
+	defer q.enqueueDone()
+	// Close cancels what it gives up waiting for.
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	defer context.AfterFunc(q.runCtx, func() { cancel(ErrClosed) })()
 	id := q.ids.next(q.opts.clock.Now())
 	if err := q.enqueue(ctx, id, env, body, q.opts.maxSize, nil, "SMTP"); err != nil {
 		return "", err
 	}
 	return id, nil
+}
+
+// enqueueDone ends an Enqueue call, letting Close go on after the last.
+func (q *Queue) enqueueDone() {
+	q.mu.Lock()
+	q.enqueuing--
+	if q.enqueuing == 0 && q.enqIdle != nil {
+		close(q.enqIdle)
+		q.enqIdle = nil
+	}
+	q.mu.Unlock()
 }
 
 // enqueue is Enqueue without the admission checks; the queue uses it for
@@ -116,8 +131,8 @@ func (q *Queue) writeBody(ctx context.Context, id ID, body io.Reader, limit int6
 		return nil, 0, err
 	}
 	for {
-		if err := ctx.Err(); err != nil {
-			return fail(err)
+		if ctx.Err() != nil {
+			return fail(context.Cause(ctx)) // ErrClosed if Close cancelled it
 		}
 		n, rerr := fill(body, buf)
 		if n > 0 {

@@ -27,13 +27,14 @@ type Queue struct {
 	runCancel  context.CancelFunc
 	loops      sync.WaitGroup // scheduler and categorizer
 	work       sync.WaitGroup // deliveries and settlements
-	enqueues   sync.WaitGroup // Enqueue calls in progress
 
 	wake    chan struct{} // scheduler
 	catWake chan struct{} // categorizer
 
 	mu         sync.Mutex
 	closed     bool
+	enqueuing  int           // Enqueue calls in progress
+	enqIdle    chan struct{} // closed when enqueuing drops to 0 once Close began
 	msgs       map[ID]*message
 	submission []*message // waiting for the categorizer, FIFO
 	hops       map[string]*hopQueue
@@ -259,8 +260,11 @@ func (q *Queue) recover() error {
 
 // Close stops accepting messages and starting deliveries, waits for
 // deliveries in flight until ctx is done (then cancels them and waits for
-// the Deliverer to return), commits what is pending and closes the store.
-// It returns ctx.Err() if deliveries had to be cancelled.
+// the Deliverer to return), waits for Enqueue calls in progress until ctx
+// is done (then cancels them: they fail with ErrClosed without being
+// waited for), commits what is pending and closes the store. No goroutine
+// of the queue outlives it. It returns ctx.Err() if deliveries or
+// enqueues had to be cancelled.
 func (q *Queue) Close(ctx context.Context) error {
 	q.mu.Lock()
 	if q.closed {
@@ -268,6 +272,10 @@ func (q *Queue) Close(ctx context.Context) error {
 		return ErrClosed
 	}
 	q.closed = true
+	if q.enqueuing > 0 {
+		q.enqIdle = make(chan struct{})
+	}
+	enqIdle := q.enqIdle
 	q.mu.Unlock()
 	q.stopCancel()
 	q.loops.Wait()
@@ -278,8 +286,16 @@ func (q *Queue) Close(ctx context.Context) error {
 		q.runCancel()
 		q.work.Wait()
 	}
-	if !waitCtx(ctx, &q.enqueues) {
-		cerr = ctx.Err()
+	if enqIdle != nil {
+		select {
+		case <-enqIdle:
+		case <-ctx.Done():
+			// Enqueue calls still running (a body read can block) are
+			// cancelled, not waited for: they run on their callers'
+			// goroutines, and once the committer is closed every commit
+			// they attempt fails with ErrClosed.
+			cerr = ctx.Err()
+		}
 	}
 	q.runCancel()
 	q.com.close()
