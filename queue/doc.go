@@ -21,6 +21,12 @@
 // reaches.) The Store interface lets another engine back the queue
 // (OpenStore); OpenMemory is a non-durable variant for tests.
 //
+// Failures never trade an acknowledged message for availability: once the
+// store fails to take what the log holds (a full disk), every write fails
+// with ErrStoreFailed until a restart replays the log; a message record
+// that cannot be decoded (corruption, a downgrade) fails Open with
+// *RecordError and nothing in the store is touched.
+//
 // # Delivery
 //
 // Recipients are split by next hop (NextHop.Key) into delivery queues; those
@@ -29,7 +35,11 @@
 // 5.4.4). Each delivery attempt is marked in flight, durably, before the
 // Deliverer is called: a message found in flight after PoisonThreshold
 // successive crashes moves to the Poison queue, suspended, and is never
-// retried or expired automatically.
+// retried or expired automatically. A crash counts from the moment the
+// attempt is dispatched, before the Deliverer has dialled or sent
+// anything, so a process killed twice just after restarts can poison
+// messages whose delivery never reached the network; an administrator's
+// ResumeMessage releases them.
 //
 // Per recipient (SPEC §6.3, §6.4): 2xx is delivered; 5xx fails at once;
 // 4xx is retried after MessageRetryInterval. A Deliverer error is a
