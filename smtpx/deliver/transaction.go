@@ -126,7 +126,12 @@ func (t *txn) run() ([]queue.Result, error) {
 		}
 		results[i] = resultFromSMTP(se, t.cn.host)
 		t.d.emit(Event{Kind: EventRecipient, Hop: t.hop, Host: t.cn.host, Addr: t.cn.addr, Recipient: r.Address, Result: &results[i]})
-		if se.Code == 421 { // closing: the remaining recipients get the same reply
+		if se.Code == 421 {
+			// Closing: the transaction is lost, so the recipients accepted
+			// before and those not yet tried all get the same reply.
+			for _, j := range accepted {
+				results[j] = results[i]
+			}
 			for j := i + 1; j < len(t.rcpts); j++ {
 				results[j] = results[i]
 			}
