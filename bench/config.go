@@ -33,6 +33,8 @@ type config struct {
 
 	LatSessions []int
 	LatMsgs     int
+
+	IdleConns int
 }
 
 const usage = `usage: go run ./bench [compare|sink|postfix|relay|latency|cleanup|help]
@@ -40,6 +42,7 @@ const usage = `usage: go run ./bench [compare|sink|postfix|relay|latency|cleanup
   compare  (default) every kind in RELAYS, RUNS rounds, interleaved; medians
   sink | postfix | relay   one kind only, RUNS times
   latency  "." -> 250 latency for each kind in RELAYS at LAT_SESSIONS
+  idle     the relay alone: RSS with IDLE_CONNS idle sessions (after EHLO)
   cleanup  stop a Postfix instance left in WORKDIR by a killed run; remove WORKDIR
 
 environment (default):
@@ -55,6 +58,7 @@ environment (default):
   PF_CONCURRENCY (20)  PF_POSTCONF ('' "name=value ..." main.cf overrides)
   WORKDIR (/tmp/hubedge-bench)  LOGDIR (WORKDIR/logs)
   LAT_SESSIONS ("1 20")  LAT_MSGS (2000 per session count)
+  IDLE_CONNS (10000 idle sessions in idle mode)
 `
 
 // loadConfig reads the knobs through getenv (os.Getenv in main).
@@ -97,6 +101,7 @@ func loadConfig(getenv func(string) string) (*config, error) {
 		PfPostconf:    strings.Fields(getenv("PF_POSTCONF")),
 		WorkDir:       str("WORKDIR", filepath.Join(os.TempDir(), "hubedge-bench")),
 		LatMsgs:       num("LAT_MSGS", 2000, 1),
+		IdleConns:     num("IDLE_CONNS", 10000, 1),
 	}
 	c.SinkMsgs = num("SINK_MSGS", c.Msgs, 1)
 	c.LogDir = str("LOGDIR", filepath.Join(c.WorkDir, "logs"))

@@ -32,6 +32,8 @@ func kindsFor(mode string, c *config) ([]string, error) {
 		return c.Relays, nil
 	case kindSink, kindPostfix, kindRelay:
 		return []string{mode}, nil
+	case "idle":
+		return []string{kindRelay}, nil
 	}
 	return nil, fmt.Errorf("bench: unknown mode %q", mode)
 }
@@ -117,6 +119,13 @@ func bench(ctx context.Context, mode string, c *config, stdout io.Writer) error 
 		fmt.Fprintln(results, line)
 	}
 
+	if mode == "idle" {
+		line, err := r.idleRun(ctx)
+		if line != "" {
+			emit(line)
+		}
+		return err
+	}
 	if mode == "latency" {
 		for _, kind := range kinds {
 			lines, err := r.latencyRun(ctx, kind)
@@ -150,7 +159,9 @@ func bench(ctx context.Context, mode string, c *config, stdout io.Writer) error 
 
 // header logs the knobs and the machine, so a pasted result carries them.
 func header(c *config, mode string, t *tools) {
-	if mode == "latency" {
+	if mode == "idle" {
+		note("mode=idle idle_conns=%d logs=%s", c.IdleConns, c.LogDir)
+	} else if mode == "latency" {
 		note("mode=latency lat_sessions=%v lat_msgs=%d size=%d warmup=%d rcpts=%d logs=%s",
 			c.LatSessions, c.LatMsgs, c.Size, c.Warmup, c.Rcpts, c.LogDir)
 	} else {

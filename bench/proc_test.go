@@ -114,3 +114,21 @@ func TestProcSelf(t *testing.T) {
 		t.Error("pidTicks of a missing process is not 0")
 	}
 }
+
+func TestParseRSS(t *testing.T) {
+	tests := []struct {
+		in   string
+		want int64
+		ok   bool
+	}{
+		{"Name:\tgateway\nVmHWM:\t  2048 kB\nVmRSS:\t  1024 kB\n", 1024, true},
+		{"Name:\tgateway\n", 0, false},
+		{"VmRSS:\tlots kB\n", 0, false},
+	}
+	for _, tt := range tests {
+		got, ok := parseRSS([]byte(tt.in))
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("parseRSS(%q) = %d, %v; want %d, %v", tt.in, got, ok, tt.want, tt.ok)
+		}
+	}
+}
