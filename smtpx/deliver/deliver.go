@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hubedge/hubedge/addrspace"
 	"github.com/hubedge/hubedge/auth"
 	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/mx"
@@ -332,12 +333,17 @@ func joinPort(host string, port uint16) string {
 	return net.JoinHostPort(host, strconv.Itoa(int(port)))
 }
 
+// domainOf is the first recipient's domain: the text after the last '@'
+// (a quoted local part may hold one, as in "a@b"@contoso.com), canonical.
 func domainOf(rcpts []queue.Recipient) string {
 	if len(rcpts) == 0 {
 		return ""
 	}
-	_, dom, _ := strings.Cut(rcpts[0].Address, "@")
-	return strings.ToLower(dom)
+	addr := rcpts[0].Address
+	if dom, err := addrspace.RecipientDomain(addr); err == nil {
+		return dom
+	}
+	return strings.ToLower(addr[strings.LastIndexByte(addr, '@')+1:])
 }
 
 func fillResults(n int, r queue.Result) []queue.Result {
