@@ -36,10 +36,12 @@ func openBolt(dir string) (*boltStore, error) {
 	}
 	db, err := openBoltFile(filepath.Join(dir, StoreFile), &bolt.Options{
 		Timeout: time.Second, // another process holds the file lock
-		// The freelist is rebuilt by scanning on open instead of being
-		// written by every commit: one page less per fsync'd commit.
-		NoFreelistSync: true,
-		FreelistType:   bolt.FreelistMapType,
+		// The freelist is written by every commit. Skipping that saves one
+		// page per commit, but bbolt then rebuilds it on open by scanning
+		// the file in a goroutine of its own, where a corrupt page panics
+		// beyond openBoltFile's recover and kills the process. The applier
+		// commits large batches, so the extra page costs next to nothing.
+		FreelistType: bolt.FreelistMapType,
 		// Reserve address space so that growing the file rarely remaps
 		// (a remap waits for every reader).
 		InitialMmapSize: 1 << 30,
