@@ -34,6 +34,16 @@ func canonicalRecipient(to string) (addr, domain string, trick, ok bool) {
 	return quoteLocal(local) + "@" + domain, domain, trick, true
 }
 
+// maxPath is RFC 5321 §4.5.3.1.3's limit on a path, angle brackets
+// included.
+const maxPath = 256
+
+// validSender applies the recipient's local-part checks to a reverse-path
+// that has exactly one '@', and bounds the whole path.
+func validSender(from string) bool {
+	return len(from)+2 <= maxPath && validLocal(from[:strings.IndexByte(from, '@')])
+}
+
 // validLocal refuses control characters and over-long local parts
 // (RFC 5321 §4.5.3.1.1: 64 octets).
 func validLocal(local string) bool {

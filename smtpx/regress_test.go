@@ -57,3 +57,21 @@ func TestRsetAbortsBDAT(t *testing.T) {
 		t.Fatalf("delivered from %q: an aborted transfer was enqueued", d.Env.From)
 	}
 }
+
+// MAIL FROM gets the local-part checks RCPT TO has (RFC 5321 §4.5.3.1).
+func TestMailFromLocalPartChecked(t *testing.T) {
+	label := strings.Repeat("d", 60)
+	long := strings.Join([]string{label, label, label}, ".") + ".fabrikam.com" // 196 octets
+	tests := []struct{ from, want string }{
+		{strings.Repeat("a", 65) + "@fabrikam.com", "501 5.1.7"},
+		{"\"a\x01b\"@fabrikam.com", "501 5.1.7"},
+		{strings.Repeat("a", 60) + "@" + long, "501 5.1.7"},
+		{strings.Repeat("a", 64) + "@fabrikam.com", "250"},
+		{strings.Repeat("a", 50) + "@" + long, "250"},
+	}
+	for _, tc := range tests {
+		e := start(t, smtpx.WithReceiveConnector(internet(t)))
+		r, _ := dialRaw(t, e.firstAddr(t))
+		expect(t, r, [2]string{"EHLO client.example", "250"}, [2]string{"MAIL FROM:<" + tc.from + ">", tc.want})
+	}
+}

@@ -236,7 +236,7 @@ func (s *session) Mail(from string, opts *smtp.MailOptions) error {
 	}
 	if from != "" {
 		domain, err := addrspace.RecipientDomain(from)
-		if err != nil || strings.Count(from, "@") != 1 {
+		if err != nil || strings.Count(from, "@") != 1 || !validSender(from) {
 			return s.refused("MAIL", replyBadSender, false)
 		}
 		if r := s.checkSender(domain); r != nil {
