@@ -1,10 +1,13 @@
 package smtpx_test
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/smtpx"
 )
 
@@ -74,4 +77,26 @@ func TestMailFromLocalPartChecked(t *testing.T) {
 		r, _ := dialRaw(t, e.firstAddr(t))
 		expect(t, r, [2]string{"EHLO client.example", "250"}, [2]string{"MAIL FROM:<" + tc.from + ">", tc.want})
 	}
+}
+
+// blockingDirectory answers only when its context ends.
+type blockingDirectory struct{}
+
+func (blockingDirectory) Lookup(ctx context.Context, _ string) (bool, error) {
+	<-ctx.Done()
+	return false, ctx.Err()
+}
+
+// A directory that hangs must not hold the RCPT reply forever: the lookup
+// is bounded (here by the connector's inactivity timeout) and answered 451.
+func TestDirectoryLookupTimesOut(t *testing.T) {
+	rc := internet(t, connector.WithConnectionInactivityTimeout(time.Second))
+	e := start(t, smtpx.WithReceiveConnector(rc), smtpx.WithDirectory(blockingDirectory{}))
+	r, _ := dialRaw(t, e.firstAddr(t))
+	expect(t, r,
+		[2]string{"EHLO client.example", "250"},
+		[2]string{"MAIL FROM:<a@fabrikam.com>", "250"},
+		[2]string{"RCPT TO:<bob@contoso.com>", "451 4.3.0"},
+		[2]string{"NOOP", "250"},
+	)
 }

@@ -1,6 +1,7 @@
 package smtpx
 
 import (
+	"context"
 	"crypto/tls"
 	"errors"
 	"net/netip"
@@ -305,7 +306,7 @@ func (s *session) Rcpt(to string, opts *smtp.RcptOptions) error {
 		// domain, so never relayed by accident.
 		return s.refused("RCPT", replyUnableToRelay, false)
 	case accepted && ad.Type == routing.Authoritative && s.s.t.opts.directory != nil:
-		found, err := s.s.t.opts.directory.Lookup(s.s.t.ctx, addr)
+		found, err := s.lookup(addr)
 		if err != nil {
 			s.s.t.log.Warn("smtpx: recipient lookup failed", "session", s.c.id, "err", err)
 			return replyDirectory
@@ -334,6 +335,18 @@ func (s *session) Rcpt(to string, opts *smtp.RcptOptions) error {
 	s.env.Recipients = append(s.env.Recipients, r)
 	s.mu.Unlock()
 	return nil
+}
+
+// directoryTimeout bounds one RCPT-time directory lookup; the connector's
+// inactivity timeout bounds it further, as the client waits for the reply.
+const directoryTimeout = 30 * time.Second
+
+// lookup asks the directory about addr within directoryTimeout; a
+// Directory must honour its context for the bound to hold.
+func (s *session) lookup(addr string) (bool, error) {
+	ctx, cancel := context.WithTimeout(s.s.t.ctx, min(directoryTimeout, s.s.rc.ConnectionInactivityTimeout()))
+	defer cancel()
+	return s.s.t.opts.directory.Lookup(ctx, addr)
 }
 
 // Reset discards the transaction (RSET, EHLO, after the DATA reply).
