@@ -113,11 +113,21 @@ func (t *Transport) banner(s *rcServer) []byte {
 	return []byte("220 " + s.fqdn + " ESMTP MAIL Service ready at " + now.Format(time.RFC1123Z) + "\r\n")
 }
 
+// maxRefusing bounds the refusals being written at once: under a flood
+// of connections over the limits, the rest are closed without a reply.
+const maxRefusing = 64
+
 // refuse answers a connection that will not be served, then closes it,
 // off the accept loop so a slow client cannot stall it.
 func (t *Transport) refuse(nc net.Conn, connector string, remote netip.AddrPort, r *smtp.SMTPError) {
 	t.emit(Event{Kind: EventReject, Connector: connector, Remote: remote, Reply: r})
+	if t.refusing.Add(1) > maxRefusing {
+		t.refusing.Add(-1)
+		nc.Close()
+		return
+	}
 	t.acceptWG.Go(func() {
+		defer t.refusing.Add(-1)
 		_ = nc.SetWriteDeadline(time.Now().Add(5 * time.Second))
 		_, _ = nc.Write([]byte(formatReply(r.Code, r.EnhancedCode, r.Message) + "\r\n"))
 		nc.Close()

@@ -48,6 +48,7 @@ type Transport struct {
 	conns     map[*conn]struct{}
 
 	acceptWG sync.WaitGroup // accept loops and refusals
+	refusing atomic.Int32   // refusals being written (maxRefusing)
 	serveWG  sync.WaitGroup // go-smtp Serve loops
 	connWG   sync.WaitGroup // wrapped connections not yet closed
 	txWG     sync.WaitGroup // open mail transactions and Session.Data calls

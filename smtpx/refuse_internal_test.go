@@ -1,0 +1,36 @@
+package smtpx
+
+import (
+	"io"
+	"net"
+	"net/netip"
+	"testing"
+)
+
+// Refusals are written off the accept loop, but only maxRefusing at a
+// time: beyond that a connection is closed without the reply, so a flood
+// of slow clients cannot pile up goroutines.
+func TestRefusalsAreBounded(t *testing.T) {
+	tr, err := NewTransport(WithServerName("hub01.contoso.com"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var clients []net.Conn
+	defer func() {
+		for _, c := range clients {
+			c.Close()
+		}
+		tr.acceptWG.Wait()
+	}()
+	for range maxRefusing {
+		server, client := net.Pipe() // writes block until read: a slow client
+		clients = append(clients, client)
+		tr.refuse(server, "", netip.AddrPort{}, replyTooManyConns)
+	}
+	server, client := net.Pipe()
+	clients = append(clients, client)
+	tr.refuse(server, "", netip.AddrPort{}, replyTooManyConns)
+	if b, err := io.ReadAll(client); err != nil || len(b) != 0 {
+		t.Fatalf("refusal over the bound: read %q, %v; want a bare close", b, err)
+	}
+}
