@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -14,8 +15,10 @@ import (
 
 // BenchmarkEnqueue measures durable enqueues (bbolt, fsync'd group
 // commits) with 1, 16 and 64 concurrent writers and 4 KiB / 64 KiB
-// bodies. msgs/s is the figure that matters: b.N messages divided by the
-// wall time, across all writers.
+// bodies, and 20 writers of 1 MiB bodies (issue 9's memory case). msgs/s
+// is the figure that matters: b.N messages divided by the wall time,
+// across all writers; peak-heap-MiB is the largest HeapInuse sampled
+// every millisecond while the writers ran.
 func BenchmarkEnqueue(b *testing.B) {
 	for _, size := range []int{4 << 10, 64 << 10} {
 		for _, writers := range []int{1, 16, 64} {
@@ -24,6 +27,7 @@ func BenchmarkEnqueue(b *testing.B) {
 			})
 		}
 	}
+	b.Run("size=1024KiB/writers=20", func(b *testing.B) { benchEnqueue(b, 20, 1<<20) })
 }
 
 func benchEnqueue(b *testing.B, writers, size int) {
@@ -37,6 +41,7 @@ func benchEnqueue(b *testing.B, writers, size int) {
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	b.SetBytes(int64(size))
+	stop := samplePeakHeap(b)
 	b.ResetTimer()
 	start := time.Now()
 	for range writers {
@@ -53,4 +58,29 @@ func benchEnqueue(b *testing.B, writers, size int) {
 	}
 	wg.Wait()
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "msgs/s")
+	b.ReportMetric(float64(stop())/(1<<20), "peak-heap-MiB")
+}
+
+// samplePeakHeap samples HeapInuse every millisecond until the returned
+// function is called, which returns the largest value seen.
+func samplePeakHeap(b *testing.B) func() uint64 {
+	runtime.GC()
+	done, result := make(chan struct{}), make(chan uint64)
+	go func() {
+		var peak uint64
+		var ms runtime.MemStats
+		t := time.NewTicker(time.Millisecond)
+		defer t.Stop()
+		for {
+			runtime.ReadMemStats(&ms)
+			peak = max(peak, ms.HeapInuse)
+			select {
+			case <-done:
+				result <- peak
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() uint64 { close(done); return <-result }
 }

@@ -25,7 +25,10 @@
 // store fails to take what the log holds (a full disk), every write fails
 // with ErrStoreFailed until a restart replays the log; a message record
 // that cannot be decoded (corruption, a downgrade) fails Open with
-// *RecordError and nothing in the store is touched.
+// *RecordError and nothing in the store is touched. Damage to the log
+// other than a torn final record (a bad record followed by valid ones, a
+// file cut short of its allocation) fails Open with a *CorruptError
+// (ErrCorrupt) instead of being replayed as a crash.
 //
 // # Delivery
 //

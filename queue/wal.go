@@ -1,6 +1,7 @@
 package queue
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/binary"
 	"errors"
@@ -30,8 +31,8 @@ const WALFile = "queue.wal"
 // lacks, so the next Open replays them.
 //
 // Log record: magic, CRC-32C of the rest, epoch, payload length, payload
-// (the encoded ops). Replay stops at the first record that is torn,
-// corrupt or of another epoch.
+// (the encoded ops). Replay stops at a torn tail or a record of another
+// epoch and fails on damage elsewhere (see replay).
 type walStore struct {
 	db *boltStore
 	f  *os.File
@@ -119,38 +120,83 @@ var syncDir = func(dir string) error {
 }
 
 // replay applies the log's current epoch to bbolt and invalidates it.
+//
+// A crash can only tear the record being written last, so replay stops at
+// a record that is torn or of another epoch. Anything else is damage, and
+// Open fails with a *CorruptError instead of dropping acknowledged
+// messages (nothing is applied and the log is left as found): a bad
+// record followed by a valid record of its epoch, a record running past
+// the end of the file, a non-empty first header that is not one, or a file
+// cut short of the space the log allocated (it grows in whole steps of
+// walPrealloc and never shrinks; a grow interrupted by a crash leaves only
+// zeros past the last whole step).
 func (s *walStore) replay() error {
 	st, err := s.f.Stat()
 	if err != nil {
 		return fmt.Errorf("queue: log: %w", err)
 	}
-	s.alloc = st.Size()
+	size := st.Size()
+	s.alloc = size
+	corrupt := func(off int64, reason string) error {
+		return &CorruptError{File: s.f.Name(), Offset: off, Reason: reason}
+	}
+	if whole := size / walPrealloc * walPrealloc; whole != size {
+		zero, err := zeroFrom(s.f, whole, size)
+		if err != nil {
+			return fmt.Errorf("queue: log: %w", err)
+		}
+		if !zero {
+			return corrupt(size, fmt.Sprintf("truncated: %d bytes, not a whole number of its %d-byte allocation steps", size, walPrealloc))
+		}
+	}
 	var ops []Op
 	var off int64
 	var epoch uint64
 	hdr := make([]byte, walHeader)
-	for {
+	for off+walHeader <= size {
 		if _, err := s.f.ReadAt(hdr, off); err != nil {
-			break
+			return fmt.Errorf("queue: log: %w", err)
 		}
 		n := int64(binary.LittleEndian.Uint32(hdr[16:]))
 		e := binary.LittleEndian.Uint64(hdr[8:])
-		if binary.LittleEndian.Uint32(hdr) != walMagic || (off > 0 && e != epoch) || off+walHeader+n > s.alloc {
-			break
+		magic := binary.LittleEndian.Uint32(hdr) == walMagic
+		if off == 0 {
+			if !magic {
+				if !bytes.Equal(hdr, make([]byte, walHeader)) {
+					return corrupt(0, "first record header damaged")
+				}
+				break // an empty log
+			}
+			epoch = e
 		}
-		rec := make([]byte, walHeader+n)
-		if _, err := s.f.ReadAt(rec, off); err != nil {
-			break
+		ok := magic && e == epoch
+		if ok && off+walHeader+n > size {
+			return corrupt(off, fmt.Sprintf("truncated: record of %d bytes runs past the end of the file", walHeader+n))
 		}
-		if crc32.Checksum(rec[8:], crcTable) != binary.LittleEndian.Uint32(rec[4:]) {
-			break
+		var batch []Op
+		if ok {
+			rec := make([]byte, walHeader+n)
+			if _, err := s.f.ReadAt(rec, off); err != nil {
+				return fmt.Errorf("queue: log: %w", err)
+			}
+			ok = crc32.Checksum(rec[8:], crcTable) == binary.LittleEndian.Uint32(rec[4:])
+			if ok {
+				batch, err = decodeOps(rec[walHeader:])
+				ok = err == nil
+			}
 		}
-		batch, err := decodeOps(rec[walHeader:])
-		if err != nil {
-			break
+		if !ok {
+			// The end of the epoch, unless more of it follows.
+			more, err := validRecordAfter(s.f, off+1, size, epoch)
+			if err != nil {
+				return fmt.Errorf("queue: log: %w", err)
+			}
+			if more {
+				return corrupt(off, "damaged record followed by valid records of the same epoch")
+			}
+			break // a torn tail (never acknowledged) or the epoch's end
 		}
 		ops = append(ops, batch...)
-		epoch = e
 		off += walHeader + n
 	}
 	if len(ops) > 0 {
