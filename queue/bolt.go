@@ -34,7 +34,11 @@ func openBolt(dir string) (*boltStore, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("queue: %w", err)
 	}
-	db, err := openBoltFile(filepath.Join(dir, StoreFile), &bolt.Options{
+	path := filepath.Join(dir, StoreFile)
+	if err := checkBoltFile(path); err != nil {
+		return nil, err
+	}
+	db, err := openBoltFile(path, &bolt.Options{
 		Timeout: time.Second, // another process holds the file lock
 		// The freelist is written by every commit. Skipping that saves one
 		// page per commit, but bbolt then rebuilds it on open by scanning
