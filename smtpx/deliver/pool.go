@@ -16,6 +16,8 @@ type conn struct {
 	addr     string // "ip:port" dialled
 	raw      net.Conn
 	c        *smtp.Client
+	nc       net.Conn // what c speaks on (TLS or raw); nil when c's reader may hold bytes
+	ext      ext      // the EHLO extensions the transaction uses
 	tls      bool
 	tlsState tls.ConnectionState
 	verified bool // the policy's certificate checks passed

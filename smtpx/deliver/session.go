@@ -149,6 +149,12 @@ func (d *Deliverer) negotiate(ctx context.Context, sp sessionParams, t target, r
 		_ = cn.c.Close()
 		return nil, aerr
 	}
+	cn.ext = extOf(cn.c)
+	if len(prefix) == 0 {
+		// go-smtp's reader holds nothing after EHLO/AUTH, so a transaction
+		// may read the session directly (early bytes would be in its buffer).
+		cn.nc = net0
+	}
 	return cn, nil
 }
 

@@ -99,6 +99,9 @@ func (t *txn) run() ([]queue.Result, error) {
 	if perm != nil {
 		return fillResults(len(t.rcpts), *perm), nil
 	}
+	if t.canPipeline() {
+		return t.runPipelined(opts)
+	}
 	if err := c.Mail(env.From, opts); err != nil {
 		var se *smtp.SMTPError
 		isReply := errors.As(err, &se)

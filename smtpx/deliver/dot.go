@@ -1,0 +1,64 @@
+package deliver
+
+import (
+	"bufio"
+	"bytes"
+)
+
+// dotWriter writes a message as DATA content (RFC 5321 §4.5.2): a '.' that
+// starts a line is doubled, a bare LF becomes CRLF, and close adds the
+// terminating ".". It finds line ends with bytes.IndexByte and copies whole
+// lines, where net/textproto's DotWriter handles one byte at a time.
+type dotWriter struct {
+	w       *bufio.Writer
+	wrote   bool // anything was written
+	midLine bool // the last byte written was not the LF of a line end
+	lastCR  bool // the last byte written was a CR (its LF may follow)
+}
+
+func (d *dotWriter) Write(b []byte) (int, error) {
+	n := len(b)
+	for len(b) > 0 {
+		d.wrote = true
+		if !d.midLine {
+			if b[0] == '.' {
+				d.w.WriteByte('.')
+			}
+			d.midLine = true
+		}
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			d.w.Write(b)
+			d.lastCR = b[len(b)-1] == '\r'
+			break
+		}
+		cr := i > 0 && b[i-1] == '\r' || i == 0 && d.lastCR
+		d.w.Write(b[:i])
+		if !cr {
+			d.w.WriteByte('\r')
+		}
+		if err := d.w.WriteByte('\n'); err != nil {
+			return 0, err
+		}
+		d.midLine, d.lastCR = false, false
+		b = b[i+1:]
+	}
+	// bufio.Writer keeps its first error; report it here rather than at close.
+	if _, err := d.w.Write(nil); err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+// close ends the last line if it is open and writes the terminator; the
+// caller flushes.
+func (d *dotWriter) close() error {
+	switch {
+	case !d.wrote || d.midLine && !d.lastCR:
+		d.w.WriteString("\r\n")
+	case d.midLine: // a CR waiting for its LF
+		d.w.WriteByte('\n')
+	}
+	_, err := d.w.WriteString(".\r\n")
+	return err
+}
