@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"os"
 	"path/filepath"
@@ -20,14 +21,22 @@ const StoreFile = "queue.db"
 
 var (
 	bucketRecords = []byte("records")
-	bucketBodies  = []byte("bodies")
+	// bucketChunks holds body chunks, each followed by its checksum.
+	bucketChunks = []byte("chunks")
+	// bucketBodies held the unchecked chunks of stores written before
+	// checksums; Open moves them to bucketChunks (see migrateBodies).
+	bucketBodies = []byte("bodies")
 )
 
 // boltStore keeps records and body chunks in one bbolt file. Body chunk
 // keys are the ID followed by the big-endian chunk number, so one
-// message's chunks are adjacent and ordered and IDs sort by arrival.
+// message's chunks are adjacent and ordered and IDs sort by arrival. A
+// chunk's value is its data followed by the CRC-32C of key and data,
+// little-endian: bbolt checks only its meta pages, so a damaged body
+// would otherwise be delivered as if intact.
 type boltStore struct {
-	db *bolt.DB
+	db   *bolt.DB
+	path string
 }
 
 func openBolt(dir string) (*boltStore, error) {
@@ -54,7 +63,7 @@ func openBolt(dir string) (*boltStore, error) {
 		return nil, fmt.Errorf("queue: open store: %w", err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketRecords, bucketBodies} {
+		for _, b := range [][]byte{bucketRecords, bucketChunks} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -65,7 +74,11 @@ func openBolt(dir string) (*boltStore, error) {
 		db.Close()
 		return nil, fmt.Errorf("queue: init store: %w", err)
 	}
-	return &boltStore{db: db}, nil
+	if err := migrateBodies(db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("queue: add checksums to stored bodies: %w", err)
+	}
+	return &boltStore{db: db, path: path}, nil
 }
 
 // openBoltFile is bolt.Open for a file that may be corrupt. bbolt trusts
@@ -92,14 +105,15 @@ func chunkKey(id ID, seq uint32) []byte {
 
 func (s *boltStore) Apply(ops []Op) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
-		recs, bodies := tx.Bucket(bucketRecords), tx.Bucket(bucketBodies)
+		recs, bodies := tx.Bucket(bucketRecords), tx.Bucket(bucketChunks)
 		for _, op := range ops {
 			var err error
 			switch op.Kind {
 			case OpPutRecord:
 				err = recs.Put([]byte(op.ID), op.Data)
 			case OpPutChunk:
-				err = bodies.Put(chunkKey(op.ID, op.Seq), op.Data)
+				k := chunkKey(op.ID, op.Seq)
+				err = bodies.Put(k, sealChunk(k, op.Data))
 			case OpDelete:
 				if err = recs.Delete([]byte(op.ID)); err == nil {
 					err = deleteChunks(bodies, op.ID)
@@ -139,7 +153,7 @@ func (s *boltStore) Records(fn func(ID, []byte) error) error {
 func (s *boltStore) Bodies(fn func(ID) error) error {
 	var ids []ID
 	err := s.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketBodies).Cursor()
+		c := tx.Bucket(bucketChunks).Cursor()
 		for k, _ := c.First(); k != nil; {
 			if len(k) < 4 {
 				k, _ = c.Next()
@@ -164,7 +178,7 @@ func (s *boltStore) Bodies(fn func(ID) error) error {
 }
 
 func (s *boltStore) OpenBody(id ID) (io.ReadCloser, error) {
-	r := &boltBody{db: s.db, id: id}
+	r := &boltBody{db: s.db, path: s.path, id: id}
 	first, err := r.chunk(0)
 	if err != nil {
 		return nil, err
@@ -188,24 +202,34 @@ func (s *boltStore) Close() error { return s.db.Close() }
 // boltBody reads one chunk per read transaction, so a long read of a large
 // body never pins a transaction (and with it the file's free pages).
 type boltBody struct {
-	db  *bolt.DB
-	id  ID
-	seq uint32
-	cur []byte
-	eof bool
+	db   *bolt.DB
+	path string
+	id   ID
+	seq  uint32
+	pos  int64 // body bytes before the next chunk
+	cur  []byte
+	eof  bool
 }
 
+// chunk reads and verifies chunk seq; nil means there is none.
 func (r *boltBody) chunk(seq uint32) ([]byte, error) {
 	var out []byte
+	var ok bool
 	err := r.db.View(func(tx *bolt.Tx) error {
-		if v := tx.Bucket(bucketBodies).Get(chunkKey(r.id, seq)); v != nil {
-			out = bytes.Clone(v)
+		k := chunkKey(r.id, seq)
+		if v := tx.Bucket(bucketChunks).Get(k); v != nil {
+			out, ok = openChunk(k, v)
+			out = bytes.Clone(out)
 		}
 		return nil
 	})
 	if errors.Is(err, bolt.ErrDatabaseNotOpen) {
 		return nil, ErrClosed
 	}
+	if err == nil && out != nil && !ok {
+		err = &CorruptError{File: r.path, ID: r.id, Offset: r.pos, Reason: fmt.Sprintf("chunk %d fails its checksum", seq)}
+	}
+	r.pos += int64(len(out))
 	return out, err
 }
 
@@ -235,3 +259,61 @@ var (
 	_ Store = (*boltStore)(nil)
 	_ Store = (*memStore)(nil)
 )
+
+// sealChunk returns data followed by the checksum of key and data.
+func sealChunk(key, data []byte) []byte {
+	v := make([]byte, len(data)+4)
+	copy(v, data)
+	sum := crc32.Update(crc32.Checksum(key, crcTable), crcTable, data)
+	binary.LittleEndian.PutUint32(v[len(data):], sum)
+	return v
+}
+
+// openChunk splits a stored value into data and checksum and verifies it
+// against key.
+func openChunk(key, v []byte) ([]byte, bool) {
+	if len(v) < 4 {
+		return nil, false
+	}
+	data := v[:len(v)-4]
+	sum := crc32.Update(crc32.Checksum(key, crcTable), crcTable, data)
+	return data, sum == binary.LittleEndian.Uint32(v[len(data):])
+}
+
+// migrateBodies moves the chunks of a store written before checksums
+// (bucketBodies) to bucketChunks, sealing each, in transactions of about
+// 64 MiB so a large store is never held in one; a crash midway leaves
+// each chunk in exactly one bucket and the next Open resumes. The
+// checksums vouch only for what the old file held at that moment.
+func migrateBodies(db *bolt.DB) error {
+	for {
+		done := false
+		err := db.Update(func(tx *bolt.Tx) error {
+			old := tx.Bucket(bucketBodies)
+			if old == nil {
+				done = true
+				return nil
+			}
+			c, dst := old.Cursor(), tx.Bucket(bucketChunks)
+			moved := 0
+			for k, v := c.First(); k != nil && moved < 64<<20; k, v = c.First() {
+				k = bytes.Clone(k)
+				if err := dst.Put(k, sealChunk(k, v)); err != nil {
+					return err
+				}
+				if err := c.Delete(); err != nil {
+					return err
+				}
+				moved += len(v)
+			}
+			if k, _ := c.First(); k == nil {
+				done = true
+				return tx.DeleteBucket(bucketBodies)
+			}
+			return nil
+		})
+		if err != nil || done {
+			return err
+		}
+	}
+}

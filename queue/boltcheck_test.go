@@ -3,9 +3,13 @@ package queue
 import (
 	"bytes"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // A queue.db shorter than its metadata says, or without a valid meta
@@ -72,4 +76,54 @@ func TestOpenTruncatedStore(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A store written before body checksums keeps its bodies: Open moves each
+// chunk of the old "bodies" bucket to "chunks", sealed, and drops the old
+// bucket.
+func TestMigrateUncheckedBodies(t *testing.T) {
+	dir := t.TempDir()
+	db, err := bolt.Open(filepath.Join(dir, StoreFile), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[ID]string{"A": strings.Repeat("a", 300<<10), "B": "short b"}
+	err = db.Update(func(tx *bolt.Tx) error {
+		recs, _ := tx.CreateBucket(bucketRecords)
+		bodies, _ := tx.CreateBucket(bucketBodies)
+		for id, body := range want {
+			recs.Put([]byte(id), []byte("rec"))
+			for seq := 0; len(body) > 0; seq++ {
+				n := min(len(body), chunkSize)
+				bodies.Put(chunkKey(id, uint32(seq)), []byte(body[:n]))
+				body = body[n:]
+			}
+		}
+		return nil
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := openBolt(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for id, body := range want {
+		rc, err := s.OpenBody(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := io.ReadAll(rc)
+		if err != nil || string(got) != body {
+			t.Errorf("%s after migration: %d bytes, %v", id, len(got), err)
+		}
+	}
+	s.db.View(func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketBodies) != nil {
+			t.Error("old bodies bucket kept")
+		}
+		return nil
+	})
 }

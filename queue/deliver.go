@@ -1,9 +1,11 @@
 package queue
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/hubedge/hubedge/dsn"
@@ -49,7 +51,8 @@ func (q *Queue) startLocked(e *entry) func() {
 	req := q.persistLocked(m)
 	rcpts := slices.Clone(e.rcpts)
 	env := m.rec.Env
-	msg := &Message{ID: m.id, Envelope: env, open: q.bodyOpener(m.id, env.Size)}
+	trap := &corruptTrap{}
+	msg := &Message{ID: m.id, Envelope: env, open: trap.wrap(q.bodyOpener(m.id, env.Size))}
 	list := make([]Recipient, len(rcpts))
 	for i, idx := range rcpts {
 		list[i] = env.Recipients[idx]
@@ -64,12 +67,16 @@ func (q *Queue) startLocked(e *entry) func() {
 		} else {
 			results, err = q.opts.deliverer.Deliver(q.runCtx, hq.hop, msg, list)
 		}
-		q.finishAttempt(e, rcpts, results, err)
+		q.finishAttempt(e, rcpts, results, err, trap.get())
 	}
 }
 
-// finishAttempt records the results of one delivery attempt.
-func (q *Queue) finishAttempt(e *entry, rcpts []int, results []Result, err error) {
+// finishAttempt records the results of one delivery attempt. corrupt is
+// set when the Deliverer met a damaged body: whatever it reports, the
+// recipients are deferred and the message moves to Poison (suspended,
+// shown with the damage as its last error) rather than be retried or
+// delivered damaged; the next hop is not blamed.
+func (q *Queue) finishAttempt(e *entry, rcpts []int, results []Result, err, corrupt error) {
 	q.mu.Lock()
 	now := q.opts.clock.Now()
 	m, hq := e.m, e.q
@@ -84,7 +91,17 @@ func (q *Queue) finishAttempt(e *entry, rcpts []int, results []Result, err error
 	e.state = entryParked
 
 	var outs []outcome
+	var poisoned bool
 	switch {
+	case corrupt != nil:
+		poisoned = !m.rec.Poison
+		m.rec.Poison = true
+		m.lastError = corrupt.Error()
+		res := Result{Code: 451, Enhanced: "4.3.0", Text: "stored body damaged; held in the Poison queue"}
+		for _, idx := range rcpts {
+			outs = append(outs, outcome{idx: idx, kind: outDeferred, res: res})
+		}
+		err = corrupt
 	case err != nil && q.runCtx.Err() != nil:
 		// Cancelled by Close: not the next hop's fault; retry on restart.
 	case err == nil && len(results) != len(rcpts):
@@ -134,6 +151,10 @@ func (q *Queue) finishAttempt(e *entry, rcpts []int, results []Result, err error
 	q.rescheduleLocked(m)
 	q.mu.Unlock()
 	q.kick()
+	if poisoned {
+		q.opts.logger.Error("queue: damaged body; message moved to Poison", "id", m.id, "err", corrupt)
+		q.emit(Event{Type: EventPoison, Time: now, ID: m.id, Source: "QUEUE", Sender: m.rec.Env.From, Err: corrupt})
+	}
 	q.finish(s)
 	q.finish(rs)
 }
@@ -337,3 +358,52 @@ func (r *sizedReader) Read(p []byte) (int, error) {
 }
 
 func (r *sizedReader) Close() error { return r.rc.Close() }
+
+// corruptTrap remembers a damaged body met by any reader a Message.Open
+// handed out, whatever the Deliverer does with the error.
+type corruptTrap struct {
+	mu  sync.Mutex
+	err error
+}
+
+func (t *corruptTrap) note(err error) {
+	if errors.Is(err, ErrCorrupt) {
+		t.mu.Lock()
+		if t.err == nil {
+			t.err = err
+		}
+		t.mu.Unlock()
+	}
+}
+
+func (t *corruptTrap) get() error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.err
+}
+
+func (t *corruptTrap) wrap(open func() (io.ReadCloser, error)) func() (io.ReadCloser, error) {
+	return func() (io.ReadCloser, error) {
+		rc, err := open()
+		if err != nil {
+			t.note(err)
+			return nil, err
+		}
+		return &trappedReader{rc: rc, t: t}, nil
+	}
+}
+
+type trappedReader struct {
+	rc io.ReadCloser
+	t  *corruptTrap
+}
+
+func (r *trappedReader) Read(p []byte) (int, error) {
+	n, err := r.rc.Read(p)
+	if err != nil && err != io.EOF {
+		r.t.note(err)
+	}
+	return n, err
+}
+
+func (r *trappedReader) Close() error { return r.rc.Close() }

@@ -28,7 +28,11 @@
 // *RecordError and nothing in the store is touched. Damage to the log
 // other than a torn final record (a bad record followed by valid ones, a
 // file cut short of its allocation) fails Open with a *CorruptError
-// (ErrCorrupt) instead of being replayed as a crash.
+// (ErrCorrupt) instead of being replayed as a crash, and so does a
+// queue.db shorter than its bbolt metadata says. Every stored body chunk
+// carries a CRC-32C: a damaged body makes Message.Open's reader fail with
+// a *CorruptError, and the message moves to the Poison queue (suspended,
+// the damage as its last error) instead of being delivered damaged.
 //
 // # Delivery
 //
