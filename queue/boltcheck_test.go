@@ -45,7 +45,7 @@ func TestOpenTruncatedStore(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
-			s, err := openWAL(dir)
+			s, err := openWAL(dir, SystemClock{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -68,7 +68,7 @@ func TestOpenTruncatedStore(t *testing.T) {
 			if !tc.corrupt {
 				return
 			}
-			if s, err := openWAL(dir); !errors.Is(err, ErrCorrupt) {
+			if s, err := openWAL(dir, SystemClock{}); !errors.Is(err, ErrCorrupt) {
 				if err == nil {
 					s.Close()
 				}

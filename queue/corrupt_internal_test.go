@@ -28,7 +28,7 @@ func crashWAL(s *walStore) {
 // offsets where the records start and end.
 func crashedLog(t *testing.T, dir string, n int) (starts []int64, end int64) {
 	t.Helper()
-	s, err := openWAL(dir)
+	s, err := openWAL(dir, SystemClock{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +100,7 @@ func TestReplayCorruptLog(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			s, err := openWAL(dir)
+			s, err := openWAL(dir, SystemClock{})
 			if tc.corrupt {
 				var ce *CorruptError
 				if !errors.As(err, &ce) || !errors.Is(err, ErrCorrupt) || ce.File != p || !strings.HasPrefix(err.Error(), "queue: ") {

@@ -23,7 +23,8 @@
 //
 // Failures never trade an acknowledged message for availability: once the
 // store fails to take what the log holds (a full disk), every write fails
-// with ErrStoreFailed until a restart replays the log; a message record
+// with ErrStoreFailed until a retry catches the store up (the log keeps
+// what it lacks, for a restart to replay meanwhile); a message record
 // that cannot be decoded (corruption, a downgrade) fails Open with
 // *RecordError and nothing in the store is touched. Damage to the log
 // other than a torn final record (a bad record followed by valid ones, a

@@ -202,11 +202,14 @@ var (
 	// ErrNoRecipients is returned by Enqueue for an envelope without
 	// recipients.
 	ErrNoRecipients = errors.New("queue: no recipients")
-	// ErrStoreFailed is returned by every write once the store failed to
+	// ErrStoreFailed is returned by every write while the store fails to
 	// take what the write-ahead log holds (a full disk, an I/O error): the
 	// queue refuses new messages rather than risk the acknowledged ones,
-	// and a restart replays the log. It wraps the cause (e.g. ENOSPC).
-	ErrStoreFailed = errors.New("queue: store failed; restart to replay the log")
+	// retries in the background (1 s, doubling to 30 s, and at once for
+	// each new write) and accepts again once the store catches up; the log
+	// keeps the batches meanwhile, so a restart replays them. It wraps the
+	// cause (e.g. ENOSPC).
+	ErrStoreFailed = errors.New("queue: store failed")
 )
 
 var _ error = (*Result)(nil)

@@ -113,7 +113,15 @@ type hopQueue struct {
 // file (StoreFile), resumes every unfinished message and starts delivery.
 // Only one process may open a directory at a time.
 func Open(dir string, opts ...Option) (*Queue, error) {
-	s, err := openWAL(dir)
+	o := defaultOptions()
+	for _, opt := range opts {
+		opt.apply(&o)
+	}
+	clock := o.clock
+	if clock == nil {
+		clock = SystemClock{}
+	}
+	s, err := openWAL(dir, clock)
 	if err != nil {
 		return nil, err
 	}

@@ -26,16 +26,19 @@ const WALFile = "queue.wal"
 // reused from its start under a new random epoch. Open replays the log's
 // current epoch, so a crash between the log sync and the bbolt commit loses
 // nothing. Reads wait until bbolt holds every batch logged before them.
-// A bbolt failure is sticky: every later Apply and read returns it
-// (ErrStoreFailed) and the log is never restarted over batches bbolt
-// lacks, so the next Open replays them.
+// While bbolt fails (a full disk), every Apply and read returns
+// ErrStoreFailed, and the applier retries the same batches after 1 s,
+// doubling to 30 s, and at once for each Apply that arrives meanwhile (so
+// that acceptance resumes as soon as space is freed); the log is never
+// restarted over batches bbolt lacks, so a crash meanwhile loses nothing.
 //
 // Log record: magic, CRC-32C of the rest, epoch, payload length, payload
 // (the encoded ops). Replay stops at a torn tail or a record of another
 // epoch and fails on damage elsewhere (see replay).
 type walStore struct {
-	db *boltStore
-	f  *os.File
+	db    Store // bbolt, but for tests
+	f     *os.File
+	clock Clock // times the applier's retries
 
 	// Apply's state; Apply is only ever called by the committer goroutine.
 	off   int64  // next write offset
@@ -50,7 +53,8 @@ type walStore struct {
 	pending  [][]Op // logged, not yet applied
 	pendSize int    // bytes of op data in pending
 	waiters  int    // callers blocked until bbolt catches up
-	applyErr error  // sticky bbolt failure
+	applyErr error  // the last bbolt attempt failed; cleared by a success
+	attempts uint64 // bbolt transactions tried, successful or not
 	closing  bool
 	done     chan struct{}
 	urgent   chan struct{} // cuts the applier's batching delay short
@@ -76,15 +80,26 @@ const (
 	// the delay short.
 	applyDelay = 100 * time.Millisecond
 	applyBytes = 8 << 20
+
+	// A failed bbolt transaction is retried after minRetryDelay, doubling
+	// up to maxRetryDelay.
+	minRetryDelay = time.Second
+	maxRetryDelay = 30 * time.Second
 )
 
 var crcTable = crc32.MakeTable(crc32.Castagnoli)
 
-func openWAL(dir string) (*walStore, error) {
+func openWAL(dir string, clock Clock) (*walStore, error) {
 	db, err := openBolt(dir)
 	if err != nil {
 		return nil, err
 	}
+	return startWAL(dir, db, clock)
+}
+
+// startWAL opens the log in dir in front of db, replays it and starts the
+// applier. It closes db on failure.
+func startWAL(dir string, db Store, clock Clock) (*walStore, error) {
 	f, err := os.OpenFile(dir+string(os.PathSeparator)+WALFile, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		db.Close()
@@ -98,7 +113,7 @@ func openWAL(dir string) (*walStore, error) {
 		db.Close()
 		return nil, fmt.Errorf("queue: sync directory: %w", err)
 	}
-	s := &walStore{db: db, f: f, done: make(chan struct{}), urgent: make(chan struct{}, 1), mem: map[ID]*memBody{}}
+	s := &walStore{db: db, f: f, clock: clock, done: make(chan struct{}), urgent: make(chan struct{}, 1), mem: map[ID]*memBody{}}
 	s.cond = sync.NewCond(&s.mu)
 	if err := s.replay(); err != nil {
 		f.Close()
@@ -235,9 +250,13 @@ func (s *walStore) Apply(ops []Op) error {
 	s.buf = encodeRecord(s.buf[:0], s.epoch, ops)
 	s.mu.Lock()
 	if s.applyErr != nil {
-		err := s.applyErr
-		s.mu.Unlock()
-		return err
+		// Space may have been freed: have the applier retry now.
+		s.retryNow()
+		if s.applyErr != nil {
+			err := s.applyErr
+			s.mu.Unlock()
+			return err
+		}
 	}
 	if s.off > 0 && (s.applied == s.written || s.off+int64(len(s.buf)) > walResetSize) {
 		// Everything logged so far is in bbolt (or soon will be): start over.
@@ -311,6 +330,18 @@ func (s *walStore) hurry() {
 	}
 }
 
+// retryNow cuts the applier's retry delay short and waits for its next
+// attempt; s.mu is held.
+func (s *walStore) retryNow() {
+	n := s.attempts
+	s.waiters++
+	s.hurry()
+	for s.attempts == n && s.applyErr != nil && !s.closing {
+		s.cond.Wait()
+	}
+	s.waiters--
+}
+
 // waitApplied blocks until bbolt holds batch n; s.mu is held.
 func (s *walStore) waitApplied(n uint64) {
 	if s.applied >= n || s.applyErr != nil {
@@ -349,6 +380,7 @@ func (s *walStore) ensureAlloc(n int64) error {
 func (s *walStore) applier() {
 	defer close(s.done)
 	var ops []Op
+	backoff := minRetryDelay
 	delay := time.NewTimer(applyDelay)
 	defer delay.Stop()
 	for {
@@ -371,7 +403,7 @@ func (s *walStore) applier() {
 			delay.Stop()
 		}
 		s.mu.Lock()
-		batch := s.pending
+		batch, size := s.pending, s.pendSize
 		s.pending, s.pendSize = nil, 0
 		upto := s.applied + uint64(len(batch))
 		s.mu.Unlock()
@@ -382,10 +414,31 @@ func (s *walStore) applier() {
 		err := s.db.Apply(coalesce(ops))
 		clear(ops)
 		s.mu.Lock()
-		s.applied = upto
-		if err != nil && s.applyErr == nil {
+		s.attempts++
+		if err != nil {
+			// bbolt took none of it: keep the batches, ahead of anything
+			// newer, and retry after a delay (Close gives up at once and
+			// leaves them in the log for the next Open).
+			s.pending = append(batch, s.pending...)
+			s.pendSize += size
 			s.applyErr = fmt.Errorf("%w: apply log to store: %w", ErrStoreFailed, err)
+			s.cond.Broadcast()
+			closing := s.closing
+			select {
+			case <-s.urgent: // whoever hurried this attempt has its outcome
+			default:
+			}
+			s.mu.Unlock()
+			if closing {
+				return
+			}
+			s.sleep(backoff)
+			backoff = min(2*backoff, maxRetryDelay)
+			continue
 		}
+		backoff = minRetryDelay
+		s.applyErr = nil
+		s.applied = upto
 		for id, b := range s.mem {
 			if b.batch <= upto {
 				delete(s.mem, id)
@@ -393,6 +446,17 @@ func (s *walStore) applier() {
 		}
 		s.cond.Broadcast()
 		s.mu.Unlock()
+	}
+}
+
+// sleep waits d on the clock, or less if someone hurries the applier.
+func (s *walStore) sleep(d time.Duration) {
+	fired := make(chan struct{}, 1)
+	t := s.clock.AfterFunc(d, func() { fired <- struct{}{} })
+	select {
+	case <-fired:
+	case <-s.urgent:
+		t.Stop()
 	}
 }
 

@@ -12,12 +12,12 @@ import (
 // restart the log over them, and a reopen must replay them.
 func TestWALKeepsLogAfterApplyFailure(t *testing.T) {
 	dir := t.TempDir()
-	s, err := openWAL(dir)
+	s, err := openWAL(dir, SystemClock{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// bbolt fails from now on, as it would on a full disk.
-	if err := s.db.db.Close(); err != nil {
+	if err := s.db.(*boltStore).db.Close(); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Apply([]Op{{Kind: OpPutRecord, ID: "A", Data: []byte("rec A")}}); err != nil {
@@ -34,7 +34,7 @@ func TestWALKeepsLogAfterApplyFailure(t *testing.T) {
 	}
 	s.Close() // reports the failure; the log is kept for replay
 
-	s, err = openWAL(dir)
+	s, err = openWAL(dir, SystemClock{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +56,7 @@ func TestEnqueueRefusedAfterStoreFailure(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := q.store.(*walStore)
-	if err := s.db.db.Close(); err != nil {
+	if err := s.db.(*boltStore).db.Close(); err != nil {
 		t.Fatal(err)
 	}
 	env := Envelope{From: "a@contoso.com", Recipients: []Recipient{{Address: "b@fabrikam.com"}}}
@@ -82,7 +82,7 @@ func TestOpenSyncsDirectory(t *testing.T) {
 	syncDir = func(dir string) error { synced = append(synced, dir); return orig(dir) }
 	defer func() { syncDir = orig }()
 	dir := t.TempDir()
-	s, err := openWAL(dir)
+	s, err := openWAL(dir, SystemClock{})
 	if err != nil {
 		t.Fatal(err)
 	}

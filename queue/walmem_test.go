@@ -36,7 +36,7 @@ func TestCoalesce(t *testing.T) {
 // A body is readable at once from memory, before bbolt has it, and from
 // bbolt after the applier ran; a deleted body is gone from both.
 func TestWALOpenBodyBeforeApply(t *testing.T) {
-	s, err := openWAL(t.TempDir())
+	s, err := openWAL(t.TempDir(), SystemClock{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,154 @@
+package queue
+
+import (
+	"errors"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// flakyStore fails every Apply with ENOSPC while full is set.
+type flakyStore struct {
+	Store
+	full atomic.Bool
+}
+
+func (f *flakyStore) Apply(ops []Op) error {
+	if f.full.Load() {
+		return syscall.ENOSPC
+	}
+	return f.Store.Apply(ops)
+}
+
+// stepClock records AfterFunc calls; the test fires them by hand.
+type stepClock struct {
+	mu     sync.Mutex
+	delays []time.Duration
+	fns    []func()
+	fired  int
+	added  chan struct{}
+}
+
+func (c *stepClock) Now() time.Time { return time.Unix(0, 0) }
+
+func (c *stepClock) AfterFunc(d time.Duration, f func()) Timer {
+	c.mu.Lock()
+	c.delays, c.fns = append(c.delays, d), append(c.fns, f)
+	c.mu.Unlock()
+	c.added <- struct{}{}
+	return stoppedTimer{}
+}
+
+type stoppedTimer struct{}
+
+func (stoppedTimer) Stop() bool { return false }
+
+// fire waits for a retry timer to be set, then fires every timer not
+// fired yet, in the order they were set.
+func (c *stepClock) fire(t *testing.T) {
+	t.Helper()
+	select {
+	case <-c.added:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no retry timer set")
+	}
+	c.mu.Lock()
+	fns := c.fns[c.fired:]
+	c.fired = len(c.fns)
+	c.mu.Unlock()
+	for _, f := range fns {
+		f()
+	}
+}
+
+func (c *stepClock) setDelays() []time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]time.Duration(nil), c.delays...)
+}
+
+// After bbolt fails (a full disk), writes are refused with ErrStoreFailed
+// (wrapping ENOSPC) while the applier retries the same batches with a
+// doubling delay; once bbolt takes them, the failure clears by itself and
+// writes are accepted again, with nothing acknowledged lost.
+func TestWALRetriesFailedStore(t *testing.T) {
+	dir := t.TempDir()
+	db, err := openBolt(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := &flakyStore{Store: db}
+	clk := &stepClock{added: make(chan struct{}, 16)}
+	s, err := startWAL(dir, fs, clk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	fs.full.Store(true)
+	if err := s.Apply([]Op{{Kind: OpPutRecord, ID: "A", Data: []byte("rec A")}}); err != nil {
+		t.Fatalf("logging A: %v", err)
+	}
+	if err := s.sync(); !errors.Is(err, ErrStoreFailed) || !errors.Is(err, syscall.ENOSPC) {
+		t.Fatalf("sync on a full disk: %v, want ErrStoreFailed wrapping ENOSPC", err)
+	}
+	want := []time.Duration{1, 2, 4, 8, 16, 30, 30}
+	for len(clk.setDelays()) < len(want) {
+		clk.fire(t)
+	}
+	delays := clk.setDelays()
+	for i := range want {
+		if delays[i] != want[i]*time.Second {
+			t.Fatalf("retry delays %v, want %v seconds", delays, want)
+		}
+	}
+	if err := s.Apply([]Op{{Kind: OpPutRecord, ID: "B", Data: []byte("rec B")}}); !errors.Is(err, ErrStoreFailed) {
+		t.Fatalf("Apply on a full disk: %v, want ErrStoreFailed", err)
+	}
+
+	fs.full.Store(false) // space freed: the next write is accepted
+	if err := s.Apply([]Op{{Kind: OpPutRecord, ID: "C", Data: []byte("rec C")}}); err != nil {
+		t.Fatalf("Apply after space was freed: %v", err)
+	}
+	got := map[ID]string{}
+	if err := s.Records(func(id ID, b []byte) error { got[id] = string(b); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if got["A"] != "rec A" || got["C"] != "rec C" || len(got) != 2 {
+		t.Fatalf("records %v, want A and C (B was refused)", got)
+	}
+}
+
+// The timer alone clears the failure: no write needs to arrive.
+func TestWALRetryTimerClearsFailure(t *testing.T) {
+	dir := t.TempDir()
+	db, err := openBolt(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := &flakyStore{Store: db}
+	clk := &stepClock{added: make(chan struct{}, 16)}
+	s, err := startWAL(dir, fs, clk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	fs.full.Store(true)
+	if err := s.Apply([]Op{{Kind: OpPutRecord, ID: "A", Data: []byte("rec A")}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.sync(); !errors.Is(err, ErrStoreFailed) {
+		t.Fatalf("sync on a full disk: %v", err)
+	}
+	fs.full.Store(false)
+	clk.fire(t)
+	deadline := time.Now().Add(10 * time.Second)
+	for s.sync() != nil {
+		if time.Now().After(deadline) {
+			t.Fatalf("failure not cleared: %v", s.sync())
+		}
+		runtime.Gosched()
+	}
+}
