@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -28,7 +29,8 @@ import (
 // After STARTTLS go-smtp writes through a *tls.Conn whose NetConn is this
 // conn, so the wrapper only ever sees whole TLS records; that is why banner
 // replacement happens before TLS and why the close-after-write flag works
-// on records, not on reply text.
+// on records, not on reply text. Reply text is read from go-smtp's Debug
+// stream instead (replies.go).
 type conn struct {
 	net.Conn
 	srv        *rcServer
@@ -40,12 +42,16 @@ type conn struct {
 	closeOnce  sync.Once
 	release    func()
 
+	wrote  atomic.Bool // written to since go-smtp's last Debug write (replies.go)
+	authed atomic.Bool // the current session is authenticated (no tarpit)
+
 	mu             sync.Mutex
 	banner         []byte // written instead of go-smtp's greeting
 	closeAfter     bool   // close once the next write is done
 	draining       bool   // transport shutting down
 	inTx           bool   // a mail transaction (MAIL to end of DATA) is open
 	protocolErrors int
+	counted        int // refusals counted by the session, replies not yet written
 	logonFailures  int
 	messages       int
 	rdns           string
@@ -79,6 +85,7 @@ func (c *conn) Write(p []byte) (int, error) {
 	}
 	closeAfter := c.closeAfter
 	c.mu.Unlock()
+	c.wrote.Store(true)
 
 	_ = c.Conn.SetWriteDeadline(time.Now().Add(c.inactivity))
 	_, err := c.Conn.Write(out)
@@ -217,12 +224,14 @@ func (c *conn) isDraining() bool {
 
 // countError records a refusal (or failed logon) and reports whether the
 // session must now be closed (MaxProtocolErrors / MaxLogonFailures; 0 means
-// unlimited / never).
+// unlimited / never). Its reply is marked counted, so that replyWatch,
+// which counts every error reply, skips it.
 func (c *conn) countError(logon bool) bool {
 	rc := c.srv.rc
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.protocolErrors++
+	c.counted++
 	if logon {
 		c.logonFailures++
 	}

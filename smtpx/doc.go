@@ -61,10 +61,14 @@
 //     delivery" is sent only after Enqueue returned, so never before the
 //     message is durable.
 //
-// Refusals count as protocol errors, failed logons also against
-// MaxLogonFailures; at MaxProtocolErrors or MaxLogonFailures the refusal is
-// the session's last reply. Refusals to unauthenticated clients are delayed by
-// TarpitInterval. RequireEHLODomain refuses (and disconnects) an EHLO/HELO
+// Every 4xx/5xx reply counts as a protocol error, go-smtp's own (malformed
+// commands, bad sequence) as well as the sessions' refusals, before and
+// after STARTTLS; not counted are 421 and the other replies after which
+// the connection closes anyway, and replies reporting this server's own
+// trouble (4.3.x, 454 4.7.0). Failed logons also count against
+// MaxLogonFailures; at MaxProtocolErrors or MaxLogonFailures the error is
+// the session's last reply. Errors to unauthenticated clients are delayed
+// by TarpitInterval. RequireEHLODomain refuses (and disconnects) an EHLO/HELO
 // without a domain or address literal. Every reply code go-smtp sends on the
 // sessions' behalf comes from Status, because go-smtp recognises codes only
 // on a bare *smtp.SMTPError.

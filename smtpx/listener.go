@@ -62,15 +62,7 @@ func (t *Transport) admit(binding netip.AddrPort, nc net.Conn) {
 	nc, plog := t.protocolLogTap(s, nc)
 	c := t.wrap(s, nc, remote)
 	t.emit(Event{Kind: EventConnect, Connector: rc.Name(), Session: c.id, Remote: remote})
-	if plog != nil { // Verbose protocol logging (protolog.go)
-		t.serveLogged(s, c, plog)
-		return
-	}
-	select {
-	case s.ln.ch <- c:
-	case <-t.done:
-		c.Close()
-	}
+	t.serve(s, c, plog)
 }
 
 // wrap registers a connection; its Close releases the admission slot.

@@ -37,13 +37,11 @@ func WithProtocolLog(receive, send *protolog.Log) Option {
 }
 
 // How a receive session is logged. go-smtp tees the plaintext of a
-// connection, before and after STARTTLS, into its Server.Debug writer, but
-// one writer per server, and a connector's server is shared by all its
-// connections. So a logged connection gets a go-smtp server of its own (a
-// copy of the connector's, serving only it) whose Debug writer is the
-// connection's rxLog. Debug sees both directions: the raw connection is
-// wrapped (rxTap, under conn) so that each server write raises a flag
-// just before go-smtp's copy of it reaches Debug; a Debug write with the
+// connection, before and after STARTTLS, into its Server.Debug writer;
+// every connection has a go-smtp server of its own (replies.go), whose
+// Debug writer passes everything on to a logged connection's rxLog. Debug
+// sees both directions: the raw connection is wrapped (rxTap, under conn)
+// so that each server write raises a flag just before go-smtp's copy of it reaches Debug; a Debug write with the
 // flag set and the shape of a reply is the server's, anything else the
 // client's (TLS handshake writes raise the flag without a copy, hence the
 // shape test). The banner written in place of go-smtp's greeting (see
@@ -59,13 +57,14 @@ func (t *Transport) protocolLogTap(s *rcServer, nc net.Conn) (net.Conn, *rxLog) 
 	return &rxTap{Conn: nc, lg: lg}, lg
 }
 
-// serveLogged serves c on its own copy of the connector's go-smtp server.
-func (t *Transport) serveLogged(s *rcServer, c *conn, lg *rxLog) {
+// serveLogged serves c on srv, its own copy of the connector's go-smtp
+// server (see serve), whose Debug writer passes everything on to lg. The
+// logged connection keeps a goroutine that waits for the session's end to
+// log the disconnection.
+func (t *Transport) serveLogged(s *rcServer, srv *smtp.Server, c *conn, lg *rxLog) {
 	server, _, _ := strings.Cut(t.opts.serverName, ".")
 	lg.s = t.opts.protoLog.Session(server+`\`+s.rc.Name(), c.id, c.LocalAddr().String(), c.RemoteAddr().String())
 	lg.s.Connect("")
-	srv := cloneServer(s.srv)
-	srv.Debug = lg
 	if srv.TLSConfig != nil {
 		srv.TLSConfig = srv.TLSConfig.Clone()
 		verify := srv.TLSConfig.VerifyConnection

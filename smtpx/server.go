@@ -5,7 +5,6 @@ import (
 	"crypto/x509"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/netip"
 	"sync"
 
@@ -21,15 +20,14 @@ import (
 // modelled.
 const maxLineLength = 2000
 
-// rcServer is one receive connector on the wire: its own go-smtp server
-// (FQDN, TLS, limits) fed by the shared listeners through a chanListener,
-// and its connection counts.
+// rcServer is one receive connector on the wire: its go-smtp server
+// settings (FQDN, TLS, limits), which each of its connections is served
+// on a copy of (replies.go), and its connection counts.
 type rcServer struct {
 	t    *Transport
 	rc   *connector.ReceiveConnector
 	fqdn string
-	srv  *smtp.Server
-	ln   *chanListener
+	srv  *smtp.Server // never served itself: cloned per connection
 	tls  *tls.Config
 	// bypass: some principal may exceed MaxMessageSize, so go-smtp must not
 	// enforce it; sessions do.
@@ -45,7 +43,6 @@ func newRCServer(t *Transport, rc *connector.ReceiveConnector) (*rcServer, error
 	if s.fqdn == "" {
 		s.fqdn = t.opts.serverName
 	}
-	s.ln = newChanListener()
 	for _, g := range rc.ACL().Grants() {
 		if g.Rights.Has(perms.BypassMessageSizeLimit) {
 			s.bypass = true
@@ -134,34 +131,7 @@ func (s *rcServer) release(a netip.Addr) {
 	}
 }
 
-// chanListener is the net.Listener a connector's go-smtp server serves:
-// connections arrive from the shared accept loops after Select.
-type chanListener struct {
-	ch   chan net.Conn
-	done chan struct{}
-	once sync.Once
-}
-
-func newChanListener() *chanListener {
-	return &chanListener{ch: make(chan net.Conn), done: make(chan struct{})}
-}
-
-func (l *chanListener) Accept() (net.Conn, error) {
-	select {
-	case c := <-l.ch:
-		return c, nil
-	case <-l.done:
-		return nil, net.ErrClosed
-	}
-}
-
-func (l *chanListener) Close() error {
-	l.once.Do(func() { close(l.done) })
-	return nil
-}
-
-func (l *chanListener) Addr() net.Addr { return chanAddr{} }
-
+// chanAddr is the address of the per-connection listeners.
 type chanAddr struct{}
 
 func (chanAddr) Network() string { return "smtpx" }

@@ -106,6 +106,7 @@ func (s *session) setIdentity(id auth.Identity) {
 	s.mu.Lock()
 	s.id, s.rights = id, rights
 	s.mu.Unlock()
+	s.c.authed.Store(id.Mechanism != "") // replyWatch's tarpit spares it
 }
 
 // authenticated reports a session that proved who it is (tarpits spare it).

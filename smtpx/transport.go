@@ -49,7 +49,6 @@ type Transport struct {
 
 	acceptWG sync.WaitGroup // accept loops and refusals
 	refusing atomic.Int32   // refusals being written (maxRefusing)
-	serveWG  sync.WaitGroup // go-smtp Serve loops
 	connWG   sync.WaitGroup // wrapped connections not yet closed
 	txWG     sync.WaitGroup // open mail transactions and Session.Data calls
 }
@@ -155,9 +154,6 @@ func (t *Transport) Start(ctx context.Context) error {
 		t.listeners = append(t.listeners, &boundListener{binding: b, ln: ln})
 	}
 	t.q, t.state = q, stateStarted
-	for _, s := range t.order {
-		t.serveWG.Go(func() { _ = s.srv.Serve(s.ln) })
-	}
 	for _, bl := range t.listeners {
 		t.acceptWG.Go(func() { t.acceptLoop(bl) })
 	}
@@ -232,10 +228,6 @@ func (t *Transport) Shutdown(ctx context.Context) error {
 		bl.ln.Close()
 	}
 	t.acceptWG.Wait()
-	for _, s := range t.order {
-		s.ln.Close()
-	}
-	t.serveWG.Wait()
 	for _, c := range t.liveConns() {
 		c.drain()
 	}
