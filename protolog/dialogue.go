@@ -18,14 +18,19 @@ const maxLine = 4096
 // byte streams into lines, joins multi-line replies, redacts AUTH and
 // skips message bodies.
 type dialogue struct {
-	cl      []byte // partial client line (at most maxLine, or 2 bytes in a body)
-	clLen   int    // its full length so far
-	sv      []byte // partial server line
-	reply   []byte // multi-line reply being joined
-	auth    bool   // AUTH exchange open: every client line is a credential
-	body    bool   // inside a DATA body, until the "." line
-	dataCmd bool   // DATA sent, its first reply not seen yet
-	skip    int64  // BDAT chunk bytes still to skip
+	cl    []byte // partial client line (at most maxLine, or 2 bytes in a body)
+	clLen int    // its full length so far
+	sv    []byte // partial server line
+	reply []byte // multi-line reply being joined
+	auth  bool   // AUTH exchange open: every client line is a credential
+	body  bool   // inside a DATA body, until the "." line
+	skip  int64  // BDAT chunk bytes still to skip
+	// pending counts client lines still waiting for their final reply;
+	// dataAt is DATA's place among them (0: no DATA outstanding). A
+	// pipelining client (RFC 2920) sends MAIL, RCPT and DATA at once, so
+	// the first reply after DATA is MAIL's, not DATA's.
+	pending int
+	dataAt  int
 }
 
 func (d *dialogue) client(s *Session, p []byte) {
@@ -61,9 +66,11 @@ func (d *dialogue) client(s *Session, p []byte) {
 		if d.body {
 			if n <= 2 && string(bytes.TrimSuffix(line, []byte("\r"))) == "." {
 				d.body = false
+				d.pending++ // the end of data awaits its reply
 			}
 			continue
 		}
+		d.pending++
 		d.clientLine(s, string(bytes.TrimSuffix(line, []byte("\r"))))
 	}
 }
@@ -82,7 +89,7 @@ func (d *dialogue) clientLine(s *Session, line string) {
 		}
 		s.emit(ev, line, "")
 	case strings.EqualFold(line, "DATA"):
-		d.body, d.dataCmd = true, true
+		d.body, d.dataAt = true, d.pending
 		s.emit(ev, line, "")
 	case strings.EqualFold(verb, "BDAT"):
 		size, _, _ := strings.Cut(strings.TrimSpace(arg), " ")
@@ -137,9 +144,14 @@ func (d *dialogue) serverLine(s *Session, line []byte) {
 	}
 	if ok {
 		d.auth = code == 334 // a challenge; any other reply ends AUTH
-		if d.dataCmd {
-			d.dataCmd = false
-			d.body = d.body && code == 354
+		if d.pending > 0 {
+			d.pending--
+			if d.dataAt > 0 {
+				d.dataAt--
+				if d.dataAt == 0 {
+					d.body = d.body && code == 354
+				}
+			}
 		}
 	}
 	s.emit(s.serverEvent(), string(text), "")

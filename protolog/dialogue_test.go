@@ -105,6 +105,20 @@ func TestDialogue(t *testing.T) {
 			want:  []string{"< DATA", "> 554 5.5.1 no valid recipients", "< RSET"},
 		},
 		{
+			name: "pipelined transaction: DATA's own reply opens the body",
+			steps: []step{C("MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n"), S("250 ok\r\n250 ok\r\n"),
+				S("354 go\r\n"), C("Subject: secret\r\n\r\nbody\r\n.\r\n"), S("250 queued\r\n"), C("QUIT\r\n")},
+			want: []string{"< MAIL FROM:<a@b>", "< RCPT TO:<c@d>", "< DATA", "> 250 ok", "> 250 ok", "> 354 go",
+				"> 250 queued", "< QUIT"},
+		},
+		{
+			name: "pipelined transaction: DATA refused",
+			steps: []step{C("MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n"),
+				S("250 ok\r\n550 5.7.1 no\r\n554 5.5.1 no valid recipients\r\n"), C("RSET\r\n")},
+			want: []string{"< MAIL FROM:<a@b>", "< RCPT TO:<c@d>", "< DATA", "> 250 ok", "> 550 5.7.1 no",
+				"> 554 5.5.1 no valid recipients", "< RSET"},
+		},
+		{
 			name:  "bdat chunk skipped",
 			steps: []step{C("BDAT 12 LAST\r\nHello\r\nWorld"), S("250 ok\r\n"), C("QUIT\r\n")},
 			want:  []string{"< BDAT 12 LAST", "> 250 ok", "< QUIT"},
