@@ -43,6 +43,7 @@ type conn struct {
 	release    func()
 
 	wrote  atomic.Bool // written to since go-smtp's last Debug write (replies.go)
+	esmtp  atomic.Bool // the client's last greeting was EHLO, not HELO
 	authed atomic.Bool // the current session is authenticated (no tarpit)
 
 	mu             sync.Mutex

@@ -56,8 +56,10 @@ func (s *session) authAs() string {
 //		by <connector fqdn> with ESMTP[S][A] id <id>
 //		for <rcpt>; <date>
 //
-// "S" marks TLS and "A" a SASL login (RFC 3848); "for" is written only for
-// a single recipient, so a Received field never discloses Bcc recipients.
+// "with SMTP" after HELO, "with ESMTP" after EHLO (RFC 5321 §4.4); "S"
+// marks TLS and "A" a SASL login, suffixes RFC 3848 defines for ESMTP
+// only. "for" is written only for a single recipient, so a Received field
+// never discloses Bcc recipients.
 func (s *session) receivedField(id string, now time.Time) string {
 	var b strings.Builder
 	b.WriteString("Received: from ")
@@ -70,12 +72,16 @@ func (s *session) receivedField(id string, now time.Time) string {
 	b.WriteString(addressLiteral(s.c.remote.Addr()))
 	b.WriteString(")\r\n\tby ")
 	b.WriteString(s.s.fqdn)
-	b.WriteString(" with ESMTP")
-	if s.tls != nil {
-		b.WriteByte('S')
-	}
-	if s.user {
-		b.WriteByte('A')
+	if !s.c.esmtp.Load() {
+		b.WriteString(" with SMTP")
+	} else {
+		b.WriteString(" with ESMTP")
+		if s.tls != nil {
+			b.WriteByte('S')
+		}
+		if s.user {
+			b.WriteByte('A')
+		}
 	}
 	b.WriteString(" id ")
 	b.WriteString(id)

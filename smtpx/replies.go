@@ -16,7 +16,7 @@ import (
 // runs on the accept loop and returns as soon as it has started the
 // connection's goroutine (oneConn).
 //
-// replyWatch reads the replies for
+// replyWatch reads the replies for two things:
 //
 //   - the protocol-error limit and the tarpit count every 4xx/5xx reply,
 //     whoever wrote it: go-smtp's own (a malformed MAIL, RCPT before MAIL,
@@ -31,6 +31,10 @@ import (
 //     error). The reply that reaches MaxProtocolErrors is the last one;
 //     before the next command of an unauthenticated client the tarpit
 //     (TarpitInterval) runs.
+//   - the greeting the client used last: go-smtp (v0.25.1) answers HELO
+//     with one line, "250 2.0.0 Hello <domain>", and EHLO with several,
+//     the first "250-Hello <domain>" (no other reply starts so), which
+//     Received records as "with SMTP" or "with ESMTP".
 //
 // Telling replies from client bytes: go-smtp writes a reply to the
 // connection, then the same bytes to Debug, on one goroutine; conn.Write
@@ -74,6 +78,14 @@ func (w *replyWatch) Write(p []byte) (int, error) {
 // write: textproto flushes per line).
 func (w *replyWatch) reply(p []byte) {
 	c := w.c
+	switch {
+	case bytes.HasPrefix(p, []byte("250-Hello ")):
+		c.esmtp.Store(true)
+		return
+	case bytes.HasPrefix(p, []byte("250 2.0.0 Hello ")):
+		c.esmtp.Store(false)
+		return
+	}
 	if p[3] != ' ' || p[0] != '4' && p[0] != '5' {
 		return
 	}

@@ -1,0 +1,47 @@
+package smtpx_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/hubedge/hubedge/smtpx"
+)
+
+// Received records the protocol of the client's last greeting (RFC 5321
+// §4.4): "with SMTP" after HELO, "with ESMTP" after EHLO, the RFC 3848
+// suffixes (S for TLS) for ESMTP only.
+func TestReceivedWithProtocol(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		greets []string // "TLS" runs STARTTLS
+		want   string
+	}{
+		{"EHLO", []string{"EHLO"}, " with ESMTP id "},
+		{"HELO", []string{"HELO"}, " with SMTP id "},
+		{"HELO then EHLO", []string{"HELO", "EHLO"}, " with ESMTP id "},
+		{"EHLO then HELO", []string{"EHLO", "HELO"}, " with SMTP id "},
+		{"EHLO over TLS", []string{"EHLO", "TLS", "EHLO"}, " with ESMTPS id "},
+		{"HELO over TLS", []string{"EHLO", "TLS", "HELO"}, " with SMTP id "},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := start(t, smtpx.WithReceiveConnector(internet(t)),
+				smtpx.WithTLSCertificate(testPKI.Certificate(serverName)))
+			r, _ := dialRaw(t, e.firstAddr(t))
+			for _, g := range tc.greets {
+				if g == "TLS" {
+					r.startTLS(testPKI.ClientTLSConfig(serverName))
+					continue
+				}
+				expect(t, r, [2]string{g + " client.example", "250"})
+			}
+			expect(t, r, [2]string{"MAIL FROM:<a@fabrikam.com>", "250"}, [2]string{"RCPT TO:<bob@contoso.com>", "250"})
+			if got := r.data(message("Subject: proto")); !strings.HasPrefix(got, "250 2.6.0") {
+				t.Fatal(got)
+			}
+			body := e.local.wait(t).Body
+			if !strings.Contains(body, "\tby hub01.contoso.com"+tc.want) {
+				t.Fatalf("want %q in\n%s", tc.want, body)
+			}
+		})
+	}
+}
