@@ -63,7 +63,7 @@ func (d *Deliverer) open(ctx context.Context, sp sessionParams, t target) (*conn
 	if err != nil {
 		return nil, fail(451, "4.4.1", err)
 	}
-	raw = d.logDialed(sp.logAs, raw)
+	raw = d.logDialed(sp.logAs, &boundedConn{Conn: raw})
 	stop := watch(ctx, raw)
 	cn, aerr := d.negotiate(ctx, sp, t, raw)
 	if cancelled := stop(); cancelled && aerr == nil {
@@ -133,6 +133,7 @@ func (d *Deliverer) negotiate(ctx context.Context, sp sessionParams, t target, r
 		prefix, _ = tp.R.Peek(tp.R.Buffered())
 		prefix = bytes.Clone(prefix)
 	}
+	handOver(raw)
 	greeting := "220 " + t.host + " ESMTP\r\n"
 	cn.c = smtp.NewClient(&greetedConn{Conn: net0, r: io.MultiReader(strings.NewReader(greeting), bytes.NewReader(prefix), net0)})
 	cn.c.CommandTimeout = cmdTO
@@ -227,6 +228,7 @@ func (d *Deliverer) startTLS(ctx context.Context, tp *textproto.Conn, raw net.Co
 	if tp.R.Buffered() > 0 { // RFC 3207 §6: no plaintext may cross into TLS
 		return nil, fail(451, "4.7.5", fmt.Errorf("%w: data after the STARTTLS reply", ErrTLS))
 	}
+	handOver(raw)
 	tc := tls.Client(unlogged(raw), sp.policy.TLSConfig(t.host, d.opts.roots))
 	hctx, cancel := context.WithTimeout(ctx, d.opts.timeouts.Command)
 	defer cancel()
