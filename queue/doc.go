@@ -14,11 +14,11 @@
 // record for large messages, so an Enqueue never holds a whole large body
 // in memory; Message.Open streams it back chunk by chunk.
 //
-// Open keeps everything in one bbolt file under its directory: records and
-// body chunks in one B+tree file mean one transaction, and two fsyncs, per
-// group commit. (A file per body would cost an extra file and directory
-// fsync per message, which caps a lone writer well below the rate bbolt
-// reaches.) The Store interface lets another engine back the queue
+// Open keeps a write-ahead log (WALFile: one fdatasync per group commit)
+// in front of one bbolt file (StoreFile) that a background goroutine fills
+// in large transactions; see README.md for the formats and checksums.
+// (A file per body would cost an extra file and directory fsync per
+// message.) The Store interface lets another engine back the queue
 // (OpenStore); OpenMemory is a non-durable variant for tests.
 //
 // Failures never trade an acknowledged message for availability: once the

@@ -1,7 +1,6 @@
 package queue
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -140,7 +139,9 @@ func (q *Queue) writeBody(ctx context.Context, id ID, body io.Reader, limit int6
 			if limit > 0 && size > limit {
 				return fail(ErrTooLarge)
 			}
-			ops = append(ops, Op{Kind: OpPutChunk, ID: id, Seq: seq, Data: bytes.Clone(buf[:n])})
+			data := make([]byte, n, n+chunkTrailer) // room for the store's checksum
+			copy(data, buf[:n])
+			ops = append(ops, Op{Kind: OpPutChunk, ID: id, Seq: seq, Data: data})
 			seq++
 			buffered += n
 		}

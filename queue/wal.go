@@ -52,6 +52,7 @@ type walStore struct {
 	applied  uint64 // batches committed to bbolt
 	pending  [][]Op // logged, not yet applied
 	pendSize int    // bytes of op data in pending
+	applying int    // bytes of op data in the batch bbolt is taking
 	waiters  int    // callers blocked until bbolt catches up
 	applyErr error  // the last bbolt attempt failed; cleared by a success
 	attempts uint64 // bbolt transactions tried, successful or not
@@ -80,6 +81,10 @@ const (
 	// the delay short.
 	applyDelay = 100 * time.Millisecond
 	applyBytes = 8 << 20
+	// maxPending bounds the op data logged but not yet in bbolt (held in
+	// memory for the applier, and copied once more by bbolt while it
+	// commits): beyond it, Apply waits for bbolt.
+	maxPending = 2 * applyBytes
 
 	// A failed bbolt transaction is retried after minRetryDelay, doubling
 	// up to maxRetryDelay.
@@ -247,7 +252,7 @@ func newEpoch() uint64 {
 }
 
 func (s *walStore) Apply(ops []Op) error {
-	s.buf = encodeRecord(s.buf[:0], s.epoch, ops)
+	size := recordSize(ops)
 	s.mu.Lock()
 	if s.applyErr != nil {
 		// Space may have been freed: have the applier retry now.
@@ -258,7 +263,17 @@ func (s *walStore) Apply(ops []Op) error {
 			return err
 		}
 	}
-	if s.off > 0 && (s.applied == s.written || s.off+int64(len(s.buf)) > walResetSize) {
+	if s.pendSize+s.applying >= maxPending && s.applyErr == nil {
+		// bbolt lags far behind: hold the caller (and with it the bodies
+		// of everyone waiting to commit) rather than pile up more.
+		s.waiters++
+		s.hurry()
+		for s.pendSize+s.applying >= maxPending && s.applyErr == nil && !s.closing {
+			s.cond.Wait()
+		}
+		s.waiters--
+	}
+	if s.off > 0 && (s.applied == s.written || s.off+size > walResetSize) {
 		// Everything logged so far is in bbolt (or soon will be): start over.
 		// waitApplied also returns when the applier failed; the log then
 		// holds acknowledged batches that bbolt lacks and must be kept for
@@ -270,19 +285,19 @@ func (s *walStore) Apply(ops []Op) error {
 			return err
 		}
 		s.off, s.epoch = 0, newEpoch()
-		s.buf = encodeRecord(s.buf[:0], s.epoch, ops)
 	}
 	s.mu.Unlock()
-	if err := s.ensureAlloc(s.off + int64(len(s.buf))); err != nil {
+	if err := s.ensureAlloc(s.off + size); err != nil {
 		return err
 	}
-	if _, err := s.f.WriteAt(s.buf, s.off); err != nil {
+	var err error
+	if s.buf, err = writeRecord(s.f, s.off, s.epoch, ops, s.buf); err != nil {
 		return fmt.Errorf("queue: log write: %w", err)
 	}
 	if err := fdatasync(s.f); err != nil {
 		return fmt.Errorf("queue: log sync: %w", err)
 	}
-	s.off += int64(len(s.buf))
+	s.off += size
 	s.mu.Lock()
 	s.written++
 	s.pending = append(s.pending, slices.Clone(ops)) // the caller reuses ops
@@ -404,7 +419,7 @@ func (s *walStore) applier() {
 		}
 		s.mu.Lock()
 		batch, size := s.pending, s.pendSize
-		s.pending, s.pendSize = nil, 0
+		s.pending, s.pendSize, s.applying = nil, 0, size
 		upto := s.applied + uint64(len(batch))
 		s.mu.Unlock()
 		ops = ops[:0]
@@ -415,6 +430,7 @@ func (s *walStore) applier() {
 		clear(ops)
 		s.mu.Lock()
 		s.attempts++
+		s.applying = 0
 		if err != nil {
 			// bbolt took none of it: keep the batches, ahead of anything
 			// newer, and retry after a delay (Close gives up at once and
@@ -515,25 +531,103 @@ func (s *walStore) Close() error {
 	return errors.Join(errs...)
 }
 
-// encodeRecord appends a log record holding ops to b.
-func encodeRecord(b []byte, epoch uint64, ops []Op) []byte {
-	start := len(b)
-	b = append(b, make([]byte, walHeader)...)
-	b = binary.LittleEndian.AppendUint32(b, uint32(len(ops)))
+// recordSize is the length of the log record holding ops.
+func recordSize(ops []Op) int64 {
+	n := int64(walHeader + 4)
 	for _, op := range ops {
-		b = append(b, byte(op.Kind))
-		b = binary.LittleEndian.AppendUint16(b, uint16(len(op.ID)))
-		b = append(b, op.ID...)
-		b = binary.LittleEndian.AppendUint32(b, op.Seq)
-		b = binary.LittleEndian.AppendUint32(b, uint32(len(op.Data)))
-		b = append(b, op.Data...)
+		n += opHeaderSize + int64(len(op.ID)) + int64(len(op.Data))
 	}
-	h := b[start:]
-	binary.LittleEndian.PutUint32(h, walMagic)
-	binary.LittleEndian.PutUint64(h[8:], epoch)
-	binary.LittleEndian.PutUint32(h[16:], uint32(len(h)-walHeader))
-	binary.LittleEndian.PutUint32(h[4:], crc32.Checksum(h[8:], crcTable))
-	return b
+	return n
+}
+
+const (
+	opHeaderSize = 1 + 2 + 4 + 4 // kind, ID length, seq, data length
+	// directWrite is the op data size from which writeRecord writes the
+	// data from the op itself instead of copying it into its buffer.
+	directWrite = 64 << 10
+	// maxWriteBuf caps the buffer writeRecord keeps between records.
+	maxWriteBuf = 1 << 20
+)
+
+// appendOpHeader appends what precedes op's data in a log record.
+func appendOpHeader(b []byte, op Op) []byte {
+	b = append(b, byte(op.Kind))
+	b = binary.LittleEndian.AppendUint16(b, uint16(len(op.ID)))
+	b = append(b, op.ID...)
+	b = binary.LittleEndian.AppendUint32(b, op.Seq)
+	return binary.LittleEndian.AppendUint32(b, uint32(len(op.Data)))
+}
+
+// writeRecord writes the log record holding ops at off: magic, CRC-32C of
+// the rest, epoch, payload length, then the payload (op count, then each
+// op's header and data). Small pieces are gathered in buf, up to
+// maxWriteBuf at a time; op data of directWrite bytes or more is written
+// from the op, so a group commit of large bodies is never copied into one
+// buffer. It returns buf for reuse.
+func writeRecord(f io.WriterAt, off int64, epoch uint64, ops []Op, buf []byte) ([]byte, error) {
+	size := recordSize(ops)
+	var hdr [walHeader + 4]byte
+	binary.LittleEndian.PutUint32(hdr[:], walMagic)
+	binary.LittleEndian.PutUint64(hdr[8:], epoch)
+	binary.LittleEndian.PutUint32(hdr[16:], uint32(size-walHeader))
+	binary.LittleEndian.PutUint32(hdr[20:], uint32(len(ops)))
+	sum := crc32.Checksum(hdr[8:], crcTable)
+	var oh []byte
+	for _, op := range ops {
+		oh = appendOpHeader(oh[:0], op)
+		sum = crc32.Update(crc32.Update(sum, crcTable, oh), crcTable, op.Data)
+	}
+	binary.LittleEndian.PutUint32(hdr[4:], sum)
+
+	w := &recordWriter{f: f, off: off, buf: buf[:0]}
+	w.add(hdr[:])
+	for _, op := range ops {
+		w.buf = appendOpHeader(w.buf, op)
+		if len(op.Data) >= directWrite {
+			w.direct(op.Data)
+		} else {
+			w.add(op.Data)
+		}
+	}
+	w.flush()
+	if cap(w.buf) > maxWriteBuf {
+		w.buf = nil
+	}
+	return w.buf, w.err
+}
+
+// recordWriter writes consecutive pieces at an offset, gathering small
+// ones.
+type recordWriter struct {
+	f   io.WriterAt
+	off int64
+	buf []byte
+	err error
+}
+
+func (w *recordWriter) add(p []byte) {
+	if len(w.buf)+len(p) > maxWriteBuf {
+		w.flush()
+	}
+	w.buf = append(w.buf, p...)
+}
+
+func (w *recordWriter) direct(p []byte) {
+	w.flush()
+	w.write(p)
+}
+
+func (w *recordWriter) flush() {
+	w.write(w.buf)
+	w.buf = w.buf[:0]
+}
+
+func (w *recordWriter) write(p []byte) {
+	if w.err != nil || len(p) == 0 {
+		return
+	}
+	_, w.err = w.f.WriteAt(p, w.off)
+	w.off += int64(len(p))
 }
 
 var errBadRecord = errors.New("queue: corrupt log record")

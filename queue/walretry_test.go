@@ -152,3 +152,55 @@ func TestWALRetryTimerClearsFailure(t *testing.T) {
 		runtime.Gosched()
 	}
 }
+
+// gateStore holds every Apply until release is closed.
+type gateStore struct {
+	Store
+	release chan struct{}
+}
+
+func (g *gateStore) Apply(ops []Op) error { <-g.release; return g.Store.Apply(ops) }
+
+// Op data logged but not yet in bbolt is bounded: once maxPending bytes
+// wait for bbolt, Apply holds its caller until bbolt takes them.
+func TestWALBoundsPendingData(t *testing.T) {
+	dir := t.TempDir()
+	db, err := openBolt(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := &gateStore{Store: db, release: make(chan struct{})}
+	s, err := startWAL(dir, g, SystemClock{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	big := make([]byte, maxPending)
+	if err := s.Apply([]Op{{Kind: OpPutChunk, ID: "A", Data: big}}); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Apply([]Op{{Kind: OpPutRecord, ID: "A", Data: []byte("rec")}}) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		s.mu.Lock()
+		held := s.waiters > 0
+		s.mu.Unlock()
+		if held {
+			break
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("Apply returned (%v) with %d bytes pending", err, maxPending)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("Apply neither held nor returned")
+		}
+		runtime.Gosched()
+	}
+	close(g.release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
