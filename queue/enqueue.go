@@ -31,29 +31,58 @@ var scratch = sync.Pool{New: func() any { b := make([]byte, chunkSize); return &
 // connection), and once the final commit is submitted Enqueue waits for it
 // so that the outcome it reports is the truth.
 func (q *Queue) Enqueue(ctx context.Context, env Envelope, body io.Reader) (ID, error) {
-	if err := ctx.Err(); err != nil {
+	id := q.NewID()
+	if err := q.EnqueueWithID(ctx, id, env, body); err != nil {
 		return "", err
 	}
-	if len(env.Recipients) == 0 {
-		return "", ErrNoRecipients
-	}
+	return id, nil
+}
+
+// NewID reserves the ID of a message about to be enqueued, so that the
+// caller can write it into the message first: a receive session stamps it
+// as the "id" of its Received field. Every reserved ID must be given to
+// EnqueueWithID once, which consumes it whatever the outcome.
+func (q *Queue) NewID() ID {
+	id := q.ids.next(q.opts.clock.Now())
 	q.mu.Lock()
-	if q.closed {
-		q.mu.Unlock()
-		return "", ErrClosed
+	if q.reserved == nil {
+		q.reserved = make(map[ID]struct{})
 	}
-	q.enqueuing++
+	q.reserved[id] = struct{}{}
 	q.mu.Unlock()
+	return id
+}
+
+// EnqueueWithID is Enqueue for an ID from NewID; an ID NewID did not hand
+// out, or one used before, fails with ErrUnknownID (a reused ID would mix
+// two bodies under one key).
+func (q *Queue) EnqueueWithID(ctx context.Context, id ID, env Envelope, body io.Reader) error {
+	q.mu.Lock()
+	_, ok := q.reserved[id]
+	delete(q.reserved, id)
+	closed := q.closed
+	if ok && !closed {
+		q.enqueuing++
+	}
+	q.mu.Unlock()
+	switch {
+	case !ok:
+		return ErrUnknownID
+	case closed:
+		return ErrClosed
+	}
 	defer q.enqueueDone()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if len(env.Recipients) == 0 {
+		return ErrNoRecipients
+	}
 	// Close cancels what it gives up waiting for.
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	defer context.AfterFunc(q.runCtx, func() { cancel(ErrClosed) })()
-	id := q.ids.next(q.opts.clock.Now())
-	if err := q.enqueue(ctx, id, env, body, q.opts.maxSize, nil, "SMTP"); err != nil {
-		return "", err
-	}
-	return id, nil
+	return q.enqueue(ctx, id, env, body, q.opts.maxSize, nil, "SMTP")
 }
 
 // enqueueDone ends an Enqueue call, letting Close go on after the last.

@@ -202,6 +202,9 @@ var (
 	// ErrNoRecipients is returned by Enqueue for an envelope without
 	// recipients.
 	ErrNoRecipients = errors.New("queue: no recipients")
+	// ErrUnknownID is returned by EnqueueWithID for an ID that NewID did
+	// not hand out, or that was already used.
+	ErrUnknownID = errors.New("queue: ID not reserved by NewID")
 	// ErrStoreFailed is returned by every write while the store fails to
 	// take what the write-ahead log holds (a full disk, an I/O error): the
 	// queue refuses new messages rather than risk the acknowledged ones,

@@ -33,8 +33,9 @@ type Queue struct {
 
 	mu         sync.Mutex
 	closed     bool
-	enqueuing  int           // Enqueue calls in progress
-	enqIdle    chan struct{} // closed when enqueuing drops to 0 once Close began
+	enqueuing  int             // Enqueue calls in progress
+	reserved   map[ID]struct{} // IDs from NewID not yet given to EnqueueWithID
+	enqIdle    chan struct{}   // closed when enqueuing drops to 0 once Close began
 	msgs       map[ID]*message
 	submission []*message // waiting for the categorizer, FIFO
 	hops       map[string]*hopQueue

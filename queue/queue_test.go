@@ -171,3 +171,28 @@ func TestEnqueueTruncatedBodyIsAnError(t *testing.T) {
 		t.Fatalf("%d messages stored after a failed enqueue", len(msgs))
 	}
 }
+
+// NewID lets a caller stamp the ID into the message before enqueuing it;
+// each reserved ID enqueues once, and no other ID is accepted.
+func TestEnqueueWithID(t *testing.T) {
+	q, err := queue.OpenMemory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close(context.Background())
+	ctx := context.Background()
+	env := queue.Envelope{From: "a@example.com", Recipients: []queue.Recipient{{Address: "b@example.com"}}}
+	id := q.NewID()
+	body := "Received: by hub id " + string(id) + "\r\n\r\nhi\r\n"
+	if err := q.EnqueueWithID(ctx, id, env, strings.NewReader(body)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := q.Message(id); err != nil {
+		t.Fatalf("Message(%s): %v", id, err)
+	}
+	for name, bad := range map[string]queue.ID{"reused": id, "not reserved": "06H0000000000000000000000"} {
+		if err := q.EnqueueWithID(ctx, bad, env, strings.NewReader(body)); !errors.Is(err, queue.ErrUnknownID) {
+			t.Errorf("%s: EnqueueWithID = %v, want ErrUnknownID", name, err)
+		}
+	}
+}

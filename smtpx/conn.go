@@ -54,7 +54,6 @@ type conn struct {
 	protocolErrors int
 	counted        int // refusals counted by the session, replies not yet written
 	logonFailures  int
-	messages       int
 	rdns           string
 	rdnsDone       bool
 	bdat           *bdatRun // the last BDAT transfer's Data call
@@ -207,14 +206,6 @@ func (c *conn) endTx(wg *sync.WaitGroup) {
 	if drain {
 		c.Conn.Close()
 	}
-}
-
-// nextMessage numbers the messages of the connection, for Received ids.
-func (c *conn) nextMessage() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.messages++
-	return c.messages
 }
 
 func (c *conn) isDraining() bool {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/emersion/go-message/textproto"
@@ -78,10 +77,7 @@ func (s *session) receive(r io.Reader) error {
 		s.trace(Event{Kind: EventHeadersStripped, Stripped: removed, Detail: removedNames(removed)})
 	}
 
-	now := s.now()
-	stamp := s.c.id + "-" + strconv.Itoa(s.c.nextMessage())
 	var hdr bytes.Buffer
-	hdr.WriteString(s.receivedField(stamp, now))
 	if err := textproto.WriteHeader(&hdr, h); err != nil {
 		return Status(err)
 	}
@@ -89,11 +85,13 @@ func (s *session) receive(r io.Reader) error {
 	hdr.WriteString(s.authFields(h.Has))
 	hdr.WriteString("\r\n")
 
+	now := s.now()
+	id := t.q.NewID() // stamped in Received, so the trace names the queue ID
 	env := s.env
 	env.HopCount = hops
 	env.Received = now
-	id, err := t.q.Enqueue(t.ctx, env, io.MultiReader(&hdr, br))
-	if err != nil {
+	msg := io.MultiReader(strings.NewReader(s.receivedField(string(id), now)), &hdr, br)
+	if err := t.q.EnqueueWithID(t.ctx, id, env, msg); err != nil {
 		if body.err != nil {
 			if body.err == replyTooBig {
 				return s.refused("DATA", replyTooBig, false)
@@ -103,7 +101,7 @@ func (s *session) receive(r io.Reader) error {
 		t.log.Warn("smtpx: enqueue failed", "session", s.c.id, "err", err)
 		return Status(err)
 	}
-	s.trace(Event{Kind: EventQueued, QueueID: id, Detail: stamp})
+	s.trace(Event{Kind: EventQueued, QueueID: id})
 	return queuedReply(id)
 }
 

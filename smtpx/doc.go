@@ -90,9 +90,9 @@
 // advertised limit is also enforced for every session; the sessions then
 // enforce MaxMessageSize themselves for the others.
 //
-// The ID in the Received field is the session ID and message number, not the
-// queue ID, because queue.Enqueue assigns the ID only when it returns; trace
-// events (EventQueued) link the two. The AuthMechanism values are hubedge's
+// The ID in the Received field is the queue ID (reserved with queue.NewID
+// before the header is written), so a trace names the message an
+// administrator finds with Get-Message. The AuthMechanism values are hubedge's
 // (SPEC §9): 06 for a SASL login, 04 for server authentication, 03 for
 // Externally Secured; anonymous sessions get none. go-smtp's EHLO greeting
 // line ("250-Hello <name>") and its reply texts for commands it handles

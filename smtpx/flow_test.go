@@ -135,7 +135,7 @@ func TestAnonymousMessageIsStampedAndFiltered(t *testing.T) {
 		t.Errorf("HeadersStripped events = %+v", stripped)
 	}
 	queued := e.events.kinds(smtpx.EventQueued)
-	if len(queued) != 1 || string(queued[0].QueueID) != id || !strings.Contains(h, " id "+queued[0].Detail+"\r\n") {
+	if len(queued) != 1 || string(queued[0].QueueID) != id || !strings.Contains(h, " id "+id+"\r\n") {
 		t.Errorf("Queued events = %+v", queued)
 	}
 }
