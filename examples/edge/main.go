@@ -20,11 +20,9 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/hubedge/hubedge/auth"
 	"github.com/hubedge/hubedge/connector"
@@ -34,17 +32,7 @@ import (
 	"github.com/hubedge/hubedge/smtpx"
 )
 
-func main() {
-	ctx, stop := cli.SignalContext()
-	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "edge:", err)
-		if errors.Is(err, flag.ErrHelp) || errors.Is(err, cli.ErrUsage) {
-			os.Exit(2)
-		}
-		os.Exit(1)
-	}
-}
+func main() { cli.Main("edge", run) }
 
 func run(ctx context.Context, args []string, out io.Writer) error {
 	var c cli.Common

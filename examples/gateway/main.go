@@ -24,12 +24,10 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net"
-	"os"
 
 	"github.com/hubedge/hubedge/auth"
 	"github.com/hubedge/hubedge/connector"
@@ -40,17 +38,7 @@ import (
 	"github.com/hubedge/hubedge/smtpx/deliver"
 )
 
-func main() {
-	ctx, stop := cli.SignalContext()
-	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "gateway:", err)
-		if errors.Is(err, flag.ErrHelp) || errors.Is(err, cli.ErrUsage) {
-			os.Exit(2)
-		}
-		os.Exit(1)
-	}
-}
+func main() { cli.Main("gateway", run) }
 
 func run(ctx context.Context, args []string, out io.Writer) error {
 	var c cli.Common

@@ -253,9 +253,26 @@ func SplitList(s string) []string {
 	return out
 }
 
-// SignalContext returns a context cancelled by SIGINT or SIGTERM.
-func SignalContext() (context.Context, context.CancelFunc) {
+// signalContext returns a context cancelled by SIGINT or SIGTERM.
+func signalContext() (context.Context, context.CancelFunc) {
 	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+}
+
+// Main is an example's main: it calls run with the command-line arguments
+// and a context that SIGINT or SIGTERM cancels, and exits 2 on a usage
+// error, 1 on any other error.
+func Main(name string, run func(ctx context.Context, args []string, out io.Writer) error) {
+	ctx, stop := signalContext()
+	err := run(ctx, os.Args[1:], os.Stdout)
+	stop()
+	if err == nil {
+		return
+	}
+	fmt.Fprintln(os.Stderr, name+":", err)
+	if errors.Is(err, flag.ErrHelp) || errors.Is(err, ErrUsage) {
+		os.Exit(2)
+	}
+	os.Exit(1)
 }
 
 // Serve starts t, prints which connectors it runs and where, serves until
