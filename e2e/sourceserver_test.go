@@ -1,0 +1,98 @@
+package e2e
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/hubedge/hubedge/auth"
+	"github.com/hubedge/hubedge/connector"
+	"github.com/hubedge/hubedge/perms"
+	"github.com/hubedge/hubedge/smtpx"
+	"github.com/hubedge/hubedge/smtpx/deliver"
+	"github.com/hubedge/hubedge/smtpx/smtptest"
+)
+
+// A send connector sourced only on hub02 is used from hub01 by relaying the
+// message to hub02 over mutual TLS (the seeds' "delivered to a source server
+// for that connector for relay"); hub02 authenticates hub01 as a transport
+// server and delivers through the connector itself.
+func TestRelayToSourceTransportServer(t *testing.T) {
+	fabrikam := smtptest.NewSink(t, smtptest.Hostname("mx.fabrikam.com"))
+	// Both hubs know the organization's connector, as they would from the
+	// directory; only hub02 is a source server of it.
+	toInternet := func() *connector.SendConnector {
+		sc, err := connector.NewSend("To Internet", connector.WithUsage(connector.UsageInternet),
+			connector.WithAddressSpaceList("*"), connector.WithSmartHostList("["+strings.Replace(fabrikam.Addr(), ":", "]:", 1)),
+			connector.WithSourceTransportServers("hub02.contoso.com"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sc
+	}
+
+	// hub02: its default receive connector authenticates transport servers
+	// by their certificates (ExchangeServer).
+	intraOrg, err := connector.NewReceive("Default HUB02", connector.WithBindingList(loopback),
+		connector.WithRemoteIPRangeList("127.0.0.0/8"), connector.WithFQDN("hub02.contoso.com"),
+		connector.WithAuthMechanism(auth.TLS|auth.ExchangeServer), connector.WithPermissionGroups(perms.ExchangeServers))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hub02 := smtptest.NewTransport(t, smtpx.WithServerName("hub02.contoso.com"), smtpx.WithAcceptedDomain(contoso...),
+		smtpx.WithReceiveConnector(intraOrg), smtpx.WithSendConnector(toInternet()),
+		smtpx.WithTLSCertificate(pki.Certificate("hub02.contoso.com")),
+		smtpx.WithPeerVerifier(&auth.PeerVerifier{Roots: pki.Pool()}))
+
+	// hub01: takes the client's message and relays it to hub02.
+	submit, err := connector.NewReceive("Relay HUB01", connector.WithBindingList(loopback),
+		connector.WithRemoteIPRangeList("127.0.0.1"), connector.WithAuthMechanism(auth.ExternalAuthoritative),
+		connector.WithPermissionGroups(perms.ExchangeServers))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var events eventLog
+	hub01 := smtptest.NewTransport(t, smtpx.WithServerName("hub01.contoso.com"), smtpx.WithAcceptedDomain(contoso...),
+		smtpx.WithReceiveConnector(submit), smtpx.WithSendConnector(toInternet()),
+		smtpx.WithRootCAs(pki.Pool()), smtpx.WithClientCertificate(pki.Certificate("hub01.contoso.com")),
+		smtpx.WithTransportServer("hub02.contoso.com", addr(t, hub02, "Default HUB02")),
+		smtpx.WithTrace(events.add))
+
+	r, _ := dial(t, addr(t, hub01, "Relay HUB01"))
+	r.expect([2]string{"EHLO client.contoso.com", "250"}, [2]string{"MAIL FROM:<alice@contoso.com>", "250"},
+		[2]string{"RCPT TO:<bob@fabrikam.com>", "250"})
+	if got := r.data(message("Subject: via the source server", "X-MS-Exchange-Organization-SCL: -1")); !strings.HasPrefix(got, "250 2.6.0") {
+		t.Fatalf("DATA: %s", got)
+	}
+
+	msgs, err := fabrikam.WaitMessages(t.Context(), 1)
+	if err != nil {
+		t.Fatalf("%v\nhub01 events:\n%s", err, events.String())
+	}
+	h := msgs[0].Header
+	var by []string
+	for f := h.FieldsByKey("Received"); f.Next(); {
+		by = append(by, f.Value())
+	}
+	// Newest first: hub02 stamped the relay from hub01 (TLS, authenticated
+	// as a transport server), hub01 the client's submission.
+	if len(by) != 2 || !strings.Contains(by[0], "by hub02.contoso.com with ESMTPS") || !strings.Contains(by[1], "by hub01.contoso.com") {
+		t.Fatalf("Received fields: %q", by)
+	}
+	if got := h.Get("X-MS-Exchange-Organization-AuthMechanism"); got != "" {
+		t.Errorf("the Internet connector leaked organization headers: AuthMechanism %q", got)
+	}
+	relayed := false
+	events.mu.Lock()
+	for _, e := range events.ev {
+		if e.Delivery != nil && (e.Delivery.Hop.Kind == deliver.KindRelay || e.Delivery.Kind == deliver.EventDial && e.Delivery.Host == "hub02.contoso.com") {
+			relayed = true
+		}
+	}
+	events.mu.Unlock()
+	if !relayed {
+		t.Errorf("hub01 did not dial a relay hop:\n%s", events.String())
+	}
+	if msgs[0].From != "alice@contoso.com" || len(msgs[0].To) != 1 || msgs[0].To[0] != "bob@fabrikam.com" {
+		t.Errorf("envelope %s → %v", msgs[0].From, msgs[0].To)
+	}
+}
