@@ -68,6 +68,11 @@ func ParseSmartHost(s string) (SmartHost, error) {
 	if err != nil {
 		return fail("bad host name", err)
 	}
+	if _, err := netip.ParseAddr(name); err == nil {
+		// "0.0.0.0." is no host name (an all-numeric top label, RFC 3696
+		// §2), and printed without its dot it would read back as a literal.
+		return fail("an IP address with a trailing dot", nil)
+	}
 	return SmartHost{Host: name, Port: port}, nil
 }
 
