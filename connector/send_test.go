@@ -150,6 +150,7 @@ func TestParseSmartHost(t *testing.T) {
 		"mail.contoso.com": "mail.contoso.com", "Mail.Contoso.COM.:587": "mail.contoso.com:587",
 		"[192.168.1.1]": "[192.168.1.1]", "192.168.1.1": "[192.168.1.1]", "[192.168.1.1]:25": "[192.168.1.1]:25",
 		"[2001:db8::1]:25": "[2001:db8::1]:25", "2001:db8::1": "[2001:db8::1]", " edge01 ": "edge01",
+		"127.0.0.1:2526": "[127.0.0.1]:2526",
 	}
 	for in, want := range good {
 		h, err := ParseSmartHost(in)
@@ -162,7 +163,7 @@ func TestParseSmartHost(t *testing.T) {
 		}
 	}
 	for _, in := range []string{"", "[192.168.1.1", "[mail.contoso.com]", "[1.2.3.4]x", "[1.2.3.4]:0", "mail:99999",
-		"a..b", "[fe80::1%eth0]", "[::ffff:1.2.3.4]", "mail.contoso.com:"} {
+		"a..b", "[fe80::1%eth0]", "[::ffff:1.2.3.4]", "mail.contoso.com:", "0.0.0.0.", "10.1.2.3.:25"} {
 		var pe *ParseError
 		if _, err := ParseSmartHost(in); !errors.As(err, &pe) {
 			t.Errorf("ParseSmartHost(%q) err = %v", in, err)

@@ -21,7 +21,7 @@ type SmartHost struct {
 // ParseSmartHost parses a smart host as administrators write it:
 // "mail.contoso.com", "mail.contoso.com:587", "[192.168.1.1]" (the
 // bracketed literal of the reference system), "192.168.1.1",
-// "[2001:db8::1]:25", "2001:db8::1". Host names are checked and
+// "192.168.1.1:587", "[2001:db8::1]:25", "2001:db8::1". Host names are checked and
 // canonicalised with addrspace.CanonicalDomain.
 func ParseSmartHost(s string) (SmartHost, error) {
 	t := strings.TrimSpace(s)
@@ -63,6 +63,9 @@ func ParseSmartHost(s string) (SmartHost, error) {
 			return fail("bad port", err)
 		}
 		host = h
+	}
+	if a, err := netip.ParseAddr(host); err == nil { // "192.168.1.1:587"
+		return ipSmartHost(a, port, fail)
 	}
 	name, err := addrspace.CanonicalDomain(host)
 	if err != nil {
