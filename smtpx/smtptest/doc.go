@@ -1,6 +1,7 @@
 // Package smtptest provides loopback servers for testing mail transport
 // code, in the spirit of net/http/httptest: a recording SMTP sink, a real
-// DNS server and an in-memory certificate authority. Everything listens
+// DNS server, an in-memory certificate authority, and a raw SMTP client
+// for testing servers. Everything listens
 // on 127.0.0.1:0, is ready when its constructor returns, and is shut
 // down through t.Cleanup, so tests need no sleeps and leak no goroutines.
 //
@@ -43,6 +44,20 @@
 // addresses under one test root, with ready-made server and client
 // tls.Config values for STARTTLS and mutual TLS. SelfSigned serves
 // programs that have no TB.
+//
+// # Client
+//
+// Client speaks to an SMTP server byte for byte, for the tests a client
+// library cannot express: pipelining (RFC 2920), command smuggling and
+// bare LF, over-long lines, a DATA or BDAT body left half-written, and
+// how the server ends the connection. Cmd, Send and Data return each
+// reply as "code text" with multi-line texts joined by "\n", or "EOF";
+// Expect runs a script of commands and wanted reply prefixes; StartTLS
+// upgrades per RFC 3207. Every read and write has a deadline, so a
+// silent server fails a test instead of hanging it. Closed(d) reports
+// that the server closed the connection; Wait(d) tells a close apart
+// from silence and from more data, for tests that only need the server
+// to say nothing more.
 //
 // Constructors take a TB, the subset of testing.TB the harness needs;
 // programs and examples outside go test pass a Standalone and Close it

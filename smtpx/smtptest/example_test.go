@@ -3,7 +3,9 @@ package smtptest_test
 import (
 	"crypto/x509"
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/emersion/go-smtp"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
@@ -111,4 +113,39 @@ func ExampleNewPKI() {
 	// mx1.fabrikam.com true
 	// 127.0.0.1 true
 	// mx2.fabrikam.com false
+}
+
+// A raw client says what a well-behaved client library would not, here
+// two pipelined commands, one ending in a bare LF, and watches the server
+// hang up. In a test, pass t instead of a Standalone.
+func ExampleDial() {
+	tb := new(smtptest.Standalone)
+	defer tb.Close()
+	sink := smtptest.NewSink(tb, smtptest.Hostname("mx1.fabrikam.com"))
+
+	c, greeting := smtptest.Dial(tb, sink.Addr())
+	fmt.Println(greeting)
+	// A multi-line reply comes back as one string, one line per extension.
+	ehlo := strings.Split(c.Cmd("EHLO client.contoso.com"), "\n")
+	fmt.Println(ehlo[0], slices.Contains(ehlo, "PIPELINING"))
+	err := c.Expect(
+		smtptest.Step{"MAIL FROM:<alice@contoso.com>", "250"},
+		smtptest.Step{"RCPT TO:<bob@fabrikam.com>", "250"},
+		smtptest.Step{"DATA:Subject: hi\r\n\r\nHello Bob.\r\n", "250"},
+	)
+	fmt.Println("script:", err)
+	fmt.Println(c.Send("NOOP\r\nRSET\n"))
+	fmt.Println(c.ReadReply())
+	fmt.Println(c.Cmd("QUIT"))
+	fmt.Println("closed:", c.Closed(5*time.Second))
+	fmt.Println("messages:", len(sink.Messages()))
+	// Output:
+	// 220 mx1.fabrikam.com ESMTP Service Ready
+	// 250 Hello client.contoso.com true
+	// script: <nil>
+	// 250 2.0.0 I have successfully done nothing
+	// 250 2.0.0 Session reset
+	// 221 2.0.0 Bye
+	// closed: true
+	// messages: 1
 }
