@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"os"
 	"path/filepath"
 	"strings"
@@ -153,7 +154,7 @@ func TestValidRecordAfter(t *testing.T) {
 // encodeRecord is the log record holding ops, built in memory.
 func encodeRecord(b []byte, epoch uint64, ops []Op) []byte {
 	var w memWriterAt
-	if _, err := writeRecord(&w, 0, epoch, ops, nil); err != nil {
+	if _, _, err := writeRecord(&w, 0, epoch, ops, nil, nil); err != nil {
 		panic(err)
 	}
 	return append(b, w...)
@@ -169,7 +170,8 @@ func (m *memWriterAt) WriteAt(p []byte, off int64) (int, error) {
 }
 
 // A record mixing op data written directly (large) and gathered (small)
-// reads back whole and checksummed, and the buffer kept stays small.
+// reads back whole and checksummed, the buffer kept stays small, and each
+// chunk's reference finds its data.
 func TestWriteRecordLargeOps(t *testing.T) {
 	big := bytes.Repeat([]byte("0123456789abcdef"), (3*directWrite)/16+5)
 	ops := []Op{{Kind: OpPutChunk, ID: "B", Data: big}, {Kind: OpPutRecord, ID: "B", Data: []byte("rec")}}
@@ -177,9 +179,24 @@ func TestWriteRecordLargeOps(t *testing.T) {
 		ops = append(ops, Op{Kind: OpPutChunk, ID: "S", Seq: uint32(i), Data: bytes.Repeat([]byte{byte(i)}, 4<<10)})
 	}
 	var w memWriterAt
-	buf, err := writeRecord(&w, 0, 9, ops, nil)
+	buf, refs, err := writeRecord(&w, 0, 9, ops, nil, nil)
 	if err != nil {
 		t.Fatal(err)
+	}
+	chunks := 0
+	for _, op := range ops {
+		if op.Kind != OpPutChunk {
+			continue
+		}
+		ref := refs[chunks]
+		chunks++
+		data := w[ref.off : ref.off+int64(ref.n)]
+		if !bytes.Equal(data, op.Data) || crc32.Checksum(data, crcTable) != ref.sum {
+			t.Fatalf("chunk %s/%d: reference %+v does not find its data", op.ID, op.Seq, ref)
+		}
+	}
+	if chunks != len(refs) {
+		t.Fatalf("%d references for %d chunks", len(refs), chunks)
 	}
 	if int64(len(w)) != recordSize(ops) || cap(buf) > maxWriteBuf {
 		t.Fatalf("record of %d bytes (want %d), buffer kept %d", len(w), recordSize(ops), cap(buf))

@@ -38,21 +38,18 @@ type settlement struct {
 	req     *commitReq
 }
 
-// startLocked marks e in flight and returns the delivery job. The in-flight
-// marker is committed before the Deliverer is called, so that a crash
-// during delivery is counted on restart.
+// startLocked marks e in flight and returns the delivery job.
 func (q *Queue) startLocked(e *entry) func() {
 	m, hq := e.m, e.q
 	e.state = entryActive
 	hq.active++
 	q.active++
 	m.inflight++
-	m.rec.InFlight = true
-	req := q.persistLocked(m)
 	rcpts := slices.Clone(e.rcpts)
 	env := m.rec.Env
 	trap := &corruptTrap{}
-	msg := &Message{ID: m.id, Envelope: env, open: trap.wrap(q.bodyOpener(m.id, env.Size))}
+	a := &attempt{q: q, m: m}
+	msg := &Message{ID: m.id, Envelope: env, open: trap.wrap(a.marked(q.bodyOpener(m.id, env.Size)))}
 	list := make([]Recipient, len(rcpts))
 	for i, idx := range rcpts {
 		list[i] = env.Recipients[idx]
@@ -60,15 +57,57 @@ func (q *Queue) startLocked(e *entry) func() {
 	}
 	return func() {
 		defer q.work.Done()
-		var results []Result
-		err := req.wait()
-		if err != nil {
-			err = fmt.Errorf("queue: record in-flight state: %w", err)
-		} else {
-			results, err = q.opts.deliverer.Deliver(q.runCtx, hq.hop, msg, list)
-		}
+		results, err := q.opts.deliverer.Deliver(q.runCtx, hq.hop, msg, list)
+		a.end()
 		q.finishAttempt(e, rcpts, results, err, trap.get())
 	}
+}
+
+// attempt is one delivery attempt of a message. The first time its body is
+// opened, the record is committed as in flight before the body is handed
+// out, so that a crash while the message's content is being processed
+// counts toward PoisonThreshold on restart, and a crash before that (while
+// connecting, say) does not: a crash loop unrelated to the message never
+// poisons it. The commit overlaps with the connection set-up instead of
+// delaying it.
+type attempt struct {
+	q      *Queue
+	m      *message
+	once   sync.Once
+	err    error
+	ending bool // the Deliverer returned; q.mu guards it
+}
+
+func (a *attempt) marked(open func() (io.ReadCloser, error)) func() (io.ReadCloser, error) {
+	return func() (io.ReadCloser, error) {
+		a.once.Do(a.mark)
+		if a.err != nil {
+			return nil, a.err
+		}
+		return open()
+	}
+}
+
+func (a *attempt) mark() {
+	a.q.mu.Lock()
+	if a.ending {
+		// A Deliverer opening the body after returning is not delivering.
+		a.q.mu.Unlock()
+		a.err = ErrNotFound
+		return
+	}
+	a.m.rec.InFlight = true
+	req := a.q.persistLocked(a.m)
+	a.q.mu.Unlock()
+	if err := req.wait(); err != nil {
+		a.err = fmt.Errorf("queue: record in-flight state: %w", err)
+	}
+}
+
+func (a *attempt) end() {
+	a.q.mu.Lock()
+	a.ending = true
+	a.q.mu.Unlock()
 }
 
 // finishAttempt records the results of one delivery attempt. corrupt is

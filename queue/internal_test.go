@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"maps"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -21,11 +22,17 @@ func (s *memStore) clone() *memStore {
 	return c
 }
 
-// TestPoison crashes (by snapshotting the store) twice while a message is
-// in flight: the second restart must put it, suspended, in Poison.
+// TestPoison crashes (by snapshotting the store) twice while a message's
+// body is being delivered: the second restart must put it, suspended, in
+// Poison.
 func TestPoison(t *testing.T) {
 	entered := make(chan struct{}, 1)
-	block := DelivererFunc(func(ctx context.Context, _ NextHop, _ *Message, _ []Recipient) ([]Result, error) {
+	block := DelivererFunc(func(ctx context.Context, _ NextHop, msg *Message, _ []Recipient) ([]Result, error) {
+		rc, err := msg.Open()
+		if err != nil {
+			return nil, err
+		}
+		defer rc.Close()
 		entered <- struct{}{}
 		<-ctx.Done()
 		return nil, ctx.Err()
@@ -148,4 +155,64 @@ func FuzzDecodeRecord(f *testing.F) {
 			t.Fatalf("re-encoded record does not decode: %v", err)
 		}
 	})
+}
+
+// A crash during an attempt that never opened the body (still connecting,
+// say) is not the message's fault and does not count toward Poison.
+func TestCrashBeforeBodyOpenNotCounted(t *testing.T) {
+	entered := make(chan struct{}, 1)
+	block := DelivererFunc(func(ctx context.Context, _ NextHop, _ *Message, _ []Recipient) ([]Result, error) {
+		entered <- struct{}{}
+		<-ctx.Done()
+		return nil, ctx.Err()
+	})
+	route := RouterFunc(func(context.Context, *Envelope, Recipient) (NextHop, error) {
+		return NextHop{Kind: "SmartHostConnectorDelivery", Connector: "out", Domain: "relay.contoso.com"}, nil
+	})
+	store := newMemStore()
+	var id ID
+	for crash := 1; crash <= 3; crash++ {
+		q, err := OpenStore(store, WithRouter(route), WithDeliverer(block))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if crash == 1 {
+			id, err = q.Enqueue(context.Background(), Envelope{From: "a@contoso.com", Recipients: []Recipient{{Address: "b@fabrikam.com"}}}, strings.NewReader("x"))
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		waitEntered(t, entered)
+		crashed := store.clone()
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		q.Close(ctx)
+		store = crashed
+	}
+	q, err := OpenStore(store, WithRouter(route), WithDeliverer(block))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		q.Close(ctx)
+	}()
+	waitEntered(t, entered) // delivered again, not held in Poison
+	mi, err := q.Message(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mi.Crashes != 0 || slices.Contains(mi.Queues, QueuePoison) {
+		t.Fatalf("after three crashes before the body was opened: %+v", mi)
+	}
+}
+
+func waitEntered(t *testing.T, entered <-chan struct{}) {
+	t.Helper()
+	select {
+	case <-entered:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no delivery attempt")
+	}
 }

@@ -9,8 +9,8 @@ import (
 	"hash/crc32"
 	"io"
 	"os"
-	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -21,15 +21,20 @@ const WALFile = "queue.wal"
 // walStore makes a boltStore cheap to commit to: Apply appends the batch to
 // a write-ahead log and fdatasyncs it (one sync, in place, in a file whose
 // space was allocated beforehand), and a background goroutine applies the
-// logged batches to bbolt in large transactions (two syncs each, shared by
-// everything that piled up meanwhile). When bbolt has caught up, the log is
-// reused from its start under a new random epoch. Open replays the log's
-// current epoch, so a crash between the log sync and the bbolt commit loses
-// nothing. Reads wait until bbolt holds every batch logged before them.
-// While bbolt fails (a full disk), every Apply and read returns
-// ErrStoreFailed, and the applier retries the same batches after 1 s,
-// doubling to 30 s, and at once for each Apply that arrives meanwhile (so
-// that acceptance resumes as soon as space is freed); the log is never
+// logged batches to bbolt later, in large transactions. Most messages never
+// reach bbolt at all: one delivered within applyDelay of its arrival has its
+// puts and its delete logged before the applier looks at them, and the
+// applier drops the lot (coalesce). Body chunks are not held in memory
+// meanwhile: deliveries and the applier read them back from the log.
+//
+// When bbolt holds everything logged, or the log reaches walResetSize, the
+// log starts over from its beginning under a new random epoch. Open replays
+// the log's current epoch, so a crash between the log sync and the bbolt
+// commit loses nothing. Reads of records wait until bbolt holds every batch
+// logged before them. While bbolt fails (a full disk), every Apply and read
+// returns ErrStoreFailed, and the applier retries the same batches after
+// 1 s, doubling to 30 s, and at once for each Apply that arrives meanwhile
+// (so that acceptance resumes as soon as space is freed); the log is never
 // restarted over batches bbolt lacks, so a crash meanwhile loses nothing.
 //
 // Log record: magic, CRC-32C of the rest, epoch, payload length, payload
@@ -45,20 +50,30 @@ type walStore struct {
 	alloc int64  // bytes of the file known to be allocated
 	epoch uint64 // of the records being written
 	buf   []byte
+	refs  []walRef
+
+	// gen counts restarts of the log. A body reader that finds it changed
+	// after reading from the log may have read newer records: bbolt has
+	// its chunks by then (the log only restarts once bbolt holds all).
+	gen atomic.Uint64
 
 	mu       sync.Mutex
 	cond     *sync.Cond
-	written  uint64 // batches logged
-	applied  uint64 // batches committed to bbolt
-	pending  [][]Op // logged, not yet applied
-	pendSize int    // bytes of op data in pending
-	applying int    // bytes of op data in the batch bbolt is taking
-	waiters  int    // callers blocked until bbolt catches up
-	applyErr error  // the last bbolt attempt failed; cleared by a success
-	attempts uint64 // bbolt transactions tried, successful or not
+	written  uint64  // batches logged
+	applied  uint64  // batches the applier is done with
+	pending  []batch // logged, not yet applied
+	pendSize int     // bytes of op data held in memory by pending
+	applying int     // bytes of op data in the batch bbolt is taking
+	waiters  int     // callers blocked until bbolt catches up
+	applyErr error   // the last bbolt attempt failed; cleared by a success
+	attempts uint64  // bbolt transactions tried, successful or not
 	closing  bool
 	done     chan struct{}
 	urgent   chan struct{} // cuts the applier's batching delay short
+
+	// stored holds the IDs bbolt has a record or chunks of (only the
+	// applier touches it): deletes of anything else need no transaction.
+	stored map[ID]struct{}
 
 	// bodies logged but maybe not yet in bbolt, so that OpenBody need not
 	// wait for a bbolt commit: the delivery of a fresh message starts as
@@ -71,20 +86,23 @@ const (
 	walMagic     = 0x68657751 // "heWQ"
 	walHeader    = 20         // magic, crc, epoch, length
 	walPrealloc  = 8 << 20    // the log grows in steps of this much
-	walResetSize = 64 << 20   // beyond this, wait for bbolt and start over
+	walResetSize = 128 << 20  // beyond this, wait for bbolt and start over
 
-	// The applier lets logged batches pile up for up to applyDelay, or
-	// until applyBytes of data are pending, before one bbolt transaction
-	// takes them all: a message delivered meanwhile (its puts followed by
-	// its delete) then never touches bbolt at all, and the two bbolt syncs
-	// are shared by far more messages. Readers that need bbolt current cut
-	// the delay short.
-	applyDelay = 100 * time.Millisecond
+	// The applier gives bbolt a logged batch once it is applyDelay old,
+	// so that a message delivered meanwhile (its puts followed by its
+	// delete) never touches bbolt, and the two syncs of a bbolt
+	// transaction are shared by many messages. Readers that need bbolt
+	// current, a log about to start over, or applyBytes of op data held
+	// in memory make it take everything at once.
+	applyDelay = 2 * time.Second
 	applyBytes = 8 << 20
-	// maxPending bounds the op data logged but not yet in bbolt (held in
-	// memory for the applier, and copied once more by bbolt while it
-	// commits): beyond it, Apply waits for bbolt.
+	// maxPending bounds the op data held in memory for the applier (body
+	// chunks are not: they stay in the log): beyond it, Apply waits for
+	// bbolt.
 	maxPending = 2 * applyBytes
+	// maxApplyTx bounds the op data, chunks included, that one bbolt
+	// transaction takes, and so the applier's memory.
+	maxApplyTx = 32 << 20
 
 	// A failed bbolt transaction is retried after minRetryDelay, doubling
 	// up to maxRetryDelay.
@@ -118,12 +136,18 @@ func startWAL(dir string, db Store, clock Clock) (*walStore, error) {
 		db.Close()
 		return nil, fmt.Errorf("queue: sync directory: %w", err)
 	}
-	s := &walStore{db: db, f: f, clock: clock, done: make(chan struct{}), urgent: make(chan struct{}, 1), mem: map[ID]*memBody{}}
+	s := &walStore{db: db, f: f, clock: clock, done: make(chan struct{}), urgent: make(chan struct{}, 1), mem: map[ID]*memBody{}, stored: map[ID]struct{}{}}
 	s.cond = sync.NewCond(&s.mu)
 	if err := s.replay(); err != nil {
 		f.Close()
 		db.Close()
 		return nil, err
+	}
+	note := func(id ID) error { s.stored[id] = struct{}{}; return nil }
+	if err := errors.Join(db.Records(func(id ID, _ []byte) error { return note(id) }), db.Bodies(note)); err != nil {
+		f.Close()
+		db.Close()
+		return nil, fmt.Errorf("queue: read store: %w", err)
 	}
 	go s.applier()
 	return s, nil
@@ -170,7 +194,7 @@ func (s *walStore) replay() error {
 		}
 	}
 	var ops []Op
-	var off int64
+	var off, held int64
 	var epoch uint64
 	hdr := make([]byte, walHeader)
 	for off+walHeader <= size {
@@ -217,10 +241,19 @@ func (s *walStore) replay() error {
 			break // a torn tail (never acknowledged) or the epoch's end
 		}
 		ops = append(ops, batch...)
+		held += n
 		off += walHeader + n
+		if held >= maxApplyTx {
+			// Replaying the same ops again after a crash midway ends in
+			// the same state, so the log may go to bbolt in parts.
+			if err := s.db.Apply(coalesce(ops)); err != nil {
+				return fmt.Errorf("queue: replay log: %w", err)
+			}
+			ops, held = nil, 0
+		}
 	}
 	if len(ops) > 0 {
-		if err := s.db.Apply(ops); err != nil {
+		if err := s.db.Apply(coalesce(ops)); err != nil {
 			return fmt.Errorf("queue: replay log: %w", err)
 		}
 	}
@@ -238,9 +271,15 @@ func (s *walStore) invalidate() error {
 	if err := fdatasync(s.f); err != nil {
 		return fmt.Errorf("queue: log sync: %w", err)
 	}
-	s.off = 0
-	s.epoch = newEpoch()
+	s.restart()
 	return nil
+}
+
+// restart makes the next record the first of a new epoch at the log's
+// start; readers of bodies in the log see gen change.
+func (s *walStore) restart() {
+	s.gen.Add(1)
+	s.off, s.epoch = 0, newEpoch()
 }
 
 func newEpoch() uint64 {
@@ -264,8 +303,7 @@ func (s *walStore) Apply(ops []Op) error {
 		}
 	}
 	if s.pendSize+s.applying >= maxPending && s.applyErr == nil {
-		// bbolt lags far behind: hold the caller (and with it the bodies
-		// of everyone waiting to commit) rather than pile up more.
+		// bbolt lags far behind: hold the caller rather than pile up more.
 		s.waiters++
 		s.hurry()
 		for s.pendSize+s.applying >= maxPending && s.applyErr == nil && !s.closing {
@@ -284,24 +322,33 @@ func (s *walStore) Apply(ops []Op) error {
 			s.mu.Unlock()
 			return err
 		}
-		s.off, s.epoch = 0, newEpoch()
+		s.restart()
 	}
 	s.mu.Unlock()
 	if err := s.ensureAlloc(s.off + size); err != nil {
 		return err
 	}
 	var err error
-	if s.buf, err = writeRecord(s.f, s.off, s.epoch, ops, s.buf); err != nil {
+	if s.buf, s.refs, err = writeRecord(s.f, s.off, s.epoch, ops, s.buf, s.refs[:0]); err != nil {
 		return fmt.Errorf("queue: log write: %w", err)
 	}
 	if err := fdatasync(s.f); err != nil {
 		return fmt.Errorf("queue: log sync: %w", err)
 	}
 	s.off += size
+	b := batch{at: time.Now(), ops: make([]logged, len(ops))}
+	refs := s.refs
+	for i, op := range ops {
+		b.ops[i].Op = op // the caller reuses ops, not op.Data
+		if op.Kind == OpPutChunk {
+			b.ops[i].Data, b.ops[i].ref = nil, refs[0]
+			refs = refs[1:]
+		}
+	}
 	s.mu.Lock()
 	s.written++
-	s.pending = append(s.pending, slices.Clone(ops)) // the caller reuses ops
-	for _, op := range ops {
+	s.pending = append(s.pending, b)
+	for _, op := range b.ops {
 		s.pendSize += len(op.Data)
 		s.remember(op)
 	}
@@ -311,30 +358,6 @@ func (s *walStore) Apply(ops []Op) error {
 	s.cond.Broadcast()
 	s.mu.Unlock()
 	return nil
-}
-
-// remember keeps the in-memory body index in step with op; s.mu is held.
-// A body is only indexed from its first chunk on, so an entry always holds
-// the whole body.
-func (s *walStore) remember(op Op) {
-	switch op.Kind {
-	case OpPutChunk:
-		b := s.mem[op.ID]
-		switch {
-		case b == nil && op.Seq == 0:
-			b = &memBody{}
-			s.mem[op.ID] = b
-		case b == nil:
-			return // earlier chunks are in bbolt only
-		case int(op.Seq) != len(b.chunks):
-			delete(s.mem, op.ID) // not a plain append: leave it to bbolt
-			return
-		}
-		b.chunks = append(b.chunks, op.Data)
-		b.batch = s.written
-	case OpDelete, OpDeleteBody:
-		delete(s.mem, op.ID)
-	}
 }
 
 // hurry cuts the applier's batching delay short.
@@ -390,92 +413,6 @@ func (s *walStore) ensureAlloc(n int64) error {
 	return nil
 }
 
-// applier moves logged batches into bbolt, letting them pile up first
-// (applyDelay, applyBytes) unless someone waits for bbolt.
-func (s *walStore) applier() {
-	defer close(s.done)
-	var ops []Op
-	backoff := minRetryDelay
-	delay := time.NewTimer(applyDelay)
-	defer delay.Stop()
-	for {
-		s.mu.Lock()
-		for len(s.pending) == 0 && !s.closing {
-			s.cond.Wait()
-		}
-		if len(s.pending) == 0 {
-			s.mu.Unlock()
-			return
-		}
-		wait := !s.closing && s.waiters == 0 && s.pendSize < applyBytes
-		s.mu.Unlock()
-		if wait {
-			delay.Reset(applyDelay)
-			select {
-			case <-s.urgent:
-			case <-delay.C:
-			}
-			delay.Stop()
-		}
-		s.mu.Lock()
-		batch, size := s.pending, s.pendSize
-		s.pending, s.pendSize, s.applying = nil, 0, size
-		upto := s.applied + uint64(len(batch))
-		s.mu.Unlock()
-		ops = ops[:0]
-		for _, b := range batch {
-			ops = append(ops, b...)
-		}
-		err := s.db.Apply(coalesce(ops))
-		clear(ops)
-		s.mu.Lock()
-		s.attempts++
-		s.applying = 0
-		if err != nil {
-			// bbolt took none of it: keep the batches, ahead of anything
-			// newer, and retry after a delay (Close gives up at once and
-			// leaves them in the log for the next Open).
-			s.pending = append(batch, s.pending...)
-			s.pendSize += size
-			s.applyErr = fmt.Errorf("%w: apply log to store: %w", ErrStoreFailed, err)
-			s.cond.Broadcast()
-			closing := s.closing
-			select {
-			case <-s.urgent: // whoever hurried this attempt has its outcome
-			default:
-			}
-			s.mu.Unlock()
-			if closing {
-				return
-			}
-			s.sleep(backoff)
-			backoff = min(2*backoff, maxRetryDelay)
-			continue
-		}
-		backoff = minRetryDelay
-		s.applyErr = nil
-		s.applied = upto
-		for id, b := range s.mem {
-			if b.batch <= upto {
-				delete(s.mem, id)
-			}
-		}
-		s.cond.Broadcast()
-		s.mu.Unlock()
-	}
-}
-
-// sleep waits d on the clock, or less if someone hurries the applier.
-func (s *walStore) sleep(d time.Duration) {
-	fired := make(chan struct{}, 1)
-	t := s.clock.AfterFunc(d, func() { fired <- struct{}{} })
-	select {
-	case <-fired:
-	case <-s.urgent:
-		t.Stop()
-	}
-}
-
 // sync waits until bbolt holds every batch logged so far.
 func (s *walStore) sync() error {
 	s.mu.Lock()
@@ -496,23 +433,6 @@ func (s *walStore) Bodies(fn func(ID) error) error {
 		return err
 	}
 	return s.db.Bodies(fn)
-}
-
-func (s *walStore) OpenBody(id ID) (io.ReadCloser, error) {
-	s.mu.Lock()
-	b := s.mem[id]
-	var chunks [][]byte
-	if b != nil {
-		chunks = slices.Clone(b.chunks) // the entry may grow or go meanwhile
-	}
-	s.mu.Unlock()
-	if chunks != nil {
-		return &chunkReader{chunks: chunks}, nil
-	}
-	if err := s.sync(); err != nil {
-		return nil, err
-	}
-	return s.db.OpenBody(id)
 }
 
 // Close drains the log into bbolt, invalidates it and closes both files.
@@ -564,7 +484,10 @@ func appendOpHeader(b []byte, op Op) []byte {
 // maxWriteBuf at a time; op data of directWrite bytes or more is written
 // from the op, so a group commit of large bodies is never copied into one
 // buffer. It returns buf for reuse.
-func writeRecord(f io.WriterAt, off int64, epoch uint64, ops []Op, buf []byte) ([]byte, error) {
+//
+// For every OpPutChunk it appends to refs where the chunk's data lies and
+// its checksum, so that the data can be read back instead of kept.
+func writeRecord(f io.WriterAt, off int64, epoch uint64, ops []Op, buf []byte, refs []walRef) ([]byte, []walRef, error) {
 	size := recordSize(ops)
 	var hdr [walHeader + 4]byte
 	binary.LittleEndian.PutUint32(hdr[:], walMagic)
@@ -583,6 +506,9 @@ func writeRecord(f io.WriterAt, off int64, epoch uint64, ops []Op, buf []byte) (
 	w.add(hdr[:])
 	for _, op := range ops {
 		w.buf = appendOpHeader(w.buf, op)
+		if op.Kind == OpPutChunk {
+			refs = append(refs, walRef{off: w.off + int64(len(w.buf)), n: len(op.Data), sum: crc32.Checksum(op.Data, crcTable)})
+		}
 		if len(op.Data) >= directWrite {
 			w.direct(op.Data)
 		} else {
@@ -593,7 +519,7 @@ func writeRecord(f io.WriterAt, off int64, epoch uint64, ops []Op, buf []byte) (
 	if cap(w.buf) > maxWriteBuf {
 		w.buf = nil
 	}
-	return w.buf, w.err
+	return w.buf, refs, w.err
 }
 
 // recordWriter writes consecutive pieces at an offset, gathering small

@@ -175,8 +175,8 @@ func TestWALBoundsPendingData(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	big := make([]byte, maxPending)
-	if err := s.Apply([]Op{{Kind: OpPutChunk, ID: "A", Data: big}}); err != nil {
+	big := make([]byte, maxPending) // a record: chunks stay in the log, not in memory
+	if err := s.Apply([]Op{{Kind: OpPutRecord, ID: "A", Data: big}}); err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)

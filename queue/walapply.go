@@ -1,0 +1,205 @@
+package queue
+
+import (
+	"fmt"
+	"hash/crc32"
+	"time"
+)
+
+// walRef locates a body chunk's data in the log.
+type walRef struct {
+	off int64
+	n   int
+	sum uint32 // CRC-32C of the data
+}
+
+// logged is an op waiting for the applier. A chunk's Data is nil: it is
+// read back from the log at ref when needed.
+type logged struct {
+	Op
+	ref walRef
+}
+
+// batch is what one Apply logged.
+type batch struct {
+	ops []logged
+	at  time.Time
+}
+
+// applier moves logged batches into bbolt once they are applyDelay old,
+// or all of them when someone needs bbolt current.
+func (s *walStore) applier() {
+	defer close(s.done)
+	backoff := minRetryDelay
+	delay := time.NewTimer(applyDelay)
+	defer delay.Stop()
+	for {
+		s.mu.Lock()
+		for len(s.pending) == 0 && !s.closing {
+			s.cond.Wait()
+		}
+		if len(s.pending) == 0 {
+			s.mu.Unlock()
+			return
+		}
+		n, wait := s.due(time.Now())
+		if n == 0 {
+			s.mu.Unlock()
+			delay.Reset(wait)
+			select {
+			case <-s.urgent:
+			case <-delay.C:
+			}
+			delay.Stop()
+			continue
+		}
+		taken := s.pending[:n:n]
+		s.pending = s.pending[n:]
+		size := 0
+		for _, b := range taken {
+			for _, op := range b.ops {
+				size += len(op.Data)
+			}
+		}
+		s.pendSize -= size
+		s.applying = size
+		upto := s.applied + uint64(n)
+		s.mu.Unlock()
+
+		err := s.applyBatches(taken)
+		s.mu.Lock()
+		s.attempts++
+		s.applying = 0
+		if err != nil {
+			// bbolt took none of it: keep the batches, ahead of anything
+			// newer, and retry after a delay (Close gives up at once and
+			// leaves them in the log for the next Open).
+			s.pending = append(taken, s.pending...)
+			s.pendSize += size
+			s.applyErr = fmt.Errorf("%w: apply log to store: %w", ErrStoreFailed, err)
+			s.cond.Broadcast()
+			closing := s.closing
+			select {
+			case <-s.urgent: // whoever hurried this attempt has its outcome
+			default:
+			}
+			s.mu.Unlock()
+			if closing {
+				return
+			}
+			s.sleep(backoff)
+			backoff = min(2*backoff, maxRetryDelay)
+			continue
+		}
+		backoff = minRetryDelay
+		s.applyErr = nil
+		s.applied = upto
+		for id, b := range s.mem {
+			if b.batch <= upto {
+				delete(s.mem, id)
+			}
+		}
+		s.cond.Broadcast()
+		s.mu.Unlock()
+		clear(taken) // its slots are no longer part of s.pending
+	}
+}
+
+// due says how many of the oldest pending batches to apply now and, if
+// none, how long until the oldest is due; s.mu is held. Everything is due
+// when someone waits for bbolt, on Close, and when too much op data is
+// held in memory. One transaction takes at most maxApplyTx bytes (but at
+// least one batch).
+func (s *walStore) due(now time.Time) (int, time.Duration) {
+	all := s.closing || s.waiters > 0 || s.pendSize >= applyBytes
+	if !all {
+		if wait := s.pending[0].at.Add(applyDelay).Sub(now); wait > 0 {
+			return 0, wait
+		}
+	}
+	n, bytes := 0, 0
+	for _, b := range s.pending {
+		if n > 0 && (bytes >= maxApplyTx || !all && now.Sub(b.at) < applyDelay) {
+			break
+		}
+		for _, op := range b.ops {
+			bytes += len(op.Data) + op.ref.n
+		}
+		n++
+	}
+	return n, 0
+}
+
+// applyBatches gives bbolt what is left of batches once ops undone later
+// among them are dropped, reading the surviving chunks back from the log.
+// A batch set that comes down to nothing costs no transaction.
+func (s *walStore) applyBatches(batches []batch) error {
+	var ops []logged
+	for _, b := range batches {
+		ops = append(ops, b.ops...)
+	}
+	ops = coalesceLogged(ops, s.stored)
+	if len(ops) == 0 {
+		return nil
+	}
+	out := make([]Op, len(ops))
+	for i, op := range ops {
+		out[i] = op.Op
+		if op.Kind != OpPutChunk {
+			continue
+		}
+		data := make([]byte, op.ref.n, op.ref.n+chunkTrailer) // room for bbolt's checksum
+		if _, err := s.f.ReadAt(data, op.ref.off); err != nil {
+			return fmt.Errorf("queue: read log: %w", err)
+		}
+		if crc32.Checksum(data, crcTable) != op.ref.sum {
+			return &CorruptError{File: s.f.Name(), Offset: op.ref.off, Reason: fmt.Sprintf("chunk %d of %s fails its checksum", op.Seq, op.ID)}
+		}
+		out[i].Data = data
+	}
+	if err := s.db.Apply(out); err != nil {
+		return err
+	}
+	for _, op := range out {
+		switch op.Kind {
+		case OpPutRecord, OpPutChunk:
+			s.stored[op.ID] = struct{}{}
+		case OpDelete:
+			delete(s.stored, op.ID)
+		}
+	}
+	return nil
+}
+
+// coalesceLogged is coalesce for logged ops, and drops as well the deletes
+// of IDs bbolt has nothing of (stored), which would cost a transaction and
+// change nothing.
+func coalesceLogged(ops []logged, stored map[ID]struct{}) []logged {
+	plain := make([]Op, len(ops))
+	for i, op := range ops {
+		plain[i] = op.Op
+	}
+	keep := coalesceIndexes(plain)
+	out := ops[:0]
+	for _, i := range keep {
+		op := ops[i]
+		if op.Kind == OpDelete || op.Kind == OpDeleteBody {
+			if _, ok := stored[op.ID]; !ok {
+				continue
+			}
+		}
+		out = append(out, op)
+	}
+	return out
+}
+
+// sleep waits d on the clock, or less if someone hurries the applier.
+func (s *walStore) sleep(d time.Duration) {
+	fired := make(chan struct{}, 1)
+	t := s.clock.AfterFunc(d, func() { fired <- struct{}{} })
+	select {
+	case <-fired:
+	case <-s.urgent:
+		t.Stop()
+	}
+}

@@ -1,0 +1,185 @@
+package queue
+
+import (
+	"fmt"
+	"hash/crc32"
+	"io"
+	"slices"
+	"sync"
+)
+
+// memBody indexes a body whose chunks all lie in the log.
+type memBody struct {
+	chunks []walRef
+	batch  uint64 // number of the batch holding the last chunk
+}
+
+// remember keeps the body index in step with op; s.mu is held. A body is
+// only indexed from its first chunk on, so an entry always holds the whole
+// body.
+func (s *walStore) remember(op logged) {
+	switch op.Kind {
+	case OpPutChunk:
+		b := s.mem[op.ID]
+		switch {
+		case b == nil && op.Seq == 0:
+			b = &memBody{}
+			s.mem[op.ID] = b
+		case b == nil:
+			return // earlier chunks are in bbolt only
+		case int(op.Seq) != len(b.chunks):
+			delete(s.mem, op.ID) // not a plain append: leave it to bbolt
+			return
+		}
+		b.chunks = append(b.chunks, op.ref)
+		b.batch = s.written
+	case OpDelete, OpDeleteBody:
+		delete(s.mem, op.ID)
+	}
+}
+
+func (s *walStore) OpenBody(id ID) (io.ReadCloser, error) {
+	s.mu.Lock()
+	b := s.mem[id]
+	var refs []walRef
+	if b != nil {
+		refs = slices.Clone(b.chunks) // the entry may grow or go meanwhile
+	}
+	gen := s.gen.Load()
+	s.mu.Unlock()
+	if b != nil {
+		return &walBody{s: s, id: id, refs: refs, gen: gen}, nil
+	}
+	if err := s.sync(); err != nil {
+		return nil, err
+	}
+	return s.db.OpenBody(id)
+}
+
+// walBody reads a body from the log, one verified chunk at a time. If the
+// log starts over meanwhile, bbolt has the chunks, and the rest of the body
+// comes from there.
+type walBody struct {
+	s    *walStore
+	id   ID
+	refs []walRef
+	gen  uint64
+	buf  *[]byte // pooled, holds the current chunk
+	cur  []byte  // what is left of it
+	pos  int64   // body bytes handed out
+	rest io.ReadCloser
+}
+
+// chunkBufs holds the buffers of walBody readers, one chunk each.
+var chunkBufs = sync.Pool{New: func() any { b := make([]byte, chunkSize); return &b }}
+
+func (r *walBody) Read(p []byte) (int, error) {
+	if r.rest != nil {
+		return r.rest.Read(p)
+	}
+	for len(r.cur) == 0 {
+		if len(r.refs) == 0 {
+			return 0, io.EOF
+		}
+		if r.buf == nil {
+			r.buf = chunkBufs.Get().(*[]byte)
+		}
+		ref := r.refs[0]
+		if cap(*r.buf) < ref.n {
+			*r.buf = make([]byte, ref.n)
+		}
+		c := (*r.buf)[:ref.n]
+		_, err := r.s.f.ReadAt(c, ref.off)
+		if r.s.gen.Load() != r.gen {
+			return r.fromStore(p)
+		}
+		if err != nil {
+			return 0, fmt.Errorf("queue: read log: %w", err)
+		}
+		if crc32.Checksum(c, crcTable) != ref.sum {
+			return 0, &CorruptError{File: r.s.f.Name(), ID: r.id, Offset: r.pos, Reason: "chunk fails its checksum in the log"}
+		}
+		r.cur, r.refs = c, r.refs[1:]
+	}
+	n := copy(p, r.cur)
+	r.cur = r.cur[n:]
+	r.pos += int64(n)
+	return n, nil
+}
+
+// fromStore goes on reading from bbolt, past what was handed out already.
+func (r *walBody) fromStore(p []byte) (int, error) {
+	r.release()
+	rc, err := r.s.db.OpenBody(r.id)
+	if err != nil {
+		return 0, err
+	}
+	r.rest = rc
+	if _, err := io.CopyN(io.Discard, rc, r.pos); err != nil {
+		return 0, fmt.Errorf("queue: resume body %s from the store: %w", r.id, err)
+	}
+	return rc.Read(p)
+}
+
+func (r *walBody) release() {
+	if r.buf != nil {
+		chunkBufs.Put(r.buf)
+		r.buf, r.cur = nil, nil
+	}
+	r.refs = nil
+}
+
+func (r *walBody) Close() error {
+	r.release()
+	if r.rest != nil {
+		return r.rest.Close()
+	}
+	return nil
+}
+
+// coalesce drops, in place, the ops whose effect a later op of the same
+// batch undoes: anything before a Delete of the same ID, chunks before a
+// DeleteBody, a record before a newer record. The outcome of applying the
+// batch in order is unchanged.
+func coalesce(ops []Op) []Op {
+	out := ops[:0]
+	for _, i := range coalesceIndexes(ops) {
+		out = append(out, ops[i])
+	}
+	return out
+}
+
+// coalesceIndexes returns, in order, the indexes of the ops coalesce keeps.
+func coalesceIndexes(ops []Op) []int {
+	type last struct{ del, delBody, rec int }
+	idx := make(map[ID]*last, len(ops)/2)
+	for i, op := range ops {
+		l := idx[op.ID]
+		if l == nil {
+			l = &last{-1, -1, -1}
+			idx[op.ID] = l
+		}
+		switch op.Kind {
+		case OpDelete:
+			l.del = i
+		case OpDeleteBody:
+			l.delBody = i
+		case OpPutRecord:
+			l.rec = i
+		}
+	}
+	keep := make([]int, 0, len(ops))
+	for i, op := range ops {
+		l := idx[op.ID]
+		switch {
+		case i < l.del:
+			continue
+		case op.Kind == OpPutChunk && i < l.delBody:
+			continue
+		case op.Kind == OpPutRecord && i < l.rec:
+			continue
+		}
+		keep = append(keep, i)
+	}
+	return keep
+}
