@@ -37,6 +37,16 @@
 // block (bounded by Firewall.MaxHeaderBytes) and copying the body untouched.
 // Removed fields are reported so callers can log them.
 //
+// Filter is built on Firewall.ScanHeader, a streaming scanner of the raw
+// header block that classifies and drops fields in place and allocates
+// nothing in the steady state unless it removes fields (then two
+// allocations: the []Removed and one string they share). It accepts and
+// rejects the header blocks textproto.ReadHeader does, with one deliberate
+// difference: ReadHeader fails on, or loses the line end of, a last line
+// cut short by the end of input whose length is a multiple of its 4 KiB
+// read buffer; ScanHeader takes it as any other line cut short. A
+// differential fuzz target holds the two to the same output otherwise.
+//
 // Not modelled: the reference system's internal Exchange-to-Exchange rights
 // (Accept-Xattr, XShadow, …), XEXCH50 itself (the Exch50 rights only parse and
 // round-trip), and the special header rules of pickup/replay directories.

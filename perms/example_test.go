@@ -97,3 +97,28 @@ func ExampleFirewall_Filter() {
 	//
 	// X-Contoso-Org-Tag: in the body, untouched
 }
+
+func ExampleFirewall_ScanHeader() {
+	const msg = "Received: from a by hub1.contoso.com; Mon, 1 Jan 2024 10:00:00 +0000\r\n" +
+		"x-ms-exchange-organization-scl\t: -1\r\n" +
+		"Subject: report\n" +
+		"\n" +
+		"body\r\n"
+	var fw perms.Firewall
+	br := bufio.NewReader(strings.NewReader(msg))
+	hops := 0
+	// An anonymous session accepts routing fields only. Reuse buf (or pool
+	// it) and scanning allocates nothing unless a field is removed.
+	buf := make([]byte, 0, 4096)
+	buf, removed, err := fw.ScanHeader(buf, br, perms.Allowed(perms.Receive, perms.AcceptRoutingHeaders),
+		func(f perms.Field) {
+			if f.Class == perms.Routing && len(f.Name) == len("Received") {
+				hops++
+			}
+		})
+	fmt.Println(hops, removed, err)
+	fmt.Printf("%q\n", buf)
+	// Output:
+	// 1 [{Organization X-Ms-Exchange-Organization-Scl -1}] <nil>
+	// "Received: from a by hub1.contoso.com; Mon, 1 Jan 2024 10:00:00 +0000\r\nSubject: report\r\n"
+}

@@ -151,7 +151,12 @@ func ClassOf(key string) (Class, bool) { return defaultFirewall.ClassOf(key) }
 // ClassOf returns the class of a field name, case-insensitively and
 // ignoring white space around the name, and false for fields of no class.
 func (f *Firewall) ClassOf(key string) (Class, bool) {
-	key = strings.TrimSpace(key)
+	return classOf(f, strings.TrimSpace(key))
+}
+
+// classOf is ClassOf on a trimmed name, generic so that the header scanner
+// classifies the bytes it read without converting them to a string.
+func classOf[S ~string | ~[]byte](f *Firewall, key S) (Class, bool) {
 	if len(key) == len("Received") && hasPrefixFold(key, "Received") || hasPrefixFold(key, "Resent-") {
 		return Routing, true
 	}
@@ -180,7 +185,7 @@ func (f *Firewall) prefixes() (org, forest string) {
 // hasPrefixFold reports whether s starts with prefix, ignoring ASCII case
 // only: field names are ASCII (RFC 5322 §2.2), and Unicode folding would let
 // "X-Mſ-…" (long s) pass for "X-MS-…" here but not at the next hop.
-func hasPrefixFold(s, prefix string) bool {
+func hasPrefixFold[S ~string | ~[]byte](s S, prefix string) bool {
 	if len(s) < len(prefix) {
 		return false
 	}

@@ -1,0 +1,5 @@
+//go:build !race
+
+package perms
+
+const raceEnabled = false
