@@ -106,10 +106,13 @@ func (s *walStore) applier() {
 }
 
 // due says how many of the oldest pending batches to apply now and, if
-// none, how long until the oldest is due; s.mu is held. Everything is due
-// when someone waits for bbolt, on Close, and when too much op data is
-// held in memory. One transaction takes at most maxApplyTx bytes (but at
-// least one batch).
+// none, how long until the oldest is due; s.mu is held. Once the oldest is
+// applyDelay old, every batch half that old goes too: the applier wakes
+// about once per applyDelay/2, and only the few messages whose puts and
+// delete straddle the cut reach bbolt needlessly. Everything is due when
+// someone waits for bbolt, on Close, and when too much op data is held in
+// memory. One transaction takes at most maxApplyTx bytes (but at least one
+// batch).
 func (s *walStore) due(now time.Time) (int, time.Duration) {
 	all := s.closing || s.waiters > 0 || s.pendSize >= applyBytes
 	if !all {
@@ -119,7 +122,7 @@ func (s *walStore) due(now time.Time) (int, time.Duration) {
 	}
 	n, bytes := 0, 0
 	for _, b := range s.pending {
-		if n > 0 && (bytes >= maxApplyTx || !all && now.Sub(b.at) < applyDelay) {
+		if n > 0 && (bytes >= maxApplyTx || !all && now.Sub(b.at) < applyDelay/2) {
 			break
 		}
 		for _, op := range b.ops {

@@ -3,10 +3,12 @@ package queue
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"slices"
 	"sync"
 	"testing"
+	"time"
 )
 
 func TestCoalesce(t *testing.T) {
@@ -219,5 +221,40 @@ func TestWALBodyChecksum(t *testing.T) {
 	defer rc.Close()
 	if _, err := io.ReadAll(rc); !errors.Is(err, ErrCorrupt) {
 		t.Fatalf("damaged chunk read with err %v, want ErrCorrupt", err)
+	}
+}
+
+// Left to itself, the applier takes aged batches in slices: messages
+// delivered soon after arrival, many batches of them, cost bbolt nothing.
+func TestWALApplierAgedSlices(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for the applier's delay")
+	}
+	s, c := openCounted(t, t.TempDir())
+	defer s.Close()
+	for i := range 200 {
+		id := ID(fmt.Sprintf("m%03d", i))
+		if err := s.Apply([]Op{{Kind: OpPutChunk, ID: id, Data: []byte("body")}, {Kind: OpPutRecord, ID: id, Data: []byte("rec")}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Apply([]Op{{Kind: OpDelete, ID: id}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(3 * applyDelay)
+	for {
+		s.mu.Lock()
+		done := s.applied == s.written
+		s.mu.Unlock()
+		if done {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the applier did not take the aged batches")
+		}
+		time.Sleep(10 * time.Millisecond) // polling with a deadline, not synchronisation
+	}
+	if txs, ops := c.counts(); txs != 0 {
+		t.Fatalf("bbolt got %d transactions (%d ops) for messages that were gone before it", txs, ops)
 	}
 }
