@@ -127,7 +127,7 @@ func TestConnectorsShareABinding(t *testing.T) {
 	if other := tr.Addr("Loopback net").String(); other != addr {
 		t.Fatalf("shared binding got two sockets: %s, %s", addr, other)
 	}
-	if _, got := dialRaw(t, addr); got != "220 narrow connector" {
+	if _, got := smtptest.Dial(t, addr); got != "220 narrow connector" {
 		t.Errorf("from 127.0.0.1: %q", got)
 	}
 	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 2)}, Timeout: 5 * time.Second}
@@ -196,8 +196,8 @@ func TestEHLOAdvertisement(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			tr := plainTransport(t, append([]smtpx.Option{smtpx.WithReceiveConnector(tc.rc)}, tc.opts...)...)
-			r, _ := dialRaw(t, tr.Addr(tc.rc.Name()).String())
-			got := r.cmd("EHLO client.example") + "\n"
+			r, _ := smtptest.Dial(t, tr.Addr(tc.rc.Name()).String())
+			got := r.Cmd("EHLO client.example") + "\n"
 			for _, want := range tc.has {
 				if !strings.Contains(got, want) {
 					t.Errorf("EHLO lacks %q:\n%s", want, got)

@@ -8,14 +8,15 @@ import (
 
 	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/smtpx"
+	"github.com/hubedge/hubedge/smtpx/smtptest"
 )
 
 // readUntilEOF reads replies until the server closes the connection.
-func readUntilEOF(t *testing.T, r *raw, max int) []string {
+func readUntilEOF(t *testing.T, r *smtptest.Client, max int) []string {
 	t.Helper()
 	var got []string
 	for range max {
-		rep := r.reply()
+		rep := r.ReadReply()
 		if rep == "EOF" {
 			return got
 		}
@@ -36,14 +37,14 @@ func TestProtocolErrorsCountGoSMTPReplies(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			e := start(t, smtpx.WithReceiveConnector(internet(t, connector.WithMaxProtocolErrors(3))),
 				smtpx.WithTLSCertificate(testPKI.Certificate(serverName)))
-			r, _ := dialRaw(t, e.firstAddr(t))
-			expect(t, r, [2]string{"EHLO client.example", "250"})
+			r, _ := smtptest.Dial(t, e.firstAddr(t))
+			expect(t, r, smtptest.Step{"EHLO client.example", "250"})
 			if tc.tls {
-				r.startTLS(testPKI.ClientTLSConfig(serverName))
-				expect(t, r, [2]string{"EHLO client.example", "250"})
+				r.StartTLS(testPKI.ClientTLSConfig(serverName))
+				expect(t, r, smtptest.Step{"EHLO client.example", "250"})
 			}
 			// 50 pipelined: the connection must close after the third reply.
-			if got := r.write(strings.Repeat("MAIL FROM:<<<bad\r\n", 50)); !strings.HasPrefix(got, "501") {
+			if got := r.Send(strings.Repeat("MAIL FROM:<<<bad\r\n", 50)); !strings.HasPrefix(got, "501") {
 				t.Fatal(got)
 			}
 			rest := readUntilEOF(t, r, 60)
@@ -63,16 +64,16 @@ func TestProtocolErrorsCountGoSMTPReplies(t *testing.T) {
 // by; the error limit applies to the mix of both kinds.
 func TestProtocolErrorsNotCountedTwice(t *testing.T) {
 	e := start(t, smtpx.WithReceiveConnector(internet(t, connector.WithMaxProtocolErrors(3))))
-	r, _ := dialRaw(t, e.firstAddr(t))
+	r, _ := smtptest.Dial(t, e.firstAddr(t))
 	expect(t, r,
-		[2]string{"EHLO client.example", "250"},
-		[2]string{"MAIL FROM:<a@fabrikam.com>", "250"},
-		[2]string{"RCPT TO:<x@fabrikam.com>", "550 5.7.1"}, // session: 1
-		[2]string{"RCPT TO:<y@fabrikam.com>", "550 5.7.1"}, // session: 2
-		[2]string{"NOOP", "250"},
-		[2]string{"BDAT x", "501"}, // go-smtp: 3
+		smtptest.Step{"EHLO client.example", "250"},
+		smtptest.Step{"MAIL FROM:<a@fabrikam.com>", "250"},
+		smtptest.Step{"RCPT TO:<x@fabrikam.com>", "550 5.7.1"}, // session: 1
+		smtptest.Step{"RCPT TO:<y@fabrikam.com>", "550 5.7.1"}, // session: 2
+		smtptest.Step{"NOOP", "250"},
+		smtptest.Step{"BDAT x", "501"}, // go-smtp: 3
 	)
-	if !r.closed() {
+	if r.Wait(quietWait) == smtptest.StateData {
 		t.Fatal("connection still open after the third error")
 	}
 }
@@ -82,17 +83,17 @@ func TestProtocolErrorsNotCountedTwice(t *testing.T) {
 func TestTarpitAfterGoSMTPReply(t *testing.T) {
 	const d = 200 * time.Millisecond
 	e := start(t, smtpx.WithReceiveConnector(internet(t, connector.WithTarpitInterval(d))))
-	r, _ := dialRaw(t, e.firstAddr(t))
-	expect(t, r, [2]string{"EHLO client.example", "250"})
+	r, _ := smtptest.Dial(t, e.firstAddr(t))
+	expect(t, r, smtptest.Step{"EHLO client.example", "250"})
 	begin := time.Now()
-	expect(t, r, [2]string{"RCPT TO:<bob@contoso.com>", "502"}, [2]string{"NOOP", "250"})
+	expect(t, r, smtptest.Step{"RCPT TO:<bob@contoso.com>", "502"}, smtptest.Step{"NOOP", "250"})
 	if took := time.Since(begin); took < d {
 		t.Fatalf("next reply after %v, want the tarpit %v first", took, d)
 	}
 
 	e2 := start(t, smtpx.WithReceiveConnector(internet(t, connector.WithTarpitInterval(10*time.Minute))))
-	r2, _ := dialRaw(t, e2.firstAddr(t))
-	expect(t, r2, [2]string{"EHLO client.example", "250"}, [2]string{"MAIL FROM:<<<bad", "501"})
+	r2, _ := smtptest.Dial(t, e2.firstAddr(t))
+	expect(t, r2, smtptest.Step{"EHLO client.example", "250"}, smtptest.Step{"MAIL FROM:<<<bad", "501"})
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := e2.tr.Shutdown(ctx); err != nil {

@@ -270,16 +270,14 @@ func TestExternallySecuredRelay(t *testing.T) {
 func TestQueuedReplyWaitsForDurability(t *testing.T) {
 	store := newMemStore(true)
 	e := start(t, smtpx.WithReceiveConnector(internet(t)), smtpx.WithQueueStore(store))
-	r, _ := dialRaw(t, e.firstAddr(t))
-	r.cmd("EHLO client.example")
-	r.cmd("MAIL FROM:<a@fabrikam.com>")
-	r.cmd("RCPT TO:<bob@contoso.com>")
-	if got := r.cmd("DATA"); !strings.HasPrefix(got, "354") {
+	r, _ := smtptest.Dial(t, e.firstAddr(t))
+	r.Cmd("EHLO client.example")
+	r.Cmd("MAIL FROM:<a@fabrikam.com>")
+	r.Cmd("RCPT TO:<bob@contoso.com>")
+	if got := r.Cmd("DATA"); !strings.HasPrefix(got, "354") {
 		t.Fatal(got)
 	}
-	w := r.tp.DotWriter()
-	w.Write([]byte(message("Subject: durable")))
-	w.Close()
+	r.WriteBody(message("Subject: durable"))
 
 	select {
 	case <-store.applying:
@@ -287,13 +285,11 @@ func TestQueuedReplyWaitsForDurability(t *testing.T) {
 		t.Fatal("the queue never committed")
 	}
 	// The commit is held: nothing may have been answered yet.
-	r.conn.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
-	if b, err := r.tp.R.Peek(1); err == nil {
-		t.Fatalf("reply %q sent before the message was durable", b)
+	if r.Wait(100*time.Millisecond) == smtptest.StateData {
+		t.Fatalf("reply %q sent before the message was durable", r.ReadReply())
 	}
-	r.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
 	close(store.release)
-	got := r.reply()
+	got := r.ReadReply()
 	id := <-store.committed
 	if got != "250 2.6.0 <"+string(id)+"> Queued mail for delivery" {
 		t.Fatalf("reply %q, committed %s", got, id)

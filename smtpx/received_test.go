@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/hubedge/hubedge/smtpx"
+	"github.com/hubedge/hubedge/smtpx/smtptest"
 )
 
 // Received records the protocol of the client's last greeting (RFC 5321
@@ -26,16 +27,16 @@ func TestReceivedWithProtocol(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			e := start(t, smtpx.WithReceiveConnector(internet(t)),
 				smtpx.WithTLSCertificate(testPKI.Certificate(serverName)))
-			r, _ := dialRaw(t, e.firstAddr(t))
+			r, _ := smtptest.Dial(t, e.firstAddr(t))
 			for _, g := range tc.greets {
 				if g == "TLS" {
-					r.startTLS(testPKI.ClientTLSConfig(serverName))
+					r.StartTLS(testPKI.ClientTLSConfig(serverName))
 					continue
 				}
-				expect(t, r, [2]string{g + " client.example", "250"})
+				expect(t, r, smtptest.Step{g + " client.example", "250"})
 			}
-			expect(t, r, [2]string{"MAIL FROM:<a@fabrikam.com>", "250"}, [2]string{"RCPT TO:<bob@contoso.com>", "250"})
-			if got := r.data(message("Subject: proto")); !strings.HasPrefix(got, "250 2.6.0") {
+			expect(t, r, smtptest.Step{"MAIL FROM:<a@fabrikam.com>", "250"}, smtptest.Step{"RCPT TO:<bob@contoso.com>", "250"})
+			if got := r.Data(message("Subject: proto")); !strings.HasPrefix(got, "250 2.6.0") {
 				t.Fatal(got)
 			}
 			body := e.local.wait(t).Body

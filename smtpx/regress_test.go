@@ -9,21 +9,15 @@ import (
 
 	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/smtpx"
+	"github.com/hubedge/hubedge/smtpx/smtptest"
 )
 
-// expect sends each command and checks each reply's prefix.
-func expect(t *testing.T, r *raw, steps ...[2]string) {
+// expect sends each step (see smtptest.Step; "RAW:" sends bytes as they
+// are) and stops the test at the first reply without its prefix.
+func expect(t *testing.T, r *smtptest.Client, steps ...smtptest.Step) {
 	t.Helper()
-	for _, s := range steps {
-		var got string
-		if rest, ok := strings.CutPrefix(s[0], "RAW:"); ok {
-			got = r.write(rest)
-		} else {
-			got = r.cmd(s[0])
-		}
-		if !strings.HasPrefix(got, s[1]) {
-			t.Fatalf("%q: got %q, want prefix %q", s[0], got, s[1])
-		}
+	if err := r.Expect(steps...); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -32,28 +26,28 @@ func expect(t *testing.T, r *raw, steps ...[2]string) {
 // nothing is enqueued.
 func TestRsetAbortsBDAT(t *testing.T) {
 	e := start(t, smtpx.WithReceiveConnector(internet(t)))
-	r, _ := dialRaw(t, e.firstAddr(t))
-	expect(t, r, [2]string{"EHLO client.example", "250"})
+	r, _ := smtptest.Dial(t, e.firstAddr(t))
+	expect(t, r, smtptest.Step{"EHLO client.example", "250"})
 	chunk := "Subject: aborted\r\n\r\nsome of the body\r\n"
 	for i := range 20 {
 		expect(t, r,
-			[2]string{"MAIL FROM:<a@fabrikam.com>", "250"},
-			[2]string{"RCPT TO:<bob@contoso.com>", "250"},
-			[2]string{fmt.Sprintf("RAW:BDAT %d\r\n%s", len(chunk), chunk), "250 2.0.0"},
-			[2]string{"RSET", "250"},
-			[2]string{"MAIL FROM:<b@fabrikam.com>", "250"},
-			[2]string{"NOOP", "250"},
-			[2]string{"RSET", "250"},
+			smtptest.Step{"MAIL FROM:<a@fabrikam.com>", "250"},
+			smtptest.Step{"RCPT TO:<bob@contoso.com>", "250"},
+			smtptest.Step{fmt.Sprintf("RAW:BDAT %d\r\n%s", len(chunk), chunk), "250 2.0.0"},
+			smtptest.Step{"RSET", "250"},
+			smtptest.Step{"MAIL FROM:<b@fabrikam.com>", "250"},
+			smtptest.Step{"NOOP", "250"},
+			smtptest.Step{"RSET", "250"},
 		)
 		if t.Failed() {
 			t.Fatalf("round %d", i)
 		}
 	}
 	expect(t, r,
-		[2]string{"MAIL FROM:<c@fabrikam.com>", "250"},
-		[2]string{"RCPT TO:<bob@contoso.com>", "250"},
+		smtptest.Step{"MAIL FROM:<c@fabrikam.com>", "250"},
+		smtptest.Step{"RCPT TO:<bob@contoso.com>", "250"},
 	)
-	if got := r.data(message("Subject: kept")); !strings.HasPrefix(got, "250 2.6.0") {
+	if got := r.Data(message("Subject: kept")); !strings.HasPrefix(got, "250 2.6.0") {
 		t.Fatal(got)
 	}
 	if d := e.local.wait(t); d.Env.From != "c@fabrikam.com" {
@@ -74,8 +68,8 @@ func TestMailFromLocalPartChecked(t *testing.T) {
 	}
 	for _, tc := range tests {
 		e := start(t, smtpx.WithReceiveConnector(internet(t)))
-		r, _ := dialRaw(t, e.firstAddr(t))
-		expect(t, r, [2]string{"EHLO client.example", "250"}, [2]string{"MAIL FROM:<" + tc.from + ">", tc.want})
+		r, _ := smtptest.Dial(t, e.firstAddr(t))
+		expect(t, r, smtptest.Step{"EHLO client.example", "250"}, smtptest.Step{"MAIL FROM:<" + tc.from + ">", tc.want})
 	}
 }
 
@@ -92,11 +86,11 @@ func (blockingDirectory) Lookup(ctx context.Context, _ string) (bool, error) {
 func TestDirectoryLookupTimesOut(t *testing.T) {
 	rc := internet(t, connector.WithConnectionInactivityTimeout(time.Second))
 	e := start(t, smtpx.WithReceiveConnector(rc), smtpx.WithDirectory(blockingDirectory{}))
-	r, _ := dialRaw(t, e.firstAddr(t))
+	r, _ := smtptest.Dial(t, e.firstAddr(t))
 	expect(t, r,
-		[2]string{"EHLO client.example", "250"},
-		[2]string{"MAIL FROM:<a@fabrikam.com>", "250"},
-		[2]string{"RCPT TO:<bob@contoso.com>", "451 4.3.0"},
-		[2]string{"NOOP", "250"},
+		smtptest.Step{"EHLO client.example", "250"},
+		smtptest.Step{"MAIL FROM:<a@fabrikam.com>", "250"},
+		smtptest.Step{"RCPT TO:<bob@contoso.com>", "451 4.3.0"},
+		smtptest.Step{"NOOP", "250"},
 	)
 }

@@ -11,10 +11,12 @@ import (
 	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/perms"
 	"github.com/hubedge/hubedge/smtpx"
+	"github.com/hubedge/hubedge/smtpx/smtptest"
 )
 
-// step sends one command (or "DATA:<message>") and expects a reply that
-// starts with want ("EOF": the server closed the connection).
+// step sends one command (or "DATA:<message>", "RAW:<bytes>", see
+// smtptest.Step) and expects a reply that starts with want ("EOF": the
+// server closed the connection).
 type step struct{ send, want string }
 
 func plain(user, pass string) string {
@@ -291,7 +293,7 @@ func TestSessionRules(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			opts := append([]smtpx.Option{smtpx.WithReceiveConnector(tc.rc(t))}, tc.opts...)
 			e := start(t, opts...)
-			r, greeting := dialRaw(t, e.firstAddr(t))
+			r, greeting := smtptest.Dial(t, e.firstAddr(t))
 			wantBanner := tc.banner
 			if wantBanner == "" {
 				wantBanner = "220 "
@@ -300,16 +302,8 @@ func TestSessionRules(t *testing.T) {
 				t.Fatalf("greeting = %q, want prefix %q", greeting, wantBanner)
 			}
 			for _, s := range tc.script {
-				var got string
-				if msg, ok := strings.CutPrefix(s.send, "DATA:"); ok {
-					got = r.data(msg)
-				} else if b, ok := strings.CutPrefix(s.send, "RAW:"); ok {
-					got = r.write(b)
-				} else {
-					got = r.cmd(s.send)
-				}
-				if !strings.HasPrefix(got, s.want) {
-					t.Fatalf("%.80q: got %q, want prefix %q", s.send, got, s.want)
+				if err := r.Expect(smtptest.Step{s.send, s.want}); err != nil {
+					t.Fatal(err)
 				}
 			}
 		})
@@ -349,18 +343,18 @@ func (d staticDirectory) Lookup(_ context.Context, addr string) (bool, error) {
 func TestTarpit(t *testing.T) {
 	const d = 200 * time.Millisecond
 	e := start(t, smtpx.WithReceiveConnector(internet(t, connector.WithTarpitInterval(d))))
-	r, _ := dialRaw(t, e.firstAddr(t))
-	r.cmd("EHLO client.example")
-	r.cmd("MAIL FROM:<a@fabrikam.com>")
+	r, _ := smtptest.Dial(t, e.firstAddr(t))
+	r.Cmd("EHLO client.example")
+	r.Cmd("MAIL FROM:<a@fabrikam.com>")
 	begin := time.Now()
-	if got := r.cmd("RCPT TO:<a@fabrikam.com>"); !strings.HasPrefix(got, "550 5.7.1") {
+	if got := r.Cmd("RCPT TO:<a@fabrikam.com>"); !strings.HasPrefix(got, "550 5.7.1") {
 		t.Fatal(got)
 	}
 	if took := time.Since(begin); took < d {
 		t.Fatalf("refusal after %v, want at least the tarpit %v", took, d)
 	}
 	begin = time.Now()
-	if got := r.cmd("RCPT TO:<a@contoso.com>"); !strings.HasPrefix(got, "250") {
+	if got := r.Cmd("RCPT TO:<a@contoso.com>"); !strings.HasPrefix(got, "250") {
 		t.Fatal(got)
 	}
 	if took := time.Since(begin); took >= d {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/smtpx"
+	"github.com/hubedge/hubedge/smtpx/smtptest"
 )
 
 // A client idle in the middle of a body gets 451 4.4.2 and the connection
@@ -14,17 +15,17 @@ import (
 func TestIdleBodyClosesConnection(t *testing.T) {
 	rc := internet(t, connector.WithConnectionInactivityTimeout(time.Second))
 	tr := plainTransport(t, smtpx.WithReceiveConnector(rc))
-	r, _ := dialRaw(t, tr.Addr(rc.Name()).String())
+	r, _ := smtptest.Dial(t, tr.Addr(rc.Name()).String())
 	for _, s := range []step{{"EHLO client.example", "250"}, {"MAIL FROM:<a@fabrikam.com>", "250"},
 		{"RCPT TO:<bob@contoso.com>", "250"}, {"DATA", "354"}} {
-		if got := r.cmd(s.send); got[:3] != s.want[:3] {
+		if got := r.Cmd(s.send); got[:3] != s.want[:3] {
 			t.Fatalf("%s: %q", s.send, got)
 		}
 	}
-	if got := r.write("Subject: half\r\n"); got != "451 4.4.2 Connection dropped during message transfer" {
+	if got := r.Send("Subject: half\r\n"); got != "451 4.4.2 Connection dropped during message transfer" {
 		t.Errorf("idle body: %q", got)
 	}
-	if !r.closed() {
+	if r.Wait(quietWait) == smtptest.StateData {
 		t.Error("connection left open after a body timeout")
 	}
 }

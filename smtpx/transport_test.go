@@ -10,6 +10,7 @@ import (
 
 	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/smtpx"
+	"github.com/hubedge/hubedge/smtpx/smtptest"
 )
 
 func TestConnectionLimits(t *testing.T) {
@@ -27,19 +28,19 @@ func TestConnectionLimits(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			e := start(t, smtpx.WithReceiveConnector(internet(t, tc.opt)))
 			addr := e.firstAddr(t)
-			first, greeting := dialRaw(t, addr)
+			first, greeting := smtptest.Dial(t, addr)
 			if !strings.HasPrefix(greeting, "220 ") {
 				t.Fatal(greeting)
 			}
-			if _, got := dialRaw(t, addr); got != tc.want {
+			if _, got := smtptest.Dial(t, addr); got != tc.want {
 				t.Fatalf("second connection: %q, want %q", got, tc.want)
 			}
-			first.cmd("QUIT")
+			first.Cmd("QUIT")
 			// The slot is released when the server has closed the first
 			// connection; poll until a new one is admitted.
 			deadline := time.Now().Add(10 * time.Second)
 			for {
-				if _, got := dialRaw(t, addr); strings.HasPrefix(got, "220 ") {
+				if _, got := smtptest.Dial(t, addr); strings.HasPrefix(got, "220 ") {
 					break
 				}
 				if time.Now().After(deadline) {
@@ -53,9 +54,9 @@ func TestConnectionLimits(t *testing.T) {
 func TestInactivityTimeout(t *testing.T) {
 	rc := internet(t, connector.WithConnectionInactivityTimeout(time.Second), connector.WithConnectionTimeout(time.Minute))
 	e := start(t, smtpx.WithReceiveConnector(rc))
-	r, _ := dialRaw(t, e.firstAddr(t))
+	r, _ := smtptest.Dial(t, e.firstAddr(t))
 	begin := time.Now()
-	if got := r.reply(); !strings.HasPrefix(got, "421 4.4.2") {
+	if got := r.ReadReply(); !strings.HasPrefix(got, "421 4.4.2") {
 		t.Fatalf("idle connection: %q", got)
 	}
 	if took := time.Since(begin); took < time.Second/2 {
@@ -66,12 +67,12 @@ func TestInactivityTimeout(t *testing.T) {
 func TestConnectionTimeoutIsAbsolute(t *testing.T) {
 	rc := internet(t, connector.WithConnectionInactivityTimeout(time.Second), connector.WithConnectionTimeout(2*time.Second))
 	e := start(t, smtpx.WithReceiveConnector(rc))
-	r, _ := dialRaw(t, e.firstAddr(t))
+	r, _ := smtptest.Dial(t, e.firstAddr(t))
 	begin := time.Now()
 	pace := time.NewTicker(200 * time.Millisecond) // a client that stays active
 	defer pace.Stop()
 	for {
-		got := r.cmd("NOOP")
+		got := r.Cmd("NOOP")
 		if !strings.HasPrefix(got, "250") {
 			if !strings.HasPrefix(got, "421 4.4.2") && got != "EOF" {
 				t.Fatalf("got %q", got)
@@ -92,15 +93,15 @@ func TestShutdownDrainsSessions(t *testing.T) {
 	e := start(t, smtpx.WithReceiveConnector(internet(t)))
 	addr := e.firstAddr(t)
 
-	busy, _ := dialRaw(t, addr)
-	busy.cmd("EHLO client.example")
-	busy.cmd("MAIL FROM:<a@fabrikam.com>")
-	busy.cmd("RCPT TO:<bob@contoso.com>")
-	if got := busy.cmd("DATA"); !strings.HasPrefix(got, "354") {
+	busy, _ := smtptest.Dial(t, addr)
+	busy.Cmd("EHLO client.example")
+	busy.Cmd("MAIL FROM:<a@fabrikam.com>")
+	busy.Cmd("RCPT TO:<bob@contoso.com>")
+	if got := busy.Cmd("DATA"); !strings.HasPrefix(got, "354") {
 		t.Fatal(got)
 	}
-	idle, _ := dialRaw(t, addr)
-	idle.cmd("EHLO idle.example")
+	idle, _ := smtptest.Dial(t, addr)
+	idle.Cmd("EHLO idle.example")
 
 	done := make(chan error, 1)
 	go func() {
@@ -108,16 +109,14 @@ func TestShutdownDrainsSessions(t *testing.T) {
 		defer cancel()
 		done <- e.tr.Shutdown(ctx)
 	}()
-	if !idle.closed() {
+	if idle.Wait(quietWait) == smtptest.StateData {
 		t.Fatal("idle session not closed by Shutdown")
 	}
-	w := busy.tp.DotWriter()
-	w.Write([]byte(message("Subject: last one")))
-	w.Close()
-	if got := busy.reply(); !strings.HasPrefix(got, "250 2.6.0") {
+	busy.WriteBody(message("Subject: last one"))
+	if got := busy.ReadReply(); !strings.HasPrefix(got, "250 2.6.0") {
 		t.Fatalf("message in flight during Shutdown: %q", got)
 	}
-	if !busy.closed() {
+	if busy.Wait(quietWait) == smtptest.StateData {
 		t.Fatal("session not closed after its last message")
 	}
 	if err := <-done; err != nil {
@@ -134,18 +133,18 @@ func TestShutdownDrainsSessions(t *testing.T) {
 
 func TestShutdownDeadline(t *testing.T) {
 	e := start(t, smtpx.WithReceiveConnector(internet(t)))
-	busy, _ := dialRaw(t, e.firstAddr(t))
-	busy.cmd("EHLO client.example")
-	busy.cmd("MAIL FROM:<a@fabrikam.com>")
-	busy.cmd("RCPT TO:<bob@contoso.com>")
-	busy.cmd("DATA")
-	busy.tp.PrintfLine("Subject: never finished")
+	busy, _ := smtptest.Dial(t, e.firstAddr(t))
+	busy.Cmd("EHLO client.example")
+	busy.Cmd("MAIL FROM:<a@fabrikam.com>")
+	busy.Cmd("RCPT TO:<bob@contoso.com>")
+	busy.Cmd("DATA")
+	busy.Write([]byte("Subject: never finished\r\n"))
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	if err := e.tr.Shutdown(ctx); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("Shutdown = %v, want DeadlineExceeded", err)
 	}
-	if !busy.closed() {
+	if busy.Wait(quietWait) == smtptest.StateData {
 		t.Fatal("session survived Shutdown's deadline")
 	}
 	if q := e.tr.Queue(); len(q.Messages(queueFilter())) != 0 {
