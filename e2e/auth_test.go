@@ -8,6 +8,7 @@ import (
 	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/perms"
 	"github.com/hubedge/hubedge/smtpx"
+	"github.com/hubedge/hubedge/smtpx/smtptest"
 )
 
 // submission is a Client-like connector: STARTTLS, then AUTH PLAIN LOGIN.
@@ -30,26 +31,26 @@ func submission(t *testing.T, opts ...connector.ReceiveOption) (*smtpx.Transport
 // STARTTLS (RFC 4954 §6: 538 5.7.11), and is advertised once TLS is up.
 func TestAuthNeverBeforeTLS(t *testing.T) {
 	_, a := submission(t)
-	r, _ := dial(t, a)
-	ehlo := r.cmd("EHLO client.example")
+	r, _ := smtptest.Dial(t, a)
+	ehlo := r.Cmd("EHLO client.example")
 	if !strings.HasPrefix(ehlo, "250 ") || strings.Contains(ehlo, "AUTH") || !strings.Contains(ehlo, "\nSTARTTLS") {
 		t.Errorf("EHLO before TLS:\n%s", ehlo)
 	}
 	for _, cmd := range []string{"AUTH PLAIN " + plainAuth("alice", "secret"), "AUTH LOGIN", "AUTH PLAIN"} {
-		if got := r.cmd(cmd); !strings.HasPrefix(got, "538 5.7.11") {
+		if got := r.Cmd(cmd); !strings.HasPrefix(got, "538 5.7.11") {
 			t.Errorf("%s before TLS: %q", cmd, got)
 		}
 	}
-	if got := r.cmd("MAIL FROM:<alice@contoso.com>"); !strings.HasPrefix(got, "530 5.7.1") {
+	if got := r.Cmd("MAIL FROM:<alice@contoso.com>"); !strings.HasPrefix(got, "530 5.7.1") {
 		t.Errorf("MAIL without AUTH: %q", got)
 	}
-	r.startTLS(pki.ClientTLSConfig(serverName))
-	ehlo = r.cmd("EHLO client.example")
+	r.StartTLS(pki.ClientTLSConfig(serverName))
+	ehlo = r.Cmd("EHLO client.example")
 	if !strings.Contains(ehlo, "\nAUTH PLAIN LOGIN") || strings.Contains(ehlo, "STARTTLS") {
 		t.Errorf("EHLO after TLS:\n%s", ehlo)
 	}
-	r.expect([2]string{"AUTH PLAIN " + plainAuth("alice", "secret"), "235 "},
-		[2]string{"MAIL FROM:<alice@contoso.com>", "250"})
+	expect(t, r, smtptest.Step{"AUTH PLAIN " + plainAuth("alice", "secret"), "235 "},
+		smtptest.Step{"MAIL FROM:<alice@contoso.com>", "250"})
 }
 
 // Wrong passwords get 535 5.7.8, each tarpitted; at MaxLogonFailures the
@@ -58,13 +59,13 @@ func TestAuthNeverBeforeTLS(t *testing.T) {
 func TestBruteForceIsTarpittedAndDisconnected(t *testing.T) {
 	const limit = 3
 	_, a := submission(t, connector.WithMaxLogonFailures(limit), connector.WithMaxProtocolErrors(100))
-	r, _ := dial(t, a)
-	r.expect([2]string{"EHLO client.example", "250"})
-	r.startTLS(pki.ClientTLSConfig(serverName))
-	r.expect([2]string{"EHLO client.example", "250"})
+	r, _ := smtptest.Dial(t, a)
+	expect(t, r, smtptest.Step{"EHLO client.example", "250"})
+	r.StartTLS(pki.ClientTLSConfig(serverName))
+	expect(t, r, smtptest.Step{"EHLO client.example", "250"})
 	for i := range limit {
 		start := time.Now()
-		got := r.cmd("AUTH PLAIN " + plainAuth("alice", "guess"+string(rune('a'+i))))
+		got := r.Cmd("AUTH PLAIN " + plainAuth("alice", "guess"+string(rune('a'+i))))
 		if !strings.HasPrefix(got, "535 5.7.8") {
 			t.Fatalf("attempt %d: %q", i+1, got)
 		}
@@ -72,45 +73,45 @@ func TestBruteForceIsTarpittedAndDisconnected(t *testing.T) {
 			t.Errorf("attempt %d answered in %v, not tarpitted", i+1, d)
 		}
 	}
-	if !r.closed() {
+	if !r.Closed(closeWait) {
 		t.Fatal("connection still open after MaxLogonFailures")
 	}
 
 	// AUTH LOGIN guesses count the same way.
-	r2, _ := dial(t, a)
-	r2.expect([2]string{"EHLO client.example", "250"})
-	r2.startTLS(pki.ClientTLSConfig(serverName))
-	r2.expect([2]string{"EHLO client.example", "250"})
+	r2, _ := smtptest.Dial(t, a)
+	expect(t, r2, smtptest.Step{"EHLO client.example", "250"})
+	r2.StartTLS(pki.ClientTLSConfig(serverName))
+	expect(t, r2, smtptest.Step{"EHLO client.example", "250"})
 	for i := range limit {
-		r2.expect([2]string{"AUTH LOGIN", "334 "}, [2]string{b64("alice"), "334 "})
-		if got := r2.cmd(b64("nope")); !strings.HasPrefix(got, "535 5.7.8") {
+		expect(t, r2, smtptest.Step{"AUTH LOGIN", "334 "}, smtptest.Step{b64("alice"), "334 "})
+		if got := r2.Cmd(b64("nope")); !strings.HasPrefix(got, "535 5.7.8") {
 			t.Fatalf("LOGIN attempt %d: %q", i+1, got)
 		}
 	}
-	if !r2.closed() {
+	if !r2.Closed(closeWait) {
 		t.Fatal("connection still open after MaxLogonFailures (LOGIN)")
 	}
 
-	r3, _ := dial(t, a)
-	r3.expect([2]string{"EHLO client.example", "250"})
-	r3.startTLS(pki.ClientTLSConfig(serverName))
-	r3.expect([2]string{"EHLO client.example", "250"}, [2]string{"AUTH PLAIN " + plainAuth("alice", "secret"), "235 "})
+	r3, _ := smtptest.Dial(t, a)
+	expect(t, r3, smtptest.Step{"EHLO client.example", "250"})
+	r3.StartTLS(pki.ClientTLSConfig(serverName))
+	expect(t, r3, smtptest.Step{"EHLO client.example", "250"}, smtptest.Step{"AUTH PLAIN " + plainAuth("alice", "secret"), "235 "})
 }
 
 // Protocol errors (here AUTH before TLS and bad commands) close the session
 // at MaxProtocolErrors.
 func TestProtocolErrorLimitDisconnects(t *testing.T) {
 	_, a := submission(t, connector.WithMaxProtocolErrors(3))
-	r, _ := dial(t, a)
-	r.expect([2]string{"EHLO client.example", "250"})
-	replies := []string{r.cmd("AUTH PLAIN " + plainAuth("alice", "secret")),
-		r.cmd("MAIL FROM:<x@fabrikam.com>"), r.cmd("MAIL FROM:<y@fabrikam.com>")}
+	r, _ := smtptest.Dial(t, a)
+	expect(t, r, smtptest.Step{"EHLO client.example", "250"})
+	replies := []string{r.Cmd("AUTH PLAIN " + plainAuth("alice", "secret")),
+		r.Cmd("MAIL FROM:<x@fabrikam.com>"), r.Cmd("MAIL FROM:<y@fabrikam.com>")}
 	for i, got := range replies {
 		if !strings.HasPrefix(got, "5") {
 			t.Errorf("error %d: %q", i+1, got)
 		}
 	}
-	if !r.closed() {
+	if !r.Closed(closeWait) {
 		t.Fatalf("connection open after MaxProtocolErrors; replies %q", replies)
 	}
 }

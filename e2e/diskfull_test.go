@@ -109,16 +109,16 @@ func TestDiskFullOnEnqueue(t *testing.T) {
 	acked := map[string]string{}                                                      // id → Message-ID
 	var mu sync.Mutex
 	submit := func(mid string) string {
-		r, _ := dial(t, a)
-		r.expect([2]string{"EHLO client.example", "250"}, [2]string{"MAIL FROM:<x@fabrikam.com>", "250"},
-			[2]string{"RCPT TO:<bob@contoso.com>", "250"})
-		got := r.data("Message-ID: <" + mid + ">\r\nSubject: disk\r\n\r\n" + body)
+		r, _ := smtptest.Dial(t, a)
+		expect(t, r, smtptest.Step{"EHLO client.example", "250"}, smtptest.Step{"MAIL FROM:<x@fabrikam.com>", "250"},
+			smtptest.Step{"RCPT TO:<bob@contoso.com>", "250"})
+		got := r.Data("Message-ID: <" + mid + ">\r\nSubject: disk\r\n\r\n" + body)
 		if m := queuedID.FindStringSubmatch(got); m != nil {
 			mu.Lock()
 			acked[m[1]] = mid
 			mu.Unlock()
 		}
-		r.cmd("QUIT")
+		r.Cmd("QUIT")
 		return got
 	}
 	if got := submit("first@e2e"); !strings.HasPrefix(got, "250") {
@@ -136,9 +136,9 @@ func TestDiskFullOnEnqueue(t *testing.T) {
 	}
 	t.Logf("full disk after %d acknowledged messages: %q", len(acked), refused)
 	served := func() string { // a new client is greeted and gets through EHLO
-		r, banner := dial(t, a)
-		defer r.cmd("QUIT")
-		return banner + " / " + r.cmd("EHLO again.example")
+		r, banner := smtptest.Dial(t, a)
+		defer r.Cmd("QUIT")
+		return banner + " / " + r.Cmd("EHLO again.example")
 	}
 	if got := served(); !strings.HasPrefix(got, "220") || !strings.Contains(got, "/ 250") {
 		t.Errorf("full disk: a new client got %q", got)

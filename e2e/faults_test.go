@@ -129,13 +129,13 @@ func smartHost(sink *smtptest.Sink) connector.SendOption {
 
 func send(t *testing.T, a string, rcpts ...string) {
 	t.Helper()
-	r, _ := dial(t, a)
-	r.expect([2]string{"EHLO client.example", "250"}, [2]string{"MAIL FROM:<app@contoso.com>", "250"})
+	r, _ := smtptest.Dial(t, a)
+	expect(t, r, smtptest.Step{"EHLO client.example", "250"}, smtptest.Step{"MAIL FROM:<app@contoso.com>", "250"})
 	for _, rcpt := range rcpts {
-		r.expect([2]string{"RCPT TO:<" + rcpt + ">", "250"})
+		expect(t, r, smtptest.Step{"RCPT TO:<" + rcpt + ">", "250"})
 	}
-	r.expect([2]string{"DATA:" + message("Message-ID: <fault@contoso.com>", "Subject: fault"), "250 2.6.0 <"},
-		[2]string{"QUIT", "221"})
+	expect(t, r, smtptest.Step{"DATA:" + message("Message-ID: <fault@contoso.com>", "Subject: fault"), "250 2.6.0 <"},
+		smtptest.Step{"QUIT", "221"})
 }
 
 func waitSink(t *testing.T, sink *smtptest.Sink, n int) []smtptest.Message {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/hubedge/hubedge/smtpx"
 	"github.com/hubedge/hubedge/smtpx/local"
+	"github.com/hubedge/hubedge/smtpx/smtptest"
 )
 
 // The receive-side header firewall removes every forbidden class from an
@@ -36,10 +37,10 @@ func TestHeaderFirewallEndToEnd(t *testing.T) {
 		"\r\n" +
 		" X-MS-Exchange-Forest-RulesExecuted: folded-looking body line\r\n" +
 		".leading dot (dot-stuffed on the wire)\r\n"
-	r, _ := dial(t, addr(t, tr, rc.Name()))
-	r.expect([2]string{"EHLO client.example", "250"}, [2]string{"MAIL FROM:<a@fabrikam.com>", "250"},
-		[2]string{"RCPT TO:<bob@contoso.com>", "250"},
-		[2]string{"DATA:" + strings.Join(forged, "\r\n") + "\r\n\r\n" + body, "250 2.6.0 <"})
+	r, _ := smtptest.Dial(t, addr(t, tr, rc.Name()))
+	expect(t, r, smtptest.Step{"EHLO client.example", "250"}, smtptest.Step{"MAIL FROM:<a@fabrikam.com>", "250"},
+		smtptest.Step{"RCPT TO:<bob@contoso.com>", "250"},
+		smtptest.Step{"DATA:" + strings.Join(forged, "\r\n") + "\r\n\r\n" + body, "250 2.6.0 <"})
 
 	got := readMaildir(t, md, "bob@contoso.com")
 	head, gotBody, ok := strings.Cut(got, "\r\n\r\n")

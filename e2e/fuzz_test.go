@@ -2,8 +2,10 @@ package e2e
 
 import (
 	"bufio"
+	"errors"
 	"io"
 	"net"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -12,6 +14,7 @@ import (
 	"github.com/hubedge/hubedge/auth"
 	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/smtpx"
+	"github.com/hubedge/hubedge/smtpx/smtptest"
 )
 
 var replyLine = regexp.MustCompile(`^[2-5][0-9]{2}[ -]`)
@@ -58,17 +61,17 @@ func FuzzSession(f *testing.F) {
 			if line != "" && !replyLine.MatchString(line) {
 				t.Fatalf("malformed reply line %q", line)
 			}
-			if err == io.EOF || err != nil && !isTimeout(err) {
+			if err == io.EOF || err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
 				break
 			}
 			if err != nil {
 				t.Fatalf("server neither answered nor closed: %v", err)
 			}
 		}
-		r, banner := dial(t, a)
+		r, banner := smtptest.Dial(t, a)
 		if !strings.HasPrefix(banner, "220 ") {
 			t.Fatalf("fresh client greeted %q", banner)
 		}
-		r.cmd("QUIT")
+		r.Cmd("QUIT")
 	})
 }

@@ -1,14 +1,10 @@
 package e2e
 
 import (
-	"bufio"
 	"context"
-	"crypto/tls"
 	"encoding/base64"
 	"fmt"
 	"io"
-	"net"
-	"net/textproto"
 	"strings"
 	"sync"
 	"testing"
@@ -108,104 +104,18 @@ func addr(t testing.TB, tr *smtpx.Transport, name string) string {
 	return a.String()
 }
 
-// raw is a line-level SMTP client asserting exact replies.
-type raw struct {
-	t    testing.TB
-	conn net.Conn
-	tp   *textproto.Conn
-}
+// closeWait bounds how long a test waits for the server to close a
+// connection (smtptest.Client.Closed: only EOF or a reset counts, silence
+// does not; replies the server sends before closing are discarded).
+const closeWait = 5 * time.Second
 
-func dial(t testing.TB, addr string) (*raw, string) {
+// expect runs each step (command, wanted reply prefix) on r and reports
+// every mismatch without stopping, so one test shows all wrong replies.
+func expect(t testing.TB, r *smtptest.Client, steps ...smtptest.Step) {
 	t.Helper()
-	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	_ = c.SetDeadline(time.Now().Add(30 * time.Second))
-	r := &raw{t: t, conn: c, tp: textproto.NewConn(c)}
-	return r, r.reply()
-}
-
-// reply reads one reply as "code text" (lines joined by "\n") or "EOF".
-func (r *raw) reply() string {
-	code, msg, err := r.tp.ReadResponse(0)
-	if err != nil {
-		if _, ok := err.(*textproto.Error); !ok {
-			return "EOF"
-		}
-	}
-	return fmt.Sprintf("%d %s", code, msg)
-}
-
-func (r *raw) cmd(line string) string {
-	if err := r.tp.PrintfLine("%s", line); err != nil {
-		return "EOF"
-	}
-	return r.reply()
-}
-
-// write sends raw bytes and reads one reply.
-func (r *raw) write(b string) string {
-	if _, err := io.WriteString(r.tp.W, b); err != nil || r.tp.W.Flush() != nil {
-		return "EOF"
-	}
-	return r.reply()
-}
-
-// data sends DATA and the dot-stuffed message, returning the final reply.
-func (r *raw) data(msg string) string {
-	if got := r.cmd("DATA"); !strings.HasPrefix(got, "354") {
-		return got
-	}
-	w := r.tp.DotWriter()
-	if _, err := io.WriteString(w, msg); err != nil {
-		return "EOF"
-	}
-	if err := w.Close(); err != nil {
-		return "EOF"
-	}
-	return r.reply()
-}
-
-func (r *raw) startTLS(cfg *tls.Config) {
-	r.t.Helper()
-	if got := r.cmd("STARTTLS"); !strings.HasPrefix(got, "220") {
-		r.t.Fatalf("STARTTLS: %s", got)
-	}
-	tc := tls.Client(r.conn, cfg)
-	if err := tc.Handshake(); err != nil {
-		r.t.Fatal(err)
-	}
-	r.conn = tc
-	r.tp = textproto.NewConn(tc)
-}
-
-// closed reports whether the server has closed the connection (reads EOF
-// within 5 s; anything else, including more data, is "not closed").
-func (r *raw) closed() bool {
-	_ = r.conn.SetReadDeadline(time.Now().Add(5 * time.Second))
-	_, err := bufio.NewReader(r.conn).ReadByte()
-	return err == io.EOF || (err != nil && !isTimeout(err))
-}
-
-func isTimeout(err error) bool {
-	ne, ok := err.(net.Error)
-	return ok && ne.Timeout()
-}
-
-// expect runs steps (command, wanted reply prefix) and reports mismatches.
-func (r *raw) expect(steps ...[2]string) {
-	r.t.Helper()
 	for _, s := range steps {
-		var got string
-		if body, ok := strings.CutPrefix(s[0], "DATA:"); ok {
-			got = r.data(body)
-		} else {
-			got = r.cmd(s[0])
-		}
-		if !strings.HasPrefix(got, s[1]) {
-			r.t.Errorf("%s: got %q, want %q…", s[0], got, s[1])
+		if err := r.Expect(s); err != nil {
+			t.Error(err)
 		}
 	}
 }
@@ -222,7 +132,7 @@ func message(headers ...string) string {
 // transaction on a fresh connection ends in 250 Queued.
 func served(t *testing.T, addr string) {
 	t.Helper()
-	r, banner := dial(t, addr)
+	r, banner := smtptest.Dial(t, addr)
 	if !strings.HasPrefix(banner, "220") {
 		t.Fatalf("second client banner: %q", banner)
 	}
@@ -230,12 +140,12 @@ func served(t *testing.T, addr string) {
 }
 
 // transact runs a whole accepted transaction on a greeted connection.
-func transact(t *testing.T, r *raw) {
+func transact(t *testing.T, r *smtptest.Client) {
 	t.Helper()
-	r.expect([2]string{"EHLO other.example", "250"}, [2]string{"MAIL FROM:<x@fabrikam.com>", "250"},
-		[2]string{"RCPT TO:<bob@contoso.com>", "250"},
-		[2]string{"DATA:" + message("Subject: other client"), "250 2.6.0 <"})
-	r.cmd("QUIT")
+	expect(t, r, smtptest.Step{"EHLO other.example", "250"}, smtptest.Step{"MAIL FROM:<x@fabrikam.com>", "250"},
+		smtptest.Step{"RCPT TO:<bob@contoso.com>", "250"},
+		smtptest.Step{"DATA:" + message("Subject: other client"), "250 2.6.0 <"})
+	r.Cmd("QUIT")
 }
 
 // eventLog collects trace events.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/smtpx"
+	"github.com/hubedge/hubedge/smtpx/smtptest"
 )
 
 const minSize = 65536 // the smallest MaxMessageSize a connector takes
@@ -21,13 +22,13 @@ func limited(t *testing.T, opts ...connector.ReceiveOption) string {
 	return addr(t, tr, rc.Name())
 }
 
-func hello(t *testing.T, a string) *raw {
+func hello(t *testing.T, a string) *smtptest.Client {
 	t.Helper()
-	r, banner := dial(t, a)
+	r, banner := smtptest.Dial(t, a)
 	if !strings.HasPrefix(banner, "220 ") {
 		t.Fatalf("banner %q", banner)
 	}
-	r.expect([2]string{"EHLO client.example", "250"})
+	expect(t, r, smtptest.Step{"EHLO client.example", "250"})
 	return r
 }
 
@@ -38,47 +39,47 @@ func TestLimits(t *testing.T) {
 	tests := []struct {
 		name string
 		opts []connector.ReceiveOption
-		run  func(t *testing.T, r *raw)
+		run  func(t *testing.T, r *smtptest.Client)
 	}{{
 		name: "SIZE parameter over the limit",
 		opts: []connector.ReceiveOption{connector.WithMaxMessageSize(minSize)},
-		run: func(t *testing.T, r *raw) {
-			r.expect([2]string{fmt.Sprintf("MAIL FROM:<a@fabrikam.com> SIZE=%d", minSize+1), "552 5.3.4"})
+		run: func(t *testing.T, r *smtptest.Client) {
+			expect(t, r, smtptest.Step{fmt.Sprintf("MAIL FROM:<a@fabrikam.com> SIZE=%d", minSize+1), "552 5.3.4"})
 		},
 	}, {
 		name: "oversize by DATA",
 		opts: []connector.ReceiveOption{connector.WithMaxMessageSize(minSize)},
-		run: func(t *testing.T, r *raw) {
-			r.expect([2]string{"MAIL FROM:<a@fabrikam.com>", "250"}, [2]string{"RCPT TO:<bob@contoso.com>", "250"},
-				[2]string{"DATA:Subject: big\r\n\r\n" + big, "552 5.3.4"})
+		run: func(t *testing.T, r *smtptest.Client) {
+			expect(t, r, smtptest.Step{"MAIL FROM:<a@fabrikam.com>", "250"}, smtptest.Step{"RCPT TO:<bob@contoso.com>", "250"},
+				smtptest.Step{"DATA:Subject: big\r\n\r\n" + big, "552 5.3.4"})
 		},
 	}, {
 		name: "oversize by BDAT",
 		opts: []connector.ReceiveOption{connector.WithMaxMessageSize(minSize)},
-		run: func(t *testing.T, r *raw) {
-			r.expect([2]string{"MAIL FROM:<a@fabrikam.com>", "250"}, [2]string{"RCPT TO:<bob@contoso.com>", "250"})
+		run: func(t *testing.T, r *smtptest.Client) {
+			expect(t, r, smtptest.Step{"MAIL FROM:<a@fabrikam.com>", "250"}, smtptest.Step{"RCPT TO:<bob@contoso.com>", "250"})
 			chunk := "Subject: big\r\n\r\n" + big
 			half := len(chunk) / 2
-			if got := r.write(fmt.Sprintf("BDAT %d\r\n%s", half, chunk[:half])); !strings.HasPrefix(got, "250") {
+			if got := r.Send(fmt.Sprintf("BDAT %d\r\n%s", half, chunk[:half])); !strings.HasPrefix(got, "250") {
 				t.Fatalf("first chunk: %q", got)
 			}
 			rest := chunk[half:]
-			if got := r.write(fmt.Sprintf("BDAT %d LAST\r\n%s", len(rest), rest)); !strings.HasPrefix(got, "552 5.3.4") {
+			if got := r.Send(fmt.Sprintf("BDAT %d LAST\r\n%s", len(rest), rest)); !strings.HasPrefix(got, "552 5.3.4") {
 				t.Errorf("BDAT LAST over the limit: %q", got)
 			}
 		},
 	}, {
 		name: "too many recipients",
 		opts: []connector.ReceiveOption{connector.WithMaxRecipientsPerMessage(2)},
-		run: func(t *testing.T, r *raw) {
-			r.expect([2]string{"MAIL FROM:<a@fabrikam.com>", "250"}, [2]string{"RCPT TO:<a@contoso.com>", "250"},
-				[2]string{"RCPT TO:<b@contoso.com>", "250"}, [2]string{"RCPT TO:<c@contoso.com>", "452 4.5.3"},
-				[2]string{"DATA:" + message("Subject: two of three"), "250 2.6.0 <"})
+		run: func(t *testing.T, r *smtptest.Client) {
+			expect(t, r, smtptest.Step{"MAIL FROM:<a@fabrikam.com>", "250"}, smtptest.Step{"RCPT TO:<a@contoso.com>", "250"},
+				smtptest.Step{"RCPT TO:<b@contoso.com>", "250"}, smtptest.Step{"RCPT TO:<c@contoso.com>", "452 4.5.3"},
+				smtptest.Step{"DATA:" + message("Subject: two of three"), "250 2.6.0 <"})
 		},
 	}, {
 		name: "over-long command line",
-		run: func(t *testing.T, r *raw) {
-			got := r.cmd("MAIL FROM:<" + strings.Repeat("a", 4096) + "@fabrikam.com>")
+		run: func(t *testing.T, r *smtptest.Client) {
+			got := r.Cmd("MAIL FROM:<" + strings.Repeat("a", 4096) + "@fabrikam.com>")
 			if !strings.HasPrefix(got, "500 5.") && got != "EOF" {
 				t.Errorf("over-long line: %q", got)
 			}
@@ -86,19 +87,19 @@ func TestLimits(t *testing.T) {
 	}, {
 		name: "over-long header block",
 		opts: []connector.ReceiveOption{connector.WithMaxHeaderSize(1024)},
-		run: func(t *testing.T, r *raw) {
-			r.expect([2]string{"MAIL FROM:<a@fabrikam.com>", "250"}, [2]string{"RCPT TO:<bob@contoso.com>", "250"})
-			got := r.data(strings.Repeat("X-Filler: "+strings.Repeat("y", 90)+"\r\n", 20) + "Subject: x\r\n\r\nbody\r\n")
+		run: func(t *testing.T, r *smtptest.Client) {
+			expect(t, r, smtptest.Step{"MAIL FROM:<a@fabrikam.com>", "250"}, smtptest.Step{"RCPT TO:<bob@contoso.com>", "250"})
+			got := r.Data(strings.Repeat("X-Filler: "+strings.Repeat("y", 90)+"\r\n", 20) + "Subject: x\r\n\r\nbody\r\n")
 			if !strings.HasPrefix(got, "552 5.3.4") && !strings.HasPrefix(got, "554 5.") && got != "EOF" {
 				t.Errorf("header over MaxHeaderSize: %q", got)
 			}
 		},
 	}, {
 		name: "over-long line in the body",
-		run: func(t *testing.T, r *raw) {
-			r.expect([2]string{"MAIL FROM:<a@fabrikam.com>", "250"}, [2]string{"RCPT TO:<bob@contoso.com>", "250"})
-			got := r.data("Subject: x\r\n\r\n" + strings.Repeat("z", 4096) + "\r\n")
-			if got != "500 5.4.0 Too long line, closing connection" || !r.closed() {
+		run: func(t *testing.T, r *smtptest.Client) {
+			expect(t, r, smtptest.Step{"MAIL FROM:<a@fabrikam.com>", "250"}, smtptest.Step{"RCPT TO:<bob@contoso.com>", "250"})
+			got := r.Data("Subject: x\r\n\r\n" + strings.Repeat("z", 4096) + "\r\n")
+			if got != "500 5.4.0 Too long line, closing connection" || !r.Closed(closeWait) {
 				t.Errorf("over-long body line: %q", got)
 			}
 		},
@@ -122,15 +123,15 @@ func TestSlowClientTimesOut(t *testing.T) {
 		t.Run(stall, func(t *testing.T) {
 			r := hello(t, a)
 			if stall == "body" {
-				r.expect([2]string{"MAIL FROM:<a@fabrikam.com>", "250"}, [2]string{"RCPT TO:<bob@contoso.com>", "250"},
-					[2]string{"DATA", "354"})
-				if _, err := r.conn.Write([]byte("Subject: half\r\n")); err != nil {
+				expect(t, r, smtptest.Step{"MAIL FROM:<a@fabrikam.com>", "250"}, smtptest.Step{"RCPT TO:<bob@contoso.com>", "250"},
+					smtptest.Step{"DATA", "354"})
+				if _, err := r.Write([]byte("Subject: half\r\n")); err != nil {
 					t.Fatal(err)
 				}
 			}
 			start := time.Now()
 			served(t, a)
-			got := r.reply()
+			got := r.ReadReply()
 			want := "421 4.4.2" // at the prompt; mid-body the transfer is aborted
 			if stall == "body" {
 				want = "451 4.4.2 Connection dropped during message transfer"
@@ -138,7 +139,7 @@ func TestSlowClientTimesOut(t *testing.T) {
 			if got != "EOF" && !strings.HasPrefix(got, want) {
 				t.Errorf("idle client got %q", got)
 			}
-			if !r.closed() {
+			if !r.Closed(closeWait) {
 				t.Fatal("idle connection still open")
 			}
 			if d := time.Since(start); d > 10*idle {
@@ -153,21 +154,21 @@ func TestSlowClientTimesOut(t *testing.T) {
 func TestConnectionFloods(t *testing.T) {
 	t.Run("total", func(t *testing.T) {
 		a := limited(t, connector.WithMaxInboundConnection(3), connector.WithMaxInboundConnectionPerSource(100))
-		var held []*raw
+		var held []*smtptest.Client
 		for range 3 {
 			held = append(held, hello(t, a))
 		}
 		for range 5 {
-			r, banner := dial(t, a)
-			if !strings.HasPrefix(banner, "421 4.3.2") || !r.closed() {
+			r, banner := smtptest.Dial(t, a)
+			if !strings.HasPrefix(banner, "421 4.3.2") || !r.Closed(closeWait) {
 				t.Errorf("connection over the total limit: %q", banner)
 			}
 		}
 		// Those inside are still served...
-		held[0].expect([2]string{"MAIL FROM:<a@fabrikam.com>", "250"}, [2]string{"RCPT TO:<bob@contoso.com>", "250"},
-			[2]string{"DATA:" + message("Subject: inside the flood"), "250 2.6.0 <"}, [2]string{"QUIT", "221"})
+		expect(t, held[0], smtptest.Step{"MAIL FROM:<a@fabrikam.com>", "250"}, smtptest.Step{"RCPT TO:<bob@contoso.com>", "250"},
+			smtptest.Step{"DATA:" + message("Subject: inside the flood"), "250 2.6.0 <"}, smtptest.Step{"QUIT", "221"})
 		// ...and a slot freed is a slot for the next client.
-		if !held[0].closed() {
+		if !held[0].Closed(closeWait) {
 			t.Fatal("QUIT did not close")
 		}
 		servedEventually(t, a)
@@ -176,8 +177,8 @@ func TestConnectionFloods(t *testing.T) {
 		a := limited(t, connector.WithMaxInboundConnection(100), connector.WithMaxInboundConnectionPerSource(2))
 		hello(t, a)
 		hello(t, a)
-		r, banner := dial(t, a)
-		if !strings.HasPrefix(banner, "421 4.3.2") || !r.closed() {
+		r, banner := smtptest.Dial(t, a)
+		if !strings.HasPrefix(banner, "421 4.3.2") || !r.Closed(closeWait) {
 			t.Errorf("third connection from one source: %q", banner)
 		}
 		d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 2)}, Timeout: 5 * time.Second}
@@ -207,7 +208,7 @@ func servedEventually(t *testing.T, a string) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		r, banner := dial(t, a)
+		r, banner := smtptest.Dial(t, a)
 		if strings.HasPrefix(banner, "220 ") {
 			transact(t, r) // on this connection: its slot is the freed one
 			return
@@ -215,6 +216,6 @@ func servedEventually(t *testing.T, a string) {
 		if time.Now().After(deadline) {
 			t.Fatalf("no slot freed: %q", banner)
 		}
-		r.conn.Close()
+		r.Close()
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/perms"
 	"github.com/hubedge/hubedge/smtpx"
+	"github.com/hubedge/hubedge/smtpx/smtptest"
 )
 
 const relayDenied = "550 5.7.1 Unable to relay"
@@ -45,13 +46,13 @@ func TestOpenRelayBattery(t *testing.T) {
 	for _, sender := range []string{"spammer@fabrikam.com", "ceo@contoso.com", ""} {
 		for _, tc := range relayTricks {
 			t.Run(sender+"/"+tc.name, func(t *testing.T) {
-				r, _ := dial(t, a)
-				r.expect([2]string{"EHLO client.example", "250"})
-				mail := r.cmd("MAIL FROM:<" + sender + ">")
+				r, _ := smtptest.Dial(t, a)
+				expect(t, r, smtptest.Step{"EHLO client.example", "250"})
+				mail := r.Cmd("MAIL FROM:<" + sender + ">")
 				if sender == "ceo@contoso.com" && strings.HasPrefix(mail, "550 5.7.1") {
 					// A forged authoritative sender may be refused outright:
 					// then nothing can be relayed at all.
-					if got := r.cmd("RCPT TO:<" + tc.rcpt + ">"); !strings.HasPrefix(got, "503") {
+					if got := r.Cmd("RCPT TO:<" + tc.rcpt + ">"); !strings.HasPrefix(got, "503") {
 						t.Errorf("RCPT after refused MAIL: %q", got)
 					}
 					return
@@ -60,7 +61,7 @@ func TestOpenRelayBattery(t *testing.T) {
 					t.Fatalf("MAIL: %q", mail)
 				}
 				start := time.Now()
-				if got := r.cmd("RCPT TO:<" + tc.rcpt + ">"); got != refusal(tc.rcpt, relayDenied) {
+				if got := r.Cmd("RCPT TO:<" + tc.rcpt + ">"); got != refusal(tc.rcpt, relayDenied) {
 					t.Errorf("RCPT TO:<%s>: got %q, want %q", tc.rcpt, got, refusal(tc.rcpt, relayDenied))
 				}
 				if d := time.Since(start); d < tarpit {
@@ -69,9 +70,9 @@ func TestOpenRelayBattery(t *testing.T) {
 				// Recipients after a refused one: another foreign one is
 				// still refused, an accepted one accepted, and the message
 				// goes only to the accepted recipient.
-				r.expect([2]string{"RCPT TO:<other@evil.example>", relayDenied},
-					[2]string{"RCPT TO:<bob@contoso.com>", "250"},
-					[2]string{"DATA:" + message("Subject: "+tc.name), "250 2.6.0 <"})
+				expect(t, r, smtptest.Step{"RCPT TO:<other@evil.example>", relayDenied},
+					smtptest.Step{"RCPT TO:<bob@contoso.com>", "250"},
+					smtptest.Step{"DATA:" + message("Subject: "+tc.name), "250 2.6.0 <"})
 				rec.wait(t)
 			})
 		}
@@ -104,21 +105,21 @@ func TestAuthenticatedRelayFollowsRights(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			r, _ := dial(t, a)
-			r.expect([2]string{"EHLO client.example", "250"})
-			r.startTLS(pki.ClientTLSConfig(serverName))
-			r.expect([2]string{"EHLO client.example", "250"})
+			r, _ := smtptest.Dial(t, a)
+			expect(t, r, smtptest.Step{"EHLO client.example", "250"})
+			r.StartTLS(pki.ClientTLSConfig(serverName))
+			expect(t, r, smtptest.Step{"EHLO client.example", "250"})
 			if tc.user != "" {
-				r.expect([2]string{"AUTH PLAIN " + plainAuth(tc.user, tc.pass), "235 "})
+				expect(t, r, smtptest.Step{"AUTH PLAIN " + plainAuth(tc.user, tc.pass), "235 "})
 			}
-			r.expect([2]string{"MAIL FROM:<" + tc.user + "x@fabrikam.com>", "250"})
+			expect(t, r, smtptest.Step{"MAIL FROM:<" + tc.user + "x@fabrikam.com>", "250"})
 			for _, trick := range relayTricks {
-				if got, want := r.cmd("RCPT TO:<"+trick.rcpt+">"), refusal(trick.rcpt, tc.foreign); !strings.HasPrefix(got, want) {
+				if got, want := r.Cmd("RCPT TO:<"+trick.rcpt+">"), refusal(trick.rcpt, tc.foreign); !strings.HasPrefix(got, want) {
 					t.Errorf("RCPT TO:<%s>: got %q, want %q", trick.rcpt, got, want)
 				}
 			}
-			r.expect([2]string{"RCPT TO:<bob@contoso.com>", "250"},
-				[2]string{"DATA:" + message("Subject: relay rights"), "250 2.6.0 <"})
+			expect(t, r, smtptest.Step{"RCPT TO:<bob@contoso.com>", "250"},
+				smtptest.Step{"DATA:" + message("Subject: relay rights"), "250 2.6.0 <"})
 			rec.wait(t)
 		})
 	}

@@ -57,10 +57,10 @@ func TestRelayToSourceTransportServer(t *testing.T) {
 		smtpx.WithTransportServer("hub02.contoso.com", addr(t, hub02, "Default HUB02")),
 		smtpx.WithTrace(events.add))
 
-	r, _ := dial(t, addr(t, hub01, "Relay HUB01"))
-	r.expect([2]string{"EHLO client.contoso.com", "250"}, [2]string{"MAIL FROM:<alice@contoso.com>", "250"},
-		[2]string{"RCPT TO:<bob@fabrikam.com>", "250"})
-	if got := r.data(message("Subject: via the source server", "X-MS-Exchange-Organization-SCL: -1")); !strings.HasPrefix(got, "250 2.6.0") {
+	r, _ := smtptest.Dial(t, addr(t, hub01, "Relay HUB01"))
+	expect(t, r, smtptest.Step{"EHLO client.contoso.com", "250"}, smtptest.Step{"MAIL FROM:<alice@contoso.com>", "250"},
+		smtptest.Step{"RCPT TO:<bob@fabrikam.com>", "250"})
+	if got := r.Data(message("Subject: via the source server", "X-MS-Exchange-Organization-SCL: -1")); !strings.HasPrefix(got, "250 2.6.0") {
 		t.Fatalf("DATA: %s", got)
 	}
 
