@@ -3,6 +3,7 @@ package smtptest
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strings"
 	"time"
@@ -40,13 +41,14 @@ func (s ConnState) String() string {
 // arriving), the end of the connection, or the end of the wait. Err
 // gives the error behind StateClosed and StateTimeout.
 //
-// The two questions a test asks read differently:
+// Three questions a test may ask read differently:
 //
-//	c.Closed(5*time.Second)                 // the server did close
-//	c.Wait(5*time.Second) != StateData      // the server said nothing more
+//	c.Wait(5*time.Second) == StateClosed // closed, with nothing unread before
+//	c.Closed(5*time.Second)              // closed, whatever it sent first
+//	c.Wait(5*time.Second) != StateData   // nothing more, closed or silent
 //
-// The second also holds for a server that keeps the connection open
-// and silent, so it proves less.
+// The last also holds for a server that keeps the connection open and
+// silent, so it proves least.
 func (c *Client) Wait(d time.Duration) ConnState {
 	if c.tp.R.Buffered() > 0 {
 		return StateData
@@ -65,10 +67,20 @@ func (c *Client) Wait(d time.Duration) ConnState {
 	}
 }
 
-// Closed reports whether the server closed the connection within d:
-// Wait(d) == StateClosed. Pending data or silence until d both report
-// false.
-func (c *Client) Closed(d time.Duration) bool { return c.Wait(d) == StateClosed }
+// Closed reports whether the server ends the connection within d. It
+// reads and discards whatever the server still sends, replies not read
+// yet included (go-smtp, for one, may repeat a reply before it hangs
+// up), until EOF or a reset (true) or until d passes (false: the server
+// is silent, or still talking). Err gives the error that ended the read.
+func (c *Client) Closed(d time.Duration) bool {
+	_ = c.conn.SetReadDeadline(time.Now().Add(d))
+	_, err := io.Copy(io.Discard, c.tp.R)
+	if err == nil { // io.Copy reports EOF as success
+		err = io.EOF
+	}
+	c.err = err
+	return !isTimeout(err)
+}
 
 func isTimeout(err error) bool {
 	var ne net.Error

@@ -55,9 +55,9 @@
 // Expect runs a script of commands and wanted reply prefixes; StartTLS
 // upgrades per RFC 3207. Every read and write has a deadline, so a
 // silent server fails a test instead of hanging it. Closed(d) reports
-// that the server closed the connection; Wait(d) tells a close apart
-// from silence and from more data, for tests that only need the server
-// to say nothing more.
+// that the server closed the connection (discarding what it sent
+// first); Wait(d) tells a close apart from silence and from more data,
+// for tests that need the server to say nothing more.
 //
 // Constructors take a TB, the subset of testing.TB the harness needs;
 // programs and examples outside go test pass a Standalone and Close it
