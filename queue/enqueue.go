@@ -17,7 +17,31 @@ const (
 	flushSize = 1 << 20
 )
 
-var scratch = sync.Pool{New: func() any { b := make([]byte, chunkSize); return &b }}
+// chunkBufs holds chunk-sized buffers: an Enqueue reads its body into them
+// and gives them back once the chunks are committed (a Store does not keep
+// op data past Apply), and body readers of the log use them too.
+var chunkBufs = sync.Pool{New: func() any { b := make([]byte, chunkSize+chunkTrailer); return &b }}
+
+// bodyBufs are the buffers one Enqueue holds.
+type bodyBufs []*[]byte
+
+// get returns a buffer of chunkSize bytes with room for the store's
+// checksum after them.
+func (b *bodyBufs) get() []byte {
+	p := chunkBufs.Get().(*[]byte)
+	*b = append(*b, p)
+	return (*p)[:chunkSize]
+}
+
+// release gives every buffer back; the ops that pointed into them must be
+// committed or abandoned.
+func (b *bodyBufs) release() {
+	for _, p := range *b {
+		chunkBufs.Put(p)
+	}
+	clear(*b)
+	*b = (*b)[:0]
+}
 
 // Enqueue stores a message and returns its ID once envelope and body are
 // durable (committed and fsync'd); only then may the SMTP 250 be sent.
@@ -104,7 +128,9 @@ func (q *Queue) enqueue(ctx context.Context, id ID, env Envelope, body io.Reader
 		env.Received = q.opts.clock.Now()
 	}
 	env.Recipients = slices.Clone(env.Recipients)
-	ops, size, err := q.writeBody(ctx, id, body, limit)
+	var bufs bodyBufs
+	defer bufs.release() // after the final commit returned
+	ops, size, err := q.writeBody(ctx, id, body, limit, &bufs)
 	if err != nil {
 		return err
 	}
@@ -140,13 +166,10 @@ func (q *Queue) enqueue(ctx context.Context, id ID, env Envelope, body io.Reader
 	return nil
 }
 
-// writeBody reads body in chunks. Chunks are committed early whenever
-// flushSize bytes have piled up; the rest is returned as ops for the final
-// commit.
-func (q *Queue) writeBody(ctx context.Context, id ID, body io.Reader, limit int64) ([]Op, int64, error) {
-	bp := scratch.Get().(*[]byte)
-	defer scratch.Put(bp)
-	buf := *bp
+// writeBody reads body in chunks, into buffers from bufs. Chunks are
+// committed early whenever flushSize bytes have piled up (and their buffers
+// reused); the rest is returned as ops for the final commit.
+func (q *Queue) writeBody(ctx context.Context, id ID, body io.Reader, limit int64, bufs *bodyBufs) ([]Op, int64, error) {
 	var (
 		ops      []Op
 		size     int64
@@ -162,15 +185,14 @@ func (q *Queue) writeBody(ctx context.Context, id ID, body io.Reader, limit int6
 		if ctx.Err() != nil {
 			return fail(context.Cause(ctx)) // ErrClosed if Close cancelled it
 		}
+		buf := bufs.get()
 		n, rerr := fill(body, buf)
 		if n > 0 {
 			size += int64(n)
 			if limit > 0 && size > limit {
 				return fail(ErrTooLarge)
 			}
-			data := make([]byte, n, n+chunkTrailer) // room for the store's checksum
-			copy(data, buf[:n])
-			ops = append(ops, Op{Kind: OpPutChunk, ID: id, Seq: seq, Data: data})
+			ops = append(ops, Op{Kind: OpPutChunk, ID: id, Seq: seq, Data: buf[:n]})
 			seq++
 			buffered += n
 		}
@@ -186,6 +208,7 @@ func (q *Queue) writeBody(ctx context.Context, id ID, body io.Reader, limit int6
 				return fail(fmt.Errorf("queue: commit body: %w", err))
 			}
 			ops, buffered = nil, 0
+			bufs.release()
 		}
 	}
 }

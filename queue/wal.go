@@ -101,8 +101,9 @@ const (
 	// bbolt.
 	maxPending = 2 * applyBytes
 	// maxApplyTx bounds the op data, chunks included, that one bbolt
-	// transaction takes, and so the applier's memory.
-	maxApplyTx = 32 << 20
+	// transaction takes, and so the applier's memory (bbolt holds about
+	// twice that while it commits).
+	maxApplyTx = 8 << 20
 
 	// A failed bbolt transaction is retried after minRetryDelay, doubling
 	// up to maxRetryDelay.

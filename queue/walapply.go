@@ -111,40 +111,48 @@ func (s *walStore) applier() {
 // about once per applyDelay/2, and only the few messages whose puts and
 // delete straddle the cut reach bbolt needlessly. Everything is due when
 // someone waits for bbolt, on Close, and when too much op data is held in
-// memory. One transaction takes at most maxApplyTx bytes (but at least one
-// batch).
+// memory.
 func (s *walStore) due(now time.Time) (int, time.Duration) {
-	all := s.closing || s.waiters > 0 || s.pendSize >= applyBytes
-	if !all {
-		if wait := s.pending[0].at.Add(applyDelay).Sub(now); wait > 0 {
-			return 0, wait
-		}
+	if s.closing || s.waiters > 0 || s.pendSize >= applyBytes {
+		return len(s.pending), 0
 	}
-	n, bytes := 0, 0
-	for _, b := range s.pending {
-		if n > 0 && (bytes >= maxApplyTx || !all && now.Sub(b.at) < applyDelay/2) {
-			break
-		}
-		for _, op := range b.ops {
-			bytes += len(op.Data) + op.ref.n
-		}
+	if wait := s.pending[0].at.Add(applyDelay).Sub(now); wait > 0 {
+		return 0, wait
+	}
+	n := 1
+	for n < len(s.pending) && now.Sub(s.pending[n].at) >= applyDelay/2 {
 		n++
 	}
 	return n, 0
 }
 
 // applyBatches gives bbolt what is left of batches once ops undone later
-// among them are dropped, reading the surviving chunks back from the log.
-// A batch set that comes down to nothing costs no transaction.
+// among them are dropped, reading the surviving chunks back from the log,
+// in transactions of about maxApplyTx bytes (ops are blind writes, so
+// retrying all of them after a failure midway ends in the same state). A
+// batch set that comes down to nothing costs no transaction.
 func (s *walStore) applyBatches(batches []batch) error {
 	var ops []logged
 	for _, b := range batches {
 		ops = append(ops, b.ops...)
 	}
 	ops = coalesceLogged(ops, s.stored)
-	if len(ops) == 0 {
-		return nil
+	for len(ops) > 0 {
+		n, size := 0, 0
+		for n < len(ops) && (n == 0 || size < maxApplyTx) {
+			size += len(ops[n].Data) + ops[n].ref.n
+			n++
+		}
+		if err := s.applyTx(ops[:n]); err != nil {
+			return err
+		}
+		ops = ops[n:]
 	}
+	return nil
+}
+
+// applyTx applies ops in one bbolt transaction.
+func (s *walStore) applyTx(ops []logged) error {
 	out := make([]Op, len(ops))
 	for i, op := range ops {
 		out[i] = op.Op

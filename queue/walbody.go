@@ -5,7 +5,6 @@ import (
 	"hash/crc32"
 	"io"
 	"slices"
-	"sync"
 )
 
 // memBody indexes a body whose chunks all lie in the log.
@@ -69,9 +68,6 @@ type walBody struct {
 	pos  int64   // body bytes handed out
 	rest io.ReadCloser
 }
-
-// chunkBufs holds the buffers of walBody readers, one chunk each.
-var chunkBufs = sync.Pool{New: func() any { b := make([]byte, chunkSize); return &b }}
 
 func (r *walBody) Read(p []byte) (int, error) {
 	if r.rest != nil {
