@@ -2,13 +2,14 @@ package smtpx
 
 import (
 	"bufio"
-	"bytes"
 	"errors"
 	"io"
 	"slices"
 	"strings"
+	"sync"
+	"unicode"
+	"unicode/utf8"
 
-	"github.com/emersion/go-message/textproto"
 	"github.com/emersion/go-smtp"
 
 	"github.com/hubedge/hubedge/perms"
@@ -55,43 +56,44 @@ func (s *session) receive(r io.Reader) error {
 	if s.rights.Has(perms.BypassMessageSizeLimit) {
 		limit = 0
 	}
-	body := &limitReader{r: r, limit: limit, broken: s.c.closeAfterNextWrite}
-	hl := &headerLimiter{r: body, n: rc.MaxHeaderSize() + readBuffer}
-	br := bufio.NewReaderSize(hl, readBuffer)
-	h, err := textproto.ReadHeader(br)
+	st := receivePool.Get().(*receiveState)
+	// Enqueue reads st.br through st.msg: st goes back to the pool only
+	// when receive returns, after EnqueueWithID has.
+	defer st.release()
+	body := &st.body
+	*body = limitReader{r: r, limit: limit, c: s.c}
+	st.hl = headerLimiter{r: body, n: rc.MaxHeaderSize() + readBuffer}
+	st.br.Reset(&st.hl)
+	facts, removed, err := t.scanHeader(st, s.rights)
 	switch {
 	case body.err != nil:
 		return body.err
-	case hl.tripped || hl.read-int64(br.Buffered()) > rc.MaxHeaderSize():
+	case st.hl.tripped || st.hl.read-int64(st.br.Buffered()) > rc.MaxHeaderSize():
 		return s.refused("DATA", replyHeaderTooBig, false)
 	case err != nil:
 		return s.refused("DATA", replyBadHeader, false)
 	}
-	hl.n = -1
+	st.hl.n = -1
 
-	hops, local := s.countHops(&h)
-	if hops > rc.MaxHopCount() || rc.MaxLocalHopCount() > 0 && local > rc.MaxLocalHopCount() {
+	if facts.hops > rc.MaxHopCount() || rc.MaxLocalHopCount() > 0 && facts.local > rc.MaxLocalHopCount() {
 		return s.refused("DATA", replyHopCount, false)
 	}
-	if removed := t.firewall.FilterReceive(&h, s.rights); len(removed) > 0 {
+	if len(removed) > 0 {
 		s.trace(Event{Kind: EventHeadersStripped, Stripped: removed, Detail: removedNames(removed)})
 	}
-
-	var hdr bytes.Buffer
-	if err := textproto.WriteHeader(&hdr, h); err != nil {
-		return Status(err)
-	}
-	hdr.Truncate(hdr.Len() - 2) // reopen the header block: drop the blank line
-	hdr.WriteString(s.authFields(h.Has))
-	hdr.WriteString("\r\n")
 
 	now := s.now()
 	id := t.q.NewID() // stamped in Received, so the trace names the queue ID
 	env := s.env
-	env.HopCount = hops
+	env.HopCount = facts.hops
 	env.Received = now
-	msg := io.MultiReader(strings.NewReader(s.receivedField(string(id), now)), &hdr, br)
-	if err := t.q.EnqueueWithID(t.ctx, id, env, msg); err != nil {
+	// Received in front, the kept fields, the auth fields, the blank line.
+	st.stamped = s.appendReceived(st.stamped[:0], string(id), now)
+	st.stamped = append(st.stamped, st.hdr...)
+	st.stamped = s.appendAuthFields(st.stamped, &facts.auth)
+	st.stamped = append(st.stamped, '\r', '\n')
+	st.msg = stampedReader{hdr: st.stamped, body: st.br}
+	if err := t.q.EnqueueWithID(t.ctx, id, env, &st.msg); err != nil {
 		if body.err != nil {
 			if body.err == replyTooBig {
 				return s.refused("DATA", replyTooBig, false)
@@ -108,29 +110,181 @@ func (s *session) receive(r io.Reader) error {
 // readBuffer is the bufio size between the socket and the queue.
 const readBuffer = 32 << 10
 
-// countHops counts Received fields (MaxHopCount) and those naming this
-// server or one of its connector FQDNs after "by" (MaxLocalHopCount).
-func (s *session) countHops(h *textproto.Header) (all, local int) {
-	fields := h.FieldsByKey("Received")
-	for fields.Next() {
-		all++
-		if by := receivedBy(fields.Value()); by != "" && s.s.t.localNames[by] {
-			local++
+// receiveState is what one receive needs, pooled because every message
+// needs it: the readers between the socket and the queue, the 32 KiB read
+// buffer, and the buffers the header is filtered and stamped in.
+type receiveState struct {
+	body    limitReader
+	hl      headerLimiter
+	br      *bufio.Reader
+	hdr     []byte // the kept header fields
+	stamped []byte // Received, kept fields, auth fields, blank line
+	msg     stampedReader
+}
+
+var receivePool = sync.Pool{New: func() any {
+	return &receiveState{br: bufio.NewReaderSize(nil, readBuffer)}
+}}
+
+// maxPooledHeader caps the header buffers kept for reuse, so that one huge
+// header does not pin its memory for the life of the process.
+const maxPooledHeader = 64 << 10
+
+func (st *receiveState) release() {
+	st.br.Reset(nil)
+	st.body, st.hl, st.msg = limitReader{}, headerLimiter{}, stampedReader{}
+	if cap(st.hdr) > maxPooledHeader || cap(st.stamped) > maxPooledHeader {
+		st.hdr, st.stamped = nil, nil
+	}
+	receivePool.Put(st)
+}
+
+// stampedReader is the message as the queue reads it: the stamped header,
+// then the rest of the message from the socket.
+type stampedReader struct {
+	hdr  []byte
+	body io.Reader
+}
+
+func (m *stampedReader) Read(p []byte) (int, error) {
+	if len(m.hdr) > 0 {
+		n := copy(p, m.hdr)
+		m.hdr = m.hdr[n:]
+		return n, nil
+	}
+	return m.body.Read(p)
+}
+
+// scanHeader reads the header block from st.br into st.hdr in one pass:
+// hop counts, the firewall with the session's rights, and which auth fields
+// the message already carries.
+func (t *Transport) scanHeader(st *receiveState, rights perms.Right) (facts headerFacts, removed []perms.Removed, err error) {
+	st.hdr, removed, err = t.firewall.ScanHeader(st.hdr[:0], st.br, perms.Allowed(perms.Receive, rights),
+		func(f perms.Field) { facts.see(t, f) })
+	return facts, removed, err
+}
+
+// headerFacts is what receive learns from the header fields as the
+// firewall's scanner meets them.
+type headerFacts struct {
+	hops  int // Received fields (MaxHopCount)
+	local int // those naming this server after "by" (MaxLocalHopCount)
+	// auth records which authHeaders the message keeps after the firewall.
+	auth [len(authHeaders)]bool
+}
+
+func (h *headerFacts) see(t *Transport, f perms.Field) {
+	if equalFoldASCII(f.Name, "Received") {
+		h.hops++
+		if t.localHop(f.Value) {
+			h.local++
+		}
+		return
+	}
+	if f.Kept {
+		for i, k := range authHeaders {
+			if equalFoldASCII(f.Name, k) {
+				h.auth[i] = true
+			}
 		}
 	}
-	return all, local
+}
+
+// equalFoldASCII compares a field name with a name, ignoring ASCII case:
+// textproto.Header matched names by their canonical form, which is the
+// same for names of token characters.
+func equalFoldASCII(b []byte, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
+	for i := range len(b) {
+		if lowerASCII(b[i]) != lowerASCII(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func lowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+// localHop reports whether a raw Received value names this server or one
+// of its connector FQDNs after "by". Lower-casing an ASCII host in a stack
+// buffer keeps the lookup free of allocations.
+func (t *Transport) localHop(v []byte) bool {
+	w, ok := byWord(v)
+	if !ok || len(w) == 0 {
+		return false
+	}
+	var buf [256]byte
+	if len(w) > len(buf) {
+		return t.localNames[receivedBy(string(v))]
+	}
+	for i, c := range w {
+		if c >= utf8.RuneSelf {
+			return t.localNames[receivedBy(string(v))] // Unicode lower case
+		}
+		buf[i] = lowerASCII(c)
+	}
+	return t.localNames[string(buf[:len(w)])]
 }
 
 // receivedBy returns the lower-cased host after "by" in a Received value.
 func receivedBy(v string) string {
-	words := strings.Fields(v)
-	for i := 0; i+1 < len(words); i++ {
-		if strings.EqualFold(words[i], "by") {
-			return strings.ToLower(strings.TrimRight(words[i+1], ".;,"))
-		}
-	}
-	return ""
+	w, _ := byWord(v)
+	return strings.ToLower(w)
 }
+
+// byWord returns the word after the first word "by" (any case) of a
+// Received value, without trailing '.', ';' or ','; false when there is
+// none. Words are split as strings.Fields splits them, at Unicode white
+// space, so a folded value gives the words of its unfolded form.
+func byWord[S ~string | ~[]byte](v S) (S, bool) {
+	afterBy := false
+	for i := 0; i < len(v); {
+		for i < len(v) && isSpaceAt(v, i) {
+			i += runeLen(v, i)
+		}
+		start := i
+		for i < len(v) && !isSpaceAt(v, i) {
+			i += runeLen(v, i)
+		}
+		if start == i {
+			break
+		}
+		w := v[start:i]
+		if afterBy {
+			for len(w) > 0 && (w[len(w)-1] == '.' || w[len(w)-1] == ';' || w[len(w)-1] == ',') {
+				w = w[:len(w)-1]
+			}
+			return w, true
+		}
+		afterBy = len(w) == 2 && lowerASCII(w[0]) == 'b' && lowerASCII(w[1]) == 'y'
+	}
+	return v[:0], false
+}
+
+func isSpaceAt[S ~string | ~[]byte](v S, i int) bool {
+	if c := v[i]; c < utf8.RuneSelf {
+		return asciiSpace[c]
+	}
+	r, _ := utf8.DecodeRuneInString(string(v[i:min(i+utf8.UTFMax, len(v))]))
+	return unicode.IsSpace(r)
+}
+
+func runeLen[S ~string | ~[]byte](v S, i int) int {
+	if v[i] < utf8.RuneSelf {
+		return 1
+	}
+	_, n := utf8.DecodeRuneInString(string(v[i:min(i+utf8.UTFMax, len(v))]))
+	return n
+}
+
+var asciiSpace = [utf8.RuneSelf]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
 
 func removedNames(rs []perms.Removed) string {
 	names := make([]string, len(rs))
@@ -144,15 +298,16 @@ func removedNames(rs []perms.Removed) string {
 // and shields the queue from go-smtp's io.ErrUnexpectedEOF on a dropped
 // connection: the queue takes ErrUnexpectedEOF for the end of the body,
 // which would commit a truncated message. A read that fails for any other
-// reason (inactivity timeout, connection reset) calls broken: the client may still be
+// reason (inactivity timeout, connection reset) closes the connection after
+// the reply: the client may still be
 // sending the rest of the body, which go-smtp would otherwise read as
 // commands, so the 451 must be the session's last reply.
 type limitReader struct {
-	r      io.Reader
-	limit  int64
-	n      int64
-	err    error
-	broken func()
+	r     io.Reader
+	limit int64
+	n     int64
+	err   error
+	c     *conn // told to close after the reply when the transfer broke
 }
 
 func (l *limitReader) Read(p []byte) (int, error) {
@@ -183,8 +338,8 @@ func (l *limitReader) Read(p []byte) (int, error) {
 			l.err = se
 		} else {
 			l.err = replyDataAborted
-			if l.broken != nil {
-				l.broken()
+			if l.c != nil {
+				l.c.closeAfterNextWrite()
 			}
 		}
 	}

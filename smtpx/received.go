@@ -50,7 +50,7 @@ func (s *session) authAs() string {
 	return "Internal"
 }
 
-// receivedField renders the trace field of RFC 5321 §4.4:
+// appendReceived appends the trace field of RFC 5321 §4.4:
 //
 //	Received: from <helo> (<rdns> [<ip>])
 //		by <connector fqdn> with ESMTP[S][A] id <id>
@@ -60,49 +60,51 @@ func (s *session) authAs() string {
 // marks TLS and "A" a SASL login, suffixes RFC 3848 defines for ESMTP
 // only. "for" is written only for a single recipient, so a Received field
 // never discloses Bcc recipients.
-func (s *session) receivedField(id string, now time.Time) string {
-	var b strings.Builder
-	b.WriteString("Received: from ")
-	b.WriteString(sanitizeHelo(s.helo))
-	b.WriteString(" (")
+func (s *session) appendReceived(b []byte, id string, now time.Time) []byte {
+	b = append(b, "Received: from "...)
+	b = append(b, sanitizeHelo(s.helo)...)
+	b = append(b, " ("...)
 	if name := s.s.t.reverse(s.c); name != "" {
-		b.WriteString(name)
-		b.WriteByte(' ')
+		b = append(b, name...)
+		b = append(b, ' ')
 	}
-	b.WriteString(addressLiteral(s.c.remote.Addr()))
-	b.WriteString(")\r\n\tby ")
-	b.WriteString(s.s.fqdn)
+	b = appendAddressLiteral(b, s.c.remote.Addr())
+	b = append(b, ")\r\n\tby "...)
+	b = append(b, s.s.fqdn...)
 	if !s.c.esmtp.Load() {
-		b.WriteString(" with SMTP")
+		b = append(b, " with SMTP"...)
 	} else {
-		b.WriteString(" with ESMTP")
+		b = append(b, " with ESMTP"...)
 		if s.tls != nil {
-			b.WriteByte('S')
+			b = append(b, 'S')
 		}
 		if s.user {
-			b.WriteByte('A')
+			b = append(b, 'A')
 		}
 	}
-	b.WriteString(" id ")
-	b.WriteString(id)
+	b = append(b, " id "...)
+	b = append(b, id...)
 	if len(s.env.Recipients) == 1 {
-		b.WriteString("\r\n\tfor <")
-		b.WriteString(s.env.Recipients[0].Address)
-		b.WriteByte('>')
+		b = append(b, "\r\n\tfor <"...)
+		b = append(b, s.env.Recipients[0].Address...)
+		b = append(b, '>')
 	}
-	b.WriteString("; ")
-	b.WriteString(now.Format(time.RFC1123Z))
-	b.WriteString("\r\n")
-	return b.String()
+	b = append(b, "; "...)
+	b = now.AppendFormat(b, time.RFC1123Z)
+	return append(b, "\r\n"...)
 }
 
-// addressLiteral prints an address the way RFC 5321 §4.1.3 writes it.
-func addressLiteral(a netip.Addr) string {
+// appendAddressLiteral appends an address the way RFC 5321 §4.1.3 writes
+// it.
+func appendAddressLiteral(b []byte, a netip.Addr) []byte {
 	a = a.Unmap()
 	if a.Is6() {
-		return "[IPv6:" + a.String() + "]"
+		b = append(b, "[IPv6:"...)
+	} else {
+		b = append(b, '[')
 	}
-	return "[" + a.String() + "]"
+	b = a.AppendTo(b)
+	return append(b, ']')
 }
 
 // sanitizeHelo keeps the client's HELO name from breaking the field's
@@ -142,21 +144,25 @@ func (t *Transport) reverse(c *conn) string {
 	return name
 }
 
-// authFields are appended after the firewall ran, each only when the
-// message does not already carry it: a trusted hop (one that holds
+// authHeaders are the authentication fields in the order they are
+// stamped; the index is the one of headerFacts.auth.
+var authHeaders = [...]string{headerAuthAs, headerAuthSource, headerAuthMechanism}
+
+// appendAuthFields appends the authentication fields after the firewall
+// ran, each only when the message does not already carry it (present, in
+// authHeaders order): a trusted hop (one that holds
 // Accept-Headers-Organization) keeps its own evaluation, as AuthSource
 // names the server that made it.
-func (s *session) authFields(has func(string) bool) string {
-	var b strings.Builder
-	add := func(k, v string) {
-		if v != "" && !has(k) {
-			b.WriteString(k + ": " + v + "\r\n")
+func (s *session) appendAuthFields(b []byte, present *[len(authHeaders)]bool) []byte {
+	for i, v := range [...]string{s.authAs(), s.s.t.opts.serverName, authMechanismCode(s.id.Mechanism)} {
+		if v != "" && !present[i] {
+			b = append(b, authHeaders[i]...)
+			b = append(b, ": "...)
+			b = append(b, v...)
+			b = append(b, "\r\n"...)
 		}
 	}
-	add(headerAuthAs, s.authAs())
-	add(headerAuthSource, s.s.t.opts.serverName)
-	add(headerAuthMechanism, authMechanismCode(s.id.Mechanism))
-	return b.String()
+	return b
 }
 
 // formatReply prints a reply as it appears on the wire, for logs.
