@@ -98,7 +98,7 @@ var queuedID = regexp.MustCompile(`^250 2\.6\.0 <([0-9A-Z]+)>`)
 // accepts again once space is freed, and after a restart the queue holds
 // exactly the acknowledged messages, intact.
 func TestDiskFullOnEnqueue(t *testing.T) {
-	dir := smallDisk(t, "12m") // the log preallocates 8 MiB on first use
+	dir := smallDisk(t, "32m") // each of the two log segments preallocates 8 MiB on first use
 	g := &gate{pass: "after-free", delivered: make(chan string, 1)}
 	l := newQlog()
 	tr := smtptest.NewTransport(t, smtpx.WithServerName(serverName), smtpx.WithAcceptedDomain(contoso...),

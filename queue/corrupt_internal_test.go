@@ -21,7 +21,8 @@ func crashWAL(s *walStore) {
 	s.mu.Unlock()
 	s.hurry()
 	<-s.done
-	s.f.Close()
+	s.segs[0].Close()
+	s.segs[1].Close()
 	s.db.Close()
 }
 

@@ -9,13 +9,14 @@ import (
 	"hash/crc32"
 	"io"
 	"os"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
 )
 
 // WALFile is the name of the write-ahead log that Open keeps beside
-// StoreFile.
+// StoreFile. The log has two segments: WALFile and WALFile+".1".
 const WALFile = "queue.wal"
 
 // walStore makes a boltStore cheap to commit to: Apply appends the batch to
@@ -27,35 +28,45 @@ const WALFile = "queue.wal"
 // applier drops the lot (coalesce). Body chunks are not held in memory
 // meanwhile: deliveries and the applier read them back from the log.
 //
-// When bbolt holds everything logged, or the log reaches walResetSize, the
-// log starts over from its beginning under a new random epoch. Open replays
-// the log's current epoch, so a crash between the log sync and the bbolt
-// commit loses nothing. Reads of records wait until bbolt holds every batch
-// logged before them. While bbolt fails (a full disk), every Apply and read
-// returns ErrStoreFailed, and the applier retries the same batches after
-// 1 s, doubling to 30 s, and at once for each Apply that arrives meanwhile
-// (so that acceptance resumes as soon as space is freed); the log is never
-// restarted over batches bbolt lacks, so a crash meanwhile loses nothing.
+// The log is two segment files used in turn. Apply moves on to the other
+// segment, overwriting it from its start under the next epoch, when bbolt
+// holds everything logged or the current segment reaches walSegmentSize;
+// in the second case only the other segment's batches, which are a whole
+// segment older, must be in bbolt first, so messages still in flight stay
+// out of it. Open replays both segments, older epoch first, so a crash
+// between a log sync and the bbolt commit loses nothing. Reads of records
+// wait until bbolt holds every batch logged before them. While bbolt fails
+// (a full disk), every Apply and read returns ErrStoreFailed, and the
+// applier retries the same batches after 1 s, doubling to 30 s, and at once
+// for each Apply that arrives meanwhile (so that acceptance resumes as soon
+// as space is freed); a segment is never overwritten while bbolt lacks its
+// batches, so a crash meanwhile loses nothing.
 //
 // Log record: magic, CRC-32C of the rest, epoch, payload length, payload
-// (the encoded ops). Replay stops at a torn tail or a record of another
-// epoch and fails on damage elsewhere (see replay).
+// (the encoded ops). An epoch is a random run number (new at each Open)
+// and a generation counting segment switches, so that Open knows which
+// segment is older. Replay stops at a torn tail or a record of another
+// epoch and fails on damage elsewhere (see replaySegment).
 type walStore struct {
 	db    Store // bbolt, but for tests
-	f     *os.File
+	segs  [2]*os.File
 	clock Clock // times the applier's retries
 
 	// Apply's state; Apply is only ever called by the committer goroutine.
-	off   int64  // next write offset
-	alloc int64  // bytes of the file known to be allocated
-	epoch uint64 // of the records being written
+	cur   int       // segment being written
+	off   int64     // next write offset in it
+	alloc [2]int64  // bytes of each segment known to be allocated
+	last  [2]uint64 // number of the last batch written to each segment
+	run   uint64    // epoch = run<<genBits | gen
+	gen   uint64
 	buf   []byte
 	refs  []walRef
 
-	// gen counts restarts of the log. A body reader that finds it changed
-	// after reading from the log may have read newer records: bbolt has
-	// its chunks by then (the log only restarts once bbolt holds all).
-	gen atomic.Uint64
+	// uses counts, per segment, the times it started over. A body reader
+	// that finds it changed after reading from the segment may have read
+	// newer records: bbolt has its chunks by then (a segment only starts
+	// over once bbolt holds all its batches).
+	uses [2]atomic.Uint64
 
 	mu       sync.Mutex
 	cond     *sync.Cond
@@ -83,10 +94,11 @@ type walStore struct {
 }
 
 const (
-	walMagic     = 0x68657751 // "heWQ"
-	walHeader    = 20         // magic, crc, epoch, length
-	walPrealloc  = 8 << 20    // the log grows in steps of this much
-	walResetSize = 128 << 20  // beyond this, wait for bbolt and start over
+	walMagic       = 0x68657751 // "heWQ"
+	walHeader      = 20         // magic, crc, epoch, length
+	walPrealloc    = 8 << 20    // a segment grows in steps of this much
+	walSegmentSize = 128 << 20  // beyond this, move on to the other segment
+	genBits        = 24         // of an epoch, the generation
 
 	// The applier gives bbolt a logged batch once it is applyDelay old,
 	// so that a message delivered meanwhile (its puts followed by its
@@ -124,31 +136,36 @@ func openWAL(dir string, clock Clock) (*walStore, error) {
 // startWAL opens the log in dir in front of db, replays it and starts the
 // applier. It closes db on failure.
 func startWAL(dir string, db Store, clock Clock) (*walStore, error) {
-	f, err := os.OpenFile(dir+string(os.PathSeparator)+WALFile, os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
+	s := &walStore{db: db, clock: clock, done: make(chan struct{}), urgent: make(chan struct{}, 1), mem: map[ID]*memBody{}, stored: map[ID]struct{}{}}
+	s.cond = sync.NewCond(&s.mu)
+	fail := func(err error) (*walStore, error) {
+		for _, f := range s.segs {
+			if f != nil {
+				f.Close()
+			}
+		}
 		db.Close()
-		return nil, fmt.Errorf("queue: open log: %w", err)
+		return nil, err
+	}
+	for i, name := range [2]string{WALFile, WALFile + ".1"} {
+		f, err := os.OpenFile(filepath.Join(dir, name), os.O_RDWR|os.O_CREATE, 0o600)
+		if err != nil {
+			return fail(fmt.Errorf("queue: open log: %w", err))
+		}
+		s.segs[i] = f
 	}
 	// A file's data syncs do not make its name durable: without this, a
 	// crash soon after the first 250 on a fresh directory could lose the
 	// directory entries of the log or of the bbolt file.
 	if err := syncDir(dir); err != nil {
-		f.Close()
-		db.Close()
-		return nil, fmt.Errorf("queue: sync directory: %w", err)
+		return fail(fmt.Errorf("queue: sync directory: %w", err))
 	}
-	s := &walStore{db: db, f: f, clock: clock, done: make(chan struct{}), urgent: make(chan struct{}, 1), mem: map[ID]*memBody{}, stored: map[ID]struct{}{}}
-	s.cond = sync.NewCond(&s.mu)
 	if err := s.replay(); err != nil {
-		f.Close()
-		db.Close()
-		return nil, err
+		return fail(err)
 	}
 	note := func(id ID) error { s.stored[id] = struct{}{}; return nil }
 	if err := errors.Join(db.Records(func(id ID, _ []byte) error { return note(id) }), db.Bodies(note)); err != nil {
-		f.Close()
-		db.Close()
-		return nil, fmt.Errorf("queue: read store: %w", err)
+		return fail(fmt.Errorf("queue: read store: %w", err))
 	}
 	go s.applier()
 	return s, nil
@@ -164,43 +181,107 @@ var syncDir = func(dir string) error {
 	return d.Sync()
 }
 
-// replay applies the log's current epoch to bbolt and invalidates it.
-//
-// A crash can only tear the record being written last, so replay stops at
-// a record that is torn or of another epoch. Anything else is damage, and
-// Open fails with a *CorruptError instead of dropping acknowledged
-// messages (nothing is applied and the log is left as found): a bad
-// record followed by a valid record of its epoch, a record running past
-// the end of the file, a non-empty first header that is not one, or a file
-// cut short of the space the log allocated (it grows in whole steps of
-// walPrealloc and never shrinks; a grow interrupted by a crash leaves only
-// zeros past the last whole step).
+// span is one record of a segment.
+type span struct{ off, n int64 }
+
+// replay applies both segments to bbolt, the older epoch first, and
+// invalidates them. Every record is checked before anything is applied, so
+// a damaged log fails Open with nothing applied and the log left as found.
+// Two valid segments must be of one run and consecutive generations.
 func (s *walStore) replay() error {
-	st, err := s.f.Stat()
-	if err != nil {
-		return fmt.Errorf("queue: log: %w", err)
-	}
-	size := st.Size()
-	s.alloc = size
-	corrupt := func(off int64, reason string) error {
-		return &CorruptError{File: s.f.Name(), Offset: off, Reason: reason}
-	}
-	if whole := size / walPrealloc * walPrealloc; whole != size {
-		zero, err := zeroFrom(s.f, whole, size)
-		if err != nil {
-			return fmt.Errorf("queue: log: %w", err)
+	var spans [2][]span
+	var epochs [2]uint64
+	for i, f := range s.segs {
+		var err error
+		if spans[i], epochs[i], s.alloc[i], err = scanSegment(f); err != nil {
+			return err
 		}
-		if !zero {
-			return corrupt(size, fmt.Sprintf("truncated: %d bytes, not a whole number of its %d-byte allocation steps", size, walPrealloc))
+	}
+	order := []int{0, 1}
+	if len(spans[0]) > 0 && len(spans[1]) > 0 {
+		const mask = 1<<genBits - 1
+		r0, g0 := epochs[0]>>genBits, epochs[0]&mask
+		r1, g1 := epochs[1]>>genBits, epochs[1]&mask
+		switch {
+		case r0 != r1:
+			return &CorruptError{File: s.segs[1].Name(), Offset: 0, Reason: "log segments of two different runs"}
+		case (g0+1)&mask == g1:
+		case (g1+1)&mask == g0:
+			order = []int{1, 0}
+		default:
+			return &CorruptError{File: s.segs[1].Name(), Offset: 0, Reason: fmt.Sprintf("log segments of generations %d and %d, not consecutive", g0, g1)}
 		}
 	}
 	var ops []Op
-	var off, held int64
-	var epoch uint64
+	var held int64
+	flush := func() error {
+		// Replaying the same ops again after a crash midway ends in the
+		// same state, so the log may go to bbolt in parts.
+		if len(ops) == 0 {
+			return nil
+		}
+		if err := s.db.Apply(coalesce(ops)); err != nil {
+			return fmt.Errorf("queue: replay log: %w", err)
+		}
+		ops, held = nil, 0
+		return nil
+	}
+	for _, i := range order {
+		for _, sp := range spans[i] {
+			rec := make([]byte, sp.n)
+			if _, err := s.segs[i].ReadAt(rec, sp.off); err != nil {
+				return fmt.Errorf("queue: log: %w", err)
+			}
+			batch, err := decodeOps(rec[walHeader:])
+			if err != nil { // scanSegment checked it: the file changed since
+				return &CorruptError{File: s.segs[i].Name(), Offset: sp.off, Reason: "record changed during replay"}
+			}
+			ops = append(ops, batch...)
+			if held += sp.n; held >= maxApplyTx {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return err
+	}
+	return s.invalidate()
+}
+
+// scanSegment finds the valid records of f's current epoch and f's size.
+//
+// A crash can only tear the record being written last, so the scan stops
+// at a record that is torn or of another epoch. Anything else is damage,
+// reported as a *CorruptError: a bad record followed by a valid record of
+// its epoch, a record running past the end of the file, a non-empty first
+// header that is not one, or a file cut short of the space the log
+// allocated (it grows in whole steps of walPrealloc and never shrinks; a
+// grow interrupted by a crash leaves only zeros past the last whole step).
+func scanSegment(f *os.File) (spans []span, epoch uint64, size int64, err error) {
+	st, err := f.Stat()
+	if err != nil {
+		return nil, 0, 0, fmt.Errorf("queue: log: %w", err)
+	}
+	size = st.Size()
+	corrupt := func(off int64, reason string) error {
+		return &CorruptError{File: f.Name(), Offset: off, Reason: reason}
+	}
+	if whole := size / walPrealloc * walPrealloc; whole != size {
+		zero, err := zeroFrom(f, whole, size)
+		if err != nil {
+			return nil, 0, 0, fmt.Errorf("queue: log: %w", err)
+		}
+		if !zero {
+			return nil, 0, 0, corrupt(size, fmt.Sprintf("truncated: %d bytes, not a whole number of its %d-byte allocation steps", size, walPrealloc))
+		}
+	}
+	var off int64
 	hdr := make([]byte, walHeader)
 	for off+walHeader <= size {
-		if _, err := s.f.ReadAt(hdr, off); err != nil {
-			return fmt.Errorf("queue: log: %w", err)
+		if _, err := f.ReadAt(hdr, off); err != nil {
+			return nil, 0, 0, fmt.Errorf("queue: log: %w", err)
 		}
 		n := int64(binary.LittleEndian.Uint32(hdr[16:]))
 		e := binary.LittleEndian.Uint64(hdr[8:])
@@ -208,87 +289,84 @@ func (s *walStore) replay() error {
 		if off == 0 {
 			if !magic {
 				if !bytes.Equal(hdr, make([]byte, walHeader)) {
-					return corrupt(0, "first record header damaged")
+					return nil, 0, 0, corrupt(0, "first record header damaged")
 				}
-				break // an empty log
+				break // an empty segment
 			}
 			epoch = e
 		}
 		ok := magic && e == epoch
 		if ok && off+walHeader+n > size {
-			return corrupt(off, fmt.Sprintf("truncated: record of %d bytes runs past the end of the file", walHeader+n))
+			return nil, 0, 0, corrupt(off, fmt.Sprintf("truncated: record of %d bytes runs past the end of the file", walHeader+n))
 		}
-		var batch []Op
 		if ok {
 			rec := make([]byte, walHeader+n)
-			if _, err := s.f.ReadAt(rec, off); err != nil {
-				return fmt.Errorf("queue: log: %w", err)
+			if _, err := f.ReadAt(rec, off); err != nil {
+				return nil, 0, 0, fmt.Errorf("queue: log: %w", err)
 			}
 			ok = crc32.Checksum(rec[8:], crcTable) == binary.LittleEndian.Uint32(rec[4:])
 			if ok {
-				batch, err = decodeOps(rec[walHeader:])
+				_, err = decodeOps(rec[walHeader:])
 				ok = err == nil
 			}
 		}
 		if !ok {
 			// The end of the epoch, unless more of it follows.
-			more, err := validRecordAfter(s.f, off+1, size, epoch)
+			more, err := validRecordAfter(f, off+1, size, epoch)
 			if err != nil {
-				return fmt.Errorf("queue: log: %w", err)
+				return nil, 0, 0, fmt.Errorf("queue: log: %w", err)
 			}
 			if more {
-				return corrupt(off, "damaged record followed by valid records of the same epoch")
+				return nil, 0, 0, corrupt(off, "damaged record followed by valid records of the same epoch")
 			}
 			break // a torn tail (never acknowledged) or the epoch's end
 		}
-		ops = append(ops, batch...)
-		held += n
+		spans = append(spans, span{off, walHeader + n})
 		off += walHeader + n
-		if held >= maxApplyTx {
-			// Replaying the same ops again after a crash midway ends in
-			// the same state, so the log may go to bbolt in parts.
-			if err := s.db.Apply(coalesce(ops)); err != nil {
-				return fmt.Errorf("queue: replay log: %w", err)
-			}
-			ops, held = nil, 0
-		}
 	}
-	if len(ops) > 0 {
-		if err := s.db.Apply(coalesce(ops)); err != nil {
-			return fmt.Errorf("queue: replay log: %w", err)
-		}
-	}
-	return s.invalidate()
+	return spans, epoch, size, nil
 }
 
-// invalidate makes the log empty for replay by zeroing its first header.
+// invalidate makes both segments empty for replay by zeroing their first
+// headers, and starts a new run in segment 0.
 func (s *walStore) invalidate() error {
-	if s.alloc < walHeader {
-		return nil
+	for i, f := range s.segs {
+		if s.alloc[i] < walHeader {
+			continue
+		}
+		if _, err := f.WriteAt(make([]byte, walHeader), 0); err != nil {
+			return fmt.Errorf("queue: log: %w", err)
+		}
+		if err := fdatasync(f); err != nil {
+			return fmt.Errorf("queue: log sync: %w", err)
+		}
 	}
-	if _, err := s.f.WriteAt(make([]byte, walHeader), 0); err != nil {
-		return fmt.Errorf("queue: log: %w", err)
-	}
-	if err := fdatasync(s.f); err != nil {
-		return fmt.Errorf("queue: log sync: %w", err)
-	}
-	s.restart()
+	s.run = newRun()
+	s.gen = 0
+	s.cur = 1
+	s.switchSegment()
 	return nil
 }
 
-// restart makes the next record the first of a new epoch at the log's
-// start; readers of bodies in the log see gen change.
-func (s *walStore) restart() {
-	s.gen.Add(1)
-	s.off, s.epoch = 0, newEpoch()
+// switchSegment makes the next record the first of the next generation at
+// the start of the other segment; readers of bodies there see its use
+// count change.
+func (s *walStore) switchSegment() {
+	s.cur = 1 - s.cur
+	s.uses[s.cur].Add(1)
+	s.off = 0
+	s.gen++
 }
 
-func newEpoch() uint64 {
+func (s *walStore) epoch() uint64 { return s.run<<genBits | s.gen&(1<<genBits-1) }
+
+// newRun returns a random run number of 64-genBits bits.
+func newRun() uint64 {
 	var b [8]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		panic("queue: crypto/rand failed: " + err.Error())
 	}
-	return binary.LittleEndian.Uint64(b[:])
+	return binary.LittleEndian.Uint64(b[:]) >> genBits
 }
 
 func (s *walStore) Apply(ops []Op) error {
@@ -312,31 +390,37 @@ func (s *walStore) Apply(ops []Op) error {
 		}
 		s.waiters--
 	}
-	if s.off > 0 && (s.applied == s.written || s.off+size > walResetSize) {
-		// Everything logged so far is in bbolt (or soon will be): start over.
-		// waitApplied also returns when the applier failed; the log then
-		// holds acknowledged batches that bbolt lacks and must be kept for
-		// the next Open to replay.
-		s.waitApplied(s.written)
+	if s.off > 0 && (s.applied == s.written || s.off+size > walSegmentSize) {
+		// Move on to the other segment once bbolt holds its batches:
+		// everything is in bbolt already, or this segment is full and the
+		// other one's batches are a segment old. waitApplied also returns
+		// when the applier failed; the other segment then holds
+		// acknowledged batches that bbolt lacks and must be kept for the
+		// next Open to replay.
+		s.waitApplied(s.last[1-s.cur])
 		if s.applyErr != nil {
 			err := s.applyErr
 			s.mu.Unlock()
 			return err
 		}
-		s.restart()
+		s.switchSegment()
 	}
 	s.mu.Unlock()
+	f := s.segs[s.cur]
 	if err := s.ensureAlloc(s.off + size); err != nil {
 		return err
 	}
 	var err error
-	if s.buf, s.refs, err = writeRecord(s.f, s.off, s.epoch, ops, s.buf, s.refs[:0]); err != nil {
+	if s.buf, s.refs, err = writeRecord(f, s.off, s.epoch(), ops, s.buf, s.refs[:0]); err != nil {
 		return fmt.Errorf("queue: log write: %w", err)
 	}
-	if err := fdatasync(s.f); err != nil {
+	if err := fdatasync(f); err != nil {
 		return fmt.Errorf("queue: log sync: %w", err)
 	}
 	s.off += size
+	for i := range s.refs {
+		s.refs[i].seg = uint8(s.cur)
+	}
 	b := batch{at: time.Now(), ops: make([]logged, len(ops))}
 	refs := s.refs
 	for i, op := range ops {
@@ -348,6 +432,7 @@ func (s *walStore) Apply(ops []Op) error {
 	}
 	s.mu.Lock()
 	s.written++
+	s.last[s.cur] = s.written
 	s.pending = append(s.pending, b)
 	for _, op := range b.ops {
 		s.pendSize += len(op.Data)
@@ -394,23 +479,25 @@ func (s *walStore) waitApplied(n uint64) {
 	s.waiters--
 }
 
-// ensureAlloc writes zeros up to at least n bytes, so that the log's
-// fdatasyncs overwrite allocated blocks and need no metadata journaling.
+// ensureAlloc writes zeros up to at least n bytes of the current segment,
+// so that the log's fdatasyncs overwrite allocated blocks and need no
+// metadata journaling.
 func (s *walStore) ensureAlloc(n int64) error {
-	if n <= s.alloc {
+	f, alloc := s.segs[s.cur], s.alloc[s.cur]
+	if n <= alloc {
 		return nil
 	}
 	target := (n/walPrealloc + 1) * walPrealloc
 	zero := make([]byte, 1<<20)
-	for off := s.alloc; off < target; off += int64(len(zero)) {
-		if _, err := s.f.WriteAt(zero[:min(int64(len(zero)), target-off)], off); err != nil {
+	for off := alloc; off < target; off += int64(len(zero)) {
+		if _, err := f.WriteAt(zero[:min(int64(len(zero)), target-off)], off); err != nil {
 			return fmt.Errorf("queue: log grow: %w", err)
 		}
 	}
-	if err := s.f.Sync(); err != nil {
+	if err := f.Sync(); err != nil {
 		return fmt.Errorf("queue: log grow: %w", err)
 	}
-	s.alloc = target
+	s.alloc[s.cur] = target
 	return nil
 }
 
@@ -448,7 +535,7 @@ func (s *walStore) Close() error {
 	if s.applyErr == nil {
 		errs = append(errs, s.invalidate())
 	}
-	errs = append(errs, s.applyErr, s.f.Close(), s.db.Close())
+	errs = append(errs, s.applyErr, s.segs[0].Close(), s.segs[1].Close(), s.db.Close())
 	return errors.Join(errs...)
 }
 

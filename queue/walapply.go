@@ -8,6 +8,7 @@ import (
 
 // walRef locates a body chunk's data in the log.
 type walRef struct {
+	seg uint8
 	off int64
 	n   int
 	sum uint32 // CRC-32C of the data
@@ -160,11 +161,12 @@ func (s *walStore) applyTx(ops []logged) error {
 			continue
 		}
 		data := make([]byte, op.ref.n, op.ref.n+chunkTrailer) // room for bbolt's checksum
-		if _, err := s.f.ReadAt(data, op.ref.off); err != nil {
+		f := s.segs[op.ref.seg]
+		if _, err := f.ReadAt(data, op.ref.off); err != nil {
 			return fmt.Errorf("queue: read log: %w", err)
 		}
 		if crc32.Checksum(data, crcTable) != op.ref.sum {
-			return &CorruptError{File: s.f.Name(), Offset: op.ref.off, Reason: fmt.Sprintf("chunk %d of %s fails its checksum", op.Seq, op.ID)}
+			return &CorruptError{File: f.Name(), Offset: op.ref.off, Reason: fmt.Sprintf("chunk %d of %s fails its checksum", op.Seq, op.ID)}
 		}
 		out[i].Data = data
 	}

@@ -40,14 +40,15 @@ func (s *walStore) remember(op logged) {
 func (s *walStore) OpenBody(id ID) (io.ReadCloser, error) {
 	s.mu.Lock()
 	b := s.mem[id]
-	var refs []walRef
+	var r *walBody
 	if b != nil {
-		refs = slices.Clone(b.chunks) // the entry may grow or go meanwhile
+		// The entry may grow or go meanwhile. All of a body's chunks lie
+		// in one segment or in both: note both use counts.
+		r = &walBody{s: s, id: id, refs: slices.Clone(b.chunks), uses: [2]uint64{s.uses[0].Load(), s.uses[1].Load()}}
 	}
-	gen := s.gen.Load()
 	s.mu.Unlock()
-	if b != nil {
-		return &walBody{s: s, id: id, refs: refs, gen: gen}, nil
+	if r != nil {
+		return r, nil
 	}
 	if err := s.sync(); err != nil {
 		return nil, err
@@ -55,17 +56,17 @@ func (s *walStore) OpenBody(id ID) (io.ReadCloser, error) {
 	return s.db.OpenBody(id)
 }
 
-// walBody reads a body from the log, one verified chunk at a time. If the
-// log starts over meanwhile, bbolt has the chunks, and the rest of the body
-// comes from there.
+// walBody reads a body from the log, one verified chunk at a time. If a
+// segment holding it starts over meanwhile, bbolt has the chunks, and the
+// rest of the body comes from there.
 type walBody struct {
 	s    *walStore
 	id   ID
 	refs []walRef
-	gen  uint64
-	buf  *[]byte // pooled, holds the current chunk
-	cur  []byte  // what is left of it
-	pos  int64   // body bytes handed out
+	uses [2]uint64 // of the segments when the body was opened
+	buf  *[]byte   // pooled, holds the current chunk
+	cur  []byte    // what is left of it
+	pos  int64     // body bytes handed out
 	rest io.ReadCloser
 }
 
@@ -85,15 +86,16 @@ func (r *walBody) Read(p []byte) (int, error) {
 			*r.buf = make([]byte, ref.n)
 		}
 		c := (*r.buf)[:ref.n]
-		_, err := r.s.f.ReadAt(c, ref.off)
-		if r.s.gen.Load() != r.gen {
+		f := r.s.segs[ref.seg]
+		_, err := f.ReadAt(c, ref.off)
+		if r.s.uses[ref.seg].Load() != r.uses[ref.seg] {
 			return r.fromStore(p)
 		}
 		if err != nil {
 			return 0, fmt.Errorf("queue: read log: %w", err)
 		}
 		if crc32.Checksum(c, crcTable) != ref.sum {
-			return 0, &CorruptError{File: r.s.f.Name(), ID: r.id, Offset: r.pos, Reason: "chunk fails its checksum in the log"}
+			return 0, &CorruptError{File: f.Name(), ID: r.id, Offset: r.pos, Reason: "chunk fails its checksum in the log"}
 		}
 		r.cur, r.refs = c, r.refs[1:]
 	}

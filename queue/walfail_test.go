@@ -8,8 +8,9 @@ import (
 )
 
 // After the bbolt applier failed, the log still holds batches that were
-// acknowledged but never applied: a later Apply must fail rather than
-// restart the log over them, and a reopen must replay them.
+// acknowledged but never applied: Apply may move on to the other segment
+// (it holds nothing bbolt lacks) but must fail rather than overwrite a
+// segment bbolt lacks batches of, and a reopen must replay both segments.
 func TestWALKeepsLogAfterApplyFailure(t *testing.T) {
 	dir := t.TempDir()
 	s, err := openWAL(dir, SystemClock{})
@@ -23,13 +24,21 @@ func TestWALKeepsLogAfterApplyFailure(t *testing.T) {
 	if err := s.Apply([]Op{{Kind: OpPutRecord, ID: "A", Data: []byte("rec A")}}); err != nil {
 		t.Fatalf("logging A: %v", err)
 	}
-	// The log is full: the next Apply waits for bbolt before starting over.
-	s.off = walResetSize
-	err = s.Apply([]Op{{Kind: OpPutRecord, ID: "B", Data: []byte("rec B")}})
-	if !errors.Is(err, ErrStoreFailed) {
-		t.Errorf("Apply after the applier failed: %v, want ErrStoreFailed", err)
+	// Segment 0 is full: B goes to segment 1, which bbolt needs nothing of.
+	s.off = walSegmentSize
+	if err := s.Apply([]Op{{Kind: OpPutRecord, ID: "B", Data: []byte("rec B")}}); err != nil {
+		t.Fatalf("logging B in the other segment: %v", err)
 	}
-	if err := s.Apply([]Op{{Kind: OpPutRecord, ID: "C", Data: []byte("rec C")}}); !errors.Is(err, ErrStoreFailed) {
+	if s.cur != 1 {
+		t.Fatalf("B logged in segment %d, want 1", s.cur)
+	}
+	// Segment 1 is full too: going back to segment 0 needs A in bbolt.
+	s.off = walSegmentSize
+	err = s.Apply([]Op{{Kind: OpPutRecord, ID: "C", Data: []byte("rec C")}})
+	if !errors.Is(err, ErrStoreFailed) {
+		t.Errorf("Apply over a segment bbolt lacks: %v, want ErrStoreFailed", err)
+	}
+	if err := s.Apply([]Op{{Kind: OpPutRecord, ID: "D", Data: []byte("rec D")}}); !errors.Is(err, ErrStoreFailed) {
 		t.Errorf("later Apply: %v, want ErrStoreFailed", err)
 	}
 	s.Close() // reports the failure; the log is kept for replay
@@ -43,8 +52,8 @@ func TestWALKeepsLogAfterApplyFailure(t *testing.T) {
 	if err := s.Records(func(id ID, b []byte) error { got[id] = string(b); return nil }); err != nil {
 		t.Fatal(err)
 	}
-	if got["A"] != "rec A" || len(got) != 1 {
-		t.Fatalf("after reopen: %v, want only A", got)
+	if got["A"] != "rec A" || got["B"] != "rec B" || len(got) != 2 {
+		t.Fatalf("after reopen: %v, want A and B", got)
 	}
 }
 
