@@ -42,6 +42,20 @@ type conn struct {
 	closeOnce  sync.Once
 	release    func()
 
+	// Replies wait in wbuf until go-smtp next reads or closes: go-smtp
+	// flushes each line of a multi-line reply on its own (textproto's
+	// PrintfLine), and a write system call per line was the largest single
+	// cost of a session. reading is set while a Read blocks, so that a
+	// reply written meanwhile (from go-smtp's BDAT goroutine) goes out at
+	// once. wmu is not held by anything but these, so a write blocked on
+	// a slow client never holds up mu.
+	// A protocol-logged connection does not gather (gather false): the
+	// log's tap pairs each raw write with go-smtp's Debug copy of it.
+	wmu     sync.Mutex
+	wbuf    []byte
+	reading bool
+	gather  bool
+
 	wrote  atomic.Bool // written to since go-smtp's last Debug write (replies.go)
 	esmtp  atomic.Bool // the client's last greeting was EHLO, not HELO
 	authed atomic.Bool // the current session is authenticated (no tarpit)
@@ -67,6 +81,18 @@ type bdatRun struct {
 }
 
 func (c *conn) Read(p []byte) (int, error) {
+	c.wmu.Lock()
+	err := c.flushLocked()
+	c.reading = err == nil
+	c.wmu.Unlock()
+	if err != nil {
+		return 0, err
+	}
+	defer func() {
+		c.wmu.Lock()
+		c.reading = false
+		c.wmu.Unlock()
+	}()
 	d := time.Now().Add(c.inactivity)
 	if d.After(c.deadline) {
 		d = c.deadline
@@ -77,18 +103,25 @@ func (c *conn) Read(p []byte) (int, error) {
 	return c.Conn.Read(p)
 }
 
+// writeBuffer is the most a conn gathers before writing anyway.
+const writeBuffer = 16 << 10
+
 func (c *conn) Write(p []byte) (int, error) {
 	c.mu.Lock()
-	out, banner := p, c.banner != nil
-	if banner {
+	out := p
+	if c.banner != nil {
 		out, c.banner = c.banner, nil
 	}
 	closeAfter := c.closeAfter
 	c.mu.Unlock()
 	c.wrote.Store(true)
-
-	_ = c.Conn.SetWriteDeadline(time.Now().Add(c.inactivity))
-	_, err := c.Conn.Write(out)
+	c.wmu.Lock()
+	c.wbuf = append(c.wbuf, out...)
+	var err error
+	if !c.gather || closeAfter || c.reading || len(c.wbuf) >= writeBuffer {
+		err = c.flushLocked()
+	}
+	c.wmu.Unlock()
 	if closeAfter {
 		c.Conn.Close()
 	}
@@ -98,8 +131,36 @@ func (c *conn) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// Close closes the connection once and gives back its admission slot.
+// flushLocked writes what is gathered; c.wmu is held.
+func (c *conn) flushLocked() error {
+	if len(c.wbuf) == 0 {
+		return nil
+	}
+	_ = c.Conn.SetWriteDeadline(time.Now().Add(c.inactivity))
+	_, err := c.Conn.Write(c.wbuf)
+	if cap(c.wbuf) > 2048 {
+		c.wbuf = nil // an idle connection keeps no large buffer
+	} else {
+		c.wbuf = c.wbuf[:0]
+	}
+	return err
+}
+
+// closeNow writes what is gathered and closes the connection: the reply
+// just written is its last.
+func (c *conn) closeNow() {
+	c.wmu.Lock()
+	_ = c.flushLocked()
+	c.wmu.Unlock()
+	c.Conn.Close()
+}
+
+// Close writes what is gathered, closes the connection once and gives back
+// its admission slot.
 func (c *conn) Close() error {
+	c.wmu.Lock()
+	_ = c.flushLocked()
+	c.wmu.Unlock()
 	err := c.Conn.Close()
 	c.closeOnce.Do(func() {
 		close(c.closedCh)
@@ -204,7 +265,7 @@ func (c *conn) endTx(wg *sync.WaitGroup) {
 		wg.Done()
 	}
 	if drain {
-		c.Conn.Close()
+		c.closeNow() // after the DATA reply
 	}
 }
 

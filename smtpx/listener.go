@@ -61,6 +61,7 @@ func (t *Transport) admit(binding netip.AddrPort, nc net.Conn) {
 	}
 	nc, plog := t.protocolLogTap(s, nc)
 	c := t.wrap(s, nc, remote)
+	c.gather = plog == nil
 	t.emit(Event{Kind: EventConnect, Connector: rc.Name(), Session: c.id, Remote: remote})
 	t.serve(s, c, plog)
 }
@@ -127,7 +128,11 @@ func (t *Transport) refuse(nc net.Conn, connector string, remote netip.AddrPort,
 }
 
 // tarpit delays a reply to a misbehaving unauthenticated client
-// (TarpitInterval); shutdown and the connection closing cut it short.
+// (TarpitInterval); shutdown and the connection closing cut it short. For
+// go-smtp's own error replies it runs once the reply is written to conn,
+// which holds it until go-smtp reads again: the reply itself is delayed, as
+// the reference system documents (on a protocol-logged connection, which
+// does not gather writes, the reply goes first and the next one waits).
 func (t *Transport) tarpit(c *conn, d time.Duration) {
 	if d <= 0 {
 		return

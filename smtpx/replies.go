@@ -75,7 +75,7 @@ func (w *replyWatch) Write(p []byte) (int, error) {
 }
 
 // reply inspects one reply line as written by go-smtp (each line is one
-// write: textproto flushes per line).
+// write: textproto flushes per line; conn gathers them for the socket).
 func (w *replyWatch) reply(p []byte) {
 	c := w.c
 	switch {
@@ -95,7 +95,7 @@ func (w *replyWatch) reply(p []byte) {
 	rc := c.srv.rc
 	if c.countReply() {
 		w.t.log.Info("smtpx: too many errors, disconnecting", "session", c.id, "connector", rc.Name())
-		c.Conn.Close() // the reply has been written
+		c.closeNow() // after the reply
 		return
 	}
 	if !c.authed.Load() {
