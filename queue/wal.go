@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -86,11 +87,20 @@ type walStore struct {
 	// applier touches it): deletes of anything else need no transaction.
 	stored map[ID]struct{}
 
-	// bodies logged but maybe not yet in bbolt, so that OpenBody need not
-	// wait for a bbolt commit: the delivery of a fresh message starts as
-	// soon as it is logged. An entry goes once the batch holding its last
-	// chunk is applied.
-	mem map[ID]*memBody
+	// need is the newest batch someone waits to see in bbolt.
+	need uint64
+
+	// mem indexes the bodies whose chunks all lie in the log, so that
+	// OpenBody reads them there: the delivery of a fresh message starts as
+	// soon as it is logged and never waits for bbolt. An entry goes with
+	// its message, or when the log overwrites a segment it points into
+	// (bbolt has those chunks by then). unindexed holds, for bodies the
+	// log holds only part of, the batch bbolt must have applied before
+	// OpenBody may read them from bbolt.
+	mem       map[ID]*memBody
+	unindexed map[ID]uint64
+	// gone holds the IDs deleted by a batch bbolt has yet to apply.
+	gone map[ID]uint64
 }
 
 const (
@@ -136,7 +146,7 @@ func openWAL(dir string, clock Clock) (*walStore, error) {
 // startWAL opens the log in dir in front of db, replays it and starts the
 // applier. It closes db on failure.
 func startWAL(dir string, db Store, clock Clock) (*walStore, error) {
-	s := &walStore{db: db, clock: clock, done: make(chan struct{}), urgent: make(chan struct{}, 1), mem: map[ID]*memBody{}, stored: map[ID]struct{}{}}
+	s := &walStore{db: db, clock: clock, done: make(chan struct{}), urgent: make(chan struct{}, 1), mem: map[ID]*memBody{}, unindexed: map[ID]uint64{}, gone: map[ID]uint64{}, stored: map[ID]struct{}{}}
 	s.cond = sync.NewCond(&s.mu)
 	fail := func(err error) (*walStore, error) {
 		for _, f := range s.segs {
@@ -350,12 +360,21 @@ func (s *walStore) invalidate() error {
 
 // switchSegment makes the next record the first of the next generation at
 // the start of the other segment; readers of bodies there see its use
-// count change.
+// count change, and the body index forgets what it held there. s.mu is
+// held, or nothing else runs (Open, Close).
 func (s *walStore) switchSegment() {
 	s.cur = 1 - s.cur
 	s.uses[s.cur].Add(1)
 	s.off = 0
 	s.gen++
+	for id, b := range s.mem {
+		if slices.ContainsFunc(b.chunks, func(r walRef) bool { return int(r.seg) == s.cur }) {
+			delete(s.mem, id)
+			if b.batch > s.applied { // its later chunks, in the other segment
+				s.unindexed[id] = b.batch
+			}
+		}
+	}
 }
 
 func (s *walStore) epoch() uint64 { return s.run<<genBits | s.gen&(1<<genBits-1) }
@@ -471,6 +490,7 @@ func (s *walStore) waitApplied(n uint64) {
 	if s.applied >= n || s.applyErr != nil {
 		return
 	}
+	s.need = max(s.need, n)
 	s.waiters++
 	s.hurry()
 	for s.applied < n && s.applyErr == nil {

@@ -95,9 +95,9 @@ func (s *walStore) applier() {
 		backoff = minRetryDelay
 		s.applyErr = nil
 		s.applied = upto
-		for id, b := range s.mem {
-			if b.batch <= upto {
-				delete(s.mem, id)
+		for id, n := range s.gone {
+			if n <= upto {
+				delete(s.gone, id)
 			}
 		}
 		s.cond.Broadcast()
@@ -107,24 +107,30 @@ func (s *walStore) applier() {
 }
 
 // due says how many of the oldest pending batches to apply now and, if
-// none, how long until the oldest is due; s.mu is held. Once the oldest is
-// applyDelay old, every batch half that old goes too: the applier wakes
-// about once per applyDelay/2, and only the few messages whose puts and
-// delete straddle the cut reach bbolt needlessly. Everything is due when
-// someone waits for bbolt, on Close, and when too much op data is held in
-// memory.
+// none, how long until the oldest is due; s.mu is held. Due are the
+// batches someone waits for (need), and, once the oldest is applyDelay
+// old, every batch half that old: the applier wakes about once per
+// applyDelay/2, and only the few messages whose puts and delete straddle
+// the cut reach bbolt needlessly. Everything is due on Close and when too
+// much op data is held in memory.
 func (s *walStore) due(now time.Time) (int, time.Duration) {
-	if s.closing || s.waiters > 0 || s.pendSize >= applyBytes {
+	if s.closing || s.pendSize >= applyBytes {
 		return len(s.pending), 0
 	}
-	if wait := s.pending[0].at.Add(applyDelay).Sub(now); wait > 0 {
-		return 0, wait
+	n := 0
+	if s.need > s.applied {
+		n = int(min(s.need-s.applied, uint64(len(s.pending))))
 	}
-	n := 1
-	for n < len(s.pending) && now.Sub(s.pending[n].at) >= applyDelay/2 {
-		n++
+	if now.Sub(s.pending[0].at) >= applyDelay {
+		n = max(n, 1)
+		for n < len(s.pending) && now.Sub(s.pending[n].at) >= applyDelay/2 {
+			n++
+		}
 	}
-	return n, 0
+	if n > 0 {
+		return n, 0
+	}
+	return 0, s.pending[0].at.Add(applyDelay).Sub(now)
 }
 
 // applyBatches gives bbolt what is left of batches once ops undone later

@@ -15,7 +15,7 @@ type memBody struct {
 
 // remember keeps the body index in step with op; s.mu is held. A body is
 // only indexed from its first chunk on, so an entry always holds the whole
-// body.
+// body; chunks of a body not indexed are noted in unindexed.
 func (s *walStore) remember(op logged) {
 	switch op.Kind {
 	case OpPutChunk:
@@ -24,33 +24,44 @@ func (s *walStore) remember(op logged) {
 		case b == nil && op.Seq == 0:
 			b = &memBody{}
 			s.mem[op.ID] = b
-		case b == nil:
-			return // earlier chunks are in bbolt only
-		case int(op.Seq) != len(b.chunks):
-			delete(s.mem, op.ID) // not a plain append: leave it to bbolt
+		case b == nil || int(op.Seq) != len(b.chunks): // earlier chunks are in bbolt only
+			delete(s.mem, op.ID)
+			s.unindexed[op.ID] = s.written
 			return
 		}
 		b.chunks = append(b.chunks, op.ref)
 		b.batch = s.written
 	case OpDelete, OpDeleteBody:
 		delete(s.mem, op.ID)
+		delete(s.unindexed, op.ID)
+		s.gone[op.ID] = s.written
 	}
 }
 
+// OpenBody reads a body from the log while the log holds it all, and from
+// bbolt otherwise, once bbolt has every chunk of it.
 func (s *walStore) OpenBody(id ID) (io.ReadCloser, error) {
 	s.mu.Lock()
-	b := s.mem[id]
-	var r *walBody
-	if b != nil {
+	if b := s.mem[id]; b != nil {
 		// The entry may grow or go meanwhile. All of a body's chunks lie
 		// in one segment or in both: note both use counts.
-		r = &walBody{s: s, id: id, refs: slices.Clone(b.chunks), uses: [2]uint64{s.uses[0].Load(), s.uses[1].Load()}}
-	}
-	s.mu.Unlock()
-	if r != nil {
+		r := &walBody{s: s, id: id, refs: slices.Clone(b.chunks), uses: [2]uint64{s.uses[0].Load(), s.uses[1].Load()}}
+		s.mu.Unlock()
 		return r, nil
 	}
-	if err := s.sync(); err != nil {
+	if _, ok := s.gone[id]; ok {
+		s.mu.Unlock()
+		return nil, ErrNotFound // bbolt may still have it, not for long
+	}
+	var err error
+	if n, ok := s.unindexed[id]; ok {
+		s.waitApplied(n)
+		if err = s.applyErr; err == nil {
+			delete(s.unindexed, id)
+		}
+	}
+	s.mu.Unlock()
+	if err != nil {
 		return nil, err
 	}
 	return s.db.OpenBody(id)
