@@ -1,6 +1,9 @@
 package queue
 
-import "sync"
+import (
+	"sync"
+	"time"
+)
 
 // committer is the group commit: callers append their operations without
 // blocking and wait; one goroutine applies everything that has piled up
@@ -11,15 +14,24 @@ import "sync"
 //
 // Operations are applied in submission order, so two updates of the same
 // record submitted in order (under the queue's lock) land in that order.
+//
+// A lazy request (submitLazy) does not start a commit: it rides along with
+// the next one, or is committed on its own after lazyDelay. It is for
+// updates that nobody is acknowledged on, whose loss in a crash only
+// repeats work (a delivery outcome: the message is delivered again).
 type committer struct {
 	store Store
 
 	mu      sync.Mutex
 	pending []*commitReq
+	armed   bool // a lazyDelay timer will wake the loop
 	wake    chan struct{}
 	closed  bool
 	done    chan struct{}
 }
+
+// lazyDelay bounds how long a lazy request waits for a commit to join.
+const lazyDelay = 5 * time.Millisecond
 
 type commitReq struct {
 	ops  []Op
@@ -33,8 +45,14 @@ func newCommitter(s Store) *committer {
 	return c
 }
 
-// submit queues ops for the next commit and returns a handle to wait on.
-func (c *committer) submit(ops []Op) *commitReq {
+// submit queues ops for the next commit, starting it if none is under
+// way, and returns a handle to wait on.
+func (c *committer) submit(ops []Op) *commitReq { return c.add(ops, false) }
+
+// submitLazy queues ops to join the next commit, due within lazyDelay.
+func (c *committer) submitLazy(ops []Op) *commitReq { return c.add(ops, true) }
+
+func (c *committer) add(ops []Op, lazy bool) *commitReq {
 	r := &commitReq{ops: ops, done: make(chan struct{})}
 	c.mu.Lock()
 	if c.closed {
@@ -44,12 +62,23 @@ func (c *committer) submit(ops []Op) *commitReq {
 		return r
 	}
 	c.pending = append(c.pending, r)
+	arm := lazy && !c.armed
+	c.armed = c.armed || arm
 	c.mu.Unlock()
+	switch {
+	case !lazy:
+		c.poke()
+	case arm:
+		time.AfterFunc(lazyDelay, c.poke)
+	}
+	return r
+}
+
+func (c *committer) poke() {
 	select {
 	case c.wake <- struct{}{}:
 	default:
 	}
-	return r
 }
 
 // wait blocks until the request is committed (or failed). It deliberately
@@ -68,7 +97,7 @@ func (c *committer) run() {
 	for {
 		c.mu.Lock()
 		batch, closed := c.pending, c.closed
-		c.pending = nil
+		c.pending, c.armed = nil, false
 		c.mu.Unlock()
 		if len(batch) == 0 {
 			if closed {
@@ -102,9 +131,6 @@ func (c *committer) close() {
 	c.mu.Lock()
 	c.closed = true
 	c.mu.Unlock()
-	select {
-	case c.wake <- struct{}{}:
-	default:
-	}
+	c.poke()
 	<-c.done
 }

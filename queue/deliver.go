@@ -163,7 +163,7 @@ func (q *Queue) finishAttempt(e *entry, rcpts []int, results []Result, err, corr
 			}
 		}
 	}
-	s := q.applyLocked(m, outs, now, "SMTP", hq.key)
+	s := q.applyLocked(m, outs, now, "SMTP", hq.key, true)
 	if err != nil && s != nil && len(s.events) > 0 && s.events[0].Type == EventDefer {
 		s.events[0].Err = err
 	}
@@ -185,7 +185,7 @@ func (q *Queue) finishAttempt(e *entry, rcpts []int, results []Result, err, corr
 	}
 	if s == nil && rs == nil {
 		// Nothing decided (shutdown): still clear the in-flight marker.
-		s = &settlement{m: m, req: q.persistLocked(m)}
+		s = &settlement{m: m, req: q.com.submitLazy([]Op{q.snapshotLocked(m)})}
 	}
 	q.rescheduleLocked(m)
 	q.mu.Unlock()
@@ -211,8 +211,10 @@ func (q *Queue) judge(idx int, r Result, now time.Time) outcome {
 
 // applyLocked records outcomes in m, submits the record (unless a DSN must
 // be built first, which commits it together with the DSN) and returns the
-// rest of the work, or nil if there were no outcomes.
-func (q *Queue) applyLocked(m *message, outs []outcome, now time.Time, source, queueKey string) *settlement {
+// rest of the work, or nil if there were no outcomes. The outcomes of a
+// delivery attempt are committed lazily: lost in a crash, they only mean
+// the attempt is made again.
+func (q *Queue) applyLocked(m *message, outs []outcome, now time.Time, source, queueKey string, attempt bool) *settlement {
 	if len(outs) == 0 {
 		return nil
 	}
@@ -262,9 +264,12 @@ func (q *Queue) applyLocked(m *message, outs []outcome, now time.Time, source, q
 	if m.rec.Env.From == "" {
 		s.reports = nil // never a DSN to the null sender
 	}
-	if len(s.reports) > 0 {
+	switch {
+	case len(s.reports) > 0:
 		m.holds++
-	} else {
+	case attempt:
+		s.req = q.com.submitLazy([]Op{q.snapshotLocked(m)})
+	default:
 		s.req = q.persistLocked(m)
 	}
 	return s
@@ -309,7 +314,7 @@ func (q *Queue) expireLocked(m *message, now time.Time) *settlement {
 		}
 		outs = append(outs, outcome{idx: i, kind: outFailed, res: res})
 	}
-	return q.applyLocked(m, outs, now, "QUEUE", "")
+	return q.applyLocked(m, outs, now, "QUEUE", "", false)
 }
 
 // removeLocked fails what remains of m for an administrator, with or
@@ -331,7 +336,7 @@ func (q *Queue) removeLocked(m *message, withNDR bool, now time.Time) *settlemen
 		}
 		outs = append(outs, outcome{idx: i, kind: outFailed, res: res})
 	}
-	s := q.applyLocked(m, outs, now, "ADMIN", "")
+	s := q.applyLocked(m, outs, now, "ADMIN", "", false)
 	if s == nil {
 		return nil
 	}

@@ -76,7 +76,7 @@ func (q *Queue) routeNext() bool {
 			outs = append(outs, outcome{idx: idx, kind: outDeferred, res: *res, next: next})
 		}
 	}
-	s := q.applyLocked(m, outs, now, "ROUTING", "")
+	s := q.applyLocked(m, outs, now, "ROUTING", "", false)
 	if s == nil && len(idxs) == 0 && !m.rec.pending() {
 		s = &settlement{m: m, req: q.persistLocked(m)}
 	}

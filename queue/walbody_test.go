@@ -382,3 +382,30 @@ func TestWALBodySpanningSegments(t *testing.T) {
 		t.Fatalf("body %q, %v", b, err)
 	}
 }
+
+// A lazy request joins the next commit that someone waits for, and alone
+// it is committed within lazyDelay.
+func TestCommitterLazy(t *testing.T) {
+	c := &countStore{Store: newMemStore()}
+	com := newCommitter(c)
+	defer com.close()
+	lazy := com.submitLazy([]Op{{Kind: OpPutRecord, ID: "a", Data: []byte("1")}})
+	if err := com.commit(Op{Kind: OpPutRecord, ID: "b", Data: []byte("2")}); err != nil {
+		t.Fatal(err)
+	}
+	select { // with it, or before it if its timer fired first
+	case <-lazy.done:
+	default:
+		t.Fatal("a durable commit left an earlier lazy request behind")
+	}
+	before, _ := c.counts()
+	alone := com.submitLazy([]Op{{Kind: OpPutRecord, ID: "c", Data: []byte("3")}})
+	select {
+	case <-alone.done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("a lazy request alone was never committed")
+	}
+	if txs, _ := c.counts(); txs != before+1 {
+		t.Fatalf("%d commits for the lone lazy request, want 1", txs-before)
+	}
+}
