@@ -14,12 +14,21 @@
 // record for large messages, so an Enqueue never holds a whole large body
 // in memory; Message.Open streams it back chunk by chunk.
 //
-// Open keeps a write-ahead log (WALFile: one fdatasync per group commit)
-// in front of one bbolt file (StoreFile) that a background goroutine fills
-// in large transactions; see README.md for the formats and checksums.
-// (A file per body would cost an extra file and directory fsync per
-// message.) The Store interface lets another engine back the queue
-// (OpenStore); OpenMemory is a non-durable variant for tests.
+// Open keeps a write-ahead log (WALFile and WALFile+".1", two segments
+// used in turn; one fdatasync per group commit) in front of one bbolt file
+// (StoreFile). Bodies are read back from the log while it holds them, and
+// a background goroutine gives bbolt only what is still queued after
+// about two seconds, in large transactions: a message delivered sooner
+// never reaches bbolt. See README.md for the formats and checksums. (A
+// file per body would cost an extra file and directory fsync per
+// message.) The record written after a delivery attempt (the delete of a
+// delivered message, a deferral) joins the next group commit instead of
+// starting one: lost in a crash, it means the attempt is made again, never
+// that a message is lost. The Store interface lets another engine back the
+// queue (OpenStore); OpenMemory is a non-durable variant for tests.
+//
+// After a full disk, a message still only in the log needs as much free
+// space again to reach bbolt before the log can take new mail.
 //
 // Failures never trade an acknowledged message for availability: once the
 // store fails to take what the log holds (a full disk), every write fails
@@ -40,14 +49,14 @@
 // Recipients are split by next hop (NextHop.Key) into delivery queues; those
 // the Router finds no route for wait in the Unreachable queue until
 // RetryUnreachable (e.g. on a routing change), removal or expiry (then
-// 5.4.4). Each delivery attempt is marked in flight, durably, before the
-// Deliverer is called: a message found in flight after PoisonThreshold
-// successive crashes moves to the Poison queue, suspended, and is never
-// retried or expired automatically. A crash counts from the moment the
-// attempt is dispatched, before the Deliverer has dialled or sent
-// anything, so a process killed twice just after restarts can poison
-// messages whose delivery never reached the network; an administrator's
-// ResumeMessage releases them.
+// 5.4.4). Each delivery attempt is marked in flight, durably, when the
+// Deliverer first opens the body (Message.Open waits for that commit): a
+// message found in flight after PoisonThreshold successive crashes moves
+// to the Poison queue, suspended, and is never retried or expired
+// automatically; an administrator's ResumeMessage releases it. A crash
+// before the body was opened (while connecting, say) is not counted, so a
+// process killed repeatedly for reasons of its own does not poison
+// messages whose content was never touched.
 //
 // Per recipient (SPEC §6.3, §6.4): 2xx is delivered; 5xx fails at once;
 // 4xx is retried after MessageRetryInterval. A Deliverer error is a
