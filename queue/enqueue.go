@@ -22,25 +22,42 @@ const (
 // op data past Apply), and body readers of the log use them too.
 var chunkBufs = sync.Pool{New: func() any { b := make([]byte, chunkSize+chunkTrailer); return &b }}
 
-// bodyBufs are the buffers one Enqueue holds.
-type bodyBufs []*[]byte
+// bodyBufs are the buffers one Enqueue holds. They are pooled only for the
+// package's own stores, which keep no op data past Apply; another Store
+// (OpenStore) may keep it, and gets buffers of its own.
+type bodyBufs struct {
+	pool bool
+	held []*[]byte
+}
 
 // get returns a buffer of chunkSize bytes with room for the store's
 // checksum after them.
 func (b *bodyBufs) get() []byte {
+	if !b.pool {
+		return make([]byte, chunkSize, chunkSize+chunkTrailer)
+	}
 	p := chunkBufs.Get().(*[]byte)
-	*b = append(*b, p)
+	b.held = append(b.held, p)
 	return (*p)[:chunkSize]
 }
 
 // release gives every buffer back; the ops that pointed into them must be
 // committed or abandoned.
 func (b *bodyBufs) release() {
-	for _, p := range *b {
+	for _, p := range b.held {
 		chunkBufs.Put(p)
 	}
-	clear(*b)
-	*b = (*b)[:0]
+	clear(b.held)
+	b.held = b.held[:0]
+}
+
+// ownStore reports whether s keeps no op data past Apply.
+func ownStore(s Store) bool {
+	switch s.(type) {
+	case *walStore, *boltStore, *memStore:
+		return true
+	}
+	return false
 }
 
 // Enqueue stores a message and returns its ID once envelope and body are
@@ -128,7 +145,7 @@ func (q *Queue) enqueue(ctx context.Context, id ID, env Envelope, body io.Reader
 		env.Received = q.opts.clock.Now()
 	}
 	env.Recipients = slices.Clone(env.Recipients)
-	var bufs bodyBufs
+	bufs := bodyBufs{pool: ownStore(q.store)}
 	defer bufs.release() // after the final commit returned
 	ops, size, err := q.writeBody(ctx, id, body, limit, &bufs)
 	if err != nil {

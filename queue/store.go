@@ -18,8 +18,7 @@ import (
 type Store interface {
 	// Apply performs ops in order as one atomic, durable transaction: when
 	// it returns nil every op survives a crash; when it returns an error
-	// none has been applied. It must not keep op.Data after it returns:
-	// the queue reuses body buffers. The queue calls Apply from one goroutine at a
+	// none has been applied. The queue calls Apply from one goroutine at a
 	// time and batches the operations of concurrent callers (group commit),
 	// so Apply should not add batching delays of its own.
 	Apply(ops []Op) error

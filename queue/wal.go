@@ -60,6 +60,7 @@ type walStore struct {
 	last  [2]uint64 // number of the last batch written to each segment
 	run   uint64    // epoch = run<<genBits | gen
 	gen   uint64
+	fresh bool // the current segment is to be emptied before its first record
 	buf   []byte
 	refs  []walRef
 
@@ -109,6 +110,7 @@ const (
 	walPrealloc    = 8 << 20    // a segment grows in steps of this much
 	walSegmentSize = 128 << 20  // beyond this, move on to the other segment
 	genBits        = 24         // of an epoch, the generation
+	genMask        = 1<<genBits - 1
 
 	// The applier gives bbolt a logged batch once it is applyDelay old,
 	// so that a message delivered meanwhile (its puts followed by its
@@ -209,14 +211,13 @@ func (s *walStore) replay() error {
 	}
 	order := []int{0, 1}
 	if len(spans[0]) > 0 && len(spans[1]) > 0 {
-		const mask = 1<<genBits - 1
-		r0, g0 := epochs[0]>>genBits, epochs[0]&mask
-		r1, g1 := epochs[1]>>genBits, epochs[1]&mask
+		r0, g0 := epochs[0]>>genBits, epochs[0]&genMask
+		r1, g1 := epochs[1]>>genBits, epochs[1]&genMask
 		switch {
 		case r0 != r1:
 			return &CorruptError{File: s.segs[1].Name(), Offset: 0, Reason: "log segments of two different runs"}
-		case (g0+1)&mask == g1:
-		case (g1+1)&mask == g0:
+		case g0+1 == g1:
+		case g1+1 == g0:
 			order = []int{1, 0}
 		default:
 			return &CorruptError{File: s.segs[1].Name(), Offset: 0, Reason: fmt.Sprintf("log segments of generations %d and %d, not consecutive", g0, g1)}
@@ -257,7 +258,7 @@ func (s *walStore) replay() error {
 	if err := flush(); err != nil {
 		return err
 	}
-	return s.invalidate()
+	return s.invalidate(order[0])
 }
 
 // scanSegment finds the valid records of f's current epoch and f's size.
@@ -338,23 +339,34 @@ func scanSegment(f *os.File) (spans []span, epoch uint64, size int64, err error)
 }
 
 // invalidate makes both segments empty for replay by zeroing their first
-// headers, and starts a new run in segment 0.
-func (s *walStore) invalidate() error {
-	for i, f := range s.segs {
-		if s.alloc[i] < walHeader {
-			continue
-		}
-		if _, err := f.WriteAt(make([]byte, walHeader), 0); err != nil {
-			return fmt.Errorf("queue: log: %w", err)
-		}
-		if err := fdatasync(f); err != nil {
-			return fmt.Errorf("queue: log sync: %w", err)
+// headers, the older one first (a crash in between leaves the newer one,
+// whose replay over bbolt changes nothing), and starts a new run in
+// segment 0.
+func (s *walStore) invalidate(older int) error {
+	for _, i := range []int{older, 1 - older} {
+		if err := s.zeroHeader(i); err != nil {
+			return err
 		}
 	}
 	s.run = newRun()
 	s.gen = 0
 	s.cur = 1
 	s.switchSegment()
+	s.fresh = false
+	return nil
+}
+
+// zeroHeader empties segment i for replay.
+func (s *walStore) zeroHeader(i int) error {
+	if s.alloc[i] < walHeader {
+		return nil
+	}
+	if _, err := s.segs[i].WriteAt(make([]byte, walHeader), 0); err != nil {
+		return fmt.Errorf("queue: log: %w", err)
+	}
+	if err := fdatasync(s.segs[i]); err != nil {
+		return fmt.Errorf("queue: log sync: %w", err)
+	}
 	return nil
 }
 
@@ -366,7 +378,11 @@ func (s *walStore) switchSegment() {
 	s.cur = 1 - s.cur
 	s.uses[s.cur].Add(1)
 	s.off = 0
+	s.fresh = true
 	s.gen++
+	if s.gen&genMask == 0 { // Apply emptied both segments for this
+		s.run, s.gen = newRun(), 1
+	}
 	for id, b := range s.mem {
 		if slices.ContainsFunc(b.chunks, func(r walRef) bool { return int(r.seg) == s.cur }) {
 			delete(s.mem, id)
@@ -377,7 +393,7 @@ func (s *walStore) switchSegment() {
 	}
 }
 
-func (s *walStore) epoch() uint64 { return s.run<<genBits | s.gen&(1<<genBits-1) }
+func (s *walStore) epoch() uint64 { return s.run<<genBits | s.gen&genMask }
 
 // newRun returns a random run number of 64-genBits bits.
 func newRun() uint64 {
@@ -416,15 +432,38 @@ func (s *walStore) Apply(ops []Op) error {
 		// when the applier failed; the other segment then holds
 		// acknowledged batches that bbolt lacks and must be kept for the
 		// next Open to replay.
-		s.waitApplied(s.last[1-s.cur])
+		// Before the generation wraps, bbolt takes everything and both
+		// segments are emptied, so that the next run starts alone.
+		wrap := (s.gen+1)&genMask == 0
+		if wrap {
+			s.waitApplied(s.written)
+		} else {
+			s.waitApplied(s.last[1-s.cur])
+		}
 		if s.applyErr != nil {
 			err := s.applyErr
 			s.mu.Unlock()
 			return err
 		}
 		s.switchSegment()
+		if wrap {
+			s.mu.Unlock()
+			if err := s.zeroHeader(1 - s.cur); err != nil {
+				return err
+			}
+			s.mu.Lock()
+		}
 	}
 	s.mu.Unlock()
+	if s.fresh {
+		// Empty the segment before the first record of its generation:
+		// a torn first record must not leave the old header in front of
+		// the old generation's records (which would read as damage).
+		if err := s.zeroHeader(s.cur); err != nil {
+			return err
+		}
+		s.fresh = false
+	}
 	f := s.segs[s.cur]
 	if err := s.ensureAlloc(s.off + size); err != nil {
 		return err
@@ -553,7 +592,7 @@ func (s *walStore) Close() error {
 	<-s.done
 	var errs []error
 	if s.applyErr == nil {
-		errs = append(errs, s.invalidate())
+		errs = append(errs, s.invalidate(1-s.cur))
 	}
 	errs = append(errs, s.applyErr, s.segs[0].Close(), s.segs[1].Close(), s.db.Close())
 	return errors.Join(errs...)

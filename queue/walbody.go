@@ -5,6 +5,7 @@ import (
 	"hash/crc32"
 	"io"
 	"slices"
+	"sync"
 )
 
 // memBody indexes a body whose chunks all lie in the log.
@@ -45,7 +46,7 @@ func (s *walStore) OpenBody(id ID) (io.ReadCloser, error) {
 	if b := s.mem[id]; b != nil {
 		// The entry may grow or go meanwhile. All of a body's chunks lie
 		// in one segment or in both: note both use counts.
-		r := &walBody{s: s, id: id, refs: slices.Clone(b.chunks), uses: [2]uint64{s.uses[0].Load(), s.uses[1].Load()}}
+		r := &walBody{s: s, id: id, refs: slices.Clone(b.chunks), last: b.batch, uses: [2]uint64{s.uses[0].Load(), s.uses[1].Load()}}
 		s.mu.Unlock()
 		return r, nil
 	}
@@ -73,15 +74,26 @@ func (s *walStore) OpenBody(id ID) (io.ReadCloser, error) {
 type walBody struct {
 	s    *walStore
 	id   ID
-	refs []walRef
+	last uint64    // the batch holding the last chunk
 	uses [2]uint64 // of the segments when the body was opened
-	buf  *[]byte   // pooled, holds the current chunk
-	cur  []byte    // what is left of it
-	pos  int64     // body bytes handed out
+
+	// mu orders Close against a Read on another goroutine (a Deliverer
+	// cancelling): the chunk buffer goes back to a pool Enqueue draws on.
+	mu   sync.Mutex
+	refs []walRef
+	err  error   // sticky
+	buf  *[]byte // pooled, holds the current chunk
+	cur  []byte  // what is left of it
+	pos  int64   // body bytes handed out
 	rest io.ReadCloser
 }
 
 func (r *walBody) Read(p []byte) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.err != nil {
+		return 0, r.err
+	}
 	if r.rest != nil {
 		return r.rest.Read(p)
 	}
@@ -116,16 +128,28 @@ func (r *walBody) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// fromStore goes on reading from bbolt, past what was handed out already.
+// fromStore goes on reading from bbolt, past what was handed out already,
+// once bbolt has the body's last chunk (its first ones were in the
+// segment that started over, so bbolt has those).
 func (r *walBody) fromStore(p []byte) (int, error) {
 	r.release()
-	rc, err := r.s.db.OpenBody(r.id)
+	s := r.s
+	s.mu.Lock()
+	s.waitApplied(r.last)
+	err := s.applyErr
+	s.mu.Unlock()
+	var rc io.ReadCloser
+	if err == nil {
+		rc, err = s.db.OpenBody(r.id)
+	}
 	if err != nil {
+		r.err = err
 		return 0, err
 	}
 	r.rest = rc
 	if _, err := io.CopyN(io.Discard, rc, r.pos); err != nil {
-		return 0, fmt.Errorf("queue: resume body %s from the store: %w", r.id, err)
+		r.err = fmt.Errorf("queue: resume body %s from the store: %w", r.id, err)
+		return 0, r.err
 	}
 	return rc.Read(p)
 }
@@ -139,6 +163,9 @@ func (r *walBody) release() {
 }
 
 func (r *walBody) Close() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.err = ErrClosed
 	r.release()
 	if r.rest != nil {
 		return r.rest.Close()

@@ -409,3 +409,119 @@ func TestCommitterLazy(t *testing.T) {
 		t.Fatalf("%d commits for the lone lazy request, want 1", txs-before)
 	}
 }
+
+// A reader that falls back to bbolt mid-body, because the segment of its
+// first chunks started over, waits until bbolt has the last chunk too,
+// which is still young in the other segment.
+func TestWALFallbackWaitsForLastChunk(t *testing.T) {
+	s, _ := openCounted(t, t.TempDir())
+	defer s.Close()
+	chunk := func(seq uint32, d string) Op { return Op{Kind: OpPutChunk, ID: "M", Seq: seq, Data: []byte(d)} }
+	if err := s.Apply([]Op{chunk(0, "first "), chunk(1, "part, ")}); err != nil {
+		t.Fatal(err)
+	}
+	s.off = walSegmentSize // full: the rest goes to segment 1
+	if err := s.Apply([]Op{chunk(2, "last part"), {Kind: OpPutRecord, ID: "M", Data: []byte("rec")}}); err != nil {
+		t.Fatal(err)
+	}
+	rc, err := s.OpenBody("M")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	first := make([]byte, len("first "))
+	if _, err := io.ReadFull(rc, first); err != nil {
+		t.Fatal(err)
+	}
+	// Segment 1 is full too: back to segment 0 (bbolt takes only its
+	// batch) and over M's second chunk.
+	s.off = walSegmentSize
+	if err := s.Apply([]Op{{Kind: OpPutChunk, ID: "N", Data: bytes.Repeat([]byte{'X'}, 4096)}}); err != nil {
+		t.Fatal(err)
+	}
+	rest, err := io.ReadAll(rc)
+	if got := string(first) + string(rest); err != nil || got != "first part, last part" {
+		t.Fatalf("body %q, %v", got, err)
+	}
+}
+
+// Close empties the older segment first: a crash before the newer one is
+// emptied leaves the newer batches, whose replay changes nothing, and never
+// the older ones alone, whose replay would bring back what the newer ones
+// deleted.
+func TestWALInvalidateOlderFirst(t *testing.T) {
+	dir := t.TempDir()
+	s, err := openWAL(dir, SystemClock{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := func(id ID) Op { return Op{Kind: OpPutRecord, ID: id, Data: []byte("rec " + id)} }
+	if err := s.Apply([]Op{rec("A"), rec("B")}); err != nil {
+		t.Fatal(err)
+	}
+	s.off = walSegmentSize
+	if err := s.Apply([]Op{{Kind: OpDelete, ID: "A"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.sync(); err != nil {
+		t.Fatal(err)
+	}
+	older := 1 - s.cur
+	s.segs[older].Close() // emptying the older segment fails: nothing may be emptied
+	if err := s.invalidate(older); err == nil {
+		t.Fatal("invalidate succeeded on a closed segment")
+	}
+	crashWAL(s)
+	s, err = openWAL(dir, SystemClock{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	got := map[ID]string{}
+	if err := s.Records(func(id ID, b []byte) error { got[id] = string(b); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := got["A"]; ok || got["B"] != "rec B" {
+		t.Fatalf("after reopen: %v, want B only", got)
+	}
+}
+
+// Before the generation wraps, bbolt takes everything and the other
+// segment is emptied: the new run starts alone, and a crash right after
+// still recovers every batch.
+func TestWALGenerationWrap(t *testing.T) {
+	dir := t.TempDir()
+	s, err := openWAL(dir, SystemClock{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := func(id ID) Op { return Op{Kind: OpPutRecord, ID: id, Data: []byte("rec " + id)} }
+	if err := s.Apply([]Op{rec("A")}); err != nil {
+		t.Fatal(err)
+	}
+	run := s.run
+	s.gen = genMask // the next switch wraps
+	s.off = walSegmentSize
+	if err := s.Apply([]Op{rec("B")}); err != nil {
+		t.Fatal(err)
+	}
+	if s.gen != 1 || s.run == run {
+		t.Fatalf("after the wrap: run changed %v, generation %d; want a new run at 1", s.run != run, s.gen)
+	}
+	if spans, _, _, err := scanSegment(s.segs[1-s.cur]); err != nil || len(spans) != 0 {
+		t.Fatalf("the other segment still holds %d records (%v)", len(spans), err)
+	}
+	crashWAL(s)
+	s, err = openWAL(dir, SystemClock{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	got := map[ID]string{}
+	if err := s.Records(func(id ID, b []byte) error { got[id] = string(b); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if got["A"] != "rec A" || got["B"] != "rec B" {
+		t.Fatalf("after reopen: %v, want A and B", got)
+	}
+}
