@@ -14,7 +14,7 @@ const (
 	// flushSize is how much body an Enqueue buffers before committing it
 	// ahead of the record, which bounds memory per Enqueue for large
 	// messages.
-	flushSize = 1 << 20
+	flushSize = 512 << 10
 )
 
 // chunkBufs holds chunk-sized buffers: an Enqueue reads its body into them
