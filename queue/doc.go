@@ -10,7 +10,7 @@
 // commits (group commit): whatever arrives while one commit is being
 // written goes into the next, so a lone caller is never delayed by a
 // batching timer and many callers pay one fsync between them. Bodies are
-// read once, in 256 KiB chunks, and committed in 1 MiB slices ahead of the
+// read once, in 256 KiB chunks, and committed in 512 KiB slices ahead of the
 // record for large messages, so an Enqueue never holds a whole large body
 // in memory; Message.Open streams it back chunk by chunk.
 //
