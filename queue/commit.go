@@ -15,18 +15,25 @@ import (
 // Operations are applied in submission order, so two updates of the same
 // record submitted in order (under the queue's lock) land in that order.
 //
+// After a commit that carried more than one request, the loop waits delay
+// before taking the next batch: under concurrent load that lets more
+// requests share each fsync (the group commit delay of database engines),
+// while a lone caller is still committed at once.
+//
 // A lazy request (submitLazy) does not start a commit: it rides along with
 // the next one, or is committed on its own after lazyDelay. It is for
 // updates that nobody is acknowledged on, whose loss in a crash only
 // repeats work (a delivery outcome: the message is delivered again).
 type committer struct {
 	store Store
+	delay time.Duration
 
 	mu      sync.Mutex
 	pending []*commitReq
 	armed   bool // a lazyDelay timer will wake the loop
 	wake    chan struct{}
 	closed  bool
+	quit    chan struct{} // closed by close: cuts the delay short
 	done    chan struct{}
 }
 
@@ -39,8 +46,8 @@ type commitReq struct {
 	done chan struct{}
 }
 
-func newCommitter(s Store) *committer {
-	c := &committer{store: s, wake: make(chan struct{}, 1), done: make(chan struct{})}
+func newCommitter(s Store, delay time.Duration) *committer {
+	c := &committer{store: s, delay: delay, quit: make(chan struct{}), wake: make(chan struct{}, 1), done: make(chan struct{})}
 	go c.run()
 	return c
 }
@@ -123,13 +130,24 @@ func (c *committer) run() {
 			r.err = err
 			close(r.done)
 		}
+		if len(batch) > 1 && c.delay > 0 {
+			t := time.NewTimer(c.delay)
+			select {
+			case <-t.C:
+			case <-c.quit:
+			}
+			t.Stop()
+		}
 	}
 }
 
 // close commits what is pending, then stops the goroutine.
 func (c *committer) close() {
 	c.mu.Lock()
-	c.closed = true
+	if !c.closed {
+		c.closed = true
+		close(c.quit)
+	}
 	c.mu.Unlock()
 	c.poke()
 	<-c.done

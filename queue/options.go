@@ -82,6 +82,7 @@ type options struct {
 	postmaster     string
 	logger         *slog.Logger
 	hook           func(Event)
+	commitDelay    time.Duration
 }
 
 func defaultOptions() options {
@@ -96,6 +97,7 @@ func defaultOptions() options {
 		maxPerHop:      20,
 		poison:         2,
 		idleTime:       3 * time.Minute,
+		commitDelay:    DefaultCommitDelay,
 		reportingMTA:   host,
 		logger:         slog.New(slog.DiscardHandler),
 	}
@@ -185,6 +187,19 @@ func WithReportingMTA(fqdn string) Option {
 // WithPostmaster sets the From: address of DSNs. Default:
 // "postmaster@" + the reporting MTA.
 func WithPostmaster(addr string) Option { return funcOption(func(o *options) { o.postmaster = addr }) }
+
+// DefaultCommitDelay is WithCommitDelay's default.
+const DefaultCommitDelay = 200 * time.Microsecond
+
+// WithCommitDelay sets how long the group commit waits, after a commit
+// that carried more than one caller's writes, before it starts the next:
+// under concurrent load more callers then share each fsync, at the cost of
+// up to d more latency per commit (a lone caller never waits). 0 disables
+// the wait. Default DefaultCommitDelay; measured on the relay benchmark
+// (bench/README.md): 20% less CPU per message at 20 sessions.
+func WithCommitDelay(d time.Duration) Option {
+	return funcOption(func(o *options) { o.commitDelay = d })
+}
 
 // WithLogger sets the logger. Default: discard.
 func WithLogger(l *slog.Logger) Option { return funcOption(func(o *options) { o.logger = l }) }

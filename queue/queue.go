@@ -159,7 +159,7 @@ func OpenStore(s Store, opts ...Option) (*Queue, error) {
 	}
 	q.stopCtx, q.stopCancel = context.WithCancel(context.Background())
 	q.runCtx, q.runCancel = context.WithCancel(context.Background())
-	q.com = newCommitter(s)
+	q.com = newCommitter(s, o.commitDelay)
 	if err := q.recover(); err != nil {
 		q.com.close()
 		return nil, err
@@ -180,6 +180,8 @@ func (o *options) validate() error {
 		return fmt.Errorf("queue: concurrency limits must be at least 1")
 	case o.poison < 1:
 		return fmt.Errorf("queue: poison threshold must be at least 1")
+	case o.commitDelay < 0:
+		return fmt.Errorf("queue: negative commit delay")
 	case o.retry.TransientFailureRetryCount < 0:
 		return fmt.Errorf("queue: negative transient failure retry count")
 	case o.retry.TransientFailureRetryInterval <= 0, o.retry.OutboundConnectionFailureRetryInterval <= 0,

@@ -387,7 +387,7 @@ func TestWALBodySpanningSegments(t *testing.T) {
 // it is committed within lazyDelay.
 func TestCommitterLazy(t *testing.T) {
 	c := &countStore{Store: newMemStore()}
-	com := newCommitter(c)
+	com := newCommitter(c, 0)
 	defer com.close()
 	lazy := com.submitLazy([]Op{{Kind: OpPutRecord, ID: "a", Data: []byte("1")}})
 	if err := com.commit(Op{Kind: OpPutRecord, ID: "b", Data: []byte("2")}); err != nil {
@@ -523,5 +523,44 @@ func TestWALGenerationWrap(t *testing.T) {
 	}
 	if got["A"] != "rec A" || got["B"] != "rec B" {
 		t.Fatalf("after reopen: %v, want A and B", got)
+	}
+}
+
+// The group commit delay holds only the commit after a shared one, and
+// Close cuts it short.
+func TestCommitterDelay(t *testing.T) {
+	c := &countStore{Store: newMemStore()}
+	com := newCommitter(c, time.Hour)
+	start := time.Now()
+	if err := com.commit(Op{Kind: OpPutRecord, ID: "a", Data: []byte("1")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := com.commit(Op{Kind: OpPutRecord, ID: "b", Data: []byte("2")}); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > time.Minute {
+		t.Fatalf("lone callers waited %v", d)
+	}
+	// Two requests in one batch: the loop now waits its hour, which Close
+	// must cut short, committing what arrived meanwhile.
+	com.mu.Lock()
+	r1 := &commitReq{ops: []Op{{Kind: OpPutRecord, ID: "c", Data: []byte("3")}}, done: make(chan struct{})}
+	r2 := &commitReq{ops: []Op{{Kind: OpPutRecord, ID: "d", Data: []byte("4")}}, done: make(chan struct{})}
+	com.pending = append(com.pending, r1, r2)
+	com.mu.Unlock()
+	com.poke()
+	if err := r2.wait(); err != nil {
+		t.Fatal(err)
+	}
+	late := com.submit([]Op{{Kind: OpPutRecord, ID: "e", Data: []byte("5")}})
+	closed := make(chan struct{})
+	go func() { com.close(); close(closed) }()
+	select {
+	case <-closed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close waited out the commit delay")
+	}
+	if err := late.wait(); err != nil {
+		t.Fatal(err)
 	}
 }
