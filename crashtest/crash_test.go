@@ -92,7 +92,7 @@ func TestCrashRelay(t *testing.T) {
 	attempts, failures, refused := led.attempts, led.failures, led.refused
 	led.mu.Unlock()
 
-	// Messages in flight at two successive kills are in the Poison queue,
+	// Messages whose body was being delivered at two successive kills are in the Poison queue,
 	// suspended (PoisonThreshold 2, SPEC §6.3): held, not lost, but never
 	// delivered without Resume-Message. Do what the administrator would:
 	// stop the relay, resume them, start it again.

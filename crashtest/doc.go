@@ -15,8 +15,10 @@
 // process died, which at-least-once delivery allows) and client-retry
 // duplicates (a retry after a 250 lost with the connection).
 //
-// A message in flight at two successive kills is moved, suspended, to the
-// Poison queue (PoisonThreshold 2): held, not lost. After the last restart
+// A message whose body was being delivered at two successive kills is
+// moved, suspended, to the Poison queue (PoisonThreshold 2): held, not
+// lost (a kill before an attempt opened the body does not count, so since
+// that change no run has poisoned anything). After the last restart
 // the test stops the relay, resumes those messages as an administrator's
 // Resume-Message would, and starts it again before checking the sink; the
 // summary reports how many there were.
