@@ -27,6 +27,20 @@ type Field struct {
 	Kept bool
 }
 
+// NameIs reports whether the field's name is name, ignoring ASCII case
+// (field names are ASCII), without allocating.
+func (f Field) NameIs(name string) bool {
+	if len(f.Name) != len(name) {
+		return false
+	}
+	for i := range len(name) {
+		if lowerASCII(f.Name[i]) != lowerASCII(name[i]) {
+			return false
+		}
+	}
+	return true
+}
+
 // ScanHeader reads a header block (RFC 5322 §2.2) from br and appends to
 // dst the fields whose class is in keep, and every field of no class, in
 // their order and with their raw bytes. It removes a field whole, with all

@@ -167,3 +167,21 @@ func TestScanHeaderReadError(t *testing.T) {
 	assert.Nil(t, removed)
 	assert.Equal(t, "keep", string(dst), "dst is back to its length on entry")
 }
+
+func TestFieldNameIs(t *testing.T) {
+	for _, tt := range []struct {
+		name, want string
+		is         bool
+	}{
+		{"Received", "Received", true},
+		{"rECEIVED", "Received", true},
+		{"Received", "Receive", false},
+		{"X-MS-Exchange-Organization-AuthAs", "x-ms-exchange-organization-authas", true},
+		{"Receivee", "Received", false},
+		{"", "", true},
+	} {
+		if got := (Field{Name: []byte(tt.name)}).NameIs(tt.want); got != tt.is {
+			t.Errorf("Field{%q}.NameIs(%q) = %v, want %v", tt.name, tt.want, got, tt.is)
+		}
+	}
+}

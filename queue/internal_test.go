@@ -37,38 +37,7 @@ func TestPoison(t *testing.T) {
 		<-ctx.Done()
 		return nil, ctx.Err()
 	})
-	route := RouterFunc(func(context.Context, *Envelope, Recipient) (NextHop, error) {
-		return NextHop{Kind: "SmartHostConnectorDelivery", Connector: "out", Domain: "relay.contoso.com"}, nil
-	})
-	store := newMemStore()
-	var id ID
-	for crash := 1; crash <= 2; crash++ {
-		q, err := OpenStore(store, WithRouter(route), WithDeliverer(block))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if crash == 1 {
-			id, err = q.Enqueue(context.Background(), Envelope{From: "a@contoso.com", Recipients: []Recipient{{Address: "b@fabrikam.com"}}}, strings.NewReader("x"))
-			if err != nil {
-				t.Fatal(err)
-			}
-		}
-		<-entered
-		crashed := store.clone()
-		ctx, cancel := context.WithCancel(context.Background())
-		cancel() // cancel the blocked delivery at once
-		q.Close(ctx)
-		store = crashed
-	}
-	q, err := OpenStore(store, WithRouter(route), WithDeliverer(block))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		ctx, cancel := context.WithCancel(context.Background())
-		cancel() // the Deliverer blocks until cancelled
-		q.Close(ctx)
-	}()
+	q, id := crashDuring(t, block, entered, 2)
 	mi, err := q.Message(id)
 	if err != nil {
 		t.Fatal(err)
@@ -166,38 +135,7 @@ func TestCrashBeforeBodyOpenNotCounted(t *testing.T) {
 		<-ctx.Done()
 		return nil, ctx.Err()
 	})
-	route := RouterFunc(func(context.Context, *Envelope, Recipient) (NextHop, error) {
-		return NextHop{Kind: "SmartHostConnectorDelivery", Connector: "out", Domain: "relay.contoso.com"}, nil
-	})
-	store := newMemStore()
-	var id ID
-	for crash := 1; crash <= 3; crash++ {
-		q, err := OpenStore(store, WithRouter(route), WithDeliverer(block))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if crash == 1 {
-			id, err = q.Enqueue(context.Background(), Envelope{From: "a@contoso.com", Recipients: []Recipient{{Address: "b@fabrikam.com"}}}, strings.NewReader("x"))
-			if err != nil {
-				t.Fatal(err)
-			}
-		}
-		waitEntered(t, entered)
-		crashed := store.clone()
-		ctx, cancel := context.WithCancel(context.Background())
-		cancel()
-		q.Close(ctx)
-		store = crashed
-	}
-	q, err := OpenStore(store, WithRouter(route), WithDeliverer(block))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		ctx, cancel := context.WithCancel(context.Background())
-		cancel()
-		q.Close(ctx)
-	}()
+	q, id := crashDuring(t, block, entered, 3)
 	waitEntered(t, entered) // delivered again, not held in Poison
 	mi, err := q.Message(id)
 	if err != nil {
@@ -215,4 +153,43 @@ func waitEntered(t *testing.T, entered <-chan struct{}) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("no delivery attempt")
 	}
+}
+
+// crashDuring enqueues a message on a memory store, then, crashes times,
+// crashes (snapshots the store) while block holds its delivery attempt and
+// reopens the queue on what a crash would leave. It returns the last queue,
+// closed at the end of the test, and the message's ID.
+func crashDuring(t *testing.T, block Deliverer, entered <-chan struct{}, crashes int) (*Queue, ID) {
+	t.Helper()
+	route := RouterFunc(func(context.Context, *Envelope, Recipient) (NextHop, error) {
+		return NextHop{Kind: "SmartHostConnectorDelivery", Connector: "out", Domain: "relay.contoso.com"}, nil
+	})
+	closeNow := func(q *Queue) {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel() // the Deliverer blocks until cancelled
+		q.Close(ctx)
+	}
+	store := newMemStore()
+	var id ID
+	for crash := 0; crash <= crashes; crash++ {
+		q, err := OpenStore(store, WithRouter(route), WithDeliverer(block))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if crash == 0 {
+			id, err = q.Enqueue(context.Background(), Envelope{From: "a@contoso.com", Recipients: []Recipient{{Address: "b@fabrikam.com"}}}, strings.NewReader("x"))
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if crash == crashes {
+			t.Cleanup(func() { closeNow(q) })
+			return q, id
+		}
+		waitEntered(t, entered)
+		crashed := store.clone()
+		closeNow(q)
+		store = crashed
+	}
+	panic("unreachable")
 }

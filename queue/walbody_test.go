@@ -304,15 +304,7 @@ func TestWALReplayTwoSegments(t *testing.T) {
 			close(g.release)
 			crashWAL(s)
 
-			s, err = openWAL(dir, SystemClock{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
-			got := map[ID]string{}
-			if err := s.Records(func(id ID, b []byte) error { got[id] = string(b); return nil }); err != nil {
-				t.Fatal(err)
-			}
+			got := recordsOf(t, reopen(t, dir))
 			if got["A"] != "new" || len(got) != 1+min(switches-1, 1) {
 				t.Fatalf("after replay: %v, want A=new and no B", got)
 			}
@@ -472,15 +464,7 @@ func TestWALInvalidateOlderFirst(t *testing.T) {
 		t.Fatal("invalidate succeeded on a closed segment")
 	}
 	crashWAL(s)
-	s, err = openWAL(dir, SystemClock{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	got := map[ID]string{}
-	if err := s.Records(func(id ID, b []byte) error { got[id] = string(b); return nil }); err != nil {
-		t.Fatal(err)
-	}
+	got := recordsOf(t, reopen(t, dir))
 	if _, ok := got["A"]; ok || got["B"] != "rec B" {
 		t.Fatalf("after reopen: %v, want B only", got)
 	}
@@ -512,15 +496,7 @@ func TestWALGenerationWrap(t *testing.T) {
 		t.Fatalf("the other segment still holds %d records (%v)", len(spans), err)
 	}
 	crashWAL(s)
-	s, err = openWAL(dir, SystemClock{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	got := map[ID]string{}
-	if err := s.Records(func(id ID, b []byte) error { got[id] = string(b); return nil }); err != nil {
-		t.Fatal(err)
-	}
+	got := recordsOf(t, reopen(t, dir))
 	if got["A"] != "rec A" || got["B"] != "rec B" {
 		t.Fatalf("after reopen: %v, want A and B", got)
 	}
@@ -563,4 +539,26 @@ func TestCommitterDelay(t *testing.T) {
 	if err := late.wait(); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// reopen opens the log in dir again, as after a crash; it is closed at
+// the end of the test.
+func reopen(t *testing.T, dir string) *walStore {
+	t.Helper()
+	s, err := openWAL(dir, SystemClock{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// recordsOf returns every record s holds.
+func recordsOf(t *testing.T, s *walStore) map[ID]string {
+	t.Helper()
+	got := map[ID]string{}
+	if err := s.Records(func(id ID, b []byte) error { got[id] = string(b); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	return got
 }

@@ -43,15 +43,7 @@ func TestWALKeepsLogAfterApplyFailure(t *testing.T) {
 	}
 	s.Close() // reports the failure; the log is kept for replay
 
-	s, err = openWAL(dir, SystemClock{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	got := map[ID]string{}
-	if err := s.Records(func(id ID, b []byte) error { got[id] = string(b); return nil }); err != nil {
-		t.Fatal(err)
-	}
+	got := recordsOf(t, reopen(t, dir))
 	if got["A"] != "rec A" || got["B"] != "rec B" || len(got) != 2 {
 		t.Fatalf("after reopen: %v, want A and B", got)
 	}

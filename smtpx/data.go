@@ -174,7 +174,7 @@ type headerFacts struct {
 }
 
 func (h *headerFacts) see(t *Transport, f perms.Field) {
-	if equalFoldASCII(f.Name, "Received") {
+	if f.NameIs("Received") {
 		h.hops++
 		if t.localHop(f.Value) {
 			h.local++
@@ -183,26 +183,11 @@ func (h *headerFacts) see(t *Transport, f perms.Field) {
 	}
 	if f.Kept {
 		for i, k := range authHeaders {
-			if equalFoldASCII(f.Name, k) {
+			if f.NameIs(k) {
 				h.auth[i] = true
 			}
 		}
 	}
-}
-
-// equalFoldASCII compares a field name with a name, ignoring ASCII case:
-// textproto.Header matched names by their canonical form, which is the
-// same for names of token characters.
-func equalFoldASCII(b []byte, s string) bool {
-	if len(b) != len(s) {
-		return false
-	}
-	for i := range len(b) {
-		if lowerASCII(b[i]) != lowerASCII(s[i]) {
-			return false
-		}
-	}
-	return true
 }
 
 func lowerASCII(c byte) byte {
