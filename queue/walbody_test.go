@@ -276,15 +276,7 @@ func TestWALReplayTwoSegments(t *testing.T) {
 	for _, switches := range []int{1, 2} { // newest in segment 1, then in segment 0
 		t.Run(fmt.Sprintf("%d switches", switches), func(t *testing.T) {
 			dir := t.TempDir()
-			db, err := openBolt(dir)
-			if err != nil {
-				t.Fatal(err)
-			}
-			g := &gateStore{Store: db, release: make(chan struct{})} // bbolt takes nothing
-			s, err := startWAL(dir, g, SystemClock{})
-			if err != nil {
-				t.Fatal(err)
-			}
+			s, g := gatedWAL(t, dir)        // bbolt takes nothing
 			for i := 1; i < switches; i++ { // an empty round trip through the other segment
 				s.off = walSegmentSize
 				if err := s.Apply([]Op{rec("pad", "x")}); err != nil {
@@ -316,15 +308,7 @@ func TestWALReplayTwoSegments(t *testing.T) {
 // refuses them rather than guess.
 func TestWALSegmentsOutOfOrder(t *testing.T) {
 	dir := t.TempDir()
-	db, err := openBolt(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	g := &gateStore{Store: db, release: make(chan struct{})}
-	s, err := startWAL(dir, g, SystemClock{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, g := gatedWAL(t, dir)
 	if err := s.Apply([]Op{{Kind: OpPutRecord, ID: "A", Data: []byte("a")}}); err != nil {
 		t.Fatal(err)
 	}

@@ -161,10 +161,9 @@ type gateStore struct {
 
 func (g *gateStore) Apply(ops []Op) error { <-g.release; return g.Store.Apply(ops) }
 
-// Op data logged but not yet in bbolt is bounded: once maxPending bytes
-// wait for bbolt, Apply holds its caller until bbolt takes them.
-func TestWALBoundsPendingData(t *testing.T) {
-	dir := t.TempDir()
+// gatedWAL opens a log in dir in front of a bbolt store held by a gate.
+func gatedWAL(t *testing.T, dir string) (*walStore, *gateStore) {
+	t.Helper()
 	db, err := openBolt(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -174,6 +173,14 @@ func TestWALBoundsPendingData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return s, g
+}
+
+// Op data logged but not yet in bbolt is bounded: once maxPending bytes
+// wait for bbolt, Apply holds its caller until bbolt takes them.
+func TestWALBoundsPendingData(t *testing.T) {
+	dir := t.TempDir()
+	s, g := gatedWAL(t, dir)
 	defer s.Close()
 	big := make([]byte, maxPending) // a record: chunks stay in the log, not in memory
 	if err := s.Apply([]Op{{Kind: OpPutRecord, ID: "A", Data: big}}); err != nil {
