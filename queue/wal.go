@@ -432,6 +432,7 @@ func (s *walStore) Apply(ops []Op) error {
 		// when the applier failed; the other segment then holds
 		// acknowledged batches that bbolt lacks and must be kept for the
 		// next Open to replay.
+		//
 		// Before the generation wraps, bbolt takes everything and both
 		// segments are emptied, so that the next run starts alone.
 		wrap := (s.gen+1)&genMask == 0

@@ -28,7 +28,7 @@ type batch struct {
 }
 
 // applier moves logged batches into bbolt once they are applyDelay old,
-// or all of them when someone needs bbolt current.
+// and those a caller waits for at once (see due).
 func (s *walStore) applier() {
 	defer close(s.done)
 	backoff := minRetryDelay
