@@ -101,7 +101,7 @@ func fastRetry(l *qlog) smtpx.Option {
 // relayHub is a transport relaying anything its loopback clients send to
 // fabrikam.com through the send connector built from sendOpts; local
 // (contoso.com) mail, DSNs included, goes to the returned recorder.
-func relayHub(t *testing.T, l *qlog, sendOpts []connector.SendOption, opts ...smtpx.Option) (string, *recorder) {
+func relayHub(t *testing.T, l *qlog, sendOpts []connector.SendOption, opts ...smtpx.Option) (string, *smtptest.Recorder) {
 	t.Helper()
 	sc, err := connector.NewSend("To Fabrikam", append([]connector.SendOption{connector.WithUsage(connector.UsageInternet),
 		connector.WithAddressSpaceList("fabrikam.com")}, sendOpts...)...)
@@ -115,7 +115,7 @@ func relayHub(t *testing.T, l *qlog, sendOpts []connector.SendOption, opts ...sm
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec := newRecorder()
+	rec := smtptest.NewRecorder()
 	base := []smtpx.Option{smtpx.WithServerName(serverName), smtpx.WithAcceptedDomain(contoso...),
 		smtpx.WithLocalDelivery(rec), smtpx.WithReceiveConnector(rc), smtpx.WithSendConnector(sc), fastRetry(l),
 		smtpx.WithDeliverOptions(deliver.WithTimeouts(deliver.Timeouts{Connect: time.Second, Command: time.Second, Data: time.Second}))}
@@ -244,7 +244,7 @@ func TestPermanentRecipientFailureSendsDSN(t *testing.T) {
 	if len(msgs[0].To) != 1 || msgs[0].To[0] != "good@fabrikam.com" {
 		t.Errorf("sink recipients %v", msgs[0].To)
 	}
-	dsn := rec.wait(t)
+	dsn := rec.Wait(t).Body
 	for _, want := range []string{"bad@fabrikam.com", "5.1.1", "Content-Type: multipart/report"} {
 		if !strings.Contains(dsn, want) {
 			t.Errorf("DSN lacks %q:\n%s", want, dsn)

@@ -1,10 +1,8 @@
 package e2e
 
 import (
-	"context"
 	"encoding/base64"
 	"fmt"
-	"io"
 	"strings"
 	"sync"
 	"testing"
@@ -14,7 +12,6 @@ import (
 
 	"github.com/hubedge/hubedge/auth"
 	"github.com/hubedge/hubedge/connector"
-	"github.com/hubedge/hubedge/queue"
 	"github.com/hubedge/hubedge/routing"
 	"github.com/hubedge/hubedge/smtpx"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
@@ -51,45 +48,11 @@ func internet(t testing.TB, opts ...connector.ReceiveOption) *connector.ReceiveC
 	return rc
 }
 
-// recorder is a queue.Deliverer accepting everything, recording bodies.
-type recorder struct{ ch chan string }
-
-func newRecorder() *recorder { return &recorder{ch: make(chan string, 256)} }
-
-func (r *recorder) Deliver(_ context.Context, _ queue.NextHop, msg *queue.Message, rcpts []queue.Recipient) ([]queue.Result, error) {
-	rc, err := msg.Open()
-	if err != nil {
-		return nil, err
-	}
-	defer rc.Close()
-	b, err := io.ReadAll(rc)
-	if err != nil {
-		return nil, err
-	}
-	res := make([]queue.Result, len(rcpts))
-	for i := range res {
-		res[i] = queue.Result{Code: 250, Enhanced: "2.0.0", Text: "ok"}
-	}
-	r.ch <- string(b)
-	return res, nil
-}
-
-func (r *recorder) wait(t *testing.T) string {
-	t.Helper()
-	select {
-	case b := <-r.ch:
-		return b
-	case <-time.After(10 * time.Second):
-		t.Fatal("no message delivered")
-		return ""
-	}
-}
-
 // transport starts a transport whose local and remote deliveries are
 // recorded (so receive-side tests never touch the network beyond the client).
-func transport(t testing.TB, opts ...smtpx.Option) (*smtpx.Transport, *recorder) {
+func transport(t testing.TB, opts ...smtpx.Option) (*smtpx.Transport, *smtptest.Recorder) {
 	t.Helper()
-	rec := newRecorder()
+	rec := smtptest.NewRecorder()
 	base := []smtpx.Option{smtpx.WithServerName(serverName), smtpx.WithAcceptedDomain(contoso...),
 		smtpx.WithLocalDelivery(rec), smtpx.WithDeliverer(rec)}
 	return smtptest.NewTransport(t, append(base, opts...)...), rec

@@ -73,7 +73,7 @@ func TestOpenRelayBattery(t *testing.T) {
 				expect(t, r, smtptest.Step{"RCPT TO:<other@evil.example>", relayDenied},
 					smtptest.Step{"RCPT TO:<bob@contoso.com>", "250"},
 					smtptest.Step{"DATA:" + message("Subject: "+tc.name), "250 2.6.0 <"})
-				rec.wait(t)
+				rec.Wait(t)
 			})
 		}
 	}
@@ -120,7 +120,7 @@ func TestAuthenticatedRelayFollowsRights(t *testing.T) {
 			}
 			expect(t, r, smtptest.Step{"RCPT TO:<bob@contoso.com>", "250"},
 				smtptest.Step{"DATA:" + message("Subject: relay rights"), "250 2.6.0 <"})
-			rec.wait(t)
+			rec.Wait(t)
 		})
 	}
 }

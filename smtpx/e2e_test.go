@@ -166,7 +166,7 @@ func TestReceivedShowsReverseDNS(t *testing.T) {
 		smtpx.WithReverseLookup(fakeReverse{"127.0.0.1": {"mx.fabrikam.com."}}))
 	c := dialClient(t, e.firstAddr(t))
 	queuedID(t, submit(t, c, "x@fabrikam.com", []string{"a@contoso.com", "b@contoso.com"}, message("Subject: two")))
-	h := header(e.local.wait(t).Body)
+	h := header(e.local.Wait(t).Body)
 	if !strings.HasPrefix(h, "Received: from client.example (mx.fabrikam.com [127.0.0.1])\r\n\tby hub01.contoso.com with ESMTP id ") {
 		t.Errorf("Received:\n%s", h)
 	}

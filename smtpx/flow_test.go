@@ -93,7 +93,7 @@ func TestAnonymousMessageIsStampedAndFiltered(t *testing.T) {
 		"Subject: hi"))
 	id := queuedID(t, reply)
 
-	d := e.local.wait(t)
+	d := e.local.Wait(t)
 	if string(d.ID) != id {
 		t.Errorf("delivered %s, reply named %s", d.ID, id)
 	}
@@ -170,7 +170,7 @@ func TestAuthenticatedSubmissionOverTLS(t *testing.T) {
 	}
 	queuedID(t, submit(t, c, "alice@contoso.com", []string{"bob@fabrikam.com"}, message("Subject: out")))
 
-	d := e.remote.wait(t)
+	d := e.remote.Wait(t)
 	if d.Hop.Kind != "DnsConnectorDelivery" || d.Hop.Connector != "To Internet" || d.Hop.Domain != "fabrikam.com" {
 		t.Errorf("hop = %+v", d.Hop)
 	}
@@ -214,7 +214,7 @@ func TestMutualTLSTransportServer(t *testing.T) {
 		"X-MS-Exchange-Organization-SCL: -1",
 		"Subject: between hubs")))
 
-	d := e.local.wait(t)
+	d := e.local.Wait(t)
 	h := header(d.Body)
 	if d.Env.Principal != string(perms.HubTransportServers) {
 		t.Errorf("principal = %q", d.Env.Principal)
@@ -260,7 +260,7 @@ func TestExternallySecuredRelay(t *testing.T) {
 	c := dialClient(t, e.firstAddr(t))
 	queuedID(t, submit(t, c, "app@contoso.com", []string{"x@fabrikam.com"}, message(
 		"X-MS-Exchange-Organization-SCL: -1", "Subject: app")))
-	d := e.remote.wait(t)
+	d := e.remote.Wait(t)
 	h := header(d.Body)
 	if strings.Contains(h, "SCL") || !strings.Contains(h, "AuthMechanism: 03\r\n") || !strings.Contains(h, "AuthAs: Internal\r\n") {
 		t.Errorf("header:\n%s", h)

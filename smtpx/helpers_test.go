@@ -1,8 +1,6 @@
 package smtpx_test
 
 import (
-	"context"
-	"io"
 	"strings"
 	"sync"
 	"testing"
@@ -11,7 +9,6 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/hubedge/hubedge/connector"
-	"github.com/hubedge/hubedge/queue"
 	"github.com/hubedge/hubedge/routing"
 	"github.com/hubedge/hubedge/smtpx"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
@@ -30,54 +27,6 @@ const (
 var contoso = []routing.AcceptedDomain{
 	{Domain: "contoso.com", Type: routing.Authoritative},
 	{Domain: "relay.contoso.com", Type: routing.InternalRelay},
-}
-
-// delivered is one message handed to a recording deliverer.
-type delivered struct {
-	Hop   queue.NextHop
-	ID    queue.ID
-	Env   queue.Envelope
-	Rcpts []string
-	Body  string
-}
-
-// recorder is a queue.Deliverer that accepts everything and records it.
-type recorder struct {
-	ch chan delivered
-}
-
-func newRecorder() *recorder { return &recorder{ch: make(chan delivered, 64)} }
-
-func (r *recorder) Deliver(ctx context.Context, hop queue.NextHop, msg *queue.Message, rcpts []queue.Recipient) ([]queue.Result, error) {
-	rc, err := msg.Open()
-	if err != nil {
-		return nil, err
-	}
-	defer rc.Close()
-	body, err := io.ReadAll(rc)
-	if err != nil {
-		return nil, err
-	}
-	d := delivered{Hop: hop, ID: msg.ID, Env: msg.Envelope, Body: string(body)}
-	res := make([]queue.Result, len(rcpts))
-	for i, rcpt := range rcpts {
-		d.Rcpts = append(d.Rcpts, rcpt.Address)
-		res[i] = queue.Result{Code: 250, Enhanced: "2.0.0", Text: "delivered"}
-	}
-	r.ch <- d
-	return res, nil
-}
-
-// wait returns the next delivered message or fails after 10 s.
-func (r *recorder) wait(t *testing.T) delivered {
-	t.Helper()
-	select {
-	case d := <-r.ch:
-		return d
-	case <-time.After(10 * time.Second):
-		t.Fatal("no message delivered")
-		return delivered{}
-	}
 }
 
 // internet is an Internet-usage receive connector on loopback.
@@ -109,14 +58,14 @@ func custom(t *testing.T, name string, opts ...connector.ReceiveOption) *connect
 type env struct {
 	names  []string // receive connector names
 	tr     *smtpx.Transport
-	local  *recorder
-	remote *recorder
+	local  *smtptest.Recorder
+	remote *smtptest.Recorder
 	events *eventLog
 }
 
 func start(t *testing.T, opts ...smtpx.Option) *env {
 	t.Helper()
-	e := &env{local: newRecorder(), remote: newRecorder(), events: &eventLog{}}
+	e := &env{local: smtptest.NewRecorder(), remote: smtptest.NewRecorder(), events: &eventLog{}}
 	base := []smtpx.Option{smtpx.WithServerName(serverName), smtpx.WithAcceptedDomain(contoso...),
 		smtpx.WithLocalDelivery(e.local), smtpx.WithDeliverer(e.remote), smtpx.WithTrace(e.events.add)}
 	e.tr = smtptest.NewTransport(t, append(base, opts...)...)

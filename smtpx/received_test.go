@@ -39,7 +39,7 @@ func TestReceivedWithProtocol(t *testing.T) {
 			if got := r.Data(message("Subject: proto")); !strings.HasPrefix(got, "250 2.6.0") {
 				t.Fatal(got)
 			}
-			body := e.local.wait(t).Body
+			body := e.local.Wait(t).Body
 			if !strings.Contains(body, "\tby hub01.contoso.com"+tc.want) {
 				t.Fatalf("want %q in\n%s", tc.want, body)
 			}

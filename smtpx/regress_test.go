@@ -50,7 +50,7 @@ func TestRsetAbortsBDAT(t *testing.T) {
 	if got := r.Data(message("Subject: kept")); !strings.HasPrefix(got, "250 2.6.0") {
 		t.Fatal(got)
 	}
-	if d := e.local.wait(t); d.Env.From != "c@fabrikam.com" {
+	if d := e.local.Wait(t); d.Env.From != "c@fabrikam.com" {
 		t.Fatalf("delivered from %q: an aborted transfer was enqueued", d.Env.From)
 	}
 }

@@ -59,6 +59,13 @@
 // first); Wait(d) tells a close apart from silence and from more data,
 // for tests that need the server to say nothing more.
 //
+// # Recorder
+//
+// Recorder is a queue.Deliverer that accepts every recipient and records
+// each message (next hop, envelope, recipients, body), for a transport
+// under test whose deliveries should stay in the process; Wait returns
+// them in order.
+//
 // Constructors take a TB, the subset of testing.TB the harness needs;
 // programs and examples outside go test pass a Standalone and Close it
 // when done.
