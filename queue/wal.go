@@ -70,19 +70,19 @@ type walStore struct {
 	// over once bbolt holds all its batches).
 	uses [2]atomic.Uint64
 
-	mu       sync.Mutex
-	cond     *sync.Cond
-	written  uint64  // batches logged
-	applied  uint64  // batches the applier is done with
-	pending  []batch // logged, not yet applied
-	pendSize int     // bytes of op data held in memory by pending
-	applying int     // bytes of op data in the batch bbolt is taking
-	waiters  int     // callers blocked until bbolt catches up
-	applyErr error   // the last bbolt attempt failed; cleared by a success
-	attempts uint64  // bbolt transactions tried, successful or not
-	closing  bool
-	done     chan struct{}
-	urgent   chan struct{} // cuts the applier's batching delay short
+	mu        sync.Mutex
+	cond      *sync.Cond
+	written   uint64  // batches logged
+	applied   uint64  // batches the applier is done with
+	pending   []batch // logged, not yet applied
+	pendSize  int     // bytes of op data held in memory by pending
+	applying  int     // bytes of op data in the batch bbolt is taking
+	throttled int     // Apply calls held until bbolt takes pending data
+	applyErr  error   // the last bbolt attempt failed; cleared by a success
+	attempts  uint64  // bbolt transactions tried, successful or not
+	closing   bool
+	done      chan struct{}
+	urgent    chan struct{} // cuts the applier's batching delay short
 
 	// stored holds the IDs bbolt has a record or chunks of (only the
 	// applier touches it): deletes of anything else need no transaction.
@@ -418,12 +418,12 @@ func (s *walStore) Apply(ops []Op) error {
 	}
 	if s.pendSize+s.applying >= maxPending && s.applyErr == nil {
 		// bbolt lags far behind: hold the caller rather than pile up more.
-		s.waiters++
+		s.throttled++
 		s.hurry()
 		for s.pendSize+s.applying >= maxPending && s.applyErr == nil && !s.closing {
 			s.cond.Wait()
 		}
-		s.waiters--
+		s.throttled--
 	}
 	if s.off > 0 && (s.applied == s.written || s.off+size > walSegmentSize) {
 		// Move on to the other segment once bbolt holds its batches:
@@ -517,12 +517,10 @@ func (s *walStore) hurry() {
 // attempt; s.mu is held.
 func (s *walStore) retryNow() {
 	n := s.attempts
-	s.waiters++
 	s.hurry()
 	for s.attempts == n && s.applyErr != nil && !s.closing {
 		s.cond.Wait()
 	}
-	s.waiters--
 }
 
 // waitApplied blocks until bbolt holds batch n; s.mu is held.
@@ -531,12 +529,10 @@ func (s *walStore) waitApplied(n uint64) {
 		return
 	}
 	s.need = max(s.need, n)
-	s.waiters++
 	s.hurry()
 	for s.applied < n && s.applyErr == nil {
 		s.cond.Wait()
 	}
-	s.waiters--
 }
 
 // ensureAlloc writes zeros up to at least n bytes of the current segment,

@@ -76,16 +76,7 @@ func (c *stepClock) setDelays() []time.Duration {
 // writes are accepted again, with nothing acknowledged lost.
 func TestWALRetriesFailedStore(t *testing.T) {
 	dir := t.TempDir()
-	db, err := openBolt(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fs := &flakyStore{Store: db}
-	clk := &stepClock{added: make(chan struct{}, 16)}
-	s, err := startWAL(dir, fs, clk)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, fs, clk := flakyWAL(t, dir)
 	defer s.Close()
 	fs.full.Store(true)
 	if err := s.Apply([]Op{{Kind: OpPutRecord, ID: "A", Data: []byte("rec A")}}); err != nil {
@@ -112,11 +103,7 @@ func TestWALRetriesFailedStore(t *testing.T) {
 	if err := s.Apply([]Op{{Kind: OpPutRecord, ID: "C", Data: []byte("rec C")}}); err != nil {
 		t.Fatalf("Apply after space was freed: %v", err)
 	}
-	got := map[ID]string{}
-	if err := s.Records(func(id ID, b []byte) error { got[id] = string(b); return nil }); err != nil {
-		t.Fatal(err)
-	}
-	if got["A"] != "rec A" || got["C"] != "rec C" || len(got) != 2 {
+	if got := recordsOf(t, s); got["A"] != "rec A" || got["C"] != "rec C" || len(got) != 2 {
 		t.Fatalf("records %v, want A and C (B was refused)", got)
 	}
 }
@@ -124,16 +111,7 @@ func TestWALRetriesFailedStore(t *testing.T) {
 // The timer alone clears the failure: no write needs to arrive.
 func TestWALRetryTimerClearsFailure(t *testing.T) {
 	dir := t.TempDir()
-	db, err := openBolt(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fs := &flakyStore{Store: db}
-	clk := &stepClock{added: make(chan struct{}, 16)}
-	s, err := startWAL(dir, fs, clk)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, fs, clk := flakyWAL(t, dir)
 	defer s.Close()
 	fs.full.Store(true)
 	if err := s.Apply([]Op{{Kind: OpPutRecord, ID: "A", Data: []byte("rec A")}}); err != nil {
@@ -160,6 +138,23 @@ type gateStore struct {
 }
 
 func (g *gateStore) Apply(ops []Op) error { <-g.release; return g.Store.Apply(ops) }
+
+// flakyWAL opens a log in dir in front of a bbolt store that can be made
+// to fail, retrying on a clock the test steps.
+func flakyWAL(t *testing.T, dir string) (*walStore, *flakyStore, *stepClock) {
+	t.Helper()
+	db, err := openBolt(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := &flakyStore{Store: db}
+	clk := &stepClock{added: make(chan struct{}, 16)}
+	s, err := startWAL(dir, fs, clk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, fs, clk
+}
 
 // gatedWAL opens a log in dir in front of a bbolt store held by a gate.
 func gatedWAL(t *testing.T, dir string) (*walStore, *gateStore) {
@@ -191,7 +186,7 @@ func TestWALBoundsPendingData(t *testing.T) {
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		s.mu.Lock()
-		held := s.waiters > 0
+		held := s.throttled > 0
 		s.mu.Unlock()
 		if held {
 			break
