@@ -25,7 +25,9 @@ func (s *walStore) remember(op logged) {
 		case b == nil && op.Seq == 0:
 			b = &memBody{}
 			s.mem[op.ID] = b
-		case b == nil || int(op.Seq) != len(b.chunks): // earlier chunks are in bbolt only
+		case b == nil || int(op.Seq) != len(b.chunks):
+			// Not the whole body in order: OpenBody reads it from bbolt
+			// once bbolt has this batch.
 			delete(s.mem, op.ID)
 			s.unindexed[op.ID] = s.written
 			return
