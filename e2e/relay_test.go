@@ -100,7 +100,7 @@ func TestAuthenticatedRelayFollowsRights(t *testing.T) {
 		foreign          string // reply to a foreign recipient
 	}{
 		{"anonymous", "", "", relayDenied},
-		{"ExchangeUsers member", "alice", "secret", "250 2.0.0"},
+		{"ExchangeUsers member", "alice", "secret", "250 2.1.5"},
 		{"user denied Accept-Any-Recipient", "mallory", "hunter2", relayDenied},
 	}
 	for _, tc := range tests {

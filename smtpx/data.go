@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"errors"
 	"io"
-	"slices"
 	"strings"
 	"sync"
 	"unicode"
@@ -13,44 +12,19 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/hubedge/hubedge/perms"
+	"github.com/hubedge/hubedge/smtpx/internal/wire"
 )
 
-// Data receives a message (DATA, or BDAT chunks through a pipe) and
-// answers 250 only after queue.Enqueue has made it durable. The pipeline
-// streams: only the header block is held in memory, bounded by the
-// connector's MaxHeaderSize; the body goes from the socket to the queue in
-// chunks.
+// data receives a message (DATA, or BDAT chunks) and answers 250 only
+// after queue.Enqueue has made it durable. The pipeline streams: only the
+// header block is held in memory, bounded by the connector's
+// MaxHeaderSize; the body goes from the socket to the queue in chunks.
 //
 //	size limit ─ header (≤ MaxHeaderSize) ─ hop count ─ firewall ─
 //	Received + header + auth fields ─ body ─ Enqueue ─ 250 2.6.0
-func (s *session) Data(r io.Reader) error {
-	// For BDAT go-smtp runs Data on its own goroutine, which may start
-	// after the transaction was already reset: joinTx then refuses, and
-	// otherwise keeps Shutdown waiting until Data returns.
-	t := s.s.t
-	if pr, ok := r.(*io.PipeReader); ok {
-		defer close(s.c.startBDAT(pr).done)
-	}
-	if !s.c.joinTx(&t.txWG) {
-		return smtp.ErrDataReset
-	}
-	defer t.txWG.Done()
-	return s.snapshot().receive(r)
-}
-
-// snapshot copies what receive reads, so that RSET or a new MAIL on the
-// command goroutine never races a BDAT transfer still running. A transfer
-// aborted that way reads smtp.ErrDataReset from its pipe and enqueues
-// nothing, whichever transaction the snapshot caught.
-func (s *session) snapshot() *session {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	tx := &session{s: s.s, c: s.c, helo: s.helo, tls: s.tls, id: s.id, user: s.user, rights: s.rights, env: s.env}
-	tx.env.Recipients = slices.Clone(s.env.Recipients)
-	return tx
-}
-
-func (s *session) receive(r io.Reader) error {
+//
+// Its result is the reply, the 250 included.
+func (s *session) data(r io.Reader) error {
 	t, rc := s.s.t, s.s.rc
 	limit := rc.MaxMessageSize()
 	if s.rights.Has(perms.BypassMessageSizeLimit) {
@@ -280,13 +254,13 @@ func removedNames(rs []perms.Removed) string {
 }
 
 // limitReader enforces the message size limit while streaming (0: none)
-// and shields the queue from go-smtp's io.ErrUnexpectedEOF on a dropped
-// connection: the queue takes ErrUnexpectedEOF for the end of the body,
-// which would commit a truncated message. A read that fails for any other
-// reason (inactivity timeout, connection reset) closes the connection after
-// the reply: the client may still be
-// sending the rest of the body, which go-smtp would otherwise read as
-// commands, so the 451 must be the session's last reply.
+// and shields the queue from io.ErrUnexpectedEOF on a dropped connection:
+// the queue takes ErrUnexpectedEOF for the end of the body, which would
+// commit a truncated message. A read that fails for any other reason
+// (inactivity timeout, connection reset, a line too long) closes the
+// connection after the reply: the client may still be sending the rest of
+// the body, which would otherwise be read as commands, so the reply must be
+// the session's last.
 type limitReader struct {
 	r     io.Reader
 	limit int64
@@ -308,14 +282,13 @@ func (l *limitReader) Read(p []byte) (int, error) {
 	switch {
 	case err == nil, err == io.EOF:
 		return n, err
-	case errors.Is(err, smtp.ErrDataTooLarge):
-		l.err = replyTooBig
-	case errors.Is(err, smtp.ErrTooLongLine):
+	case errors.Is(err, wire.ErrLineTooLong):
 		l.err = replyLineTooLong
-	case errors.Is(err, smtp.ErrDataReset):
-		// RSET, EHLO or the connection ending aborted a BDAT transfer
-		// (RFC 3030): nothing is enqueued and no reply follows, so the
-		// session goes on.
+		l.c.closeAfterNextWrite()
+	case errors.Is(err, errTransferAborted):
+		// The client left a BDAT transfer for another command (RFC
+		// 3030): nothing is enqueued and no reply follows, so the session
+		// goes on.
 		l.err = err
 	default:
 		var se *smtp.SMTPError
@@ -323,9 +296,7 @@ func (l *limitReader) Read(p []byte) (int, error) {
 			l.err = se
 		} else {
 			l.err = replyDataAborted
-			if l.c != nil {
-				l.c.closeAfterNextWrite()
-			}
+			l.c.closeAfterNextWrite()
 		}
 	}
 	return n, l.err

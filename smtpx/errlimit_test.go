@@ -60,8 +60,8 @@ func TestProtocolErrorsCountGoSMTPReplies(t *testing.T) {
 	}
 }
 
-// A refusal the session counted is not counted again when its reply goes
-// by; the error limit applies to the mix of both kinds.
+// Refusals of the session (policy) and of the command parser (syntax)
+// count toward the same limit, each once.
 func TestProtocolErrorsNotCountedTwice(t *testing.T) {
 	e := start(t, smtpx.WithReceiveConnector(internet(t, connector.WithMaxProtocolErrors(3))))
 	r, _ := smtptest.Dial(t, e.firstAddr(t))
@@ -71,22 +71,22 @@ func TestProtocolErrorsNotCountedTwice(t *testing.T) {
 		smtptest.Step{"RCPT TO:<x@fabrikam.com>", "550 5.7.1"}, // session: 1
 		smtptest.Step{"RCPT TO:<y@fabrikam.com>", "550 5.7.1"}, // session: 2
 		smtptest.Step{"NOOP", "250"},
-		smtptest.Step{"BDAT x", "501"}, // go-smtp: 3
+		smtptest.Step{"BDAT x", "501"}, // syntax: 3
 	)
 	if r.Wait(quietWait) == smtptest.StateData {
 		t.Fatal("connection still open after the third error")
 	}
 }
 
-// An unauthenticated client is tarpitted after go-smtp's own error
-// replies too, and Shutdown cuts the tarpit short.
-func TestTarpitAfterGoSMTPReply(t *testing.T) {
+// An unauthenticated client is tarpitted after syntax and sequence errors
+// too, and Shutdown cuts the tarpit short.
+func TestTarpitAfterSyntaxError(t *testing.T) {
 	const d = 200 * time.Millisecond
 	e := start(t, smtpx.WithReceiveConnector(internet(t, connector.WithTarpitInterval(d))))
 	r, _ := smtptest.Dial(t, e.firstAddr(t))
 	expect(t, r, smtptest.Step{"EHLO client.example", "250"})
 	begin := time.Now()
-	expect(t, r, smtptest.Step{"RCPT TO:<bob@contoso.com>", "502"})
+	expect(t, r, smtptest.Step{"RCPT TO:<bob@contoso.com>", "503"})
 	if took := time.Since(begin); took < d {
 		t.Fatalf("error reply after %v, want it delayed by the tarpit %v", took, d)
 	}

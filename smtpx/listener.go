@@ -44,8 +44,8 @@ func (t *Transport) acceptLoop(bl *boundListener) {
 }
 
 // admit matches a connection with its receive connector (connector.Set
-// Select, SPEC §2.4), applies the connection limits and hands it to that
-// connector's go-smtp server. Refusals are answered before any command is
+// Select, SPEC §2.4), applies the connection limits and serves it on a
+// goroutine of its own (serve.go). Refusals are answered before any command is
 // read.
 func (t *Transport) admit(binding netip.AddrPort, nc net.Conn) {
 	remote := addrPortOf(nc.RemoteAddr())
@@ -59,11 +59,9 @@ func (t *Transport) admit(binding netip.AddrPort, nc net.Conn) {
 		t.refuse(nc, rc.Name(), remote, r)
 		return
 	}
-	nc, plog := t.protocolLogTap(s, nc)
 	c := t.wrap(s, nc, remote)
-	c.gather = plog == nil
 	t.emit(Event{Kind: EventConnect, Connector: rc.Name(), Session: c.id, Remote: remote})
-	t.serve(s, c, plog)
+	t.serve(s, c)
 }
 
 // wrap registers a connection; its Close releases the admission slot.
@@ -78,7 +76,6 @@ func (t *Transport) wrap(s *rcServer, nc net.Conn, remote netip.AddrPort) *conn 
 		inactivity: rc.ConnectionInactivityTimeout(),
 		deadline:   now.Add(rc.ConnectionTimeout()),
 		closedCh:   make(chan struct{}),
-		banner:     t.banner(s),
 	}
 	t.mu.Lock()
 	t.conns[c] = struct{}{}
@@ -93,17 +90,6 @@ func (t *Transport) wrap(s *rcServer, nc net.Conn, remote netip.AddrPort) *conn 
 		t.connWG.Done()
 	}
 	return c
-}
-
-// banner is the greeting written in place of go-smtp's: the connector's
-// custom Banner, or the reference system's default format (SPEC §2.1)
-// without the vendor name.
-func (t *Transport) banner(s *rcServer) []byte {
-	if b := s.rc.Banner(); b != "" {
-		return []byte(b + "\r\n")
-	}
-	now := t.opts.clock.Now()
-	return []byte("220 " + s.fqdn + " ESMTP MAIL Service ready at " + now.Format(time.RFC1123Z) + "\r\n")
 }
 
 // maxRefusing bounds the refusals being written at once: under a flood
@@ -127,12 +113,9 @@ func (t *Transport) refuse(nc net.Conn, connector string, remote netip.AddrPort,
 	})
 }
 
-// tarpit delays a reply to a misbehaving unauthenticated client
-// (TarpitInterval); shutdown and the connection closing cut it short. For
-// go-smtp's own error replies it runs once the reply is written to conn,
-// which holds it until go-smtp reads again: the reply itself is delayed, as
-// the reference system documents (on a protocol-logged connection, which
-// does not gather writes, the reply goes first and the next one waits).
+// tarpit delays an error reply to a misbehaving unauthenticated client
+// (TarpitInterval), as the reference system documents; shutdown and the
+// connection closing cut it short.
 func (t *Transport) tarpit(c *conn, d time.Duration) {
 	if d <= 0 {
 		return

@@ -130,8 +130,8 @@ func TestProtocolLogReceiveAndSend(t *testing.T) {
 				}
 			}
 			inOrder(t, "receive", conversation(t, recvOut.String()),
-				"+ |", "> 220 hub01.contoso.com ESMTP MAIL Service ready at ", "< EHLO localhost|", "> 250 Hello localhost PIPELINING",
-				"< STARTTLS|", "> 220 2.0.0 Ready to start TLS|", "* TLS 1.3 ", "|TLS negotiation succeeded",
+				"+ |", "> 220 hub01.contoso.com ESMTP MAIL Service ready at ", "< EHLO localhost|", "> 250 hub01.contoso.com Hello [127.0.0.1] SIZE 10485760 PIPELINING",
+				"< STARTTLS|", "> 220 2.0.0 SMTP server ready|", "* TLS 1.3 ", "|TLS negotiation succeeded",
 				"< EHLO localhost|", "AUTH PLAIN", "< AUTH PLAIN "+protolog.AuthResponse+"|", "> 235 ",
 				"< MAIL FROM:<alice@contoso.com>", "> 250 ", "< RCPT TO:<x@fabrikam.com>", "> 250 ",
 				"< DATA|", "> 354 ", "> 250 2.6.0 <", "Queued mail for delivery|", "< QUIT|", "> 221 ", "- |")

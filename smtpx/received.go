@@ -71,7 +71,7 @@ func (s *session) appendReceived(b []byte, id string, now time.Time) []byte {
 	b = appendAddressLiteral(b, s.c.remote.Addr())
 	b = append(b, ")\r\n\tby "...)
 	b = append(b, s.s.fqdn...)
-	if !s.c.esmtp.Load() {
+	if !s.sc.esmtp {
 		b = append(b, " with SMTP"...)
 	} else {
 		b = append(b, " with ESMTP"...)

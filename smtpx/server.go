@@ -4,7 +4,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
-	"log/slog"
 	"net/netip"
 	"sync"
 
@@ -15,22 +14,21 @@ import (
 	"github.com/hubedge/hubedge/perms"
 )
 
-// maxLineLength is go-smtp's default (twice RFC 5321 §4.5.3.1.6's 1000),
-// set explicitly so the limit is visible here; LongAddressesEnabled is not
-// modelled.
+// maxLineLength bounds a command line and a line of a message: twice RFC
+// 5321 §4.5.3.1.6's 1000, as go-smtp and many servers accept;
+// LongAddressesEnabled is not modelled.
 const maxLineLength = 2000
 
-// rcServer is one receive connector on the wire: its go-smtp server
-// settings (FQDN, TLS, limits), which each of its connections is served
-// on a copy of (replies.go), and its connection counts.
+// rcServer is one receive connector on the wire: its FQDN, TLS settings
+// and connection counts.
 type rcServer struct {
 	t    *Transport
 	rc   *connector.ReceiveConnector
 	fqdn string
-	srv  *smtp.Server // never served itself: cloned per connection
 	tls  *tls.Config
-	// bypass: some principal may exceed MaxMessageSize, so go-smtp must not
-	// enforce it; sessions do.
+	// bypass: some principal may exceed MaxMessageSize, so EHLO
+	// advertises a bare SIZE (the reference system's
+	// SizeEnabled=EnabledWithoutValue); sessions enforce the limit.
 	bypass bool
 
 	mu        sync.Mutex
@@ -66,25 +64,6 @@ func newRCServer(t *Transport, rc *connector.ReceiveConnector) (*rcServer, error
 		}
 	}
 
-	srv := smtp.NewServer(backend{s})
-	srv.Domain = s.fqdn
-	srv.TLSConfig = s.tls
-	srv.MaxRecipients = rc.MaxRecipientsPerMessage()
-	if !s.bypass {
-		// go-smtp then advertises "SIZE n" and refuses SIZE= and DATA over
-		// it; with a bypass it advertises a bare SIZE (the reference
-		// system's SizeEnabled=EnabledWithoutValue) and sessions enforce.
-		srv.MaxMessageBytes = rc.MaxMessageSize()
-	}
-	srv.MaxLineLength = maxLineLength
-	// AUTH policy (538 5.7.11 under BasicAuthRequireTLS, no AUTH without
-	// BasicAuth) is enforced by the session through auth.CheckAuthAllowed;
-	// go-smtp would answer 523 instead.
-	srv.AllowInsecureAuth = true
-	srv.EnableSMTPUTF8 = true
-	srv.EnableDSN = true
-	srv.ErrorLog = slogPrinter{t.log.With("connector", rc.Name())}
-	s.srv = srv
 	return s, nil
 }
 
@@ -130,15 +109,3 @@ func (s *rcServer) release(a netip.Addr) {
 		delete(s.perSource, a)
 	}
 }
-
-// chanAddr is the address of the per-connection listeners.
-type chanAddr struct{}
-
-func (chanAddr) Network() string { return "smtpx" }
-func (chanAddr) String() string  { return "receive-connector" }
-
-// slogPrinter adapts slog to go-smtp's Logger (internal errors only).
-type slogPrinter struct{ l *slog.Logger }
-
-func (p slogPrinter) Printf(format string, v ...any) { p.l.Error(fmt.Sprintf(format, v...)) }
-func (p slogPrinter) Println(v ...any)               { p.l.Error(fmt.Sprint(v...)) }

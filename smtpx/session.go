@@ -6,7 +6,6 @@ import (
 	"errors"
 	"net/netip"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/emersion/go-sasl"
@@ -18,16 +17,15 @@ import (
 	"github.com/hubedge/hubedge/perms"
 	"github.com/hubedge/hubedge/queue"
 	"github.com/hubedge/hubedge/routing"
+	"github.com/hubedge/hubedge/smtpx/internal/wire"
 )
 
-// backend creates the sessions of one receive connector.
-type backend struct{ s *rcServer }
-
-// session enforces one receive connector on one connection, between EHLO
-// and the next STARTTLS or the end of the connection. Every error it
-// returns to go-smtp is a bare *smtp.SMTPError (see Status).
+// session enforces one receive connector on one connection, from the
+// first HELO/EHLO to STARTTLS or the end of the connection. Every error it
+// returns is a bare *smtp.SMTPError (see Status).
 type session struct {
 	s      *rcServer
+	sc     *serverConn
 	c      *conn
 	helo   string
 	tls    *tls.ConnectionState
@@ -39,45 +37,34 @@ type session struct {
 	pending auth.Identity
 
 	// the transaction
-	env queue.Envelope
-
-	// mu orders the command goroutine's writes of env, id, user and
-	// rights with Data's snapshot of them: go-smtp runs Data for BDAT on
-	// its own goroutine, which may still be reading when RSET or the next
-	// MAIL arrives (RFC 3030 lets RSET abort a BDAT transfer).
-	mu sync.Mutex
+	inTx bool
+	env  queue.Envelope
 }
 
-var (
-	_ smtp.Backend     = backend{}
-	_ smtp.AuthSession = (*session)(nil)
-)
-
-// NewSession runs at EHLO/HELO (again after STARTTLS).
-func (b backend) NewSession(sc *smtp.Conn) (smtp.Session, error) {
-	s := &session{s: b.s, helo: sc.Hostname()}
-	nc := sc.Conn()
-	if tc, ok := nc.(*tls.Conn); ok {
-		st := tc.ConnectionState()
-		s.tls = &st
-		nc = tc.NetConn()
-	}
-	c, ok := nc.(*conn)
-	if !ok { // cannot happen: every connection is wrapped at accept
-		return nil, replyLocalError
-	}
-	s.c = c
-	if c.isDraining() {
-		c.closeAfterNextWrite()
-		return nil, replyShuttingDown
-	}
-	if b.s.rc.RequireEHLODomain() && !validHelo(s.helo) {
-		// The reference system closes the connection (SPEC §2.1).
-		c.closeAfterNextWrite()
-		return nil, s.refused("EHLO", replyBadEHLO, false)
+// newSession starts a session at HELO/EHLO (again after STARTTLS).
+func newSession(sc *serverConn, helo string) (*session, error) {
+	s := &session{s: sc.s, sc: sc, c: sc.c, tls: sc.tls}
+	if err := s.greet(helo); err != nil {
+		return nil, err
 	}
 	s.setIdentity(s.initialIdentity())
 	return s, nil
+}
+
+// greet checks a HELO/EHLO name and ends any open transaction.
+func (s *session) greet(helo string) *smtp.SMTPError {
+	if s.c.isDraining() {
+		s.c.closeAfterNextWrite()
+		return replyShuttingDown
+	}
+	if s.s.rc.RequireEHLODomain() && !validHelo(helo) {
+		// The reference system closes the connection (SPEC §2.1).
+		s.c.closeAfterNextWrite()
+		return s.refused("EHLO", replyBadEHLO, false)
+	}
+	s.reset()
+	s.helo = helo
+	return nil
 }
 
 // initialIdentity is the principal before any AUTH: Externally Secured on
@@ -102,11 +89,7 @@ func (s *session) initialIdentity() auth.Identity {
 }
 
 func (s *session) setIdentity(id auth.Identity) {
-	rights := s.s.rc.Rights(id.Principals()...)
-	s.mu.Lock()
-	s.id, s.rights = id, rights
-	s.mu.Unlock()
-	s.c.authed.Store(id.Mechanism != "") // replyWatch's tarpit spares it
+	s.id, s.rights = id, s.s.rc.Rights(id.Principals()...)
 }
 
 // authenticated reports a session that proved who it is (tarpits spare it).
@@ -127,14 +110,7 @@ func validHelo(h string) bool {
 // an unauthenticated client, closes after the reply when a limit is
 // reached, traces it, and returns the reply.
 func (s *session) refused(verb string, r *smtp.SMTPError, logon bool) *smtp.SMTPError {
-	over := s.c.countError(logon)
-	s.trace(Event{Kind: EventRefuse, Reply: r, Detail: verb})
-	if !s.authenticated() {
-		s.s.t.tarpit(s.c, s.s.rc.TarpitInterval())
-	}
-	if over {
-		s.s.t.log.Info("smtpx: too many errors, disconnecting", "session", s.c.id, "connector", s.s.rc.Name())
-	}
+	s.sc.count(verb, r, logon)
 	return r
 }
 
@@ -147,9 +123,9 @@ func (s *session) gate() error {
 	return nil
 }
 
-// AuthMechanisms is called for each EHLO reply: exactly auth.Offer's SASL
+// authMechanisms is called for each EHLO reply: exactly auth.Offer's SASL
 // list for the current state, or none without an Authenticator.
-func (s *session) AuthMechanisms() []string {
+func (s *session) authMechanisms() []string {
 	if s.s.t.opts.authn == nil {
 		return nil
 	}
@@ -160,8 +136,8 @@ func (s *session) authState() auth.State {
 	return auth.State{TLS: s.tls != nil, Authenticated: s.user}
 }
 
-// Auth starts a SASL exchange after auth.CheckAuthAllowed.
-func (s *session) Auth(mech string) (sasl.Server, error) {
+// auth starts a SASL exchange after auth.CheckAuthAllowed.
+func (s *session) auth(mech string) (sasl.Server, error) {
 	if err := s.gate(); err != nil {
 		return nil, err
 	}
@@ -212,9 +188,7 @@ func (g *saslGuard) Next(resp []byte) ([]byte, bool, error) {
 			s.trace(Event{Kind: EventAuth, Principal: id.Principal, Err: errNoSubmit})
 			return nil, false, s.refused("AUTH", replyAuthNoSubmit, true)
 		}
-		s.mu.Lock()
 		s.user = true
-		s.mu.Unlock()
 		s.setIdentity(id)
 		s.trace(Event{Kind: EventAuth, Principal: id.Principal, Detail: id.Mechanism})
 	}
@@ -223,13 +197,14 @@ func (g *saslGuard) Next(resp []byte) ([]byte, bool, error) {
 
 var errNoSubmit = errors.New("smtpx: principal lacks Ms-Exch-SMTP-Submit on this connector")
 
-// Mail checks TLS, the Submit right, the sender and SIZE (SPEC §3.1, §8).
-func (s *session) Mail(from string, opts *smtp.MailOptions) error {
+// mail checks TLS, the Submit right, the sender and SIZE (SPEC §3.1, §8)
+// and opens a transaction.
+func (s *session) mail(m wire.Mail) error {
 	if err := s.gate(); err != nil {
 		return err
 	}
-	s.c.awaitBDAT()
 	rc := s.s.rc
+	from := m.From
 	if rc.RequireTLS() && s.tls == nil {
 		return s.refused("MAIL", replyMustStartTLS, false)
 	}
@@ -246,24 +221,17 @@ func (s *session) Mail(from string, opts *smtp.MailOptions) error {
 		}
 		from = from[:strings.LastIndexByte(from, '@')+1] + domain
 	}
-	if opts != nil && opts.Size > rc.MaxMessageSize() && !s.rights.Has(perms.BypassMessageSizeLimit) {
+	if m.Size > rc.MaxMessageSize() && !s.rights.Has(perms.BypassMessageSizeLimit) {
 		return s.refused("MAIL", replyTooBig, false)
 	}
 	if !s.c.beginTx(&s.s.t.txWG) {
 		s.c.closeAfterNextWrite()
 		return replyShuttingDown
 	}
-	env := queue.Envelope{From: from, ReceiveConnector: rc.Name(), Principal: s.principalName()}
-	if opts != nil {
-		env.SMTPUTF8 = opts.UTF8
-		env.RequireTLS = opts.RequireTLS
-		env.EightBitMIME = opts.Body == smtp.Body8BitMIME
-		env.EnvID = opts.EnvelopeID
-		env.Ret, _ = dsn.ParseRet(string(opts.Return))
-	}
-	s.mu.Lock()
-	s.env = env
-	s.mu.Unlock()
+	s.inTx = true
+	s.env = queue.Envelope{From: from, ReceiveConnector: rc.Name(), Principal: s.principalName(),
+		SMTPUTF8: m.SMTPUTF8, RequireTLS: m.RequireTLS, EightBitMIME: m.Body == wire.Body8BitMIME, EnvID: m.EnvID}
+	s.env.Ret, _ = dsn.ParseRet(m.Ret)
 	return nil
 }
 
@@ -292,10 +260,10 @@ func (s *session) principalName() string {
 	return string(s.id.Principal)
 }
 
-// Rcpt applies the relay rules (SPEC §5.6); go-smtp enforces
+// rcpt applies the relay rules (SPEC §5.6); serverConn enforces
 // MaxRecipientsPerMessage (452 4.5.3) before calling it.
-func (s *session) Rcpt(to string, opts *smtp.RcptOptions) error {
-	addr, domain, trick, ok := canonicalRecipient(to)
+func (s *session) rcpt(rc wire.Rcpt) error {
+	addr, domain, trick, ok := canonicalRecipient(rc.To)
 	if !ok {
 		return s.refused("RCPT", replyBadRecipient, false)
 	}
@@ -319,22 +287,13 @@ func (s *session) Rcpt(to string, opts *smtp.RcptOptions) error {
 		return s.refused("RCPT", replyUnableToRelay, false)
 	}
 	r := queue.Recipient{Address: addr}
-	if opts != nil {
-		for i, n := range opts.Notify {
-			if i == 0 {
-				r.Notify, _ = dsn.ParseNotify(string(n))
-				continue
-			}
-			more, _ := dsn.ParseNotify(string(n))
-			r.Notify |= more
-		}
-		if opts.OriginalRecipient != "" {
-			r.ORCPT = strings.ToLower(string(opts.OriginalRecipientType)) + ";" + opts.OriginalRecipient
-		}
+	if rc.Notify != "" {
+		r.Notify, _ = dsn.ParseNotify(rc.Notify)
 	}
-	s.mu.Lock()
+	if rc.ORCPT != "" {
+		r.ORCPT = strings.ToLower(rc.ORCPTType) + ";" + rc.ORCPT
+	}
 	s.env.Recipients = append(s.env.Recipients, r)
-	s.mu.Unlock()
 	return nil
 }
 
@@ -350,18 +309,16 @@ func (s *session) lookup(addr string) (bool, error) {
 	return s.s.t.opts.directory.Lookup(ctx, addr)
 }
 
-// Reset discards the transaction (RSET, EHLO, after the DATA reply).
-func (s *session) Reset() {
-	s.mu.Lock()
+// reset discards the transaction (RSET, EHLO, after the DATA reply).
+func (s *session) reset() {
+	s.inTx = false
 	s.env = queue.Envelope{}
-	s.mu.Unlock()
 	s.c.endTx(&s.s.t.txWG)
 }
 
-// Logout ends the session (connection closed, or STARTTLS).
-func (s *session) Logout() error {
+// logout ends the session (connection closed, or STARTTLS).
+func (s *session) logout() {
 	s.c.endTx(&s.s.t.txWG)
-	return nil
 }
 
 func (s *session) trace(e Event) {

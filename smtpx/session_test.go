@@ -72,10 +72,10 @@ func TestSessionRules(t *testing.T) {
 		rc:   plainInternet,
 		script: []step{
 			{"EHLO client.example", "250"},
-			{"MAIL FROM:<a@fabrikam.com>", "250 2.0.0"},
+			{"MAIL FROM:<a@fabrikam.com>", "250 2.1.0"},
 			{"RCPT TO:<bob@fabrikam.com>", "550 5.7.1 Unable to relay"},
-			{"RCPT TO:<bob@CONTOSO.com>", "250 2.0.0"},
-			{"RCPT TO:<carol@relay.contoso.com>", "250 2.0.0"},
+			{"RCPT TO:<bob@CONTOSO.com>", "250 2.1.5"},
+			{"RCPT TO:<carol@relay.contoso.com>", "250 2.1.5"},
 		},
 	}, {
 		name: "relay tricks judged by the real final domain",
@@ -88,7 +88,7 @@ func TestSessionRules(t *testing.T) {
 			{`RCPT TO:<"bob@fabrikam.com"@contoso.com>`, "550 5.7.1 Unable to relay"},
 			{"RCPT TO:<bob@fabrikam.com@contoso.com>", "550 5.7.1 Unable to relay"},
 			{"RCPT TO:<@contoso.com:bob@fabrikam.com>", "550 5.7.1 Unable to relay"},
-			{"RCPT TO:<@fabrikam.com:bob@contoso.com>", "250 2.0.0"},
+			{"RCPT TO:<@fabrikam.com:bob@contoso.com>", "250 2.1.5"},
 			{"RCPT TO:<bob@[192.0.2.1]>", "501 5.1.3 Invalid recipient address"},
 		},
 	}, {
@@ -244,7 +244,7 @@ func TestSessionRules(t *testing.T) {
 		script: []step{
 			{"EHLO client.example", "250"},
 			{"MAIL FROM:<alice@contoso.com>", "530 5.7.1 Client was not authenticated"},
-			{"AUTH PLAIN " + plain("alice", "secret"), "235 2.0.0"},
+			{"AUTH PLAIN " + plain("alice", "secret"), "235 2.7.0"},
 			{"AUTH PLAIN " + plain("alice", "secret"), "503 5.5.1"},
 			{"MAIL FROM:<alice@contoso.com>", "250"},
 			{"RCPT TO:<bob@fabrikam.com>", "250"},

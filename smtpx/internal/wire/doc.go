@@ -1,0 +1,17 @@
+// Package wire reads and writes the SMTP server side of RFC 5321 at the
+// byte level: command lines under a length limit, command verbs, MAIL and
+// RCPT paths with their ESMTP parameters (RFC 1870 SIZE, RFC 6152 BODY,
+// RFC 6531 SMTPUTF8, RFC 3461 DSN, RFC 4954 AUTH, RFC 8689 REQUIRETLS),
+// the dot-stuffed DATA stream and reply lines.
+//
+// It holds no session state and performs no policy: smtpx decides what a
+// command means for a receive connector. Everything here works on the bytes
+// a bufio.Reader already holds, so the hot path (one command line, one
+// message body) copies each byte once and allocates nothing but the
+// strings it returns.
+//
+// Only CR LF ends a line. A bare LF or CR inside a message is data, so
+// "<LF>.<CR><LF>" or "<CR><LF>.<LF>" never ends DATA here: a message
+// cannot smuggle a second one past a server that reads line ends
+// differently (the 2023 "SMTP smuggling" attacks).
+package wire

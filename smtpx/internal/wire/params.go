@@ -1,0 +1,298 @@
+package wire
+
+import (
+	"bytes"
+	"strconv"
+	"strings"
+)
+
+// Ext is a set of SMTP service extensions a server offers; a MAIL or RCPT
+// parameter of an extension not offered is refused (555, RFC 5321
+// §4.1.1.11).
+type Ext uint16
+
+// The extensions whose parameters ParseMail and ParseRcpt understand.
+const (
+	ExtSize       Ext = 1 << iota // RFC 1870 SIZE=
+	Ext8BitMIME                   // RFC 6152 BODY=7BIT|8BITMIME
+	ExtBinaryMIME                 // RFC 3030 BODY=BINARYMIME
+	ExtSMTPUTF8                   // RFC 6531 SMTPUTF8
+	ExtDSN                        // RFC 3461 RET=, ENVID=, NOTIFY=, ORCPT=
+	ExtAuth                       // RFC 4954 AUTH=
+	ExtRequireTLS                 // RFC 8689 REQUIRETLS
+)
+
+// Body is the BODY= parameter of MAIL.
+type Body uint8
+
+// Body types (RFC 6152, RFC 3030).
+const (
+	BodyUnset Body = iota
+	Body7Bit
+	Body8BitMIME
+	BodyBinaryMIME
+)
+
+// Mail is a parsed MAIL command.
+type Mail struct {
+	From       string // "" for the null reverse-path
+	Size       int64  // SIZE=, -1 when absent
+	Body       Body
+	SMTPUTF8   bool
+	RequireTLS bool
+	Ret        string // "FULL", "HDRS" or ""
+	EnvID      string // ENVID=, xtext-decoded
+	Auth       string // AUTH=, xtext-decoded ("<>" when the client sent it)
+}
+
+// Rcpt is a parsed RCPT command.
+type Rcpt struct {
+	To        string
+	Notify    string // NOTIFY=, upper-case, validated; "" when absent
+	ORCPTType string // ORCPT= address type ("rfc822"), as sent
+	ORCPT     string // ORCPT= address, xtext-decoded
+}
+
+var (
+	errParamSyntax  = newReply(501, 5, 5, 4, "Syntax error in parameters")
+	errParamUnknown = newReply(555, 5, 5, 4, "Parameter not recognized or not implemented")
+	errParamRepeat  = newReply(501, 5, 5, 4, "Parameter given twice")
+	errBadSender    = newReply(501, 5, 1, 7, "Invalid address")
+	errBadRecipient = newReply(501, 5, 1, 3, "Invalid recipient address")
+)
+
+// ParseMail parses the argument of MAIL ("FROM:<a@b> SIZE=123 ...");
+// offered says which extensions' parameters are allowed. Errors are
+// *Reply values.
+func ParseMail(arg []byte, offered Ext) (Mail, error) {
+	m := Mail{Size: -1}
+	arg, ok := cutKeyword(arg, "FROM:")
+	if !ok {
+		return m, errFromSyntax
+	}
+	from, rest, err := ParsePath(arg)
+	if err != nil {
+		return m, errBadSender
+	}
+	m.From = from
+	var seen uint16
+	err = eachParam(rest, func(key, val []byte, hasVal bool) error {
+		bit, e := mailParam(&m, key, val, hasVal, offered)
+		if e != nil {
+			return e
+		}
+		if seen&bit != 0 {
+			return errParamRepeat
+		}
+		seen |= bit
+		return nil
+	})
+	return m, err
+}
+
+func mailParam(m *Mail, key, val []byte, hasVal bool, offered Ext) (uint16, error) {
+	switch {
+	case equalFoldASCII(key, "SIZE") && offered&ExtSize != 0:
+		if !hasVal || len(val) == 0 || len(val) > 18 {
+			return 0, errParamSyntax
+		}
+		n, err := strconv.ParseInt(string(val), 10, 64)
+		if err != nil || n < 0 || val[0] == '+' {
+			return 0, errParamSyntax
+		}
+		m.Size = n
+		return 1, nil
+	case equalFoldASCII(key, "BODY") && offered&(Ext8BitMIME|ExtBinaryMIME) != 0:
+		switch {
+		case !hasVal:
+			return 0, errParamSyntax
+		case equalFoldASCII(val, "7BIT"):
+			m.Body = Body7Bit
+		case equalFoldASCII(val, "8BITMIME") && offered&Ext8BitMIME != 0:
+			m.Body = Body8BitMIME
+		case equalFoldASCII(val, "BINARYMIME") && offered&ExtBinaryMIME != 0:
+			m.Body = BodyBinaryMIME
+		default:
+			return 0, errParamUnknown
+		}
+		return 2, nil
+	case equalFoldASCII(key, "SMTPUTF8") && offered&ExtSMTPUTF8 != 0:
+		if hasVal {
+			return 0, errParamSyntax
+		}
+		m.SMTPUTF8 = true
+		return 4, nil
+	case equalFoldASCII(key, "REQUIRETLS") && offered&ExtRequireTLS != 0:
+		if hasVal {
+			return 0, errParamSyntax
+		}
+		m.RequireTLS = true
+		return 8, nil
+	case equalFoldASCII(key, "RET") && offered&ExtDSN != 0:
+		switch {
+		case equalFoldASCII(val, "FULL"):
+			m.Ret = "FULL"
+		case equalFoldASCII(val, "HDRS"):
+			m.Ret = "HDRS"
+		default:
+			return 0, errParamSyntax
+		}
+		return 16, nil
+	case equalFoldASCII(key, "ENVID") && offered&ExtDSN != 0:
+		v, ok := DecodeXtext(val)
+		if !hasVal || !ok || len(val) > 100 { // RFC 3461 §4.4: 100 characters
+			return 0, errParamSyntax
+		}
+		m.EnvID = v
+		return 32, nil
+	case equalFoldASCII(key, "AUTH") && offered&ExtAuth != 0:
+		v, ok := DecodeXtext(val)
+		if !hasVal || !ok || len(val) == 0 {
+			return 0, errParamSyntax
+		}
+		m.Auth = v
+		return 64, nil
+	}
+	return 0, errParamUnknown
+}
+
+// ParseRcpt parses the argument of RCPT ("TO:<a@b> NOTIFY=... ORCPT=...").
+func ParseRcpt(arg []byte, offered Ext) (Rcpt, error) {
+	var r Rcpt
+	arg, ok := cutKeyword(arg, "TO:")
+	if !ok {
+		return r, errToSyntax
+	}
+	to, rest, err := ParsePath(arg)
+	if err != nil || to == "" {
+		return r, errBadRecipient
+	}
+	r.To = to
+	var seen uint8
+	err = eachParam(rest, func(key, val []byte, hasVal bool) error {
+		var bit uint8
+		switch {
+		case equalFoldASCII(key, "NOTIFY") && offered&ExtDSN != 0:
+			if !validNotify(val) {
+				return errParamSyntax
+			}
+			r.Notify, bit = strings.ToUpper(string(val)), 1
+		case equalFoldASCII(key, "ORCPT") && offered&ExtDSN != 0:
+			typ, addr, found := bytes.Cut(val, []byte{';'})
+			v, ok := DecodeXtext(addr)
+			if !found || len(typ) == 0 || !ok || len(addr) == 0 || !isAtom(typ) || len(val) > 500 {
+				return errParamSyntax
+			}
+			r.ORCPTType, r.ORCPT, bit = string(typ), v, 2
+		default:
+			return errParamUnknown
+		}
+		if seen&bit != 0 {
+			return errParamRepeat
+		}
+		seen |= bit
+		return nil
+	})
+	return r, err
+}
+
+// eachParam calls f for each "KEY[=VALUE]" of a space-separated parameter
+// list (RFC 5321 §4.1.2 esmtp-param).
+func eachParam(s []byte, f func(key, val []byte, hasVal bool) error) error {
+	for len(s) > 0 {
+		if s[0] == ' ' {
+			s = s[1:]
+			continue
+		}
+		p := s
+		if i := bytes.IndexByte(s, ' '); i >= 0 {
+			p, s = s[:i], s[i:]
+		} else {
+			s = nil
+		}
+		key, val, hasVal := bytes.Cut(p, []byte{'='})
+		if len(key) == 0 || !isKeyword(key) {
+			return errParamSyntax
+		}
+		if err := f(key, val, hasVal); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// isKeyword: esmtp-keyword = (ALPHA / DIGIT) *(ALPHA / DIGIT / "-").
+func isKeyword(b []byte) bool {
+	for i, c := range b {
+		alnum := 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9'
+		if !alnum && (i == 0 || c != '-') {
+			return false
+		}
+	}
+	return true
+}
+
+func isAtom(b []byte) bool {
+	for _, c := range b {
+		if c <= ' ' || c >= 0x7f || bytes.IndexByte([]byte(`()<>@,;:\".[]`), c) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// validNotify: "NEVER" alone, or a list of SUCCESS, FAILURE, DELAY (RFC
+// 3461 §4.1).
+func validNotify(v []byte) bool {
+	if equalFoldASCII(v, "NEVER") {
+		return true
+	}
+	if len(v) == 0 {
+		return false
+	}
+	for w := range bytes.SplitSeq(v, []byte{','}) {
+		if !equalFoldASCII(w, "SUCCESS") && !equalFoldASCII(w, "FAILURE") && !equalFoldASCII(w, "DELAY") {
+			return false
+		}
+	}
+	return true
+}
+
+// DecodeXtext decodes RFC 3461 §4 xtext: printable ASCII but '+' and '=',
+// and "+XX" for any octet in upper-case hex.
+func DecodeXtext(b []byte) (string, bool) {
+	if bytes.IndexByte(b, '+') < 0 {
+		for _, c := range b {
+			if c < '!' || c > '~' || c == '=' {
+				return "", false
+			}
+		}
+		return string(b), true
+	}
+	out := make([]byte, 0, len(b))
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		switch {
+		case c == '+':
+			if i+2 >= len(b) || !isUpperHex(b[i+1]) || !isUpperHex(b[i+2]) {
+				return "", false
+			}
+			out = append(out, unhex(b[i+1])<<4|unhex(b[i+2]))
+			i += 2
+		case c < '!' || c > '~' || c == '=':
+			return "", false
+		default:
+			out = append(out, c)
+		}
+	}
+	return string(out), true
+}
+
+func isUpperHex(c byte) bool { return '0' <= c && c <= '9' || 'A' <= c && c <= 'F' }
+
+func unhex(c byte) byte {
+	if c <= '9' {
+		return c - '0'
+	}
+	return c - 'A' + 10
+}

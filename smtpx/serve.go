@@ -1,0 +1,691 @@
+package smtpx
+
+import (
+	"bufio"
+	"crypto/tls"
+	"encoding/base64"
+	"errors"
+	"io"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-smtp"
+
+	"github.com/hubedge/hubedge/connector"
+	"github.com/hubedge/hubedge/protolog"
+	"github.com/hubedge/hubedge/smtpx/internal/wire"
+)
+
+// serverConn is the SMTP server side of one connection: it reads commands,
+// hands them to the session (session.go), and writes the replies. Replies
+// gather in bw and go out when the client has nothing more buffered
+// (RFC 2920: a pipelining client gets all its replies in one write, and a
+// lock-step client one write per reply).
+//
+// Every error reply passes through refuse, which counts it toward
+// MaxProtocolErrors and tarpits an unauthenticated client before the reply
+// goes out (TarpitInterval delays the reply itself). Replies after which
+// the connection closes anyway (421, a line too long) and replies about
+// this server's own trouble (4.3.x, 454 4.7.0) are not counted.
+type serverConn struct {
+	t    *Transport
+	s    *rcServer
+	c    *conn
+	nc   net.Conn // c, or the TLS connection over it
+	tls  *tls.ConnectionState
+	br   *bufio.Reader
+	bw   *bufio.Writer
+	lg   *protolog.Session // Verbose protocol log, or nil
+	sess *session          // from HELO/EHLO; nil before and after STARTTLS
+	// esmtp: the client's last greeting was EHLO (Received says ESMTP).
+	esmtp bool
+	// next is a command line read while a BDAT transfer waited for its
+	// next chunk: the transfer ended there and the line is served next.
+	next    []byte
+	hasNext bool
+	quit    bool // QUIT answered, or a reply that ends the session
+	out     []byte
+}
+
+// commandBuffer holds a command line (maxLineLength) and what a
+// pipelining client sends behind it; replyBuffer the replies to a
+// pipelined group of commands.
+const (
+	commandBuffer = 4 << 10
+	replyBuffer   = 2 << 10
+)
+
+// errTransferAborted ends a BDAT transfer that the client left for another
+// command (RFC 3030 §2: RSET and the like abort it); no reply follows
+// from the transfer.
+var errTransferAborted = smtp.ErrDataReset
+
+// serve runs one connection to its end on its own goroutine.
+func (t *Transport) serve(s *rcServer, c *conn) {
+	sc := &serverConn{t: t, s: s, c: c, nc: c}
+	if t.opts.protoLog != nil && s.rc.ProtocolLoggingLevel() == connector.ProtocolLoggingVerbose {
+		server, _, _ := strings.Cut(t.opts.serverName, ".")
+		sc.lg = t.opts.protoLog.Session(server+`\`+s.rc.Name(), c.id, c.LocalAddr().String(), c.RemoteAddr().String())
+		sc.lg.Connect("")
+	}
+	sc.br = bufio.NewReaderSize(sc.source(), commandBuffer)
+	sc.bw = bufio.NewWriterSize(sc.sink(), replyBuffer)
+	go sc.run()
+}
+
+// source is what commands and messages are read from: the connection (TLS
+// or not), through the protocol log when there is one.
+func (sc *serverConn) source() io.Reader {
+	if sc.lg == nil {
+		return sc.nc
+	}
+	return logReader{sc.nc, sc.lg}
+}
+
+func (sc *serverConn) sink() io.Writer {
+	if sc.lg == nil {
+		return sc.nc
+	}
+	return logWriter{sc.nc, sc.lg}
+}
+
+type logReader struct {
+	r  io.Reader
+	lg *protolog.Session
+}
+
+func (l logReader) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	l.lg.Client(p[:n])
+	return n, err
+}
+
+type logWriter struct {
+	w  io.Writer
+	lg *protolog.Session
+}
+
+func (l logWriter) Write(p []byte) (int, error) {
+	l.lg.Server(p)
+	return l.w.Write(p)
+}
+
+func (sc *serverConn) run() {
+	remoteClosed := false
+	defer func() {
+		if p := recover(); p != nil {
+			sc.t.log.Error("smtpx: panic serving a connection", "session", sc.c.id, "panic", p)
+			sc.write(replyLocalError)
+		}
+		_ = sc.bw.Flush()
+		if sc.sess != nil {
+			sc.sess.logout()
+		}
+		sc.c.Close()
+		if sc.lg != nil {
+			who := "Local"
+			if remoteClosed {
+				who = "Remote"
+			}
+			sc.lg.Disconnect(who)
+		}
+	}()
+	sc.banner()
+	for !sc.quit {
+		line, err := sc.readCommand()
+		if err != nil {
+			var ne net.Error
+			switch {
+			case errors.Is(err, wire.ErrLineTooLong):
+				sc.write(replyLineTooLong)
+			case errors.As(err, &ne) && ne.Timeout():
+				sc.write(replyIdle)
+			}
+			remoteClosed = errors.Is(err, io.EOF)
+			return
+		}
+		sc.handle(line)
+		if sc.c.closing() {
+			return
+		}
+	}
+}
+
+// banner writes the connector's greeting: its Banner, or the reference
+// system's default form (SPEC §2.1) without the vendor name.
+func (sc *serverConn) banner() {
+	if b := sc.s.rc.Banner(); b != "" {
+		sc.writeRaw([]byte(b + "\r\n"))
+		return
+	}
+	now := sc.t.opts.clock.Now()
+	sc.writeRaw([]byte("220 " + sc.s.fqdn + " ESMTP MAIL Service ready at " + now.Format(time.RFC1123Z) + "\r\n"))
+}
+
+// readCommand returns the next command line, first sending the replies
+// gathered so far when the client has sent nothing more.
+func (sc *serverConn) readCommand() ([]byte, error) {
+	if sc.hasNext {
+		sc.hasNext = false
+		return sc.next, nil
+	}
+	if sc.br.Buffered() == 0 {
+		if err := sc.bw.Flush(); err != nil {
+			return nil, err
+		}
+	}
+	return wire.ReadLine(sc.br, maxLineLength)
+}
+
+func (sc *serverConn) write(r *smtp.SMTPError) {
+	ec := r.EnhancedCode
+	if ec == smtp.NoEnhancedCode {
+		ec = smtp.EnhancedCodeNotSet
+	}
+	sc.out = wire.AppendReply(sc.out[:0], r.Code, ec[0], ec[1], ec[2], r.Message)
+	sc.writeRaw(sc.out)
+	if cap(sc.out) > replyBuffer {
+		sc.out = nil
+	}
+}
+
+func (sc *serverConn) writeRaw(p []byte) {
+	_, _ = sc.bw.Write(p) // a failed write shows at the next read
+}
+
+// fromWire converts a parser's reply.
+func fromWire(r *wire.Reply) *smtp.SMTPError {
+	return reply(r.Code, r.Class, r.Subject, r.Detail, r.Text)
+}
+
+// replyOf is the reply for a parser error.
+func replyOf(err error) *smtp.SMTPError {
+	var wr *wire.Reply
+	if errors.As(err, &wr) {
+		return fromWire(wr)
+	}
+	return Status(err)
+}
+
+// refuse counts an error reply (logon: a failed logon too), tarpits an
+// unauthenticated client, traces it and writes it; the reply that reaches
+// a limit is the session's last.
+func (sc *serverConn) refuse(verb string, r *smtp.SMTPError, logon bool) {
+	sc.count(verb, r, logon)
+	sc.write(r)
+}
+
+// count does refuse's accounting without writing the reply.
+func (sc *serverConn) count(verb string, r *smtp.SMTPError, logon bool) {
+	over := sc.c.countError(logon)
+	e := Event{Kind: EventRefuse, Reply: r, Detail: verb, Connector: sc.s.rc.Name(), Session: sc.c.id, Remote: sc.c.remote}
+	authed := false
+	if sc.sess != nil {
+		e.Principal = sc.sess.id.Principal
+		authed = sc.sess.authenticated()
+	}
+	sc.t.emit(e)
+	if !authed {
+		sc.t.tarpit(sc.c, sc.s.rc.TarpitInterval())
+	}
+	if over {
+		sc.t.log.Info("smtpx: too many errors, disconnecting", "session", sc.c.id, "connector", sc.s.rc.Name())
+	}
+}
+
+// answer writes a session's reply: errors were counted by the session
+// (session.refused) or are not the client's fault.
+func (sc *serverConn) answer(err error, ok *smtp.SMTPError) {
+	if err == nil {
+		sc.write(ok)
+		return
+	}
+	sc.write(Status(err))
+}
+
+var (
+	replyOK            = reply(250, 2, 0, 0, "OK")
+	replyIdle          = reply(421, 4, 4, 2, "Connection timed out, closing transmission channel")
+	replySenderOK      = reply(250, 2, 1, 0, "Sender OK")
+	replyRecipientOK   = reply(250, 2, 1, 5, "Recipient OK")
+	replyReset         = reply(250, 2, 0, 0, "Resetting")
+	replyStartData     = &smtp.SMTPError{Code: 354, EnhancedCode: smtp.NoEnhancedCode, Message: "Start mail input; end with <CRLF>.<CRLF>"}
+	replyVrfy          = reply(252, 2, 1, 5, "Cannot VRFY user, but will take message for this user")
+	replyHelp          = reply(214, 2, 0, 0, "Commands: HELO EHLO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY HELP STARTTLS AUTH")
+	replyStartTLS      = reply(220, 2, 0, 0, "SMTP server ready")
+	replyAuthOK        = reply(235, 2, 7, 0, "Authentication successful")
+	replyUnknown       = reply(500, 5, 5, 1, "Unrecognized command")
+	replyNotImpl       = reply(502, 5, 5, 1, "Command not implemented")
+	replyNeedHelo      = reply(503, 5, 5, 1, "Send HELO or EHLO first")
+	replyNestedMail    = reply(503, 5, 5, 1, "Sender already specified")
+	replyNeedMail      = reply(503, 5, 5, 1, "Need MAIL command")
+	replyNeedRcpt      = reply(503, 5, 5, 1, "Need RCPT command")
+	replyNeedDomain    = reply(501, 5, 5, 4, "Domain or address literal required")
+	replyNoArgs        = reply(501, 5, 5, 4, "No parameters allowed")
+	replyBadBDAT       = reply(501, 5, 5, 4, "Syntax: BDAT <size> [LAST]")
+	replyTooManyRcpts  = reply(452, 4, 5, 3, "Too many recipients")
+	replyNoTLS         = reply(502, 5, 5, 1, "STARTTLS not offered")
+	replyTLSActive     = reply(503, 5, 5, 1, "TLS already active")
+	replyAuthInTx      = reply(503, 5, 5, 1, "AUTH not permitted during a mail transaction")
+	replyAuthSyntax    = reply(501, 5, 5, 4, "Syntax: AUTH mechanism [initial-response]")
+	replyAuthCancelled = reply(501, 5, 0, 0, "Authentication cancelled")
+)
+
+// handle serves one command line.
+func (sc *serverConn) handle(line []byte) {
+	verb, arg := wire.ParseCommand(line)
+	switch verb {
+	case wire.HELO, wire.EHLO:
+		sc.greet(verb == wire.EHLO, arg)
+	case wire.MAIL:
+		sc.mail(arg)
+	case wire.RCPT:
+		sc.rcpt(arg)
+	case wire.DATA:
+		sc.data(arg)
+	case wire.BDAT:
+		sc.bdat(arg)
+	case wire.RSET:
+		if sc.sess != nil {
+			sc.sess.reset()
+		}
+		sc.write(replyReset)
+	case wire.NOOP:
+		sc.write(replyOK)
+	case wire.QUIT:
+		sc.write(reply(221, 2, 0, 0, sc.s.fqdn+" Service closing transmission channel"))
+		sc.quit = true
+	case wire.VRFY:
+		sc.write(replyVrfy)
+	case wire.HELP:
+		sc.write(replyHelp)
+	case wire.STARTTLS:
+		sc.startTLS(arg)
+	case wire.AUTH:
+		sc.auth(arg)
+	case wire.EXPN:
+		sc.refuse("EXPN", replyNotImpl, false)
+	default:
+		sc.refuse("", replyUnknown, false)
+	}
+}
+
+// greet answers HELO/EHLO; a new session starts at the first one (again
+// after STARTTLS), a later one resets the transaction.
+func (sc *serverConn) greet(ehlo bool, arg []byte) {
+	verb := "HELO"
+	if ehlo {
+		verb = "EHLO"
+	}
+	if len(arg) == 0 {
+		sc.refuse(verb, replyNeedDomain, false)
+		return
+	}
+	helo := string(arg)
+	if sc.sess == nil {
+		sess, err := newSession(sc, helo)
+		if err != nil {
+			sc.write(Status(err))
+			return
+		}
+		sc.sess = sess
+	} else {
+		if r := sc.sess.greet(helo); r != nil {
+			sc.write(r)
+			return
+		}
+	}
+	sc.esmtp = ehlo
+	if !ehlo {
+		sc.write(reply(250, 0, 0, 0, sc.s.fqdn+" Hello ["+sc.c.remote.Addr().String()+"]"))
+		return
+	}
+	sc.out = sc.ehloReply(sc.out[:0])
+	sc.writeRaw(sc.out)
+}
+
+// ehloReply lists the extensions in the reference system's order (SPEC
+// §4.1): SIZE, PIPELINING, DSN, ENHANCEDSTATUSCODES, STARTTLS, AUTH,
+// 8BITMIME, CHUNKING, then LIMITS, REQUIRETLS (over TLS) and SMTPUTF8.
+func (sc *serverConn) ehloReply(b []byte) []byte {
+	b = append(b, "250-"...)
+	b = append(b, sc.s.fqdn...)
+	b = append(b, " Hello ["...)
+	b = sc.c.remote.Addr().AppendTo(b)
+	b = append(b, "]\r\n"...)
+	if sc.s.bypass {
+		b = append(b, "250-SIZE\r\n"...)
+	} else {
+		b = append(b, "250-SIZE "...)
+		b = strconv.AppendInt(b, sc.s.rc.MaxMessageSize(), 10)
+		b = append(b, "\r\n"...)
+	}
+	b = append(b, "250-PIPELINING\r\n250-DSN\r\n250-ENHANCEDSTATUSCODES\r\n"...)
+	if sc.s.tls != nil && sc.tls == nil {
+		b = append(b, "250-STARTTLS\r\n"...)
+	}
+	if mechs := sc.sess.authMechanisms(); len(mechs) > 0 {
+		b = append(b, "250-AUTH"...)
+		for _, m := range mechs {
+			b = append(b, ' ')
+			b = append(b, m...)
+		}
+		b = append(b, "\r\n"...)
+	}
+	b = append(b, "250-8BITMIME\r\n250-CHUNKING\r\n"...)
+	if n := sc.s.rc.MaxRecipientsPerMessage(); n > 0 { // RFC 9422
+		b = append(b, "250-LIMITS RCPTMAX="...)
+		b = strconv.AppendInt(b, int64(n), 10)
+		b = append(b, "\r\n"...)
+	}
+	if sc.tls != nil {
+		b = append(b, "250-REQUIRETLS\r\n"...)
+	}
+	return append(b, "250 SMTPUTF8\r\n"...)
+}
+
+// offered is what MAIL and RCPT parameters may use: what EHLO listed.
+func (sc *serverConn) offered() wire.Ext {
+	e := wire.ExtSize | wire.Ext8BitMIME | wire.ExtSMTPUTF8 | wire.ExtDSN | wire.ExtAuth
+	if sc.tls != nil {
+		e |= wire.ExtRequireTLS
+	}
+	return e
+}
+
+func (sc *serverConn) mail(arg []byte) {
+	switch {
+	case sc.sess == nil:
+		sc.refuse("MAIL", replyNeedHelo, false)
+		return
+	case sc.sess.inTx:
+		sc.refuse("MAIL", replyNestedMail, false)
+		return
+	}
+	m, err := wire.ParseMail(arg, sc.offered())
+	if err != nil {
+		sc.refuse("MAIL", replyOf(err), false)
+		return
+	}
+	sc.answer(sc.sess.mail(m), replySenderOK)
+}
+
+func (sc *serverConn) rcpt(arg []byte) {
+	switch {
+	case sc.sess == nil || !sc.sess.inTx:
+		sc.refuse("RCPT", replyNeedMail, false)
+		return
+	case sc.s.rc.MaxRecipientsPerMessage() > 0 && len(sc.sess.env.Recipients) >= sc.s.rc.MaxRecipientsPerMessage():
+		sc.refuse("RCPT", replyTooManyRcpts, false)
+		return
+	}
+	r, err := wire.ParseRcpt(arg, sc.offered())
+	if err != nil {
+		sc.refuse("RCPT", replyOf(err), false)
+		return
+	}
+	sc.answer(sc.sess.rcpt(r), replyRecipientOK)
+}
+
+// ready reports whether DATA or BDAT may start, answering when not.
+func (sc *serverConn) ready(verb string) bool {
+	switch {
+	case sc.sess == nil || !sc.sess.inTx:
+		sc.refuse(verb, replyNeedMail, false)
+	case len(sc.sess.env.Recipients) == 0:
+		sc.refuse(verb, replyNeedRcpt, false)
+	default:
+		return true
+	}
+	return false
+}
+
+func (sc *serverConn) data(arg []byte) {
+	if len(arg) > 0 {
+		sc.refuse("DATA", replyNoArgs, false)
+		return
+	}
+	if !sc.ready("DATA") {
+		return
+	}
+	sc.write(replyStartData)
+	if err := sc.bw.Flush(); err != nil {
+		sc.c.closeAfterNextWrite()
+		return
+	}
+	dr := wire.NewDotReader(sc.br, maxLineLength)
+	err := sc.sess.data(dr)
+	if _, rerr := dr.Read(nil); rerr != io.EOF {
+		// The session stopped early (a limit, a header it refused): the
+		// rest of the message is read and dropped, so that it is not taken
+		// for commands. A broken stream ends the session after the reply.
+		if _, derr := io.Copy(io.Discard, dr); derr != nil {
+			sc.c.closeAfterNextWrite()
+		}
+	}
+	sc.finish(err)
+}
+
+// finish answers the end of a message and closes the transaction; while
+// the transport drains, the connection goes with it, after the reply.
+func (sc *serverConn) finish(err error) {
+	if !errors.Is(err, errTransferAborted) {
+		sc.write(Status(err))
+	}
+	_ = sc.bw.Flush()
+	sc.sess.reset()
+}
+
+// bdat serves BDAT (RFC 3030). The first chunk of a message starts the
+// session's Data, which reads chunk after chunk through bdatReader; each
+// chunk but the last is acknowledged when the next one is wanted.
+func (sc *serverConn) bdat(arg []byte) {
+	size, last, ok := parseBDAT(arg)
+	if !ok {
+		sc.refuse("BDAT", replyBadBDAT, false)
+		return
+	}
+	if sc.sess == nil || !sc.sess.inTx || len(sc.sess.env.Recipients) == 0 {
+		// The chunk still follows: skip it, so it is not read as commands.
+		if _, err := io.CopyN(io.Discard, sc.br, size); err != nil {
+			sc.c.closeAfterNextWrite()
+		}
+		sc.ready("BDAT")
+		return
+	}
+	br := &bdatReader{sc: sc, left: size, last: last}
+	err := sc.sess.data(br)
+	if br.left > 0 {
+		if _, derr := io.CopyN(io.Discard, sc.br, br.left); derr != nil {
+			sc.c.closeAfterNextWrite()
+		}
+	}
+	sc.finish(err)
+}
+
+// parseBDAT reads "size [LAST]".
+func parseBDAT(arg []byte) (size int64, last, ok bool) {
+	n, rest, _ := strings.Cut(string(arg), " ")
+	rest = strings.Trim(rest, " ")
+	if n == "" || len(n) > 18 || strings.IndexFunc(n, func(r rune) bool { return r < '0' || r > '9' }) >= 0 {
+		return 0, false, false
+	}
+	size, err := strconv.ParseInt(n, 10, 64)
+	if err != nil {
+		return 0, false, false
+	}
+	switch {
+	case rest == "":
+	case strings.EqualFold(rest, "LAST"):
+		last = true
+	default:
+		return 0, false, false
+	}
+	return size, last, true
+}
+
+// bdatReader is a message sent in BDAT chunks: it reads each chunk from
+// the connection and, when a chunk is used up and more is wanted,
+// acknowledges it and reads the next command. A BDAT continues the
+// message; anything else ends the transfer (errTransferAborted) and is
+// served as a command once the session has given up on the message.
+type bdatReader struct {
+	sc    *serverConn
+	left  int64 // octets of the current chunk not yet read
+	total int64
+	last  bool
+	err   error
+}
+
+func (b *bdatReader) Read(p []byte) (int, error) {
+	for b.left == 0 && b.err == nil {
+		if b.last {
+			b.err = io.EOF
+			break
+		}
+		b.nextChunk()
+	}
+	if b.err != nil {
+		return 0, b.err
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.sc.br.Read(p)
+	b.left -= int64(n)
+	b.total += int64(n)
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			err = io.ErrUnexpectedEOF
+		}
+		b.err = err
+	}
+	return n, nil
+}
+
+func (b *bdatReader) nextChunk() {
+	sc := b.sc
+	sc.write(reply(250, 2, 0, 0, strconv.FormatInt(b.total, 10)+" octets received"))
+	line, err := sc.readCommand()
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			err = io.ErrUnexpectedEOF
+		}
+		b.err = err
+		return
+	}
+	verb, arg := wire.ParseCommand(line)
+	if verb != wire.BDAT {
+		sc.next = append(sc.next[:0], line...)
+		sc.hasNext = true
+		b.err = errTransferAborted
+		return
+	}
+	size, last, ok := parseBDAT(arg)
+	if !ok {
+		sc.refuse("BDAT", replyBadBDAT, false)
+		b.err = errTransferAborted
+		return
+	}
+	b.left, b.last = size, last
+}
+
+// startTLS upgrades the connection (RFC 3207). Anything the client sent
+// behind STARTTLS in plain text is dropped, not read as commands of the
+// TLS session (the "STARTTLS command injection" of CVE-2011-0411).
+func (sc *serverConn) startTLS(arg []byte) {
+	switch {
+	case sc.s.tls == nil:
+		sc.refuse("STARTTLS", replyNoTLS, false)
+		return
+	case sc.tls != nil:
+		sc.refuse("STARTTLS", replyTLSActive, false)
+		return
+	case len(arg) > 0:
+		sc.refuse("STARTTLS", replyNoArgs, false)
+		return
+	}
+	sc.write(replyStartTLS)
+	if sc.bw.Flush() != nil {
+		return
+	}
+	tc := tls.Server(sc.c, sc.s.tls)
+	if err := tc.HandshakeContext(sc.t.ctx); err != nil {
+		sc.t.log.Info("smtpx: TLS handshake failed", "session", sc.c.id, "err", err)
+		sc.quit = true
+		return
+	}
+	st := tc.ConnectionState()
+	sc.lg.Info(tls.VersionName(st.Version)+" "+tls.CipherSuiteName(st.CipherSuite), "TLS negotiation succeeded")
+	sc.tls, sc.nc = &st, tc
+	if sc.sess != nil {
+		sc.sess.logout()
+		sc.sess = nil
+	}
+	sc.esmtp = false
+	sc.br.Reset(sc.source())
+	sc.bw.Reset(sc.sink())
+}
+
+// auth runs a SASL exchange (RFC 4954).
+func (sc *serverConn) auth(arg []byte) {
+	switch {
+	case sc.sess == nil:
+		sc.refuse("AUTH", replyNeedHelo, false)
+		return
+	case sc.sess.user:
+		sc.refuse("AUTH", replyAlreadyAuth, false)
+		return
+	case sc.sess.inTx:
+		sc.refuse("AUTH", replyAuthInTx, false)
+		return
+	}
+	mech, ir, _ := strings.Cut(string(arg), " ")
+	if mech == "" {
+		sc.refuse("AUTH", replyAuthSyntax, false)
+		return
+	}
+	srv, err := sc.sess.auth(mech)
+	if err != nil {
+		sc.write(Status(err))
+		return
+	}
+	var resp []byte
+	switch ir {
+	case "":
+	case "=":
+		resp = []byte{}
+	default:
+		if resp, err = base64.StdEncoding.DecodeString(ir); err != nil {
+			sc.refuse("AUTH", replyAuthMalformed, false)
+			return
+		}
+	}
+	for {
+		challenge, done, err := srv.Next(resp)
+		if err != nil {
+			sc.write(Status(err))
+			return
+		}
+		if done {
+			sc.write(replyAuthOK)
+			return
+		}
+		sc.writeRaw([]byte("334 " + base64.StdEncoding.EncodeToString(challenge) + "\r\n"))
+		line, err := sc.readCommand()
+		if err != nil {
+			sc.quit = true
+			return
+		}
+		if string(line) == "*" {
+			sc.refuse("AUTH", replyAuthCancelled, false)
+			return
+		}
+		if resp, err = base64.StdEncoding.DecodeString(string(line)); err != nil {
+			sc.refuse("AUTH", replyAuthMalformed, false)
+			return
+		}
+	}
+}
