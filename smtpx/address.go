@@ -6,7 +6,7 @@ import (
 	"github.com/hubedge/hubedge/addrspace"
 )
 
-// canonicalRecipient reads a RCPT TO address as go-smtp hands it over:
+// canonicalRecipient reads a RCPT TO address as wire.ParsePath returns it:
 // source routes already dropped (RFC 5321 §4.1.1.3: the last hop is the
 // real destination), quoted local parts already unquoted. The domain is
 // the text after the last '@' (the one mail would really go to),

@@ -18,7 +18,7 @@ func TestCanonicalRecipient(t *testing.T) {
 		{"bob@bücher.example", "bob@xn--bcher-kva.example", "xn--bcher-kva.example", false, true},
 		{"bob%fabrikam.com@contoso.com", "bob%fabrikam.com@contoso.com", "contoso.com", true, true},
 		{"fabrikam.com!bob@contoso.com", "fabrikam.com!bob@contoso.com", "contoso.com", true, true},
-		// go-smtp unquotes "bob@fabrikam.com"@contoso.com to this.
+		// wire.ParsePath unquotes "bob@fabrikam.com"@contoso.com to this.
 		{"bob@fabrikam.com@contoso.com", `"bob@fabrikam.com"@contoso.com`, "contoso.com", true, true},
 		{"john smith@contoso.com", `"john smith"@contoso.com`, "contoso.com", false, true},
 		{`a"b@contoso.com`, `"a\"b"@contoso.com`, "contoso.com", false, true},

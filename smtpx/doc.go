@@ -1,6 +1,8 @@
-// Package smtpx puts hubedge's connectors on the wire with
-// github.com/emersion/go-smtp and composes a whole hub or edge transport
-// server in-process (Transport). It is the receive side; outbound delivery is
+// Package smtpx puts hubedge's receive connectors on the wire with an SMTP
+// server of its own (RFC 5321, with PIPELINING, CHUNKING, 8BITMIME,
+// SMTPUTF8, DSN, ENHANCEDSTATUSCODES, STARTTLS, AUTH, REQUIRETLS and
+// LIMITS) and composes a whole hub or edge transport server in-process
+// (Transport). It is the receive side; outbound delivery is
 // package smtpx/deliver and mailbox delivery package smtpx/local.
 //
 //	t, err := smtpx.NewTransport(
@@ -20,12 +22,22 @@
 // connectors. Each accepted connection is matched with connector.Set.Select
 // (SPEC §2.4); without a match it is answered "554 5.7.1" and closed before
 // any command is read. MaxInboundConnection and MaxInboundConnectionPerSource
-// are enforced per connector ("421 4.3.2"). Each connector has its own go-smtp
-// server (FQDN, TLS certificate, size and recipient limits), fed from the
-// shared sockets. The greeting is the connector's Banner, or
+// are enforced per connector ("421 4.3.2"). Each connection is served on a
+// goroutine of its own with its connector's FQDN, TLS certificate and limits.
+// The greeting is the connector's Banner, or
 // "220 <fqdn> ESMTP MAIL Service ready at <date>". ConnectionInactivityTimeout
-// applies to every read, message bodies included (go-smtp's own timeout only
-// covers command lines), and ConnectionTimeout caps the whole session.
+// applies to every read and write, message bodies included ("421 4.4.2"
+// between commands), and ConnectionTimeout caps the whole session.
+//
+// Replies gather until the client has nothing more buffered, so a
+// pipelining client (RFC 2920) gets the replies to a group of commands in
+// one write. A command line, and a line of a message, may be 2000 octets
+// ("500 5.4.0", then the connection closes). Only <CR><LF>.<CR><LF> ends
+// DATA: a bare LF or CR is data, so a message cannot smuggle another past
+// a server that reads line ends differently. Whatever a client pipelines
+// behind STARTTLS in plain text is dropped (CVE-2011-0411). A BDAT
+// transfer that the client leaves for another command is abandoned and the
+// command served.
 //
 // # Sessions
 //
@@ -61,17 +73,17 @@
 //     delivery" is sent only after Enqueue returned, so never before the
 //     message is durable.
 //
-// Every 4xx/5xx reply counts as a protocol error, go-smtp's own (malformed
-// commands, bad sequence) as well as the sessions' refusals, before and
+// Every 4xx/5xx reply counts as a protocol error, syntax and sequence
+// errors as well as the sessions' refusals, before and
 // after STARTTLS; not counted are 421 and the other replies after which
 // the connection closes anyway, and replies reporting this server's own
 // trouble (4.3.x, 454 4.7.0). Failed logons also count against
 // MaxLogonFailures; at MaxProtocolErrors or MaxLogonFailures the error is
 // the session's last reply. Errors to unauthenticated clients are delayed
 // by TarpitInterval. RequireEHLODomain refuses (and disconnects) an EHLO/HELO
-// without a domain or address literal. Every reply code go-smtp sends on the
-// sessions' behalf comes from Status, because go-smtp recognises codes only
-// on a bare *smtp.SMTPError.
+// without a domain or address literal. Replies are *smtp.SMTPError values
+// (go-smtp's type, which package smtpx/deliver's client side uses too), and
+// every error a session meets becomes one through Status.
 //
 // # Routing and delivery
 //
@@ -86,15 +98,17 @@
 //
 // When a principal of a connector holds Bypass-Message-Size-Limit (Internal
 // and ExternalAuthoritative connectors), EHLO advertises SIZE without a value
-// (the reference system's SizeEnabled=EnabledWithoutValue), because go-smtp's
-// advertised limit is also enforced for every session; the sessions then
-// enforce MaxMessageSize themselves for the others.
+// (the reference system's SizeEnabled=EnabledWithoutValue): an advertised
+// limit would bind every session, while only some may exceed it. Sessions
+// enforce MaxMessageSize themselves.
 //
 // The ID in the Received field is the queue ID (reserved with queue.NewID
 // before the header is written), so a trace names the message an
 // administrator finds with Get-Message. The AuthMechanism values are hubedge's
 // (SPEC §9): 06 for a SASL login, 04 for server authentication, 03 for
-// Externally Secured; anonymous sessions get none. go-smtp's EHLO greeting
-// line ("250-Hello <name>") and its reply texts for commands it handles
-// itself are kept.
+// Externally Secured; anonymous sessions get none. Reply texts follow the
+// reference system where SPEC documents them ("250-<fqdn> Hello [<ip>]",
+// "250 2.1.0 Sender OK", "250 2.1.5 Recipient OK", "220 2.0.0 SMTP server
+// ready", "235 2.7.0 Authentication successful"); sequence errors are
+// "503 5.5.1" (RFC 5321 §4.3.2).
 package smtpx

@@ -26,10 +26,10 @@ func readUntilEOF(t *testing.T, r *smtptest.Client, max int) []string {
 	return nil
 }
 
-// MaxProtocolErrors counts the replies go-smtp writes itself (a malformed
-// MAIL is answered 501 by go-smtp, never reaching the session), before and
-// after STARTTLS, where the connection wrapper sees only TLS records.
-func TestProtocolErrorsCountGoSMTPReplies(t *testing.T) {
+// MaxProtocolErrors counts the replies of the command parser too (a
+// malformed MAIL is answered 501 without reaching the session), before and
+// after STARTTLS.
+func TestProtocolErrorsCountParserReplies(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		tls  bool

@@ -213,8 +213,8 @@ func WithReverseLookup(r ReverseResolver) Option {
 	return funcOption(func(o *options) { o.rdns = r })
 }
 
-// WithLogger sets the logger for sessions, go-smtp's internal errors and the
-// queue. Default: discard.
+// WithLogger sets the logger for sessions (a panic in one is logged and
+// answered 451, not fatal), deliveries and the queue. Default: discard.
 func WithLogger(l *slog.Logger) Option {
 	return funcOption(func(o *options) {
 		if l != nil {

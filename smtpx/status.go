@@ -61,21 +61,19 @@ var (
 
 // queuedReply is the final DATA/BDAT reply, sent once Enqueue has returned,
 // in the reference system's form "250 2.6.0 <id> Queued mail for delivery".
-// go-smtp passes a 2xx *SMTPError returned by Session.Data through unchanged
-// for both DATA and BDAT LAST.
 func queuedReply(id queue.ID) *smtp.SMTPError {
 	return reply(250, 2, 6, 0, "<"+string(id)+"> Queued mail for delivery")
 }
 
-// Status converts err into the reply go-smtp should send, in the manner of
+// Status converts err into the reply a client should get, in the manner of
 // grpc's status.FromError: nil for nil, the *smtp.SMTPError found anywhere in
 // err's chain (errors.As), and a mapping of hubedge's sentinel errors
 // otherwise. Unknown errors become 451 4.3.0, a temporary failure: a client
 // retries rather than bouncing mail because of a local fault.
 //
-// go-smtp finds reply codes by type assertion only (a wrapped 451 reaches the
-// client as 554, STYLE.md pitfall 3), so every error a Session returns to
-// go-smtp goes through Status.
+// A wrapped *smtp.SMTPError keeps its code (go-smtp's server found codes by
+// type assertion only, so a wrapped 451 reached the client as 554: STYLE.md
+// pitfall 3).
 func Status(err error) *smtp.SMTPError {
 	if err == nil {
 		return nil

@@ -51,7 +51,7 @@ func TestStatus(t *testing.T) {
 }
 
 func TestStatusReturnsTheSameReply(t *testing.T) {
-	// go-smtp compares by type assertion only; the pointer must survive.
+	// The reply found in the chain is the very value, not a copy.
 	if got := Status(fmt.Errorf("a: %w", fmt.Errorf("b: %w", replyUnableToRelay))); got != replyUnableToRelay {
 		t.Fatalf("got %p, want %p", got, replyUnableToRelay)
 	}

@@ -1,0 +1,103 @@
+package smtpx
+
+import (
+	"bytes"
+	"io"
+	"net"
+	"net/netip"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hubedge/hubedge/connector"
+)
+
+// scriptConn is a client whose bytes arrive in the chunks sent on in; it
+// records each write the server makes.
+type scriptConn struct {
+	net.Conn
+	in     chan []byte
+	mu     sync.Mutex
+	writes [][]byte
+}
+
+func (c *scriptConn) Read(p []byte) (int, error) {
+	b, ok := <-c.in
+	if !ok {
+		return 0, io.EOF
+	}
+	return copy(p, b), nil
+}
+
+func (c *scriptConn) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.writes = append(c.writes, bytes.Clone(p))
+	return len(p), nil
+}
+
+func (c *scriptConn) nwrites() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.writes)
+}
+
+func (c *scriptConn) Close() error                     { return nil }
+func (c *scriptConn) SetReadDeadline(time.Time) error  { return nil }
+func (c *scriptConn) SetWriteDeadline(time.Time) error { return nil }
+func (c *scriptConn) LocalAddr() net.Addr {
+	return net.TCPAddrFromAddrPort(netip.MustParseAddrPort("127.0.0.1:25"))
+}
+func (c *scriptConn) RemoteAddr() net.Addr {
+	return net.TCPAddrFromAddrPort(netip.MustParseAddrPort("127.0.0.1:40000"))
+}
+
+// serveScript serves a scriptConn on a connector of a transport that is
+// not listening, and returns it with a channel closed when the session
+// has ended.
+func serveScript(t *testing.T) (*scriptConn, <-chan struct{}) {
+	t.Helper()
+	rc, err := connector.NewReceive("Script", connector.WithUsage(connector.UsageInternet),
+		connector.WithBindingList("127.0.0.1:25"), connector.WithTarpitInterval(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := NewTransport(WithServerName("hub01.contoso.com"), WithReceiveConnector(rc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := &scriptConn{in: make(chan []byte, 8)}
+	s := tr.servers[rc.Name()]
+	c := tr.wrap(s, sc, netip.MustParseAddrPort("127.0.0.1:40000"))
+	tr.serve(s, c)
+	t.Cleanup(func() { tr.connWG.Wait() })
+	return sc, c.closedCh
+}
+
+// A pipelining client (RFC 2920) gets the replies to everything it sent at
+// once in one write; a client in lock step gets one write per reply.
+func TestRepliesGatheredPerPipelinedGroup(t *testing.T) {
+	sc, done := serveScript(t)
+	sc.in <- []byte("EHLO client.example\r\nNOOP\r\nRSET\r\nQUIT\r\n")
+	<-done
+	if n := sc.nwrites(); n != 2 {
+		t.Fatalf("%d writes for the banner and four pipelined replies, want 2: %q", n, sc.writes)
+	}
+
+	sc, done = serveScript(t)
+	for i, cmd := range []string{"EHLO client.example\r\n", "NOOP\r\n", "RSET\r\n"} {
+		sc.in <- []byte(cmd)
+		deadline := time.Now().Add(10 * time.Second)
+		for sc.nwrites() < i+2 {
+			if time.Now().After(deadline) {
+				t.Fatalf("no reply to %q", cmd)
+			}
+			time.Sleep(time.Millisecond) // polling with a deadline
+		}
+		if n := sc.nwrites(); n != i+2 {
+			t.Fatalf("after %q: %d writes, want %d", cmd, n, i+2)
+		}
+	}
+	close(sc.in)
+	<-done
+}
