@@ -221,3 +221,42 @@ func TestAuthExchangeSyntax(t *testing.T) {
 		smtptest.Step{"AUTH PLAIN " + plain("alice", "secret"), "503 5.5.1"},
 	)
 }
+
+// Commands pipelined behind the end of a message are served, however many
+// of them arrived with it, and a client that does not wait for 354 (RFC
+// 2920 says it must; some do not) loses nothing either.
+func TestCommandsPipelinedBehindMessage(t *testing.T) {
+	e := start(t, smtpx.WithReceiveConnector(internet(t)))
+	r, _ := smtptest.Dial(t, e.firstAddr(t))
+	expect(t, r,
+		smtptest.Step{"EHLO client.example", "250"},
+		smtptest.Step{"MAIL FROM:<a@fabrikam.com>", "250"},
+		smtptest.Step{"RCPT TO:<bob@contoso.com>", "250"},
+		smtptest.Step{"DATA", "354"},
+	)
+	const noops = 3000 // 18 000 octets: more than a connection buffers between messages
+	tail := "Subject: one\r\n\r\nbody\r\n.\r\n" + strings.Repeat("NOOP\r\n", noops) +
+		"MAIL FROM:<b@fabrikam.com>\r\nRCPT TO:<bob@contoso.com>\r\nDATA\r\n" +
+		"Subject: two\r\n\r\n" + strings.Repeat("line of the second body\r\n", 500) + ".\r\n"
+	if _, err := r.Write([]byte(tail)); err != nil {
+		t.Fatal(err)
+	}
+	if got := r.ReadReply(); !strings.HasPrefix(got, "250 2.6.0") {
+		t.Fatalf("first message: %q", got)
+	}
+	for i := range noops {
+		if got := r.ReadReply(); got != "250 2.0.0 OK" {
+			t.Fatalf("NOOP %d: %q", i, got)
+		}
+	}
+	for _, want := range []string{"250 2.1.0", "250 2.1.5", "354", "250 2.6.0"} {
+		if got := r.ReadReply(); !strings.HasPrefix(got, want) {
+			t.Fatalf("got %q, want %q", got, want)
+		}
+	}
+	for _, want := range []string{"one", "two"} {
+		if d := e.local.Wait(t); !strings.Contains(d.Body, "Subject: "+want) || want == "two" && strings.Count(d.Body, "line of the second body\r\n") != 500 {
+			t.Fatalf("want message %q, got\n%s", want, d.Body)
+		}
+	}
+}
