@@ -214,7 +214,7 @@ func WithReverseLookup(r ReverseResolver) Option {
 }
 
 // WithLogger sets the logger for sessions (a panic in one is logged and
-// answered 451, not fatal), deliveries and the queue. Default: discard.
+// answered 421, not fatal), deliveries and the queue. Default: discard.
 func WithLogger(l *slog.Logger) Option {
 	return funcOption(func(o *options) {
 		if l != nil {

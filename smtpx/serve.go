@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -119,8 +120,8 @@ func (sc *serverConn) run() {
 	remoteClosed := false
 	defer func() {
 		if p := recover(); p != nil {
-			sc.t.log.Error("smtpx: panic serving a connection", "session", sc.c.id, "panic", p)
-			sc.write(replyLocalError)
+			sc.t.log.Error("smtpx: panic serving a connection", "session", sc.c.id, "panic", p, "stack", string(debug.Stack()))
+			sc.write(replyInternal)
 		}
 		_ = sc.bw.Flush()
 		if sc.sess != nil {
@@ -251,6 +252,7 @@ func (sc *serverConn) answer(err error, ok *smtp.SMTPError) {
 var (
 	replyOK            = reply(250, 2, 0, 0, "OK")
 	replyIdle          = reply(421, 4, 4, 2, "Connection timed out, closing transmission channel")
+	replyInternal      = reply(421, 4, 3, 0, "Internal server error, closing transmission channel")
 	replySenderOK      = reply(250, 2, 1, 0, "Sender OK")
 	replyRecipientOK   = reply(250, 2, 1, 5, "Recipient OK")
 	replyReset         = reply(250, 2, 0, 0, "Resetting")
