@@ -127,6 +127,7 @@ func (sc *serverConn) run() {
 		if sc.sess != nil {
 			sc.sess.logout()
 		}
+		sc.nc.Close() // over TLS, with a close_notify first
 		sc.c.Close()
 		if sc.lg != nil {
 			who := "Local"
