@@ -64,6 +64,12 @@ func (d *DotReader) Read(p []byte) (n int, err error) {
 // next piece of it) from br into d.rest, or sets d.err.
 func (d *DotReader) next() {
 	line, err := d.br.ReadSlice('\n')
+	// The limit first, as ReadLine does: a line already too long when the
+	// stream ends is ErrLineTooLong whatever the size of br's buffer.
+	if d.lineLen += len(line); d.lineLen > d.max {
+		d.err = ErrLineTooLong
+		return
+	}
 	if err != nil && !errors.Is(err, bufio.ErrBufferFull) {
 		// The connection ended or failed mid-message: the partial line is
 		// of no use, the message is lost either way.
@@ -71,10 +77,6 @@ func (d *DotReader) next() {
 			err = io.ErrUnexpectedEOF
 		}
 		d.err = err
-		return
-	}
-	if d.lineLen += len(line); d.lineLen > d.max {
-		d.err = ErrLineTooLong
 		return
 	}
 	if d.bol && line[0] == '.' {

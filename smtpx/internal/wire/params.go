@@ -2,7 +2,7 @@ package wire
 
 import (
 	"bytes"
-	"strconv"
+	"math"
 	"strings"
 )
 
@@ -93,12 +93,21 @@ func ParseMail(arg []byte, offered Ext) (Mail, error) {
 func mailParam(m *Mail, key, val []byte, hasVal bool, offered Ext) (uint16, error) {
 	switch {
 	case equalFoldASCII(key, "SIZE") && offered&ExtSize != 0:
-		if !hasVal || len(val) == 0 || len(val) > 18 {
+		// size-value = 1*20DIGIT (RFC 1870); a value past int64 is
+		// still a size, too large for any limit.
+		if !hasVal || len(val) == 0 || len(val) > 20 {
 			return 0, errParamSyntax
 		}
-		n, err := strconv.ParseInt(string(val), 10, 64)
-		if err != nil || n < 0 || val[0] == '+' {
-			return 0, errParamSyntax
+		var n int64
+		for _, c := range val {
+			if c < '0' || c > '9' {
+				return 0, errParamSyntax
+			}
+			if d := int64(c - '0'); n <= (math.MaxInt64-d)/10 {
+				n = n*10 + d
+			} else {
+				n = math.MaxInt64
+			}
 		}
 		m.Size = n
 		return 1, nil
@@ -139,14 +148,14 @@ func mailParam(m *Mail, key, val []byte, hasVal bool, offered Ext) (uint16, erro
 		}
 		return 16, nil
 	case equalFoldASCII(key, "ENVID") && offered&ExtDSN != 0:
-		v, ok := DecodeXtext(val)
+		v, ok := decodeXtextText(val)
 		if !hasVal || !ok || len(val) > 100 { // RFC 3461 §4.4: 100 characters
 			return 0, errParamSyntax
 		}
 		m.EnvID = v
 		return 32, nil
 	case equalFoldASCII(key, "AUTH") && offered&ExtAuth != 0:
-		v, ok := DecodeXtext(val)
+		v, ok := decodeXtextText(val)
 		if !hasVal || !ok || len(val) == 0 {
 			return 0, errParamSyntax
 		}
@@ -179,7 +188,7 @@ func ParseRcpt(arg []byte, offered Ext) (Rcpt, error) {
 			r.Notify, bit = strings.ToUpper(string(val)), 1
 		case equalFoldASCII(key, "ORCPT") && offered&ExtDSN != 0:
 			typ, addr, found := bytes.Cut(val, []byte{';'})
-			v, ok := DecodeXtext(addr)
+			v, ok := decodeXtextText(addr)
 			if !found || len(typ) == 0 || !ok || len(addr) == 0 || !isAtom(typ) || len(val) > 500 {
 				return errParamSyntax
 			}
@@ -286,6 +295,20 @@ func DecodeXtext(b []byte) (string, bool) {
 		}
 	}
 	return string(out), true
+}
+
+// decodeXtextText decodes the xtext of ENVID, ORCPT and AUTH, whose values
+// are text (RFC 3461 §4.2, §4.4; RFC 4954 §5: an addr-spec or "<>"): a
+// control but HTAB, such as the CR LF of "+0D+0A", is refused, so that it
+// cannot reach a DSN's header fields, a Received field or a log line.
+func decodeXtextText(b []byte) (string, bool) {
+	v, ok := DecodeXtext(b)
+	for i := 0; ok && i < len(v); i++ {
+		if c := v[i]; c < ' ' && c != '\t' || c == 0x7f {
+			return "", false
+		}
+	}
+	return v, ok
 }
 
 func isUpperHex(c byte) bool { return '0' <= c && c <= '9' || 'A' <= c && c <= 'F' }

@@ -25,7 +25,7 @@ func ParsePath(s []byte) (mailbox string, rest []byte, err error) {
 			end = len(s)
 		}
 		m := s[:end]
-		if bytes.ContainsAny(m, "<>\"") || !printable(m) {
+		if len(m) == 0 || bytes.ContainsAny(m, "<>\"") || !printable(m) {
 			return "", nil, errPathSyntax
 		}
 		return string(m), s[end:], nil
@@ -74,6 +74,9 @@ func ParsePath(s []byte) (mailbox string, rest []byte, err error) {
 	rest = s[i+end+1:]
 	if len(rest) > 0 && rest[0] != ' ' {
 		return "", nil, errPathSyntax
+	}
+	if i > 1 && len(local) == 0 && len(tail) == 0 {
+		return "", nil, errPathSyntax // "<@a:>", `<"">`: not the null path "<>"
 	}
 	if !quoted {
 		return string(tail), rest, nil
