@@ -2,6 +2,7 @@ package wire
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"io"
 )
@@ -44,7 +45,7 @@ func (d *DotReader) Read(p []byte) (n int, err error) {
 			if d.err != nil {
 				break
 			}
-			if n > 0 && d.br.Buffered() == 0 {
+			if n > 0 && !d.lineBuffered() {
 				break // hand over what we have rather than block
 			}
 			d.next()
@@ -58,6 +59,13 @@ func (d *DotReader) Read(p []byte) (n int, err error) {
 		return 0, d.err
 	}
 	return n, nil
+}
+
+// lineBuffered reports whether br holds a whole line, so that next will
+// not block.
+func (d *DotReader) lineBuffered() bool {
+	b, _ := d.br.Peek(d.br.Buffered())
+	return bytes.IndexByte(b, '\n') >= 0
 }
 
 // next takes the next line (or, for a line longer than br's buffer, the

@@ -320,7 +320,9 @@ func TestDotReaderDoesNotBlock(t *testing.T) {
 	defer pr.Close()
 	dr := wire.NewDotReader(bufio.NewReader(pr), 1000)
 	go func() {
-		pw.Write([]byte("first line\r\n"))
+		// A whole line and the start of the next: the whole line is
+		// returned while the rest is still on its way.
+		pw.Write([]byte("first line\r\nsecond"))
 	}()
 	type result struct {
 		n   int
@@ -341,9 +343,12 @@ func TestDotReaderDoesNotBlock(t *testing.T) {
 		t.Fatal("Read blocked with a complete line in hand")
 	}
 	go func() {
-		pw.Write([]byte(".\r\n"))
+		pw.Write([]byte(" line\r\n.\r\n"))
 		pw.Close()
 	}()
+	if n, err := dr.Read(p); string(p[:n]) != "second line\r\n" || err != nil {
+		t.Fatalf("Read = %q, %v; want the second line", p[:n], err)
+	}
 	if n, err := dr.Read(p); n != 0 || err != io.EOF {
 		t.Fatalf("Read = %d, %v; want the end of the message", n, err)
 	}
