@@ -123,7 +123,61 @@ func (q *Queue) EnqueueWithID(ctx context.Context, id ID, env Envelope, body io.
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	defer context.AfterFunc(q.runCtx, func() { cancel(ErrClosed) })()
+	q.inFlow(ctx)
 	return q.enqueue(ctx, id, env, body, q.opts.maxSize, nil, "SMTP")
+}
+
+// inFlow waits, at most WithInFlowDelay, while deliveries fall behind
+// arrivals; every delivery that starts meanwhile lets it look again.
+func (q *Queue) inFlow(ctx context.Context) {
+	d := q.opts.inFlowDelay
+	if d <= 0 {
+		return
+	}
+	var timer Timer
+	var expired chan struct{}
+	defer func() {
+		if timer != nil {
+			timer.Stop()
+		}
+	}()
+	for {
+		q.mu.Lock()
+		if !q.behindLocked() {
+			q.mu.Unlock()
+			return
+		}
+		if q.flow == nil {
+			q.flow = make(chan struct{})
+		}
+		started := q.flow
+		q.mu.Unlock()
+		if timer == nil {
+			expired = make(chan struct{})
+			timer = q.opts.clock.AfterFunc(d, func() { close(expired) })
+		}
+		select {
+		case <-started:
+		case <-expired:
+			return
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// behindLocked reports whether more messages wait for a connection than
+// there are connections, on the next hops delivering at full concurrency.
+func (q *Queue) behindLocked() bool {
+	waiting, slots := 0, 0
+	for _, hq := range q.hops {
+		if hq.suspended || hq.failures > 0 || hq.active < q.opts.maxPerHop && q.active < q.opts.maxConcurrency {
+			continue
+		}
+		waiting += hq.ready.Len()
+		slots += hq.active
+	}
+	return waiting > slots
 }
 
 // enqueueDone ends an Enqueue call, letting Close go on after the last.

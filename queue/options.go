@@ -75,6 +75,7 @@ type options struct {
 	retry          RetryPolicy
 	maxConcurrency int
 	maxPerHop      int
+	inFlowDelay    time.Duration
 	poison         int
 	idleTime       time.Duration
 	maxSize        int64
@@ -95,6 +96,7 @@ func defaultOptions() options {
 		retry:          DefaultRetryPolicy(),
 		maxConcurrency: 1000,
 		maxPerHop:      20,
+		inFlowDelay:    DefaultInFlowDelay,
 		poison:         2,
 		idleTime:       3 * time.Minute,
 		commitDelay:    DefaultCommitDelay,
@@ -163,6 +165,22 @@ func WithMaxConcurrency(n int) Option { return funcOption(func(o *options) { o.m
 // WithMaxPerHop caps concurrent deliveries to one next hop
 // (MaxPerDomainOutboundConnections). Default 20.
 func WithMaxPerHop(n int) Option { return funcOption(func(o *options) { o.maxPerHop = n }) }
+
+// DefaultInFlowDelay is WithInFlowDelay's default, Postfix's in_flow_delay.
+const DefaultInFlowDelay = time.Second
+
+// WithInFlowDelay sets how long Enqueue may wait, before it reads a body,
+// while deliveries fall behind arrivals: while the next hops that deliver
+// at their full concurrency have more messages waiting than they have
+// connections. Each start of a delivery lets a waiting Enqueue go; none
+// waits longer than d. Senders are slowed to the delivery rate, so a burst
+// stays in their socket buffers rather than in the queue, where it would
+// outgrow the log and reach the store (Postfix's in_flow_delay does the
+// same). A next hop that is failing or suspended never slows Enqueue.
+// 0 disables it. Default DefaultInFlowDelay.
+func WithInFlowDelay(d time.Duration) Option {
+	return funcOption(func(o *options) { o.inFlowDelay = d })
+}
 
 // WithPoisonThreshold sets how many crashes during its delivery a message
 // survives before it is moved, suspended, to the Poison queue. Default 2.

@@ -39,8 +39,9 @@ type Queue struct {
 	msgs       map[ID]*message
 	submission []*message // waiting for the categorizer, FIFO
 	hops       map[string]*hopQueue
-	timers     msgHeap // messages with a routing retry, expiry or delay due
-	active     int     // deliveries in flight, all hops
+	timers     msgHeap       // messages with a routing retry, expiry or delay due
+	active     int           // deliveries in flight, all hops
+	flow       chan struct{} // closed when a delivery starts, if Enqueue waits (inFlow)
 	unreach    hopState
 	// subSuspended stops the categorizer (Suspend-Queue Submission).
 	subSuspended bool

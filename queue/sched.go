@@ -115,6 +115,10 @@ func (q *Queue) dispatchLocked(hq *hopQueue, jobs []func()) []func() {
 			continue
 		}
 		jobs = append(jobs, q.startLocked(e))
+		if q.flow != nil { // an Enqueue waits for deliveries to catch up
+			close(q.flow)
+			q.flow = nil
+		}
 	}
 	return jobs
 }
