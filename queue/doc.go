@@ -66,6 +66,13 @@
 // time until a connection succeeds. After MessageExpirationTimeout what
 // remains fails with 4.4.7.
 //
+// Arrivals are paced by deliveries (WithInFlowDelay, Postfix's
+// in_flow_delay): while the next hops delivering at full concurrency have
+// more messages waiting than connections, Enqueue waits up to one second
+// before it reads a body, and goes on as soon as a delivery starts. A burst
+// then waits in its senders' sockets instead of outgrowing the log. A
+// failing or suspended next hop never slows Enqueue.
+//
 // # Notifications
 //
 // Failures produce one RFC 3464 DSN per verdict, built by package dsn from

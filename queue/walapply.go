@@ -56,6 +56,7 @@ func (s *walStore) applier() {
 		}
 		taken := s.pending[:n:n]
 		s.pending = s.pending[n:]
+		deleted := laterDeletes(s.pending)
 		size := 0
 		for _, b := range taken {
 			for _, op := range b.ops {
@@ -67,7 +68,7 @@ func (s *walStore) applier() {
 		upto := s.applied + uint64(n)
 		s.mu.Unlock()
 
-		err := s.applyBatches(taken)
+		err := s.applyBatches(taken, deleted)
 		s.mu.Lock()
 		s.attempts++
 		s.applying = 0
@@ -133,15 +134,40 @@ func (s *walStore) due(now time.Time) (int, time.Duration) {
 	return 0, s.pending[0].at.Add(applyDelay).Sub(now)
 }
 
+// laterDeletes returns the IDs that batches not yet taken delete. They are
+// in the log and synced (a batch is pending only once it is), so the ops
+// of the batches taken on those messages need not reach bbolt: a message
+// logged just before the cut and delivered after it is never written
+// there. If the process dies before the delete reaches bbolt, the log
+// replays it, and a delete of an ID bbolt lacks changes nothing.
+func laterDeletes(pending []batch) map[ID]struct{} {
+	var ids map[ID]struct{}
+	for _, b := range pending {
+		for _, op := range b.ops {
+			if op.Kind == OpDelete {
+				if ids == nil {
+					ids = map[ID]struct{}{}
+				}
+				ids[op.ID] = struct{}{}
+			}
+		}
+	}
+	return ids
+}
+
 // applyBatches gives bbolt what is left of batches once ops undone later
-// among them are dropped, reading the surviving chunks back from the log,
+// (among them, or by deleted) are dropped, reading the surviving chunks back from the log,
 // in transactions of about maxApplyTx bytes (ops are blind writes, so
 // retrying all of them after a failure midway ends in the same state). A
 // batch set that comes down to nothing costs no transaction.
-func (s *walStore) applyBatches(batches []batch) error {
+func (s *walStore) applyBatches(batches []batch, deleted map[ID]struct{}) error {
 	var ops []logged
 	for _, b := range batches {
-		ops = append(ops, b.ops...)
+		for _, op := range b.ops {
+			if _, ok := deleted[op.ID]; !ok {
+				ops = append(ops, op)
+			}
+		}
 	}
 	ops = coalesceLogged(ops, s.stored)
 	for len(ops) > 0 {

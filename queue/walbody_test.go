@@ -546,3 +546,39 @@ func recordsOf(t *testing.T, s *walStore) map[ID]string {
 	}
 	return got
 }
+
+// A message whose delete is already logged, after the batches the applier
+// takes, never reaches bbolt, even when its puts are before the cut: here
+// the log starts over on the segment holding them. After a crash the log
+// still says it is gone.
+func TestWALLaterDeleteSkipsStore(t *testing.T) {
+	dir := t.TempDir()
+	s, c := openCounted(t, dir)
+	msg := func(id ID) []Op {
+		return []Op{{Kind: OpPutChunk, ID: id, Data: []byte("body of " + string(id))}, {Kind: OpPutRecord, ID: id, Data: []byte("rec " + string(id))}}
+	}
+	for _, ops := range [][]Op{msg("A"), msg("B")} { // segment 0
+		if err := s.Apply(ops); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.off = walSegmentSize // full: A's delete goes to segment 1
+	if err := s.Apply([]Op{{Kind: OpDelete, ID: "A"}}); err != nil {
+		t.Fatal(err)
+	}
+	s.off = walSegmentSize // full: segment 0 starts over once bbolt has its batches
+	if err := s.Apply([]Op{{Kind: OpPutRecord, ID: "C", Data: []byte("rec C")}}); err != nil {
+		t.Fatal(err)
+	}
+	if txs, ops := c.counts(); txs != 1 || ops != 2 {
+		t.Fatalf("store got %d transactions, %d ops; want 1 with B's two puts only", txs, ops)
+	}
+	if _, err := s.OpenBody("A"); err != ErrNotFound {
+		t.Fatalf("deleted body: %v", err)
+	}
+	crashWAL(s)
+	got := recordsOf(t, reopen(t, dir))
+	if len(got) != 2 || got["B"] != "rec B" || got["C"] != "rec C" {
+		t.Fatalf("after a crash: %v, want B and C", got)
+	}
+}
