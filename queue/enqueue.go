@@ -162,6 +162,8 @@ func (q *Queue) inFlow(ctx context.Context) {
 			return
 		case <-ctx.Done():
 			return
+		case <-q.stopCtx.Done(): // Close: no delivery starts any more
+			return
 		}
 	}
 }

@@ -2,6 +2,7 @@ package queue_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -41,13 +42,13 @@ func TestInFlowDelay(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
+		close(gate)
 		ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
 		defer cancel()
-		if err := q.Close(ctx); err != nil {
+		if err := q.Close(ctx); err != nil && !errors.Is(err, queue.ErrClosed) {
 			t.Errorf("Close: %v", err)
 		}
 	})
-	t.Cleanup(func() { close(gate) })
 	enqueue := func() <-chan error {
 		done := make(chan error, 1)
 		go func() {
@@ -114,4 +115,22 @@ func TestInFlowDelay(t *testing.T) {
 	armed("fifth")
 	clock.Advance(delay)
 	wait(fifth, "fifth after the in-flow delay")
+
+	// Close does not wait out a waiting Enqueue: no delivery starts any
+	// more, and the fake clock never moves.
+	sixth := enqueue()
+	armed("sixth")
+	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
+	defer cancel()
+	closed := make(chan error, 1)
+	go func() { closed <- q.Close(ctx) }()
+	select {
+	case <-sixth: // whatever it returns: Close raced its commit
+	case <-time.After(waitTimeout):
+		t.Fatal("Enqueue still waiting after Close began")
+	}
+	gate <- struct{}{} // the delivery in progress ends; Close can finish
+	if err := <-closed; err != nil {
+		t.Fatalf("Close with an Enqueue waiting: %v", err)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"net"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -28,6 +29,7 @@ type conn struct {
 	closedCh   chan struct{}
 	closeOnce  sync.Once
 	release    func()
+	final      atomic.Bool // being closed: Write keeps the deadline it finds
 
 	mu             sync.Mutex
 	closeAfter     bool // close once the current reply is written
@@ -51,8 +53,10 @@ func (c *conn) Read(p []byte) (int, error) {
 }
 
 func (c *conn) Write(p []byte) (int, error) {
-	if err := c.Conn.SetWriteDeadline(time.Now().Add(c.inactivity)); err != nil {
-		return 0, err
+	if !c.final.Load() {
+		if err := c.Conn.SetWriteDeadline(time.Now().Add(c.inactivity)); err != nil {
+			return 0, err
+		}
 	}
 	return c.Conn.Write(p)
 }

@@ -264,3 +264,23 @@ func TestCommandsPipelinedBehindMessage(t *testing.T) {
 		t.Fatalf("delivered %d octets, not the two messages", len(all))
 	}
 }
+
+// A BDAT whose size cannot be read ends the session: its chunk could not
+// be skipped, and would be read as commands.
+func TestMalformedBDATCloses(t *testing.T) {
+	for _, cmd := range []string{"BDAT 6 LASTX", "BDAT 99999999999999999999 LAST", "BDAT -1"} {
+		t.Run(cmd, func(t *testing.T) {
+			e := start(t, smtpx.WithReceiveConnector(internet(t)))
+			r, _ := smtptest.Dial(t, e.firstAddr(t))
+			expect(t, r,
+				smtptest.Step{"EHLO client.example", "250"},
+				smtptest.Step{"MAIL FROM:<a@fabrikam.com>", "250"},
+				smtptest.Step{"RCPT TO:<bob@contoso.com>", "250"},
+				smtptest.Step{"RAW:" + cmd + "\r\nRSET\r\n", "501 5.5.4"},
+			)
+			if !r.Closed(quietWait) {
+				t.Fatalf("still open: the chunk's octets were read as commands (%q)", r.ReadReply())
+			}
+		})
+	}
+}

@@ -3,6 +3,7 @@ package smtpx_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -181,4 +182,49 @@ func BenchmarkSubmitProtocolLog(b *testing.B) {
 			}
 		})
 	}
+}
+
+// No body reaches the protocol log, however the client frames it: a DATA
+// with a trailing space, a bare LF before a "." line, BDAT chunks (one
+// skipped after a failure), and the disconnection is logged before
+// Shutdown returns.
+func TestProtocolLogNeverHoldsBodies(t *testing.T) {
+	rc := internet(t, connector.WithProtocolLogging(connector.ProtocolLoggingVerbose), connector.WithMaxMessageSize(64<<10))
+	var out logBuffer
+	recv := protolog.New(&out, protolog.WithType(protolog.Receive))
+	e := start(t, smtpx.WithReceiveConnector(rc), smtpx.WithProtocolLog(recv, nil))
+	r, _ := smtptest.Dial(t, e.firstAddr(t))
+	big := "X-Test: three\r\n\r\n" + strings.Repeat("SECRET-BDAT-OVERSIZE\r\n", 4000)
+	expect(t, r,
+		smtptest.Step{"EHLO client.example", "250"},
+		smtptest.Step{"MAIL FROM:<a@fabrikam.com>", "250"},
+		smtptest.Step{"RCPT TO:<bob@contoso.com>", "250"},
+		smtptest.Step{"DATA ", "354"},
+		smtptest.Step{"RAW:Subject: one\r\n\r\nhello\n.\r\nSECRET-AFTER-BARE-LF\r\n.\r\n", "250 2.6.0"},
+		smtptest.Step{"MAIL FROM:<a@fabrikam.com>", "250"},
+		smtptest.Step{"RCPT TO:<bob@contoso.com>", "250"},
+		smtptest.Step{"RAW:BDAT 29\r\nSubject: two\r\n\r\nSECRET-BDAT\r\n", "250 2.0.0"},
+		smtptest.Step{"RAW:BDAT 5\r\nx\r\n\r\n", "250 2.0.0"},
+		smtptest.Step{"RAW:BDAT 0 LAST\r\n", "250 2.6.0"},
+		smtptest.Step{"MAIL FROM:<a@fabrikam.com>", "250"},
+		smtptest.Step{"RCPT TO:<bob@contoso.com>", "250"},
+		smtptest.Step{fmt.Sprintf("RAW:BDAT %d\r\n%s", len(big), big), "552 5.3.4"},
+		smtptest.Step{"RAW:BDAT 23 LAST\r\nSECRET-BDAT-SKIPPED\r\n\r\n", "552 5.3.4"}, // answered alike, uncounted
+		smtptest.Step{"QUIT", "221"},
+	)
+	r.Closed(quietWait)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := e.tr.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := recv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	got := conversation(t, out.String())
+	if strings.Contains(got, "SECRET") || strings.Contains(got, "Subject") {
+		t.Fatalf("a body reached the log:\n%s", got)
+	}
+	inOrder(t, "receive", got, "< DATA |", "> 250 2.6.0", "< BDAT 29|", "< BDAT 5|", "< BDAT 0 LAST|",
+		"> 552 5.3.4", "< BDAT 23 LAST|", "> 552 5.3.4", "< QUIT|", "- |")
 }

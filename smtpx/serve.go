@@ -50,6 +50,11 @@ type serverConn struct {
 	hasNext bool
 	quit    bool // QUIT answered, or a reply that ends the session
 	out     []byte
+	logLine []byte
+	// bdatFailed is the reply to a BDAT transfer that failed before its
+	// LAST chunk: the chunks a pipelining client sent behind it get the
+	// same reply, uncounted.
+	bdatFailed *smtp.SMTPError
 }
 
 // commandBuffer holds a command line (maxLineLength) and what a
@@ -73,21 +78,17 @@ func (t *Transport) serve(s *rcServer, c *conn) {
 		sc.lg = t.opts.protoLog.Session(server+`\`+s.rc.Name(), c.id, c.LocalAddr().String(), c.RemoteAddr().String())
 		sc.lg.Connect("")
 	}
-	sc.in.r = sc.source()
+	sc.in.r = sc.nc
 	sc.br = bufio.NewReaderSize(&sc.in, commandBuffer)
 	sc.bw = bufio.NewWriterSize(sc.sink(), replyBuffer)
 	go sc.run()
 }
 
-// source is what commands and messages are read from: the connection (TLS
-// or not), through the protocol log when there is one.
-func (sc *serverConn) source() io.Reader {
-	if sc.lg == nil {
-		return sc.nc
-	}
-	return logReader{sc.nc, sc.lg}
-}
-
+// sink is where replies go: the connection (TLS or not), through the
+// protocol log when there is one. The client's side is logged where it is
+// consumed (logClient), not as it is read: only the server knows where a
+// message starts and ends, and a log that re-parsed the stream could be
+// talked into logging a body.
 func (sc *serverConn) sink() io.Writer {
 	if sc.lg == nil {
 		return sc.nc
@@ -95,15 +96,37 @@ func (sc *serverConn) sink() io.Writer {
 	return logWriter{sc.nc, sc.lg}
 }
 
-type logReader struct {
-	r  io.Reader
-	lg *protolog.Session
+// logClient logs a command line the server has taken.
+func (sc *serverConn) logClient(line []byte) {
+	if sc.lg == nil {
+		return
+	}
+	sc.logLine = append(append(sc.logLine[:0], line...), '\r', '\n')
+	sc.lg.Client(sc.logLine)
 }
 
-func (l logReader) Read(p []byte) (int, error) {
-	n, err := l.r.Read(p)
-	l.lg.Client(p[:n])
-	return n, err
+// logBodyEnd tells the protocol log that a DATA message has ended (its
+// text is never given to it).
+func (sc *serverConn) logBodyEnd() {
+	if sc.lg != nil {
+		sc.lg.Client([]byte(".\r\n"))
+	}
+}
+
+// chunkLog is where BDAT chunk octets go once read: the protocol log counts
+// them off (it logs none), or nothing.
+func (sc *serverConn) chunkLog() io.Writer {
+	if sc.lg == nil {
+		return io.Discard
+	}
+	return clientLog{sc.lg}
+}
+
+type clientLog struct{ lg *protolog.Session }
+
+func (l clientLog) Write(p []byte) (int, error) {
+	l.lg.Client(p)
+	return len(p), nil
 }
 
 type logWriter struct {
@@ -127,15 +150,16 @@ func (sc *serverConn) run() {
 		if sc.sess != nil {
 			sc.sess.logout()
 		}
-		sc.nc.Close() // over TLS, with a close_notify first
-		sc.c.Close()
-		if sc.lg != nil {
+		if sc.lg != nil { // before Close lets Shutdown return
 			who := "Local"
 			if remoteClosed {
 				who = "Remote"
 			}
 			sc.lg.Disconnect(who)
 		}
+		sc.c.final.Store(true) // crypto/tls bounds its close_notify itself
+		sc.nc.Close()          // over TLS, with a close_notify first
+		sc.c.Close()
 	}()
 	sc.banner()
 	for !sc.quit {
@@ -181,7 +205,11 @@ func (sc *serverConn) readCommand() ([]byte, error) {
 			return nil, err
 		}
 	}
-	return wire.ReadLine(sc.br, maxLineLength)
+	line, err := wire.ReadLine(sc.br, maxLineLength)
+	if err == nil {
+		sc.logClient(line)
+	}
+	return line, err
 }
 
 func (sc *serverConn) write(r *smtp.SMTPError) {
@@ -282,6 +310,9 @@ var (
 // handle serves one command line.
 func (sc *serverConn) handle(line []byte) {
 	verb, arg := wire.ParseCommand(line)
+	if verb != wire.BDAT {
+		sc.bdatFailed = nil
+	}
 	switch verb {
 	case wire.HELO, wire.EHLO:
 		sc.greet(verb == wire.EHLO, arg)
@@ -472,6 +503,9 @@ func (sc *serverConn) data(arg []byte) {
 			sc.c.closeAfterNextWrite()
 		}
 	}
+	if _, rerr := dr.Read(nil); rerr == io.EOF {
+		sc.logBodyEnd()
+	}
 	sc.swapReader(big, sc.br)
 	big.Reset(nil)
 	messageReaders.Put(big)
@@ -532,25 +566,44 @@ func (sc *serverConn) finish(err error) {
 func (sc *serverConn) bdat(arg []byte) {
 	size, last, ok := parseBDAT(arg)
 	if !ok {
+		// Without its size the chunk cannot be skipped, and its octets
+		// would be read as commands: the reply is the session's last.
+		sc.c.closeAfterNextWrite()
 		sc.refuse("BDAT", replyBadBDAT, false)
 		return
 	}
-	if sc.sess == nil || !sc.sess.inTx || len(sc.sess.env.Recipients) == 0 {
-		// The chunk still follows: skip it, so it is not read as commands.
-		if _, err := io.CopyN(io.Discard, sc.br, size); err != nil {
-			sc.c.closeAfterNextWrite()
+	if failed := sc.bdatFailed; failed != nil {
+		// Pipelined behind a chunk that failed the message: skipped and
+		// answered alike, not counted again.
+		sc.skipChunk(size)
+		sc.write(failed)
+		if last {
+			sc.bdatFailed = nil
 		}
+		return
+	}
+	if sc.sess == nil || !sc.sess.inTx || len(sc.sess.env.Recipients) == 0 {
+		sc.skipChunk(size) // not to be read as commands
 		sc.ready("BDAT")
 		return
 	}
 	br := &bdatReader{sc: sc, left: size, last: last}
 	err := sc.sess.data(br)
-	if br.left > 0 {
-		if _, derr := io.CopyN(io.Discard, sc.br, br.left); derr != nil {
-			sc.c.closeAfterNextWrite()
-		}
+	sc.skipChunk(br.left)
+	if r := Status(err); !br.last && r.Code >= 400 && !errors.Is(err, errTransferAborted) {
+		sc.bdatFailed = r
 	}
 	sc.finish(err)
+}
+
+// skipChunk reads and drops n octets of a BDAT chunk.
+func (sc *serverConn) skipChunk(n int64) {
+	if n == 0 {
+		return
+	}
+	if _, err := io.CopyN(sc.chunkLog(), sc.br, n); err != nil {
+		sc.c.closeAfterNextWrite()
+	}
 }
 
 // parseBDAT reads "size [LAST]".
@@ -602,6 +655,9 @@ func (b *bdatReader) Read(p []byte) (int, error) {
 		p = p[:b.left]
 	}
 	n, err := b.sc.br.Read(p)
+	if b.sc.lg != nil {
+		b.sc.lg.Client(p[:n]) // counted off, not logged
+	}
 	b.left -= int64(n)
 	b.total += int64(n)
 	if err != nil {
@@ -633,6 +689,7 @@ func (b *bdatReader) nextChunk() {
 	}
 	size, last, ok := parseBDAT(arg)
 	if !ok {
+		sc.c.closeAfterNextWrite() // as in serverConn.bdat
 		sc.refuse("BDAT", replyBadBDAT, false)
 		b.err = errTransferAborted
 		return
@@ -673,7 +730,7 @@ func (sc *serverConn) startTLS(arg []byte) {
 		sc.sess = nil
 	}
 	sc.esmtp = false
-	sc.in = prefixed{r: sc.source()}
+	sc.in = prefixed{r: sc.nc}
 	sc.br.Reset(&sc.in)
 	sc.bw.Reset(sc.sink())
 }
