@@ -16,6 +16,13 @@ import (
 	"github.com/hubedge/hubedge/smtpx/smtptest"
 )
 
+// txSteps open a transaction: EHLO, MAIL, RCPT to a local recipient.
+var txSteps = []smtptest.Step{
+	{"EHLO client.example", "250"},
+	{"MAIL FROM:<a@fabrikam.com>", "250"},
+	{"RCPT TO:<bob@contoso.com>", "250"},
+}
+
 // Only <CR><LF>.<CR><LF> ends a message: a line end another server reads
 // differently ("SMTP smuggling") never lets a second message through. The
 // smuggled commands arrive as text of the one message, which gets the one
@@ -25,10 +32,8 @@ func TestDataEndsOnlyAtCRLFDotCRLF(t *testing.T) {
 		t.Run(fmt.Sprintf("%q", end), func(t *testing.T) {
 			e := start(t, smtpx.WithReceiveConnector(internet(t)))
 			r, _ := smtptest.Dial(t, e.firstAddr(t))
+			expect(t, r, txSteps...)
 			expect(t, r,
-				smtptest.Step{"EHLO client.example", "250"},
-				smtptest.Step{"MAIL FROM:<a@fabrikam.com>", "250"},
-				smtptest.Step{"RCPT TO:<bob@contoso.com>", "250"},
 				smtptest.Step{"DATA", "354"},
 			)
 			smuggled := "MAIL FROM:<ceo@contoso.com>\r\nRCPT TO:<bob@contoso.com>\r\nDATA\r\nSubject: smuggled\r\n\r\nx\r\n"
@@ -58,10 +63,8 @@ func TestDataEndsOnlyAtCRLFDotCRLF(t *testing.T) {
 func TestDataDotStuffing(t *testing.T) {
 	e := start(t, smtpx.WithReceiveConnector(internet(t)))
 	r, _ := smtptest.Dial(t, e.firstAddr(t))
+	expect(t, r, txSteps...)
 	expect(t, r,
-		smtptest.Step{"EHLO client.example", "250"},
-		smtptest.Step{"MAIL FROM:<a@fabrikam.com>", "250"},
-		smtptest.Step{"RCPT TO:<bob@contoso.com>", "250"},
 		smtptest.Step{"DATA", "354"},
 		smtptest.Step{"RAW:Subject: dots\r\n\r\n..one\r\n.\r\n", "250 2.6.0"},
 	)
@@ -125,10 +128,8 @@ func TestBDATAbortedByAnotherCommand(t *testing.T) {
 	e := start(t, smtpx.WithReceiveConnector(internet(t)))
 	r, _ := smtptest.Dial(t, e.firstAddr(t))
 	chunk := "Subject: aborted\r\n\r\nbody\r\n"
+	expect(t, r, txSteps...)
 	expect(t, r,
-		smtptest.Step{"EHLO client.example", "250"},
-		smtptest.Step{"MAIL FROM:<a@fabrikam.com>", "250"},
-		smtptest.Step{"RCPT TO:<bob@contoso.com>", "250"},
 		smtptest.Step{fmt.Sprintf("RAW:BDAT %d\r\n%s", len(chunk), chunk), "250 2.0.0"},
 		smtptest.Step{"MAIL FROM:<b@fabrikam.com>", "250 2.1.0"},
 		smtptest.Step{"RCPT TO:<bob@contoso.com>", "250"},
@@ -228,10 +229,8 @@ func TestAuthExchangeSyntax(t *testing.T) {
 func TestCommandsPipelinedBehindMessage(t *testing.T) {
 	e := start(t, smtpx.WithReceiveConnector(internet(t)))
 	r, _ := smtptest.Dial(t, e.firstAddr(t))
+	expect(t, r, txSteps...)
 	expect(t, r,
-		smtptest.Step{"EHLO client.example", "250"},
-		smtptest.Step{"MAIL FROM:<a@fabrikam.com>", "250"},
-		smtptest.Step{"RCPT TO:<bob@contoso.com>", "250"},
 		smtptest.Step{"DATA", "354"},
 	)
 	const noops = 3000 // 18 000 octets: more than a connection buffers between messages
@@ -272,10 +271,8 @@ func TestMalformedBDATCloses(t *testing.T) {
 		t.Run(cmd, func(t *testing.T) {
 			e := start(t, smtpx.WithReceiveConnector(internet(t)))
 			r, _ := smtptest.Dial(t, e.firstAddr(t))
+			expect(t, r, txSteps...)
 			expect(t, r,
-				smtptest.Step{"EHLO client.example", "250"},
-				smtptest.Step{"MAIL FROM:<a@fabrikam.com>", "250"},
-				smtptest.Step{"RCPT TO:<bob@contoso.com>", "250"},
 				smtptest.Step{"RAW:" + cmd + "\r\nRSET\r\n", "501 5.5.4"},
 			)
 			if !r.Closed(quietWait) {

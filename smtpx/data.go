@@ -66,7 +66,7 @@ func (s *session) data(r io.Reader) error {
 	st.stamped = append(st.stamped, st.hdr...)
 	st.stamped = s.appendAuthFields(st.stamped, &facts.auth)
 	st.stamped = append(st.stamped, '\r', '\n')
-	st.msg = stampedReader{hdr: st.stamped, body: st.br}
+	st.msg = prefixed{b: st.stamped, r: st.br}
 	if err := t.q.EnqueueWithID(t.ctx, id, env, &st.msg); err != nil {
 		if body.err != nil {
 			if body.err == replyTooBig {
@@ -91,9 +91,9 @@ type receiveState struct {
 	body    limitReader
 	hl      headerLimiter
 	br      *bufio.Reader
-	hdr     []byte // the kept header fields
-	stamped []byte // Received, kept fields, auth fields, blank line
-	msg     stampedReader
+	hdr     []byte   // the kept header fields
+	stamped []byte   // Received, kept fields, auth fields, blank line
+	msg     prefixed // the stamped header, then br
 }
 
 var receivePool = sync.Pool{New: func() any {
@@ -106,27 +106,11 @@ const maxPooledHeader = 64 << 10
 
 func (st *receiveState) release() {
 	st.br.Reset(nil)
-	st.body, st.hl, st.msg = limitReader{}, headerLimiter{}, stampedReader{}
+	st.body, st.hl, st.msg = limitReader{}, headerLimiter{}, prefixed{}
 	if cap(st.hdr) > maxPooledHeader || cap(st.stamped) > maxPooledHeader {
 		st.hdr, st.stamped = nil, nil
 	}
 	receivePool.Put(st)
-}
-
-// stampedReader is the message as the queue reads it: the stamped header,
-// then the rest of the message from the socket.
-type stampedReader struct {
-	hdr  []byte
-	body io.Reader
-}
-
-func (m *stampedReader) Read(p []byte) (int, error) {
-	if len(m.hdr) > 0 {
-		n := copy(p, m.hdr)
-		m.hdr = m.hdr[n:]
-		return n, nil
-	}
-	return m.body.Read(p)
 }
 
 // scanHeader reads the header block from st.br into st.hdr in one pass:

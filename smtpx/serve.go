@@ -534,8 +534,8 @@ func (sc *serverConn) swapReader(from, to *bufio.Reader) *bufio.Reader {
 	return to
 }
 
-// prefixed reads b, then r: the connection, behind what a swapped-out
-// reader had buffered.
+// prefixed reads b, then r: the connection behind what a swapped-out
+// reader had buffered, or a message behind the header stamped for it.
 type prefixed struct {
 	b []byte
 	r io.Reader
