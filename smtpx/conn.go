@@ -42,11 +42,7 @@ type conn struct {
 }
 
 func (c *conn) Read(p []byte) (int, error) {
-	d := time.Now().Add(c.inactivity)
-	if d.After(c.deadline) {
-		d = c.deadline
-	}
-	if err := c.Conn.SetReadDeadline(d); err != nil {
+	if err := c.Conn.SetReadDeadline(c.nextDeadline()); err != nil {
 		return 0, err
 	}
 	return c.Conn.Read(p)
@@ -54,11 +50,21 @@ func (c *conn) Read(p []byte) (int, error) {
 
 func (c *conn) Write(p []byte) (int, error) {
 	if !c.final.Load() {
-		if err := c.Conn.SetWriteDeadline(time.Now().Add(c.inactivity)); err != nil {
+		if err := c.Conn.SetWriteDeadline(c.nextDeadline()); err != nil {
 			return 0, err
 		}
 	}
 	return c.Conn.Write(p)
+}
+
+// nextDeadline bounds the next read or write: the inactivity timeout,
+// capped by the absolute ConnectionTimeout.
+func (c *conn) nextDeadline() time.Time {
+	d := time.Now().Add(c.inactivity)
+	if d.After(c.deadline) {
+		return c.deadline
+	}
+	return d
 }
 
 // Close closes the connection once and gives back its admission slot.
