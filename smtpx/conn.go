@@ -77,8 +77,8 @@ func (c *conn) Close() error {
 	return err
 }
 
-// closeAfterNextWrite makes the reply being written the last one.
-func (c *conn) closeAfterNextWrite() {
+// closeAfterReply makes the reply being written the session's last.
+func (c *conn) closeAfterReply() {
 	c.mu.Lock()
 	c.closeAfter = true
 	c.mu.Unlock()

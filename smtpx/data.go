@@ -268,7 +268,7 @@ func (l *limitReader) Read(p []byte) (int, error) {
 		return n, err
 	case errors.Is(err, wire.ErrLineTooLong):
 		l.err = replyLineTooLong
-		l.c.closeAfterNextWrite()
+		l.c.closeAfterReply()
 	case errors.Is(err, errTransferAborted):
 		// The client left a BDAT transfer for another command (RFC
 		// 3030): nothing is enqueued and no reply follows, so the session
@@ -280,7 +280,7 @@ func (l *limitReader) Read(p []byte) (int, error) {
 			l.err = se
 		} else {
 			l.err = replyDataAborted
-			l.c.closeAfterNextWrite()
+			l.c.closeAfterReply()
 		}
 	}
 	return n, l.err

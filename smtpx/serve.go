@@ -489,7 +489,7 @@ func (sc *serverConn) data(arg []byte) {
 	}
 	sc.write(replyStartData)
 	if err := sc.bw.Flush(); err != nil {
-		sc.c.closeAfterNextWrite()
+		sc.c.closeAfterReply()
 		return
 	}
 	big := sc.swapReader(sc.br, messageReaders.Get().(*bufio.Reader))
@@ -500,7 +500,7 @@ func (sc *serverConn) data(arg []byte) {
 		// rest of the message is read and dropped, so that it is not taken
 		// for commands. A broken stream ends the session after the reply.
 		if _, derr := io.Copy(io.Discard, dr); derr != nil {
-			sc.c.closeAfterNextWrite()
+			sc.c.closeAfterReply()
 		}
 	}
 	if _, rerr := dr.Read(nil); rerr == io.EOF {
@@ -568,7 +568,7 @@ func (sc *serverConn) bdat(arg []byte) {
 	if !ok {
 		// Without its size the chunk cannot be skipped, and its octets
 		// would be read as commands: the reply is the session's last.
-		sc.c.closeAfterNextWrite()
+		sc.c.closeAfterReply()
 		sc.refuse("BDAT", replyBadBDAT, false)
 		return
 	}
@@ -602,7 +602,7 @@ func (sc *serverConn) skipChunk(n int64) {
 		return
 	}
 	if _, err := io.CopyN(sc.chunkLog(), sc.br, n); err != nil {
-		sc.c.closeAfterNextWrite()
+		sc.c.closeAfterReply()
 	}
 }
 
@@ -689,7 +689,7 @@ func (b *bdatReader) nextChunk() {
 	}
 	size, last, ok := parseBDAT(arg)
 	if !ok {
-		sc.c.closeAfterNextWrite() // as in serverConn.bdat
+		sc.c.closeAfterReply() // as in serverConn.bdat
 		sc.refuse("BDAT", replyBadBDAT, false)
 		b.err = errTransferAborted
 		return

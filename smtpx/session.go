@@ -54,12 +54,12 @@ func newSession(sc *serverConn, helo string) (*session, error) {
 // greet checks a HELO/EHLO name and ends any open transaction.
 func (s *session) greet(helo string) *smtp.SMTPError {
 	if s.c.isDraining() {
-		s.c.closeAfterNextWrite()
+		s.c.closeAfterReply()
 		return replyShuttingDown
 	}
 	if s.s.rc.RequireEHLODomain() && !validHelo(helo) {
 		// The reference system closes the connection (SPEC §2.1).
-		s.c.closeAfterNextWrite()
+		s.c.closeAfterReply()
 		return s.refused("EHLO", replyBadEHLO, false)
 	}
 	s.reset()
@@ -117,7 +117,7 @@ func (s *session) refused(verb string, r *smtp.SMTPError, logon bool) *smtp.SMTP
 // gate refuses commands while the transport drains.
 func (s *session) gate() error {
 	if s.c.isDraining() {
-		s.c.closeAfterNextWrite()
+		s.c.closeAfterReply()
 		return replyShuttingDown
 	}
 	return nil
@@ -225,7 +225,7 @@ func (s *session) mail(m wire.Mail) error {
 		return s.refused("MAIL", replyTooBig, false)
 	}
 	if !s.c.beginTx(&s.s.t.txWG) {
-		s.c.closeAfterNextWrite()
+		s.c.closeAfterReply()
 		return replyShuttingDown
 	}
 	s.inTx = true
