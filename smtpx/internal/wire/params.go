@@ -113,7 +113,7 @@ func mailParam(m *Mail, key, val []byte, hasVal bool, offered Ext) (uint16, erro
 		return 1, nil
 	case equalFoldASCII(key, "BODY") && offered&(Ext8BitMIME|ExtBinaryMIME) != 0:
 		switch {
-		case !hasVal:
+		case !hasVal || len(val) == 0:
 			return 0, errParamSyntax
 		case equalFoldASCII(val, "7BIT"):
 			m.Body = Body7Bit

@@ -88,7 +88,7 @@ func TestParseMail(t *testing.T) {
 		{arg: "FROM:<a@b> BODY=BINARYMIME", offered: wire.Ext8BitMIME, code: 555, enh: "5.5.4"},
 		{arg: "FROM:<a@b> BODY=8BITMIME", offered: wire.ExtBinaryMIME, code: 555, enh: "5.5.4"},
 		{arg: "FROM:<a@b> BODY=9BIT", offered: allExt, code: 555, enh: "5.5.4"},
-		{arg: "FROM:<a@b> BODY=", offered: allExt, code: 555, enh: "5.5.4"},
+		{arg: "FROM:<a@b> BODY=", offered: allExt, code: 501, enh: "5.5.4"}, // a syntax error, not an unknown type
 		{arg: "FROM:<a@b> BODY", offered: allExt, code: 501, enh: "5.5.4"},
 		{arg: "FROM:<a@b> BODY=7BIT BODY=8BITMIME", offered: allExt, code: 501, enh: "5.5.4"},
 		{arg: "FROM:<a@b> BODY=7BIT", offered: allExt &^ (wire.Ext8BitMIME | wire.ExtBinaryMIME), code: 555, enh: "5.5.4"},
