@@ -3,6 +3,7 @@ package smtpx
 import (
 	"log/slog"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/emersion/go-smtp"
@@ -85,6 +86,8 @@ func (e Event) LogValue() slog.Value {
 	return slog.GroupValue(attrs...)
 }
 
+// replyString prints a reply for logs as it goes on the wire, without
+// the final line end.
 func replyString(r *smtp.SMTPError) string {
-	return formatReply(r.Code, r.EnhancedCode, r.Message)
+	return strings.TrimSuffix(string(appendReply(nil, r)), "\r\n")
 }

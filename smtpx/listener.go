@@ -108,7 +108,7 @@ func (t *Transport) refuse(nc net.Conn, connector string, remote netip.AddrPort,
 	t.acceptWG.Go(func() {
 		defer t.refusing.Add(-1)
 		_ = nc.SetWriteDeadline(time.Now().Add(5 * time.Second))
-		_, _ = nc.Write([]byte(formatReply(r.Code, r.EnhancedCode, r.Message) + "\r\n"))
+		_, _ = nc.Write(appendReply(nil, r))
 		nc.Close()
 	})
 }

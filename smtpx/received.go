@@ -3,11 +3,8 @@ package smtpx
 import (
 	"context"
 	"net/netip"
-	"strconv"
 	"strings"
 	"time"
-
-	"github.com/emersion/go-smtp"
 
 	"github.com/hubedge/hubedge/perms"
 )
@@ -163,15 +160,4 @@ func (s *session) appendAuthFields(b []byte, present *[len(authHeaders)]bool) []
 		}
 	}
 	return b
-}
-
-// formatReply prints a reply as it appears on the wire, for logs.
-func formatReply(code int, ec smtp.EnhancedCode, msg string) string {
-	var b strings.Builder
-	b.WriteString(strconv.Itoa(code))
-	if ec != smtp.NoEnhancedCode && ec != smtp.EnhancedCodeNotSet {
-		b.WriteString(" " + strconv.Itoa(ec[0]) + "." + strconv.Itoa(ec[1]) + "." + strconv.Itoa(ec[2]))
-	}
-	b.WriteString(" " + msg)
-	return b.String()
 }

@@ -213,31 +213,31 @@ func (sc *serverConn) readCommand() ([]byte, error) {
 }
 
 func (sc *serverConn) write(r *smtp.SMTPError) {
-	ec := r.EnhancedCode
-	if ec == smtp.NoEnhancedCode {
-		ec = smtp.EnhancedCodeNotSet
-	}
-	sc.out = wire.AppendReply(sc.out[:0], r.Code, ec[0], ec[1], ec[2], r.Message)
+	sc.out = appendReply(sc.out[:0], r)
 	sc.writeRaw(sc.out)
 	if cap(sc.out) > replyBuffer {
 		sc.out = nil
 	}
 }
 
-func (sc *serverConn) writeRaw(p []byte) {
-	_, _ = sc.bw.Write(p) // a failed write shows at the next read
+// appendReply appends r as it goes on the wire.
+func appendReply(b []byte, r *smtp.SMTPError) []byte {
+	ec := r.EnhancedCode
+	if ec == smtp.NoEnhancedCode {
+		ec = smtp.EnhancedCodeNotSet
+	}
+	return wire.AppendReply(b, r.Code, ec[0], ec[1], ec[2], r.Message)
 }
 
-// fromWire converts a parser's reply.
-func fromWire(r *wire.Reply) *smtp.SMTPError {
-	return reply(r.Code, r.Class, r.Subject, r.Detail, r.Text)
+func (sc *serverConn) writeRaw(p []byte) {
+	_, _ = sc.bw.Write(p) // a failed write shows at the next read
 }
 
 // replyOf is the reply for a parser error.
 func replyOf(err error) *smtp.SMTPError {
 	var wr *wire.Reply
 	if errors.As(err, &wr) {
-		return fromWire(wr)
+		return reply(wr.Code, wr.Class, wr.Subject, wr.Detail, wr.Text)
 	}
 	return Status(err)
 }
