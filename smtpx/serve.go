@@ -495,15 +495,12 @@ func (sc *serverConn) data(arg []byte) {
 	big := sc.swapReader(sc.br, messageReaders.Get().(*bufio.Reader))
 	dr := wire.NewDotReader(big, maxLineLength)
 	err := sc.sess.data(dr)
-	if _, rerr := dr.Read(nil); rerr != io.EOF {
-		// The session stopped early (a limit, a header it refused): the
-		// rest of the message is read and dropped, so that it is not taken
-		// for commands. A broken stream ends the session after the reply.
-		if _, derr := io.Copy(io.Discard, dr); derr != nil {
-			sc.c.closeAfterReply()
-		}
-	}
-	if _, rerr := dr.Read(nil); rerr == io.EOF {
+	// The session may have stopped early (a limit, a header it refused):
+	// the rest of the message is read and dropped, so that it is not taken
+	// for commands. A broken stream ends the session after the reply.
+	if _, derr := io.Copy(io.Discard, dr); derr != nil {
+		sc.c.closeAfterReply()
+	} else {
 		sc.logBodyEnd()
 	}
 	sc.swapReader(big, sc.br)
