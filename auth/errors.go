@@ -11,7 +11,7 @@ var (
 	// ErrUnknownMechanism reports a mechanism name or bit that does not exist.
 	ErrUnknownMechanism = errors.New("auth: unknown mechanism")
 	// ErrInvalidCombination reports an AuthMechanism set the reference
-	// system refuses (SPEC.md §2.1, §4.1).
+	// system refuses.
 	ErrInvalidCombination = errors.New("auth: invalid mechanism combination")
 	// ErrUnsupported reports a mechanism hubedge deliberately does not
 	// implement (Integrated: NTLM/Kerberos).

@@ -36,7 +36,7 @@ func (id Identity) Principals() []perms.Principal {
 func AnonymousIdentity() Identity { return Identity{Principal: perms.Anonymous} }
 
 // ExternallySecuredIdentity is the identity of every session on an
-// ExternalAuthoritative connector (SPEC.md §4.1, §8).
+// ExternalAuthoritative connector.
 func ExternallySecuredIdentity() Identity {
 	return Identity{Principal: perms.ExternallySecuredServers, Mechanism: "ExternalAuthoritative"}
 }

@@ -134,7 +134,7 @@ func (s *Mechanism) UnmarshalText(text []byte) error {
 // Len reports how many mechanisms the set holds.
 func (s Mechanism) Len() int { return bits.OnesCount16(uint16(s)) }
 
-// Validate applies the reference system's rules (SPEC.md §2.1, §4.1) and
+// Validate applies the reference system's rules and
 // hubedge's decisions:
 //   - BasicAuthRequireTLS requires BasicAuth and Tls;
 //   - ExternalAuthoritative can only be combined with Tls;

@@ -33,7 +33,7 @@ type Advertisement struct {
 	ExternallySecured bool
 }
 
-// Offer returns the EHLO advertisement for set in state st (SPEC.md §4.1):
+// Offer returns the EHLO advertisement for set in state st:
 // STARTTLS while Tls is configured and TLS is not up; AUTH PLAIN LOGIN with
 // BasicAuth, except before TLS under BasicAuthRequireTLS and once the session
 // is authenticated (RFC 4954 §4 forbids a second AUTH).

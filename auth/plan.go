@@ -70,7 +70,7 @@ type Step struct {
 // smart host's EHLO extensions and what has been achieved so far. Call it
 // after the first EHLO and again after each step until StepProceed.
 //
-// Rules (SPEC.md §1.4, §1.5):
+// Rules:
 //   - STARTTLS whenever offered and not ignored, before any credential;
 //   - RequireTLS, BasicAuthRequireTLS and ExchangeServer demand STARTTLS
 //     (ErrStartTLSRequired);

@@ -10,7 +10,7 @@ import (
 )
 
 // ClientPolicy is how a send connector authenticates to a smart host
-// (SPEC.md §1.1, §1.4, §1.5). The zero value sends no credentials and uses
+// (SmartHostAuthMechanism, RequireTLS, TlsAuthLevel, TlsDomain). The zero value sends no credentials and uses
 // STARTTLS opportunistically without certificate checks.
 type ClientPolicy struct {
 	// Auth is the SmartHostAuthMechanism.

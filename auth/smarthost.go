@@ -6,7 +6,7 @@ import (
 	"strings"
 )
 
-// SmartHostAuth is a send connector's SmartHostAuthMechanism (SPEC.md §1.4).
+// SmartHostAuth is a send connector's SmartHostAuthMechanism.
 // The zero value is SmartHostNone.
 type SmartHostAuth uint8
 
@@ -86,7 +86,7 @@ func (a *SmartHostAuth) UnmarshalText(text []byte) error {
 	return err
 }
 
-// TLSAuthLevel is a send connector's TlsAuthLevel (SPEC.md §1.5). The zero
+// TLSAuthLevel is a send connector's TlsAuthLevel. The zero
 // value TLSAuthUnset behaves as EncryptionOnly when TLS is used.
 type TLSAuthLevel uint8
 

@@ -14,7 +14,7 @@
 //     [Report].
 //
 // Generated notifications follow the behaviour hubedge reproduces from
-// Exchange transport (SPEC §6.5, §6.6, §3.4):
+// Exchange transport:
 //
 //   - the header firewall strips X-MS-Exchange-Organization-*,
 //     X-MS-Exchange-Forest-* and routing headers (Received, Resent-*) from

@@ -35,7 +35,7 @@ func subjectPrefix(r *Report) string {
 
 // humanText renders the text/plain part: one line per recipient with its
 // status and diagnostic, grouped by action, then the administrator block
-// Exchange NDRs carry (SPEC §6.6). Lines end in "\n"; the caller converts.
+// Exchange NDRs carry. Lines end in "\n"; the caller converts.
 func humanText(n *Notification, original string) string {
 	r := &n.Report
 	var b strings.Builder

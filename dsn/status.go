@@ -80,8 +80,8 @@ func (s Status) Temporary() bool { return s.Class == 4 }
 func (s Status) Success() bool { return s.Class == 2 }
 
 // statusTexts are the plain-English meanings used in the human-readable
-// part: RFC 3463 texts, worded as Exchange does where SPEC §6.5 documents
-// it. Keys are subject*1000+detail.
+// part: RFC 3463 texts, worded as Exchange words them where its documentation
+// gives a text. Keys are subject*1000+detail.
 var statusTexts = map[int]string{
 	1000: "Other address status",
 	1001: "The recipient's mailbox does not exist (user unknown)",

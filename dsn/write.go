@@ -18,7 +18,7 @@ import (
 )
 
 // DefaultMaxOriginal is the default cap on the attached original body, the
-// Exchange DsnMaxMessageAttachSize default (SPEC §6.6).
+// Exchange DsnMaxMessageAttachSize default.
 const DefaultMaxOriginal = 10 << 20
 
 // maxOriginalHeader bounds the original header read into memory.
@@ -65,8 +65,8 @@ type Notification struct {
 // delivery-status message: a text/plain explanation, the message/
 // delivery-status report and the original (see Notification). The
 // original is streamed; X-MS-Exchange-Organization-*, X-MS-Exchange-
-// Forest-*, Received and Resent-* fields are removed from its header
-// (SPEC §3.4). Invalid notifications return an error wrapping ErrInvalid
+// Forest-*, Received and Resent-* fields are removed from its header.
+// Invalid notifications return an error wrapping ErrInvalid
 // or ErrNullSender before anything is written to w.
 func Write(w io.Writer, n *Notification) error {
 	if n == nil {
@@ -180,7 +180,7 @@ func (p *prepared) readOriginal(n *Notification) error {
 	return nil
 }
 
-// Header-firewall classes removed from DSN attachments (SPEC §3.3, §3.4).
+// Header-firewall classes removed from DSN attachments.
 var firewallPrefixes = []string{"x-ms-exchange-organization-", "x-ms-exchange-forest-", "resent-"}
 
 // firewalled reports whether the field belongs to the organization, forest

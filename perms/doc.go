@@ -9,8 +9,8 @@
 // and Right.String use those names, case-insensitively. A Principal names
 // who holds rights: a well-known principal (Anonymous, HubTransportServers,
 // …) or an authenticated user or group. A receive connector's
-// PermissionGroups (Group) expand to fixed principal→rights grants (SPEC.md
-// §3.2, 2010+ table). An ACL collects grants and denials and answers
+// PermissionGroups (Group) expand to fixed principal→rights grants (the
+// table of the 2010 and later releases). An ACL collects grants and denials and answers
 // the effective rights of a session evaluated as several principals:
 //
 //	var acl perms.ACL
@@ -21,7 +21,7 @@
 //
 // # Header firewall
 //
-// The header firewall (SPEC.md §3.3–3.4) removes three classes of header
+// The header firewall removes three classes of header
 // fields unless the principal holds the matching right: Routing (Received
 // and Resent-*; Accept-/Send-Headers-Routing), Organization
 // (X-MS-Exchange-Organization-*; -Headers-Organization) and Forest

@@ -3,8 +3,8 @@ package perms
 import "strings"
 
 // Group is a set of permission groups, the PermissionGroups value of a
-// receive connector. Each group expands to fixed principal→rights grants
-// (SPEC.md §3.2); the zero value NoGroups grants nothing.
+// receive connector. Each group expands to fixed principal→rights grants;
+// the zero value NoGroups grants nothing.
 type Group uint8
 
 // Permission groups.
@@ -47,7 +47,7 @@ type Grant struct {
 }
 
 // serverRights is what the ExchangeServers group grants the organization's
-// own transport servers: every receive right (SPEC.md §3.2; the internal
+// own transport servers: every receive right (the internal
 // Exchange-to-Exchange verbs are not modelled).
 const serverRights = ReceiveRights
 
@@ -55,7 +55,8 @@ const serverRights = ReceiveRights
 // and the ExchangeLegacyServers row: no organization or forest headers.
 const securedRights = ReceiveRights &^ (AcceptOrganizationHeaders | AcceptForestHeaders)
 
-// groupGrants is SPEC.md §3.2's table (the 2010+ reading), indexed by bit.
+// groupGrants is the reference system's permission-group table (as the
+// 2010 and later releases document it), indexed by bit.
 var groupGrants = [...][]Grant{
 	{{Anonymous, Submit | AcceptAnySender | AcceptAuthoritativeDomainSender | AcceptRoutingHeaders}},
 	{{AuthenticatedUsers, Submit | AcceptAnyRecipient | BypassAntiSpam | AcceptRoutingHeaders}},
@@ -71,7 +72,7 @@ var groupGrants = [...][]Grant{
 }
 
 // Grants returns the grants of every group in g, in group order and, within
-// a group, in the order of SPEC.md §3.2. The slice is freshly allocated.
+// a group, in the reference system's documented order. The slice is freshly allocated.
 func (g Group) Grants() []Grant {
 	var out []Grant
 	for i, gs := range groupGrants {

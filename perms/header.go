@@ -6,7 +6,7 @@ import (
 	"github.com/emersion/go-message/textproto"
 )
 
-// Class is a set of header-firewall classes (SPEC.md §3.3).
+// Class is a set of header-firewall classes.
 type Class uint8
 
 // Header classes.
@@ -67,7 +67,7 @@ func (d Direction) String() string {
 }
 
 // Right returns the right that lets the classes in c pass in direction d
-// (for a single class, the one right of SPEC.md §3.3's table).
+// (for a single class, its one Accept- or Send-Headers right).
 func (c Class) Right(d Direction) Right {
 	var r Right
 	if c&Routing != 0 {
@@ -104,17 +104,17 @@ func Allowed(d Direction, r Right) Class {
 	return c
 }
 
-// Default header-class prefixes (SPEC.md §3.3).
+// Default header-class prefixes.
 const (
 	DefaultOrganizationPrefix = "X-MS-Exchange-Organization-"
 	DefaultForestPrefix       = "X-MS-Exchange-Forest-"
 	// DefaultMaxHeaderBytes is the default MaxHeaderBytes: the receive
-	// connector's MaxHeaderSize default of 256 KB (SPEC.md decisions).
+	// connector's MaxHeaderSize default of 256 KB.
 	DefaultMaxHeaderBytes = 256 << 10
 )
 
 // Firewall removes header fields of the classes a principal may not pass
-// (the reference system's "header firewall", SPEC.md §3.3–3.4). The zero
+// (the reference system's "header firewall"). The zero
 // value uses the default prefixes and limit; a Firewall is read-only during
 // use and safe for concurrent use.
 //

@@ -15,7 +15,8 @@ import (
 // this itself.
 type Principal string
 
-// Well-known principals (DESIGN.md "perms", SPEC.md §3.2).
+// Well-known principals: the security principals the permission groups
+// grant rights to.
 const (
 	// Anonymous is every session that has not authenticated.
 	Anonymous Principal = `NT AUTHORITY\ANONYMOUS LOGON`

@@ -6,10 +6,10 @@ import "strings"
 // on a connector with Add-ADPermission -ExtendedRights. The zero value is the
 // empty set. Receive-side rights are checked against the session that
 // connects to a receive connector; send-side rights against the remote
-// principal of a send connector (SPEC.md §1.6, §3.1).
+// principal of a send connector.
 type Right uint32
 
-// Receive-side rights (SPEC.md §3.1).
+// Receive-side rights.
 const (
 	// Submit is required to submit at all; without it MAIL FROM and AUTH fail.
 	Submit Right = 1 << iota
@@ -82,8 +82,8 @@ var rightNames = [...]string{
 }
 
 // rightAliases are other spellings found in the reference documentation:
-// SPEC.md §3.1 ("doc also ms-Exch-Accept-Exch50") and seeds/003 Table 3
-// ("ms-Exch-Send-Exch50").
+// the receive-rights page also writes "ms-Exch-Accept-Exch50", and the
+// cross-forest permissions table "ms-Exch-Send-Exch50".
 var rightAliases = [...]struct {
 	name  string
 	right Right
