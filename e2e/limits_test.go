@@ -219,3 +219,55 @@ func servedEventually(t *testing.T, a string) {
 		r.Close()
 	}
 }
+
+// Recipients over MaxRecipientsPerMessage get 452 4.5.3 and the client
+// sends them in another transaction (RFC 5321 §4.5.3.1.10): the 452s are
+// neither protocol errors nor tarpitted, so a pipelining client's DATA is
+// answered and the message goes to the recipients accepted.
+func TestRecipientLimitKeepsTheTransaction(t *testing.T) {
+	const limit, sent = 200, 210
+	rc := internet(t, connector.WithMaxRecipientsPerMessage(limit))
+	tr, rec := transport(t, smtpx.WithReceiveConnector(rc))
+	r := hello(t, addr(t, tr, rc.Name()))
+	var group strings.Builder
+	group.WriteString("MAIL FROM:<a@fabrikam.com>\r\n")
+	for i := range sent {
+		fmt.Fprintf(&group, "RCPT TO:<u%d@contoso.com>\r\n", i)
+	}
+	group.WriteString("DATA\r\n")
+	if _, err := r.Write([]byte(group.String())); err != nil {
+		t.Fatal(err)
+	}
+	if got := r.ReadReply(); !strings.HasPrefix(got, "250") {
+		t.Fatalf("MAIL: %q", got)
+	}
+	for i := range sent {
+		want := "250 2.1.5"
+		if i >= limit {
+			want = "452 4.5.3 Too many recipients"
+		}
+		if got := r.ReadReply(); !strings.HasPrefix(got, want) {
+			t.Fatalf("RCPT %d: %q, want %q", i, got, want)
+		}
+	}
+	if got := r.ReadReply(); !strings.HasPrefix(got, "354") {
+		t.Fatalf("DATA: %q", got)
+	}
+	if err := r.WriteBody(message("Subject: many")); err != nil {
+		t.Fatal(err)
+	}
+	if got := r.ReadReply(); !strings.HasPrefix(got, "250 2.6.0") {
+		t.Fatalf("end of data: %q", got)
+	}
+	got := map[string]bool{}
+	for len(got) < limit {
+		for _, a := range rec.Wait(t).Rcpts {
+			got[a] = true
+		}
+	}
+	for i := range limit {
+		if a := fmt.Sprintf("u%d@contoso.com", i); !got[a] {
+			t.Errorf("%s not delivered", a)
+		}
+	}
+}

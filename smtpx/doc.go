@@ -61,7 +61,9 @@
 //     needs Accept-Any-Recipient ("550 5.7.1 Unable to relay"). The domain
 //     judged is the real final one (source routes are dropped, the last '@'
 //     counts), and local parts holding '%', '!' or '@' are relayed only with
-//     Accept-Any-Recipient. Beyond MaxRecipientsPerMessage: "452 4.5.3".
+//     Accept-Any-Recipient. Beyond MaxRecipientsPerMessage: "452 4.5.3",
+//     neither counted nor tarpitted: the transaction goes on with the
+//     recipients accepted, and the client sends the others in another one.
 //   - DATA and BDAT stream the message: the size limit applies while reading
 //     ("552 5.3.4"), the header block is bounded by MaxHeaderSize, more Received
 //     fields than MaxHopCount (or local ones beyond MaxLocalHopCount) are
@@ -76,8 +78,8 @@
 // Every 4xx/5xx reply counts as a protocol error, syntax and sequence
 // errors as well as the sessions' refusals, before and
 // after STARTTLS; not counted are 421 and the other replies after which
-// the connection closes anyway, and replies reporting this server's own
-// trouble (4.3.x, 454 4.7.0). Failed logons also count against
+// the connection closes anyway, "452 4.5.3" for recipients over the limit,
+// and replies reporting this server's own trouble (4.3.x, 454 4.7.0). Failed logons also count against
 // MaxLogonFailures; at MaxProtocolErrors or MaxLogonFailures the error is
 // the session's last reply. Errors to unauthenticated clients are delayed
 // by TarpitInterval. RequireEHLODomain refuses (and disconnects) an EHLO/HELO

@@ -29,8 +29,9 @@ import (
 // Every error reply passes through refuse, which counts it toward
 // MaxProtocolErrors and tarpits an unauthenticated client before the reply
 // goes out (TarpitInterval delays the reply itself). Replies after which
-// the connection closes anyway (421, a line too long) and replies about
-// this server's own trouble (4.3.x, 454 4.7.0) are not counted.
+// the connection closes anyway (421), replies about this server's own
+// trouble (4.3.x, 454 4.7.0) and 452 4.5.3 for recipients over the limit
+// are not counted.
 type serverConn struct {
 	t    *Transport
 	s    *rcServer
@@ -455,7 +456,11 @@ func (sc *serverConn) rcpt(arg []byte) {
 		sc.refuse("RCPT", replyNeedMail, false)
 		return
 	case sc.s.rc.MaxRecipientsPerMessage() > 0 && len(sc.sess.env.Recipients) >= sc.s.rc.MaxRecipientsPerMessage():
-		sc.refuse("RCPT", replyTooManyRcpts, false)
+		// Not a protocol error and not tarpitted: the client sends the
+		// rest in another transaction (RFC 5321 §4.5.3.1.10), and this
+		// one, with the recipients already accepted, goes on.
+		sc.sess.trace(Event{Kind: EventRefuse, Reply: replyTooManyRcpts, Detail: "RCPT"})
+		sc.write(replyTooManyRcpts)
 		return
 	}
 	r, err := wire.ParseRcpt(arg, sc.offered())
