@@ -88,7 +88,13 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		connector.WithUsage(connector.UsageInternal), connector.WithAddressSpaceList("*."+*org),
 		connector.WithDNSRouting(false), connector.WithSmartHostList(*hubs),
 		connector.WithSmartHostAuth(auth.SmartHostBasicAuthRequireTLS),
-		connector.WithCredentials(*hubUser, password))
+		connector.WithCredentials(*hubUser, password),
+		// Basic auth proves nothing about the hubs, so without this the
+		// send-side header firewall treats them as anonymous and strips
+		// the Received and organization fields: the hubs would re-stamp
+		// Internet mail as internal, and a loop would never reach the hop
+		// limit.
+		connector.WithRemotePrincipal(perms.HubTransportServers))
 	if err != nil {
 		return err
 	}

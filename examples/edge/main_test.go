@@ -3,72 +3,54 @@ package main
 import (
 	"context"
 	"errors"
-	"net"
+	"net/mail"
 	"net/textproto"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hubedge/hubedge/examples/internal/clitest"
-	"github.com/hubedge/hubedge/smtpx/smtptest"
 )
 
-// The seed 001 pair on loopback: this edge in-process, examples/hub as a
-// child process, an "Internet" MTA for fabrikam.com (a sink found through
-// MX), and Internet clients dialling from 127.0.0.2 so that only the hub
-// (127.0.0.1) matches "To Internal Org".
+// The seed 001 pair as two processes: anonymous Internet mail stays
+// anonymous through the organization and keeps the edge's Received field;
+// outbound mail keeps the hub's.
 func TestEdgeHubMailFlow(t *testing.T) {
-	pki := smtptest.NewPKI(t)
-	internet := smtptest.NewSink(t, smtptest.WithPKI(pki, "mx.fabrikam.com"))
-	_, mxPort, _ := net.SplitHostPort(internet.Addr())
-	dns := smtptest.NewDNS(t, smtptest.A("hub01.contoso.com", "127.0.0.1"), smtptest.A("edge01.contoso.net", "127.0.0.1"),
-		smtptest.MX("fabrikam.com", 10, "mx.fabrikam.com"), smtptest.A("mx.fabrikam.com", "127.0.0.1"))
-
-	hubPort, edgePort := clitest.FreePort(t), clitest.FreePort(t)
-	edgeCert, edgeKey, ca := clitest.WritePKI(t, pki, "edge01.contoso.net")
-	hubCert, hubKey, _ := clitest.WritePKI(t, pki, "hub01.contoso.com")
-	mailboxes := t.TempDir()
-
-	clitest.StartProcess(t, "github.com/hubedge/hubedge/examples/hub",
-		"-listen", "127.0.0.1:"+hubPort, "-edge", "edge01.contoso.net:"+edgePort, "-dns", dns.Addr(),
-		"-cert", hubCert, "-key", hubKey, "-ca", ca, "-queue", t.TempDir(),
-		"-domains", "contoso.com", "-maildir", mailboxes, "-log", "warn",
-		"-users", clitest.WriteUsers(t, clitest.User{Name: `CONTOSO\edgesvc`, Password: "edgepw", Groups: `MS Exchange\Edge Transport Servers`},
-			clitest.User{Name: "alice@contoso.com", Password: "alicepw"}),
-		"-edge-user", `edge01\hubsvc`, "-password-file", clitest.WriteFile(t, "pw", "hubpw\n"))
-	edge := clitest.Start(t, run, "-listen", "127.0.0.1:"+edgePort, "-hubs", "hub01.contoso.com:"+hubPort,
-		"-hubs-remote", "127.0.0.1", "-dns", dns.Addr(), "-mx-port", mxPort,
-		"-cert", edgeCert, "-key", edgeKey, "-ca", ca, "-queue", t.TempDir(), "-log", "warn",
-		"-users", clitest.WriteUsers(t, clitest.User{Name: `edge01\hubsvc`, Password: "hubpw", Groups: `MS Exchange\Hub Transport Servers`}),
-		"-password-file", clitest.WriteFile(t, "pw", "edgepw\n"))
-	edgeAddr := edge.Addr(t, "From Internet")
+	p := clitest.StartPair(t, nil, nil)
 
 	// 1. Internet -> edge -> hub -> mailbox; the forged organization header is gone.
-	if err := clitest.Send(edgeAddr, clitest.Mail{LocalIP: "127.0.0.2", From: "bob@fabrikam.com", To: "alice@contoso.com",
-		Subject: "inbound", Header: "X-MS-Exchange-Organization-SCL: -1\r\n"}); err != nil {
+	if err := clitest.SendPython(t, p.EdgeAddr, clitest.Mail{LocalIP: clitest.InternetIP, From: "bob@fabrikam.com",
+		To: "alice@contoso.com", Subject: "inbound", Header: "X-MS-Exchange-Organization-SCL: -1\r\n"}); err != nil {
 		t.Fatal(err)
 	}
-	msg := clitest.WaitMaildir(t, mailboxes, "alice@contoso.com")
-	if !strings.Contains(msg, "Subject: inbound") || strings.Contains(msg, "X-MS-Exchange-Organization-SCL") {
-		t.Errorf("delivered message:\n%s", msg)
+	h := header(t, clitest.WaitMaildir(t, p.Maildir, "alice@contoso.com"))
+	if h.Get("Subject") != "inbound" || h.Get("X-MS-Exchange-Organization-SCL") != "" {
+		t.Errorf("delivered header: %v", h)
+	}
+	if as, src := h.Get("X-MS-Exchange-Organization-AuthAs"), h.Get("X-MS-Exchange-Organization-AuthSource"); as != "Anonymous" || src != "edge01.contoso.net" {
+		t.Errorf("AuthAs %q, AuthSource %q; want Anonymous, edge01.contoso.net", as, src)
+	}
+	if !receivedBy(h, "edge01.contoso.net") || !receivedBy(h, "hub01.contoso.com") {
+		t.Errorf("Received fields %q, want the edge's and the hub's", h["Received"])
 	}
 
 	// 2. An anonymous Internet client may not relay through the edge.
 	var perr *textproto.Error
-	err := clitest.Send(edgeAddr, clitest.Mail{LocalIP: "127.0.0.2", From: "spam@example.org", To: "eve@example.net"})
+	err := clitest.Send(p.EdgeAddr, clitest.Mail{LocalIP: clitest.InternetIP, From: "spam@example.org", To: "eve@example.net"})
 	if !errors.As(err, &perr) || perr.Code != 550 || !strings.HasPrefix(perr.Msg, "5.7.1") {
 		t.Fatalf("relay attempt: %v, want 550 5.7.1", err)
 	}
 
 	// 3. Mailbox user -> hub -> edge -> Internet (MX of fabrikam.com).
-	hub := "127.0.0.1:" + hubPort
-	if err := clitest.Send(hub, clitest.Mail{From: "alice@contoso.com", To: "bob@fabrikam.com", Subject: "outbound",
-		TLS: true, User: "alice@contoso.com", Password: "alicepw"}); err != nil {
+	if err := clitest.SendPython(t, p.HubAddr, clitest.Mail{From: "alice@contoso.com", To: "bob@fabrikam.com", Subject: "outbound",
+		TLS: true, User: clitest.Alice.Name, Password: clitest.Alice.Password}); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	msgs, err := internet.WaitMessages(ctx, 1)
+	msgs, err := p.Internet.WaitMessages(ctx, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,4 +58,51 @@ func TestEdgeHubMailFlow(t *testing.T) {
 	if m.To[0] != "bob@fabrikam.com" || m.Header.Get("Subject") != "outbound" || strings.Contains(string(m.Body), "X-MS-Exchange-Organization-") {
 		t.Errorf("Internet got %+v\n%s", m, m.Body)
 	}
+	if h := header(t, string(m.Body)); !receivedBy(h, "hub01.contoso.com") || !receivedBy(h, "edge01.contoso.net") {
+		t.Errorf("Internet got Received fields %q, want the hub's and the edge's", h["Received"])
+	}
+}
+
+// A mailbox user writes to a subdomain the hub does not accept: the hub
+// sends it to the edge (address space *), whose *.contoso.com connector
+// sends it back. The Received fields the two servers keep for each other
+// make the hop count end the loop with one NDR, and nothing stays queued.
+func TestEdgeHubLoop(t *testing.T) {
+	p := clitest.StartPair(t, nil, nil)
+	if err := clitest.SendPython(t, p.HubAddr, clitest.Mail{From: "alice@contoso.com", To: "loop@sub.contoso.com", Subject: "round and round",
+		TLS: true, User: clitest.Alice.Name, Password: clitest.Alice.Password}); err != nil {
+		t.Fatal(err)
+	}
+	ndr := header(t, clitest.WaitMaildir(t, p.Maildir, "alice@contoso.com"))
+	if !strings.HasPrefix(ndr.Get("Content-Type"), "multipart/report") {
+		t.Errorf("alice got %v, want an NDR", ndr)
+	}
+	p.Stop()
+	if ents, err := os.ReadDir(filepath.Join(p.Maildir, "contoso.com", "alice", "new")); err != nil || len(ents) != 1 {
+		t.Errorf("alice has %d messages (%v), want one NDR", len(ents), err)
+	}
+	for dir, name := range map[string]string{p.EdgeQueue: "edge", p.HubQueue: "hub"} {
+		if q := clitest.Queued(t, dir); len(q) != 0 {
+			t.Errorf("the %s still queues %d messages: %+v", name, len(q), q)
+		}
+	}
+}
+
+func header(t *testing.T, msg string) mail.Header {
+	t.Helper()
+	m, err := mail.ReadMessage(strings.NewReader(msg))
+	if err != nil {
+		t.Fatalf("%v\n%s", err, msg)
+	}
+	return m.Header
+}
+
+// receivedBy reports whether a Received field of h was written by host.
+func receivedBy(h mail.Header, host string) bool {
+	for _, r := range h["Received"] {
+		if strings.Contains(r, "by "+host) {
+			return true
+		}
+	}
+	return false
 }

@@ -70,7 +70,11 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		connector.WithAddressSpaceList("*"), connector.WithDNSRouting(false), connector.WithSmartHostList(*edge),
 		connector.WithSourceTransportServers(cli.SplitList(*sources)...),
 		connector.WithSmartHostAuth(auth.SmartHostBasicAuthRequireTLS),
-		connector.WithCredentials(*edgeUser, password))
+		connector.WithCredentials(*edgeUser, password),
+		// The edge is ours: declared so, the send-side header firewall
+		// keeps the Received and organization fields it needs (see
+		// examples/edge).
+		connector.WithRemotePrincipal(perms.EdgeTransportServers))
 	if err != nil {
 		return err
 	}

@@ -38,6 +38,10 @@ type Server struct {
 	addrs map[string]string
 	ready chan struct{} // closed when the first send-connector line or run's end is seen
 	done  chan error
+
+	proc     *os.Process // StartProcess only
+	stopOnce sync.Once
+	stopErr  error
 }
 
 var listening = regexp.MustCompile(`^receive connector "([^"]+)" listening on (\S+):`)
@@ -266,31 +270,57 @@ func FreePort(t *testing.T) string {
 	return port
 }
 
+// Build builds the main package pkg (an import path) into a temporary
+// directory and returns the binary's path.
+func Build(t *testing.T, pkg string) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), filepath.Base(pkg))
+	if out, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput(); err != nil {
+		t.Fatalf("go build %s: %v\n%s", pkg, err, out)
+	}
+	return bin
+}
+
 // StartProcess builds the main package pkg (an import path) and runs it with
 // args as a child process, the way a user would; at the end of the test it
 // sends SIGTERM and checks that the program exits 0. It returns once the
 // program printed its connectors.
 func StartProcess(t *testing.T, pkg string, args ...string) *Server {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), filepath.Base(pkg))
-	if out, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput(); err != nil {
-		t.Fatalf("go build %s: %v\n%s", pkg, err, out)
-	}
+	return StartBinary(t, Build(t, pkg), args...)
+}
+
+// StartBinary is StartProcess for a binary already built.
+func StartBinary(t *testing.T, bin string, args ...string) *Server {
+	t.Helper()
 	s := &Server{addrs: map[string]string{}, ready: make(chan struct{}), done: make(chan error, 1)}
 	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = s, s
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	s.proc = cmd.Process
 	go func() { s.done <- cmd.Wait() }()
 	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		if err := <-s.done; err != nil {
-			t.Errorf("%s after SIGTERM: %v\n%s", pkg, err, s.Output())
+		if err := s.Stop(); err != nil {
+			t.Errorf("%s after SIGTERM: %v\n%s", bin, err, s.Output())
 		}
 	})
 	s.wait(t)
 	return s
+}
+
+// Signal sends sig to a server started by StartProcess.
+func (s *Server) Signal(sig os.Signal) error { return s.proc.Signal(sig) }
+
+// Stop sends SIGTERM to a server started by StartProcess and returns how it
+// exited; later calls return the same result.
+func (s *Server) Stop() error {
+	s.stopOnce.Do(func() {
+		_ = s.proc.Signal(syscall.SIGTERM)
+		s.stopErr = <-s.done
+	})
+	return s.stopErr
 }
 
 func (s *Server) wait(t *testing.T) {
