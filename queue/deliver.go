@@ -149,8 +149,14 @@ func (q *Queue) finishAttempt(e *entry, rcpts []int, results []Result, err, corr
 	case err != nil:
 		hq.failures++
 		hq.retryAt = now.Add(q.opts.retry.connRetryDelay(hq.failures))
-		hq.lastError, m.lastError = err.Error(), err.Error()
 		res := Result{Code: 451, Enhanced: "4.4.0", Text: err.Error()}
+		hq.lastError = err.Error()
+		// An error that carries its own transient status (a *Result) keeps
+		// it: wrapping it in 4.4.0 would show two codes and hide the specific one.
+		if r := (*Result)(nil); errors.As(err, &r) && r.Temporary() {
+			res, hq.lastError = *r, r.String()
+		}
+		m.lastError = hq.lastError
 		for _, idx := range rcpts {
 			outs = append(outs, outcome{idx: idx, kind: outDeferred, res: res, next: hq.retryAt})
 		}

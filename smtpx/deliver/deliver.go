@@ -20,7 +20,7 @@ import (
 )
 
 // Next-hop kinds handled by the Deliverer (queue.NextHop.Kind), named after
-// the reference system's DeliveryType values (SPEC.md §6.1).
+// the reference system's DeliveryType values.
 const (
 	// KindSmartHost: deliver to the connector's smart hosts; Domain is the
 	// smart-host list as the reference system prints it.
@@ -299,7 +299,7 @@ func (d *Deliverer) mxTargets(hosts []mx.Host, sc *connector.SendConnector) iter
 }
 
 // relayTargets yields the connector's source servers, the list rotated by
-// one for every connection opened (SPEC.md §5.4), so load spreads and a
+// one for every connection opened, so load spreads and a
 // failed server is skipped in order.
 func (d *Deliverer) relayTargets(sc *connector.SendConnector) iter.Seq[target] {
 	servers := sc.SourceTransportServers()

@@ -1,5 +1,6 @@
 // Package deliver is hubedge's outbound SMTP client: a queue.Deliverer that
-// carries queued messages through send connectors (SPEC.md §1, §5.4–5.5).
+// carries queued messages through send connectors: to smart hosts, to MX
+// hosts found in DNS, or to the connector's source transport servers.
 //
 // A next hop (queue.NextHop) names a send connector and a Kind:
 //
@@ -15,14 +16,16 @@
 //     recipient of the hop (5.1.10, 5.1.2, 5.4.4, 5.4.6); transient ones defer
 //     the hop.
 //   - KindRelay: the connector is sourced on other transport servers; the
-//     message goes to one of them (the list rotated per connection, SPEC.md
-//     §5.4) over mutual TLS with the transport's client certificate, the
-//     hubedge form of Exchange server authentication.
+//     message goes to one of them (the list rotated per connection) over
+//     mutual TLS with the transport's client certificate, the hubedge form
+//     of Exchange server authentication.
 //
 // Every host is tried in turn until one accepts a session; connection
 // errors, 4xx/5xx greetings and TLS or policy failures fail over to the next
 // host, and when none is left Deliver returns a *HopError (451 4.4.0 with the
-// primary host's answer, or the policy's 4.7.x), which the queue retries.
+// primary host's answer, or the policy's 4.7.x), which the queue retries;
+// the queue records that status as the recipients' last result (errors.As
+// finds it as a *queue.Result), so DSNs and Get-Queue show one code.
 //
 // The session follows the connector's auth.ClientPolicy through auth.Plan:
 // STARTTLS (RFC 3207) whenever offered unless IgnoreSTARTTLS, mandatory under

@@ -59,7 +59,7 @@ func (e *AttemptError) Temporary() bool { return true }
 
 // HopError reports that no host of a next hop accepted a session. The queue
 // treats it as a connection failure and retries the hop. Its reply follows
-// the reference system's smart-host failover text (SPEC.md §1.4):
+// the reference system's smart-host failover text:
 // 451 4.4.0 Primary target IP address responded with: "…". Attempted
 // failover to alternate host, but that did not succeed.
 type HopError struct {
@@ -125,6 +125,17 @@ func (e *HopError) Unwrap() []error {
 
 // Temporary reports true: the queue retries the hop.
 func (e *HopError) Temporary() bool { return true }
+
+// As lets errors.As find the hop's status as a *queue.Result, which is how
+// the queue takes it as the recipients' last result: a DSN and Get-Queue
+// then show this one status rather than a generic 4.4.0 around it.
+func (e *HopError) As(target any) bool {
+	p, ok := target.(**queue.Result)
+	if ok {
+		*p = &queue.Result{Code: e.Code(), Enhanced: e.EnhancedCode(), Text: e.text()}
+	}
+	return ok
+}
 
 // SMTPError returns the reply a protocol log or the receive side would show.
 func (e *HopError) SMTPError() *smtp.SMTPError {

@@ -32,7 +32,7 @@ type outcome struct {
 
 // harness runs a memory queue whose Router sends every recipient to hop
 // and whose Deliverer is d, so Deliver sees real queue.Messages. DSNs the
-// queue generates are swallowed.
+// queue generates are swallowed. opts are added to the queue's options.
 type harness struct {
 	t   testing.TB
 	q   *queue.Queue
@@ -42,7 +42,7 @@ type harness struct {
 	pending map[queue.ID]outcome
 }
 
-func newHarness(t testing.TB, d *deliver.Deliverer, hop queue.NextHop) *harness {
+func newHarness(t testing.TB, d *deliver.Deliverer, hop queue.NextHop, opts ...queue.Option) *harness {
 	t.Helper()
 	h := &harness{t: t, out: make(chan outcome, 64), pending: map[queue.ID]outcome{}}
 	router := queue.RouterFunc(func(_ context.Context, env *queue.Envelope, _ queue.Recipient) (queue.NextHop, error) {
@@ -63,9 +63,9 @@ func newHarness(t testing.TB, d *deliver.Deliverer, hop queue.NextHop) *harness 
 		h.out <- outcome{id: m.ID, res: res, err: err}
 		return res, err
 	})
-	q, err := queue.OpenMemory(queue.WithRouter(router), queue.WithDeliverer(dlv),
+	q, err := queue.OpenMemory(append([]queue.Option{queue.WithRouter(router), queue.WithDeliverer(dlv),
 		queue.WithMessageRetryInterval(time.Hour), queue.WithTransientFailureRetryInterval(time.Hour),
-		queue.WithOutboundConnectionFailureRetryInterval(time.Hour), queue.WithReportingMTA("hub1.contoso.com"))
+		queue.WithOutboundConnectionFailureRetryInterval(time.Hour), queue.WithReportingMTA("hub1.contoso.com")}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -41,8 +41,9 @@ const (
 	DefaultConnectTimeout = 30 * time.Second
 	DefaultCommandTimeout = 5 * time.Minute
 	DefaultDataTimeout    = 10 * time.Minute
-	// DefaultMaxIdleConnsPerHop matches MaxPerDomainOutboundConnections
-	// (SPEC.md decisions), so a busy hop keeps every connection it uses.
+	// DefaultMaxIdleConnsPerHop matches the transport's default
+	// MaxPerDomainOutboundConnections, so a busy hop keeps every connection
+	// it uses.
 	DefaultMaxIdleConnsPerHop = 20
 )
 
