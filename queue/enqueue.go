@@ -6,36 +6,31 @@ import (
 	"io"
 	"slices"
 	"sync"
+
+	"github.com/hubedge/hubedge/queue/storage"
 )
 
 const (
 	// chunkSize is the largest body value written to the store.
-	chunkSize = 256 << 10
+	chunkSize = storage.ChunkSize
 	// flushSize is how much body an Enqueue buffers before committing it
 	// ahead of the record, which bounds memory per Enqueue for large
 	// messages.
 	flushSize = 512 << 10
 )
 
-// chunkBufs holds chunk-sized buffers: an Enqueue reads its body into them
-// and gives them back once the chunks are committed (a Store does not keep
-// op data past Apply), and body readers of the log use them too.
-var chunkBufs = sync.Pool{New: func() any { b := make([]byte, chunkSize+chunkTrailer); return &b }}
+// chunkBufs holds chunk-sized buffers, with the spare capacity the Store
+// contract promises: an Enqueue reads its body into them and gives them
+// back once the chunks are committed, as no Store keeps chunk data past
+// Apply.
+var chunkBufs = sync.Pool{New: func() any { b := make([]byte, chunkSize+storage.ChunkRoom); return &b }}
 
-// bodyBufs are the buffers one Enqueue holds. They are pooled only for the
-// package's own stores, which keep no op data past Apply; another Store
-// (OpenStore) may keep it, and gets buffers of its own.
-type bodyBufs struct {
-	pool bool
-	held []*[]byte
-}
+// bodyBufs are the buffers one Enqueue holds.
+type bodyBufs struct{ held []*[]byte }
 
 // get returns a buffer of chunkSize bytes with room for the store's
 // checksum after them.
 func (b *bodyBufs) get() []byte {
-	if !b.pool {
-		return make([]byte, chunkSize, chunkSize+chunkTrailer)
-	}
 	p := chunkBufs.Get().(*[]byte)
 	b.held = append(b.held, p)
 	return (*p)[:chunkSize]
@@ -49,15 +44,6 @@ func (b *bodyBufs) release() {
 	}
 	clear(b.held)
 	b.held = b.held[:0]
-}
-
-// ownStore reports whether s keeps no op data past Apply.
-func ownStore(s Store) bool {
-	switch s.(type) {
-	case *walStore, *boltStore, *memStore:
-		return true
-	}
-	return false
 }
 
 // Enqueue stores a message and returns its ID once envelope and body are
@@ -84,7 +70,7 @@ func (q *Queue) Enqueue(ctx context.Context, env Envelope, body io.Reader) (ID, 
 // as the "id" of its Received field. Every reserved ID must be given to
 // EnqueueWithID once, which consumes it whatever the outcome.
 func (q *Queue) NewID() ID {
-	id := q.ids.next(q.opts.clock.Now())
+	id := q.ids.Next(q.opts.clock.Now())
 	q.mu.Lock()
 	if q.reserved == nil {
 		q.reserved = make(map[ID]struct{})
@@ -201,7 +187,7 @@ func (q *Queue) enqueue(ctx context.Context, id ID, env Envelope, body io.Reader
 		env.Received = q.opts.clock.Now()
 	}
 	env.Recipients = slices.Clone(env.Recipients)
-	bufs := bodyBufs{pool: ownStore(q.store)}
+	var bufs bodyBufs
 	defer bufs.release() // after the final commit returned
 	ops, size, err := q.writeBody(ctx, id, body, limit, &bufs)
 	if err != nil {

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/hubedge/hubedge/dsn"
+	"github.com/hubedge/hubedge/queue/storage"
+	"github.com/hubedge/hubedge/queue/walstore"
 )
 
 // Envelope is the SMTP envelope of a queued message and the facts of its
@@ -187,12 +189,12 @@ var (
 // Sentinel errors.
 var (
 	// ErrClosed is returned by operations on a closed Queue.
-	ErrClosed = errors.New("queue: closed")
+	ErrClosed = storage.ErrClosed
 	// ErrTooLarge is returned by Enqueue when the body exceeds the
 	// configured maximum message size.
 	ErrTooLarge = errors.New("queue: message too large")
 	// ErrNotFound is returned for unknown message IDs and queue identities.
-	ErrNotFound = errors.New("queue: not found")
+	ErrNotFound = storage.ErrNotFound
 	// ErrUnroutable is wrapped by Router errors for recipients without a
 	// route; the recipient waits in the Unreachable queue.
 	ErrUnroutable = errors.New("queue: unroutable")
@@ -205,14 +207,18 @@ var (
 	// ErrUnknownID is returned by EnqueueWithID for an ID that NewID did
 	// not hand out, or that was already used.
 	ErrUnknownID = errors.New("queue: ID not reserved by NewID")
-	// ErrStoreFailed is returned by every write while the store fails to
-	// take what the write-ahead log holds (a full disk, an I/O error): the
-	// queue refuses new messages rather than risk the acknowledged ones,
-	// retries in the background (1 s, doubling to 30 s, and at once for
-	// each new write) and accepts again once the store catches up; the log
-	// keeps the batches meanwhile, so a restart replays them. It wraps the
-	// cause (e.g. ENOSPC).
-	ErrStoreFailed = errors.New("queue: store failed")
+	// ErrStoreFailed is returned by every write while the store cannot
+	// make writes durable (a full disk, an I/O error): the queue refuses
+	// new messages rather than risk the acknowledged ones and accepts
+	// again once the store catches up. It wraps the cause (e.g. ENOSPC).
+	ErrStoreFailed = storage.ErrStoreFailed
+	// ErrCorrupt is wrapped by every error that reports damaged stored
+	// data (*CorruptError): Open refuses a damaged file, and a damaged
+	// body is never delivered.
+	ErrCorrupt = storage.ErrCorrupt
+	// ErrDirInUse is returned by Open when another process has the queue
+	// directory open.
+	ErrDirInUse = walstore.ErrDirInUse
 )
 
 var _ error = (*Result)(nil)

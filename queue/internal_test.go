@@ -1,7 +1,6 @@
 package queue
 
 import (
-	"bytes"
 	"context"
 	"maps"
 	"slices"
@@ -56,55 +55,6 @@ func TestPoison(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("resumed poison message was not delivered")
 	}
-}
-
-func TestIDOrderAndShape(t *testing.T) {
-	var g idGen
-	now := time.Unix(1700000000, 0)
-	prev := g.next(now)
-	for i := range 10000 {
-		at := now
-		if i%3 == 0 {
-			at = now.Add(-time.Second) // a clock stepping back must not reorder
-		}
-		id := g.next(at)
-		if id <= prev || !id.Valid() {
-			t.Fatalf("id %q after %q", id, prev)
-		}
-		prev = id
-	}
-	if got := g.next(now.Add(time.Hour)).Time(); !got.Equal(now.Add(time.Hour)) {
-		t.Errorf("Time() = %v", got)
-	}
-}
-
-func TestWALRecordRoundTrip(t *testing.T) {
-	ops := []Op{
-		{Kind: OpPutChunk, ID: "A", Seq: 7, Data: []byte("body")},
-		{Kind: OpPutRecord, ID: "A", Data: []byte(`{"v":1}`)},
-		{Kind: OpDelete, ID: "B"},
-	}
-	rec := encodeRecord(nil, 42, ops)
-	got, err := decodeOps(rec[walHeader:])
-	if err != nil || len(got) != 3 || got[0].Seq != 7 || !bytes.Equal(got[1].Data, ops[1].Data) || got[2].Kind != OpDelete {
-		t.Fatalf("decodeOps = %+v, %v", got, err)
-	}
-}
-
-func FuzzDecodeOps(f *testing.F) {
-	f.Add(encodeRecord(nil, 1, []Op{{Kind: OpPutChunk, ID: "X", Data: []byte("abc")}})[walHeader:])
-	f.Add([]byte{})
-	f.Add([]byte{1, 0, 0, 0, 1, 255, 255})
-	f.Fuzz(func(t *testing.T, p []byte) {
-		ops, err := decodeOps(p)
-		if err != nil {
-			return
-		}
-		// What decodes re-encodes to the same payload.
-		if re := encodeRecord(nil, 0, ops)[walHeader:]; !bytes.Equal(re, p) {
-			t.Fatalf("re-encoding differs:\n%x\n%x", re, p)
-		}
-	})
 }
 
 func FuzzDecodeRecord(f *testing.F) {

@@ -65,7 +65,7 @@ func (q *Queue) notify(s *settlement) {
 	m := s.m
 	env := m.rec.Env // immutable after Enqueue
 	now := q.opts.clock.Now()
-	id := q.ids.next(now)
+	id := q.ids.Next(now)
 	n := &dsn.Notification{
 		From:      q.opts.postmaster,
 		To:        env.From,

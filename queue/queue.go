@@ -8,6 +8,9 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/hubedge/hubedge/queue/storage"
+	"github.com/hubedge/hubedge/queue/walstore"
 )
 
 // Queue is a durable store-and-forward queue with a delivery engine. It is
@@ -17,7 +20,7 @@ type Queue struct {
 	opts  options
 	store Store
 	com   *committer
-	ids   idGen
+	ids   storage.IDGenerator
 
 	// stopCtx ends routing and scheduling when Close starts; runCtx ends
 	// deliveries when Close gives up waiting for them.
@@ -111,19 +114,16 @@ type hopQueue struct {
 	idleSince time.Time
 }
 
-// Open opens (creating if needed) the queue kept in dir, in a single bbolt
-// file (StoreFile), resumes every unfinished message and starts delivery.
-// Only one process may open a directory at a time.
+// Open opens (creating if needed) the queue kept in dir by the log and
+// bbolt engine of package walstore, resumes every unfinished message and
+// starts delivery. Only one process may open a directory at a time: a
+// second fails at once with ErrDirInUse.
 func Open(dir string, opts ...Option) (*Queue, error) {
 	o := defaultOptions()
 	for _, opt := range opts {
 		opt.apply(&o)
 	}
-	clock := o.clock
-	if clock == nil {
-		clock = SystemClock{}
-	}
-	s, err := openWAL(dir, clock)
+	s, err := walstore.Open(dir, o.clock)
 	if err != nil {
 		return nil, err
 	}

@@ -5,58 +5,31 @@ import (
 	"io"
 	"sort"
 	"sync"
+
+	"github.com/hubedge/hubedge/queue/storage"
+	"github.com/hubedge/hubedge/queue/walstore"
 )
 
-// Store is the durable medium beneath a Queue. The queue keeps its working
-// state in memory and writes through to the store; the store only has to
-// apply batches of operations atomically and durably and give them back
-// after a restart. Records are opaque to the store.
-//
-// Two implementations ship with the package: a bbolt file (Open) and a
-// memory map (OpenMemory). A store on a shared database, for pools of hubs,
-// can be plugged in with OpenStore.
-type Store interface {
-	// Apply performs ops in order as one atomic, durable transaction: when
-	// it returns nil every op survives a crash; when it returns an error
-	// none has been applied. The queue calls Apply from one goroutine at a
-	// time and batches the operations of concurrent callers (group commit),
-	// so Apply should not add batching delays of its own.
-	Apply(ops []Op) error
-	// Records calls fn for every message record, in ID order.
-	Records(fn func(id ID, rec []byte) error) error
-	// Bodies calls fn for every ID that has body chunks, in ID order. The
-	// queue uses it after a crash to remove bodies whose record never
-	// committed.
-	Bodies(fn func(id ID) error) error
-	// OpenBody streams the chunks of id's body in sequence order, reading
-	// them one at a time.
-	OpenBody(id ID) (io.ReadCloser, error)
-	// Close releases the store.
-	Close() error
-}
-
-// OpKind says what an Op does.
-type OpKind uint8
+// The Store contract; package storage documents it. A Queue keeps its
+// messages in a Store: Open uses the log and bbolt engine of package
+// walstore, OpenMemory a map, and OpenStore any other.
+type (
+	// Store is the durable medium beneath a Queue: see storage.Store for
+	// the contract an implementation keeps.
+	Store = storage.Store
+	// Op is one write in a Store batch.
+	Op = storage.Op
+	// OpKind says what an Op does.
+	OpKind = storage.OpKind
+)
 
 // The operations a Store applies.
 const (
-	// OpPutRecord stores Data as the record of ID, replacing any previous one.
-	OpPutRecord OpKind = iota + 1
-	// OpPutChunk stores Data as body chunk Seq of ID.
-	OpPutChunk
-	// OpDelete removes the record and every body chunk of ID.
-	OpDelete
-	// OpDeleteBody removes every body chunk of ID, keeping its record.
-	OpDeleteBody
+	OpPutRecord  = storage.OpPutRecord
+	OpPutChunk   = storage.OpPutChunk
+	OpDelete     = storage.OpDelete
+	OpDeleteBody = storage.OpDeleteBody
 )
-
-// Op is one write in a Store batch.
-type Op struct {
-	Kind OpKind
-	ID   ID
-	Seq  uint32
-	Data []byte
-}
 
 // memStore keeps everything in maps. It is not durable: see OpenMemory.
 type memStore struct {
@@ -152,3 +125,14 @@ func sortedKeys[V any](m map[ID]V) []ID {
 	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
 	return ids
 }
+
+// CorruptError says where stored data is damaged. It wraps ErrCorrupt.
+type CorruptError = storage.CorruptError
+
+// The files Open keeps in its directory.
+const (
+	// WALFile is the write-ahead log; its second segment is WALFile+".1".
+	WALFile = walstore.WALFile
+	// StoreFile is the bbolt file the log is applied to.
+	StoreFile = walstore.StoreFile
+)

@@ -1,11 +1,11 @@
-package queue
+package storage
 
 import "time"
 
-// Clock is the queue's source of time. Every schedule decision (retry,
-// expiry, delay notification, idle queues) reads Now and waits with
-// AfterFunc, so a fake clock (see package queuetest) drives the whole
-// engine in tests without sleeping.
+// Clock is the queue's source of time, and its store's. Every schedule
+// decision (retry, expiry, delay notification, idle queues, a store's
+// retries) reads Now and waits with AfterFunc, so a fake clock (see
+// package queuetest) drives the whole engine in tests without sleeping.
 type Clock interface {
 	Now() time.Time
 	// AfterFunc calls f in its own goroutine once d has elapsed.

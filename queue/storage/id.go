@@ -1,4 +1,4 @@
-package queue
+package storage
 
 import (
 	"crypto/rand"
@@ -43,14 +43,17 @@ func (id ID) Time() time.Time {
 	return time.UnixMilli(ms)
 }
 
-// idGen produces strictly increasing IDs even if the clock stands still or
-// steps back (a fake clock in tests, NTP adjustments in production).
-type idGen struct {
+// IDGenerator hands out strictly increasing IDs even if the clock stands
+// still or steps back (a fake clock in tests, NTP adjustments in
+// production). The zero value is ready to use; it is safe for concurrent
+// use. A queue has one; a Store never needs one.
+type IDGenerator struct {
 	mu   sync.Mutex
 	last [16]byte
 }
 
-func (g *idGen) next(now time.Time) ID {
+// Next returns a new ID for a message arriving at now.
+func (g *IDGenerator) Next(now time.Time) ID {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	ms := uint64(now.UnixMilli())
@@ -59,7 +62,7 @@ func (g *idGen) next(now time.Time) ID {
 	if ms > lastMS {
 		binary.BigEndian.PutUint64(b[:8], ms<<16)
 		if _, err := rand.Read(b[6:]); err != nil {
-			panic("queue: crypto/rand failed: " + err.Error())
+			panic("storage: crypto/rand failed: " + err.Error())
 		}
 		b[6] &= 0x7f // leave room to increment within the millisecond
 	} else {

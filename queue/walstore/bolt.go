@@ -1,4 +1,4 @@
-package queue
+package walstore
 
 import (
 	"bytes"
@@ -13,11 +13,17 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/hubedge/hubedge/queue/storage"
 )
 
 // StoreFile is the name of the bbolt file that Open keeps under its
 // directory.
 const StoreFile = "queue.db"
+
+// ErrDirInUse is returned by Open when another process (or another Open
+// in this one) has the directory open.
+var ErrDirInUse = errors.New("queue directory in use by another process")
 
 var (
 	bucketRecords = []byte("records")
@@ -48,7 +54,9 @@ func openBolt(dir string) (*boltStore, error) {
 		return nil, err
 	}
 	db, err := openBoltFile(path, &bolt.Options{
-		Timeout: time.Second, // another process holds the file lock
+		// One attempt at the file lock: another process holding it is
+		// a configuration error to report, not a reason to wait.
+		Timeout: time.Nanosecond,
 		// The freelist is written by every commit. Skipping that saves one
 		// page per commit, but bbolt then rebuilds it on open by scanning
 		// the file in a goroutine of its own, where a corrupt page panics
@@ -59,6 +67,9 @@ func openBolt(dir string) (*boltStore, error) {
 		// (a remap waits for every reader).
 		InitialMmapSize: 1 << 30,
 	})
+	if errors.Is(err, bolt.ErrTimeout) {
+		return nil, fmt.Errorf("%w: %s", ErrDirInUse, dir)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("queue: open store: %w", err)
 	}
@@ -96,29 +107,29 @@ func openBoltFile(path string, o *bolt.Options) (db *bolt.DB, err error) {
 	return bolt.Open(path, 0o600, o)
 }
 
-func chunkKey(id ID, seq uint32) []byte {
+func chunkKey(id storage.ID, seq uint32) []byte {
 	k := make([]byte, len(id)+4)
 	copy(k, id)
 	binary.BigEndian.PutUint32(k[len(id):], seq)
 	return k
 }
 
-func (s *boltStore) Apply(ops []Op) error {
+func (s *boltStore) Apply(ops []storage.Op) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		recs, bodies := tx.Bucket(bucketRecords), tx.Bucket(bucketChunks)
 		for _, op := range ops {
 			var err error
 			switch op.Kind {
-			case OpPutRecord:
+			case storage.OpPutRecord:
 				err = recs.Put([]byte(op.ID), op.Data)
-			case OpPutChunk:
+			case storage.OpPutChunk:
 				k := chunkKey(op.ID, op.Seq)
 				err = bodies.Put(k, sealChunk(k, op.Data))
-			case OpDelete:
+			case storage.OpDelete:
 				if err = recs.Delete([]byte(op.ID)); err == nil {
 					err = deleteChunks(bodies, op.ID)
 				}
-			case OpDeleteBody:
+			case storage.OpDeleteBody:
 				err = deleteChunks(bodies, op.ID)
 			default:
 				err = fmt.Errorf("queue: unknown store op %d", op.Kind)
@@ -131,7 +142,7 @@ func (s *boltStore) Apply(ops []Op) error {
 	})
 }
 
-func deleteChunks(b *bolt.Bucket, id ID) error {
+func deleteChunks(b *bolt.Bucket, id storage.ID) error {
 	c := b.Cursor()
 	prefix := []byte(id)
 	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Seek(prefix) {
@@ -142,16 +153,16 @@ func deleteChunks(b *bolt.Bucket, id ID) error {
 	return nil
 }
 
-func (s *boltStore) Records(fn func(ID, []byte) error) error {
+func (s *boltStore) Records(fn func(storage.ID, []byte) error) error {
 	return s.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketRecords).ForEach(func(k, v []byte) error {
-			return fn(ID(k), bytes.Clone(v))
+			return fn(storage.ID(k), bytes.Clone(v))
 		})
 	})
 }
 
-func (s *boltStore) Bodies(fn func(ID) error) error {
-	var ids []ID
+func (s *boltStore) Bodies(fn func(storage.ID) error) error {
+	var ids []storage.ID
 	err := s.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketChunks).Cursor()
 		for k, _ := c.First(); k != nil; {
@@ -159,7 +170,7 @@ func (s *boltStore) Bodies(fn func(ID) error) error {
 				k, _ = c.Next()
 				continue
 			}
-			id := ID(k[:len(k)-4])
+			id := storage.ID(k[:len(k)-4])
 			ids = append(ids, id)
 			// Skip the rest of this message's chunks.
 			k, _ = c.Seek(append([]byte(id), 0xff, 0xff, 0xff, 0xff, 0xff))
@@ -177,7 +188,7 @@ func (s *boltStore) Bodies(fn func(ID) error) error {
 	return nil
 }
 
-func (s *boltStore) OpenBody(id ID) (io.ReadCloser, error) {
+func (s *boltStore) OpenBody(id storage.ID) (io.ReadCloser, error) {
 	r := &boltBody{db: s.db, path: s.path, id: id}
 	first, err := r.chunk(0)
 	if err != nil {
@@ -190,7 +201,7 @@ func (s *boltStore) OpenBody(id ID) (io.ReadCloser, error) {
 			return nil
 		})
 		if !exists {
-			return nil, ErrNotFound
+			return nil, storage.ErrNotFound
 		}
 	}
 	r.cur, r.seq = first, 1
@@ -204,7 +215,7 @@ func (s *boltStore) Close() error { return s.db.Close() }
 type boltBody struct {
 	db   *bolt.DB
 	path string
-	id   ID
+	id   storage.ID
 	seq  uint32
 	pos  int64 // body bytes before the next chunk
 	cur  []byte
@@ -224,10 +235,10 @@ func (r *boltBody) chunk(seq uint32) ([]byte, error) {
 		return nil
 	})
 	if errors.Is(err, bolt.ErrDatabaseNotOpen) {
-		return nil, ErrClosed
+		return nil, storage.ErrClosed
 	}
 	if err == nil && out != nil && !ok {
-		err = &CorruptError{File: r.path, ID: r.id, Offset: r.pos, Reason: fmt.Sprintf("chunk %d fails its checksum", seq)}
+		err = &storage.CorruptError{File: r.path, ID: r.id, Offset: r.pos, Reason: fmt.Sprintf("chunk %d fails its checksum", seq)}
 	}
 	r.pos += int64(len(out))
 	return out, err
@@ -255,15 +266,12 @@ func (r *boltBody) Read(p []byte) (int, error) {
 
 func (r *boltBody) Close() error { r.cur, r.eof = nil, true; return nil }
 
-var (
-	_ Store = (*boltStore)(nil)
-	_ Store = (*memStore)(nil)
-)
+var _ storage.Store = (*boltStore)(nil)
 
 // sealChunk returns data followed by the checksum of key and data. It
-// appends into data's spare capacity when there is room (Enqueue leaves
-// chunkTrailer bytes for it, sparing a copy of every body), never
-// modifying data itself.
+// appends into data's spare capacity when there is room (the queue leaves
+// storage.ChunkRoom bytes, which the Store contract lets Apply use,
+// sparing a copy of every body), never modifying data itself.
 func sealChunk(key, data []byte) []byte {
 	sum := crc32.Update(crc32.Checksum(key, crcTable), crcTable, data)
 	return binary.LittleEndian.AppendUint32(data[:len(data):cap(data)], sum)
@@ -271,6 +279,9 @@ func sealChunk(key, data []byte) []byte {
 
 // chunkTrailer is the room a stored chunk needs after its data.
 const chunkTrailer = 4
+
+// The queue's spare capacity must hold the trailer.
+var _ [storage.ChunkRoom - chunkTrailer]struct{}
 
 // openChunk splits a stored value into data and checksum and verifies it
 // against key.

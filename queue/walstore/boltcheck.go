@@ -1,4 +1,4 @@
-package queue
+package walstore
 
 import (
 	"encoding/binary"
@@ -7,6 +7,8 @@ import (
 	"hash/fnv"
 	"io"
 	"os"
+
+	"github.com/hubedge/hubedge/queue/storage"
 )
 
 // bbolt's on-disk metadata (go.etcd.io/bbolt, file format version 2): the
@@ -79,10 +81,10 @@ func checkBoltFile(path string) error {
 		}
 	}
 	if !found {
-		return &CorruptError{File: path, Offset: 0, Reason: "no valid bbolt meta page"}
+		return &storage.CorruptError{File: path, Offset: 0, Reason: "no valid bbolt meta page"}
 	}
 	if need := int64(best.pgid) * int64(best.pageSize); st.Size() < need {
-		return &CorruptError{File: path, Offset: st.Size(),
+		return &storage.CorruptError{File: path, Offset: st.Size(),
 			Reason: fmt.Sprintf("truncated: %d bytes, its metadata says %d pages of %d bytes", st.Size(), best.pgid, best.pageSize)}
 	}
 	return nil

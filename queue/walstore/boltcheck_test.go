@@ -1,4 +1,4 @@
-package queue
+package walstore
 
 import (
 	"bytes"
@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/hubedge/hubedge/queue/storage"
 )
 
 // A queue.db shorter than its metadata says, or without a valid meta
@@ -45,13 +47,13 @@ func TestOpenTruncatedStore(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
-			s, err := openWAL(dir, SystemClock{})
+			s, err := openWAL(dir, storage.SystemClock{})
 			if err != nil {
 				t.Fatal(err)
 			}
 			for i := range 50 {
-				id := ID(rune('A' + i%26))
-				if err := s.Apply([]Op{{Kind: OpPutChunk, ID: id, Seq: uint32(i), Data: bytes.Repeat([]byte{'x'}, 64<<10)}}); err != nil {
+				id := storage.ID(rune('A' + i%26))
+				if err := s.Apply([]storage.Op{{Kind: storage.OpPutChunk, ID: id, Seq: uint32(i), Data: bytes.Repeat([]byte{'x'}, 64<<10)}}); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -61,14 +63,14 @@ func TestOpenTruncatedStore(t *testing.T) {
 			p := filepath.Join(dir, StoreFile)
 			tc.damage(t, p)
 			err = checkBoltFile(p)
-			var ce *CorruptError
+			var ce *storage.CorruptError
 			if tc.corrupt != errors.As(err, &ce) || !tc.corrupt && err != nil {
 				t.Fatalf("checkBoltFile = %v, want corrupt %v", err, tc.corrupt)
 			}
 			if !tc.corrupt {
 				return
 			}
-			if s, err := openWAL(dir, SystemClock{}); !errors.Is(err, ErrCorrupt) {
+			if s, err := openWAL(dir, storage.SystemClock{}); !errors.Is(err, storage.ErrCorrupt) {
 				if err == nil {
 					s.Close()
 				}
@@ -87,14 +89,14 @@ func TestMigrateUncheckedBodies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[ID]string{"A": strings.Repeat("a", 300<<10), "B": "short b"}
+	want := map[storage.ID]string{"A": strings.Repeat("a", 300<<10), "B": "short b"}
 	err = db.Update(func(tx *bolt.Tx) error {
 		recs, _ := tx.CreateBucket(bucketRecords)
 		bodies, _ := tx.CreateBucket(bucketBodies)
 		for id, body := range want {
 			recs.Put([]byte(id), []byte("rec"))
 			for seq := 0; len(body) > 0; seq++ {
-				n := min(len(body), chunkSize)
+				n := min(len(body), storage.ChunkSize)
 				bodies.Put(chunkKey(id, uint32(seq)), []byte(body[:n]))
 				body = body[n:]
 			}

@@ -1,42 +1,12 @@
-package queue
+package walstore
 
 import (
 	"bytes"
 	"encoding/binary"
-	"errors"
-	"fmt"
 	"hash/crc32"
 	"io"
 	"os"
 )
-
-// ErrCorrupt is wrapped by every error that reports damaged stored data: a
-// log or store file that was truncated or overwritten, a body chunk whose
-// checksum fails. The queue never trades such damage for a silent loss:
-// Open refuses a damaged file, and a damaged body is never delivered.
-var ErrCorrupt = errors.New("queue: corrupt store")
-
-// CorruptError says where stored data is damaged. It wraps ErrCorrupt.
-type CorruptError struct {
-	// File is the path of the damaged file.
-	File string
-	// Offset is the byte offset of the damage: in File, or in the body of
-	// message ID when ID is set; -1 when unknown.
-	Offset int64
-	// ID is the message whose body is damaged, if any.
-	ID ID
-	// Reason says what is wrong.
-	Reason string
-}
-
-func (e *CorruptError) Error() string {
-	if e.ID != "" {
-		return fmt.Sprintf("queue: %s: body of %s corrupt at byte %d: %s", e.File, e.ID, e.Offset, e.Reason)
-	}
-	return fmt.Sprintf("queue: %s corrupt at offset %d: %s", e.File, e.Offset, e.Reason)
-}
-
-func (e *CorruptError) Unwrap() error { return ErrCorrupt }
 
 // validRecordAfter reports whether f holds, at or after from and before
 // size, a well-formed record (magic, length within the file, checksum) of

@@ -1,4 +1,4 @@
-package queue
+package walstore
 
 import (
 	"bytes"
@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/hubedge/hubedge/queue/storage"
 )
 
 // crashWAL stops s as a crash would: the applier ends, the log is not
@@ -30,15 +32,15 @@ func crashWAL(s *walStore) {
 // offsets where the records start and end.
 func crashedLog(t *testing.T, dir string, n int) (starts []int64, end int64) {
 	t.Helper()
-	s, err := openWAL(dir, SystemClock{})
+	s, err := openWAL(dir, storage.SystemClock{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i := range n {
 		starts = append(starts, s.off)
-		id := ID(fmt.Sprintf("M%02d", i))
-		if err := s.Apply([]Op{{Kind: OpPutChunk, ID: id, Data: bytes.Repeat([]byte{'b'}, 300)},
-			{Kind: OpPutRecord, ID: id, Data: []byte("record " + id)}}); err != nil {
+		id := storage.ID(fmt.Sprintf("M%02d", i))
+		if err := s.Apply([]storage.Op{{Kind: storage.OpPutChunk, ID: id, Data: bytes.Repeat([]byte{'b'}, 300)},
+			{Kind: storage.OpPutRecord, ID: id, Data: []byte("record " + id)}}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -102,10 +104,10 @@ func TestReplayCorruptLog(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			s, err := openWAL(dir, SystemClock{})
+			s, err := openWAL(dir, storage.SystemClock{})
 			if tc.corrupt {
-				var ce *CorruptError
-				if !errors.As(err, &ce) || !errors.Is(err, ErrCorrupt) || ce.File != p || !strings.HasPrefix(err.Error(), "queue: ") {
+				var ce *storage.CorruptError
+				if !errors.As(err, &ce) || !errors.Is(err, storage.ErrCorrupt) || ce.File != p || !strings.HasPrefix(err.Error(), "queue: ") {
 					if err == nil {
 						s.Close()
 					}
@@ -121,7 +123,7 @@ func TestReplayCorruptLog(t *testing.T) {
 			}
 			defer s.Close()
 			got := 0
-			if err := s.Records(func(ID, []byte) error { got++; return nil }); err != nil {
+			if err := s.Records(func(storage.ID, []byte) error { got++; return nil }); err != nil {
 				t.Fatal(err)
 			}
 			if got < tc.want || got > n {
@@ -134,7 +136,7 @@ func TestReplayCorruptLog(t *testing.T) {
 // validRecordAfter finds a record past a window boundary and ignores
 // records of other epochs.
 func TestValidRecordAfter(t *testing.T) {
-	rec := encodeRecord(nil, 7, []Op{{Kind: OpPutRecord, ID: "X", Data: []byte("x")}})
+	rec := encodeRecord(nil, 7, []storage.Op{{Kind: storage.OpPutRecord, ID: "X", Data: []byte("x")}})
 	img := make([]byte, 3<<20)
 	copy(img[(1<<20)-5:], rec) // straddles the first window's end
 	for _, tc := range []struct {
@@ -153,7 +155,7 @@ func TestValidRecordAfter(t *testing.T) {
 }
 
 // encodeRecord is the log record holding ops, built in memory.
-func encodeRecord(b []byte, epoch uint64, ops []Op) []byte {
+func encodeRecord(b []byte, epoch uint64, ops []storage.Op) []byte {
 	var w memWriterAt
 	if _, _, err := writeRecord(&w, 0, epoch, ops, nil, nil); err != nil {
 		panic(err)
@@ -175,9 +177,9 @@ func (m *memWriterAt) WriteAt(p []byte, off int64) (int, error) {
 // chunk's reference finds its data.
 func TestWriteRecordLargeOps(t *testing.T) {
 	big := bytes.Repeat([]byte("0123456789abcdef"), (3*directWrite)/16+5)
-	ops := []Op{{Kind: OpPutChunk, ID: "B", Data: big}, {Kind: OpPutRecord, ID: "B", Data: []byte("rec")}}
+	ops := []storage.Op{{Kind: storage.OpPutChunk, ID: "B", Data: big}, {Kind: storage.OpPutRecord, ID: "B", Data: []byte("rec")}}
 	for i := range 300 { // small ops past maxWriteBuf in all
-		ops = append(ops, Op{Kind: OpPutChunk, ID: "S", Seq: uint32(i), Data: bytes.Repeat([]byte{byte(i)}, 4<<10)})
+		ops = append(ops, storage.Op{Kind: storage.OpPutChunk, ID: "S", Seq: uint32(i), Data: bytes.Repeat([]byte{byte(i)}, 4<<10)})
 	}
 	var w memWriterAt
 	buf, refs, err := writeRecord(&w, 0, 9, ops, nil, nil)
@@ -186,7 +188,7 @@ func TestWriteRecordLargeOps(t *testing.T) {
 	}
 	chunks := 0
 	for _, op := range ops {
-		if op.Kind != OpPutChunk {
+		if op.Kind != storage.OpPutChunk {
 			continue
 		}
 		ref := refs[chunks]

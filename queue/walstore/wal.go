@@ -1,4 +1,4 @@
-package queue
+package walstore
 
 import (
 	"bytes"
@@ -14,6 +14,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/hubedge/hubedge/queue/storage"
 )
 
 // WALFile is the name of the write-ahead log that Open keeps beside
@@ -49,9 +51,9 @@ const WALFile = "queue.wal"
 // segment is older. Replay stops at a torn tail or a record of another
 // epoch and fails on damage elsewhere (see replaySegment).
 type walStore struct {
-	db    Store // bbolt, but for tests
+	db    storage.Store // bbolt, but for tests
 	segs  [2]*os.File
-	clock Clock // times the applier's retries
+	clock storage.Clock // times the applier's retries
 
 	// Apply's state; Apply is only ever called by the committer goroutine.
 	cur   int       // segment being written
@@ -86,7 +88,7 @@ type walStore struct {
 
 	// stored holds the IDs bbolt has a record or chunks of (only the
 	// applier touches it): deletes of anything else need no transaction.
-	stored map[ID]struct{}
+	stored map[storage.ID]struct{}
 
 	// need is the newest batch someone waits to see in bbolt.
 	need uint64
@@ -98,10 +100,10 @@ type walStore struct {
 	// (bbolt has those chunks by then). unindexed holds, for bodies the
 	// log holds only part of, the batch bbolt must have applied before
 	// OpenBody may read them from bbolt.
-	mem       map[ID]*memBody
-	unindexed map[ID]uint64
+	mem       map[storage.ID]*memBody
+	unindexed map[storage.ID]uint64
 	// gone holds the IDs deleted by a batch bbolt has yet to apply.
-	gone map[ID]uint64
+	gone map[storage.ID]uint64
 }
 
 const (
@@ -137,7 +139,24 @@ const (
 
 var crcTable = crc32.MakeTable(crc32.Castagnoli)
 
-func openWAL(dir string, clock Clock) (*walStore, error) {
+// Open opens (creating if needed) the store kept in dir: the log segments
+// WALFile and WALFile+".1" in front of the bbolt file StoreFile. It replays
+// what the log holds from before a crash and starts the goroutine that
+// applies the log to bbolt; Close stops it. clock times the retries of a
+// failing bbolt (nil: the wall clock). Only one process may have dir open:
+// another Open fails at once with ErrDirInUse.
+func Open(dir string, clock storage.Clock) (storage.Store, error) {
+	if clock == nil {
+		clock = storage.SystemClock{}
+	}
+	s, err := openWAL(dir, clock)
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func openWAL(dir string, clock storage.Clock) (*walStore, error) {
 	db, err := openBolt(dir)
 	if err != nil {
 		return nil, err
@@ -147,8 +166,8 @@ func openWAL(dir string, clock Clock) (*walStore, error) {
 
 // startWAL opens the log in dir in front of db, replays it and starts the
 // applier. It closes db on failure.
-func startWAL(dir string, db Store, clock Clock) (*walStore, error) {
-	s := &walStore{db: db, clock: clock, done: make(chan struct{}), urgent: make(chan struct{}, 1), mem: map[ID]*memBody{}, unindexed: map[ID]uint64{}, gone: map[ID]uint64{}, stored: map[ID]struct{}{}}
+func startWAL(dir string, db storage.Store, clock storage.Clock) (*walStore, error) {
+	s := &walStore{db: db, clock: clock, done: make(chan struct{}), urgent: make(chan struct{}, 1), mem: map[storage.ID]*memBody{}, unindexed: map[storage.ID]uint64{}, gone: map[storage.ID]uint64{}, stored: map[storage.ID]struct{}{}}
 	s.cond = sync.NewCond(&s.mu)
 	fail := func(err error) (*walStore, error) {
 		for _, f := range s.segs {
@@ -175,8 +194,8 @@ func startWAL(dir string, db Store, clock Clock) (*walStore, error) {
 	if err := s.replay(); err != nil {
 		return fail(err)
 	}
-	note := func(id ID) error { s.stored[id] = struct{}{}; return nil }
-	if err := errors.Join(db.Records(func(id ID, _ []byte) error { return note(id) }), db.Bodies(note)); err != nil {
+	note := func(id storage.ID) error { s.stored[id] = struct{}{}; return nil }
+	if err := errors.Join(db.Records(func(id storage.ID, _ []byte) error { return note(id) }), db.Bodies(note)); err != nil {
 		return fail(fmt.Errorf("queue: read store: %w", err))
 	}
 	go s.applier()
@@ -215,15 +234,15 @@ func (s *walStore) replay() error {
 		r1, g1 := epochs[1]>>genBits, epochs[1]&genMask
 		switch {
 		case r0 != r1:
-			return &CorruptError{File: s.segs[1].Name(), Offset: 0, Reason: "log segments of two different runs"}
+			return &storage.CorruptError{File: s.segs[1].Name(), Offset: 0, Reason: "log segments of two different runs"}
 		case g0+1 == g1:
 		case g1+1 == g0:
 			order = []int{1, 0}
 		default:
-			return &CorruptError{File: s.segs[1].Name(), Offset: 0, Reason: fmt.Sprintf("log segments of generations %d and %d, not consecutive", g0, g1)}
+			return &storage.CorruptError{File: s.segs[1].Name(), Offset: 0, Reason: fmt.Sprintf("log segments of generations %d and %d, not consecutive", g0, g1)}
 		}
 	}
-	var ops []Op
+	var ops []storage.Op
 	var held int64
 	flush := func() error {
 		// Replaying the same ops again after a crash midway ends in the
@@ -245,7 +264,7 @@ func (s *walStore) replay() error {
 			}
 			batch, err := decodeOps(rec[walHeader:])
 			if err != nil { // scanSegment checked it: the file changed since
-				return &CorruptError{File: s.segs[i].Name(), Offset: sp.off, Reason: "record changed during replay"}
+				return &storage.CorruptError{File: s.segs[i].Name(), Offset: sp.off, Reason: "record changed during replay"}
 			}
 			ops = append(ops, batch...)
 			if held += sp.n; held >= maxApplyTx {
@@ -277,7 +296,7 @@ func scanSegment(f *os.File) (spans []span, epoch uint64, size int64, err error)
 	}
 	size = st.Size()
 	corrupt := func(off int64, reason string) error {
-		return &CorruptError{File: f.Name(), Offset: off, Reason: reason}
+		return &storage.CorruptError{File: f.Name(), Offset: off, Reason: reason}
 	}
 	if whole := size / walPrealloc * walPrealloc; whole != size {
 		zero, err := zeroFrom(f, whole, size)
@@ -404,7 +423,7 @@ func newRun() uint64 {
 	return binary.LittleEndian.Uint64(b[:]) >> genBits
 }
 
-func (s *walStore) Apply(ops []Op) error {
+func (s *walStore) Apply(ops []storage.Op) error {
 	size := recordSize(ops)
 	s.mu.Lock()
 	if s.applyErr != nil {
@@ -484,7 +503,7 @@ func (s *walStore) Apply(ops []Op) error {
 	refs := s.refs
 	for i, op := range ops {
 		b.ops[i].Op = op // the caller reuses ops, not op.Data
-		if op.Kind == OpPutChunk {
+		if op.Kind == storage.OpPutChunk {
 			b.ops[i].Data, b.ops[i].ref = nil, refs[0]
 			refs = refs[1:]
 		}
@@ -565,14 +584,14 @@ func (s *walStore) sync() error {
 	return s.applyErr
 }
 
-func (s *walStore) Records(fn func(ID, []byte) error) error {
+func (s *walStore) Records(fn func(storage.ID, []byte) error) error {
 	if err := s.sync(); err != nil {
 		return err
 	}
 	return s.db.Records(fn)
 }
 
-func (s *walStore) Bodies(fn func(ID) error) error {
+func (s *walStore) Bodies(fn func(storage.ID) error) error {
 	if err := s.sync(); err != nil {
 		return err
 	}
@@ -596,7 +615,7 @@ func (s *walStore) Close() error {
 }
 
 // recordSize is the length of the log record holding ops.
-func recordSize(ops []Op) int64 {
+func recordSize(ops []storage.Op) int64 {
 	n := int64(walHeader + 4)
 	for _, op := range ops {
 		n += opHeaderSize + int64(len(op.ID)) + int64(len(op.Data))
@@ -614,7 +633,7 @@ const (
 )
 
 // appendOpHeader appends what precedes op's data in a log record.
-func appendOpHeader(b []byte, op Op) []byte {
+func appendOpHeader(b []byte, op storage.Op) []byte {
 	b = append(b, byte(op.Kind))
 	b = binary.LittleEndian.AppendUint16(b, uint16(len(op.ID)))
 	b = append(b, op.ID...)
@@ -631,7 +650,7 @@ func appendOpHeader(b []byte, op Op) []byte {
 //
 // For every OpPutChunk it appends to refs where the chunk's data lies and
 // its checksum, so that the data can be read back instead of kept.
-func writeRecord(f io.WriterAt, off int64, epoch uint64, ops []Op, buf []byte, refs []walRef) ([]byte, []walRef, error) {
+func writeRecord(f io.WriterAt, off int64, epoch uint64, ops []storage.Op, buf []byte, refs []walRef) ([]byte, []walRef, error) {
 	size := recordSize(ops)
 	var hdr [walHeader + 4]byte
 	binary.LittleEndian.PutUint32(hdr[:], walMagic)
@@ -650,7 +669,7 @@ func writeRecord(f io.WriterAt, off int64, epoch uint64, ops []Op, buf []byte, r
 	w.add(hdr[:])
 	for _, op := range ops {
 		w.buf = appendOpHeader(w.buf, op)
-		if op.Kind == OpPutChunk {
+		if op.Kind == storage.OpPutChunk {
 			refs = append(refs, walRef{off: w.off + int64(len(w.buf)), n: len(op.Data), sum: crc32.Checksum(op.Data, crcTable)})
 		}
 		if len(op.Data) >= directWrite {
@@ -703,24 +722,24 @@ func (w *recordWriter) write(p []byte) {
 var errBadRecord = errors.New("queue: corrupt log record")
 
 // decodeOps parses the payload of a log record. Op data aliases p.
-func decodeOps(p []byte) ([]Op, error) {
+func decodeOps(p []byte) ([]storage.Op, error) {
 	if len(p) < 4 {
 		return nil, errBadRecord
 	}
 	n := binary.LittleEndian.Uint32(p)
 	p = p[4:]
-	ops := make([]Op, 0, min(n, 1<<16))
+	ops := make([]storage.Op, 0, min(n, 1<<16))
 	for range n {
 		if len(p) < 3 {
 			return nil, errBadRecord
 		}
-		op := Op{Kind: OpKind(p[0])}
+		op := storage.Op{Kind: storage.OpKind(p[0])}
 		idLen := int(binary.LittleEndian.Uint16(p[1:]))
 		p = p[3:]
 		if len(p) < idLen+8 {
 			return nil, errBadRecord
 		}
-		op.ID = ID(p[:idLen])
+		op.ID = storage.ID(p[:idLen])
 		op.Seq = binary.LittleEndian.Uint32(p[idLen:])
 		dLen := int(binary.LittleEndian.Uint32(p[idLen+4:]))
 		p = p[idLen+8:]
@@ -737,4 +756,4 @@ func decodeOps(p []byte) ([]Op, error) {
 	return ops, nil
 }
 
-var _ Store = (*walStore)(nil)
+var _ storage.Store = (*walStore)(nil)

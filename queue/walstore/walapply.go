@@ -1,9 +1,11 @@
-package queue
+package walstore
 
 import (
 	"fmt"
 	"hash/crc32"
 	"time"
+
+	"github.com/hubedge/hubedge/queue/storage"
 )
 
 // walRef locates a body chunk's data in the log.
@@ -17,7 +19,7 @@ type walRef struct {
 // logged is an op waiting for the applier. A chunk's Data is nil: it is
 // read back from the log at ref when needed.
 type logged struct {
-	Op
+	storage.Op
 	ref walRef
 }
 
@@ -78,7 +80,7 @@ func (s *walStore) applier() {
 			// leaves them in the log for the next Open).
 			s.pending = append(taken, s.pending...)
 			s.pendSize += size
-			s.applyErr = fmt.Errorf("%w: apply log to store: %w", ErrStoreFailed, err)
+			s.applyErr = fmt.Errorf("%w: apply log to store: %w", storage.ErrStoreFailed, err)
 			s.cond.Broadcast()
 			closing := s.closing
 			select {
@@ -140,13 +142,13 @@ func (s *walStore) due(now time.Time) (int, time.Duration) {
 // logged just before the cut and delivered after it is never written
 // there. If the process dies before the delete reaches bbolt, the log
 // replays it, and a delete of an ID bbolt lacks changes nothing.
-func laterDeletes(pending []batch) map[ID]struct{} {
-	var ids map[ID]struct{}
+func laterDeletes(pending []batch) map[storage.ID]struct{} {
+	var ids map[storage.ID]struct{}
 	for _, b := range pending {
 		for _, op := range b.ops {
-			if op.Kind == OpDelete {
+			if op.Kind == storage.OpDelete {
 				if ids == nil {
-					ids = map[ID]struct{}{}
+					ids = map[storage.ID]struct{}{}
 				}
 				ids[op.ID] = struct{}{}
 			}
@@ -160,7 +162,7 @@ func laterDeletes(pending []batch) map[ID]struct{} {
 // in transactions of about maxApplyTx bytes (ops are blind writes, so
 // retrying all of them after a failure midway ends in the same state). A
 // batch set that comes down to nothing costs no transaction.
-func (s *walStore) applyBatches(batches []batch, deleted map[ID]struct{}) error {
+func (s *walStore) applyBatches(batches []batch, deleted map[storage.ID]struct{}) error {
 	var ops []logged
 	for _, b := range batches {
 		for _, op := range b.ops {
@@ -186,10 +188,10 @@ func (s *walStore) applyBatches(batches []batch, deleted map[ID]struct{}) error 
 
 // applyTx applies ops in one bbolt transaction.
 func (s *walStore) applyTx(ops []logged) error {
-	out := make([]Op, len(ops))
+	out := make([]storage.Op, len(ops))
 	for i, op := range ops {
 		out[i] = op.Op
-		if op.Kind != OpPutChunk {
+		if op.Kind != storage.OpPutChunk {
 			continue
 		}
 		data := make([]byte, op.ref.n, op.ref.n+chunkTrailer) // room for bbolt's checksum
@@ -198,7 +200,7 @@ func (s *walStore) applyTx(ops []logged) error {
 			return fmt.Errorf("queue: read log: %w", err)
 		}
 		if crc32.Checksum(data, crcTable) != op.ref.sum {
-			return &CorruptError{File: f.Name(), Offset: op.ref.off, Reason: fmt.Sprintf("chunk %d of %s fails its checksum", op.Seq, op.ID)}
+			return &storage.CorruptError{File: f.Name(), Offset: op.ref.off, Reason: fmt.Sprintf("chunk %d of %s fails its checksum", op.Seq, op.ID)}
 		}
 		out[i].Data = data
 	}
@@ -207,9 +209,9 @@ func (s *walStore) applyTx(ops []logged) error {
 	}
 	for _, op := range out {
 		switch op.Kind {
-		case OpPutRecord, OpPutChunk:
+		case storage.OpPutRecord, storage.OpPutChunk:
 			s.stored[op.ID] = struct{}{}
-		case OpDelete:
+		case storage.OpDelete:
 			delete(s.stored, op.ID)
 		}
 	}
@@ -219,8 +221,8 @@ func (s *walStore) applyTx(ops []logged) error {
 // coalesceLogged is coalesce for logged ops, and drops as well the deletes
 // of IDs bbolt has nothing of (stored), which would cost a transaction and
 // change nothing.
-func coalesceLogged(ops []logged, stored map[ID]struct{}) []logged {
-	plain := make([]Op, len(ops))
+func coalesceLogged(ops []logged, stored map[storage.ID]struct{}) []logged {
+	plain := make([]storage.Op, len(ops))
 	for i, op := range ops {
 		plain[i] = op.Op
 	}
@@ -228,7 +230,7 @@ func coalesceLogged(ops []logged, stored map[ID]struct{}) []logged {
 	out := ops[:0]
 	for _, i := range keep {
 		op := ops[i]
-		if op.Kind == OpDelete || op.Kind == OpDeleteBody {
+		if op.Kind == storage.OpDelete || op.Kind == storage.OpDeleteBody {
 			if _, ok := stored[op.ID]; !ok {
 				continue
 			}

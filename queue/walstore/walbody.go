@@ -1,4 +1,4 @@
-package queue
+package walstore
 
 import (
 	"fmt"
@@ -6,7 +6,12 @@ import (
 	"io"
 	"slices"
 	"sync"
+
+	"github.com/hubedge/hubedge/queue/storage"
 )
+
+// readBufs hold the chunks body readers read back from the log.
+var readBufs = sync.Pool{New: func() any { b := make([]byte, storage.ChunkSize); return &b }}
 
 // memBody indexes a body whose chunks all lie in the log.
 type memBody struct {
@@ -19,7 +24,7 @@ type memBody struct {
 // body; chunks of a body not indexed are noted in unindexed.
 func (s *walStore) remember(op logged) {
 	switch op.Kind {
-	case OpPutChunk:
+	case storage.OpPutChunk:
 		b := s.mem[op.ID]
 		switch {
 		case b == nil && op.Seq == 0:
@@ -34,7 +39,7 @@ func (s *walStore) remember(op logged) {
 		}
 		b.chunks = append(b.chunks, op.ref)
 		b.batch = s.written
-	case OpDelete, OpDeleteBody:
+	case storage.OpDelete, storage.OpDeleteBody:
 		delete(s.mem, op.ID)
 		delete(s.unindexed, op.ID)
 		s.gone[op.ID] = s.written
@@ -43,7 +48,7 @@ func (s *walStore) remember(op logged) {
 
 // OpenBody reads a body from the log while the log holds it all, and from
 // bbolt otherwise, once bbolt has every chunk of it.
-func (s *walStore) OpenBody(id ID) (io.ReadCloser, error) {
+func (s *walStore) OpenBody(id storage.ID) (io.ReadCloser, error) {
 	s.mu.Lock()
 	if b := s.mem[id]; b != nil {
 		// The entry may grow or go meanwhile. All of a body's chunks lie
@@ -54,7 +59,7 @@ func (s *walStore) OpenBody(id ID) (io.ReadCloser, error) {
 	}
 	if _, ok := s.gone[id]; ok {
 		s.mu.Unlock()
-		return nil, ErrNotFound // bbolt may still have it, not for long
+		return nil, storage.ErrNotFound // bbolt may still have it, not for long
 	}
 	var err error
 	if n, ok := s.unindexed[id]; ok {
@@ -75,7 +80,7 @@ func (s *walStore) OpenBody(id ID) (io.ReadCloser, error) {
 // rest of the body comes from there.
 type walBody struct {
 	s    *walStore
-	id   ID
+	id   storage.ID
 	last uint64    // the batch holding the last chunk
 	uses [2]uint64 // of the segments when the body was opened
 
@@ -104,7 +109,7 @@ func (r *walBody) Read(p []byte) (int, error) {
 			return 0, io.EOF
 		}
 		if r.buf == nil {
-			r.buf = chunkBufs.Get().(*[]byte)
+			r.buf = readBufs.Get().(*[]byte)
 		}
 		ref := r.refs[0]
 		if cap(*r.buf) < ref.n {
@@ -120,7 +125,7 @@ func (r *walBody) Read(p []byte) (int, error) {
 			return 0, fmt.Errorf("queue: read log: %w", err)
 		}
 		if crc32.Checksum(c, crcTable) != ref.sum {
-			return 0, &CorruptError{File: f.Name(), ID: r.id, Offset: r.pos, Reason: "chunk fails its checksum in the log"}
+			return 0, &storage.CorruptError{File: f.Name(), ID: r.id, Offset: r.pos, Reason: "chunk fails its checksum in the log"}
 		}
 		r.cur, r.refs = c, r.refs[1:]
 	}
@@ -158,7 +163,7 @@ func (r *walBody) fromStore(p []byte) (int, error) {
 
 func (r *walBody) release() {
 	if r.buf != nil {
-		chunkBufs.Put(r.buf)
+		readBufs.Put(r.buf)
 		r.buf, r.cur = nil, nil
 	}
 	r.refs = nil
@@ -167,7 +172,7 @@ func (r *walBody) release() {
 func (r *walBody) Close() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.err = ErrClosed
+	r.err = storage.ErrClosed
 	r.release()
 	if r.rest != nil {
 		return r.rest.Close()
@@ -179,7 +184,7 @@ func (r *walBody) Close() error {
 // batch undoes: anything before a Delete of the same ID, chunks before a
 // DeleteBody, a record before a newer record. The outcome of applying the
 // batch in order is unchanged.
-func coalesce(ops []Op) []Op {
+func coalesce(ops []storage.Op) []storage.Op {
 	out := ops[:0]
 	for _, i := range coalesceIndexes(ops) {
 		out = append(out, ops[i])
@@ -188,9 +193,9 @@ func coalesce(ops []Op) []Op {
 }
 
 // coalesceIndexes returns, in order, the indexes of the ops coalesce keeps.
-func coalesceIndexes(ops []Op) []int {
+func coalesceIndexes(ops []storage.Op) []int {
 	type last struct{ del, delBody, rec int }
-	idx := make(map[ID]*last, len(ops)/2)
+	idx := make(map[storage.ID]*last, len(ops)/2)
 	for i, op := range ops {
 		l := idx[op.ID]
 		if l == nil {
@@ -198,11 +203,11 @@ func coalesceIndexes(ops []Op) []int {
 			idx[op.ID] = l
 		}
 		switch op.Kind {
-		case OpDelete:
+		case storage.OpDelete:
 			l.del = i
-		case OpDeleteBody:
+		case storage.OpDeleteBody:
 			l.delBody = i
-		case OpPutRecord:
+		case storage.OpPutRecord:
 			l.rec = i
 		}
 	}
@@ -212,9 +217,9 @@ func coalesceIndexes(ops []Op) []int {
 		switch {
 		case i < l.del:
 			continue
-		case op.Kind == OpPutChunk && i < l.delBody:
+		case op.Kind == storage.OpPutChunk && i < l.delBody:
 			continue
-		case op.Kind == OpPutRecord && i < l.rec:
+		case op.Kind == storage.OpPutRecord && i < l.rec:
 			continue
 		}
 		keep = append(keep, i)

@@ -1,4 +1,4 @@
-package queue
+package walstore
 
 import (
 	"bytes"
@@ -9,27 +9,33 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/hubedge/hubedge/queue/storage"
 )
 
 func TestCoalesce(t *testing.T) {
-	rec := func(id ID, d string) Op { return Op{Kind: OpPutRecord, ID: id, Data: []byte(d)} }
-	chunk := func(id ID, seq uint32) Op { return Op{Kind: OpPutChunk, ID: id, Seq: seq, Data: []byte("x")} }
-	del := func(id ID) Op { return Op{Kind: OpDelete, ID: id} }
-	delBody := func(id ID) Op { return Op{Kind: OpDeleteBody, ID: id} }
+	rec := func(id storage.ID, d string) storage.Op {
+		return storage.Op{Kind: storage.OpPutRecord, ID: id, Data: []byte(d)}
+	}
+	chunk := func(id storage.ID, seq uint32) storage.Op {
+		return storage.Op{Kind: storage.OpPutChunk, ID: id, Seq: seq, Data: []byte("x")}
+	}
+	del := func(id storage.ID) storage.Op { return storage.Op{Kind: storage.OpDelete, ID: id} }
+	delBody := func(id storage.ID) storage.Op { return storage.Op{Kind: storage.OpDeleteBody, ID: id} }
 	tests := []struct {
 		name     string
-		in, want []Op
+		in, want []storage.Op
 	}{
-		{"delivered within the batch", []Op{chunk("a", 0), rec("a", "1"), rec("a", "2"), del("a")}, []Op{del("a")}},
-		{"newest record wins", []Op{rec("a", "1"), chunk("b", 0), rec("a", "2")}, []Op{chunk("b", 0), rec("a", "2")}},
-		{"chunks before DeleteBody", []Op{chunk("a", 0), chunk("a", 1), delBody("a"), rec("a", "1")}, []Op{delBody("a"), rec("a", "1")}},
-		{"puts after a delete stay", []Op{del("a"), rec("a", "1"), chunk("a", 0)}, []Op{del("a"), rec("a", "1"), chunk("a", 0)}},
-		{"other IDs untouched", []Op{chunk("a", 0), rec("b", "1"), del("a")}, []Op{rec("b", "1"), del("a")}},
+		{"delivered within the batch", []storage.Op{chunk("a", 0), rec("a", "1"), rec("a", "2"), del("a")}, []storage.Op{del("a")}},
+		{"newest record wins", []storage.Op{rec("a", "1"), chunk("b", 0), rec("a", "2")}, []storage.Op{chunk("b", 0), rec("a", "2")}},
+		{"chunks before DeleteBody", []storage.Op{chunk("a", 0), chunk("a", 1), delBody("a"), rec("a", "1")}, []storage.Op{delBody("a"), rec("a", "1")}},
+		{"puts after a delete stay", []storage.Op{del("a"), rec("a", "1"), chunk("a", 0)}, []storage.Op{del("a"), rec("a", "1"), chunk("a", 0)}},
+		{"other IDs untouched", []storage.Op{chunk("a", 0), rec("b", "1"), del("a")}, []storage.Op{rec("b", "1"), del("a")}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := coalesce(slices.Clone(tt.in))
-			if !slices.EqualFunc(got, tt.want, func(a, b Op) bool {
+			if !slices.EqualFunc(got, tt.want, func(a, b storage.Op) bool {
 				return a.Kind == b.Kind && a.ID == b.ID && a.Seq == b.Seq && string(a.Data) == string(b.Data)
 			}) {
 				t.Fatalf("coalesce = %v, want %v", got, tt.want)
@@ -41,14 +47,14 @@ func TestCoalesce(t *testing.T) {
 // A body is readable at once from the log, before bbolt has it, and from
 // bbolt once the log has overwritten it; a deleted body is gone from both.
 func TestWALOpenBodyBeforeApply(t *testing.T) {
-	s, err := openWAL(t.TempDir(), SystemClock{})
+	s, err := openWAL(t.TempDir(), storage.SystemClock{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	ops := []Op{{Kind: OpPutChunk, ID: "m1", Seq: 0, Data: []byte("hello, ")},
-		{Kind: OpPutChunk, ID: "m1", Seq: 1, Data: []byte("world")},
-		{Kind: OpPutRecord, ID: "m1", Data: []byte("rec")}}
+	ops := []storage.Op{{Kind: storage.OpPutChunk, ID: "m1", Seq: 0, Data: []byte("hello, ")},
+		{Kind: storage.OpPutChunk, ID: "m1", Seq: 1, Data: []byte("world")},
+		{Kind: storage.OpPutRecord, ID: "m1", Data: []byte("rec")}}
 	if err := s.Apply(ops); err != nil {
 		t.Fatal(err)
 	}
@@ -70,11 +76,11 @@ func TestWALOpenBodyBeforeApply(t *testing.T) {
 	}
 	// bbolt catches up, and the log moves on to segment 1 and back to
 	// segment 0: the body is read from bbolt.
-	for _, id := range []ID{"x", "y"} {
+	for _, id := range []storage.ID{"x", "y"} {
 		if err := s.sync(); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.Apply([]Op{{Kind: OpPutRecord, ID: id, Data: []byte("rec")}}); err != nil {
+		if err := s.Apply([]storage.Op{{Kind: storage.OpPutRecord, ID: id, Data: []byte("rec")}}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -87,23 +93,23 @@ func TestWALOpenBodyBeforeApply(t *testing.T) {
 	if got := read(); got != "hello, world" {
 		t.Fatalf("from bbolt: %q", got)
 	}
-	if err := s.Apply([]Op{{Kind: OpDelete, ID: "m1"}}); err != nil {
+	if err := s.Apply([]storage.Op{{Kind: storage.OpDelete, ID: "m1"}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.OpenBody("m1"); err != ErrNotFound {
+	if _, err := s.OpenBody("m1"); err != storage.ErrNotFound {
 		t.Fatalf("deleted body: err %v, want ErrNotFound", err)
 	}
 }
 
 // countStore counts the transactions that reach the store beneath the log.
 type countStore struct {
-	Store
+	storage.Store
 	mu  sync.Mutex
 	txs int
 	ops int
 }
 
-func (c *countStore) Apply(ops []Op) error {
+func (c *countStore) Apply(ops []storage.Op) error {
 	c.mu.Lock()
 	c.txs++
 	c.ops += len(ops)
@@ -124,7 +130,7 @@ func openCounted(t *testing.T, dir string) (*walStore, *countStore) {
 		t.Fatal(err)
 	}
 	c := &countStore{Store: db}
-	s, err := startWAL(dir, c, SystemClock{})
+	s, err := startWAL(dir, c, storage.SystemClock{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,10 +143,10 @@ func openCounted(t *testing.T, dir string) (*walStore, *countStore) {
 func TestWALShortLivedMessagesSkipStore(t *testing.T) {
 	s, c := openCounted(t, t.TempDir())
 	defer s.Close()
-	msg := func(id ID) []Op {
-		return []Op{{Kind: OpPutChunk, ID: id, Data: []byte("body of " + string(id))}, {Kind: OpPutRecord, ID: id, Data: []byte("rec")}}
+	msg := func(id storage.ID) []storage.Op {
+		return []storage.Op{{Kind: storage.OpPutChunk, ID: id, Data: []byte("body of " + string(id))}, {Kind: storage.OpPutRecord, ID: id, Data: []byte("rec")}}
 	}
-	for _, ops := range [][]Op{msg("A"), msg("B"), {{Kind: OpDelete, ID: "A"}}} {
+	for _, ops := range [][]storage.Op{msg("A"), msg("B"), {{Kind: storage.OpDelete, ID: "A"}}} {
 		if err := s.Apply(ops); err != nil {
 			t.Fatal(err)
 		}
@@ -151,7 +157,7 @@ func TestWALShortLivedMessagesSkipStore(t *testing.T) {
 	if txs, ops := c.counts(); txs != 1 || ops != 2 {
 		t.Fatalf("store got %d transactions, %d ops; want 1 with B's two puts only", txs, ops)
 	}
-	if err := s.Apply([]Op{{Kind: OpDelete, ID: "B"}}); err != nil {
+	if err := s.Apply([]storage.Op{{Kind: storage.OpDelete, ID: "B"}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.sync(); err != nil {
@@ -160,7 +166,7 @@ func TestWALShortLivedMessagesSkipStore(t *testing.T) {
 	if txs, ops := c.counts(); txs != 2 || ops != 3 {
 		t.Fatalf("store got %d transactions, %d ops; want B's delete as a second", txs, ops)
 	}
-	if _, err := s.OpenBody("B"); err != ErrNotFound {
+	if _, err := s.OpenBody("B"); err != storage.ErrNotFound {
 		t.Fatalf("deleted body: %v", err)
 	}
 }
@@ -170,12 +176,12 @@ func TestWALShortLivedMessagesSkipStore(t *testing.T) {
 func TestWALBodyReaderSurvivesRestart(t *testing.T) {
 	s, _ := openCounted(t, t.TempDir())
 	defer s.Close()
-	body := bytes.Repeat([]byte("0123456789abcdef"), 3*chunkSize/16)
-	var ops []Op
+	body := bytes.Repeat([]byte("0123456789abcdef"), 3*storage.ChunkSize/16)
+	var ops []storage.Op
 	for i := range 3 {
-		ops = append(ops, Op{Kind: OpPutChunk, ID: "M", Seq: uint32(i), Data: body[i*chunkSize : (i+1)*chunkSize]})
+		ops = append(ops, storage.Op{Kind: storage.OpPutChunk, ID: "M", Seq: uint32(i), Data: body[i*storage.ChunkSize : (i+1)*storage.ChunkSize]})
 	}
-	if err := s.Apply(append(ops, Op{Kind: OpPutRecord, ID: "M", Data: []byte("rec")})); err != nil {
+	if err := s.Apply(append(ops, storage.Op{Kind: storage.OpPutRecord, ID: "M", Data: []byte("rec")})); err != nil {
 		t.Fatal(err)
 	}
 	rc, err := s.OpenBody("M")
@@ -183,19 +189,19 @@ func TestWALBodyReaderSurvivesRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer rc.Close()
-	first := make([]byte, chunkSize+10)
+	first := make([]byte, storage.ChunkSize+10)
 	if _, err := io.ReadFull(rc, first); err != nil {
 		t.Fatal(err)
 	}
 	// bbolt catches up, and the log moves on to segment 1 and back to
 	// segment 0, over M's chunks.
 	uses := s.uses[0].Load()
-	junk := bytes.Repeat([]byte{'X'}, 3*chunkSize)
-	for _, id := range []ID{"N", "O"} {
+	junk := bytes.Repeat([]byte{'X'}, 3*storage.ChunkSize)
+	for _, id := range []storage.ID{"N", "O"} {
 		if err := s.sync(); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.Apply([]Op{{Kind: OpPutChunk, ID: id, Data: junk}}); err != nil {
+		if err := s.Apply([]storage.Op{{Kind: storage.OpPutChunk, ID: id, Data: junk}}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -215,7 +221,7 @@ func TestWALBodyReaderSurvivesRestart(t *testing.T) {
 func TestWALBodyChecksum(t *testing.T) {
 	s, _ := openCounted(t, t.TempDir())
 	defer s.Close()
-	if err := s.Apply([]Op{{Kind: OpPutChunk, ID: "M", Data: []byte("an intact body")}}); err != nil {
+	if err := s.Apply([]storage.Op{{Kind: storage.OpPutChunk, ID: "M", Data: []byte("an intact body")}}); err != nil {
 		t.Fatal(err)
 	}
 	s.mu.Lock()
@@ -229,7 +235,7 @@ func TestWALBodyChecksum(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer rc.Close()
-	if _, err := io.ReadAll(rc); !errors.Is(err, ErrCorrupt) {
+	if _, err := io.ReadAll(rc); !errors.Is(err, storage.ErrCorrupt) {
 		t.Fatalf("damaged chunk read with err %v, want ErrCorrupt", err)
 	}
 }
@@ -243,11 +249,11 @@ func TestWALApplierAgedSlices(t *testing.T) {
 	s, c := openCounted(t, t.TempDir())
 	defer s.Close()
 	for i := range 200 {
-		id := ID(fmt.Sprintf("m%03d", i))
-		if err := s.Apply([]Op{{Kind: OpPutChunk, ID: id, Data: []byte("body")}, {Kind: OpPutRecord, ID: id, Data: []byte("rec")}}); err != nil {
+		id := storage.ID(fmt.Sprintf("m%03d", i))
+		if err := s.Apply([]storage.Op{{Kind: storage.OpPutChunk, ID: id, Data: []byte("body")}, {Kind: storage.OpPutRecord, ID: id, Data: []byte("rec")}}); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.Apply([]Op{{Kind: OpDelete, ID: id}}); err != nil {
+		if err := s.Apply([]storage.Op{{Kind: storage.OpDelete, ID: id}}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -272,22 +278,24 @@ func TestWALApplierAgedSlices(t *testing.T) {
 // A crash with both segments holding batches bbolt lacks replays them
 // older first, whichever file that is; a newer update or delete wins.
 func TestWALReplayTwoSegments(t *testing.T) {
-	rec := func(id ID, v string) Op { return Op{Kind: OpPutRecord, ID: id, Data: []byte(v)} }
+	rec := func(id storage.ID, v string) storage.Op {
+		return storage.Op{Kind: storage.OpPutRecord, ID: id, Data: []byte(v)}
+	}
 	for _, switches := range []int{1, 2} { // newest in segment 1, then in segment 0
 		t.Run(fmt.Sprintf("%d switches", switches), func(t *testing.T) {
 			dir := t.TempDir()
 			s, g := gatedWAL(t, dir)        // bbolt takes nothing
 			for i := 1; i < switches; i++ { // an empty round trip through the other segment
 				s.off = walSegmentSize
-				if err := s.Apply([]Op{rec("pad", "x")}); err != nil {
+				if err := s.Apply([]storage.Op{rec("pad", "x")}); err != nil {
 					t.Fatal(err)
 				}
 			}
-			if err := s.Apply([]Op{rec("A", "old"), rec("B", "kept")}); err != nil {
+			if err := s.Apply([]storage.Op{rec("A", "old"), rec("B", "kept")}); err != nil {
 				t.Fatal(err)
 			}
 			s.off = walSegmentSize // full: the next batch goes to the other segment
-			if err := s.Apply([]Op{rec("A", "new"), {Kind: OpDelete, ID: "B"}}); err != nil {
+			if err := s.Apply([]storage.Op{rec("A", "new"), {Kind: storage.OpDelete, ID: "B"}}); err != nil {
 				t.Fatal(err)
 			}
 			if want := switches % 2; s.cur != want {
@@ -309,17 +317,17 @@ func TestWALReplayTwoSegments(t *testing.T) {
 func TestWALSegmentsOutOfOrder(t *testing.T) {
 	dir := t.TempDir()
 	s, g := gatedWAL(t, dir)
-	if err := s.Apply([]Op{{Kind: OpPutRecord, ID: "A", Data: []byte("a")}}); err != nil {
+	if err := s.Apply([]storage.Op{{Kind: storage.OpPutRecord, ID: "A", Data: []byte("a")}}); err != nil {
 		t.Fatal(err)
 	}
 	s.off = walSegmentSize
 	s.gen += 5 // the next segment skips generations
-	if err := s.Apply([]Op{{Kind: OpPutRecord, ID: "B", Data: []byte("b")}}); err != nil {
+	if err := s.Apply([]storage.Op{{Kind: storage.OpPutRecord, ID: "B", Data: []byte("b")}}); err != nil {
 		t.Fatal(err)
 	}
 	close(g.release)
 	crashWAL(s)
-	if s, err := openWAL(dir, SystemClock{}); !errors.Is(err, ErrCorrupt) {
+	if s, err := openWAL(dir, storage.SystemClock{}); !errors.Is(err, storage.ErrCorrupt) {
 		if err == nil {
 			s.Close()
 		}
@@ -333,20 +341,22 @@ func TestWALSegmentsOutOfOrder(t *testing.T) {
 func TestWALBodySpanningSegments(t *testing.T) {
 	s, _ := openCounted(t, t.TempDir())
 	defer s.Close()
-	chunk := func(seq uint32, d string) Op { return Op{Kind: OpPutChunk, ID: "M", Seq: seq, Data: []byte(d)} }
-	if err := s.Apply([]Op{chunk(0, "first "), chunk(1, "part, ")}); err != nil {
+	chunk := func(seq uint32, d string) storage.Op {
+		return storage.Op{Kind: storage.OpPutChunk, ID: "M", Seq: seq, Data: []byte(d)}
+	}
+	if err := s.Apply([]storage.Op{chunk(0, "first "), chunk(1, "part, ")}); err != nil {
 		t.Fatal(err)
 	}
 	// Two switches: segment 1, then segment 0 again, over M's first chunks.
-	for _, id := range []ID{"x", "y"} {
+	for _, id := range []storage.ID{"x", "y"} {
 		if err := s.sync(); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.Apply([]Op{{Kind: OpPutRecord, ID: id, Data: []byte("rec")}}); err != nil {
+		if err := s.Apply([]storage.Op{{Kind: storage.OpPutRecord, ID: id, Data: []byte("rec")}}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := s.Apply([]Op{chunk(2, "last part"), {Kind: OpPutRecord, ID: "M", Data: []byte("rec")}}); err != nil {
+	if err := s.Apply([]storage.Op{chunk(2, "last part"), {Kind: storage.OpPutRecord, ID: "M", Data: []byte("rec")}}); err != nil {
 		t.Fatal(err)
 	}
 	rc, err := s.OpenBody("M")
@@ -359,45 +369,17 @@ func TestWALBodySpanningSegments(t *testing.T) {
 	}
 }
 
-// A lazy request joins the next commit that someone waits for, and alone
-// it is committed within lazyDelay.
-func TestCommitterLazy(t *testing.T) {
-	c := &countStore{Store: newMemStore()}
-	com := newCommitter(c, 0)
-	defer com.close()
-	lazy := com.submitLazy([]Op{{Kind: OpPutRecord, ID: "a", Data: []byte("1")}})
-	if err := com.commit(Op{Kind: OpPutRecord, ID: "b", Data: []byte("2")}); err != nil {
-		t.Fatal(err)
-	}
-	select { // with it, or before it if its timer fired first
-	case <-lazy.done:
-	default:
-		t.Fatal("a durable commit left an earlier lazy request behind")
-	}
-	before, _ := c.counts()
-	alone := com.submitLazy([]Op{{Kind: OpPutRecord, ID: "c", Data: []byte("3")}})
-	select {
-	case <-alone.done:
-	case <-time.After(10 * time.Second):
-		t.Fatal("a lazy request alone was never committed")
-	}
-	if txs, _ := c.counts(); txs != before+1 {
-		t.Fatalf("%d commits for the lone lazy request, want 1", txs-before)
-	}
-}
-
-// A reader that falls back to bbolt mid-body, because the segment of its
-// first chunks started over, waits until bbolt has the last chunk too,
-// which is still young in the other segment.
 func TestWALFallbackWaitsForLastChunk(t *testing.T) {
 	s, _ := openCounted(t, t.TempDir())
 	defer s.Close()
-	chunk := func(seq uint32, d string) Op { return Op{Kind: OpPutChunk, ID: "M", Seq: seq, Data: []byte(d)} }
-	if err := s.Apply([]Op{chunk(0, "first "), chunk(1, "part, ")}); err != nil {
+	chunk := func(seq uint32, d string) storage.Op {
+		return storage.Op{Kind: storage.OpPutChunk, ID: "M", Seq: seq, Data: []byte(d)}
+	}
+	if err := s.Apply([]storage.Op{chunk(0, "first "), chunk(1, "part, ")}); err != nil {
 		t.Fatal(err)
 	}
 	s.off = walSegmentSize // full: the rest goes to segment 1
-	if err := s.Apply([]Op{chunk(2, "last part"), {Kind: OpPutRecord, ID: "M", Data: []byte("rec")}}); err != nil {
+	if err := s.Apply([]storage.Op{chunk(2, "last part"), {Kind: storage.OpPutRecord, ID: "M", Data: []byte("rec")}}); err != nil {
 		t.Fatal(err)
 	}
 	rc, err := s.OpenBody("M")
@@ -412,7 +394,7 @@ func TestWALFallbackWaitsForLastChunk(t *testing.T) {
 	// Segment 1 is full too: back to segment 0 (bbolt takes only its
 	// batch) and over M's second chunk.
 	s.off = walSegmentSize
-	if err := s.Apply([]Op{{Kind: OpPutChunk, ID: "N", Data: bytes.Repeat([]byte{'X'}, 4096)}}); err != nil {
+	if err := s.Apply([]storage.Op{{Kind: storage.OpPutChunk, ID: "N", Data: bytes.Repeat([]byte{'X'}, 4096)}}); err != nil {
 		t.Fatal(err)
 	}
 	rest, err := io.ReadAll(rc)
@@ -427,16 +409,18 @@ func TestWALFallbackWaitsForLastChunk(t *testing.T) {
 // deleted.
 func TestWALInvalidateOlderFirst(t *testing.T) {
 	dir := t.TempDir()
-	s, err := openWAL(dir, SystemClock{})
+	s, err := openWAL(dir, storage.SystemClock{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec := func(id ID) Op { return Op{Kind: OpPutRecord, ID: id, Data: []byte("rec " + id)} }
-	if err := s.Apply([]Op{rec("A"), rec("B")}); err != nil {
+	rec := func(id storage.ID) storage.Op {
+		return storage.Op{Kind: storage.OpPutRecord, ID: id, Data: []byte("rec " + id)}
+	}
+	if err := s.Apply([]storage.Op{rec("A"), rec("B")}); err != nil {
 		t.Fatal(err)
 	}
 	s.off = walSegmentSize
-	if err := s.Apply([]Op{{Kind: OpDelete, ID: "A"}}); err != nil {
+	if err := s.Apply([]storage.Op{{Kind: storage.OpDelete, ID: "A"}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.sync(); err != nil {
@@ -459,18 +443,20 @@ func TestWALInvalidateOlderFirst(t *testing.T) {
 // still recovers every batch.
 func TestWALGenerationWrap(t *testing.T) {
 	dir := t.TempDir()
-	s, err := openWAL(dir, SystemClock{})
+	s, err := openWAL(dir, storage.SystemClock{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec := func(id ID) Op { return Op{Kind: OpPutRecord, ID: id, Data: []byte("rec " + id)} }
-	if err := s.Apply([]Op{rec("A")}); err != nil {
+	rec := func(id storage.ID) storage.Op {
+		return storage.Op{Kind: storage.OpPutRecord, ID: id, Data: []byte("rec " + id)}
+	}
+	if err := s.Apply([]storage.Op{rec("A")}); err != nil {
 		t.Fatal(err)
 	}
 	run := s.run
 	s.gen = genMask // the next switch wraps
 	s.off = walSegmentSize
-	if err := s.Apply([]Op{rec("B")}); err != nil {
+	if err := s.Apply([]storage.Op{rec("B")}); err != nil {
 		t.Fatal(err)
 	}
 	if s.gen != 1 || s.run == run {
@@ -486,50 +472,11 @@ func TestWALGenerationWrap(t *testing.T) {
 	}
 }
 
-// The group commit delay holds only the commit after a shared one, and
-// Close cuts it short.
-func TestCommitterDelay(t *testing.T) {
-	c := &countStore{Store: newMemStore()}
-	com := newCommitter(c, time.Hour)
-	start := time.Now()
-	if err := com.commit(Op{Kind: OpPutRecord, ID: "a", Data: []byte("1")}); err != nil {
-		t.Fatal(err)
-	}
-	if err := com.commit(Op{Kind: OpPutRecord, ID: "b", Data: []byte("2")}); err != nil {
-		t.Fatal(err)
-	}
-	if d := time.Since(start); d > time.Minute {
-		t.Fatalf("lone callers waited %v", d)
-	}
-	// Two requests in one batch: the loop now waits its hour, which Close
-	// must cut short, committing what arrived meanwhile.
-	com.mu.Lock()
-	r1 := &commitReq{ops: []Op{{Kind: OpPutRecord, ID: "c", Data: []byte("3")}}, done: make(chan struct{})}
-	r2 := &commitReq{ops: []Op{{Kind: OpPutRecord, ID: "d", Data: []byte("4")}}, done: make(chan struct{})}
-	com.pending = append(com.pending, r1, r2)
-	com.mu.Unlock()
-	com.poke()
-	if err := r2.wait(); err != nil {
-		t.Fatal(err)
-	}
-	late := com.submit([]Op{{Kind: OpPutRecord, ID: "e", Data: []byte("5")}})
-	closed := make(chan struct{})
-	go func() { com.close(); close(closed) }()
-	select {
-	case <-closed:
-	case <-time.After(10 * time.Second):
-		t.Fatal("Close waited out the commit delay")
-	}
-	if err := late.wait(); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // reopen opens the log in dir again, as after a crash; it is closed at
 // the end of the test.
 func reopen(t *testing.T, dir string) *walStore {
 	t.Helper()
-	s, err := openWAL(dir, SystemClock{})
+	s, err := openWAL(dir, storage.SystemClock{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -538,10 +485,10 @@ func reopen(t *testing.T, dir string) *walStore {
 }
 
 // recordsOf returns every record s holds.
-func recordsOf(t *testing.T, s *walStore) map[ID]string {
+func recordsOf(t *testing.T, s *walStore) map[storage.ID]string {
 	t.Helper()
-	got := map[ID]string{}
-	if err := s.Records(func(id ID, b []byte) error { got[id] = string(b); return nil }); err != nil {
+	got := map[storage.ID]string{}
+	if err := s.Records(func(id storage.ID, b []byte) error { got[id] = string(b); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	return got
@@ -554,26 +501,26 @@ func recordsOf(t *testing.T, s *walStore) map[ID]string {
 func TestWALLaterDeleteSkipsStore(t *testing.T) {
 	dir := t.TempDir()
 	s, c := openCounted(t, dir)
-	msg := func(id ID) []Op {
-		return []Op{{Kind: OpPutChunk, ID: id, Data: []byte("body of " + string(id))}, {Kind: OpPutRecord, ID: id, Data: []byte("rec " + string(id))}}
+	msg := func(id storage.ID) []storage.Op {
+		return []storage.Op{{Kind: storage.OpPutChunk, ID: id, Data: []byte("body of " + string(id))}, {Kind: storage.OpPutRecord, ID: id, Data: []byte("rec " + string(id))}}
 	}
-	for _, ops := range [][]Op{msg("A"), msg("B")} { // segment 0
+	for _, ops := range [][]storage.Op{msg("A"), msg("B")} { // segment 0
 		if err := s.Apply(ops); err != nil {
 			t.Fatal(err)
 		}
 	}
 	s.off = walSegmentSize // full: A's delete goes to segment 1
-	if err := s.Apply([]Op{{Kind: OpDelete, ID: "A"}}); err != nil {
+	if err := s.Apply([]storage.Op{{Kind: storage.OpDelete, ID: "A"}}); err != nil {
 		t.Fatal(err)
 	}
 	s.off = walSegmentSize // full: segment 0 starts over once bbolt has its batches
-	if err := s.Apply([]Op{{Kind: OpPutRecord, ID: "C", Data: []byte("rec C")}}); err != nil {
+	if err := s.Apply([]storage.Op{{Kind: storage.OpPutRecord, ID: "C", Data: []byte("rec C")}}); err != nil {
 		t.Fatal(err)
 	}
 	if txs, ops := c.counts(); txs != 1 || ops != 2 {
 		t.Fatalf("store got %d transactions, %d ops; want 1 with B's two puts only", txs, ops)
 	}
-	if _, err := s.OpenBody("A"); err != ErrNotFound {
+	if _, err := s.OpenBody("A"); err != storage.ErrNotFound {
 		t.Fatalf("deleted body: %v", err)
 	}
 	crashWAL(s)

@@ -1,4 +1,4 @@
-package queue
+package walstore
 
 import (
 	"errors"
@@ -8,15 +8,17 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/hubedge/hubedge/queue/storage"
 )
 
 // flakyStore fails every Apply with ENOSPC while full is set.
 type flakyStore struct {
-	Store
+	storage.Store
 	full atomic.Bool
 }
 
-func (f *flakyStore) Apply(ops []Op) error {
+func (f *flakyStore) Apply(ops []storage.Op) error {
 	if f.full.Load() {
 		return syscall.ENOSPC
 	}
@@ -34,7 +36,7 @@ type stepClock struct {
 
 func (c *stepClock) Now() time.Time { return time.Unix(0, 0) }
 
-func (c *stepClock) AfterFunc(d time.Duration, f func()) Timer {
+func (c *stepClock) AfterFunc(d time.Duration, f func()) storage.Timer {
 	c.mu.Lock()
 	c.delays, c.fns = append(c.delays, d), append(c.fns, f)
 	c.mu.Unlock()
@@ -79,10 +81,10 @@ func TestWALRetriesFailedStore(t *testing.T) {
 	s, fs, clk := flakyWAL(t, dir)
 	defer s.Close()
 	fs.full.Store(true)
-	if err := s.Apply([]Op{{Kind: OpPutRecord, ID: "A", Data: []byte("rec A")}}); err != nil {
+	if err := s.Apply([]storage.Op{{Kind: storage.OpPutRecord, ID: "A", Data: []byte("rec A")}}); err != nil {
 		t.Fatalf("logging A: %v", err)
 	}
-	if err := s.sync(); !errors.Is(err, ErrStoreFailed) || !errors.Is(err, syscall.ENOSPC) {
+	if err := s.sync(); !errors.Is(err, storage.ErrStoreFailed) || !errors.Is(err, syscall.ENOSPC) {
 		t.Fatalf("sync on a full disk: %v, want ErrStoreFailed wrapping ENOSPC", err)
 	}
 	want := []time.Duration{1, 2, 4, 8, 16, 30, 30}
@@ -95,12 +97,12 @@ func TestWALRetriesFailedStore(t *testing.T) {
 			t.Fatalf("retry delays %v, want %v seconds", delays, want)
 		}
 	}
-	if err := s.Apply([]Op{{Kind: OpPutRecord, ID: "B", Data: []byte("rec B")}}); !errors.Is(err, ErrStoreFailed) {
+	if err := s.Apply([]storage.Op{{Kind: storage.OpPutRecord, ID: "B", Data: []byte("rec B")}}); !errors.Is(err, storage.ErrStoreFailed) {
 		t.Fatalf("Apply on a full disk: %v, want ErrStoreFailed", err)
 	}
 
 	fs.full.Store(false) // space freed: the next write is accepted
-	if err := s.Apply([]Op{{Kind: OpPutRecord, ID: "C", Data: []byte("rec C")}}); err != nil {
+	if err := s.Apply([]storage.Op{{Kind: storage.OpPutRecord, ID: "C", Data: []byte("rec C")}}); err != nil {
 		t.Fatalf("Apply after space was freed: %v", err)
 	}
 	if got := recordsOf(t, s); got["A"] != "rec A" || got["C"] != "rec C" || len(got) != 2 {
@@ -114,10 +116,10 @@ func TestWALRetryTimerClearsFailure(t *testing.T) {
 	s, fs, clk := flakyWAL(t, dir)
 	defer s.Close()
 	fs.full.Store(true)
-	if err := s.Apply([]Op{{Kind: OpPutRecord, ID: "A", Data: []byte("rec A")}}); err != nil {
+	if err := s.Apply([]storage.Op{{Kind: storage.OpPutRecord, ID: "A", Data: []byte("rec A")}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.sync(); !errors.Is(err, ErrStoreFailed) {
+	if err := s.sync(); !errors.Is(err, storage.ErrStoreFailed) {
 		t.Fatalf("sync on a full disk: %v", err)
 	}
 	fs.full.Store(false)
@@ -133,11 +135,11 @@ func TestWALRetryTimerClearsFailure(t *testing.T) {
 
 // gateStore holds every Apply until release is closed.
 type gateStore struct {
-	Store
+	storage.Store
 	release chan struct{}
 }
 
-func (g *gateStore) Apply(ops []Op) error { <-g.release; return g.Store.Apply(ops) }
+func (g *gateStore) Apply(ops []storage.Op) error { <-g.release; return g.Store.Apply(ops) }
 
 // flakyWAL opens a log in dir in front of a bbolt store that can be made
 // to fail, retrying on a clock the test steps.
@@ -164,7 +166,7 @@ func gatedWAL(t *testing.T, dir string) (*walStore, *gateStore) {
 		t.Fatal(err)
 	}
 	g := &gateStore{Store: db, release: make(chan struct{})}
-	s, err := startWAL(dir, g, SystemClock{})
+	s, err := startWAL(dir, g, storage.SystemClock{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,11 +180,11 @@ func TestWALBoundsPendingData(t *testing.T) {
 	s, g := gatedWAL(t, dir)
 	defer s.Close()
 	big := make([]byte, maxPending) // a record: chunks stay in the log, not in memory
-	if err := s.Apply([]Op{{Kind: OpPutRecord, ID: "A", Data: big}}); err != nil {
+	if err := s.Apply([]storage.Op{{Kind: storage.OpPutRecord, ID: "A", Data: big}}); err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
-	go func() { done <- s.Apply([]Op{{Kind: OpPutRecord, ID: "A", Data: []byte("rec")}}) }()
+	go func() { done <- s.Apply([]storage.Op{{Kind: storage.OpPutRecord, ID: "A", Data: []byte("rec")}}) }()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		s.mu.Lock()
