@@ -12,159 +12,108 @@ import (
 // ReceiveConnector is a validated, immutable receive connector: which
 // local bindings and remote ranges it serves, how sessions authenticate,
 // what they may do (the ACL built from PermissionGroups and explicit
-// grants), and its limits. Build it with NewReceive and select among several
-// with a Set. Accessor results that are slices or ACLs are copies; a
-// *ReceiveConnector is safe for concurrent use.
+// grants), and its limits. Build it from a ReceiveConfig (or with
+// NewReceive) and select among several with a Set. Accessor results that
+// are slices or ACLs are copies; a *ReceiveConnector is safe for concurrent
+// use.
 type ReceiveConnector struct {
-	name              string
-	usage             Usage
-	edge              bool
-	bindings          []netip.AddrPort
-	remoteIPRanges    []IPRange
-	authMech          auth.Mechanism
-	groups            perms.Group
-	acl               *perms.ACL
-	fqdn              string
-	banner            string
-	maxMessageSize    int64
-	maxHeaderSize     int64
-	maxRecipients     int
-	maxInbound        int
-	maxInboundPerSrc  int
-	connTimeout       time.Duration
-	inactivity        time.Duration
-	maxHopCount       int
-	maxLocalHopCount  int
-	maxProtocolErrors int
-	maxLogonFailures  int
-	tarpit            time.Duration
-	requireTLS        bool
-	requireEHLODomain bool
-	domainSecure      bool
-	enabled           bool
-	comment           string
-	protocolLog       ProtocolLoggingLevel
+	cfg ReceiveConfig
+	acl *perms.ACL
 }
 
-// NewReceive builds a receive connector: the defaults of SPEC.md §2.1, the
-// usage type's PermissionGroups, AuthMechanism, bindings and remote ranges
-// (§2.3), then opts. Refusals are *ConfigError values naming the parameter.
+// Build validates the configuration and returns the connector, or a
+// *ConfigError naming the parameter (ErrOpenRelay for a connector that
+// would relay for everyone, unless AllowOpenRelay). The connector keeps its
+// own copy of the configuration.
+func (c ReceiveConfig) Build() (*ReceiveConnector, error) {
+	if err := checkName(c.Name); err != nil {
+		return nil, err
+	}
+	c = c.clone()
+	if err := c.validate(); err != nil {
+		return nil, err
+	}
+	acl := &perms.ACL{}
+	acl.AddGroups(c.PermissionGroups)
+	if err := applyPermissions(c.Name, acl, c.Permissions, perms.ReceiveRights); err != nil {
+		return nil, err
+	}
+	if c.DenyAnonymousAuthoritativeSender {
+		acl.Remove(perms.Anonymous, perms.AcceptAuthoritativeDomainSender)
+	}
+	rc := &ReceiveConnector{cfg: c, acl: acl}
+	if err := rc.checkOpenRelay(); err != nil {
+		return nil, err
+	}
+	return rc, nil
+}
+
+// Config returns a copy of the connector's configuration: the starting
+// point of a Set-ReceiveConnector. Building it again gives an equal
+// connector.
+func (c *ReceiveConnector) Config() ReceiveConfig { return c.cfg.clone() }
+
+// NewReceive builds a receive connector from options: NewReceiveConfig's
+// (or with WithEdgeDefaults, NewEdgeReceiveConfig's) defaults for the usage
+// WithUsage chooses, then opts, then Build. Options that list bindings or
+// remote ranges replace the usage's default list. Refusals are Build's.
 //
 //	New-ReceiveConnector -Name "To Internal Org" -Usage Internal -AuthMechanism TLS,BasicAuth,BasicAuthRequireTLS,ExchangeServer -Bindings 10.1.1.1:25 -RemoteIPRanges 192.168.5.10,192.168.5.20
 //	connector.NewReceive("To Internal Org", connector.WithUsage(connector.UsageInternal),
 //		connector.WithAuthMechanism(auth.TLS|auth.BasicAuth|auth.BasicAuthRequireTLS|auth.ExchangeServer),
 //		connector.WithBindingList("10.1.1.1:25"), connector.WithRemoteIPRangeList("192.168.5.10,192.168.5.20"))
 func NewReceive(name string, opts ...ReceiveOption) (*ReceiveConnector, error) {
-	c := defaultReceiveConfig()
+	s := receiveState{cfg: NewReceiveConfig(name, UsageCustom)}
 	for _, o := range opts {
-		o.applyReceive(&c)
+		o.applyReceive(&s)
 	}
-	for _, err := range c.errs {
+	for _, err := range s.errs {
 		err.(*ConfigError).Connector = name
 		return nil, err
 	}
-	if err := checkName(name); err != nil {
-		return nil, err
-	}
-	c.applyUsageDefaults()
-	if err := c.validate(name); err != nil {
-		return nil, err
-	}
-	acl := &perms.ACL{}
-	acl.AddGroups(c.groups)
-	if err := applyPermOps(name, acl, c.permOps, perms.ReceiveRights); err != nil {
-		return nil, err
-	}
-	if c.denyAnonAuthSend {
-		acl.Remove(perms.Anonymous, perms.AcceptAuthoritativeDomainSender)
-	}
-	rc := &ReceiveConnector{
-		name: name, usage: c.usage, edge: c.edge,
-		bindings: slices.Clone(c.bindings), remoteIPRanges: slices.Clone(c.remoteRanges),
-		authMech: c.authMech, groups: c.groups, acl: acl, fqdn: c.fqdn, banner: c.banner,
-		maxMessageSize: c.maxMessageSize, maxHeaderSize: c.maxHeaderSize,
-		maxRecipients: c.maxRecipients, maxInbound: c.maxInbound, maxInboundPerSrc: c.maxInboundPerSrc,
-		connTimeout: c.connTimeout, inactivity: c.inactivity,
-		maxHopCount: c.maxHopCount, maxLocalHopCount: c.maxLocalHopCount,
-		maxProtocolErrors: c.maxProtocolErrors, maxLogonFailures: c.maxLogonFailures,
-		tarpit: c.tarpit, requireTLS: c.requireTLS, requireEHLODomain: c.requireEHLODomain,
-		domainSecure: c.domainSecure, enabled: c.enabled, comment: c.comment,
-		protocolLog: c.protocolLog,
-	}
-	if err := rc.checkOpenRelay(c.allowOpenRelay); err != nil {
-		return nil, err
-	}
-	return rc, nil
+	return s.resolve().Build()
 }
 
-// applyUsageDefaults fills what the caller left unset from SPEC.md §2.3.
-// Integrated (NTLM/Kerberos) is left out of the Client default because
-// hubedge does not implement it.
-func (c *receiveConfig) applyUsageDefaults() {
-	var g perms.Group
-	var m auth.Mechanism
-	switch c.usage {
-	case UsageClient:
-		g, m = perms.ExchangeUsers, auth.TLS|auth.BasicAuth|auth.BasicAuthRequireTLS
-		if len(c.bindings) == 0 {
-			c.bindings = []netip.AddrPort{netip.AddrPortFrom(netip.IPv4Unspecified(), 587)}
-		}
-	case UsageInternal:
-		g, m = perms.ExchangeServers|perms.ExchangeLegacyServers, auth.TLS|auth.ExchangeServer
-		if c.edge {
-			g = perms.ExchangeServers
-		}
-		if len(c.bindings) == 0 {
-			c.bindings = []netip.AddrPort{netip.AddrPortFrom(netip.IPv4Unspecified(), 25)}
-		}
-	case UsageInternet:
-		g, m = perms.AnonymousUsers, auth.TLS
-		if !c.rangesSet {
-			c.remoteRanges = []IPRange{AllIPv4}
-		}
-	case UsagePartner:
-		g, m = perms.Partners, auth.TLS
-	default:
-		g, m = perms.NoGroups, auth.TLS
+// resolve fills what the options left out from the defaults of the usage
+// and role they chose.
+func (c *receiveState) resolve() ReceiveConfig {
+	cfg, d := c.cfg, newReceiveConfig(c.cfg.Name, c.cfg.Usage, c.cfg.Edge)
+	if len(cfg.Bindings) == 0 {
+		cfg.Bindings = d.Bindings
 	}
-	if !c.groupsSet {
-		c.groups = g
+	if !c.set.ranges {
+		cfg.RemoteIPRanges = d.RemoteIPRanges
 	}
-	if !c.authSet {
-		c.authMech = m
+	if !c.set.groups {
+		cfg.PermissionGroups = d.PermissionGroups
 	}
-	if !c.sizeSet {
-		c.maxMessageSize = DefaultReceiveMaxMessageSize
+	if !c.set.auth {
+		cfg.AuthMechanism = d.AuthMechanism
 	}
-	if c.connTimeout == 0 {
-		c.connTimeout = DefaultConnectionTimeout
-		if c.edge {
-			c.connTimeout = DefaultEdgeConnectionTimeout
-		}
+	if !c.set.connTimeout {
+		cfg.ConnectionTimeout = d.ConnectionTimeout
 	}
-	if c.inactivity == 0 {
-		c.inactivity = DefaultReceiveInactivityTimeout
-		if c.edge {
-			c.inactivity = DefaultEdgeReceiveInactivityTimeout
-		}
+	if !c.set.inactivity {
+		cfg.ConnectionInactivityTimeout = d.ConnectionInactivityTimeout
 	}
+	return cfg
 }
 
 // Name returns the connector name.
-func (c *ReceiveConnector) Name() string { return c.name }
+func (c *ReceiveConnector) Name() string { return c.cfg.Name }
 
 // Usage returns the usage type chosen at creation.
-func (c *ReceiveConnector) Usage() Usage { return c.usage }
+func (c *ReceiveConnector) Usage() Usage { return c.cfg.Usage }
 
 // Bindings returns the local IP:port pairs the connector listens on.
-func (c *ReceiveConnector) Bindings() []netip.AddrPort { return slices.Clone(c.bindings) }
+func (c *ReceiveConnector) Bindings() []netip.AddrPort { return slices.Clone(c.cfg.Bindings) }
 
 // RemoteIPRanges returns the remote ranges the connector serves.
-func (c *ReceiveConnector) RemoteIPRanges() []IPRange { return slices.Clone(c.remoteIPRanges) }
+func (c *ReceiveConnector) RemoteIPRanges() []IPRange { return slices.Clone(c.cfg.RemoteIPRanges) }
 
 // AcceptsRemote reports whether remote lies in one of the remote ranges.
 func (c *ReceiveConnector) AcceptsRemote(remote netip.Addr) bool {
-	for _, r := range c.remoteIPRanges {
+	for _, r := range c.cfg.RemoteIPRanges {
 		if r.Contains(remote) {
 			return true
 		}
@@ -173,10 +122,10 @@ func (c *ReceiveConnector) AcceptsRemote(remote netip.Addr) bool {
 }
 
 // AuthMechanism returns the AuthMechanism set.
-func (c *ReceiveConnector) AuthMechanism() auth.Mechanism { return c.authMech }
+func (c *ReceiveConnector) AuthMechanism() auth.Mechanism { return c.cfg.AuthMechanism }
 
 // PermissionGroups returns the PermissionGroups set.
-func (c *ReceiveConnector) PermissionGroups() perms.Group { return c.groups }
+func (c *ReceiveConnector) PermissionGroups() perms.Group { return c.cfg.PermissionGroups }
 
 // ACL returns a copy of the connector's permissions: the grants of its
 // permission groups plus explicit grants, removals and denials.
@@ -190,74 +139,80 @@ func (c *ReceiveConnector) Rights(principals ...perms.Principal) perms.Right {
 
 // FQDN returns the name for the banner, EHLO reply and Received header;
 // empty means the server's FQDN.
-func (c *ReceiveConnector) FQDN() string { return c.fqdn }
+func (c *ReceiveConnector) FQDN() string { return c.cfg.Fqdn }
 
 // Banner returns the custom greeting (starting "220"), or "" for the
 // server's default.
-func (c *ReceiveConnector) Banner() string { return c.banner }
+func (c *ReceiveConnector) Banner() string { return c.cfg.Banner }
 
 // MaxMessageSize returns the message size limit in bytes.
-func (c *ReceiveConnector) MaxMessageSize() int64 { return c.maxMessageSize }
+func (c *ReceiveConnector) MaxMessageSize() int64 { return c.cfg.MaxMessageSize }
 
 // MaxHeaderSize returns the header size limit in bytes.
-func (c *ReceiveConnector) MaxHeaderSize() int64 { return c.maxHeaderSize }
+func (c *ReceiveConnector) MaxHeaderSize() int64 { return c.cfg.MaxHeaderSize }
 
 // MaxRecipientsPerMessage returns the RCPT limit per transaction.
-func (c *ReceiveConnector) MaxRecipientsPerMessage() int { return c.maxRecipients }
+func (c *ReceiveConnector) MaxRecipientsPerMessage() int { return c.cfg.MaxRecipientsPerMessage }
 
 // MaxInboundConnection returns the connection limit; 0 means unlimited.
-func (c *ReceiveConnector) MaxInboundConnection() int { return c.maxInbound }
+func (c *ReceiveConnector) MaxInboundConnection() int { return c.cfg.MaxInboundConnection }
 
 // MaxInboundConnectionPerSource returns the per-remote-IP connection
 // limit; 0 means unlimited.
-func (c *ReceiveConnector) MaxInboundConnectionPerSource() int { return c.maxInboundPerSrc }
+func (c *ReceiveConnector) MaxInboundConnectionPerSource() int {
+	return c.cfg.MaxInboundConnectionPerSource
+}
 
 // ConnectionTimeout returns the absolute session limit.
-func (c *ReceiveConnector) ConnectionTimeout() time.Duration { return c.connTimeout }
+func (c *ReceiveConnector) ConnectionTimeout() time.Duration { return c.cfg.ConnectionTimeout }
 
 // ConnectionInactivityTimeout returns the idle limit of a session.
-func (c *ReceiveConnector) ConnectionInactivityTimeout() time.Duration { return c.inactivity }
+func (c *ReceiveConnector) ConnectionInactivityTimeout() time.Duration {
+	return c.cfg.ConnectionInactivityTimeout
+}
 
 // MaxHopCount returns the Received fields a message may carry.
-func (c *ReceiveConnector) MaxHopCount() int { return c.maxHopCount }
+func (c *ReceiveConnector) MaxHopCount() int { return c.cfg.MaxHopCount }
 
 // MaxLocalHopCount returns the local-server Received fields a message may
 // carry; 0 means no limit.
-func (c *ReceiveConnector) MaxLocalHopCount() int { return c.maxLocalHopCount }
+func (c *ReceiveConnector) MaxLocalHopCount() int { return c.cfg.MaxLocalHopCount }
 
 // MaxProtocolErrors returns the protocol errors after which the session is
 // closed; 0 means unlimited.
-func (c *ReceiveConnector) MaxProtocolErrors() int { return c.maxProtocolErrors }
+func (c *ReceiveConnector) MaxProtocolErrors() int { return c.cfg.MaxProtocolErrors }
 
 // MaxLogonFailures returns the failed logons after which the session is
 // closed; 0 means never.
-func (c *ReceiveConnector) MaxLogonFailures() int { return c.maxLogonFailures }
+func (c *ReceiveConnector) MaxLogonFailures() int { return c.cfg.MaxLogonFailures }
 
 // TarpitInterval returns the delay for abusive unauthenticated hosts; 0
 // disables tarpitting.
-func (c *ReceiveConnector) TarpitInterval() time.Duration { return c.tarpit }
+func (c *ReceiveConnector) TarpitInterval() time.Duration { return c.cfg.TarpitInterval }
 
 // RequireTLS reports whether messages must arrive over TLS.
-func (c *ReceiveConnector) RequireTLS() bool { return c.requireTLS }
+func (c *ReceiveConnector) RequireTLS() bool { return c.cfg.RequireTLS }
 
 // RequireEHLODomain reports whether EHLO/HELO must carry a domain.
-func (c *ReceiveConnector) RequireEHLODomain() bool { return c.requireEHLODomain }
+func (c *ReceiveConnector) RequireEHLODomain() bool { return c.cfg.RequireEHLODomain }
 
 // DomainSecureEnabled reports whether mutual TLS with partner domains is
 // enabled.
-func (c *ReceiveConnector) DomainSecureEnabled() bool { return c.domainSecure }
+func (c *ReceiveConnector) DomainSecureEnabled() bool { return c.cfg.DomainSecureEnabled }
 
 // Enabled reports whether the connector accepts connections.
-func (c *ReceiveConnector) Enabled() bool { return c.enabled }
+func (c *ReceiveConnector) Enabled() bool { return c.cfg.Enabled }
 
 // IsEdge reports whether the connector was built with WithEdgeDefaults.
-func (c *ReceiveConnector) IsEdge() bool { return c.edge }
+func (c *ReceiveConnector) IsEdge() bool { return c.cfg.Edge }
 
 // Comment returns the administrator's comment.
-func (c *ReceiveConnector) Comment() string { return c.comment }
+func (c *ReceiveConnector) Comment() string { return c.cfg.Comment }
 
 // ProtocolLoggingLevel returns the protocol logging level.
-func (c *ReceiveConnector) ProtocolLoggingLevel() ProtocolLoggingLevel { return c.protocolLog }
+func (c *ReceiveConnector) ProtocolLoggingLevel() ProtocolLoggingLevel {
+	return c.cfg.ProtocolLoggingLevel
+}
 
 // String returns the connector name.
-func (c *ReceiveConnector) String() string { return c.name }
+func (c *ReceiveConnector) String() string { return c.cfg.Name }

@@ -27,68 +27,35 @@ const (
 	DefaultTarpitInterval                = 5 * time.Second
 )
 
-type receiveConfig struct {
-	common
-	bindings          []netip.AddrPort
-	remoteRanges      []IPRange
-	rangesSet         bool
-	authMech          auth.Mechanism
-	authSet           bool
-	groups            perms.Group
-	groupsSet         bool
-	banner            string
-	maxHeaderSize     int64
-	maxRecipients     int
-	maxInbound        int
-	maxInboundPerSrc  int
-	connTimeout       time.Duration
-	maxHopCount       int
-	maxLocalHopCount  int
-	maxProtocolErrors int
-	maxLogonFailures  int
-	tarpit            time.Duration
-	requireEHLODomain bool
-	allowOpenRelay    bool
-	denyAnonAuthSend  bool
-	errs              []error
+// receiveState is a ReceiveConfig under construction by NewReceive's
+// options; see sendState.
+type receiveState struct {
+	cfg  ReceiveConfig
+	set  optionsSet
+	errs []error
 }
 
-func (c *receiveConfig) fail(param string, err error) {
+func (c *receiveState) fail(param string, err error) {
 	c.errs = append(c.errs, &ConfigError{Parameter: param,
 		Err: &reason{sentinel: ErrInvalid, msg: err.Error(), cause: err}})
-}
-
-func defaultReceiveConfig() receiveConfig {
-	return receiveConfig{
-		common:            common{enabled: true},
-		maxHeaderSize:     DefaultMaxHeaderSize,
-		maxRecipients:     DefaultMaxRecipientsPerMessage,
-		maxInbound:        DefaultMaxInboundConnection,
-		maxInboundPerSrc:  DefaultMaxInboundConnectionPerSource,
-		maxHopCount:       DefaultMaxHopCount,
-		maxLocalHopCount:  DefaultMaxLocalHopCount,
-		maxProtocolErrors: DefaultMaxProtocolErrors,
-		maxLogonFailures:  DefaultMaxLogonFailures,
-		tarpit:            DefaultTarpitInterval,
-	}
 }
 
 // WithBindings sets the local IP:port pairs the connector listens on.
 // Default: 0.0.0.0:25 for Internal usage, 0.0.0.0:587 for Client; required
 // otherwise.
 func WithBindings(b ...netip.AddrPort) ReceiveOption {
-	return funcReceive(func(c *receiveConfig) { c.bindings = append(c.bindings, b...) })
+	return funcReceive(func(c *receiveState) { c.cfg.Bindings = append(c.cfg.Bindings, b...) })
 }
 
 // WithBindingList parses bindings: "10.1.1.1:25", "0.0.0.0:25,[::]:25".
 func WithBindingList(list string) ReceiveOption {
-	return funcReceive(func(c *receiveConfig) {
+	return funcReceive(func(c *receiveState) {
 		b, err := ParseBindings(list)
 		if err != nil {
 			c.fail("Bindings", err)
 			return
 		}
-		c.bindings = append(c.bindings, b...)
+		c.cfg.Bindings = append(c.cfg.Bindings, b...)
 	})
 }
 
@@ -96,103 +63,103 @@ func WithBindingList(list string) ReceiveOption {
 // Default: 0.0.0.0-255.255.255.255 for Internet usage (IPv6 senders must be
 // added on purpose, as seed 001 advises); required otherwise.
 func WithRemoteIPRanges(r ...IPRange) ReceiveOption {
-	return funcReceive(func(c *receiveConfig) {
-		c.remoteRanges, c.rangesSet = append(c.remoteRanges, r...), true
+	return funcReceive(func(c *receiveState) {
+		c.cfg.RemoteIPRanges, c.set.ranges = append(c.cfg.RemoteIPRanges, r...), true
 	})
 }
 
 // WithRemoteIPRangeList parses RemoteIPRanges: "192.168.5.10,192.168.5.20",
 // "192.168.1.0/24", "10.0.0.1-10.0.0.9".
 func WithRemoteIPRangeList(list string) ReceiveOption {
-	return funcReceive(func(c *receiveConfig) {
+	return funcReceive(func(c *receiveState) {
 		r, err := ParseIPRanges(list)
 		if err != nil {
 			c.fail("RemoteIPRanges", err)
 			return
 		}
-		c.remoteRanges, c.rangesSet = append(c.remoteRanges, r...), true
+		c.cfg.RemoteIPRanges, c.set.ranges = append(c.cfg.RemoteIPRanges, r...), true
 	})
 }
 
 // WithAuthMechanism sets AuthMechanism, replacing the usage default.
 // The set must pass auth.Mechanism.Validate.
 func WithAuthMechanism(m auth.Mechanism) ReceiveOption {
-	return funcReceive(func(c *receiveConfig) { c.authMech, c.authSet = m, true })
+	return funcReceive(func(c *receiveState) { c.cfg.AuthMechanism, c.set.auth = m, true })
 }
 
 // WithPermissionGroups sets PermissionGroups, replacing the usage default.
 func WithPermissionGroups(g perms.Group) ReceiveOption {
-	return funcReceive(func(c *receiveConfig) { c.groups, c.groupsSet = g, true })
+	return funcReceive(func(c *receiveState) { c.cfg.PermissionGroups, c.set.groups = g, true })
 }
 
 // WithBanner sets the SMTP greeting; it must start with "220". Default:
 // empty, meaning "220 <fqdn> ..." chosen by the server.
 func WithBanner(s string) ReceiveOption {
-	return funcReceive(func(c *receiveConfig) { c.banner = s })
+	return funcReceive(func(c *receiveState) { c.cfg.Banner = s })
 }
 
 // WithMaxHeaderSize sets MaxHeaderSize in bytes (default 256 KB).
 func WithMaxHeaderSize(n int64) ReceiveOption {
-	return funcReceive(func(c *receiveConfig) { c.maxHeaderSize = n })
+	return funcReceive(func(c *receiveState) { c.cfg.MaxHeaderSize = n })
 }
 
 // WithMaxRecipientsPerMessage sets MaxRecipientsPerMessage (default 200,
 // range 1–512000); further RCPTs get 452 4.5.3.
 func WithMaxRecipientsPerMessage(n int) ReceiveOption {
-	return funcReceive(func(c *receiveConfig) { c.maxRecipients = n })
+	return funcReceive(func(c *receiveState) { c.cfg.MaxRecipientsPerMessage = n })
 }
 
 // WithMaxInboundConnection sets MaxInboundConnection (default 5000; 0
 // means unlimited).
 func WithMaxInboundConnection(n int) ReceiveOption {
-	return funcReceive(func(c *receiveConfig) { c.maxInbound = n })
+	return funcReceive(func(c *receiveState) { c.cfg.MaxInboundConnection = n })
 }
 
 // WithMaxInboundConnectionPerSource sets MaxInboundConnectionPerSource
 // (default 20, range 1–10000; 0 means unlimited).
 func WithMaxInboundConnectionPerSource(n int) ReceiveOption {
-	return funcReceive(func(c *receiveConfig) { c.maxInboundPerSrc = n })
+	return funcReceive(func(c *receiveState) { c.cfg.MaxInboundConnectionPerSource = n })
 }
 
 // WithConnectionTimeout sets the absolute session limit (default 10 min,
 // Edge 5 min; 1 s to 1 day; longer than the inactivity timeout).
 func WithConnectionTimeout(d time.Duration) ReceiveOption {
-	return funcReceive(func(c *receiveConfig) { c.connTimeout = d })
+	return funcReceive(func(c *receiveState) { c.cfg.ConnectionTimeout, c.set.connTimeout = d, d != 0 })
 }
 
 // WithMaxHopCount sets MaxHopCount, the Received fields allowed (default
 // 30, range 1–500).
 func WithMaxHopCount(n int) ReceiveOption {
-	return funcReceive(func(c *receiveConfig) { c.maxHopCount = n })
+	return funcReceive(func(c *receiveState) { c.cfg.MaxHopCount = n })
 }
 
 // WithMaxLocalHopCount sets MaxLocalHopCount (default 8, range 0–50; 0
 // never rejects on local hops).
 func WithMaxLocalHopCount(n int) ReceiveOption {
-	return funcReceive(func(c *receiveConfig) { c.maxLocalHopCount = n })
+	return funcReceive(func(c *receiveState) { c.cfg.MaxLocalHopCount = n })
 }
 
 // WithMaxProtocolErrors sets the protocol errors after which the session is
 // closed (default 5; 0 means unlimited).
 func WithMaxProtocolErrors(n int) ReceiveOption {
-	return funcReceive(func(c *receiveConfig) { c.maxProtocolErrors = n })
+	return funcReceive(func(c *receiveState) { c.cfg.MaxProtocolErrors = n })
 }
 
 // WithMaxLogonFailures sets the failed logons after which the session is
 // closed (default 3, range 0–10; 0 never closes).
 func WithMaxLogonFailures(n int) ReceiveOption {
-	return funcReceive(func(c *receiveConfig) { c.maxLogonFailures = n })
+	return funcReceive(func(c *receiveState) { c.cfg.MaxLogonFailures = n })
 }
 
 // WithTarpitInterval sets the delay of replies to abusive unauthenticated
 // hosts (default 5 s, range 0–10 min; 0 disables).
 func WithTarpitInterval(d time.Duration) ReceiveOption {
-	return funcReceive(func(c *receiveConfig) { c.tarpit = d })
+	return funcReceive(func(c *receiveState) { c.cfg.TarpitInterval = d })
 }
 
 // WithRequireEHLODomain requires a domain in EHLO/HELO (default off).
 func WithRequireEHLODomain(on bool) ReceiveOption {
-	return funcReceive(func(c *receiveConfig) { c.requireEHLODomain = on })
+	return funcReceive(func(c *receiveState) { c.cfg.RequireEHLODomain = on })
 }
 
 // AllowOpenRelay lets NewReceive build a connector that relays for every
@@ -200,7 +167,7 @@ func WithRequireEHLODomain(on bool) ReceiveOption {
 // sessions, with remote ranges covering a whole address family. hubedge
 // refuses those by default (ErrOpenRelay); the reference system does not.
 func AllowOpenRelay() ReceiveOption {
-	return funcReceive(func(c *receiveConfig) { c.allowOpenRelay = true })
+	return funcReceive(func(c *receiveState) { c.cfg.AllowOpenRelay = true })
 }
 
 // DenyAnonymousAuthoritativeSender withdraws Accept-Authoritative-Domain-
@@ -208,5 +175,5 @@ func AllowOpenRelay() ReceiveOption {
 // addresses in our own authoritative domains: the usual hardening of an
 // Internet-facing connector, in one call (SPEC.md decisions, §8).
 func DenyAnonymousAuthoritativeSender() ReceiveOption {
-	return funcReceive(func(c *receiveConfig) { c.denyAnonAuthSend = true })
+	return funcReceive(func(c *receiveState) { c.cfg.DenyAnonymousAuthoritativeSender = true })
 }

@@ -20,96 +20,77 @@ const (
 // SendConnector is a validated, immutable send connector: where mail for
 // its address spaces goes (MX lookup or smart hosts), how the delivery
 // authenticates, and which header classes survive toward the remote host.
-// Build it with NewSend; accessor results that are slices or ACLs are
-// copies. A *SendConnector is safe for concurrent use.
+// Build it from a SendConfig (or with NewSend); accessor results that are
+// slices or ACLs are copies. A *SendConnector is safe for concurrent use.
 type SendConnector struct {
-	name            string
-	usage           Usage
-	addressSpaces   []addrspace.AddressSpace
-	smartHosts      []SmartHost
-	dnsRouting      bool
-	port            uint16
+	cfg             SendConfig
 	policy          auth.ClientPolicy
-	domainSecure    bool
-	useExternalDNS  bool
-	sourceServers   []string
-	scoped          bool
-	fqdn            string
-	maxMessageSize  int64
-	inactivity      time.Duration
-	maxMsgsPerConn  int
-	enabled         bool
-	comment         string
-	linkedReceive   string
-	protocolLog     ProtocolLoggingLevel
 	acl             *perms.ACL
 	remotePrincipal perms.Principal
 }
 
-// NewSend builds a send connector: the defaults of SPEC.md §1.1, then the
-// usage type's (§1.3), then opts. Every refusal is a *ConfigError naming
-// the parameter, wrapping ErrRequired, ErrConflict, ErrInvalid or
-// ErrOutOfRange.
-//
-//	New-SendConnector -Name "To Internet" -AddressSpaces * -Usage Internet -DNSRoutingEnabled $true
-//	connector.NewSend("To Internet", connector.WithUsage(connector.UsageInternet),
-//		connector.WithAddressSpaceList("*"), connector.WithDNSRouting(true))
-func NewSend(name string, opts ...SendOption) (*SendConnector, error) {
-	c := defaultSendConfig()
-	for _, o := range opts {
-		o.applySend(&c)
-	}
-	for _, err := range c.errs {
-		err.(*ConfigError).Connector = name
+// Build validates the configuration and returns the connector, or a
+// *ConfigError naming the parameter and wrapping ErrRequired, ErrConflict,
+// ErrInvalid or ErrOutOfRange; the most fundamental problem is reported
+// first. The connector keeps its own copy of the configuration.
+func (c SendConfig) Build() (*SendConnector, error) {
+	if err := checkName(c.Name); err != nil {
 		return nil, err
 	}
-	if err := checkName(name); err != nil {
+	c = c.clone()
+	if err := c.validate(); err != nil {
 		return nil, err
 	}
-	c.applyUsageDefaults()
-	if err := c.validate(name); err != nil {
+	c.MaxMessageSize = (c.MaxMessageSize + 1023) &^ 1023 // whole KB, rounded up
+	acl := sendUsageACL(c.Usage, c.Edge)
+	if err := applyPermissions(c.Name, acl, c.Permissions, perms.SendRights); err != nil {
 		return nil, err
 	}
-	acl := sendUsageACL(c.usage, c.edge)
-	if err := applyPermOps(name, acl, c.permOps, perms.SendRights); err != nil {
-		return nil, err
-	}
-	sc := &SendConnector{
-		name: name, usage: c.usage,
-		addressSpaces: slices.Clone(c.addressSpaces), smartHosts: slices.Clone(c.smartHosts),
-		dnsRouting: c.dnsRouting, port: c.port, policy: c.policy,
-		domainSecure: c.domainSecure, useExternalDNS: c.useExternalDNS,
-		sourceServers: slices.Clone(c.sourceServers), scoped: c.scoped, fqdn: c.fqdn,
-		maxMessageSize: c.maxMessageSize, inactivity: c.inactivity,
-		maxMsgsPerConn: c.maxMsgsPerConn, enabled: c.enabled, comment: c.comment,
-		linkedReceive: c.linkedReceive, protocolLog: c.protocolLog, acl: acl,
-		remotePrincipal: c.remotePrincipal,
-	}
+	sc := &SendConnector{cfg: c, policy: c.policy(), acl: acl, remotePrincipal: c.RemotePrincipal}
 	if sc.remotePrincipal == "" {
-		sc.remotePrincipal = defaultRemotePrincipal(c.usage, c.policy.Auth)
+		sc.remotePrincipal = defaultRemotePrincipal(c.Usage, c.SmartHostAuthMechanism)
 	}
 	sc.remotePrincipal = resolvePrincipal(sc.remotePrincipal)
 	return sc, nil
 }
 
-func (c *sendConfig) applyUsageDefaults() {
-	if len(c.smartHosts) > 0 && !c.dnsRoutingSet {
-		c.dnsRouting = false // naming smart hosts is choosing them over MX
+func (c *SendConfig) policy() auth.ClientPolicy {
+	return auth.ClientPolicy{
+		Auth: c.SmartHostAuthMechanism, Credentials: c.AuthenticationCredential.auth(),
+		RequireTLS: c.RequireTLS, TLSAuthLevel: c.TlsAuthLevel, TLSDomain: c.TlsDomain,
+		IgnoreStartTLS: c.IgnoreSTARTTLS, ClientCert: c.ClientCertificate,
 	}
-	if !c.authSet && c.usage == UsageInternal && len(c.smartHosts) > 0 {
-		c.policy.Auth = auth.SmartHostExchangeServer // seed 003, Table 1
+}
+
+// Config returns a copy of the connector's configuration, MaxMessageSize
+// rounded to whole KB: the starting point of a Set-SendConnector. Building
+// it again gives an equal connector.
+func (c *SendConnector) Config() SendConfig { return c.cfg.clone() }
+
+// NewSend builds a send connector from options: NewSendConfig's defaults
+// for the usage WithUsage chooses, then opts, then Build. Where an option
+// leaves a parameter out, NewSend infers it as the cmdlet does: smart hosts
+// turn DNS routing off, Internal usage through smart hosts authenticates
+// with ExchangeServer, a linked connector has no size limit. Refusals are
+// Build's, and a linked connector needs WithSmartHostAuth.
+//
+//	New-SendConnector -Name "To Internet" -AddressSpaces * -Usage Internet -DNSRoutingEnabled $true
+//	connector.NewSend("To Internet", connector.WithUsage(connector.UsageInternet),
+//		connector.WithAddressSpaceList("*"), connector.WithDNSRouting(true))
+func NewSend(name string, opts ...SendOption) (*SendConnector, error) {
+	s := sendState{cfg: NewSendConfig(name, UsageCustom)}
+	for _, o := range opts {
+		o.applySend(&s)
 	}
-	if c.usage == UsagePartner && !c.domainSecSet {
-		c.domainSecure = true
+	for _, err := range s.errs {
+		err.(*ConfigError).Connector = name
+		return nil, err
 	}
-	if !c.sizeSet {
-		c.maxMessageSize = DefaultSendMaxMessageSize
-		if c.usage == UsageInternal || c.linkedReceive != "" {
-			c.maxMessageSize = 0
-		}
+	cfg, err := s.resolve()
+	if err != nil {
+		return nil, err
 	}
-	c.maxMessageSize = (c.maxMessageSize + 1023) &^ 1023 // whole KB, rounded up
-	c.policy.RequireTLS = c.requireTLS
+	return cfg.Build()
 }
 
 // sendUsageACL returns the usage type's default send-side grants (SPEC.md
@@ -149,24 +130,24 @@ func defaultRemotePrincipal(u Usage, a auth.SmartHostAuth) perms.Principal {
 }
 
 // Name returns the connector name.
-func (c *SendConnector) Name() string { return c.name }
+func (c *SendConnector) Name() string { return c.cfg.Name }
 
 // Usage returns the usage type chosen at creation.
-func (c *SendConnector) Usage() Usage { return c.usage }
+func (c *SendConnector) Usage() Usage { return c.cfg.Usage }
 
 // AddressSpaces returns the address spaces the connector serves.
 func (c *SendConnector) AddressSpaces() []addrspace.AddressSpace {
-	return slices.Clone(c.addressSpaces)
+	return slices.Clone(c.cfg.AddressSpaces)
 }
 
 // SmartHosts returns the smart hosts in order; empty with DNS routing.
-func (c *SendConnector) SmartHosts() []SmartHost { return slices.Clone(c.smartHosts) }
+func (c *SendConnector) SmartHosts() []SmartHost { return slices.Clone(c.cfg.SmartHosts) }
 
 // DNSRoutingEnabled reports whether delivery looks up MX records.
-func (c *SendConnector) DNSRoutingEnabled() bool { return c.dnsRouting }
+func (c *SendConnector) DNSRoutingEnabled() bool { return c.cfg.DNSRoutingEnabled }
 
 // Port returns the TCP port for smart hosts without one, and MX hosts.
-func (c *SendConnector) Port() uint16 { return c.port }
+func (c *SendConnector) Port() uint16 { return c.cfg.Port }
 
 // Policy returns the TLS and authentication plan input for a delivery:
 // SmartHostAuthMechanism, AuthenticationCredential, RequireTLS,
@@ -174,50 +155,58 @@ func (c *SendConnector) Port() uint16 { return c.port }
 func (c *SendConnector) Policy() auth.ClientPolicy { return c.policy }
 
 // SmartHostAuth returns SmartHostAuthMechanism.
-func (c *SendConnector) SmartHostAuth() auth.SmartHostAuth { return c.policy.Auth }
+func (c *SendConnector) SmartHostAuth() auth.SmartHostAuth { return c.cfg.SmartHostAuthMechanism }
 
 // RequireTLS reports whether every delivery must use TLS.
-func (c *SendConnector) RequireTLS() bool { return c.policy.RequireTLS }
+func (c *SendConnector) RequireTLS() bool { return c.cfg.RequireTLS }
 
 // DomainSecureEnabled reports whether mutual TLS with the partner domain is
 // required.
-func (c *SendConnector) DomainSecureEnabled() bool { return c.domainSecure }
+func (c *SendConnector) DomainSecureEnabled() bool { return c.cfg.DomainSecureEnabled }
 
 // UseExternalDNSServersEnabled reports whether MX lookups use the
 // transport's external DNS servers.
-func (c *SendConnector) UseExternalDNSServersEnabled() bool { return c.useExternalDNS }
+func (c *SendConnector) UseExternalDNSServersEnabled() bool {
+	return c.cfg.UseExternalDNSServersEnabled
+}
 
 // SourceTransportServers returns the servers that deliver through the
 // connector; empty means the local server.
-func (c *SendConnector) SourceTransportServers() []string { return slices.Clone(c.sourceServers) }
+func (c *SendConnector) SourceTransportServers() []string {
+	return slices.Clone(c.cfg.SourceTransportServers)
+}
 
 // IsScopedConnector reports whether only servers of the same site use it.
-func (c *SendConnector) IsScopedConnector() bool { return c.scoped }
+func (c *SendConnector) IsScopedConnector() bool { return c.cfg.IsScopedConnector }
 
 // FQDN returns the EHLO name; empty means the server's FQDN.
-func (c *SendConnector) FQDN() string { return c.fqdn }
+func (c *SendConnector) FQDN() string { return c.cfg.Fqdn }
 
 // MaxMessageSize returns the size limit in bytes; 0 means unlimited.
-func (c *SendConnector) MaxMessageSize() int64 { return c.maxMessageSize }
+func (c *SendConnector) MaxMessageSize() int64 { return c.cfg.MaxMessageSize }
 
 // ConnectionInactivityTimeout returns the idle limit of an open connection.
-func (c *SendConnector) ConnectionInactivityTimeout() time.Duration { return c.inactivity }
+func (c *SendConnector) ConnectionInactivityTimeout() time.Duration {
+	return c.cfg.ConnectionInactivityTimeOut
+}
 
 // SmtpMaxMessagesPerConnection returns how many messages one connection
 // carries before it is closed and a new one opened.
-func (c *SendConnector) SmtpMaxMessagesPerConnection() int { return c.maxMsgsPerConn }
+func (c *SendConnector) SmtpMaxMessagesPerConnection() int { return c.cfg.SmtpMaxMessagesPerConnection }
 
 // Enabled reports whether routing may use the connector.
-func (c *SendConnector) Enabled() bool { return c.enabled }
+func (c *SendConnector) Enabled() bool { return c.cfg.Enabled }
 
 // Comment returns the administrator's comment.
-func (c *SendConnector) Comment() string { return c.comment }
+func (c *SendConnector) Comment() string { return c.cfg.Comment }
 
 // LinkedReceiveConnector returns the linked receive connector's name, or "".
-func (c *SendConnector) LinkedReceiveConnector() string { return c.linkedReceive }
+func (c *SendConnector) LinkedReceiveConnector() string { return c.cfg.LinkedReceiveConnector }
 
 // ProtocolLoggingLevel returns the protocol logging level.
-func (c *SendConnector) ProtocolLoggingLevel() ProtocolLoggingLevel { return c.protocolLog }
+func (c *SendConnector) ProtocolLoggingLevel() ProtocolLoggingLevel {
+	return c.cfg.ProtocolLoggingLevel
+}
 
 // ACL returns a copy of the send-side permissions (principal → send
 // rights). Changing the copy does not change the connector.
@@ -239,4 +228,4 @@ func (c *SendConnector) RemotePrincipal() perms.Principal { return c.remotePrinc
 func (c *SendConnector) RemoteRights() perms.Right { return c.acl.Rights(c.remotePrincipal) }
 
 // String returns the connector name.
-func (c *SendConnector) String() string { return c.name }
+func (c *SendConnector) String() string { return c.cfg.Name }

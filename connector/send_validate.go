@@ -42,26 +42,27 @@ func checkDuration(name, param string, d, lo, hi time.Duration) error {
 // validate applies the reference system's rules (SPEC.md §1.1, §1.4, §1.5,
 // §4.3 and seed 003), most fundamental first so the first error is the one
 // to fix.
-func (c *sendConfig) validate(name string) error {
-	smart := len(c.smartHosts) > 0
-	a := c.policy.Auth
+func (c *SendConfig) validate() error {
+	name := c.Name
+	smart := len(c.SmartHosts) > 0
+	a := c.SmartHostAuthMechanism
 	steps := []func() error{
 		func() error {
-			if c.usage > UsagePartner {
-				return configErr(name, "Usage", ErrInvalid, "%s usage is for receive connectors only", c.usage)
+			if c.Usage > UsagePartner {
+				return configErr(name, "Usage", ErrInvalid, "%s usage is for receive connectors only", c.Usage)
 			}
 			return nil
 		},
-		func() error { return c.checkAddressSpaces(name, smart) },
+		func() error { return c.checkAddressSpaces(smart) },
 		func() error {
 			switch {
-			case smart && c.dnsRouting:
+			case smart && c.DNSRoutingEnabled:
 				return configErr(name, "DNSRoutingEnabled", ErrConflict, "DNS routing and smart hosts are exclusive")
-			case !smart && !c.dnsRouting:
+			case !smart && !c.DNSRoutingEnabled:
 				return configErr(name, "SmartHosts", ErrRequired, "without DNS routing the connector needs smart hosts")
-			case !smart && c.usage == UsageInternal:
+			case !smart && c.Usage == UsageInternal:
 				return configErr(name, "SmartHosts", ErrRequired, "Internal usage routes through smart hosts")
-			case c.useExternalDNS && !c.dnsRouting:
+			case c.UseExternalDNSServersEnabled && !c.DNSRoutingEnabled:
 				return configErr(name, "UseExternalDNSServersEnabled", ErrConflict, "needs DNS routing")
 			}
 			return nil
@@ -75,27 +76,27 @@ func (c *sendConfig) validate(name string) error {
 			}
 			return nil
 		},
-		func() error { return c.checkCredentials(name) },
-		func() error { return c.checkTLS(name, smart) },
-		func() error { return c.checkLinked(name, smart) },
-		func() error { return checkFQDN(name, c.fqdn) },
+		func() error { return c.checkCredentials() },
+		func() error { return c.checkTLS(smart) },
+		func() error { return c.checkLinked(smart) },
+		func() error { return checkFQDN(name, c.Fqdn) },
 		func() error {
 			switch {
-			case c.port == 0:
+			case c.Port == 0:
 				return configErr(name, "Port", ErrOutOfRange, "port 0 cannot be dialled")
-			case c.maxMessageSize < 0 || c.maxMessageSize > maxSize:
-				return configErr(name, "MaxMessageSize", ErrOutOfRange, "%d is outside 0 (unlimited) to %d bytes", c.maxMessageSize, maxSize)
-			case c.maxMsgsPerConn < 1:
+			case c.MaxMessageSize < 0 || c.MaxMessageSize > maxSize:
+				return configErr(name, "MaxMessageSize", ErrOutOfRange, "%d is outside 0 (unlimited) to %d bytes", c.MaxMessageSize, maxSize)
+			case c.SmtpMaxMessagesPerConnection < 1:
 				return configErr(name, "SmtpMaxMessagesPerConnection", ErrOutOfRange, "must be at least 1")
-			case c.protocolLog > ProtocolLoggingVerbose:
-				return configErr(name, "ProtocolLoggingLevel", ErrInvalid, "unknown level %d", c.protocolLog)
+			case c.ProtocolLoggingLevel > ProtocolLoggingVerbose:
+				return configErr(name, "ProtocolLoggingLevel", ErrInvalid, "unknown level %d", c.ProtocolLoggingLevel)
 			}
-			for _, s := range c.sourceServers {
+			for _, s := range c.SourceTransportServers {
 				if strings.TrimSpace(s) == "" {
 					return configErr(name, "SourceTransportServers", ErrInvalid, "empty server name")
 				}
 			}
-			return checkDuration(name, "ConnectionInactivityTimeOut", c.inactivity, time.Second, 24*time.Hour)
+			return checkDuration(name, "ConnectionInactivityTimeOut", c.ConnectionInactivityTimeOut, time.Second, 24*time.Hour)
 		},
 	}
 	for _, step := range steps {
@@ -106,11 +107,12 @@ func (c *sendConfig) validate(name string) error {
 	return nil
 }
 
-func (c *sendConfig) checkAddressSpaces(name string, smart bool) error {
-	if len(c.addressSpaces) == 0 && c.linkedReceive == "" {
+func (c *SendConfig) checkAddressSpaces(smart bool) error {
+	name := c.Name
+	if len(c.AddressSpaces) == 0 && c.LinkedReceiveConnector == "" {
 		return configErr(name, "AddressSpaces", ErrRequired, "a send connector needs at least one address space")
 	}
-	for _, s := range c.addressSpaces {
+	for _, s := range c.AddressSpaces {
 		if err := s.Validate(); err != nil {
 			return &ConfigError{Connector: name, Parameter: "AddressSpaces",
 				Err: &reason{sentinel: ErrInvalid, msg: err.Error(), cause: err}}
@@ -118,24 +120,24 @@ func (c *sendConfig) checkAddressSpaces(name string, smart bool) error {
 		if !s.IsSMTP() && !smart {
 			return configErr(name, "AddressSpaces", ErrConflict, "non-SMTP address space %s needs smart hosts", s)
 		}
-		if !s.IsSMTP() && c.edge {
+		if !s.IsSMTP() && c.Edge {
 			return configErr(name, "AddressSpaces", ErrInvalid, "an Edge server takes SMTP address spaces only")
 		}
 	}
 	return nil
 }
 
-func (c *sendConfig) checkCredentials(name string) error {
-	a, cred := c.policy.Auth, c.policy.Credentials
+func (c *SendConfig) checkCredentials() error {
+	name, a, cred := c.Name, c.SmartHostAuthMechanism, c.AuthenticationCredential
 	basic := a == auth.SmartHostBasicAuth || a == auth.SmartHostBasicAuthRequireTLS
 	switch {
-	case basic && cred.Username == "":
+	case basic && cred.UserName == "":
 		return configErr(name, "AuthenticationCredential", ErrRequired, "%s needs a user name and password", a)
 	case !basic && !cred.IsZero():
 		return configErr(name, "AuthenticationCredential", ErrConflict, "credentials are only used by BasicAuth and BasicAuthRequireTLS, not %s", a)
 	}
 	if a == auth.SmartHostBasicAuthRequireTLS {
-		for _, h := range c.smartHosts {
+		for _, h := range c.SmartHosts {
 			if h.IsIP {
 				return configErr(name, "SmartHosts", ErrConflict,
 					"BasicAuthRequireTLS validates the certificate against the smart host's FQDN; %s is an IP address", h)
@@ -145,8 +147,8 @@ func (c *sendConfig) checkCredentials(name string) error {
 	return nil
 }
 
-func (c *sendConfig) checkTLS(name string, smart bool) error {
-	p := c.policy
+func (c *SendConfig) checkTLS(smart bool) error {
+	name, p := c.Name, c.policy()
 	switch {
 	case p.RequireTLS && !smart:
 		return configErr(name, "RequireTLS", ErrConflict, "TLS can only be required toward smart hosts")
@@ -160,11 +162,11 @@ func (c *sendConfig) checkTLS(name string, smart bool) error {
 		return configErr(name, "TlsAuthLevel", ErrConflict, "needs RequireTLS")
 	case p.TLSDomain != "" && p.TLSAuthLevel != auth.DomainValidation:
 		return configErr(name, "TlsDomain", ErrConflict, "only used with TlsAuthLevel DomainValidation")
-	case p.TLSAuthLevel == auth.DomainValidation && p.TLSDomain == "" && !c.dnsRouting:
+	case p.TLSAuthLevel == auth.DomainValidation && p.TLSDomain == "" && !c.DNSRoutingEnabled:
 		return configErr(name, "TlsDomain", ErrRequired, "DomainValidation toward smart hosts needs TlsDomain")
-	case c.domainSecure && (!c.dnsRouting || p.IgnoreStartTLS):
+	case c.DomainSecureEnabled && (!c.DNSRoutingEnabled || p.IgnoreStartTLS):
 		return configErr(name, "DomainSecureEnabled", ErrConflict, "mutual TLS needs DNS routing and STARTTLS (IgnoreSTARTTLS off)")
-	case c.usage == UsagePartner && !c.domainSecure:
+	case c.Usage == UsagePartner && !c.DomainSecureEnabled:
 		return configErr(name, "DomainSecureEnabled", ErrRequired, "Partner usage is mutual TLS")
 	}
 	if d := strings.TrimPrefix(p.TLSDomain, "*."); p.TLSDomain != "" {
@@ -176,18 +178,17 @@ func (c *sendConfig) checkTLS(name string, smart bool) error {
 	return nil
 }
 
-func (c *sendConfig) checkLinked(name string, smart bool) error {
-	if c.linkedReceive == "" {
+func (c *SendConfig) checkLinked(smart bool) error {
+	name := c.Name
+	if c.LinkedReceiveConnector == "" {
 		return nil
 	}
 	switch {
-	case len(c.addressSpaces) > 0:
+	case len(c.AddressSpaces) > 0:
 		return configErr(name, "AddressSpaces", ErrConflict, "a linked connector has no address spaces")
 	case !smart:
 		return configErr(name, "SmartHosts", ErrRequired, "a linked connector routes through smart hosts")
-	case !c.authSet:
-		return configErr(name, "SmartHostAuthMechanism", ErrRequired, "a linked connector needs an explicit mechanism")
-	case c.maxMessageSize != 0:
+	case c.MaxMessageSize != 0:
 		return configErr(name, "MaxMessageSize", ErrConflict, "a linked connector's size is unlimited")
 	}
 	return nil

@@ -82,12 +82,12 @@ func NewSet(conns ...*ReceiveConnector) (*Set, error) {
 		if c == nil {
 			return nil, configErr("", "Name", ErrInvalid, "nil receive connector at index %d", i)
 		}
-		if names[c.name] {
-			return nil, configErr(c.name, "Name", ErrDuplicateName, "two receive connectors are named %q", c.name)
+		if names[c.cfg.Name] {
+			return nil, configErr(c.cfg.Name, "Name", ErrDuplicateName, "two receive connectors are named %q", c.cfg.Name)
 		}
-		names[c.name] = true
-		for _, b := range c.bindings {
-			for _, r := range c.remoteIPRanges {
+		names[c.cfg.Name] = true
+		for _, b := range c.cfg.Bindings {
+			for _, r := range c.cfg.RemoteIPRanges {
 				e := entry{lo: u128Of(r.from), hi: u128Of(r.to), conn: int32(i), r: r}
 				byBinding[b] = append(byBinding[b], e)
 			}
@@ -197,7 +197,7 @@ func (s *Set) buildTable(b netip.AddrPort, es []entry) (table, error) {
 			}
 		}
 		eff := e.conn
-		if !s.conns[e.conn].enabled {
+		if !s.conns[e.conn].cfg.Enabled {
 			eff = parent()
 		}
 		emit(e.lo, eff)
@@ -212,12 +212,12 @@ func (s *Set) buildTable(b netip.AddrPort, es []entry) (table, error) {
 func (s *Set) conflict(sentinel error, b netip.AddrPort, a, e entry) error {
 	ca, ce := s.conns[a.conn], s.conns[e.conn]
 	if sentinel == ErrDuplicateBinding {
-		return configErr(ce.name, "RemoteIPRanges", sentinel,
-			"binding %s with remote range %s is already used by connector %q", b, e.r, ca.name)
+		return configErr(ce.cfg.Name, "RemoteIPRanges", sentinel,
+			"binding %s with remote range %s is already used by connector %q", b, e.r, ca.cfg.Name)
 	}
-	return configErr(ce.name, "RemoteIPRanges", sentinel,
+	return configErr(ce.cfg.Name, "RemoteIPRanges", sentinel,
 		"on binding %s, remote range %s overlaps %s of connector %q without containing it or being contained",
-		b, e.r, a.r, ca.name)
+		b, e.r, a.r, ca.cfg.Name)
 }
 
 // checkWildcardCollisions refuses a specific binding and the all-addresses
@@ -235,9 +235,9 @@ func (s *Set) checkWildcardCollisions(byBinding map[netip.AddrPort][]entry) erro
 		for _, e := range byBinding[b] {
 			for _, w := range byBinding[wild] {
 				if w.conn != e.conn && w.lo == e.lo && w.hi == e.hi {
-					return configErr(s.conns[e.conn].name, "Bindings", ErrDuplicateBinding,
+					return configErr(s.conns[e.conn].cfg.Name, "Bindings", ErrDuplicateBinding,
 						"binding %s with remote range %s collides with binding %s of connector %q; give the connectors different local addresses or ranges",
-						b, e.r, wild, s.conns[w.conn].name)
+						b, e.r, wild, s.conns[w.conn].cfg.Name)
 				}
 			}
 		}
@@ -285,8 +285,8 @@ func (s *Set) Connectors() []*ReceiveConnector { return slices.Clone(s.conns) }
 func (s *Set) Bindings() []netip.AddrPort {
 	var out []netip.AddrPort
 	for _, c := range s.conns {
-		if c.enabled {
-			out = append(out, c.bindings...)
+		if c.cfg.Enabled {
+			out = append(out, c.cfg.Bindings...)
 		}
 	}
 	slices.SortFunc(out, netip.AddrPort.Compare)
