@@ -3,6 +3,7 @@ package connector
 import (
 	"crypto/tls"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/netip"
 	"slices"
@@ -166,14 +167,21 @@ func (c Credential) auth() auth.Credentials {
 	return auth.Credentials{Username: c.UserName, Password: c.Password}
 }
 
-// String returns the user name and a redacted password.
-func (c Credential) String() string { return c.auth().String() }
+// String returns the user name, and "REDACTED" for a password that is set.
+func (c Credential) String() string {
+	if c.Password == "" {
+		return c.UserName
+	}
+	return c.UserName + " (password REDACTED)"
+}
 
-// GoString is String, so %#v does not print the password either.
-func (c Credential) GoString() string { return c.auth().GoString() }
+// GoString keeps %#v from printing the password.
+func (c Credential) GoString() string {
+	return fmt.Sprintf("connector.Credential{UserName: %q, Password: REDACTED}", c.UserName)
+}
 
-// LogValue implements slog.LogValuer without the password.
-func (c Credential) LogValue() slog.Value { return c.auth().LogValue() }
+// LogValue implements slog.LogValuer with the user name only.
+func (c Credential) LogValue() slog.Value { return slog.StringValue(c.String()) }
 
 // MarshalJSON writes {"UserName": ...}; the password is never marshalled.
 func (c Credential) MarshalJSON() ([]byte, error) {

@@ -27,7 +27,7 @@ var (
 	// ErrDuplicateName: two connectors of a Set have the same name.
 	ErrDuplicateName = errors.New("connector: duplicate connector name")
 	// ErrRangeOverlap: remote IP ranges on one binding overlap without one
-	// containing the other (SPEC §2.4 allows only nested ranges).
+	// containing the other (only nested or disjoint ranges may share one).
 	ErrRangeOverlap = errors.New("connector: remote IP ranges overlap partially")
 
 	// ErrNoConnector: no enabled receive connector accepts this connection;

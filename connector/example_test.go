@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 
+	"github.com/hubedge/hubedge/addrspace"
 	"github.com/hubedge/hubedge/auth"
 	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/perms"
@@ -276,7 +277,7 @@ func ExampleNewSend_usageTypes() {
 	// Partner: auth None, 1 principals, remote MS Exchange\Partner Servers
 }
 
-// SPEC.md §2.4: nested remote ranges on one binding; the most specific wins.
+// Nested remote ranges on one binding: the most specific wins.
 func ExampleSet_Select() {
 	mk := func(name, ranges string) *connector.ReceiveConnector {
 		c, err := connector.NewReceive(name, connector.WithBindingList("0.0.0.0:25"),
@@ -314,4 +315,58 @@ func ExampleParseIPRange() {
 	// 192.168.1.1-192.168.1.254 192.168.1.1 192.168.1.254 <nil>
 	// 2001:db8::/60 2001:db8:: 2001:db8:0:f:ffff:ffff:ffff:ffff <nil>
 	// fe80::1%11 fe80::1%11 fe80::1%11 <nil>
+}
+
+// Seed 001, Hub server, as configuration data:
+//
+//	New-SendConnector -Name "To Edge" -Usage Internal -AddressSpaces * -DNSRoutingEnabled $False
+//	    -SmartHosts edge01.contoso.net -SourceTransportServers hub01.contoso.com,hub02.contoso.com
+//	    -SmartHostAuthMechanism BasicAuthRequireTLS -AuthenticationCredential $edgecred
+//
+// NewSendConfig applies the usage's defaults (-Usage Internal: no DNS
+// routing, no size limit); the fields are the other parameters.
+func ExampleSendConfig() {
+	cfg := connector.NewSendConfig("To Edge", connector.UsageInternal)
+	cfg.AddressSpaces = []addrspace.AddressSpace{addrspace.MustParse("*")}
+	cfg.DNSRoutingEnabled = false
+	cfg.SmartHosts = []connector.SmartHost{{Host: "edge01.contoso.net"}}
+	cfg.SourceTransportServers = []string{"hub01.contoso.com", "hub02.contoso.com"}
+	cfg.SmartHostAuthMechanism = auth.SmartHostBasicAuthRequireTLS
+	cfg.AuthenticationCredential = connector.Credential{UserName: `edge01\hubsvc`, Password: "secret"}
+	c, err := cfg.Build()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(c.Name(), c.SmartHosts(), c.SmartHostAuth(), "unlimited:", c.MaxMessageSize() == connector.Unlimited)
+	fmt.Println(c.Config().AuthenticationCredential)
+
+	// Set-SendConnector "To Edge" -MaxMessageSize 20MB starts from the
+	// built connector and replaces it.
+	next := c.Config()
+	next.MaxMessageSize = 20 << 20
+	c, err = next.Build()
+	fmt.Println(c.MaxMessageSize(), err)
+	// Output:
+	// To Edge [edge01.contoso.net] BasicAuthRequireTLS unlimited: true
+	// edge01\hubsvc (password REDACTED)
+	// 20971520 <nil>
+}
+
+// A receive connector as configuration data: seed 001's Edge connector
+// for the hubs.
+func ExampleReceiveConfig() {
+	cfg := connector.NewEdgeReceiveConfig("To Internal Org", connector.UsageInternal)
+	cfg.AuthMechanism = auth.TLS | auth.BasicAuth | auth.BasicAuthRequireTLS | auth.ExchangeServer
+	cfg.Bindings = []netip.AddrPort{netip.MustParseAddrPort("10.1.1.1:25")}
+	cfg.RemoteIPRanges = []connector.IPRange{
+		connector.MustParseIPRange("192.168.5.10"), connector.MustParseIPRange("192.168.5.20")}
+	c, err := cfg.Build()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(c.Name(), c.Bindings(), c.PermissionGroups(), c.ConnectionTimeout())
+	// Output:
+	// To Internal Org [10.1.1.1:25] ExchangeServers 5m0s
 }

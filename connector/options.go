@@ -71,7 +71,7 @@ func (f funcCommon) applySend(c *sendState)       { f(c.shared()) }
 func (f funcCommon) applyReceive(c *receiveState) { f(c.shared()) }
 
 // WithUsage sets the usage type (default UsageCustom), which selects the
-// defaults of SPEC.md §1.3 and §2.3. UsageClient is for receive connectors
+// defaults of NewSendConfig and NewReceiveConfig. UsageClient is for receive connectors
 // only.
 func WithUsage(u Usage) Option { return funcCommon(func(c shared) { *c.usage = u }) }
 
@@ -79,7 +79,7 @@ func WithUsage(u Usage) Option { return funcCommon(func(c shared) { *c.usage = u
 // ConnectionTimeout 5 min and ConnectionInactivityTimeout 1 min; no
 // ExchangeUsers or ExchangeLegacyServers permission groups and no Client
 // usage; and the Internal send connector's permissions leave out the
-// Exchange Servers group (SPEC.md §1.3, §2.1, §2.3). The default is Hub.
+// Exchange Servers group. The default is Hub.
 func WithEdgeDefaults() Option { return funcCommon(func(c shared) { *c.edge = true }) }
 
 // WithFQDN sets the name given in EHLO (send) or in the banner, EHLO reply
@@ -119,7 +119,7 @@ func WithProtocolLogging(l ProtocolLoggingLevel) Option {
 func WithRequireTLS(on bool) Option { return funcCommon(func(c shared) { *c.requireTLS = on }) }
 
 // WithDomainSecure sets DomainSecureEnabled, mutual TLS with a partner
-// domain (SPEC.md §4.3). Default off, on for Partner send connectors.
+// domain. Default off, on for Partner send connectors.
 func WithDomainSecure(on bool) Option {
 	return funcCommon(func(c shared) { *c.domainSecure, c.set.domainSecure = on, true })
 }

@@ -8,8 +8,8 @@ import (
 	"github.com/hubedge/hubedge/perms"
 )
 
-// Defaults of receive connectors (SPEC.md decisions; Hub values, Edge where
-// WithEdgeDefaults is given).
+// Defaults of receive connectors: Hub values, and Edge values where the
+// name says so (NewEdgeReceiveConfig, WithEdgeDefaults).
 const (
 	DefaultReceiveMaxMessageSize         = 10 << 20
 	DefaultMaxHeaderSize                 = 256 << 10
@@ -173,7 +173,7 @@ func AllowOpenRelay() ReceiveOption {
 // DenyAnonymousAuthoritativeSender withdraws Accept-Authoritative-Domain-
 // Sender from anonymous sessions, so Internet senders cannot use MAIL FROM
 // addresses in our own authoritative domains: the usual hardening of an
-// Internet-facing connector, in one call (SPEC.md decisions, §8).
+// Internet-facing connector, in one call.
 func DenyAnonymousAuthoritativeSender() ReceiveOption {
 	return funcReceive(func(c *receiveState) { c.cfg.DenyAnonymousAuthoritativeSender = true })
 }

@@ -12,7 +12,8 @@ import (
 const allGroups = perms.AnonymousUsers | perms.ExchangeUsers | perms.ExchangeServers |
 	perms.ExchangeLegacyServers | perms.Partners | perms.Custom
 
-// validate applies SPEC.md §2.1–2.3 and §4 to a receive configuration.
+// validate applies the reference system's parameter rules to a receive
+// configuration, role and usage first.
 func (c *ReceiveConfig) validate() error {
 	name := c.Name
 	for _, step := range []func(string) error{

@@ -195,7 +195,7 @@ const fourthCoffeeHub = "64.4.6.100"
 func seedEdgeReceive(t *testing.T) (fromInternet, toInternalOrg *ReceiveConnector) {
 	t.Helper()
 	// 001: Set-ReceiveConnector "Default internal Receive connector Edge01" -Name "From Internet" -Bindings 10.1.1.1:25,
-	// applied to the Edge default connector (SPEC.md §2.2: Tls, ExchangeServer; AnonymousUsers, ExchangeServers, Partners).
+	// applied to the Edge default connector (Tls, ExchangeServer; AnonymousUsers, ExchangeServers, Partners).
 	fromInternet, err := NewReceive("From Internet", WithEdgeDefaults(), WithUsage(UsageInternet),
 		WithAuthMechanism(auth.TLS|auth.ExchangeServer),
 		WithPermissionGroups(perms.AnonymousUsers|perms.ExchangeServers|perms.Partners),

@@ -9,7 +9,7 @@ import (
 	"github.com/hubedge/hubedge/perms"
 )
 
-// Defaults and limits of send connectors (SPEC.md §1.1 and decisions).
+// Defaults and limits of send connectors.
 const (
 	DefaultSendMaxMessageSize       = 10 << 20 // 2007/2010 value; Internal usage: unlimited
 	DefaultSendInactivityTimeout    = 10 * time.Minute
@@ -93,8 +93,8 @@ func NewSend(name string, opts ...SendOption) (*SendConnector, error) {
 	return cfg.Build()
 }
 
-// sendUsageACL returns the usage type's default send-side grants (SPEC.md
-// decisions, §1.3's 2007–2013 reading of seed 003 Table 1).
+// sendUsageACL returns the usage type's default send-side grants: the
+// 2007–2013 ones, which seed 003's Table 1 lists.
 func sendUsageACL(u Usage, edge bool) *perms.ACL {
 	acl := &perms.ACL{}
 	switch u {

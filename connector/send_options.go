@@ -95,7 +95,7 @@ func WithDNSRouting(on bool) SendOption {
 }
 
 // WithSmartHostAuth sets SmartHostAuthMechanism. The default is the
-// usage's (SPEC.md §1.3 / seed 003 Table 1): ExchangeServer for Internal
+// usage's: ExchangeServer for Internal
 // usage with smart hosts, None otherwise.
 func WithSmartHostAuth(a auth.SmartHostAuth) SendOption {
 	return funcSend(func(c *sendState) { c.cfg.SmartHostAuthMechanism, c.set.auth = a, true })
@@ -164,7 +164,7 @@ func WithMaxMessagesPerConnection(n int) SendOption {
 // WithLinkedReceiveConnector links the connector to the named receive
 // connector: everything received there leaves through this connector. The
 // connector then has no address spaces, needs smart hosts and a smart-host
-// auth mechanism, and its MaxMessageSize is unlimited (SPEC.md §1.1).
+// auth mechanism, and its MaxMessageSize is unlimited.
 func WithLinkedReceiveConnector(name string) SendOption {
 	return funcSend(func(c *sendState) { c.cfg.LinkedReceiveConnector = name })
 }

@@ -39,9 +39,9 @@ func checkDuration(name, param string, d, lo, hi time.Duration) error {
 	return nil
 }
 
-// validate applies the reference system's rules (SPEC.md §1.1, §1.4, §1.5,
-// §4.3 and seed 003), most fundamental first so the first error is the one
-// to fix.
+// validate applies the reference system's parameter rules (New-SendConnector,
+// smart-host authentication, TLS, domain security), most fundamental first
+// so the first error is the one to fix.
 func (c *SendConfig) validate() error {
 	name := c.Name
 	smart := len(c.SmartHosts) > 0

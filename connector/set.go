@@ -68,7 +68,7 @@ type entry struct {
 // same name (ErrDuplicateName), two connectors on the same binding with the same remote range
 // (ErrDuplicateBinding; this includes a specific address and 0.0.0.0 or [::]
 // on the same port), and remote ranges on one binding that overlap without
-// nesting (ErrRangeOverlap), as the reference system does (SPEC §2.4).
+// nesting (ErrRangeOverlap), as the reference system does.
 func NewSet(conns ...*ReceiveConnector) (*Set, error) {
 	s := &Set{
 		conns:    slices.Clone(conns),

@@ -23,7 +23,7 @@ func rc(t testing.TB, name, bindings, ranges string, opts ...ReceiveOption) *Rec
 }
 
 func TestSetSelectSpecExample(t *testing.T) {
-	// SPEC.md §2.4: nested ranges on one binding; the most specific wins.
+	// Nested ranges on one binding: the most specific wins.
 	s, err := NewSet(
 		rc(t, "all", "0.0.0.0:25", "0.0.0.0-255.255.255.255"),
 		rc(t, "lan", "0.0.0.0:25", "192.168.1.0-192.168.1.255"),

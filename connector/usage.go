@@ -6,7 +6,7 @@ import (
 )
 
 // Usage is a connector's usage type. It is chosen at creation and sets the
-// defaults of SPEC.md §1.3 (send) and §2.3 (receive): permissions, auth
+// defaults of NewSendConfig and NewReceiveConfig: permissions, auth
 // mechanisms, bindings and remote ranges. The zero value is UsageCustom, the
 // reference system's default when -Usage is not given.
 type Usage uint8
