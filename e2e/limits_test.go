@@ -99,7 +99,7 @@ func TestLimits(t *testing.T) {
 		run: func(t *testing.T, r *smtptest.Client) {
 			expect(t, r, smtptest.Step{"MAIL FROM:<a@fabrikam.com>", "250"}, smtptest.Step{"RCPT TO:<bob@contoso.com>", "250"})
 			got := r.Data("Subject: x\r\n\r\n" + strings.Repeat("z", 4096) + "\r\n")
-			if got != "500 5.4.0 Too long line, closing connection" || !r.Closed(closeWait) {
+			if got != "500 5.5.2 Line too long, closing connection" || !r.Closed(closeWait) {
 				t.Errorf("over-long body line: %q", got)
 			}
 		},

@@ -37,6 +37,7 @@ type conn struct {
 	inTx           bool // a mail transaction (MAIL to end of DATA) is open
 	protocolErrors int
 	logonFailures  int
+	overLimit      bool // MaxProtocolErrors or MaxLogonFailures reached
 	rdns           string
 	rdnsDone       bool
 }
@@ -155,7 +156,15 @@ func (c *conn) countError(logon bool) bool {
 	over := rc.MaxProtocolErrors() > 0 && c.protocolErrors >= rc.MaxProtocolErrors() ||
 		logon && rc.MaxLogonFailures() > 0 && c.logonFailures >= rc.MaxLogonFailures()
 	if over {
-		c.closeAfter = true
+		c.closeAfter, c.overLimit = true, true
 	}
 	return over
+}
+
+// overErrorLimit reports whether the session ends because of an error
+// limit, which the client is told with a 421 after the last reply.
+func (c *conn) overErrorLimit() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.overLimit
 }

@@ -31,8 +31,10 @@
 //
 // Replies gather until the client has nothing more buffered, so a
 // pipelining client (RFC 2920) gets the replies to a group of commands in
-// one write. A command line, and a line of a message, may be 2000 octets
-// ("500 5.4.0", then the connection closes). Only <CR><LF>.<CR><LF> ends
+// one write. A command line, and a line of a message, may be 2000 octets:
+// a longer command line is answered "500 5.5.2 Line too long" and counted
+// as a protocol error, and the session goes on at the next line; a longer
+// line of a message ends the session after "500 5.5.2". Only <CR><LF>.<CR><LF> ends
 // DATA: a bare LF or CR is data, so a message cannot smuggle another past
 // a server that reads line ends differently. Whatever a client pipelines
 // behind STARTTLS in plain text is dropped (CVE-2011-0411). A BDAT
@@ -81,7 +83,8 @@
 // the connection closes anyway, "452 4.5.3" for recipients over the limit,
 // and replies reporting this server's own trouble (4.3.x, 454 4.7.0). Failed logons also count against
 // MaxLogonFailures; at MaxProtocolErrors or MaxLogonFailures the error is
-// the session's last reply. Errors to unauthenticated clients are delayed
+// followed by "421 4.7.0 Too many errors on this connection" and the
+// connection closes (RFC 5321 §3.8). Errors to unauthenticated clients are delayed
 // by TarpitInterval. RequireEHLODomain refuses (and disconnects) an EHLO/HELO
 // without a domain or address literal. Replies are *smtp.SMTPError values
 // (go-smtp's type, which package smtpx/deliver's client side uses too), and

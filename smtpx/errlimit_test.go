@@ -43,16 +43,21 @@ func TestProtocolErrorsCountParserReplies(t *testing.T) {
 				r.StartTLS(testPKI.ClientTLSConfig(serverName))
 				expect(t, r, smtptest.Step{"EHLO client.example", "250"})
 			}
-			// 50 pipelined: the connection must close after the third reply.
+			// 50 pipelined: the connection must close after the third
+			// reply and the 421 that says why (RFC 5321 §3.8).
 			if got := r.Send(strings.Repeat("MAIL FROM:<<<bad\r\n", 50)); !strings.HasPrefix(got, "501") {
 				t.Fatal(got)
 			}
 			rest := readUntilEOF(t, r, 60)
-			if len(rest) != 2 {
-				t.Fatalf("replies after the first: %q, want exactly 2 then the close", rest)
+			if len(rest) != 3 {
+				t.Fatalf("replies after the first: %q, want exactly 2 and a 421, then the close", rest)
 			}
-			for _, rep := range rest {
-				if !strings.HasPrefix(rep, "501") {
+			for i, rep := range rest {
+				want := "501"
+				if i == 2 {
+					want = "421 4.7.0"
+				}
+				if !strings.HasPrefix(rep, want) {
 					t.Fatalf("got %q", rest)
 				}
 			}
@@ -72,8 +77,9 @@ func TestProtocolErrorsNotCountedTwice(t *testing.T) {
 		smtptest.Step{"RCPT TO:<y@fabrikam.com>", "550 5.7.1"}, // session: 2
 		smtptest.Step{"NOOP", "250"},
 		smtptest.Step{"BDAT x", "501"}, // syntax: 3
+		smtptest.Step{"RAW:", "421 4.7.0"},
 	)
-	if r.Wait(quietWait) == smtptest.StateData {
+	if !r.Closed(quietWait) {
 		t.Fatal("connection still open after the third error")
 	}
 }
@@ -106,4 +112,22 @@ func TestTarpitAfterSyntaxError(t *testing.T) {
 	if err := e2.tr.Shutdown(ctx); err != nil {
 		t.Fatalf("Shutdown during a tarpit: %v", err)
 	}
+}
+
+// An over-long command line is answered 500 5.5.2 and counted; the server
+// drops the rest of the line and serves the next command (RFC 5321
+// §4.5.3.1.4: "500 Line too long").
+func TestLongCommandLineResynchronises(t *testing.T) {
+	e := start(t, smtpx.WithReceiveConnector(internet(t, connector.WithMaxProtocolErrors(2))))
+	r, _ := smtptest.Dial(t, e.firstAddr(t))
+	long := "MAIL FROM:<" + strings.Repeat("a", 8000) + "@fabrikam.com>\r\n"
+	expect(t, r,
+		smtptest.Step{"EHLO client.example", "250"},
+		smtptest.Step{"RAW:" + long, "500 5.5.2 Line too long"},
+		smtptest.Step{"NOOP", "250"},
+		smtptest.Step{"MAIL FROM:<a@fabrikam.com>", "250"},
+		smtptest.Step{"RAW:" + long, "500 5.5.2 Line too long"}, // the second error: the limit
+		smtptest.Step{"RAW:", "421 4.7.0"},
+		smtptest.Step{"RAW:", "EOF"},
+	)
 }

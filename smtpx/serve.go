@@ -165,22 +165,58 @@ func (sc *serverConn) run() {
 	sc.banner()
 	for !sc.quit {
 		line, err := sc.readCommand()
+		if errors.Is(err, wire.ErrLineTooLong) {
+			err = sc.skipLine()
+			if err == nil {
+				sc.refuse("", replyCommandTooLong, false)
+			}
+		}
 		if err != nil {
 			var ne net.Error
-			switch {
-			case errors.Is(err, wire.ErrLineTooLong):
-				sc.write(replyLineTooLong)
-			case errors.As(err, &ne) && ne.Timeout():
+			if errors.As(err, &ne) && ne.Timeout() {
 				sc.write(replyIdle)
 			}
 			remoteClosed = errors.Is(err, io.EOF)
 			return
 		}
-		sc.handle(line)
+		if line != nil {
+			sc.handle(line)
+		}
 		if sc.c.closing() {
+			if sc.c.overErrorLimit() {
+				// RFC 5321 §3.8: a server that ends the session says so
+				// with a 421, so the client logs a refusal, not a
+				// network failure.
+				sc.write(replyTooManyErrors)
+			}
 			return
 		}
 	}
+}
+
+// maxSkip bounds what skipLine drops looking for the end of an over-long
+// command line; a client still sending beyond it is not resynchronised.
+const maxSkip = 64 << 10
+
+// skipLine drops the rest of an over-long command line up to its LF, so
+// that the next line is read as a command again. wire.ReadLine has either
+// consumed the whole line or filled the buffer without finding its end;
+// the last byte it consumed tells which.
+func (sc *serverConn) skipLine() error {
+	if sc.br.UnreadByte() == nil {
+		if c, _ := sc.br.ReadByte(); c == '\n' {
+			return nil
+		}
+	}
+	for skipped := 0; skipped < maxSkip; {
+		b, err := sc.br.ReadSlice('\n')
+		skipped += len(b)
+		if !errors.Is(err, bufio.ErrBufferFull) {
+			return err
+		}
+	}
+	sc.write(replyLineTooLong)
+	return wire.ErrLineTooLong
 }
 
 // banner writes the connector's greeting: its Banner, or the reference
@@ -301,11 +337,14 @@ var (
 	replyNoArgs        = reply(501, 5, 5, 4, "No parameters allowed")
 	replyBadBDAT       = reply(501, 5, 5, 4, "Syntax: BDAT <size> [LAST]")
 	replyTooManyRcpts  = reply(452, 4, 5, 3, "Too many recipients")
-	replyNoTLS         = reply(502, 5, 5, 1, "STARTTLS not offered")
-	replyTLSActive     = reply(503, 5, 5, 1, "TLS already active")
-	replyAuthInTx      = reply(503, 5, 5, 1, "AUTH not permitted during a mail transaction")
-	replyAuthSyntax    = reply(501, 5, 5, 4, "Syntax: AUTH mechanism [initial-response]")
-	replyAuthCancelled = reply(501, 5, 0, 0, "Authentication cancelled")
+	replyTooManyErrors = reply(421, 4, 7, 0, "Too many errors on this connection, closing transmission channel")
+	// RFC 5321 §4.5.3.1.4 gives the text; X.5.2 is a syntax error.
+	replyCommandTooLong = reply(500, 5, 5, 2, "Line too long")
+	replyNoTLS          = reply(502, 5, 5, 1, "STARTTLS not offered")
+	replyTLSActive      = reply(503, 5, 5, 1, "TLS already active")
+	replyAuthInTx       = reply(503, 5, 5, 1, "AUTH not permitted during a mail transaction")
+	replyAuthSyntax     = reply(501, 5, 5, 4, "Syntax: AUTH mechanism [initial-response]")
+	replyAuthCancelled  = reply(501, 5, 0, 0, "Authentication cancelled")
 )
 
 // handle serves one command line.

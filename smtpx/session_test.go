@@ -233,7 +233,8 @@ func TestSessionRules(t *testing.T) {
 			{"EHLO client.example", "250"},
 			{"AUTH PLAIN " + plain("alice", "wrong"), "535 5.7.8 Authentication unsuccessful"},
 			{"AUTH PLAIN " + plain("mallory", "secret"), "535 5.7.8 Authentication unsuccessful"},
-			{"NOOP", "EOF"},
+			{"RAW:", "421 4.7.0 Too many errors on this connection"}, // RFC 5321 §3.8
+			{"RAW:", "EOF"},
 		},
 	}, {
 		name: "right credentials in plaintext with BasicAuth",
@@ -257,7 +258,8 @@ func TestSessionRules(t *testing.T) {
 			{"MAIL FROM:<a@fabrikam.com>", "250"},
 			{"RCPT TO:<a@fabrikam.com>", "550 5.7.1 Unable to relay"},
 			{"RCPT TO:<b@fabrikam.com>", "550 5.7.1 Unable to relay"},
-			{"RCPT TO:<c@contoso.com>", "EOF"},
+			{"RAW:", "421 4.7.0 Too many errors on this connection"},
+			{"RAW:", "EOF"},
 		},
 	}, {
 		name: "unknown recipient with a directory",
