@@ -26,10 +26,10 @@ import "io"
 //     modified after Apply is called and may be kept.
 //   - Concurrency: the queue calls Apply from one goroutine at a time,
 //     batching the operations of concurrent callers itself (group
-//     commit), so Apply should not add batching delays of its own. Records
-//     and Bodies are called while the queue opens, before any Apply.
-//     OpenBody and reads of the bodies it returns run concurrently with
-//     each other and with Apply, and must be safe for that.
+//     commit), so Apply should not add batching delays of its own. The
+//     queue calls Records and Bodies when it opens. OpenBody and reads of
+//     the bodies it returns run concurrently with each other and with
+//     Apply, and must be safe for that.
 type Store interface {
 	// Apply performs ops in order as one atomic, durable transaction.
 	Apply(ops []Op) error

@@ -1,6 +1,7 @@
 package walstore
 
 import (
+	"errors"
 	"fmt"
 	"hash/crc32"
 	"io"
@@ -57,12 +58,14 @@ func (s *walStore) OpenBody(id storage.ID) (io.ReadCloser, error) {
 		s.mu.Unlock()
 		return r, nil
 	}
-	if _, ok := s.gone[id]; ok {
-		s.mu.Unlock()
-		return nil, storage.ErrNotFound // bbolt may still have it, not for long
+	// A body the log holds only part of, or deleted by a batch bbolt has
+	// yet to apply, is read from bbolt once bbolt has that batch.
+	n, ok := s.unindexed[id]
+	if g, gone := s.gone[id]; gone && g > n {
+		n, ok = g, true
 	}
 	var err error
-	if n, ok := s.unindexed[id]; ok {
+	if ok {
 		s.waitApplied(n)
 		if err = s.applyErr; err == nil {
 			delete(s.unindexed, id)
@@ -72,7 +75,15 @@ func (s *walStore) OpenBody(id storage.ID) (io.ReadCloser, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.db.OpenBody(id)
+	rc, err := s.db.OpenBody(id)
+	if errors.Is(err, storage.ErrNotFound) {
+		// A message without a body whose record is still only in the
+		// log: bbolt knows it once it has everything logged.
+		if err = s.sync(); err == nil {
+			rc, err = s.db.OpenBody(id)
+		}
+	}
+	return rc, err
 }
 
 // walBody reads a body from the log, one verified chunk at a time. If a
