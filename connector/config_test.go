@@ -355,3 +355,33 @@ func TestCredentialRedacted(t *testing.T) {
 		}
 	}
 }
+
+// A configuration survives JSON, apart from the secrets it never writes.
+func TestConfigJSONRoundTrip(t *testing.T) {
+	s, err := NewSend("To Partner", WithUsage(UsagePartner), WithAddressSpaceList(`"fabrikam.com;2","*.fabrikam.net"`),
+		WithProtocolLogging(ProtocolLoggingVerbose), WithPermission(perms.PartnerServers, perms.SendOrganizationHeaders),
+		WithSourceTransportServers("hub01"), WithComment("partner"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := NewReceive("From Partner", WithUsage(UsagePartner), WithBindingList("10.1.1.1:25,[::]:25"),
+		WithRemoteIPRangeList("203.0.113.0/24,2001:db8::/32"), WithDomainSecure(true), WithProtocolLogging(ProtocolLoggingVerbose),
+		WithDeniedPermission(perms.PartnerServers, perms.AcceptRoutingHeaders))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		in, out any
+	}{{s.Config(), &SendConfig{}}, {r.Config(), &ReceiveConfig{}}} {
+		b, err := json.Marshal(tt.in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(b, tt.out); err != nil {
+			t.Fatalf("%s: %v", b, err)
+		}
+		if got := reflect.ValueOf(tt.out).Elem().Interface(); !reflect.DeepEqual(got, tt.in) {
+			t.Errorf("JSON round trip:\n got %+v\nwant %+v", got, tt.in)
+		}
+	}
+}

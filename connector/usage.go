@@ -87,3 +87,15 @@ func (l ProtocolLoggingLevel) String() string {
 	}
 	return fmt.Sprintf("ProtocolLoggingLevel(%d)", uint8(l))
 }
+
+// MarshalText implements encoding.TextMarshaler.
+func (l ProtocolLoggingLevel) MarshalText() ([]byte, error) { return []byte(l.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (l *ProtocolLoggingLevel) UnmarshalText(b []byte) error {
+	v, err := ParseProtocolLoggingLevel(string(b))
+	if err == nil {
+		*l = v
+	}
+	return err
+}
