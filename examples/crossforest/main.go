@@ -111,6 +111,5 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "crossforest %s (%s): mode %s, %s via %s\n", c.FQDN, c.Domains, *mode, *remoteDomain, *remoteHubs)
-	return cli.Serve(ctx, t, out, []*connector.SendConnector{crossForest}, c.Grace)
+	return c.Serve(ctx, t, out, fmt.Sprintf("crossforest %s (%s): mode %s, %s via %s", c.FQDN, c.Domains, *mode, *remoteDomain, *remoteHubs), []*connector.SendConnector{crossForest})
 }

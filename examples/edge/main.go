@@ -113,6 +113,5 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "edge %s for %s: hubs %s\n", c.FQDN, *org, *hubs)
-	return cli.Serve(ctx, t, out, sends, c.Grace)
+	return c.Serve(ctx, t, out, fmt.Sprintf("edge %s for %s: hubs %s", c.FQDN, *org, *hubs), sends)
 }

@@ -141,8 +141,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "gateway %s: mode %s\n", c.FQDN, *mode)
-	return cli.Serve(ctx, t, out, []*connector.SendConnector{toGateway}, c.Grace)
+	return c.Serve(ctx, t, out, fmt.Sprintf("gateway %s: mode %s", c.FQDN, *mode), []*connector.SendConnector{toGateway})
 }
 
 // listenNoKeepAlive opens the bindings without TCP keep-alive: Go would

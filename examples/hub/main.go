@@ -91,6 +91,5 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "hub %s for %s: edge %s\n", c.FQDN, c.Domains, *edge)
-	return cli.Serve(ctx, t, out, []*connector.SendConnector{toEdge}, c.Grace)
+	return c.Serve(ctx, t, out, fmt.Sprintf("hub %s for %s: edge %s", c.FQDN, c.Domains, *edge), []*connector.SendConnector{toEdge})
 }

@@ -3,12 +3,17 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/textproto"
+	"os"
+	"os/exec"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/hubedge/hubedge/examples/internal/cli"
 	"github.com/hubedge/hubedge/examples/internal/clitest"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
 )
@@ -55,6 +60,57 @@ func TestHub(t *testing.T) {
 	}
 	if m := msgs[0]; !m.TLS || m.AuthUser != `edge01\hubsvc` || m.To[0] != "bob@fabrikam.com" {
 		t.Errorf("edge got %+v", m)
+	}
+}
+
+// A second server on the same queue directory names the first and starts
+// nothing, not even its banner.
+func TestHubQueueInUse(t *testing.T) {
+	queue := t.TempDir()
+	args := []string{"-listen", "127.0.0.1:0", "-selfsigned", "-queue", queue, "-domains", "contoso.com", "-maildir", t.TempDir(),
+		"-users", clitest.WriteUsers(t, clitest.Alice), "-log", "warn"}
+	clitest.Start(t, run, args...)
+	var out strings.Builder
+	err := run(context.Background(), args, &out)
+	if !errors.Is(err, cli.ErrQueueInUse) || !strings.Contains(err.Error(), fmt.Sprintf("(pid %d)", os.Getpid())) {
+		t.Fatalf("second server: %v, want %v naming pid %d", err, cli.ErrQueueInUse, os.Getpid())
+	}
+	if out.Len() != 0 {
+		t.Errorf("second server printed %q before failing", out.String())
+	}
+}
+
+// -h prints the usage and exits 0, as Go's own tools do.
+func TestHubHelp(t *testing.T) {
+	out, err := exec.Command(clitest.Build(t, "github.com/hubedge/hubedge/examples/hub"), "-h").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "-listen") || strings.Contains(string(out), "help requested") {
+		t.Fatalf("hub -h: %v\n%s", err, out)
+	}
+}
+
+// SIGHUP reloads the users file; the server keeps serving.
+func TestHubHangup(t *testing.T) {
+	users := clitest.WriteUsers(t, clitest.Alice)
+	hub := clitest.StartProcess(t, "github.com/hubedge/hubedge/examples/hub", "-listen", "127.0.0.1:0", "-selfsigned",
+		"-queue", t.TempDir(), "-domains", "contoso.com", "-maildir", t.TempDir(), "-users", users, "-log", "info")
+	addr := hub.Addr(t, "Default hub01.contoso.com")
+	carol := clitest.Mail{From: "carol@contoso.com", To: "alice@contoso.com", TLS: true, User: "carol@contoso.com", Password: "carolpw"}
+	if err := clitest.Send(addr, carol); err == nil {
+		t.Fatal("carol logged in before she was in the users file")
+	}
+	b, err := os.ReadFile(clitest.WriteUsers(t, clitest.Alice, clitest.User{Name: "carol@contoso.com", Password: "carolpw"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(users, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := hub.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	hub.WaitOutput(t, "SIGHUP: reloaded the users file")
+	if err := clitest.Send(addr, carol); err != nil {
+		t.Fatalf("carol after SIGHUP: %v", err)
 	}
 }
 

@@ -17,7 +17,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/hubedge/hubedge/auth"
 	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/mx"
 	"github.com/hubedge/hubedge/routing"
@@ -29,6 +28,12 @@ import (
 
 // ErrUsage reports a flag combination the program cannot run with.
 var ErrUsage = errors.New("cli: usage")
+
+// ErrQueueInUse reports that another process serves the -queue directory.
+var ErrQueueInUse = errors.New("queue directory in use by another process")
+
+// lockFile, in the queue directory, holds the pid of the process serving it.
+const lockFile = "examples.pid"
 
 // Usagef returns an error wrapping ErrUsage.
 func Usagef(format string, args ...any) error {
@@ -56,6 +61,10 @@ type Common struct {
 	harness smtptest.Standalone // owns the -hosts DNS server
 	MXPort  uint
 	Grace   time.Duration
+
+	log   *slog.Logger
+	users *usersFile // -users, reloaded on SIGHUP
+	lock  *os.File   // held on the queue directory while serving
 }
 
 // Register defines the common flags on fs with fqdn as the default server
@@ -110,7 +119,8 @@ func (c *Common) Logger(out io.Writer) (*slog.Logger, error) {
 	if err := lvl.UnmarshalText([]byte(c.LogLevel)); err != nil {
 		return nil, Usagef("-log %q: %v", c.LogLevel, err)
 	}
-	return slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: lvl})), nil
+	c.log = slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: lvl}))
+	return c.log, nil
 }
 
 // Certificate returns the server certificate from -cert/-key or
@@ -144,6 +154,9 @@ func (c *Common) AcceptedDomains() []routing.AcceptedDomain {
 func (c *Common) Options(log *slog.Logger, needTLS bool) ([]smtpx.Option, error) {
 	opts := []smtpx.Option{smtpx.WithServerName(c.FQDN), smtpx.WithSite(c.Site), smtpx.WithLogger(log)}
 	if c.QueueDir != "" {
+		if err := c.lockQueue(); err != nil {
+			return nil, err
+		}
 		opts = append(opts, smtpx.WithQueueDir(c.QueueDir))
 	} else {
 		log.Warn("no -queue: the queue is in memory and queued mail is lost on exit")
@@ -190,11 +203,11 @@ func (c *Common) Options(log *slog.Logger, needTLS bool) ([]smtpx.Option, error)
 		opts = append(opts, smtpx.WithRootCAs(pool))
 	}
 	if c.Users != "" {
-		f, err := auth.LoadFile(c.Users)
-		if err != nil {
+		c.users = &usersFile{path: c.Users}
+		if _, err := c.users.load(); err != nil {
 			return nil, err
 		}
-		opts = append(opts, smtpx.WithAuthenticator(f))
+		opts = append(opts, smtpx.WithAuthenticator(c.users))
 	}
 	if ds := c.AcceptedDomains(); len(ds) > 0 {
 		if c.Maildir == "" {
@@ -225,8 +238,14 @@ func (c *Common) serveHosts(log *slog.Logger) (string, error) {
 	return smtptest.NewDNS(&c.harness, records...).Addr(), nil
 }
 
-// Close releases what Options started (the -hosts DNS server).
-func (c *Common) Close() { c.harness.Close() }
+// Close releases what Options started: the -hosts DNS server and the lock
+// on the queue directory.
+func (c *Common) Close() {
+	c.harness.Close()
+	if c.lock != nil {
+		c.lock.Close()
+	}
+}
 
 // Password returns the send connectors' password: the first line of
 // -password-file, or $HUBEDGE_SMARTHOST_PASSWORD.
@@ -253,34 +272,42 @@ func SplitList(s string) []string {
 	return out
 }
 
-// signalContext returns a context cancelled by SIGINT or SIGTERM.
-func signalContext() (context.Context, context.CancelFunc) {
-	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-}
-
 // Main is an example's main: it calls run with the command-line arguments
 // and a context that SIGINT or SIGTERM cancels, and exits 2 on a usage
-// error, 1 on any other error.
+// error, 1 on any other error. -h prints the usage and exits 0, as Go's
+// own tools do. SIGHUP does not stop the server: Serve reloads what it can.
 func Main(name string, run func(ctx context.Context, args []string, out io.Writer) error) {
-	ctx, stop := signalContext()
-	err := run(ctx, os.Args[1:], os.Stdout)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// Caught from the start, so that a SIGHUP before Serve runs does not
+	// kill the process either.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	err := run(context.WithValue(ctx, hangupKey{}, hup), os.Args[1:], os.Stdout)
 	stop()
-	if err == nil {
+	if err == nil || errors.Is(err, flag.ErrHelp) {
 		return
 	}
 	fmt.Fprintln(os.Stderr, name+":", err)
-	if errors.Is(err, flag.ErrHelp) || errors.Is(err, ErrUsage) {
+	if errors.Is(err, ErrUsage) {
 		os.Exit(2)
 	}
 	os.Exit(1)
 }
 
-// Serve starts t, prints which connectors it runs and where, serves until
-// ctx is done, then shuts t down gracefully within grace.
-func Serve(ctx context.Context, t *smtpx.Transport, out io.Writer, sends []*connector.SendConnector, grace time.Duration) error {
+// hangupKey is the context key of the channel Main delivers SIGHUP on.
+type hangupKey struct{}
+
+// Serve starts t, prints banner and which connectors it runs and where,
+// serves until ctx is done, then shuts t down gracefully within -grace.
+// The banner comes only once the queue is open and the listeners are
+// bound, so that a server that cannot start prints nothing but its error.
+// On SIGHUP it reloads the -users file (keeping the old one if the new one
+// does not load) and logs what it did.
+func (c *Common) Serve(ctx context.Context, t *smtpx.Transport, out io.Writer, banner string, sends []*connector.SendConnector) error {
 	if err := t.Start(ctx); err != nil {
-		return err
+		return explainStart(err)
 	}
+	fmt.Fprintln(out, banner)
 	for _, rc := range t.ReceiveConnectors() {
 		fmt.Fprintf(out, "receive connector %q listening on %s: remote %v, auth %s, groups %s\n",
 			rc.Name(), t.Addr(rc.Name()), rc.RemoteIPRanges(), rc.AuthMechanism(), rc.PermissionGroups())
@@ -292,8 +319,44 @@ func Serve(ctx context.Context, t *smtpx.Transport, out io.Writer, sends []*conn
 		}
 		fmt.Fprintf(out, "send connector %q: %v via %s, auth %s\n", sc.Name(), sc.AddressSpaces(), route, sc.SmartHostAuth())
 	}
-	<-ctx.Done()
-	sctx, cancel := context.WithTimeout(context.Background(), grace)
+	hup, _ := ctx.Value(hangupKey{}).(chan os.Signal)
+	for serving := true; serving; {
+		select {
+		case <-ctx.Done():
+			serving = false
+		case <-hup:
+			c.reload()
+		}
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), c.Grace)
 	defer cancel()
 	return t.Shutdown(sctx)
+}
+
+// reload is what SIGHUP does.
+func (c *Common) reload() {
+	log := c.log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if c.users == nil {
+		log.Info("SIGHUP: nothing to reload (no -users file)")
+		return
+	}
+	n, err := c.users.load()
+	if err != nil {
+		log.Error("SIGHUP: keeping the users file loaded before", "file", c.users.path, "err", err)
+		return
+	}
+	log.Info("SIGHUP: reloaded the users file", "file", c.users.path, "users", n)
+}
+
+// explainStart adds to a failed start what the administrator can do: ports
+// below 1024 need privileges the program rarely runs with.
+func explainStart(err error) error {
+	if errors.Is(err, syscall.EACCES) {
+		return fmt.Errorf("%w (ports below 1024 need root or the CAP_NET_BIND_SERVICE capability, "+
+			"e.g. setcap cap_net_bind_service=+ep on the binary; or choose another port with -listen)", err)
+	}
+	return err
 }

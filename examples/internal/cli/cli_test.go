@@ -6,11 +6,15 @@ import (
 	"flag"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"strings"
+	"syscall"
 	"testing"
 
+	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/mx"
+	"github.com/hubedge/hubedge/smtpx"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -109,5 +113,25 @@ func TestSplitListAndPassword(t *testing.T) {
 	t.Setenv("HUBEDGE_SMARTHOST_PASSWORD", "fromenv")
 	if pw, err := parse(t).Password(); pw != "fromenv" || err != nil {
 		t.Errorf("env password %q %v", pw, err)
+	}
+}
+
+// A port the process may not bind says how to get the right or which flag
+// to change.
+func TestServeExplainsPrivilegedPort(t *testing.T) {
+	rc, err := connector.NewReceive("Default", connector.WithUsage(connector.UsageInternet), connector.WithBindingList("0.0.0.0:25"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := smtpx.NewTransport(smtpx.WithReceiveConnector(rc), smtpx.WithListen(func(network, addr string) (net.Listener, error) {
+		return nil, &net.OpError{Op: "listen", Net: network, Err: os.NewSyscallError("bind", syscall.EACCES)}
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := parse(t)
+	err = c.Serve(context.Background(), tr, io.Discard, "banner", nil)
+	if !errors.Is(err, syscall.EACCES) || !strings.Contains(err.Error(), "CAP_NET_BIND_SERVICE") || !strings.Contains(err.Error(), "-listen") {
+		t.Fatalf("err = %v", err)
 	}
 }

@@ -38,6 +38,7 @@ type Server struct {
 	addrs map[string]string
 	ready chan struct{} // closed when the first send-connector line or run's end is seen
 	done  chan error
+	grew  chan struct{} // closed and replaced by every Write
 
 	proc     *os.Process // StartProcess only
 	stopOnce sync.Once
@@ -46,11 +47,17 @@ type Server struct {
 
 var listening = regexp.MustCompile(`^receive connector "([^"]+)" listening on (\S+):`)
 
+func newServer() *Server {
+	return &Server{addrs: map[string]string{}, ready: make(chan struct{}), done: make(chan error, 1), grew: make(chan struct{})}
+}
+
 // Write collects output and notes the listening addresses.
 func (s *Server) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.out.Write(p)
+	close(s.grew)
+	s.grew = make(chan struct{})
 	for _, line := range bytes.Split(p, []byte("\n")) {
 		if m := listening.FindSubmatch(line); m != nil {
 			s.addrs[string(m[1])] = string(m[2])
@@ -73,12 +80,35 @@ func (s *Server) Output() string {
 	return s.out.String()
 }
 
+// WaitOutput waits until the example has printed text, and fails the test
+// if it ends or stays silent too long first.
+func (s *Server) WaitOutput(t *testing.T, text string) {
+	t.Helper()
+	timeout := time.After(15 * time.Second)
+	for {
+		s.mu.Lock()
+		found, grew := strings.Contains(s.out.String(), text), s.grew
+		s.mu.Unlock()
+		if found {
+			return
+		}
+		select {
+		case <-grew:
+		case err := <-s.done:
+			s.done <- err
+			t.Fatalf("example ended (%v) without printing %q\n%s", err, text, s.Output())
+		case <-timeout:
+			t.Fatalf("example did not print %q\n%s", text, s.Output())
+		}
+	}
+}
+
 // Start runs run with args until the test ends, then cancels it (the SIGTERM
 // path) and checks that it shut down cleanly. It returns once the example
 // printed its connectors.
 func Start(t *testing.T, run RunFunc, args ...string) *Server {
 	t.Helper()
-	s := &Server{addrs: map[string]string{}, ready: make(chan struct{}), done: make(chan error, 1)}
+	s := newServer()
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() { s.done <- run(ctx, args, s) }()
 	t.Cleanup(func() {
@@ -293,7 +323,7 @@ func StartProcess(t *testing.T, pkg string, args ...string) *Server {
 // StartBinary is StartProcess for a binary already built.
 func StartBinary(t *testing.T, bin string, args ...string) *Server {
 	t.Helper()
-	s := &Server{addrs: map[string]string{}, ready: make(chan struct{}), done: make(chan error, 1)}
+	s := newServer()
 	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = s, s
 	if err := cmd.Start(); err != nil {
