@@ -40,6 +40,23 @@ func sameReceive(a, b *ReceiveConnector) string {
 	return ""
 }
 
+// rebuilt builds a connector twice, the second time as the test says
+// (usually from the first one's Config), and reports how the two differ.
+func rebuilt[C any](t *testing.T, build func() (C, error), again func(C) (C, error), diff func(a, b C) string) {
+	t.Helper()
+	c, err := build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := again(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := diff(c, d); s != "" {
+		t.Error(s)
+	}
+}
+
 func TestSendConfigRoundTrip(t *testing.T) {
 	hosts := WithSmartHostList("hub1.fourthcoffee.com,[192.168.1.1]:2525")
 	tests := []struct {
@@ -64,17 +81,8 @@ func TestSendConfigRoundTrip(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := NewSend(tt.name, tt.opts...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			again, err := c.Config().Build()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if d := sameSend(c, again); d != "" {
-				t.Error(d)
-			}
+			rebuilt(t, func() (*SendConnector, error) { return NewSend(tt.name, tt.opts...) },
+				func(c *SendConnector) (*SendConnector, error) { return c.Config().Build() }, sameSend)
 		})
 	}
 }
@@ -101,17 +109,8 @@ func TestReceiveConfigRoundTrip(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := NewReceive(tt.name, tt.opts...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			again, err := c.Config().Build()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if d := sameReceive(c, again); d != "" {
-				t.Error(d)
-			}
+			rebuilt(t, func() (*ReceiveConnector, error) { return NewReceive(tt.name, tt.opts...) },
+				func(c *ReceiveConnector) (*ReceiveConnector, error) { return c.Config().Build() }, sameReceive)
 		})
 	}
 }
@@ -141,17 +140,8 @@ func TestNewSendConfigDefaults(t *testing.T) {
 				opts = append(opts, WithSmartHosts(hub))
 				cfg.SmartHosts, cfg.DNSRoutingEnabled = []SmartHost{hub}, false
 			}
-			want, err := NewSend("x", opts...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := cfg.Build()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if d := sameSend(got, want); d != "" {
-				t.Error(d)
-			}
+			rebuilt(t, func() (*SendConnector, error) { return NewSend("x", opts...) },
+				func(*SendConnector) (*SendConnector, error) { return cfg.Build() }, sameSend)
 		})
 	}
 }
@@ -179,19 +169,20 @@ func TestNewReceiveConfigDefaults(t *testing.T) {
 					opts = append(opts, WithRemoteIPRanges(lan))
 					cfg.RemoteIPRanges = []IPRange{lan}
 				}
-				want, err := NewReceive("x", opts...)
-				if err != nil {
-					t.Fatal(err)
-				}
-				got, err := cfg.Build()
-				if err != nil {
-					t.Fatal(err)
-				}
-				if d := sameReceive(got, want); d != "" {
-					t.Error(d)
-				}
+				rebuilt(t, func() (*ReceiveConnector, error) { return NewReceive("x", opts...) },
+					func(*ReceiveConnector) (*ReceiveConnector, error) { return cfg.Build() }, sameReceive)
 			})
 		}
+	}
+}
+
+// wantConfigErr fails unless err is a *ConfigError of connector name about
+// param that wraps want.
+func wantConfigErr(t *testing.T, err error, name, param string, want error) {
+	t.Helper()
+	var ce *ConfigError
+	if !errors.As(err, &ce) || ce.Connector != name || ce.Parameter != param || !errors.Is(err, want) {
+		t.Fatalf("Build() = %v, want %s %v", err, param, want)
 	}
 }
 
@@ -219,7 +210,7 @@ func TestSendConfigBuildErrors(t *testing.T) {
 		{"linked with a size", func(c *SendConfig) {
 			c.AddressSpaces, c.SmartHosts, c.DNSRoutingEnabled, c.LinkedReceiveConnector = nil, []SmartHost{{Host: "a.com"}}, false, "r"
 		}, "MaxMessageSize", ErrConflict},
-		{"send right denied on receive right", func(c *SendConfig) {
+		{"receive right denied on a send connector", func(c *SendConfig) {
 			c.Permissions = []Permission{{User: perms.Anonymous, ExtendedRights: perms.Submit, Deny: true}}
 		}, "Permissions", ErrInvalid},
 		{"no messages per connection", func(c *SendConfig) { c.SmtpMaxMessagesPerConnection = 0 }, "SmtpMaxMessagesPerConnection", ErrOutOfRange},
@@ -230,10 +221,7 @@ func TestSendConfigBuildErrors(t *testing.T) {
 			c := base()
 			tt.change(&c)
 			_, err := c.Build()
-			var ce *ConfigError
-			if !errors.As(err, &ce) || ce.Parameter != tt.param || !errors.Is(err, tt.want) || ce.Connector != c.Name {
-				t.Fatalf("Build() = %v, want %s %v", err, tt.param, tt.want)
-			}
+			wantConfigErr(t, err, c.Name, tt.param, tt.want)
 		})
 	}
 }
@@ -272,10 +260,7 @@ func TestReceiveConfigBuildErrors(t *testing.T) {
 			c := base()
 			tt.change(&c)
 			_, err := c.Build()
-			var ce *ConfigError
-			if !errors.As(err, &ce) || ce.Parameter != tt.param || !errors.Is(err, tt.want) {
-				t.Fatalf("Build() = %v, want %s %v", err, tt.param, tt.want)
-			}
+			wantConfigErr(t, err, c.Name, tt.param, tt.want)
 		})
 	}
 	c := base()

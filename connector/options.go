@@ -28,6 +28,23 @@ type optionsSet struct {
 	size, inactivity, domainSecure, dnsRouting, auth, ranges, groups, connTimeout bool
 }
 
+// optionErrs collects the options whose argument did not parse.
+type optionErrs []*ConfigError
+
+func (e *optionErrs) fail(param string, err error) {
+	*e = append(*e, &ConfigError{Parameter: param,
+		Err: &reason{sentinel: ErrInvalid, msg: err.Error(), cause: err}})
+}
+
+// first returns the first of them, for the connector name, or nil.
+func (e optionErrs) first(name string) error {
+	if len(e) == 0 {
+		return nil
+	}
+	e[0].Connector = name
+	return e[0]
+}
+
 // shared points at the fields both configurations have, so that one
 // closure implements an Option for both.
 type shared struct {

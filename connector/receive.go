@@ -67,8 +67,7 @@ func NewReceive(name string, opts ...ReceiveOption) (*ReceiveConnector, error) {
 	for _, o := range opts {
 		o.applyReceive(&s)
 	}
-	for _, err := range s.errs {
-		err.(*ConfigError).Connector = name
+	if err := s.first(name); err != nil {
 		return nil, err
 	}
 	return s.resolve().Build()

@@ -30,14 +30,9 @@ const (
 // receiveState is a ReceiveConfig under construction by NewReceive's
 // options; see sendState.
 type receiveState struct {
-	cfg  ReceiveConfig
-	set  optionsSet
-	errs []error
-}
-
-func (c *receiveState) fail(param string, err error) {
-	c.errs = append(c.errs, &ConfigError{Parameter: param,
-		Err: &reason{sentinel: ErrInvalid, msg: err.Error(), cause: err}})
+	cfg ReceiveConfig
+	set optionsSet
+	optionErrs
 }
 
 // WithBindings sets the local IP:port pairs the connector listens on.

@@ -82,8 +82,7 @@ func NewSend(name string, opts ...SendOption) (*SendConnector, error) {
 	for _, o := range opts {
 		o.applySend(&s)
 	}
-	for _, err := range s.errs {
-		err.(*ConfigError).Connector = name
+	if err := s.first(name); err != nil {
 		return nil, err
 	}
 	cfg, err := s.resolve()

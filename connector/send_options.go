@@ -10,17 +10,11 @@ import (
 
 // sendState is a SendConfig under construction by NewSend's options; set
 // records what the options chose, so inferred defaults fill in only the
-// rest, and errs the options whose argument did not parse, reported by
-// NewSend with the parameter name.
+// rest.
 type sendState struct {
-	cfg  SendConfig
-	set  optionsSet
-	errs []error
-}
-
-func (c *sendState) fail(param string, err error) {
-	c.errs = append(c.errs, &ConfigError{Parameter: param,
-		Err: &reason{sentinel: ErrInvalid, msg: err.Error(), cause: err}})
+	cfg SendConfig
+	set optionsSet
+	optionErrs
 }
 
 // resolve fills what the options left out from the usage's defaults and
