@@ -9,10 +9,21 @@
 //	basic-tls         -SmartHostAuthMechanism BasicAuthRequireTLS, and
 //	                  Enable-CrossForestConnector -user "ANONYMOUS LOGON"
 //	basic-requiretls  -SmartHostAuthMechanism BasicAuth -RequireTLS $True, and
-//	                  Enable-CrossForestConnector
+//	                  Enable-CrossForestConnector; -tls-auth-level sets the
+//	                  connector's TlsAuthLevel
 //	external          -SmartHostAuthMechanism ExternalAuthoritative, plus a
 //	                  "Cross-Forest" receive connector for the other forest's
 //	                  addresses (-remote-ip) with ExternalAuthoritative
+//
+// basic-requiretls as the seeds configure it leaves TlsAuthLevel unset,
+// which means EncryptionOnly: the session is encrypted, but the peer's
+// certificate is not checked, so anyone who can answer for the other
+// forest's hubs (a spoofed DNS record, a hijacked route, a host in the
+// middle) is sent the forest account's password and the mail. It protects
+// against passive eavesdropping only. -tls-auth-level
+// CertificateValidation makes the peer prove a certificate from a trusted
+// CA (-ca), DomainValidation also checks its name; basic-tls checks the
+// smart host's name before sending credentials.
 //
 // In the Basic modes the other forest logs in to the default receive
 // connector with an account of -users in the group "Exchange Servers"; this
@@ -48,6 +59,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	remoteHubs := fs.String("remote-hubs", "hub1.fourthcoffee.com,hub2.fourthcoffee.com", "the other forest's hubs, comma-separated FQDN[:port]")
 	remoteIP := fs.String("remote-ip", "", "external: the other forest's hub addresses")
 	remoteUser := fs.String("remote-user", `FOURTHCOFFEE\contoso`, "Basic modes: account in the other forest (password in -password-file)")
+	tlsLevel := fs.String("tls-auth-level", "", "basic-requiretls: TlsAuthLevel of the send connector, EncryptionOnly (default: no certificate checks), CertificateValidation or DomainValidation")
 	if done, err := c.Parse(fs, args, out); done || err != nil {
 		return err
 	}
@@ -72,7 +84,12 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		send = append(send, connector.WithSmartHostAuth(auth.SmartHostBasicAuthRequireTLS),
 			connector.WithCredentials(*remoteUser, password), connector.WithCrossForest(perms.Anonymous, false))
 	case "basic-requiretls":
+		level, err := auth.ParseTLSAuthLevel(*tlsLevel)
+		if err != nil {
+			return cli.Usagef("-tls-auth-level: %v", err)
+		}
 		send = append(send, connector.WithSmartHostAuth(auth.SmartHostBasicAuth), connector.WithRequireTLS(true),
+			connector.WithTLSAuthLevel(level),
 			connector.WithCredentials(*remoteUser, password), connector.WithCrossForest(perms.Anonymous, false))
 	case "external":
 		if *remoteIP == "" {
@@ -90,6 +107,9 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		recv = append(recv, cf)
 	default:
 		return cli.Usagef("-mode must be basic-tls, basic-requiretls or external, not %q", *mode)
+	}
+	if *tlsLevel != "" && *mode != "basic-requiretls" {
+		return cli.Usagef("-tls-auth-level applies to -mode basic-requiretls only")
 	}
 	if c.Domains == "" {
 		return cli.Usagef("-domains (this forest's, with -maildir) is required")

@@ -1,8 +1,11 @@
 package main
 
 import (
+	"context"
+	"net"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hubedge/hubedge/examples/internal/clitest"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
@@ -65,9 +68,57 @@ func TestCrossForest(t *testing.T) {
 }
 
 func TestUsage(t *testing.T) {
-	for _, args := range [][]string{{"-mode", "nope"}, {"-mode", "external"}, {"-mode", "basic-tls"}} {
+	for _, args := range [][]string{{"-mode", "nope"}, {"-mode", "external"}, {"-mode", "basic-tls"},
+		{"-mode", "basic-requiretls", "-tls-auth-level", "Strict"}, {"-mode", "basic-tls", "-tls-auth-level", "CertificateValidation"}} {
 		if err := run(t.Context(), args, &strings.Builder{}); err == nil {
 			t.Errorf("%v: no error", args)
 		}
+	}
+}
+
+// basic-requiretls sends the forest's credentials to a peer whose
+// certificate is not checked, unless -tls-auth-level asks for checks.
+func TestRequireTLSAuthLevel(t *testing.T) {
+	for _, tt := range []struct {
+		level     string
+		delivered bool
+	}{{"", true}, {"CertificateValidation", false}} {
+		t.Run("level="+tt.level, func(t *testing.T) {
+			untrusted, err := smtptest.SelfSigned(fourthcoffee.fqdn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			peer := smtptest.NewSink(t, smtptest.WithTLS(untrusted), smtptest.RequireTLS(), smtptest.RequireAuth(fourthcoffee.account, "secret"))
+			_, port, _ := net.SplitHostPort(peer.Addr())
+			dns := smtptest.NewDNS(t, smtptest.A(fourthcoffee.fqdn, "127.0.0.1"))
+			cert, key, ca := clitest.WritePKI(t, smtptest.NewPKI(t), contoso.fqdn)
+			s := clitest.Start(t, run, "-mode", "basic-requiretls", "-tls-auth-level", tt.level, "-fqdn", contoso.fqdn,
+				"-listen", "127.0.0.1:0", "-domains", contoso.domain, "-maildir", t.TempDir(), "-queue", t.TempDir(),
+				"-remote-domain", fourthcoffee.domain, "-remote-hubs", fourthcoffee.fqdn+":"+port,
+				"-remote-user", fourthcoffee.account, "-password-file", clitest.WriteFile(t, "pw", "secret\n"),
+				"-users", clitest.WriteUsers(t, clitest.User{Name: "alice@contoso.com", Password: "alicepw"}),
+				"-cert", cert, "-key", key, "-ca", ca, "-dns", dns.Addr(), "-log", "debug")
+			err = clitest.Send(s.Addr(t, "Default "+contoso.fqdn), clitest.Mail{TLS: true, User: "alice@contoso.com", Password: "alicepw",
+				From: "alice@contoso.com", To: "dave@fourthcoffee.com", Subject: "secret plans"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tt.delivered {
+				s.WaitOutput(t, "certificate signed by unknown authority")
+				if n := len(peer.Messages()); n != 0 {
+					t.Fatalf("the untrusted peer got %d messages", n)
+				}
+				return
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+			defer cancel()
+			msgs, err := peer.WaitMessages(ctx, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if msgs[0].AuthUser != fourthcoffee.account {
+				t.Errorf("peer got %+v", msgs[0])
+			}
+		})
 	}
 }
