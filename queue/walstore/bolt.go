@@ -73,6 +73,7 @@ func openBolt(dir string) (*boltStore, error) {
 	if err != nil {
 		return nil, fmt.Errorf("queue: open store: %w", err)
 	}
+	db.AllocSize = boltGrowStep(0)
 	err = db.Update(func(tx *bolt.Tx) error {
 		for _, b := range [][]byte{bucketRecords, bucketChunks} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
@@ -90,6 +91,14 @@ func openBolt(dir string) (*boltStore, error) {
 		return nil, fmt.Errorf("queue: add checksums to stored bodies: %w", err)
 	}
 	return &boltStore{db: db, path: path}, nil
+}
+
+// boltGrowStep is how much bbolt adds to a file of size bytes that must
+// grow: half its size, from 1 MiB up to bbolt's default of 16 MiB, so that
+// a new store is not 16 MiB of free pages and a large one still grows (a
+// truncate and an fsync each time) rarely.
+func boltGrowStep(size int64) int {
+	return int(min(max(size/2, 1<<20), 16<<20))
 }
 
 // openBoltFile is bolt.Open for a file that may be corrupt. bbolt trusts
@@ -116,6 +125,8 @@ func chunkKey(id storage.ID, seq uint32) []byte {
 
 func (s *boltStore) Apply(ops []storage.Op) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
+		// Only the writer reads AllocSize, and it holds the write lock.
+		s.db.AllocSize = boltGrowStep(tx.Size())
 		recs, bodies := tx.Bucket(bucketRecords), tx.Bucket(bucketChunks)
 		for _, op := range ops {
 			var err error

@@ -76,7 +76,13 @@ func TestReplayCorruptLog(t *testing.T) {
 			editFile(t, p, func(f *os.File) { f.WriteAt(make([]byte, 3), end-3) })
 		}, false, n - 1},
 		{"grow interrupted: zeros past the last step", func(t *testing.T, p string, _ []int64, _ int64) {
-			editFile(t, p, func(f *os.File) { f.WriteAt(make([]byte, 4096), walPrealloc) })
+			editFile(t, p, func(f *os.File) {
+				st, err := f.Stat()
+				if err != nil {
+					t.Fatal(err)
+				}
+				f.WriteAt(make([]byte, 4096), st.Size())
+			})
 		}, false, n},
 		{"byte flipped in the first record", func(t *testing.T, p string, s []int64, _ int64) {
 			editFile(t, p, func(f *os.File) { f.WriteAt([]byte{0xff, 0x00, 0x5a}, (s[0]+s[1])/2) })

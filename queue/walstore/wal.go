@@ -109,7 +109,8 @@ type walStore struct {
 const (
 	walMagic       = 0x68657751 // "heWQ"
 	walHeader      = 20         // magic, crc, epoch, length
-	walPrealloc    = 8 << 20    // a segment grows in steps of this much
+	walFirstAlloc  = 1 << 20    // a new segment's allocation, doubled up to walPrealloc
+	walPrealloc    = 8 << 20    // from there, a segment grows in steps of this much
 	walSegmentSize = 128 << 20  // beyond this, move on to the other segment
 	genBits        = 24         // of an epoch, the generation
 	genMask        = 1<<genBits - 1
@@ -287,7 +288,7 @@ func (s *walStore) replay() error {
 // reported as a *CorruptError: a bad record followed by a valid record of
 // its epoch, a record running past the end of the file, a non-empty first
 // header that is not one, or a file cut short of the space the log
-// allocated (it grows in whole steps of walPrealloc and never shrinks; a
+// allocated (it grows in the steps of allocAfter and never shrinks; a
 // grow interrupted by a crash leaves only zeros past the last whole step).
 func scanSegment(f *os.File) (spans []span, epoch uint64, size int64, err error) {
 	st, err := f.Stat()
@@ -298,13 +299,13 @@ func scanSegment(f *os.File) (spans []span, epoch uint64, size int64, err error)
 	corrupt := func(off int64, reason string) error {
 		return &storage.CorruptError{File: f.Name(), Offset: off, Reason: reason}
 	}
-	if whole := size / walPrealloc * walPrealloc; whole != size {
+	if whole := allocBelow(size); whole != size {
 		zero, err := zeroFrom(f, whole, size)
 		if err != nil {
 			return nil, 0, 0, fmt.Errorf("queue: log: %w", err)
 		}
 		if !zero {
-			return nil, 0, 0, corrupt(size, fmt.Sprintf("truncated: %d bytes, not a whole number of its %d-byte allocation steps", size, walPrealloc))
+			return nil, 0, 0, corrupt(size, fmt.Sprintf("truncated: %d bytes, not one of its allocation sizes (1, 2 or 4 MiB, or a multiple of %d)", size, walPrealloc))
 		}
 	}
 	var off int64
@@ -562,7 +563,7 @@ func (s *walStore) ensureAlloc(n int64) error {
 	if n <= alloc {
 		return nil
 	}
-	target := (n/walPrealloc + 1) * walPrealloc
+	target := allocAfter(n)
 	zero := make([]byte, 1<<20)
 	for off := alloc; off < target; off += int64(len(zero)) {
 		if _, err := f.WriteAt(zero[:min(int64(len(zero)), target-off)], off); err != nil {
@@ -574,6 +575,34 @@ func (s *walStore) ensureAlloc(n int64) error {
 	}
 	s.alloc[s.cur] = target
 	return nil
+}
+
+// allocAfter is the allocation a segment grows to when it must hold more
+// than n bytes: a small log starts at walFirstAlloc and doubles, so that an
+// almost idle queue does not hold 8 MiB per segment, and a busy one grows
+// in walPrealloc steps.
+func allocAfter(n int64) int64 {
+	if n >= walPrealloc {
+		return (n/walPrealloc + 1) * walPrealloc
+	}
+	a := int64(walFirstAlloc)
+	for a <= n {
+		a *= 2
+	}
+	return a
+}
+
+// allocBelow is the largest allocation allocAfter makes that is not above
+// size: what a segment of size bytes has surely allocated.
+func allocBelow(size int64) int64 {
+	if size >= walPrealloc {
+		return size / walPrealloc * walPrealloc
+	}
+	var a int64
+	for b := int64(walFirstAlloc); b <= size; b *= 2 {
+		a = b
+	}
+	return a
 }
 
 // sync waits until bbolt holds every batch logged so far.
