@@ -31,8 +31,9 @@ type SendConfig struct {
 	Name  string // required, at most 64 characters
 	Usage Usage  // chosen at creation; selects the defaults of NewSendConfig
 	// Edge marks a connector of an Edge Transport server: SMTP address
-	// spaces only, and Internal usage grants the Exchange Servers group
-	// nothing.
+	// spaces only, and Internal usage's default send rights leave out the
+	// Exchange Servers group. No default value depends on it, so there is
+	// no Edge variant of NewSendConfig.
 	Edge bool
 
 	AddressSpaces []addrspace.AddressSpace // required unless LinkedReceiveConnector is set
