@@ -1,7 +1,18 @@
 // Package queue is hubedge's durable store-and-forward queue and delivery
-// engine. It knows nothing of SMTP: package smtpx feeds it with Enqueue and
-// plugs in a Router (recipient → next hop) and a Deliverer (next hop +
-// message + recipients → one reply per recipient).
+// engine. It knows nothing of SMTP: a receive session hands it each
+// accepted message with Enqueue, a Router maps each recipient to a next
+// hop, and a Deliverer hands a message to a next hop and answers one
+// Result per recipient. The queue does the rest: delivery queues per next
+// hop, retry and expiry, DSNs, poison detection and the admin operations.
+//
+//	q, err := queue.Open("/var/spool/hubedge",
+//		queue.WithRouter(router),       // recipient → NextHop
+//		queue.WithDeliverer(deliverer)) // NextHop + message → []Result
+//	...
+//	id, err := q.Enqueue(ctx, queue.Envelope{From: from, Recipients: rcpts}, body)
+//	// err == nil: the message is on disk; answer 250.
+//	...
+//	err = q.Close(ctx)
 //
 // # Durability
 //
@@ -10,39 +21,27 @@
 // commits (group commit): whatever arrives while one commit is being
 // written goes into the next, so a lone caller is never delayed by a
 // batching timer and many callers pay one fsync between them. Bodies are
-// read once, in 256 KiB chunks, and committed in 512 KiB slices ahead of the
-// record for large messages, so an Enqueue never holds a whole large body
-// in memory; Message.Open streams it back chunk by chunk.
+// read once, in 256 KiB chunks, and committed in 512 KiB slices ahead of
+// the record for large messages, so an Enqueue never holds a whole large
+// body in memory; Message.Open streams it back chunk by chunk. The record
+// written after a delivery attempt (the delete of a delivered message, a
+// deferral) joins the next group commit instead of starting one: lost in a
+// crash, it means the attempt is made again, never that a message is lost.
 //
-// Open keeps a write-ahead log (WALFile and WALFile+".1", two segments
-// used in turn; one fdatasync per group commit) in front of one bbolt file
-// (StoreFile). Bodies are read back from the log while it holds them, and
-// a background goroutine gives bbolt only what is still queued after
-// about two seconds, in large transactions: a message delivered sooner
-// never reaches bbolt. See README.md for the formats and checksums. (A
-// file per body would cost an extra file and directory fsync per
-// message.) The record written after a delivery attempt (the delete of a
-// delivered message, a deferral) joins the next group commit instead of
-// starting one: lost in a crash, it means the attempt is made again, never
-// that a message is lost. The Store interface lets another engine back the
-// queue (OpenStore); OpenMemory is a non-durable variant for tests.
-//
-// After a full disk, a message still only in the log needs as much free
-// space again to reach bbolt before the log can take new mail.
-//
-// Failures never trade an acknowledged message for availability: once the
-// store fails to take what the log holds (a full disk), every write fails
-// with ErrStoreFailed until a retry catches the store up (the log keeps
-// what it lacks, for a restart to replay meanwhile); a message record
+// The queue keeps its messages in a Store. Open uses package walstore (a
+// write-ahead log in front of a bbolt file, one fdatasync per group
+// commit; it documents its formats and failure modes); OpenMemory a map,
+// for tests and throw-away relays (not durable); OpenStore any other
+// Store, such as one on a database shared by a pool of hubs. Every store
+// gets the same path: package storage states the contract, and
+// queuetest.TestStore checks a store against it. Failures never trade an
+// acknowledged message for availability: while the store cannot make
+// writes durable, every write fails with ErrStoreFailed; a message record
 // that cannot be decoded (corruption, a downgrade) fails Open with
-// *RecordError and nothing in the store is touched. Damage to the log
-// other than a torn final record (a bad record followed by valid ones, a
-// file cut short of its allocation) fails Open with a *CorruptError
-// (ErrCorrupt) instead of being replayed as a crash, and so does a
-// queue.db shorter than its bbolt metadata says. Every stored body chunk
-// carries a CRC-32C: a damaged body makes Message.Open's reader fail with
-// a *CorruptError, and the message moves to the Poison queue (suspended,
-// the damage as its last error) instead of being delivered damaged.
+// *RecordError and nothing in the store is touched; damaged stored data
+// fails Open, or a body read, with a *CorruptError (ErrCorrupt), and a
+// message whose body is damaged moves to the Poison queue (suspended, the
+// damage as its last error) instead of being delivered damaged.
 //
 // # Delivery
 //
@@ -58,8 +57,8 @@
 // process killed repeatedly for reasons of its own does not poison
 // messages whose content was never touched.
 //
-// Per recipient (SPEC §6.3, §6.4): 2xx is delivered; 5xx fails at once;
-// 4xx is retried after MessageRetryInterval. A Deliverer error is a
+// Per recipient, as in the reference system: 2xx is delivered; 5xx fails
+// at once; 4xx is retried after MessageRetryInterval. A Deliverer error is a
 // connection failure: the delivery queue goes into Retry, retried
 // TransientFailureRetryCount times every TransientFailureRetryInterval,
 // then every OutboundConnectionFailureRetryInterval, with one probe at a
@@ -89,8 +88,8 @@
 // Queues, Messages, SuspendQueue, ResumeQueue, RetryQueue,
 // SuspendMessage, ResumeMessage, RemoveMessage (with or without NDR),
 // Export and RetryUnreachable follow the queue cmdlets of the reference
-// system (SPEC §6.7) and are safe while deliveries run. WithEventHook
-// reports message-tracking events (RECEIVE, DELIVER, DEFER, FAIL, DSN, ...).
+// system and are safe while deliveries run. WithEventHook reports
+// message-tracking events (RECEIVE, DELIVER, DEFER, FAIL, DSN, ...).
 //
 // # Time
 //
