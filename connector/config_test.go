@@ -207,6 +207,7 @@ func TestSendConfigBuildErrors(t *testing.T) {
 			c.AuthenticationCredential.Password = "p"
 		}, "AuthenticationCredential", ErrRequired},
 		{"negative size", func(c *SendConfig) { c.MaxMessageSize = -1 }, "MaxMessageSize", ErrOutOfRange},
+		{"size over 2 GB once rounded", func(c *SendConfig) { c.MaxMessageSize = maxSize }, "MaxMessageSize", ErrOutOfRange},
 		{"linked with a size", func(c *SendConfig) {
 			c.AddressSpaces, c.SmartHosts, c.DNSRoutingEnabled, c.LinkedReceiveConnector = nil, []SmartHost{{Host: "a.com"}}, false, "r"
 		}, "MaxMessageSize", ErrConflict},

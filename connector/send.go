@@ -41,7 +41,7 @@ func (c SendConfig) Build() (*SendConnector, error) {
 	if err := c.validate(); err != nil {
 		return nil, err
 	}
-	c.MaxMessageSize = (c.MaxMessageSize + 1023) &^ 1023 // whole KB, rounded up
+	c.MaxMessageSize = roundKB(c.MaxMessageSize)
 	acl := sendUsageACL(c.Usage, c.Edge)
 	if err := applyPermissions(c.Name, acl, c.Permissions, perms.SendRights); err != nil {
 		return nil, err
@@ -53,6 +53,10 @@ func (c SendConfig) Build() (*SendConnector, error) {
 	sc.remotePrincipal = resolvePrincipal(sc.remotePrincipal)
 	return sc, nil
 }
+
+// roundKB rounds a size up to whole KB, as the reference system stores
+// send connector sizes (1048577 bytes becomes 1025 KB).
+func roundKB(n int64) int64 { return (n + 1023) &^ 1023 }
 
 func (c *SendConfig) policy() auth.ClientPolicy {
 	return auth.ClientPolicy{

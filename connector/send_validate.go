@@ -84,7 +84,7 @@ func (c *SendConfig) validate() error {
 			switch {
 			case c.Port == 0:
 				return configErr(name, "Port", ErrOutOfRange, "port 0 cannot be dialled")
-			case c.MaxMessageSize < 0 || c.MaxMessageSize > maxSize:
+			case c.MaxMessageSize < 0 || roundKB(c.MaxMessageSize) > maxSize:
 				return configErr(name, "MaxMessageSize", ErrOutOfRange, "%d is outside 0 (unlimited) to %d bytes", c.MaxMessageSize, maxSize)
 			case c.SmtpMaxMessagesPerConnection < 1:
 				return configErr(name, "SmtpMaxMessagesPerConnection", ErrOutOfRange, "must be at least 1")
