@@ -88,8 +88,8 @@ func (f funcCommon) applySend(c *sendState)       { f(c.shared()) }
 func (f funcCommon) applyReceive(c *receiveState) { f(c.shared()) }
 
 // WithUsage sets the usage type (default UsageCustom), which selects the
-// defaults of NewSendConfig and NewReceiveConfig. UsageClient is for receive connectors
-// only.
+// defaults of NewSendConfig and NewReceiveConfig. UsageClient is for
+// receive connectors only.
 func WithUsage(u Usage) Option { return funcCommon(func(c shared) { *c.usage = u }) }
 
 // WithEdgeDefaults selects the Edge Transport role's values: receive

@@ -37,6 +37,9 @@ func (c *sendState) resolve() (SendConfig, error) {
 			cfg.MaxMessageSize = Unlimited
 		}
 	}
+	// A SendConfig cannot tell an explicit None from no choice, so only the
+	// options check this; Build reports the address-space and smart-host
+	// faults of a linked connector first.
 	if cfg.LinkedReceiveConnector != "" && !c.set.auth && len(cfg.AddressSpaces) == 0 && smart {
 		return cfg, configErr(cfg.Name, "SmartHostAuthMechanism", ErrRequired, "a linked connector needs an explicit mechanism")
 	}
