@@ -1,6 +1,6 @@
-// Command hub is a Hub transport server of the seed document "How to
-// Configure Internet Mail Flow Directly Through an Edge Transport Server
-// Without Using EdgeSync" (seeds/001), run beside examples/edge:
+// Command hub is a Hub transport server of the seed document
+// "How to Configure Mail Flow Between an Edge Transport Server and Hub
+// Transport Servers Without Using EdgeSync" (seeds/001), run beside examples/edge:
 //
 //	receive "Default <fqdn>"  TLS,BasicAuth,BasicAuthRequireTLS,ExchangeServer on -listen
 //	                          for mailbox users and the edge, both logging in with an
@@ -13,7 +13,39 @@
 // The accepted domains (-domains) are authoritative here and delivered to
 // Maildir mailboxes under -maildir.
 //
-// Stop it with SIGINT or SIGTERM.
+// # Two processes on one machine
+//
+// From the repository root: self-signed certificates that each server
+// trusts in the other (-gen-cert, no openssl needed), a users file each
+// (-bcrypt hashes the passwords), -hosts in place of DNS, and Internet
+// clients dialling from 127.0.0.9, because 127.0.0.1 is the hub's address
+// and only the hub may use "To Internal Org":
+//
+//	mkdir -p pair && go build -o pair ./examples/hub ./examples/edge && cd pair
+//	./hub -fqdn hub01.contoso.com -gen-cert . && ./edge -fqdn edge01.contoso.net -gen-cert .
+//	printf '%s\n' "CONTOSO\edgesvc:$(echo edgepw | ./hub -bcrypt):MS Exchange\Edge Transport Servers" \
+//	  "alice@contoso.com:$(echo alicepw | ./hub -bcrypt)" > hub-users
+//	printf '%s\n' "edge01\hubsvc:$(echo hubpw | ./edge -bcrypt):MS Exchange\Hub Transport Servers" > edge-users
+//	echo hubpw > hub-password && echo edgepw > edge-password
+//	./hub -listen 127.0.0.1:2526 -edge edge01.contoso.net:2525 -hosts edge01.contoso.net=127.0.0.1 \
+//	  -cert hub01.contoso.com.crt -key hub01.contoso.com.key -ca edge01.contoso.net.crt \
+//	  -domains contoso.com -maildir mail -queue hub-queue -users hub-users -password-file hub-password &
+//	./edge -listen 127.0.0.1:2525 -hubs hub01.contoso.com:2526 -hubs-remote 127.0.0.1 -hosts hub01.contoso.com=127.0.0.1 \
+//	  -cert edge01.contoso.net.crt -key edge01.contoso.net.key -ca hub01.contoso.com.crt \
+//	  -queue edge-queue -users edge-users -password-file edge-password &
+//	swaks --server 127.0.0.1:2525 --local-interface 127.0.0.9 --from bob@fabrikam.com --to alice@contoso.com
+//	ls mail/contoso.com/alice/new
+//
+// Alice's message arrives with X-MS-Exchange-Organization-AuthAs:
+// Anonymous and the edge's Received field: the two servers' send
+// connectors declare each other as Exchange servers, so the header
+// firewall keeps those fields between them. Mail from Alice to the
+// Internet needs the edge to resolve MX records: give it -dns (with the
+// hubs' names in that DNS) instead of -hosts.
+//
+// kill -HUP makes a server reread its users file; SIGINT or SIGTERM stops
+// it gracefully. A queue directory takes about 32 KiB of disk when empty
+// (its store file is sparse, 16 MiB apparent size, as ls shows it).
 package main
 
 import (

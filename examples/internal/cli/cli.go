@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"net/netip"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -57,6 +59,7 @@ type Common struct {
 	PassFile   string
 	Hosts      string
 	Bcrypt     bool
+	GenCert    string
 
 	harness smtptest.Standalone // owns the -hosts DNS server
 	MXPort  uint
@@ -85,15 +88,21 @@ func (c *Common) Register(fs *flag.FlagSet, fqdn string) {
 	fs.UintVar(&c.MXPort, "mx-port", 0, "dial mail exchangers on this port instead of 25 (loopback set-ups)")
 	fs.StringVar(&c.PassFile, "password-file", "", "file holding the password the send connectors log in with (default: $HUBEDGE_SMARTHOST_PASSWORD)")
 	fs.BoolVar(&c.Bcrypt, "bcrypt", false, "read a password on stdin, print its bcrypt hash for a -users file, and exit")
+	fs.StringVar(&c.GenCert, "gen-cert", "", "write a self-signed certificate for -fqdn to `dir`/<fqdn>.crt and its key to <fqdn>.key, and exit:\n"+
+		"the pair for -cert/-key, and the .crt is what a peer trusts with -ca")
 	fs.StringVar(&c.LogLevel, "log", "info", "log level: debug, info, warn, error")
 	fs.DurationVar(&c.Grace, "grace", 10*time.Second, "shutdown deadline for sessions and deliveries in progress")
 }
 
-// Parse parses args; with -bcrypt it hashes the password read from Stdin,
-// prints the hash to out and reports done.
+// Parse parses args. With -bcrypt it hashes the password read from Stdin
+// and prints the hash to out; with -gen-cert it writes a certificate and
+// key; both then report done.
 func (c *Common) Parse(fs *flag.FlagSet, args []string, out io.Writer) (done bool, err error) {
 	if err := fs.Parse(args); err != nil {
 		return false, err
+	}
+	if c.GenCert != "" {
+		return true, c.genCert(out)
 	}
 	if !c.Bcrypt {
 		return false, nil
@@ -137,6 +146,30 @@ func (c *Common) Certificate() (cert tls.Certificate, ok bool, err error) {
 		return cert, err == nil, err
 	}
 	return cert, false, nil
+}
+
+// genCert writes a new self-signed certificate for -fqdn and its key as
+// PEM files under -gen-cert. A self-signed certificate is its own CA, so two
+// servers that each pass the other's .crt to -ca verify each other without
+// a PKI of their own.
+func (c *Common) genCert(out io.Writer) error {
+	cert, err := smtptest.SelfSigned(c.FQDN)
+	if err != nil {
+		return err
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(cert.PrivateKey)
+	if err != nil {
+		return err
+	}
+	crt, key := filepath.Join(c.GenCert, c.FQDN+".crt"), filepath.Join(c.GenCert, c.FQDN+".key")
+	if err := os.WriteFile(key, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
+		return err
+	}
+	if err := os.WriteFile(crt, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Certificate[0]}), 0o644); err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(out, "wrote %s and %s\n", crt, key)
+	return err
 }
 
 // AcceptedDomains parses -domains as authoritative accepted domains.

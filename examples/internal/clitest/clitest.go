@@ -323,8 +323,14 @@ func StartProcess(t *testing.T, pkg string, args ...string) *Server {
 // StartBinary is StartProcess for a binary already built.
 func StartBinary(t *testing.T, bin string, args ...string) *Server {
 	t.Helper()
+	return StartCommand(t, exec.Command(bin, args...))
+}
+
+// StartCommand is StartProcess for a command prepared by the caller (say,
+// with its own working directory); its output goes to the Server.
+func StartCommand(t *testing.T, cmd *exec.Cmd) *Server {
+	t.Helper()
 	s := newServer()
-	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = s, s
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -333,7 +339,7 @@ func StartBinary(t *testing.T, bin string, args ...string) *Server {
 	go func() { s.done <- cmd.Wait() }()
 	t.Cleanup(func() {
 		if err := s.Stop(); err != nil {
-			t.Errorf("%s after SIGTERM: %v\n%s", bin, err, s.Output())
+			t.Errorf("%s after SIGTERM: %v\n%s", cmd.Path, err, s.Output())
 		}
 	})
 	s.wait(t)
