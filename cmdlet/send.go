@@ -85,7 +85,7 @@ var sendSetters = []sendSetter{
 
 const (
 	maxInt32 = 1<<31 - 1
-	minSpan  = 1e9            // 1 s
+	minSpan  = 1e9             // 1 s
 	maxDay   = 24 * 3600 * 1e9 // 1 day
 )
 
