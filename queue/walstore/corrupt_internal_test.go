@@ -17,12 +17,7 @@ import (
 // crashWAL stops s as a crash would: the applier ends, the log is not
 // invalidated, and both files are closed.
 func crashWAL(s *walStore) {
-	s.mu.Lock()
-	s.closing = true
-	s.cond.Broadcast()
-	s.mu.Unlock()
-	s.hurry()
-	<-s.done
+	s.stop()
 	s.segs[0].Close()
 	s.segs[1].Close()
 	s.db.Close()

@@ -627,14 +627,20 @@ func (s *walStore) Bodies(fn func(storage.ID) error) error {
 	return s.db.Bodies(fn)
 }
 
-// Close drains the log into bbolt, invalidates it and closes both files.
-func (s *walStore) Close() error {
+// stop ends the applier once it has applied what the log holds (or
+// failed to).
+func (s *walStore) stop() {
 	s.mu.Lock()
 	s.closing = true
 	s.cond.Broadcast()
 	s.mu.Unlock()
 	s.hurry()
 	<-s.done
+}
+
+// Close drains the log into bbolt, invalidates it and closes both files.
+func (s *walStore) Close() error {
+	s.stop()
 	var errs []error
 	if s.applyErr == nil {
 		errs = append(errs, s.invalidate(1-s.cur))
