@@ -1,5 +1,7 @@
 // Package queuetest provides helpers for testing code built on package
-// queue: a manually advanced clock and a scripted Deliverer.
+// queue: FakeClock, a manually advanced clock that drives retries and
+// expiry without sleeping, and TestStore, the conformance suite a Store
+// implementation runs from its own tests.
 package queuetest
 
 import (
