@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sync"
 	"time"
 
 	"github.com/hubedge/hubedge/internal/logfile"
@@ -20,33 +19,20 @@ var (
 	ErrNoDirectory = errors.New("tracking: log has no directory")
 )
 
-// bufLimit is the buffered size past which records are written at once.
-const bufLimit = 64 << 10
-
 // Log is one message tracking log: a directory of files or a stream. It is
 // safe for concurrent use; a nil *Log tracks nothing, so callers need not
 // check whether tracking is on.
 type Log struct {
 	opts options
 	dir  string
-	stop chan struct{} // closed by Close; ends the flusher
-	done chan struct{} // closed when the flusher has ended
-
-	mu     sync.Mutex
-	w      io.Writer    // New's writer; nil with files
-	files  *logfile.Set // Open's directory; nil with w
-	header bool         // w has its header
-	buf    []byte
-	err    error // first write error, reported by Flush and Close
-	closed bool
+	w    *logfile.Writer
 }
 
 // New returns a Log writing to w: the header lines before the first
 // record, then records. Close flushes but does not close w.
 func New(w io.Writer, opts ...Option) *Log {
 	l := newLog(opts)
-	l.w = w
-	l.start()
+	l.w = logfile.NewWriter(w, l.config())
 	return l
 }
 
@@ -57,13 +43,12 @@ func New(w io.Writer, opts ...Option) *Log {
 // deleted by age and directory size when Open runs and at each new file.
 func Open(dir string, opts ...Option) (*Log, error) {
 	l := newLog(opts)
-	fs, err := logfile.Open(dir, Prefix, logfile.Limits{MaxFileSize: l.opts.maxFile,
+	set, err := logfile.Open(dir, Prefix, logfile.Limits{MaxFileSize: l.opts.maxFile,
 		MaxDirSize: l.opts.maxDir, MaxAge: l.opts.maxAge}, l.opts.now())
 	if err != nil {
 		return nil, fmt.Errorf("tracking: %w", err)
 	}
-	l.dir, l.files = dir, fs
-	l.start()
+	l.dir, l.w = dir, logfile.NewSetWriter(set, l.config())
 	return l, nil
 }
 
@@ -72,41 +57,24 @@ func newLog(opts []Option) *Log {
 	for _, opt := range opts {
 		opt.apply(&o)
 	}
-	return &Log{opts: o, stop: make(chan struct{}), done: make(chan struct{})}
+	return &Log{opts: o}
 }
 
-// start runs the flusher that bounds how long records stay buffered.
-func (l *Log) start() {
-	if l.opts.flush <= 0 {
-		close(l.done)
-		return
-	}
-	go func() {
-		defer close(l.done)
-		tick := time.NewTicker(l.opts.flush)
-		defer tick.Stop()
-		for {
-			select {
-			case <-tick.C:
-				_ = l.Flush()
-			case <-l.stop:
-				return
-			}
-		}
-	}()
+func (l *Log) config() logfile.Config {
+	return logfile.Config{Name: "tracking", Header: l.header, FlushInterval: l.opts.flush, ErrClosed: ErrClosed}
+}
+
+func (l *Log) header(now time.Time) []byte {
+	return fmt.Appendf(nil, "#Software: %s\r\n#Version: %s\r\n#Log-type: %s\r\n#Date: %s\r\n#Fields: %s\r\n",
+		l.opts.software, l.opts.version, LogType, now.UTC().Format(TimeLayout), Fields)
 }
 
 // Dir returns the directory of a Log made by Open, "" for New.
 func (l *Log) Dir() string { return l.dir }
 
-func (l *Log) appendHeader(b []byte, now time.Time) []byte {
-	return fmt.Appendf(b, "#Software: %s\r\n#Version: %s\r\n#Log-type: %s\r\n#Date: %s\r\n#Fields: %s\r\n",
-		l.opts.software, l.opts.version, LogType, now.UTC().Format(TimeLayout), Fields)
-}
-
 // Track logs r; a zero r.Time is the Log's clock's now. Records are
-// buffered; Track never blocks on disk longer than one buffered write.
-// Records tracked after Close are dropped.
+// buffered and written by a background flusher; Track waits for disk only
+// when its buffer is full. Records tracked after Close are dropped.
 func (l *Log) Track(r Record) {
 	if l == nil {
 		return
@@ -115,53 +83,7 @@ func (l *Log) Track(r Record) {
 	if r.Time.IsZero() {
 		r.Time = now
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.closed {
-		return
-	}
-	n := len(l.buf)
-	l.buf = appendRecord(l.buf, &r, l.opts.subject)
-	switch {
-	case l.files != nil:
-		if l.files.Due(now, n, len(l.buf)-n) {
-			rec := string(l.buf[n:])
-			l.buf = l.buf[:n]
-			l.flushLocked()
-			l.setErr(l.files.Roll(now, l.appendHeader(nil, now)))
-			l.buf = append(l.buf, rec...)
-		}
-	case !l.header:
-		l.header = true
-		rec := string(l.buf[n:])
-		l.buf = append(l.appendHeader(l.buf[:n], now), rec...)
-	}
-	if l.opts.flush <= 0 || len(l.buf) >= bufLimit {
-		l.flushLocked()
-	}
-}
-
-func (l *Log) flushLocked() {
-	if len(l.buf) == 0 {
-		return
-	}
-	var err error
-	if l.files != nil {
-		err = l.files.Write(l.buf)
-	} else {
-		_, err = l.w.Write(l.buf)
-	}
-	if err != nil {
-		l.setErr(fmt.Errorf("tracking: %w", err))
-	}
-	// A failed write drops the records rather than growing without bound.
-	l.buf = l.buf[:0]
-}
-
-func (l *Log) setErr(err error) {
-	if err != nil && l.err == nil {
-		l.err = err
-	}
+	l.w.Append(now, func(b []byte) []byte { return appendRecord(b, &r, l.opts.subject) })
 }
 
 // Flush writes the buffered records and returns the first write error
@@ -170,13 +92,7 @@ func (l *Log) Flush() error {
 	if l == nil {
 		return nil
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.closed {
-		return ErrClosed
-	}
-	l.flushLocked()
-	return l.err
+	return l.w.Flush()
 }
 
 // Close flushes, stops the flusher and closes the current file. It returns
@@ -185,23 +101,7 @@ func (l *Log) Close() error {
 	if l == nil {
 		return nil
 	}
-	l.mu.Lock()
-	if l.closed {
-		l.mu.Unlock()
-		return ErrClosed
-	}
-	l.flushLocked()
-	l.closed = true
-	if l.files != nil {
-		if err := l.files.Close(); err != nil {
-			l.setErr(fmt.Errorf("tracking: %w", err))
-		}
-	}
-	err := l.err
-	l.mu.Unlock()
-	close(l.stop)
-	<-l.done
-	return err
+	return l.w.Close()
 }
 
 // Search flushes the Log and searches its directory (see Search).

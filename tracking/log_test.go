@@ -82,7 +82,7 @@ func TestWriteErrorReported(t *testing.T) {
 
 func TestRotation(t *testing.T) {
 	line := len(appendRecord(nil, &Record{Time: t0, EventID: Receive}, true))
-	header := len(New(nil).appendHeader(nil, t0))
+	header := len(New(nil).header(t0))
 	tests := []struct {
 		name    string
 		maxFile int64

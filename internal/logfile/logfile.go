@@ -3,9 +3,11 @@
 // n counting from 1 each day), and rolls them over by size and day, then
 // deletes the oldest by age and by the directory's total size.
 //
-// A Set is not safe for concurrent use: the log that owns it serialises its
-// calls. Start with Open, then for each record ask Due whether it needs a
-// new file, call Roll with the new file's header when it does, and Write.
+// Most logs want a Writer: it buffers records, flushes them at an interval
+// and starts files as a Set's limits say, or writes one stream. A Set alone
+// is not safe for concurrent use: open it with Open, then for each record
+// ask Due whether it needs a new file, call Roll with the new file's header
+// when it does, and Write.
 package logfile
 
 import (
