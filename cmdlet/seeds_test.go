@@ -114,6 +114,9 @@ func seedScript(doc string) string {
 	return b.String()
 }
 
+// seedOptions runs the edge document as an Edge server.
+func seedOptions(name string) Options { return Options{Edge: strings.HasPrefix(name, "001_")} }
+
 func TestSeeds(t *testing.T) {
 	files, _ := filepath.Glob(filepath.Join(seedDir, "*.txt"))
 	if len(files) == 0 {
@@ -128,7 +131,7 @@ func TestSeeds(t *testing.T) {
 				t.Fatal(err)
 			}
 			script := seedScript(string(doc))
-			cfg, err := Load(name, []byte(script), seedBase(t, name, results), Options{})
+			cfg, err := Load(name, []byte(script), seedBase(t, name, results), seedOptions(name))
 			if err != nil {
 				t.Fatalf("%v\nscript:\n%s", err, script)
 			}

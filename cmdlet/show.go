@@ -281,6 +281,9 @@ func formatList(b *strings.Builder, v reflect.Value) {
 func formatValue(v reflect.Value) string {
 	switch v.Kind() {
 	case reflect.Pointer:
+		if v.IsNil() && v.Type().Elem().Kind() == reflect.Int64 {
+			return "Unlimited"
+		}
 		if v.IsNil() {
 			return ""
 		}
@@ -298,13 +301,8 @@ func formatValue(v reflect.Value) string {
 		return "{" + strings.Join(parts, ", ") + "}"
 	case reflect.Struct: // a permission
 		p := v.Interface().(permissionDoc)
-		verb := "Allow"
-		if p.Deny {
-			verb = "Deny"
-		}
-		if p.Remove {
-			verb = "Remove " + verb
-		}
+		verb := map[[2]bool]string{{false, false}: "Allow", {true, false}: "Deny", {false, true}: "Remove",
+			{true, true}: "Remove Deny"}[[2]bool{p.Deny, p.Remove}]
 		return fmt.Sprintf("%s %s: %s", verb, p.User, strings.Join(p.ExtendedRights, ", "))
 	}
 	return fmt.Sprint(v.Interface())
