@@ -9,9 +9,13 @@ import "io"
 //
 // The contract every implementation keeps (queuetest.TestStore checks it):
 //
-//   - Atomicity: Apply performs its ops as one transaction. When it returns
-//     nil they are all applied; when it returns an error none is, and a
-//     crash at any moment leaves either all of a batch or none of it.
+//   - Atomicity: Apply performs its ops as one transaction: a crash at any
+//     moment leaves all of a batch or none of it, never a part. When Apply
+//     returns nil they are all applied. When it returns an error the queue
+//     takes the batch as not applied and acknowledges nothing on it; the
+//     store should have applied none of it, but may (a failed sync whose
+//     data reached the disk after all) still show all of it after a
+//     restart.
 //   - Durability: once Apply returns nil its ops survive a crash of the
 //     process (and, for a disk store, of the machine): the queue
 //     acknowledges messages on that return.
