@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -195,5 +196,41 @@ func TestCleanup(t *testing.T) {
 				t.Fatalf("files %v, want %v", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestConcurrentTrack(t *testing.T) {
+	dir := t.TempDir()
+	line := len(appendRecord(nil, &Record{Time: t0, EventID: Receive, InternalMessageID: "0"}, true))
+	l, err := Open(dir, WithMaxFileSize(int64(50*line)), WithFlushInterval(time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const writers, each = 4, 200
+	done := make(chan struct{})
+	for w := range writers {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for i := range each {
+				l.Track(Record{EventID: Receive, InternalMessageID: strconv.Itoa(w*each + i)})
+			}
+		}()
+	}
+	for range writers {
+		<-done
+	}
+	recs, err := l.Search(t.Context(), Query{ResultSize: Unlimited})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, r := range recs {
+		seen[r.InternalMessageID] = true
+	}
+	if len(recs) != writers*each || len(seen) != writers*each {
+		t.Fatalf("%d records, %d distinct; want %d", len(recs), len(seen), writers*each)
 	}
 }
