@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -31,16 +33,31 @@ func TestDemo(t *testing.T) {
 	if d := time.Since(start); d > 15*time.Second {
 		t.Errorf("the demo took %v, over 15 s", d)
 	}
-	for i := 1; i <= 5; i++ {
-		if mark := "[" + string(rune('0'+i)) + "] ✓"; !strings.Contains(out.String(), mark) {
-			t.Errorf("output lacks %q", mark)
+	// Without -v: one line per step, as the README shows it.
+	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	if len(lines) != 5 {
+		t.Errorf("%d lines of output, want 5", len(lines))
+	}
+	for i, l := range lines {
+		if !strings.HasPrefix(l, fmt.Sprintf("[%d] ", i+1)) || !strings.Contains(l, "✓") {
+			t.Errorf("line %d: %q, want step %d passed", i+1, l, i+1)
 		}
+	}
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := durations.ReplaceAllString(out.String(), "D"), durations.ReplaceAllString(string(readme), "D"); !strings.Contains(want, got) {
+		t.Errorf("README.md does not show the demo's output:\n%s", out.String())
 	}
 	left, err := filepath.Glob(filepath.Join(tmp, "hubedge-demo-*"))
 	if err != nil || len(left) > 0 {
 		t.Errorf("left behind: %v %v", left, err)
 	}
 }
+
+// durations matches the run times in the demo's output.
+var durations = regexp.MustCompile(`\(\d+(\.\d+)?(ms|s)\)`)
 
 // TestDemoKeep checks that -keep keeps the Maildirs and queues.
 func TestDemoKeep(t *testing.T) {

@@ -59,6 +59,13 @@ func (r *recorder) flush() {
 	r.lines = r.lines[:0]
 }
 
+// discard drops the buffered lines.
+func (r *recorder) discard() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.lines = r.lines[:0]
+}
+
 // find returns the events of who (a hook name) that match pred.
 func (r *recorder) find(who string, pred func(smtpx.Event) bool) []smtpx.Event {
 	r.mu.Lock()

@@ -47,7 +47,8 @@
 //
 // kill -HUP makes a server reread its users file; SIGINT or SIGTERM stops
 // it gracefully. A queue directory takes about 32 KiB of disk when empty
-// (its store file is sparse, 16 MiB apparent size, as ls shows it).
+// (its store file is sparse, 16 MiB as ls shows it) and 8 MiB more for
+// each of its two log segments once mail flows.
 package main
 
 import (
