@@ -41,7 +41,7 @@ func (s *Script) Apply(base *Config, opts Options) (*Config, error) {
 		base = NewConfig(opts.Edge)
 	}
 	e := &evaluator{cfg: base.clone(), opts: opts, vars: map[string]credVar{}, failed: map[string]bool{},
-		where: map[string]Pos{}}
+		where: map[string]*invocation{}}
 	for _, st := range s.stmts {
 		e.statement(st)
 	}
@@ -64,7 +64,7 @@ type evaluator struct {
 	cur    string // the cmdlet being run, for error messages
 	vars   map[string]credVar
 	failed map[string]bool // identities whose New- failed: later uses are not reported again
-	where  map[string]Pos  // receive connector (lower-case name) → the command that last set it
+	where  map[string]*invocation // receive connector (lower-case name) → the command that last set it
 }
 
 func (e *evaluator) fail(p Pos, format string, args ...any) { e.errs.add(p, e.cur, format, args...) }
@@ -258,7 +258,29 @@ func (e *evaluator) notFound(in *invocation, kind objKind, id string) {
 	if e.failed[kind.String()+"\x00"+strings.ToLower(id)] {
 		return // its New- failed and was reported
 	}
+	if ph := placeholderIn(id); ph != "" {
+		p := in.pos
+		if a := in.get("Identity"); a != nil {
+			p = a.pos
+		}
+		e.fail(p, "placeholder %s must be replaced by a value", ph)
+		return
+	}
 	e.fail(in.pos, "no %s %q", kind, id)
+}
+
+// placeholderIn returns the first <placeholder> written inside a quoted
+// name, or "".
+func placeholderIn(s string) string {
+	i := strings.IndexByte(s, '<')
+	if i < 0 {
+		return ""
+	}
+	j := strings.IndexByte(s[i:], '>')
+	if j < 0 {
+		return ""
+	}
+	return s[i : i+j+1]
 }
 
 func (e *evaluator) markFailed(kind objKind, name string) {
@@ -286,15 +308,13 @@ func (e *evaluator) checkSets() {
 		}
 		if _, err := connector.NewSet(conns...); err != nil {
 			var ce *connector.ConfigError
-			p := Pos{}
-			if errors.As(err, &ce) {
-				p = e.where[strings.ToLower(ce.Connector)]
+			if errors.As(err, &ce) && e.where[strings.ToLower(ce.Connector)] != nil {
+				in := e.where[strings.ToLower(ce.Connector)]
+				e.cur = in.cmdlet
+				e.configError(in, err)
+				continue
 			}
-			on := ""
-			if srv != "" {
-				on = " on server " + srv
-			}
-			e.errs.add(p, "", "receive connectors%s: %v", on, err)
+			e.errs.add(Pos{}, "", "receive connectors%s: %v", onServer(srv), err)
 		}
 	}
 }

@@ -109,7 +109,7 @@ func (e *evaluator) newDomain(in *invocation, _ target) []target {
 		return nil
 	}
 	if e.cfg.domainIndex(name) >= 0 {
-		e.fail(na.pos, "an accepted domain named %q already exists", name)
+		e.fail(na.val.pos, "an accepted domain named %q already exists", name)
 		return nil
 	}
 	if !e.checkDomain(da.pos, &d, -1) {

@@ -143,11 +143,11 @@ func (e *evaluator) newReceive(in *invocation, _ target) []target {
 		return nil
 	}
 	if e.receiveExists(r.Config.Server, name, -1) {
-		e.fail(nameArg.pos, "a receive connector named %q already exists%s", name, onServer(r.Config.Server))
+		e.fail(nameArg.val.pos, "a receive connector named %q already exists%s", name, onServer(r.Config.Server))
 		return nil
 	}
 	e.cfg.ReceiveConnectors = append(e.cfg.ReceiveConnectors, r)
-	e.where[strings.ToLower(name)] = in.pos
+	e.where[strings.ToLower(name)] = in
 	return nil
 }
 
@@ -223,7 +223,7 @@ func (e *evaluator) setReceive(in *invocation, t target) []target {
 	}
 	if e.applyReceive(in, r) {
 		e.cfg.ReceiveConnectors[i] = r
-		e.where[strings.ToLower(r.Config.Name)] = in.pos
+		e.where[strings.ToLower(r.Config.Name)] = in
 	}
 	return nil
 }

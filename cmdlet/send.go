@@ -184,7 +184,7 @@ func (e *evaluator) newSend(in *invocation, _ target) []target {
 		return nil
 	}
 	if e.cfg.sendIndex(name) >= 0 {
-		e.fail(nameArg.pos, "a send connector named %q already exists", name)
+		e.fail(nameArg.val.pos, "a send connector named %q already exists", name)
 		return nil
 	}
 	s := &SendConnector{Config: connector.NewSendConfig(name, u)}
