@@ -63,7 +63,7 @@ type evaluator struct {
 	errs   ErrorList
 	cur    string // the cmdlet being run, for error messages
 	vars   map[string]credVar
-	failed map[string]bool // identities whose New- failed: later uses are not reported again
+	failed map[string]bool        // identities whose New- failed: later uses are not reported again
 	where  map[string]*invocation // receive connector (lower-case name) → the command that last set it
 }
 
