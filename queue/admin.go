@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// Identities of the special queues (SPEC §6.1). Delivery queues are
+// Identities of the special queues. Delivery queues are
 // identified by their NextHop.Key().
 const (
 	QueueSubmission  = "Submission"
@@ -16,7 +16,7 @@ const (
 	QueuePoison      = "Poison"
 )
 
-// QueueStatus is a queue's state as Get-Queue shows it (SPEC §6.2).
+// QueueStatus is a queue's state as Get-Queue shows it.
 type QueueStatus string
 
 // Queue states.

@@ -179,7 +179,7 @@ func (r Result) status() dsn.Status {
 	return dsn.Status{Class: 4}
 }
 
-// Well-known results the queue itself produces (SPEC §6.4, §6.5).
+// Well-known results the queue itself produces.
 var (
 	resultExpired     = Result{Code: 550, Enhanced: "4.4.7", Text: "QUEUE.Expired; message expired"}
 	resultUnreachable = Result{Code: 550, Enhanced: "5.4.4", Text: "ROUTING.NoNextHop; unable to route"}

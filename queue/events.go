@@ -3,7 +3,7 @@ package queue
 import "time"
 
 // EventType names what happened to a message, after the event-id values of
-// the message-tracking log (SPEC §7.2).
+// the message-tracking log.
 type EventType string
 
 // Events the queue reports through WithEventHook.

@@ -78,7 +78,7 @@ func (q *Queue) notify(s *settlement) {
 			ArrivalDate:  env.Received,
 			Recipients:   s.reports,
 		},
-		// Above the attach limit Exchange returns headers only (SPEC §6.6).
+		// Above the attach limit Exchange returns headers only.
 		ReturnFull: env.Ret == dsn.RetFull && env.Size <= dsn.DefaultMaxOriginal,
 		EightBit:   env.EightBitMIME || env.SMTPUTF8,
 	}

@@ -7,7 +7,7 @@ import (
 )
 
 // RetryPolicy holds the retry, expiry and notification intervals of
-// Set-TransportServer (SPEC §6.3). The zero value is not useful; start from
+// Set-TransportServer. The zero value is not useful; start from
 // DefaultRetryPolicy or EdgeRetryPolicy.
 //
 // How they combine:
@@ -194,7 +194,7 @@ func WithQueueMaxIdleTime(d time.Duration) Option {
 
 // WithMaxMessageSize caps the body size Enqueue accepts (ErrTooLarge).
 // Default 0: no cap; receive connectors apply their own limits first.
-// DSNs the queue generates are exempt (SPEC §6.9).
+// DSNs the queue generates are exempt.
 func WithMaxMessageSize(n int64) Option { return funcOption(func(o *options) { o.maxSize = n }) }
 
 // WithReportingMTA sets the Reporting-MTA of DSNs. Default: os.Hostname().
