@@ -151,13 +151,17 @@ func (e *evaluator) bind(c command, sp *cmdletSpec) *invocation {
 			ok = false
 			continue
 		}
-		if a.val != nil && a.val.kind == valPlaceholder {
+		if a.val != nil && !e.noPlaceholders(a.val) {
 			ok = false
 			continue
 		}
 		in.args[s.name] = a
 	}
 	for _, v := range args {
+		if !e.noPlaceholders(&v) {
+			ok = false
+			continue
+		}
 		if sp.positional == "" || in.args[sp.positional] != nil {
 			e.fail(v.pos, "unexpected argument %s", describeValue(v))
 			ok = false
@@ -169,6 +173,25 @@ func (e *evaluator) bind(c command, sp *cmdletSpec) *invocation {
 		return nil
 	}
 	return in
+}
+
+// noPlaceholders reports each <placeholder> in v and whether there was none.
+func (e *evaluator) noPlaceholders(v *value) bool {
+	ok := true
+	switch v.kind {
+	case valPlaceholder:
+		e.fail(v.pos, "placeholder %s must be replaced by a value", v.text)
+		return false
+	case valList:
+		for i := range v.items {
+			ok = e.noPlaceholders(&v.items[i]) && ok
+		}
+	case valHash:
+		for i := range v.hash {
+			ok = e.noPlaceholders(&v.hash[i].val) && ok
+		}
+	}
+	return ok
 }
 
 func describeValue(v value) string {

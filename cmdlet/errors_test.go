@@ -97,6 +97,12 @@ func TestErrors(t *testing.T) {
 			`t.ps1:3:1: Set-SendConnector: no send connector "Nope"`}},
 		{"a failed New- is reported once", "New-SendConnector -Name A -AddressSpaces *contoso.com\nSet-SendConnector A -Enabled $false", []string{
 			`t.ps1:1:42: New-SendConnector: -AddressSpaces: bad value "*contoso.com": `}},
+		{"an unbound New- is reported once", "New-SendConnector -Name A -Bogus 1\nSet-SendConnector A -Enabled $false", []string{
+			"t.ps1:1:27: New-SendConnector: unknown parameter -Bogus (closest: -Port)"}},
+		{"placeholders do not stop the check", "New-SendConnector -Name <Name> -AddressSpaces <a>,b\nSet-SendConnector Nope -Enabled $false", []string{
+			"t.ps1:1:25: New-SendConnector: placeholder <Name> must be replaced by a value",
+			"t.ps1:1:47: New-SendConnector: placeholder <a> must be replaced by a value",
+			`t.ps1:2:1: Set-SendConnector: no send connector "Nope"`}},
 		{"unexpected argument", internet + "Set-SendConnector Out Extra", []string{
 			`t.ps1:2:23: Set-SendConnector: unexpected argument "Extra"`}},
 		{"bad character", "New-SendConnector -Name (X)", []string{

@@ -152,6 +152,7 @@ func (e *evaluator) statement(st statement) {
 		}
 		in := e.bind(c, sp)
 		if in == nil {
+			e.markUnbound(c, sp)
 			return
 		}
 		if i == 0 {
@@ -281,6 +282,24 @@ func placeholderIn(s string) string {
 		return ""
 	}
 	return s[i : i+j+1]
+}
+
+// markUnbound remembers the name a New- cmdlet that could not be bound
+// would have created, so that later commands on it are not reported too.
+func (e *evaluator) markUnbound(c command, sp *cmdletSpec) {
+	kind := map[string]objKind{"New-SendConnector": objSend, "New-ReceiveConnector": objReceive,
+		"New-AcceptedDomain": objDomain}[sp.name]
+	if kind == objNone {
+		return
+	}
+	for _, p := range c.params {
+		if strings.EqualFold(p.name, "Name") && p.val != nil && (p.val.kind == valWord || p.val.kind == valString) {
+			e.markFailed(kind, p.val.text)
+		}
+	}
+	if len(c.args) > 0 && (c.args[0].kind == valWord || c.args[0].kind == valString) {
+		e.markFailed(kind, c.args[0].text)
+	}
 }
 
 func (e *evaluator) markFailed(kind objKind, name string) {

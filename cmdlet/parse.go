@@ -223,10 +223,9 @@ func (p *parser) primary(cmdlet string) (value, bool) {
 	case tokVar:
 		p.advance()
 		return value{kind: valVar, text: t.text, pos: t.pos}, true
-	case tokPlaceholder:
+	case tokPlaceholder: // reported when the command is bound, so the rest of the script is still checked
 		p.advance()
-		p.fail(t, cmdlet, "placeholder %s must be replaced by a value", t.text)
-		return value{kind: valPlaceholder, text: t.text, pos: t.pos}, false
+		return value{kind: valPlaceholder, text: t.text, pos: t.pos}, true
 	case tokHashOpen:
 		p.advance()
 		return p.hash(cmdlet, t.pos)
