@@ -35,6 +35,7 @@ type StoreOpener struct {
 //		queuetest.TestStore(t, queuetest.StoreOpener{Open: openMine, Crash: crashMine})
 //	}
 func TestStore(t *testing.T, o StoreOpener) {
+	t.Run("Atomicity", func(t *testing.T) { storeAtomicity(t, o) })
 	t.Run("Order", func(t *testing.T) { storeOrder(t, o) })
 	t.Run("Bodies", func(t *testing.T) { storeBodies(t, o) })
 	t.Run("Deletes", func(t *testing.T) { storeDeletes(t, o) })
@@ -122,6 +123,39 @@ func wantBody(t *testing.T, s queue.Store, id queue.ID, want []byte) {
 	got, err := readBody(s, id)
 	if err != nil || !bytes.Equal(got, want) {
 		t.Fatalf("body of %s: %d bytes (want %d), equal %v, err %v", id, len(got), len(want), bytes.Equal(got, want), err)
+	}
+}
+
+// A batch lands whole: the chunks and records of several messages and
+// the delete of another, applied together, are all seen at once, and after
+// a crash too.
+func storeAtomicity(t *testing.T, o StoreOpener) {
+	r := openStore(t, o)
+	apply(t, r.s, putRecord("OLD", "old"))
+	var batch []queue.Op
+	want := map[queue.ID][]byte{}
+	for i := range 3 {
+		id := queue.ID(fmt.Sprintf("M%d", i))
+		want[id] = bytes.Repeat([]byte{byte('0' + i)}, storage.ChunkSize+100*i)
+		ops, _ := putChunks(id, want[id], storage.ChunkSize)
+		batch = append(append(batch, ops...), putRecord(id, "rec "+string(id)))
+	}
+	batch = append(batch, queue.Op{Kind: queue.OpDelete, ID: "OLD"})
+	apply(t, r.s, batch...)
+	check := func(when string) {
+		t.Helper()
+		ids, recs := records(t, r.s)
+		if !slices.Equal(ids, []queue.ID{"M0", "M1", "M2"}) || recs["M2"] != "rec M2" {
+			t.Fatalf("Records %s = %v, want M0 M1 M2 and no OLD", when, recs)
+		}
+		for id, body := range want {
+			wantBody(t, r.s, id, body)
+		}
+	}
+	check("after Apply")
+	if o.Crash != nil {
+		r.s = o.Crash(t, r.s)
+		check("after a crash")
 	}
 }
 
