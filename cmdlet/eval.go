@@ -65,6 +65,8 @@ type evaluator struct {
 	vars   map[string]credVar
 	failed map[string]bool        // identities whose New- failed: later uses are not reported again
 	where  map[string]*invocation // receive connector (lower-case name) → the command that last set it
+
+	sendNames map[string]int // lower-case name → index in cfg.SendConnectors; nil when stale
 }
 
 func (e *evaluator) fail(p Pos, format string, args ...any) { e.errs.add(p, e.cur, format, args...) }

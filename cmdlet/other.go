@@ -20,7 +20,7 @@ func (e *evaluator) connectorTarget(in *invocation, t target) (target, bool) {
 	if !ok {
 		return target{}, false
 	}
-	s, r := e.cfg.sendIndex(id) >= 0, e.cfg.receiveIndex(id) >= 0
+	s, r := e.sendAt(id) >= 0, e.cfg.receiveIndex(id) >= 0
 	switch {
 	case s && r:
 		e.fail(in.get("Identity").pos, "%q is both a send and a receive connector; pipe it: Get-SendConnector %q | %s ...", id, id, in.cmdlet)
@@ -63,7 +63,7 @@ func permission(remove bool) func(*evaluator, *invocation, target) []target {
 		}
 		p := connector.Permission{User: perms.Principal(user), ExtendedRights: rights, Deny: deny, Remove: remove}
 		if tg.kind == objSend {
-			i := e.cfg.sendIndex(tg.name)
+			i := e.sendAt(tg.name)
 			s := e.cfg.SendConnectors[i].clone()
 			s.Config.Permissions = append(s.Config.Permissions, p)
 			if e.buildSend(in, s) {

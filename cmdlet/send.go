@@ -183,7 +183,7 @@ func (e *evaluator) newSend(in *invocation, _ target) []target {
 		e.markFailed(objSend, name)
 		return nil
 	}
-	if e.cfg.sendIndex(name) >= 0 {
+	if e.sendAt(name) >= 0 {
 		e.fail(nameArg.val.pos, "a send connector named %q already exists", name)
 		return nil
 	}
@@ -194,7 +194,26 @@ func (e *evaluator) newSend(in *invocation, _ target) []target {
 		return nil
 	}
 	e.cfg.SendConnectors = append(e.cfg.SendConnectors, s)
+	if e.sendNames != nil {
+		e.sendNames[strings.ToLower(name)] = len(e.cfg.SendConnectors) - 1
+	}
 	return nil
+}
+
+// sendAt returns the index of the send connector named name, or -1. The
+// index of names makes a script of many connectors linear, not quadratic;
+// renames and removals drop it to be rebuilt.
+func (e *evaluator) sendAt(name string) int {
+	if e.sendNames == nil {
+		e.sendNames = make(map[string]int, len(e.cfg.SendConnectors))
+		for i, s := range e.cfg.SendConnectors {
+			e.sendNames[strings.ToLower(s.Config.Name)] = i
+		}
+	}
+	if i, ok := e.sendNames[strings.ToLower(name)]; ok {
+		return i
+	}
+	return -1
 }
 
 // applySend sets the invocation's parameters on s and builds it.
@@ -231,7 +250,7 @@ func (e *evaluator) setSend(in *invocation, t target) []target {
 	if !ok {
 		return nil
 	}
-	i := e.cfg.sendIndex(id)
+	i := e.sendAt(id)
 	if i < 0 {
 		e.notFound(in, objSend, id)
 		return nil
@@ -242,7 +261,7 @@ func (e *evaluator) setSend(in *invocation, t target) []target {
 		if !ok {
 			return nil
 		}
-		if j := e.cfg.sendIndex(name); j >= 0 && j != i {
+		if j := e.sendAt(name); j >= 0 && j != i {
 			e.fail(a.pos, "a send connector named %q already exists", name)
 			return nil
 		}
@@ -250,6 +269,7 @@ func (e *evaluator) setSend(in *invocation, t target) []target {
 	}
 	if e.applySend(in, s) {
 		e.cfg.SendConnectors[i] = s
+		e.sendNames = nil
 	}
 	return nil
 }
@@ -265,12 +285,13 @@ func (e *evaluator) removeSend(in *invocation, t target) []target {
 	if !ok {
 		return nil
 	}
-	i := e.cfg.sendIndex(id)
+	i := e.sendAt(id)
 	if i < 0 {
 		e.notFound(in, objSend, id)
 		return nil
 	}
 	e.cfg.SendConnectors = append(e.cfg.SendConnectors[:i:i], e.cfg.SendConnectors[i+1:]...)
+	e.sendNames = nil
 	return nil
 }
 
@@ -314,7 +335,7 @@ func (e *evaluator) enableCrossForest(in *invocation, _ target) []target {
 	if !ok1 || !ok2 || !ok3 {
 		return nil
 	}
-	i := e.cfg.sendIndex(id)
+	i := e.sendAt(id)
 	if i < 0 {
 		e.notFound(in, objSend, id)
 		return nil

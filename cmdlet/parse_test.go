@@ -1,0 +1,136 @@
+package cmdlet
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// dump renders a parsed script compactly: one statement per line,
+// commands separated by " | ", values as kind:text.
+func dump(s *Script) string {
+	var b strings.Builder
+	for _, st := range s.stmts {
+		if st.assign != "" {
+			fmt.Fprintf(&b, "$%s = ", st.assign)
+		}
+		for i, c := range st.pipeline {
+			if i > 0 {
+				b.WriteString(" | ")
+			}
+			b.WriteString(c.name)
+			for _, p := range c.params {
+				fmt.Fprintf(&b, " -%s", p.name)
+				if p.val != nil {
+					b.WriteString("=" + dumpValue(*p.val))
+				}
+			}
+			for _, a := range c.args {
+				b.WriteString(" " + dumpValue(a))
+			}
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+func dumpValue(v value) string {
+	switch v.kind {
+	case valList:
+		parts := make([]string, len(v.items))
+		for i, it := range v.items {
+			parts[i] = dumpValue(it)
+		}
+		return "[" + strings.Join(parts, " ") + "]"
+	case valHash:
+		parts := make([]string, len(v.hash))
+		for i, h := range v.hash {
+			parts[i] = h.key + ":" + dumpValue(h.val)
+		}
+		return "{" + strings.Join(parts, " ") + "}"
+	case valVar:
+		return "$" + v.text
+	case valString:
+		return "'" + v.text + "'"
+	case valPlaceholder:
+		return "ph" + v.text
+	}
+	return v.text
+}
+
+func TestParse(t *testing.T) {
+	tests := []struct{ name, src, want string }{
+		{"named parameters", `New-SendConnector -Name "To Internet" -AddressSpaces * -Usage Internet -DNSRoutingEnabled $true`,
+			"New-SendConnector -Name='To Internet' -AddressSpaces=* -Usage=Internet -DNSRoutingEnabled=$true\n"},
+		{"lists with and without spaces", "Set-X -A a, b -B c,d -C 'e',\"f\"", "Set-X -A=[a b] -B=[c d] -C=['e' 'f']\n"},
+		{"list continued after a comma", "Set-X -A a,\n  b", "Set-X -A=[a b]\n"},
+		{"switches", "Enable-CrossForestConnector -Connector X -genericMTA -Confirm:$false",
+			"Enable-CrossForestConnector -Connector=X -genericMTA -Confirm=$false\n"},
+		{"switch before a positional argument", "Remove-SendConnector -Force X", "Remove-SendConnector -Force=X\n"},
+		{"positional argument", `Set-ReceiveConnector "Default Edge01" -Bindings 10.1.1.1:25`,
+			"Set-ReceiveConnector -Bindings=10.1.1.1:25 'Default Edge01'\n"},
+		{"assignment", "$mycred = get-credential", "$mycred = get-credential\n"},
+		{"pipeline", `Get-ReceiveConnector "X" | Add-ADPermission -User "NT AUTHORITY\ANONYMOUS LOGON" -ExtendedRights "Ms-Exch-SMTP-Accept-Any-Recipient"`,
+			`Get-ReceiveConnector 'X' | Add-ADPermission -User='NT AUTHORITY\ANONYMOUS LOGON' -ExtendedRights='Ms-Exch-SMTP-Accept-Any-Recipient'` + "\n"},
+		{"pipeline continued on the next line", "Get-SendConnector |\n Set-SendConnector -Enabled $false", "Get-SendConnector | Set-SendConnector -Enabled=$false\n"},
+		{"hash table", `Set-SendConnector X -AddressSpaces @{Add="a","b"; Remove="c"}`,
+			"Set-SendConnector -AddressSpaces={Add:['a' 'b'] Remove:'c'} X\n"},
+		{"hash table over lines", "Set-X -A @{\n Add = a\n Remove = b\n}", "Set-X -A={Add:a Remove:b}\n"},
+		{"separators and comments", "A -x 1; B # c\n<# block\n #>\nC `\n -y 2", "A -x=1\nB\nC -y=2\n"},
+		{"placeholder", "New-X -R <IP address of hub>", "New-X -R=ph<IP address of hub>\n"},
+		{"script path", `.\Enable-CrossForestConnector.ps1 -Connector "Cross-Forest"`, `.\Enable-CrossForestConnector.ps1 -Connector='Cross-Forest'` + "\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := Parse("t.ps1", []byte(tt.src))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := dump(s); got != tt.want {
+				t.Errorf("got  %q\nwant %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	tests := []struct{ src, want string }{
+		{"$x Get-Credential", "t.ps1:1:4: expected '=' after $x: a variable can only be assigned (with $x = Get-Credential)"},
+		{"| Get-SendConnector", "t.ps1:1:1: expected a cmdlet name, found '|'"},
+		{"Set-X -A @{Add}", "t.ps1:1:15: Set-X: expected '=' after Add in @{ }"},
+		{"Set-X -A @{Add=@{B=c}}", "t.ps1:1:16: Set-X: a hash table cannot hold a hash table"},
+		{"Set-X -A a,@{B=c}", "t.ps1:1:12: Set-X: a list item cannot be a list or a hash table"},
+		{"Set-X -A (1)", "t.ps1:1:10: Set-X: unexpected bad token \"(\""},
+		{"Set-X -A 1 |", "t.ps1:1:13: expected a cmdlet name, found end of script"},
+		{"A -x 'a", "t.ps1:1:6: string is not closed"},
+		{"Set-X -A (1)\nSet-Y -B @{Add}\nSet-Z", "t.ps1:1:10: Set-X: unexpected bad token \"(\"\nt.ps1:2:15: Set-Y: expected '=' after Add in @{ }"},
+	}
+	for _, tt := range tests {
+		_, err := Parse("t.ps1", []byte(tt.src))
+		if err == nil || err.Error() != tt.want {
+			t.Errorf("%q:\ngot  %v\nwant %s", tt.src, err, tt.want)
+		}
+	}
+}
+
+// FuzzParse runs arbitrary scripts through the parser and the evaluator:
+// either may refuse, neither may panic, and a refusal is an ErrorList.
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{everything, "New-SendConnector -Name X -AddressSpaces *",
+		`Get-ReceiveConnector "X" | Add-ADPermission -User "u" -ExtendedRights "Ms-Exch-SMTP-Submit"`,
+		"Set-SendConnector X -AddressSpaces @{Add=\"a\",\"b\"; Remove=\"c\"}", "$c = Get-Credential\n$c", "A -B:", "@{"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		c, err := Load("f.ps1", []byte(src), nil, Options{})
+		if err != nil {
+			if _, ok := err.(ErrorList); !ok {
+				t.Fatalf("error %T: %v", err, err)
+			}
+			return
+		}
+		if _, err := c.MarshalJSON(); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
