@@ -40,6 +40,11 @@ func TestTwoProcessSetup(t *testing.T) {
 			if h.Get("X-MS-Exchange-Organization-AuthAs") != "Anonymous" || !receivedBy(h, "edge01.contoso.net") {
 				t.Errorf("alice got %v", h)
 			}
+		case strings.HasSuffix(line, " # 550 5.1.1"):
+			out, err := shell(dir, line).CombinedOutput()
+			if err == nil || !strings.Contains(string(out), "* 550 5.1.1") {
+				t.Errorf("%s: %v, want a 550 5.1.1 refusal:\n%s", line, err, out)
+			}
 		case line != "":
 			mustRun(t, shell(dir, line))
 		}

@@ -29,21 +29,28 @@
 //	echo hubpw > hub-password && echo edgepw > edge-password
 //	./hub -listen 127.0.0.1:2526 -edge edge01.contoso.net:2525 -hosts edge01.contoso.net=127.0.0.1 \
 //	  -cert hub01.contoso.com.crt -key hub01.contoso.com.key -ca edge01.contoso.net.crt \
-//	  -domains contoso.com -maildir mail -queue hub-queue -users hub-users -password-file hub-password &
+//	  -domains contoso.com -maildir mail -mailboxes hub-users -queue hub-queue -users hub-users -password-file hub-password &
 //	./edge -listen 127.0.0.1:2525 -hubs hub01.contoso.com:2526 -hubs-remote 127.0.0.1 -hosts hub01.contoso.com=127.0.0.1 \
 //	  -cert edge01.contoso.net.crt -key edge01.contoso.net.key -ca hub01.contoso.com.crt \
 //	  -queue edge-queue -users edge-users -password-file edge-password &
 //	swaks --server 127.0.0.1:2525 --local-interface 127.0.0.9 --from bob@fabrikam.com --to alice@contoso.com
 //	ls mail/contoso.com/alice/new
+//	swaks --server 127.0.0.1:2526 --tls --auth-user alice@contoso.com --auth-password alicepw \
+//	  --from alice@contoso.com --to nobody@contoso.com # 550 5.1.1
 //
 // Alice's message arrives with X-MS-Exchange-Organization-AuthAs:
 // Anonymous and the edge's Received field: the two servers' send
 // connectors declare each other as Exchange servers, so the header
-// firewall keeps those fields between them. Mail from Alice to the
+// firewall keeps those fields between them. The hub's -mailboxes (here its
+// users file) lists who has a mailbox: RCPT for anyone else is refused
+// with 550 5.1.1 and no stray Maildir is created; without -mailboxes,
+// every local part is accepted. The edge has no such list (EdgeSync would
+// bring it): it accepts every recipient of the organization from the
+// Internet, and the hub's refusal comes back to the sender as an NDR. Mail from Alice to the
 // Internet needs the edge to resolve MX records: give it -dns (with the
 // hubs' names in that DNS) instead of -hosts.
 //
-// kill -HUP makes a server reread its users file; SIGINT or SIGTERM stops
+// kill -HUP makes a server reread its -users and -mailboxes files; SIGINT or SIGTERM stops
 // it gracefully. A queue directory takes about 32 KiB of disk when empty
 // (its store file is sparse, 16 MiB as ls shows it) and 8 MiB more for
 // each of its two log segments once mail flows.

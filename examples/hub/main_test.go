@@ -8,6 +8,7 @@ import (
 	"net/textproto"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -80,6 +81,22 @@ func TestHubQueueInUse(t *testing.T) {
 	}
 }
 
+// With the users file as -mailboxes, an unknown user is refused at RCPT,
+// before anything is queued or a Maildir created.
+func TestHubUnknownRecipient(t *testing.T) {
+	mailboxes, users := t.TempDir(), clitest.WriteUsers(t, clitest.Alice)
+	hub := clitest.Start(t, run, "-listen", "127.0.0.1:0", "-selfsigned", "-domains", "contoso.com", "-maildir", mailboxes,
+		"-users", users, "-mailboxes", users, "-log", "warn")
+	alice := clitest.Mail{From: "alice@contoso.com", To: "nobody@contoso.com", TLS: true, User: clitest.Alice.Name, Password: clitest.Alice.Password}
+	var perr *textproto.Error
+	if err := clitest.Send(hub.Addr(t, "Default hub01.contoso.com"), alice); !errors.As(err, &perr) || perr.Code != 550 || !strings.HasPrefix(perr.Msg, "5.1.1") {
+		t.Fatalf("unknown recipient: %v, want 550 5.1.1", err)
+	}
+	if ents, _ := os.ReadDir(filepath.Join(mailboxes, "contoso.com")); len(ents) != 0 {
+		t.Errorf("mailbox directories created: %v", ents)
+	}
+}
+
 // -h prints the usage and exits 0, as Go's own tools do.
 func TestHubHelp(t *testing.T) {
 	out, err := exec.Command(clitest.Build(t, "github.com/hubedge/hubedge/examples/hub"), "-h").CombinedOutput()
@@ -88,15 +105,16 @@ func TestHubHelp(t *testing.T) {
 	}
 }
 
-// SIGHUP reloads the users file; the server keeps serving.
+// SIGHUP rereads the users and mailboxes files; the server keeps serving.
 func TestHubHangup(t *testing.T) {
 	users := clitest.WriteUsers(t, clitest.Alice)
 	hub := clitest.StartProcess(t, "github.com/hubedge/hubedge/examples/hub", "-listen", "127.0.0.1:0", "-selfsigned",
-		"-queue", t.TempDir(), "-domains", "contoso.com", "-maildir", t.TempDir(), "-users", users, "-log", "info")
+		"-queue", t.TempDir(), "-domains", "contoso.com", "-maildir", t.TempDir(), "-users", users, "-mailboxes", users, "-log", "info")
 	addr := hub.Addr(t, "Default hub01.contoso.com")
-	carol := clitest.Mail{From: "carol@contoso.com", To: "alice@contoso.com", TLS: true, User: "carol@contoso.com", Password: "carolpw"}
-	if err := clitest.Send(addr, carol); err == nil {
-		t.Fatal("carol logged in before she was in the users file")
+	toCarol := clitest.Mail{From: "alice@contoso.com", To: "carol@contoso.com", TLS: true, User: clitest.Alice.Name, Password: clitest.Alice.Password}
+	var perr *textproto.Error
+	if err := clitest.Send(addr, toCarol); !errors.As(err, &perr) || perr.Code != 550 {
+		t.Fatalf("to carol before she has a mailbox: %v, want 550", err)
 	}
 	b, err := os.ReadFile(clitest.WriteUsers(t, clitest.Alice, clitest.User{Name: "carol@contoso.com", Password: "carolpw"}))
 	if err != nil {
@@ -108,9 +126,10 @@ func TestHubHangup(t *testing.T) {
 	if err := hub.Signal(syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
-	hub.WaitOutput(t, "SIGHUP: reloaded the users file")
+	hub.WaitOutput(t, "SIGHUP: reloaded the mailboxes file")
+	carol := clitest.Mail{From: "carol@contoso.com", To: "carol@contoso.com", TLS: true, User: "carol@contoso.com", Password: "carolpw"}
 	if err := clitest.Send(addr, carol); err != nil {
-		t.Fatalf("carol after SIGHUP: %v", err)
+		t.Fatalf("carol to herself after SIGHUP: %v", err)
 	}
 }
 

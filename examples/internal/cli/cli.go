@@ -54,6 +54,7 @@ type Common struct {
 	CAFile     string
 	SelfSigned bool
 	Users      string
+	Mailboxes  string
 	LogLevel   string
 	DNS        string
 	PassFile   string
@@ -65,9 +66,10 @@ type Common struct {
 	MXPort  uint
 	Grace   time.Duration
 
-	log   *slog.Logger
-	users *usersFile // -users, reloaded on SIGHUP
-	lock  *os.File   // held on the queue directory while serving
+	log       *slog.Logger
+	users     *usersFile   // -users, reloaded on SIGHUP
+	mailboxes *mailboxFile // -mailboxes, reloaded on SIGHUP
+	lock      *os.File     // held on the queue directory while serving
 }
 
 // Register defines the common flags on fs with fqdn as the default server
@@ -83,6 +85,8 @@ func (c *Common) Register(fs *flag.FlagSet, fqdn string) {
 	fs.StringVar(&c.CAFile, "ca", "", "CA certificates (PEM) trusted for outbound TLS (default: the system pool)")
 	fs.BoolVar(&c.SelfSigned, "selfsigned", false, "generate a self-signed certificate for -fqdn")
 	fs.StringVar(&c.Users, "users", "", "credentials file (user:bcrypt-hash[:groups] per line) for AUTH")
+	fs.StringVar(&c.Mailboxes, "mailboxes", "", "the mailboxes of -domains, one address per line (a -users file will do: names without @ are skipped);\n"+
+		"other recipients there get 550 5.1.1 (default: every local part is accepted)")
 	fs.StringVar(&c.DNS, "dns", "", "DNS servers (host:port, comma-separated) for MX and smart-host lookups (default: /etc/resolv.conf)")
 	fs.StringVar(&c.Hosts, "hosts", "", "single-machine trials: name=ip,... served by an in-process DNS server used instead of -dns")
 	fs.UintVar(&c.MXPort, "mx-port", 0, "dial mail exchangers on this port instead of 25 (loopback set-ups)")
@@ -242,6 +246,15 @@ func (c *Common) Options(log *slog.Logger, needTLS bool) ([]smtpx.Option, error)
 		}
 		opts = append(opts, smtpx.WithAuthenticator(c.users))
 	}
+	if c.Mailboxes != "" {
+		if c.Domains == "" {
+			return nil, Usagef("-mailboxes needs -domains")
+		}
+		c.mailboxes = &mailboxFile{path: c.Mailboxes}
+		if _, err := c.mailboxes.load(); err != nil {
+			return nil, err
+		}
+	}
 	if ds := c.AcceptedDomains(); len(ds) > 0 {
 		if c.Maildir == "" {
 			return nil, Usagef("-domains needs -maildir for the mailboxes")
@@ -251,6 +264,11 @@ func (c *Common) Options(log *slog.Logger, needTLS bool) ([]smtpx.Option, error)
 			return nil, err
 		}
 		opts = append(opts, smtpx.WithAcceptedDomain(ds...), smtpx.WithLocalDelivery(local.Deliverer(md)))
+		if c.mailboxes != nil {
+			opts = append(opts, smtpx.WithDirectory(c.mailboxes))
+		} else {
+			log.Warn("no -mailboxes: every local part of -domains is accepted (and gets a Maildir)")
+		}
 	}
 	return opts, nil
 }
@@ -366,22 +384,34 @@ func (c *Common) Serve(ctx context.Context, t *smtpx.Transport, out io.Writer, b
 	return t.Shutdown(sctx)
 }
 
-// reload is what SIGHUP does.
+// reload is what SIGHUP does: reread -users and -mailboxes, each kept as
+// it was if the new one does not load.
 func (c *Common) reload() {
 	log := c.log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	if c.users == nil {
-		log.Info("SIGHUP: nothing to reload (no -users file)")
-		return
+	type file struct {
+		what, path string
+		load       func() (int, error)
 	}
-	n, err := c.users.load()
-	if err != nil {
-		log.Error("SIGHUP: keeping the users file loaded before", "file", c.users.path, "err", err)
-		return
+	var files []file
+	if c.users != nil {
+		files = append(files, file{"users", c.users.path, c.users.load})
 	}
-	log.Info("SIGHUP: reloaded the users file", "file", c.users.path, "users", n)
+	if c.mailboxes != nil {
+		files = append(files, file{"mailboxes", c.mailboxes.path, c.mailboxes.load})
+	}
+	if len(files) == 0 {
+		log.Info("SIGHUP: nothing to reload (no -users or -mailboxes file)")
+	}
+	for _, f := range files {
+		if n, err := f.load(); err != nil {
+			log.Error("SIGHUP: keeping the "+f.what+" file loaded before", "file", f.path, "err", err)
+		} else {
+			log.Info("SIGHUP: reloaded the "+f.what+" file", "file", f.path, f.what, n)
+		}
+	}
 }
 
 // explainStart adds to a failed start what the administrator can do: ports
