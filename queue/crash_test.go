@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -199,4 +200,38 @@ func verifyOne(q *queue.Queue, id queue.ID, want string) error {
 		return fmt.Errorf("message %s body hash %s, want %s", id, got, want)
 	}
 	return nil
+}
+
+// A second server on a queue directory another process has open fails at
+// once with ErrDirInUse, the error it can print, rather than waiting for
+// the other's lock.
+func TestOpenDirInUseByAnotherProcess(t *testing.T) {
+	if testing.Short() {
+		t.Skip("re-executes the test binary")
+	}
+	dir := t.TempDir()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), crashChildEnv+"="+dir)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	}()
+	// The child's first acknowledged message proves it has the directory.
+	if _, err := bufio.NewReader(out).ReadString('\n'); err != nil {
+		t.Fatalf("the other process acknowledged nothing: %v", err)
+	}
+	q, err := queue.Open(dir)
+	if err == nil {
+		q.Close(context.Background())
+	}
+	if !errors.Is(err, queue.ErrDirInUse) || !strings.Contains(err.Error(), "queue directory in use by another process") {
+		t.Fatalf("Open of a directory in use = %v, want ErrDirInUse", err)
+	}
 }

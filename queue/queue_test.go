@@ -196,20 +196,3 @@ func TestEnqueueWithID(t *testing.T) {
 		}
 	}
 }
-
-// A second Open of a queue directory fails at once with ErrDirInUse, the
-// error a server prints when another one already runs on it.
-func TestOpenDirInUse(t *testing.T) {
-	dir := t.TempDir()
-	q, err := queue.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer q.Close(context.Background())
-	if q2, err := queue.Open(dir); !errors.Is(err, queue.ErrDirInUse) {
-		if err == nil {
-			q2.Close(context.Background())
-		}
-		t.Fatalf("second Open = %v, want ErrDirInUse", err)
-	}
-}
