@@ -71,7 +71,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		connector.WithSmartHostList(*remoteHubs), connector.WithSourceTransportServers(c.FQDN), connector.WithDNSRouting(false)}
 	// The default receive connector: this forest's users, and in the Basic
 	// modes the other forest's account (a member of "Exchange Servers").
-	def, err := connector.NewReceive("Default "+c.FQDN, connector.WithUsage(connector.UsageInternal),
+	def, err := connector.NewReceive("Default "+c.FQDN, c.Logging(), connector.WithUsage(connector.UsageInternal),
 		connector.WithAuthMechanism(auth.TLS|auth.BasicAuth|auth.BasicAuthRequireTLS|auth.ExchangeServer),
 		connector.WithPermissionGroups(perms.ExchangeUsers|perms.ExchangeServers|perms.ExchangeLegacyServers),
 		connector.WithBindingList(*listen), connector.WithRemoteIPRanges(connector.AllIPv4))
@@ -98,7 +98,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		send = append(send, connector.WithSmartHostAuth(auth.SmartHostExternalAuthoritative))
 		// New-ReceiveConnector -Name "Cross-Forest" -PermissionGroups ExchangeServers
 		//   -RemoteIPRanges <other forest's hub> -AuthMechanism ExternalAuthoritative -Bindings 0.0.0.0:25
-		cf, err := connector.NewReceive("Cross-Forest", connector.WithPermissionGroups(perms.ExchangeServers),
+		cf, err := connector.NewReceive("Cross-Forest", c.Logging(), connector.WithPermissionGroups(perms.ExchangeServers),
 			connector.WithRemoteIPRangeList(*remoteIP), connector.WithAuthMechanism(auth.ExternalAuthoritative),
 			connector.WithBindingList(*listen))
 		if err != nil {
@@ -114,7 +114,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if c.Domains == "" {
 		return cli.Usagef("-domains (this forest's, with -maildir) is required")
 	}
-	crossForest, err := connector.NewSend("Cross-Forest", send...)
+	crossForest, err := connector.NewSend("Cross-Forest", append(send, c.Logging())...)
 	if err != nil {
 		return err
 	}

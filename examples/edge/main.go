@@ -100,7 +100,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return cli.Usagef("-hubs-remote and -users (the hubs' accounts) are required")
 	}
 	// Set-ReceiveConnector "Default internal Receive connector Edge01" -Name "From Internet" -Bindings 10.1.1.1:25
-	fromInternet, err := connector.NewReceive("From Internet", connector.WithEdgeDefaults(),
+	fromInternet, err := connector.NewReceive("From Internet", connector.WithEdgeDefaults(), c.Logging(),
 		connector.WithUsage(connector.UsageInternet), connector.WithAuthMechanism(auth.TLS|auth.ExchangeServer),
 		connector.WithPermissionGroups(perms.AnonymousUsers|perms.ExchangeServers|perms.Partners),
 		connector.WithBindingList(*listen))
@@ -109,7 +109,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	// New-ReceiveConnector -Name "To Internal Org" -Usage Internal -AuthMechanism TLS,BasicAuth,BasicAuthRequireTLS,ExchangeServer
 	//   -Bindings 10.1.1.1:25 -RemoteIPRanges 192.168.5.10,192.168.5.20
-	toInternalOrgRecv, err := connector.NewReceive("To Internal Org", connector.WithEdgeDefaults(),
+	toInternalOrgRecv, err := connector.NewReceive("To Internal Org", connector.WithEdgeDefaults(), c.Logging(),
 		connector.WithUsage(connector.UsageInternal),
 		connector.WithAuthMechanism(auth.TLS|auth.BasicAuth|auth.BasicAuthRequireTLS|auth.ExchangeServer),
 		connector.WithBindingList(*internal), connector.WithRemoteIPRangeList(*hubsRemote))
@@ -117,14 +117,14 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	// New-SendConnector -Name "To Internet" -AddressSpaces * -Usage Internet -DNSRoutingEnabled $true
-	toInternet, err := connector.NewSend("To Internet", connector.WithEdgeDefaults(), connector.WithAddressSpaceList("*"),
+	toInternet, err := connector.NewSend("To Internet", connector.WithEdgeDefaults(), c.Logging(), connector.WithAddressSpaceList("*"),
 		connector.WithUsage(connector.UsageInternet), connector.WithDNSRouting(true))
 	if err != nil {
 		return err
 	}
 	// New-SendConnector -Name "To Internal Org" -Usage Internal -AddressSpaces *.contoso.com -DNSRoutingEnabled $False
 	//   -SmartHosts Hub01.contoso.com,Hub02.contoso.com -SmartHostAuthMechanism BasicAuthRequireTLS -AuthenticationCredential $hubcred
-	toInternalOrg, err := connector.NewSend("To Internal Org", connector.WithEdgeDefaults(),
+	toInternalOrg, err := connector.NewSend("To Internal Org", connector.WithEdgeDefaults(), c.Logging(),
 		connector.WithUsage(connector.UsageInternal), connector.WithAddressSpaceList("*."+*org),
 		connector.WithDNSRouting(false), connector.WithSmartHostList(*hubs),
 		connector.WithSmartHostAuth(auth.SmartHostBasicAuthRequireTLS),

@@ -118,11 +118,11 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	default:
 		return cli.Usagef("-mode must be basic, external or anonymous-relay, not %q", *mode)
 	}
-	toGateway, err := connector.NewSend("ToInternetGateway", send...)
+	toGateway, err := connector.NewSend("ToInternetGateway", append(send, c.Logging())...)
 	if err != nil {
 		return err
 	}
-	fromGateway, err := connector.NewReceive(recvName, recv...)
+	fromGateway, err := connector.NewReceive(recvName, append(recv, c.Logging())...)
 	if err != nil {
 		return err
 	}

@@ -97,7 +97,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	// The Hub default receive connector: users submit and the edge relays in
 	// after Basic authentication over TLS.
-	def, err := connector.NewReceive("Default "+c.FQDN, connector.WithUsage(connector.UsageInternal),
+	def, err := connector.NewReceive("Default "+c.FQDN, c.Logging(), connector.WithUsage(connector.UsageInternal),
 		connector.WithAuthMechanism(auth.TLS|auth.BasicAuth|auth.BasicAuthRequireTLS|auth.ExchangeServer),
 		connector.WithPermissionGroups(perms.ExchangeUsers|perms.ExchangeServers|perms.ExchangeLegacyServers),
 		connector.WithBindingList(*listen), connector.WithRemoteIPRangeList(*remote))
@@ -106,7 +106,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	// New-SendConnector -Name "To Edge" -Usage Internal -AddressSpaces * -DNSRoutingEnabled $False -SmartHosts edge01.contoso.net
 	//   -SourceTransportServers hub01.contoso.com,hub02.contoso.com -SmartHostAuthMechanism BasicAuthRequireTLS -AuthenticationCredential $edgecred
-	toEdge, err := connector.NewSend("To Edge", connector.WithUsage(connector.UsageInternal),
+	toEdge, err := connector.NewSend("To Edge", c.Logging(), connector.WithUsage(connector.UsageInternal),
 		connector.WithAddressSpaceList("*"), connector.WithDNSRouting(false), connector.WithSmartHostList(*edge),
 		connector.WithSourceTransportServers(cli.SplitList(*sources)...),
 		connector.WithSmartHostAuth(auth.SmartHostBasicAuthRequireTLS),

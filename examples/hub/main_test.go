@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net"
@@ -94,6 +95,37 @@ func TestHubUnknownRecipient(t *testing.T) {
 	}
 	if ents, _ := os.ReadDir(filepath.Join(mailboxes, "contoso.com")); len(ents) != 0 {
 		t.Errorf("mailbox directories created: %v", ents)
+	}
+}
+
+// -protocol-log keeps every session's commands and replies, without the
+// password.
+func TestHubProtocolLog(t *testing.T) {
+	logs := t.TempDir()
+	hub := clitest.StartProcess(t, "github.com/hubedge/hubedge/examples/hub", "-listen", "127.0.0.1:0", "-selfsigned",
+		"-domains", "contoso.com", "-maildir", t.TempDir(), "-users", clitest.WriteUsers(t, clitest.Alice), "-protocol-log", logs, "-log", "warn")
+	if err := clitest.Send(hub.Addr(t, "Default hub01.contoso.com"), clitest.Mail{From: "alice@contoso.com", To: "alice@contoso.com",
+		TLS: true, User: clitest.Alice.Name, Password: clitest.Alice.Password}); err != nil {
+		t.Fatal(err)
+	}
+	if err := hub.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	files, err := filepath.Glob(filepath.Join(logs, "SmtpReceive", "*"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no receive protocol log: %v %v", files, err)
+	}
+	var all strings.Builder
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all.Write(b)
+	}
+	if log := all.String(); !strings.Contains(log, "MAIL FROM:<alice@contoso.com>") || strings.Contains(log, "alicepw") ||
+		strings.Contains(log, base64.StdEncoding.EncodeToString([]byte("\x00alice@contoso.com\x00alicepw"))) {
+		t.Errorf("receive protocol log:\n%s", log)
 	}
 }
 

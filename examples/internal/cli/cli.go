@@ -21,6 +21,7 @@ import (
 
 	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/mx"
+	"github.com/hubedge/hubedge/protolog"
 	"github.com/hubedge/hubedge/routing"
 	"github.com/hubedge/hubedge/smtpx"
 	"github.com/hubedge/hubedge/smtpx/local"
@@ -55,6 +56,7 @@ type Common struct {
 	SelfSigned bool
 	Users      string
 	Mailboxes  string
+	ProtoLog   string
 	LogLevel   string
 	DNS        string
 	PassFile   string
@@ -70,6 +72,7 @@ type Common struct {
 	users     *usersFile   // -users, reloaded on SIGHUP
 	mailboxes *mailboxFile // -mailboxes, reloaded on SIGHUP
 	lock      *os.File     // held on the queue directory while serving
+	protoLogs []*protolog.Log
 }
 
 // Register defines the common flags on fs with fqdn as the default server
@@ -95,6 +98,8 @@ func (c *Common) Register(fs *flag.FlagSet, fqdn string) {
 	fs.StringVar(&c.GenCert, "gen-cert", "", "write a self-signed certificate for -fqdn to `dir`/<fqdn>.crt and its key to <fqdn>.key, and exit:\n"+
 		"the pair for -cert/-key, and the .crt is what a peer trusts with -ca")
 	fs.StringVar(&c.LogLevel, "log", "info", "log level: debug, info, warn, error")
+	fs.StringVar(&c.ProtoLog, "protocol-log", "", "keep the SMTP protocol log of every connector (commands and replies, AUTH redacted,\n"+
+		"no bodies) in CSV files under `dir`/SmtpReceive and dir/SmtpSend")
 	fs.DurationVar(&c.Grace, "grace", 10*time.Second, "shutdown deadline for sessions and deliveries in progress")
 }
 
@@ -198,6 +203,14 @@ func (c *Common) Options(log *slog.Logger, needTLS bool) ([]smtpx.Option, error)
 	} else {
 		log.Warn("no -queue: the queue is in memory and queued mail is lost on exit")
 	}
+	if c.ProtoLog != "" {
+		recv, send, err := protolog.OpenSet(c.ProtoLog)
+		if err != nil {
+			return nil, err
+		}
+		c.protoLogs = []*protolog.Log{recv, send}
+		opts = append(opts, smtpx.WithProtocolLog(recv, send))
+	}
 	cert, ok, err := c.Certificate()
 	if err != nil {
 		return nil, err
@@ -289,13 +302,27 @@ func (c *Common) serveHosts(log *slog.Logger) (string, error) {
 	return smtptest.NewDNS(&c.harness, records...).Addr(), nil
 }
 
-// Close releases what Options started: the -hosts DNS server and the lock
-// on the queue directory.
+// Close releases what Options started: the -hosts DNS server, the
+// protocol logs and the lock on the queue directory.
 func (c *Common) Close() {
 	c.harness.Close()
+	for _, l := range c.protoLogs {
+		if err := l.Close(); err != nil && c.log != nil {
+			c.log.Error("closing the protocol log", "err", err)
+		}
+	}
 	if c.lock != nil {
 		c.lock.Close()
 	}
+}
+
+// Logging is the connector option -protocol-log stands for: every
+// connector logs verbosely when it is set, none otherwise.
+func (c *Common) Logging() connector.Option {
+	if c.ProtoLog == "" {
+		return connector.WithProtocolLogging(connector.ProtocolLoggingNone)
+	}
+	return connector.WithProtocolLogging(connector.ProtocolLoggingVerbose)
 }
 
 // Password returns the send connectors' password: the first line of
