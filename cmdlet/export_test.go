@@ -3,8 +3,6 @@ package cmdlet
 import (
 	"bytes"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -67,24 +65,5 @@ func TestRoundTrip(t *testing.T) {
 }
 
 func TestRoundTripSeeds(t *testing.T) {
-	files, _ := filepath.Glob(filepath.Join(seedDir, "*.txt"))
-	if len(files) == 0 {
-		t.Skipf("seed documents not found in %s", seedDir)
-	}
-	results := map[string]*Config{}
-	for _, f := range files {
-		name := filepath.Base(f)
-		t.Run(name, func(t *testing.T) {
-			doc, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			c, err := Load(name, []byte(seedScript(string(doc))), seedBase(t, name, results), seedOptions(name))
-			if err != nil {
-				t.Fatal(err)
-			}
-			results[name] = c
-			roundTrip(t, c, strings.HasPrefix(name, "001_"))
-		})
-	}
+	forEachSeed(t, func(t *testing.T, name string, c *Config) { roundTrip(t, c, seedOptions(name).Edge) })
 }

@@ -166,7 +166,7 @@ func (e *evaluator) setDomain(in *invocation, t target) []target {
 			return nil
 		}
 		if j := e.cfg.domainIndex(name); j >= 0 && j != i {
-			e.fail(a.pos, "an accepted domain named %q already exists", name)
+			e.fail(a.val.pos, "an accepted domain named %q already exists", name)
 			return nil
 		}
 		d.Name = name

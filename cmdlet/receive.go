@@ -119,18 +119,8 @@ func receiveParams(isNew bool) []pspec {
 }
 
 func (e *evaluator) newReceive(in *invocation, _ target) []target {
-	nameArg := in.get("Name")
-	if nameArg == nil {
-		e.fail(in.pos, "missing required parameter -Name")
-		return nil
-	}
-	name, ok := e.text(nameArg)
+	name, at, u, ok := e.creation(in, objReceive, usageSwitches)
 	if !ok {
-		return nil
-	}
-	u, ok := e.usage(in, usageSwitches)
-	if !ok {
-		e.markFailed(objReceive, name)
 		return nil
 	}
 	cfg := connector.NewReceiveConfig(name, u)
@@ -143,7 +133,7 @@ func (e *evaluator) newReceive(in *invocation, _ target) []target {
 		return nil
 	}
 	if e.receiveExists(r.Config.Server, name, -1) {
-		e.fail(nameArg.val.pos, "a receive connector named %q already exists%s", name, onServer(r.Config.Server))
+		e.fail(at, "a receive connector named %q already exists%s", name, onServer(r.Config.Server))
 		return nil
 	}
 	e.cfg.ReceiveConnectors = append(e.cfg.ReceiveConnectors, r)
@@ -216,7 +206,7 @@ func (e *evaluator) setReceive(in *invocation, t target) []target {
 			return nil
 		}
 		if e.receiveExists(r.Config.Server, name, i) {
-			e.fail(a.pos, "a receive connector named %q already exists%s", name, onServer(r.Config.Server))
+			e.fail(a.val.pos, "a receive connector named %q already exists%s", name, onServer(r.Config.Server))
 			return nil
 		}
 		r.Config.Name = name

@@ -117,7 +117,9 @@ func seedScript(doc string) string {
 // seedOptions runs the edge document as an Edge server.
 func seedOptions(name string) Options { return Options{Edge: strings.HasPrefix(name, "001_")} }
 
-func TestSeeds(t *testing.T) {
+// forEachSeed applies each seed document's script, in file order, and
+// hands the result to check.
+func forEachSeed(t *testing.T, check func(t *testing.T, name string, c *Config)) {
 	files, _ := filepath.Glob(filepath.Join(seedDir, "*.txt"))
 	if len(files) == 0 {
 		t.Skipf("seed documents not found in %s (they ship with CI, not with the repository)", seedDir)
@@ -136,6 +138,13 @@ func TestSeeds(t *testing.T) {
 				t.Fatalf("%v\nscript:\n%s", err, script)
 			}
 			results[name] = cfg
+			check(t, name, cfg)
 		})
 	}
+}
+
+func TestSeeds(t *testing.T) {
+	forEachSeed(t, func(t *testing.T, name string, c *Config) {
+		t.Logf("%d send and %d receive connectors", len(c.SendConnectors), len(c.ReceiveConnectors))
+	})
 }

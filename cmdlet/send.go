@@ -168,23 +168,31 @@ func (e *evaluator) usage(in *invocation, allowed []string) (connector.Usage, bo
 	return u, ok
 }
 
-func (e *evaluator) newSend(in *invocation, _ target) []target {
+// creation reads what every New-*Connector starts from: -Name and the
+// usage type. It marks the name failed when the usage is bad, so that later
+// commands on it are not reported too.
+func (e *evaluator) creation(in *invocation, kind objKind, switches []string) (name string, at Pos, u connector.Usage, ok bool) {
 	nameArg := in.get("Name")
 	if nameArg == nil {
 		e.fail(in.pos, "missing required parameter -Name")
-		return nil
+		return "", at, u, false
 	}
-	name, ok := e.text(nameArg)
-	if !ok {
-		return nil
+	if name, ok = e.text(nameArg); !ok {
+		return "", at, u, false
 	}
-	u, ok := e.usage(in, usageSwitches[:4])
+	if u, ok = e.usage(in, switches); !ok {
+		e.markFailed(kind, name)
+	}
+	return name, nameArg.val.pos, u, ok
+}
+
+func (e *evaluator) newSend(in *invocation, _ target) []target {
+	name, at, u, ok := e.creation(in, objSend, usageSwitches[:4])
 	if !ok {
-		e.markFailed(objSend, name)
 		return nil
 	}
 	if e.sendAt(name) >= 0 {
-		e.fail(nameArg.val.pos, "a send connector named %q already exists", name)
+		e.fail(at, "a send connector named %q already exists", name)
 		return nil
 	}
 	s := &SendConnector{Config: connector.NewSendConfig(name, u)}
@@ -245,14 +253,22 @@ func (e *evaluator) buildSend(in *invocation, s *SendConnector) bool {
 	return true
 }
 
-func (e *evaluator) setSend(in *invocation, t target) []target {
+// sendTarget finds the send connector of a Set-, Remove- or Get- cmdlet.
+func (e *evaluator) sendTarget(in *invocation, t target) (int, bool) {
 	id, ok := e.identity(in, t, true)
 	if !ok {
-		return nil
+		return -1, false
 	}
 	i := e.sendAt(id)
 	if i < 0 {
 		e.notFound(in, objSend, id)
+	}
+	return i, i >= 0
+}
+
+func (e *evaluator) setSend(in *invocation, t target) []target {
+	i, ok := e.sendTarget(in, t)
+	if !ok {
 		return nil
 	}
 	s := e.cfg.SendConnectors[i].clone()
@@ -262,7 +278,7 @@ func (e *evaluator) setSend(in *invocation, t target) []target {
 			return nil
 		}
 		if j := e.sendAt(name); j >= 0 && j != i {
-			e.fail(a.pos, "a send connector named %q already exists", name)
+			e.fail(a.val.pos, "a send connector named %q already exists", name)
 			return nil
 		}
 		s.Config.Name = name
@@ -281,38 +297,25 @@ func (s *SendConnector) clone() *SendConnector {
 }
 
 func (e *evaluator) removeSend(in *invocation, t target) []target {
-	id, ok := e.identity(in, t, true)
-	if !ok {
-		return nil
+	if i, ok := e.sendTarget(in, t); ok {
+		e.cfg.SendConnectors = append(e.cfg.SendConnectors[:i:i], e.cfg.SendConnectors[i+1:]...)
+		e.sendNames = nil
 	}
-	i := e.sendAt(id)
-	if i < 0 {
-		e.notFound(in, objSend, id)
-		return nil
-	}
-	e.cfg.SendConnectors = append(e.cfg.SendConnectors[:i:i], e.cfg.SendConnectors[i+1:]...)
-	e.sendNames = nil
 	return nil
 }
 
 func (e *evaluator) getSend(in *invocation, t target) []target {
-	id, given := e.identity(in, t, false)
-	if !given {
-		if in.has("Identity") {
-			return nil
-		}
+	if !in.has("Identity") {
 		out := make([]target, len(e.cfg.SendConnectors))
 		for i, s := range e.cfg.SendConnectors {
 			out[i] = target{objSend, s.Config.Name}
 		}
 		return out
 	}
-	s := e.cfg.SendConnector(id)
-	if s == nil {
-		e.notFound(in, objSend, id)
-		return nil
+	if i, ok := e.sendTarget(in, t); ok {
+		return []target{{objSend, e.cfg.SendConnectors[i].Config.Name}}
 	}
-	return []target{{objSend, s.Config.Name}}
+	return nil
 }
 
 // enableCrossForest grants what the reference system's
@@ -326,11 +329,9 @@ func (e *evaluator) enableCrossForest(in *invocation, _ target) []target {
 	}
 	id, ok1 := e.text(ca)
 	user, ok2 := e.text(ua)
-	legacy, ok3 := true, true
+	legacy, ok3 := false, true
 	if a := in.get("genericMTA"); a != nil {
 		legacy, ok3 = e.boolean(a)
-	} else {
-		legacy = false
 	}
 	if !ok1 || !ok2 || !ok3 {
 		return nil
