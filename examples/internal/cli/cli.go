@@ -86,7 +86,7 @@ func (c *Common) Register(fs *flag.FlagSet, fqdn string) {
 	fs.StringVar(&c.CertFile, "cert", "", "TLS certificate file (PEM)")
 	fs.StringVar(&c.KeyFile, "key", "", "TLS key file (PEM)")
 	fs.StringVar(&c.CAFile, "ca", "", "CA certificates (PEM) trusted for outbound TLS (default: the system pool)")
-	fs.BoolVar(&c.SelfSigned, "selfsigned", false, "generate a self-signed certificate for -fqdn")
+	fs.BoolVar(&c.SelfSigned, "selfsigned", false, "generate a self-signed certificate for -fqdn at start (peers cannot verify it: see -gen-cert)")
 	fs.StringVar(&c.Users, "users", "", "credentials file (user:bcrypt-hash[:groups] per line) for AUTH")
 	fs.StringVar(&c.Mailboxes, "mailboxes", "", "the mailboxes of -domains, one address per line (a -users file will do: names without @ are skipped);\n"+
 		"other recipients there get 550 5.1.1 (default: every local part is accepted)")
@@ -379,8 +379,8 @@ type hangupKey struct{}
 // serves until ctx is done, then shuts t down gracefully within -grace.
 // The banner comes only once the queue is open and the listeners are
 // bound, so that a server that cannot start prints nothing but its error.
-// On SIGHUP it reloads the -users file (keeping the old one if the new one
-// does not load) and logs what it did.
+// On SIGHUP (delivered by Main) it rereads the -users and -mailboxes files
+// and logs what it did.
 func (c *Common) Serve(ctx context.Context, t *smtpx.Transport, out io.Writer, banner string, sends []*connector.SendConnector) error {
 	if err := t.Start(ctx); err != nil {
 		return explainStart(err)
