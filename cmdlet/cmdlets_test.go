@@ -134,6 +134,12 @@ New-AcceptedDomain -Name Contoso -DomainName contoso.com
 				t.Error("not removed")
 			}
 		}},
+		{"Get-ReceiveConnector -Server", "New-ReceiveConnector -Name B -Server HubB -Usage Internet -Bindings 0.0.0.0:2525\n" +
+			"Get-ReceiveConnector -Server HubB | Set-ReceiveConnector -Enabled $false", func(t *testing.T, c *Config) {
+			if !c.ReceiveConnector("In").Connector.Enabled() || c.ReceiveConnector(`HubB\B`).Connector.Enabled() {
+				t.Error("-Server did not select HubB's connector only")
+			}
+		}},
 		{"Add-ADPermission -Deny and Remove-ADPermission", `Add-ADPermission In -User "NT AUTHORITY\ANONYMOUS LOGON" -ExtendedRights Ms-Exch-SMTP-Accept-Any-Sender -Deny
 Get-SendConnector Out | Remove-ADPermission -User "NT AUTHORITY\ANONYMOUS LOGON" -ExtendedRights Ms-Exch-Send-Headers-Routing
 Get-ADPermission -Identity In`, func(t *testing.T, c *Config) {

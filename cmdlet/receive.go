@@ -227,18 +227,27 @@ func (e *evaluator) removeReceive(in *invocation, t target) []target {
 }
 
 func (e *evaluator) getReceive(in *invocation, t target) []target {
-	if !in.has("Identity") {
-		out := make([]target, len(e.cfg.ReceiveConnectors))
-		for i, r := range e.cfg.ReceiveConnectors {
-			out[i] = target{objReceive, receiveID(r)}
+	if in.has("Identity") {
+		i, ok := e.receiveTarget(in, t)
+		if !ok {
+			return nil
 		}
-		return out
+		return []target{{objReceive, receiveID(e.cfg.ReceiveConnectors[i])}}
 	}
-	i, ok := e.receiveTarget(in, t)
-	if !ok {
-		return nil
+	server := ""
+	if a := in.get("Server"); a != nil {
+		var ok bool
+		if server, ok = e.text(a); !ok {
+			return nil
+		}
 	}
-	return []target{{objReceive, receiveID(e.cfg.ReceiveConnectors[i])}}
+	var out []target
+	for _, r := range e.cfg.ReceiveConnectors {
+		if server == "" || ServerMatches(server, r.Config.Server) {
+			out = append(out, target{objReceive, receiveID(r)})
+		}
+	}
+	return out
 }
 
 // receiveID is the identity that finds exactly this connector: Server\Name
