@@ -116,7 +116,7 @@ func editDistance(a, b string) int {
 // cmdlet's; it reports every fault and returns nil if there was one.
 func (e *evaluator) bind(c command, sp *cmdletSpec) *invocation {
 	in := &invocation{cmdlet: sp.name, pos: c.pos, args: map[string]*arg{}}
-	specs := sp.allParams()
+	specs := sp.params
 	ok := true
 	args := slices.Clone(c.args)
 	for _, p := range c.params {

@@ -106,8 +106,6 @@ type cmdletSpec struct {
 	run    func(e *evaluator, in *invocation, t target) []target
 }
 
-func (sp *cmdletSpec) allParams() []pspec { return append(sp.params, commonParams...) }
-
 // lookupCmdlet finds a cmdlet case-insensitively; a script path
 // (.\Enable-CrossForestConnector.ps1) names the cmdlet of the same name.
 func lookupCmdlet(name string) *cmdletSpec {
@@ -120,8 +118,10 @@ func lookupCmdlet(name string) *cmdletSpec {
 
 var cmdlets = map[string]*cmdletSpec{}
 
+// register adds cmdlets; each takes the common parameters too.
 func register(specs ...*cmdletSpec) {
 	for _, s := range specs {
+		s.params = append(slices.Clip(s.params), commonParams...)
 		cmdlets[strings.ToLower(s.name)] = s
 	}
 }

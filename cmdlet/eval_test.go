@@ -1,9 +1,6 @@
 package cmdlet
 
-import (
-	"encoding/json"
-	"testing"
-)
+import "testing"
 
 func mustLoad(t *testing.T, base *Config, opts Options, src string) *Config {
 	t.Helper()
@@ -15,12 +12,30 @@ func mustLoad(t *testing.T, base *Config, opts Options, src string) *Config {
 }
 
 func TestDefaultConfig(t *testing.T) {
-	for _, edge := range []bool{false, true} {
-		c, err := DefaultConfig("Edge01", edge)
+	tests := []struct {
+		edge  bool
+		names []string
+	}{
+		{false, []string{"Default Hub01", "Client Hub01"}},
+		{true, []string{"Default internal Receive connector Hub01"}},
+	}
+	for _, tt := range tests {
+		c, err := DefaultConfig("Hub01", tt.edge)
 		if err != nil {
 			t.Fatal(err)
 		}
-		j, _ := json.MarshalIndent(c, "", " ")
-		t.Logf("%s", j)
+		var names []string
+		for _, r := range c.ReceiveConnectors {
+			names = append(names, r.Config.Name)
+			if r.Connector.IsEdge() != tt.edge {
+				t.Errorf("%s: IsEdge %v", r.Config.Name, r.Connector.IsEdge())
+			}
+		}
+		if len(names) != len(tt.names) || names[0] != tt.names[0] {
+			t.Errorf("edge %v: %q, want %q", tt.edge, names, tt.names)
+		}
+		if c.TransportServer != DefaultTransportServer(tt.edge) {
+			t.Errorf("edge %v: transport server %+v", tt.edge, c.TransportServer)
+		}
 	}
 }
