@@ -107,8 +107,10 @@ func (c *Common) Register(fs *flag.FlagSet, fqdn string) {
 // and prints the hash to out; with -gen-cert it writes a certificate and
 // key; both then report done.
 func (c *Common) Parse(fs *flag.FlagSet, args []string, out io.Writer) (done bool, err error) {
-	if err := fs.Parse(args); err != nil {
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
 		return false, err
+	} else if err != nil {
+		return false, fmt.Errorf("%w: %w", ErrUsage, err) // exit 2, as Go's own tools do
 	}
 	if c.GenCert != "" {
 		return true, c.genCert(out)

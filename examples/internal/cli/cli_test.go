@@ -68,6 +68,13 @@ func TestOptionsErrors(t *testing.T) {
 			}
 		})
 	}
+	var c Common
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	c.Register(fs, "hub.example.com")
+	if _, err := c.Parse(fs, []string{"-no-such-flag"}, io.Discard); !errors.Is(err, ErrUsage) {
+		t.Errorf("unknown flag: %v, want ErrUsage", err)
+	}
 	if _, err := parse(t, "-log", "loud").Logger(io.Discard); !errors.Is(err, ErrUsage) {
 		t.Errorf("-log loud: %v", err)
 	}
