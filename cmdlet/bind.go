@@ -13,9 +13,10 @@ import (
 type pkind uint8
 
 const (
-	pValue       pkind = iota // takes a value
-	pSwitch                   // -Force, -Confirm:$false
-	pUnsupported              // the reference system has it; hubedge refuses it rather than ignore it
+	pValue        pkind = iota // takes a value
+	pSwitch                    // -Force, -Confirm:$false
+	pUnsupported               // the reference system has it; hubedge refuses it rather than ignore it
+	pCreationOnly              // only New- takes it (-Usage on Set-)
 )
 
 type pspec struct {
@@ -82,7 +83,7 @@ func resolveParam(specs []pspec, name string) (pspec, []string) {
 func closest(specs []pspec, name string) string {
 	best, bestD := "", -1
 	for _, s := range specs {
-		if s.kind == pUnsupported {
+		if s.kind == pUnsupported || s.kind == pCreationOnly {
 			continue
 		}
 		if d := editDistance(strings.ToLower(name), strings.ToLower(s.name)); bestD < 0 || d < bestD {
@@ -132,6 +133,10 @@ func (e *evaluator) bind(c command, sp *cmdletSpec) *invocation {
 			continue
 		case s.kind == pUnsupported:
 			e.fail(p.pos, "parameter -%s is not supported by hubedge", s.name)
+			ok = false
+			continue
+		case s.kind == pCreationOnly:
+			e.fail(p.pos, "-%s is chosen when the connector is created and cannot be changed", s.name)
 			ok = false
 			continue
 		case in.args[s.name] != nil:
@@ -228,6 +233,10 @@ func (e *evaluator) text(a *arg) (string, bool) {
 }
 
 func (e *evaluator) badVar(v *value, param string) {
+	if n := strings.ToLower(v.text); n == "true" || n == "false" {
+		e.fail(v.pos, "-%s takes a value, not $%s", param, v.text)
+		return
+	}
 	if _, ok := e.vars[strings.ToLower(v.text)]; ok {
 		e.fail(v.pos, "$%s holds a credential; -%s cannot take it", v.text, param)
 		return

@@ -280,3 +280,19 @@ func TestCredentials(t *testing.T) {
 		t.Errorf("got  %v\nwant %s", err, want)
 	}
 }
+
+// Scripts may be loaded concurrently (a reload while another is checked).
+func TestLoadConcurrently(t *testing.T) {
+	done := make(chan error)
+	for range 4 {
+		go func() {
+			_, err := Load("t.ps1", []byte(everything), nil, Options{})
+			done <- err
+		}()
+	}
+	for range 4 {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
+}

@@ -79,7 +79,9 @@ func TestErrors(t *testing.T) {
 		{"hash removes a missing item", internet + `Set-SendConnector Out -AddressSpaces @{Remove="fabrikam.com"}`, []string{
 			"t.ps1:2:47: Set-SendConnector: -AddressSpaces: cannot remove fabrikam.com, it is not in the list"}},
 		{"usage on Set-", internet + `Set-SendConnector Out -Usage Internal`, []string{
-			"t.ps1:2:23: Set-SendConnector: unknown parameter -Usage (closest: -Name)"}},
+			"t.ps1:2:23: Set-SendConnector: -Usage is chosen when the connector is created and cannot be changed"}},
+		{"$true as text", "New-SendConnector -Name $true", []string{
+			"t.ps1:1:25: New-SendConnector: -Name takes a value, not $true"}},
 		{"ambiguous ADPermission identity", internet + "New-ReceiveConnector -Name Out -Usage Internet -Bindings 0.0.0.0:25\n" +
 			`Add-ADPermission Out -User "NT AUTHORITY\ANONYMOUS LOGON" -ExtendedRights Ms-Exch-Send-Headers-Forest`, []string{
 			`t.ps1:3:18: Add-ADPermission: "Out" is both a send and a receive connector; pipe it: Get-SendConnector "Out" | Add-ADPermission ...`}},

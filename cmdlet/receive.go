@@ -101,7 +101,7 @@ func receiveParams(isNew bool) []pspec {
 			ps = append(ps, pspec{u, pSwitch})
 		}
 	} else {
-		ps = append(ps, pspec{"Identity", pValue})
+		ps = append(ps, pspec{"Identity", pValue}, pspec{"Usage", pCreationOnly})
 	}
 	for _, s := range receiveSetters {
 		if isNew || s.name != "Server" { // Set- finds the server in the identity

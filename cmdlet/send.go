@@ -131,7 +131,7 @@ func sendParams(isNew bool) []pspec {
 			ps = append(ps, pspec{u, pSwitch})
 		}
 	} else {
-		ps = append(ps, pspec{"Identity", pValue})
+		ps = append(ps, pspec{"Identity", pValue}, pspec{"Usage", pCreationOnly})
 	}
 	for _, s := range sendSetters {
 		ps = append(ps, pspec{s.name, pValue})
