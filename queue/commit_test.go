@@ -4,6 +4,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/hubedge/hubedge/queue/memstore"
 )
 
 // countStore counts the transactions that reach a store.
@@ -29,7 +31,7 @@ func (c *countStore) counts() (txs int) {
 // A lazy request joins the next commit that someone waits for, and alone
 // it is committed within lazyDelay.
 func TestCommitterLazy(t *testing.T) {
-	c := &countStore{Store: newMemStore()}
+	c := &countStore{Store: memstore.New()}
 	com := newCommitter(c, 0)
 	defer com.close()
 	lazy := com.submitLazy([]Op{{Kind: OpPutRecord, ID: "a", Data: []byte("1")}})
@@ -59,7 +61,7 @@ func TestCommitterLazy(t *testing.T) {
 // The group commit delay holds only the commit after a shared one, and
 // Close cuts it short.
 func TestCommitterDelay(t *testing.T) {
-	c := &countStore{Store: newMemStore()}
+	c := &countStore{Store: memstore.New()}
 	com := newCommitter(c, time.Hour)
 	start := time.Now()
 	if err := com.commit(Op{Kind: OpPutRecord, ID: "a", Data: []byte("1")}); err != nil {

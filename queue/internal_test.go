@@ -2,21 +2,53 @@ package queue
 
 import (
 	"context"
-	"maps"
+	"errors"
+	"io"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hubedge/hubedge/queue/memstore"
 )
 
-// clone copies the store: what a crash at this instant would leave.
-func (s *memStore) clone() *memStore {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	c := newMemStore()
-	maps.Copy(c.records, s.records)
-	for id, m := range s.bodies {
-		c.bodies[id] = maps.Clone(m)
+// contents returns every record and body s holds.
+func contents(t *testing.T, s Store) (recs, bodies map[ID]string) {
+	t.Helper()
+	recs, bodies = map[ID]string{}, map[ID]string{}
+	err := errors.Join(
+		s.Records(func(id ID, rec []byte) error { recs[id] = string(rec); return nil }),
+		s.Bodies(func(id ID) error {
+			rc, err := s.OpenBody(id)
+			if err != nil {
+				return err
+			}
+			defer rc.Close()
+			b, err := io.ReadAll(rc)
+			bodies[id] = string(b)
+			return err
+		}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return recs, bodies
+}
+
+// snapshot copies s into a new memory store: what a crash at this instant
+// would leave.
+func snapshot(t *testing.T, s Store) *memstore.Store {
+	t.Helper()
+	recs, bodies := contents(t, s)
+	var ops []Op
+	for id, b := range bodies {
+		ops = append(ops, Op{Kind: OpPutChunk, ID: id, Data: []byte(b)})
+	}
+	for id, r := range recs {
+		ops = append(ops, Op{Kind: OpPutRecord, ID: id, Data: []byte(r)})
+	}
+	c := memstore.New()
+	if err := c.Apply(ops); err != nil {
+		t.Fatal(err)
 	}
 	return c
 }
@@ -119,7 +151,7 @@ func crashDuring(t *testing.T, block Deliverer, entered <-chan struct{}, crashes
 		cancel() // the Deliverer blocks until cancelled
 		q.Close(ctx)
 	}
-	store := newMemStore()
+	store := memstore.New()
 	var id ID
 	for crash := 0; crash <= crashes; crash++ {
 		q, err := OpenStore(store, WithRouter(route), WithDeliverer(block))
@@ -137,7 +169,7 @@ func crashDuring(t *testing.T, block Deliverer, entered <-chan struct{}, crashes
 			return q, id
 		}
 		waitEntered(t, entered)
-		crashed := store.clone()
+		crashed := snapshot(t, store)
 		closeNow(q)
 		store = crashed
 	}

@@ -8,12 +8,13 @@ import (
 	"time"
 
 	"github.com/hubedge/hubedge/dsn"
+	"github.com/hubedge/hubedge/queue/memstore"
 )
 
 // A failure DSN still goes out when the original cannot be read back (a
 // short body): without the original part, which RFC 3464 §2 allows.
 func TestDSNWithoutUnreadableOriginal(t *testing.T) {
-	store := newMemStore()
+	store := memstore.New()
 	route := RouterFunc(func(_ context.Context, _ *Envelope, r Recipient) (NextHop, error) {
 		return NextHop{Kind: "DnsConnectorDelivery", Connector: "Internet", Domain: "fabrikam.com"}, nil
 	})

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hubedge/hubedge/queue/memstore"
 	"github.com/hubedge/hubedge/queue/storage"
 	"github.com/hubedge/hubedge/queue/walstore"
 )
@@ -138,7 +139,7 @@ func Open(dir string, opts ...Option) (*Queue, error) {
 // OpenMemory returns a queue kept in memory only. It is NOT durable:
 // everything is lost with the process. It is meant for tests and for
 // throw-away relays.
-func OpenMemory(opts ...Option) (*Queue, error) { return OpenStore(newMemStore(), opts...) }
+func OpenMemory(opts ...Option) (*Queue, error) { return OpenStore(memstore.New(), opts...) }
 
 // OpenStore opens a queue on any Store, resumes what it holds and starts
 // delivery. Close closes the store.

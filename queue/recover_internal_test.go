@@ -5,6 +5,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/hubedge/hubedge/queue/memstore"
 )
 
 // A record that cannot be decoded (corrupt, or written by a newer version)
@@ -21,7 +23,7 @@ func TestRecoverRefusesUnreadableRecord(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			store := newMemStore()
+			store := memstore.New()
 			q, err := OpenStore(store)
 			if err != nil {
 				t.Fatal(err)
@@ -38,19 +40,22 @@ func TestRecoverRefusesUnreadableRecord(t *testing.T) {
 			if err := q.Close(context.Background()); err != nil {
 				t.Fatal(err)
 			}
-			store.records[bad] = []byte(tc.rec)
-			before := store.clone()
+			if err := store.Apply([]Op{{Kind: OpPutRecord, ID: bad, Data: []byte(tc.rec)}}); err != nil {
+				t.Fatal(err)
+			}
+			beforeRecs, beforeBodies := contents(t, store)
 
 			_, err = OpenStore(store)
 			var re *RecordError
 			if !errors.As(err, &re) || re.ID != bad || !strings.HasPrefix(err.Error(), "queue: ") {
 				t.Fatalf("OpenStore = %v, want a *RecordError for %s", err, bad)
 			}
+			recs, bodies := contents(t, store)
 			for _, id := range []ID{good, bad} {
-				if len(store.bodies[id]) != len(before.bodies[id]) || len(store.bodies[id]) == 0 {
+				if bodies[id] != beforeBodies[id] || bodies[id] == "" {
 					t.Errorf("body of %s removed by a failed open", id)
 				}
-				if string(store.records[id]) != string(before.records[id]) {
+				if recs[id] != beforeRecs[id] {
 					t.Errorf("record of %s changed by a failed open", id)
 				}
 			}
@@ -61,16 +66,14 @@ func TestRecoverRefusesUnreadableRecord(t *testing.T) {
 // Orphan bodies (no record at all: the process died before the record
 // committed) are still swept.
 func TestRecoverSweepsOrphanBodies(t *testing.T) {
-	store := newMemStore()
+	store := memstore.New()
 	store.Apply([]Op{{Kind: OpPutChunk, ID: "orphan", Data: []byte("x")}})
 	q, err := OpenStore(store)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer q.Close(context.Background())
-	store.mu.RLock()
-	defer store.mu.RUnlock()
-	if _, ok := store.bodies["orphan"]; ok {
+	if _, bodies := contents(t, store); bodies["orphan"] != "" {
 		t.Error("orphan body kept")
 	}
 }

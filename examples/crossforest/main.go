@@ -29,7 +29,8 @@
 // connector with an account of -users in the group "Exchange Servers"; this
 // forest logs in to the other with -remote-user and -password-file.
 //
-// Stop it with SIGINT or SIGTERM.
+// Stop it with SIGINT or SIGTERM; SIGHUP rereads the -users and -mailboxes
+// files.
 package main
 
 import (

@@ -19,7 +19,7 @@
 //	gateway -mode anonymous-relay -listen 127.0.0.1:2525 -smarthost 127.0.0.1:2526 -remote 127.0.0.0/8 -queue /var/spool/hubedge
 //
 // Stop it with SIGINT or SIGTERM; it finishes the sessions and deliveries in
-// progress within -grace.
+// progress within -grace. SIGHUP rereads the -users and -mailboxes files.
 package main
 
 import (
