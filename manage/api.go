@@ -1,0 +1,489 @@
+package manage
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/hubedge/hubedge/queue"
+)
+
+// An endpoint is one cmdlet of the API, served at /api/<cmdlet>: GET for
+// the Get- cmdlets and Export-Message, POST for actions. Parameters come in
+// the query string or a form body, named as the cmdlet's parameters.
+type endpoint struct {
+	method string
+	params []string
+	serve  func(h *Handler, r *http.Request, p params) (any, error)
+}
+
+// Cmdlets lists the API's cmdlets, as served at /api/<cmdlet>.
+var Cmdlets = []string{
+	"Get-Queue", "Suspend-Queue", "Resume-Queue", "Retry-Queue",
+	"Get-Message", "Suspend-Message", "Resume-Message", "Remove-Message", "Export-Message",
+	"Get-MessageTrackingLog", "Get-SendConnector", "Get-ReceiveConnector", "Get-AcceptedDomain",
+}
+
+func (h *Handler) endpoints() map[string]endpoint {
+	get, post := http.MethodGet, http.MethodPost
+	e := map[string]endpoint{
+		"get-queue":              {get, []string{"Identity", "Status", "NextHopDomain", "DeliveryType", "Exclude", "Filter"}, (*Handler).getQueue},
+		"suspend-queue":          {post, []string{"Identity"}, queueAction((*Handler).suspendQueue)},
+		"resume-queue":           {post, []string{"Identity"}, queueAction((*Handler).resumeQueue)},
+		"retry-queue":            {post, []string{"Identity", "Resubmit"}, (*Handler).retryQueue},
+		"get-message":            {get, []string{"Identity", "Queue", "Status", "Sender", "ResultSize"}, (*Handler).getMessage},
+		"suspend-message":        {post, []string{"Identity"}, messageAction(func(q Queue, id queue.ID, _ params) error { return q.SuspendMessage(id) })},
+		"resume-message":         {post, []string{"Identity"}, messageAction(func(q Queue, id queue.ID, _ params) error { return q.ResumeMessage(id) })},
+		"remove-message":         {post, []string{"Identity", "WithNDR"}, messageAction(removeMessage)},
+		"export-message":         {get, []string{"Identity"}, nil}, // streams; see serveAPI
+		"get-messagetrackinglog": {get, trackingParams, (*Handler).getTracking},
+		"get-sendconnector":      {get, []string{"Identity"}, (*Handler).getSendConnector},
+		"get-receiveconnector":   {get, []string{"Identity"}, (*Handler).getReceiveConnector},
+		"get-accepteddomain":     {get, []string{"Identity"}, (*Handler).getAcceptedDomain},
+	}
+	return e
+}
+
+// maxForm bounds a request body: parameters only, never a message.
+const maxForm = 64 << 10
+
+func (h *Handler) serveAPI(w http.ResponseWriter, r *http.Request) {
+	name := strings.ToLower(strings.TrimPrefix(r.URL.Path, "/api/"))
+	ep, ok := h.api[name]
+	if !ok {
+		writeError(w, http.StatusNotFound, "no cmdlet "+strings.TrimPrefix(r.URL.Path, "/api/"))
+		return
+	}
+	if r.Method != ep.method {
+		w.Header().Set("Allow", ep.method)
+		writeError(w, http.StatusMethodNotAllowed, name+" takes "+ep.method)
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+	if err := r.ParseForm(); err != nil {
+		writeError(w, http.StatusBadRequest, "bad parameters: "+err.Error())
+		return
+	}
+	p, err := parseParams(r.Form, ep.params...)
+	if err != nil {
+		h.writeErr(w, err)
+		return
+	}
+	if name == "export-message" {
+		h.exportMessage(w, p)
+		return
+	}
+	v, err := ep.serve(h, r, p)
+	if err != nil {
+		h.writeErr(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+// errorBody is the JSON of every error the API answers.
+type errorBody struct {
+	Error string `json:"error"`
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		code, buf = http.StatusInternalServerError, *bytes.NewBufferString(`{"error":"encoding the answer failed"}`)
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(code)
+	w.Write(buf.Bytes())
+}
+
+func writeError(w http.ResponseWriter, code int, msg string) {
+	writeJSON(w, code, errorBody{msg})
+}
+
+// statusOf maps an error to the status the API answers it with: bad input
+// is 4xx; only a queue that is closed or cannot write is 503.
+func statusOf(err error) int {
+	var in *InputError
+	var nf *NotFoundError
+	switch {
+	case errors.As(err, &in):
+		return http.StatusBadRequest
+	case errors.As(err, &nf), errors.Is(err, queue.ErrNotFound), errors.Is(err, ErrTrackingOff):
+		return http.StatusNotFound
+	case errors.Is(err, queue.ErrInvalidState):
+		return http.StatusConflict
+	case errors.Is(err, queue.ErrClosed), errors.Is(err, queue.ErrStoreFailed):
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
+
+func (h *Handler) writeErr(w http.ResponseWriter, err error) {
+	code := statusOf(err)
+	if code == http.StatusInternalServerError {
+		h.log.Error("manage: request failed", "err", err)
+	}
+	writeError(w, code, err.Error())
+}
+
+// needQueue returns the queue, or a NotFoundError when the Handler has none.
+func (h *Handler) needQueue(what string) (Queue, error) {
+	if h.queue == nil {
+		return nil, &NotFoundError{What: "queue", Identity: what}
+	}
+	return h.queue, nil
+}
+
+func (h *Handler) getQueue(_ *http.Request, p params) (any, error) {
+	q, err := h.needQueue(p["Identity"])
+	if err != nil {
+		return nil, err
+	}
+	f, err := parseQueueFilter(p)
+	if err != nil {
+		return nil, err
+	}
+	qs := q.Queues()
+	keys := map[string]bool{}
+	if id := p["Identity"]; id != "" {
+		qid, err := ParseQueueIdentity(id)
+		if err != nil {
+			return nil, err
+		}
+		ks, err := h.num.resolve(qid, qs)
+		if err != nil {
+			return nil, err
+		}
+		for _, k := range ks {
+			keys[k] = true
+		}
+	}
+	out := []QueueView{}
+	for _, qi := range qs {
+		v := h.queueView(qi)
+		if (len(keys) == 0 || keys[qi.Identity]) && f.match(v) {
+			out = append(out, v)
+		}
+	}
+	return out, nil
+}
+
+// queueKeys resolves a required queue Identity parameter.
+func (h *Handler) queueKeys(p params) (Queue, []string, error) {
+	id := p["Identity"]
+	if id == "" {
+		return nil, nil, &InputError{Param: "Identity", Msg: "required"}
+	}
+	q, err := h.needQueue(id)
+	if err != nil {
+		return nil, nil, err
+	}
+	qid, err := ParseQueueIdentity(id)
+	if err != nil {
+		return nil, nil, err
+	}
+	keys, err := h.num.resolve(qid, q.Queues())
+	return q, keys, err
+}
+
+// queueAction applies op to every queue the Identity names and answers the
+// identities acted on.
+func queueAction(op func(h *Handler, q Queue, key string, p params) error) func(*Handler, *http.Request, params) (any, error) {
+	return func(h *Handler, r *http.Request, p params) (any, error) {
+		q, keys, err := h.queueKeys(p)
+		if err != nil {
+			return nil, err
+		}
+		done := []string{}
+		for _, k := range keys {
+			if err := op(h, q, k, p); err != nil {
+				return nil, fmtQueueErr(err, h.num.identity(k))
+			}
+			done = append(done, h.num.identity(k))
+		}
+		h.log.Info("manage: "+strings.TrimPrefix(r.URL.Path, "/api/"), "identity", p["Identity"])
+		return done, nil
+	}
+}
+
+func (h *Handler) suspendQueue(q Queue, key string, _ params) error { return q.SuspendQueue(key) }
+func (h *Handler) resumeQueue(q Queue, key string, _ params) error  { return q.ResumeQueue(key) }
+
+// Resubmitter is implemented by queues that can send a delivery queue's
+// messages back through routing (Retry-Queue -Resubmit). Without it only
+// the Unreachable queue is resubmitted, which Retry-Queue does to it anyway.
+type Resubmitter interface {
+	Resubmit(identity string) (int, error)
+}
+
+func (h *Handler) retryQueue(r *http.Request, p params) (any, error) {
+	resubmit, err := p.boolean("Resubmit", false)
+	if err != nil {
+		return nil, err
+	}
+	return queueAction(func(h *Handler, q Queue, key string, _ params) error {
+		if key == queue.QueueSubmission || key == queue.QueuePoison {
+			return fmt.Errorf("%w: only delivery queues and the Unreachable queue are retried", queue.ErrInvalidState)
+		}
+		if !resubmit || key == queue.QueueUnreachable {
+			return q.RetryQueue(key)
+		}
+		rs, ok := q.(Resubmitter)
+		if !ok {
+			return &InputError{Param: "Resubmit", Value: "$true", Msg: "only the Unreachable queue can be resubmitted"}
+		}
+		_, err := rs.Resubmit(key)
+		return err
+	})(h, r, p)
+}
+
+// fmtQueueErr names the queue in a queue's sentinel errors.
+func fmtQueueErr(err error, identity string) error {
+	switch {
+	case errors.Is(err, queue.ErrNotFound):
+		return &NotFoundError{What: "queue", Identity: identity}
+	case errors.Is(err, queue.ErrInvalidState):
+		return &stateError{identity, err}
+	}
+	return err
+}
+
+type stateError struct {
+	identity string
+	err      error
+}
+
+func (e *stateError) Error() string { return e.identity + ": " + e.err.Error() }
+func (e *stateError) Unwrap() error { return e.err }
+
+// resolveMessage finds the message an Identity names and the queue keys of
+// that identity that hold it.
+func (h *Handler) resolveMessage(s string) (Queue, queue.MessageInfo, []string, error) {
+	if s == "" {
+		return nil, queue.MessageInfo{}, nil, &InputError{Param: "Identity", Msg: "required"}
+	}
+	q, err := h.needQueue(s)
+	if err != nil {
+		return nil, queue.MessageInfo{}, nil, err
+	}
+	id, err := ParseMessageIdentity(s)
+	if err != nil {
+		return nil, queue.MessageInfo{}, nil, err
+	}
+	notFound := &NotFoundError{What: "message", Identity: s}
+	keys, err := h.num.resolve(id.QueueIdentity, q.Queues())
+	if err != nil {
+		var nf *NotFoundError
+		if errors.As(err, &nf) {
+			return nil, queue.MessageInfo{}, nil, notFound
+		}
+		return nil, queue.MessageInfo{}, nil, err
+	}
+	m, err := q.Message(id.Message)
+	if err != nil {
+		if errors.Is(err, queue.ErrNotFound) {
+			return nil, queue.MessageInfo{}, nil, notFound
+		}
+		return nil, queue.MessageInfo{}, nil, err
+	}
+	var held []string
+	for _, k := range m.Queues {
+		if slices.Contains(keys, k) {
+			held = append(held, k)
+		}
+	}
+	if len(held) == 0 {
+		return nil, queue.MessageInfo{}, nil, notFound
+	}
+	return q, m, held, nil
+}
+
+func messageAction(op func(q Queue, id queue.ID, p params) error) func(*Handler, *http.Request, params) (any, error) {
+	return func(h *Handler, r *http.Request, p params) (any, error) {
+		q, m, _, err := h.resolveMessage(p["Identity"])
+		if err != nil {
+			return nil, err
+		}
+		if err := op(q, m.ID, p); err != nil {
+			if errors.Is(err, queue.ErrInvalidState) {
+				return nil, &stateError{p["Identity"], err}
+			}
+			return nil, err
+		}
+		h.log.Info("manage: "+strings.TrimPrefix(r.URL.Path, "/api/"), "identity", p["Identity"])
+		return []string{p["Identity"]}, nil
+	}
+}
+
+func removeMessage(q Queue, id queue.ID, p params) error {
+	ndr, err := p.boolean("WithNDR", true)
+	if err != nil {
+		return err
+	}
+	return q.RemoveMessage(id, ndr)
+}
+
+func (h *Handler) getMessage(_ *http.Request, p params) (any, error) {
+	if p["Identity"] != "" && p["Queue"] != "" {
+		return nil, &InputError{Param: "Queue", Value: p["Queue"], Msg: "cannot be combined with -Identity"}
+	}
+	f, err := parseMessageFilter(p)
+	if err != nil {
+		return nil, err
+	}
+	if p["Identity"] != "" {
+		_, m, keys, err := h.resolveMessage(p["Identity"])
+		if err != nil {
+			return nil, err
+		}
+		out := []MessageView{}
+		for _, k := range keys {
+			if v := h.messageView(m, k); f.match(v) {
+				out = append(out, v)
+			}
+		}
+		return out, nil
+	}
+	q, err := h.needQueue(p["Queue"])
+	if err != nil {
+		return nil, err
+	}
+	var keys map[string]bool
+	if s := p["Queue"]; s != "" {
+		qid, err := ParseQueueIdentity(s)
+		if err != nil {
+			return nil, err
+		}
+		ks, err := h.num.resolve(qid, q.Queues())
+		if err != nil {
+			return nil, err
+		}
+		keys = map[string]bool{}
+		for _, k := range ks {
+			keys[k] = true
+		}
+	}
+	out := []MessageView{}
+	for _, m := range q.Messages(queue.Filter{Status: f.status}) {
+		for _, k := range m.Queues {
+			if keys != nil && !keys[k] {
+				continue
+			}
+			if v := h.messageView(m, k); f.match(v) {
+				out = append(out, v)
+			}
+			if len(out) == f.resultSize {
+				return out, nil
+			}
+		}
+	}
+	return out, nil
+}
+
+func (h *Handler) exportMessage(w http.ResponseWriter, p params) {
+	q, m, _, err := h.resolveMessage(p["Identity"])
+	if err != nil {
+		h.writeErr(w, err)
+		return
+	}
+	// Export-Message needs a suspended message; check before the first
+	// byte goes out so a refusal is still a JSON error.
+	if m.Status != queue.MessageSuspended {
+		h.writeErr(w, &stateError{p["Identity"], fmt.Errorf("%w: only a suspended message can be exported (Suspend-Message first)", queue.ErrInvalidState)})
+		return
+	}
+	w.Header().Set("Content-Type", "message/rfc822")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+string(m.ID)+`.eml"`)
+	if err := q.Export(m.ID, w); err != nil {
+		h.log.Error("manage: export failed", "id", m.ID, "err", err)
+	}
+}
+
+func (h *Handler) getTracking(r *http.Request, p params) (any, error) {
+	if h.tracker == nil {
+		return nil, ErrTrackingOff
+	}
+	vals := url.Values{}
+	for k, v := range p {
+		vals.Set(k, v)
+	}
+	tq, err := ParseTrackingQuery(vals)
+	if err != nil {
+		return nil, err
+	}
+	recs, err := h.tracker.Search(r.Context(), tq)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]TrackingView, len(recs))
+	for i, rec := range recs {
+		out[i] = trackingView(rec)
+	}
+	return out, nil
+}
+
+// connectorIdentity is Server\Name, as the reference system names
+// connectors.
+func (h *Handler) connectorIdentity(server, name string) string {
+	if server == "" {
+		server = h.server
+	}
+	return server + `\` + name
+}
+
+// matchName reports whether an Identity parameter names id: empty matches
+// all; "Name" and "Server\Name" match without regard to case.
+func matchName(param, id string) bool {
+	if param == "" || strings.EqualFold(param, id) {
+		return true
+	}
+	_, name, _ := strings.Cut(id, `\`)
+	return strings.EqualFold(param, name)
+}
+
+func notFoundIfEmpty[T any](out []T, what, identity string) ([]T, error) {
+	if identity != "" && len(out) == 0 {
+		return nil, &NotFoundError{What: what, Identity: identity}
+	}
+	return out, nil
+}
+
+func (h *Handler) getSendConnector(_ *http.Request, p params) (any, error) {
+	out := []SendConnectorView{}
+	for _, c := range h.config().SendConnectors {
+		v := SendConnectorView{Identity: c.Name, SendConfig: c}
+		v.ClientCertificate = nil
+		if matchName(p["Identity"], v.Identity) {
+			out = append(out, v)
+		}
+	}
+	return notFoundIfEmpty(out, "send connector", p["Identity"])
+}
+
+func (h *Handler) getReceiveConnector(_ *http.Request, p params) (any, error) {
+	out := []ReceiveConnectorView{}
+	for _, c := range h.config().ReceiveConnectors {
+		v := ReceiveConnectorView{Identity: h.connectorIdentity(c.Server, c.Name), ReceiveConfig: c}
+		if matchName(p["Identity"], v.Identity) {
+			out = append(out, v)
+		}
+	}
+	return notFoundIfEmpty(out, "receive connector", p["Identity"])
+}
+
+func (h *Handler) getAcceptedDomain(_ *http.Request, p params) (any, error) {
+	out := []AcceptedDomainView{}
+	for _, d := range h.config().AcceptedDomains {
+		if matchName(p["Identity"], d.Domain) {
+			out = append(out, acceptedDomainView(d))
+		}
+	}
+	return notFoundIfEmpty(out, "accepted domain", p["Identity"])
+}

@@ -1,0 +1,157 @@
+package manage
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hubedge/hubedge/queue"
+	"github.com/hubedge/hubedge/tracking"
+)
+
+// params are a request's parameters, found by name without regard to case
+// as PowerShell finds a cmdlet's parameters.
+type params map[string]string
+
+// maxParam bounds one parameter value; nothing an administrator types is
+// longer.
+const maxParam = 2048
+
+// parseParams checks vals against the names allowed and keeps one value per
+// name. An unknown name, a repeated one or an over-long value is an
+// *InputError.
+func parseParams(vals url.Values, allowed ...string) (params, error) {
+	p := params{}
+	for k, vs := range vals {
+		name := ""
+		for _, a := range allowed {
+			if strings.EqualFold(k, a) {
+				name = a
+			}
+		}
+		if name == "" {
+			return nil, &InputError{Param: k, Msg: "unknown parameter"}
+		}
+		if _, dup := p[name]; dup || len(vs) != 1 {
+			return nil, &InputError{Param: name, Msg: "given more than once"}
+		}
+		if len(vs[0]) > maxParam {
+			return nil, &InputError{Param: name, Value: vs[0], Msg: "value too long"}
+		}
+		p[name] = vs[0]
+	}
+	return p, nil
+}
+
+// boolean reads a switch: absent is def; "", "true", "$true" and "1" are
+// true; "false", "$false" and "0" are false.
+func (p params) boolean(name string, def bool) (bool, error) {
+	v, ok := p[name]
+	if !ok {
+		return def, nil
+	}
+	switch strings.ToLower(v) {
+	case "", "true", "$true", "1":
+		return true, nil
+	case "false", "$false", "0":
+		return false, nil
+	}
+	return false, &InputError{Param: name, Value: v, Msg: "not $true or $false"}
+}
+
+var queueStatuses = []queue.QueueStatus{queue.QueueActive, queue.QueueReady, queue.QueueRetry, queue.QueueSuspended}
+
+var messageStatuses = []queue.MessageStatus{queue.MessageActive, queue.MessageReady, queue.MessageRetry,
+	queue.MessageSuspended, queue.MessagePendingSuspend, queue.MessagePendingRemove}
+
+// ParseQueueStatus reads a Get-Queue -Status value, without regard to case.
+func ParseQueueStatus(s string) (queue.QueueStatus, error) {
+	for _, st := range queueStatuses {
+		if strings.EqualFold(s, string(st)) {
+			return st, nil
+		}
+	}
+	return "", &InputError{Param: "Status", Value: s, Msg: "not Active, Ready, Retry or Suspended"}
+}
+
+// ParseMessageStatus reads a Get-Message -Status value, without regard to
+// case.
+func ParseMessageStatus(s string) (queue.MessageStatus, error) {
+	for _, st := range messageStatuses {
+		if strings.EqualFold(s, string(st)) {
+			return st, nil
+		}
+	}
+	return "", &InputError{Param: "Status", Value: s, Msg: "not Active, Ready, Retry, Suspended, PendingSuspend or PendingRemove"}
+}
+
+// Get-MessageTrackingLog's parameters.
+var trackingParams = []string{"Sender", "Recipients", "MessageId", "InternalMessageId", "EventId",
+	"Source", "MessageSubject", "Reference", "Start", "End", "ResultSize"}
+
+// maxResultSize is the most records one search returns, as the reference
+// system caps -ResultSize Unlimited only by time; here memory decides.
+const maxResultSize = 250000
+
+// ParseTrackingQuery reads Get-MessageTrackingLog's parameters into a
+// tracking.Query. Recipients is a comma-separated list; Start and End are
+// RFC 3339 times or dates (2006-01-02); ResultSize is a number or
+// "Unlimited" (capped at 250 000).
+func ParseTrackingQuery(vals url.Values) (tracking.Query, error) {
+	p, err := parseParams(vals, trackingParams...)
+	if err != nil {
+		return tracking.Query{}, err
+	}
+	q := tracking.Query{
+		Sender: p["Sender"], MessageID: p["MessageId"], InternalMessageID: p["InternalMessageId"],
+		EventID: tracking.EventID(strings.ToUpper(p["EventId"])), Source: tracking.Source(strings.ToUpper(p["Source"])),
+		MessageSubject: p["MessageSubject"], Reference: p["Reference"],
+	}
+	if r := p["Recipients"]; r != "" {
+		for _, a := range strings.Split(r, ",") {
+			if a = strings.TrimSpace(a); a != "" {
+				q.Recipients = append(q.Recipients, a)
+			}
+		}
+	}
+	for _, t := range []struct {
+		name string
+		dst  *time.Time
+	}{{"Start", &q.Start}, {"End", &q.End}} {
+		if v := p[t.name]; v != "" {
+			if *t.dst, err = parseTime(t.name, v); err != nil {
+				return tracking.Query{}, err
+			}
+		}
+	}
+	if !q.Start.IsZero() && !q.End.IsZero() && q.End.Before(q.Start) {
+		return tracking.Query{}, &InputError{Param: "End", Value: p["End"], Msg: "before -Start"}
+	}
+	q.ResultSize, err = parseResultSize(p["ResultSize"])
+	return q, err
+}
+
+func parseTime(name, v string) (time.Time, error) {
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02"} {
+		if t, err := time.Parse(layout, v); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, &InputError{Param: name, Value: v, Msg: "not a time (2006-01-02T15:04:05Z or 2006-01-02)"}
+}
+
+// parseResultSize reads -ResultSize: "" is the default (1000).
+func parseResultSize(v string) (int, error) {
+	if v == "" {
+		return tracking.DefaultResultSize, nil
+	}
+	if strings.EqualFold(v, "Unlimited") {
+		return maxResultSize, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > maxResultSize {
+		return 0, &InputError{Param: "ResultSize", Value: v, Msg: "not a number from 1 to 250000 or Unlimited"}
+	}
+	return n, nil
+}
