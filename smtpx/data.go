@@ -21,7 +21,8 @@ import (
 // MaxHeaderSize; the body goes from the socket to the queue in chunks.
 //
 //	size limit ─ header (≤ MaxHeaderSize) ─ hop count ─ firewall ─
-//	Received + header + auth fields ─ body ─ Enqueue ─ 250 2.6.0
+//	loop guard ─ Received + header + auth fields ─ body ─ Enqueue ─
+//	250 2.6.0
 //
 // Its result is the reply, the 250 included.
 func (s *session) data(r io.Reader) error {
@@ -52,11 +53,14 @@ func (s *session) data(r io.Reader) error {
 	if facts.hops > rc.MaxHopCount() || rc.MaxLocalHopCount() > 0 && facts.local > rc.MaxLocalHopCount() {
 		return s.refused("DATA", replyHopCount, false)
 	}
+	now := s.now()
+	if t.loops.loop(&facts.ident, &s.env, now) {
+		return s.refused("DATA", replyRoutingLoop, false)
+	}
 	if len(removed) > 0 {
 		s.trace(Event{Kind: EventHeadersStripped, Stripped: removed, Detail: removedNames(removed)})
 	}
 
-	now := s.now()
 	id := t.q.NewID() // stamped in Received, so the trace names the queue ID
 	env := s.env
 	env.HopCount = facts.hops
@@ -129,6 +133,8 @@ type headerFacts struct {
 	local int // those naming this server after "by" (MaxLocalHopCount)
 	// auth records which authHeaders the message keeps after the firewall.
 	auth [len(authHeaders)]bool
+	// ident digests the fields that identify the message (loopGuard).
+	ident identity
 }
 
 func (h *headerFacts) see(t *Transport, f perms.Field) {
@@ -140,6 +146,7 @@ func (h *headerFacts) see(t *Transport, f perms.Field) {
 		return
 	}
 	if f.Kept {
+		h.ident.see(f)
 		for i, k := range authHeaders {
 			if f.NameIs(k) {
 				h.auth[i] = true

@@ -69,7 +69,10 @@
 //   - DATA and BDAT stream the message: the size limit applies while reading
 //     ("552 5.3.4"), the header block is bounded by MaxHeaderSize, more Received
 //     fields than MaxHopCount (or local ones beyond MaxLocalHopCount) are
-//     "554 5.4.6", the receive-side header firewall removes the classes the
+//     "554 5.4.14", a message that has already passed through this transport
+//     20 times is "554 5.4.6 Routing loop detected" (WithLoopDetection; it
+//     needs no Received field, which a send connector may strip), the
+//     receive-side header firewall removes the classes the
 //     session may not bring in, a Received field is stamped (RFC 5321 §4.4,
 //     "with ESMTP/ESMTPS/ESMTPSA", RFC 3848) followed after the firewall by
 //     X-MS-Exchange-Organization-AuthAs, -AuthSource and -AuthMechanism, and

@@ -61,6 +61,8 @@ type options struct {
 	routingOpts []routing.Option
 	deliver     []deliver.Option
 	protoLog    *protolog.Log // receive side of WithProtocolLog (protolog.go)
+	// loopTransits is the routing-loop limit (WithLoopDetection).
+	loopTransits int
 }
 
 func defaultOptions() options {
@@ -71,6 +73,8 @@ func defaultOptions() options {
 		clock:      queue.SystemClock{},
 		logger:     slog.New(slog.DiscardHandler),
 		listen:     net.Listen,
+
+		loopTransits: DefaultLoopTransits,
 	}
 }
 
@@ -232,4 +236,18 @@ func WithTrace(f func(Event)) Option { return funcOption(func(o *options) { o.tr
 // socket activation). Default: net.Listen.
 func WithListen(f func(network, addr string) (net.Listener, error)) Option {
 	return funcOption(func(o *options) { o.listen = f })
+}
+
+// WithLoopDetection refuses a message that has already passed through
+// this transport n times with "554 5.4.6 Routing loop detected", at the
+// end of DATA, before it is queued: the sending server keeps the message
+// and returns one non-delivery report to its sender. A message is the
+// same when its envelope sender, its recipients (in any order) and its
+// Message-ID, Date, From and Subject fields are; passages are remembered
+// for 24 hours, for the last 65 536 messages seen. Unlike MaxHopCount
+// ("554 5.4.14", which counts Received fields), this holds when a peer's
+// send connector strips the Received fields (no Send-Headers-Routing).
+// Default DefaultLoopTransits (20); 0 turns the check off.
+func WithLoopDetection(n int) Option {
+	return funcOption(func(o *options) { o.loopTransits = max(n, 0) })
 }

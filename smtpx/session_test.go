@@ -159,7 +159,7 @@ func TestSessionRules(t *testing.T) {
 			{"EHLO client.example", "250"},
 			{"MAIL FROM:<a@fabrikam.com>", "250"},
 			{"RCPT TO:<bob@contoso.com>", "250"},
-			{"DATA:" + received(3) + message("Subject: loop"), "554 5.4.6 Hop count exceeded - possible mail loop"},
+			{"DATA:" + received(3) + message("Subject: loop"), "554 5.4.14 Hop count exceeded - possible mail loop"},
 		},
 	}, {
 		name: "local hop count exceeded",
@@ -168,7 +168,7 @@ func TestSessionRules(t *testing.T) {
 			{"EHLO client.example", "250"},
 			{"MAIL FROM:<a@fabrikam.com>", "250"},
 			{"RCPT TO:<bob@contoso.com>", "250"},
-			{"DATA:Received: from x by hub01.contoso.com; Mon, 1 Jan 2024 00:00:00 +0000\r\nReceived: from y by HUB01.contoso.com.; Mon, 1 Jan 2024 00:00:00 +0000\r\n" + message("Subject: loop"), "554 5.4.6"},
+			{"DATA:Received: from x by hub01.contoso.com; Mon, 1 Jan 2024 00:00:00 +0000\r\nReceived: from y by HUB01.contoso.com.; Mon, 1 Jan 2024 00:00:00 +0000\r\n" + message("Subject: loop"), "554 5.4.14"},
 		},
 	}, {
 		name: "header over MaxHeaderSize",

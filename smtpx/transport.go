@@ -33,6 +33,7 @@ type Transport struct {
 	order      []*rcServer
 	firewall   perms.Firewall
 	localNames map[string]bool // this server's names, for MaxLocalHopCount
+	loops      *loopGuard
 
 	// ctx bounds session work (Enqueue, SASL, lookups); cancelled when a
 	// Shutdown deadline forces sessions closed.
@@ -72,7 +73,7 @@ func NewTransport(opts ...Option) (*Transport, error) {
 		return nil, errors.New("smtpx: no server name (WithServerName)")
 	}
 	t := &Transport{opts: o, log: o.logger, done: make(chan struct{}), servers: map[string]*rcServer{},
-		conns: map[*conn]struct{}{}, localNames: map[string]bool{o.serverName: true}}
+		conns: map[*conn]struct{}{}, localNames: map[string]bool{o.serverName: true}, loops: newLoopGuard(o.loopTransits)}
 	t.ctx, t.cancel = context.WithCancel(context.Background())
 	var err error
 	if t.set, err = connector.NewSet(o.receive...); err != nil {

@@ -1,0 +1,144 @@
+package e2e
+
+import (
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hubedge/hubedge/auth"
+	"github.com/hubedge/hubedge/connector"
+	"github.com/hubedge/hubedge/queue"
+	"github.com/hubedge/hubedge/routing"
+	"github.com/hubedge/hubedge/smtpx"
+	"github.com/hubedge/hubedge/smtpx/smtptest"
+)
+
+// loopPair starts two transports that route loop.example to each other
+// through send connectors of usage sendUsage, each receiving on an
+// Internet connector with rcOpts. hub01 hosts contoso.com (recorded in
+// mailboxes); edge01 sends contoso.com to hub01. Each transport's queue
+// events go to its channel.
+func loopPair(t *testing.T, sendUsage connector.Usage, rcOpts ...connector.ReceiveOption) (hub *smtpx.Transport, edge *smtpx.Transport, mailboxes *smtptest.Recorder, hubEv, edgeEv chan queue.Event) {
+	t.Helper()
+	// Each side's address is known before the other is configured.
+	lnHub, err := net.Listen("tcp4", loopback)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lnEdge, err := net.Listen("tcp4", loopback)
+	if err != nil {
+		lnHub.Close()
+		t.Fatal(err)
+	}
+	listen := func(ln net.Listener) smtpx.Option {
+		return smtpx.WithListen(func(string, string) (net.Listener, error) { return ln, nil })
+	}
+	send := func(name, spaces string, to net.Listener) *connector.SendConnector {
+		sc, err := connector.NewSend(name, connector.WithUsage(sendUsage), connector.WithAddressSpaceList(spaces),
+			connector.WithSmartHostList("["+strings.Replace(to.Addr().String(), ":", "]:", 1)),
+			connector.WithSmartHostAuth(auth.SmartHostNone))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sc
+	}
+	events := func(ch chan queue.Event) smtpx.Option {
+		return smtpx.WithTrace(func(e smtpx.Event) {
+			if e.Queue == nil {
+				return
+			}
+			select { // an endless loop must not block the transport
+			case ch <- *e.Queue:
+			default:
+			}
+		})
+	}
+	relay := routing.AcceptedDomain{Domain: "loop.example", Type: routing.InternalRelay}
+	hubEv, edgeEv = make(chan queue.Event, 1024), make(chan queue.Event, 1024)
+	mailboxes = smtptest.NewRecorder()
+	hub = smtptest.NewTransport(t, smtpx.WithServerName("hub01.contoso.com"), listen(lnHub),
+		smtpx.WithAcceptedDomain(append(contoso, relay)...), smtpx.WithLocalDelivery(mailboxes),
+		smtpx.WithReceiveConnector(internet(t, rcOpts...)), smtpx.WithSendConnector(send("To edge", "loop.example", lnEdge)),
+		events(hubEv))
+	edge = smtptest.NewTransport(t, smtpx.WithServerName("edge01.contoso.net"), listen(lnEdge),
+		smtpx.WithAcceptedDomain(relay), smtpx.WithReceiveConnector(internet(t, rcOpts...)),
+		smtpx.WithSendConnector(send("To hub", "loop.example,contoso.com", lnHub)), events(edgeEv))
+	return hub, edge, mailboxes, hubEv, edgeEv
+}
+
+// loopNDR sends one message from alice@contoso.com to the looping domain
+// and returns the one non-delivery report alice gets, once neither queue
+// holds anything.
+func loopNDR(t *testing.T, hub, edge *smtpx.Transport, mailboxes *smtptest.Recorder, hubEv, edgeEv chan queue.Event) smtptest.Delivery {
+	t.Helper()
+	r, _ := smtptest.Dial(t, addr(t, hub, "From Internet"))
+	expect(t, r, smtptest.Step{"EHLO client.contoso.com", "250"}, smtptest.Step{"MAIL FROM:<alice@contoso.com>", "250"},
+		smtptest.Step{"RCPT TO:<loop@loop.example>", "250"},
+		smtptest.Step{"DATA:" + message("Message-ID: <loop-1@contoso.com>", "From: <alice@contoso.com>", "Subject: round and round"), "250 2.6.0"})
+	r.Cmd("QUIT")
+
+	ndr := mailboxes.Wait(t)
+	if len(ndr.Rcpts) != 1 || ndr.Rcpts[0] != "alice@contoso.com" || ndr.Env.From != "" {
+		t.Fatalf("first local delivery is not an NDR to alice: %s → %v\n%s", ndr.Env.From, ndr.Rcpts, ndr.Body)
+	}
+	// The queue that bounced the message reports the DSN and its
+	// delivery; the hub's local delivery of it ends the story.
+	waitQueue(t, hubEv, func(e queue.Event) bool { return e.Type == queue.EventDeliver && e.ID == ndr.ID })
+	if ndr.Env.ReceiveConnector != "" { // the NDR came from the edge
+		var dsnID queue.ID
+		waitQueue(t, edgeEv, func(e queue.Event) bool {
+			if e.Type == queue.EventDSN {
+				dsnID = e.ID
+			}
+			return dsnID != "" && e.Type == queue.EventDeliver && e.ID == dsnID
+		})
+	}
+	for name, tr := range map[string]*smtpx.Transport{"hub": hub, "edge": edge} {
+		if msgs := tr.Queue().Messages(queue.Filter{}); len(msgs) != 0 {
+			t.Errorf("%s still queues %d messages: %+v", name, len(msgs), msgs)
+		}
+	}
+	if n := mailboxes.Pending(); n != 0 {
+		t.Errorf("%d more local deliveries after the NDR", n)
+	}
+	return ndr
+}
+
+// waitQueue reads events until done returns true.
+func waitQueue(t *testing.T, ch chan queue.Event, done func(queue.Event) bool) {
+	t.Helper()
+	timeout := time.After(30 * time.Second)
+	for {
+		select {
+		case e := <-ch:
+			if done(e) {
+				return
+			}
+		case <-timeout:
+			t.Fatal("queue event not seen in 30 s")
+		}
+	}
+}
+
+// Two transports that route a domain to each other, whose send
+// connectors strip Received (anonymous peers without Send-Headers-Routing,
+// so every hop counts 1): the loop guard, which does not need Received,
+// breaks the loop with one NDR (5.4.6) and leaves nothing queued.
+func TestRoutingLoopWithoutReceivedEndsInOneNDR(t *testing.T) {
+	hub, edge, mailboxes, hubEv, edgeEv := loopPair(t, connector.UsageInternal)
+	ndr := loopNDR(t, hub, edge, mailboxes, hubEv, edgeEv)
+	if !strings.Contains(ndr.Body, "5.4.6") || !strings.Contains(ndr.Body, "Routing loop detected") {
+		t.Errorf("NDR does not report the routing loop:\n%s", ndr.Body)
+	}
+}
+
+// Where Received fields survive every hop, MaxHopCount breaks the loop
+// first, with 5.4.14.
+func TestRoutingLoopWithReceivedHitsHopCount(t *testing.T) {
+	hub, edge, mailboxes, hubEv, edgeEv := loopPair(t, connector.UsageInternet, connector.WithMaxHopCount(6))
+	ndr := loopNDR(t, hub, edge, mailboxes, hubEv, edgeEv)
+	if !strings.Contains(ndr.Body, "5.4.14") || !strings.Contains(ndr.Body, "Hop count exceeded") {
+		t.Errorf("NDR does not report the hop count:\n%s", ndr.Body)
+	}
+}
