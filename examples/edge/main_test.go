@@ -18,7 +18,7 @@ import (
 // anonymous through the organization and keeps the edge's Received field;
 // outbound mail keeps the hub's.
 func TestEdgeHubMailFlow(t *testing.T) {
-	p := clitest.StartPair(t, nil, nil)
+	p := clitest.StartPair(t)
 
 	// 1. Internet -> edge -> hub -> mailbox; the forged organization header is gone.
 	if err := clitest.SendPython(t, p.EdgeAddr, clitest.Mail{LocalIP: clitest.InternetIP, From: "bob@fabrikam.com",
@@ -68,7 +68,7 @@ func TestEdgeHubMailFlow(t *testing.T) {
 // sends it back. The Received fields the two servers keep for each other
 // make the hop count end the loop with one NDR, and nothing stays queued.
 func TestEdgeHubLoop(t *testing.T) {
-	p := clitest.StartPair(t, nil, nil)
+	p := clitest.StartPair(t)
 	if err := clitest.SendPython(t, p.HubAddr, clitest.Mail{From: "alice@contoso.com", To: "loop@sub.contoso.com", Subject: "round and round",
 		TLS: true, User: clitest.Alice.Name, Password: clitest.Alice.Password}); err != nil {
 		t.Fatal(err)

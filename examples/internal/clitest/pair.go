@@ -23,7 +23,6 @@ type Pair struct {
 	Maildir   string // the hub's mailboxes
 	EdgeQueue string
 	HubQueue  string
-	HubUsers  string // the hub's -users file
 	Internet  *smtptest.Sink
 }
 
@@ -33,9 +32,9 @@ const InternetIP = "127.0.0.9"
 // Alice is the mailbox user of a Pair's hub (password "alicepw").
 var Alice = User{Name: "alice@contoso.com", Password: "alicepw"}
 
-// StartPair builds and starts the pair; hubArgs and edgeArgs are appended
-// to each one's command line.
-func StartPair(t *testing.T, hubArgs, edgeArgs []string) *Pair {
+// StartPair builds and starts the pair. The hub's users file is also its
+// -mailboxes.
+func StartPair(t *testing.T) *Pair {
 	t.Helper()
 	pki := smtptest.NewPKI(t)
 	p := &Pair{Internet: smtptest.NewSink(t, smtptest.Hostname("mx.fabrikam.com"), smtptest.WithPKI(pki, "mx.fabrikam.com"))}
@@ -46,16 +45,16 @@ func StartPair(t *testing.T, hubArgs, edgeArgs []string) *Pair {
 	edgeCert, edgeKey, ca := WritePKI(t, pki, "edge01.contoso.net")
 	hubCert, hubKey, _ := WritePKI(t, pki, "hub01.contoso.com")
 	p.Maildir, p.EdgeQueue, p.HubQueue = t.TempDir(), t.TempDir(), t.TempDir()
-	p.HubUsers = WriteUsers(t, User{Name: `CONTOSO\edgesvc`, Password: "edgepw", Groups: `MS Exchange\Edge Transport Servers`}, Alice)
-	hubArgs = append([]string{"-listen", "127.0.0.1:" + hubPort, "-edge", "edge01.contoso.net:" + edgePort, "-dns", dns.Addr(),
+	hubUsers := WriteUsers(t, User{Name: `CONTOSO\edgesvc`, Password: "edgepw", Groups: `MS Exchange\Edge Transport Servers`}, Alice)
+	hubArgs := []string{"-listen", "127.0.0.1:" + hubPort, "-edge", "edge01.contoso.net:" + edgePort, "-dns", dns.Addr(),
 		"-cert", hubCert, "-key", hubKey, "-ca", ca, "-queue", p.HubQueue,
-		"-domains", "contoso.com", "-maildir", p.Maildir, "-log", "warn", "-users", p.HubUsers,
-		"-edge-user", `edge01\hubsvc`, "-password-file", WriteFile(t, "pw", "hubpw\n")}, hubArgs...)
-	edgeArgs = append([]string{"-listen", "127.0.0.1:" + edgePort, "-hubs", "hub01.contoso.com:" + hubPort,
+		"-domains", "contoso.com", "-maildir", p.Maildir, "-log", "warn", "-users", hubUsers, "-mailboxes", hubUsers,
+		"-edge-user", `edge01\hubsvc`, "-password-file", WriteFile(t, "pw", "hubpw\n")}
+	edgeArgs := []string{"-listen", "127.0.0.1:" + edgePort, "-hubs", "hub01.contoso.com:" + hubPort,
 		"-hubs-remote", "127.0.0.1", "-dns", dns.Addr(), "-mx-port", mxPort,
 		"-cert", edgeCert, "-key", edgeKey, "-ca", ca, "-queue", p.EdgeQueue, "-log", "warn",
 		"-users", WriteUsers(t, User{Name: `edge01\hubsvc`, Password: "hubpw", Groups: `MS Exchange\Hub Transport Servers`}),
-		"-password-file", WriteFile(t, "pw", "edgepw\n")}, edgeArgs...)
+		"-password-file", WriteFile(t, "pw", "edgepw\n")}
 	p.Hub = StartProcess(t, "github.com/hubedge/hubedge/examples/hub", hubArgs...)
 	p.Edge = StartProcess(t, "github.com/hubedge/hubedge/examples/edge", edgeArgs...)
 	p.EdgeAddr = p.Edge.Addr(t, "From Internet")
