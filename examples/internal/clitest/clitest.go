@@ -1,5 +1,8 @@
-// Package clitest runs the reference servers' run functions in-process for
-// their tests and talks SMTP to them with the standard library's client.
+// Package clitest runs the reference servers for their tests, in-process
+// (Start) or built and started as processes the way a user runs them
+// (StartProcess, and StartPair for the edge/hub pair), and talks SMTP to
+// them with the standard library's client (Send) or Python's smtplib
+// (SendPython).
 package clitest
 
 import (
