@@ -22,6 +22,10 @@
 //     NXDOMAIN 5.1.2, null MX 5.1.10, loop 5.4.6, no address 5.4.4 (all
 //     permanent); SERVFAIL, timeouts, network errors and broken CNAME
 //     chains 4.4.3 (transient).
+//   - RFC 7672 §2.2 / RFC 6698: LookupTLSA finds the TLSA records of a mail
+//     exchanger; with WithTrustAD (a validating resolver on loopback) Host
+//     and TLSAResult say whether their answers were DNSSEC-validated, which
+//     DANE needs.
 //
 // Usage:
 //

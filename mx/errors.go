@@ -25,6 +25,9 @@ var (
 	// ErrCNAMEChain: a CNAME chain loops or is longer than the configured
 	// depth (transient, see TemporaryError).
 	ErrCNAMEChain = errors.New("mx: CNAME chain loops or is too long")
+	// ErrUntrustedServer: WithTrustAD was given a server that is not on a
+	// loopback address, whose AD bit an attacker on the path could forge.
+	ErrUntrustedServer = errors.New("mx: AD bit trusted only from a loopback resolver")
 	// ErrInvalidName: a domain or host name is not a valid DNS name.
 	ErrInvalidName = errors.New("mx: invalid name")
 )

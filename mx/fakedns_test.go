@@ -21,6 +21,7 @@ type fakeDNS struct {
 	servfail map[string]bool // lower-case fqdn -> SERVFAIL for every type
 	truncate bool            // answer every UDP query with TC set and no records
 	noChase  bool            // stop at the first CNAME, as an authoritative server for another zone
+	insecure map[string]bool // lower-case fqdn -> answered without AD; others get AD when asked for it
 
 	udp, tcp *dns.Server
 	mu       sync.Mutex
@@ -38,13 +39,23 @@ func servfail(names ...string) fakeOption {
 	}
 }
 
+// insecureNames leaves AD off for these names, as a validator does for
+// an unsigned zone; every other answer claims validation when asked (AD).
+func insecureNames(names ...string) fakeOption {
+	return func(f *fakeDNS) {
+		for _, n := range names {
+			f.insecure[strings.ToLower(dns.Fqdn(n))] = true
+		}
+	}
+}
+
 func truncateUDP() fakeOption { return func(f *fakeDNS) { f.truncate = true } }
 func noChase() fakeOption     { return func(f *fakeDNS) { f.noChase = true } }
 
 // startFakeDNS parses zone lines ("a.example. 300 IN A 192.0.2.1") and
 // serves them until Close.
 func startFakeDNS(zone []string, opts ...fakeOption) (*fakeDNS, error) {
-	f := &fakeDNS{servfail: make(map[string]bool)}
+	f := &fakeDNS{servfail: make(map[string]bool), insecure: make(map[string]bool)}
 	for _, line := range zone {
 		rr, err := dns.NewRR(line)
 		if err != nil {
@@ -128,6 +139,7 @@ func (f *fakeDNS) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 	m := new(dns.Msg)
 	m.SetReply(req)
 	m.RecursionAvailable = true
+	m.AuthenticatedData = req.AuthenticatedData && !f.insecure[name]
 	switch {
 	case f.servfail[name]:
 		m.Rcode = dns.RcodeServerFailure

@@ -26,44 +26,47 @@ func (r *Resolver) LookupHost(ctx context.Context, name string) ([]netip.Addr, e
 	if err != nil {
 		return nil, &PermanentError{Name: name, Err: err}
 	}
-	return r.hostAddrs(ctx, n)
+	addrs, _, err := r.hostAddrs(ctx, n)
+	return addrs, err
 }
 
 // hostAddrs looks up A and AAAA for a canonical name. Addresses from either
-// family win over a failure of the other.
-func (r *Resolver) hostAddrs(ctx context.Context, name string) ([]netip.Addr, error) {
+// family win over a failure of the other. secure reports that every answer
+// used was validated (a failed family makes the result insecure).
+func (r *Resolver) hostAddrs(ctx context.Context, name string) (addrs []netip.Addr, secure bool, err error) {
 	types := []uint16{dns.TypeA}
 	if r.opts.ipv6 {
 		types = append(types, dns.TypeAAAA)
 	}
 	var (
-		addrs   []netip.Addr
 		temp    error
 		nxCount int
 	)
+	secure = true
 	for _, t := range types {
 		ans, err := r.lookup(ctx, name, t)
 		if err != nil {
 			if ctx.Err() != nil {
-				return nil, err
+				return nil, false, err
 			}
-			temp = err
+			temp, secure = err, false
 			continue
 		}
 		if ans.nx {
 			nxCount++
 		}
+		secure = secure && ans.secure
 		addrs = appendAddrs(addrs, ans.rrs)
 	}
 	switch {
 	case len(addrs) > 0:
-		return addrs, nil
+		return addrs, secure, nil
 	case temp != nil:
-		return nil, temp
+		return nil, false, temp
 	case nxCount == len(types):
-		return nil, &PermanentError{Name: name, Err: ErrNoSuchDomain}
+		return nil, false, &PermanentError{Name: name, Err: ErrNoSuchDomain}
 	default:
-		return nil, &PermanentError{Name: name, Err: ErrNoAddress}
+		return nil, false, &PermanentError{Name: name, Err: ErrNoAddress}
 	}
 }
 

@@ -22,6 +22,10 @@ type Host struct {
 	Name       string // A-label host name without trailing dot, or an address literal
 	Preference uint16
 	Addrs      []netip.Addr
+	// Secure reports that the MX records (or the absence of any, for an
+	// implicit MX) and these addresses were all DNSSEC-validated by a
+	// trusted resolver (WithTrustAD); only then may DANE be used.
+	Secure bool
 }
 
 // Resolver finds next hops for SMTP delivery. It is safe for concurrent
@@ -57,6 +61,9 @@ func New(opts ...Option) (*Resolver, error) {
 			return nil, err
 		}
 		r.servers = append(r.servers, addr)
+		if o.trustAD && !isLoopback(addr) {
+			return nil, fmt.Errorf("%w: %s", ErrUntrustedServer, addr)
+		}
 	}
 	for _, n := range o.localNames {
 		c, err := normalizeName(n)
@@ -127,7 +134,7 @@ func (r *Resolver) LookupMX(ctx context.Context, domain string) ([]Host, error) 
 	case ans.nx:
 		return nil, &PermanentError{Name: name, Err: ErrNoSuchDomain}
 	case len(ans.rrs) == 0:
-		return r.implicitMX(ctx, name)
+		return r.implicitMX(ctx, name, ans.secure)
 	case isNullMX(ans.rrs):
 		return nil, &PermanentError{Name: name, Err: ErrNullMX}
 	}
@@ -135,15 +142,16 @@ func (r *Resolver) LookupMX(ctx context.Context, domain string) ([]Host, error) 
 	if err != nil {
 		return nil, err
 	}
-	return r.resolveAll(ctx, name, cands)
+	return r.resolveAll(ctx, name, cands, ans.secure)
 }
 
 // implicitMX treats the domain as its own mail exchanger (RFC 5321 §5.1).
-func (r *Resolver) implicitMX(ctx context.Context, name string) ([]Host, error) {
+// mxSecure says whether the MX NODATA answer was validated.
+func (r *Resolver) implicitMX(ctx context.Context, name string, mxSecure bool) ([]Host, error) {
 	if _, ok := r.local[name]; ok {
 		return nil, &PermanentError{Name: name, Err: ErrLoop}
 	}
-	addrs, err := r.hostAddrs(ctx, name)
+	addrs, secure, err := r.hostAddrs(ctx, name)
 	if errors.Is(err, ErrNoSuchDomain) {
 		// The domain existed a moment ago; report it as addressless.
 		err = &PermanentError{Name: name, Err: ErrNoAddress}
@@ -151,7 +159,7 @@ func (r *Resolver) implicitMX(ctx context.Context, name string) ([]Host, error) 
 	if err != nil {
 		return nil, err
 	}
-	return []Host{{Name: name, Addrs: addrs}}, nil
+	return []Host{{Name: name, Addrs: addrs, Secure: secure && mxSecure}}, nil
 }
 
 // candidates turns MX records into hosts sorted by preference with ties
@@ -248,17 +256,20 @@ func (r *Resolver) intN(n int) int {
 }
 
 // resolveAll fills in addresses. Hosts without any are skipped; if none is
-// left the result is temporary when any lookup failed temporarily.
-func (r *Resolver) resolveAll(ctx context.Context, domain string, hosts []Host) ([]Host, error) {
+// left the result is temporary when any lookup failed temporarily. A host
+// is Secure when mxSecure and its own address answers are.
+func (r *Resolver) resolveAll(ctx context.Context, domain string, hosts []Host, mxSecure bool) ([]Host, error) {
 	out := hosts[:0]
 	var temp error
 	for _, h := range hosts {
 		var err error
+		secure := false
 		if a, perr := netip.ParseAddr(h.Name); perr == nil {
 			h.Addrs = []netip.Addr{a} // tolerated: MX written as an IP
 		} else {
-			h.Addrs, err = r.hostAddrs(ctx, h.Name)
+			h.Addrs, secure, err = r.hostAddrs(ctx, h.Name)
 		}
+		h.Secure = secure && mxSecure
 		if ctx.Err() != nil {
 			return nil, &TemporaryError{Name: h.Name, Type: "A", Err: ctx.Err()}
 		}

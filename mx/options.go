@@ -48,6 +48,7 @@ type options struct {
 	localNames []string
 	cnameDepth int
 	ipv6       bool
+	trustAD    bool
 }
 
 func defaultOptions() options {
@@ -132,4 +133,16 @@ func WithCNAMEDepth(n int) Option {
 // WithIPv6 controls whether AAAA records are looked up. Default true.
 func WithIPv6(enabled bool) Option {
 	return funcOption(func(o *options) { o.ipv6 = enabled })
+}
+
+// WithTrustAD declares that the servers are DNSSEC-validating resolvers
+// whose Authenticated Data bit (RFC 4035 §3.2.3, RFC 6840 §5.7) this
+// Resolver may believe: queries then ask for it, and Host.Secure and
+// TLSAResult.Secure report it. The AD bit travels unprotected, so New
+// refuses the option unless every server is on a loopback address, where
+// no one on the network can forge it (run unbound or another validating
+// resolver on this machine). Default false: nothing is reported secure,
+// so DANE is never used.
+func WithTrustAD(enabled bool) Option {
+	return funcOption(func(o *options) { o.trustAD = enabled })
 }

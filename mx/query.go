@@ -19,6 +19,9 @@ type answer struct {
 	rrs   []dns.RR // records of the queried type owned by the canonical name
 	owner string   // the canonical name (end of the CNAME chain), fqdn
 	nx    bool     // the canonical name does not exist (NXDOMAIN)
+	// secure: every reply of the chain carried the AD bit from a trusted
+	// validating resolver (WithTrustAD).
+	secure bool
 }
 
 // lookup resolves name (canonical form, no trailing dot) for qtype and
@@ -29,15 +32,17 @@ func (r *Resolver) lookup(ctx context.Context, name string, qtype uint16) (answe
 	target := dns.Fqdn(name)
 	seen := map[string]bool{target: true}
 	hops := 0
+	secure := r.opts.trustAD
 	for {
 		msg, err := r.query(ctx, target, qtype)
 		if err != nil {
 			return answer{}, err
 		}
+		secure = secure && msg.AuthenticatedData
 		moved := false
 		for {
 			if rrs := recordsFor(msg.Answer, target, qtype); len(rrs) > 0 {
-				return answer{rrs: rrs, owner: target}, nil
+				return answer{rrs: rrs, owner: target, secure: secure}, nil
 			}
 			next, ok := cnameFor(msg.Answer, target)
 			if !ok {
@@ -56,7 +61,7 @@ func (r *Resolver) lookup(ctx context.Context, name string, qtype uint16) (answe
 		if moved {
 			continue
 		}
-		return answer{owner: target, nx: msg.Rcode == dns.RcodeNameError}, nil
+		return answer{owner: target, nx: msg.Rcode == dns.RcodeNameError, secure: secure}, nil
 	}
 }
 
@@ -113,6 +118,9 @@ func (r *Resolver) exchange(ctx context.Context, server, fqdn string, qtype uint
 	m := new(dns.Msg)
 	m.SetQuestion(fqdn, qtype)
 	m.RecursionDesired = true
+	// RFC 6840 §5.7: AD in a query asks a validator to report validation
+	// without the bulk of DO's signatures.
+	m.AuthenticatedData = r.opts.trustAD
 	m.SetEdns0(ednsSize, false)
 	network := "udp"
 	if r.opts.protocol == ProtocolTCP {

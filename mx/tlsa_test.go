@@ -1,0 +1,73 @@
+package mx_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/hubedge/hubedge/mx"
+)
+
+var daneZone = []string{
+	"secure.example. MX 10 mx.secure.example.",
+	"mx.secure.example. A 192.0.2.1",
+	"_25._tcp.mx.secure.example. TLSA 3 1 1 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+	"half.example. MX 10 mx.half.example.",
+	"mx.half.example. A 192.0.2.2",
+	"nomx.example. A 192.0.2.3",
+}
+
+func TestSecureFlags(t *testing.T) {
+	f := newFakeDNS(t, daneZone, insecureNames("mx.half.example"), servfail("_25._tcp.mx.half.example"))
+	for _, tc := range []struct {
+		name          string
+		trust         bool
+		domain        string
+		wantSecure    bool
+		tlsaHost      string
+		wantTLSA      int
+		wantTLSASec   bool
+		wantTLSATempo bool
+	}{
+		{name: "trusted, all validated", trust: true, domain: "secure.example", wantSecure: true,
+			tlsaHost: "mx.secure.example", wantTLSA: 1, wantTLSASec: true},
+		{name: "AD not trusted", trust: false, domain: "secure.example", wantSecure: false,
+			tlsaHost: "mx.secure.example", wantTLSA: 1, wantTLSASec: false},
+		{name: "address record insecure", trust: true, domain: "half.example", wantSecure: false,
+			tlsaHost: "mx.half.example", wantTLSATempo: true},
+		{name: "implicit MX, no TLSA", trust: true, domain: "nomx.example", wantSecure: true,
+			tlsaHost: "nomx.example", wantTLSA: 0, wantTLSASec: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r, err := mx.New(mx.WithServers(f.Addr), mx.WithTrustAD(tc.trust))
+			if err != nil {
+				t.Fatal(err)
+			}
+			hs, err := r.LookupMX(context.Background(), tc.domain)
+			if err != nil || len(hs) != 1 || hs[0].Secure != tc.wantSecure {
+				t.Fatalf("LookupMX = %+v, %v; want Secure %v", hs, err, tc.wantSecure)
+			}
+			res, err := r.LookupTLSA(context.Background(), tc.tlsaHost, 25)
+			var te *mx.TemporaryError
+			if tc.wantTLSATempo {
+				if !errors.As(err, &te) {
+					t.Fatalf("LookupTLSA err = %v, want *TemporaryError", err)
+				}
+				return
+			}
+			if err != nil || len(res.Records) != tc.wantTLSA || res.Secure != tc.wantTLSASec {
+				t.Fatalf("LookupTLSA = %+v, %v", res, err)
+			}
+		})
+	}
+}
+
+func TestTrustADNeedsLoopback(t *testing.T) {
+	_, err := mx.New(mx.WithServers("192.0.2.53"), mx.WithTrustAD(true))
+	if !errors.Is(err, mx.ErrUntrustedServer) {
+		t.Fatalf("err = %v, want ErrUntrustedServer", err)
+	}
+	if _, err := mx.New(mx.WithServers("127.0.0.1:5353", "[::1]:53"), mx.WithTrustAD(true)); err != nil {
+		t.Fatal(err)
+	}
+}
