@@ -14,6 +14,7 @@ import (
 	"github.com/hubedge/hubedge/manage"
 	"github.com/hubedge/hubedge/queue"
 	"github.com/hubedge/hubedge/queue/queuetest"
+	"github.com/hubedge/hubedge/tracking"
 )
 
 const testToken = "s3cret-token-of-the-tests"
@@ -118,4 +119,15 @@ func (f *fixture) do(t *testing.T, method, cmdlet string, params url.Values) (in
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
+}
+
+// trackingLog opens a real message tracking log in a temporary directory.
+func trackingLog(t *testing.T, opts ...tracking.Option) *tracking.Log {
+	t.Helper()
+	l, err := tracking.Open(t.TempDir(), opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	return l
 }

@@ -1,0 +1,109 @@
+package manage_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hubedge/hubedge/manage"
+	"github.com/hubedge/hubedge/queue"
+)
+
+func TestClientRun(t *testing.T) {
+	f := newFixture(t)
+	id := f.enqueue(t, "alice@contoso.com", "bob@down.example", queue.EventDefer)
+	c, err := manage.NewClient(f.srv.URL, testToken, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	tests := []struct {
+		args []string
+		want string // exact output
+		err  string
+	}{
+		{args: []string{"Get-Queue", "-Status", "Retry"}, want: "" +
+			"Identity DeliveryType         Status MessageCount NextHopDomain\n" +
+			"-------- ------------         ------ ------------ -------------\n" +
+			`HubA\1   DnsConnectorDelivery Retry  1            down.example` + "\n"},
+		{args: []string{"get-message", `HubA\1\` + string(id)}, want: "" +
+			fmt.Sprintf("%-33s FromAddress       Status Queue\n", "Identity") +
+			fmt.Sprintf("%-33s -----------       ------ -----\n", "--------") +
+			`HubA\1\` + string(id) + ` alice@contoso.com Retry  HubA\1` + "\n"},
+		{args: []string{"Get-Queue", "-Status", "Suspended"}, want: ""},
+		{args: []string{"Suspend-Message", "-Identity", string(id)}, want: ""},
+		{args: []string{"Export-Message", string(id)}, want: "Subject: test\r\n\r\nhello\r\n"},
+		{args: []string{"Remove-Message", "-Identity", string(id), "-WithNDR", "$false"}, want: ""},
+		{args: []string{"Retry-Queue", "-Identity", `HubA\9`}, err: `no queue HubA\9`},
+		{args: []string{"Retry-Queue", "-Identity", `HubA\Unreachable`, "-Resubmit"}, want: ""},
+		{args: []string{"Get-Queue", "-Status"}, err: "-Status needs a value"},
+		{args: []string{"Get-Queue", "-Status", "Bogus"}, err: `-Status "Bogus": not Active, Ready, Retry or Suspended`},
+		{args: []string{"Format-Disk"}, err: `unknown cmdlet "Format-Disk"`},
+		{args: nil, err: "no cmdlet"},
+	}
+	for _, tt := range tests {
+		var out bytes.Buffer
+		err := c.Run(ctx, &out, tt.args)
+		switch {
+		case tt.err != "" && (err == nil || !strings.Contains(err.Error(), tt.err)):
+			t.Errorf("%q: error %v, want %q", tt.args, err, tt.err)
+		case tt.err == "" && err != nil:
+			t.Errorf("%q: %v", tt.args, err)
+		case tt.err == "" && out.String() != tt.want:
+			t.Errorf("%q printed\n%s\nwant\n%s", tt.args, out.String(), tt.want)
+		}
+	}
+
+	var out bytes.Buffer
+	if err := c.Run(ctx, &out, []string{"Get-Queue", "-json"}); err != nil {
+		t.Fatal(err)
+	}
+	var qs []manage.QueueView
+	if err := json.Unmarshal(out.Bytes(), &qs); err != nil || len(qs) == 0 {
+		t.Errorf("-json: %v %s", err, out.String())
+	}
+
+	var apiErr *manage.APIError
+	if _, err := c.GetQueue(ctx, map[string][]string{"Identity": {`HubA\9`}}); !errors.As(err, &apiErr) || apiErr.StatusCode != 404 {
+		t.Errorf("GetQueue HubA\\9: %v", err)
+	}
+	bad, _ := manage.NewClient(f.srv.URL, "not-the-token-at-all", nil)
+	if err := bad.Run(ctx, &out, []string{"Get-Queue"}); !errors.Is(err, manage.ErrUnauthorized) || err.Error() != "manage: API refused the token" {
+		t.Errorf("wrong token: %v", err)
+	}
+}
+
+func TestClientUnixSocket(t *testing.T) {
+	f := newFixture(t)
+	sock := filepath.Join(t.TempDir(), "manage.sock")
+	ln, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: f.h}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	c, err := manage.NewClient("unix:"+sock, testToken, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	qs, err := c.GetQueue(context.Background(), nil)
+	if err != nil || len(qs) != 1 || qs[0].Identity != `HubA\Submission` {
+		t.Errorf("Get-Queue over the socket: %+v, %v", qs, err)
+	}
+}
+
+func TestNewClientAddress(t *testing.T) {
+	for _, addr := range []string{"", "127.0.0.1:8025", "ftp://x", "unix:", "http://"} {
+		if _, err := manage.NewClient(addr, "t", nil); err == nil {
+			t.Errorf("NewClient(%q) accepted", addr)
+		}
+	}
+}

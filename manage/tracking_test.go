@@ -1,0 +1,48 @@
+package manage_test
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hubedge/hubedge/manage"
+	"github.com/hubedge/hubedge/tracking"
+)
+
+func TestGetMessageTrackingLog(t *testing.T) {
+	t0 := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	l := trackingLog(t, tracking.WithClock(func() time.Time { return t0 }))
+	for i, ev := range []tracking.EventID{tracking.Receive, tracking.Defer, tracking.Send} {
+		l.Track(tracking.Record{Time: t0.Add(time.Duration(i) * time.Minute), EventID: ev, Source: tracking.SourceSMTP,
+			InternalMessageID: "06H3230101ERA9AYWXWC16QR70", MessageID: "<1@contoso.com>", Sender: "alice@contoso.com",
+			Recipients: []string{"bob@fabrikam.com"}, MessageSubject: "hello"})
+	}
+	l.Track(tracking.Record{Time: t0, EventID: tracking.Fail, Source: tracking.SourceSMTP, MessageID: "<2@contoso.com>",
+		Sender: "carol@contoso.com", Recipients: []string{"dave@fabrikam.com"}, RecipientStatus: []string{"550 5.1.1 unknown"}})
+	f := newFixture(t, manage.WithTracking(l))
+	tests := []struct {
+		params url.Values
+		want   []string // EventIds, in order
+	}{
+		{url.Values{"MessageId": {"1@contoso.com"}}, []string{"RECEIVE", "DEFER", "SEND"}},
+		{url.Values{"Recipients": {"nobody@x.example, bob@fabrikam.com"}, "EventId": {"defer"}}, []string{"DEFER"}},
+		{url.Values{"Sender": {"carol@contoso.com"}}, []string{"FAIL"}},
+		{url.Values{"Start": {"2026-12-01T10:01:00Z"}, "End": {"2026-12-01T10:02:00Z"}}, []string{"DEFER"}},
+		{url.Values{"ResultSize": {"2"}}, []string{"RECEIVE", "DEFER"}},
+		{url.Values{"Start": {"2026-12-02"}}, nil},
+	}
+	for _, tt := range tests {
+		code, body := f.do(t, "GET", "Get-MessageTrackingLog", tt.params)
+		if code != 200 {
+			t.Fatalf("%v: %d %s", tt.params, code, body)
+		}
+		var got []string
+		for _, r := range decode[manage.TrackingView](t, body) {
+			got = append(got, r.EventId)
+		}
+		if strings.Join(got, ",") != strings.Join(tt.want, ",") {
+			t.Errorf("%v: %v, want %v", tt.params, got, tt.want)
+		}
+	}
+}
