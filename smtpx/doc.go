@@ -59,7 +59,10 @@
 //     ("550 5.7.1"); SIZE over MaxMessageSize is "552 5.3.4" unless the
 //     session may bypass it.
 //   - RCPT accepts accepted-domain recipients (unknown ones of authoritative
-//     domains are "550 5.1.1" when a Directory is configured); any other domain
+//     domains are "550 5.1.1" when a Directory is configured, and local parts
+//     the local deliverer could never store, such as "a/b" or "..", are
+//     "550 5.1.3"; without a Directory every other local part is
+//     accepted); any other domain
 //     needs Accept-Any-Recipient ("550 5.7.1 Unable to relay"). The domain
 //     judged is the real final one (source routes are dropped, the last '@'
 //     counts), and local parts holding '%', '!' or '@' are relayed only with

@@ -156,7 +156,10 @@ func WithPeerVerifier(v *auth.PeerVerifier) Option {
 
 // WithLocalDelivery delivers recipients routed to MailboxDelivery (the
 // authoritative accepted domains), e.g. smtpx/local's Maildir or LMTP
-// deliverers. Default: none; such messages wait in their queue.
+// deliverers. When d is a local.Checker (local.Deliverer of a Maildir
+// is), recipients it could never deliver to are refused at RCPT time
+// (550 5.1.3, or 550 5.1.1 for a missing mailbox) rather than accepted and
+// bounced. Default: none; such messages wait in their queue.
 func WithLocalDelivery(d queue.Deliverer) Option {
 	return funcOption(func(o *options) { o.local = d })
 }
@@ -207,8 +210,10 @@ func WithClientCertificate(cert tls.Certificate) Option {
 }
 
 // WithDirectory refuses unknown recipients of authoritative domains at RCPT
-// time (550 5.1.1) and resolves InternalRelay recipients locally. Default:
-// none; every recipient of an authoritative domain is accepted.
+// time (550 5.1.1) and resolves InternalRelay recipients locally
+// (local.LoadDirectory reads one from a file). Default: none, and every
+// local part of an authoritative domain that the local deliverer can
+// store is accepted (a Maildir then creates a mailbox for it).
 func WithDirectory(d Directory) Option { return funcOption(func(o *options) { o.directory = d }) }
 
 // WithReverseLookup resolves client addresses for the Received header.

@@ -18,6 +18,7 @@ import (
 	"github.com/hubedge/hubedge/queue"
 	"github.com/hubedge/hubedge/routing"
 	"github.com/hubedge/hubedge/smtpx/internal/wire"
+	"github.com/hubedge/hubedge/smtpx/local"
 )
 
 // session enforces one receive connector on one connection, from the
@@ -274,14 +275,9 @@ func (s *session) rcpt(rc wire.Rcpt) error {
 		// %-hack, bang path or a quoted '@': never judged by the visible
 		// domain, so never relayed by accident.
 		return s.refused("RCPT", replyUnableToRelay, false)
-	case accepted && ad.Type == routing.Authoritative && s.s.t.opts.directory != nil:
-		found, err := s.lookup(addr)
-		if err != nil {
-			s.s.t.log.Warn("smtpx: recipient lookup failed", "session", s.c.id, "err", err)
-			return replyDirectory
-		}
-		if !found {
-			return s.refused("RCPT", replyUserUnknown, false)
+	case accepted && ad.Type == routing.Authoritative:
+		if r := s.checkLocal(addr); r != nil {
+			return r
 		}
 	case !accepted && !relay:
 		return s.refused("RCPT", replyUnableToRelay, false)
@@ -297,17 +293,45 @@ func (s *session) rcpt(rc wire.Rcpt) error {
 	return nil
 }
 
-// directoryTimeout bounds one RCPT-time directory lookup; the connector's
-// inactivity timeout bounds it further, as the client waits for the reply.
-const directoryTimeout = 30 * time.Second
-
-// lookup asks the directory about addr within directoryTimeout; a
-// Directory must honour its context for the bound to hold.
-func (s *session) lookup(addr string) (bool, error) {
+// checkLocal asks, for a recipient of an authoritative domain, whether
+// the local deliverer could ever deliver to it (local.Checker) and whether
+// the Directory knows it, so that mail it would bounce is refused now
+// rather than turned into backscatter. Without a Directory every valid
+// local part is accepted.
+func (s *session) checkLocal(addr string) error {
 	ctx, cancel := context.WithTimeout(s.s.t.ctx, min(directoryTimeout, s.s.rc.ConnectionInactivityTimeout()))
 	defer cancel()
-	return s.s.t.opts.directory.Lookup(ctx, addr)
+	if c, ok := s.s.t.opts.local.(local.Checker); ok {
+		err := c.CheckRecipient(ctx, addr)
+		switch {
+		case errors.Is(err, local.ErrBadAddress):
+			return s.refused("RCPT", replyUndeliverable, false)
+		case errors.Is(err, local.ErrUnknownMailbox):
+			return s.refused("RCPT", replyUserUnknown, false)
+		case err != nil:
+			s.s.t.log.Warn("smtpx: recipient check failed", "session", s.c.id, "err", err)
+			return replyDirectory
+		}
+	}
+	if s.s.t.opts.directory == nil {
+		return nil
+	}
+	found, err := s.s.t.opts.directory.Lookup(ctx, addr)
+	if err != nil {
+		s.s.t.log.Warn("smtpx: recipient lookup failed", "session", s.c.id, "err", err)
+		return replyDirectory
+	}
+	if !found {
+		return s.refused("RCPT", replyUserUnknown, false)
+	}
+	return nil
 }
+
+// directoryTimeout bounds one RCPT-time check (checkLocal); the
+// connector's inactivity timeout bounds it further, as the client waits
+// for the reply. A Directory or Checker must honour its context for the
+// bound to hold.
+const directoryTimeout = 30 * time.Second
 
 // reset discards the transaction (RSET, EHLO, after the DATA reply).
 func (s *session) reset() {

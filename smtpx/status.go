@@ -38,6 +38,7 @@ var (
 	replySendAs           = reply(550, 5, 7, 1, "Client does not have permissions to send as this sender")
 	replyUnableToRelay    = reply(550, 5, 7, 1, "Unable to relay")
 	replyUserUnknown      = reply(550, 5, 1, 1, "User unknown")
+	replyUndeliverable    = reply(550, 5, 1, 3, "Recipient address cannot name a mailbox")
 	replyBadSender        = reply(501, 5, 1, 7, "Invalid address")
 	replyBadRecipient     = reply(501, 5, 1, 3, "Invalid recipient address")
 	replyTooBig           = reply(552, 5, 3, 4, "Message size exceeds fixed maximum message size")

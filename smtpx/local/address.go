@@ -18,12 +18,14 @@ const maxLocalPart = 64
 // the reference system and most mailbox servers do, even though RFC 5321
 // leaves local-part case to the receiving host.
 //
-// Because the local part names a directory, CanonicalAddress refuses with
-// an *AddressError (wrapping ErrBadAddress) what could escape it or is
-// unsafe in a file name: an empty local part, one over 64 octets, invalid
-// UTF-8, '/', '\\', NUL and other control characters, "..", and a leading
-// or trailing '.'. Domain literals ("[192.0.2.1]") are refused too: they
-// never belong to an accepted domain.
+// A quoted local part is taken unquoted ("bob"@x and bob@x are one
+// mailbox). Because the local part names a directory, CanonicalAddress
+// refuses with an *AddressError (wrapping ErrBadAddress) what could escape
+// it or is unsafe in a file name: an empty local part, one over 64 octets,
+// invalid UTF-8, '/', '\\', NUL and other control characters, "..", a
+// leading or trailing '.' and a malformed quoted string. Domain literals
+// ("[192.0.2.1]") are refused too: they never belong to an accepted
+// domain.
 func CanonicalAddress(addr string) (string, error) {
 	local, domain, err := canonicalParts(addr)
 	if err != nil {
@@ -37,6 +39,13 @@ func canonicalParts(addr string) (local, domain string, err error) {
 	l, d, ok := splitAddress(addr)
 	if !ok {
 		return "", "", &AddressError{Address: addr, Reason: "no domain"}
+	}
+	if strings.HasPrefix(l, `"`) {
+		// "bob" and bob are one mailbox (RFC 5321 §4.1.2); judged
+		// unquoted, ".hidden" cannot name a hidden directory.
+		if l, ok = unquote(l); !ok {
+			return "", "", &AddressError{Address: addr, Reason: "malformed quoted local part"}
+		}
 	}
 	if reason := checkLocal(l); reason != "" {
 		return "", "", &AddressError{Address: addr, Reason: reason}
@@ -52,6 +61,30 @@ func canonicalParts(addr string) (local, domain string, err error) {
 		return "", "", &AddressError{Address: addr, Reason: reason}
 	}
 	return local, domain, nil
+}
+
+// unquote returns the text of a quoted-string local part; false when it
+// is malformed or holds a '"', which would read as another quoted string
+// next time.
+func unquote(q string) (string, bool) {
+	if len(q) < 2 || q[len(q)-1] != '"' {
+		return "", false
+	}
+	var b strings.Builder
+	for i := 1; i < len(q)-1; i++ {
+		c := q[i]
+		if c == '\\' {
+			if i++; i == len(q)-1 {
+				return "", false
+			}
+			c = q[i]
+		}
+		if c == '"' {
+			return "", false
+		}
+		b.WriteByte(c)
+	}
+	return b.String(), true
 }
 
 // checkLocal returns why l cannot be a mailbox directory name, or "".

@@ -49,18 +49,41 @@ func (f LocalDeliveryFunc) Deliver(ctx context.Context, msg *queue.Message, rcpt
 // Deliverer adapts ld to the queue's Deliverer for the KindMailbox next hop.
 // The hop is not consulted: every recipient the queue hands over is local.
 // A LocalDelivery that returns a wrong number of results is treated as a
-// failed attempt (retried) rather than trusted.
-func Deliverer(ld LocalDelivery) queue.Deliverer {
-	return queue.DelivererFunc(func(ctx context.Context, _ queue.NextHop, msg *queue.Message, rcpts []queue.Recipient) ([]queue.Result, error) {
-		res, err := ld.Deliver(ctx, msg, rcpts)
-		if err != nil {
-			return nil, err
-		}
-		if len(res) != len(rcpts) {
-			return nil, fmt.Errorf("%w: %d results for %d recipients", ErrResultCount, len(res), len(rcpts))
-		}
-		return res, nil
-	})
+// failed attempt (retried) rather than trusted. The result is also a
+// Checker: it asks ld when ld is one, and accepts every address otherwise.
+func Deliverer(ld LocalDelivery) queue.Deliverer { return deliverer{ld} }
+
+type deliverer struct{ ld LocalDelivery }
+
+func (d deliverer) Deliver(ctx context.Context, _ queue.NextHop, msg *queue.Message, rcpts []queue.Recipient) ([]queue.Result, error) {
+	res, err := d.ld.Deliver(ctx, msg, rcpts)
+	if err != nil {
+		return nil, err
+	}
+	if len(res) != len(rcpts) {
+		return nil, fmt.Errorf("%w: %d results for %d recipients", ErrResultCount, len(res), len(rcpts))
+	}
+	return res, nil
+}
+
+func (d deliverer) CheckRecipient(ctx context.Context, addr string) error {
+	if c, ok := d.ld.(Checker); ok {
+		return c.CheckRecipient(ctx, addr)
+	}
+	return nil
+}
+
+// Checker is a mailbox store that can tell, before any message exists,
+// that it could never deliver to an address, so that the receive side
+// refuses the recipient at RCPT time instead of accepting the message
+// and bouncing it later (an NDR to a forgeable sender is backscatter).
+// CheckRecipient returns nil for an address it may deliver to, an error
+// wrapping ErrBadAddress (550 5.1.3) for one that cannot name a mailbox,
+// one wrapping ErrUnknownMailbox (550 5.1.1) for a mailbox that does not
+// exist, or another error when it cannot tell (answered 4xx). Maildir is
+// a Checker; LMTP is not, as only its mailbox server can judge.
+type Checker interface {
+	CheckRecipient(ctx context.Context, addr string) error
 }
 
 // Directory tells whether a local mailbox exists, so that the receive side

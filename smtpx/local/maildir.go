@@ -146,6 +146,23 @@ func (m *Maildir) Lookup(_ context.Context, addr string) (bool, error) {
 	return isMaildir(dir)
 }
 
+// CheckRecipient reports what Deliver would refuse addr for, without
+// writing anything (see Checker): an address that cannot name a Maildir
+// (ErrBadAddress: "..", '/', a leading '.', control characters...) and,
+// with WithRequireExisting, a Maildir that does not exist
+// (ErrUnknownMailbox).
+func (m *Maildir) CheckRecipient(_ context.Context, addr string) error {
+	dir, _, err := m.resolve(addr)
+	if err != nil || !m.opts.requireExist {
+		return err
+	}
+	ok, err := isMaildir(dir)
+	if err == nil && !ok {
+		err = fmt.Errorf("%w: %s", ErrUnknownMailbox, addr)
+	}
+	return err
+}
+
 // Messages returns the paths of the messages waiting in new/ of addr's
 // Maildir, sorted by name (which starts with the delivery time). A Maildir
 // that does not exist yet holds no messages. It lets tests and tools check
