@@ -114,7 +114,13 @@ func WithClientCertificates(authorize func(leaf *x509.Certificate) bool) Option 
 
 // WithMetrics serves m on /metrics (authenticated like everything else:
 // Prometheus sends the token with its authorization setting).
-func WithMetrics(m *Metrics) Option { return optionFunc(func(h *Handler) { h.metrics = m.Handler() }) }
+func WithMetrics(m *Metrics) Option {
+	return optionFunc(func(h *Handler) {
+		if m != nil {
+			h.metrics = m.Handler()
+		}
+	})
+}
 
 // WithClock sets the time source of Queue Viewer sessions. Default:
 // time.Now.

@@ -94,24 +94,42 @@ func (m *Metrics) Handler() http.Handler {
 }
 
 // MessageReceived counts a message a receive connector accepted.
-func (m *Metrics) MessageReceived(receiveConnector string) { m.inc(m.received, receiveConnector) }
+func (m *Metrics) MessageReceived(receiveConnector string) {
+	if m != nil {
+		m.inc(m.received, receiveConnector)
+	}
+}
 
 // MessageSent counts a message a next hop accepted over SMTP.
-func (m *Metrics) MessageSent(sendConnector string) { m.inc(m.sent, sendConnector) }
+func (m *Metrics) MessageSent(sendConnector string) {
+	if m != nil {
+		m.inc(m.sent, sendConnector)
+	}
+}
 
 // MessageDelivered counts a message delivered to local mailboxes.
-func (m *Metrics) MessageDelivered(connector string) { m.inc(m.delivered, connector) }
+func (m *Metrics) MessageDelivered(connector string) {
+	if m != nil {
+		m.inc(m.delivered, connector)
+	}
+}
 
 // MessageDeferred counts a message whose delivery was deferred.
-func (m *Metrics) MessageDeferred(sendConnector string) { m.inc(m.deferred, sendConnector) }
+func (m *Metrics) MessageDeferred(sendConnector string) {
+	if m != nil {
+		m.inc(m.deferred, sendConnector)
+	}
+}
 
 // MessageFailed counts a message that failed for good.
-func (m *Metrics) MessageFailed(sendConnector string) { m.inc(m.failed, sendConnector) }
+func (m *Metrics) MessageFailed(sendConnector string) {
+	if m != nil {
+		m.inc(m.failed, sendConnector)
+	}
+}
 
 func (m *Metrics) inc(c *prometheus.CounterVec, connector string) {
-	if m != nil {
-		c.WithLabelValues(m.connectors.value(connector)).Inc()
-	}
+	c.WithLabelValues(m.connectors.value(connector)).Inc()
 }
 
 // DSN types.
