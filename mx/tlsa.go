@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/netip"
 	"strconv"
+	"strings"
 
 	"github.com/miekg/dns"
 )
@@ -46,4 +47,25 @@ func (r *Resolver) LookupTLSA(ctx context.Context, host string, port uint16) (TL
 func isLoopback(server string) bool {
 	ap, err := netip.ParseAddrPort(server)
 	return err == nil && ap.Addr().IsLoopback()
+}
+
+// LookupTXT returns the text records of name, each record's strings
+// joined (RFC 7208 §3.3 and RFC 8461 §3.1 read them so). NXDOMAIN and
+// NODATA are no records, not errors; other failures are *TemporaryError.
+func (r *Resolver) LookupTXT(ctx context.Context, name string) ([]string, error) {
+	n, err := normalizeName(name)
+	if err != nil {
+		return nil, &PermanentError{Name: name, Err: err}
+	}
+	ans, err := r.lookup(ctx, n, dns.TypeTXT)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, rr := range ans.rrs {
+		if t, ok := rr.(*dns.TXT); ok {
+			out = append(out, strings.Join(t.Txt, ""))
+		}
+	}
+	return out, nil
 }

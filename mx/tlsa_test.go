@@ -71,3 +71,18 @@ func TestTrustADNeedsLoopback(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestLookupTXT(t *testing.T) {
+	f := newFakeDNS(t, []string{`_mta-sts.example.com. TXT "v=STSv1; " "id=20260101"`})
+	r, err := mx.New(mx.WithServers(f.Addr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	txt, err := r.LookupTXT(context.Background(), "_mta-sts.example.com")
+	if err != nil || len(txt) != 1 || txt[0] != "v=STSv1; id=20260101" {
+		t.Fatalf("LookupTXT = %q, %v", txt, err)
+	}
+	if txt, err := r.LookupTXT(context.Background(), "_mta-sts.nowhere.example"); err != nil || txt != nil {
+		t.Fatalf("NXDOMAIN: %q, %v", txt, err)
+	}
+}
