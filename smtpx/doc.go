@@ -57,7 +57,8 @@
 //     Must issue a STARTTLS command first"); a sender in an authoritative
 //     accepted domain needs Accept-Authoritative-Domain-Sender or a user login
 //     ("550 5.7.1"); SIZE over MaxMessageSize is "552 5.3.4" unless the
-//     session may bypass it.
+//     session may bypass it. A non-ASCII sender or recipient without the
+//     SMTPUTF8 parameter is "553 5.6.7" (RFC 6531 §3.4).
 //   - RCPT accepts accepted-domain recipients (unknown ones of authoritative
 //     domains are "550 5.1.1" when a Directory is configured, and local parts
 //     the local deliverer could never store, such as "a/b" or "..", are
@@ -77,7 +78,8 @@
 //     needs no Received field, which a send connector may strip), the
 //     receive-side header firewall removes the classes the
 //     session may not bring in, a Received field is stamped (RFC 5321 §4.4,
-//     "with ESMTP/ESMTPS/ESMTPSA", RFC 3848) followed after the firewall by
+//     "with ESMTP/ESMTPS/ESMTPSA", RFC 3848, or "with UTF8SMTP[S][A]" under
+//     SMTPUTF8, RFC 6531) followed after the firewall by
 //     X-MS-Exchange-Organization-AuthAs, -AuthSource and -AuthMechanism, and
 //     the message goes to queue.Enqueue. "250 2.6.0 <id> Queued mail for
 //     delivery" is sent only after Enqueue returned, so never before the

@@ -50,12 +50,13 @@ func (s *session) authAs() string {
 // appendReceived appends the trace field of RFC 5321 §4.4:
 //
 //	Received: from <helo> (<rdns> [<ip>])
-//		by <connector fqdn> with ESMTP[S][A] id <id>
+//		by <connector fqdn> with [UTF8SMTP|ESMTP][S][A] id <id>
 //		for <rcpt>; <date>
 //
-// "with SMTP" after HELO, "with ESMTP" after EHLO (RFC 5321 §4.4); "S"
-// marks TLS and "A" a SASL login, suffixes RFC 3848 defines for ESMTP
-// only. "for" is written only for a single recipient, so a Received field
+// "with SMTP" after HELO, "with ESMTP" after EHLO (RFC 5321 §4.4), or
+// "with UTF8SMTP" for a message sent with SMTPUTF8 (RFC 6531 §3.7.3); "S"
+// marks TLS and "A" a SASL login, suffixes RFC 3848 and RFC 6531 define
+// for these two only. "for" is written only for a single recipient, so a Received field
 // never discloses Bcc recipients.
 func (s *session) appendReceived(b []byte, id string, now time.Time) []byte {
 	b = append(b, "Received: from "...)
@@ -68,10 +69,15 @@ func (s *session) appendReceived(b []byte, id string, now time.Time) []byte {
 	b = appendAddressLiteral(b, s.c.remote.Addr())
 	b = append(b, ")\r\n\tby "...)
 	b = append(b, s.s.fqdn...)
-	if !s.sc.esmtp {
+	switch {
+	case !s.sc.esmtp:
 		b = append(b, " with SMTP"...)
-	} else {
+	case s.env.SMTPUTF8:
+		b = append(b, " with UTF8SMTP"...)
+	default:
 		b = append(b, " with ESMTP"...)
+	}
+	if s.sc.esmtp {
 		if s.tls != nil {
 			b = append(b, 'S')
 		}

@@ -10,19 +10,23 @@ import (
 
 // Received records the protocol of the client's last greeting (RFC 5321
 // §4.4): "with SMTP" after HELO, "with ESMTP" after EHLO, the RFC 3848
-// suffixes (S for TLS) for ESMTP only.
+// suffixes (S for TLS) for ESMTP only, and "UTF8SMTP[S]" for a message
+// sent with SMTPUTF8 (RFC 6531 §3.7.3).
 func TestReceivedWithProtocol(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		greets []string // "TLS" runs STARTTLS
 		want   string
+		mail   string // MAIL parameters
 	}{
-		{"EHLO", []string{"EHLO"}, " with ESMTP id "},
-		{"HELO", []string{"HELO"}, " with SMTP id "},
-		{"HELO then EHLO", []string{"HELO", "EHLO"}, " with ESMTP id "},
-		{"EHLO then HELO", []string{"EHLO", "HELO"}, " with SMTP id "},
-		{"EHLO over TLS", []string{"EHLO", "TLS", "EHLO"}, " with ESMTPS id "},
-		{"HELO over TLS", []string{"EHLO", "TLS", "HELO"}, " with SMTP id "},
+		{"EHLO", []string{"EHLO"}, " with ESMTP id ", ""},
+		{"HELO", []string{"HELO"}, " with SMTP id ", ""},
+		{"HELO then EHLO", []string{"HELO", "EHLO"}, " with ESMTP id ", ""},
+		{"EHLO then HELO", []string{"EHLO", "HELO"}, " with SMTP id ", ""},
+		{"EHLO over TLS", []string{"EHLO", "TLS", "EHLO"}, " with ESMTPS id ", ""},
+		{"HELO over TLS", []string{"EHLO", "TLS", "HELO"}, " with SMTP id ", ""},
+		{"SMTPUTF8", []string{"EHLO"}, " with UTF8SMTP id ", " SMTPUTF8"},
+		{"SMTPUTF8 over TLS", []string{"EHLO", "TLS", "EHLO"}, " with UTF8SMTPS id ", " SMTPUTF8"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := start(t, smtpx.WithReceiveConnector(internet(t)),
@@ -35,7 +39,7 @@ func TestReceivedWithProtocol(t *testing.T) {
 				}
 				expect(t, r, smtptest.Step{g + " client.example", "250"})
 			}
-			expect(t, r, smtptest.Step{"MAIL FROM:<a@fabrikam.com>", "250"}, smtptest.Step{"RCPT TO:<bob@contoso.com>", "250"})
+			expect(t, r, smtptest.Step{"MAIL FROM:<a@fabrikam.com>" + tc.mail, "250"}, smtptest.Step{"RCPT TO:<bob@contoso.com>", "250"})
 			if got := r.Data(message("Subject: proto")); !strings.HasPrefix(got, "250 2.6.0") {
 				t.Fatal(got)
 			}

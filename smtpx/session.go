@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
@@ -212,6 +213,9 @@ func (s *session) mail(m wire.Mail) error {
 	if !s.rights.Has(perms.Submit) {
 		return s.refused("MAIL", replyNotAuthenticated, false)
 	}
+	if !m.SMTPUTF8 && !isASCII(from) {
+		return s.refused("MAIL", replyNeedSMTPUTF8, false)
+	}
 	if from != "" {
 		domain, err := addrspace.RecipientDomain(from)
 		if err != nil || strings.Count(from, "@") != 1 || !validSender(from) {
@@ -234,6 +238,19 @@ func (s *session) mail(m wire.Mail) error {
 		SMTPUTF8: m.SMTPUTF8, RequireTLS: m.RequireTLS, EightBitMIME: m.Body == wire.Body8BitMIME, EnvID: m.EnvID}
 	s.env.Ret, _ = dsn.ParseRet(m.Ret)
 	return nil
+}
+
+// isASCII reports an address that needs no SMTPUTF8. RFC 6531 §3.4: a
+// client must use SMTPUTF8 for a non-ASCII address (in the local part or
+// as U-labels), and one that does not is refused, rather than accepted
+// and later written half in U-labels and half in A-labels.
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // checkSender refuses a sender in an authoritative accepted domain unless
@@ -264,6 +281,9 @@ func (s *session) principalName() string {
 // rcpt applies the relay rules (SPEC §5.6); serverConn enforces
 // MaxRecipientsPerMessage (452 4.5.3) before calling it.
 func (s *session) rcpt(rc wire.Rcpt) error {
+	if !s.env.SMTPUTF8 && !isASCII(rc.To) {
+		return s.refused("RCPT", replyNeedSMTPUTF8, false)
+	}
 	addr, domain, trick, ok := canonicalRecipient(rc.To)
 	if !ok {
 		return s.refused("RCPT", replyBadRecipient, false)

@@ -153,6 +153,20 @@ func TestSessionRules(t *testing.T) {
 			{"RCPT TO:<c@contoso.com>", "452 4.5.3"},
 		},
 	}, {
+		// RFC 6531 §3.4: a client must use SMTPUTF8 for a non-ASCII address.
+		name: "non-ASCII addresses without SMTPUTF8",
+		rc:   plainInternet,
+		script: []step{
+			{"EHLO client.example", "250"},
+			{"MAIL FROM:<jörg@fabrikam.com>", "553 5.6.7"},
+			{"MAIL FROM:<a@bücher.example>", "553 5.6.7"},
+			{"MAIL FROM:<a@fabrikam.com>", "250"},
+			{"RCPT TO:<jörg@contoso.com>", "553 5.6.7"},
+			{"RSET", "250"},
+			{"MAIL FROM:<jörg@fabrikam.com> SMTPUTF8", "250"},
+			{"RCPT TO:<jörg@contoso.com>", "250"},
+		},
+	}, {
 		name: "hop count exceeded",
 		rc:   func(t *testing.T) *connector.ReceiveConnector { return internet(t, connector.WithMaxHopCount(2)) },
 		script: []step{

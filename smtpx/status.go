@@ -41,6 +41,7 @@ var (
 	replyUndeliverable    = reply(550, 5, 1, 3, "Recipient address cannot name a mailbox")
 	replyBadSender        = reply(501, 5, 1, 7, "Invalid address")
 	replyBadRecipient     = reply(501, 5, 1, 3, "Invalid recipient address")
+	replyNeedSMTPUTF8     = reply(553, 5, 6, 7, "Non-ASCII address requires the SMTPUTF8 parameter")
 	replyTooBig           = reply(552, 5, 3, 4, "Message size exceeds fixed maximum message size")
 	replyHeaderTooBig     = reply(552, 5, 3, 4, "Header size exceeds fixed maximum size")
 	replyBadHeader        = reply(554, 5, 6, 0, "Invalid message content")
