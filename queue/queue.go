@@ -220,22 +220,16 @@ func (q *Queue) recover() error {
 			bad = append(bad, err)
 			return nil
 		}
-		if !rec.pending() {
-			// Finished, but the process died before the deletion committed.
-			fix = append(fix, Op{Kind: OpDelete, ID: id})
-			return nil
+		m, op, poison := q.load(id, rec)
+		if op != nil {
+			fix = append(fix, *op)
 		}
-		m := &message{id: id, rec: *rec, hops: map[string]*entry{}, heapIdx: -1}
-		if m.rec.InFlight {
-			m.rec.InFlight = false
-			m.rec.Crashes++
-			if m.rec.Crashes >= q.opts.poison && !m.rec.Poison {
-				m.rec.Poison = true
-				poisoned = append(poisoned, id)
-			}
-			fix = append(fix, Op{Kind: OpPutRecord, ID: id, Data: m.rec.encode()})
+		if m != nil {
+			q.msgs[id] = m
 		}
-		q.msgs[id] = m
+		if poison {
+			poisoned = append(poisoned, id)
+		}
 		return nil
 	})
 	if err != nil {
@@ -267,6 +261,73 @@ func (q *Queue) recover() error {
 	}
 	for _, id := range poisoned {
 		q.emit(Event{Type: EventPoison, ID: id, Source: "QUEUE", Sender: q.msgs[id].rec.Env.From})
+	}
+	if a, ok := q.store.(storage.Adopter); ok {
+		a.Adopt(q.adopt)
+	}
+	return nil
+}
+
+// load turns a stored record into a message to schedule, with the op that
+// brings the store up to date: a finished message (the process died before
+// its deletion committed) is deleted and gives no message; one found in
+// flight counts a crash and, at PoisonThreshold crashes, moves to Poison
+// (poison reports that move).
+func (q *Queue) load(id ID, rec *record) (m *message, fix *Op, poison bool) {
+	if !rec.pending() {
+		return nil, &Op{Kind: OpDelete, ID: id}, false
+	}
+	m = &message{id: id, rec: *rec, hops: map[string]*entry{}, heapIdx: -1}
+	if m.rec.InFlight {
+		m.rec.InFlight = false
+		m.rec.Crashes++
+		if m.rec.Crashes >= q.opts.poison && !m.rec.Poison {
+			m.rec.Poison = true
+			poison = true
+		}
+		fix = &Op{Kind: OpPutRecord, ID: id, Data: m.rec.encode()}
+	}
+	return m, fix, poison
+}
+
+// adopt schedules a message that a shared store took over from another
+// process of its pool after Open, with the retry, notification,
+// suspension and crash state that process left in its record: an attempt
+// it had in flight counts as a crash, as it would have after its restart.
+func (q *Queue) adopt(id ID, b []byte) error {
+	rec, err := decodeRecord(id, b)
+	if err != nil {
+		q.opts.logger.Error("queue: adopted message unreadable, left in the store", "id", id, "err", err)
+		return err
+	}
+	q.mu.Lock()
+	if q.closed {
+		q.mu.Unlock()
+		return ErrClosed
+	}
+	if _, ok := q.msgs[id]; ok {
+		q.mu.Unlock()
+		return nil
+	}
+	m, fix, poison := q.load(id, rec)
+	var req *commitReq
+	if fix != nil {
+		req = q.com.submit([]Op{*fix})
+	}
+	if m != nil {
+		q.msgs[id] = m
+		if !m.rec.Poison {
+			q.submitLocked(m)
+		}
+		q.rescheduleLocked(m)
+	}
+	q.mu.Unlock()
+	q.kick()
+	if poison {
+		q.emit(Event{Type: EventPoison, ID: id, Source: "QUEUE", Sender: m.rec.Env.From})
+	}
+	if req != nil {
+		return req.wait()
 	}
 	return nil
 }

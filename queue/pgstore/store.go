@@ -1,0 +1,591 @@
+package pgstore
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"log/slog"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hubedge/hubedge/queue/storage"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// ErrLeaseLost is returned by every write of a store whose hub no longer
+// holds its lease: its heartbeat lapsed past the lease (the database was
+// out of reach for that long, the process stalled) or another process
+// registered under the same hub name. Other hubs may already own its
+// messages, so it writes nothing more; the hub closes its queue and opens
+// it again, which registers anew and takes back whatever nobody adopted.
+// It comes wrapped with storage.ErrStoreFailed.
+var ErrLeaseLost = errors.New("pgstore: lease lost")
+
+// DefaultLease is the lease a hub holds on its messages when Config.Lease
+// is zero: another hub adopts them this long after its last heartbeat.
+const DefaultLease = 30 * time.Second
+
+// Config says where the pool's queue lives and which hub this is.
+type Config struct {
+	// DSN is the PostgreSQL connection string, keyword/value or URL, as
+	// pgx reads it ("host=db1 dbname=hubedge user=hub").
+	DSN string
+	// Hub names this hub in its pool: unique among the hubs, and the same
+	// across restarts so a restarted hub takes back its own messages.
+	Hub string
+	// Lease is how long the hub's claim on its messages outlives its last
+	// heartbeat; heartbeats go every third of it. Zero means DefaultLease.
+	Lease time.Duration
+	// Clock times the heartbeats; nil means the wall clock. Leases
+	// themselves are measured by the database's clock, which every hub
+	// of the pool shares.
+	Clock storage.Clock
+	// Logger receives heartbeat and takeover failures; nil means
+	// slog.Default().
+	Logger *slog.Logger
+}
+
+// Store is a storage.Store on PostgreSQL shared by a pool of hubs. It is
+// safe for concurrent use.
+type Store struct {
+	cfg   Config
+	pool  *pgxpool.Pool
+	epoch int64
+
+	ctx    context.Context // ends at Close
+	cancel context.CancelFunc
+
+	mu     sync.Mutex
+	closed bool
+	lost   bool
+	timer  storage.Timer
+	adopt  func(storage.ID, []byte) error
+	beats  sync.WaitGroup
+
+	commits, records atomic.Uint64
+}
+
+// Open connects to the database, creates or migrates the schema,
+// registers cfg.Hub with a new epoch (fencing off any earlier process
+// of that name) and starts its heartbeat.
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	if cfg.Hub == "" {
+		return nil, errors.New("pgstore: Config.Hub is empty: every hub of a pool needs a name of its own")
+	}
+	if cfg.Lease == 0 {
+		cfg.Lease = DefaultLease
+	}
+	if cfg.Lease < 3*time.Millisecond {
+		return nil, fmt.Errorf("pgstore: lease %v too short", cfg.Lease)
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = storage.SystemClock{}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	pc, err := pgxpool.ParseConfig(cfg.DSN)
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: %w", err)
+	}
+	// A commit returns only once PostgreSQL has flushed it (and, with
+	// synchronous standbys configured, once they have): the queue
+	// acknowledges messages on that return.
+	pc.ConnConfig.RuntimeParams["synchronous_commit"] = "on"
+	pc.ConnConfig.RuntimeParams["application_name"] = "hubedge " + cfg.Hub
+	pool, err := pgxpool.NewWithConfig(ctx, pc)
+	if err != nil {
+		return nil, fmt.Errorf("%w: pgstore: %w", storage.ErrStoreFailed, err)
+	}
+	s := &Store{cfg: cfg, pool: pool}
+	if err := migrate(ctx, pool); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("%w: %w", storage.ErrStoreFailed, err)
+	}
+	err = pool.QueryRow(ctx, `INSERT INTO hubedge_hubs (name, epoch, lease_until)
+		VALUES ($1, 1, now() + $2 * interval '1 millisecond')
+		ON CONFLICT (name) DO UPDATE SET epoch = hubedge_hubs.epoch + 1, lease_until = excluded.lease_until
+		RETURNING epoch`, cfg.Hub, cfg.Lease.Milliseconds()).Scan(&s.epoch)
+	if err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("%w: pgstore: register hub: %w", storage.ErrStoreFailed, err)
+	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.mu.Lock()
+	s.timer = cfg.Clock.AfterFunc(cfg.Lease/3, s.heartbeat)
+	s.mu.Unlock()
+	return s, nil
+}
+
+// Hub returns the hub's name and its epoch, the registration number that
+// fences off earlier processes of the same name.
+func (s *Store) Hub() (name string, epoch int64) { return s.cfg.Hub, s.epoch }
+
+// Stats counts what Apply committed.
+type Stats struct {
+	// Commits is the number of transactions Apply committed.
+	Commits uint64
+	// Records is the number of message records they wrote; Records /
+	// Commits is the mean number of messages per commit of an enqueue
+	// load.
+	Records uint64
+}
+
+// Stats returns the counts since Open.
+func (s *Store) Stats() Stats {
+	return Stats{Commits: s.commits.Load(), Records: s.records.Load()}
+}
+
+func (s *Store) state() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case s.closed:
+		return storage.ErrClosed
+	case s.lost:
+		return fmt.Errorf("%w: %w", storage.ErrStoreFailed, ErrLeaseLost)
+	}
+	return nil
+}
+
+// failed wraps a database error: the write is not known to be durable.
+func (s *Store) failed(err error) error {
+	if cerr := s.state(); cerr != nil {
+		return cerr
+	}
+	return fmt.Errorf("%w: pgstore: %w", storage.ErrStoreFailed, err)
+}
+
+func (s *Store) loseLease() error {
+	s.mu.Lock()
+	first := !s.lost
+	s.lost = true
+	s.mu.Unlock()
+	if first {
+		s.cfg.Logger.Error("pgstore: lease lost; this hub writes nothing more until its queue is reopened", "hub", s.cfg.Hub, "epoch", s.epoch)
+	}
+	return fmt.Errorf("%w: %w", storage.ErrStoreFailed, ErrLeaseLost)
+}
+
+// holdLease is the first statement of every transaction that writes: it
+// returns a row only while this process holds the hub's lease, and keeps
+// the hub's row share-locked until the commit, so no other hub can adopt
+// the messages (which takes that row FOR UPDATE) while the write is under
+// way.
+const holdLease = `SELECT 1 FROM hubedge_hubs WHERE name = $1 AND epoch = $2 AND lease_until > now() FOR SHARE`
+
+// The writes of Apply. Every one names the owner, so a hub never
+// overwrites or deletes what another hub owns: a put that matches no row
+// of its own (ON CONFLICT ... WHERE fails) affects no row and aborts the
+// transaction.
+const (
+	putRecord = `INSERT INTO hubedge_messages (id, owner, rec) VALUES ($1, $2, $3)
+		ON CONFLICT (id) DO UPDATE SET rec = excluded.rec WHERE hubedge_messages.owner = excluded.owner`
+	putChunk = `INSERT INTO hubedge_chunks (id, seq, owner, data) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (id, seq) DO UPDATE SET data = excluded.data WHERE hubedge_chunks.owner = excluded.owner`
+	deleteMessage = `WITH c AS (DELETE FROM hubedge_chunks WHERE id = $1 AND owner = $2)
+		DELETE FROM hubedge_messages WHERE id = $1 AND owner = $2`
+	deleteBody = `DELETE FROM hubedge_chunks WHERE id = $1 AND owner = $2`
+)
+
+// Apply performs ops in one transaction, sent to the server in one round
+// trip, and returns once the commit is durable. It fails with ErrLeaseLost
+// (wrapped) when the hub has lost its lease or an op touches a message
+// another hub owns, and with storage.ErrStoreFailed wrapping the cause
+// when the database cannot be reached or the commit's outcome is unknown
+// (a connection lost mid-commit): never nil unless the commit succeeded.
+func (s *Store) Apply(ops []storage.Op) error {
+	if err := s.state(); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(s.ctx, s.cfg.Lease)
+	defer cancel()
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return s.failed(err)
+	}
+	defer tx.Rollback(context.Background()) //nolint:errcheck // a no-op after Commit
+	b := &pgx.Batch{}
+	b.Queue(holdLease, s.cfg.Hub, s.epoch)
+	var recs uint64
+	for _, op := range ops {
+		id := string(op.ID)
+		switch op.Kind {
+		case storage.OpPutRecord:
+			recs++
+			b.Queue(putRecord, id, s.cfg.Hub, op.Data)
+		case storage.OpPutChunk:
+			b.Queue(putChunk, id, int32(op.Seq), s.cfg.Hub, sealChunk(op.Data))
+		case storage.OpDelete:
+			b.Queue(deleteMessage, id, s.cfg.Hub)
+		case storage.OpDeleteBody:
+			b.Queue(deleteBody, id, s.cfg.Hub)
+		default:
+			return fmt.Errorf("pgstore: unknown op kind %d", op.Kind)
+		}
+	}
+	br := tx.SendBatch(ctx, b)
+	if err := s.readBatch(br, ops); err != nil {
+		br.Close()
+		return err
+	}
+	if err := br.Close(); err != nil {
+		return s.failed(err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return s.failed(err)
+	}
+	s.commits.Add(1)
+	s.records.Add(recs)
+	return nil
+}
+
+func (s *Store) readBatch(br pgx.BatchResults, ops []storage.Op) error {
+	var one int
+	if err := br.QueryRow().Scan(&one); err != nil {
+		if errors.Is(err, pgx.ErrNoRows) {
+			return s.loseLease()
+		}
+		return s.failed(err)
+	}
+	for _, op := range ops {
+		tag, err := br.Exec()
+		if err != nil {
+			return s.failed(err)
+		}
+		if (op.Kind == storage.OpPutRecord || op.Kind == storage.OpPutChunk) && tag.RowsAffected() != 1 {
+			return fmt.Errorf("%w: %w: message %s belongs to another hub", storage.ErrStoreFailed, ErrLeaseLost, op.ID)
+		}
+	}
+	return nil
+}
+
+// sealChunk appends the CRC-32C of data in its spare capacity, which the
+// Store contract leaves to the store, so the chunk is not copied.
+func sealChunk(data []byte) []byte {
+	return binary.LittleEndian.AppendUint32(data, crc32.Checksum(data, castagnoli))
+}
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// Records takes over the messages of hubs whose lease has expired, then
+// calls fn for every message this hub owns (its own from before a
+// restart, and the adopted ones), in ID order.
+func (s *Store) Records(fn func(id storage.ID, rec []byte) error) error {
+	if err := s.state(); err != nil {
+		return err
+	}
+	if _, err := s.takeOver(s.ctx); err != nil {
+		return err
+	}
+	rows, err := s.pool.Query(s.ctx, `SELECT id, rec FROM hubedge_messages WHERE owner = $1 ORDER BY id`, s.cfg.Hub)
+	if err != nil {
+		return s.failed(err)
+	}
+	defer rows.Close()
+	var id string
+	var rec []byte
+	for rows.Next() {
+		if err := rows.Scan(&id, &rec); err != nil {
+			return s.failed(err)
+		}
+		if err := fn(storage.ID(id), rec); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return s.failed(err)
+	}
+	return nil
+}
+
+// Bodies calls fn for every message of this hub that has body chunks, in
+// ID order.
+func (s *Store) Bodies(fn func(id storage.ID) error) error {
+	if err := s.state(); err != nil {
+		return err
+	}
+	rows, err := s.pool.Query(s.ctx, `SELECT DISTINCT id FROM hubedge_chunks WHERE owner = $1 ORDER BY id`, s.cfg.Hub)
+	if err != nil {
+		return s.failed(err)
+	}
+	defer rows.Close()
+	var id string
+	for rows.Next() {
+		if err := rows.Scan(&id); err != nil {
+			return s.failed(err)
+		}
+		if err := fn(storage.ID(id)); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return s.failed(err)
+	}
+	return nil
+}
+
+// OpenBody streams id's body one chunk per query, so only one chunk of
+// it is in memory at a time.
+func (s *Store) OpenBody(id storage.ID) (io.ReadCloser, error) {
+	if err := s.state(); err != nil {
+		return nil, err
+	}
+	r := &bodyReader{s: s, id: id}
+	found, err := r.next()
+	if err != nil {
+		return nil, err
+	}
+	if !found {
+		var exists bool
+		if err := s.pool.QueryRow(s.ctx, `SELECT EXISTS (SELECT 1 FROM hubedge_messages WHERE id = $1)`, string(id)).Scan(&exists); err != nil {
+			return nil, s.failed(err)
+		}
+		if !exists {
+			return nil, storage.ErrNotFound
+		}
+	}
+	return r, nil
+}
+
+type bodyReader struct {
+	s    *Store
+	id   storage.ID
+	seq  int32
+	off  int64 // body offset of buf[0]
+	buf  []byte
+	done bool
+}
+
+// next loads the next chunk and reports whether there was one.
+func (r *bodyReader) next() (bool, error) {
+	var data []byte
+	err := r.s.pool.QueryRow(r.s.ctx, `SELECT data FROM hubedge_chunks WHERE id = $1 AND seq = $2`, string(r.id), r.seq).Scan(&data)
+	if errors.Is(err, pgx.ErrNoRows) {
+		r.done = true
+		return false, nil
+	}
+	if err != nil {
+		return false, r.s.failed(err)
+	}
+	n := len(data) - 4
+	if n < 0 || crc32.Checksum(data[:n], castagnoli) != binary.LittleEndian.Uint32(data[n:]) {
+		return false, &storage.CorruptError{File: "postgresql table hubedge_chunks", Offset: r.off, ID: r.id,
+			Reason: fmt.Sprintf("chunk %d fails its checksum", r.seq)}
+	}
+	r.off += int64(len(r.buf))
+	r.buf = data[:n]
+	r.seq++
+	return true, nil
+}
+
+func (r *bodyReader) Read(p []byte) (int, error) {
+	for len(r.buf) == 0 {
+		if r.done {
+			return 0, io.EOF
+		}
+		if _, err := r.next(); err != nil {
+			return 0, err
+		}
+	}
+	n := copy(p, r.buf)
+	r.buf = r.buf[n:]
+	r.off += int64(n)
+	return n, nil
+}
+
+func (r *bodyReader) Close() error { return nil }
+
+// Adopt makes the heartbeat take over, from then on, the messages of
+// hubs whose lease has expired and hand each to fn (storage.Adopter).
+func (s *Store) Adopt(fn func(id storage.ID, rec []byte) error) {
+	s.mu.Lock()
+	s.adopt = fn
+	s.mu.Unlock()
+}
+
+// TakeOver adopts now, rather than at the next heartbeat, the messages
+// of every hub whose lease has expired, hands them to the function given
+// to Adopt, if any, and returns how many it took.
+func (s *Store) TakeOver(ctx context.Context) (int, error) {
+	if err := s.state(); err != nil {
+		return 0, err
+	}
+	adopted, err := s.takeOver(ctx)
+	if err != nil {
+		return 0, err
+	}
+	s.mu.Lock()
+	fn := s.adopt
+	s.mu.Unlock()
+	if fn != nil {
+		for _, a := range adopted {
+			if err := fn(a.id, a.rec); err != nil {
+				s.cfg.Logger.Error("pgstore: adopted message not taken by the queue", "id", a.id, "err", err)
+			}
+		}
+	}
+	return len(adopted), nil
+}
+
+type adopted struct {
+	id  storage.ID
+	rec []byte
+}
+
+// takeOver moves every message and chunk of the hubs whose lease expired
+// to this hub in one transaction, dropping their orphan chunks (bodies of
+// messages whose record never committed: never acknowledged). A dead
+// hub's row is taken FOR UPDATE, so a write it began before its lease
+// ran out (holding the row FOR SHARE) finishes first; SKIP LOCKED lets
+// two hubs adopting at once split the dead between them.
+func (s *Store) takeOver(ctx context.Context) ([]adopted, error) {
+	var out []adopted
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		out = out[:0]
+		var one int
+		if err := tx.QueryRow(ctx, holdLease, s.cfg.Hub, s.epoch).Scan(&one); err != nil {
+			if errors.Is(err, pgx.ErrNoRows) {
+				return s.loseLease()
+			}
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT name FROM hubedge_hubs WHERE name <> $1 AND lease_until < now() FOR UPDATE SKIP LOCKED`, s.cfg.Hub)
+		if err != nil {
+			return err
+		}
+		dead, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil || len(dead) == 0 {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM hubedge_chunks c WHERE c.owner = ANY($1)
+			AND NOT EXISTS (SELECT 1 FROM hubedge_messages m WHERE m.id = c.id)`, dead); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE hubedge_chunks SET owner = $1 WHERE owner = ANY($2)`, s.cfg.Hub, dead); err != nil {
+			return err
+		}
+		rows, err = tx.Query(ctx, `UPDATE hubedge_messages SET owner = $1 WHERE owner = ANY($2) RETURNING id, rec`, s.cfg.Hub, dead)
+		if err != nil {
+			return err
+		}
+		var id string
+		var rec []byte
+		_, err = pgx.ForEachRow(rows, []any{&id, &rec}, func() error {
+			out = append(out, adopted{id: storage.ID(id), rec: slices.Clone(rec)})
+			return nil
+		})
+		return err
+	})
+	if err != nil {
+		if errors.Is(err, ErrLeaseLost) {
+			return nil, err
+		}
+		return nil, s.failed(err)
+	}
+	slices.SortFunc(out, func(a, b adopted) int {
+		switch {
+		case a.id < b.id:
+			return -1
+		case a.id > b.id:
+			return 1
+		}
+		return 0
+	})
+	if len(out) > 0 {
+		s.cfg.Logger.Info("pgstore: adopted messages of hubs whose lease expired", "hub", s.cfg.Hub, "messages", len(out))
+	}
+	return out, nil
+}
+
+// heartbeat renews the lease, adopts what dead hubs left if the queue
+// asked for it, and schedules the next beat. A lease that has run out
+// is never renewed: other hubs may own its messages by now.
+func (s *Store) heartbeat() {
+	s.mu.Lock()
+	if s.closed || s.lost {
+		s.mu.Unlock()
+		return
+	}
+	s.beats.Add(1)
+	s.mu.Unlock()
+	defer s.beats.Done()
+	ctx, cancel := context.WithTimeout(s.ctx, s.cfg.Lease/3)
+	tag, err := s.pool.Exec(ctx, `UPDATE hubedge_hubs SET lease_until = now() + $3 * interval '1 millisecond'
+		WHERE name = $1 AND epoch = $2 AND lease_until > now()`, s.cfg.Hub, s.epoch, s.cfg.Lease.Milliseconds())
+	cancel()
+	switch {
+	case err != nil:
+		s.cfg.Logger.Warn("pgstore: heartbeat failed", "hub", s.cfg.Hub, "err", err)
+	case tag.RowsAffected() == 0:
+		s.loseLease()
+		return
+	default:
+		s.mu.Lock()
+		hasAdopt := s.adopt != nil
+		s.mu.Unlock()
+		if hasAdopt {
+			if _, err := s.TakeOver(s.ctx); err != nil && s.state() == nil {
+				s.cfg.Logger.Warn("pgstore: adopting dead hubs' messages failed", "hub", s.cfg.Hub, "err", err)
+			}
+		}
+	}
+	s.mu.Lock()
+	if !s.closed && !s.lost {
+		s.timer = s.cfg.Clock.AfterFunc(s.cfg.Lease/3, s.heartbeat)
+	}
+	s.mu.Unlock()
+}
+
+// Close stops the heartbeat, releases the lease, so the other hubs adopt
+// what is left at once instead of a lease later, and disconnects.
+func (s *Store) Close() error {
+	if err := s.stop(); err != nil {
+		return err
+	}
+	var err error
+	if !s.isLost() {
+		ctx, cancel := context.WithTimeout(context.Background(), s.cfg.Lease)
+		_, err = s.pool.Exec(ctx, `UPDATE hubedge_hubs SET lease_until = now() WHERE name = $1 AND epoch = $2`, s.cfg.Hub, s.epoch)
+		cancel()
+	}
+	s.pool.Close()
+	if err != nil {
+		return fmt.Errorf("pgstore: release lease: %w", err)
+	}
+	return nil
+}
+
+func (s *Store) isLost() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lost
+}
+
+// stop ends the heartbeat and every call in progress.
+func (s *Store) stop() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return storage.ErrClosed
+	}
+	s.closed = true
+	if s.timer != nil {
+		s.timer.Stop()
+	}
+	s.mu.Unlock()
+	s.cancel()
+	s.beats.Wait()
+	return nil
+}
+
+var (
+	_ storage.Store   = (*Store)(nil)
+	_ storage.Adopter = (*Store)(nil)
+)
