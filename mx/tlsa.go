@@ -69,3 +69,7 @@ func (r *Resolver) LookupTXT(ctx context.Context, name string) ([]string, error)
 	}
 	return out, nil
 }
+
+// TrustsAD reports whether the Resolver believes its servers' AD bit
+// (WithTrustAD), so that Secure results mean something.
+func (r *Resolver) TrustsAD() bool { return r.opts.trustAD }

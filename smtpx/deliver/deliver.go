@@ -2,6 +2,7 @@ package deliver
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"iter"
 	"net"
@@ -14,6 +15,7 @@ import (
 	"github.com/hubedge/hubedge/addrspace"
 	"github.com/hubedge/hubedge/auth"
 	"github.com/hubedge/hubedge/connector"
+	"github.com/hubedge/hubedge/mtasts"
 	"github.com/hubedge/hubedge/mx"
 	"github.com/hubedge/hubedge/perms"
 	"github.com/hubedge/hubedge/queue"
@@ -68,6 +70,8 @@ type Deliverer struct {
 	mu       sync.Mutex
 	rotation map[string]uint64 // per connector: relay connections opened
 	closed   bool
+
+	sts stsClients
 }
 
 var _ queue.Deliverer = (*Deliverer)(nil)
@@ -103,7 +107,7 @@ func New(opts ...Option) (*Deliverer, error) {
 		nd := &net.Dialer{Timeout: o.timeouts.Connect}
 		o.dial = nd.DialContext
 	}
-	d := &Deliverer{opts: o, rotation: map[string]uint64{}}
+	d := &Deliverer{opts: o, rotation: map[string]uint64{}, sts: stsClients{m: map[*mx.Resolver]*mtasts.Client{}}}
 	d.pool = newPool(o.maxIdle, min(o.timeouts.Command, 5*time.Second), func(cn *conn, err error) {
 		d.emit(Event{Kind: EventClose, Host: cn.host, Addr: cn.addr, Messages: cn.messages, Err: err})
 	})
@@ -193,7 +197,8 @@ func (d *Deliverer) connect(ctx context.Context, hop queue.NextHop, sc *connecto
 			}
 			return nil, nil, &HopError{Hop: hop, Err: err}
 		}
-		targets = d.mxTargets(hosts, sc)
+		plans, fails := d.tlsPlan(ctx, sc, hop.Domain, hosts)
+		targets = d.mxTargets(hosts, sc, plans, fails)
 	case KindRelay:
 		targets = d.relayTargets(sc)
 		sp.policy = auth.ClientPolicy{Auth: auth.SmartHostExchangeServer, RequireTLS: true, ClientCert: d.opts.clientCert}
@@ -205,6 +210,15 @@ func (d *Deliverer) connect(ctx context.Context, hop queue.NextHop, sc *connecto
 	for t := range targets {
 		if ctx.Err() != nil {
 			break
+		}
+		if t.tp != nil || t.err != nil && errors.Is(t.err, ErrTLSPolicy) {
+			ev := Event{Kind: EventPolicy, Hop: hop, Host: t.host, Addr: t.addr}
+			if t.tp != nil {
+				ev.Policy = t.tp.kind
+			} else {
+				ev.Err = t.err
+			}
+			d.emit(ev)
 		}
 		aerr := t.err
 		if aerr == nil {
@@ -282,15 +296,23 @@ func (d *Deliverer) lookupMX(ctx context.Context, sc *connector.SendConnector, d
 	return hosts, nil
 }
 
-func (d *Deliverer) mxTargets(hosts []mx.Host, sc *connector.SendConnector) iter.Seq[target] {
+// mxTargets yields the addresses of hosts with the TLS policy each is
+// held to; a host its policy refuses yields its failure once.
+func (d *Deliverer) mxTargets(hosts []mx.Host, sc *connector.SendConnector, plans []*hostTLS, fails []*AttemptError) iter.Seq[target] {
 	port := sc.Port()
 	if d.opts.mxPort != 0 {
 		port = d.opts.mxPort
 	}
 	return func(yield func(target) bool) {
-		for _, h := range hosts {
+		for i, h := range hosts {
+			if fails[i] != nil {
+				if !yield(target{host: h.Name, err: fails[i]}) {
+					return
+				}
+				continue
+			}
 			for _, a := range h.Addrs {
-				if !yield(target{host: h.Name, addr: joinPort(a.String(), port)}) {
+				if !yield(target{host: h.Name, addr: joinPort(a.String(), port), tp: plans[i], mxSecure: h.Secure}) {
 					return
 				}
 			}

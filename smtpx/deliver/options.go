@@ -6,12 +6,14 @@ import (
 	"crypto/x509"
 	"log/slog"
 	"net"
+	"net/http"
 	"strings"
 	"time"
 
 	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/mx"
 	"github.com/hubedge/hubedge/protolog"
+	"github.com/hubedge/hubedge/tlsrpt"
 )
 
 // Option configures New. Options are sealed: only this package defines them.
@@ -62,6 +64,11 @@ type options struct {
 	timeouts   Timeouts
 	maxIdle    int
 	protoLog   *protolog.Log // WithProtocolLog (protolog.go)
+	// TLS policies of DNS-routed hops (tlspolicy.go).
+	noDANE, noMTASTS bool
+	stsHTTP          *http.Client
+	stsClock         func() time.Time
+	tlsrpt           *tlsrpt.Recorder
 }
 
 func defaultOptions() options {

@@ -21,9 +21,14 @@ type conn struct {
 	tls      bool
 	tlsState tls.ConnectionState
 	verified bool // the policy's certificate checks passed
-	messages int  // messages carried
-	reused   bool // taken from the pool for the current delivery
-	broken   bool // must not be reused
+	// policyAuth names the DANE or MTA-STS policy that authenticated the
+	// server ("" if none); mxSecure: its MX and address records were
+	// DNSSEC-validated. REQUIRETLS looks at both.
+	policyAuth string
+	mxSecure   bool
+	messages   int  // messages carried
+	reused     bool // taken from the pool for the current delivery
+	broken     bool // must not be reused
 
 	timer *time.Timer // idle timer while pooled
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 	"github.com/hubedge/hubedge/auth"
+	"github.com/hubedge/hubedge/tlsrpt"
 )
 
 // target is one address to try for a next hop.
@@ -22,6 +23,11 @@ type target struct {
 	host string // name for TLS checks, AUTH policy and RemoteMTA
 	addr string // "ip:port"; "" when resolution failed (err set)
 	err  *AttemptError
+	// tp is the DANE or MTA-STS policy of a DNS-routed host, nil when the
+	// connector's settings alone apply; mxSecure: its MX and address
+	// records were DNSSEC-validated.
+	tp       *hostTLS
+	mxSecure bool
 }
 
 // sessionParams is what a session needs from the hop and connector.
@@ -65,7 +71,9 @@ func (d *Deliverer) open(ctx context.Context, sp sessionParams, t target) (*conn
 	}
 	raw = d.logDialed(sp.logAs, &boundedConn{Conn: raw})
 	stop := watch(ctx, raw)
+	sp.policy = t.tp.clientPolicy(sp.policy)
 	cn, aerr := d.negotiate(ctx, sp, t, raw)
+	d.reportSession(t.tp, t.addr, cn, aerr)
 	if cancelled := stop(); cancelled && aerr == nil {
 		cn.broken = true
 		_ = cn.c.Close()
@@ -99,14 +107,14 @@ func (d *Deliverer) negotiate(ctx context.Context, sp sessionParams, t target, r
 	if err != nil {
 		return nil, replyFailure(fail, err, nil)
 	}
-	cn := &conn{key: sp.key, host: t.host, addr: t.addr, raw: raw}
+	cn := &conn{key: sp.key, host: t.host, addr: t.addr, raw: raw, mxSecure: t.mxSecure}
 	var net0 net.Conn = raw
 	st := auth.ClientState{}
 	noStartTLS := false
 	step, err := auth.Plan(sp.policy, t.host, ext, st)
 	if err != nil {
 		quitRaw(tp)
-		return nil, fail(451, policyStatus(err), err)
+		return nil, fail(451, policyStatus(err), t.explain(err))
 	}
 	if step.Kind == auth.StepStartTLS {
 		tc, aerr := d.startTLS(ctx, tp, raw, sp, t)
@@ -120,7 +128,7 @@ func (d *Deliverer) negotiate(ctx context.Context, sp sessionParams, t target, r
 			ext.StartTLS, noStartTLS = false, true
 			if _, err := auth.Plan(sp.policy, t.host, ext, st); err != nil {
 				quitRaw(tp)
-				return nil, fail(451, policyStatus(err), errors.Join(err, aerr.Err))
+				return nil, fail(451, policyStatus(err), errors.Join(t.explain(err), aerr.Err))
 			}
 		default:
 			return nil, aerr
@@ -151,6 +159,9 @@ func (d *Deliverer) negotiate(ctx context.Context, sp sessionParams, t target, r
 		return nil, aerr
 	}
 	cn.ext = extOf(cn.c)
+	if t.tp != nil && t.tp.required && (t.tp.kind != PolicyDANE || len(t.tp.tlsa) > 0) {
+		cn.policyAuth = t.tp.kind // the handshake passed the policy's verify
+	}
 	if len(prefix) == 0 {
 		// go-smtp's reader holds nothing after EHLO/AUTH, so a transaction
 		// may read the session directly (early bytes would be in its buffer).
@@ -229,7 +240,13 @@ func (d *Deliverer) startTLS(ctx context.Context, tp *textproto.Conn, raw net.Co
 		return nil, fail(451, "4.7.5", fmt.Errorf("%w: data after the STARTTLS reply", ErrTLS))
 	}
 	handOver(raw)
-	tc := tls.Client(unlogged(raw), sp.policy.TLSConfig(t.host, d.opts.roots))
+	cfg := sp.policy.TLSConfig(t.host, d.opts.roots)
+	if h := t.tp; h != nil && h.required {
+		// The host's DANE or MTA-STS policy judges the certificate.
+		cfg.InsecureSkipVerify = true
+		cfg.VerifyConnection = func(cs tls.ConnectionState) error { return h.verify(cs, d.opts.roots, time.Now()) }
+	}
+	tc := tls.Client(unlogged(raw), cfg)
 	hctx, cancel := context.WithTimeout(ctx, d.opts.timeouts.Command)
 	defer cancel()
 	if err := tc.HandshakeContext(hctx); err != nil {
@@ -344,4 +361,14 @@ func parseEHLO(msg string) map[string]string {
 func isReply(err error) bool {
 	var se *smtp.SMTPError
 	return errors.As(err, &se)
+}
+
+// explain says which host policy a failure of auth.Plan broke: a host held
+// to DANE or MTA-STS without STARTTLS is refused by that policy.
+func (t target) explain(err error) error {
+	if t.tp == nil || !t.tp.required || !errors.Is(err, auth.ErrStartTLSRequired) {
+		return err
+	}
+	return &policyFailure{kind: t.tp.kind, resultType: tlsrpt.ResultStartTLSNotSupported,
+		msg: t.host + " does not offer STARTTLS, which its policy requires; not delivering in plaintext", err: err}
 }

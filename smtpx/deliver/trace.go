@@ -28,6 +28,10 @@ const (
 	// EventRecipient: the reply to one RCPT, or the DATA reply for an
 	// accepted recipient (Recipient, Result).
 	EventRecipient EventKind = "recipient"
+	// EventPolicy: a DNS-routed host is held to a TLS policy (Policy:
+	// DANE, MTA-STS, MTA-STS testing), or refused by one before dialling
+	// (Err says why).
+	EventPolicy EventKind = "tls-policy"
 	// EventClose: a connection was closed (Messages it carried, Err why,
 	// nil for a normal end).
 	EventClose EventKind = "close"
@@ -43,6 +47,7 @@ type Event struct {
 	TLSVersion   string // "TLS 1.3"
 	VerifiedName string // name the certificate was verified against, "" if none
 	Mechanism    string // SASL mechanism used
+	Policy       string // the host's TLS policy (EventPolicy)
 	Removed      []perms.Removed
 	Recipient    string
 	Result       *queue.Result

@@ -175,8 +175,8 @@ func (t *txn) mailOptions() (*smtp.MailOptions, *queue.Result) {
 	if env.RequireTLS {
 		offered, _ := c.Extension("REQUIRETLS")
 		switch {
-		case !t.cn.tls || !t.cn.verified && !t.d.pkixValid(t.cn):
-			r := t.result(550, "5.7.10", "REQUIRETLS: no validated TLS session with the next hop")
+		case !t.cn.tls || !t.requireTLSMet():
+			r := t.result(550, "5.7.10", "REQUIRETLS: "+t.requireTLSGap())
 			return nil, &r
 		case !offered:
 			r := t.result(550, "5.7.30", "REQUIRETLS support required")
@@ -364,4 +364,26 @@ func (d *Deliverer) pkixValid(cn *conn) bool {
 	}
 	_, err := certs[0].Verify(x509.VerifyOptions{DNSName: cn.host, Roots: d.opts.roots, Intermediates: inter})
 	return err == nil
+}
+
+// requireTLSMet applies RFC 8689 §4.2.1 to the session: for DNS-routed
+// mail the MX must be known through DNSSEC or MTA-STS and the certificate
+// validated by DANE or PKIX (DANE or an enforced MTA-STS policy, or a
+// DNSSEC-secure MX with a valid certificate); smart hosts and relays are
+// configured by name, so their certificate is what counts.
+func (t *txn) requireTLSMet() bool {
+	if t.hop.Kind != KindDNS {
+		return t.cn.verified || t.d.pkixValid(t.cn)
+	}
+	return t.cn.policyAuth != "" || t.cn.mxSecure && t.d.pkixValid(t.cn)
+}
+
+func (t *txn) requireTLSGap() string {
+	if !t.cn.tls {
+		return "no TLS session with " + t.cn.host
+	}
+	if t.hop.Kind == KindDNS {
+		return "the TLS session with " + t.cn.host + " is authenticated by neither DANE nor MTA-STS (nor a DNSSEC-secure MX with a valid certificate)"
+	}
+	return "no validated TLS session with " + t.cn.host
 }

@@ -1,0 +1,314 @@
+package deliver
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hubedge/hubedge/auth"
+	"github.com/hubedge/hubedge/connector"
+	"github.com/hubedge/hubedge/dane"
+	"github.com/hubedge/hubedge/mtasts"
+	"github.com/hubedge/hubedge/mx"
+	"github.com/hubedge/hubedge/tlsrpt"
+	"github.com/miekg/dns"
+)
+
+// Names of the TLS policies a DNS-routed host can be held to, as Events
+// and errors print them.
+const (
+	PolicyDANE          = "DANE"
+	PolicyMTASTS        = "MTA-STS"
+	PolicyMTASTSTesting = "MTA-STS testing"
+)
+
+// WithDANE turns DANE (RFC 7672) on or off for DNS-routed delivery.
+// Default on; it only takes effect with a resolver that trusts the AD bit
+// (mx.WithTrustAD), since TLSA records count only when DNSSEC-validated.
+func WithDANE(enabled bool) Option {
+	return funcOption(func(o *options) { o.noDANE = !enabled })
+}
+
+// WithMTASTS turns MTA-STS (RFC 8461) on or off for DNS-routed delivery.
+// Default on: a domain without an "_mta-sts" record costs one cached TXT
+// query per hop.
+func WithMTASTS(enabled bool) Option {
+	return funcOption(func(o *options) { o.noMTASTS = !enabled })
+}
+
+// WithMTASTSHTTPClient sets the client MTA-STS policies are fetched with;
+// its transport must validate certificates. Default: an http.Client with
+// the system roots and a 1-minute timeout.
+func WithMTASTSHTTPClient(c *http.Client) Option {
+	return funcOption(func(o *options) { o.stsHTTP = c })
+}
+
+// WithMTASTSClock sets the clock of the MTA-STS policy cache. Default
+// time.Now.
+func WithMTASTSClock(now func() time.Time) Option {
+	return funcOption(func(o *options) { o.stsClock = now })
+}
+
+// WithTLSReporter counts every session held to DANE or MTA-STS, and every
+// failure to find a policy, in rec for TLS reporting (RFC 8460).
+// Default: none.
+func WithTLSReporter(rec *tlsrpt.Recorder) Option {
+	return funcOption(func(o *options) { o.tlsrpt = rec })
+}
+
+// hostTLS is the TLS policy one MX host is held to, chosen by precedence:
+// DANE over MTA-STS over the connector's own settings (nil).
+type hostTLS struct {
+	kind     string // PolicyDANE, PolicyMTASTS, PolicyMTASTSTesting
+	domain   string // the policy (recipient) domain
+	host     string
+	tlsa     []*dns.TLSA // usable records; none means encrypt without authenticating
+	required bool        // no delivery without TLS passing verify
+	report   tlsrpt.Policy
+}
+
+// policyFailure is a host refused by its TLS policy; its text explains the
+// decision in the queue's last error.
+type policyFailure struct {
+	kind       string
+	resultType string // TLS-RPT result type
+	msg        string
+	err        error
+}
+
+func (e *policyFailure) Error() string {
+	if e.err != nil {
+		return e.kind + ": " + e.msg + ": " + e.err.Error()
+	}
+	return e.kind + ": " + e.msg
+}
+
+func (e *policyFailure) Unwrap() error { return e.err }
+
+// ErrTLSPolicy is wrapped by every failure to meet a host's DANE or
+// MTA-STS policy.
+var ErrTLSPolicy = errors.New("deliver: TLS policy not met")
+
+func (e *policyFailure) Is(target error) bool { return target == ErrTLSPolicy }
+
+// clientPolicy is the connector policy with the host's demands laid over
+// it: TLS mandatory, and certificate checks left to verify (DANE-EE
+// certificates need not chain to any CA). The connector's RequireTLS
+// stays; its TlsAuthLevel and TlsDomain give way to the stronger policy.
+func (h *hostTLS) clientPolicy(p auth.ClientPolicy) auth.ClientPolicy {
+	if h == nil || !h.required {
+		return p
+	}
+	p.RequireTLS, p.IgnoreStartTLS = true, false
+	p.TLSAuthLevel, p.TLSDomain = auth.TLSAuthUnset, ""
+	return p
+}
+
+// verify judges a handshake by the host's policy.
+func (h *hostTLS) verify(cs tls.ConnectionState, roots *x509.CertPool, now time.Time) error {
+	switch h.kind {
+	case PolicyDANE:
+		if len(h.tlsa) == 0 {
+			return nil // RFC 7672 §2.2: only unusable records: encrypt, do not authenticate
+		}
+		if _, err := dane.Verify(h.tlsa, cs.PeerCertificates, []string{h.host}, now); err != nil {
+			return &policyFailure{kind: PolicyDANE, resultType: tlsrpt.ResultValidationFailure,
+				msg: "no TLSA record matched the certificate of " + h.host, err: unwrapMismatch(err)}
+		}
+		return nil
+	default:
+		if err := pkixVerify(cs.PeerCertificates, h.host, roots, now); err != nil {
+			return &policyFailure{kind: h.kind, resultType: certResultType(err),
+				msg: fmt.Sprintf("the certificate of %s is not valid for it (policy of %s)", h.host, h.domain), err: err}
+		}
+		return nil
+	}
+}
+
+// unwrapMismatch keeps only the x509 cause of a DANE mismatch, whose own
+// text the caller already says.
+func unwrapMismatch(err error) error {
+	var me *dane.MismatchError
+	if errors.As(err, &me) {
+		return me.Err
+	}
+	return err
+}
+
+func pkixVerify(certs []*x509.Certificate, host string, roots *x509.CertPool, now time.Time) error {
+	if len(certs) == 0 {
+		return errors.New("no certificate presented")
+	}
+	inter := x509.NewCertPool()
+	for _, c := range certs[1:] {
+		inter.AddCert(c)
+	}
+	_, err := certs[0].Verify(x509.VerifyOptions{DNSName: host, Roots: roots, Intermediates: inter, CurrentTime: now,
+		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}})
+	return err
+}
+
+func certResultType(err error) string {
+	var (
+		host    x509.HostnameError
+		unknown x509.UnknownAuthorityError
+		invalid x509.CertificateInvalidError
+	)
+	switch {
+	case errors.As(err, &host):
+		return tlsrpt.ResultCertificateHostMismatch
+	case errors.As(err, &unknown):
+		return tlsrpt.ResultCertificateNotTrusted
+	case errors.As(err, &invalid) && invalid.Reason == x509.Expired:
+		return tlsrpt.ResultCertificateExpired
+	}
+	return tlsrpt.ResultValidationFailure
+}
+
+// stsClients holds one MTA-STS client per resolver, so TXT lookups use
+// the connector's DNS servers.
+type stsClients struct {
+	mu sync.Mutex
+	m  map[*mx.Resolver]*mtasts.Client
+}
+
+func (d *Deliverer) stsClient(r *mx.Resolver) *mtasts.Client {
+	d.sts.mu.Lock()
+	defer d.sts.mu.Unlock()
+	if c, ok := d.sts.m[r]; ok {
+		return c
+	}
+	c, _ := mtasts.New(r.LookupTXT, mtasts.WithHTTPClient(d.opts.stsHTTP), mtasts.WithClock(d.opts.stsClock))
+	d.sts.m[r] = c
+	return c
+}
+
+// tlsPlan decides, for each MX host of domain, which TLS policy holds.
+// A host whose TLSA lookup failed, or that an enforced MTA-STS policy does
+// not list, gets a failure instead (it is never used without its policy).
+func (d *Deliverer) tlsPlan(ctx context.Context, sc *connector.SendConnector, domain string, hosts []mx.Host) ([]*hostTLS, []*AttemptError) {
+	r := d.resolverFor(sc)
+	plans := make([]*hostTLS, len(hosts))
+	fails := make([]*AttemptError, len(hosts))
+	if !d.opts.noDANE && r.TrustsAD() {
+		for i, h := range hosts {
+			if !h.Secure {
+				continue // RFC 7672 §2.2.1: an insecure MX or address cannot carry DANE
+			}
+			res, err := r.LookupTLSA(ctx, h.Name, sc.Port())
+			if err != nil {
+				pf := &policyFailure{kind: PolicyDANE, resultType: tlsrpt.ResultTLSAInvalid,
+					msg: "TLSA lookup for " + h.Name + " failed, so the host cannot be used", err: err}
+				d.opts.tlsrpt.Failure(tlsrpt.Policy{Type: tlsrpt.PolicyTLSA, Domain: domain}, tlsrpt.Failure{ResultType: pf.resultType, ReceivingMX: h.Name, Info: pf.Error()})
+				fails[i] = &AttemptError{Host: h.Name, Code: 451, Enhanced: "4.7.5", Err: pf}
+				continue
+			}
+			if !res.Secure || len(res.Records) == 0 {
+				continue
+			}
+			strs := make([]string, len(res.Records))
+			for j, t := range res.Records {
+				strs[j] = t.String()
+			}
+			plans[i] = &hostTLS{kind: PolicyDANE, domain: domain, host: h.Name, tlsa: dane.Usable(res.Records), required: true,
+				report: tlsrpt.Policy{Type: tlsrpt.PolicyTLSA, Domain: domain, Strings: strs}}
+		}
+	}
+	if d.opts.noMTASTS {
+		return plans, fails
+	}
+	res := d.stsClient(r).Lookup(ctx, domain)
+	if res.Err != nil {
+		var fe *mtasts.FetchError
+		kind := tlsrpt.ResultSTSPolicyFetchError
+		if errors.As(res.Err, &fe) {
+			kind = fe.Kind
+		}
+		d.opts.tlsrpt.Failure(tlsrpt.Policy{Type: tlsrpt.PolicySTS, Domain: domain}, tlsrpt.Failure{ResultType: kind, Info: res.Err.Error()})
+		d.opts.logger.Info("deliver: MTA-STS policy unavailable", "domain", domain, "err", res.Err)
+	}
+	p := res.Policy
+	if p == nil {
+		return plans, fails
+	}
+	kind := PolicyMTASTS
+	if p.Mode == mtasts.ModeTesting {
+		kind = PolicyMTASTSTesting
+	}
+	report := tlsrpt.Policy{Type: tlsrpt.PolicySTS, Domain: domain, Strings: policyLines(p.Text), MXHosts: p.MX}
+	for i, h := range hosts {
+		if plans[i] != nil || fails[i] != nil {
+			continue // DANE takes precedence (RFC 8461 §2)
+		}
+		if !p.Match(h.Name) {
+			if kind == PolicyMTASTS {
+				pf := &policyFailure{kind: kind, resultType: tlsrpt.ResultValidationFailure,
+					msg: fmt.Sprintf("%s is not an MX host of the policy of %s (mx: %s)", h.Name, domain, strings.Join(p.MX, ", "))}
+				d.opts.tlsrpt.Failure(report, tlsrpt.Failure{ResultType: pf.resultType, ReceivingMX: h.Name, Info: pf.Error()})
+				fails[i] = &AttemptError{Host: h.Name, Code: 451, Enhanced: "4.7.5", Err: pf}
+				continue
+			}
+			d.opts.tlsrpt.Failure(report, tlsrpt.Failure{ResultType: tlsrpt.ResultValidationFailure, ReceivingMX: h.Name,
+				Info: h.Name + " is not an MX host of the policy"})
+		}
+		plans[i] = &hostTLS{kind: kind, domain: domain, host: h.Name, required: kind == PolicyMTASTS, report: report}
+	}
+	return plans, fails
+}
+
+func policyLines(text string) []string {
+	var out []string
+	for l := range strings.SplitSeq(strings.ReplaceAll(text, "\r\n", "\n"), "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// reportSession counts a finished negotiation with a policy-held host.
+// In testing mode the session went ahead on the connector's settings: its
+// certificate is judged here, for the report only.
+func (d *Deliverer) reportSession(h *hostTLS, addr string, cn *conn, aerr *AttemptError) {
+	if h == nil {
+		return
+	}
+	f := tlsrpt.Failure{ReceivingMX: h.host, ReceivingIP: hostOf(addr)}
+	var pf *policyFailure
+	switch {
+	case aerr != nil && errors.As(aerr.Err, &pf):
+		f.ResultType, f.Info = pf.resultType, pf.Error()
+	case aerr != nil && errors.Is(aerr.Err, auth.ErrStartTLSRequired):
+		f.ResultType, f.Info = tlsrpt.ResultStartTLSNotSupported, aerr.Err.Error()
+	case aerr != nil:
+		return // not a TLS matter (refused connection, greeting, ...)
+	case !cn.tls:
+		f.ResultType, f.Info = tlsrpt.ResultStartTLSNotSupported, h.host+" does not offer STARTTLS"
+	case h.kind == PolicyMTASTSTesting:
+		if err := h.verify(cn.tlsState, d.opts.roots, time.Now()); err != nil {
+			errors.As(err, &pf)
+			f.ResultType, f.Info = pf.resultType, pf.Error()
+			d.opts.logger.Info("deliver: MTA-STS testing: the policy would have refused the host", "host", h.host, "err", err)
+		} else {
+			d.opts.tlsrpt.Success(h.report)
+			return
+		}
+	default:
+		d.opts.tlsrpt.Success(h.report)
+		return
+	}
+	d.opts.tlsrpt.Failure(h.report, f)
+}
+
+func hostOf(addr string) string {
+	if i := strings.LastIndexByte(addr, ':'); i >= 0 {
+		return strings.Trim(addr[:i], "[]")
+	}
+	return addr
+}
