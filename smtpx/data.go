@@ -2,8 +2,10 @@ package smtpx
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"io"
+	"log/slog"
 	"strings"
 	"sync"
 	"unicode"
@@ -12,6 +14,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/hubedge/hubedge/perms"
+	"github.com/hubedge/hubedge/queue"
 	"github.com/hubedge/hubedge/smtpx/internal/wire"
 )
 
@@ -39,7 +42,7 @@ func (s *session) data(r io.Reader) error {
 	*body = limitReader{r: r, limit: limit, c: s.c}
 	st.hl = headerLimiter{r: body, n: rc.MaxHeaderSize() + readBuffer}
 	st.br.Reset(&st.hl)
-	facts, removed, err := t.scanHeader(st, s.rights)
+	facts, removed, err := t.scanHeader(st, s.rights, t.log.Enabled(t.ctx, slog.LevelInfo))
 	switch {
 	case body.err != nil:
 		return body.err
@@ -82,6 +85,11 @@ func (s *session) data(r io.Reader) error {
 		return Status(err)
 	}
 	s.trace(Event{Kind: EventQueued, QueueID: id})
+	if facts.logID {
+		t.log.Info("smtpx: queued", "id", string(id), "message_id", facts.msgID, "from", env.From,
+			"rcpts", recipientList(env.Recipients), "connector", rc.Name(), "session", s.c.id,
+			"remote", s.c.remote.Addr().String())
+	}
 	return queuedReply(id)
 }
 
@@ -118,9 +126,11 @@ func (st *receiveState) release() {
 }
 
 // scanHeader reads the header block from st.br into st.hdr in one pass:
-// hop counts, the firewall with the session's rights, and which auth fields
-// the message already carries.
-func (t *Transport) scanHeader(st *receiveState, rights perms.Right) (facts headerFacts, removed []perms.Removed, err error) {
+// hop counts, the firewall with the session's rights, which auth fields
+// the message already carries, the loop guard's digest, and (logID) the
+// Message-ID for the log.
+func (t *Transport) scanHeader(st *receiveState, rights perms.Right, logID bool) (facts headerFacts, removed []perms.Removed, err error) {
+	facts.logID = logID
 	st.hdr, removed, err = t.firewall.ScanHeader(st.hdr[:0], st.br, perms.Allowed(perms.Receive, rights),
 		func(f perms.Field) { facts.see(t, f) })
 	return facts, removed, err
@@ -135,6 +145,10 @@ type headerFacts struct {
 	auth [len(authHeaders)]bool
 	// ident digests the fields that identify the message (loopGuard).
 	ident identity
+	// logID asks for msgID, the Message-ID field, for the info log line
+	// (copying it costs an allocation, spared when nobody logs it).
+	logID bool
+	msgID string
 }
 
 func (h *headerFacts) see(t *Transport, f perms.Field) {
@@ -147,6 +161,9 @@ func (h *headerFacts) see(t *Transport, f perms.Field) {
 	}
 	if f.Kept {
 		h.ident.see(f)
+		if h.logID && h.msgID == "" && f.NameIs("Message-ID") {
+			h.msgID = string(bytes.TrimSpace(f.Value))
+		}
 		for i, k := range authHeaders {
 			if f.NameIs(k) {
 				h.auth[i] = true
@@ -235,6 +252,17 @@ func runeLen[S ~string | ~[]byte](v S, i int) int {
 }
 
 var asciiSpace = [utf8.RuneSelf]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
+
+func recipientList(rs []queue.Recipient) string {
+	var b strings.Builder
+	for i, r := range rs {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(r.Address)
+	}
+	return b.String()
+}
 
 func removedNames(rs []perms.Removed) string {
 	names := make([]string, len(rs))

@@ -80,10 +80,81 @@ func (e Event) LogValue() slog.Value {
 	}
 	add("detail", e.Detail)
 	add("id", string(e.QueueID))
+	if len(e.Stripped) > 0 {
+		add("stripped", removedNames(e.Stripped))
+	}
+	if q := e.Queue; q != nil {
+		add("op", string(q.Type))
+		add("source", q.Source)
+		add("queue", q.Queue)
+		add("related", string(q.RelatedID))
+		add("sender", q.Sender)
+		add("rcpts", strings.Join(q.Recipients, ","))
+		if q.Result != nil {
+			add("result", q.Result.String())
+		}
+		add("qdetail", q.Detail)
+	}
+	if d := e.Delivery; d != nil {
+		add("delivery", string(d.Kind))
+		if d.Hop != (queue.NextHop{}) {
+			add("hop", d.Hop.Key())
+		}
+		add("host", d.Host)
+		add("addr", d.Addr)
+		add("tls", d.TLSVersion)
+		add("verified", d.VerifiedName)
+		add("mechanism", d.Mechanism)
+		if len(d.Removed) > 0 {
+			add("removed", removedNames(d.Removed))
+		}
+		add("rcpt", d.Recipient)
+		if d.Result != nil {
+			add("result", d.Result.String())
+		}
+		if d.Messages > 0 {
+			attrs = append(attrs, slog.Int("messages", d.Messages))
+		}
+	}
 	if e.Err != nil {
 		add("err", e.Err.Error())
 	}
 	return slog.GroupValue(attrs...)
+}
+
+// logOutcome writes the info line of a message's outcome in the queue:
+// delivered, deferred (with the reply it will be retried after), failed,
+// a DSN sent, parked unreachable or poisoned. Other queue events are
+// left to the debug trace.
+func (t *Transport) logOutcome(e *queue.Event) {
+	var msg string
+	switch e.Type {
+	case queue.EventDeliver:
+		msg = "smtpx: delivered"
+	case queue.EventDefer:
+		msg = "smtpx: deferred"
+	case queue.EventFail:
+		msg = "smtpx: failed"
+	case queue.EventDSN:
+		msg = "smtpx: DSN queued"
+	case queue.EventUnreachable:
+		msg = "smtpx: unreachable"
+	case queue.EventPoison:
+		msg = "smtpx: poison message"
+	default:
+		return
+	}
+	attrs := []any{"id", string(e.ID), "rcpts", strings.Join(e.Recipients, ","), "next_hop", e.Queue}
+	if e.RelatedID != "" {
+		attrs = append(attrs, "about", string(e.RelatedID), "kind", e.Detail)
+	}
+	if e.Result != nil {
+		attrs = append(attrs, "reply", e.Result.String())
+	}
+	if e.Err != nil {
+		attrs = append(attrs, "err", e.Err.Error())
+	}
+	t.log.Info(msg, attrs...)
 }
 
 // replyString prints a reply for logs as it goes on the wire, without

@@ -27,7 +27,7 @@ func scanResult(t *Transport, msg []byte, rights perms.Right) headerResult {
 	st := receivePool.Get().(*receiveState)
 	defer st.release()
 	st.br.Reset(bytes.NewReader(msg))
-	facts, removed, err := t.scanHeader(st, rights)
+	facts, removed, err := t.scanHeader(st, rights, false)
 	if err != nil {
 		return headerResult{err: true}
 	}
@@ -151,7 +151,7 @@ func BenchmarkReceiveHeader(b *testing.B) {
 			for b.Loop() {
 				src.Reset(msg)
 				st.br.Reset(src)
-				facts, removed, err := tr.scanHeader(st, bc.rights)
+				facts, removed, err := tr.scanHeader(st, bc.rights, false)
 				if err != nil || facts.hops != 4 || len(removed) != bc.strip {
 					b.Fatal(facts, removed, err)
 				}

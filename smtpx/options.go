@@ -223,7 +223,13 @@ func WithReverseLookup(r ReverseResolver) Option {
 }
 
 // WithLogger sets the logger for sessions (a panic in one is logged and
-// answered 421, not fatal), deliveries and the queue. Default: discard.
+// answered 421, not fatal), deliveries and the queue. At the info level it
+// gets one line per message outcome, each with the queue ID: "queued"
+// (with the Message-ID, sender, recipients and client), then "delivered",
+// "deferred", "failed", "DSN queued", "unreachable" or "poison message"
+// (with the recipients, the next hop and the reply), and one "logon
+// refused" line per failed AUTH (user name and client address, never the
+// password). At debug every trace Event is logged too. Default: discard.
 func WithLogger(l *slog.Logger) Option {
 	return funcOption(func(o *options) {
 		if l != nil {

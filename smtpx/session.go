@@ -35,8 +35,9 @@ type session struct {
 	user   bool // SASL login succeeded
 	rights perms.Right
 	// pending is the identity a SASL server reported, until saslGuard
-	// has checked it.
+	// has checked it; tried the user name the client gave.
 	pending auth.Identity
+	tried   string
 
 	// the transaction
 	inTx bool
@@ -151,14 +152,15 @@ func (s *session) auth(mech string) (sasl.Server, error) {
 	if err != nil {
 		return nil, s.refused("AUTH", Status(err), false)
 	}
-	s.pending = auth.Identity{}
+	s.pending, s.tried = auth.Identity{}, ""
 	done := func(id auth.Identity) { s.pending = id }
 	ctx := s.s.t.ctx
+	a = noteUser{a, &s.tried}
 	switch strings.ToUpper(mech) {
 	case auth.MechPlain:
-		return &saslGuard{s: s, inner: auth.NewPlainServer(ctx, a, done)}, nil
+		return &saslGuard{s: s, mech: auth.MechPlain, inner: auth.NewPlainServer(ctx, a, done)}, nil
 	case auth.MechLogin:
-		return &saslGuard{s: s, inner: auth.NewLoginServer(ctx, a, done)}, nil
+		return &saslGuard{s: s, mech: auth.MechLogin, inner: auth.NewLoginServer(ctx, a, done)}, nil
 	}
 	return nil, s.refused("AUTH", replyAuthNotOffered, false)
 }
@@ -168,7 +170,27 @@ func (s *session) auth(mech string) (sasl.Server, error) {
 // this connector fails too (SPEC §3.1: without Submit, AUTH fails).
 type saslGuard struct {
 	s     *session
+	mech  string
 	inner sasl.Server
+}
+
+// noteUser records the user name a SASL server asks about, for the log
+// line of a refused logon (the password is never kept).
+type noteUser struct {
+	auth.Authenticator
+	user *string
+}
+
+func (n noteUser) Authenticate(ctx context.Context, username, password string) (auth.Identity, error) {
+	*n.user = username
+	return n.Authenticator.Authenticate(ctx, username, password)
+}
+
+// logonRefused logs a refused logon at info level: who tried, from where.
+func (g *saslGuard) logonRefused(why string) {
+	s := g.s
+	s.s.t.log.Info("smtpx: logon refused", "user", s.tried, "mechanism", g.mech, "remote", s.c.remote.Addr().String(),
+		"connector", s.s.rc.Name(), "session", s.c.id, "reason", why)
 }
 
 func (g *saslGuard) Next(resp []byte) ([]byte, bool, error) {
@@ -178,6 +200,7 @@ func (g *saslGuard) Next(resp []byte) ([]byte, bool, error) {
 	case err != nil:
 		s.trace(Event{Kind: EventAuth, Err: err})
 		if errors.Is(err, auth.ErrInvalidCredentials) {
+			g.logonRefused("invalid credentials")
 			return nil, false, s.refused("AUTH", replyAuthFailed, true)
 		}
 		if errors.Is(err, auth.ErrMalformedResponse) {
@@ -188,6 +211,7 @@ func (g *saslGuard) Next(resp []byte) ([]byte, bool, error) {
 		id := s.pending
 		if !s.s.rc.Rights(id.Principals()...).Has(perms.Submit) {
 			s.trace(Event{Kind: EventAuth, Principal: id.Principal, Err: errNoSubmit})
+			g.logonRefused("no Submit right on this connector")
 			return nil, false, s.refused("AUTH", replyAuthNoSubmit, true)
 		}
 		s.user = true

@@ -169,7 +169,10 @@ func (t *Transport) openQueue() (*queue.Queue, error) {
 		queue.WithClock(t.opts.clock),
 		queue.WithLogger(t.log),
 		queue.WithReportingMTA(t.opts.serverName),
-		queue.WithEventHook(func(e queue.Event) { t.emit(Event{Kind: EventQueue, QueueID: e.ID, Queue: &e, Err: e.Err}) }),
+		queue.WithEventHook(func(e queue.Event) {
+			t.logOutcome(&e)
+			t.emit(Event{Kind: EventQueue, QueueID: e.ID, Queue: &e, Err: e.Err})
+		}),
 	}
 	qo = append(qo, t.opts.queueOpts...)
 	if t.opts.queueStore != nil {
