@@ -54,8 +54,9 @@ func TestCrossForest(t *testing.T) {
 				}
 				msg := clitest.WaitMaildir(t, mailboxes[to.domain], to.user+"@"+to.domain)
 				// The cross-forest hop: TLS and a login in the Basic modes
-				// (ESMTPSA), Externally Secured (AuthMechanism 03) otherwise.
-				want := "by " + to.fqdn + " with ESMTPSA"
+				// (ESMTPSA, UTF8SMTPSA as net/smtp asks for SMTPUTF8),
+				// Externally Secured (AuthMechanism 03) otherwise.
+				want := "by " + to.fqdn + " with UTF8SMTPSA"
 				if mode == "external" {
 					want = "X-MS-Exchange-Organization-AuthMechanism: 03"
 				}

@@ -26,10 +26,10 @@
 //	printf '%s\n' "CONTOSO\edgesvc:$(echo edgepw | ./hub -bcrypt):MS Exchange\Edge Transport Servers" \
 //	  "alice@contoso.com:$(echo alicepw | ./hub -bcrypt)" > hub-users
 //	printf '%s\n' "edge01\hubsvc:$(echo hubpw | ./edge -bcrypt):MS Exchange\Hub Transport Servers" > edge-users
-//	echo hubpw > hub-password && echo edgepw > edge-password
+//	echo hubpw > hub-password && echo edgepw > edge-password && echo alice@contoso.com > hub-mailboxes
 //	./hub -listen 127.0.0.1:2526 -edge edge01.contoso.net:2525 -hosts edge01.contoso.net=127.0.0.1 \
 //	  -cert hub01.contoso.com.crt -key hub01.contoso.com.key -ca edge01.contoso.net.crt \
-//	  -domains contoso.com -maildir mail -mailboxes hub-users -queue hub-queue -users hub-users -password-file hub-password &
+//	  -domains contoso.com -maildir mail -mailboxes hub-mailboxes -queue hub-queue -users hub-users -password-file hub-password &
 //	./edge -listen 127.0.0.1:2525 -hubs hub01.contoso.com:2526 -hubs-remote 127.0.0.1 -hosts hub01.contoso.com=127.0.0.1 \
 //	  -cert edge01.contoso.net.crt -key edge01.contoso.net.key -ca hub01.contoso.com.crt \
 //	  -queue edge-queue -users edge-users -password-file edge-password &
@@ -41,10 +41,10 @@
 // Alice's message arrives with X-MS-Exchange-Organization-AuthAs:
 // Anonymous and the edge's Received field: the two servers' send
 // connectors declare each other as Exchange servers, so the header
-// firewall keeps those fields between them. The hub's -mailboxes (here its
-// users file) lists who has a mailbox: RCPT for anyone else is refused
-// with 550 5.1.1 and no stray Maildir is created; without -mailboxes,
-// every local part is accepted. The edge has no such list (EdgeSync would
+// firewall keeps those fields between them. The hub's -mailboxes lists who
+// has a mailbox: RCPT for anyone else is refused with 550 5.1.1 and no
+// stray Maildir is created; without -mailboxes, every local part a Maildir
+// can hold is accepted. The edge has no such list (EdgeSync would
 // bring it): it accepts every recipient of the organization from the
 // Internet, and the hub's refusal comes back to the sender as an NDR. Mail from Alice to the
 // Internet needs the edge to resolve MX records: give it -dns (with the

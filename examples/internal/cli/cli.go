@@ -88,8 +88,9 @@ func (c *Common) Register(fs *flag.FlagSet, fqdn string) {
 	fs.StringVar(&c.CAFile, "ca", "", "CA certificates (PEM) trusted for outbound TLS (default: the system pool)")
 	fs.BoolVar(&c.SelfSigned, "selfsigned", false, "generate a self-signed certificate for -fqdn at start (peers cannot verify it: see -gen-cert)")
 	fs.StringVar(&c.Users, "users", "", "credentials file (user:bcrypt-hash[:groups] per line) for AUTH")
-	fs.StringVar(&c.Mailboxes, "mailboxes", "", "the mailboxes of -domains, one address per line (a -users file will do: names without @ are skipped);\n"+
-		"other recipients there get 550 5.1.1 (default: every local part is accepted)")
+	fs.StringVar(&c.Mailboxes, "mailboxes", "", "the mailboxes of -domains, one per line: an address, or a user name with a mailbox in each domain\n"+
+		"(text from the first ':' on is ignored, so a -users file of such names will do); other recipients get 550 5.1.1\n"+
+		"(default: every local part is accepted)")
 	fs.StringVar(&c.DNS, "dns", "", "DNS servers (host:port, comma-separated) for MX and smart-host lookups (default: /etc/resolv.conf)")
 	fs.StringVar(&c.Hosts, "hosts", "", "single-machine trials: name=ip,... served by an in-process DNS server used instead of -dns")
 	fs.UintVar(&c.MXPort, "mx-port", 0, "dial mail exchangers on this port instead of 25 (loopback set-ups)")
@@ -256,7 +257,7 @@ func (c *Common) Options(log *slog.Logger, needTLS bool) ([]smtpx.Option, error)
 	}
 	if c.Users != "" {
 		c.users = &usersFile{path: c.Users}
-		if _, err := c.users.load(); err != nil {
+		if err := c.users.load(); err != nil {
 			return nil, err
 		}
 		opts = append(opts, smtpx.WithAuthenticator(c.users))
@@ -265,8 +266,8 @@ func (c *Common) Options(log *slog.Logger, needTLS bool) ([]smtpx.Option, error)
 		if c.Domains == "" {
 			return nil, Usagef("-mailboxes needs -domains")
 		}
-		c.mailboxes = &mailboxFile{path: c.Mailboxes}
-		if _, err := c.mailboxes.load(); err != nil {
+		c.mailboxes = &mailboxFile{path: c.Mailboxes, domains: SplitList(c.Domains)}
+		if err := c.mailboxes.load(); err != nil {
 			return nil, err
 		}
 	}
@@ -422,7 +423,7 @@ func (c *Common) reload() {
 	}
 	type file struct {
 		what, path string
-		load       func() (int, error)
+		load       func() error
 	}
 	var files []file
 	if c.users != nil {
@@ -435,10 +436,10 @@ func (c *Common) reload() {
 		log.Info("SIGHUP: nothing to reload (no -users or -mailboxes file)")
 	}
 	for _, f := range files {
-		if n, err := f.load(); err != nil {
+		if err := f.load(); err != nil {
 			log.Error("SIGHUP: keeping the "+f.what+" file loaded before", "file", f.path, "err", err)
 		} else {
-			log.Info("SIGHUP: reloaded the "+f.what+" file", "file", f.path, f.what, n)
+			log.Info("SIGHUP: reloaded the "+f.what+" file", "file", f.path)
 		}
 	}
 }

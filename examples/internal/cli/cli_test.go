@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -142,55 +141,4 @@ func TestServeExplainsPrivilegedPort(t *testing.T) {
 	if !errors.Is(err, syscall.EACCES) || !strings.Contains(err.Error(), "CAP_NET_BIND_SERVICE") || !strings.Contains(err.Error(), "-listen") {
 		t.Fatalf("err = %v", err)
 	}
-}
-
-func TestMailboxFile(t *testing.T) {
-	tests := []struct {
-		name, content string
-		want          int // mailboxes, or -1 for an error
-		has, hasNot   string
-	}{
-		{"addresses", "alice@contoso.com\n\n# carol@contoso.com\nBob@Contoso.com\n", 2, "bob@contoso.com", "carol@contoso.com"},
-		{"users file", "alice@contoso.com:$2a$04$x:Relay Users\nCONTOSO\\edgesvc:$2a$04$y\n", 1, "alice@contoso.com", "edgesvc@contoso.com"},
-		{"bad address", "alice@contoso.com\n@contoso.com\n", -1, "", ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			m := &mailboxFile{path: filepath.Join(t.TempDir(), "mailboxes")}
-			if err := os.WriteFile(m.path, []byte(tt.content), 0o600); err != nil {
-				t.Fatal(err)
-			}
-			n, err := m.load()
-			if tt.want < 0 {
-				if err == nil || !strings.Contains(err.Error(), ":2:") {
-					t.Fatalf("load = %d, %v; want an error naming line 2", n, err)
-				}
-				return
-			}
-			if err != nil || n != tt.want {
-				t.Fatalf("load = %d, %v; want %d", n, err, tt.want)
-			}
-			for addr, want := range map[string]bool{tt.has: true, tt.hasNot: false} {
-				if got, err := m.Lookup(context.Background(), addr); got != want || err != nil {
-					t.Errorf("Lookup(%q) = %v, %v; want %v", addr, got, err, want)
-				}
-			}
-		})
-	}
-}
-
-func FuzzMailboxFile(f *testing.F) {
-	f.Add("alice@contoso.com\n# x\nCONTOSO\\svc:hash:Group\n")
-	f.Add("\"a b\"@contoso.com:\n@\n:@:\n")
-	f.Fuzz(func(t *testing.T, content string) {
-		m := &mailboxFile{path: filepath.Join(t.TempDir(), "mailboxes")}
-		if err := os.WriteFile(m.path, []byte(content), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := m.load(); err == nil {
-			if _, err := m.Lookup(context.Background(), "alice@contoso.com"); err != nil {
-				t.Fatal(err)
-			}
-		}
-	})
 }

@@ -1,11 +1,7 @@
 package cli
 
 import (
-	"bufio"
 	"context"
-	"fmt"
-	"os"
-	"strings"
 	"sync/atomic"
 
 	"github.com/hubedge/hubedge/auth"
@@ -22,15 +18,14 @@ type usersFile struct {
 
 var _ auth.Authenticator = (*usersFile)(nil)
 
-// load reads the file again and, if it parses, puts it in use; it returns
-// the number of users.
-func (u *usersFile) load() (int, error) {
+// load reads the file again and, if it parses, puts it in use.
+func (u *usersFile) load() error {
 	f, err := auth.LoadFile(u.path)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	u.cur.Store(f)
-	return f.Len(), nil
+	return nil
 }
 
 // Authenticate checks against the file loaded last.
@@ -38,40 +33,23 @@ func (u *usersFile) Authenticate(ctx context.Context, username, password string)
 	return u.cur.Load().Authenticate(ctx, username, password)
 }
 
-// mailboxFile is the -mailboxes recipient directory, replaceable like
-// usersFile. Each line holds an address; anything from the first ':' on is
-// ignored, and so are names without '@', so that a -users file serves as
-// is. Blank lines and lines starting with '#' are skipped.
+// mailboxFile is the -mailboxes recipient directory (local.LoadDirectory:
+// one mailbox per line; an entry without '@' is a user with a mailbox in
+// each of domains), replaceable like usersFile.
 type mailboxFile struct {
-	path string
-	cur  atomic.Pointer[local.StaticDirectory]
+	path    string
+	domains []string
+	cur     atomic.Pointer[local.StaticDirectory]
 }
 
-// load reads the file again and, if every address is valid, puts it in
-// use; it returns the number of mailboxes.
-func (m *mailboxFile) load() (int, error) {
-	f, err := os.Open(m.path)
+// load reads the file again and, if every entry is valid, puts it in use.
+func (m *mailboxFile) load() error {
+	d, err := local.LoadDirectory(m.path, m.domains...)
 	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	d, n := &local.StaticDirectory{}, 0
-	sc := bufio.NewScanner(f)
-	for line := 1; sc.Scan(); line++ {
-		addr, _, _ := strings.Cut(strings.TrimSpace(sc.Text()), ":")
-		if strings.HasPrefix(addr, "#") || !strings.Contains(addr, "@") {
-			continue
-		}
-		if err := d.Add(addr); err != nil {
-			return 0, fmt.Errorf("%s:%d: %w", m.path, line, err)
-		}
-		n++
-	}
-	if err := sc.Err(); err != nil {
-		return 0, fmt.Errorf("%s: %w", m.path, err)
+		return err
 	}
 	m.cur.Store(d)
-	return n, nil
+	return nil
 }
 
 // Lookup tells whether addr is in the file loaded last.

@@ -32,8 +32,7 @@ const InternetIP = "127.0.0.9"
 // Alice is the mailbox user of a Pair's hub (password "alicepw").
 var Alice = User{Name: "alice@contoso.com", Password: "alicepw"}
 
-// StartPair builds and starts the pair. The hub's users file is also its
-// -mailboxes.
+// StartPair builds and starts the pair. Alice is the hub's only mailbox.
 func StartPair(t *testing.T) *Pair {
 	t.Helper()
 	pki := smtptest.NewPKI(t)
@@ -45,10 +44,9 @@ func StartPair(t *testing.T) *Pair {
 	edgeCert, edgeKey, ca := WritePKI(t, pki, "edge01.contoso.net")
 	hubCert, hubKey, _ := WritePKI(t, pki, "hub01.contoso.com")
 	p.Maildir, p.EdgeQueue, p.HubQueue = t.TempDir(), t.TempDir(), t.TempDir()
-	hubUsers := WriteUsers(t, User{Name: `CONTOSO\edgesvc`, Password: "edgepw", Groups: `MS Exchange\Edge Transport Servers`}, Alice)
 	hubArgs := []string{"-listen", "127.0.0.1:" + hubPort, "-edge", "edge01.contoso.net:" + edgePort, "-dns", dns.Addr(),
 		"-cert", hubCert, "-key", hubKey, "-ca", ca, "-queue", p.HubQueue,
-		"-domains", "contoso.com", "-maildir", p.Maildir, "-log", "warn", "-users", hubUsers, "-mailboxes", hubUsers,
+		"-domains", "contoso.com", "-maildir", p.Maildir, "-log", "warn", "-users", WriteUsers(t, User{Name: `CONTOSO\edgesvc`, Password: "edgepw", Groups: `MS Exchange\Edge Transport Servers`}, Alice), "-mailboxes", WriteFile(t, "mailboxes", Alice.Name+"\n"),
 		"-edge-user", `edge01\hubsvc`, "-password-file", WriteFile(t, "pw", "hubpw\n")}
 	edgeArgs := []string{"-listen", "127.0.0.1:" + edgePort, "-hubs", "hub01.contoso.com:" + hubPort,
 		"-hubs-remote", "127.0.0.1", "-dns", dns.Addr(), "-mx-port", mxPort,
