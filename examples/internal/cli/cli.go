@@ -283,7 +283,7 @@ func (c *Common) Options(log *slog.Logger, needTLS bool) ([]smtpx.Option, error)
 		if c.mailboxes != nil {
 			opts = append(opts, smtpx.WithDirectory(c.mailboxes))
 		} else {
-			log.Warn("no -mailboxes: every local part of -domains is accepted (and gets a Maildir)")
+			log.Warn("no -mailboxes: every local part of -domains that a Maildir can hold is accepted (and gets one)")
 		}
 	}
 	return opts, nil
