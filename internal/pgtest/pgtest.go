@@ -7,6 +7,10 @@
 //	c := pgtest.Start(t) // skips the test if PostgreSQL is not installed
 //	dsn := c.NewDB(t)    // "host=/tmp/pgtest… port=5432 user=postgres dbname=t1"
 //
+// Tests that do not stop or restart the server can share one cluster per
+// test binary: Shared starts it on first use, and Main, called from
+// TestMain, removes it once the tests are done.
+//
 // The binaries are looked up on PATH (initdb, pg_ctl) and then under
 // Debian's /usr/lib/postgresql/*/bin, newest version first. When the test
 // runs as root, the server runs as the unprivileged user "postgres"
@@ -90,6 +94,42 @@ func Start(t testing.TB) *Cluster {
 		}
 	})
 	return c
+}
+
+var shared struct {
+	once sync.Once
+	c    *Cluster
+	err  error
+}
+
+// Shared returns the cluster shared by the tests of this binary, starting
+// it on first use. It skips t when PostgreSQL is not installed. The
+// package's TestMain must call Main, which removes the cluster.
+func Shared(t testing.TB) *Cluster {
+	t.Helper()
+	bin, err := Find()
+	if err != nil {
+		t.Skip(err.Error())
+	}
+	shared.once.Do(func() { shared.c, shared.err = start(bin) })
+	if shared.err != nil {
+		t.Fatal(shared.err)
+	}
+	return shared.c
+}
+
+// Main runs the tests and then removes the cluster Shared started:
+//
+//	func TestMain(m *testing.M) { pgtest.Main(m) }
+func Main(m *testing.M) {
+	code := m.Run()
+	if shared.c != nil {
+		if err := shared.c.remove(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			code = 1
+		}
+	}
+	os.Exit(code)
 }
 
 func start(bin string) (*Cluster, error) {

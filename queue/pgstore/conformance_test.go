@@ -11,7 +11,7 @@ import (
 )
 
 func TestConformance(t *testing.T) {
-	c := pgtest.Start(t)
+	c := pgtest.Shared(t)
 	dsns := map[queue.Store]string{}
 	open := func(t *testing.T, dsn string) queue.Store {
 		s, err := pgstore.Open(context.Background(), pgstore.Config{DSN: dsn, Hub: "hub1"})
@@ -29,3 +29,5 @@ func TestConformance(t *testing.T) {
 		},
 	})
 }
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
