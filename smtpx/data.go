@@ -58,6 +58,8 @@ func (s *session) data(r io.Reader) error {
 	}
 	now := s.now()
 	if t.loops.loop(&facts.ident, &s.env, now) {
+		t.log.Info("smtpx: routing loop, message refused", "message_id", facts.msgID, "from", s.env.From,
+			"rcpts", recipientList(s.env.Recipients), "session", s.c.id, "remote", s.c.remote.Addr().String())
 		return s.refused("DATA", replyRoutingLoop, false)
 	}
 	if len(removed) > 0 {

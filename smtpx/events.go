@@ -122,26 +122,23 @@ func (e Event) LogValue() slog.Value {
 	return slog.GroupValue(attrs...)
 }
 
+// outcomes are the queue events worth an info line, with its message.
+var outcomes = map[queue.EventType]string{
+	queue.EventDeliver:     "smtpx: delivered",
+	queue.EventDefer:       "smtpx: deferred",
+	queue.EventFail:        "smtpx: failed",
+	queue.EventDSN:         "smtpx: DSN queued",
+	queue.EventUnreachable: "smtpx: unreachable",
+	queue.EventPoison:      "smtpx: poison message",
+}
+
 // logOutcome writes the info line of a message's outcome in the queue:
 // delivered, deferred (with the reply it will be retried after), failed,
 // a DSN sent, parked unreachable or poisoned. Other queue events are
 // left to the debug trace.
 func (t *Transport) logOutcome(e *queue.Event) {
-	var msg string
-	switch e.Type {
-	case queue.EventDeliver:
-		msg = "smtpx: delivered"
-	case queue.EventDefer:
-		msg = "smtpx: deferred"
-	case queue.EventFail:
-		msg = "smtpx: failed"
-	case queue.EventDSN:
-		msg = "smtpx: DSN queued"
-	case queue.EventUnreachable:
-		msg = "smtpx: unreachable"
-	case queue.EventPoison:
-		msg = "smtpx: poison message"
-	default:
+	msg, ok := outcomes[e.Type]
+	if !ok {
 		return
 	}
 	attrs := []any{"id", string(e.ID), "rcpts", strings.Join(e.Recipients, ","), "next_hop", e.Queue}
