@@ -87,3 +87,45 @@ func ExampleCanonicalAddress() {
 	// "bob@xn--bcher-kva.example" <nil>
 	// "" local: bad mailbox address "../../etc@contoso.com": ".." in local part
 }
+
+// A users file doubles as the recipient directory: each user name is a
+// mailbox in the accepted domains given, and a line with an '@' is a
+// mailbox address of its own. Handed to smtpx.WithDirectory, it makes the
+// receive side answer unknown users 550 5.1.1 at RCPT time.
+func ExampleParseDirectory() {
+	users := "alice:$2a$10$...:MS Exchange\\Hub Transport Servers\n# a comment\npostmaster@fabrikam.com\n"
+	dir, err := local.ParseDirectory(strings.NewReader(users), "contoso.com")
+	if err != nil {
+		panic(err)
+	}
+	for _, a := range []string{"Alice@contoso.com", "postmaster@fabrikam.com", "mallory@contoso.com"} {
+		ok, _ := dir.Lookup(context.Background(), a)
+		fmt.Println(a, ok)
+	}
+	// Output:
+	// Alice@contoso.com true
+	// postmaster@fabrikam.com true
+	// mallory@contoso.com false
+}
+
+// A Maildir refuses local parts that cannot name a mailbox before any
+// message exists: the receive side asks it at RCPT time (Checker) and
+// answers 550 5.1.3 instead of accepting mail it would bounce.
+func ExampleMaildir_CheckRecipient() {
+	root, err := os.MkdirTemp("", "maildir")
+	if err != nil {
+		panic(err)
+	}
+	defer os.RemoveAll(root)
+	md, err := local.NewMaildir(root)
+	if err != nil {
+		panic(err)
+	}
+	for _, a := range []string{"bob@contoso.com", "a/b@contoso.com", `".hidden"@contoso.com`} {
+		fmt.Println(a, md.CheckRecipient(context.Background(), a) == nil)
+	}
+	// Output:
+	// bob@contoso.com true
+	// a/b@contoso.com false
+	// ".hidden"@contoso.com false
+}
