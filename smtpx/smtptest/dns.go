@@ -174,13 +174,16 @@ func (d *DNS) serve(w dns.ResponseWriter, req *dns.Msg) {
 	if !answer {
 		return // Timeout fault: let the client's deadline expire.
 	}
+	opt := req.IsEdns0()
 	if netw == "udp" {
 		size := dns.MinMsgSize
-		if opt := req.IsEdns0(); opt != nil {
+		if opt != nil {
 			size = max(int(opt.UDPSize()), dns.MinMsgSize)
-			resp.SetEdns0(uint16(size), false)
+			resp.SetEdns0(uint16(size), opt.Do())
 		}
 		resp.Truncate(size)
+	} else if opt != nil && opt.Do() {
+		resp.SetEdns0(opt.UDPSize(), true) // RFC 3225: echo DO
 	}
 	w.WriteMsg(resp)
 }
@@ -194,6 +197,8 @@ func (d *DNS) answer(req *dns.Msg, q Query) (*dns.Msg, bool) {
 	d.queries = append(d.queries, q)
 
 	resp := new(dns.Msg).SetReply(req)
+	// DO (RFC 3225) asks for the signatures of a signed zone (SignedZone).
+	do := req.IsEdns0() != nil && req.IsEdns0().Do()
 	resp.Authoritative = true
 	resp.RecursionAvailable = true
 	name, seen := q.Name, map[string]bool{}
@@ -211,17 +216,25 @@ func (d *DNS) answer(req *dns.Msg, q Query) (*dns.Msg, bool) {
 		}
 		if len(recs) == 0 && !d.exists(name) {
 			resp.Rcode = dns.RcodeNameError
+			d.negativeAuthority(resp, name, true, do)
 			return resp, true
 		}
 		if matched := matching(recs, q.Type); len(matched) > 0 || q.Type == dns.TypeCNAME {
 			resp.Answer = append(resp.Answer, matched...)
+			if do {
+				resp.Answer = append(resp.Answer, d.sigsFor(name, q.Type)...)
+			}
 			break
 		}
 		c := cnameOf(recs)
 		if c == nil {
+			d.negativeAuthority(resp, name, false, do)
 			break // NODATA
 		}
 		resp.Answer = append(resp.Answer, dns.Copy(c))
+		if do {
+			resp.Answer = append(resp.Answer, d.sigsFor(name, dns.TypeCNAME)...)
+		}
 		name = c.Target
 	}
 	return resp, true

@@ -1,0 +1,53 @@
+package smtptest_test
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/hubedge/hubedge/smtpx/smtptest"
+	"github.com/miekg/dns"
+)
+
+func TestSignedZoneThroughUnbound(t *testing.T) {
+	zone := smtptest.NewSignedZone(t, "secure.test",
+		smtptest.MX("secure.test", 10, "mx1.secure.test"),
+		smtptest.A("mx1.secure.test", "127.0.0.1"),
+		smtptest.A("bad.secure.test", "127.0.0.2"))
+	zone.Bogus("bad.secure.test", dns.TypeA)
+	srv := smtptest.NewDNS(t, zone.Records(t)...)
+	srv.Add(smtptest.SOA("plain.test"), smtptest.A("mx1.plain.test", "127.0.0.3"))
+	u, err := smtptest.StartUnbound(t, srv,
+		smtptest.UnboundZone{Name: "secure.test", TrustAnchor: zone.TrustAnchor()},
+		smtptest.UnboundZone{Name: "plain.test"})
+	if errors.Is(err, smtptest.ErrUnboundMissing) {
+		t.Skip("unbound is not installed (apt-get install unbound): no validating resolver to test against")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name  string
+		qtype uint16
+		rcode int
+		ad    bool
+	}{
+		{"secure.test.", dns.TypeMX, dns.RcodeSuccess, true},
+		{"mx1.secure.test.", dns.TypeA, dns.RcodeSuccess, true},
+		{"mx1.secure.test.", dns.TypeAAAA, dns.RcodeSuccess, true}, // NODATA, proven by NSEC
+		{"nothing.secure.test.", dns.TypeA, dns.RcodeNameError, true},
+		{"bad.secure.test.", dns.TypeA, dns.RcodeServerFailure, false},
+		{"mx1.plain.test.", dns.TypeA, dns.RcodeSuccess, false},
+	} {
+		m := new(dns.Msg).SetQuestion(tc.name, tc.qtype)
+		m.AuthenticatedData = true
+		m.SetEdns0(1232, false)
+		r, err := dns.Exchange(m, u.Addr())
+		if err != nil {
+			t.Fatalf("%s %s: %v", tc.name, dns.TypeToString[tc.qtype], err)
+		}
+		if r.Rcode != tc.rcode || r.AuthenticatedData != tc.ad {
+			t.Errorf("%s %s: rcode %s AD %v, want %s AD %v\nunbound log:\n%v", tc.name, dns.TypeToString[tc.qtype],
+				dns.RcodeToString[r.Rcode], r.AuthenticatedData, dns.RcodeToString[tc.rcode], tc.ad, u.Log())
+		}
+	}
+}
