@@ -155,9 +155,14 @@ func (s *Store) state() error {
 }
 
 // failed wraps a database error: the write is not known to be durable.
+// A database that did not answer in time is a store failure, not the
+// caller's deadline, so the context error is not passed on to be matched.
 func (s *Store) failed(err error) error {
 	if cerr := s.state(); cerr != nil {
 		return cerr
+	}
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return fmt.Errorf("%w: pgstore: no answer from the database within %v: %v", storage.ErrStoreFailed, s.cfg.Lease, err)
 	}
 	return fmt.Errorf("%w: pgstore: %w", storage.ErrStoreFailed, err)
 }

@@ -1,0 +1,112 @@
+package pgstore_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hubedge/hubedge/internal/pgtest"
+	"github.com/hubedge/hubedge/queue"
+	"github.com/hubedge/hubedge/queue/pgstore"
+	"github.com/hubedge/hubedge/smtpx"
+	"github.com/jackc/pgx/v5"
+)
+
+// wantLocalError checks that err is what a receive session answers
+// 451 4.3.0 for: never a 250, and a retry rather than a bounce.
+func wantLocalError(t *testing.T, err error, when string) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("Enqueue %s succeeded", when)
+	}
+	if !errors.Is(err, queue.ErrStoreFailed) {
+		t.Fatalf("Enqueue %s: %v, want ErrStoreFailed", when, err)
+	}
+	if r := smtpx.Status(err); r.Code != 451 || r.EnhancedCode != [3]int{4, 3, 0} {
+		t.Fatalf("Enqueue %s is answered %d %v, want 451 4.3.0", when, r.Code, r.EnhancedCode)
+	}
+}
+
+func tryEnqueue(q *queue.Queue) (queue.ID, error) {
+	env := queue.Envelope{From: "alice@contoso.com", Recipients: []queue.Recipient{{Address: "bob@fabrikam.com"}}}
+	return q.Enqueue(context.Background(), env, strings.NewReader("Subject: fault\r\n\r\nhello\r\n"))
+}
+
+// While PostgreSQL is down the hub refuses new mail with 451 4.3.0, and
+// it takes mail again by itself once the database is back.
+func TestDatabaseDown(t *testing.T) {
+	c := pgtest.Start(t)
+	dsn := c.NewDB(t)
+	delivered := make(chan queue.ID, 1)
+	_, q := openHub(t, dsn, "hubA", pgstore.Config{}, queue.WithDeliverer(answer(250, delivered)))
+	defer q.Close(context.Background())
+	if err := c.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	_, err := tryEnqueue(q)
+	wantLocalError(t, err, "while PostgreSQL is down")
+	if err := c.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	id, err := tryEnqueue(q)
+	if err != nil {
+		t.Fatalf("Enqueue once PostgreSQL is back: %v", err)
+	}
+	if got := wait(t, delivered, "delivery after the restart"); got != id {
+		t.Fatalf("delivered %s, want %s", got, id)
+	}
+}
+
+// A connection cut while the transaction of an enqueue is under way is
+// reported as a failure, and nothing of the message is left behind.
+func TestConnectionLostMidTransaction(t *testing.T) {
+	dsn := pgtest.Shared(t).NewDB(t)
+	_, q := openHub(t, dsn, "hubA", pgstore.Config{}, queue.WithDeliverer(answer(250, make(chan queue.ID, 1))))
+	defer q.Close(context.Background())
+	ctx := context.Background()
+	lock, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Close(ctx)
+	// Holding the hub's row stops the enqueue's transaction at its first
+	// statement, inside the transaction, where the test cuts it.
+	tx, err := lock.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, "SELECT 1 FROM hubedge_hubs WHERE name = 'hubA' FOR UPDATE"); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := tryEnqueue(q); done <- err }()
+	killed := 0
+	deadline := time.Now().Add(failAfter)
+	for killed == 0 && time.Now().Before(deadline) {
+		// pg_stat_activity shows the backend once it waits for the lock.
+		err := tx.QueryRow(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+			WHERE application_name = 'hubedge hubA' AND wait_event_type = 'Lock'`).Scan(&killed)
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if killed == 0 {
+		t.Fatal("the enqueue never waited for the hub's row")
+	}
+	wantLocalError(t, wait(t, done, "Enqueue's answer"), "whose connection was cut")
+	if err := tx.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := lock.QueryRow(ctx, "SELECT (SELECT count(*) FROM hubedge_messages) + (SELECT count(*) FROM hubedge_chunks)").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Fatalf("%d rows of the failed enqueue left in the database", n)
+	}
+	if _, err := tryEnqueue(q); err != nil {
+		t.Fatalf("Enqueue after the cut: %v", err)
+	}
+}
