@@ -2,13 +2,8 @@ package mtasts_test
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
-	"net"
-	"net/http"
-	"net/http/httptest"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,44 +11,19 @@ import (
 	"github.com/hubedge/hubedge/smtpx/smtptest"
 )
 
-// world is a policy host for fabrikam.com on a local TLS server, its TXT
-// record and a manual clock.
+// world is fabrikam.com's policy host, its TXT record and a manual clock.
 type world struct {
-	mu      sync.Mutex
-	txt     map[string][]string
-	policy  string
-	fetches atomic.Int32
-	now     time.Time
-	client  *mtasts.Client
+	host   *smtptest.MTASTSHost
+	mu     sync.Mutex
+	txt    map[string][]string
+	now    time.Time
+	client *mtasts.Client
 }
 
-func newWorld(t *testing.T, serverName string) *world {
+func newWorld(t *testing.T, certName string) *world {
 	w := &world{txt: map[string][]string{}, now: time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC)}
-	pki := smtptest.NewPKI(t)
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		w.fetches.Add(1)
-		if r.URL.Path != "/.well-known/mta-sts.txt" || r.Host != "mta-sts.fabrikam.com" {
-			http.NotFound(rw, r)
-			return
-		}
-		w.mu.Lock()
-		body := w.policy
-		w.mu.Unlock()
-		rw.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		rw.Write([]byte(body))
-	}))
-	srv.TLS = pki.ServerTLSConfig(serverName)
-	srv.StartTLS()
-	t.Cleanup(srv.Close)
-	var nd net.Dialer
-	hc := &http.Client{Transport: &http.Transport{
-		TLSClientConfig: &tls.Config{RootCAs: pki.Pool()},
-		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
-			return nd.DialContext(ctx, network, srv.Listener.Addr().String())
-		},
-	}}
-	t.Cleanup(hc.CloseIdleConnections)
-	c, err := mtasts.New(w.lookupTXT, mtasts.WithHTTPClient(hc), mtasts.WithClock(w.clock))
+	w.host = smtptest.NewMTASTSHost(t, smtptest.NewPKI(t), "fabrikam.com", "", certName)
+	c, err := mtasts.New(w.lookupTXT, mtasts.WithHTTPClient(w.host.Client()), mtasts.WithClock(w.clock))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +47,7 @@ func (w *world) set(id, policy string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.txt["_mta-sts.fabrikam.com"] = []string{"v=STSv1; id=" + id}
-	w.policy = policy
+	w.host.SetPolicy(policy)
 }
 
 func (w *world) advance(d time.Duration) {
@@ -102,18 +72,18 @@ func TestLookupCache(t *testing.T) {
 	// Same id within max_age: cached, even when the host changed its file.
 	w.set("1", "version: STSv1\nmode: testing\nmx: *.fabrikam.com\nmax_age: 86400\n")
 	w.advance(23 * time.Hour)
-	if res := w.client.Lookup(ctx, "fabrikam.com"); !res.Cached || res.Policy.Mode != mtasts.ModeEnforce || w.fetches.Load() != 1 {
-		t.Fatalf("within max_age: %+v, fetches %d", res, w.fetches.Load())
+	if res := w.client.Lookup(ctx, "fabrikam.com"); !res.Cached || res.Policy.Mode != mtasts.ModeEnforce || w.host.Fetches() != 1 {
+		t.Fatalf("within max_age: %+v, fetches %d", res, w.host.Fetches())
 	}
 	// Expired: fetched again.
 	w.advance(time.Hour)
-	if res := w.client.Lookup(ctx, "fabrikam.com"); res.Cached || res.Policy.Mode != mtasts.ModeTesting || w.fetches.Load() != 2 {
-		t.Fatalf("after max_age: %+v, fetches %d", res, w.fetches.Load())
+	if res := w.client.Lookup(ctx, "fabrikam.com"); res.Cached || res.Policy.Mode != mtasts.ModeTesting || w.host.Fetches() != 2 {
+		t.Fatalf("after max_age: %+v, fetches %d", res, w.host.Fetches())
 	}
 	// A new id is fetched at once.
 	w.set("2", "version: STSv1\nmode: none\nmax_age: 86400\n")
-	if res := w.client.Lookup(ctx, "fabrikam.com"); res.Policy != nil || w.fetches.Load() != 3 {
-		t.Fatalf("mode none: %+v, fetches %d", res, w.fetches.Load())
+	if res := w.client.Lookup(ctx, "fabrikam.com"); res.Policy != nil || w.host.Fetches() != 3 {
+		t.Fatalf("mode none: %+v, fetches %d", res, w.host.Fetches())
 	}
 }
 
