@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hubedge/hubedge/examples/internal/clitest"
+	"github.com/hubedge/hubedge/internal/clitest"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
 )
 

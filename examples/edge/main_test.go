@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hubedge/hubedge/examples/internal/clitest"
+	"github.com/hubedge/hubedge/internal/clitest"
 )
 
 // The seed 001 pair as two processes: anonymous Internet mail stays

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hubedge/hubedge/examples/internal/clitest"
+	"github.com/hubedge/hubedge/internal/clitest"
 )
 
 // The two-process setup of this package comment and examples/hub's, run

@@ -31,7 +31,7 @@ import (
 
 	"github.com/hubedge/hubedge/auth"
 	"github.com/hubedge/hubedge/connector"
-	"github.com/hubedge/hubedge/examples/internal/cli"
+	"github.com/hubedge/hubedge/internal/cli"
 	"github.com/hubedge/hubedge/perms"
 	"github.com/hubedge/hubedge/queue"
 	"github.com/hubedge/hubedge/smtpx"

@@ -8,7 +8,7 @@ import (
 	"os"
 	"runtime/pprof"
 
-	"github.com/hubedge/hubedge/examples/internal/cli"
+	"github.com/hubedge/hubedge/internal/cli"
 )
 
 // profile starts the benchmark's profiling aids: a CPU profile written to

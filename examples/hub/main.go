@@ -64,7 +64,7 @@ import (
 
 	"github.com/hubedge/hubedge/auth"
 	"github.com/hubedge/hubedge/connector"
-	"github.com/hubedge/hubedge/examples/internal/cli"
+	"github.com/hubedge/hubedge/internal/cli"
 	"github.com/hubedge/hubedge/perms"
 	"github.com/hubedge/hubedge/smtpx"
 )

@@ -15,8 +15,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hubedge/hubedge/examples/internal/cli"
-	"github.com/hubedge/hubedge/examples/internal/clitest"
+	"github.com/hubedge/hubedge/internal/cli"
+	"github.com/hubedge/hubedge/internal/clitest"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
 )
 

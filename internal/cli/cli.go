@@ -262,29 +262,51 @@ func (c *Common) Options(log *slog.Logger, needTLS bool) ([]smtpx.Option, error)
 		}
 		opts = append(opts, smtpx.WithAuthenticator(c.users))
 	}
-	if c.Mailboxes != "" {
-		if c.Domains == "" {
-			return nil, Usagef("-mailboxes needs -domains")
+	more, err := c.DomainOptions(log, c.AcceptedDomains())
+	if err != nil {
+		return nil, err
+	}
+	return append(opts, more...), nil
+}
+
+// DomainOptions returns the accepted domains as smtpx options and, for the
+// authoritative ones, delivery to the -maildir mailboxes with the
+// -mailboxes directory checked at RCPT.
+func (c *Common) DomainOptions(log *slog.Logger, ds []routing.AcceptedDomain) ([]smtpx.Option, error) {
+	var mine []string
+	for _, d := range ds {
+		if d.Type == routing.Authoritative {
+			mine = append(mine, d.Domain)
 		}
-		c.mailboxes = &mailboxFile{path: c.Mailboxes, domains: SplitList(c.Domains)}
+	}
+	if c.Mailboxes != "" {
+		if len(mine) == 0 {
+			return nil, Usagef("-mailboxes needs authoritative accepted domains (-domains)")
+		}
+		c.mailboxes = &mailboxFile{path: c.Mailboxes, domains: mine}
 		if err := c.mailboxes.load(); err != nil {
 			return nil, err
 		}
 	}
-	if ds := c.AcceptedDomains(); len(ds) > 0 {
-		if c.Maildir == "" {
-			return nil, Usagef("-domains needs -maildir for the mailboxes")
-		}
-		md, err := local.NewMaildir(c.Maildir)
-		if err != nil {
-			return nil, err
-		}
-		opts = append(opts, smtpx.WithAcceptedDomain(ds...), smtpx.WithLocalDelivery(local.Deliverer(md)))
-		if c.mailboxes != nil {
-			opts = append(opts, smtpx.WithDirectory(c.mailboxes))
-		} else {
-			log.Warn("no -mailboxes: every local part of -domains that a Maildir can hold is accepted (and gets one)")
-		}
+	if len(ds) == 0 {
+		return nil, nil
+	}
+	opts := []smtpx.Option{smtpx.WithAcceptedDomain(ds...)}
+	if len(mine) == 0 {
+		return opts, nil
+	}
+	if c.Maildir == "" {
+		return nil, Usagef("authoritative accepted domains need -maildir for their mailboxes")
+	}
+	md, err := local.NewMaildir(c.Maildir)
+	if err != nil {
+		return nil, err
+	}
+	opts = append(opts, smtpx.WithLocalDelivery(local.Deliverer(md)))
+	if c.mailboxes != nil {
+		opts = append(opts, smtpx.WithDirectory(c.mailboxes))
+	} else {
+		log.Warn("no -mailboxes: every local part of the authoritative domains that a Maildir can hold is accepted (and gets one)")
 	}
 	return opts, nil
 }
