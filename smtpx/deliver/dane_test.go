@@ -1,0 +1,145 @@
+package deliver_test
+
+import (
+	"crypto/x509"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hubedge/hubedge/mx"
+	"github.com/hubedge/hubedge/queue"
+	"github.com/hubedge/hubedge/smtpx/deliver"
+	"github.com/hubedge/hubedge/smtpx/smtptest"
+	"github.com/miekg/dns"
+)
+
+// daneCase is one recipient domain of the DANE world: its zone (signed
+// unless insecure), its MX host's sink and the TLSA record published.
+type daneCase struct {
+	domain   string
+	insecure bool
+	bogus    bool // the TLSA record's signature is broken
+	tlsa     func(leaf, ca *x509.Certificate) smtptest.Record
+	noTLS    bool
+	sink     *smtptest.Sink
+}
+
+// daneWorld signs each case's zone, serves them all from one harness DNS
+// server, and puts unbound in front with the trust anchors.
+func daneWorld(t *testing.T, pki *smtptest.PKI, cases []*daneCase) *smtptest.Unbound {
+	t.Helper()
+	srv := smtptest.NewDNS(t)
+	var zones []smtptest.UnboundZone
+	for _, c := range cases {
+		host := "mx." + c.domain
+		cert := pki.ChainCertificate(host)
+		opts := []smtptest.SinkOption{smtptest.Hostname(host), smtptest.WithTLS(cert)}
+		if c.noTLS {
+			opts = []smtptest.SinkOption{smtptest.Hostname(host), smtptest.NoSTARTTLS()}
+		}
+		c.sink = smtptest.NewSink(t, opts...)
+		recs := []smtptest.Record{smtptest.MX(c.domain, 10, host), smtptest.A(host, "127.0.0.1")}
+		if c.tlsa != nil {
+			recs = append(recs, c.tlsa(cert.Leaf, pki.CACert()))
+		}
+		if c.insecure {
+			srv.Add(append(recs, smtptest.SOA(c.domain))...)
+			zones = append(zones, smtptest.UnboundZone{Name: c.domain})
+			continue
+		}
+		z := smtptest.NewSignedZone(t, c.domain, recs...)
+		if c.bogus {
+			z.Bogus("_25._tcp."+host, dns.TypeTLSA)
+		}
+		srv.Add(z.Records(t)...)
+		zones = append(zones, smtptest.UnboundZone{Name: c.domain, TrustAnchor: z.TrustAnchor()})
+	}
+	u, err := smtptest.StartUnbound(t, srv, zones...)
+	if errors.Is(err, smtptest.ErrUnboundMissing) {
+		t.Skip("unbound is not installed (apt-get install unbound): DANE needs a real validating resolver")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+func eeRecord(host string) func(leaf, _ *x509.Certificate) smtptest.Record {
+	return func(leaf, _ *x509.Certificate) smtptest.Record { return smtptest.TLSA("_25._tcp."+host, 3, 1, 1, leaf) }
+}
+
+func TestDANE(t *testing.T) {
+	pki := smtptest.NewPKI(t)
+	stranger := smtptest.NewPKI(t).Certificate("mx.mismatch.example").Leaf
+	cases := []*daneCase{
+		{domain: "ee.example", tlsa: eeRecord("mx.ee.example")},
+		{domain: "ta.example", tlsa: func(_, ca *x509.Certificate) smtptest.Record {
+			return smtptest.TLSA("_25._tcp.mx.ta.example", 2, 0, 2, ca)
+		}},
+		{domain: "mismatch.example", tlsa: func(_, _ *x509.Certificate) smtptest.Record {
+			return smtptest.TLSA("_25._tcp.mx.mismatch.example", 3, 1, 1, stranger)
+		}},
+		{domain: "stripped.example", tlsa: eeRecord("mx.stripped.example"), noTLS: true},
+		{domain: "insecure.example", insecure: true, tlsa: func(_, _ *x509.Certificate) smtptest.Record {
+			return smtptest.TLSA("_25._tcp.mx.insecure.example", 3, 1, 1, stranger) // would mismatch if believed
+		}},
+		{domain: "bogus.example", bogus: true, tlsa: eeRecord("mx.bogus.example")},
+	}
+	u := daneWorld(t, pki, cases)
+	r, err := mx.New(mx.WithServers(u.Addr()), mx.WithTrustAD(true), mx.WithIPv6(false), mx.WithTimeout(5*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]struct {
+		delivered bool
+		policy    string // EventPolicy's Policy, "" for none
+		errText   string // in the hop error: the explanation the queue keeps
+	}{
+		"ee.example":       {delivered: true, policy: deliver.PolicyDANE},
+		"ta.example":       {delivered: true, policy: deliver.PolicyDANE},
+		"mismatch.example": {policy: deliver.PolicyDANE, errText: "451 4.7.5 Primary target IP address responded with: \"deliver: TLS negotiation failed: DANE: no TLSA record matched the certificate of mx.mismatch.example\""},
+		"stripped.example": {policy: deliver.PolicyDANE, errText: "DANE: mx.stripped.example does not offer STARTTLS, which its policy requires; not delivering in plaintext"},
+		"insecure.example": {delivered: true},
+		"bogus.example":    {errText: "DANE: TLSA lookup for mx.bogus.example failed, so the host cannot be used"},
+	}
+	for _, c := range cases {
+		t.Run(c.domain, func(t *testing.T) {
+			w := want[c.domain]
+			sc := internetConnector(t)
+			rec := &recorder{}
+			d := mustNew(t, deliver.WithSendConnectors(sc), deliver.WithResolver(r), deliver.WithTrace(rec.add),
+				deliver.WithMXPort(port(t, c.sink.Addr())), deliver.WithMTASTS(false))
+			h := newHarness(t, d, deliver.HopFor(sc, c.domain))
+			res, err := h.send(queue.Envelope{Recipients: rcpts("bob@" + c.domain)}, testBody)
+			if w.delivered {
+				if err != nil || len(res) != 1 || res[0].Code != 250 || len(c.sink.Messages()) != 1 {
+					t.Fatalf("res=%+v err=%v messages=%d\nunbound: %v", res, err, len(c.sink.Messages()), u.Log())
+				}
+			} else {
+				var he *deliver.HopError
+				if !errors.As(err, &he) || len(c.sink.Messages()) != 0 {
+					t.Fatalf("want a deferral and nothing delivered: res=%+v err=%v messages=%d", res, err, len(c.sink.Messages()))
+				}
+				if he.Code() != 451 || !strings.HasPrefix(he.EnhancedCode(), "4.7.") {
+					t.Errorf("status %d %s, want 451 4.7.x", he.Code(), he.EnhancedCode())
+				}
+				if !strings.Contains(err.Error(), w.errText) {
+					t.Errorf("error %q\ndoes not explain %q", err, w.errText)
+				}
+			}
+			pol := ""
+			if evs := rec.kinds(deliver.EventPolicy); len(evs) > 0 {
+				pol = evs[0].Policy
+			}
+			if pol != w.policy {
+				t.Errorf("policy %q, want %q", pol, w.policy)
+			}
+			if c.noTLS {
+				for _, m := range c.sink.Messages() {
+					t.Errorf("delivered in plaintext: %+v", m)
+				}
+			}
+		})
+	}
+}
