@@ -226,7 +226,8 @@ func servedEventually(t *testing.T, a string) {
 // answered and the message goes to the recipients accepted.
 func TestRecipientLimitKeepsTheTransaction(t *testing.T) {
 	const limit, sent = 200, 210
-	rc := internet(t, connector.WithMaxRecipientsPerMessage(limit))
+	// A tarpit of 10 minutes: a tarpitted 452 would never come in time.
+	rc := internet(t, connector.WithMaxRecipientsPerMessage(limit), connector.WithTarpitInterval(10*time.Minute))
 	tr, rec := transport(t, smtpx.WithReceiveConnector(rc))
 	r := hello(t, addr(t, tr, rc.Name()))
 	var group strings.Builder
