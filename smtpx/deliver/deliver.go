@@ -217,6 +217,7 @@ func (d *Deliverer) connect(ctx context.Context, hop queue.NextHop, sc *connecto
 				ev.Policy = t.tp.kind
 			} else {
 				ev.Err = t.err
+				d.reportRefusal(t.err)
 			}
 			d.emit(ev)
 		}

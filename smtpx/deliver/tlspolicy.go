@@ -70,6 +70,7 @@ type hostTLS struct {
 	host     string
 	tlsa     []*dns.TLSA // usable records; none means encrypt without authenticating
 	required bool        // no delivery without TLS passing verify
+	unlisted bool        // testing mode: the policy does not list the host
 	report   tlsrpt.Policy
 }
 
@@ -80,6 +81,7 @@ type policyFailure struct {
 	resultType string // TLS-RPT result type
 	msg        string
 	err        error
+	report     tlsrpt.Policy // counted when the host's turn comes (reportRefusal)
 }
 
 func (e *policyFailure) Error() string {
@@ -204,8 +206,8 @@ func (d *Deliverer) tlsPlan(ctx context.Context, sc *connector.SendConnector, do
 			res, err := r.LookupTLSA(ctx, h.Name, sc.Port())
 			if err != nil {
 				pf := &policyFailure{kind: PolicyDANE, resultType: tlsrpt.ResultTLSAInvalid,
-					msg: "TLSA lookup for " + h.Name + " failed, so the host cannot be used", err: err}
-				d.opts.tlsrpt.Failure(tlsrpt.Policy{Type: tlsrpt.PolicyTLSA, Domain: domain}, tlsrpt.Failure{ResultType: pf.resultType, ReceivingMX: h.Name, Info: pf.Error()})
+					msg: "TLSA lookup for " + h.Name + " failed, so the host cannot be used", err: err,
+					report: tlsrpt.Policy{Type: tlsrpt.PolicyTLSA, Domain: domain}}
 				fails[i] = &AttemptError{Host: h.Name, Code: 451, Enhanced: "4.7.5", Err: pf}
 				continue
 			}
@@ -248,16 +250,13 @@ func (d *Deliverer) tlsPlan(ctx context.Context, sc *connector.SendConnector, do
 		}
 		if !p.Match(h.Name) {
 			if kind == PolicyMTASTS {
-				pf := &policyFailure{kind: kind, resultType: tlsrpt.ResultValidationFailure,
+				pf := &policyFailure{kind: kind, resultType: tlsrpt.ResultValidationFailure, report: report,
 					msg: fmt.Sprintf("%s is not an MX host of the policy of %s (mx: %s)", h.Name, domain, strings.Join(p.MX, ", "))}
-				d.opts.tlsrpt.Failure(report, tlsrpt.Failure{ResultType: pf.resultType, ReceivingMX: h.Name, Info: pf.Error()})
 				fails[i] = &AttemptError{Host: h.Name, Code: 451, Enhanced: "4.7.5", Err: pf}
 				continue
 			}
-			d.opts.tlsrpt.Failure(report, tlsrpt.Failure{ResultType: tlsrpt.ResultValidationFailure, ReceivingMX: h.Name,
-				Info: h.Name + " is not an MX host of the policy"})
 		}
-		plans[i] = &hostTLS{kind: kind, domain: domain, host: h.Name, required: kind == PolicyMTASTS, report: report}
+		plans[i] = &hostTLS{kind: kind, domain: domain, host: h.Name, required: kind == PolicyMTASTS, report: report, unlisted: !p.Match(h.Name)}
 	}
 	return plans, fails
 }
@@ -290,6 +289,9 @@ func (d *Deliverer) reportSession(h *hostTLS, addr string, cn *conn, aerr *Attem
 		return // not a TLS matter (refused connection, greeting, ...)
 	case !cn.tls:
 		f.ResultType, f.Info = tlsrpt.ResultStartTLSNotSupported, h.host+" does not offer STARTTLS"
+	case h.unlisted:
+		f.ResultType, f.Info = tlsrpt.ResultValidationFailure, h.host+" is not an MX host of the policy of "+h.domain
+		d.opts.logger.Info("deliver: MTA-STS testing: the policy would have refused the host", "host", h.host, "reason", f.Info)
 	case h.kind == PolicyMTASTSTesting:
 		if err := h.verify(cn.tlsState, d.opts.roots, time.Now()); err != nil {
 			errors.As(err, &pf)
@@ -311,4 +313,13 @@ func hostOf(addr string) string {
 		return strings.Trim(addr[:i], "[]")
 	}
 	return addr
+}
+
+// reportRefusal counts a host its policy refused before dialling, when
+// its turn in the MX list comes (hosts never reached are not reported).
+func (d *Deliverer) reportRefusal(aerr *AttemptError) {
+	var pf *policyFailure
+	if errors.As(aerr.Err, &pf) && pf.report.Domain != "" {
+		d.opts.tlsrpt.Failure(pf.report, tlsrpt.Failure{ResultType: pf.resultType, ReceivingMX: aerr.Host, Info: pf.Error()})
+	}
 }
