@@ -38,7 +38,23 @@ var migrations = []string{
 		data  bytea NOT NULL,
 		PRIMARY KEY (id, seq)
 	);
-	CREATE INDEX hubedge_chunks_owner ON hubedge_chunks (owner, id);`,
+	CREATE INDEX hubedge_chunks_owner ON hubedge_chunks (owner, id);
+	-- Raise, rather than match no row, so that a write without the lease
+	-- aborts the whole transaction even when it is sent in one pipeline
+	-- whose results are read after the commit.
+	CREATE FUNCTION hubedge_hold_lease(hub text, ep bigint) RETURNS void
+	LANGUAGE plpgsql VOLATILE AS $$
+	BEGIN
+		PERFORM 1 FROM hubedge_hubs WHERE name = hub AND epoch = ep AND lease_until > now() FOR SHARE;
+		IF NOT FOUND THEN
+			RAISE EXCEPTION 'hubedge: hub % (epoch %) does not hold its lease', hub, ep USING ERRCODE = 'HEL01';
+		END IF;
+	END $$;
+	CREATE FUNCTION hubedge_not_owner(msg text) RETURNS bytea
+	LANGUAGE plpgsql VOLATILE AS $$
+	BEGIN
+		RAISE EXCEPTION 'hubedge: message % belongs to another hub', msg USING ERRCODE = 'HEL02';
+	END $$;`,
 }
 
 // schemaLock is the advisory lock key that serialises migrations when

@@ -15,6 +15,7 @@ import (
 
 	"github.com/hubedge/hubedge/queue/storage"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -179,43 +180,41 @@ func (s *Store) loseLease() error {
 }
 
 // holdLease is the first statement of every transaction that writes: it
-// returns a row only while this process holds the hub's lease, and keeps
-// the hub's row share-locked until the commit, so no other hub can adopt
-// the messages (which takes that row FOR UPDATE) while the write is under
-// way.
-const holdLease = `SELECT 1 FROM hubedge_hubs WHERE name = $1 AND epoch = $2 AND lease_until > now() FOR SHARE`
+// fails (SQLSTATE HEL01) unless this process holds the hub's lease, and
+// keeps the hub's row share-locked until the commit, so no other hub can
+// adopt the messages (which takes that row FOR UPDATE) while the write is
+// under way.
+const holdLease = `SELECT hubedge_hold_lease($1, $2)`
 
 // The writes of Apply. Every one names the owner, so a hub never
-// overwrites or deletes what another hub owns: a put that matches no row
-// of its own (ON CONFLICT ... WHERE fails) affects no row and aborts the
-// transaction.
+// overwrites or deletes what another hub owns: a put on a row of another
+// owner fails (SQLSTATE HEL02) and aborts the transaction.
 const (
 	putRecord = `INSERT INTO hubedge_messages (id, owner, rec) VALUES ($1, $2, $3)
-		ON CONFLICT (id) DO UPDATE SET rec = excluded.rec WHERE hubedge_messages.owner = excluded.owner`
+		ON CONFLICT (id) DO UPDATE SET rec = CASE WHEN hubedge_messages.owner = excluded.owner
+			THEN excluded.rec ELSE hubedge_not_owner(excluded.id) END`
 	putChunk = `INSERT INTO hubedge_chunks (id, seq, owner, data) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (id, seq) DO UPDATE SET data = excluded.data WHERE hubedge_chunks.owner = excluded.owner`
+		ON CONFLICT (id, seq) DO UPDATE SET data = CASE WHEN hubedge_chunks.owner = excluded.owner
+			THEN excluded.data ELSE hubedge_not_owner(excluded.id) END`
 	deleteMessage = `WITH c AS (DELETE FROM hubedge_chunks WHERE id = $1 AND owner = $2)
 		DELETE FROM hubedge_messages WHERE id = $1 AND owner = $2`
 	deleteBody = `DELETE FROM hubedge_chunks WHERE id = $1 AND owner = $2`
 )
 
-// Apply performs ops in one transaction, sent to the server in one round
-// trip, and returns once the commit is durable. It fails with ErrLeaseLost
-// (wrapped) when the hub has lost its lease or an op touches a message
-// another hub owns, and with storage.ErrStoreFailed wrapping the cause
-// when the database cannot be reached or the commit's outcome is unknown
-// (a connection lost mid-commit): never nil unless the commit succeeded.
+// Apply performs ops in one transaction and returns once its commit is
+// durable. The statements go in one pipeline ending in one Sync, which
+// PostgreSQL runs as one implicit transaction: one round trip per group
+// commit. It fails with ErrLeaseLost (wrapped) when the hub has lost its
+// lease or an op touches a message another hub owns, and with
+// storage.ErrStoreFailed wrapping the cause when the database cannot be
+// reached or the commit's outcome is unknown (a connection lost
+// mid-commit): never nil unless the commit succeeded.
 func (s *Store) Apply(ops []storage.Op) error {
 	if err := s.state(); err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(s.ctx, s.cfg.Lease)
 	defer cancel()
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return s.failed(err)
-	}
-	defer tx.Rollback(context.Background()) //nolint:errcheck // a no-op after Commit
 	b := &pgx.Batch{}
 	b.Queue(holdLease, s.cfg.Hub, s.epoch)
 	var recs uint64
@@ -235,40 +234,39 @@ func (s *Store) Apply(ops []storage.Op) error {
 			return fmt.Errorf("pgstore: unknown op kind %d", op.Kind)
 		}
 	}
-	br := tx.SendBatch(ctx, b)
-	if err := s.readBatch(br, ops); err != nil {
-		br.Close()
-		return err
+	br := s.pool.SendBatch(ctx, b)
+	var err error
+	for range b.Len() {
+		if _, err = br.Exec(); err != nil {
+			break
+		}
 	}
-	if err := br.Close(); err != nil {
-		return s.failed(err)
+	// Close reads up to the Sync's ReadyForQuery, which PostgreSQL sends
+	// after the commit: only then is the batch known to be durable.
+	if cerr := br.Close(); err == nil {
+		err = cerr
 	}
-	if err := tx.Commit(ctx); err != nil {
-		return s.failed(err)
+	if err != nil {
+		return s.writeFailed(err)
 	}
 	s.commits.Add(1)
 	s.records.Add(recs)
 	return nil
 }
 
-func (s *Store) readBatch(br pgx.BatchResults, ops []storage.Op) error {
-	var one int
-	if err := br.QueryRow().Scan(&one); err != nil {
-		if errors.Is(err, pgx.ErrNoRows) {
+// writeFailed maps the error of a write: a lease the hub no longer holds
+// (for good), a message of another hub, or a database failure.
+func (s *Store) writeFailed(err error) error {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch pe.Code {
+		case "HEL01":
 			return s.loseLease()
-		}
-		return s.failed(err)
-	}
-	for _, op := range ops {
-		tag, err := br.Exec()
-		if err != nil {
-			return s.failed(err)
-		}
-		if (op.Kind == storage.OpPutRecord || op.Kind == storage.OpPutChunk) && tag.RowsAffected() != 1 {
-			return fmt.Errorf("%w: %w: message %s belongs to another hub", storage.ErrStoreFailed, ErrLeaseLost, op.ID)
+		case "HEL02":
+			return fmt.Errorf("%w: %w: %s", storage.ErrStoreFailed, ErrLeaseLost, pe.Message)
 		}
 	}
-	return nil
+	return s.failed(err)
 }
 
 // sealChunk appends the CRC-32C of data in its spare capacity, which the
@@ -454,11 +452,7 @@ func (s *Store) takeOver(ctx context.Context) ([]adopted, error) {
 	var out []adopted
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		out = out[:0]
-		var one int
-		if err := tx.QueryRow(ctx, holdLease, s.cfg.Hub, s.epoch).Scan(&one); err != nil {
-			if errors.Is(err, pgx.ErrNoRows) {
-				return s.loseLease()
-			}
+		if _, err := tx.Exec(ctx, holdLease, s.cfg.Hub, s.epoch); err != nil {
 			return err
 		}
 		rows, err := tx.Query(ctx, `SELECT name FROM hubedge_hubs WHERE name <> $1 AND lease_until < now() FOR UPDATE SKIP LOCKED`, s.cfg.Hub)
@@ -489,10 +483,7 @@ func (s *Store) takeOver(ctx context.Context) ([]adopted, error) {
 		return err
 	})
 	if err != nil {
-		if errors.Is(err, ErrLeaseLost) {
-			return nil, err
-		}
-		return nil, s.failed(err)
+		return nil, s.writeFailed(err)
 	}
 	slices.SortFunc(out, func(a, b adopted) int {
 		switch {
