@@ -39,11 +39,38 @@
 // raw connection, and the (TLS) connection is then handed to smtp.NewClient,
 // which sends the fresh EHLO RFC 3207 §4.2 requires.
 //
+// DNS-routed hosts are held to the strongest TLS policy that applies,
+// decided per MX host before dialling:
+//
+//   - DANE (RFC 7672), when the resolver trusts its validator's AD bit
+//     (mx.WithTrustAD, loopback only) and the MX, its addresses and its
+//     "_25._tcp" TLSA records are all DNSSEC-secure: STARTTLS is mandatory
+//     and the certificate must match a usable DANE-EE or DANE-TA record
+//     (package dane); only unusable records mean encryption without
+//     authentication. A failed TLSA lookup (SERVFAIL, bogus data) makes the
+//     host unusable.
+//   - MTA-STS (RFC 8461, package mtasts) for the other hosts, when the
+//     domain publishes a policy: in enforce mode hosts the policy does not
+//     list are skipped, and the others need STARTTLS and a certificate
+//     valid for their name (WithRootCAs); in testing mode delivery goes on
+//     and failures are only reported.
+//   - Otherwise the connector's own settings (RequireTLS, TlsAuthLevel,
+//     TlsDomain, IgnoreSTARTTLS). Under DANE or enforced MTA-STS RequireTLS
+//     still holds, while the certificate checks are the policy's.
+//
+// A policy that is not met defers the host with a 4.7.x status whose
+// text says which policy refused it and why (for example "DANE: no TLSA
+// record matched the certificate of mx1.fabrikam.com"), never a plaintext
+// fallback. WithDANE and WithMTASTS switch them off; WithTLSReporter
+// counts every policy-held session for TLS-RPT (RFC 8460).
+//
 // The transaction honours the remote SIZE (RFC 1870: a message that is too
 // large fails 5.3.4 before DATA), SMTPUTF8 (RFC 6531: 5.6.7 when needed and
-// not offered), REQUIRETLS (RFC 8689: 5.7.10 without TLS, 5.7.30 when not
-// offered), and passes RET/ENVID and NOTIFY/ORCPT when the server offers DSN
-// (RFC 3461). Every RCPT gets its own queue.Result; DATA is skipped when no
+// not offered), REQUIRETLS (RFC 8689: 5.7.10 unless the session is
+// authenticated by DANE or an enforced MTA-STS policy, or, for a
+// DNSSEC-secure MX or a smart host, by its certificate; 5.7.30 when not
+// offered), and passes RET/ENVID and NOTIFY/ORCPT when the server offers
+// DSN (RFC 3461). Every RCPT gets its own queue.Result; DATA is skipped when no
 // recipient was accepted, and its reply becomes the Result of each accepted
 // recipient. The body streams from the queue through the send-side header
 // firewall (perms.Firewall): header classes the connector's remote principal
