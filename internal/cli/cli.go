@@ -380,12 +380,8 @@ func SplitList(s string) []string {
 // error, 1 on any other error. -h prints the usage and exits 0, as Go's
 // own tools do. SIGHUP does not stop the server: Serve reloads what it can.
 func Main(name string, run func(ctx context.Context, args []string, out io.Writer) error) {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	// Caught from the start, so that a SIGHUP before Serve runs does not
-	// kill the process either.
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	err := run(context.WithValue(ctx, hangupKey{}, hup), os.Args[1:], os.Stdout)
+	ctx, stop := SignalContext()
+	err := run(ctx, os.Args[1:], os.Stdout)
 	stop()
 	if err == nil || errors.Is(err, flag.ErrHelp) {
 		return
@@ -397,20 +393,53 @@ func Main(name string, run func(ctx context.Context, args []string, out io.Write
 	os.Exit(1)
 }
 
-// hangupKey is the context key of the channel Main delivers SIGHUP on.
+// SignalContext returns a context that SIGINT or SIGTERM cancels and that
+// carries the channel SIGHUP is delivered on (Hangups). SIGHUP is caught
+// from here on, so that one that comes before the server runs does not kill
+// the process either.
+func SignalContext() (context.Context, context.CancelFunc) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	return context.WithValue(ctx, hangupKey{}, hup), func() { signal.Stop(hup); stop() }
+}
+
+// hangupKey is the context key of the channel SignalContext delivers
+// SIGHUP on.
 type hangupKey struct{}
 
-// Serve starts t, prints banner and which connectors it runs and where,
-// serves until ctx is done, then shuts t down gracefully within -grace.
+// Serve starts t (Start), serves until ctx is done, then shuts t down
+// gracefully within -grace. On SIGHUP (delivered by Main) it rereads the
+// -users and -mailboxes files and logs what it did.
+func (c *Common) Serve(ctx context.Context, t *smtpx.Transport, out io.Writer, banner string, sends []*connector.SendConnector) error {
+	if err := c.Start(ctx, t, out, banner, sends); err != nil {
+		return err
+	}
+	for hup := Hangups(ctx); ; {
+		select {
+		case <-ctx.Done():
+			return c.Stop(t)
+		case <-hup:
+			c.ReloadFiles()
+		}
+	}
+}
+
+// Start starts t and prints banner and which connectors it runs and where.
 // The banner comes only once the queue is open and the listeners are
 // bound, so that a server that cannot start prints nothing but its error.
-// On SIGHUP (delivered by Main) it rereads the -users and -mailboxes files
-// and logs what it did.
-func (c *Common) Serve(ctx context.Context, t *smtpx.Transport, out io.Writer, banner string, sends []*connector.SendConnector) error {
+func (c *Common) Start(ctx context.Context, t *smtpx.Transport, out io.Writer, banner string, sends []*connector.SendConnector) error {
 	if err := t.Start(ctx); err != nil {
 		return explainStart(err)
 	}
 	fmt.Fprintln(out, banner)
+	PrintConnectors(out, t, sends)
+	return nil
+}
+
+// PrintConnectors prints one line per receive connector (where it listens,
+// who it serves) and per send connector (where it sends).
+func PrintConnectors(out io.Writer, t *smtpx.Transport, sends []*connector.SendConnector) {
 	for _, rc := range t.ReceiveConnectors() {
 		fmt.Fprintf(out, "receive connector %q listening on %s: remote %v, auth %s, groups %s\n",
 			rc.Name(), t.Addr(rc.Name()), rc.RemoteIPRanges(), rc.AuthMechanism(), rc.PermissionGroups())
@@ -422,23 +451,25 @@ func (c *Common) Serve(ctx context.Context, t *smtpx.Transport, out io.Writer, b
 		}
 		fmt.Fprintf(out, "send connector %q: %v via %s, auth %s\n", sc.Name(), sc.AddressSpaces(), route, sc.SmartHostAuth())
 	}
-	hup, _ := ctx.Value(hangupKey{}).(chan os.Signal)
-	for serving := true; serving; {
-		select {
-		case <-ctx.Done():
-			serving = false
-		case <-hup:
-			c.reload()
-		}
-	}
-	sctx, cancel := context.WithTimeout(context.Background(), c.Grace)
-	defer cancel()
-	return t.Shutdown(sctx)
 }
 
-// reload is what SIGHUP does: reread -users and -mailboxes, each kept as
-// it was if the new one does not load.
-func (c *Common) reload() {
+// Stop shuts t down gracefully within -grace.
+func (c *Common) Stop(t *smtpx.Transport) error {
+	ctx, cancel := context.WithTimeout(context.Background(), c.Grace)
+	defer cancel()
+	return t.Shutdown(ctx)
+}
+
+// Hangups returns the channel Main delivers SIGHUP on (nil, which never
+// delivers, when ctx does not come from Main).
+func Hangups(ctx context.Context) <-chan os.Signal {
+	hup, _ := ctx.Value(hangupKey{}).(chan os.Signal)
+	return hup
+}
+
+// ReloadFiles is what SIGHUP does: reread -users and -mailboxes, each kept
+// as it was if the new one does not load.
+func (c *Common) ReloadFiles() {
 	log := c.log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
