@@ -143,3 +143,37 @@ func TestDANE(t *testing.T) {
 		})
 	}
 }
+
+func TestDANERequireTLS(t *testing.T) {
+	pki := smtptest.NewPKI(t)
+	cases := []*daneCase{
+		{domain: "ee.example", tlsa: eeRecord("mx.ee.example")},
+		{domain: "insecure.example", insecure: true},
+	}
+	u := daneWorld(t, pki, cases)
+	r, err := mx.New(mx.WithServers(u.Addr()), mx.WithTrustAD(true), mx.WithIPv6(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The sinks do not offer REQUIRETLS: 5.7.30 proves the TLS session
+	// itself satisfied RFC 8689, 5.7.10 that it did not (a valid WebPKI
+	// certificate is not enough with an unsigned MX and no MTA-STS).
+	for domain, want := range map[string]string{"ee.example": "5.7.30", "insecure.example": "5.7.10"} {
+		t.Run(domain, func(t *testing.T) {
+			var sink *smtptest.Sink
+			for _, c := range cases {
+				if c.domain == domain {
+					sink = c.sink
+				}
+			}
+			sc := internetConnector(t)
+			d := mustNew(t, deliver.WithSendConnectors(sc), deliver.WithResolver(r), deliver.WithRootCAs(pki.Pool()),
+				deliver.WithMXPort(port(t, sink.Addr())), deliver.WithMTASTS(false))
+			h := newHarness(t, d, deliver.HopFor(sc, domain))
+			res, err := h.send(queue.Envelope{RequireTLS: true, Recipients: rcpts("bob@" + domain)}, testBody)
+			if err != nil || len(res) != 1 || res[0].Code != 550 || res[0].Enhanced != want || len(sink.Messages()) != 0 {
+				t.Fatalf("res=%+v err=%v messages=%d; want 550 %s", res, err, len(sink.Messages()), want)
+			}
+		})
+	}
+}
