@@ -11,6 +11,7 @@ import (
 	"github.com/hubedge/hubedge/queue"
 	"github.com/hubedge/hubedge/smtpx/deliver"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
+	"github.com/hubedge/hubedge/tlsrpt"
 	"github.com/miekg/dns"
 )
 
@@ -95,21 +96,23 @@ func TestDANE(t *testing.T) {
 		delivered bool
 		policy    string // EventPolicy's Policy, "" for none
 		errText   string // in the hop error: the explanation the queue keeps
+		report    string // the TLS-RPT result type counted
 	}{
 		"ee.example":       {delivered: true, policy: deliver.PolicyDANE},
 		"ta.example":       {delivered: true, policy: deliver.PolicyDANE},
-		"mismatch.example": {policy: deliver.PolicyDANE, errText: "451 4.7.5 Primary target IP address responded with: \"deliver: TLS negotiation failed: DANE: no TLSA record matched the certificate of mx.mismatch.example\""},
-		"stripped.example": {policy: deliver.PolicyDANE, errText: "DANE: mx.stripped.example does not offer STARTTLS, which its policy requires; not delivering in plaintext"},
+		"mismatch.example": {policy: deliver.PolicyDANE, errText: "451 4.7.5 Primary target IP address responded with: \"deliver: TLS negotiation failed: DANE: no TLSA record matched the certificate of mx.mismatch.example\"", report: tlsrpt.ResultValidationFailure},
+		"stripped.example": {policy: deliver.PolicyDANE, errText: "DANE: mx.stripped.example does not offer STARTTLS, which its policy requires; not delivering in plaintext", report: tlsrpt.ResultStartTLSNotSupported},
 		"insecure.example": {delivered: true},
-		"bogus.example":    {errText: "DANE: TLSA lookup for mx.bogus.example failed, so the host cannot be used"},
+		"bogus.example":    {errText: "DANE: TLSA lookup for mx.bogus.example failed, so the host cannot be used", report: tlsrpt.ResultTLSAInvalid},
 	}
 	for _, c := range cases {
 		t.Run(c.domain, func(t *testing.T) {
 			w := want[c.domain]
 			sc := internetConnector(t)
 			rec := &recorder{}
+			rep := tlsrpt.NewRecorder("Contoso", "postmaster@contoso.com")
 			d := mustNew(t, deliver.WithSendConnectors(sc), deliver.WithResolver(r), deliver.WithTrace(rec.add),
-				deliver.WithMXPort(port(t, c.sink.Addr())), deliver.WithMTASTS(false))
+				deliver.WithMXPort(port(t, c.sink.Addr())), deliver.WithMTASTS(false), deliver.WithTLSReporter(rep))
 			h := newHarness(t, d, deliver.HopFor(sc, c.domain))
 			res, err := h.send(queue.Envelope{Recipients: rcpts("bob@" + c.domain)}, testBody)
 			if w.delivered {
@@ -134,6 +137,20 @@ func TestDANE(t *testing.T) {
 			}
 			if pol != w.policy {
 				t.Errorf("policy %q, want %q", pol, w.policy)
+			}
+			var ok, failed int64
+			var kinds []string
+			for _, r := range rep.Reports(time.Now()) {
+				for _, p := range r.Policies {
+					ok, failed = ok+p.Summary.Successful, failed+p.Summary.Failed
+					for _, f := range p.FailureDetails {
+						kinds = append(kinds, f.ResultType)
+					}
+				}
+			}
+			if w.report != "" && (failed != 1 || kinds[0] != w.report) || w.report == "" && failed != 0 ||
+				w.policy != "" && w.delivered && ok != 1 {
+				t.Errorf("TLS-RPT: %d successful, %d failed %q; want the failure %q", ok, failed, kinds, w.report)
 			}
 			if c.noTLS {
 				for _, m := range c.sink.Messages() {
