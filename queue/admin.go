@@ -159,6 +159,22 @@ func (q *Queue) Messages(f Filter) []MessageInfo {
 	return out
 }
 
+// DescribeRecord describes a message from its stored record, as Message
+// would if this queue held it: for a store shared by several queues (a
+// pool of hubs), where another process owns the message. What only the
+// owner knows is missing: its delivery queues, whether an attempt is
+// running, its last connection error.
+func (q *Queue) DescribeRecord(id ID, rec []byte) (MessageInfo, error) {
+	r, err := decodeRecord(id, rec)
+	if err != nil {
+		return MessageInfo{}, err
+	}
+	m := &message{id: id, rec: *r, hops: map[string]*entry{}, heapIdx: -1}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.infoLocked(m, q.opts.clock.Now()), nil
+}
+
 // Message describes one message.
 func (q *Queue) Message(id ID) (MessageInfo, error) {
 	q.mu.Lock()
@@ -169,6 +185,9 @@ func (q *Queue) Message(id ID) (MessageInfo, error) {
 	}
 	return q.infoLocked(m, q.opts.clock.Now()), nil
 }
+
+// Matches reports whether mi is selected by f.
+func (f Filter) Matches(mi MessageInfo) bool { return f.matches(&mi) }
 
 func (f Filter) matches(mi *MessageInfo) bool {
 	if f.Status != "" && f.Status != mi.Status {

@@ -55,6 +55,15 @@ var migrations = []string{
 	BEGIN
 		RAISE EXCEPTION 'hubedge: message % belongs to another hub', msg USING ERRCODE = 'HEL02';
 	END $$;`,
+	// 2: administrative commands for the hub that owns a message.
+	`CREATE TABLE hubedge_commands (
+		seq  bigserial PRIMARY KEY,
+		hub  text NOT NULL,
+		id   text COLLATE "C" NOT NULL,
+		cmd  text NOT NULL,
+		sent timestamptz NOT NULL DEFAULT now()
+	);
+	CREATE INDEX hubedge_commands_hub ON hubedge_commands (hub, seq);`,
 }
 
 // schemaLock is the advisory lock key that serialises migrations when
@@ -62,7 +71,7 @@ var migrations = []string{
 const schemaLock = 0x68756265646765
 
 // SchemaVersion is the schema version this release writes.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // migrate brings the schema to SchemaVersion in one transaction.
 func migrate(ctx context.Context, pool *pgxpool.Pool) error {

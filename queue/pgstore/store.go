@@ -67,6 +67,7 @@ type Store struct {
 	lost   bool
 	timer  storage.Timer
 	adopt  func(storage.ID, []byte) error
+	run    func(storage.ID, string) error
 	beats  sync.WaitGroup
 
 	commits, records atomic.Uint64
@@ -480,6 +481,12 @@ func (s *Store) takeOver(ctx context.Context) ([]adopted, error) {
 			out = append(out, adopted{id: storage.ID(id), rec: slices.Clone(rec)})
 			return nil
 		})
+		if err != nil {
+			return err
+		}
+		// After the messages: Send locks a message row while it queues a
+		// command, so a command sent meanwhile is committed by now.
+		_, err = tx.Exec(ctx, `UPDATE hubedge_commands SET hub = $1 WHERE hub = ANY($2)`, s.cfg.Hub, dead)
 		return err
 	})
 	if err != nil {
@@ -531,6 +538,9 @@ func (s *Store) heartbeat() {
 				s.cfg.Logger.Warn("pgstore: adopting dead hubs' messages failed", "hub", s.cfg.Hub, "err", err)
 			}
 		}
+		if _, err := s.RunCommands(s.ctx); err != nil && s.state() == nil {
+			s.cfg.Logger.Warn("pgstore: running admin commands failed", "hub", s.cfg.Hub, "err", err)
+		}
 	}
 	s.mu.Lock()
 	if !s.closed && !s.lost {
@@ -579,6 +589,109 @@ func (s *Store) stop() error {
 	s.cancel()
 	s.beats.Wait()
 	return nil
+}
+
+// PoolRecords calls fn for every message of the pool, whichever hub owns
+// it, in ID order: what Get-Queue of the pool lists.
+func (s *Store) PoolRecords(ctx context.Context, fn func(hub string, id storage.ID, rec []byte) error) error {
+	if err := s.state(); err != nil {
+		return err
+	}
+	rows, err := s.pool.Query(ctx, `SELECT owner, id, rec FROM hubedge_messages ORDER BY id`)
+	if err != nil {
+		return s.failed(err)
+	}
+	defer rows.Close()
+	var hub, id string
+	var rec []byte
+	for rows.Next() {
+		if err := rows.Scan(&hub, &id, &rec); err != nil {
+			return s.failed(err)
+		}
+		if err := fn(hub, storage.ID(id), rec); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return s.failed(err)
+	}
+	return nil
+}
+
+// Send queues command cmd about message id for the hub that owns it and
+// returns that hub's name; it fails with storage.ErrNotFound when no hub
+// has the message. The owner runs it at its next heartbeat, or at once
+// when it calls RunCommands; if the owner dies first, the hub that
+// adopts the message runs it. The meaning of cmd is the business of the
+// function given to OnCommand.
+func (s *Store) Send(ctx context.Context, id storage.ID, cmd string) (string, error) {
+	if err := s.state(); err != nil {
+		return "", err
+	}
+	var hub string
+	// The message row is locked until the command is committed, so a
+	// takeover, which moves commands after messages, cannot miss it.
+	err := s.pool.QueryRow(ctx, `WITH m AS (SELECT owner FROM hubedge_messages WHERE id = $1 FOR SHARE)
+		INSERT INTO hubedge_commands (hub, id, cmd) SELECT owner, $1, $2 FROM m RETURNING hub`, string(id), cmd).Scan(&hub)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", fmt.Errorf("%w: message %s", storage.ErrNotFound, id)
+	}
+	if err != nil {
+		return "", s.failed(err)
+	}
+	return hub, nil
+}
+
+// OnCommand sets the function that runs, in order, the commands Send
+// queued for this hub.
+func (s *Store) OnCommand(fn func(id storage.ID, cmd string) error) {
+	s.mu.Lock()
+	s.run = fn
+	s.mu.Unlock()
+}
+
+// RunCommands runs now, rather than at the next heartbeat, the commands
+// queued for this hub, and returns how many ran. A command whose function
+// fails (the message has left the queue meanwhile) is logged and dropped.
+func (s *Store) RunCommands(ctx context.Context) (int, error) {
+	if err := s.state(); err != nil {
+		return 0, err
+	}
+	s.mu.Lock()
+	fn := s.run
+	s.mu.Unlock()
+	if fn == nil {
+		return 0, nil
+	}
+	rows, err := s.pool.Query(ctx, `SELECT seq, id, cmd FROM hubedge_commands WHERE hub = $1 ORDER BY seq`, s.cfg.Hub)
+	if err != nil {
+		return 0, s.failed(err)
+	}
+	type command struct {
+		seq     int64
+		id, cmd string
+	}
+	var cmds []command
+	var c command
+	if _, err := pgx.ForEachRow(rows, []any{&c.seq, &c.id, &c.cmd}, func() error {
+		cmds = append(cmds, c)
+		return nil
+	}); err != nil {
+		return 0, s.failed(err)
+	}
+	for _, c := range cmds {
+		if err := fn(storage.ID(c.id), c.cmd); err != nil {
+			s.cfg.Logger.Warn("pgstore: admin command failed", "hub", s.cfg.Hub, "id", c.id, "cmd", c.cmd, "err", err)
+		}
+	}
+	if len(cmds) > 0 {
+		// Run, then deleted: a crash in between runs them again, which
+		// suspending, resuming or removing a message tolerates.
+		if _, err := s.pool.Exec(ctx, `DELETE FROM hubedge_commands WHERE hub = $1 AND seq <= $2`, s.cfg.Hub, cmds[len(cmds)-1].seq); err != nil {
+			return len(cmds), s.failed(err)
+		}
+	}
+	return len(cmds), nil
 }
 
 var (
