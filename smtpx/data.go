@@ -42,7 +42,7 @@ func (s *session) data(r io.Reader) error {
 	*body = limitReader{r: r, limit: limit, c: s.c}
 	st.hl = headerLimiter{r: body, n: rc.MaxHeaderSize() + readBuffer}
 	st.br.Reset(&st.hl)
-	facts, removed, err := t.scanHeader(st, s.rights, t.log.Enabled(t.ctx, slog.LevelInfo))
+	facts, removed, err := s.s.g.scanHeader(st, s.rights, t.log.Enabled(t.ctx, slog.LevelInfo))
 	switch {
 	case body.err != nil:
 		return body.err
@@ -131,10 +131,10 @@ func (st *receiveState) release() {
 // hop counts, the firewall with the session's rights, which auth fields
 // the message already carries, the loop guard's digest, and (logID) the
 // Message-ID for the log.
-func (t *Transport) scanHeader(st *receiveState, rights perms.Right, logID bool) (facts headerFacts, removed []perms.Removed, err error) {
+func (g *generation) scanHeader(st *receiveState, rights perms.Right, logID bool) (facts headerFacts, removed []perms.Removed, err error) {
 	facts.logID = logID
-	st.hdr, removed, err = t.firewall.ScanHeader(st.hdr[:0], st.br, perms.Allowed(perms.Receive, rights),
-		func(f perms.Field) { facts.see(t, f) })
+	st.hdr, removed, err = g.firewall.ScanHeader(st.hdr[:0], st.br, perms.Allowed(perms.Receive, rights),
+		func(f perms.Field) { facts.see(g, f) })
 	return facts, removed, err
 }
 
@@ -153,10 +153,10 @@ type headerFacts struct {
 	msgID string
 }
 
-func (h *headerFacts) see(t *Transport, f perms.Field) {
+func (h *headerFacts) see(g *generation, f perms.Field) {
 	if f.NameIs("Received") {
 		h.hops++
-		if t.localHop(f.Value) {
+		if g.localHop(f.Value) {
 			h.local++
 		}
 		return
@@ -184,22 +184,22 @@ func lowerASCII(c byte) byte {
 // localHop reports whether a raw Received value names this server or one
 // of its connector FQDNs after "by". Lower-casing an ASCII host in a stack
 // buffer keeps the lookup free of allocations.
-func (t *Transport) localHop(v []byte) bool {
+func (g *generation) localHop(v []byte) bool {
 	w, ok := byWord(v)
 	if !ok || len(w) == 0 {
 		return false
 	}
 	var buf [256]byte
 	if len(w) > len(buf) {
-		return t.localNames[receivedBy(string(v))]
+		return g.localNames[receivedBy(string(v))]
 	}
 	for i, c := range w {
 		if c >= utf8.RuneSelf {
-			return t.localNames[receivedBy(string(v))] // Unicode lower case
+			return g.localNames[receivedBy(string(v))] // Unicode lower case
 		}
 		buf[i] = lowerASCII(c)
 	}
-	return t.localNames[string(buf[:len(w)])]
+	return g.localNames[string(buf[:len(w)])]
 }
 
 // receivedBy returns the lower-cased host after "by" in a Received value.

@@ -21,9 +21,9 @@ type headerResult struct {
 	err         bool
 }
 
-// scanResult runs Transport.scanHeader, the zero-allocation pass receive
+// scanResult runs generation.scanHeader, the zero-allocation pass receive
 // uses.
-func scanResult(t *Transport, msg []byte, rights perms.Right) headerResult {
+func scanResult(t *generation, msg []byte, rights perms.Right) headerResult {
 	st := receivePool.Get().(*receiveState)
 	defer st.release()
 	st.br.Reset(bytes.NewReader(msg))
@@ -37,7 +37,7 @@ func scanResult(t *Transport, msg []byte, rights perms.Right) headerResult {
 // oracleResult is the receive path as it was with go-message's textproto:
 // ReadHeader, countHops over FieldsByKey("Received") with strings.Fields,
 // FilterReceive, WriteHeader and Header.Has.
-func oracleResult(t *Transport, msg []byte, rights perms.Right) headerResult {
+func oracleResult(t *generation, msg []byte, rights perms.Right) headerResult {
 	h, err := textproto.ReadHeader(bufio.NewReaderSize(bytes.NewReader(msg), readBuffer))
 	if err != nil {
 		return headerResult{err: true}
@@ -71,8 +71,8 @@ func oracleReceivedBy(v string) string {
 	return ""
 }
 
-func testTransport() *Transport {
-	return &Transport{localNames: map[string]bool{"hub1.contoso.com": true, "mx.contoso.com": true, "ünï.example": true}}
+func testTransport() *generation {
+	return &generation{localNames: map[string]bool{"hub1.contoso.com": true, "mx.contoso.com": true, "ünï.example": true}}
 }
 
 var receiveHeaderSeeds = []string{

@@ -49,12 +49,13 @@ func (t *Transport) acceptLoop(bl *boundListener) {
 // read.
 func (t *Transport) admit(binding netip.AddrPort, nc net.Conn) {
 	remote := addrPortOf(nc.RemoteAddr())
-	rc, err := t.set.Select(binding, remote.Addr())
+	g := t.gen.Load()
+	rc, err := g.set.Select(binding, remote.Addr())
 	if err != nil {
 		t.refuse(nc, "", remote, replyNoConnector)
 		return
 	}
-	s := t.servers[rc.Name()]
+	s := g.servers[rc.Name()]
 	if r := s.acquire(remote.Addr()); r != nil {
 		t.refuse(nc, rc.Name(), remote, r)
 		return

@@ -67,7 +67,7 @@ func serveScript(t *testing.T) (*scriptConn, <-chan struct{}) {
 		t.Fatal(err)
 	}
 	sc := &scriptConn{in: make(chan []byte, 8)}
-	s := tr.servers[rc.Name()]
+	s := tr.gen.Load().servers[rc.Name()]
 	c := tr.wrap(s, sc, netip.MustParseAddrPort("127.0.0.1:40000"))
 	tr.serve(s, c)
 	t.Cleanup(func() { tr.connWG.Wait() })

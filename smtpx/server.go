@@ -23,6 +23,7 @@ const maxLineLength = 2000
 // and connection counts.
 type rcServer struct {
 	t    *Transport
+	g    *generation // the configuration sessions on it keep
 	rc   *connector.ReceiveConnector
 	fqdn string
 	tls  *tls.Config
@@ -30,14 +31,25 @@ type rcServer struct {
 	// advertises a bare SIZE (the reference system's
 	// SizeEnabled=EnabledWithoutValue); sessions enforce the limit.
 	bypass bool
+	counts *admission
+}
 
+// admission counts a connector's open connections. It outlives a
+// reconfiguration that keeps the connector's name, so connections of the
+// old configuration still count against the limits of the new one.
+type admission struct {
 	mu        sync.Mutex
 	total     int
 	perSource map[netip.Addr]int
 }
 
-func newRCServer(t *Transport, rc *connector.ReceiveConnector) (*rcServer, error) {
-	s := &rcServer{t: t, rc: rc, fqdn: rc.FQDN(), perSource: map[netip.Addr]int{}}
+// newRCServer builds the server of rc in generation g, counting its
+// connections in counts (nil: new counts).
+func newRCServer(t *Transport, g *generation, rc *connector.ReceiveConnector, counts *admission) (*rcServer, error) {
+	if counts == nil {
+		counts = &admission{perSource: map[netip.Addr]int{}}
+	}
+	s := &rcServer{t: t, g: g, rc: rc, fqdn: rc.FQDN(), counts: counts}
 	if s.fqdn == "" {
 		s.fqdn = t.opts.serverName
 	}
@@ -88,24 +100,26 @@ func pickCertificate(certs []tls.Certificate, fqdn string) (tls.Certificate, boo
 // acquire admits a connection from a under MaxInboundConnection and
 // MaxInboundConnectionPerSource (0: unlimited), or returns the 421 reply.
 func (s *rcServer) acquire(a netip.Addr) *smtp.SMTPError {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if n := s.rc.MaxInboundConnection(); n > 0 && s.total >= n {
+	c := s.counts
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if n := s.rc.MaxInboundConnection(); n > 0 && c.total >= n {
 		return replyTooManyConns
 	}
-	if n := s.rc.MaxInboundConnectionPerSource(); n > 0 && s.perSource[a] >= n {
+	if n := s.rc.MaxInboundConnectionPerSource(); n > 0 && c.perSource[a] >= n {
 		return replyTooManyPerSource
 	}
-	s.total++
-	s.perSource[a]++
+	c.total++
+	c.perSource[a]++
 	return nil
 }
 
 func (s *rcServer) release(a netip.Addr) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.total--
-	if s.perSource[a]--; s.perSource[a] <= 0 {
-		delete(s.perSource, a)
+	c := s.counts
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.total--
+	if c.perSource[a]--; c.perSource[a] <= 0 {
+		delete(c.perSource, a)
 	}
 }

@@ -285,7 +285,7 @@ func isASCII(s string) bool {
 // Accept-Any-Sender, is the reference system's standard anti-spoofing step
 // (connector.DenyAnonymousAuthoritativeSender).
 func (s *session) checkSender(domain string) *smtp.SMTPError {
-	ad, ok := s.s.t.domains.Match(domain)
+	ad, ok := s.s.g.domains.Match(domain)
 	if !ok || ad.Type != routing.Authoritative {
 		return nil
 	}
@@ -313,7 +313,7 @@ func (s *session) rcpt(rc wire.Rcpt) error {
 		return s.refused("RCPT", replyBadRecipient, false)
 	}
 	relay := s.rights.Has(perms.AcceptAnyRecipient)
-	ad, accepted := s.s.t.domains.Match(domain)
+	ad, accepted := s.s.g.domains.Match(domain)
 	switch {
 	case trick && !relay:
 		// %-hack, bang path or a quoted '@': never judged by the visible

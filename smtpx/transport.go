@@ -6,15 +6,11 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"strings"
 	"sync"
 	"sync/atomic"
 
 	"github.com/hubedge/hubedge/connector"
-	"github.com/hubedge/hubedge/perms"
 	"github.com/hubedge/hubedge/queue"
-	"github.com/hubedge/hubedge/routing"
-	"github.com/hubedge/hubedge/smtpx/deliver"
 )
 
 // Transport is one hub or edge transport server in-process: receive
@@ -22,18 +18,12 @@ import (
 // Build it with NewTransport, then Start; Shutdown (or Close) stops it.
 // A Transport is safe for concurrent use and cannot be restarted.
 type Transport struct {
-	opts       options
-	log        *slog.Logger
-	set        *connector.Set
-	domains    *routing.AcceptedDomains
-	router     *Router
-	remote     queue.Deliverer      // outbound deliverer
-	owned      *deliver.Deliverer   // closed by Shutdown when built here
-	servers    map[string]*rcServer // by connector name
-	order      []*rcServer
-	firewall   perms.Firewall
-	localNames map[string]bool // this server's names, for MaxLocalHopCount
-	loops      *loopGuard
+	opts  options
+	log   *slog.Logger
+	gen   atomic.Pointer[generation] // the current configuration
+	loops *loopGuard
+	// reconf serializes Reconfigure calls.
+	reconf sync.Mutex
 
 	// ctx bounds session work (Enqueue, SASL, lookups); cancelled when a
 	// Shutdown deadline forces sessions closed.
@@ -72,45 +62,26 @@ func NewTransport(opts ...Option) (*Transport, error) {
 	if o.serverName == "" {
 		return nil, errors.New("smtpx: no server name (WithServerName)")
 	}
-	t := &Transport{opts: o, log: o.logger, done: make(chan struct{}), servers: map[string]*rcServer{},
-		conns: map[*conn]struct{}{}, localNames: map[string]bool{o.serverName: true}, loops: newLoopGuard(o.loopTransits)}
+	t := &Transport{opts: o, log: o.logger, done: make(chan struct{}),
+		conns: map[*conn]struct{}{}, loops: newLoopGuard(o.loopTransits)}
 	t.ctx, t.cancel = context.WithCancel(context.Background())
-	var err error
-	if t.set, err = connector.NewSet(o.receive...); err != nil {
-		return nil, err
-	}
-	if t.domains, err = routing.NewAcceptedDomains(o.domains); err != nil {
-		return nil, err
-	}
-	table, err := NewRoutingTable(o.serverName, o.site, o.send, o.routingOpts...)
+	g, err := t.newGeneration(Config{ReceiveConnectors: o.receive, SendConnectors: o.send, AcceptedDomains: o.domains}, nil)
 	if err != nil {
 		return nil, err
 	}
-	t.router = NewRouter(RouterConfig{Server: o.serverName, Site: o.site, Domains: t.domains,
-		Table: table, SendConnectors: o.send, Directory: o.directory})
-	if err := t.buildDeliverer(); err != nil {
-		return nil, err
-	}
-	for _, rc := range t.set.Connectors() {
-		s, err := newRCServer(t, rc)
-		if err != nil {
-			if t.owned != nil {
-				t.owned.Close()
-			}
-			return nil, err
-		}
-		t.servers[rc.Name()] = s
-		t.order = append(t.order, s)
-		t.localNames[strings.ToLower(s.fqdn)] = true
-	}
+	t.gen.Store(g)
 	return t, nil
 }
 
-// ReceiveConnectors returns the receive connectors, in the order given.
-func (t *Transport) ReceiveConnectors() []*connector.ReceiveConnector { return t.set.Connectors() }
+// ReceiveConnectors returns the current receive connectors, in the order
+// given.
+func (t *Transport) ReceiveConnectors() []*connector.ReceiveConnector {
+	return t.gen.Load().set.Connectors()
+}
 
-// Router returns the transport's queue.Router.
-func (t *Transport) Router() *Router { return t.router }
+// Router returns the Router of the current configuration. The queue
+// itself always routes by the configuration current at the time.
+func (t *Transport) Router() *Router { return t.gen.Load().router }
 
 // Queue returns the queue for admin operations (Queues, Messages,
 // SuspendQueue, RetryUnreachable, ...), or nil before Start.
@@ -139,7 +110,8 @@ func (t *Transport) Start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	for _, b := range t.set.Bindings() {
+	g := t.gen.Load()
+	for _, b := range g.set.Bindings() {
 		network := "tcp4"
 		if b.Addr().Is6() {
 			network = "tcp6"
@@ -158,14 +130,14 @@ func (t *Transport) Start(ctx context.Context) error {
 	for _, bl := range t.listeners {
 		t.acceptWG.Go(func() { t.acceptLoop(bl) })
 	}
-	t.log.Info("smtpx: transport started", "server", t.opts.serverName, "connectors", len(t.order), "listeners", len(t.listeners))
+	t.log.Info("smtpx: transport started", "server", t.opts.serverName, "connectors", len(g.order), "listeners", len(t.listeners))
 	return nil
 }
 
 func (t *Transport) openQueue() (*queue.Queue, error) {
 	qo := []queue.Option{
-		queue.WithRouter(t.router),
-		queue.WithDeliverer(dispatcher{local: t.opts.local, remote: t.remote}),
+		queue.WithRouter(liveRouter{t}),
+		queue.WithDeliverer(dispatcher{t: t, local: t.opts.local}),
 		queue.WithClock(t.opts.clock),
 		queue.WithLogger(t.log),
 		queue.WithReportingMTA(t.opts.serverName),
@@ -187,7 +159,7 @@ func (t *Transport) openQueue() (*queue.Queue, error) {
 // Addr returns the listening address of the named receive connector's first
 // binding (useful with port 0), or nil when unknown or not started.
 func (t *Transport) Addr(connectorName string) net.Addr {
-	s := t.servers[connectorName]
+	s := t.gen.Load().servers[connectorName]
 	if s == nil {
 		return nil
 	}
@@ -222,9 +194,7 @@ func (t *Transport) Shutdown(ctx context.Context) error {
 	case stateNew:
 		close(t.done)
 		t.cancel()
-		if t.owned != nil {
-			t.owned.Close()
-		}
+		t.gen.Load().retire()
 		return nil
 	}
 	close(t.done)
@@ -256,9 +226,7 @@ func (t *Transport) Shutdown(ctx context.Context) error {
 	if qerr := t.q.Close(ctx); qerr != nil && err == nil {
 		err = qerr
 	}
-	if t.owned != nil {
-		t.owned.Close()
-	}
+	t.gen.Load().retire()
 	t.log.Info("smtpx: transport stopped", "server", t.opts.serverName)
 	return err
 }
@@ -295,42 +263,6 @@ func (t *Transport) emit(e Event) {
 	}
 }
 
-// buildDeliverer sets up outbound delivery: the caller's Deliverer, or a
-// deliver.Deliverer over the send connectors.
-func (t *Transport) buildDeliverer() error {
-	if t.opts.remote != nil || len(t.opts.send) == 0 {
-		t.remote = t.opts.remote
-		return nil
-	}
-	do := []deliver.Option{
-		deliver.WithSendConnectors(t.opts.send...),
-		deliver.WithServerName(t.opts.serverName),
-		deliver.WithLogger(t.log),
-		deliver.WithTrace(func(e deliver.Event) { t.emit(Event{Kind: EventDelivery, Delivery: &e, Err: e.Err}) }),
-	}
-	d, err := deliver.New(append(do, t.opts.deliver...)...)
-	if err != nil {
-		return err
-	}
-	t.remote, t.owned = d, d
-	return nil
-}
-
-// dispatcher hands MailboxDelivery hops to the local deliverer and every
-// other hop to the remote one.
-type dispatcher struct{ local, remote queue.Deliverer }
-
 // ErrNoDeliverer is the connection-level error for a next hop whose kind
 // has no deliverer configured; the queue keeps such messages in Retry.
 var ErrNoDeliverer = errors.New("smtpx: no deliverer for this next hop")
-
-func (d dispatcher) Deliver(ctx context.Context, hop queue.NextHop, msg *queue.Message, rcpts []queue.Recipient) ([]queue.Result, error) {
-	dl := d.remote
-	if hop.Kind == kindMailbox {
-		dl = d.local
-	}
-	if dl == nil {
-		return nil, fmt.Errorf("%w (%s)", ErrNoDeliverer, hop.Kind)
-	}
-	return dl.Deliver(ctx, hop, msg, rcpts)
-}
