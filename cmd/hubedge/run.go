@@ -74,7 +74,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	opts, err := c.Options(log, false)
+	opts, err := c.ServerOptions(log, false)
 	if err != nil {
 		return err
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"net/mail"
 	"net/textproto"
 	"os"
 	"path/filepath"
@@ -25,14 +24,14 @@ func TestEdgeHubMailFlow(t *testing.T) {
 		To: "alice@contoso.com", Subject: "inbound", Header: "X-MS-Exchange-Organization-SCL: -1\r\n"}); err != nil {
 		t.Fatal(err)
 	}
-	h := header(t, clitest.WaitMaildir(t, p.Maildir, "alice@contoso.com"))
+	h := clitest.Header(t, clitest.WaitMaildir(t, p.Maildir, "alice@contoso.com"))
 	if h.Get("Subject") != "inbound" || h.Get("X-MS-Exchange-Organization-SCL") != "" {
 		t.Errorf("delivered header: %v", h)
 	}
 	if as, src := h.Get("X-MS-Exchange-Organization-AuthAs"), h.Get("X-MS-Exchange-Organization-AuthSource"); as != "Anonymous" || src != "edge01.contoso.net" {
 		t.Errorf("AuthAs %q, AuthSource %q; want Anonymous, edge01.contoso.net", as, src)
 	}
-	if !receivedBy(h, "edge01.contoso.net") || !receivedBy(h, "hub01.contoso.com") {
+	if !clitest.ReceivedBy(h, "edge01.contoso.net") || !clitest.ReceivedBy(h, "hub01.contoso.com") {
 		t.Errorf("Received fields %q, want the edge's and the hub's", h["Received"])
 	}
 
@@ -58,7 +57,7 @@ func TestEdgeHubMailFlow(t *testing.T) {
 	if m.To[0] != "bob@fabrikam.com" || m.Header.Get("Subject") != "outbound" || strings.Contains(string(m.Body), "X-MS-Exchange-Organization-") {
 		t.Errorf("Internet got %+v\n%s", m, m.Body)
 	}
-	if h := header(t, string(m.Body)); !receivedBy(h, "hub01.contoso.com") || !receivedBy(h, "edge01.contoso.net") {
+	if h := clitest.Header(t, string(m.Body)); !clitest.ReceivedBy(h, "hub01.contoso.com") || !clitest.ReceivedBy(h, "edge01.contoso.net") {
 		t.Errorf("Internet got Received fields %q, want the hub's and the edge's", h["Received"])
 	}
 }
@@ -73,7 +72,7 @@ func TestEdgeHubLoop(t *testing.T) {
 		TLS: true, User: clitest.Alice.Name, Password: clitest.Alice.Password}); err != nil {
 		t.Fatal(err)
 	}
-	ndr := header(t, clitest.WaitMaildir(t, p.Maildir, "alice@contoso.com"))
+	ndr := clitest.Header(t, clitest.WaitMaildir(t, p.Maildir, "alice@contoso.com"))
 	if !strings.HasPrefix(ndr.Get("Content-Type"), "multipart/report") {
 		t.Errorf("alice got %v, want an NDR", ndr)
 	}
@@ -86,23 +85,4 @@ func TestEdgeHubLoop(t *testing.T) {
 			t.Errorf("the %s still queues %d messages: %+v", name, len(q), q)
 		}
 	}
-}
-
-func header(t *testing.T, msg string) mail.Header {
-	t.Helper()
-	m, err := mail.ReadMessage(strings.NewReader(msg))
-	if err != nil {
-		t.Fatalf("%v\n%s", err, msg)
-	}
-	return m.Header
-}
-
-// receivedBy reports whether a Received field of h was written by host.
-func receivedBy(h mail.Header, host string) bool {
-	for _, r := range h["Received"] {
-		if strings.Contains(r, "by "+host) {
-			return true
-		}
-	}
-	return false
 }

@@ -36,8 +36,8 @@ func TestTwoProcessSetup(t *testing.T) {
 			cmd.Dir = dir
 			clitest.StartCommand(t, cmd)
 		case line == "ls mail/contoso.com/alice/new":
-			h := header(t, clitest.WaitMaildir(t, filepath.Join(dir, "mail"), "alice@contoso.com"))
-			if h.Get("X-MS-Exchange-Organization-AuthAs") != "Anonymous" || !receivedBy(h, "edge01.contoso.net") {
+			h := clitest.Header(t, clitest.WaitMaildir(t, filepath.Join(dir, "mail"), "alice@contoso.com"))
+			if h.Get("X-MS-Exchange-Organization-AuthAs") != "Anonymous" || !clitest.ReceivedBy(h, "edge01.contoso.net") {
 				t.Errorf("alice got %v", h)
 			}
 		case strings.HasSuffix(line, " # 550 5.1.1"):

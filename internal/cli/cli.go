@@ -193,10 +193,26 @@ func (c *Common) AcceptedDomains() []routing.AcceptedDomain {
 	return ds
 }
 
-// Options returns the smtpx options the common flags stand for: name, site,
-// logger, queue, certificate, authenticator, accepted domains and their
-// Maildir delivery. needTLS makes a missing certificate an error.
+// Options returns the smtpx options the common flags stand for:
+// ServerOptions, then the -domains accepted domains and their Maildir
+// delivery (DomainOptions).
 func (c *Common) Options(log *slog.Logger, needTLS bool) ([]smtpx.Option, error) {
+	opts, err := c.ServerOptions(log, needTLS)
+	if err != nil {
+		return nil, err
+	}
+	more, err := c.DomainOptions(log, c.AcceptedDomains())
+	if err != nil {
+		return nil, err
+	}
+	return append(opts, more...), nil
+}
+
+// ServerOptions returns the smtpx options of the flags that do not depend
+// on the accepted domains: name, site, logger, queue, protocol log,
+// certificate, resolver, trusted CAs and authenticator. needTLS makes a
+// missing certificate an error.
+func (c *Common) ServerOptions(log *slog.Logger, needTLS bool) ([]smtpx.Option, error) {
 	opts := []smtpx.Option{smtpx.WithServerName(c.FQDN), smtpx.WithSite(c.Site), smtpx.WithLogger(log)}
 	if c.QueueDir != "" {
 		if err := c.lockQueue(); err != nil {
@@ -262,11 +278,7 @@ func (c *Common) Options(log *slog.Logger, needTLS bool) ([]smtpx.Option, error)
 		}
 		opts = append(opts, smtpx.WithAuthenticator(c.users))
 	}
-	more, err := c.DomainOptions(log, c.AcceptedDomains())
-	if err != nil {
-		return nil, err
-	}
-	return append(opts, more...), nil
+	return opts, nil
 }
 
 // DomainOptions returns the accepted domains as smtpx options and, for the

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/mail"
 	"net/smtp"
 	"net/textproto"
 	"os"
@@ -377,4 +378,24 @@ func (s *Server) wait(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatalf("example did not start\n%s", s.Output())
 	}
+}
+
+// Header parses the header of msg, a whole message as delivered.
+func Header(t *testing.T, msg string) mail.Header {
+	t.Helper()
+	m, err := mail.ReadMessage(strings.NewReader(msg))
+	if err != nil {
+		t.Fatalf("%v\n%s", err, msg)
+	}
+	return m.Header
+}
+
+// ReceivedBy reports whether a Received field of h was written by host.
+func ReceivedBy(h mail.Header, host string) bool {
+	for _, r := range h["Received"] {
+		if strings.Contains(r, "by "+host) {
+			return true
+		}
+	}
+	return false
 }
