@@ -273,7 +273,8 @@ func FormatTable(w io.Writer, cmdlet string, answer []byte) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	tw := tabwriter.NewWriter(w, 0, 8, 1, ' ', 0)
+	var buf bytes.Buffer
+	tw := tabwriter.NewWriter(&buf, 0, 8, 1, ' ', 0)
 	fmt.Fprintln(tw, strings.Join(cols, "\t"))
 	dashes := make([]string, len(cols))
 	for i, c := range cols {
@@ -287,7 +288,15 @@ func FormatTable(w io.Writer, cmdlet string, answer []byte) error {
 		}
 		fmt.Fprintln(tw, strings.Join(cells, "\t"))
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for line := range strings.Lines(buf.String()) {
+		if _, err := io.WriteString(w, strings.TrimRight(line, " \n")+"\n"); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func cell(v any) string {
