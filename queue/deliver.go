@@ -178,10 +178,16 @@ func (q *Queue) finishAttempt(e *entry, rcpts []int, results []Result, err, corr
 	if m.removeReq && m.inflight == 0 {
 		rs = q.removeLocked(m, m.removeNDR, now)
 	}
+	rerouted := false
 	if len(e.rcpts) == 0 {
 		if _, ok := m.hops[hq.key]; ok {
 			q.dropEntryLocked(e)
 		}
+	} else if e.epoch != q.routeEpoch && !m.routing && !m.removeReq {
+		// Routed under a configuration Reroute replaced: route again.
+		q.dropEntryLocked(e)
+		q.submitLocked(m)
+		rerouted = true
 	} else {
 		e.due = time.Time{}
 		for _, idx := range e.rcpts {
@@ -202,6 +208,9 @@ func (q *Queue) finishAttempt(e *entry, rcpts []int, results []Result, err, corr
 	}
 	q.finish(s)
 	q.finish(rs)
+	if rerouted {
+		q.emit(Event{Type: EventResubmit, Time: now, ID: m.id, Queue: hq.key, Source: "ROUTING", Sender: m.rec.Env.From})
+	}
 }
 
 // judge turns a Deliverer result into an outcome.

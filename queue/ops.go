@@ -96,6 +96,46 @@ func (q *Queue) RetryUnreachable() int {
 	return len(ms)
 }
 
+// Reroute sends every recipient waiting in a delivery queue back to the
+// Router, for use after the routing configuration changed: each keeps its
+// retry time and joins the queue of the hop the Router names now. A
+// recipient whose delivery is in flight follows when that attempt ends
+// (if it is still pending). It returns the number of messages resubmitted
+// now.
+func (q *Queue) Reroute() int {
+	q.mu.Lock()
+	if q.closed {
+		q.mu.Unlock()
+		return 0
+	}
+	q.routeEpoch++
+	var ms []*message
+	for _, m := range q.msgs {
+		// A message being routed would not see recipients taken out
+		// of their queues now; its routing already uses the new Router.
+		if m.routing || m.removeReq || m.removed || len(m.hops) == 0 {
+			continue
+		}
+		moved := false
+		for _, e := range m.hops {
+			if e.state != entryActive {
+				q.dropEntryLocked(e)
+				moved = true
+			}
+		}
+		if moved {
+			q.submitLocked(m)
+			ms = append(ms, m)
+		}
+	}
+	q.mu.Unlock()
+	now := q.opts.clock.Now()
+	for _, m := range ms {
+		q.emit(Event{Type: EventResubmit, Time: now, ID: m.id, Source: "ROUTING", Sender: m.rec.Env.From})
+	}
+	return len(ms)
+}
+
 // SuspendMessage stops delivery of a message. An attempt in flight
 // finishes (the message shows PendingSuspend until then). Poison messages
 // are already suspended: resume them instead.

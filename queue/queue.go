@@ -49,6 +49,9 @@ type Queue struct {
 	unreach    hopState
 	// subSuspended stops the categorizer (Suspend-Queue Submission).
 	subSuspended bool
+	// routeEpoch counts Reroute calls; an entry routed before the latest
+	// one goes back to routing when its attempt in flight ends.
+	routeEpoch uint64
 }
 
 // hopState is the admin state of a special queue.
@@ -88,6 +91,7 @@ type entry struct {
 	state   entryState
 	elem    *list.Element // in q.ready
 	heapIdx int           // in q.waiting
+	epoch   uint64        // Queue.routeEpoch when it was routed
 }
 
 type entryState uint8

@@ -197,7 +197,7 @@ func (q *Queue) addRcptLocked(m *message, hop NextHop, idx int, now time.Time) {
 	e := m.hops[hop.Key()]
 	if e == nil {
 		hq := q.hopLocked(hop)
-		e = &entry{m: m, q: hq, heapIdx: -1}
+		e = &entry{m: m, q: hq, heapIdx: -1, epoch: q.routeEpoch}
 		hq.entries++
 		hq.idleSince = time.Time{}
 		m.hops[hq.key] = e
