@@ -1,7 +1,6 @@
 package manage
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -33,13 +32,13 @@ func (h *Handler) endpoints() map[string]endpoint {
 	get, post := http.MethodGet, http.MethodPost
 	e := map[string]endpoint{
 		"get-queue":              {get, []string{"Identity", "Status", "NextHopDomain", "DeliveryType", "Exclude", "Filter"}, (*Handler).getQueue},
-		"suspend-queue":          {post, []string{"Identity"}, queueAction((*Handler).suspendQueue)},
-		"resume-queue":           {post, []string{"Identity"}, queueAction((*Handler).resumeQueue)},
+		"suspend-queue":          {post, []string{"Identity"}, queueAction("Suspend-Queue", func(q Queue, key string) error { return q.SuspendQueue(key) })},
+		"resume-queue":           {post, []string{"Identity"}, queueAction("Resume-Queue", func(q Queue, key string) error { return q.ResumeQueue(key) })},
 		"retry-queue":            {post, []string{"Identity", "Resubmit"}, (*Handler).retryQueue},
 		"get-message":            {get, []string{"Identity", "Queue", "Status", "Sender", "ResultSize"}, (*Handler).getMessage},
-		"suspend-message":        {post, []string{"Identity"}, messageAction(func(q Queue, id queue.ID, _ params) error { return q.SuspendMessage(id) })},
-		"resume-message":         {post, []string{"Identity"}, messageAction(func(q Queue, id queue.ID, _ params) error { return q.ResumeMessage(id) })},
-		"remove-message":         {post, []string{"Identity", "WithNDR"}, messageAction(removeMessage)},
+		"suspend-message":        {post, []string{"Identity"}, messageAction("Suspend-Message", func(q Queue, id queue.ID, _ params) error { return q.SuspendMessage(id) })},
+		"resume-message":         {post, []string{"Identity"}, messageAction("Resume-Message", func(q Queue, id queue.ID, _ params) error { return q.ResumeMessage(id) })},
+		"remove-message":         {post, []string{"Identity", "WithNDR"}, messageAction("Remove-Message", removeMessage)},
 		"export-message":         {get, []string{"Identity"}, nil}, // streams; see serveAPI
 		"get-messagetrackinglog": {get, trackingParams, (*Handler).getTracking},
 		"get-sendconnector":      {get, []string{"Identity"}, (*Handler).getSendConnector},
@@ -92,15 +91,13 @@ type errorBody struct {
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		code, buf = http.StatusInternalServerError, *bytes.NewBufferString(`{"error":"encoding the answer failed"}`)
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		code, b = http.StatusInternalServerError, []byte(`{"error": "encoding the answer failed"}`)
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(code)
-	w.Write(buf.Bytes())
+	w.Write(append(b, '\n'))
 }
 
 func writeError(w http.ResponseWriter, code int, msg string) {
@@ -195,26 +192,23 @@ func (h *Handler) queueKeys(p params) (Queue, []string, error) {
 
 // queueAction applies op to every queue the Identity names and answers the
 // identities acted on.
-func queueAction(op func(h *Handler, q Queue, key string, p params) error) func(*Handler, *http.Request, params) (any, error) {
-	return func(h *Handler, r *http.Request, p params) (any, error) {
+func queueAction(cmdlet string, op func(q Queue, key string) error) func(*Handler, *http.Request, params) (any, error) {
+	return func(h *Handler, _ *http.Request, p params) (any, error) {
 		q, keys, err := h.queueKeys(p)
 		if err != nil {
 			return nil, err
 		}
 		done := []string{}
 		for _, k := range keys {
-			if err := op(h, q, k, p); err != nil {
+			if err := op(q, k); err != nil {
 				return nil, fmtQueueErr(err, h.num.identity(k))
 			}
 			done = append(done, h.num.identity(k))
 		}
-		h.log.Info("manage: "+strings.TrimPrefix(r.URL.Path, "/api/"), "identity", p["Identity"])
+		h.log.Info("manage: "+cmdlet, "identity", p["Identity"])
 		return done, nil
 	}
 }
-
-func (h *Handler) suspendQueue(q Queue, key string, _ params) error { return q.SuspendQueue(key) }
-func (h *Handler) resumeQueue(q Queue, key string, _ params) error  { return q.ResumeQueue(key) }
 
 // Resubmitter is implemented by queues that can send a delivery queue's
 // messages back through routing (Retry-Queue -Resubmit). Without it only
@@ -228,7 +222,7 @@ func (h *Handler) retryQueue(r *http.Request, p params) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return queueAction(func(h *Handler, q Queue, key string, _ params) error {
+	return queueAction("Retry-Queue", func(q Queue, key string) error {
 		if key == queue.QueueSubmission || key == queue.QueuePoison {
 			return fmt.Errorf("%w: only delivery queues and the Unreachable queue are retried", queue.ErrInvalidState)
 		}
@@ -305,8 +299,8 @@ func (h *Handler) resolveMessage(s string) (Queue, queue.MessageInfo, []string, 
 	return q, m, held, nil
 }
 
-func messageAction(op func(q Queue, id queue.ID, p params) error) func(*Handler, *http.Request, params) (any, error) {
-	return func(h *Handler, r *http.Request, p params) (any, error) {
+func messageAction(cmdlet string, op func(q Queue, id queue.ID, p params) error) func(*Handler, *http.Request, params) (any, error) {
+	return func(h *Handler, _ *http.Request, p params) (any, error) {
 		q, m, _, err := h.resolveMessage(p["Identity"])
 		if err != nil {
 			return nil, err
@@ -317,7 +311,7 @@ func messageAction(op func(q Queue, id queue.ID, p params) error) func(*Handler,
 			}
 			return nil, err
 		}
-		h.log.Info("manage: "+strings.TrimPrefix(r.URL.Path, "/api/"), "identity", p["Identity"])
+		h.log.Info("manage: "+cmdlet, "identity", p["Identity"])
 		return []string{p["Identity"]}, nil
 	}
 }
@@ -459,7 +453,6 @@ func (h *Handler) getSendConnector(_ *http.Request, p params) (any, error) {
 	out := []SendConnectorView{}
 	for _, c := range h.config().SendConnectors {
 		v := SendConnectorView{Identity: c.Name, SendConfig: c}
-		v.ClientCertificate = nil
 		if matchName(p["Identity"], v.Identity) {
 			out = append(out, v)
 		}

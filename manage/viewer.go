@@ -228,7 +228,6 @@ func (h *Handler) pageAction(w http.ResponseWriter, r *http.Request) {
 	if v := r.PostForm.Get("WithNDR"); v != "" && action == "remove-message" {
 		p["WithNDR"] = v
 	}
-	r.URL.Path = "/api/" + action // names the action in the log
 	if _, err := h.api[action].serve(h, r, p); err != nil {
 		h.pageError(w, s, err)
 		return
