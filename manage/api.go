@@ -112,7 +112,7 @@ func statusOf(err error) int {
 	switch {
 	case errors.As(err, &in):
 		return http.StatusBadRequest
-	case errors.As(err, &nf), errors.Is(err, queue.ErrNotFound), errors.Is(err, ErrTrackingOff):
+	case errors.As(err, &nf), errors.Is(err, queue.ErrNotFound), errors.Is(err, ErrTrackingOff), errors.Is(err, ErrNoQueue):
 		return http.StatusNotFound
 	case errors.Is(err, queue.ErrInvalidState):
 		return http.StatusConflict
@@ -130,16 +130,16 @@ func (h *Handler) writeErr(w http.ResponseWriter, err error) {
 	writeError(w, code, err.Error())
 }
 
-// needQueue returns the queue, or a NotFoundError when the Handler has none.
-func (h *Handler) needQueue(what string) (Queue, error) {
+// needQueue returns the queue, or ErrNoQueue when the Handler has none.
+func (h *Handler) needQueue() (Queue, error) {
 	if h.queue == nil {
-		return nil, &NotFoundError{What: "queue", Identity: what}
+		return nil, ErrNoQueue
 	}
 	return h.queue, nil
 }
 
 func (h *Handler) getQueue(_ *http.Request, p params) (any, error) {
-	q, err := h.needQueue(p["Identity"])
+	q, err := h.needQueue()
 	if err != nil {
 		return nil, err
 	}
@@ -178,7 +178,7 @@ func (h *Handler) queueKeys(p params) (Queue, []string, error) {
 	if id == "" {
 		return nil, nil, &InputError{Param: "Identity", Msg: "required"}
 	}
-	q, err := h.needQueue(id)
+	q, err := h.needQueue()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -263,7 +263,7 @@ func (h *Handler) resolveMessage(s string) (Queue, queue.MessageInfo, []string, 
 	if s == "" {
 		return nil, queue.MessageInfo{}, nil, &InputError{Param: "Identity", Msg: "required"}
 	}
-	q, err := h.needQueue(s)
+	q, err := h.needQueue()
 	if err != nil {
 		return nil, queue.MessageInfo{}, nil, err
 	}
@@ -345,7 +345,7 @@ func (h *Handler) getMessage(_ *http.Request, p params) (any, error) {
 		}
 		return out, nil
 	}
-	q, err := h.needQueue(p["Queue"])
+	q, err := h.needQueue()
 	if err != nil {
 		return nil, err
 	}

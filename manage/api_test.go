@@ -2,7 +2,9 @@ package manage_test
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -137,5 +139,20 @@ func TestConfigViews(t *testing.T) {
 	cfg.AcceptedDomains = append(cfg.AcceptedDomains, routing.AcceptedDomain{Domain: "fabrikam.com", Type: routing.InternalRelay})
 	if code, body := f.do(t, "GET", "Get-AcceptedDomain", url.Values{"Identity": {"fabrikam.com"}}); code != 200 || !strings.Contains(body, "InternalRelay") {
 		t.Errorf("after reload: %d %s", code, body)
+	}
+}
+
+func TestNoQueue(t *testing.T) {
+	h, err := manage.New(manage.WithToken(testToken))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	c, _ := manage.NewClient(srv.URL, testToken, nil)
+	var apiErr *manage.APIError
+	_, err = c.GetQueue(t.Context(), nil)
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != 404 || apiErr.Message != manage.ErrNoQueue.Error() {
+		t.Errorf("Get-Queue without a queue: %v", err)
 	}
 }

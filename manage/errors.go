@@ -9,6 +9,9 @@ var (
 	// ErrUnauthorized is returned by Client calls the API answered with 401:
 	// the token (or client certificate) was missing, wrong or expired.
 	ErrUnauthorized = errors.New("manage: API refused the token")
+	// ErrNoQueue is returned by the queue cmdlets of a Handler made
+	// without WithQueue.
+	ErrNoQueue = errors.New("manage: no queue is attached to the management API")
 	// ErrTrackingOff is returned when no message tracking log was given.
 	ErrTrackingOff = errors.New("manage: message tracking is not enabled")
 	// ErrWeakToken is returned by ReadTokenFile for a token file that is

@@ -1,10 +1,16 @@
 package manage_test
 
 import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/hubedge/hubedge/manage"
+	"github.com/hubedge/hubedge/queue"
 )
 
 // Identities parse or fail with an error, never panic, and what parses
@@ -60,5 +66,45 @@ func FuzzParseParams(f *testing.F) {
 		}
 		manage.ParseQueueStatus(v1)
 		manage.ParseMessageStatus(v2)
+	})
+}
+
+// Any query string to any cmdlet is answered without a 5xx or a panic,
+// with JSON (or, for a successful Export-Message, the message).
+func FuzzAPI(f *testing.F) {
+	q, err := queue.OpenMemory(queue.WithRouter(queue.RouterFunc(route)))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { q.Close(context.Background()) })
+	id, err := q.Enqueue(context.Background(), queue.Envelope{From: "a@contoso.com", Recipients: []queue.Recipient{{Address: "b@fabrikam.com"}}},
+		strings.NewReader("Subject: x\r\n\r\nx\r\n"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	h, err := manage.New(manage.WithServerName("HubA"), manage.WithToken(testToken), manage.WithQueue(q))
+	if err != nil {
+		f.Fatal(err)
+	}
+	for i, c := range manage.Cmdlets {
+		f.Add(c, "Identity="+url.QueryEscape(`HubA\1\`+string(id)), i%2 == 0)
+		f.Add(c, "Identity=HubA%5C1&Status=Retry&Filter=MessageCount+-gt+0", i%2 == 1)
+	}
+	f.Fuzz(func(t *testing.T, cmdlet, query string, post bool) {
+		method := http.MethodGet
+		if post {
+			method = http.MethodPost
+		}
+		req := httptest.NewRequest(method, "/api/x", nil)
+		req.URL.Path, req.URL.RawQuery = "/api/"+cmdlet, query
+		req.Header.Set("Authorization", "Bearer "+testToken)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code >= 500 {
+			t.Fatalf("%s %s?%s: %d %s", method, cmdlet, query, rec.Code, rec.Body)
+		}
+		if ct := rec.Header().Get("Content-Type"); ct != "message/rfc822" && !json.Valid(rec.Body.Bytes()) {
+			t.Fatalf("%s %s?%s: %d, not JSON: %q", method, cmdlet, query, rec.Code, rec.Body)
+		}
 	})
 }
