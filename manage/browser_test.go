@@ -92,6 +92,15 @@ func TestBrowserResume(t *testing.T) {
 	if !strings.Contains(after, `Queue HubA\Submission`) || strings.Contains(after, "carol@fabrikam.com") && strings.Contains(after, "Suspended") {
 		t.Errorf("page after Resume:\n%s", after)
 	}
+	// On a phone's screen the page does not scroll sideways: wide tables
+	// scroll inside their own box.
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844), chromedp.Navigate(f.srv.URL+"/"), chromedp.WaitVisible(`main .scroll`)); err != nil {
+		t.Fatal(err)
+	}
+	fits, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth <= window.innerWidth`))
+	if err != nil || !fits {
+		t.Errorf("the queues page is wider than a phone's screen (%v)", err)
+	}
 	if *screenshot != "" {
 		if err := os.WriteFile(*screenshot, png, 0o644); err != nil {
 			t.Fatal(err)

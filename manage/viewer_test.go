@@ -9,7 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hubedge/hubedge/manage"
 	"github.com/hubedge/hubedge/queue"
+	"github.com/hubedge/hubedge/tracking"
 )
 
 // browser is a cookie-keeping HTTP client that does not follow redirects.
@@ -46,7 +48,10 @@ func fetch(t *testing.T, c *http.Client, method, u string, form url.Values) (int
 var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 
 func TestViewer(t *testing.T) {
-	f := newFixture(t)
+	l := trackingLog(t)
+	l.Track(tracking.Record{EventID: tracking.Fail, Source: tracking.SourceSMTP, MessageID: "<9@contoso.com>",
+		Sender: "alice@contoso.com", Recipients: []string{"bob@fabrikam.com"}, RecipientStatus: []string{"550 5.1.1 <b>unknown</b>"}})
+	f := newFixture(t, manage.WithTracking(l))
 	if err := f.q.SuspendQueue(queue.QueueSubmission); err != nil {
 		t.Fatal(err)
 	}
@@ -90,6 +95,14 @@ func TestViewer(t *testing.T) {
 	code, page, _ = fetch(t, b, "GET", f.srv.URL+"/tracking", nil)
 	if code != 200 || !strings.Contains(page, `name="MessageId"`) {
 		t.Errorf("tracking page: %d\n%s", code, page)
+	}
+	code, page, _ = fetch(t, b, "GET", f.srv.URL+"/tracking?MessageId=9@contoso.com", nil)
+	if code != 200 || !strings.Contains(page, "550 5.1.1 &lt;b&gt;unknown&lt;/b&gt;") {
+		t.Errorf("tracking search (escaped): %d\n%s", code, page)
+	}
+	code, page, _ = fetch(t, b, "GET", f.srv.URL+"/tracking?Start=tomorrow", nil)
+	if code != 400 || !strings.Contains(page, "not a time") {
+		t.Errorf("tracking search with a bad time: %d\n%s", code, page)
 	}
 
 	resume := url.Values{"action": {"Resume-Queue"}, "Identity": {`HubA\Submission`}}
