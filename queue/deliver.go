@@ -59,7 +59,7 @@ func (q *Queue) startLocked(e *entry) func() {
 		defer q.work.Done()
 		results, err := q.opts.deliverer.Deliver(q.runCtx, hq.hop, msg, list)
 		a.end()
-		q.finishAttempt(e, rcpts, results, err, trap.get())
+		q.finishAttempt(e, a, rcpts, results, err, trap.get())
 	}
 }
 
@@ -71,12 +71,19 @@ func (q *Queue) startLocked(e *entry) func() {
 // poisons it. The commit overlaps with the connection set-up instead of
 // delaying it.
 type attempt struct {
-	q      *Queue
-	m      *message
-	once   sync.Once
+	q    *Queue
+	m    *message
+	once sync.Once
+	// err is the failure of the in-flight commit; q.mu guards it, and
+	// once orders it before the body is handed out.
 	err    error
 	ending bool // the Deliverer returned; q.mu guards it
 }
+
+// storeRetryDelay is how soon an attempt that could not be marked in
+// flight, because the store failed, is made again: the fault is local
+// (a database restarting, say), not the next hop's.
+const storeRetryDelay = 5 * time.Second
 
 func (a *attempt) marked(open func() (io.ReadCloser, error)) func() (io.ReadCloser, error) {
 	return func() (io.ReadCloser, error) {
@@ -100,7 +107,9 @@ func (a *attempt) mark() {
 	req := a.q.persistLocked(a.m)
 	a.q.mu.Unlock()
 	if err := req.wait(); err != nil {
+		a.q.mu.Lock()
 		a.err = fmt.Errorf("queue: record in-flight state: %w", err)
+		a.q.mu.Unlock()
 	}
 }
 
@@ -114,8 +123,10 @@ func (a *attempt) end() {
 // set when the Deliverer met a damaged body: whatever it reports, the
 // recipients are deferred and the message moves to Poison (suspended,
 // shown with the damage as its last error) rather than be retried or
-// delivered damaged; the next hop is not blamed.
-func (q *Queue) finishAttempt(e *entry, rcpts []int, results []Result, err, corrupt error) {
+// delivered damaged; the next hop is not blamed. Nor is it when the store
+// failed to mark the attempt in flight: the recipients are deferred for
+// storeRetryDelay.
+func (q *Queue) finishAttempt(e *entry, a *attempt, rcpts []int, results []Result, err, corrupt error) {
 	q.mu.Lock()
 	now := q.opts.clock.Now()
 	m, hq := e.m, e.q
@@ -143,6 +154,13 @@ func (q *Queue) finishAttempt(e *entry, rcpts []int, results []Result, err, corr
 		err = corrupt
 	case err != nil && q.runCtx.Err() != nil:
 		// Cancelled by Close: not the next hop's fault; retry on restart.
+	case errors.Is(a.err, ErrStoreFailed):
+		err = a.err
+		m.lastError = err.Error()
+		res := Result{Code: 451, Enhanced: "4.3.0", Text: "queue store unavailable; delivery postponed"}
+		for _, idx := range rcpts {
+			outs = append(outs, outcome{idx: idx, kind: outDeferred, res: res, next: now.Add(storeRetryDelay)})
+		}
 	case err == nil && len(results) != len(rcpts):
 		err = fmt.Errorf("queue: deliverer returned %d results for %d recipients", len(results), len(rcpts))
 		fallthrough

@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/hubedge/hubedge/internal/pgtest"
 	"github.com/hubedge/hubedge/queue"
 	"github.com/hubedge/hubedge/queue/pgstore"
+	"github.com/hubedge/hubedge/queue/queuetest"
 	"github.com/hubedge/hubedge/smtpx"
 	"github.com/jackc/pgx/v5"
 )
@@ -108,5 +110,53 @@ func TestConnectionLostMidTransaction(t *testing.T) {
 	}
 	if _, err := tryEnqueue(q); err != nil {
 		t.Fatalf("Enqueue after the cut: %v", err)
+	}
+}
+
+// A delivery attempt that cannot be marked in flight because the
+// database is down is not the next hop's fault: the hop does not go into
+// Retry for TransientFailureRetryInterval (5 min), and the message goes
+// out seconds after the database is back.
+func TestDatabaseDownDuringDelivery(t *testing.T) {
+	c := pgtest.Start(t)
+	dsn := c.NewDB(t)
+	clock := queuetest.NewFakeClock(t0)
+	tried := make(chan queue.ID, 10)
+	deferred := make(chan queue.Event, 10)
+	var first atomic.Bool
+	first.Store(true)
+	deliverer := queue.DelivererFunc(func(ctx context.Context, hop queue.NextHop, msg *queue.Message, rcpts []queue.Recipient) ([]queue.Result, error) {
+		if first.Swap(false) {
+			return answer(451, tried)(ctx, hop, msg, rcpts)
+		}
+		return answer(250, tried)(ctx, hop, msg, rcpts)
+	})
+	_, q := openHub(t, dsn, "hubA", pgstore.Config{Clock: clock}, queue.WithClock(clock), queue.WithDeliverer(deliverer),
+		queue.WithEventHook(func(e queue.Event) {
+			if e.Type == queue.EventDefer {
+				deferred <- e
+			}
+		}))
+	defer q.Close(context.Background())
+	id := enqueue(t, q, "bob@fabrikam.com")
+	wait(t, tried, "first attempt")
+	wait(t, deferred, "first deferral")
+	m, err := q.Message(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	clock.Set(m.NextRetryTime)
+	if e := wait(t, deferred, "the attempt made while the database is down"); !errors.Is(e.Err, queue.ErrStoreFailed) {
+		t.Fatalf("attempt while the database is down deferred with %v, want ErrStoreFailed", e.Err)
+	}
+	if err := c.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(time.Minute)
+	if got := wait(t, tried, "delivery once the database is back"); got != id {
+		t.Fatalf("delivered %s, want %s", got, id)
 	}
 }
