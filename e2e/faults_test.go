@@ -103,6 +103,13 @@ func fastRetry(l *qlog) smtpx.Option {
 // (contoso.com) mail, DSNs included, goes to the returned recorder.
 func relayHub(t *testing.T, l *qlog, sendOpts []connector.SendOption, opts ...smtpx.Option) (string, *smtptest.Recorder) {
 	t.Helper()
+	tr, rec := relayTransport(t, l, sendOpts, opts...)
+	return addr(t, tr, "Relay"), rec
+}
+
+// relayTransport is relayHub's transport itself.
+func relayTransport(t *testing.T, l *qlog, sendOpts []connector.SendOption, opts ...smtpx.Option) (*smtpx.Transport, *smtptest.Recorder) {
+	t.Helper()
 	sc, err := connector.NewSend("To Fabrikam", append([]connector.SendOption{connector.WithUsage(connector.UsageInternet),
 		connector.WithAddressSpaceList("fabrikam.com")}, sendOpts...)...)
 	if err != nil {
@@ -119,8 +126,7 @@ func relayHub(t *testing.T, l *qlog, sendOpts []connector.SendOption, opts ...sm
 	base := []smtpx.Option{smtpx.WithServerName(serverName), smtpx.WithAcceptedDomain(contoso...),
 		smtpx.WithLocalDelivery(rec), smtpx.WithReceiveConnector(rc), smtpx.WithSendConnector(sc), fastRetry(l),
 		smtpx.WithDeliverOptions(deliver.WithTimeouts(deliver.Timeouts{Connect: time.Second, Command: time.Second, Data: time.Second}))}
-	tr := smtptest.NewTransport(t, append(base, opts...)...)
-	return addr(t, tr, rc.Name()), rec
+	return smtptest.NewTransport(t, append(base, opts...)...), rec
 }
 
 func smartHost(sink *smtptest.Sink) connector.SendOption {

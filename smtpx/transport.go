@@ -3,7 +3,6 @@ package smtpx
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net"
 	"sync"
@@ -112,17 +111,13 @@ func (t *Transport) Start(ctx context.Context) error {
 	}
 	g := t.gen.Load()
 	for _, b := range g.set.Bindings() {
-		network := "tcp4"
-		if b.Addr().Is6() {
-			network = "tcp6"
-		}
-		ln, err := t.opts.listen(network, b.String())
+		ln, err := t.listen(b)
 		if err != nil {
 			for _, bl := range t.listeners {
 				bl.ln.Close()
 			}
 			t.listeners = nil
-			return errors.Join(fmt.Errorf("smtpx: listen on %s: %w", b, err), q.Close(ctx))
+			return errors.Join(err, q.Close(ctx))
 		}
 		t.listeners = append(t.listeners, &boundListener{binding: b, ln: ln})
 	}

@@ -1,0 +1,167 @@
+package smtpx
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/netip"
+	"reflect"
+	"slices"
+)
+
+// Reconfigure replaces the transport's connectors and accepted domains
+// while it runs. It builds and checks the whole of c first (the receive
+// connectors as one set, the accepted domains, the routing table, the
+// outbound deliverer, every new binding opened) and returns the first
+// error with the running configuration untouched. Otherwise it swaps in
+// c at once:
+//
+//   - sessions already connected keep the configuration they began with
+//     until they end, so a mail transaction in progress completes under
+//     the old rules; new connections get the new one;
+//   - bindings c adds start listening, bindings it drops stop (their
+//     connections finish), and unchanged bindings keep their socket, so
+//     accepting never pauses;
+//   - the queue stays open: messages waiting in it are routed again by the
+//     new routing table, each at its next attempt;
+//   - deliveries in progress finish on the old outbound deliverer, which
+//     is closed once they have; a deliverer given with WithDeliverer is
+//     kept.
+//
+// It logs one info line saying what changed. Calls are serialized; after
+// Shutdown it returns ErrServerClosed.
+func (t *Transport) Reconfigure(ctx context.Context, c Config) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	t.reconf.Lock()
+	defer t.reconf.Unlock()
+	old := t.gen.Load()
+	g, err := t.newGeneration(c, old)
+	if err != nil {
+		return err
+	}
+	t.mu.Lock()
+	if t.state == stateClosed {
+		t.mu.Unlock()
+		g.retire()
+		return ErrServerClosed
+	}
+	var opened, closed []*boundListener
+	if t.state == stateStarted {
+		if opened, err = t.openNew(g); err != nil {
+			t.mu.Unlock()
+			g.retire()
+			return err
+		}
+		want := g.set.Bindings()
+		kept := t.listeners[:0:0]
+		for _, bl := range t.listeners {
+			if slices.Contains(want, bl.binding) {
+				kept = append(kept, bl)
+			} else {
+				closed = append(closed, bl)
+			}
+		}
+		t.listeners = append(kept, opened...)
+	}
+	t.gen.Store(g)
+	for _, bl := range opened {
+		t.acceptWG.Go(func() { t.acceptLoop(bl) })
+	}
+	q := t.q
+	t.mu.Unlock()
+	for _, bl := range closed {
+		bl.ln.Close()
+	}
+	old.retire()
+	rerouted := 0
+	if q != nil {
+		rerouted = q.Reroute()
+	}
+	t.logChanges(old, g, opened, closed, rerouted)
+	return nil
+}
+
+// openNew listens on the bindings of g that have no socket yet; on an
+// error it closes what it opened.
+func (t *Transport) openNew(g *generation) ([]*boundListener, error) {
+	var opened []*boundListener
+	for _, b := range g.set.Bindings() {
+		if slices.ContainsFunc(t.listeners, func(bl *boundListener) bool { return bl.binding == b }) {
+			continue
+		}
+		ln, err := t.listen(b)
+		if err != nil {
+			for _, bl := range opened {
+				bl.ln.Close()
+			}
+			return nil, err
+		}
+		opened = append(opened, &boundListener{binding: b, ln: ln})
+	}
+	return opened, nil
+}
+
+// listen opens the socket of one binding.
+func (t *Transport) listen(b netip.AddrPort) (net.Listener, error) {
+	network := "tcp4"
+	if b.Addr().Is6() {
+		network = "tcp6"
+	}
+	ln, err := t.opts.listen(network, b.String())
+	if err != nil {
+		return nil, fmt.Errorf("smtpx: listen on %s: %w", b, err)
+	}
+	return ln, nil
+}
+
+// logChanges writes the info line of a reconfiguration.
+func (t *Transport) logChanges(old, g *generation, opened, closed []*boundListener, rerouted int) {
+	var added, removed, changed []string
+	for name, s := range g.servers {
+		switch ps := old.servers[name]; {
+		case ps == nil:
+			added = append(added, "receive:"+name)
+		case !reflect.DeepEqual(ps.rc.Config(), s.rc.Config()):
+			changed = append(changed, "receive:"+name)
+		}
+	}
+	for name := range old.servers {
+		if g.servers[name] == nil {
+			removed = append(removed, "receive:"+name)
+		}
+	}
+	oldSend := map[string]int{}
+	for i, sc := range old.cfg.SendConnectors {
+		oldSend[sc.Name()] = i
+	}
+	for _, sc := range g.cfg.SendConnectors {
+		i, ok := oldSend[sc.Name()]
+		switch {
+		case !ok:
+			added = append(added, "send:"+sc.Name())
+		case !reflect.DeepEqual(old.cfg.SendConnectors[i].Config(), sc.Config()):
+			changed = append(changed, "send:"+sc.Name())
+		}
+		delete(oldSend, sc.Name())
+	}
+	for name := range oldSend {
+		removed = append(removed, "send:"+name)
+	}
+	slices.Sort(added)
+	slices.Sort(removed)
+	slices.Sort(changed)
+	t.log.Info("smtpx: configuration reloaded", "server", t.opts.serverName,
+		"added", added, "removed", removed, "changed", changed,
+		"domains_changed", !reflect.DeepEqual(old.cfg.AcceptedDomains, g.cfg.AcceptedDomains),
+		"bindings_opened", bindingNames(opened), "bindings_closed", bindingNames(closed), "rerouted", rerouted)
+}
+
+func bindingNames(bls []*boundListener) []string {
+	out := make([]string, len(bls))
+	for i, bl := range bls {
+		out[i] = bl.binding.String()
+	}
+	return out
+}
