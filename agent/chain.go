@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -41,7 +42,7 @@ type Chain struct {
 type entry struct {
 	name       string
 	agent      any
-	priority   int // requested place
+	priority   int
 	timeout    time.Duration
 	failOpen   bool
 	connectors []string // lower case; empty means every connector
@@ -96,9 +97,11 @@ type entryOption func(*entry)
 
 func (f entryOption) applyEntry(e *entry) { f(e) }
 
-// Priority sets the agent's place in the chain: 0 runs first. As with
-// Set-TransportAgent -Priority, the agents from that place on move one
-// down; without Priority (or past the end) an agent goes after all others.
+// Priority sets the agent's rank: lower runs first, 0 is the first, as
+// Set-TransportAgent -Priority; agents of equal priority run in
+// registration order. Without Priority an agent goes after all others.
+// The built-in agents' packages export the reference system's Edge
+// priorities (Connection Filtering 1, Content Filter 4, Sender ID 5, ...).
 func Priority(p int) RegisterOption { return entryOption(func(e *entry) { e.priority = p }) }
 
 // Connectors enables the agent only on the receive connectors with these
@@ -136,11 +139,20 @@ func (c *Chain) Register(name string, a any, opts ...RegisterOption) error {
 			return fmt.Errorf("%w: %s", ErrDuplicateName, name)
 		}
 	}
-	e := &entry{name: name, agent: a, priority: len(c.entries), timeout: c.timeout, events: evs}
+	e := &entry{name: name, agent: a, priority: -1, timeout: c.timeout, events: evs}
 	for _, o := range opts {
 		o.applyEntry(e)
 	}
-	c.entries = slices.Insert(c.entries, min(max(e.priority, 0), len(c.entries)), e)
+	if e.priority < 0 {
+		e.priority = 0
+		if n := len(c.entries); n > 0 {
+			e.priority = c.entries[n-1].priority + 1
+		}
+	}
+	// After every agent of equal or lower priority: ties keep their
+	// registration order.
+	i, _ := slices.BinarySearchFunc(c.entries, e.priority+1, func(x *entry, p int) int { return cmp.Compare(x.priority, p) })
+	c.entries = slices.Insert(c.entries, i, e)
 	c.snap.Store(c.build())
 	return nil
 }

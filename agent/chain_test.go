@@ -46,18 +46,19 @@ func TestPriorityAndConnectors(t *testing.T) {
 	var log []string
 	rec := func(n string) recorder { return recorder{name: n, mu: &mu, log: &log} }
 	c := agent.New(quiet())
-	must(t, c.Register("last", rec("last")))
+	must(t, c.Register("last", rec("last"), agent.Priority(5)))
 	must(t, c.Register("first", rec("first"), agent.Priority(0)))
-	must(t, c.Register("internet-only", rec("inet"), agent.Priority(1), agent.Connectors("From Internet")))
-	if got, want := c.Agents(), []string{"first", "internet-only", "last"}; !slices.Equal(got, want) {
+	must(t, c.Register("internet-only", rec("inet"), agent.Priority(0), agent.Connectors("From Internet")))
+	must(t, c.Register("appended", rec("appended")))
+	if got, want := c.Agents(), []string{"first", "internet-only", "last", "appended"}; !slices.Equal(got, want) {
 		t.Fatalf("Agents() = %v, want %v", got, want)
 	}
 	tests := []struct {
 		connector string
 		want      []string
 	}{
-		{"from internet", []string{"first:connect", "inet:connect", "last:connect"}},
-		{"Client", []string{"first:connect", "last:connect"}},
+		{"from internet", []string{"first:connect", "inet:connect", "last:connect", "appended:connect"}},
+		{"Client", []string{"first:connect", "last:connect", "appended:connect"}},
 	}
 	for _, tt := range tests {
 		log = nil
