@@ -2,9 +2,14 @@ package agent_test
 
 import (
 	"context"
+	"net/netip"
 	"testing"
 
 	"github.com/hubedge/hubedge/agent"
+	"github.com/hubedge/hubedge/agent/connectionfilter"
+	"github.com/hubedge/hubedge/agent/contentfilter"
+	"github.com/hubedge/hubedge/agent/recipientfilter"
+	"github.com/hubedge/hubedge/agent/senderfilter"
 )
 
 type noop struct{}
@@ -55,6 +60,44 @@ func BenchmarkSession(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				session(ctx, bc.chain, m)
+			}
+		})
+	}
+}
+
+// BenchmarkStandardAgents is one message through the list-based Edge
+// agents (no DNS: no providers, no SPF), each with and without deadline.
+func BenchmarkStandardAgents(b *testing.B) {
+	for _, bc := range []struct {
+		name string
+		opts []agent.RegisterOption
+	}{{"deadline", nil}, {"no deadline", []agent.RegisterOption{agent.Timeout(0)}}} {
+		b.Run(bc.name, func(b *testing.B) {
+			c := agent.New()
+			cf, err := connectionfilter.New(connectionfilter.Config{BlockList: []connectionfilter.Entry{{First: netip.MustParseAddr("198.51.100.1"), Last: netip.MustParseAddr("198.51.100.255")}}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			rf, err := recipientfilter.New(recipientfilter.Config{BlockedRecipients: []string{"x@contoso.com"}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			ct, err := contentfilter.New(contentfilter.DefaultConfig())
+			if err != nil {
+				b.Fatal(err)
+			}
+			for name, a := range map[string]any{
+				connectionfilter.Name: cf, senderfilter.Name: senderfilter.New(senderfilter.Config{BlockedDomains: []string{"spam.example"}}),
+				recipientfilter.Name: rf, contentfilter.Name: ct,
+			} {
+				if err := c.Register(name, a, bc.opts...); err != nil {
+					b.Fatal(err)
+				}
+			}
+			ctx := context.Background()
+			b.ReportAllocs()
+			for b.Loop() {
+				session(ctx, c, agent.NewMessage([]agent.Field{{Name: "From", Value: " a@fabrikam.com"}}, "b@contoso.com"))
 			}
 		})
 	}

@@ -44,6 +44,38 @@
 // Chain.Submitted, Resolved, Routed and Categorized. With no agent enabled
 // Open returns a nil Conn, whose methods do nothing and allocate nothing.
 //
+// # Wiring a receive session
+//
+// The session owns the SMTP dialogue; it asks the Conn at these points and,
+// when a method returns a *Reply, writes it instead of its own (closing
+// the connection if Reply.Disconnect):
+//
+//   - accepted connection: k := chain.Open(Session{ID, Connector, Remote,
+//     Local, Internal}); k.Connect before the greeting (a reply replaces
+//     the 220; the session should then refuse everything but QUIT)
+//   - HELO/EHLO: k.Helo / k.Ehlo after the session's checks, before 250;
+//     a new EHLO also calls k.Rset
+//   - STARTTLS: k.StartTLS before the 220; k.TLSEstablished after the
+//     handshake
+//   - AUTH: k.Auth(mechanism) before the exchange;
+//     k.EndOfAuthentication(mechanism, user or "") before 235/535
+//   - MAIL: k.Mail(reverse path, params) after the session accepted it,
+//     before 250
+//   - RCPT: k.Rcpt(address, params) after the session's relay, limit and
+//     directory checks passed, before 250
+//   - DATA/first BDAT: k.Data before the session's own checks and the 354
+//   - header block read: k.EndOfHeaders(m) with m := NewMessage(fields,
+//     accepted recipients...); a reply is given after the data ends
+//   - final dot / BDAT LAST: k.EndOfData(m) with m.Body set, before the
+//     message is queued; queue m.Header, m.DeliverTo() and m.Body (and
+//     nothing, still answering 250, if m.Discard); a reply replaces the 250
+//   - RSET: k.Rset; NOOP: k.Noop; any 4xx/5xx the session writes itself:
+//     k.Rejected(reply); end of connection, however it ends: k.Disconnect
+//
+// EndOfHeaders and EndOfData may change m.Header: the session writes the
+// header from m, and applies the header firewall to what agents added as
+// to what the client sent. The Reply text is one line, without code.
+//
 // The built-in Edge anti-spam agents are in the sub-packages
 // connectionfilter, senderfilter, recipientfilter, senderid and
 // contentfilter; milter bridges to milter filters such as rspamd.
