@@ -72,9 +72,10 @@
 //   - RSET: k.Rset; NOOP: k.Noop; any 4xx/5xx the session writes itself:
 //     k.Rejected(reply); end of connection, however it ends: k.Disconnect
 //
-// EndOfHeaders and EndOfData may change m.Header: the session writes the
-// header from m, and applies the header firewall to what agents added as
-// to what the client sent. The Reply text is one line, without code.
+// EndOfHeaders and EndOfData may change m.Header, so the session writes
+// the header from m. It applies the receive-side header firewall to the
+// client's fields before EndOfHeaders, so that a forged SCL is gone and
+// the one agents set survives.
 //
 // The built-in Edge anti-spam agents are in the sub-packages
 // connectionfilter, senderfilter, recipientfilter, senderid and
