@@ -35,6 +35,68 @@ type config struct {
 	LatMsgs     int
 
 	IdleConns int
+
+	// TLS runs STARTTLS on every hop: client to relay (or sink) and relay
+	// to the next hop; it needs the Go load tools.
+	TLS      bool
+	Variants []variant // at least one; each kind runs once per variant per round
+}
+
+// Load tools: Postfix's smtp-source and smtp-sink, or the bench's own.
+const (
+	toolsPostfix = "postfix"
+	toolsGo      = "go"
+)
+
+// variant is one setting of what a run is made of besides its kind: the
+// load tools, the PKI's key type and the gateway binary. VARIANTS lists
+// several to compare them in one command (the validation of the Go tools
+// against Postfix's, RSA against ECDSA, one gateway build against another).
+type variant struct {
+	Label   string // empty when there is only one variant
+	Tools   string
+	Key     string
+	Gateway string // empty: the gateway of GATEWAY_BIN or the build
+}
+
+// parseVariants reads VARIANTS: space-separated variants, each a
+// comma-separated list of tools=postfix|go, key=ecdsa|rsa, gw=PATH over the
+// defaults def.
+func parseVariants(spec string, def variant, tlsOn bool) ([]variant, error) {
+	fields := strings.Fields(spec)
+	if len(fields) == 0 {
+		if tlsOn && def.Tools == toolsPostfix {
+			return []variant{def}, errors.New("bench: TLS=1 needs TOOLS=go (smtp-source and smtp-sink have no STARTTLS)")
+		}
+		return []variant{def}, nil
+	}
+	var out []variant
+	var errs []error
+	for _, f := range fields {
+		v := def
+		v.Label = f
+		for _, kv := range strings.Split(f, ",") {
+			k, val, _ := strings.Cut(kv, "=")
+			switch {
+			case k == "tools" && (val == toolsPostfix || val == toolsGo):
+				v.Tools = val
+			case k == "key" && (val == keyECDSA || val == keyRSA):
+				v.Key = val
+			case k == "gw" && val != "":
+				v.Gateway = val
+			default:
+				errs = append(errs, fmt.Errorf("bench: VARIANTS: bad setting %q (want tools=postfix|go, key=ecdsa|rsa, gw=PATH)", kv))
+			}
+		}
+		if tlsOn && v.Tools == toolsPostfix {
+			errs = append(errs, fmt.Errorf("bench: VARIANTS %q: TLS=1 needs tools=go (smtp-source and smtp-sink have no STARTTLS)", f))
+		}
+		out = append(out, v)
+	}
+	if len(out) == 1 {
+		out[0].Label = ""
+	}
+	return out, errors.Join(errs...)
 }
 
 const usage = `usage: go run ./bench [compare|sink|postfix|relay|latency|cleanup|help]
@@ -59,6 +121,12 @@ environment (default):
   WORKDIR (/tmp/hubedge-bench)  LOGDIR (WORKDIR/logs)
   LAT_SESSIONS ("1 20")  LAT_MSGS (2000 per session count)
   IDLE_CONNS (10000 idle sessions in idle mode)
+  TLS (0; 1 = STARTTLS client->relay and relay->next hop, Go tools, test PKI)
+  TOOLS (postfix = smtp-source/smtp-sink; go = the bench's own; TLS=1: go)
+  KEY (ecdsa | rsa: key type of the test PKI)
+  VARIANTS ('' ; e.g. "tools=postfix tools=go", "key=rsa key=ecdsa",
+            "gw=/tmp/old/gateway gw=/tmp/new/gateway": every kind once per
+            variant per round, labelled NAME[variant])
 `
 
 // loadConfig reads the knobs through getenv (os.Getenv in main).
@@ -112,6 +180,28 @@ func loadConfig(getenv func(string) string) (*config, error) {
 	default:
 		errs = append(errs, fmt.Errorf("bench: REUSE=%q: want 0 or 1", v))
 	}
+	switch v := getenv("TLS"); v {
+	case "", "0":
+	case "1":
+		c.TLS = true
+	default:
+		errs = append(errs, fmt.Errorf("bench: TLS=%q: want 0 or 1", v))
+	}
+	def := variant{Tools: str("TOOLS", toolsPostfix), Key: str("KEY", keyECDSA)}
+	if c.TLS && getenv("TOOLS") == "" {
+		def.Tools = toolsGo
+	}
+	if def.Tools != toolsPostfix && def.Tools != toolsGo {
+		errs = append(errs, fmt.Errorf("bench: TOOLS=%q: want postfix or go", def.Tools))
+	}
+	if def.Key != keyECDSA && def.Key != keyRSA {
+		errs = append(errs, fmt.Errorf("bench: KEY=%q: want ecdsa or rsa", def.Key))
+	}
+	vs, err := parseVariants(getenv("VARIANTS"), def, c.TLS)
+	c.Variants = vs
+	if err != nil {
+		errs = append(errs, err)
+	}
 	c.RelayName = str("RELAY_NAME", "hubedge")
 	if c.RelayCmd != "" {
 		c.RelayName = str("RELAY_NAME", "custom")
@@ -162,6 +252,15 @@ func (c *config) name(kind string) string {
 		return c.RelayName
 	}
 	return kind
+}
+
+// vname is name with the variant's label, NAME[label], when there are
+// several variants.
+func (c *config) vname(kind string, v variant) string {
+	if v.Label == "" {
+		return c.name(kind)
+	}
+	return c.name(kind) + "[" + v.Label + "]"
 }
 
 // msgs is the timed message count for a kind.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -42,6 +43,14 @@ func run(args []string, getenv func(string) string, stdout io.Writer) int {
 	mode := "compare"
 	if len(args) > 0 {
 		mode = args[0]
+	}
+	// The Go load tools run as processes of their own, re-executed from
+	// this binary, so their CPU is theirs and not the harness's.
+	switch mode {
+	case "_gosink":
+		return goSinkMain(args[1:], stdout)
+	case "_gosource":
+		return goSourceMain(args[1:])
 	}
 	if mode == "help" || mode == "-h" || mode == "--help" || len(args) > 1 {
 		fmt.Fprint(os.Stderr, usage)
@@ -92,12 +101,16 @@ func bench(ctx context.Context, mode string, c *config, stdout io.Writer) error 
 		return err
 	}
 	pf.t = t
+	if t.Self, err = os.Executable(); err != nil {
+		return err
+	}
 	for _, d := range []string{c.WorkDir, c.LogDir} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return err
 		}
 	}
-	if slices.Contains(kinds, kindRelay) && c.RelayCmd == "" {
+	needBuild := slices.ContainsFunc(c.Variants, func(v variant) bool { return v.Gateway == "" })
+	if slices.Contains(kinds, kindRelay) && c.RelayCmd == "" && needBuild {
 		if t.Gateway = c.Gateway; t.Gateway == "" {
 			note("building ./examples/gateway")
 			if t.Gateway, err = buildGateway(ctx, filepath.Join(c.WorkDir, "bin")); err != nil {
@@ -119,6 +132,9 @@ func bench(ctx context.Context, mode string, c *config, stdout io.Writer) error 
 		fmt.Fprintln(results, line)
 	}
 
+	if err := r.use(c.Variants[0]); err != nil {
+		return err
+	}
 	if mode == "idle" {
 		line, err := r.idleRun(ctx)
 		if line != "" {
@@ -142,14 +158,19 @@ func bench(ctx context.Context, mode string, c *config, stdout io.Writer) error 
 	// Kinds are interleaved within each round so slow drift of the machine
 	// hits all of them alike.
 	for round := 1; round <= c.Runs; round++ {
-		for _, kind := range kinds {
-			note("round %d/%d: %s", round, c.Runs, c.name(kind))
-			res, err := r.oneRun(ctx, kind)
-			if err != nil {
+		for _, v := range c.Variants {
+			if err := r.use(v); err != nil {
 				return err
 			}
-			emit(res.Line(c))
-			all = append(all, res)
+			for _, kind := range kinds {
+				note("round %d/%d: %s", round, c.Runs, c.vname(kind, v))
+				res, err := r.oneRun(ctx, kind)
+				if err != nil {
+					return err
+				}
+				emit(res.Line(c))
+				all = append(all, res)
+			}
 		}
 	}
 	c.Relays = kinds
@@ -165,8 +186,11 @@ func header(c *config, mode string, t *tools) {
 		note("mode=latency lat_sessions=%v lat_msgs=%d size=%d warmup=%d rcpts=%d logs=%s",
 			c.LatSessions, c.LatMsgs, c.Size, c.Warmup, c.Rcpts, c.LogDir)
 	} else {
-		note("mode=%s msgs=%d sink_msgs=%d sessions=%d size=%d runs=%d warmup=%d reuse=%s rcpts=%d logs=%s",
-			mode, c.Msgs, c.SinkMsgs, c.Sessions, c.Size, c.Runs, c.Warmup, boolBit(c.Reuse), c.Rcpts, c.LogDir)
+		note("mode=%s msgs=%d sink_msgs=%d sessions=%d size=%d runs=%d warmup=%d reuse=%s rcpts=%d tls=%s logs=%s",
+			mode, c.Msgs, c.SinkMsgs, c.Sessions, c.Size, c.Runs, c.Warmup, boolBit(c.Reuse), c.Rcpts, boolBit(c.TLS), c.LogDir)
+	}
+	for _, v := range c.Variants {
+		note("variant %q: tools=%s key=%s gateway=%s", v.Label, v.Tools, v.Key, cmp.Or(v.Gateway, "(default)"))
 	}
 	mem := "?"
 	if b, err := os.ReadFile("/proc/meminfo"); err == nil {

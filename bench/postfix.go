@@ -57,8 +57,6 @@ relayhost = [127.0.0.1]:%[3]d
 mynetworks = 127.0.0.0/8
 smtpd_relay_restrictions = permit_mynetworks, reject
 smtpd_recipient_restrictions = permit_mynetworks, reject
-smtp_tls_security_level = none
-smtpd_tls_security_level = none
 default_destination_concurrency_limit = %[4]d
 default_process_limit = 300
 biff = no
@@ -68,7 +66,23 @@ maillog_file_prefixes = %[1]s
 `, dir, listenPort, nexthopPort, concurrency)
 }
 
+// tlsCF are the main.cf settings of TLS=1: STARTTLS offered to clients
+// with the PKI's leaf (and its chain), and required toward the next hop,
+// without certificate checks (encrypt), as the gateway's opportunistic
+// send connector does once the next hop offers STARTTLS.
+func tlsCF(f pkiFiles) string {
+	return fmt.Sprintf(`smtpd_tls_security_level = may
+smtpd_tls_cert_file = %s
+smtpd_tls_key_file = %s
+smtp_tls_security_level = encrypt
+smtp_tls_CAfile = %s
+tls_random_source = dev:/dev/urandom
+`, f.Cert, f.Key, f.CA)
+}
+
 // masterCF is the instance's master.cf: only what a relay needs, no chroot.
+// tlsmgr serves the TLS session caches and PRNG seed; tlsproxy lets
+// PF_POSTCONF turn on smtp_tls_connection_reuse.
 func masterCF(listenPort int) string {
 	services := []string{
 		fmt.Sprintf("127.0.0.1:%d inet n - n - - smtpd", listenPort),
@@ -92,13 +106,15 @@ func masterCF(listenPort int) string {
 		"anvil unix - - n - 1 anvil",
 		"scache unix - - n - 1 scache",
 		"postlog unix-dgram n - n - 1 postlogd",
+		"tlsmgr unix - - n 1000? 1 tlsmgr",
+		"tlsproxy unix - - n - 0 tlsproxy",
 	}
 	return strings.Join(services, "\n") + "\n"
 }
 
 // start writes a fresh configuration (an empty queue every time), checks it
-// and starts the instance.
-func (p *pfInstance) start(ctx context.Context, c *config) error {
+// and starts the instance; with tlsFiles, STARTTLS on both of its hops.
+func (p *pfInstance) start(ctx context.Context, c *config, tlsFiles *pkiFiles) error {
 	if err := portFree(c.ListenPort); err != nil {
 		return err
 	}
@@ -116,8 +132,14 @@ func (p *pfInstance) start(ctx context.Context, c *config) error {
 	if out, err := exec.CommandContext(ctx, "chown", "postfix", filepath.Join(p.dir, "data")).CombinedOutput(); err != nil {
 		return fmt.Errorf("bench: chown postfix: %v: %s", err, out)
 	}
+	cf := mainCF(p.dir, c.ListenPort, c.NexthopPort, c.PfConcurrency)
+	if tlsFiles != nil {
+		cf += tlsCF(*tlsFiles)
+	} else {
+		cf += "smtp_tls_security_level = none\nsmtpd_tls_security_level = none\n"
+	}
 	files := map[string]string{
-		filepath.Join(p.etc(), "main.cf"):   mainCF(p.dir, c.ListenPort, c.NexthopPort, c.PfConcurrency),
+		filepath.Join(p.etc(), "main.cf"):   cf,
 		filepath.Join(p.etc(), "master.cf"): masterCF(c.ListenPort),
 		p.maillog():                         "",
 	}

@@ -36,7 +36,8 @@ func gatewayArgs(listen, nexthop, queueDir, extra string) []string {
 
 // startRelay starts the relay for one run and waits for its 220 greeting.
 // queueDir is created fresh by the caller and given to the relay.
-func startRelay(ctx context.Context, c *config, t *tools, queueDir string, logf *os.File) (*relayProc, error) {
+// gateway is the gateway binary; extra are flags added after GATEWAY_ARGS.
+func startRelay(ctx context.Context, c *config, gateway, extra, queueDir string, logf *os.File) (*relayProc, error) {
 	if err := portFree(c.ListenPort); err != nil {
 		return nil, err
 	}
@@ -49,9 +50,9 @@ func startRelay(ctx context.Context, c *config, t *tools, queueDir string, logf 
 		// exec: the shell is replaced, so the session leader is the relay.
 		cmd = exec.Command("/bin/sh", "-c", "exec "+line)
 	} else {
-		args := gatewayArgs(listen, nexthop, queueDir, c.GwArgs)
-		logf.WriteString("# relay command: " + t.Gateway + " " + strings.Join(args, " ") + "\n")
-		cmd = exec.Command(t.Gateway, args...)
+		args := gatewayArgs(listen, nexthop, queueDir, c.GwArgs+" "+extra)
+		logf.WriteString("# relay command: " + gateway + " " + strings.Join(args, " ") + "\n")
+		cmd = exec.Command(gateway, args...)
 	}
 	cmd.Env = append(os.Environ(),
 		"BENCH_LISTEN_ADDR="+listen, "BENCH_NEXTHOP_ADDR="+nexthop, "BENCH_QUEUE_DIR="+queueDir,

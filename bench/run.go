@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -91,15 +92,43 @@ func sourceArgs(c *config, n, port int) []string {
 	return append(a, fmt.Sprintf("127.0.0.1:%d", port))
 }
 
-// drive injects n messages at port and waits until the sink count reaches
-// target. It returns the start, smtp-source's exit and the sink's arrival.
-func drive(ctx context.Context, c *config, t *tools, s *sink, n, port, target int, logf *os.File) (t0, tInj, tEnd time.Time, srcErr, err error) {
-	cmd := exec.CommandContext(ctx, t.SmtpSource, sourceArgs(c, n, port)...)
+// sourceCmd is the load generator's command line for n messages to port:
+// smtp-source, or this program's Go source with the same knobs (and
+// STARTTLS with TLS=1, trusting the PKI's CA).
+func (r *runner) sourceCmd(n, port int) []string {
+	if r.v.Tools == toolsGo {
+		a := append([]string{r.t.Self, "_gosource"}, sourceArgs(r.c, n, port)...)
+		if r.c.TLS {
+			a = slices.Insert(a, 2, "-tls", r.pki.CA)
+		}
+		return a
+	}
+	return append([]string{r.t.SmtpSource}, sourceArgs(r.c, n, port)...)
+}
+
+// sinkCmd is the sink's command line on port: smtp-sink or the Go sink
+// (which offers STARTTLS with TLS=1).
+func (r *runner) sinkCmd(port int) []string {
+	if r.v.Tools == toolsGo {
+		a := []string{r.t.Self, "_gosink", "-listen", fmt.Sprintf("127.0.0.1:%d", port)}
+		if r.c.TLS {
+			a = append(a, "-cert", r.pki.Cert, "-key", r.pki.Key)
+		}
+		return a
+	}
+	return append([]string{r.t.SmtpSink}, smtpSinkArgs(port)...)
+}
+
+// drive injects n messages at port with the load generator src and waits
+// until the sink count reaches target. It returns the start, the
+// generator's exit and the sink's arrival.
+func drive(ctx context.Context, c *config, src []string, s *sink, target int, logf *os.File) (t0, tInj, tEnd time.Time, srcErr, err error) {
+	cmd := exec.CommandContext(ctx, src[0], src[1:]...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	injected := make(chan time.Time, 1)
 	t0 = time.Now()
 	if err := cmd.Start(); err != nil {
-		return t0, t0, t0, nil, fmt.Errorf("bench: start smtp-source: %w", err)
+		return t0, t0, t0, nil, fmt.Errorf("bench: start %s: %w", src[0], err)
 	}
 	go func() { srcErr = cmd.Wait(); injected <- time.Now() }()
 	tEnd, err = s.WaitFor(ctx, target, c.StallTimeout)
@@ -118,6 +147,10 @@ type runner struct {
 	pf  *pfInstance
 	seq int
 
+	v    variant  // of the current run
+	pki  pkiFiles // of the current variant's key type
+	pkis map[string]pkiFiles
+
 	curSink  *sink
 	curRelay *relayProc
 }
@@ -133,6 +166,27 @@ func (r *runner) cleanup() {
 	r.curSink = nil
 }
 
+// use makes v the variant of the next runs, creating its PKI once.
+func (r *runner) use(v variant) error {
+	r.v = v
+	if !r.c.TLS {
+		return nil
+	}
+	if p, ok := r.pkis[v.Key]; ok {
+		r.pki = p
+		return nil
+	}
+	p, err := writePKI(filepath.Join(r.c.WorkDir, "pki-"+v.Key), v.Key)
+	if err != nil {
+		return fmt.Errorf("bench: test PKI: %w", err)
+	}
+	if r.pkis == nil {
+		r.pkis = map[string]pkiFiles{}
+	}
+	r.pkis[v.Key], r.pki = p, p
+	return nil
+}
+
 // setup starts the sink and (for relays) the relay for one run of kind. It
 // returns the port to inject at and, for relays, the session to account.
 func (r *runner) setup(ctx context.Context, kind string, logf *os.File) (port, sid int, err error) {
@@ -142,12 +196,16 @@ func (r *runner) setup(ctx context.Context, kind string, logf *os.File) (port, s
 		sinkPort, port = c.SinkPort, c.SinkPort
 	}
 	out := filepath.Join(c.LogDir, fmt.Sprintf("sink.%d.%d.out", sinkPort, r.seq))
-	if r.curSink, err = startSink(ctx, r.t, sinkPort, out, logf, c.ReadyTimeout); err != nil {
+	if r.curSink, err = startSink(ctx, r.sinkCmd(sinkPort), sinkPort, out, logf, c.ReadyTimeout); err != nil {
 		return 0, 0, err
 	}
 	switch kind {
 	case kindPostfix:
-		if err := r.pf.start(ctx, c); err != nil {
+		var tlsFiles *pkiFiles
+		if c.TLS {
+			tlsFiles = &r.pki
+		}
+		if err := r.pf.start(ctx, c, tlsFiles); err != nil {
 			return 0, 0, err
 		}
 		sid = r.pf.masterPID() // master calls setsid(): its pid is the session
@@ -162,7 +220,7 @@ func (r *runner) setup(ctx context.Context, kind string, logf *os.File) (port, s
 		if err := os.MkdirAll(qdir, 0o700); err != nil {
 			return 0, 0, err
 		}
-		if r.curRelay, err = startRelay(ctx, c, r.t, qdir, logf); err != nil {
+		if r.curRelay, err = startRelay(ctx, c, r.gatewayFor(), r.tlsArgs(), qdir, logf); err != nil {
 			return 0, 0, err
 		}
 		sid = r.curRelay.SID()
@@ -201,7 +259,7 @@ func (r *runner) oneRun(ctx context.Context, kind string) (*result, error) {
 	// Untimed warm-up: lets the relay spawn processes and fill caches.
 	base := 0
 	if c.Warmup > 0 {
-		if _, _, _, _, err := drive(ctx, c, r.t, s, c.Warmup, port, c.Warmup, logf); err != nil {
+		if _, _, _, _, err := drive(ctx, c, r.sourceCmd(c.Warmup, port), s, c.Warmup, logf); err != nil {
 			return nil, fmt.Errorf("bench: %s warm-up: %w (log %s)", kind, err, logf.Name())
 		}
 		base = s.Count()
@@ -213,9 +271,10 @@ func (r *runner) oneRun(ctx context.Context, kind string) (*result, error) {
 	if sid > 0 {
 		relay0 = sessionTicks(sid)
 	}
-	t0, tInj, tEnd, srcErr, err := drive(ctx, c, r.t, s, n, port, base+n, logf)
+	tls0 := s.TLSCount()
+	t0, tInj, tEnd, srcErr, err := drive(ctx, c, r.sourceCmd(n, port), s, base+n, logf)
 	cpu1, sink1, self1 := readCPU(), pidTicks(s.PID()), pidTicks(os.Getpid())
-	res := &result{Name: c.name(kind), Sent: n, Got: s.Count() - base, RelayCPU: -1,
+	res := &result{Name: c.vname(kind, r.v), Sent: n, Got: s.Count() - base, RelayCPU: -1,
 		Secs: tEnd.Sub(t0).Seconds(), InjectSecs: tInj.Sub(t0).Seconds()}
 	if sid > 0 {
 		res.RelayCPU = float64(sessionTicks(sid)-relay0) / clkTck
@@ -242,7 +301,30 @@ func (r *runner) oneRun(ctx context.Context, kind string) (*result, error) {
 		time.Sleep(time.Second) // let postlogd write the last lines
 		res.Extra = r.pf.report(c.Warmup + n)
 	}
+	if c.TLS {
+		// Every timed message must have reached the sink over TLS, or the
+		// figure is not a TLS figure.
+		res.Extra += fmt.Sprintf(" sink_tls_msgs=%d", s.TLSCount()-tls0)
+	}
 	return res, nil
+}
+
+// gatewayFor is the gateway binary of the current variant.
+func (r *runner) gatewayFor() string {
+	if r.v.Gateway != "" {
+		return r.v.Gateway
+	}
+	return r.t.Gateway
+}
+
+// tlsArgs are the gateway's certificate flags with TLS=1: its receive
+// connector offers STARTTLS with the PKI's leaf, and its send connector
+// (Internet usage, opportunistic) upgrades toward the sink that offers it.
+func (r *runner) tlsArgs() string {
+	if !r.c.TLS {
+		return ""
+	}
+	return fmt.Sprintf("-cert %s -key %s -ca %s", r.pki.Cert, r.pki.Key, r.pki.CA)
 }
 
 // clkTck is USER_HZ, the unit of /proc CPU times; 100 on every Linux ABI

@@ -16,7 +16,11 @@ import (
 // parseSinkCount returns the message count of the last complete record in
 // smtp-sink -c output ("sess=N quit=N mesg=N", records ended by '\r'); ok is
 // false when buf holds no complete record with a mesg field.
-func parseSinkCount(buf []byte) (n int, ok bool) {
+func parseSinkCount(buf []byte) (n int, ok bool) { return parseSinkField(buf, "mesg=") }
+
+// parseSinkField is parseSinkCount for any numeric field ("tls=": messages
+// the Go sink received over TLS).
+func parseSinkField(buf []byte, field string) (n int, ok bool) {
 	for len(buf) > 0 {
 		end := bytes.LastIndexByte(buf, '\r')
 		if end < 0 {
@@ -27,7 +31,7 @@ func parseSinkCount(buf []byte) (n int, ok bool) {
 		if i := bytes.LastIndexByte(rec, '\r'); i >= 0 {
 			rec = rec[i+1:]
 		}
-		_, v, found := bytes.Cut(rec, []byte("mesg="))
+		_, v, found := bytes.Cut(rec, []byte(field))
 		if !found {
 			continue
 		}
@@ -51,6 +55,7 @@ type sink struct {
 
 	mu     sync.Mutex
 	count  int
+	tls    int // messages over TLS (Go sink only)
 	target int
 	hit    chan time.Time // receives once count >= target
 }
@@ -60,17 +65,22 @@ type sink struct {
 // loaded machine.
 const readPause = 20 * time.Millisecond
 
-// startSink starts smtp-sink on 127.0.0.1:port, counting into outPath; its
-// stderr goes to logf.
-func startSink(ctx context.Context, t *tools, port int, outPath string, logf *os.File, ready time.Duration) (*sink, error) {
-	if err := portFree(port); err != nil {
-		return nil, err
-	}
+// smtpSinkArgs are smtp-sink's arguments: count (-c) on 127.0.0.1:port.
+func smtpSinkArgs(port int) []string {
 	args := []string{"-c", "-m", "1024"}
 	if os.Geteuid() == 0 {
 		args = append(args, "-u", "nobody") // smtp-sink refuses to run as root
 	}
-	args = append(args, fmt.Sprintf("127.0.0.1:%d", port), "1024")
+	return append(args, fmt.Sprintf("127.0.0.1:%d", port), "1024")
+}
+
+// startSink starts a sink (argv: smtp-sink or the Go sink, both writing
+// smtp-sink -c records to stdout) on 127.0.0.1:port, counting into
+// outPath; its stderr goes to logf.
+func startSink(ctx context.Context, argv []string, port int, outPath string, logf *os.File, ready time.Duration) (*sink, error) {
+	if err := portFree(port); err != nil {
+		return nil, err
+	}
 	out, err := os.Create(outPath)
 	if err != nil {
 		return nil, err
@@ -80,18 +90,18 @@ func startSink(ctx context.Context, t *tools, port int, outPath string, logf *os
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(t.SmtpSink, args...)
+	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Stdout, cmd.Stderr = out, logf
 	if err := cmd.Start(); err != nil {
 		in.Close()
-		return nil, fmt.Errorf("bench: start smtp-sink: %w", err)
+		return nil, fmt.Errorf("bench: start sink %s: %w", argv[0], err)
 	}
 	s := &sink{cmd: cmd, exited: make(chan struct{}), done: make(chan struct{})}
 	go func() { _ = cmd.Wait(); close(s.exited) }()
 	go func() { defer in.Close(); s.read(in, s.exited) }()
 	if err := waitBanner(ctx, port, ready); err != nil {
 		s.stop()
-		return nil, fmt.Errorf("bench: smtp-sink on port %d: %w", port, err)
+		return nil, fmt.Errorf("bench: sink on port %d: %w", port, err)
 	}
 	return s, nil
 }
@@ -108,7 +118,8 @@ func (s *sink) read(r io.Reader, exited <-chan struct{}) {
 			now := time.Now()
 			chunk := append(tail, buf[:n]...)
 			if c, ok := parseSinkCount(chunk); ok {
-				s.update(c, now)
+				tc, _ := parseSinkField(chunk, "tls=")
+				s.update(c, tc, now)
 			}
 			i := bytes.LastIndexByte(chunk, '\r')
 			tail = append(tail[:0:0], chunk[i+1:]...)
@@ -125,14 +136,21 @@ func (s *sink) read(r io.Reader, exited <-chan struct{}) {
 	}
 }
 
-func (s *sink) update(c int, at time.Time) {
+func (s *sink) update(c, tc int, at time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.count = c
+	s.count, s.tls = c, tc
 	if s.hit != nil && c >= s.target {
 		s.hit <- at
 		s.hit = nil
 	}
+}
+
+// TLSCount is the number of messages the Go sink has received over TLS.
+func (s *sink) TLSCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.tls
 }
 
 // Count is the number of messages the sink has received so far.

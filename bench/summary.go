@@ -65,45 +65,51 @@ func summarizeKind(name string, msgs int, rs []*result) kindSummary {
 	return k
 }
 
-// summary prints the medians of a compare run: one line per kind, with the
-// ratio to the sink ceiling of the same run, and the relay's ratio to
-// Postfix.
+// summary prints the medians of a compare run: one line per kind and
+// variant, with the ratio to the sink ceiling of the same run and variant,
+// and the relay's ratio to Postfix.
 func summary(c *config, rs []*result) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "# medians over %d run(s), sessions=%d size=%d reuse=%s rcpts=%d:\n",
-		c.Runs, c.Sessions, c.Size, boolBit(c.Reuse), c.Rcpts)
-	byKind := map[string]kindSummary{}
-	for _, kind := range c.Relays {
-		byKind[kind] = summarizeKind(c.name(kind), c.msgs(kind), rs)
+	fmt.Fprintf(&b, "# medians over %d run(s), sessions=%d size=%d reuse=%s rcpts=%d tls=%s:\n",
+		c.Runs, c.Sessions, c.Size, boolBit(c.Reuse), c.Rcpts, boolBit(c.TLS))
+	variants := c.Variants
+	if len(variants) == 0 {
+		variants = []variant{{}}
 	}
-	sinkRate, pfRate := math.NaN(), math.NaN()
-	if k, ok := byKind[kindSink]; ok {
-		sinkRate = k.Rate
-	}
-	if k, ok := byKind[kindPostfix]; ok {
-		pfRate = k.Rate
-	}
-	for _, kind := range c.Relays {
-		k := byKind[kind]
-		if k.Runs == 0 {
-			continue
+	for _, v := range variants {
+		byKind := map[string]kindSummary{}
+		for _, kind := range c.Relays {
+			byKind[kind] = summarizeKind(c.vname(kind, v), c.msgs(kind), rs)
 		}
-		fmt.Fprintf(&b, "relay=%s msgs=%d secs=%.2f rate=%.0f/s median_of=%d ratio_vs_sink=%s",
-			k.Name, k.Msgs, k.Secs, k.Rate, k.Runs, ratio(k.Rate, sinkRate, 3))
-		if kind == kindRelay {
-			fmt.Fprintf(&b, " ratio_vs_postfix=%s", ratio(k.Rate, pfRate, 2))
+		sinkRate, pfRate := math.NaN(), math.NaN()
+		if k, ok := byKind[kindSink]; ok {
+			sinkRate = k.Rate
 		}
-		if !math.IsNaN(k.CPUPer) {
-			fmt.Fprintf(&b, " relay_cpu_us_per_msg=%.0f relay_peak_rss_mib=%.1f", k.CPUPer, k.PeakMiB)
+		if k, ok := byKind[kindPostfix]; ok {
+			pfRate = k.Rate
 		}
-		if k.Stalled > 0 {
-			fmt.Fprintf(&b, " stalled_runs=%d", k.Stalled)
+		for _, kind := range c.Relays {
+			k := byKind[kind]
+			if k.Runs == 0 {
+				continue
+			}
+			fmt.Fprintf(&b, "relay=%s msgs=%d secs=%.2f rate=%.0f/s median_of=%d ratio_vs_sink=%s",
+				k.Name, k.Msgs, k.Secs, k.Rate, k.Runs, ratio(k.Rate, sinkRate, 3))
+			if kind == kindRelay {
+				fmt.Fprintf(&b, " ratio_vs_postfix=%s", ratio(k.Rate, pfRate, 2))
+			}
+			if !math.IsNaN(k.CPUPer) {
+				fmt.Fprintf(&b, " relay_cpu_us_per_msg=%.0f relay_peak_rss_mib=%.1f", k.CPUPer, k.PeakMiB)
+			}
+			if k.Stalled > 0 {
+				fmt.Fprintf(&b, " stalled_runs=%d", k.Stalled)
+			}
+			b.WriteByte('\n')
 		}
-		b.WriteByte('\n')
-	}
-	if r, ok := byKind[kindRelay]; ok && r.Runs > 0 && !math.IsNaN(pfRate) {
-		fmt.Fprintf(&b, "# %s / postfix = %s x (same run; median rates %.0f/s vs %.0f/s)\n",
-			r.Name, ratio(r.Rate, pfRate, 2), r.Rate, pfRate)
+		if r, ok := byKind[kindRelay]; ok && r.Runs > 0 && !math.IsNaN(pfRate) {
+			fmt.Fprintf(&b, "# %s / postfix = %s x (same run; median rates %.0f/s vs %.0f/s)\n",
+				r.Name, ratio(r.Rate, pfRate, 2), r.Rate, pfRate)
+		}
 	}
 	return b.String()
 }

@@ -19,6 +19,7 @@ type tools struct {
 	SmtpSource, SmtpSink string
 	Postfix, Postconf    string // empty when Postfix is not needed
 	Gateway              string // built or given hubedge gateway
+	Self                 string // this program, for the Go load tools
 }
 
 // sbinDirs are searched after PATH: Debian puts Postfix's programs in

@@ -1,0 +1,168 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"sync"
+	"sync/atomic"
+)
+
+// goSource is the bench's own load generator with smtp-source's knobs and
+// manners: sessions in parallel take messages from one shared count, each
+// command waits for its reply (no pipelining), and without reuse every
+// message has a connection of its own, ended with QUIT. With tls it says
+// STARTTLS after the first EHLO and EHLO again, as a sending MTA does; it
+// keeps no TLS session cache, so each connection is a full handshake.
+type goSource struct {
+	addr     string
+	sessions int
+	msgs     int64
+	rcpts    int
+	reuse    bool
+	tls      *tls.Config // nil: plaintext
+	helo     string
+	body     []byte
+
+	next atomic.Int64 // messages taken so far
+}
+
+// take claims the next message; false when all are taken.
+func (g *goSource) take() bool { return g.next.Add(1) <= g.msgs }
+
+// run sends every message and returns the first error of any session.
+func (g *goSource) run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	errs := make([]error, g.sessions)
+	for i := range g.sessions {
+		wg.Go(func() { errs[i] = g.session(ctx) })
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// session sends messages until none are left.
+func (g *goSource) session(ctx context.Context) error {
+	var s *smtpConn
+	defer func() {
+		if s != nil {
+			_ = s.cmd('2', "QUIT")
+			s.c.Close()
+		}
+	}()
+	for g.take() {
+		if s == nil {
+			var err error
+			if s, err = g.open(ctx); err != nil {
+				return err
+			}
+		}
+		if err := g.send(s); err != nil {
+			return err
+		}
+		if !g.reuse {
+			err := s.cmd('2', "QUIT")
+			s.c.Close()
+			s = nil
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// open connects and gets the session ready for MAIL.
+func (g *goSource) open(ctx context.Context) (*smtpConn, error) {
+	d := net.Dialer{KeepAlive: -1}
+	c, err := d.DialContext(ctx, "tcp4", g.addr)
+	if err != nil {
+		return nil, err
+	}
+	s := &smtpConn{c: c, br: bufio.NewReaderSize(c, 4096), bw: bufio.NewWriterSize(c, 16<<10)}
+	err = s.reply('2')
+	if err == nil {
+		err = s.cmd('2', "EHLO %s", g.helo)
+	}
+	if err == nil && g.tls != nil {
+		err = s.cmd('2', "STARTTLS")
+		if err == nil {
+			tc := tls.Client(c, g.tls)
+			if err = tc.HandshakeContext(ctx); err == nil {
+				s.c = tc
+				s.br.Reset(tc)
+				s.bw.Reset(tc)
+				err = s.cmd('2', "EHLO %s", g.helo)
+			}
+		}
+	}
+	if err != nil {
+		c.Close()
+		return nil, fmt.Errorf("bench: source: session setup: %w", err)
+	}
+	return s, nil
+}
+
+// send is one transaction.
+func (g *goSource) send(s *smtpConn) error {
+	if err := s.cmd('2', "MAIL FROM:<sender@example.com>"); err != nil {
+		return err
+	}
+	for r := range g.rcpts {
+		if err := s.cmd('2', "RCPT TO:<%drcpt@example.net>", r); err != nil {
+			return err
+		}
+	}
+	if err := s.cmd('3', "DATA"); err != nil {
+		return err
+	}
+	if _, err := s.bw.Write(g.body); err != nil {
+		return err
+	}
+	return s.cmd('2', ".")
+}
+
+// goSourceMain is the "_gosource" mode, run as a process of its own like
+// smtp-source. Its flags are smtp-source's: -s sessions, -m messages,
+// -l payload bytes, -r recipients, -d reuse, -M HELO name; -tls CAFILE
+// adds STARTTLS, verifying the server against that CA.
+func goSourceMain(args []string) int {
+	fs := flag.NewFlagSet("_gosource", flag.ContinueOnError)
+	g := &goSource{}
+	fs.IntVar(&g.sessions, "s", 1, "parallel sessions")
+	fs.Int64Var(&g.msgs, "m", 1, "messages")
+	size := fs.Int("l", 4096, "payload bytes per message")
+	fs.IntVar(&g.rcpts, "r", 1, "recipients per message")
+	fs.BoolVar(&g.reuse, "d", false, "keep the connection between messages")
+	fs.StringVar(&g.helo, "M", "bench-client.example", "EHLO name")
+	ca := fs.String("tls", "", "STARTTLS, trusting the CA certificates in this PEM file")
+	if err := fs.Parse(args); err != nil || fs.NArg() != 1 || g.sessions < 1 || g.rcpts < 1 {
+		fmt.Fprintln(os.Stderr, "usage: _gosource [-s N] [-m N] [-l N] [-r N] [-d] [-tls CAFILE] host:port")
+		return 2
+	}
+	g.addr, g.body = fs.Arg(0), messageBody(*size)
+	if *ca != "" {
+		pem, err := os.ReadFile(*ca)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench: source:", err)
+			return 1
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			fmt.Fprintln(os.Stderr, "bench: source: no certificate in", *ca)
+			return 1
+		}
+		g.tls = &tls.Config{RootCAs: pool, ServerName: benchServerName}
+	}
+	if err := g.run(context.Background()); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,155 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// The Go source delivers every message to the Go sink, with and without
+// reuse and STARTTLS, and the sink counts them (and the TLS ones).
+func TestGoSourceToGoSink(t *testing.T) {
+	pki, err := writePKI(t.TempDir(), keyECDSA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pair, err := tls.LoadX509KeyPair(pki.Cert, pki.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	caPEM, err := os.ReadFile(pki.CA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	roots.AppendCertsFromPEM(caPEM)
+	tests := []struct {
+		name       string
+		reuse, tls bool
+	}{
+		{"new connection", false, false},
+		{"reuse", true, false},
+		{"starttls", false, true},
+		{"starttls reuse", true, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ln, err := net.Listen("tcp4", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ln.Close()
+			s := &goSink{}
+			g := &goSource{addr: ln.Addr().String(), sessions: 3, msgs: 10, rcpts: 2, reuse: tt.reuse,
+				helo: "test.example", body: messageBody(5000)}
+			if tt.tls {
+				s.tls = &tls.Config{Certificates: []tls.Certificate{pair}}
+				g.tls = &tls.Config{RootCAs: roots, ServerName: benchServerName}
+			}
+			go func() { _ = s.serve(ln) }()
+			if err := g.run(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			wantTLS, wantSess := int64(0), int64(10)
+			if tt.tls {
+				wantTLS = 10
+			}
+			if tt.reuse {
+				wantSess = 3
+			}
+			// Every session has ended with QUIT once run returns.
+			if s.mesg.Load() != 10 || s.tlsMsg.Load() != wantTLS || s.sess.Load() != wantSess || s.quit.Load() != wantSess {
+				t.Errorf("sink counted %s; want mesg=10 tls=%d sess=quit=%d", s.record(), wantTLS, wantSess)
+			}
+			if n, ok := parseSinkCount([]byte(s.record())); !ok || n != 10 {
+				t.Errorf("parseSinkCount(record) = %d, %v", n, ok)
+			}
+		})
+	}
+}
+
+// A sink without a certificate refuses STARTTLS, and the source reports it.
+func TestGoSourceSTARTTLSRefused(t *testing.T) {
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() { _ = (&goSink{}).serve(ln) }()
+	g := &goSource{addr: ln.Addr().String(), sessions: 1, msgs: 1, rcpts: 1, helo: "x", body: messageBody(10),
+		tls: &tls.Config{ServerName: benchServerName}}
+	if err := g.run(context.Background()); err == nil || !strings.Contains(err.Error(), "454") {
+		t.Errorf("run = %v, want the 454 refusal", err)
+	}
+}
+
+func TestParseVariants(t *testing.T) {
+	def := variant{Tools: toolsPostfix, Key: keyECDSA}
+	tests := []struct {
+		spec    string
+		tls     bool
+		want    []variant
+		wantErr string
+	}{
+		{"", false, []variant{def}, ""},
+		{"tools=go", false, []variant{{Tools: toolsGo, Key: keyECDSA}}, ""},
+		{"tools=postfix tools=go", false, []variant{{Label: "tools=postfix", Tools: toolsPostfix, Key: keyECDSA},
+			{Label: "tools=go", Tools: toolsGo, Key: keyECDSA}}, ""},
+		{"tools=go,key=rsa gw=/x,tools=go", false, []variant{{Label: "tools=go,key=rsa", Tools: toolsGo, Key: keyRSA},
+			{Label: "gw=/x,tools=go", Tools: toolsGo, Key: keyECDSA, Gateway: "/x"}}, ""},
+		{"", true, nil, "needs TOOLS=go"},
+		{"tools=go tools=postfix", true, nil, "needs tools=go"},
+		{"key=dsa", false, nil, "bad setting"},
+	}
+	for _, tt := range tests {
+		got, err := parseVariants(tt.spec, def, tt.tls)
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("parseVariants(%q, %v) error %v, want %q", tt.spec, tt.tls, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil || len(got) != len(tt.want) {
+			t.Errorf("parseVariants(%q) = %v, %v", tt.spec, got, err)
+			continue
+		}
+		for i := range got {
+			if got[i] != tt.want[i] {
+				t.Errorf("parseVariants(%q)[%d] = %+v, want %+v", tt.spec, i, got[i], tt.want[i])
+			}
+		}
+	}
+}
+
+// Both key types give a chain the Go client verifies for the bench name.
+func TestWritePKI(t *testing.T) {
+	for _, kt := range []string{keyECDSA, keyRSA} {
+		dir := filepath.Join(t.TempDir(), kt)
+		f, err := writePKI(dir, kt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pair, err := tls.LoadX509KeyPair(f.Cert, f.Key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		leaf, err := x509.ParseCertificate(pair.Certificate[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		caPEM, _ := os.ReadFile(f.CA)
+		roots := x509.NewCertPool()
+		roots.AppendCertsFromPEM(caPEM)
+		if _, err := leaf.Verify(x509.VerifyOptions{DNSName: benchServerName, Roots: roots}); err != nil {
+			t.Errorf("%s: %v", kt, err)
+		}
+		if len(pair.Certificate) != 2 {
+			t.Errorf("%s: chain of %d, want leaf and CA", kt, len(pair.Certificate))
+		}
+	}
+}
