@@ -307,6 +307,10 @@ func scanSegment(f *os.File) (spans []span, epoch uint64, size int64, err error)
 		if !zero {
 			return nil, 0, 0, corrupt(size, fmt.Sprintf("truncated: %d bytes, not one of its allocation sizes (1, 2 or 4 MiB, or a multiple of %d)", size, walPrealloc))
 		}
+		// Only the whole step counts as allocated: records written into
+		// the zero tail of an interrupted grow would make the next reopen
+		// read the segment as cut short.
+		size = whole
 	}
 	var off int64
 	hdr := make([]byte, walHeader)
