@@ -2,8 +2,11 @@
 # Services or an External SMTP Gateway", anonymous relay: the seed's cmdlet
 # lines as it gives them, then the few lines that put it on one machine.
 #
-#   hubedge run -server HubA -fqdn huba.contoso.com -maildir mail -queue hub-queue \
+#   hubedge run -server HubA -selfsigned -maildir mail -queue hub-queue \
 #     examples/scripts/gateway-anonymous-relay.ps1
+#
+# -selfsigned: the default receive connector offers TLS, as setup's
+# self-signed certificate lets it; give -cert and -key for a real one.
 #
 # The method of last resort: any anonymous client at the receive
 # connector's remote addresses may send to any recipient, so those addresses

@@ -3,8 +3,8 @@
 # cmdlet lines as it gives them, then the few lines that put it on one
 # machine.
 #
-#   hubedge run -server HubA -fqdn huba.contoso.com -credentials gateway.credentials \
-#     -users hub-users -cert ... -key ... -ca ... -maildir mail -queue hub-queue \
+#   hubedge run -server HubA -credentials gateway.credentials -users hub-users \
+#     -cert ... -key ... -ca ... -maildir mail -queue hub-queue \
 #     examples/scripts/gateway-basic.ps1
 #
 # gateway.credentials has the line `mycred <account on the gateway> <password

@@ -3,8 +3,11 @@
 # the seed's cmdlet lines as it gives them, then the few lines that put it
 # on one machine.
 #
-#   hubedge run -server HubA -fqdn huba.contoso.com -maildir mail -queue hub-queue \
+#   hubedge run -server HubA -selfsigned -maildir mail -queue hub-queue \
 #     examples/scripts/gateway-external.ps1
+#
+# -selfsigned: the default receive connector offers TLS, as setup's
+# self-signed certificate lets it; give -cert and -key for a real one.
 #
 # Externally Secured means the network between the hub and the gateway is
 # protected by other means (IPsec, a VPN, a closed network): the gateway at
