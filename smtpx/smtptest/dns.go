@@ -120,6 +120,15 @@ func (d *DNS) ClientConfig() *dns.ClientConfig {
 	return &dns.ClientConfig{Servers: []string{host}, Port: port, Ndots: 1, Timeout: 5, Attempts: 2}
 }
 
+// Resolver returns a Go resolver that sends every query to the server,
+// for code that takes a *net.Resolver (SPF and DKIM libraries).
+func (d *DNS) Resolver() *net.Resolver {
+	return &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
+		var dl net.Dialer
+		return dl.DialContext(ctx, network, d.addr)
+	}}
+}
+
 // Add adds records (and faults) to the served data. It calls t.Fatalf
 // for a malformed record.
 func (d *DNS) Add(records ...Record) {

@@ -175,3 +175,11 @@ func TestDNSClientConfig(t *testing.T) {
 		t.Errorf("ClientConfig points at %s, want %s", got, d.Addr())
 	}
 }
+
+func TestDNSResolver(t *testing.T) {
+	d := NewDNS(t, TXT("contoso.com", "v=spf1 -all"))
+	txt, err := d.Resolver().LookupTXT(t.Context(), "contoso.com")
+	if err != nil || len(txt) != 1 || txt[0] != "v=spf1 -all" {
+		t.Fatalf("LookupTXT = %q, %v", txt, err)
+	}
+}
