@@ -2,17 +2,13 @@ package dkim_test
 
 import (
 	"bytes"
-	"context"
 	"crypto"
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/x509"
-	"encoding/base64"
 	"errors"
 	"io"
 	"log/slog"
-	"net"
 	"strings"
 	"testing"
 
@@ -23,33 +19,13 @@ import (
 	"github.com/hubedge/hubedge/smtpx/smtptest"
 )
 
-// resolver sends lookups to the harness's DNS server.
-func resolver(d *smtptest.DNS) *net.Resolver {
-	return &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
-		var dl net.Dialer
-		return dl.DialContext(ctx, network, d.Addr())
-	}}
-}
-
-// keyRecord publishes pub at name, in strings of at most 255 bytes as
-// TXT records must be.
+// keyRecord publishes pub at name.
 func keyRecord(t testing.TB, name string, pub crypto.PublicKey) smtptest.Record {
-	var txt string
-	switch k := pub.(type) {
-	case ed25519.PublicKey:
-		txt = "v=DKIM1; k=ed25519; p=" + base64.StdEncoding.EncodeToString(k)
-	default:
-		der, err := x509.MarshalPKIXPublicKey(k)
-		if err != nil {
-			t.Fatal(err)
-		}
-		txt = "v=DKIM1; k=rsa; p=" + base64.StdEncoding.EncodeToString(der)
+	txt, err := dkim.KeyRecord(pub)
+	if err != nil {
+		t.Fatal(err)
 	}
-	var parts []string
-	for len(txt) > 255 {
-		parts, txt = append(parts, txt[:255]), txt[255:]
-	}
-	return smtptest.TXT(name, append(parts, txt)...)
+	return smtptest.TXT(name, txt...)
 }
 
 const message = "From: Alice <alice@Contoso.com>\r\nTo: bob@fabrikam.com\r\nSubject: hello\r\nDate: Sun, 06 Dec 2026 21:00:00 +0000\r\nMessage-ID: <1@contoso.com>\r\n\r\nHello Bob.\r\n"
@@ -74,7 +50,7 @@ func TestSignAndVerify(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v := &dkim.Verifier{Hostname: "mx.fabrikam.com", Resolver: resolver(d)}
+	v := &dkim.Verifier{Hostname: "mx.fabrikam.com", Resolver: d.Resolver()}
 	tests := []struct {
 		name, msg string
 		signed    bool
@@ -122,6 +98,9 @@ func TestNewSignerErrors(t *testing.T) {
 			t.Errorf("%s: accepted", name)
 		}
 	}
+	if _, err := dkim.KeyRecord("not a key"); err == nil {
+		t.Error("KeyRecord of a string succeeded")
+	}
 	s, _ := dkim.NewSigner(dkim.Key{Domain: "contoso.com", Selector: "a", Signer: ed})
 	if _, _, err := s.Signature(strings.NewReader("Subject: no from\r\n\r\nx")); !errors.Is(err, dkim.ErrNoFrom) {
 		t.Errorf("no From: %v", err)
@@ -140,7 +119,7 @@ func TestVerifierAgent(t *testing.T) {
 		t.Fatal(err)
 	}
 	chain := agent.New(agent.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
-	if err := chain.Register("DKIM", &dkim.Verifier{Hostname: "edge.fabrikam.com", Resolver: resolver(d)}); err != nil {
+	if err := chain.Register("DKIM", &dkim.Verifier{Hostname: "edge.fabrikam.com", Resolver: d.Resolver()}); err != nil {
 		t.Fatal(err)
 	}
 	// The Internet sender forged our verdict and kept someone else's.
@@ -197,7 +176,7 @@ func FuzzVerify(f *testing.F) {
 	f.Add("DKIM-Signature: v=1; a=ed25519-sha256; d=contoso.com; s=ed; b=; bh=; h=from\r\nFrom: a@contoso.com\r\n\r\n")
 	f.Add("DKIM-Signature: x\r\n\r\n")
 	d := smtptest.NewDNS(f, smtptest.TXT("ed._domainkey.contoso.com", "v=DKIM1; k=ed25519; p=AAAA"))
-	v := &dkim.Verifier{Hostname: "edge.fabrikam.com", Resolver: resolver(d)}
+	v := &dkim.Verifier{Hostname: "edge.fabrikam.com", Resolver: d.Resolver()}
 	f.Fuzz(func(t *testing.T, raw string) {
 		vs, _ := v.Verify(t.Context(), strings.NewReader(raw))
 		stamp := authres.Format("edge.fabrikam.com", dkim.Results(vs))

@@ -6,6 +6,8 @@ import (
 	"crypto"
 	"crypto/ed25519"
 	"crypto/rsa"
+	"crypto/x509"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -126,4 +128,29 @@ func fromOf(r io.Reader) (string, error) {
 		return "", ErrNoFrom
 	}
 	return list[0].Address, nil
+}
+
+// KeyRecord returns the TXT record to publish at
+// <selector>._domainkey.<domain> for pub (an *rsa.PublicKey or
+// ed25519.PublicKey), split into strings of at most 255 bytes as DNS
+// requires.
+func KeyRecord(pub crypto.PublicKey) ([]string, error) {
+	var txt string
+	switch k := pub.(type) {
+	case ed25519.PublicKey:
+		txt = "v=DKIM1; k=ed25519; p=" + base64.StdEncoding.EncodeToString(k)
+	case *rsa.PublicKey:
+		der, err := x509.MarshalPKIXPublicKey(k)
+		if err != nil {
+			return nil, fmt.Errorf("dkim: %w", err)
+		}
+		txt = "v=DKIM1; k=rsa; p=" + base64.StdEncoding.EncodeToString(der)
+	default:
+		return nil, fmt.Errorf("dkim: key type %T, want RSA or Ed25519", pub)
+	}
+	var parts []string
+	for len(txt) > 255 {
+		parts, txt = append(parts, txt[:255]), txt[255:]
+	}
+	return append(parts, txt), nil
 }

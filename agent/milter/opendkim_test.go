@@ -3,13 +3,9 @@
 package milter_test
 
 import (
-	"context"
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/x509"
-	"encoding/base64"
 	"io"
-	"net"
 	"strings"
 	"testing"
 
@@ -30,16 +26,11 @@ func TestOpenDKIM(t *testing.T) {
 		t.Fatal(err)
 	}
 	od := miltertest.StartOpenDKIM(t, "fabrikam.com", "od", key)
-	der, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
+	txt, err := dkim.KeyRecord(&key.PublicKey)
 	if err != nil {
 		t.Fatal(err)
 	}
-	txt := "v=DKIM1; k=rsa; p=" + base64.StdEncoding.EncodeToString(der)
-	var parts []string
-	for len(txt) > 255 {
-		parts, txt = append(parts, txt[:255]), txt[255:]
-	}
-	d := smtptest.NewDNS(t, smtptest.TXT("od._domainkey.fabrikam.com", append(parts, txt)...))
+	d := smtptest.NewDNS(t, smtptest.TXT("od._domainkey.fabrikam.com", txt...))
 
 	m, err := milter.New(milter.Config{Name: "opendkim", Network: od.Network, Address: od.Addr, Hostname: "edge.contoso.com", Logger: quiet()})
 	if err != nil {
@@ -63,11 +54,7 @@ func TestOpenDKIM(t *testing.T) {
 	raw.WriteString("\r\n")
 	body, _ := io.ReadAll(io.NewSectionReader(msg.Body, 0, msg.BodySize))
 	raw.Write(body)
-	v := &dkim.Verifier{Hostname: "mx.contoso.com", Resolver: &net.Resolver{PreferGo: true,
-		Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
-			var dl net.Dialer
-			return dl.DialContext(ctx, network, d.Addr())
-		}}}
+	v := &dkim.Verifier{Hostname: "mx.contoso.com", Resolver: d.Resolver()}
 	vs, err := v.Verify(t.Context(), strings.NewReader(raw.String()))
 	if err != nil {
 		t.Fatal(err)

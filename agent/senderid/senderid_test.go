@@ -2,10 +2,8 @@ package senderid_test
 
 import (
 	"cmp"
-	"context"
 	"io"
 	"log/slog"
-	"net"
 	"net/netip"
 	"strings"
 	"testing"
@@ -16,14 +14,6 @@ import (
 	"github.com/hubedge/hubedge/agent/senderid"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
 )
-
-// resolver sends the SPF library's lookups to the harness's DNS server.
-func resolver(d *smtptest.DNS) *net.Resolver {
-	return &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
-		var dl net.Dialer
-		return dl.DialContext(ctx, network, d.Addr())
-	}}
-}
 
 func TestSenderID(t *testing.T) {
 	d := smtptest.NewDNS(t,
@@ -59,7 +49,7 @@ func TestSenderID(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.cfg.Hostname = "edge.contoso.com"
-			tt.cfg.Resolver = resolver(d)
+			tt.cfg.Resolver = d.Resolver()
 			chain := agent.New(agent.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
 			if err := chain.Register(senderid.Name, senderid.New(tt.cfg)); err != nil {
 				t.Fatal(err)
@@ -109,7 +99,7 @@ func FuzzStamp(f *testing.F) {
 	f.Add("a\r\nX-Injected: 1", "\"q\"@x")
 	d := smtptest.NewDNS(f, smtptest.TXT("fabrikam.com", "v=spf1 ip4:192.0.2.0/24 -all"))
 	f.Fuzz(func(t *testing.T, helo, sender string) {
-		f := senderid.New(senderid.Config{Hostname: "edge.contoso.com", Resolver: resolver(d)})
+		f := senderid.New(senderid.Config{Hostname: "edge.contoso.com", Resolver: d.Resolver()})
 		chain := agent.New()
 		if err := chain.Register(senderid.Name, f); err != nil {
 			t.Fatal(err)
