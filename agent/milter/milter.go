@@ -108,6 +108,18 @@ type conn struct {
 	err      error // the failure that broke the session
 	accepted bool  // the filter accepted the transaction: ask no more
 	discard  bool
+	inTx     bool // MAIL was sent and the transaction not ended or aborted
+}
+
+// endTx aborts the filter's transaction if one is open: the session may
+// start another (a new MAIL or EHLO after a refusal) without RSET.
+func (c *conn) endTx() error {
+	c.accepted, c.discard = false, false
+	if !c.inTx {
+		return nil
+	}
+	c.inTx = false
+	return c.s.Abort(nil)
 }
 
 type connKey struct{ m *Milter }
@@ -186,6 +198,9 @@ func (m *Milter) OnEhloCommand(ctx context.Context, e *agent.CommandEvent) error
 
 func (m *Milter) helo(ctx context.Context, e *agent.CommandEvent) error {
 	return m.do(ctx, e, func(c *conn) (*gm.Action, error) {
+		if err := c.endTx(); err != nil {
+			return nil, err
+		}
 		return c.s.Helo(e.Arg)
 	})
 }
@@ -193,7 +208,10 @@ func (m *Milter) helo(ctx context.Context, e *agent.CommandEvent) error {
 // OnMailCommand starts a transaction with the filter.
 func (m *Milter) OnMailCommand(ctx context.Context, e *agent.CommandEvent) error {
 	return m.do(ctx, e, func(c *conn) (*gm.Action, error) {
-		c.accepted, c.discard = false, false
+		if err := c.endTx(); err != nil {
+			return nil, err
+		}
+		c.inTx = true
 		if e.Session.AuthUser != "" {
 			c.macros.Set(gm.MacroAuthAuthen, e.Session.AuthUser)
 			c.macros.Set(gm.MacroAuthType, "LOGIN")
@@ -212,7 +230,7 @@ func domainOf(addr string) string {
 
 // OnRcptCommand sends one recipient.
 func (m *Milter) OnRcptCommand(ctx context.Context, e *agent.CommandEvent) error {
-	return m.do(ctx, e, func(c *conn) (*gm.Action, error) {
+	return m.doTx(ctx, e, func(c *conn) (*gm.Action, error) {
 		c.macros.Set(gm.MacroRcptAddr, e.Arg)
 		c.macros.Set(gm.MacroRcptHost, domainOf(e.Arg))
 		c.macros.Set(gm.MacroRcptMailer, "esmtp")
@@ -220,9 +238,13 @@ func (m *Milter) OnRcptCommand(ctx context.Context, e *agent.CommandEvent) error
 	})
 }
 
-// OnDataCommand sends DATA.
+// OnDataCommand sends DATA, unless no recipient was accepted (then the
+// session refuses DATA itself).
 func (m *Milter) OnDataCommand(ctx context.Context, e *agent.CommandEvent) error {
-	return m.do(ctx, e, func(c *conn) (*gm.Action, error) {
+	if len(e.Session.Recipients) == 0 {
+		return nil
+	}
+	return m.doTx(ctx, e, func(c *conn) (*gm.Action, error) {
 		c.macros.Set(gm.MacroQueueId, e.Session.ID)
 		return c.s.DataStart()
 	})
@@ -232,7 +254,7 @@ func (m *Milter) OnDataCommand(ctx context.Context, e *agent.CommandEvent) error
 // the filter's actions into message edits.
 func (m *Milter) OnEndOfData(ctx context.Context, e *agent.MessageEvent) error {
 	var mods []gm.ModifyAction
-	err := m.do(ctx, e, func(c *conn) (*gm.Action, error) {
+	err := m.doTx(ctx, e, func(c *conn) (*gm.Action, error) {
 		for _, f := range e.Header {
 			act, err := c.s.HeaderField(f.Name, strings.TrimPrefix(f.Value, " "), nil)
 			if err != nil || act.Type != gm.ActionContinue {
@@ -249,6 +271,7 @@ func (m *Milter) OnEndOfData(ctx context.Context, e *agent.MessageEvent) error {
 		var act *gm.Action
 		var err error
 		mods, act, err = c.s.BodyReadFrom(body)
+		c.inTx = false
 		return act, err
 	})
 	c, _ := e.Value(connKey{m}).(*conn)
@@ -327,8 +350,7 @@ func crlf(v string) string {
 // OnRsetCommand aborts the filter's transaction.
 func (m *Milter) OnRsetCommand(ctx context.Context, e *agent.CommandEvent) error {
 	return m.do(ctx, e, func(c *conn) (*gm.Action, error) {
-		c.accepted, c.discard = false, false
-		return nil, c.s.Abort(nil)
+		return nil, c.endTx()
 	})
 }
 
@@ -358,6 +380,16 @@ func (c *conn) abort() {
 // do runs one exchange with the filter under ctx and turns its answer
 // into what the agent returns.
 func (m *Milter) do(ctx context.Context, e valuer, f func(c *conn) (*gm.Action, error)) error {
+	return m.exchange(ctx, e, false, f)
+}
+
+// doTx is do for the events of a transaction (RCPT, DATA, the message),
+// which a filter that accepted the transaction is not asked about.
+func (m *Milter) doTx(ctx context.Context, e valuer, f func(c *conn) (*gm.Action, error)) error {
+	return m.exchange(ctx, e, true, f)
+}
+
+func (m *Milter) exchange(ctx context.Context, e valuer, tx bool, f func(c *conn) (*gm.Action, error)) error {
 	c, _ := e.Value(connKey{m}).(*conn)
 	if c == nil {
 		return nil // registered after this connection started
@@ -369,7 +401,7 @@ func (m *Milter) do(ctx context.Context, e valuer, f func(c *conn) (*gm.Action, 
 	if c.err != nil {
 		return m.failed(c, fmt.Errorf("%w: %w", ErrUnavailable, c.err))
 	}
-	if c.accepted {
+	if tx && c.accepted {
 		return nil
 	}
 	stop := context.AfterFunc(ctx, c.abort)
