@@ -235,19 +235,39 @@ func TestGatewayAnonymousRelayScript(t *testing.T) {
 	refusedRelay(t, addr)
 }
 
-// TestCrossForestScripts runs contoso.ps1 and fourthcoffee.ps1 as two
-// processes: mail crosses both ways, each forest logging in to the other
-// over TLS.
+// TestCrossForestScripts runs each forest's script as a process of its own,
+// in both of the seed's authentications: mail crosses both ways, each
+// forest logging in to the other over TLS (Basic over TLS) or trusted by
+// its address (external).
 func TestCrossForestScripts(t *testing.T) {
 	t.Parallel()
+	for _, tt := range []struct {
+		mode, suffix string
+		want         func(msg, fqdn string) bool
+	}{
+		// ESMTPSA, or UTF8SMTPSA as net/smtp asks for SMTPUTF8.
+		{"basic-tls", "", func(msg, fqdn string) bool { return strings.Contains(msg, "by "+fqdn+" with UTF8SMTPSA") }},
+		// Externally Secured.
+		{"external", "-external", func(msg, _ string) bool {
+			return strings.Contains(msg, "X-MS-Exchange-Organization-AuthMechanism: 03")
+		}},
+	} {
+		t.Run(tt.mode, func(t *testing.T) {
+			t.Parallel()
+			crossForest(t, tt.suffix, tt.want)
+		})
+	}
+}
+
+func crossForest(t *testing.T, suffix string, want func(msg, fqdn string) bool) {
 	type forest struct {
 		script, server, fqdn, domain, user string
 		account                            string // the other forest's login here
 		maildir                            string
 		hub                                *clitest.Server
 	}
-	contoso := &forest{script: "contoso.ps1", server: "HubA", fqdn: "huba.contoso.com", domain: "contoso.com", user: "alice", account: `CONTOSO\fourthcoffee`}
-	fourthcoffee := &forest{script: "fourthcoffee.ps1", server: "Hub1", fqdn: "hub1.fourthcoffee.com", domain: "fourthcoffee.com", user: "dave", account: "FourthCoffee@Contoso.com"}
+	contoso := &forest{script: "contoso" + suffix + ".ps1", server: "HubA", fqdn: "huba.contoso.com", domain: "contoso.com", user: "alice", account: `CONTOSO\fourthcoffee`}
+	fourthcoffee := &forest{script: "fourthcoffee" + suffix + ".ps1", server: "Hub1", fqdn: "hub1.fourthcoffee.com", domain: "fourthcoffee.com", user: "dave", account: "FourthCoffee@Contoso.com"}
 	pki := smtptest.NewPKI(t)
 	dns := smtptest.NewDNS(t, smtptest.A(contoso.fqdn, "127.0.0.1"), smtptest.A(fourthcoffee.fqdn, "127.0.0.1"))
 	ports := map[string]string{"2525": clitest.FreePort(t), "2526": clitest.FreePort(t), "2587": clitest.FreePort(t), "2588": clitest.FreePort(t)}
@@ -271,9 +291,7 @@ func TestCrossForestScripts(t *testing.T) {
 			t.Fatalf("%s submits: %v", from.user, err)
 		}
 		msg := clitest.WaitMaildir(t, to.maildir, to.user+"@"+to.domain)
-		// The cross-forest hop is over TLS with a login (ESMTPSA, or
-		// UTF8SMTPSA as net/smtp asks for SMTPUTF8).
-		if h := clitest.Header(t, msg); h.Get("Subject") != "from "+from.domain || !strings.Contains(msg, "by "+to.fqdn+" with UTF8SMTPSA") {
+		if h := clitest.Header(t, msg); h.Get("Subject") != "from "+from.domain || !want(msg, to.fqdn) {
 			t.Errorf("%s got:\n%s", to.user, msg)
 		}
 	}

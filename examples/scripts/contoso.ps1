@@ -21,9 +21,8 @@
 #   -SmartHostAuthMechanism BasicAuth -RequireTLS $True
 # encrypts without checking the certificate, so whoever answers for
 # Hub1.FourthCoffee.com gets the password; add -TlsAuthLevel DomainValidation
-# if you use it. Its externally secured variant (ExternalAuthoritative, with
-# a "Cross-Forest" receive connector for the other forest's addresses) is
-# for networks secured by other means, such as IPsec.
+# if you use it. The seed's external authentication, for networks secured
+# by other means such as IPsec, is contoso-external.ps1.
 
 $mycred = get-credential
 
