@@ -41,6 +41,9 @@ const (
 	// EventDelivery: the outbound deliverer reported Delivery (dial, TLS,
 	// AUTH, per-recipient replies...).
 	EventDelivery EventKind = "Delivery"
+	// EventBackPressure: the back-pressure level changed to Pressure;
+	// Detail gives each resource's level and use.
+	EventBackPressure EventKind = "BackPressure"
 )
 
 // Event is one step of mail flow through a Transport, for tracing, demos
@@ -58,6 +61,7 @@ type Event struct {
 	Stripped  []perms.Removed
 	Queue     *queue.Event
 	Delivery  *deliver.Event
+	Pressure  Pressure // for BackPressure
 	Err       error
 }
 
@@ -77,6 +81,9 @@ func (e Event) LogValue() slog.Value {
 	add("principal", string(e.Principal))
 	if e.Reply != nil {
 		add("reply", replyString(e.Reply))
+	}
+	if e.Kind == EventBackPressure {
+		add("pressure", e.Pressure.String())
 	}
 	add("detail", e.Detail)
 	add("id", string(e.QueueID))

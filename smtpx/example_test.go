@@ -62,3 +62,76 @@ func ExampleNewTransport() {
 	// data: true true
 	// delivered: MailboxDelivery contoso.com
 }
+
+// A running transport takes a new configuration: here fabrikam.com
+// becomes an accepted domain. Connections made after Reconfigure see it;
+// the listening socket stays the same.
+func ExampleTransport_Reconfigure() {
+	rc, err := connector.NewReceive("From Internet", connector.WithUsage(connector.UsageInternet),
+		connector.WithBindingList("127.0.0.1:0"), connector.WithTarpitInterval(0))
+	if err != nil {
+		panic(err)
+	}
+	contoso := routing.AcceptedDomain{Domain: "contoso.com"}
+	t, err := smtpx.NewTransport(smtpx.WithServerName("hub01.contoso.com"),
+		smtpx.WithReceiveConnector(rc), smtpx.WithAcceptedDomain(contoso))
+	if err != nil {
+		panic(err)
+	}
+	if err := t.Start(context.Background()); err != nil {
+		panic(err)
+	}
+	defer t.Shutdown(context.Background())
+	rcpt := func() error {
+		c, err := smtp.Dial(t.Addr("From Internet").String())
+		if err != nil {
+			panic(err)
+		}
+		defer c.Close()
+		_ = c.Mail("sender@example.org", nil)
+		return c.Rcpt("bob@fabrikam.com", nil)
+	}
+	fmt.Println("before:", rcpt())
+	err = t.Reconfigure(context.Background(), smtpx.Config{
+		ReceiveConnectors: t.ReceiveConnectors(),
+		AcceptedDomains:   []routing.AcceptedDomain{contoso, {Domain: "fabrikam.com"}},
+	})
+	fmt.Println("reconfigured:", err)
+	fmt.Println("after:", rcpt())
+	// Output:
+	// before: SMTP error 550: Unable to relay
+	// reconfigured: <nil>
+	// after: <nil>
+}
+
+// Back pressure with an injected probe: a disk with 100 MiB free is at
+// High pressure under the default levels, and MAIL is refused.
+func ExampleWithBackPressure() {
+	rc, err := connector.NewReceive("From Internet",
+		connector.WithUsage(connector.UsageInternet), connector.WithBindingList("127.0.0.1:0"))
+	if err != nil {
+		panic(err)
+	}
+	nearlyFull := func(context.Context) (smtpx.Resources, error) {
+		return smtpx.Resources{DiskSize: 100 << 30, DiskFree: 100 << 20}, nil
+	}
+	t, err := smtpx.NewTransport(smtpx.WithServerName("hub01.contoso.com"), smtpx.WithReceiveConnector(rc),
+		smtpx.WithBackPressure(smtpx.BackPressure{Probe: nearlyFull}))
+	if err != nil {
+		panic(err)
+	}
+	if err := t.Start(context.Background()); err != nil {
+		panic(err)
+	}
+	defer t.Shutdown(context.Background())
+	fmt.Println("pressure:", t.Pressure())
+	c, err := smtp.Dial(t.Addr("From Internet").String())
+	if err != nil {
+		panic(err)
+	}
+	defer c.Close()
+	fmt.Println("mail:", c.Mail("sender@example.org", nil))
+	// Output:
+	// pressure: High
+	// mail: SMTP error 452: Insufficient system resources
+}

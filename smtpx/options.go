@@ -63,6 +63,7 @@ type options struct {
 	protoLog    *protolog.Log // receive side of WithProtocolLog (protolog.go)
 	// loopTransits is the routing-loop limit (WithLoopDetection).
 	loopTransits int
+	backPressure *BackPressure // nil: off
 }
 
 func defaultOptions() options {

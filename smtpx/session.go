@@ -229,6 +229,9 @@ func (s *session) mail(m wire.Mail) error {
 	if err := s.gate(); err != nil {
 		return err
 	}
+	if err := s.pressureRefusal(); err != nil {
+		return err
+	}
 	rc := s.s.rc
 	from := m.From
 	if rc.RequireTLS() && s.tls == nil {

@@ -57,6 +57,7 @@ var (
 	replyAlreadyAuth      = reply(503, 5, 5, 1, "Already authenticated")
 	replyLocalError       = reply(451, 4, 3, 0, "Temporary server error. Please try again later")
 	replyStorageFull      = reply(452, 4, 3, 1, "Insufficient system storage")
+	replyNoResources      = reply(452, 4, 3, 1, "Insufficient system resources")
 	replyDataAborted      = reply(451, 4, 4, 2, "Connection dropped during message transfer")
 	replyLineTooLong      = reply(500, 5, 5, 2, "Line too long, closing connection")
 	replyDirectory        = reply(451, 4, 3, 0, "Recipient lookup failed. Please try again later")

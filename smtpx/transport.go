@@ -23,6 +23,8 @@ type Transport struct {
 	loops *loopGuard
 	// reconf serializes Reconfigure calls.
 	reconf sync.Mutex
+	// pressure is the back-pressure level (WithBackPressure).
+	pressure atomic.Int32
 
 	// ctx bounds session work (Enqueue, SASL, lookups); cancelled when a
 	// Shutdown deadline forces sessions closed.
@@ -94,6 +96,16 @@ func (t *Transport) Queue() *queue.Queue {
 // enabled receive connectors. It fails, leaving nothing open, if a
 // binding cannot be bound. ctx bounds only the start-up.
 func (t *Transport) Start(ctx context.Context) error {
+	// The first reading holds from the first connection; it is taken
+	// outside the lock, as it emits to the trace function.
+	var m *monitor
+	t.mu.Lock()
+	fresh := t.state == stateNew
+	t.mu.Unlock()
+	if bp := t.opts.backPressure; bp != nil && fresh {
+		m = t.newMonitor(*bp)
+		t.sample(m)
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	switch t.state {
@@ -122,6 +134,9 @@ func (t *Transport) Start(ctx context.Context) error {
 		t.listeners = append(t.listeners, &boundListener{binding: b, ln: ln})
 	}
 	t.q, t.state = q, stateStarted
+	if m != nil {
+		t.acceptWG.Go(func() { t.watch(m) })
+	}
 	for _, bl := range t.listeners {
 		t.acceptWG.Go(func() { t.acceptLoop(bl) })
 	}
