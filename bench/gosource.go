@@ -28,13 +28,18 @@ type goSource struct {
 	reuse    bool
 	tls      *tls.Config // nil: plaintext
 	helo     string
+	from, to string
 	body     []byte
+	pid      int // with the sequence number, a Message-ID unique per run
 
 	next atomic.Int64 // messages taken so far
 }
 
-// take claims the next message; false when all are taken.
-func (g *goSource) take() bool { return g.next.Add(1) <= g.msgs }
+// take claims the next message, numbered from 1; false when all are taken.
+func (g *goSource) take() (int64, bool) {
+	n := g.next.Add(1)
+	return n, n <= g.msgs
+}
 
 // run sends every message and returns the first error of any session.
 func (g *goSource) run(ctx context.Context) error {
@@ -56,14 +61,18 @@ func (g *goSource) session(ctx context.Context) error {
 			s.c.Close()
 		}
 	}()
-	for g.take() {
+	for {
+		seq, ok := g.take()
+		if !ok {
+			return nil
+		}
 		if s == nil {
 			var err error
 			if s, err = g.open(ctx); err != nil {
 				return err
 			}
 		}
-		if err := g.send(s); err != nil {
+		if err := g.send(s, seq); err != nil {
 			return err
 		}
 		if !g.reuse {
@@ -75,7 +84,6 @@ func (g *goSource) session(ctx context.Context) error {
 			}
 		}
 	}
-	return nil
 }
 
 // open connects and gets the session ready for MAIL.
@@ -109,19 +117,21 @@ func (g *goSource) open(ctx context.Context) (*smtpConn, error) {
 	return s, nil
 }
 
-// send is one transaction.
-func (g *goSource) send(s *smtpConn) error {
-	if err := s.cmd('2', "MAIL FROM:<sender@example.com>"); err != nil {
+// send is one transaction; seq makes its Message-ID unique, as
+// smtp-source's are, so a relay's loop detection sees distinct messages.
+func (g *goSource) send(s *smtpConn, seq int64) error {
+	if err := s.cmd('2', "MAIL FROM:<%s>", g.from); err != nil {
 		return err
 	}
 	for r := range g.rcpts {
-		if err := s.cmd('2', "RCPT TO:<%drcpt@example.net>", r); err != nil {
+		if err := s.cmd('2', "RCPT TO:<%d%s>", r, g.to); err != nil {
 			return err
 		}
 	}
 	if err := s.cmd('3', "DATA"); err != nil {
 		return err
 	}
+	fmt.Fprintf(s.bw, "Message-Id: <%d.%d@%s>\r\n", seq, g.pid, g.helo)
 	if _, err := s.bw.Write(g.body); err != nil {
 		return err
 	}
@@ -130,7 +140,8 @@ func (g *goSource) send(s *smtpConn) error {
 
 // goSourceMain is the "_gosource" mode, run as a process of its own like
 // smtp-source. Its flags are smtp-source's: -s sessions, -m messages,
-// -l payload bytes, -r recipients, -d reuse, -M HELO name; -tls CAFILE
+// -l payload bytes, -r recipients, -d reuse, -M HELO name, -f sender,
+// -t recipient; -tls CAFILE
 // adds STARTTLS, verifying the server against that CA.
 func goSourceMain(args []string) int {
 	fs := flag.NewFlagSet("_gosource", flag.ContinueOnError)
@@ -141,12 +152,14 @@ func goSourceMain(args []string) int {
 	fs.IntVar(&g.rcpts, "r", 1, "recipients per message")
 	fs.BoolVar(&g.reuse, "d", false, "keep the connection between messages")
 	fs.StringVar(&g.helo, "M", "bench-client.example", "EHLO name")
+	fs.StringVar(&g.from, "f", "sender@example.com", "envelope sender")
+	fs.StringVar(&g.to, "t", "rcpt@example.net", "envelope recipient (numbered when -r > 1)")
 	ca := fs.String("tls", "", "STARTTLS, trusting the CA certificates in this PEM file")
 	if err := fs.Parse(args); err != nil || fs.NArg() != 1 || g.sessions < 1 || g.rcpts < 1 {
 		fmt.Fprintln(os.Stderr, "usage: _gosource [-s N] [-m N] [-l N] [-r N] [-d] [-tls CAFILE] host:port")
 		return 2
 	}
-	g.addr, g.body = fs.Arg(0), messageBody(*size)
+	g.addr, g.body, g.pid = fs.Arg(0), messageBody(*size), os.Getpid()
 	if *ca != "" {
 		pem, err := os.ReadFile(*ca)
 		if err != nil {

@@ -128,6 +128,8 @@ func latencySession(ctx context.Context, addr string, n, rcpts int, body []byte)
 		if err := s.cmd('3', "DATA"); err != nil {
 			return out, err
 		}
+		// A relay's loop detection must see distinct messages.
+		fmt.Fprintf(s.bw, "Message-Id: <%d.%p@bench-client.example>\r\n", len(out), s)
 		if _, err := s.bw.Write(body); err != nil {
 			return out, err
 		}

@@ -130,12 +130,25 @@ func drive(ctx context.Context, c *config, src []string, s *sink, target int, lo
 	if err := cmd.Start(); err != nil {
 		return t0, t0, t0, nil, fmt.Errorf("bench: start %s: %w", src[0], err)
 	}
-	go func() { srcErr = cmd.Wait(); injected <- time.Now() }()
-	tEnd, err = s.WaitFor(ctx, target, c.StallTimeout)
+	// A generator that fails ends the wait at once rather than after the
+	// stall timeout.
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		srcErr = cmd.Wait()
+		injected <- time.Now()
+		if srcErr != nil {
+			cancel()
+		}
+	}()
+	tEnd, err = s.WaitFor(wctx, target, c.StallTimeout)
 	if err != nil {
 		_ = cmd.Process.Kill() // a stalled relay must not keep the source alive
 	}
 	tInj = <-injected
+	if err != nil && ctx.Err() == nil && wctx.Err() != nil {
+		err = fmt.Errorf("bench: %s failed (%v) at %d/%d messages", src[0], srcErr, s.Count(), target)
+	}
 	return t0, tInj, tEnd, srcErr, err
 }
 
