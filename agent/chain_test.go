@@ -316,3 +316,28 @@ func TestRoutingEvents(t *testing.T) {
 		t.Errorf("failing routing agent: %v", err)
 	}
 }
+
+// watcher records the refusals it is told about.
+type watcher struct{ seen *[]string }
+
+func (w watcher) OnRcptCommand(context.Context, *agent.CommandEvent) error { return nil }
+func (w watcher) OnReject(_ context.Context, e *agent.CommandEvent) error {
+	*w.seen = append(*w.seen, e.Arg+" "+e.Reply.String())
+	return nil
+}
+
+func TestRefusalRaisesOnReject(t *testing.T) {
+	var seen []string
+	c := agent.New(quiet())
+	must(t, c.Register("watcher", watcher{&seen}))
+	must(t, c.Register("refuser", funcAgent(func(context.Context, *agent.CommandEvent) error {
+		return agent.Reject(550, "5.1.1", "User unknown")
+	})))
+	k := c.Open(agent.Session{})
+	k.Rcpt(t.Context(), "x@contoso.com", nil)
+	k.Rejected(t.Context(), agent.Reply{Code: 503, Enhanced: "5.5.1", Text: "No valid recipients"})
+	want := []string{"OnRcptCommand 550 5.1.1 User unknown", " 503 5.5.1 No valid recipients"}
+	if !slices.Equal(seen, want) {
+		t.Errorf("OnReject saw %q, want %q", seen, want)
+	}
+}

@@ -11,7 +11,9 @@ type CommandEvent struct {
 	Arg string
 	// Params are the command's ESMTP parameters ("SIZE=123", "NOTIFY=...").
 	Params []string
-	// Reply is, for OnReject, the 4xx/5xx the session sent.
+	// Reply is, for OnReject, the 4xx/5xx sent; Arg is then the event
+	// refused ("OnRcptCommand") when an agent refused it, empty when the
+	// session did.
 	Reply *Reply
 	vars  *vars
 }

@@ -53,10 +53,21 @@ func (k *Conn) command(ctx context.Context, ev Event, arg string, params []strin
 		if r, _ := k.c.call(ctx, en, ev, func(ctx context.Context) error {
 			return dispatchCommand(ctx, ev, en.agent, e)
 		}); r != nil {
-			return r
+			return k.rejected(ctx, ev, r)
 		}
 	}
 	return nil
+}
+
+// rejected raises OnReject for a refusal an agent gave, so that agents
+// that ran before it learn that the command failed after all.
+func (k *Conn) rejected(ctx context.Context, ev Event, r *Reply) *Reply {
+	switch ev {
+	case EventReject, EventRset, EventDisconnect:
+		return nil // notifications answer nothing
+	}
+	k.command(ctx, EventReject, ev.String(), nil, r)
+	return r
 }
 
 // Connect raises OnConnect, before the greeting.
@@ -165,7 +176,10 @@ func (k *Conn) EndOfHeaders(ctx context.Context, m *Message) *Reply {
 	if k == nil {
 		return nil
 	}
-	return k.c.message(ctx, k.p, EventEndOfHeaders, k.s, &k.v, m)
+	if r := k.c.message(ctx, k.p, EventEndOfHeaders, k.s, &k.v, m); r != nil {
+		return k.rejected(ctx, EventEndOfHeaders, r)
+	}
+	return nil
 }
 
 // EndOfData raises OnEndOfData after the final dot (or BDAT LAST) and
@@ -176,7 +190,10 @@ func (k *Conn) EndOfData(ctx context.Context, m *Message) *Reply {
 	if k == nil {
 		return nil
 	}
-	return k.c.message(ctx, k.p, EventEndOfData, k.s, &k.v, m)
+	if r := k.c.message(ctx, k.p, EventEndOfData, k.s, &k.v, m); r != nil {
+		return k.rejected(ctx, EventEndOfData, r)
+	}
+	return nil
 }
 
 // Noop raises OnNoopCommand.
@@ -198,7 +215,8 @@ func (k *Conn) Rset(ctx context.Context) {
 }
 
 // Rejected raises OnReject (a notification) after the session wrote a
-// 4xx or 5xx reply of its own.
+// 4xx or 5xx reply of its own; refusals by agents raise it by
+// themselves.
 func (k *Conn) Rejected(ctx context.Context, r Reply) {
 	if k == nil {
 		return
