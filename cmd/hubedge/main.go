@@ -6,6 +6,7 @@
 //	hubedge check [-server NAME] [-role hub|edge] FILE...   parse and validate; exit 1 with FILE:LINE:COL errors
 //	hubedge show  [-server NAME] [-role hub|edge] [-json] FILE...   print the configuration
 //	hubedge run   [-server NAME] [-role hub|edge] [flags] FILE...   run the transport
+//	hubedge [-manage ADDR -manage-token FILE] Get-Queue ...   a management cmdlet against a running server
 //
 // A server starts from what setup creates on a fresh machine of its role
 // (a Hub's "Default NAME" and "Client NAME" receive connectors, an Edge's
@@ -23,12 +24,13 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
-	"syscall"
+	"strings"
+
+	"github.com/hubedge/hubedge/internal/cli"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := cli.SignalContext()
 	code := Main(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
@@ -44,6 +46,13 @@ commands:
   check   parse and validate the scripts; errors as FILE:LINE:COL: Cmdlet: message
   show    print the configuration the scripts describe (-json for the JSON form)
   run     run the transport server the scripts describe
+  Get-Queue, Get-Message, Retry-Queue, Suspend-Queue, Resume-Queue,
+  Suspend-Message, Resume-Message, Remove-Message, Export-Message,
+  Get-MessageTrackingLog, Get-SendConnector, Get-ReceiveConnector,
+  Get-AcceptedDomain
+          the cmdlet, against a running server's management API
+          (-manage ADDR -manage-token FILE before the cmdlet, or
+          $HUBEDGE_MANAGE and $HUBEDGE_MANAGE_TOKEN)
 
 "hubedge <command> -h" lists a command's flags. Try:
   hubedge check -server Edge01 -role edge examples/scripts/edge.ps1
@@ -74,8 +83,11 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case "run":
 		err = run(ctx, rest, stdout, stderr)
 	default:
-		fmt.Fprintf(stderr, "hubedge: unknown command %q\n\n%s", cmd, usage)
-		return exitUsage
+		if !isCmdlet(cmd) && !strings.HasPrefix(cmd, "-manage") {
+			fmt.Fprintf(stderr, "hubedge: unknown command %q\n\n%s", cmd, usage)
+			return exitUsage
+		}
+		err = clientCommand(ctx, args, stdout, stderr)
 	}
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):

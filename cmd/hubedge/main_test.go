@@ -42,6 +42,11 @@ func TestMainExitCodes(t *testing.T) {
 		}},
 		{"missing file", []string{"check", "-server", "HubA", filepath.Join(t.TempDir(), "none.ps1")}, exitFail, "", []string{"none.ps1"}},
 		{"run without a queue", []string{"run", "-server", "HubA", good}, exitUsage, "", []string{"-queue DIR is required"}},
+		{"management API on a public address", []string{"run", "-server", "HubA", "-queue", t.TempDir(), "-manage", "0.0.0.0:8025",
+			"-manage-token", clitest.WriteFile(t, "token", "0123456789abcdef-test-token\n"), good}, exitUsage, "", []string{"only on a loopback address"}},
+		{"management API without a token", []string{"run", "-server", "HubA", "-queue", t.TempDir(), "-manage", "127.0.0.1:0", good},
+			exitUsage, "", []string{"needs -manage-token"}},
+		{"cmdlet without an API", []string{"Get-Queue"}, exitUsage, "", []string{"needs -manage ADDR"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -8,14 +8,15 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"sync/atomic"
 
 	"github.com/hubedge/hubedge/cmdlet"
 	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/internal/cli"
 	"github.com/hubedge/hubedge/protolog"
 	"github.com/hubedge/hubedge/queue"
-	"github.com/hubedge/hubedge/routing"
 	"github.com/hubedge/hubedge/smtpx"
+	"github.com/hubedge/hubedge/tracking"
 )
 
 // runFlags are the common server flags run offers: what a script cannot
@@ -39,7 +40,10 @@ connectors whose ProtocolLoggingLevel is Verbose), size and recipient
 limits (Set-TransportConfig).
 From flags: the queue directory, the Maildir root and mailbox list of the
 authoritative domains, the TLS certificate and trusted CAs, the users file
-for AUTH, the credentials file for $name = Get-Credential, DNS servers.
+for AUTH, the credentials file for $name = Get-Credential, DNS servers, and
+the management API (-manage, -manage-token; off unless -manage is given).
+The message tracking log is written to Set-TransportServer
+-MessageTrackingLogPath when the scripts set it.
 
 SIGHUP re-reads the scripts and swaps the configuration; a script with
 errors leaves the running one in place. SIGINT or SIGTERM stop the server
@@ -57,6 +61,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		f := common.Lookup(name)
 		fs.Var(f.Value, f.Name, f.Usage)
 	}
+	var mf manageFlags
+	mf.register(fs)
 	if err := sf.parse(fs, args); err != nil {
 		return err
 	}
@@ -74,22 +80,35 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	mgmt, err := mf.listen()
+	if err != nil {
+		return err
+	}
+	defer mgmt.close()
 	opts, err := c.ServerOptions(log, false)
 	if err != nil {
 		return err
 	}
-	built, err := serverOptions(log, &c, cfg, sf.server)
+	b, err := serverOptions(log, &c, cfg, sf.server)
 	if err != nil {
 		return err
 	}
-	t, err := smtpx.NewTransport(append(opts, built.opts...)...)
+	defer b.close(log)
+	obs := &observer{server: sf.server, track: b.track}
+	t, err := smtpx.NewTransport(append(opts, append(b.opts, smtpx.WithTrace(obs.event))...)...)
 	if err != nil {
 		return err
 	}
-	defer built.close(log)
+	var current atomic.Pointer[cmdlet.Config]
+	current.Store(cfg)
 	banner := fmt.Sprintf("hubedge %s: %s as %s (%s), queue %s", sf.role, strings.Join(sf.files, ", "), sf.server, c.FQDN, c.QueueDir)
-	if err := c.Start(ctx, t, stdout, banner, built.send); err != nil {
+	if err := c.Start(ctx, t, stdout, banner, b.send); err != nil {
 		return err
+	}
+	metrics := mgmt.serve(log, t.Queue(), b.track, sf.server, func() *cmdlet.Config { return current.Load() })
+	obs.start(t.Queue(), metrics)
+	if mgmt != nil {
+		fmt.Fprintf(stdout, "management API and Queue Viewer on %s\n", mgmt.addr())
 	}
 	for hup := cli.Hangups(ctx); ; {
 		select {
@@ -97,16 +116,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return c.Stop(t)
 		case <-hup:
 			c.ReloadFiles()
-			reload(log, &c, &sf, t)
+			if next, ok := reload(ctx, log, &sf, t, current.Load()); ok {
+				current.Store(next)
+			}
 		}
 	}
 }
 
 // built is what serverOptions makes of a configuration.
 type built struct {
-	opts []smtpx.Option
-	send []*connector.SendConnector
-	logs []*protolog.Log
+	opts  []smtpx.Option
+	send  []*connector.SendConnector
+	logs  []*protolog.Log
+	track *tracking.Log // nil without -MessageTrackingLogPath
 }
 
 func (b *built) close(log *slog.Logger) {
@@ -115,32 +137,24 @@ func (b *built) close(log *slog.Logger) {
 			log.Error("closing a protocol log", "err", err)
 		}
 	}
+	if err := b.track.Close(); err != nil {
+		log.Error("closing the message tracking log", "err", err)
+	}
 }
 
 // serverOptions turns the part of cfg that applies to server into
 // transport options.
 func serverOptions(log *slog.Logger, c *cli.Common, cfg *cmdlet.Config, server string) (*built, error) {
-	send, receive := cfg.ForServer(server)
-	b := &built{}
-	for _, s := range send {
-		b.send = append(b.send, s.Connector)
-	}
-	var rcs []*connector.ReceiveConnector
-	for _, r := range receive {
-		rcs = append(rcs, r.Connector)
-	}
-	var domains []routing.AcceptedDomain
-	for _, d := range cfg.AcceptedDomains {
-		domains = append(domains, d.AcceptedDomain)
-	}
-	domainOpts, err := c.DomainOptions(log, domains)
+	tc := transportConfig(cfg, server)
+	b := &built{send: tc.SendConnectors}
+	domainOpts, err := c.DomainOptions(log, tc.AcceptedDomains)
 	if err != nil {
 		return nil, err
 	}
 	ts := cfg.TransportServer
 	b.opts = append(domainOpts,
-		smtpx.WithReceiveConnector(rcs...),
-		smtpx.WithSendConnector(b.send...),
+		smtpx.WithReceiveConnector(tc.ReceiveConnectors...),
+		smtpx.WithSendConnector(tc.SendConnectors...),
 		smtpx.WithQueueOptions(queue.WithRetryPolicy(queue.RetryPolicy{
 			TransientFailureRetryCount:             ts.TransientFailureRetryCount,
 			TransientFailureRetryInterval:          ts.TransientFailureRetryInterval,
@@ -168,7 +182,30 @@ func serverOptions(log *slog.Logger, c *cli.Common, cfg *cmdlet.Config, server s
 	if len(b.logs) > 0 {
 		b.opts = append(b.opts, smtpx.WithProtocolLog(recv, sendLog))
 	}
+	if dir := ts.MessageTrackingLogPath; dir != "" {
+		if b.track, err = tracking.Open(dir); err != nil {
+			b.close(log)
+			return nil, err
+		}
+	}
 	return b, nil
+}
+
+// transportConfig is the part of cfg that server runs: its receive
+// connectors, the send connectors it is a source of, the accepted domains.
+func transportConfig(cfg *cmdlet.Config, server string) smtpx.Config {
+	send, receive := cfg.ForServer(server)
+	var tc smtpx.Config
+	for _, s := range send {
+		tc.SendConnectors = append(tc.SendConnectors, s.Connector)
+	}
+	for _, r := range receive {
+		tc.ReceiveConnectors = append(tc.ReceiveConnectors, r.Connector)
+	}
+	for _, d := range cfg.AcceptedDomains {
+		tc.AcceptedDomains = append(tc.AcceptedDomains, d.AcceptedDomain)
+	}
+	return tc
 }
 
 func openProtocolLog(dir string, kind protolog.Type) (*protolog.Log, error) {
@@ -181,12 +218,23 @@ func openProtocolLog(dir string, kind protolog.Type) (*protolog.Log, error) {
 	return protolog.Open(dir, protolog.WithType(kind))
 }
 
-// reload re-reads the scripts; until the transport can swap its
-// configuration in place, a changed configuration is only checked.
-func reload(log *slog.Logger, c *cli.Common, sf *scriptFlags, t *smtpx.Transport) {
-	if _, err := sf.load(); err != nil {
-		log.Error("SIGHUP: the scripts have errors; the running configuration stays", "err", err)
-		return
+// reload re-reads the scripts and swaps the connectors and accepted
+// domains they describe into t. On any error the running configuration
+// stays and every error is logged. Settings the transport fixes at start
+// (Set-TransportServer timers and log paths) need a restart; a change of
+// them is logged as such.
+func reload(ctx context.Context, log *slog.Logger, sf *scriptFlags, t *smtpx.Transport, old *cmdlet.Config) (*cmdlet.Config, bool) {
+	cfg, err := sf.load()
+	if err == nil {
+		err = t.Reconfigure(ctx, transportConfig(cfg, sf.server))
 	}
-	log.Info("SIGHUP: scripts re-read", "files", sf.files)
+	if err != nil {
+		log.Error("SIGHUP: the running configuration stays", "files", sf.files, "err", err)
+		return nil, false
+	}
+	if cfg.TransportServer != old.TransportServer || cfg.TransportConfig != old.TransportConfig {
+		log.Warn("SIGHUP: Set-TransportServer and Set-TransportConfig changes take effect at the next start")
+	}
+	log.Info("SIGHUP: configuration reloaded", "files", sf.files)
+	return cfg, true
 }

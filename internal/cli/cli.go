@@ -300,16 +300,18 @@ func (c *Common) DomainOptions(log *slog.Logger, ds []routing.AcceptedDomain) ([
 			return nil, err
 		}
 	}
-	if len(ds) == 0 {
-		return nil, nil
+	var opts []smtpx.Option
+	if len(ds) > 0 {
+		opts = append(opts, smtpx.WithAcceptedDomain(ds...))
 	}
-	opts := []smtpx.Option{smtpx.WithAcceptedDomain(ds...)}
-	if len(mine) == 0 {
+	switch {
+	case len(mine) > 0 && c.Maildir == "":
+		return nil, Usagef("authoritative accepted domains need -maildir for their mailboxes")
+	case c.Maildir == "":
 		return opts, nil
 	}
-	if c.Maildir == "" {
-		return nil, Usagef("authoritative accepted domains need -maildir for their mailboxes")
-	}
+	// With -maildir the mailboxes are there even before an authoritative
+	// domain is, so that a reloaded configuration can add one.
 	md, err := local.NewMaildir(c.Maildir)
 	if err != nil {
 		return nil, err

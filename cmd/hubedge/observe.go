@@ -1,0 +1,139 @@
+package main
+
+import (
+	"strings"
+	"sync/atomic"
+
+	"github.com/hubedge/hubedge/manage"
+	"github.com/hubedge/hubedge/queue"
+	"github.com/hubedge/hubedge/smtpx"
+	"github.com/hubedge/hubedge/tracking"
+)
+
+// observer turns the transport's trace events into message-tracking
+// records and metrics. Either may be off (nil). The queue is known only
+// once the transport has started, so q and the metrics arrive then.
+type observer struct {
+	server  string
+	track   *tracking.Log
+	q       atomic.Pointer[queue.Queue]
+	metrics atomic.Pointer[manage.Metrics]
+}
+
+func (o *observer) start(q *queue.Queue, m *manage.Metrics) {
+	o.q.Store(q)
+	o.metrics.Store(m)
+}
+
+func (o *observer) event(e smtpx.Event) {
+	m := o.metrics.Load()
+	switch e.Kind {
+	case smtpx.EventConnect:
+		m.SessionOpened(e.Connector)
+	case smtpx.EventDisconnect:
+		m.SessionClosed(e.Connector)
+	case smtpx.EventRefuse, smtpx.EventReject:
+		if e.Reply != nil {
+			m.Refused(e.Connector, refusalReason(e.Reply.Code, e.Reply.EnhancedCode))
+		}
+	case smtpx.EventQueued:
+		m.MessageReceived(e.Connector)
+		o.received(e)
+	case smtpx.EventQueue:
+		if e.Queue != nil {
+			o.queueEvent(m, *e.Queue)
+		}
+	}
+}
+
+// refusalReason sorts a refusal by its enhanced status code into the
+// metrics' bounded set.
+func refusalReason(code int, enh [3]int) manage.Reason {
+	switch {
+	case enh == [3]int{5, 7, 1} || enh == [3]int{5, 7, 54}:
+		return manage.ReasonRelay
+	case enh[1] == 7:
+		return manage.ReasonAuth
+	case enh == [3]int{4, 3, 1} || enh == [3]int{4, 3, 2}:
+		return manage.ReasonBackPressure
+	case enh[1] == 5 || enh[1] == 3 || code == 452 || code == 552:
+		return manage.ReasonLimits
+	}
+	return manage.ReasonOther
+}
+
+// received writes the RECEIVE record: the session's facts from the event,
+// the envelope from the queue.
+func (o *observer) received(e smtpx.Event) {
+	if o.track == nil {
+		return
+	}
+	r := tracking.Record{Time: e.Time, EventID: tracking.Receive, Source: tracking.SourceSMTP,
+		ConnectorID: o.server + `\` + e.Connector, SourceContext: e.Session,
+		InternalMessageID: string(e.QueueID), ServerHostname: o.server, Directionality: "Incoming"}
+	if e.Remote.IsValid() {
+		r.ClientIP = e.Remote.Addr().String()
+	}
+	if q := o.q.Load(); q != nil {
+		if info, err := q.Message(e.QueueID); err == nil {
+			r.ReturnPath, r.Sender, r.TotalBytes = orNull(info.From), info.From, info.Size
+			for _, rc := range info.Recipients {
+				r.Recipients = append(r.Recipients, rc.Address)
+			}
+			r.RecipientCount = len(r.Recipients)
+		}
+	}
+	o.track.Track(r)
+}
+
+func (o *observer) queueEvent(m *manage.Metrics, e queue.Event) {
+	kind, connector := hopOf(e.Queue)
+	local := kind == "MailboxDelivery"
+	switch e.Type {
+	case queue.EventDeliver:
+		if local {
+			m.MessageDelivered(connector)
+		} else {
+			m.MessageSent(connector)
+		}
+	case queue.EventDefer:
+		m.MessageDeferred(connector)
+	case queue.EventFail:
+		m.MessageFailed(connector)
+	case queue.EventDSN:
+		m.QueueEvent(e)
+	}
+	if o.track == nil || e.Type == queue.EventReceive && e.Source == "SMTP" {
+		return // RECEIVE from SMTP is written with the session's facts
+	}
+	r := tracking.Record{Time: e.Time, EventID: tracking.EventID(e.Type), Source: tracking.Source(e.Source),
+		InternalMessageID: string(e.ID), Recipients: e.Recipients, RecipientCount: len(e.Recipients),
+		ReturnPath: orNull(e.Sender), Sender: e.Sender, ConnectorID: connector, ServerHostname: o.server}
+	if e.Type == queue.EventDeliver {
+		r.EventID, r.Source = tracking.Send, tracking.SourceSMTP
+		if local {
+			r.EventID, r.Source = tracking.Deliver, tracking.SourceStoreDriver
+		}
+	}
+	if e.Result != nil {
+		r.RecipientStatus = []string{e.Result.String()}
+	}
+	if e.RelatedID != "" {
+		r.Reference = string(e.RelatedID)
+	}
+	o.track.Track(r)
+}
+
+// hopOf splits a delivery queue's identity, "Kind:Connector:Domain".
+func hopOf(key string) (kind, connector string) {
+	kind, rest, _ := strings.Cut(key, ":")
+	connector, _, _ = strings.Cut(rest, ":")
+	return kind, connector
+}
+
+func orNull(addr string) string {
+	if addr == "" {
+		return "<>"
+	}
+	return addr
+}
