@@ -395,11 +395,11 @@ func (m *Milter) exchange(ctx context.Context, e valuer, tx bool, f func(c *conn
 		return nil // registered after this connection started
 	}
 	if !c.mu.TryLock() {
-		return m.failed(c, fmt.Errorf("%w: an earlier exchange is still running", ErrUnavailable))
+		return m.failed(fmt.Errorf("%w: an earlier exchange is still running", ErrUnavailable), true)
 	}
 	defer c.mu.Unlock()
 	if c.err != nil {
-		return m.failed(c, fmt.Errorf("%w: %w", ErrUnavailable, c.err))
+		return m.failed(fmt.Errorf("%w: %w", ErrUnavailable, c.err), false) // logged when it happened
 	}
 	if tx && c.accepted {
 		return nil
@@ -412,14 +412,17 @@ func (m *Milter) exchange(ctx context.Context, e valuer, tx bool, f func(c *conn
 		if c.s != nil {
 			c.s.Close()
 		}
-		return m.failed(c, err)
+		return m.failed(err, true)
 	}
 	return m.action(c, act)
 }
 
-func (m *Milter) failed(c *conn, err error) error {
+// failed is the agent's answer when the filter failed: nothing if it
+// fails open (the failure logged once), else an error the chain answers
+// 451 4.7.0.
+func (m *Milter) failed(err error, log bool) error {
 	if m.cfg.FailOpen {
-		if c.err == nil || errors.Is(err, c.err) {
+		if log {
 			m.cfg.Logger.Warn("milter: filter failed, mail goes on without it", "milter", m.cfg.Name, "error", err)
 		}
 		return nil
