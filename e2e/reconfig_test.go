@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"errors"
 	"net"
 	"strings"
 	"testing"
@@ -191,5 +192,45 @@ func TestReconfigureReroutesQueued(t *testing.T) {
 	}
 	if n := l.count(queue.EventFail); n != 0 {
 		t.Errorf("%d FAIL events:\n%s", n, l)
+	}
+}
+
+// Shutdown while reconfigurations (each opening and closing a binding)
+// run: every Reconfigure either completes or reports ErrServerClosed, and
+// nothing is left running (goleak checks at exit).
+func TestReconfigureDuringShutdown(t *testing.T) {
+	tr, err := smtpx.NewTransport(smtpx.WithServerName(serverName), smtpx.WithListen(loopbackListen),
+		smtpx.WithReceiveConnector(relayConnector(t, "A", "127.0.0.1:1", false)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := tr.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	configs := []smtpx.Config{
+		{ReceiveConnectors: []*connector.ReceiveConnector{relayConnector(t, "B", "127.0.0.1:2", false)}},
+		{ReceiveConnectors: []*connector.ReceiveConnector{relayConnector(t, "A", "127.0.0.1:1", true)}},
+	}
+	done := make(chan error)
+	started := make(chan struct{})
+	go func() {
+		for i := 0; ; i++ {
+			err := tr.Reconfigure(ctx, configs[i%2])
+			if i == 0 {
+				close(started)
+			}
+			if err != nil {
+				done <- err
+				return
+			}
+		}
+	}()
+	<-started
+	if err := tr.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; !errors.Is(err, smtpx.ErrServerClosed) {
+		t.Errorf("Reconfigure during Shutdown = %v", err)
 	}
 }

@@ -107,6 +107,21 @@
 // MailboxDelivery hops go to WithLocalDelivery, the others to a
 // deliver.Deliverer built from the send connectors (or WithDeliverer).
 //
+// # Running changes and back pressure
+//
+// Transport.Reconfigure replaces the connectors and accepted domains of a
+// running transport: everything is checked before anything changes, a
+// session keeps the configuration it was admitted under, sockets are
+// opened and closed only for bindings that come and go, and the queue
+// stays open while its messages are routed again by the new table.
+//
+// WithBackPressure watches the queue's disk and the process's memory
+// (normal, medium and high levels with the reference system's defaults):
+// above a level, MAIL is answered "452 4.3.1 Insufficient system
+// resources" (from anonymous sessions at Medium, from all at High) while
+// queued mail keeps being delivered, until the use falls below the level
+// under it.
+//
 // # Deviations and choices
 //
 // When a principal of a connector holds Bypass-Message-Size-Limit (Internal
