@@ -47,6 +47,7 @@ type entry struct {
 	failOpen   bool
 	connectors []string // lower case; empty means every connector
 	events     [numEvents]bool
+	disabled   bool
 }
 
 // pipeline lists, per event, the agents to call in order.
@@ -115,7 +116,9 @@ func Connectors(names ...string) RegisterOption {
 	})
 }
 
-// Timeout overrides the chain's per-event deadline for this agent.
+// Timeout overrides the chain's per-event deadline for this agent. An
+// agent that ignores its context keeps running after the deadline, on
+// its own goroutine, until it returns; what it does then is dropped.
 func Timeout(d time.Duration) RegisterOption {
 	return entryOption(func(e *entry) { e.timeout = d })
 }
@@ -157,6 +160,25 @@ func (c *Chain) Register(name string, a any, opts ...RegisterOption) error {
 	return nil
 }
 
+// ErrUnknownAgent is returned for a name no agent was registered under.
+var ErrUnknownAgent = errors.New("agent: no agent registered under this name")
+
+// SetEnabled enables or disables a registered agent, as
+// Enable-TransportAgent and Disable-TransportAgent do; connections opened
+// afterwards see the change.
+func (c *Chain) SetEnabled(name string, enabled bool) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, e := range c.entries {
+		if strings.EqualFold(e.name, name) {
+			e.disabled = !enabled
+			c.snap.Store(c.build())
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: %s", ErrUnknownAgent, name)
+}
+
 // Agents returns the registered agents' names in the order they run.
 func (c *Chain) Agents() []string {
 	c.mu.Lock()
@@ -186,7 +208,7 @@ func (c *Chain) build() *snapshot {
 func newPipeline(es []*entry, connector string, routing bool) *pipeline {
 	p := &pipeline{}
 	for _, e := range es {
-		if !routing && len(e.connectors) > 0 && !slices.Contains(e.connectors, connector) {
+		if e.disabled || (!routing && len(e.connectors) > 0 && !slices.Contains(e.connectors, connector)) {
 			continue
 		}
 		for ev, on := range e.events {

@@ -341,3 +341,21 @@ func TestRefusalRaisesOnReject(t *testing.T) {
 		t.Errorf("OnReject saw %q, want %q", seen, want)
 	}
 }
+
+func TestSetEnabled(t *testing.T) {
+	c := agent.New(quiet())
+	must(t, c.Register("refuser", funcAgent(func(context.Context, *agent.CommandEvent) error {
+		return agent.Reject(550, "5.7.1", "no")
+	})))
+	must(t, c.SetEnabled("Refuser", false))
+	if k := c.Open(agent.Session{}); k != nil {
+		t.Fatal("a chain whose only agent is disabled opened a Conn")
+	}
+	must(t, c.SetEnabled("refuser", true))
+	if r := c.Open(agent.Session{}).Rcpt(t.Context(), "a@contoso.com", nil); r == nil {
+		t.Fatal("re-enabled agent did not run")
+	}
+	if err := c.SetEnabled("nobody", true); !errors.Is(err, agent.ErrUnknownAgent) {
+		t.Errorf("SetEnabled(unknown) = %v", err)
+	}
+}
