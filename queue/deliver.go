@@ -139,6 +139,15 @@ func (q *Queue) finishAttempt(e *entry, a *attempt, rcpts []int, results []Resul
 	}
 	hq.lastTry, m.lastAttemptAt = now, now
 	e.state = entryParked
+	if errors.Is(a.err, ErrNotOwned) {
+		// Another process of a shared store took the message over when
+		// this one's lease lapsed: it is that process's to deliver.
+		q.forgetLocked(m)
+		q.mu.Unlock()
+		q.kick()
+		q.opts.logger.Warn("queue: message taken over by another process of the shared store; dropped here", "id", m.id)
+		return
+	}
 
 	var outs []outcome
 	var poisoned bool

@@ -216,6 +216,9 @@ var (
 	// data (*CorruptError): Open refuses a damaged file, and a damaged
 	// body is never delivered.
 	ErrCorrupt = storage.ErrCorrupt
+	// ErrNotOwned is returned by writes about a message that another
+	// process sharing the store has taken over; the queue forgets it.
+	ErrNotOwned = storage.ErrNotOwned
 	// ErrDirInUse is returned by Open when another process has the queue
 	// directory open.
 	ErrDirInUse = walstore.ErrDirInUse

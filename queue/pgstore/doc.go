@@ -37,8 +37,13 @@
 // is unexpired and the epoch is its own, so a hub whose lease ran out, or
 // an older process under the same name, writes nothing (ErrLeaseLost) —
 // and so can never mark a message in flight, which the queue does before
-// handing it to a Deliverer: a hub that lost its lease delivers nothing
-// more. Leases are timed by the database's clock, which all hubs share.
+// handing it to a Deliverer: a hub that lost its lease starts no delivery.
+// Leases are timed by the database's clock, which all hubs share. A hub
+// whose lease lapsed (the database was out of reach longer than the
+// lease) registers again at its next heartbeat under a new epoch and goes
+// on with the messages still its own; a write about one that another hub
+// adopted meanwhile fails with storage.ErrNotOwned, and the queue drops
+// it. Only a hub whose name another process took stays fenced off.
 //
 // At Open, and at each heartbeat once the queue has called Adopt (the
 // queue does so by itself), a hub takes over the messages of every hub

@@ -3,6 +3,7 @@ package pgstore_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -219,8 +220,8 @@ func TestWritesFencedWithoutLease(t *testing.T) {
 	}
 	b := open("hubB")
 	defer b.Close()
-	if err := put(b, "M1"); !errors.Is(err, pgstore.ErrLeaseLost) || !errors.Is(err, storage.ErrStoreFailed) {
-		t.Fatalf("hubB overwriting hubA's message: %v, want ErrLeaseLost", err)
+	if err := put(b, "M1"); !errors.Is(err, storage.ErrNotOwned) {
+		t.Fatalf("hubB overwriting hubA's message: %v, want ErrNotOwned", err)
 	}
 	a2 := open("hubA") // a second process under the same name fences the first
 	defer a2.Close()
@@ -235,3 +236,67 @@ func TestWritesFencedWithoutLease(t *testing.T) {
 		t.Fatalf("write after the lease expired: %v, want ErrLeaseLost", err)
 	}
 }
+
+// A hub whose lease lapsed (the database was out of reach too long)
+// refuses mail until it registers again, then goes on with what is still
+// its own and drops from its queue what another hub adopted meanwhile.
+func TestLeaseLapsedRegistersAgain(t *testing.T) {
+	dsn := pgtest.Shared(t).NewDB(t)
+	clock := queuetest.NewFakeClock(t0)
+	triedA := make(chan queue.ID, 10)
+	dropped := make(chan string, 10)
+	logA := slog.New(notifyHandler{msgs: dropped})
+	sA, qA := openHub(t, dsn, "hubA", pgstore.Config{Clock: clock}, queue.WithClock(clock),
+		queue.WithDeliverer(answer(451, triedA)), queue.WithLogger(logA))
+	defer qA.Close(context.Background())
+	deliveredB := make(chan queue.ID, 10)
+	sB, qB := openHub(t, dsn, "hubB", pgstore.Config{Clock: clock}, queue.WithClock(clock), queue.WithDeliverer(answer(250, deliveredB)))
+	defer qB.Close(context.Background())
+
+	adopted := enqueue(t, qA, "bob@fabrikam.com")
+	wait(t, triedA, "hubA's attempt")
+	expireLease(t, dsn, "hubA")
+	if n, err := sB.TakeOver(context.Background()); err != nil || n != 1 {
+		t.Fatalf("TakeOver = %d, %v; want 1", n, err)
+	}
+	// Adopted in flight (retried at once) or deferred, as hubA's last
+	// commit left it.
+	if m, err := qB.Message(adopted); err == nil && !m.NextRetryTime.IsZero() {
+		clock.Set(m.NextRetryTime)
+	}
+	if got := wait(t, deliveredB, "hubB's delivery"); got != adopted {
+		t.Fatalf("hubB delivered %s, want %s", got, adopted)
+	}
+	_, err := tryEnqueue(qA)
+	wantLocalError(t, err, "while the lease has lapsed")
+	_, epoch := sA.Hub()
+	if err := sA.Renew(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, again := sA.Hub(); again != epoch+1 {
+		t.Fatalf("epoch after registering again = %d, want %d", again, epoch+1)
+	}
+	own := enqueue(t, qA, "carol@fabrikam.com")
+	wait(t, triedA, "hubA's attempt of its new message")
+	clock.Advance(time.Minute) // hubA retries the message hubB took
+	wait(t, dropped, "hubA dropping the message hubB adopted")
+	if _, err := qA.Message(adopted); !errors.Is(err, queue.ErrNotFound) {
+		t.Fatalf("hubA still holds the message hubB adopted: %v", err)
+	}
+	if _, err := qA.Message(own); err != nil {
+		t.Fatalf("hubA's own message: %v", err)
+	}
+}
+
+// notifyHandler passes the message of every warning a queue logs.
+type notifyHandler struct{ msgs chan<- string }
+
+func (h notifyHandler) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelWarn }
+func (h notifyHandler) Handle(_ context.Context, r slog.Record) error {
+	if strings.Contains(r.Message, "taken over") {
+		h.msgs <- r.Message
+	}
+	return nil
+}
+func (h notifyHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h notifyHandler) WithGroup(string) slog.Handler      { return h }

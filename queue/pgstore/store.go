@@ -19,13 +19,16 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// ErrLeaseLost is returned by every write of a store whose hub no longer
-// holds its lease: its heartbeat lapsed past the lease (the database was
-// out of reach for that long, the process stalled) or another process
-// registered under the same hub name. Other hubs may already own its
-// messages, so it writes nothing more; the hub closes its queue and opens
-// it again, which registers anew and takes back whatever nobody adopted.
-// It comes wrapped with storage.ErrStoreFailed.
+// ErrLeaseLost is returned by the writes of a store whose hub does not
+// hold its lease: its heartbeat lapsed past the lease (the database was
+// out of reach for that long, the process stalled), or another process
+// registered under the same hub name. Other hubs may own its messages by
+// now, so it writes nothing until its next heartbeat registers it again
+// under a new epoch; from then on it writes what is still its own, and a
+// write about a message adopted meanwhile fails with storage.ErrNotOwned
+// (the queue drops that message). A hub whose name another process took
+// stays fenced off for good. It comes wrapped with storage.ErrStoreFailed,
+// or with storage.ErrNotOwned.
 var ErrLeaseLost = errors.New("pgstore: lease lost")
 
 // DefaultLease is the lease a hub holds on its messages when Config.Lease
@@ -64,11 +67,20 @@ type Store struct {
 
 	mu     sync.Mutex
 	closed bool
-	lost   bool
+	lease  leaseState
 	timer  storage.Timer
 	adopt  func(storage.ID, []byte) error
 	run    func(storage.ID, string) error
 	beats  sync.WaitGroup
+	// renewing serialises Renew, so two renewals never register twice
+	// from one epoch (the second would take the first for a rival).
+	renewing sync.Mutex
+	// owned holds the messages this registration owns, as far as its
+	// own writes and takeovers tell; lost those another hub adopted
+	// while its lease had lapsed. A write about a lost message fails
+	// with ErrNotOwned even when the message is gone from the database,
+	// where putting its record would bring a delivered message back.
+	owned, lost map[storage.ID]struct{}
 
 	commits, records atomic.Uint64
 }
@@ -105,7 +117,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: pgstore: %w", storage.ErrStoreFailed, err)
 	}
-	s := &Store{cfg: cfg, pool: pool}
+	s := &Store{cfg: cfg, pool: pool, owned: map[storage.ID]struct{}{}, lost: map[storage.ID]struct{}{}}
 	if err := migrate(ctx, pool); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("%w: %w", storage.ErrStoreFailed, err)
@@ -125,9 +137,27 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	return s, nil
 }
 
+// leaseState says whether the hub may write.
+type leaseState uint8
+
+const (
+	leaseHeld    leaseState = iota
+	leaseExpired            // found lapsed; the next heartbeat registers again
+	leaseTaken              // another process registered under the name
+)
+
 // Hub returns the hub's name and its epoch, the registration number that
-// fences off earlier processes of the same name.
-func (s *Store) Hub() (name string, epoch int64) { return s.cfg.Hub, s.epoch }
+// fences off earlier registrations of the same name.
+func (s *Store) Hub() (name string, epoch int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cfg.Hub, s.epoch
+}
+
+func (s *Store) currentEpoch() int64 {
+	_, ep := s.Hub()
+	return ep
+}
 
 // Stats counts what Apply committed.
 type Stats struct {
@@ -150,7 +180,7 @@ func (s *Store) state() error {
 	switch {
 	case s.closed:
 		return storage.ErrClosed
-	case s.lost:
+	case s.lease != leaseHeld:
 		return fmt.Errorf("%w: %w", storage.ErrStoreFailed, ErrLeaseLost)
 	}
 	return nil
@@ -169,14 +199,15 @@ func (s *Store) failed(err error) error {
 	return fmt.Errorf("%w: pgstore: %w", storage.ErrStoreFailed, err)
 }
 
-func (s *Store) loseLease() error {
+// loseLease notes that a write under epoch ep found the lease lapsed;
+// the heartbeat finds out whether it can register again. A write begun
+// before the hub registered again says nothing of the new lease.
+func (s *Store) loseLease(ep int64) error {
 	s.mu.Lock()
-	first := !s.lost
-	s.lost = true
-	s.mu.Unlock()
-	if first {
-		s.cfg.Logger.Error("pgstore: lease lost; this hub writes nothing more until its queue is reopened", "hub", s.cfg.Hub, "epoch", s.epoch)
+	if s.lease == leaseHeld && s.epoch == ep {
+		s.lease = leaseExpired
 	}
+	s.mu.Unlock()
 	return fmt.Errorf("%w: %w", storage.ErrStoreFailed, ErrLeaseLost)
 }
 
@@ -214,10 +245,14 @@ func (s *Store) Apply(ops []storage.Op) error {
 	if err := s.state(); err != nil {
 		return err
 	}
+	if err := s.checkLost(ops); err != nil {
+		return err
+	}
 	ctx, cancel := context.WithTimeout(s.ctx, s.cfg.Lease)
 	defer cancel()
 	b := &pgx.Batch{}
-	b.Queue(holdLease, s.cfg.Hub, s.epoch)
+	ep := s.currentEpoch()
+	b.Queue(holdLease, s.cfg.Hub, ep)
 	var recs uint64
 	for _, op := range ops {
 		id := string(op.ID)
@@ -248,23 +283,47 @@ func (s *Store) Apply(ops []storage.Op) error {
 		err = cerr
 	}
 	if err != nil {
-		return s.writeFailed(err)
+		return s.writeFailed(err, ep)
 	}
 	s.commits.Add(1)
 	s.records.Add(recs)
+	s.mu.Lock()
+	for _, op := range ops {
+		switch op.Kind {
+		case storage.OpPutRecord:
+			s.owned[op.ID] = struct{}{}
+		case storage.OpDelete:
+			delete(s.owned, op.ID)
+		}
+	}
+	s.mu.Unlock()
+	return nil
+}
+
+func (s *Store) checkLost(ops []storage.Op) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.lost) == 0 {
+		return nil
+	}
+	for _, op := range ops {
+		if _, ok := s.lost[op.ID]; ok {
+			return fmt.Errorf("%w: %w: message %s was adopted by another hub while this one's lease had lapsed", storage.ErrNotOwned, ErrLeaseLost, op.ID)
+		}
+	}
 	return nil
 }
 
 // writeFailed maps the error of a write: a lease the hub no longer holds
 // (for good), a message of another hub, or a database failure.
-func (s *Store) writeFailed(err error) error {
+func (s *Store) writeFailed(err error, ep int64) error {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
 		switch pe.Code {
 		case "HEL01":
-			return s.loseLease()
+			return s.loseLease(ep)
 		case "HEL02":
-			return fmt.Errorf("%w: %w: %s", storage.ErrStoreFailed, ErrLeaseLost, pe.Message)
+			return fmt.Errorf("%w: %w: %s", storage.ErrNotOwned, ErrLeaseLost, pe.Message)
 		}
 	}
 	return s.failed(err)
@@ -299,6 +358,9 @@ func (s *Store) Records(fn func(id storage.ID, rec []byte) error) error {
 		if err := rows.Scan(&id, &rec); err != nil {
 			return s.failed(err)
 		}
+		s.mu.Lock()
+		s.owned[storage.ID(id)] = struct{}{}
+		s.mu.Unlock()
 		if err := fn(storage.ID(id), rec); err != nil {
 			return err
 		}
@@ -451,9 +513,10 @@ type adopted struct {
 // two hubs adopting at once split the dead between them.
 func (s *Store) takeOver(ctx context.Context) ([]adopted, error) {
 	var out []adopted
+	ep := s.currentEpoch()
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		out = out[:0]
-		if _, err := tx.Exec(ctx, holdLease, s.cfg.Hub, s.epoch); err != nil {
+		if _, err := tx.Exec(ctx, holdLease, s.cfg.Hub, ep); err != nil {
 			return err
 		}
 		rows, err := tx.Query(ctx, `SELECT name FROM hubedge_hubs WHERE name <> $1 AND lease_until < now() FOR UPDATE SKIP LOCKED`, s.cfg.Hub)
@@ -490,7 +553,7 @@ func (s *Store) takeOver(ctx context.Context) ([]adopted, error) {
 		return err
 	})
 	if err != nil {
-		return nil, s.writeFailed(err)
+		return nil, s.writeFailed(err, ep)
 	}
 	slices.SortFunc(out, func(a, b adopted) int {
 		switch {
@@ -501,35 +564,36 @@ func (s *Store) takeOver(ctx context.Context) ([]adopted, error) {
 		}
 		return 0
 	})
+	s.mu.Lock()
+	for _, a := range out {
+		s.owned[a.id] = struct{}{}
+	}
+	s.mu.Unlock()
 	if len(out) > 0 {
 		s.cfg.Logger.Info("pgstore: adopted messages of hubs whose lease expired", "hub", s.cfg.Hub, "messages", len(out))
 	}
 	return out, nil
 }
 
-// heartbeat renews the lease, adopts what dead hubs left if the queue
-// asked for it, and schedules the next beat. A lease that has run out
-// is never renewed: other hubs may own its messages by now.
+// heartbeat renews the lease, or registers again if it lapsed, adopts
+// what dead hubs left if the queue asked for it, runs the admin commands
+// sent to this hub, and schedules the next beat. A lapsed lease is never
+// just renewed: other hubs may own its messages by now, and a write that
+// started under the old epoch must not commit under the new one.
 func (s *Store) heartbeat() {
 	s.mu.Lock()
-	if s.closed || s.lost {
+	if s.closed || s.lease == leaseTaken {
 		s.mu.Unlock()
 		return
 	}
 	s.beats.Add(1)
 	s.mu.Unlock()
 	defer s.beats.Done()
-	ctx, cancel := context.WithTimeout(s.ctx, s.cfg.Lease/3)
-	tag, err := s.pool.Exec(ctx, `UPDATE hubedge_hubs SET lease_until = now() + $3 * interval '1 millisecond'
-		WHERE name = $1 AND epoch = $2 AND lease_until > now()`, s.cfg.Hub, s.epoch, s.cfg.Lease.Milliseconds())
-	cancel()
-	switch {
-	case err != nil:
-		s.cfg.Logger.Warn("pgstore: heartbeat failed", "hub", s.cfg.Hub, "err", err)
-	case tag.RowsAffected() == 0:
-		s.loseLease()
-		return
-	default:
+	if err := s.Renew(s.ctx); err != nil {
+		if !errors.Is(s.state(), storage.ErrClosed) {
+			s.cfg.Logger.Warn("pgstore: heartbeat failed", "hub", s.cfg.Hub, "err", err)
+		}
+	} else if s.state() == nil {
 		s.mu.Lock()
 		hasAdopt := s.adopt != nil
 		s.mu.Unlock()
@@ -543,10 +607,89 @@ func (s *Store) heartbeat() {
 		}
 	}
 	s.mu.Lock()
-	if !s.closed && !s.lost {
+	if !s.closed && s.lease != leaseTaken {
 		s.timer = s.cfg.Clock.AfterFunc(s.cfg.Lease/3, s.heartbeat)
 	}
 	s.mu.Unlock()
+}
+
+// Renew renews the hub's lease now, rather than at the next heartbeat,
+// or registers the hub again under a new epoch if the lease lapsed.
+func (s *Store) Renew(ctx context.Context) error {
+	s.renewing.Lock()
+	defer s.renewing.Unlock()
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return storage.ErrClosed
+	}
+	lease, ep := s.lease, s.epoch
+	s.mu.Unlock()
+	if lease == leaseTaken {
+		return fmt.Errorf("%w: %w", storage.ErrStoreFailed, ErrLeaseLost)
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.Lease/3)
+	defer cancel()
+	if lease == leaseHeld {
+		tag, err := s.pool.Exec(ctx, `UPDATE hubedge_hubs SET lease_until = now() + $3 * interval '1 millisecond'
+			WHERE name = $1 AND epoch = $2 AND lease_until > now()`, s.cfg.Hub, ep, s.cfg.Lease.Milliseconds())
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 1 {
+			return nil
+		}
+	}
+	return s.register(ctx, ep)
+}
+
+// register takes a new epoch and lease after the lease under epoch ep
+// lapsed, unless another process has registered under the name since, and
+// notes which of its messages other hubs adopted meanwhile. Holding the
+// hub's row, it cannot overlap a takeover.
+func (s *Store) register(ctx context.Context, ep int64) error {
+	var next int64
+	still := map[storage.ID]struct{}{}
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `UPDATE hubedge_hubs SET epoch = epoch + 1, lease_until = now() + $3 * interval '1 millisecond'
+			WHERE name = $1 AND epoch = $2 RETURNING epoch`, s.cfg.Hub, ep, s.cfg.Lease.Milliseconds()).Scan(&next)
+		if err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT id FROM hubedge_messages WHERE owner = $1`, s.cfg.Hub)
+		if err != nil {
+			return err
+		}
+		var id string
+		_, err = pgx.ForEachRow(rows, []any{&id}, func() error {
+			still[storage.ID(id)] = struct{}{}
+			return nil
+		})
+		return err
+	})
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		s.lease = leaseTaken
+		s.cfg.Logger.Error("pgstore: another process registered under this hub's name; this one writes nothing more", "hub", s.cfg.Hub, "epoch", ep)
+		return nil
+	case err != nil:
+		s.lease = leaseExpired
+		return err
+	}
+	lost := 0
+	for id := range s.owned {
+		if _, ok := still[id]; !ok {
+			s.lost[id] = struct{}{}
+			lost++
+		}
+	}
+	s.owned = still
+	s.epoch, s.lease = next, leaseHeld
+	s.cfg.Logger.Warn("pgstore: lease had lapsed; registered again, messages other hubs adopted meanwhile are theirs",
+		"hub", s.cfg.Hub, "epoch", next, "lost", lost)
+	return nil
 }
 
 // Close stops the heartbeat, releases the lease, so the other hubs adopt
@@ -555,23 +698,17 @@ func (s *Store) Close() error {
 	if err := s.stop(); err != nil {
 		return err
 	}
-	var err error
-	if !s.isLost() {
-		ctx, cancel := context.WithTimeout(context.Background(), s.cfg.Lease)
-		_, err = s.pool.Exec(ctx, `UPDATE hubedge_hubs SET lease_until = now() WHERE name = $1 AND epoch = $2`, s.cfg.Hub, s.epoch)
-		cancel()
-	}
+	// Only this registration's lease: a later one under the name is not
+	// this process's to end.
+	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.Lease)
+	_, err := s.pool.Exec(ctx, `UPDATE hubedge_hubs SET lease_until = now() WHERE name = $1 AND epoch = $2 AND lease_until > now()`,
+		s.cfg.Hub, s.currentEpoch())
+	cancel()
 	s.pool.Close()
 	if err != nil {
 		return fmt.Errorf("pgstore: release lease: %w", err)
 	}
 	return nil
-}
-
-func (s *Store) isLost() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.lost
 }
 
 // stop ends the heartbeat and every call in progress.

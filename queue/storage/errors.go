@@ -25,6 +25,11 @@ var (
 	// loss: it refuses to open on a damaged file, and never delivers a
 	// damaged body.
 	ErrCorrupt = errors.New("queue: corrupt store")
+	// ErrNotOwned is returned by a write of a store shared by several
+	// processes (a pool of hubs) that touches a message another process
+	// has taken over: this one's lease on it lapsed. The queue then
+	// forgets the message without deleting it; its new owner delivers it.
+	ErrNotOwned = errors.New("queue: message owned by another process")
 )
 
 // CorruptError says where stored data is damaged. It wraps ErrCorrupt.
