@@ -234,3 +234,28 @@ func TestReconfigureDuringShutdown(t *testing.T) {
 		t.Errorf("Reconfigure during Shutdown = %v", err)
 	}
 }
+
+// A message parked Unreachable (no send connector for its domain) is
+// delivered once a reconfiguration adds one.
+func TestReconfigureResubmitsUnreachable(t *testing.T) {
+	up := smtptest.NewSink(t, smtptest.NoSTARTTLS())
+	l := newQlog()
+	tr, _ := relayTransport(t, l, []connector.SendOption{smartHost(up)})
+	send(t, addr(t, tr, "Relay"), "x@adatum.com")
+	l.wait(t, queue.EventUnreachable, 1)
+
+	sc, err := connector.NewSend("To Adatum", connector.WithUsage(connector.UsageInternet),
+		connector.WithAddressSpaceList("adatum.com"), smartHost(up))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = tr.Reconfigure(context.Background(), smtpx.Config{ReceiveConnectors: tr.ReceiveConnectors(),
+		SendConnectors: []*connector.SendConnector{sc}, AcceptedDomains: contoso})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := waitSink(t, up, 1); got[0].To[0] != "x@adatum.com" {
+		t.Fatalf("delivered %+v", got)
+	}
+	l.wait(t, queue.EventDeliver, 1)
+}

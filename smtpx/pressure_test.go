@@ -72,6 +72,15 @@ func TestReconfigureLifecycle(t *testing.T) {
 	if log := buf.String(); !strings.Contains(log, `msg="smtpx: configuration reloaded" server=hub01.contoso.com added=[receive:New] removed=[receive:Old] changed=[] domains_changed=true`) {
 		t.Errorf("reload line:\n%s", log)
 	}
+	// The same connector built again is not a change.
+	mark := len(buf.String())
+	cfg.ReceiveConnectors = []*connector.ReceiveConnector{custom(t, "New")}
+	if err := tr.Reconfigure(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	if log := buf.String()[mark:]; !strings.Contains(log, `added=[] removed=[] changed=[] domains_changed=false`) {
+		t.Errorf("reload line of an unchanged configuration:\n%s", log)
+	}
 	if err := tr.Start(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -22,8 +22,9 @@ import (
 //   - bindings c adds start listening, bindings it drops stop (their
 //     connections finish), and unchanged bindings keep their socket, so
 //     accepting never pauses;
-//   - the queue stays open: messages waiting in it are routed again by the
-//     new routing table, each at its next attempt;
+//   - the queue stays open: messages waiting in it, the Unreachable ones
+//     included, are routed again by the new routing table, each at its
+//     next attempt;
 //   - deliveries in progress finish on the old outbound deliverer, which
 //     is closed once they have; a deliverer given with WithDeliverer is
 //     kept.
@@ -77,7 +78,9 @@ func (t *Transport) Reconfigure(ctx context.Context, c Config) error {
 	old.retire()
 	rerouted := 0
 	if q != nil {
-		rerouted = q.Reroute()
+		// The Unreachable queue too, as the reference system resubmits it
+		// on any routing change.
+		rerouted = q.Reroute() + q.RetryUnreachable()
 	}
 	t.logChanges(old, g, opened, closed, rerouted)
 	return nil
