@@ -2,6 +2,7 @@ package deliver
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"iter"
@@ -72,6 +73,8 @@ type Deliverer struct {
 	closed   bool
 
 	sts stsClients
+
+	tlsSessions tls.ClientSessionCache // nil: no resumption (tlssession.go)
 }
 
 var _ queue.Deliverer = (*Deliverer)(nil)
@@ -108,6 +111,9 @@ func New(opts ...Option) (*Deliverer, error) {
 		o.dial = nd.DialContext
 	}
 	d := &Deliverer{opts: o, rotation: map[string]uint64{}, sts: stsClients{m: map[*mx.Resolver]*mtasts.Client{}}}
+	if o.tlsSessions > 0 {
+		d.tlsSessions = tls.NewLRUClientSessionCache(o.tlsSessions)
+	}
 	d.pool = newPool(o.maxIdle, min(o.timeouts.Command, 5*time.Second), func(cn *conn, err error) {
 		d.emit(Event{Kind: EventClose, Host: cn.host, Addr: cn.addr, Messages: cn.messages, Err: err})
 	})

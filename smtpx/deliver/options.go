@@ -69,14 +69,16 @@ type options struct {
 	stsHTTP          *http.Client
 	stsClock         func() time.Time
 	tlsrpt           *tlsrpt.Recorder
+	tlsSessions      int // WithTLSSessionCache (tlssession.go)
 }
 
 func defaultOptions() options {
 	return options{
-		servers:  map[string]string{},
-		logger:   slog.New(slog.DiscardHandler),
-		timeouts: Timeouts{Connect: DefaultConnectTimeout, Command: DefaultCommandTimeout, Data: DefaultDataTimeout},
-		maxIdle:  DefaultMaxIdleConnsPerHop,
+		servers:     map[string]string{},
+		logger:      slog.New(slog.DiscardHandler),
+		timeouts:    Timeouts{Connect: DefaultConnectTimeout, Command: DefaultCommandTimeout, Data: DefaultDataTimeout},
+		maxIdle:     DefaultMaxIdleConnsPerHop,
+		tlsSessions: DefaultTLSSessionCacheSize,
 	}
 }
 

@@ -180,7 +180,8 @@ func (d *Deliverer) finishPlan(cn *conn, sp sessionParams, t target, st auth.Cli
 	reportTLS := func() {
 		if st.TLS && !tlsReported {
 			tlsReported = true
-			d.emit(Event{Kind: EventTLS, Host: t.host, Addr: t.addr, TLSVersion: tls.VersionName(cn.tlsState.Version), VerifiedName: verifiedName})
+			d.emit(Event{Kind: EventTLS, Host: t.host, Addr: t.addr, TLSVersion: tls.VersionName(cn.tlsState.Version),
+				VerifiedName: verifiedName, TLSResumed: cn.tlsState.DidResume})
 		}
 	}
 	for range 4 {
@@ -246,6 +247,7 @@ func (d *Deliverer) startTLS(ctx context.Context, tp *textproto.Conn, raw net.Co
 		cfg.InsecureSkipVerify = true
 		cfg.VerifyConnection = func(cs tls.ConnectionState) error { return h.verify(cs, d.opts.roots, time.Now()) }
 	}
+	cfg.ClientSessionCache = d.sessionCacheFor(sp.key)
 	tc := tls.Client(unlogged(raw), cfg)
 	hctx, cancel := context.WithTimeout(ctx, d.opts.timeouts.Command)
 	defer cancel()

@@ -45,6 +45,7 @@ type Event struct {
 	Addr string // "ip:port" dialled
 
 	TLSVersion   string // "TLS 1.3"
+	TLSResumed   bool   // the session resumed one the host issued earlier
 	VerifiedName string // name the certificate was verified against, "" if none
 	Mechanism    string // SASL mechanism used
 	Policy       string // the host's TLS policy (EventPolicy)
