@@ -26,9 +26,13 @@ type conn struct {
 	// DNSSEC-validated. REQUIRETLS looks at both.
 	policyAuth string
 	mxSecure   bool
-	messages   int  // messages carried
-	reused     bool // taken from the pool for the current delivery
-	broken     bool // must not be reused
+	// pkixChecked and pkixOK remember pkixValid's answer: the chain does
+	// not change during the session, so REQUIRETLS checks it once per
+	// connection, not once per message.
+	pkixChecked, pkixOK bool
+	messages            int  // messages carried
+	reused              bool // taken from the pool for the current delivery
+	broken              bool // must not be reused
 
 	timer *time.Timer // idle timer while pooled
 }

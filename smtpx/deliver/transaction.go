@@ -354,6 +354,10 @@ func printableASCII(s string) bool {
 // roots and names the host, as REQUIRETLS demands (RFC 8689 §4.2.1) even on
 // connectors whose policy checks nothing.
 func (d *Deliverer) pkixValid(cn *conn) bool {
+	if cn.pkixChecked {
+		return cn.pkixOK
+	}
+	cn.pkixChecked = true
 	certs := cn.tlsState.PeerCertificates
 	if len(certs) == 0 {
 		return false
@@ -363,7 +367,8 @@ func (d *Deliverer) pkixValid(cn *conn) bool {
 		inter.AddCert(c)
 	}
 	_, err := certs[0].Verify(x509.VerifyOptions{DNSName: cn.host, Roots: d.opts.roots, Intermediates: inter})
-	return err == nil
+	cn.pkixOK = err == nil
+	return cn.pkixOK
 }
 
 // requireTLSMet applies RFC 8689 §4.2.1 to the session: for DNS-routed
