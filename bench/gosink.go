@@ -24,12 +24,14 @@ import (
 type goSink struct {
 	tls                      *tls.Config // nil: no STARTTLS
 	sess, quit, mesg, tlsMsg atomic.Int64
+	resumed                  atomic.Int64 // TLS sessions resumed from a ticket
 }
 
 // record is the counter line in smtp-sink -c's layout, so the harness
 // reads both sinks alike; tls= is ours.
 func (s *goSink) record() string {
-	return fmt.Sprintf("sess=%d quit=%d mesg=%d tls=%d\r", s.sess.Load(), s.quit.Load(), s.mesg.Load(), s.tlsMsg.Load())
+	return fmt.Sprintf("sess=%d quit=%d mesg=%d tls=%d resumed=%d\r",
+		s.sess.Load(), s.quit.Load(), s.mesg.Load(), s.tlsMsg.Load(), s.resumed.Load())
 }
 
 func (s *goSink) serve(ln net.Listener) error {
@@ -87,6 +89,9 @@ func (s *goSink) session(c net.Conn) {
 			tc := tls.Server(c, s.tls)
 			if err = tc.Handshake(); err != nil {
 				return
+			}
+			if tc.ConnectionState().DidResume {
+				s.resumed.Add(1)
 			}
 			c, inTLS = tc, true
 			br.Reset(tc)

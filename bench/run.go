@@ -284,7 +284,8 @@ func (r *runner) oneRun(ctx context.Context, kind string) (*result, error) {
 	if sid > 0 {
 		relay0 = sessionTicks(sid)
 	}
-	tls0 := s.TLSCount()
+	tls0, res0 := s.TLSCount()
+	sess0 := s.Sessions()
 	t0, tInj, tEnd, srcErr, err := drive(ctx, c, r.sourceCmd(n, port), s, base+n, logf)
 	cpu1, sink1, self1 := readCPU(), pidTicks(s.PID()), pidTicks(os.Getpid())
 	res := &result{Name: c.vname(kind, r.v), Sent: n, Got: s.Count() - base, RelayCPU: -1,
@@ -317,7 +318,8 @@ func (r *runner) oneRun(ctx context.Context, kind string) (*result, error) {
 	if c.TLS {
 		// Every timed message must have reached the sink over TLS, or the
 		// figure is not a TLS figure.
-		res.Extra += fmt.Sprintf(" sink_tls_msgs=%d", s.TLSCount()-tls0)
+		tls1, res1 := s.TLSCount()
+		res.Extra += fmt.Sprintf(" sink_tls_msgs=%d sink_tls_resumed=%d sink_sessions=%d", tls1-tls0, res1-res0, s.Sessions()-sess0)
 	}
 	return res, nil
 }

@@ -56,6 +56,8 @@ type sink struct {
 	mu     sync.Mutex
 	count  int
 	tls    int // messages over TLS (Go sink only)
+	resum  int // TLS sessions resumed (Go sink only)
+	sess   int // sessions accepted
 	target int
 	hit    chan time.Time // receives once count >= target
 }
@@ -119,7 +121,9 @@ func (s *sink) read(r io.Reader, exited <-chan struct{}) {
 			chunk := append(tail, buf[:n]...)
 			if c, ok := parseSinkCount(chunk); ok {
 				tc, _ := parseSinkField(chunk, "tls=")
-				s.update(c, tc, now)
+				rc, _ := parseSinkField(chunk, "resumed=")
+				sc, _ := parseSinkField(chunk, "sess=")
+				s.update(c, tc, rc, sc, now)
 			}
 			i := bytes.LastIndexByte(chunk, '\r')
 			tail = append(tail[:0:0], chunk[i+1:]...)
@@ -136,21 +140,29 @@ func (s *sink) read(r io.Reader, exited <-chan struct{}) {
 	}
 }
 
-func (s *sink) update(c, tc int, at time.Time) {
+func (s *sink) update(c, tc, rc, sc int, at time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.count, s.tls = c, tc
+	s.count, s.tls, s.resum, s.sess = c, tc, rc, sc
 	if s.hit != nil && c >= s.target {
 		s.hit <- at
 		s.hit = nil
 	}
 }
 
-// TLSCount is the number of messages the Go sink has received over TLS.
-func (s *sink) TLSCount() int {
+// TLSCount is the number of messages the Go sink has received over TLS,
+// and resumed the number of its TLS sessions that resumed an earlier one.
+func (s *sink) TLSCount() (msgs, resumed int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.tls
+	return s.tls, s.resum
+}
+
+// Sessions is the number of sessions the sink has accepted.
+func (s *sink) Sessions() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sess
 }
 
 // Count is the number of messages the sink has received so far.
