@@ -59,7 +59,7 @@ func (q *Queue) startLocked(e *entry) func() {
 		defer q.work.Done()
 		results, err := q.opts.deliverer.Deliver(q.runCtx, hq.hop, msg, list)
 		a.end()
-		q.finishAttempt(e, a, rcpts, results, err, trap.get())
+		q.finishAttempt(e, a, rcpts, results, err, trap.get(), trap.storeFailure())
 	}
 }
 
@@ -124,9 +124,9 @@ func (a *attempt) end() {
 // recipients are deferred and the message moves to Poison (suspended,
 // shown with the damage as its last error) rather than be retried or
 // delivered damaged; the next hop is not blamed. Nor is it when the store
-// failed to mark the attempt in flight: the recipients are deferred for
-// storeRetryDelay.
-func (q *Queue) finishAttempt(e *entry, a *attempt, rcpts []int, results []Result, err, corrupt error) {
+// failed (storeErr, or the in-flight mark), say a database restarting
+// under a shared store: the recipients are deferred for storeRetryDelay.
+func (q *Queue) finishAttempt(e *entry, a *attempt, rcpts []int, results []Result, err, corrupt, storeErr error) {
 	q.mu.Lock()
 	now := q.opts.clock.Now()
 	m, hq := e.m, e.q
@@ -163,8 +163,10 @@ func (q *Queue) finishAttempt(e *entry, a *attempt, rcpts []int, results []Resul
 		err = corrupt
 	case err != nil && q.runCtx.Err() != nil:
 		// Cancelled by Close: not the next hop's fault; retry on restart.
-	case errors.Is(a.err, ErrStoreFailed):
-		err = a.err
+	case errors.Is(a.err, ErrStoreFailed) || storeErr != nil && err != nil:
+		if err = a.err; err == nil {
+			err = storeErr
+		}
 		m.lastError = err.Error()
 		res := Result{Code: 451, Enhanced: "4.3.0", Text: "queue store unavailable; delivery postponed"}
 		for _, idx := range rcpts {
@@ -445,21 +447,34 @@ func (r *sizedReader) Read(p []byte) (int, error) {
 
 func (r *sizedReader) Close() error { return r.rc.Close() }
 
-// corruptTrap remembers a damaged body met by any reader a Message.Open
-// handed out, whatever the Deliverer does with the error.
+// corruptTrap remembers a damaged body, or a failing store, met by any
+// reader a Message.Open handed out, whatever the Deliverer does with the
+// error.
 type corruptTrap struct {
-	mu  sync.Mutex
-	err error
+	mu    sync.Mutex
+	err   error
+	store error
 }
 
 func (t *corruptTrap) note(err error) {
-	if errors.Is(err, ErrCorrupt) {
-		t.mu.Lock()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	switch {
+	case errors.Is(err, ErrCorrupt):
 		if t.err == nil {
 			t.err = err
 		}
-		t.mu.Unlock()
+	case errors.Is(err, ErrStoreFailed):
+		if t.store == nil {
+			t.store = err
+		}
 	}
+}
+
+func (t *corruptTrap) storeFailure() error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.store
 }
 
 func (t *corruptTrap) get() error {

@@ -3,6 +3,7 @@ package pgstore_test
 import (
 	"context"
 	"errors"
+	"io"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -157,6 +158,58 @@ func TestDatabaseDownDuringDelivery(t *testing.T) {
 	}
 	clock.Advance(time.Minute)
 	if got := wait(t, tried, "delivery once the database is back"); got != id {
+		t.Fatalf("delivered %s, want %s", got, id)
+	}
+}
+
+// Nor is a body read that fails because the database went away in the
+// middle of the attempt.
+func TestDatabaseDownDuringBodyRead(t *testing.T) {
+	c := pgtest.Start(t)
+	dsn := c.NewDB(t)
+	clock := queuetest.NewFakeClock(t0)
+	opened, down := make(chan struct{}), make(chan struct{})
+	delivered := make(chan queue.ID, 1)
+	deferred := make(chan queue.Event, 10)
+	var first atomic.Bool
+	first.Store(true)
+	deliverer := queue.DelivererFunc(func(ctx context.Context, hop queue.NextHop, msg *queue.Message, rcpts []queue.Recipient) ([]queue.Result, error) {
+		if !first.Swap(false) {
+			return answer(250, delivered)(ctx, hop, msg, rcpts)
+		}
+		rc, err := msg.Open()
+		if err != nil {
+			return nil, err
+		}
+		defer rc.Close()
+		close(opened)
+		<-down
+		if _, err := io.Copy(io.Discard, rc); err != nil {
+			return nil, err
+		}
+		return nil, errors.New("the body read did not fail")
+	})
+	_, q := openHub(t, dsn, "hubA", pgstore.Config{Clock: clock}, queue.WithClock(clock), queue.WithDeliverer(deliverer),
+		queue.WithEventHook(func(e queue.Event) {
+			if e.Type == queue.EventDefer {
+				deferred <- e
+			}
+		}))
+	defer q.Close(context.Background())
+	id := enqueue(t, q, "bob@fabrikam.com")
+	wait(t, opened, "the attempt to open the body")
+	if err := c.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	close(down)
+	if e := wait(t, deferred, "the attempt whose body read failed"); !errors.Is(e.Err, queue.ErrStoreFailed) {
+		t.Fatalf("attempt deferred with %v, want ErrStoreFailed", e.Err)
+	}
+	if err := c.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(time.Minute)
+	if got := wait(t, delivered, "delivery once the database is back"); got != id {
 		t.Fatalf("delivered %s, want %s", got, id)
 	}
 }
