@@ -239,10 +239,11 @@ func (m *Metrics) GroupCommit(writes int, fsync time.Duration) {
 }
 
 // BackPressure sets a resource's back-pressure level: 0 normal, 1 medium,
-// 2 high. Resources are "disk" and "memory"; others count as "other".
+// 2 high. Resources are "disk", "memory" and "transport" (the level the
+// transport acts on: the higher of the two); others count as "other".
 func (m *Metrics) BackPressure(resource string, level int) {
 	if m != nil {
-		m.backPressure.WithLabelValues(oneOf(resource, []string{"disk", "memory"})).Set(float64(level))
+		m.backPressure.WithLabelValues(oneOf(resource, []string{"disk", "memory", "transport"})).Set(float64(level))
 	}
 }
 

@@ -39,6 +39,8 @@ func (o *observer) event(e smtpx.Event) {
 	case smtpx.EventQueued:
 		m.MessageReceived(e.Connector)
 		o.received(e)
+	case smtpx.EventBackPressure:
+		m.BackPressure("transport", int(e.Pressure))
 	case smtpx.EventQueue:
 		if e.Queue != nil {
 			o.queueEvent(m, *e.Queue)

@@ -63,6 +63,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	var mf manageFlags
 	mf.register(fs)
+	backPressure := fs.Bool("back-pressure", true, "refuse new mail with 452 4.3.1 while the queue's disk or the process's memory is short (the reference system's thresholds)")
 	if err := sf.parse(fs, args); err != nil {
 		return err
 	}
@@ -95,7 +96,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer b.close(log)
 	obs := &observer{server: sf.server, track: b.track}
-	t, err := smtpx.NewTransport(append(opts, append(b.opts, smtpx.WithTrace(obs.event))...)...)
+	b.opts = append(b.opts, smtpx.WithTrace(obs.event))
+	if *backPressure {
+		b.opts = append(b.opts, smtpx.WithBackPressure(smtpx.BackPressure{}))
+	}
+	t, err := smtpx.NewTransport(append(opts, b.opts...)...)
 	if err != nil {
 		return err
 	}
