@@ -138,6 +138,21 @@ func (g *goSource) send(s *smtpConn, seq int64) error {
 	return s.cmd('2', ".")
 }
 
+// clientTLS is the bench clients' TLS configuration: the server must
+// present a certificate for benchServerName from the CA in caFile. It has
+// no session cache: every connection is a new client's full handshake.
+func clientTLS(caFile string) (*tls.Config, error) {
+	pem, err := os.ReadFile(caFile)
+	if err != nil {
+		return nil, fmt.Errorf("bench: client TLS: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("bench: client TLS: no certificate in %s", caFile)
+	}
+	return &tls.Config{RootCAs: pool, ServerName: benchServerName}, nil
+}
+
 // goSourceMain is the "_gosource" mode, run as a process of its own like
 // smtp-source. Its flags are smtp-source's: -s sessions, -m messages,
 // -l payload bytes, -r recipients, -d reuse, -M HELO name, -f sender,
@@ -161,17 +176,11 @@ func goSourceMain(args []string) int {
 	}
 	g.addr, g.body, g.pid = fs.Arg(0), messageBody(*size), os.Getpid()
 	if *ca != "" {
-		pem, err := os.ReadFile(*ca)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "bench: source:", err)
+		var err error
+		if g.tls, err = clientTLS(*ca); err != nil {
+			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			fmt.Fprintln(os.Stderr, "bench: source: no certificate in", *ca)
-			return 1
-		}
-		g.tls = &tls.Config{RootCAs: pool, ServerName: benchServerName}
 	}
 	if err := g.run(context.Background()); err != nil {
 		fmt.Fprintln(os.Stderr, err)

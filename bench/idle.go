@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"fmt"
 	"net"
 	"os"
@@ -87,6 +88,12 @@ func (r *runner) idleRun(ctx context.Context) (string, error) {
 			}
 		}
 	}()
+	var tlsCfg *tls.Config
+	if c.TLS {
+		if tlsCfg, err = clientTLS(r.pki.CA); err != nil {
+			return "", err
+		}
+	}
 	start := time.Now()
 	var wg sync.WaitGroup
 	errs := make(chan error, 1) // the first failure is enough
@@ -97,7 +104,7 @@ func (r *runner) idleRun(ctx context.Context) (string, error) {
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			cn, err := idleSession(ctx, addr)
+			cn, err := idleSession(ctx, addr, tlsCfg)
 			if err != nil {
 				select {
 				case errs <- fmt.Errorf("bench: idle session %d: %w", i, err):
@@ -119,8 +126,10 @@ func (r *runner) idleRun(ctx context.Context) (string, error) {
 	return res.Line(c.name(kindRelay)), nil
 }
 
-// idleSession connects, reads the 220 greeting and exchanges EHLO.
-func idleSession(ctx context.Context, addr string) (net.Conn, error) {
+// idleSession connects, reads the 220 greeting and exchanges EHLO; with
+// tlsCfg it then says STARTTLS, completes the handshake and says EHLO
+// again, so the relay holds a TLS session.
+func idleSession(ctx context.Context, addr string, tlsCfg *tls.Config) (net.Conn, error) {
 	d := net.Dialer{KeepAlive: -1}
 	cn, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
@@ -128,14 +137,25 @@ func idleSession(ctx context.Context, addr string) (net.Conn, error) {
 	}
 	_ = cn.SetDeadline(time.Now().Add(60 * time.Second))
 	s := &smtpConn{c: cn, br: bufio.NewReaderSize(cn, 512), bw: bufio.NewWriterSize(cn, 64)}
-	if err := s.reply('2'); err != nil {
-		cn.Close()
-		return nil, err
+	err = s.reply('2')
+	if err == nil {
+		err = s.cmd('2', "EHLO bench.example")
 	}
-	if err := s.cmd('2', "EHLO bench.example"); err != nil {
+	if err == nil && tlsCfg != nil {
+		if err = s.cmd('2', "STARTTLS"); err == nil {
+			tc := tls.Client(cn, tlsCfg)
+			if err = tc.HandshakeContext(ctx); err == nil {
+				s.c = tc
+				s.br.Reset(tc)
+				s.bw.Reset(tc)
+				err = s.cmd('2', "EHLO bench.example")
+			}
+		}
+	}
+	if err != nil {
 		cn.Close()
 		return nil, err
 	}
 	_ = cn.SetDeadline(time.Time{})
-	return cn, nil
+	return s.c, nil
 }
