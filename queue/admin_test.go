@@ -206,3 +206,17 @@ func TestMaxPerHop(t *testing.T) {
 		}
 	}
 }
+
+// A DEFER event says when its recipients are tried again: MessageRetryInterval
+// after the attempt.
+func TestDeferEventNextRetry(t *testing.T) {
+	d := queue.DelivererFunc(func(context.Context, queue.NextHop, *queue.Message, []queue.Recipient) ([]queue.Result, error) {
+		return []queue.Result{tmp451}, nil
+	})
+	h := newHarness(t, queue.WithRouter(hopByDomain()), queue.WithDeliverer(d))
+	id := h.enqueue(t, "alice@contoso.com", rcpt("bob@fabrikam.com"))
+	ev := h.wait(t, queue.EventDefer, id)
+	if want := ev.Time.Add(queue.DefaultRetryPolicy().MessageRetryInterval); !ev.NextRetry.Equal(want) {
+		t.Errorf("DEFER NextRetry %v, want %v (attempt at %v)", ev.NextRetry, want, ev.Time)
+	}
+}

@@ -298,6 +298,9 @@ func (q *Queue) applyLocked(m *message, outs []outcome, now time.Time, source, q
 			byKind[typ] = ev
 		}
 		ev.Recipients = append(ev.Recipients, rcpt.Address)
+		if typ == EventDefer && (ev.NextRetry.IsZero() || o.next.Before(ev.NextRetry)) {
+			ev.NextRetry = o.next
+		}
 	}
 	for _, typ := range []EventType{EventDefer, EventDeliver, EventFail} {
 		if ev := byKind[typ]; ev != nil {

@@ -57,6 +57,8 @@ type Event struct {
 	Err error
 	// Detail qualifies the event; for DSN: "failure", "delay" or "success".
 	Detail string
+	// NextRetry is when a DEFER's recipients are tried again.
+	NextRetry time.Time
 }
 
 func (q *Queue) emit(e Event) {

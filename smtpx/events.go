@@ -44,6 +44,10 @@ const (
 	// EventBackPressure: the back-pressure level changed to Pressure;
 	// Detail gives each resource's level and use.
 	EventBackPressure EventKind = "BackPressure"
+	// EventAgent: transport agents changed the fate of a message (Detail:
+	// "discarded", "quarantined to ADDR", "dropped ADDR"); QueueID is the
+	// message's ID.
+	EventAgent EventKind = "Agent"
 )
 
 // Event is one step of mail flow through a Transport, for tracing, demos
@@ -101,6 +105,9 @@ func (e Event) LogValue() slog.Value {
 			add("result", q.Result.String())
 		}
 		add("qdetail", q.Detail)
+		if !q.NextRetry.IsZero() {
+			add("next_retry", q.NextRetry.UTC().Format(time.RFC3339))
+		}
 	}
 	if d := e.Delivery; d != nil {
 		add("delivery", string(d.Kind))
@@ -157,6 +164,9 @@ func (t *Transport) logOutcome(e *queue.Event) {
 	}
 	if e.Err != nil {
 		attrs = append(attrs, "err", e.Err.Error())
+	}
+	if !e.NextRetry.IsZero() {
+		attrs = append(attrs, "next_retry", e.NextRetry.UTC().Format(time.RFC3339))
 	}
 	t.log.Info(msg, attrs...)
 }
