@@ -69,6 +69,18 @@ func TestLoadConfig(t *testing.T) {
 		{"port clash", map[string]string{"LISTEN_PORT": "2525"}, "both 2525", nil},
 		{"port range", map[string]string{"SINK_PORT": "70000"}, "not a port", nil},
 		{"bad latency level", map[string]string{"LAT_SESSIONS": "1 x"}, "LAT_SESSIONS", nil},
+		{"tls picks the go tools", map[string]string{"TLS": "1"}, "",
+			func(c *config) bool { return c.TLS && len(c.Variants) == 1 && c.Variants[0].Tools == toolsGo }},
+		{"default tools and key", map[string]string{}, "",
+			func(c *config) bool { return !c.TLS && c.Variants[0] == variant{Tools: toolsPostfix, Key: keyECDSA} }},
+		{"variants labelled", map[string]string{"VARIANTS": "key=rsa key=ecdsa", "TOOLS": "go"}, "",
+			func(c *config) bool {
+				return len(c.Variants) == 2 && c.vname(kindRelay, c.Variants[0]) == "hubedge[key=rsa]" && c.Variants[1].Tools == toolsGo
+			}},
+		{"tls with postfix tools", map[string]string{"TLS": "1", "TOOLS": "postfix"}, "TLS=1 needs", nil},
+		{"bad tls", map[string]string{"TLS": "on"}, "TLS", nil},
+		{"bad tools", map[string]string{"TOOLS": "exim"}, "TOOLS", nil},
+		{"bad key", map[string]string{"KEY": "dsa"}, "KEY", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

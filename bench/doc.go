@@ -9,6 +9,7 @@
 //	go run ./bench            # compare: sink, postfix, hubedge; 3 rounds
 //	REUSE=1 go run ./bench    # the same with connection reuse (smtp-source -d)
 //	go run ./bench latency    # "." to 250 latency at 1 and 20 sessions
+//	TLS=1 go run ./bench      # STARTTLS on both hops, the bench's Go load tools
 //
 // Topology, everything on 127.0.0.1:
 //
@@ -24,6 +25,14 @@
 // its CPU is the user+system time of every process in that session during
 // the timed window, and its peak memory the sum of VmHWM over those
 // processes.
+//
+// With TLS=1 every hop runs STARTTLS with certificates from a throwaway
+// PKI written to WORKDIR (ECDSA P-256 by default, KEY=rsa for RSA 2048).
+// smtp-source and smtp-sink cannot do STARTTLS, so the bench then uses its
+// own load generator and sink, which it runs as processes of its own
+// ("_gosource", "_gosink" modes of this program); TOOLS=go picks them in
+// plaintext too, and VARIANTS="tools=postfix tools=go" measures both sets
+// in one command, which is how the Go tools are checked against Postfix's.
 //
 // Every knob is an environment variable; see README.md beside this file, or
 // run "go run ./bench help".
