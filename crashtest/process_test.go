@@ -22,6 +22,7 @@ const perHop = 20
 // relay runs the gateway binary as a child in its own process group, so a
 // kill takes every process it may have started with it.
 type relay struct {
+	bin    string
 	args   []string
 	listen string // the receive connector's fixed address
 
@@ -46,14 +47,18 @@ func freePort(t *testing.T) string {
 func newRelay(t *testing.T, queueDir, smartHost string) *relay {
 	t.Helper()
 	listen := freePort(t)
-	r := &relay{listen: listen, args: []string{"-mode", "anonymous-relay", "-listen", listen,
+	r := &relay{bin: gatewayBin, listen: listen, args: []string{"-mode", "anonymous-relay", "-listen", listen,
 		"-smarthost", smartHost, "-remote", "127.0.0.0/8", "-queue", queueDir, "-per-hop", strconv.Itoa(perHop), "-log", "warn"}}
+	killAtEnd(t, r)
+	return r
+}
+
+func killAtEnd(t *testing.T, r *relay) {
 	t.Cleanup(func() {
 		if err := r.kill(); err != nil {
 			t.Error(err)
 		}
 	})
-	return r
 }
 
 // start launches the relay and returns once its receive connector is
@@ -74,7 +79,7 @@ func (r *relay) start(ctx context.Context) error {
 
 func (r *relay) startOnce(ctx context.Context) error {
 	r.out = newOutput("listening on " + r.listen)
-	r.cmd = exec.Command(gatewayBin, r.args...)
+	r.cmd = exec.Command(r.bin, r.args...)
 	r.cmd.Stdout, r.cmd.Stderr = r.out, r.out
 	r.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := r.cmd.Start(); err != nil {
