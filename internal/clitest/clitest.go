@@ -304,6 +304,22 @@ func FreePort(t *testing.T) string {
 	return port
 }
 
+// FreePorts is FreePort for n ports at once, all different: each stays
+// taken until all are chosen, so the kernel cannot hand one out twice.
+func FreePorts(t *testing.T, n int) []string {
+	t.Helper()
+	ports := make([]string, n)
+	for i := range ports {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		_, ports[i], _ = net.SplitHostPort(l.Addr().String())
+	}
+	return ports
+}
+
 // Build builds the main package pkg (an import path) into a temporary
 // directory and returns the binary's path.
 func Build(t *testing.T, pkg string) string {
@@ -398,4 +414,17 @@ func ReceivedBy(h mail.Header, host string) bool {
 		}
 	}
 	return false
+}
+
+// WaitMessage waits, up to a deadline, for the first message sink accepts
+// and returns it.
+func WaitMessage(t *testing.T, sink *smtptest.Sink) smtptest.Message {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	msgs, err := sink.WaitMessages(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return msgs[0]
 }
