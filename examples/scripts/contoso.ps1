@@ -20,8 +20,10 @@
 # is valid for the smart host's name. The seed's other Basic line,
 #   -SmartHostAuthMechanism BasicAuth -RequireTLS $True
 # encrypts without checking the certificate, so whoever answers for
-# Hub1.FourthCoffee.com gets the password; add -TlsAuthLevel DomainValidation
-# if you use it. The seed's external authentication, for networks secured
+# Hub1.FourthCoffee.com gets the password; if you use it, add
+# -TlsAuthLevel CertificateValidation (a certificate from a trusted CA) or
+# -TlsAuthLevel DomainValidation -TlsDomain FourthCoffee.com (and the
+# domain's name). The seed's external authentication, for networks secured
 # by other means such as IPsec, is contoso-external.ps1.
 
 $mycred = get-credential
