@@ -22,8 +22,8 @@
 # encrypts without checking the certificate, so whoever answers for
 # Hub1.FourthCoffee.com gets the password; if you use it, add
 # -TlsAuthLevel CertificateValidation (a certificate from a trusted CA) or
-# -TlsAuthLevel DomainValidation -TlsDomain FourthCoffee.com (and the
-# domain's name). The seed's external authentication, for networks secured
+# -TlsAuthLevel DomainValidation -TlsDomain "*.FourthCoffee.com" (and a
+# name in that domain). The seed's external authentication, for networks secured
 # by other means such as IPsec, is contoso-external.ps1.
 
 $mycred = get-credential
