@@ -66,6 +66,9 @@ func (s *session) data(r io.Reader) error {
 		s.trace(Event{Kind: EventHeadersStripped, Stripped: removed, Detail: removedNames(removed)})
 	}
 
+	if s.sc.ag != nil {
+		return s.dataAgents(st, &facts, now)
+	}
 	id := t.q.NewID() // stamped in Received, so the trace names the queue ID
 	env := s.env
 	env.HopCount = facts.hops

@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/hubedge/hubedge/agent"
 	"github.com/hubedge/hubedge/auth"
 	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/mx"
@@ -64,6 +65,7 @@ type options struct {
 	// loopTransits is the routing-loop limit (WithLoopDetection).
 	loopTransits int
 	backPressure *BackPressure // nil: off
+	agents       *agent.Chain  // nil: none (WithAgents)
 }
 
 func defaultOptions() options {
@@ -262,4 +264,19 @@ func WithListen(f func(network, addr string) (net.Listener, error)) Option {
 // Default DefaultLoopTransits (20); 0 turns the check off.
 func WithLoopDetection(n int) Option {
 	return funcOption(func(o *options) { o.loopTransits = max(n, 0) })
+}
+
+// WithAgents runs the transport agents of chain on every receive session:
+// each SMTP event (connect, HELO/EHLO, STARTTLS, AUTH, MAIL, RCPT, DATA,
+// end of headers, end of data, RSET, NOOP, refusals, disconnect) calls the
+// chain's agents in their priority, on the connectors they are enabled for.
+// An agent's reply replaces the session's own; the edits agents make at end
+// of headers and end of data (header fields, SCL, recipients dropped with an
+// NDR, added or redirected, discard, quarantine, a new body) apply to what
+// is queued. Agents see the client's header fields after the receive-side
+// header firewall, so an SCL an agent sets is kept while a forged one is
+// not. With no agent enabled on a connector its sessions do not buffer
+// message bodies and pay one nil check per event. Default: none.
+func WithAgents(chain *agent.Chain) Option {
+	return funcOption(func(o *options) { o.agents = chain })
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/emersion/go-smtp"
 
+	"github.com/hubedge/hubedge/agent"
 	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/protolog"
 	"github.com/hubedge/hubedge/smtpx/internal/wire"
@@ -56,6 +57,13 @@ type serverConn struct {
 	// LAST chunk: the chunks a pipelining client sent behind it get the
 	// same reply, uncounted.
 	bdatFailed *smtp.SMTPError
+	// ag runs the transport agents (WithAgents); nil when none runs here.
+	ag *agent.Conn
+	// fromAgent is the last reply an agent gave (agentSaid).
+	fromAgent *smtp.SMTPError
+	// noService: an agent refused the connection at connect; only QUIT is
+	// served (RFC 5321 §3.1).
+	noService bool
 }
 
 // commandBuffer holds a command line (maxLineLength) and what a
@@ -82,6 +90,7 @@ func (t *Transport) serve(s *rcServer, c *conn) {
 	sc.in.r = sc.nc
 	sc.br = bufio.NewReaderSize(&sc.in, commandBuffer)
 	sc.bw = bufio.NewWriterSize(sc.sink(), replyBuffer)
+	sc.openAgents()
 	go sc.run()
 }
 
@@ -151,6 +160,7 @@ func (sc *serverConn) run() {
 		if sc.sess != nil {
 			sc.sess.logout()
 		}
+		sc.ag.Disconnect(sc.agentCtx())
 		if sc.lg != nil { // before Close lets Shutdown return
 			who := "Local"
 			if remoteClosed {
@@ -162,7 +172,15 @@ func (sc *serverConn) run() {
 		sc.nc.Close()          // over TLS, with a close_notify first
 		sc.c.Close()
 	}()
-	sc.banner()
+	if r := sc.ag.Connect(sc.agentCtx()); r != nil {
+		sc.writeAgent(r)
+		if sc.c.closing() {
+			return
+		}
+		sc.noService = r.Code >= 400
+	} else {
+		sc.banner()
+	}
 	for !sc.quit {
 		line, err := sc.readCommand()
 		if errors.Is(err, wire.ErrLineTooLong) {
@@ -250,6 +268,9 @@ func (sc *serverConn) readCommand() ([]byte, error) {
 }
 
 func (sc *serverConn) write(r *smtp.SMTPError) {
+	if sc.ag != nil && r.Code >= 400 {
+		sc.rejected(r)
+	}
 	sc.out = appendReply(sc.out[:0], r)
 	sc.writeRaw(sc.out)
 	if cap(sc.out) > replyBuffer {
@@ -345,6 +366,7 @@ var (
 	replyAuthInTx       = reply(503, 5, 5, 1, "AUTH not permitted during a mail transaction")
 	replyAuthSyntax     = reply(501, 5, 5, 4, "Syntax: AUTH mechanism [initial-response]")
 	replyAuthCancelled  = reply(501, 5, 0, 0, "Authentication cancelled")
+	replyNoService      = reply(503, 5, 5, 1, "No service on this connection")
 )
 
 // handle serves one command line.
@@ -352,6 +374,10 @@ func (sc *serverConn) handle(line []byte) {
 	verb, arg := wire.ParseCommand(line)
 	if verb != wire.BDAT {
 		sc.bdatFailed = nil
+	}
+	if sc.noService && verb != wire.QUIT {
+		sc.refuse("", replyNoService, false)
+		return
 	}
 	switch verb {
 	case wire.HELO, wire.EHLO:
@@ -368,8 +394,13 @@ func (sc *serverConn) handle(line []byte) {
 		if sc.sess != nil {
 			sc.sess.reset()
 		}
+		sc.ag.Rset(sc.agentCtx())
 		sc.write(replyReset)
 	case wire.NOOP:
+		if r := sc.ag.Noop(sc.agentCtx()); r != nil {
+			sc.writeAgent(r)
+			return
+		}
 		sc.write(replyOK)
 	case wire.QUIT:
 		sc.write(reply(221, 2, 0, 0, sc.s.fqdn+" Service closing transmission channel"))
@@ -407,10 +438,19 @@ func (sc *serverConn) greet(ehlo bool, arg []byte) {
 			sc.write(Status(err))
 			return
 		}
+		if sc.greetAgents(ehlo, helo) {
+			sess.logout()
+			return
+		}
 		sc.sess = sess
+		sess.tellAgentsIdentity()
 	} else {
 		if r := sc.sess.greet(helo); r != nil {
 			sc.write(r)
+			return
+		}
+		sc.ag.Rset(sc.agentCtx())
+		if sc.greetAgents(ehlo, helo) {
 			return
 		}
 	}
@@ -486,7 +526,15 @@ func (sc *serverConn) mail(arg []byte) {
 		sc.refuse("MAIL", replyOf(err), false)
 		return
 	}
-	sc.answer(sc.sess.mail(m), replySenderOK)
+	err = sc.sess.mail(m)
+	if err == nil && sc.ag != nil {
+		if r := sc.ag.Mail(sc.agentCtx(), sc.sess.env.From, mailParams(m)); r != nil {
+			sc.sess.reset()
+			sc.writeAgent(r)
+			return
+		}
+	}
+	sc.answer(err, replySenderOK)
 }
 
 func (sc *serverConn) rcpt(arg []byte) {
@@ -507,7 +555,16 @@ func (sc *serverConn) rcpt(arg []byte) {
 		sc.refuse("RCPT", replyOf(err), false)
 		return
 	}
-	sc.answer(sc.sess.rcpt(r), replyRecipientOK)
+	err = sc.sess.rcpt(r)
+	if err == nil && sc.ag != nil {
+		rs := sc.sess.env.Recipients
+		if ar := sc.ag.Rcpt(sc.agentCtx(), rs[len(rs)-1].Address, rcptParams(r)); ar != nil {
+			sc.sess.env.Recipients = rs[:len(rs)-1]
+			sc.writeAgent(ar)
+			return
+		}
+	}
+	sc.answer(err, replyRecipientOK)
 }
 
 // ready reports whether DATA or BDAT may start, answering when not.
@@ -529,6 +586,10 @@ func (sc *serverConn) data(arg []byte) {
 		return
 	}
 	if !sc.ready("DATA") {
+		return
+	}
+	if r := sc.ag.Data(sc.agentCtx()); r != nil {
+		sc.writeAgent(r)
 		return
 	}
 	sc.write(replyStartData)
@@ -626,6 +687,15 @@ func (sc *serverConn) bdat(arg []byte) {
 	if sc.sess == nil || !sc.sess.inTx || len(sc.sess.env.Recipients) == 0 {
 		sc.skipChunk(size) // not to be read as commands
 		sc.ready("BDAT")
+		return
+	}
+	if r := sc.ag.Data(sc.agentCtx()); r != nil {
+		sc.skipChunk(size)
+		failed := sc.agentSaid(r)
+		sc.write(failed)
+		if !last {
+			sc.bdatFailed = failed
+		}
 		return
 	}
 	br := &bdatReader{sc: sc, left: size, last: last}
@@ -753,6 +823,10 @@ func (sc *serverConn) startTLS(arg []byte) {
 		sc.refuse("STARTTLS", replyNoArgs, false)
 		return
 	}
+	if r := sc.ag.StartTLS(sc.agentCtx()); r != nil {
+		sc.writeAgent(r)
+		return
+	}
 	sc.write(replyStartTLS)
 	if sc.bw.Flush() != nil {
 		return
@@ -766,6 +840,7 @@ func (sc *serverConn) startTLS(arg []byte) {
 	st := tc.ConnectionState()
 	sc.lg.Info(tls.VersionName(st.Version)+" "+tls.CipherSuiteName(st.CipherSuite), "TLS negotiation succeeded")
 	sc.tls, sc.nc = &st, tc
+	sc.ag.TLSEstablished()
 	if sc.sess != nil {
 		sc.sess.logout()
 		sc.sess = nil
@@ -799,6 +874,10 @@ func (sc *serverConn) auth(arg []byte) {
 		sc.write(Status(err))
 		return
 	}
+	if r := sc.ag.Auth(sc.agentCtx(), strings.ToUpper(mech)); r != nil {
+		sc.writeAgent(r)
+		return
+	}
 	var resp []byte
 	switch ir {
 	case "":
@@ -813,10 +892,21 @@ func (sc *serverConn) auth(arg []byte) {
 	for {
 		challenge, done, err := srv.Next(resp)
 		if err != nil {
+			if r := sc.ag.EndOfAuthentication(sc.agentCtx(), strings.ToUpper(mech), ""); r != nil {
+				sc.writeAgent(r)
+				return
+			}
 			sc.write(Status(err))
 			return
 		}
 		if done {
+			if r := sc.ag.EndOfAuthentication(sc.agentCtx(), strings.ToUpper(mech), string(sc.sess.id.Principal)); r != nil {
+				// The agent's refusal undoes the login.
+				sc.sess.user = false
+				sc.sess.setIdentity(sc.sess.initialIdentity())
+				sc.writeAgent(r)
+				return
+			}
 			sc.write(replyAuthOK)
 			return
 		}
