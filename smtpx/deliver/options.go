@@ -69,7 +69,8 @@ type options struct {
 	stsHTTP          *http.Client
 	stsClock         func() time.Time
 	tlsrpt           *tlsrpt.Recorder
-	tlsSessions      int // WithTLSSessionCache (tlssession.go)
+	tlsSessions      int          // WithTLSSessionCache (tlssession.go)
+	dkim             *dkimSigning // WithDKIM (dkim.go)
 }
 
 func defaultOptions() options {

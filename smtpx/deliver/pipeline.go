@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
-	"github.com/hubedge/hubedge/perms"
 	"github.com/hubedge/hubedge/queue"
 )
 
@@ -118,7 +117,7 @@ func (t *txn) runPipelined(opts *smtp.MailOptions) ([]queue.Result, error) {
 	defer putPipeBuf(pb)
 	p := &pipeline{t: t, pb: pb, opts: opts, results: make([]queue.Result, len(t.rcpts))}
 	p.dw.w = pb.bw
-	removed, ferr := t.d.fw.Filter(p, body, perms.Send, t.rights)
+	removed, ferr := t.filter(p, body)
 	if ferr == nil && !p.started {
 		_, ferr = p.Write(nil)
 	}

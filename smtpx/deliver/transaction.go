@@ -207,7 +207,7 @@ func (t *txn) data() (queue.Result, error) {
 	}
 	defer body.Close()
 	lw := &lazyData{c: t.cn.c}
-	removed, ferr := t.d.fw.Filter(lw, body, perms.Send, t.rights)
+	removed, ferr := t.filter(lw, body)
 	if ferr == nil && !lw.started {
 		_, ferr = lw.Write(nil)
 	}
