@@ -411,8 +411,29 @@ func (q *Queue) finish(s *settlement) {
 	if s.req != nil {
 		if err := s.req.wait(); err != nil {
 			q.opts.logger.Error("queue: persist message state", "id", s.m.id, "err", err)
+			q.retryDelete(s.m, s.req.ops, err)
 		}
 	}
+}
+
+// retryDelete commits again, every storeRetryDelay while the store fails,
+// the deletion of a finished message that a failed commit left in the
+// store: the queue has forgotten it, so nothing else would, and a store
+// shared with other processes would hand it to one of them to deliver
+// again. Other state needs no such retry: the next change of the message
+// commits it whole.
+func (q *Queue) retryDelete(m *message, ops []Op, err error) {
+	q.mu.Lock()
+	removed := m.removed
+	q.mu.Unlock()
+	if !removed || !errors.Is(err, ErrStoreFailed) || len(ops) != 1 || ops[0].Kind != OpDelete {
+		return
+	}
+	q.opts.clock.AfterFunc(storeRetryDelay, func() {
+		if err := q.com.commit(ops...); err != nil {
+			q.retryDelete(m, ops, err)
+		}
+	})
 }
 
 func later(a, b time.Time) time.Time {

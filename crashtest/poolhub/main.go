@@ -21,6 +21,7 @@ import (
 	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/perms"
 	"github.com/hubedge/hubedge/queue"
+	"github.com/hubedge/hubedge/queue/pgpool"
 	"github.com/hubedge/hubedge/queue/pgstore"
 	"github.com/hubedge/hubedge/smtpx"
 )
@@ -72,6 +73,8 @@ func run() error {
 	if err := t.Start(ctx); err != nil {
 		return err
 	}
+	// Admin commands from the rest of the pool (Resume-Message, ...).
+	pgpool.Attach(t.Queue(), s)
 	fmt.Printf("poolhub %s: listening on %s\n", *hub, *listen)
 	<-ctx.Done()
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -211,5 +212,61 @@ func TestDatabaseDownDuringBodyRead(t *testing.T) {
 	clock.Advance(time.Minute)
 	if got := wait(t, delivered, "delivery once the database is back"); got != id {
 		t.Fatalf("delivered %s, want %s", got, id)
+	}
+}
+
+// A delivered message whose deletion could not be committed (the database
+// went away just then) is deleted once the database is back, instead of
+// staying in the pool's queue to be delivered again by whichever hub
+// inherits it.
+func TestDeleteRetriedAfterDatabaseDown(t *testing.T) {
+	c := pgtest.Start(t)
+	dsn := c.NewDB(t)
+	clock := queuetest.NewFakeClock(t0)
+	read, down := make(chan struct{}), make(chan struct{})
+	failed := make(chan string, 10)
+	deliverer := queue.DelivererFunc(func(ctx context.Context, hop queue.NextHop, msg *queue.Message, rcpts []queue.Recipient) ([]queue.Result, error) {
+		rc, err := msg.Open()
+		if err != nil {
+			return nil, err
+		}
+		_, err = io.Copy(io.Discard, rc)
+		rc.Close()
+		if err != nil {
+			return nil, err
+		}
+		close(read)
+		<-down
+		return []queue.Result{{Code: 250, Enhanced: "2.0.0"}}, nil
+	})
+	_, q := openHub(t, dsn, "hubA", pgstore.Config{Clock: clock}, queue.WithClock(clock), queue.WithDeliverer(deliverer),
+		queue.WithLogger(slog.New(notifyHandler{match: "persist message state", msgs: failed})))
+	defer q.Close(context.Background())
+	enqueue(t, q, "bob@fabrikam.com")
+	wait(t, read, "the body read")
+	if err := c.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	close(down)
+	wait(t, failed, "the failed deletion")
+	if err := c.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(time.Minute)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	n := -1
+	// The retry commits from a timer of the queue's: watch the table.
+	for deadline := time.Now().Add(failAfter); n != 0 && time.Now().Before(deadline); {
+		if err := conn.QueryRow(ctx, "SELECT count(*) FROM hubedge_messages").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n != 0 {
+		t.Fatalf("%d delivered messages still in the queue after the database came back", n)
 	}
 }

@@ -245,7 +245,7 @@ func TestLeaseLapsedRegistersAgain(t *testing.T) {
 	clock := queuetest.NewFakeClock(t0)
 	triedA := make(chan queue.ID, 10)
 	dropped := make(chan string, 10)
-	logA := slog.New(notifyHandler{msgs: dropped})
+	logA := slog.New(notifyHandler{match: "taken over", msgs: dropped})
 	sA, qA := openHub(t, dsn, "hubA", pgstore.Config{Clock: clock}, queue.WithClock(clock),
 		queue.WithDeliverer(answer(451, triedA)), queue.WithLogger(logA))
 	defer qA.Close(context.Background())
@@ -288,12 +288,16 @@ func TestLeaseLapsedRegistersAgain(t *testing.T) {
 	}
 }
 
-// notifyHandler passes the message of every warning a queue logs.
-type notifyHandler struct{ msgs chan<- string }
+// notifyHandler passes on every warning or error logged whose message
+// contains match.
+type notifyHandler struct {
+	match string
+	msgs  chan<- string
+}
 
 func (h notifyHandler) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelWarn }
 func (h notifyHandler) Handle(_ context.Context, r slog.Record) error {
-	if strings.Contains(r.Message, "taken over") {
+	if strings.Contains(r.Message, h.match) {
 		h.msgs <- r.Message
 	}
 	return nil
