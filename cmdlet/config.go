@@ -150,7 +150,7 @@ func (c *Config) receiveIndex(identity string) int {
 		name, server = identity, ""
 	}
 	return slices.IndexFunc(c.ReceiveConnectors, func(r *ReceiveConnector) bool {
-		return strings.EqualFold(r.Config.Name, name) && (server == "" || ServerMatches(server, r.Config.Server))
+		return strings.EqualFold(r.Config.Name, name) && (server == "" || routing.SameServer(server, r.Config.Server))
 	})
 }
 
@@ -160,18 +160,6 @@ func (c *Config) domainIndex(identity string) int {
 	})
 }
 
-// ServerMatches reports whether two server names name the same server:
-// equal ignoring case, or one the first label of the other ("HubA" and
-// "huba.contoso.com").
-func ServerMatches(a, b string) bool {
-	if strings.EqualFold(a, b) {
-		return true
-	}
-	ha, _, _ := strings.Cut(a, ".")
-	hb, _, _ := strings.Cut(b, ".")
-	return (ha == a || hb == b) && strings.EqualFold(ha, hb)
-}
-
 // ForServer returns the connectors that the server named server runs:
 // receive connectors created for it (-Server) or for no particular server,
 // and send connectors whose SourceTransportServers name it or are empty.
@@ -179,12 +167,12 @@ func ServerMatches(a, b string) bool {
 func (c *Config) ForServer(server string) (send []*SendConnector, receive []*ReceiveConnector) {
 	for _, s := range c.SendConnectors {
 		if server == "" || len(s.Config.SourceTransportServers) == 0 ||
-			slices.ContainsFunc(s.Config.SourceTransportServers, func(n string) bool { return ServerMatches(n, server) }) {
+			slices.ContainsFunc(s.Config.SourceTransportServers, func(n string) bool { return routing.SameServer(n, server) }) {
 			send = append(send, s)
 		}
 	}
 	for _, r := range c.ReceiveConnectors {
-		if server == "" || r.Config.Server == "" || ServerMatches(r.Config.Server, server) {
+		if server == "" || r.Config.Server == "" || routing.SameServer(r.Config.Server, server) {
 			receive = append(receive, r)
 		}
 	}

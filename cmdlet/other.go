@@ -271,7 +271,7 @@ func (e *evaluator) setTransportServer(in *invocation, _ target) []target {
 		e.fail(in.pos, "MaxPerDomainOutboundConnections cannot exceed MaxOutboundConnections")
 		return nil
 	}
-	if e.opts.Server != "" && !ServerMatches(id, e.opts.Server) {
+	if e.opts.Server != "" && !routing.SameServer(id, e.opts.Server) {
 		return nil // another server's settings
 	}
 	ts.Identity = id

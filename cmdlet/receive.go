@@ -7,6 +7,7 @@ import (
 	"github.com/hubedge/hubedge/auth"
 	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/perms"
+	"github.com/hubedge/hubedge/routing"
 )
 
 type receiveSetter struct {
@@ -154,7 +155,7 @@ func onServer(s string) string {
 func (e *evaluator) receiveExists(server, name string, skip int) bool {
 	for i, r := range e.cfg.ReceiveConnectors {
 		if i != skip && strings.EqualFold(r.Config.Name, name) &&
-			(server == "" || r.Config.Server == "" || ServerMatches(server, r.Config.Server)) {
+			(server == "" || r.Config.Server == "" || routing.SameServer(server, r.Config.Server)) {
 			return true
 		}
 	}
@@ -243,7 +244,7 @@ func (e *evaluator) getReceive(in *invocation, t target) []target {
 	}
 	var out []target
 	for _, r := range e.cfg.ReceiveConnectors {
-		if server == "" || ServerMatches(server, r.Config.Server) {
+		if server == "" || routing.SameServer(server, r.Config.Server) {
 			out = append(out, target{objReceive, receiveID(r)})
 		}
 	}

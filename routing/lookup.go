@@ -146,7 +146,7 @@ func (t *Table) proximity(i int32, from Origin) Proximity {
 	e := &t.entries[i]
 	if from.Server != "" {
 		for _, s := range e.SourceServers {
-			if strings.EqualFold(s, from.Server) {
+			if SameServer(s, from.Server) {
 				return LocalServer
 			}
 		}

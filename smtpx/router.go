@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/hubedge/hubedge/addrspace"
@@ -126,17 +127,8 @@ func (r *Router) Route(ctx context.Context, env *queue.Envelope, rcpt queue.Reci
 // sc's source servers when this server is not one of them (SPEC §5.4),
 // else smart-host or DNS delivery.
 func (r *Router) hopFor(sc *connector.SendConnector, domain string) queue.NextHop {
-	if src := sc.SourceTransportServers(); len(src) > 0 && !containsFold(src, r.cfg.Server) {
+	if src := sc.SourceTransportServers(); len(src) > 0 && !slices.ContainsFunc(src, func(s string) bool { return routing.SameServer(s, r.cfg.Server) }) {
 		return deliver.RelayHop(sc)
 	}
 	return deliver.HopFor(sc, domain)
-}
-
-func containsFold(list []string, s string) bool {
-	for _, v := range list {
-		if strings.EqualFold(v, s) {
-			return true
-		}
-	}
-	return false
 }

@@ -2,7 +2,7 @@
 # Services or an External SMTP Gateway", anonymous relay: the seed's cmdlet
 # lines as it gives them, then the few lines that put it on one machine.
 #
-#   hubedge run -server HubA -selfsigned -maildir mail -queue hub-queue \
+#   hubedge run -server HubA -fqdn huba.contoso.com -selfsigned -maildir mail -queue hub-queue \
 #     examples/scripts/gateway-anonymous-relay.ps1
 #
 # -selfsigned: the default receive connector offers TLS, as setup's

@@ -3,7 +3,7 @@
 # cmdlet lines as it gives them, then the few lines that put it on one
 # machine.
 #
-#   hubedge run -server HubA -credentials gateway.credentials -users hub-users \
+#   hubedge run -server HubA -fqdn huba.contoso.com -credentials gateway.credentials -users hub-users \
 #     -cert ... -key ... -ca ... -maildir mail -queue hub-queue \
 #     examples/scripts/gateway-basic.ps1
 #

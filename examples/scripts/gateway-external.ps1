@@ -3,7 +3,7 @@
 # the seed's cmdlet lines as it gives them, then the few lines that put it
 # on one machine.
 #
-#   hubedge run -server HubA -selfsigned -maildir mail -queue hub-queue \
+#   hubedge run -server HubA -fqdn huba.contoso.com -selfsigned -maildir mail -queue hub-queue \
 #     examples/scripts/gateway-external.ps1
 #
 # -selfsigned: the default receive connector offers TLS, as setup's
