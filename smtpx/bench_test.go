@@ -2,11 +2,13 @@ package smtpx_test
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/emersion/go-smtp"
 
+	"github.com/hubedge/hubedge/agent"
 	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/queue"
 	"github.com/hubedge/hubedge/smtpx"
@@ -25,7 +27,9 @@ func BenchmarkSubmit(b *testing.B) {
 		return res, nil
 	})
 	msg := []byte("Subject: bench\r\nX-MS-Exchange-Organization-SCL: 5\r\n\r\n" + strings.Repeat(strings.Repeat("b", 62)+"\r\n", 64))
-	for _, store := range []string{"memory", "bbolt"} {
+	// "memory+empty-agents" runs an agent chain with no agent enabled on
+	// the connector: the cost of WithAgents when no agent runs.
+	for _, store := range []string{"memory", "memory+empty-agents", "bbolt"} {
 		b.Run(store, func(b *testing.B) {
 			rc, err := connector.NewReceive("From Internet", connector.WithUsage(connector.UsageInternet),
 				connector.WithBindingList(loopback), connector.WithTarpitInterval(0))
@@ -34,8 +38,15 @@ func BenchmarkSubmit(b *testing.B) {
 			}
 			opts := []smtpx.Option{smtpx.WithServerName(serverName), smtpx.WithAcceptedDomain(contoso...),
 				smtpx.WithReceiveConnector(rc), smtpx.WithLocalDelivery(discard)}
-			if store == "bbolt" {
+			switch store {
+			case "bbolt":
 				opts = append(opts, smtpx.WithQueueDir(b.TempDir()))
+			case "memory+empty-agents":
+				chain := agent.New()
+				if err := chain.Register("elsewhere", refuseData{}, agent.Connectors("Client Proxy")); err != nil {
+					b.Fatal(err)
+				}
+				opts = append(opts, smtpx.WithAgents(chain))
 			}
 			tr := smtptest.NewTransport(b, opts...)
 			c, err := smtp.Dial(tr.Addr("From Internet").String())
@@ -44,8 +55,13 @@ func BenchmarkSubmit(b *testing.B) {
 			}
 			defer c.Close()
 			b.SetBytes(int64(len(msg)))
+			var mid []byte
 			b.ResetTimer()
+			// Numbered Message-IDs: identical messages would be refused
+			// by the routing-loop guard.
+			n := 0
 			for b.Loop() {
+				n++
 				if err := c.Mail("sender@fabrikam.com", nil); err != nil {
 					b.Fatal(err)
 				}
@@ -56,6 +72,8 @@ func BenchmarkSubmit(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
+				w.Write(strconv.AppendInt(append(mid[:0], "Message-ID: <"...), int64(n), 10))
+				w.Write([]byte("@bench.example>\r\n"))
 				w.Write(msg)
 				if err := w.Close(); err != nil {
 					b.Fatal(err)
