@@ -75,6 +75,14 @@ type SendConfig struct {
 	// Permissions are applied in order after the usage type's default
 	// send rights.
 	Permissions []Permission
+	// DaneEnabled lets delivery authenticate next hops by their TLSA
+	// records (RFC 7672), and MtaStsEnabled by their domain's MTA-STS
+	// policy (RFC 8461). NewSendConfig turns both on for Internet usage
+	// only: the other usages reach hosts of the organization or of a
+	// partner, whose TLS the connector's own settings already name.
+	// hubedge extensions, not reference-system parameters.
+	DaneEnabled   bool
+	MtaStsEnabled bool
 	// RemotePrincipal, when set, replaces the principal the remote host is
 	// treated as by the send-side header firewall (see
 	// SendConnector.RemotePrincipal). Not a reference-system parameter.
@@ -212,6 +220,8 @@ func NewSendConfig(name string, u Usage) SendConfig {
 		c.MaxMessageSize = Unlimited
 	case UsagePartner:
 		c.DomainSecureEnabled = true
+	case UsageInternet:
+		c.DaneEnabled, c.MtaStsEnabled = true, true
 	}
 	return c
 }

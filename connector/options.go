@@ -25,7 +25,7 @@ type Option interface {
 // optionsSet records which parameters the options chose, for those whose
 // default depends on other parameters.
 type optionsSet struct {
-	size, inactivity, domainSecure, dnsRouting, auth, ranges, groups, connTimeout bool
+	size, inactivity, domainSecure, dnsRouting, auth, ranges, groups, connTimeout, dane, mtaSts bool
 }
 
 // optionErrs collects the options whose argument did not parse.

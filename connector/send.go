@@ -173,6 +173,14 @@ func (c *SendConnector) UseExternalDNSServersEnabled() bool {
 	return c.cfg.UseExternalDNSServersEnabled
 }
 
+// DaneEnabled reports whether delivery may authenticate next hops by
+// DANE TLSA records (a hubedge extension).
+func (c *SendConnector) DaneEnabled() bool { return c.cfg.DaneEnabled }
+
+// MtaStsEnabled reports whether delivery applies the recipient domain's
+// MTA-STS policy (a hubedge extension).
+func (c *SendConnector) MtaStsEnabled() bool { return c.cfg.MtaStsEnabled }
+
 // SourceTransportServers returns the servers that deliver through the
 // connector; empty means the local server.
 func (c *SendConnector) SourceTransportServers() []string {

@@ -31,6 +31,12 @@ func (c *sendState) resolve() (SendConfig, error) {
 	if !c.set.domainSecure {
 		cfg.DomainSecureEnabled = d.DomainSecureEnabled
 	}
+	if !c.set.dane {
+		cfg.DaneEnabled = d.DaneEnabled
+	}
+	if !c.set.mtaSts {
+		cfg.MtaStsEnabled = d.MtaStsEnabled
+	}
 	if !c.set.size {
 		cfg.MaxMessageSize = d.MaxMessageSize
 		if cfg.LinkedReceiveConnector != "" {
@@ -116,6 +122,16 @@ func WithTLSAuthLevel(l auth.TLSAuthLevel) SendOption {
 // DomainValidation checks; required with DomainValidation.
 func WithTLSDomain(d string) SendOption {
 	return funcSend(func(c *sendState) { c.cfg.TlsDomain = d })
+}
+
+// WithDANE sets DaneEnabled (on by default for Internet usage only).
+func WithDANE(on bool) SendOption {
+	return funcSend(func(c *sendState) { c.cfg.DaneEnabled, c.set.dane = on, true })
+}
+
+// WithMTASTS sets MtaStsEnabled (on by default for Internet usage only).
+func WithMTASTS(on bool) SendOption {
+	return funcSend(func(c *sendState) { c.cfg.MtaStsEnabled, c.set.mtaSts = on, true })
 }
 
 // WithIgnoreStartTLS never upgrades to TLS even when offered (default off).

@@ -213,3 +213,31 @@ func TestUsageText(t *testing.T) {
 		t.Error("bad level accepted")
 	}
 }
+
+func TestSendDANEAndMTASTSDefaults(t *testing.T) {
+	tests := []struct {
+		name      string
+		opts      []SendOption
+		dane, sts bool
+	}{
+		{"Internet on", []SendOption{WithUsage(UsageInternet)}, true, true},
+		{"Internet turned off", []SendOption{WithUsage(UsageInternet), WithDANE(false), WithMTASTS(false)}, false, false},
+		{"Custom off", nil, false, false},
+		{"Partner off", []SendOption{WithUsage(UsagePartner)}, false, false},
+		{"Custom turned on", []SendOption{WithDANE(true), WithMTASTS(true)}, true, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := NewSend("Out", append([]SendOption{WithAddressSpaceList("*")}, tt.opts...)...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.DaneEnabled() != tt.dane || c.MtaStsEnabled() != tt.sts {
+				t.Errorf("DaneEnabled %v MtaStsEnabled %v, want %v %v", c.DaneEnabled(), c.MtaStsEnabled(), tt.dane, tt.sts)
+			}
+			if cfg := c.Config(); cfg.DaneEnabled != tt.dane || cfg.MtaStsEnabled != tt.sts {
+				t.Errorf("Config() lost them: %+v", cfg)
+			}
+		})
+	}
+}
