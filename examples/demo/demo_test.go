@@ -35,8 +35,8 @@ func TestDemo(t *testing.T) {
 	}
 	// Without -v: one line per step, as the README shows it.
 	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
-	if len(lines) != 5 {
-		t.Errorf("%d lines of output, want 5", len(lines))
+	if len(lines) != 6 {
+		t.Errorf("%d lines of output, want 6", len(lines))
 	}
 	for i, l := range lines {
 		if !strings.HasPrefix(l, fmt.Sprintf("[%d] ", i+1)) || !strings.Contains(l, "✓") {

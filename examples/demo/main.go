@@ -51,7 +51,7 @@ func main() {
 	fmt.Printf("all steps passed in %v\n", time.Since(start).Round(time.Millisecond))
 }
 
-// run builds the world, plays the five steps in order and tears everything
+// run builds the world, plays the six steps in order and tears everything
 // down. The first failing step ends the story: later steps depend on the
 // mail flow the earlier ones proved.
 func run(ctx context.Context, out io.Writer, o options) (err error) {
@@ -84,6 +84,7 @@ func run(ctx context.Context, out io.Writer, o options) (err error) {
 		{"anonymous relay attempt at the edge", "550 5.7.1 Unable to relay (after the 5 s tarpit)", w.step3Relay},
 		{"the Internet MTA is down, then back", "the message waits in Retry, Retry-Queue delivers it", w.step4Retry},
 		{"a permanent failure comes back as an NDR", "RFC 3464 DSN in the sender's Maildir", w.step5NDR},
+		{"spam from the Internet at the edge", "content filter: SCL 9, 550 5.7.1 before queuing", w.step6Spam},
 	}
 	for i, s := range steps {
 		if o.Verbose {

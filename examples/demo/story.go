@@ -54,15 +54,17 @@ func (w *world) step1Inbound(ctx context.Context) error {
 		return err
 	}
 	w.trace.say("hub delivered to %s", path)
-	if v := h.Get(orgPrefix + "Scl"); v != "" {
-		return fmt.Errorf("forged X-MS-Exchange-Organization-SCL %q reached the mailbox", v)
+	// The edge's content filter rates the message itself (SCL 0): the
+	// forged -1 must not survive next to it.
+	if v := h[orgPrefix+"Scl"]; len(v) != 1 || strings.TrimSpace(v[0]) != "0" {
+		return fmt.Errorf("X-MS-Exchange-Organization-SCL %q reached the mailbox, want only the edge's 0", v)
 	}
 	if len(w.trace.find("edge", func(e smtpx.Event) bool {
 		return e.Kind == smtpx.EventHeadersStripped && e.Connector == "From Internet"
 	})) == 0 {
 		return errors.New("the edge reported no header removal")
 	}
-	w.trace.say("forged X-MS-Exchange-Organization-SCL is gone; the hub stamped AuthAs=%q AuthSource=%q",
+	w.trace.say("forged X-MS-Exchange-Organization-SCL is gone, the edge's content filter rated it SCL 0; the hub stamped AuthAs=%q AuthSource=%q",
 		h.Get(orgPrefix+"Authas"), h.Get(orgPrefix+"Authsource"))
 	return nil
 }
@@ -210,6 +212,28 @@ func (w *world) step5NDR(ctx context.Context) error {
 		r.Status, r.DiagnosticCode)
 	if !strings.EqualFold(r.FinalRecipient, "rfc822;"+nobody) || r.Status != dsn.MustParseStatus("5.1.1") {
 		return fmt.Errorf("DSN says %s %s, want rfc822;%s 5.1.1", r.FinalRecipient, r.Status, nobody)
+	}
+	return nil
+}
+
+// step6Spam: an Internet sender sends spam (the GTUBE test string) to
+// Alice. The edge's Content Filter agent rates it SCL 9 at end of data and
+// rejects it (SCL 7 and above) before it is queued: the hub never sees it.
+func (w *world) step6Spam(ctx context.Context) error {
+	_, err := send(w.edge.Addr("From Internet").String(), nil, "spammer@example.org", alice,
+		"From: spammer@example.org\nTo: alice@contoso.com\nSubject: you have won\n\n"+gtube+"\n")
+	var se *smtp.SMTPError
+	if !errors.As(err, &se) {
+		return fmt.Errorf("spam: want 550 5.7.1, got %v", err)
+	}
+	w.trace.say("spam at From Internet, end of data → %d %s %s", se.Code, enhanced(se.EnhancedCode), se.Message)
+	if se.Code != 550 || se.EnhancedCode != (smtp.EnhancedCode{5, 7, 1}) {
+		return fmt.Errorf("spam: want 550 5.7.1, got %d %v", se.Code, se.EnhancedCode)
+	}
+	for _, m := range w.edge.Queue().Messages(queue.Filter{}) {
+		if m.From == "spammer@example.org" {
+			return fmt.Errorf("the spam was queued at the edge as %s", m.ID)
+		}
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hubedge/hubedge/agent"
+	"github.com/hubedge/hubedge/agent/contentfilter"
 	"github.com/hubedge/hubedge/auth"
 	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/mx"
@@ -186,6 +189,10 @@ func newEdge(dir string, w *world, resolver *mx.Resolver, internet, internal, hu
 	if err != nil {
 		return nil, nil, err
 	}
+	agents, err := edgeAgents()
+	if err != nil {
+		return nil, nil, err
+	}
 	t, err := smtpx.NewTransport(
 		smtpx.WithServerName(edgeName), smtpx.WithSite(site),
 		smtpx.WithReceiveConnector(fromInternet, toInternalOrgRecv), smtpx.WithSendConnector(send...),
@@ -205,8 +212,42 @@ func newEdge(dir string, w *world, resolver *mx.Resolver, internet, internal, hu
 		smtpx.WithMXPort(sinkPort),
 		smtpx.WithListen(w.listeners.listen),
 		smtpx.WithTrace(w.trace.hook("edge")),
+		smtpx.WithAgents(agents),
 	)
 	return t, table, err
+}
+
+// edgeAgents is the edge's anti-spam: the Content Filter on From Internet,
+// rejecting at SCL 7 and above (the reference default), with a Scorer
+// standing in for a real content filter: the GTUBE test string rates 9,
+// anything else 0.
+func edgeAgents() (*agent.Chain, error) {
+	cfg := contentfilter.DefaultConfig()
+	cfg.Scorer = gtubeScorer{}
+	f, err := contentfilter.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	chain := agent.New()
+	err = chain.Register(contentfilter.Name, f, agent.Priority(contentfilter.Priority), agent.Connectors("From Internet"))
+	return chain, err
+}
+
+// gtube is the Generic Test for Unsolicited Bulk Email: every spam filter
+// rates a message that carries it as spam.
+const gtube = "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X"
+
+type gtubeScorer struct{}
+
+func (gtubeScorer) Score(_ context.Context, e *agent.MessageEvent) (int, error) {
+	body, err := io.ReadAll(e.Body)
+	if err != nil {
+		return 0, err
+	}
+	if bytes.Contains(body, []byte(gtube)) {
+		return 9, nil
+	}
+	return 0, nil
 }
 
 // newHub builds the Hub transport server: its two default receive
