@@ -12,14 +12,16 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // goSource is the bench's own load generator with smtp-source's knobs and
 // manners: sessions in parallel take messages from one shared count, each
-// command waits for its reply (no pipelining), and without reuse every
+// command waits for its reply (no pipelining), the session opens with HELO,
+// each message has Date and Message-Id fields, and without reuse every
 // message has a connection of its own, ended with QUIT. With tls it says
-// STARTTLS after the first EHLO and EHLO again, as a sending MTA does; it
-// keeps no TLS session cache, so each connection is a full handshake.
+// EHLO, STARTTLS and EHLO again, as a sending MTA does; it keeps no TLS
+// session cache, so each connection is a full handshake.
 type goSource struct {
 	addr     string
 	sessions int
@@ -95,8 +97,11 @@ func (g *goSource) open(ctx context.Context) (*smtpConn, error) {
 	}
 	s := &smtpConn{c: c, br: bufio.NewReaderSize(c, 4096), bw: bufio.NewWriterSize(c, 16<<10)}
 	err = s.reply('2')
-	if err == nil {
-		err = s.cmd('2', "EHLO %s", g.helo)
+	if err == nil && g.tls == nil {
+		err = s.cmd('2', "HELO %s", g.helo) // as smtp-source does
+	}
+	if err == nil && g.tls != nil {
+		err = s.cmd('2', "EHLO %s", g.helo) // STARTTLS needs ESMTP
 	}
 	if err == nil && g.tls != nil {
 		err = s.cmd('2', "STARTTLS")
@@ -123,15 +128,20 @@ func (g *goSource) send(s *smtpConn, seq int64) error {
 	if err := s.cmd('2', "MAIL FROM:<%s>", g.from); err != nil {
 		return err
 	}
-	for r := range g.rcpts {
-		if err := s.cmd('2', "RCPT TO:<%d%s>", r, g.to); err != nil {
+	if g.rcpts == 1 {
+		if err := s.cmd('2', "RCPT TO:<%s>", g.to); err != nil {
+			return err
+		}
+	}
+	for r := range g.rcpts * min(g.rcpts-1, 1) { // numbered when several, as smtp-source does
+		if err := s.cmd('2', "RCPT TO:<%d%s>", r+1, g.to); err != nil {
 			return err
 		}
 	}
 	if err := s.cmd('3', "DATA"); err != nil {
 		return err
 	}
-	fmt.Fprintf(s.bw, "Message-Id: <%d.%d@%s>\r\n", seq, g.pid, g.helo)
+	fmt.Fprintf(s.bw, "Date: %s\r\nMessage-Id: <%d.%d@%s>\r\n", time.Now().Format(time.RFC1123Z), seq, g.pid, g.helo)
 	if _, err := s.bw.Write(g.body); err != nil {
 		return err
 	}
