@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -128,13 +129,12 @@ func (g *goSource) send(s *smtpConn, seq int64) error {
 	if err := s.cmd('2', "MAIL FROM:<%s>", g.from); err != nil {
 		return err
 	}
-	if g.rcpts == 1 {
-		if err := s.cmd('2', "RCPT TO:<%s>", g.to); err != nil {
-			return err
+	for r := range g.rcpts {
+		to := g.to
+		if g.rcpts > 1 { // numbered when several, as smtp-source does
+			to = strconv.Itoa(r+1) + to
 		}
-	}
-	for r := range g.rcpts * min(g.rcpts-1, 1) { // numbered when several, as smtp-source does
-		if err := s.cmd('2', "RCPT TO:<%d%s>", r+1, g.to); err != nil {
+		if err := s.cmd('2', "RCPT TO:<%s>", to); err != nil {
 			return err
 		}
 	}
