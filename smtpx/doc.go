@@ -107,6 +107,23 @@
 // MailboxDelivery hops go to WithLocalDelivery, the others to a
 // deliver.Deliverer built from the send connectors (or WithDeliverer).
 //
+// # Transport agents
+//
+// WithAgents runs an agent.Chain in every receive session: each SMTP event
+// asks the agents enabled on the session's connector, in their priority,
+// and an agent's reply is written instead of the session's own (a
+// Disconnect reply closes the connection). At end of headers agents see the
+// fields the receive-side header firewall kept, so an SCL they set survives
+// while a forged one does not; at end of data they see the whole body
+// (spooled: in memory up to 1 MiB, then in an unlinked temporary file), and
+// what is queued is the message as they left it: their fields, their
+// recipients (added, redirected, dropped with an NDR queued to the sender),
+// the quarantine mailbox, or nothing at all for a discarded message, which
+// is still answered 250. A slow agent is answered 451 4.7.0 unless it was
+// registered fail-open, and a panic in one is answered 451 too: the session
+// goes on. Connections on a connector with no agent enabled pay a nil check
+// per event and stream their bodies as before.
+//
 // # Running changes and back pressure
 //
 // Transport.Reconfigure replaces the connectors and accepted domains of a

@@ -3,10 +3,13 @@ package smtpx_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/emersion/go-smtp"
 
+	"github.com/hubedge/hubedge/agent"
+	"github.com/hubedge/hubedge/agent/contentfilter"
 	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/queue"
 	"github.com/hubedge/hubedge/routing"
@@ -134,4 +137,71 @@ func ExampleWithBackPressure() {
 	// Output:
 	// pressure: High
 	// mail: SMTP error 452: Insufficient system resources
+}
+
+// spamScorer is a user's own content filter: a message that says "viagra"
+// is spam.
+type spamScorer struct{}
+
+func (spamScorer) Score(_ context.Context, e *agent.MessageEvent) (int, error) {
+	b, err := io.ReadAll(e.Body)
+	if err != nil {
+		return 0, err
+	}
+	if strings.Contains(strings.ToLower(string(b)), "viagra") {
+		return 9, nil
+	}
+	return 0, nil
+}
+
+// An edge that runs the Content Filter agent on From Internet: a message
+// its Scorer rates SCL 7 or more is rejected at the end of DATA, before
+// anything is queued.
+func ExampleWithAgents() {
+	fromInternet, err := connector.NewReceive("From Internet",
+		connector.WithUsage(connector.UsageInternet), connector.WithBindingList("127.0.0.1:0"),
+		connector.WithTarpitInterval(0))
+	if err != nil {
+		panic(err)
+	}
+	cfg := contentfilter.DefaultConfig() // rejects at SCL 7 and above
+	cfg.Scorer = spamScorer{}
+	filter, err := contentfilter.New(cfg)
+	if err != nil {
+		panic(err)
+	}
+	chain := agent.New()
+	if err := chain.Register(contentfilter.Name, filter, agent.Priority(contentfilter.Priority),
+		agent.Connectors("From Internet")); err != nil {
+		panic(err)
+	}
+	discard := queue.DelivererFunc(func(_ context.Context, _ queue.NextHop, _ *queue.Message, rcpts []queue.Recipient) ([]queue.Result, error) {
+		return make([]queue.Result, len(rcpts)), nil
+	})
+	t, err := smtpx.NewTransport(
+		smtpx.WithServerName("edge01.contoso.com"),
+		smtpx.WithReceiveConnector(fromInternet),
+		smtpx.WithAcceptedDomain(routing.AcceptedDomain{Domain: "contoso.com"}),
+		smtpx.WithLocalDelivery(discard),
+		smtpx.WithAgents(chain))
+	if err != nil {
+		panic(err)
+	}
+	if err := t.Start(context.Background()); err != nil {
+		panic(err)
+	}
+	defer t.Shutdown(context.Background())
+
+	c, err := smtp.Dial(t.Addr("From Internet").String())
+	if err != nil {
+		panic(err)
+	}
+	defer c.Close()
+	for _, body := range []string{"Lunch at noon?", "Cheap viagra!"} {
+		err := c.SendMail("sender@fabrikam.com", []string{"bob@contoso.com"}, strings.NewReader("Subject: hi\r\n\r\n"+body+"\r\n"))
+		fmt.Printf("%q: %v\n", body, err)
+	}
+	// Output:
+	// "Lunch at noon?": <nil>
+	// "Cheap viagra!": SMTP error 550: Message rejected due to content restrictions
 }
