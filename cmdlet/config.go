@@ -19,6 +19,15 @@ type Config struct {
 	AcceptedDomains   []AcceptedDomain
 	TransportServer   TransportServer
 	TransportConfig   TransportConfig
+
+	// The anti-spam agents' settings (Set-ContentFilterConfig,
+	// Add-IPBlockListEntry, Set-SenderFilterConfig, ...).
+	ContentFilter   ContentFilterConfig
+	SenderFilter    SenderFilterConfig
+	RecipientFilter RecipientFilterConfig
+	SenderID        SenderIDConfig
+	IPBlockList     IPList
+	IPAllowList     IPList
 }
 
 // SendConnector is one send connector of a Config: its declaration, the
@@ -111,7 +120,9 @@ func DefaultTransportConfig() TransportConfig {
 // NewConfig returns an empty configuration with the default transport
 // settings of a Hub (or, with edge, an Edge) server.
 func NewConfig(edge bool) *Config {
-	return &Config{TransportServer: DefaultTransportServer(edge), TransportConfig: DefaultTransportConfig()}
+	c := &Config{TransportServer: DefaultTransportServer(edge), TransportConfig: DefaultTransportConfig()}
+	defaultAntispam(c)
+	return c
 }
 
 // clone copies the slices; the connectors they point to are immutable.
@@ -120,6 +131,7 @@ func (c *Config) clone() *Config {
 	n.SendConnectors = slices.Clone(c.SendConnectors)
 	n.ReceiveConnectors = slices.Clone(c.ReceiveConnectors)
 	n.AcceptedDomains = slices.Clone(c.AcceptedDomains)
+	n.IPBlockList, n.IPAllowList = c.IPBlockList.clone(), c.IPAllowList.clone()
 	return &n
 }
 

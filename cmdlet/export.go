@@ -3,6 +3,7 @@ package cmdlet
 import (
 	"bytes"
 	"fmt"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -62,7 +63,83 @@ func (c *Config) Script() []byte {
 	w.param("MaxSendSize", limitArg(tc.MaxSendSize))
 	w.param("MaxRecipientEnvelopeLimit", limitArg(tc.MaxRecipientEnvelopeLimit))
 	w.end()
+	w.antispam(c)
 	return w.b.Bytes()
+}
+
+// antispam writes the Set-*Config lines whose settings differ from the
+// defaults, then each IP list's entries and providers. An entry's Identity
+// is given again in order, so after a Remove- of one that was not the
+// last the identities of the script read back are renumbered.
+func (w *scriptWriter) antispam(c *Config) {
+	d, def := c.document(), NewConfig(false).document()
+	w.config("Set-ContentFilterConfig", d.ContentFilterConfig, def.ContentFilterConfig)
+	w.config("Set-SenderFilterConfig", d.SenderFilterConfig, def.SenderFilterConfig)
+	w.config("Set-RecipientFilterConfig", d.RecipientFilterConfig, def.RecipientFilterConfig)
+	w.config("Set-SenderIdConfig", d.SenderIdConfig, def.SenderIdConfig)
+	w.config("Set-IPBlockListConfig", d.IPBlockListConfig, def.IPBlockListConfig)
+	toggles := func(c IPListConfig) any { // the allow list has no responses
+		return struct{ Enabled, ExternalMailEnabled, InternalMailEnabled bool }{c.Enabled, c.ExternalMailEnabled, c.InternalMailEnabled}
+	}
+	w.config("Set-IPAllowListConfig", toggles(d.IPAllowListConfig), toggles(def.IPAllowListConfig))
+	for _, l := range []struct {
+		kind      string
+		entries   []entryDoc
+		providers []providerDoc
+	}{{"IPBlockList", d.IPBlockListEntries, d.IPBlockListProviders}, {"IPAllowList", d.IPAllowListEntries, d.IPAllowListProviders}} {
+		for _, e := range l.entries {
+			w.cmd("Add-" + l.kind + "Entry")
+			w.param("IPRange", quoteArg(e.IPRange))
+			if e.ExpirationTime != nil {
+				w.param("ExpirationTime", quoteArg(*e.ExpirationTime))
+			}
+			if e.Comment != nil {
+				w.param("Comment", quoteArg(*e.Comment))
+			}
+			w.end()
+		}
+		for _, p := range l.providers {
+			w.cmd("Add-" + l.kind + "Provider")
+			w.param("Name", quoteArg(p.Name))
+			w.param("LookupDomain", quoteArg(p.LookupDomain))
+			w.boolean("AnyMatch", p.AnyMatch)
+			if p.BitmaskMatch != nil {
+				w.param("BitmaskMatch", *p.BitmaskMatch)
+			}
+			w.list("IPAddressesMatch", p.IPAddressesMatch)
+			w.param("Priority", strconv.Itoa(p.Priority))
+			if p.RejectionResponse != nil {
+				w.param("RejectionResponse", quoteArg(*p.RejectionResponse))
+			}
+			w.boolean("Enabled", p.Enabled)
+			w.end()
+		}
+	}
+}
+
+// config writes cmdlet with every field of v, a struct of bools, ints,
+// strings and string lists, unless v is the default def. Export applies to
+// a new Config, so an empty list needs no parameter.
+func (w *scriptWriter) config(cmdlet string, v, def any) {
+	if reflect.DeepEqual(v, def) {
+		return
+	}
+	w.cmd(cmdlet)
+	rv := reflect.ValueOf(v)
+	for i := range rv.NumField() {
+		name, f := rv.Type().Field(i).Name, rv.Field(i)
+		switch f.Kind() {
+		case reflect.Bool:
+			w.boolean(name, f.Bool())
+		case reflect.Int:
+			w.param(name, strconv.FormatInt(f.Int(), 10))
+		case reflect.String:
+			w.param(name, quoteArg(f.String()))
+		case reflect.Slice:
+			w.list(name, f.Interface().([]string)) // empty is the default
+		}
+	}
+	w.end()
 }
 
 type scriptWriter struct{ b bytes.Buffer }
@@ -195,6 +272,8 @@ func (w *scriptWriter) send(s *SendConnector) {
 	w.param("ProtocolLoggingLevel", d.ProtocolLoggingLevel)
 	w.optional("LinkedReceiveConnector", c.LinkedReceiveConnector)
 	w.optional("Comment", c.Comment)
+	w.boolean("DaneEnabled", d.DaneEnabled)
+	w.boolean("MtaStsEnabled", d.MtaStsEnabled)
 	w.end()
 	w.permissions("Get-SendConnector", d.Name, d.Permissions)
 }

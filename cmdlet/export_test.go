@@ -27,6 +27,22 @@ Get-SendConnector "To Internet" | Remove-ADPermission -User "NT AUTHORITY\ANONYM
 Enable-CrossForestConnector -Connector "To Partner" -User "ANONYMOUS LOGON" -genericMTA
 Set-TransportServer HubA -MessageExpirationTimeout 3.00:00:00 -TransientFailureRetryCount 4 -MaxOutboundConnections unlimited -MaxPerDomainOutboundConnections unlimited -SendProtocolLogPath /var/log/hubedge/send
 Set-TransportConfig -MaxReceiveSize 25MB -MaxSendSize unlimited -MaxRecipientEnvelopeLimit 1000
+Set-SendConnector "To Internet" -DaneEnabled $false
+Set-SendConnector "To Partner" -MtaStsEnabled $true
+Set-ContentFilterConfig -SCLDeleteEnabled $true -SCLDeleteThreshold 8 -SCLQuarantineEnabled $true -QuarantineMailbox spam@contoso.com ` + "`" + `
+  -RejectionResponse "Go away" -BypassedRecipients postmaster@contoso.com -BypassedSenderDomains @{Add="partner.com"}
+Set-SenderFilterConfig -BlockedSenders bad@spam.example -BlockedDomainsAndSubdomains *.spam.example -Action StampStatus -BlankSenderBlockingEnabled $true
+Set-RecipientFilterConfig -BlockedRecipients nobody@contoso.com -BlockListEnabled $true -RecipientValidationEnabled $true
+Set-SenderIdConfig -SpoofedDomainAction Reject -TempErrorAction Delete -BypassedSenderDomains fabrikam.com
+Set-IPBlockListConfig -StaticEntryRejectionResponse "You are blocked" -InternalMailEnabled $true
+Set-IPAllowListConfig -Enabled $false
+Add-IPBlockListEntry -IPAddress 192.0.2.1 -Comment "it's a spammer"
+Add-IPBlockListEntry -IPRange 198.51.100.0/24 -ExpirationTime "2027-01-31 18:00"
+Add-IPAllowListEntry -IPRange 203.0.113.1-203.0.113.9
+Add-IPBlockListProvider -Name Spamhaus -LookupDomain zen.spamhaus.org -AnyMatch $true -RejectionResponse "Listed by Spamhaus"
+Add-IPBlockListProvider Other -LookupDomain bl.example.net -IPAddressesMatch 127.0.0.2,127.0.0.3 -Priority 1
+Add-IPBlockListProvider Mask -LookupDomain mask.example.net -BitmaskMatch 127.0.0.4 -Enabled $false
+Add-IPAllowListProvider -Name Good -LookupDomain wl.example.org -AnyMatch $true
 `
 
 func jsonOf(t *testing.T, c *Config) []byte {

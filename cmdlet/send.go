@@ -81,6 +81,10 @@ var sendSetters = []sendSetter{
 	{"Enabled", boolField(func(s *SendConnector) *bool { return &s.Config.Enabled })},
 	{"Comment", stringField(func(s *SendConnector) *string { return &s.Config.Comment })},
 	{"LinkedReceiveConnector", stringField(func(s *SendConnector) *string { return &s.Config.LinkedReceiveConnector })},
+	// hubedge extensions, not the reference system's: DANE and MTA-STS
+	// on delivery, on by default for Internet usage.
+	{"DaneEnabled", boolField(func(s *SendConnector) *bool { return &s.Config.DaneEnabled })},
+	{"MtaStsEnabled", boolField(func(s *SendConnector) *bool { return &s.Config.MtaStsEnabled })},
 }
 
 const (

@@ -6,6 +6,7 @@ import (
 	"io"
 	"reflect"
 	"strings"
+	"time"
 
 	"github.com/hubedge/hubedge/connector"
 )
@@ -20,6 +21,35 @@ type document struct {
 	AcceptedDomains   []domainDoc
 	TransportServer   transportServerDoc
 	TransportConfig   transportConfigDoc
+
+	ContentFilterConfig   ContentFilterConfig
+	SenderFilterConfig    SenderFilterConfig
+	RecipientFilterConfig RecipientFilterConfig
+	SenderIdConfig        SenderIDConfig
+	IPBlockListConfig     IPListConfig
+	IPBlockListEntries    []entryDoc
+	IPBlockListProviders  []providerDoc
+	IPAllowListConfig     IPListConfig
+	IPAllowListEntries    []entryDoc
+	IPAllowListProviders  []providerDoc
+}
+
+type entryDoc struct {
+	Identity       int
+	IPRange        string
+	ExpirationTime *string
+	Comment        *string
+}
+
+type providerDoc struct {
+	Name              string
+	LookupDomain      string
+	AnyMatch          bool
+	BitmaskMatch      *string
+	IPAddressesMatch  []string
+	Priority          int
+	RejectionResponse *string
+	Enabled           bool
 }
 
 type permissionDoc struct {
@@ -54,6 +84,8 @@ type sendDoc struct {
 	ProtocolLoggingLevel         string
 	LinkedReceiveConnector       *string
 	Comment                      *string
+	DaneEnabled                  bool
+	MtaStsEnabled                bool
 	Permissions                  []permissionDoc
 }
 
@@ -171,7 +203,7 @@ func sendDocOf(s *SendConnector) sendDoc {
 		ConnectionInactivityTimeOut:  FormatSpan(c.ConnectionInactivityTimeOut),
 		SmtpMaxMessagesPerConnection: c.SmtpMaxMessagesPerConnection, ProtocolLoggingLevel: c.ProtocolLoggingLevel.String(),
 		LinkedReceiveConnector: optString(c.LinkedReceiveConnector), Comment: optString(c.Comment),
-		Permissions: permissionDocs(c.Permissions),
+		DaneEnabled: c.DaneEnabled, MtaStsEnabled: c.MtaStsEnabled, Permissions: permissionDocs(c.Permissions),
 	}
 	if !c.AuthenticationCredential.IsZero() {
 		d.AuthenticationCredential = &c.AuthenticationCredential.UserName
@@ -227,7 +259,49 @@ func (c *Config) document() document {
 	}
 	tc := c.TransportConfig
 	d.TransportConfig = transportConfigDoc{limitDoc(tc.MaxReceiveSize), limitDoc(tc.MaxSendSize), limitDoc(tc.MaxRecipientEnvelopeLimit)}
+	d.ContentFilterConfig = c.ContentFilter
+	cf := &d.ContentFilterConfig
+	cf.BypassedRecipients, cf.BypassedSenders = nonNil(cf.BypassedRecipients), nonNil(cf.BypassedSenders)
+	cf.BypassedSenderDomains = nonNil(cf.BypassedSenderDomains)
+	d.SenderFilterConfig = c.SenderFilter
+	sf := &d.SenderFilterConfig
+	sf.BlockedSenders, sf.BlockedDomains = nonNil(sf.BlockedSenders), nonNil(sf.BlockedDomains)
+	sf.BlockedDomainsAndSubdomains = nonNil(sf.BlockedDomainsAndSubdomains)
+	d.RecipientFilterConfig = c.RecipientFilter
+	d.RecipientFilterConfig.BlockedRecipients = nonNil(c.RecipientFilter.BlockedRecipients)
+	d.SenderIdConfig = c.SenderID
+	d.SenderIdConfig.BypassedRecipients = nonNil(c.SenderID.BypassedRecipients)
+	d.SenderIdConfig.BypassedSenderDomains = nonNil(c.SenderID.BypassedSenderDomains)
+	d.IPBlockListConfig, d.IPBlockListEntries, d.IPBlockListProviders = ipListDocs(c.IPBlockList)
+	d.IPAllowListConfig, d.IPAllowListEntries, d.IPAllowListProviders = ipListDocs(c.IPAllowList)
 	return d
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func ipListDocs(l IPList) (IPListConfig, []entryDoc, []providerDoc) {
+	es := make([]entryDoc, len(l.Entries))
+	for i, e := range l.Entries {
+		es[i] = entryDoc{Identity: e.Identity, IPRange: e.IPRange.String(), Comment: optString(e.Comment)}
+		if !e.ExpirationTime.IsZero() {
+			es[i].ExpirationTime = optString(e.ExpirationTime.UTC().Format(time.RFC3339))
+		}
+	}
+	ps := make([]providerDoc, len(l.Providers))
+	for i, p := range l.Providers {
+		ps[i] = providerDoc{Name: p.Name, LookupDomain: p.LookupDomain, AnyMatch: p.AnyMatch,
+			IPAddressesMatch: strs(p.IPAddressesMatch), Priority: p.Priority,
+			RejectionResponse: optString(p.RejectionResponse), Enabled: p.Enabled}
+		if p.BitmaskMatch.IsValid() {
+			ps[i].BitmaskMatch = optString(p.BitmaskMatch.String())
+		}
+	}
+	return l.Config, es, ps
 }
 
 // MarshalJSON writes the configuration as one object, {"SendConnectors":
@@ -237,7 +311,11 @@ func (c *Config) document() document {
 // "SMTP:fourthcoffee.com;1", flag sets as "Tls, BasicAuth", sizes in bytes
 // (null for unlimited), time spans as "hh:mm:ss" or "d.hh:mm:ss", and a
 // credential as its user name only. Each connector's Permissions are its
-// explicit Add-/Remove-ADPermission entries and cross-forest grants.
+// explicit Add-/Remove-ADPermission entries and cross-forest grants. The
+// anti-spam agents follow: ContentFilterConfig, SenderFilterConfig,
+// RecipientFilterConfig, SenderIdConfig, and for each of the IP Block and
+// IP Allow lists its Config, Entries (IPRange, ExpirationTime in RFC 3339
+// UTC or null) and Providers in priority order.
 func (c *Config) MarshalJSON() ([]byte, error) { return json.Marshal(c.document()) }
 
 // WriteText prints the configuration as the reference system's shell shows
@@ -260,6 +338,16 @@ func (c *Config) WriteText(w io.Writer) error {
 	section("Get-AcceptedDomain", reflect.ValueOf(d.AcceptedDomains))
 	section("Get-TransportServer", reflect.ValueOf(d.TransportServer))
 	section("Get-TransportConfig", reflect.ValueOf(d.TransportConfig))
+	section("Get-ContentFilterConfig", reflect.ValueOf(d.ContentFilterConfig))
+	section("Get-SenderFilterConfig", reflect.ValueOf(d.SenderFilterConfig))
+	section("Get-RecipientFilterConfig", reflect.ValueOf(d.RecipientFilterConfig))
+	section("Get-SenderIdConfig", reflect.ValueOf(d.SenderIdConfig))
+	section("Get-IPBlockListConfig", reflect.ValueOf(d.IPBlockListConfig))
+	section("Get-IPBlockListEntry", reflect.ValueOf(d.IPBlockListEntries))
+	section("Get-IPBlockListProvider", reflect.ValueOf(d.IPBlockListProviders))
+	section("Get-IPAllowListConfig", reflect.ValueOf(d.IPAllowListConfig))
+	section("Get-IPAllowListEntry", reflect.ValueOf(d.IPAllowListEntries))
+	section("Get-IPAllowListProvider", reflect.ValueOf(d.IPAllowListProviders))
 	_, err := io.WriteString(w, b.String())
 	return err
 }
