@@ -311,6 +311,7 @@ func (s *session) dataAgents(st *receiveState, facts *headerFacts, now time.Time
 			return Status(err)
 		}
 		s.trace(Event{Kind: EventQueued, QueueID: id})
+		s.logQueued(id, facts, &env)
 	}
 	if err := s.agentNDRs(id, env, m, st.stamped, now); err != nil && len(env.Recipients) == 0 {
 		return Status(err) // nothing durable yet: the client may try again

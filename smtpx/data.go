@@ -90,12 +90,18 @@ func (s *session) data(r io.Reader) error {
 		return Status(err)
 	}
 	s.trace(Event{Kind: EventQueued, QueueID: id})
+	s.logQueued(id, &facts, &env)
+	return queuedReply(id)
+}
+
+// logQueued writes the info line of a queued message (facts.logID: info is
+// enabled).
+func (s *session) logQueued(id queue.ID, facts *headerFacts, env *queue.Envelope) {
 	if facts.logID {
-		t.log.Info("smtpx: queued", "id", string(id), "message_id", facts.msgID, "from", env.From,
-			"rcpts", recipientList(env.Recipients), "connector", rc.Name(), "session", s.c.id,
+		s.s.t.log.Info("smtpx: queued", "id", string(id), "message_id", facts.msgID, "from", env.From,
+			"rcpts", recipientList(env.Recipients), "connector", s.s.rc.Name(), "session", s.c.id,
 			"remote", s.c.remote.Addr().String())
 	}
-	return queuedReply(id)
 }
 
 // readBuffer is the bufio size between the socket and the queue.
