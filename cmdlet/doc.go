@@ -25,7 +25,13 @@
 // New-, Set-, Remove- and Get-SendConnector, the same for ReceiveConnector
 // and AcceptedDomain, Add-, Remove- and Get-ADPermission,
 // Set-/Get-TransportServer, Set-/Get-TransportConfig and
-// Enable-CrossForestConnector.
+// Enable-CrossForestConnector; and for the anti-spam agents Set-/Get- of
+// ContentFilterConfig, SenderFilterConfig, RecipientFilterConfig,
+// SenderIdConfig, IPBlockListConfig and IPAllowListConfig, Add-, Remove-
+// and Get-IPBlockListEntry and IPAllowListEntry, and Add-, Set-, Remove-
+// and Get-IPBlockListProvider and IPAllowListProvider. New- and
+// Set-SendConnector also take -DaneEnabled and -MtaStsEnabled, hubedge's
+// own parameters (on by default for Internet usage).
 //
 // Credentials are never in a script: `$cred = Get-Credential` is looked
 // up by the variable's name in Options.Credentials (LoadCredentials reads
