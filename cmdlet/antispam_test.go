@@ -8,6 +8,11 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hubedge/hubedge/agent/connectionfilter"
+	"github.com/hubedge/hubedge/agent/contentfilter"
+	"github.com/hubedge/hubedge/agent/senderfilter"
+	"github.com/hubedge/hubedge/agent/senderid"
 )
 
 func TestAntispamDefaults(t *testing.T) {
@@ -187,5 +192,41 @@ func TestSendConnectorDANEAndMTASTS(t *testing.T) {
 	}
 	if j := string(jsonOf(t, c)); !strings.Contains(j, `"DaneEnabled": false`) || !strings.Contains(j, `"MtaStsEnabled": true`) {
 		t.Errorf("JSON lacks them:\n%s", j)
+	}
+}
+
+// The agents accept what the cmdlets produce, and get what they said.
+func TestAgentConfigs(t *testing.T) {
+	c := mustLoad(t, nil, Options{Edge: true}, `Set-ContentFilterConfig -SCLDeleteEnabled $true -SCLDeleteThreshold 8 -BypassedRecipients p@contoso.com
+Set-SenderFilterConfig -BlockedDomainsAndSubdomains *.spam.example -Action StampStatus
+Set-RecipientFilterConfig -BlockedRecipients x@contoso.com
+Set-SenderIdConfig -SpoofedDomainAction Reject -TempErrorAction Delete
+Add-IPBlockListEntry -IPRange 192.0.2.10-192.0.2.20 -ExpirationTime 2027-01-31
+Add-IPBlockListProvider A -LookupDomain a.example -Enabled $false
+Add-IPBlockListProvider B -LookupDomain b.example -BitmaskMatch 127.0.0.4
+Add-IPAllowListEntry -IPAddress 203.0.113.5
+Set-IPAllowListConfig -Enabled $false`)
+	content := c.ContentFilter.Agent()
+	if _, err := contentfilter.New(content); err != nil || !content.SCLDeleteEnabled || content.SCLDeleteThreshold != 8 {
+		t.Errorf("content filter %+v: %v", content, err)
+	}
+	if s := c.SenderFilter.Agent(); s.Action != senderfilter.StampStatus || s.BlockedDomainsAndSubdomains[0] != "*.spam.example" {
+		t.Errorf("sender filter %+v", s)
+	}
+	if r := c.RecipientFilter.Agent(); r.BlockedRecipients != nil {
+		t.Errorf("blocked recipients without BlockListEnabled: %+v", r)
+	}
+	if s := c.SenderID.Agent("edge.contoso.com"); s.SpoofedDomainAction != senderid.Reject || s.TempErrorAction != senderid.Delete || s.Hostname != "edge.contoso.com" {
+		t.Errorf("sender id %+v", s)
+	}
+	cf := c.ConnectionFilter()
+	if _, err := connectionfilter.New(cf); err != nil {
+		t.Fatal(err)
+	}
+	want := connectionfilter.Entry{First: netip.MustParseAddr("192.0.2.10"), Last: netip.MustParseAddr("192.0.2.20"),
+		Expires: time.Date(2027, 1, 31, 0, 0, 0, 0, time.UTC)}
+	if len(cf.BlockList) != 1 || cf.BlockList[0] != want || len(cf.BlockListProviders) != 1 || cf.BlockListProviders[0].Name != "B" ||
+		cf.AllowList != nil {
+		t.Errorf("connection filter %+v", cf)
 	}
 }

@@ -56,3 +56,24 @@ func ExampleConfig_MarshalJSON() {
 	// Output:
 	// {"SendConnectors":[],"ReceiveConnectors":[],"AcceptedDomains":[{"Name":"Contoso","DomainName":"contoso.com","DomainType":"Authoritative"}]
 }
+
+// The Edge's anti-spam agents configured as the reference system's
+// administrators do, and handed to the agents.
+func ExampleConfig_ConnectionFilter() {
+	src := []byte(`Add-IPBlockListEntry -IPRange 192.0.2.0/24 -Comment "spam run"
+Add-IPBlockListProvider -Name Spamhaus -LookupDomain zen.spamhaus.org -AnyMatch $true
+Set-ContentFilterConfig -SCLRejectThreshold 6 -SCLQuarantineEnabled $true -QuarantineMailbox spam@contoso.com
+`)
+	cfg, err := cmdlet.Load("edge.ps1", src, nil, cmdlet.Options{Edge: true})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	cf := cfg.ConnectionFilter()
+	fmt.Println(cf.BlockList[0], cf.BlockListProviders[0].LookupDomain)
+	content := cfg.ContentFilter.Agent()
+	fmt.Println(content.SCLRejectThreshold, content.QuarantineMailbox)
+	// Output:
+	// 192.0.2.0-192.0.2.255 zen.spamhaus.org
+	// 6 spam@contoso.com
+}
