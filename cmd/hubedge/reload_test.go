@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/hubedge/hubedge/internal/clitest"
+	"github.com/hubedge/hubedge/internal/pgtest"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
 )
 
@@ -116,5 +117,31 @@ func TestReload(t *testing.T) {
 	stdout.Reset()
 	if code := Main(context.Background(), []string{"-manage", manageAddr, "-manage-token", script, "Get-Queue"}, &stdout, &stderr); code == exitOK {
 		t.Errorf("hubedge Get-Queue with a wrong token: exit 0\n%s", &stdout)
+	}
+}
+
+// TestPostgresQueue runs `hubedge run -queue-postgres` on a throwaway
+// PostgreSQL cluster: mail is acknowledged once committed there and relayed.
+func TestPostgresQueue(t *testing.T) {
+	dsn := pgtest.Start(t).NewDB(t) // skips where PostgreSQL is not installed
+	bin := clitest.Build(t, "github.com/hubedge/hubedge/cmd/hubedge")
+	sink := smtptest.NewSink(t)
+	_, sinkPort, _ := net.SplitHostPort(sink.Addr())
+	script := clitest.WriteFile(t, "relay.ps1", relayScript(clitest.FreePort(t), sinkPort, true))
+	srv := clitest.StartBinary(t, bin, "run", "-back-pressure=false", "-server", "Relay01", "-queue-postgres", dsn, "-selfsigned", "-log", "warn", script)
+	if !strings.Contains(srv.Output(), "queue PostgreSQL, hub Relay01") {
+		t.Errorf("banner: %s", srv.Output())
+	}
+	if err := clitest.Send(srv.Addr(t, "From Apps"), clitest.Mail{From: "app@contoso.com", To: "bob@fabrikam.com", Subject: "pooled"}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	msgs, err := sink.WaitMessages(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if msgs[0].Header.Get("Subject") != "pooled" {
+		t.Errorf("sink got %+v", msgs[0])
 	}
 }

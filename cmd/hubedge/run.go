@@ -15,6 +15,8 @@ import (
 	"github.com/hubedge/hubedge/internal/cli"
 	"github.com/hubedge/hubedge/protolog"
 	"github.com/hubedge/hubedge/queue"
+	"github.com/hubedge/hubedge/queue/pgpool"
+	"github.com/hubedge/hubedge/queue/pgstore"
 	"github.com/hubedge/hubedge/smtpx"
 	"github.com/hubedge/hubedge/tracking"
 )
@@ -38,7 +40,8 @@ expiry timers (Set-TransportServer), the protocol log directories
 (Set-TransportServer -ReceiveProtocolLogPath/-SendProtocolLogPath, used by
 connectors whose ProtocolLoggingLevel is Verbose), size and recipient
 limits (Set-TransportConfig).
-From flags: the queue directory, the Maildir root and mailbox list of the
+From flags: the queue directory (or -queue-postgres, a queue in PostgreSQL
+shared by a pool of hubs), the Maildir root and mailbox list of the
 authoritative domains, the TLS certificate and trusted CAs, the users file
 for AUTH, the credentials file for $name = Get-Credential, DNS servers, and
 the management API (-manage, -manage-token; off unless -manage is given).
@@ -63,12 +66,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	var mf manageFlags
 	mf.register(fs)
+	pg := fs.String("queue-postgres", "", "keep the queue in PostgreSQL, shared by a pool of hubs (a pgx `DSN`, e.g. \"host=/run/postgresql dbname=hubedge\"), instead of -queue; -server names this hub in the pool")
 	backPressure := fs.Bool("back-pressure", true, "refuse new mail with 452 4.3.1 while the queue's disk or the process's memory is short (the reference system's thresholds)")
 	if err := sf.parse(fs, args); err != nil {
 		return err
 	}
-	if c.QueueDir == "" {
-		return usagef("run: -queue DIR is required: a 250 reply means the message is on disk there")
+	switch {
+	case c.QueueDir == "" && *pg == "":
+		return usagef("run: -queue DIR (or -queue-postgres DSN) is required: a 250 reply means the message is on disk there")
+	case c.QueueDir != "" && *pg != "":
+		return usagef("run: -queue and -queue-postgres exclude each other")
 	}
 	if c.FQDN == "" {
 		c.FQDN = sf.server
@@ -86,6 +93,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer mgmt.close()
+	c.OwnQueue = *pg != ""
 	opts, err := c.ServerOptions(log, false)
 	if err != nil {
 		return err
@@ -95,6 +103,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer b.close(log)
+	var store *pgstore.Store
+	if *pg != "" {
+		if store, err = pgstore.Open(ctx, pgstore.Config{DSN: *pg, Hub: sf.server, Logger: log}); err != nil {
+			return fmt.Errorf("run: -queue-postgres: %w", err)
+		}
+		b.opts = append(b.opts, smtpx.WithQueueStore(store))
+	}
 	obs := &observer{server: sf.server, track: b.track}
 	b.opts = append(b.opts, smtpx.WithTrace(obs.event))
 	if *backPressure {
@@ -106,9 +121,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	var current atomic.Pointer[cmdlet.Config]
 	current.Store(cfg)
-	banner := fmt.Sprintf("hubedge %s: %s as %s (%s), queue %s", sf.role, strings.Join(sf.files, ", "), sf.server, c.FQDN, c.QueueDir)
+	where := c.QueueDir
+	if store != nil {
+		where = "PostgreSQL, hub " + sf.server + " of its pool"
+	}
+	banner := fmt.Sprintf("hubedge %s: %s as %s (%s), queue %s", sf.role, strings.Join(sf.files, ", "), sf.server, c.FQDN, where)
 	if err := c.Start(ctx, t, stdout, banner, b.send); err != nil {
+		if store != nil {
+			store.Close()
+		}
 		return err
+	}
+	if store != nil {
+		// Commands other hubs send about messages this hub owns.
+		pgpool.Attach(t.Queue(), store)
 	}
 	metrics := mgmt.serve(log, t.Queue(), b.track, sf.server, func() *cmdlet.Config { return current.Load() })
 	obs.start(t.Queue(), metrics)

@@ -48,6 +48,7 @@ type Common struct {
 	FQDN       string
 	Site       string
 	QueueDir   string
+	OwnQueue   bool // the program gives the transport a queue store of its own
 	Maildir    string
 	Domains    string
 	CertFile   string
@@ -219,7 +220,7 @@ func (c *Common) ServerOptions(log *slog.Logger, needTLS bool) ([]smtpx.Option, 
 			return nil, err
 		}
 		opts = append(opts, smtpx.WithQueueDir(c.QueueDir))
-	} else {
+	} else if !c.OwnQueue {
 		log.Warn("no -queue: the queue is in memory and queued mail is lost on exit")
 	}
 	if c.ProtoLog != "" {
