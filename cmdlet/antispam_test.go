@@ -230,3 +230,11 @@ Set-IPAllowListConfig -Enabled $false`)
 		t.Errorf("connection filter %+v", cf)
 	}
 }
+
+// $null empties a multi-valued property, as in the reference shell.
+func TestNullClearsList(t *testing.T) {
+	c := mustLoad(t, nil, Options{}, "Set-SenderFilterConfig -BlockedSenders a@spam.example\nSet-SenderFilterConfig -BlockedSenders $null")
+	if got := c.SenderFilter.BlockedSenders; len(got) != 0 {
+		t.Errorf("BlockedSenders %v", got)
+	}
+}

@@ -502,9 +502,12 @@ func (e *evaluator) credential(a *arg) (connector.Credential, string, bool) {
 	return c.cred, c.name, true
 }
 
-// editList sets a multi-valued property: a plain list replaces it, and
-// @{Add=...; Remove=...} changes the current value cur.
+// editList sets a multi-valued property: a plain list replaces it, $null
+// empties it, and @{Add=...; Remove=...} changes the current value cur.
 func editList[T any](e *evaluator, a *arg, cur []T, parse func(string) (T, error), eq func(T, T) bool) ([]T, bool) {
+	if a.val != nil && a.val.kind == valVar && strings.EqualFold(a.val.text, "null") {
+		return nil, true
+	}
 	one := func(it item) (T, bool) {
 		x, err := parse(it.text)
 		if err != nil {
