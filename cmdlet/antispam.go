@@ -411,6 +411,20 @@ func providerIndex(l *IPList, name string) int {
 	return slices.IndexFunc(l.Providers, func(p IPListProvider) bool { return strings.EqualFold(p.Name, name) })
 }
 
+// findProvider returns the index of the provider -Identity names, or -1
+// once the fault is reported.
+func findProvider(e *evaluator, in *invocation, l *IPList) int {
+	id, ok := e.identity(in, target{}, true)
+	if !ok {
+		return -1
+	}
+	i := providerIndex(l, id)
+	if i < 0 {
+		e.fail(in.get("Identity").pos, "no provider %q", id)
+	}
+	return i
+}
+
 func parseMatchAddr(s string) (netip.Addr, error) {
 	a, err := netip.ParseAddr(s)
 	if err != nil || !a.Is4() {
@@ -433,12 +447,7 @@ func provider(block, isNew bool) func(*evaluator, *invocation, target) []target 
 			}
 			p = IPListProvider{Enabled: true, Priority: len(l.Providers) + 1}
 		} else {
-			id, ok := e.identity(in, target{}, true)
-			if !ok {
-				return nil
-			}
-			if at = providerIndex(l, id); at < 0 {
-				e.fail(in.get("Identity").pos, "no provider %q", id)
+			if at = findProvider(e, in, l); at < 0 {
 				return nil
 			}
 			p = l.Providers[at]
@@ -516,14 +525,9 @@ func countTrue(bs ...bool) int {
 
 func removeProvider(block bool) func(*evaluator, *invocation, target) []target {
 	return func(e *evaluator, in *invocation, _ target) []target {
-		id, ok := e.identity(in, target{}, true)
-		if !ok {
-			return nil
-		}
 		l := ipList(block)(e.cfg)
-		i := providerIndex(l, id)
+		i := findProvider(e, in, l)
 		if i < 0 {
-			e.fail(in.get("Identity").pos, "no provider %q", id)
 			return nil
 		}
 		ps := slices.Delete(slices.Clone(l.Providers), i, i+1)
@@ -538,10 +542,8 @@ func removeProvider(block bool) func(*evaluator, *invocation, target) []target {
 // getProvider checks that a named provider exists; Get- prints nothing.
 func getProvider(block bool) func(*evaluator, *invocation, target) []target {
 	return func(e *evaluator, in *invocation, _ target) []target {
-		if a := in.get("Identity"); a != nil {
-			if id, ok := e.text(a); ok && providerIndex(ipList(block)(e.cfg), id) < 0 {
-				e.fail(a.pos, "no provider %q", id)
-			}
+		if in.has("Identity") {
+			findProvider(e, in, ipList(block)(e.cfg))
 		}
 		return nil
 	}
