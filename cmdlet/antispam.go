@@ -93,7 +93,7 @@ type IPListEntry struct {
 
 // IPListProvider is one Add-IPBlockListProvider or
 // Add-IPAllowListProvider: a DNS list queried in Priority order (1 first).
-// At most one of AnyMatch, BitmaskMatch and IPAddressesMatch is set.
+// Exactly one of AnyMatch, BitmaskMatch and IPAddressesMatch is set.
 type IPListProvider struct {
 	Name              string
 	LookupDomain      string
@@ -496,8 +496,9 @@ func provider(block, isNew bool) func(*evaluator, *invocation, target) []target 
 		if !ok {
 			return nil
 		}
-		if n := countTrue(p.AnyMatch, p.BitmaskMatch.IsValid(), len(p.IPAddressesMatch) > 0); n > 1 {
-			e.fail(in.pos, "a provider matches by one of -AnyMatch, -BitmaskMatch and -IPAddressesMatch, not %d", n)
+		// The agent needs exactly one way to read the list's answers.
+		if n := countTrue(p.AnyMatch, p.BitmaskMatch.IsValid(), len(p.IPAddressesMatch) > 0); n != 1 {
+			e.fail(in.pos, "a provider matches by one of -AnyMatch $true, -BitmaskMatch and -IPAddressesMatch, not %d", n)
 			return nil
 		}
 		ps := slices.Clone(l.Providers)

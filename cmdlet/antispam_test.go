@@ -81,7 +81,7 @@ func TestAntispamCmdlets(t *testing.T) {
 				t.Errorf("%+v", a)
 			}
 		}, true},
-		{"providers by priority", "Add-IPBlockListProvider A -LookupDomain a.example\nAdd-IPBlockListProvider B -LookupDomain b.example -Priority 1\n" +
+		{"providers by priority", "Add-IPBlockListProvider A -LookupDomain a.example -AnyMatch $true\nAdd-IPBlockListProvider B -LookupDomain b.example -AnyMatch $true -Priority 1\n" +
 			"Add-IPBlockListProvider C -LookupDomain c.example -BitmaskMatch 127.0.0.4\nSet-IPBlockListProvider C -Priority 1 -Enabled $false\nRemove-IPBlockListProvider B\nGet-IPBlockListProvider A", func(t *testing.T, c *Config) {
 			ps := c.IPBlockList.Providers
 			if len(ps) != 2 || ps[0].Name != "C" || ps[0].Priority != 1 || ps[0].Enabled || ps[1].Name != "A" || ps[1].Priority != 2 ||
@@ -107,6 +107,7 @@ func TestAntispamCmdlets(t *testing.T) {
 			base := NewConfig(true)
 			c := mustLoad(t, base, Options{Edge: true}, tt.src)
 			tt.check(t, c)
+			checkAgentsAccept(t, c)
 			if !reflect.DeepEqual(base, NewConfig(true)) {
 				t.Error("Apply changed its base configuration")
 			}
@@ -149,7 +150,7 @@ func TestAntispamErrors(t *testing.T) {
 			`t.ps1:1:25: Remove-IPBlockListEntry: no entry "3": give its Identity number or its IPRange`},
 		{"provider without a domain", "Add-IPBlockListProvider -Name A",
 			"t.ps1:1:1: Add-IPBlockListProvider: missing required parameter -LookupDomain"},
-		{"duplicate provider", "Add-IPBlockListProvider A -LookupDomain a.example\nAdd-IPBlockListProvider a -LookupDomain b.example",
+		{"duplicate provider", "Add-IPBlockListProvider A -LookupDomain a.example -AnyMatch $true\nAdd-IPBlockListProvider a -LookupDomain b.example -AnyMatch $true",
 			`t.ps1:2:25: Add-IPBlockListProvider: a provider named "a" already exists`},
 		{"unknown provider on Remove-", "Remove-IPBlockListProvider Nope",
 			`t.ps1:1:28: Remove-IPBlockListProvider: no provider "Nope"`},
@@ -160,7 +161,9 @@ func TestAntispamErrors(t *testing.T) {
 		{"priority out of range", "Add-IPBlockListProvider A -LookupDomain a.example -Priority 3",
 			"t.ps1:1:61: Add-IPBlockListProvider: -Priority 3 is out of range (1 to 1)"},
 		{"two ways to match", "Add-IPBlockListProvider A -LookupDomain a.example -AnyMatch $true -BitmaskMatch 127.0.0.2",
-			"t.ps1:1:1: Add-IPBlockListProvider: a provider matches by one of -AnyMatch, -BitmaskMatch and -IPAddressesMatch, not 2"},
+			"t.ps1:1:1: Add-IPBlockListProvider: a provider matches by one of -AnyMatch $true, -BitmaskMatch and -IPAddressesMatch, not 2"},
+		{"no way to match", "Add-IPBlockListProvider A -LookupDomain a.example",
+			"t.ps1:1:1: Add-IPBlockListProvider: a provider matches by one of -AnyMatch $true, -BitmaskMatch and -IPAddressesMatch, not 0"},
 		{"bad bitmask", "Add-IPBlockListProvider A -LookupDomain a.example -BitmaskMatch ::1",
 			`t.ps1:1:65: Add-IPBlockListProvider: -BitmaskMatch: bad value "::1": want an IPv4 address`},
 		{"allow list has no rejection text", "Add-IPAllowListProvider A -LookupDomain a.example -RejectionResponse x",
@@ -202,7 +205,7 @@ Set-SenderFilterConfig -BlockedDomainsAndSubdomains *.spam.example -Action Stamp
 Set-RecipientFilterConfig -BlockedRecipients x@contoso.com
 Set-SenderIdConfig -SpoofedDomainAction Reject -TempErrorAction Delete
 Add-IPBlockListEntry -IPRange 192.0.2.10-192.0.2.20 -ExpirationTime 2027-01-31
-Add-IPBlockListProvider A -LookupDomain a.example -Enabled $false
+Add-IPBlockListProvider A -LookupDomain a.example -AnyMatch $true -Enabled $false
 Add-IPBlockListProvider B -LookupDomain b.example -BitmaskMatch 127.0.0.4
 Add-IPAllowListEntry -IPAddress 203.0.113.5
 Set-IPAllowListConfig -Enabled $false`)
@@ -219,10 +222,8 @@ Set-IPAllowListConfig -Enabled $false`)
 	if s := c.SenderID.Agent("edge.contoso.com"); s.SpoofedDomainAction != senderid.Reject || s.TempErrorAction != senderid.Delete || s.Hostname != "edge.contoso.com" {
 		t.Errorf("sender id %+v", s)
 	}
+	checkAgentsAccept(t, c)
 	cf := c.ConnectionFilter()
-	if _, err := connectionfilter.New(cf); err != nil {
-		t.Fatal(err)
-	}
 	want := connectionfilter.Entry{First: netip.MustParseAddr("192.0.2.10"), Last: netip.MustParseAddr("192.0.2.20"),
 		Expires: time.Date(2027, 1, 31, 0, 0, 0, 0, time.UTC)}
 	if len(cf.BlockList) != 1 || cf.BlockList[0] != want || len(cf.BlockListProviders) != 1 || cf.BlockListProviders[0].Name != "B" ||
@@ -236,5 +237,19 @@ func TestNullClearsList(t *testing.T) {
 	c := mustLoad(t, nil, Options{}, "Set-SenderFilterConfig -BlockedSenders a@spam.example\nSet-SenderFilterConfig -BlockedSenders $null")
 	if got := c.SenderFilter.BlockedSenders; len(got) != 0 {
 		t.Errorf("BlockedSenders %v", got)
+	}
+}
+
+// checkAgentsAccept fails t if an agent refuses what a script that loaded
+// configures: the script's check must not pass a server that cannot start.
+func checkAgentsAccept(t *testing.T, c *Config) {
+	t.Helper()
+	if _, err := contentfilter.New(c.ContentFilter.Agent()); err != nil {
+		t.Errorf("content filter: %v", err)
+	}
+	cf := c.ConnectionFilter()
+	cf.DNSServers = []string{"127.0.0.1:53"} // no resolv.conf needed; nothing is queried
+	if _, err := connectionfilter.New(cf); err != nil {
+		t.Errorf("connection filter: %v", err)
 	}
 }

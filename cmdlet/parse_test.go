@@ -120,7 +120,7 @@ func FuzzParse(f *testing.F) {
 		`Get-ReceiveConnector "X" | Add-ADPermission -User "u" -ExtendedRights "Ms-Exch-SMTP-Submit"`,
 		"Set-SendConnector X -AddressSpaces @{Add=\"a\",\"b\"; Remove=\"c\"}", "$c = Get-Credential\n$c", "A -B:", "@{",
 		"Add-IPBlockListEntry -IPRange 10.0.0.1-10.0.0.9 -ExpirationTime '1/31/2027 6:00 PM'\nRemove-IPBlockListEntry 1",
-		"Add-IPBlockListProvider A -LookupDomain a.example -IPAddressesMatch 127.0.0.2\nSet-IPBlockListProvider A -Priority 1 -Name B",
+		"Add-IPBlockListProvider A -LookupDomain a.example -IPAddressesMatch 127.0.0.2\nSet-IPBlockListProvider A -Priority 1 -Name B -RejectionResponse x",
 		"Set-ContentFilterConfig -SCLRejectThreshold 5 -BypassedSenders @{Add='a@b.c'}"} {
 		f.Add(s)
 	}
@@ -135,5 +135,6 @@ func FuzzParse(f *testing.F) {
 		if _, err := c.MarshalJSON(); err != nil {
 			t.Fatal(err)
 		}
+		checkAgentsAccept(t, c)
 	})
 }
