@@ -145,7 +145,7 @@ func TestAgentRspamdGTUBE(t *testing.T) {
 		cfg.SCLRejectEnabled = false
 		cfg.SCLQuarantineEnabled, cfg.SCLQuarantineThreshold, cfg.QuarantineMailbox = true, 9, "quarantine@contoso.com"
 		a, rec := edgeWith(t, setup(cfg))
-		r, _ := smtptest.Dial(t, a)
+		r := dialRspamdEdge(t, a)
 		expect(t, r, smtptest.Step{"EHLO client.example", "250"}, smtptest.Step{"MAIL FROM:<x@fabrikam.com>", "250"},
 			smtptest.Step{"RCPT TO:<bob@contoso.com>", "250"}, smtptest.Step{"DATA:" + spam, "250 2.6.0"})
 		d := rec.Wait(t)
@@ -158,7 +158,7 @@ func TestAgentRspamdGTUBE(t *testing.T) {
 		cfg.SCLRejectEnabled = false
 		cfg.SCLDeleteEnabled, cfg.SCLDeleteThreshold = true, 9
 		a, rec := edgeWith(t, setup(cfg))
-		r, _ := smtptest.Dial(t, a)
+		r := dialRspamdEdge(t, a)
 		expect(t, r, smtptest.Step{"EHLO client.example", "250"}, smtptest.Step{"MAIL FROM:<x@fabrikam.com>", "250"},
 			smtptest.Step{"RCPT TO:<bob@contoso.com>", "250"}, smtptest.Step{"DATA:" + spam, "250 2.6.0"},
 			// A clean message after it is delivered: the spam was not.
@@ -168,6 +168,18 @@ func TestAgentRspamdGTUBE(t *testing.T) {
 			t.Fatalf("delivered:\n%s", d.Body)
 		}
 	})
+}
+
+// dialRspamdEdge connects to an edge whose milter is rspamd: the milter
+// connection is made before the greeting, and a freshly started rspamd
+// may take long to answer its first one on a loaded machine.
+func dialRspamdEdge(t *testing.T, a string) *smtptest.Client {
+	t.Helper()
+	r, banner := smtptest.Dial(t, a, smtptest.ClientTimeout(miltertest.StartupTimeout))
+	if !strings.HasPrefix(banner, "220 ") {
+		t.Fatalf("banner %q", banner)
+	}
+	return r
 }
 
 // A message from an organization domain leaves the edge DKIM-signed, and
