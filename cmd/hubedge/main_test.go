@@ -41,7 +41,7 @@ func TestMainExitCodes(t *testing.T) {
 			bad + ":3:", "New-ReceiveConnector:",
 		}},
 		{"missing file", []string{"check", "-server", "HubA", filepath.Join(t.TempDir(), "none.ps1")}, exitFail, "", []string{"none.ps1"}},
-		{"run without a queue", []string{"run", "-server", "HubA", good}, exitUsage, "", []string{"-queue DIR is required"}},
+		{"run without a queue", []string{"run", "-server", "HubA", good}, exitUsage, "", []string{"-queue DIR (or -queue-postgres DSN) is required"}},
 		{"management API on a public address", []string{"run", "-server", "HubA", "-queue", t.TempDir(), "-manage", "0.0.0.0:8025",
 			"-manage-token", clitest.WriteFile(t, "token", "0123456789abcdef-test-token\n"), good}, exitUsage, "", []string{"only on a loopback address"}},
 		{"management API without a token", []string{"run", "-server", "HubA", "-queue", t.TempDir(), "-manage", "127.0.0.1:0", good},
