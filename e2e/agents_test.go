@@ -109,7 +109,7 @@ func TestAgentSPFFailRejected(t *testing.T) {
 	r, _ := smtptest.Dial(t, a)
 	expect(t, r, smtptest.Step{"EHLO client.example", "250"}, smtptest.Step{"MAIL FROM:<x@fabrikam.com>", "250"},
 		smtptest.Step{"RCPT TO:<bob@contoso.com>", "250"},
-		smtptest.Step{"DATA:" + message("From: x@fabrikam.com", "Subject: spoofed"), "550 5.7.1"})
+		smtptest.Step{"DATA:" + message("From: x@fabrikam.com", "Subject: spoofed"), senderid.ReplyFail.String()})
 	if n := rec.Pending(); n != 0 {
 		t.Fatalf("%d messages delivered", n)
 	}
