@@ -116,8 +116,11 @@ func (d *Deliverer) negotiate(ctx context.Context, sp sessionParams, t target, r
 		quitRaw(tp)
 		return nil, fail(451, policyStatus(err), t.explain(err))
 	}
+	var sessions *hopSessions
 	if step.Kind == auth.StepStartTLS {
-		tc, aerr := d.startTLS(ctx, tp, raw, sp, t)
+		var tc *tls.Conn
+		var aerr *AttemptError
+		tc, sessions, aerr = d.startTLS(ctx, tp, raw, sp, t)
 		switch {
 		case aerr == nil:
 			net0, st.TLS = logTLS(raw, tc), true
@@ -151,6 +154,7 @@ func (d *Deliverer) negotiate(ctx context.Context, sp sessionParams, t target, r
 		return nil, replyFailure(fail, err, nil)
 	}
 	if aerr := d.finishPlan(cn, sp, t, st, noStartTLS); aerr != nil {
+		sessions.forget() // refused by the policy's checks, or AUTH failed: start afresh next time
 		if !errors.Is(aerr.Err, net.ErrClosed) {
 			_ = raw.SetDeadline(time.Now().Add(min(cmdTO, 5*time.Second)))
 			_ = cn.c.Quit()
@@ -230,15 +234,17 @@ func (d *Deliverer) finishPlan(cn *conn, sp sessionParams, t target, st auth.Cli
 
 // startTLS issues STARTTLS on the raw session and completes the handshake
 // with the policy's TLS configuration.
-func (d *Deliverer) startTLS(ctx context.Context, tp *textproto.Conn, raw net.Conn, sp sessionParams, t target) (*tls.Conn, *AttemptError) {
+// The session cache it used (nil when resumption is off) lets the caller
+// drop the session if the policy's later checks refuse it.
+func (d *Deliverer) startTLS(ctx context.Context, tp *textproto.Conn, raw net.Conn, sp sessionParams, t target) (*tls.Conn, *hopSessions, *AttemptError) {
 	fail := func(code int, enh string, err error) *AttemptError {
 		return &AttemptError{Host: t.host, Addr: t.addr, Code: code, Enhanced: enh, Err: err}
 	}
 	if _, _, err := cmdRaw(tp, 220, "STARTTLS"); err != nil {
-		return nil, replyFailure(fail, err, nil)
+		return nil, nil, replyFailure(fail, err, nil)
 	}
 	if tp.R.Buffered() > 0 { // RFC 3207 §6: no plaintext may cross into TLS
-		return nil, fail(451, "4.7.5", fmt.Errorf("%w: data after the STARTTLS reply", ErrTLS))
+		return nil, nil, fail(451, "4.7.5", fmt.Errorf("%w: data after the STARTTLS reply", ErrTLS))
 	}
 	handOver(raw)
 	cfg := sp.policy.TLSConfig(t.host, d.opts.roots)
@@ -247,14 +253,18 @@ func (d *Deliverer) startTLS(ctx context.Context, tp *textproto.Conn, raw net.Co
 		cfg.InsecureSkipVerify = true
 		cfg.VerifyConnection = func(cs tls.ConnectionState) error { return h.verify(cs, d.opts.roots, time.Now()) }
 	}
-	cfg.ClientSessionCache = d.sessionCacheFor(sp.key)
+	sessions := d.sessionCacheFor(sp.key)
+	if sessions != nil {
+		cfg.ClientSessionCache = sessions
+	}
 	tc := tls.Client(unlogged(raw), cfg)
 	hctx, cancel := context.WithTimeout(ctx, d.opts.timeouts.Command)
 	defer cancel()
 	if err := tc.HandshakeContext(hctx); err != nil {
-		return nil, fail(451, "4.7.5", fmt.Errorf("%w: %w", ErrTLS, err))
+		sessions.forget()
+		return nil, nil, fail(451, "4.7.5", fmt.Errorf("%w: %w", ErrTLS, err))
 	}
-	return tc, nil
+	return tc, sessions, nil
 }
 
 // replyFailure turns a failed exchange into an AttemptError: the server's

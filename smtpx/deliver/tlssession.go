@@ -21,19 +21,36 @@ func WithTLSSessionCache(size int) Option {
 // library keys sessions by server name (or address), and the hop key in
 // front keeps connectors apart, since each has its own client certificate
 // and TLS policy and must never resume a session another one negotiated.
+// It is made for one handshake, and remembers the key it was asked for so
+// that a session whose use failed can be dropped.
 type hopSessions struct {
 	prefix string
 	c      tls.ClientSessionCache
+	key    string // the last key looked up
 }
 
-func (h hopSessions) Get(key string) (*tls.ClientSessionState, bool) { return h.c.Get(h.prefix + key) }
+func (h *hopSessions) Get(key string) (*tls.ClientSessionState, bool) {
+	h.key = key
+	return h.c.Get(h.prefix + key)
+}
 
-func (h hopSessions) Put(key string, cs *tls.ClientSessionState) { h.c.Put(h.prefix+key, cs) }
+func (h *hopSessions) Put(key string, cs *tls.ClientSessionState) { h.c.Put(h.prefix+key, cs) }
 
-// sessionCacheFor is the cache of hop key, or nil when resumption is off.
-func (d *Deliverer) sessionCacheFor(hopKey string) tls.ClientSessionCache {
+// forget drops the session of the last lookup. A handshake or policy check
+// that fails on a resumed session (a certificate no longer matching the
+// host's TLSA records, say) must not fail again on every retry for the
+// ticket's lifetime: the next attempt makes a full handshake.
+func (h *hopSessions) forget() {
+	if h != nil && h.key != "" {
+		h.c.Put(h.prefix+h.key, nil) // nil removes the entry
+	}
+}
+
+// sessionCacheFor is a cache for one handshake toward hop key, or nil when
+// resumption is off.
+func (d *Deliverer) sessionCacheFor(hopKey string) *hopSessions {
 	if d.tlsSessions == nil {
 		return nil
 	}
-	return hopSessions{prefix: hopKey + "\x00", c: d.tlsSessions}
+	return &hopSessions{prefix: hopKey + "\x00", c: d.tlsSessions}
 }
