@@ -60,6 +60,8 @@ func (g *goSource) session(ctx context.Context) error {
 	var s *smtpConn
 	defer func() {
 		if s != nil {
+			// After a failure the server may never answer: do not hang on it.
+			_ = s.c.SetDeadline(time.Now().Add(5 * time.Second))
 			_ = s.cmd('2', "QUIT")
 			s.c.Close()
 		}
