@@ -24,6 +24,13 @@
 // (everything acknowledged before it recovered). BasicAuthRequireTLS to a
 // smart host with a wrong-name certificate sends no AUTH (its transcript).
 //
+// "The edge judges": transport agents in a receive session (issue 20): a
+// client a DNS block list names refused at RCPT, an unknown recipient
+// 550 5.1.1, an SPF fail rejected by Sender ID, GTUBE scored by a real
+// rspamd over the milter protocol and quarantined or deleted at its SCL
+// (skipped where rspamd is not installed), and an outbound message
+// DKIM-signed at the edge that verifies at the receiving sink.
+//
 // FuzzSession feeds random command streams into a session; run it longer
 // with: go test ./e2e -run '^$' -fuzz FuzzSession -fuzztime 5m
 //
