@@ -30,6 +30,7 @@ type result struct {
 	RelayProcs int     // how many processes RelayHWM sums
 	SelfCPU    float64 // s used by this harness (its sink reader) in the window
 	SinkCPU    float64 // s
+	SourceCPU  float64 // s used by the load generator (its whole life: the timed window)
 	Busy       float64 // share of all cores busy, 0..1
 	IOWait     float64 // share of all cores in iowait
 	Steal      float64 // share stolen by the hypervisor
@@ -63,8 +64,8 @@ func (r *result) Line(c *config) string {
 	} else {
 		s += " relay_cpu_s=n/a"
 	}
-	s += fmt.Sprintf(" sink_cpu_s=%.2f harness_cpu_s=%.2f sys_busy=%.0f%% iowait=%.0f%% steal=%.0f%%",
-		r.SinkCPU, r.SelfCPU, 100*r.Busy, 100*r.IOWait, 100*r.Steal)
+	s += fmt.Sprintf(" sink_cpu_s=%.2f source_cpu_s=%.2f harness_cpu_s=%.2f sys_busy=%.0f%% iowait=%.0f%% steal=%.0f%%",
+		r.SinkCPU, r.SourceCPU, r.SelfCPU, 100*r.Busy, 100*r.IOWait, 100*r.Steal)
 	if r.SourceErr != "" {
 		s += " src_err=" + strconv.Quote(r.SourceErr)
 	}
@@ -121,8 +122,9 @@ func (r *runner) sinkCmd(port int) []string {
 
 // drive injects n messages at port with the load generator src and waits
 // until the sink count reaches target. It returns the start, the
-// generator's exit and the sink's arrival.
-func drive(ctx context.Context, c *config, src []string, s *sink, target int, logf *os.File) (t0, tInj, tEnd time.Time, srcErr, err error) {
+// generator's exit and the sink's arrival, and stores the generator's CPU
+// seconds in srcCPU unless it is nil.
+func drive(ctx context.Context, c *config, src []string, s *sink, target int, logf *os.File, srcCPU *float64) (t0, tInj, tEnd time.Time, srcErr, err error) {
 	cmd := exec.CommandContext(ctx, src[0], src[1:]...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	injected := make(chan time.Time, 1)
@@ -136,6 +138,9 @@ func drive(ctx context.Context, c *config, src []string, s *sink, target int, lo
 	defer cancel()
 	go func() {
 		srcErr = cmd.Wait()
+		if srcCPU != nil && cmd.ProcessState != nil {
+			*srcCPU = (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds()
+		}
 		injected <- time.Now()
 		if srcErr != nil {
 			cancel()
@@ -272,7 +277,7 @@ func (r *runner) oneRun(ctx context.Context, kind string) (*result, error) {
 	// Untimed warm-up: lets the relay spawn processes and fill caches.
 	base := 0
 	if c.Warmup > 0 {
-		if _, _, _, _, err := drive(ctx, c, r.sourceCmd(c.Warmup, port), s, c.Warmup, logf); err != nil {
+		if _, _, _, _, err := drive(ctx, c, r.sourceCmd(c.Warmup, port), s, c.Warmup, logf, nil); err != nil {
 			return nil, fmt.Errorf("bench: %s warm-up: %w (log %s)", kind, err, logf.Name())
 		}
 		base = s.Count()
@@ -286,10 +291,11 @@ func (r *runner) oneRun(ctx context.Context, kind string) (*result, error) {
 	}
 	tls0, res0 := s.TLSCount()
 	sess0 := s.Sessions()
-	t0, tInj, tEnd, srcErr, err := drive(ctx, c, r.sourceCmd(n, port), s, base+n, logf)
+	var srcCPU float64
+	t0, tInj, tEnd, srcErr, err := drive(ctx, c, r.sourceCmd(n, port), s, base+n, logf, &srcCPU)
 	cpu1, sink1, self1 := readCPU(), pidTicks(s.PID()), pidTicks(os.Getpid())
 	res := &result{Name: c.vname(kind, r.v), Sent: n, Got: s.Count() - base, RelayCPU: -1,
-		Secs: tEnd.Sub(t0).Seconds(), InjectSecs: tInj.Sub(t0).Seconds()}
+		Secs: tEnd.Sub(t0).Seconds(), InjectSecs: tInj.Sub(t0).Seconds(), SourceCPU: srcCPU}
 	if sid > 0 {
 		res.RelayCPU = float64(sessionTicks(sid)-relay0) / clkTck
 		res.RelayHWM, res.RelayProcs = sessionHWM(sid)
