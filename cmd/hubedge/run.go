@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"reflect"
 	"strings"
 	"sync/atomic"
 
@@ -103,6 +104,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer b.close(log)
+	chain, err := antiSpamAgents(log, cfg, sf.role == "edge", c.FQDN, cli.SplitList(c.DNS), c.MailboxDirectory(),
+		transportConfig(cfg, sf.server).AcceptedDomains)
+	if err != nil {
+		return err
+	}
+	if chain != nil {
+		b.opts = append(b.opts, smtpx.WithAgents(chain))
+		log.Info("transport agents", "agents", chain.Agents())
+	}
 	var store *pgstore.Store
 	if *pg != "" {
 		if store, err = pgstore.Open(ctx, pgstore.Config{DSN: *pg, Hub: sf.server, Logger: log}); err != nil {
@@ -265,6 +275,9 @@ func reload(ctx context.Context, log *slog.Logger, sf *scriptFlags, t *smtpx.Tra
 	}
 	if cfg.TransportServer != old.TransportServer || cfg.TransportConfig != old.TransportConfig {
 		log.Warn("SIGHUP: Set-TransportServer and Set-TransportConfig changes take effect at the next start")
+	}
+	if !reflect.DeepEqual(antiSpamSettings(cfg), antiSpamSettings(old)) {
+		log.Warn("SIGHUP: anti-spam agent settings (Set-ContentFilterConfig, the IP Block and Allow lists, ...) take effect at the next start")
 	}
 	log.Info("SIGHUP: configuration reloaded", "files", sf.files)
 	return cfg, true

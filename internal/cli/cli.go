@@ -209,6 +209,15 @@ func (c *Common) Options(log *slog.Logger, needTLS bool) ([]smtpx.Option, error)
 	return append(opts, more...), nil
 }
 
+// MailboxDirectory returns the -mailboxes directory once DomainOptions has loaded
+// it, or nil.
+func (c *Common) MailboxDirectory() smtpx.Directory {
+	if c.mailboxes == nil {
+		return nil
+	}
+	return c.mailboxes
+}
+
 // ServerOptions returns the smtpx options of the flags that do not depend
 // on the accepted domains: name, site, logger, queue, protocol log,
 // certificate, resolver, trusted CAs and authenticator. needTLS makes a
