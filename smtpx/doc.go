@@ -20,8 +20,8 @@
 //
 // One socket is opened per distinct binding of the enabled receive
 // connectors. Each accepted connection is matched with connector.Set.Select
-// (SPEC §2.4); without a match it is answered "554 5.7.1" and closed before
-// any command is read. MaxInboundConnection and MaxInboundConnectionPerSource
+// (the most specific binding, then the narrowest remote range); without a
+// match it is answered "554 5.7.1" and closed before any command is read. MaxInboundConnection and MaxInboundConnectionPerSource
 // are enforced per connector ("421 4.3.2"). Each connection is served on a
 // goroutine of its own with its connector's FQDN, TLS certificate and limits.
 // The greeting is the connector's Banner, or
@@ -150,9 +150,11 @@
 // The ID in the Received field is the queue ID (reserved with queue.NewID
 // before the header is written), so a trace names the message an
 // administrator finds with Get-Message. The AuthMechanism values are hubedge's
-// (SPEC §9): 06 for a SASL login, 04 for server authentication, 03 for
+// (the reference system publishes no table): 06 for a SASL login, 04 for
+// server authentication, 03 for
 // Externally Secured; anonymous sessions get none. Reply texts follow the
-// reference system where SPEC documents them ("250-<fqdn> Hello [<ip>]",
+// reference system where its documentation gives them ("250-<fqdn> Hello
+// [<ip>]",
 // "250 2.1.0 Sender OK", "250 2.1.5 Recipient OK", "220 2.0.0 SMTP server
 // ready", "235 2.7.0 Authentication successful"); sequence errors are
 // "503 5.5.1" (RFC 5321 §4.3.2).

@@ -56,7 +56,7 @@ type Event struct {
 	Kind      EventKind
 	Time      time.Time
 	Connector string         // receive connector name
-	Session   string         // session ID (16 hex digits, SPEC §7.1)
+	Session   string         // session ID (16 hex digits, as the protocol log writes it)
 	Remote    netip.AddrPort // client address
 	Principal perms.Principal
 	Reply     *smtp.SMTPError // the refusal, for Reject and Refuse

@@ -44,7 +44,7 @@ func (t *Transport) acceptLoop(bl *boundListener) {
 }
 
 // admit matches a connection with its receive connector (connector.Set
-// Select, SPEC §2.4), applies the connection limits and serves it on a
+// Select), applies the connection limits and serves it on a
 // goroutine of its own (serve.go). Refusals are answered before any command is
 // read.
 func (t *Transport) admit(binding netip.AddrPort, nc net.Conn) {

@@ -105,7 +105,7 @@ func WithSendConnector(sc ...*connector.SendConnector) Option {
 	return funcOption(func(o *options) { o.send = append(o.send, sc...) })
 }
 
-// WithAcceptedDomain adds accepted domains (SPEC §5.6). Default: none, so
+// WithAcceptedDomain adds accepted domains. Default: none, so
 // every recipient needs Accept-Any-Recipient.
 func WithAcceptedDomain(d ...routing.AcceptedDomain) Option {
 	return funcOption(func(o *options) { o.domains = append(o.domains, d...) })

@@ -10,7 +10,7 @@ import (
 )
 
 // Authentication header fields stamped after the header firewall
-// (SPEC §3.3, §8), in the organization class so that only trusted hops
+// in the organization class so that only trusted hops
 // can carry them in.
 const (
 	headerAuthAs        = "X-MS-Exchange-Organization-AuthAs"
@@ -19,7 +19,7 @@ const (
 )
 
 // authMechanismCode is the two-digit hex AuthMechanism value. The reference
-// system documents no table (SPEC §9 item 3); 04 (server authentication)
+// system documents no table; 04 (server authentication)
 // and 06 (authenticated client submission) are the observed values and are
 // used for the same cases here; 03 for Externally Secured sessions is
 // hubedge's choice. Anonymous sessions get no AuthMechanism field.

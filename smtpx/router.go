@@ -35,7 +35,7 @@ type RouterConfig struct {
 	Directory Directory
 }
 
-// Router is the queue.Router of a transport (SPEC §5):
+// Router is the queue.Router of a transport:
 //
 //  1. a message received on a receive connector that a send connector names
 //     as its linked receive connector leaves through that send connector,
@@ -124,7 +124,7 @@ func (r *Router) Route(ctx context.Context, env *queue.Envelope, rcpt queue.Reci
 }
 
 // hopFor is the next hop through sc for a recipient in domain: relay to
-// sc's source servers when this server is not one of them (SPEC §5.4),
+// sc's source servers when this server is not one of them,
 // else smart-host or DNS delivery.
 func (r *Router) hopFor(sc *connector.SendConnector, domain string) queue.NextHop {
 	if src := sc.SourceTransportServers(); len(src) > 0 && !slices.ContainsFunc(src, func(s string) bool { return routing.SameServer(s, r.cfg.Server) }) {

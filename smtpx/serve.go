@@ -238,7 +238,7 @@ func (sc *serverConn) skipLine() error {
 }
 
 // banner writes the connector's greeting: its Banner, or the reference
-// system's default form (SPEC §2.1) without the vendor name.
+// system's default form without the vendor name.
 func (sc *serverConn) banner() {
 	if b := sc.s.rc.Banner(); b != "" {
 		sc.writeRaw([]byte(b + "\r\n"))
@@ -463,8 +463,8 @@ func (sc *serverConn) greet(ehlo bool, arg []byte) {
 	sc.writeRaw(sc.out)
 }
 
-// ehloReply lists the extensions in the reference system's order (SPEC
-// §4.1): SIZE, PIPELINING, DSN, ENHANCEDSTATUSCODES, STARTTLS, AUTH,
+// ehloReply lists the extensions in the reference system's order: SIZE,
+// PIPELINING, DSN, ENHANCEDSTATUSCODES, STARTTLS, AUTH,
 // 8BITMIME, CHUNKING, then LIMITS, REQUIRETLS (over TLS) and SMTPUTF8.
 func (sc *serverConn) ehloReply(b []byte) []byte {
 	b = append(b, "250-"...)

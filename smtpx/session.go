@@ -61,7 +61,7 @@ func (s *session) greet(helo string) *smtp.SMTPError {
 		return replyShuttingDown
 	}
 	if s.s.rc.RequireEHLODomain() && !validHelo(helo) {
-		// The reference system closes the connection (SPEC §2.1).
+		// The reference system closes the connection.
 		s.c.closeAfterReply()
 		return s.refused("EHLO", replyBadEHLO, false)
 	}
@@ -167,7 +167,7 @@ func (s *session) auth(mech string) (sasl.Server, error) {
 
 // saslGuard maps SASL outcomes to replies: bad credentials are 535 5.7.8,
 // counted as logon failures and tarpitted; an identity without Submit on
-// this connector fails too (SPEC §3.1: without Submit, AUTH fails).
+// this connector fails too (without Submit, AUTH fails).
 type saslGuard struct {
 	s     *session
 	mech  string
@@ -223,7 +223,7 @@ func (g *saslGuard) Next(resp []byte) ([]byte, bool, error) {
 
 var errNoSubmit = errors.New("smtpx: principal lacks Ms-Exch-SMTP-Submit on this connector")
 
-// mail checks TLS, the Submit right, the sender and SIZE (SPEC §3.1, §8)
+// mail checks TLS, the Submit right, the sender and SIZE
 // and opens a transaction.
 func (s *session) mail(m wire.Mail) error {
 	if err := s.gate(); err != nil {
@@ -305,7 +305,7 @@ func (s *session) principalName() string {
 	return string(s.id.Principal)
 }
 
-// rcpt applies the relay rules (SPEC §5.6); serverConn enforces
+// rcpt applies the relay rules; serverConn enforces
 // MaxRecipientsPerMessage (452 4.5.3) before calling it.
 func (s *session) rcpt(rc wire.Rcpt) error {
 	if !s.env.SMTPUTF8 && !isASCII(rc.To) {

@@ -26,8 +26,8 @@ func reply(code int, class, subject, detail int, msg string) *smtp.SMTPError {
 	return &smtp.SMTPError{Code: code, EnhancedCode: smtp.EnhancedCode{class, subject, detail}, Message: msg}
 }
 
-// The replies sessions give, with the reference system's texts where SPEC
-// §6.5 documents them and plain RFC 3463 wording otherwise (SPEC §9).
+// The replies sessions give, with the reference system's texts where its
+// documentation gives them and plain RFC 3463 wording otherwise.
 var (
 	replyNoConnector      = reply(554, 5, 7, 1, "Access denied: no receive connector for this address")
 	replyTooManyConns     = reply(421, 4, 3, 2, "The maximum number of concurrent server connections has exceeded a limit, closing transmission channel")

@@ -187,7 +187,7 @@ func (e *AddressError) Error() string {
 // Unwrap returns ErrBadAddress.
 func (e *AddressError) Unwrap() error { return ErrBadAddress }
 
-// Results this package produces (SPEC §6 status codes).
+// Results this package produces.
 var (
 	resultDelivered  = queue.Result{Code: 250, Enhanced: "2.0.0", Text: "Delivered to mailbox"}
 	resultUnknown    = queue.Result{Code: 550, Enhanced: "5.1.1", Text: "RESOLVER.ADR.ExRecipNotFound; not found"}
