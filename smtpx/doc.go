@@ -18,16 +18,17 @@
 //
 // # Connections
 //
-// One socket is opened per distinct binding of the enabled receive
-// connectors. Each accepted connection is matched with connector.Set.Select
-// (the most specific binding, then the narrowest remote range); without a
-// match it is answered "554 5.7.1" and closed before any command is read. MaxInboundConnection and MaxInboundConnectionPerSource
-// are enforced per connector ("421 4.3.2"). Each connection is served on a
-// goroutine of its own with its connector's FQDN, TLS certificate and limits.
-// The greeting is the connector's Banner, or
-// "220 <fqdn> ESMTP MAIL Service ready at <date>". ConnectionInactivityTimeout
-// applies to every read and write, message bodies included ("421 4.4.2"
-// between commands), and ConnectionTimeout caps the whole session.
+// One socket is opened per distinct binding of the enabled receive connectors.
+// Each accepted connection is matched with connector.Set.Select (the most
+// specific binding, then the narrowest remote range); without a match it is
+// answered "554 5.7.1" and closed before any command is read.
+// MaxInboundConnection and MaxInboundConnectionPerSource are enforced per
+// connector ("421 4.3.2"). Each connection is served on a goroutine of its own
+// with its connector's FQDN, TLS certificate and limits. The greeting is the
+// connector's Banner, or "220 <fqdn> ESMTP MAIL Service ready at <date>".
+// ConnectionInactivityTimeout applies to every read and write, message bodies
+// included ("421 4.4.2" between commands), and ConnectionTimeout caps the
+// whole session.
 //
 // Replies gather until the client has nothing more buffered, so a
 // pipelining client (RFC 2920) gets the replies to a group of commands in
@@ -148,14 +149,12 @@
 // enforce MaxMessageSize themselves.
 //
 // The ID in the Received field is the queue ID (reserved with queue.NewID
-// before the header is written), so a trace names the message an
-// administrator finds with Get-Message. The AuthMechanism values are hubedge's
-// (the reference system publishes no table): 06 for a SASL login, 04 for
-// server authentication, 03 for
-// Externally Secured; anonymous sessions get none. Reply texts follow the
-// reference system where its documentation gives them ("250-<fqdn> Hello
-// [<ip>]",
-// "250 2.1.0 Sender OK", "250 2.1.5 Recipient OK", "220 2.0.0 SMTP server
-// ready", "235 2.7.0 Authentication successful"); sequence errors are
-// "503 5.5.1" (RFC 5321 §4.3.2).
+// before the header is written), so a trace names the message an administrator
+// finds with Get-Message. The AuthMechanism values are hubedge's (the
+// reference system publishes no table): 06 for a SASL login, 04 for server
+// authentication, 03 for Externally Secured; anonymous sessions get none.
+// Reply texts follow the reference system where its documentation gives them
+// ("250-<fqdn> Hello [<ip>]", "250 2.1.0 Sender OK", "250 2.1.5 Recipient OK",
+// "220 2.0.0 SMTP server ready", "235 2.7.0 Authentication successful");
+// sequence errors are "503 5.5.1" (RFC 5321 §4.3.2).
 package smtpx
