@@ -2,9 +2,11 @@ package smtpx_test
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/emersion/go-smtp"
 
@@ -79,6 +81,66 @@ func BenchmarkSubmit(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
+		})
+	}
+}
+
+// BenchmarkConnectDuringReconfigure measures a new connection's wait for
+// its greeting (dial, 220, QUIT) on a steady transport and while another
+// goroutine swaps its configuration with Reconfigure as fast as it can,
+// and reports the 99th percentile of each.
+func BenchmarkConnectDuringReconfigure(b *testing.B) {
+	newRC := func() *connector.ReceiveConnector {
+		rc, err := connector.NewReceive("From Internet", connector.WithUsage(connector.UsageInternet),
+			connector.WithBindingList(loopback), connector.WithTarpitInterval(0))
+		if err != nil {
+			b.Fatal(err)
+		}
+		return rc
+	}
+	for _, reloading := range []bool{false, true} {
+		name := "steady"
+		if reloading {
+			name = "reloading"
+		}
+		b.Run(name, func(b *testing.B) {
+			tr := smtptest.NewTransport(b, smtpx.WithServerName(serverName), smtpx.WithAcceptedDomain(contoso...),
+				smtpx.WithReceiveConnector(newRC()))
+			addr := tr.Addr("From Internet").String()
+			stop, done := make(chan struct{}), make(chan int)
+			go func() {
+				n := 0
+				for reloading {
+					select {
+					case <-stop:
+						done <- n
+						return
+					default:
+					}
+					if err := tr.Reconfigure(context.Background(), smtpx.Config{ReceiveConnectors: []*connector.ReceiveConnector{newRC()},
+						AcceptedDomains: contoso}); err != nil {
+						b.Error(err)
+					}
+					n++
+				}
+				<-stop
+				done <- n
+			}()
+			var waits []time.Duration
+			for b.Loop() {
+				start := time.Now()
+				c, err := smtp.Dial(addr)
+				if err != nil {
+					b.Fatal(err)
+				}
+				waits = append(waits, time.Since(start))
+				c.Quit()
+			}
+			close(stop)
+			reloads := <-done
+			slices.Sort(waits)
+			b.ReportMetric(float64(waits[len(waits)*99/100].Microseconds()), "p99-µs")
+			b.ReportMetric(float64(reloads), "reloads")
 		})
 	}
 }
