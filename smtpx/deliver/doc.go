@@ -37,7 +37,11 @@
 // go-smtp's client cannot upgrade opportunistically (its StartTLS is
 // unexported), so the greeting, first EHLO and STARTTLS are spoken here on the
 // raw connection, and the (TLS) connection is then handed to smtp.NewClient,
-// which sends the fresh EHLO RFC 3207 §4.2 requires.
+// which sends the fresh EHLO RFC 3207 §4.2 requires. A next hop that issues
+// TLS session tickets is resumed on the next connection (WithTLSSessionCache;
+// sessions are kept per next hop, and dropped when a check fails on one),
+// which spares both sides the certificate and its signature; the policy's
+// certificate checks run on every session, resumed or not.
 //
 // DNS-routed hosts are held to the strongest TLS policy that applies,
 // decided per MX host before dialling:
