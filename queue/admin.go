@@ -58,6 +58,7 @@ type MessageInfo struct {
 	ID            ID
 	Queues        []string // identities of the queues holding its recipients
 	From          string
+	MessageID     string // the Message-ID field (InternetMessageId)
 	Recipients    []RecipientInfo
 	Status        MessageStatus
 	Size          int64
@@ -209,7 +210,7 @@ func (f Filter) matches(mi *MessageInfo) bool {
 
 func (q *Queue) infoLocked(m *message, now time.Time) MessageInfo {
 	mi := MessageInfo{
-		ID: m.id, From: m.rec.Env.From, Size: m.rec.Env.Size, Received: m.rec.Env.Received,
+		ID: m.id, From: m.rec.Env.From, MessageID: m.rec.Env.MessageID, Size: m.rec.Env.Size, Received: m.rec.Env.Received,
 		LastError: m.lastError, Crashes: m.rec.Crashes, Status: q.statusLocked(m, now),
 	}
 	if !m.rec.Poison {

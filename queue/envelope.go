@@ -35,6 +35,9 @@ type Envelope struct {
 	Principal string `json:"principal,omitempty"`
 	// HopCount is the number of Received: headers counted on receipt.
 	HopCount int `json:"hops,omitempty"`
+	// MessageID is the message's Message-ID header field as received, for
+	// the message tracking log and Get-Message ("" when it has none).
+	MessageID string `json:"mid,omitempty"`
 	// Received is when the message arrived; Enqueue sets it to the clock's
 	// time when zero. Expiry and delay notifications count from it.
 	Received time.Time `json:"received"`

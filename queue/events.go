@@ -51,6 +51,8 @@ type Event struct {
 	Source     string
 	Sender     string
 	Recipients []string
+	// MessageID is the message's Message-ID field (Envelope.MessageID).
+	MessageID string
 	// Result is the reply behind DELIVER, DEFER and FAIL events.
 	Result *Result
 	// Err is the connection-level error behind a DEFER, if any.

@@ -296,6 +296,7 @@ func (s *session) dataAgents(st *receiveState, facts *headerFacts, now time.Time
 	env := s.env
 	env.HopCount = facts.hops
 	env.Received = now
+	env.MessageID = facts.msgID
 	env.Recipients = agentRecipients(s.env.Recipients, m.DeliverTo())
 	if m.Quarantine != "" {
 		s.trace(Event{Kind: EventAgent, QueueID: id, Detail: "quarantined to " + m.Quarantine})

@@ -73,6 +73,7 @@ func (s *session) data(r io.Reader) error {
 	env := s.env
 	env.HopCount = facts.hops
 	env.Received = now
+	env.MessageID = facts.msgID
 	// Received in front, the kept fields, the auth fields, the blank line.
 	st.stamped = s.appendReceived(st.stamped[:0], string(id), now)
 	st.stamped = append(st.stamped, st.hdr...)
@@ -156,8 +157,9 @@ type headerFacts struct {
 	auth [len(authHeaders)]bool
 	// ident digests the fields that identify the message (loopGuard).
 	ident identity
-	// logID asks for msgID, the Message-ID field, for the info log line
-	// (copying it costs an allocation, spared when nobody logs it).
+	// msgID is the Message-ID field, kept with the envelope for the
+	// tracking log and Get-Message, and written in the info log line
+	// (logID: info is enabled).
 	logID bool
 	msgID string
 }
@@ -172,7 +174,7 @@ func (h *headerFacts) see(g *generation, f perms.Field) {
 	}
 	if f.Kept {
 		h.ident.see(f)
-		if h.logID && h.msgID == "" && f.NameIs("Message-ID") {
+		if h.msgID == "" && f.NameIs("Message-ID") {
 			h.msgID = string(bytes.TrimSpace(f.Value))
 		}
 		for i, k := range authHeaders {

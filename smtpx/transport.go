@@ -151,9 +151,11 @@ func (t *Transport) openQueue() (*queue.Queue, error) {
 		queue.WithClock(t.opts.clock),
 		queue.WithLogger(t.log),
 		queue.WithReportingMTA(t.opts.serverName),
+		// The trace first: an outcome's log line then says that whatever
+		// the trace feeds (tracking, metrics) has seen it.
 		queue.WithEventHook(func(e queue.Event) {
-			t.logOutcome(&e)
 			t.emit(Event{Kind: EventQueue, QueueID: e.ID, Queue: &e, Err: e.Err})
+			t.logOutcome(&e)
 		}),
 	}
 	qo = append(qo, t.opts.queueOpts...)

@@ -78,7 +78,7 @@ func (o *observer) received(e smtpx.Event) {
 	}
 	if q := o.q.Load(); q != nil {
 		if info, err := q.Message(e.QueueID); err == nil {
-			r.ReturnPath, r.Sender, r.TotalBytes = orNull(info.From), info.From, info.Size
+			r.ReturnPath, r.Sender, r.TotalBytes, r.MessageID = orNull(info.From), info.From, info.Size, info.MessageID
 			for _, rc := range info.Recipients {
 				r.Recipients = append(r.Recipients, rc.Address)
 			}
@@ -109,7 +109,7 @@ func (o *observer) queueEvent(m *manage.Metrics, e queue.Event) {
 		return // RECEIVE from SMTP is written with the session's facts
 	}
 	r := tracking.Record{Time: e.Time, EventID: tracking.EventID(e.Type), Source: tracking.Source(e.Source),
-		InternalMessageID: string(e.ID), Recipients: e.Recipients, RecipientCount: len(e.Recipients),
+		InternalMessageID: string(e.ID), MessageID: e.MessageID, Recipients: e.Recipients, RecipientCount: len(e.Recipients),
 		ReturnPath: orNull(e.Sender), Sender: e.Sender, ConnectorID: connector, ServerHostname: o.server}
 	if e.Type == queue.EventDeliver {
 		r.EventID, r.Source = tracking.Send, tracking.SourceSMTP

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -143,5 +144,40 @@ func TestPostgresQueue(t *testing.T) {
 	}
 	if msgs[0].Header.Get("Subject") != "pooled" {
 		t.Errorf("sink got %+v", msgs[0])
+	}
+}
+
+// TestMessageTracking follows a message's life in the tracking log the
+// scripts turn on, through the management API by its Message-ID.
+func TestMessageTracking(t *testing.T) {
+	bin := clitest.Build(t, "github.com/hubedge/hubedge/cmd/hubedge")
+	sink := smtptest.NewSink(t)
+	_, sinkPort, _ := net.SplitHostPort(sink.Addr())
+	script := clitest.WriteFile(t, "relay.ps1", relayScript(clitest.FreePort(t), sinkPort, true)+
+		"Set-TransportServer Relay01 -MessageTrackingLogPath "+t.TempDir()+"\n")
+	token := clitest.WriteFile(t, "token", "0123456789abcdef-test-token\n")
+	manageAddr := "127.0.0.1:" + clitest.FreePort(t)
+	srv := clitest.StartBinary(t, bin, "run", "-back-pressure=false", "-server", "Relay01", "-queue", t.TempDir(), "-selfsigned",
+		"-log", "info", "-manage", manageAddr, "-manage-token", token, script)
+	if err := clitest.Send(srv.Addr(t, "From Apps"), clitest.Mail{From: "app@contoso.com", To: "bob@fabrikam.com",
+		Header: "Message-ID: <life@contoso.com>\r\n"}); err != nil {
+		t.Fatal(err)
+	}
+	srv.WaitOutput(t, `msg="smtpx: delivered"`)
+	var stdout, stderr bytes.Buffer
+	args := []string{"-manage", manageAddr, "-manage-token", token, "Get-MessageTrackingLog", "-MessageId", "<life@contoso.com>", "-json"}
+	if code := Main(context.Background(), args, &stdout, &stderr); code != exitOK {
+		t.Fatalf("exit %d: %s", code, &stderr)
+	}
+	var events []struct{ EventId, Source, InternalMessageId, MessageId string }
+	if err := json.Unmarshal(stdout.Bytes(), &events); err != nil {
+		t.Fatalf("%v\n%s", err, &stdout)
+	}
+	var got []string
+	for _, e := range events {
+		got = append(got, e.EventId+"/"+e.Source)
+	}
+	if strings.Join(got, " ") != "RECEIVE/SMTP SEND/SMTP" || events[0].InternalMessageId == "" {
+		t.Errorf("tracking of <life@contoso.com>: %s", &stdout)
 	}
 }
