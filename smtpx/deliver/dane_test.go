@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/mx"
 	"github.com/hubedge/hubedge/queue"
 	"github.com/hubedge/hubedge/smtpx/deliver"
@@ -159,6 +160,18 @@ func TestDANE(t *testing.T) {
 			}
 		})
 	}
+	// A connector with DaneEnabled $false ignores the TLSA records that
+	// would refuse the host: opportunistic TLS, delivered.
+	t.Run("DaneEnabled $false", func(t *testing.T) {
+		c := cases[2] // mismatch.example
+		sc := internetConnector(t, connector.WithDANE(false))
+		d := mustNew(t, deliver.WithSendConnectors(sc), deliver.WithResolver(r), deliver.WithMXPort(port(t, c.sink.Addr())), deliver.WithMTASTS(false))
+		before := len(c.sink.Messages())
+		res, err := newHarness(t, d, deliver.HopFor(sc, c.domain)).send(queue.Envelope{Recipients: rcpts("bob@" + c.domain)}, testBody)
+		if err != nil || len(res) != 1 || res[0].Code != 250 || len(c.sink.Messages()) != before+1 {
+			t.Fatalf("res=%+v err=%v", res, err)
+		}
+	})
 }
 
 func TestDANERequireTLS(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/queue"
 	"github.com/hubedge/hubedge/smtpx/deliver"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
@@ -24,6 +25,7 @@ func TestMTASTS(t *testing.T) {
 		mx1Cert    string // the name on mx1.fabrikam.com's certificate
 		mx1Down    bool
 		requireTLS bool
+		off        bool   // the connector's MtaStsEnabled is $false
 		code       int    // 250, 550 (bounce) or 451 (deferred)
 		enhanced   string // of the result or the hop error
 		via        string // the host that got the message
@@ -39,6 +41,8 @@ func TestMTASTS(t *testing.T) {
 			report: tlsrpt.ResultCertificateHostMismatch},
 		{name: "testing, certificate for another name", policy: testing_, mx1Cert: "www.fabrikam.com", code: 250, via: "mx1.fabrikam.com",
 			report: tlsrpt.ResultCertificateHostMismatch},
+		{name: "enforce, but MtaStsEnabled $false on the connector", policy: enforce, mx1Cert: "www.fabrikam.com", off: true, code: 250,
+			via: "mx1.fabrikam.com"},
 		{name: "REQUIRETLS under enforce", policy: enforce, mx1Cert: "mx1.fabrikam.com", requireTLS: true, code: 550, enhanced: "5.7.30"},
 		{name: "REQUIRETLS without policy", mx1Cert: "mx1.fabrikam.com", requireTLS: true, code: 550, enhanced: "5.7.10",
 			explain: "authenticated by neither DANE nor MTA-STS"},
@@ -60,7 +64,7 @@ func TestMTASTS(t *testing.T) {
 			dns := smtptest.NewDNS(t, records...)
 			now := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
 			rep := tlsrpt.NewRecorder("Contoso", "postmaster@contoso.com").WithClock(func() time.Time { return now })
-			sc := internetConnector(t)
+			sc := internetConnector(t, connector.WithMTASTS(!tc.off))
 			rec := &recorder{}
 			d := mustNew(t, deliver.WithSendConnectors(sc), deliver.WithResolver(newResolver(t, dns)), deliver.WithTrace(rec.add),
 				deliver.WithRootCAs(pki.Pool()), deliver.WithMTASTSHTTPClient(host.Client()), deliver.WithTLSReporter(rep),

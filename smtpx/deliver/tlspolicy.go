@@ -198,7 +198,7 @@ func (d *Deliverer) tlsPlan(ctx context.Context, sc *connector.SendConnector, do
 	r := d.resolverFor(sc)
 	plans := make([]*hostTLS, len(hosts))
 	fails := make([]*AttemptError, len(hosts))
-	if !d.opts.noDANE && r.TrustsAD() {
+	if !d.opts.noDANE && sc.DaneEnabled() && r.TrustsAD() {
 		for i, h := range hosts {
 			if !h.Secure {
 				continue // RFC 7672 §2.2.1: an insecure MX or address cannot carry DANE
@@ -222,7 +222,7 @@ func (d *Deliverer) tlsPlan(ctx context.Context, sc *connector.SendConnector, do
 				report: tlsrpt.Policy{Type: tlsrpt.PolicyTLSA, Domain: domain, Strings: strs}}
 		}
 	}
-	if d.opts.noMTASTS {
+	if d.opts.noMTASTS || !sc.MtaStsEnabled() {
 		return plans, fails
 	}
 	res := d.stsClient(r).Lookup(ctx, domain)
