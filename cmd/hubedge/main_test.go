@@ -47,6 +47,9 @@ func TestMainExitCodes(t *testing.T) {
 		{"management API without a token", []string{"run", "-server", "HubA", "-queue", t.TempDir(), "-manage", "127.0.0.1:0", good},
 			exitUsage, "", []string{"needs -manage-token"}},
 		{"cmdlet without an API", []string{"Get-Queue"}, exitUsage, "", []string{"needs -manage ADDR"}},
+		{"dnssec without resolvers", []string{"run", "-server", "HubA", "-queue", t.TempDir(), "-dnssec", good}, exitUsage, "", []string{"-dnssec needs -dns"}},
+		{"dnssec with a remote resolver", []string{"run", "-server", "HubA", "-queue", t.TempDir(), "-dnssec", "-dns", "192.0.2.53:53", good},
+			exitFail, "", []string{"loopback"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

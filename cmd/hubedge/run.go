@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/hubedge/hubedge/cmdlet"
 	"github.com/hubedge/hubedge/connector"
@@ -19,6 +20,8 @@ import (
 	"github.com/hubedge/hubedge/queue/pgpool"
 	"github.com/hubedge/hubedge/queue/pgstore"
 	"github.com/hubedge/hubedge/smtpx"
+	"github.com/hubedge/hubedge/smtpx/deliver"
+	"github.com/hubedge/hubedge/tlsrpt"
 	"github.com/hubedge/hubedge/tracking"
 )
 
@@ -26,7 +29,7 @@ import (
 // say (where the queue and the mailboxes live, certificates, the users
 // file, DNS) or what it says per server rather than per organization.
 var runFlags = []string{"fqdn", "site", "queue", "maildir", "mailboxes", "cert", "key", "ca", "selfsigned",
-	"users", "dns", "hosts", "mx-port", "log", "grace"}
+	"users", "dns", "dnssec", "hosts", "mx-port", "log", "grace"}
 
 const runSynopsis = `run [-server NAME] [-role hub|edge] [-credentials FILE] -queue DIR [flags] FILE...
 
@@ -68,6 +71,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var mf manageFlags
 	mf.register(fs)
 	pg := fs.String("queue-postgres", "", "keep the queue in PostgreSQL, shared by a pool of hubs (a pgx `DSN`, e.g. \"host=/run/postgresql dbname=hubedge\"), instead of -queue; -server names this hub in the pool")
+	tlsReports := fs.String("tls-report-dir", "", "count DANE and MTA-STS sessions and write each day's TLS-RPT aggregate report (RFC 8460, JSON) to `dir`")
+	tlsContact := fs.String("tls-report-contact", "", "the contact address the TLS-RPT reports name (default postmaster@<fqdn>)")
 	backPressure := fs.Bool("back-pressure", true, "refuse new mail with 452 4.3.1 while the queue's disk or the process's memory is short (the reference system's thresholds)")
 	if err := sf.parse(fs, args); err != nil {
 		return err
@@ -113,6 +118,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		b.opts = append(b.opts, smtpx.WithAgents(chain))
 		log.Info("transport agents", "agents", chain.Agents())
 	}
+	var reports *tlsrpt.Recorder
+	if *tlsReports != "" {
+		if err := os.MkdirAll(*tlsReports, 0o750); err != nil {
+			return err
+		}
+		contact := *tlsContact
+		if contact == "" {
+			contact = "postmaster@" + c.FQDN
+		}
+		reports = tlsrpt.NewRecorder(c.FQDN, contact)
+		b.opts = append(b.opts, smtpx.WithDeliverOptions(deliver.WithTLSReporter(reports)))
+	}
 	var store *pgstore.Store
 	if *pg != "" {
 		if store, err = pgstore.Open(ctx, pgstore.Config{DSN: *pg, Hub: sf.server, Logger: log}); err != nil {
@@ -151,10 +168,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if mgmt != nil {
 		fmt.Fprintf(stdout, "management API and Queue Viewer on %s\n", mgmt.addr())
 	}
+	daily := time.NewTicker(time.Hour)
+	defer daily.Stop()
 	for hup := cli.Hangups(ctx); ; {
 		select {
+		case <-daily.C:
+			writeTLSReports(log, reports, *tlsReports, c.FQDN)
 		case <-ctx.Done():
-			return c.Stop(t)
+			err := c.Stop(t)
+			writeTLSReports(log, reports, *tlsReports, c.FQDN)
+			return err
 		case <-hup:
 			c.ReloadFiles()
 			if next, ok := reload(ctx, log, &sf, t, current.Load()); ok {
@@ -281,4 +304,18 @@ func reload(ctx context.Context, log *slog.Logger, sf *scriptFlags, t *smtpx.Tra
 	}
 	log.Info("SIGHUP: configuration reloaded", "files", sf.files)
 	return cfg, true
+}
+
+// writeTLSReports writes the TLS-RPT reports of the days that have ended.
+func writeTLSReports(log *slog.Logger, rec *tlsrpt.Recorder, dir, sender string) {
+	if rec == nil {
+		return
+	}
+	files, err := rec.WriteDue(dir, sender)
+	if err != nil {
+		log.Error("writing TLS-RPT reports", "dir", dir, "err", err)
+	}
+	for _, f := range files {
+		log.Info("TLS-RPT report written", "file", f)
+	}
 }

@@ -49,6 +49,7 @@ type Common struct {
 	Site       string
 	QueueDir   string
 	OwnQueue   bool // the program gives the transport a queue store of its own
+	DNSSEC     bool
 	Maildir    string
 	Domains    string
 	CertFile   string
@@ -92,6 +93,7 @@ func (c *Common) Register(fs *flag.FlagSet, fqdn string) {
 	fs.StringVar(&c.Mailboxes, "mailboxes", "", "the mailboxes of -domains, one per line: an address, or a user name with a mailbox in each domain\n"+
 		"(text from the first ':' on is ignored, so a -users file of such names will do); other recipients get 550 5.1.1\n"+
 		"(default: every local part is accepted)")
+	fs.BoolVar(&c.DNSSEC, "dnssec", false, "the -dns servers are DNSSEC-validating resolvers on loopback (unbound): trust their AD bit, which turns on DANE for DNS-routed send connectors")
 	fs.StringVar(&c.DNS, "dns", "", "DNS servers (host:port, comma-separated) for MX and smart-host lookups (default: /etc/resolv.conf)")
 	fs.StringVar(&c.Hosts, "hosts", "", "single-machine trials: name=ip,... served by an in-process DNS server used instead of -dns")
 	fs.UintVar(&c.MXPort, "mx-port", 0, "dial mail exchangers on this port instead of 25 (loopback set-ups)")
@@ -257,8 +259,11 @@ func (c *Common) ServerOptions(log *slog.Logger, needTLS bool) ([]smtpx.Option, 
 		}
 		dnsServers = []string{addr}
 	}
+	if c.DNSSEC && len(dnsServers) == 0 {
+		return nil, Usagef("-dnssec needs -dns: the validating resolvers on this machine to trust")
+	}
 	if len(dnsServers) > 0 {
-		r, err := mx.New(mx.WithServers(dnsServers...))
+		r, err := mx.New(mx.WithServers(dnsServers...), mx.WithTrustAD(c.DNSSEC))
 		if err != nil {
 			return nil, err
 		}
