@@ -7,6 +7,7 @@ import (
 	"github.com/hubedge/hubedge/manage"
 	"github.com/hubedge/hubedge/queue"
 	"github.com/hubedge/hubedge/smtpx"
+	"github.com/hubedge/hubedge/smtpx/deliver"
 	"github.com/hubedge/hubedge/tracking"
 )
 
@@ -39,6 +40,10 @@ func (o *observer) event(e smtpx.Event) {
 	case smtpx.EventQueued:
 		m.MessageReceived(e.Connector)
 		o.received(e)
+	case smtpx.EventDelivery:
+		if d := e.Delivery; d != nil && d.Kind == deliver.EventTLS {
+			m.TLSHandshake(manage.DirectionSend, d.Hop.Connector, nil)
+		}
 	case smtpx.EventBackPressure:
 		m.BackPressure("transport", int(e.Pressure))
 	case smtpx.EventQueue:
