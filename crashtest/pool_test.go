@@ -30,7 +30,9 @@ const (
 // share one queue in PostgreSQL; 16 clients relay through all three to one
 // sink while the test SIGKILLs a random hub at random moments (restarting
 // it on the same name and port) and, once, restarts PostgreSQL itself.
-// Every acknowledged message must reach the sink.
+// Every acknowledged message must reach the sink, and no message may be
+// delivered by two hub processes unless the first lost its lease (was
+// killed, or let its lease lapse) between the two deliveries.
 func TestCrashPool(t *testing.T) {
 	needGateway(t)
 	cluster := pgtest.Start(t)
@@ -49,7 +51,8 @@ func TestCrashPool(t *testing.T) {
 		seed, seed, kills, pgRestart, clients, poolHubs)
 
 	began := time.Now()
-	sink := smtptest.NewSink(t, smtptest.NoSTARTTLS())
+	fence := newFenceLog()
+	sink := smtptest.NewSink(t, smtptest.NoSTARTTLS(), smtptest.OnData(fence.onData))
 	hubs := make([]*relay, poolHubs)
 	gates := make([]*gate, poolHubs)
 	for i := range hubs {
@@ -58,7 +61,7 @@ func TestCrashPool(t *testing.T) {
 			"-listen", listen, "-smarthost", sink.Addr(), "-per-hop", fmt.Sprint(perHop), "-lease", poolLease.String()}}
 		killAtEnd(t, hubs[i])
 		gates[i] = newGate()
-		startRelay(t, hubs[i], gates[i])
+		startPoolHub(t, hubs[i], gates[i], fence)
 	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -91,12 +94,14 @@ func TestCrashPool(t *testing.T) {
 		acked := len(led.acked)
 		led.mu.Unlock()
 		gates[i].down()
+		stopping := time.Now()
 		if err := hubs[i].kill(); err != nil {
 			stopClients()
 			t.Fatal(err)
 		}
+		fence.ended(hubs[i].out.String(), stopping)
 		t.Logf("kill %2d of hub%d after %4d ms: %d acknowledged, %d at the sink so far", k, i+1, d.Milliseconds(), acked, len(sink.Messages()))
-		startRelay(t, hubs[i], gates[i])
+		startPoolHub(t, hubs[i], gates[i], fence)
 		if k == pgRestart {
 			if err := cluster.Restart(); err != nil {
 				stopClients()
@@ -129,7 +134,9 @@ func TestCrashPool(t *testing.T) {
 	msgs, missing := drain(dctx, sink, acked)
 	drained := time.Since(began)
 	for _, h := range hubs {
+		stopping := time.Now()
 		stopRelay(t, h)
+		fence.ended(h.out.String(), stopping)
 	}
 	left, stillPoisoned, err := poolState(dsn)
 	if err != nil {
@@ -142,6 +149,12 @@ func TestCrashPool(t *testing.T) {
 		"relay duplicates %d, client-retry duplicates %d", len(msgs), r.distinct, r.unacked, r.relayDups, r.retryDups)
 	for _, s := range r.problems {
 		t.Error(s)
+	}
+	fr := fence.check()
+	t.Logf("fencing: %d hub processes, %d lease lapses, %d copies delivered by another process than the copy before",
+		fr.processes, fr.lapses, fr.crossHub)
+	for _, s := range first(fr.problems, 20) {
+		t.Error("two hubs delivered at once: " + s)
 	}
 	// Deliveries in flight at a kill may repeat, at most perHop per kill
 	// (and as many for the database restart, whose outcome writes fail).
@@ -161,9 +174,19 @@ func TestCrashPool(t *testing.T) {
 		t.Errorf("%d messages left in the pool's queue after the drain (%d poisoned)", left, stillPoisoned)
 	}
 	t.Logf("SUMMARY pool of %d hubs, kills survived %d + 1 PostgreSQL restart, messages acknowledged %d, delivered %d, lost %d, "+
-		"duplicates %d (relay %d, client retry %d), left in the queue %d, poisoned %d (resumed, then delivered), kills to drained %s",
+		"duplicates %d (relay %d, client retry %d; %d by another hub process than the copy before, %d by two hubs at once), left in the queue %d, poisoned %d (resumed, then delivered), kills to drained %s",
 		poolHubs, kills, len(acked), len(acked)-len(missing), len(missing), r.relayDups+r.retryDups, r.relayDups, r.retryDups,
-		left, poisoned, drained.Round(100*time.Millisecond))
+		fr.crossHub, len(fr.problems), left, poisoned, drained.Round(100*time.Millisecond))
+}
+
+// startPoolHub starts a poolhub as startRelay does and notes the
+// process, by its hub and lease epoch, in fence.
+func startPoolHub(t *testing.T, h *relay, g *gate, fence *fenceLog) {
+	t.Helper()
+	startRelay(t, h, g)
+	if err := fence.started(h.out.String()); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // poolState counts the messages left in the pool's queue, and of those

@@ -4,6 +4,10 @@
 // of the pool. It prints "listening on ADDR" once its receive connector
 // is bound, and shuts down gracefully on SIGTERM or SIGINT.
 //
+// Its server name, the EHLO it sends the smart host, is HUB-eEPOCH.pool.contoso.com
+// with the lease epoch this process registered under, so the receiving
+// end can tell which process of which hub delivered each message.
+//
 //	poolhub -hub hub1 -dsn 'host=/tmp/pg port=5432 dbname=pool' -listen 127.0.0.1:2525 -smarthost 127.0.0.1:2526
 package main
 
@@ -63,7 +67,8 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	t, err := smtpx.NewTransport(smtpx.WithServerName(*hub+".pool.contoso.com"), smtpx.WithLogger(log),
+	_, epoch := s.Hub()
+	t, err := smtpx.NewTransport(smtpx.WithServerName(fmt.Sprintf("%s-e%d.pool.contoso.com", *hub, epoch)), smtpx.WithLogger(log),
 		smtpx.WithReceiveConnector(recv), smtpx.WithSendConnector(send), smtpx.WithQueueStore(s),
 		smtpx.WithQueueOptions(queue.WithMaxPerHop(*perHop), queue.WithPoisonThreshold(*poison), queue.WithLogger(log)))
 	if err != nil {
@@ -75,7 +80,7 @@ func run() error {
 	}
 	// Admin commands from the rest of the pool (Resume-Message, ...).
 	pgpool.Attach(t.Queue(), s)
-	fmt.Printf("poolhub %s: listening on %s\n", *hub, *listen)
+	fmt.Printf("poolhub %s epoch %d: listening on %s\n", *hub, epoch, *listen)
 	<-ctx.Done()
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
