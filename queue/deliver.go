@@ -18,6 +18,7 @@ const (
 	outDelivered outcomeKind = iota
 	outFailed
 	outDeferred
+	outDropped // failed without a DSN
 )
 
 type outcome struct {
@@ -291,6 +292,8 @@ func (q *Queue) applyLocked(m *message, outs []outcome, now time.Time, source, q
 			}
 		case outDeferred:
 			st.Next, typ = o.next, EventDefer
+		case outDropped:
+			st.Status, typ = rcptFailed, EventFail
 		}
 		ev := byKind[typ]
 		if ev == nil {

@@ -75,7 +75,8 @@ func (h NextHop) Key() string { return h.Kind + ":" + h.Connector + ":" + h.Doma
 // Router chooses a recipient's next hop. It is called once per recipient
 // when a message is submitted, again after a restart and when the
 // Unreachable queue is resubmitted. It should be fast: it runs on the
-// queue's single categorizer goroutine.
+// queue's single categorizer goroutine. A Router that implements
+// MessageRouter is asked about a whole message at once instead.
 //
 // Return an error wrapping ErrUnroutable to park the recipient in the
 // Unreachable queue, or a *Result to fail (5xx) or retry (4xx) it; any

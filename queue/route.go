@@ -33,43 +33,53 @@ func (q *Queue) routeNext() bool {
 	q.submission = q.submission[1:]
 	idxs := q.unroutedLocked(m)
 	env := m.rec.Env
+	_, whole := q.opts.router.(MessageRouter)
+	if whole {
+		m.holds++ // RouteMessage may read the body
+	}
 	q.mu.Unlock()
 
-	hops := make([]NextHop, len(idxs))
-	errs := make([]error, len(idxs))
-	for i, idx := range idxs {
-		hops[i], errs[i] = q.opts.router.Route(q.stopCtx, &env, env.Recipients[idx])
-	}
-	if q.stopCtx.Err() != nil {
-		return false // closing: the routing is redone on the next Open
-	}
+	routes := q.routeAll(m.id, &env, idxs)
 
 	q.mu.Lock()
+	if whole {
+		m.holds--
+	}
+	if q.stopCtx.Err() != nil {
+		q.mu.Unlock()
+		return false // closing: the routing is redone on the next Open
+	}
 	m.routing = false
 	if m.removed {
 		q.mu.Unlock()
 		return true
 	}
 	now := q.opts.clock.Now()
+	at, changed := q.placeRoutesLocked(m, idxs, routes)
 	var outs []outcome
 	var unreachable []string
-	for i, idx := range idxs {
-		if m.rec.Rcpts[idx].Status != rcptPending {
+	for i, idx := range at {
+		if idx < 0 || m.rec.Rcpts[idx].Status != rcptPending {
 			continue
 		}
-		err := errs[i]
+		r := routes[i]
 		var res *Result
 		switch {
-		case err == nil:
-			q.addRcptLocked(m, hops[i], idx, now)
-		case errors.Is(err, ErrUnroutable):
+		case r.Drop:
+			if !errors.As(r.Err, &res) {
+				res = &resultDropped
+			}
+			outs = append(outs, outcome{idx: idx, kind: outDropped, res: *res})
+		case r.Err == nil:
+			q.addRcptLocked(m, r.Hop, idx, now)
+		case errors.Is(r.Err, ErrUnroutable):
 			m.unreachable = append(m.unreachable, idx)
-			unreachable = append(unreachable, env.Recipients[idx].Address)
-		case errors.As(err, &res) && res.Permanent():
+			unreachable = append(unreachable, m.rec.Env.Recipients[idx].Address)
+		case errors.As(r.Err, &res) && res.Permanent():
 			outs = append(outs, outcome{idx: idx, kind: outFailed, res: *res})
 		default:
 			if res == nil {
-				res = &Result{Code: 451, Enhanced: "4.4.0", Text: "ROUTING; " + err.Error()}
+				res = &Result{Code: 451, Enhanced: "4.4.0", Text: "ROUTING; " + r.Err.Error()}
 			}
 			next := now.Add(q.opts.retry.MessageRetryInterval)
 			m.routeDue = earliest(m.routeDue, next)
@@ -77,7 +87,9 @@ func (q *Queue) routeNext() bool {
 		}
 	}
 	s := q.applyLocked(m, outs, now, "ROUTING", "", false)
-	if s == nil && len(idxs) == 0 && !m.rec.pending() {
+	// A changed envelope is made durable before its new recipients are
+	// delivered; a message with nothing left to do is deleted.
+	if s == nil && (changed || !m.rec.pending()) {
 		s = &settlement{m: m, req: q.persistLocked(m)}
 	}
 	q.rescheduleLocked(m)
