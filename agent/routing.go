@@ -48,3 +48,15 @@ func (c *Chain) routing(ctx context.Context, ev Event, m *Message) error {
 	}
 	return nil
 }
+
+// HasRoutingAgents reports whether an enabled agent subscribes to a routing
+// event, so that a categorizer can skip building a Message for none.
+func (c *Chain) HasRoutingAgents() bool {
+	p := c.snap.Load().routing
+	for ev := EventSubmitted; ev <= EventCategorized; ev++ {
+		if len(p.ev[ev]) > 0 {
+			return true
+		}
+	}
+	return false
+}
