@@ -67,6 +67,9 @@ func (f *scriptFlags) load() (*cmdlet.Config, error) {
 			return nil, err
 		}
 		if cfg, err = cmdlet.Load(file, src, cfg, opts); err != nil {
+			if strings.Contains(err.Error(), `no receive connector "Default`) || strings.Contains(err.Error(), `no receive connector "Client`) {
+				return nil, fmt.Errorf("%w\n(the scripts start from the setup defaults of a %s named %s: check -server and -role)", err, f.role, f.server)
+			}
 			return nil, err
 		}
 	}

@@ -96,6 +96,9 @@ func (o *observer) received(e smtpx.Event) {
 func (o *observer) queueEvent(m *manage.Metrics, e queue.Event) {
 	kind, connector := hopOf(e.Queue)
 	local := kind == "MailboxDelivery"
+	if local {
+		connector = "mailbox" // local delivery has no send connector
+	}
 	switch e.Type {
 	case queue.EventDeliver:
 		if local {

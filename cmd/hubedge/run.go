@@ -66,7 +66,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	c.Register(common, "")
 	for _, name := range runFlags {
 		f := common.Lookup(name)
-		fs.Var(f.Value, f.Name, f.Usage)
+		usage := f.Usage
+		if u, ok := runUsage[name]; ok {
+			usage = u
+		}
+		fs.Var(f.Value, f.Name, usage)
 	}
 	var mf manageFlags
 	mf.register(fs)
@@ -93,6 +97,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cfg, err := sf.load()
 	if err != nil {
 		return err
+	}
+	if sf.credentials == "" {
+		for _, s := range cfg.SendConnectors {
+			if s.CredentialVar != "" {
+				return usagef("run: send connector %q logs on with $%s = Get-Credential: give -credentials FILE (a line `%s user password-file`)",
+					s.Config.Name, s.CredentialVar, s.CredentialVar)
+			}
+		}
 	}
 	mgmt, err := mf.listen()
 	if err != nil {
@@ -144,6 +156,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	t, err := smtpx.NewTransport(append(opts, b.opts...)...)
 	if err != nil {
+		if strings.Contains(err.Error(), "no certificate was given") {
+			return fmt.Errorf("%w: give -cert and -key, or -selfsigned", err)
+		}
 		return err
 	}
 	var current atomic.Pointer[cmdlet.Config]
@@ -165,6 +180,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	metrics := mgmt.serve(log, t.Queue(), b.track, sf.server, func() *cmdlet.Config { return current.Load() })
 	obs.start(t.Queue(), metrics)
+	metrics.BackPressure("transport", int(t.Pressure()))
 	if mgmt != nil {
 		fmt.Fprintf(stdout, "management API and Queue Viewer on %s\n", mgmt.addr())
 	}
@@ -185,6 +201,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			}
 		}
 	}
+}
+
+// runUsage are run's own words for flags it shares with the examples.
+var runUsage = map[string]string{
+	"queue":      "durable queue `directory` (or -queue-postgres)",
+	"mailboxes":  "the mailboxes of the authoritative accepted domains, one per line: an address, or a user name with a mailbox in each of them; RCPT for anyone else gets 550 5.1.1",
+	"selfsigned": "generate a self-signed certificate for -fqdn (peers verify it only if given it as their -ca)",
 }
 
 // built is what serverOptions makes of a configuration.

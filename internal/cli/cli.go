@@ -449,7 +449,9 @@ func (c *Common) Serve(ctx context.Context, t *smtpx.Transport, out io.Writer, b
 		case <-ctx.Done():
 			return c.Stop(t)
 		case <-hup:
-			c.ReloadFiles()
+			if !c.ReloadFiles() && c.log != nil {
+				c.log.Info("SIGHUP: nothing to reload (no -users or -mailboxes file)")
+			}
 		}
 	}
 }
@@ -497,8 +499,9 @@ func Hangups(ctx context.Context) <-chan os.Signal {
 }
 
 // ReloadFiles is what SIGHUP does: reread -users and -mailboxes, each kept
-// as it was if the new one does not load.
-func (c *Common) ReloadFiles() {
+// as it was if the new one does not load. It reports whether there was a
+// file to reread.
+func (c *Common) ReloadFiles() bool {
 	log := c.log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -514,9 +517,6 @@ func (c *Common) ReloadFiles() {
 	if c.mailboxes != nil {
 		files = append(files, file{"mailboxes", c.mailboxes.path, c.mailboxes.load})
 	}
-	if len(files) == 0 {
-		log.Info("SIGHUP: nothing to reload (no -users or -mailboxes file)")
-	}
 	for _, f := range files {
 		if err := f.load(); err != nil {
 			log.Error("SIGHUP: keeping the "+f.what+" file loaded before", "file", f.path, "err", err)
@@ -524,6 +524,7 @@ func (c *Common) ReloadFiles() {
 			log.Info("SIGHUP: reloaded the "+f.what+" file", "file", f.path)
 		}
 	}
+	return len(files) > 0
 }
 
 // explainStart adds to a failed start what the administrator can do: ports
