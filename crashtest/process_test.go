@@ -34,7 +34,7 @@ type relay struct {
 
 // freePort returns a loopback address nothing listens on right now; the
 // relay binds it on every restart, as a real server keeps its port.
-func freePort(t *testing.T) string {
+func freePort(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -53,7 +53,7 @@ func newRelay(t *testing.T, queueDir, smartHost string) *relay {
 	return r
 }
 
-func killAtEnd(t *testing.T, r *relay) {
+func killAtEnd(t testing.TB, r *relay) {
 	t.Cleanup(func() {
 		if err := r.kill(); err != nil {
 			t.Error(err)

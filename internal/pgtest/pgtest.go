@@ -27,6 +27,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 
@@ -260,4 +261,16 @@ func (c *Cluster) NewDB(t testing.TB) string {
 		t.Fatalf("pgtest: create database: %v", err)
 	}
 	return c.DSN(name)
+}
+
+// ServerPID returns the process ID of the running server (the
+// postmaster, whose children are the sessions and background workers),
+// so benchmarks can measure the database's CPU.
+func (c *Cluster) ServerPID() (int, error) {
+	b, err := os.ReadFile(filepath.Join(c.data, "postmaster.pid"))
+	if err != nil {
+		return 0, fmt.Errorf("pgtest: %w", err)
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	return strconv.Atoi(strings.TrimSpace(line))
 }
