@@ -29,9 +29,9 @@ func TestTwoProcessSetup(t *testing.T) {
 			// Run from the repository root, building into dir.
 			cmd := exec.Command("bash", "-c", strings.ReplaceAll(line, "pair", dir))
 			cmd.Dir = filepath.Join("..", "..")
-			mustRun(t, cmd)
+			clitest.MustRun(t, cmd)
 		case strings.HasSuffix(line, " &"):
-			args := strings.Split(strings.TrimSuffix(string(mustRun(t, shell(dir, `printf '%s\0' `+strings.TrimSuffix(line, " &")))), "\x00"), "\x00")
+			args := strings.Split(strings.TrimSuffix(string(clitest.MustRun(t, clitest.Shell(dir, `printf '%s\0' `+strings.TrimSuffix(line, " &")))), "\x00"), "\x00")
 			cmd := exec.Command(filepath.Join(dir, args[0]), args[1:]...)
 			cmd.Dir = dir
 			clitest.StartCommand(t, cmd)
@@ -41,12 +41,12 @@ func TestTwoProcessSetup(t *testing.T) {
 				t.Errorf("alice got %v", h)
 			}
 		case strings.HasSuffix(line, " # 550 5.1.1"):
-			out, err := shell(dir, line).CombinedOutput()
+			out, err := clitest.Shell(dir, line).CombinedOutput()
 			if err == nil || !strings.Contains(string(out), "* 550 5.1.1") {
 				t.Errorf("%s: %v, want a 550 5.1.1 refusal:\n%s", line, err, out)
 			}
 		case line != "":
-			mustRun(t, shell(dir, line))
+			clitest.MustRun(t, clitest.Shell(dir, line))
 		}
 	}
 }
@@ -72,23 +72,4 @@ func setup(t *testing.T, file string) string {
 		}
 	}
 	return strings.Join(block, "\n")
-}
-
-func shell(dir, line string) *exec.Cmd {
-	cmd := exec.Command("bash", "-c", line)
-	cmd.Dir = dir
-	return cmd
-}
-
-func mustRun(t *testing.T, cmd *exec.Cmd) []byte {
-	t.Helper()
-	out, err := cmd.Output()
-	if err != nil {
-		var stderr []byte
-		if ee, ok := err.(*exec.ExitError); ok {
-			stderr = ee.Stderr
-		}
-		t.Fatalf("%s: %v\n%s%s", strings.Join(cmd.Args, " "), err, out, stderr)
-	}
-	return out
 }

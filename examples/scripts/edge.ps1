@@ -2,11 +2,34 @@
 # Hub Transport Servers Without Using EdgeSync": the seed's cmdlet lines as it
 # gives them, then the few lines that put the pair on one machine.
 #
-#   hubedge run -server Edge01 -role edge -fqdn edge01.contoso.net \
-#     -credentials edge.credentials -users edge-users -cert ... -key ... -ca ... \
-#     -queue edge-queue examples/scripts/edge.ps1
+# The pair on one machine, from the repository root. Each server logs in
+# to the other with an account of the other's -users file, in the group that
+# makes it an Exchange server there (without it, Internet mail would arrive
+# marked internal); -gen-cert writes self-signed certificates that each side
+# trusts as the other's -ca; -hosts stands in for DNS:
 #
-# edge.credentials has the line `hubcred <account on the hubs> <password file>`.
+#   mkdir -p pair && go build -o pair ./cmd/hubedge ./examples/hub && cd pair
+#   ./hub -fqdn hub01.contoso.com -gen-cert . && ./hub -fqdn edge01.contoso.net -gen-cert .
+#   echo edgepw > edge.pw && echo hubpw > hub.pw && echo alice@contoso.com > hub-mailboxes
+#   echo 'hubcred CONTOSO\edgesvc edge.pw' > edge.credentials
+#   echo 'edgecred edge01\hubsvc hub.pw' > hub.credentials
+#   printf '%s\n' "CONTOSO\edgesvc:$(./hub -bcrypt < edge.pw):MS Exchange\Edge Transport Servers" \
+#     "alice@contoso.com:$(echo alicepw | ./hub -bcrypt)" > hub-users
+#   printf '%s\n' "edge01\hubsvc:$(./hub -bcrypt < hub.pw):MS Exchange\Hub Transport Servers" > edge-users
+#   ./hubedge run -server Hub01 -fqdn hub01.contoso.com -credentials hub.credentials -users hub-users \
+#     -cert hub01.contoso.com.crt -key hub01.contoso.com.key -ca edge01.contoso.net.crt \
+#     -hosts edge01.contoso.net=127.0.0.1 -maildir mail -mailboxes hub-mailboxes -queue hub-queue \
+#     ../examples/scripts/hub.ps1 &
+#   ./hubedge run -server Edge01 -role edge -fqdn edge01.contoso.net -credentials edge.credentials -users edge-users \
+#     -cert edge01.contoso.net.crt -key edge01.contoso.net.key -ca hub01.contoso.com.crt \
+#     -hosts hub01.contoso.com=127.0.0.1 -queue edge-queue ../examples/scripts/edge.ps1 &
+#   swaks --server 127.0.0.1:2525 --local-interface 127.0.0.9 --from bob@fabrikam.com --to alice@contoso.com
+#   ls mail/contoso.com/alice/new
+#
+# Internet clients dial from 127.0.0.9 because 127.0.0.1 is the hub's
+# address, which the edge's "To Internal Org" receive connector serves. Mail
+# from Alice to the Internet needs the edge to resolve MX records: give it
+# -dns instead of -hosts. kill -HUP re-reads the scripts and the users files.
 
 $hubcred = Get-Credential
 

@@ -2,11 +2,8 @@
 # Hub Transport Servers Without Using EdgeSync": the seed's cmdlet lines as it
 # gives them, then the few lines that put the pair on one machine.
 #
-#   hubedge run -server Hub01 -fqdn hub01.contoso.com \
-#     -credentials hub.credentials -users hub-users -cert ... -key ... -ca ... \
-#     -maildir mail -mailboxes hub-mailboxes -queue hub-queue examples/scripts/hub.ps1
-#
-# hub.credentials has the line `edgecred <account on the edge> <password file>`.
+# Run it beside edge.ps1: the header of edge.ps1 has the whole setup of
+# the pair on one machine, this hub included.
 
 $edgecred = Get-Credential
 

@@ -428,3 +428,25 @@ func WaitMessage(t *testing.T, sink *smtptest.Sink) smtptest.Message {
 	}
 	return msgs[0]
 }
+
+// Shell is a bash command line run in dir.
+func Shell(dir, line string) *exec.Cmd {
+	cmd := exec.Command("bash", "-c", line)
+	cmd.Dir = dir
+	return cmd
+}
+
+// MustRun runs cmd and returns its standard output, failing the test with
+// both outputs if it fails.
+func MustRun(t *testing.T, cmd *exec.Cmd) []byte {
+	t.Helper()
+	out, err := cmd.Output()
+	if err != nil {
+		var stderr []byte
+		if ee, ok := err.(*exec.ExitError); ok {
+			stderr = ee.Stderr
+		}
+		t.Fatalf("%s: %v\n%s%s", strings.Join(cmd.Args, " "), err, out, stderr)
+	}
+	return out
+}
