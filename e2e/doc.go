@@ -29,7 +29,10 @@
 // 550 5.1.1, an SPF fail rejected by Sender ID, GTUBE scored by a real
 // rspamd over the milter protocol and quarantined or deleted at its SCL
 // (skipped where rspamd is not installed), and an outbound message
-// DKIM-signed at the edge that verifies at the receiving sink.
+// DKIM-signed at the edge that verifies at the receiving sink; routing
+// agents in the categorizer: a recipient redirected at OnResolvedMessage,
+// and the submitted, routed and categorized events seen in order with the
+// recipients and their next hops.
 //
 // FuzzSession feeds random command streams into a session; run it longer
 // with: go test ./e2e -run '^$' -fuzz FuzzSession -fuzztime 5m

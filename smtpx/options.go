@@ -276,7 +276,14 @@ func WithLoopDetection(n int) Option {
 // is queued. Agents see the client's header fields after the receive-side
 // header firewall, so an SCL an agent sets is kept while a forged one is
 // not. With no agent enabled on a connector its sessions do not buffer
-// message bodies and pay one nil check per event. Default: none.
+// message bodies and pay one nil check per event.
+//
+// The chain's routing agents (OnSubmittedMessage, OnResolvedMessage,
+// OnRoutedMessage, OnCategorizedMessage) run in the queue's categorizer on
+// every queued message, whichever connector received it; there they may
+// redirect, add or drop recipients and override a recipient's routing
+// domain, but not edit the header or body. Without routing agents the
+// categorizer reads nothing more than before. Default: none.
 func WithAgents(chain *agent.Chain) Option {
 	return funcOption(func(o *options) { o.agents = chain })
 }
