@@ -260,9 +260,9 @@ func pgCPU(b *testing.B, cluster *pgtest.Cluster) time.Duration {
 }
 
 // pgCounters returns the committed transactions of dsn's database and
-// the server's WAL syncs. Other sessions report their counts to the
-// statistics within a second or so, which the figures of a run of
-// thousands of messages absorb; a session that ends reports at once.
+// the server's WAL syncs. A running session reports its counts to the
+// statistics late, one that ends at once: BenchmarkPool reads the
+// second counts after stopping the hubs.
 func pgCounters(b *testing.B, cluster *pgtest.Cluster, dsn string) (commits, syncs int64) {
 	if cluster == nil {
 		return 0, 0
