@@ -2,8 +2,12 @@ package clitest
 
 import (
 	"context"
+	"errors"
 	"net"
+	"net/textproto"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/hubedge/hubedge/queue"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
@@ -81,4 +85,53 @@ func Queued(t *testing.T, dir string) []queue.MessageInfo {
 		}
 	}()
 	return q.Messages(queue.Filter{})
+}
+
+// CheckMailFlow sends through a running pair the mail of seed 001 and
+// checks what the organization promises: Internet mail from InternetIP
+// reaches Alice still Anonymous, from the edge, with both Received fields
+// and without a forged SCL; anonymous Internet clients may not relay;
+// Alice's mail to the Internet leaves through the edge without the
+// organization's fields but with both Received fields. Only EdgeAddr,
+// HubAddr, Maildir and Internet of p are used.
+func (p *Pair) CheckMailFlow(t *testing.T) {
+	t.Helper()
+	if err := SendPython(t, p.EdgeAddr, Mail{LocalIP: InternetIP, From: "bob@fabrikam.com",
+		To: "alice@contoso.com", Subject: "inbound", Header: "X-MS-Exchange-Organization-SCL: -1\r\n"}); err != nil {
+		t.Fatal(err)
+	}
+	h := Header(t, WaitMaildir(t, p.Maildir, "alice@contoso.com"))
+	if h.Get("Subject") != "inbound" || h.Get("X-MS-Exchange-Organization-SCL") != "" {
+		t.Errorf("delivered header: %v", h)
+	}
+	if as, src := h.Get("X-MS-Exchange-Organization-AuthAs"), h.Get("X-MS-Exchange-Organization-AuthSource"); as != "Anonymous" || src != "edge01.contoso.net" {
+		t.Errorf("AuthAs %q, AuthSource %q; want Anonymous, edge01.contoso.net", as, src)
+	}
+	if !ReceivedBy(h, "edge01.contoso.net") || !ReceivedBy(h, "hub01.contoso.com") {
+		t.Errorf("Received fields %q, want the edge's and the hub's", h["Received"])
+	}
+
+	var perr *textproto.Error
+	err := Send(p.EdgeAddr, Mail{LocalIP: InternetIP, From: "spam@example.org", To: "eve@example.net"})
+	if !errors.As(err, &perr) || perr.Code != 550 || !strings.HasPrefix(perr.Msg, "5.7.1") {
+		t.Fatalf("relay attempt: %v, want 550 5.7.1", err)
+	}
+
+	if err := SendPython(t, p.HubAddr, Mail{From: "alice@contoso.com", To: "bob@fabrikam.com", Subject: "outbound",
+		TLS: true, User: Alice.Name, Password: Alice.Password}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	msgs, err := p.Internet.WaitMessages(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := msgs[0]
+	if m.To[0] != "bob@fabrikam.com" || m.Header.Get("Subject") != "outbound" || strings.Contains(string(m.Body), "X-MS-Exchange-Organization-") {
+		t.Errorf("Internet got %+v\n%s", m, m.Body)
+	}
+	if h := Header(t, string(m.Body)); !ReceivedBy(h, "hub01.contoso.com") || !ReceivedBy(h, "edge01.contoso.net") {
+		t.Errorf("Internet got Received fields %q, want the hub's and the edge's", h["Received"])
+	}
 }
