@@ -2,13 +2,19 @@ package e2e
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/hubedge/hubedge/agent"
+	"github.com/hubedge/hubedge/queue"
+	"github.com/hubedge/hubedge/queue/queuetest"
+	"github.com/hubedge/hubedge/smtpx"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
 )
 
@@ -82,5 +88,68 @@ func TestRoutingAgents(t *testing.T) {
 	}
 	if !slices.Equal(w.seen, want) {
 		t.Errorf("routing events:\n%s\nwant:\n%s", strings.Join(w.seen, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// policyAgent fails its first OnResolvedMessage, then drops drop with an
+// NDR.
+type policyAgent struct {
+	drop  string
+	calls atomic.Int32
+}
+
+func (a *policyAgent) OnResolvedMessage(_ context.Context, e *agent.MessageEvent) error {
+	if a.calls.Add(1) == 1 {
+		return errors.New("directory unavailable")
+	}
+	e.DropRecipient(a.drop, agent.Reject(550, "5.7.1", "Not allowed"))
+	return nil
+}
+
+// A fail-closed routing agent that fails defers the message in the
+// categorizer (nothing is lost); on the retry it drops a recipient with
+// an NDR and the others are delivered.
+func TestRoutingAgentDefersThenDropsWithNDR(t *testing.T) {
+	clock := queuetest.NewFakeClock(time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
+	events := make(chan queue.Event, 64)
+	trace := func(e smtpx.Event) {
+		if e.Kind == smtpx.EventQueue {
+			events <- *e.Queue
+		}
+	}
+	next := func(typ queue.EventType) queue.Event {
+		t.Helper()
+		for {
+			select {
+			case e := <-events:
+				if e.Type == typ {
+					return e
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatalf("no %s event", typ)
+			}
+		}
+	}
+	p := &policyAgent{drop: "dave@contoso.com"}
+	chain := agent.New(agent.WithLogger(quietLog()))
+	if err := chain.Register("Policy", p); err != nil {
+		t.Fatal(err)
+	}
+	tr, rec := transport(t, smtpx.WithReceiveConnector(internet(t)), smtpx.WithAgents(chain),
+		smtpx.WithClock(clock), smtpx.WithTrace(trace))
+	r, _ := smtptest.Dial(t, addr(t, tr, "From Internet"))
+	expect(t, r, smtptest.Step{"EHLO client.example", "250"}, smtptest.Step{"MAIL FROM:<x@fabrikam.com>", "250"},
+		smtptest.Step{"RCPT TO:<bob@contoso.com>", "250"}, smtptest.Step{"RCPT TO:<dave@contoso.com>", "250"},
+		smtptest.Step{"DATA:" + message("Subject: policy"), "250 2.6.0"})
+	if e := next(queue.EventDefer); e.Source != "ROUTING" || len(e.Recipients) != 2 {
+		t.Errorf("deferred %v by %s, want both recipients by ROUTING", e.Recipients, e.Source)
+	}
+	clock.Advance(10 * time.Minute)
+	if e := next(queue.EventFail); !slices.Equal(e.Recipients, []string{"dave@contoso.com"}) || e.Result.String() != "550 5.7.1 Not allowed" {
+		t.Errorf("failed %v with %v, want dave with the agent's NDR", e.Recipients, e.Result)
+	}
+	next(queue.EventDSN)
+	if d := rec.Wait(t); !slices.Equal(d.Rcpts, []string{"bob@contoso.com"}) {
+		t.Errorf("delivered to %v, want bob", d.Rcpts)
 	}
 }
