@@ -45,6 +45,11 @@
 //
 // # Delivery
 //
+// A Router that also implements MessageRouter routes a whole message in one
+// call, the categorizer's hook: it may redirect recipients (the original
+// kept as ORCPT), add some, drop some with or without a DSN, or defer the
+// whole message; the changed envelope is committed before delivery.
+//
 // Recipients are split by next hop (NextHop.Key) into delivery queues; those
 // the Router finds no route for wait in the Unreachable queue until
 // RetryUnreachable (e.g. on a routing change), removal or expiry (then

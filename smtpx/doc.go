@@ -125,6 +125,14 @@
 // goes on. Connections on a connector with no agent enabled pay a nil check
 // per event and stream their bodies as before.
 //
+// The chain's routing agents run in the queue's categorizer, once per
+// queued message before it joins its delivery queues: OnSubmittedMessage,
+// OnResolvedMessage (redirect, add or drop recipients, override a
+// recipient's routing domain), OnRoutedMessage and OnCategorizedMessage,
+// whose recipients carry their next-hop domains. A failing fail-closed
+// agent defers the message, which is routed again after the retry
+// interval. Header and body edits are not applied at this stage.
+//
 // # Running changes and back pressure
 //
 // Transport.Reconfigure replaces the connectors and accepted domains of a
