@@ -74,7 +74,7 @@ func (r redirector) RouteMessage(ctx context.Context, msg *queue.Message, rcpts 
 
 // A MessageRouter sees each message once, before its recipients join their
 // delivery queues, and may change them: here bob's mail goes to carol, and
-// original recipient is kept as ORCPT for DSNs.
+// the original recipient is kept as ORCPT for DSNs.
 func ExampleMessageRouter() {
 	delivered := make(chan []queue.Recipient, 1)
 	q, err := queue.OpenMemory(
