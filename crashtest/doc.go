@@ -28,5 +28,13 @@
 //
 //	go test ./crashtest -run TestCrashRelay -v -crash.seed 42
 //
+// TestCrashPool does the same to a pool of three crashtest/poolhub
+// processes sharing one queue in PostgreSQL (issue 19), restarts
+// PostgreSQL once, and also fails when one message was delivered by two
+// hub processes without the first losing its lease (killed, stopped or
+// lapsed) before the second copy reached the sink. BenchmarkPool measures
+// the local queue against pools of one to three hubs (-pool.rounds
+// interleaves rounds).
+//
 // The package holds tests only.
 package crashtest

@@ -106,15 +106,27 @@ func lapses(out string) []time.Time {
 	return ts
 }
 
-// lostLeaseBetween reports whether p's lease may have ended after from
-// and no later than to, or lapsed after from. A lapse is logged only once the
-// process registers again, which may trail the adoption by the other hub,
-// so any lapse after from counts.
+// lostLeaseBetween reports whether p, whose copy reached the sink at
+// from, lost its lease before another copy reached it at to: it was
+// signalled no later than to, or logged a lapse after from. The sink
+// times a copy at the end of its DATA, which may come after the sender
+// was killed (the bytes were in the socket), so a kill before from still
+// counts: the copy was sent before it. A lapse is logged only once the
+// process registers again, which may trail the adoption by the other
+// hub, so any lapse after from counts.
 func (p *hubProc) lostLeaseBetween(from, to time.Time) bool {
-	if !p.ended.IsZero() && p.ended.After(from) && !p.stopping.After(to) {
+	if !p.ended.IsZero() && !p.stopping.After(to) {
 		return true
 	}
 	return slices.ContainsFunc(p.lapses, func(t time.Time) bool { return t.After(from) })
+}
+
+// life says when the process was stopped and lapsed, for a report.
+func (p *hubProc) life() string {
+	if p.ended.IsZero() {
+		return fmt.Sprintf("still running, %d lapses", len(p.lapses))
+	}
+	return fmt.Sprintf("signalled at %s, reaped at %s, %d lapses", p.stopping.Format("15:04:05.000"), p.ended.Format("15:04:05.000"), len(p.lapses))
 }
 
 // fenceReport is what check found.
@@ -156,9 +168,9 @@ func (f *fenceLog) check() fenceReport {
 					continue
 				}
 				if !p.lostLeaseBetween(ds[i].at, ds[j].at) {
-					r.problems = append(r.problems, fmt.Sprintf("%s delivered by %s at %s and by %s at %s (+%s) with no lease loss of the first in between",
+					r.problems = append(r.problems, fmt.Sprintf("%s delivered by %s at %s and by %s at %s (+%s) with no lease loss of the first in between (%s)",
 						id, ds[i].helo, ds[i].at.Format("15:04:05.000"), ds[j].helo, ds[j].at.Format("15:04:05.000"),
-						ds[j].at.Sub(ds[i].at).Round(time.Millisecond)))
+						ds[j].at.Sub(ds[i].at).Round(time.Millisecond), p.life()))
 				}
 			}
 		}

@@ -154,7 +154,7 @@ func TestCrashPool(t *testing.T) {
 	t.Logf("fencing: %d hub processes, %d lease lapses, %d copies delivered by another process than the copy before",
 		fr.processes, fr.lapses, fr.crossHub)
 	for _, s := range first(fr.problems, 20) {
-		t.Error("two hubs delivered at once: " + s)
+		t.Error("two hub processes delivered one message at once: " + s)
 	}
 	// Deliveries in flight at a kill may repeat, at most perHop per kill
 	// (and as many for the database restart, whose outcome writes fail).
