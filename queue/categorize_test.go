@@ -10,15 +10,18 @@ import (
 	"time"
 
 	"github.com/hubedge/hubedge/queue"
+	"github.com/hubedge/hubedge/queue/queuetest"
 )
 
 // editRouter is a MessageRouter that redirects bob to carol, adds dave,
 // drops eve without and frank with an NDR, and fails the whole message
-// while fail is set.
+// while fail is set. It adds dave only to messages it redirected, unless
+// alwaysAdd.
 type editRouter struct {
 	queue.Router
-	fail  atomic.Bool
-	calls atomic.Int32
+	alwaysAdd bool
+	fail      atomic.Bool
+	calls     atomic.Int32
 }
 
 func (r *editRouter) RouteMessage(ctx context.Context, msg *queue.Message, rcpts []queue.Recipient) ([]queue.Route, error) {
@@ -44,7 +47,7 @@ func (r *editRouter) RouteMessage(ctx context.Context, msg *queue.Message, rcpts
 		}
 		routes = append(routes, rt)
 	}
-	if !redirected {
+	if !redirected && !r.alwaysAdd {
 		return routes, nil
 	}
 	add := queue.Recipient{Address: "dave@fabrikam.com"}
@@ -90,4 +93,51 @@ func TestMessageRouter(t *testing.T) {
 			}
 		})
 	}
+}
+
+// The recipients a MessageRouter changed are durable: after a restart the
+// message is routed again under them, and what it added is not added
+// twice.
+func TestMessageRouterRestart(t *testing.T) {
+	dir := t.TempDir()
+	clock := queuetest.NewFakeClock(t0)
+	open := func(d queue.Deliverer) (*queue.Queue, *recorder) {
+		t.Helper()
+		rec := newRecorder()
+		q, err := queue.Open(dir, queue.WithClock(clock), queue.WithEventHook(rec.hook),
+			queue.WithRouter(&editRouter{Router: hopByDomain(), alwaysAdd: true}), queue.WithDeliverer(d))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return q, rec
+	}
+	q, rec := open(newScripted(all(tmp451)))
+	id, err := q.Enqueue(context.Background(), queue.Envelope{From: "", Recipients: []queue.Recipient{rcpt("bob@fabrikam.com")}}, strings.NewReader(testBody))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec.next(t, new(int), is(queue.EventDefer, id))
+	if err := q.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+
+	d := newScripted(all(ok250))
+	q, _ = open(d)
+	defer q.Close(context.Background())
+	mi, err := q.Message(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var addrs []string
+	for _, r := range mi.Recipients {
+		addrs = append(addrs, r.Address)
+	}
+	if want := []string{"carol@fabrikam.com", "dave@fabrikam.com"}; !slices.Equal(addrs, want) {
+		t.Fatalf("recipients after restart %v, want %v", addrs, want)
+	}
+	clock.Advance(time.Minute)
+	if got := d.nextFor(t, id); len(got.rcpts) != 2 {
+		t.Errorf("delivered to %v after restart, want carol and dave once", got.rcpts)
+	}
+	waitGone(t, q, id)
 }
