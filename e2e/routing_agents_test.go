@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hubedge/hubedge/agent"
+	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/queue"
 	"github.com/hubedge/hubedge/queue/queuetest"
 	"github.com/hubedge/hubedge/smtpx"
@@ -151,5 +152,68 @@ func TestRoutingAgentDefersThenDropsWithNDR(t *testing.T) {
 	next(queue.EventDSN)
 	if d := rec.Wait(t); !slices.Equal(d.Rcpts, []string{"bob@contoso.com"}) {
 		t.Errorf("delivered to %v, want bob", d.Rcpts)
+	}
+}
+
+// editAgent edits the message at OnResolvedMessage, OnRoutedMessage or
+// OnCategorizedMessage, whichever of its functions is set.
+type editAgent struct {
+	resolved, routed, categorized func(e *agent.MessageEvent)
+}
+
+func (a editAgent) call(f func(e *agent.MessageEvent), e *agent.MessageEvent) error {
+	if f != nil {
+		f(e)
+	}
+	return nil
+}
+
+func (a editAgent) OnResolvedMessage(_ context.Context, e *agent.MessageEvent) error {
+	return a.call(a.resolved, e)
+}
+
+func (a editAgent) OnRoutedMessage(_ context.Context, e *agent.MessageEvent) error {
+	return a.call(a.routed, e)
+}
+
+func (a editAgent) OnCategorizedMessage(_ context.Context, e *agent.MessageEvent) error {
+	return a.call(a.categorized, e)
+}
+
+// What routing agents do to a message decides where it goes: a routing
+// override routes a recipient as if in another domain, a redirect after
+// routing is routed again, and quarantine sends the message to the
+// quarantine mailbox alone.
+func TestRoutingAgentEdits(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		agent editAgent
+		want  []string // connector:recipients of the delivery
+	}{
+		{"override", editAgent{resolved: func(e *agent.MessageEvent) { e.SetRoutingOverride("bob@contoso.com", "fabrikam.com") }},
+			[]string{"To Internet:bob@contoso.com"}},
+		{"redirect after routing", editAgent{routed: func(e *agent.MessageEvent) { e.RedirectRecipient("bob@contoso.com", "bob@fabrikam.com") }},
+			[]string{"To Internet:bob@fabrikam.com"}},
+		{"quarantine", editAgent{categorized: func(e *agent.MessageEvent) { e.Quarantine("quarantine@contoso.com") }},
+			[]string{":quarantine@contoso.com"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			chain := agent.New(agent.WithLogger(quietLog()))
+			if err := chain.Register("Edit", c.agent); err != nil {
+				t.Fatal(err)
+			}
+			out, err := connector.NewSend("To Internet", connector.WithUsage(connector.UsageInternet), connector.WithAddressSpaceList("*"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			tr, rec := transport(t, smtpx.WithReceiveConnector(internet(t)), smtpx.WithSendConnector(out), smtpx.WithAgents(chain))
+			r, _ := smtptest.Dial(t, addr(t, tr, "From Internet"))
+			expect(t, r, smtptest.Step{"EHLO client.example", "250"}, smtptest.Step{"MAIL FROM:<x@fabrikam.com>", "250"},
+				smtptest.Step{"RCPT TO:<bob@contoso.com>", "250"}, smtptest.Step{"DATA:" + message("Subject: edited"), "250 2.6.0"})
+			d := rec.Wait(t)
+			if got := []string{d.Hop.Connector + ":" + strings.Join(d.Rcpts, ",")}; !slices.Equal(got, c.want) {
+				t.Errorf("delivered %v, want %v", got, c.want)
+			}
+		})
 	}
 }

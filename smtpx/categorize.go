@@ -92,7 +92,9 @@ func (c *categorization) route(ctx context.Context, m *agent.Message) error {
 		}
 		d := routed{addr: rc.Address}
 		target := c.recipient(i)
-		if rc.NextHop != "" {
+		// The next hop shown after routing is no override: only one an
+		// agent set is.
+		if rc.NextHop != "" && (i >= len(c.done) || rc.NextHop != c.done[i].shown) {
 			local, _, _ := strings.Cut(rc.Address, "@")
 			target.Address = local + "@" + rc.NextHop
 		}
