@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -31,10 +32,27 @@ type ledger struct {
 	attempts int
 	failures int // attempts without a 250
 	refused  int // of those, with an SMTP reply (not a broken connection)
+	// pending holds, for a Message-ID still without a 250, its number of
+	// attempts and its last error: what the clients were stuck on when
+	// they did not finish in time.
+	pending map[string]string
 }
 
 func newLedger() *ledger {
-	return &ledger{acked: map[string]int{}, bodies: map[string]string{}}
+	return &ledger{acked: map[string]int{}, bodies: map[string]string{}, pending: map[string]string{}}
+}
+
+// stuck describes the Message-IDs still without a 250, for a failure
+// report.
+func (l *ledger) stuck() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	lines := make([]string, 0, len(l.pending))
+	for id, last := range l.pending {
+		lines = append(lines, id+": "+last)
+	}
+	slices.Sort(lines)
+	return strings.Join(lines, "\n")
 }
 
 func (l *ledger) record(id, body string, attempt int, err error) {
@@ -44,9 +62,11 @@ func (l *ledger) record(id, body string, attempt int, err error) {
 	l.bodies[id] = body
 	if err == nil {
 		l.acked[id] = attempt
+		delete(l.pending, id)
 		return
 	}
 	l.failures++
+	l.pending[id] = fmt.Sprintf("attempt %d at %s: %v", attempt, time.Now().Format("15:04:05.000"), err)
 	var se *smtp.SMTPError
 	if errors.As(err, &se) {
 		l.refused++

@@ -85,7 +85,7 @@ func TestCrashRelay(t *testing.T) {
 	}
 	stopClients()
 	if ctx.Err() != nil {
-		t.Fatalf("clients: %v", ctx.Err())
+		t.Fatalf("clients: %v; messages without a 250:\n%s", ctx.Err(), led.stuck())
 	}
 	led.mu.Lock()
 	acked, bodies := led.acked, led.bodies

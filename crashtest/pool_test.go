@@ -113,7 +113,7 @@ func TestCrashPool(t *testing.T) {
 	stopClients()
 	if ctx.Err() != nil {
 		logHubs(t, hubs)
-		t.Fatalf("clients: %v", ctx.Err())
+		t.Fatalf("clients: %v; messages without a 250:\n%s", ctx.Err(), led.stuck())
 	}
 	led.mu.Lock()
 	acked, bodies := led.acked, led.bodies
