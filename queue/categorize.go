@@ -58,7 +58,7 @@ func (q *Queue) routeAll(id ID, env *Envelope, idxs []int) []Route {
 		rcpts[i] = env.Recipients[idx]
 	}
 	mr, ok := q.opts.router.(MessageRouter)
-	if !ok {
+	if !ok || len(rcpts) == 0 {
 		routes := make([]Route, len(idxs))
 		for i, r := range rcpts {
 			routes[i].Recipient = r

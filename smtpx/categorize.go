@@ -135,11 +135,14 @@ func (c *categorization) routes(ctx context.Context) []queue.Route {
 		case m.Discard || m.Quarantine != "":
 			rt.Drop = true
 		case rc.Dropped && rc.NDR != nil:
-			code := rc.NDR.Code
-			if code < 500 || code > 599 {
-				code = 550 // an NDR is a permanent failure
+			res := &queue.Result{Code: rc.NDR.Code, Enhanced: rc.NDR.Enhanced, Text: rc.NDR.Text}
+			if !res.Permanent() { // an NDR is a permanent failure
+				res.Code = 550
+				if strings.HasPrefix(res.Enhanced, "4.") {
+					res.Enhanced = "5" + res.Enhanced[1:]
+				}
 			}
-			rt.Err = &queue.Result{Code: code, Enhanced: rc.NDR.Enhanced, Text: rc.NDR.Text}
+			rt.Err = res
 		case rc.Dropped:
 			rt.Drop = true
 		default:
