@@ -171,7 +171,7 @@ func TestCrashPool(t *testing.T) {
 		t.Logf("left in the queue:\n%s", poolDump(dsn))
 	}
 	if left > 0 && len(missing) == 0 {
-		t.Errorf("%d messages left in the pool's queue after the drain (%d poisoned)", left, stillPoisoned)
+		t.Errorf("%d messages left in the pool's queue after the drain (%d poisoned):\n%s", left, stillPoisoned, poolDump(dsn))
 	}
 	t.Logf("SUMMARY pool of %d hubs, kills survived %d + 1 PostgreSQL restart, messages acknowledged %d, delivered %d, lost %d, "+
 		"duplicates %d (relay %d, client retry %d; %d by another hub process than the copy before, %d by two hubs at once), left in the queue %d, poisoned %d (resumed, then delivered), kills to drained %s",
