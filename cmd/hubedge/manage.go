@@ -147,9 +147,7 @@ func views(cfg *cmdlet.Config, server string) manage.Config {
 	for _, r := range receive {
 		v.ReceiveConnectors = append(v.ReceiveConnectors, r.Config)
 	}
-	for _, d := range cfg.AcceptedDomains {
-		v.AcceptedDomains = append(v.AcceptedDomains, d.AcceptedDomain)
-	}
+	v.AcceptedDomains = acceptedDomains(cfg)
 	return v
 }
 

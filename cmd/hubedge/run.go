@@ -19,6 +19,7 @@ import (
 	"github.com/hubedge/hubedge/queue"
 	"github.com/hubedge/hubedge/queue/pgpool"
 	"github.com/hubedge/hubedge/queue/pgstore"
+	"github.com/hubedge/hubedge/routing"
 	"github.com/hubedge/hubedge/smtpx"
 	"github.com/hubedge/hubedge/smtpx/deliver"
 	"github.com/hubedge/hubedge/tlsrpt"
@@ -122,7 +123,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer b.close(log)
 	chain, err := antiSpamAgents(log, cfg, sf.role == "edge", c.FQDN, cli.SplitList(c.DNS), c.MailboxDirectory(),
-		transportConfig(cfg, sf.server).AcceptedDomains)
+		acceptedDomains(cfg))
 	if err != nil {
 		return err
 	}
@@ -289,10 +290,18 @@ func transportConfig(cfg *cmdlet.Config, server string) smtpx.Config {
 	for _, r := range receive {
 		tc.ReceiveConnectors = append(tc.ReceiveConnectors, r.Connector)
 	}
-	for _, d := range cfg.AcceptedDomains {
-		tc.AcceptedDomains = append(tc.AcceptedDomains, d.AcceptedDomain)
-	}
+	tc.AcceptedDomains = acceptedDomains(cfg)
 	return tc
+}
+
+// acceptedDomains are cfg's accepted domains, which every server of the
+// organization shares.
+func acceptedDomains(cfg *cmdlet.Config) []routing.AcceptedDomain {
+	var ds []routing.AcceptedDomain
+	for _, d := range cfg.AcceptedDomains {
+		ds = append(ds, d.AcceptedDomain)
+	}
+	return ds
 }
 
 func openProtocolLog(dir string, kind protolog.Type) (*protolog.Log, error) {
