@@ -1,16 +1,14 @@
 package queue_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"runtime"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/hubedge/hubedge/queue"
+	"github.com/hubedge/hubedge/queue/queuetest"
 )
 
 // BenchmarkEnqueue measures durable enqueues (bbolt, fsync'd group
@@ -36,28 +34,8 @@ func benchEnqueue(b *testing.B, writers, size int) {
 		b.Fatal(err)
 	}
 	defer q.Close(context.Background())
-	body := bytes.Repeat([]byte("x"), size)
-	env := queue.Envelope{From: "alice@contoso.com", Recipients: []queue.Recipient{{Address: "bob@fabrikam.com"}}}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	b.SetBytes(int64(size))
 	stop := samplePeakHeap(b)
-	b.ResetTimer()
-	start := time.Now()
-	for range writers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for next.Add(1) <= int64(b.N) {
-				if _, err := q.Enqueue(context.Background(), env, bytes.NewReader(body)); err != nil {
-					b.Error(err)
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "msgs/s")
+	queuetest.Enqueue(b, q, writers, size)
 	b.ReportMetric(float64(stop())/(1<<20), "peak-heap-MiB")
 }
 

@@ -1,17 +1,14 @@
 package pgstore_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"sync"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/hubedge/hubedge/internal/pgtest"
 	"github.com/hubedge/hubedge/queue"
 	"github.com/hubedge/hubedge/queue/pgstore"
+	"github.com/hubedge/hubedge/queue/queuetest"
 	"github.com/hubedge/hubedge/queue/walstore"
 )
 
@@ -52,25 +49,5 @@ func benchEnqueue(b *testing.B, s queue.Store, writers, size int) {
 		b.Fatal(err)
 	}
 	defer q.Close(context.Background())
-	body := bytes.Repeat([]byte("x"), size)
-	env := queue.Envelope{From: "alice@contoso.com", Recipients: []queue.Recipient{{Address: "bob@fabrikam.com"}}}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	b.SetBytes(int64(size))
-	b.ResetTimer()
-	start := time.Now()
-	for range writers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for next.Add(1) <= int64(b.N) {
-				if _, err := q.Enqueue(context.Background(), env, bytes.NewReader(body)); err != nil {
-					b.Error(err)
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "msgs/s")
+	queuetest.Enqueue(b, q, writers, size)
 }

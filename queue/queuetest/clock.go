@@ -1,7 +1,8 @@
 // Package queuetest provides helpers for testing code built on package
 // queue: FakeClock, a manually advanced clock that drives retries and
-// expiry without sleeping, and TestStore, the conformance suite a Store
-// implementation runs from its own tests.
+// expiry without sleeping; TestStore, the conformance suite a Store
+// implementation runs from its own tests; and Enqueue, the durable-enqueue
+// benchmark any store's queue runs the same way.
 package queuetest
 
 import (
