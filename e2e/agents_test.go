@@ -21,9 +21,9 @@ import (
 	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/dkim"
 	"github.com/hubedge/hubedge/routing"
-	"github.com/hubedge/hubedge/smtpx"
 	"github.com/hubedge/hubedge/smtpx/deliver"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
+	"github.com/hubedge/hubedge/transport"
 )
 
 func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
@@ -36,7 +36,7 @@ func edgeWith(t *testing.T, add func(chain *agent.Chain) error) (string, *smtpte
 	if err := add(chain); err != nil {
 		t.Fatal(err)
 	}
-	tr, rec := transport(t, smtpx.WithReceiveConnector(internet(t)), smtpx.WithAgents(chain))
+	tr, rec := startTransport(t, transport.WithReceiveConnector(internet(t)), transport.WithAgents(chain))
 	return addr(t, tr, "From Internet"), rec
 }
 
@@ -202,7 +202,7 @@ func TestAgentOutboundDKIMVerifiesAtTheSink(t *testing.T) {
 	sink := smtptest.NewSink(t, smtptest.NoSTARTTLS())
 	l := newQlog()
 	a, _ := relayHub(t, l, []connector.SendOption{smartHost(sink)},
-		smtpx.WithDeliverOptions(deliver.WithDKIM(signer, "To Fabrikam")))
+		transport.WithDeliverOptions(deliver.WithDKIM(signer, "To Fabrikam")))
 	r, _ := smtptest.Dial(t, a)
 	expect(t, r, smtptest.Step{"EHLO client.example", "250"}, smtptest.Step{"MAIL FROM:<alice@contoso.com>", "250"},
 		smtptest.Step{"RCPT TO:<x@fabrikam.com>", "250"},

@@ -9,10 +9,11 @@ import (
 	"github.com/hubedge/hubedge/perms"
 	"github.com/hubedge/hubedge/smtpx"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
+	"github.com/hubedge/hubedge/transport"
 )
 
 // submission is a Client-like connector: STARTTLS, then AUTH PLAIN LOGIN.
-func submission(t *testing.T, opts ...connector.ReceiveOption) (*smtpx.Transport, string) {
+func submission(t *testing.T, opts ...connector.ReceiveOption) (*transport.Transport, string) {
 	t.Helper()
 	base := []connector.ReceiveOption{connector.WithUsage(connector.UsageCustom),
 		connector.WithBindingList(loopback), connector.WithRemoteIPRangeList("127.0.0.1"),
@@ -22,8 +23,8 @@ func submission(t *testing.T, opts ...connector.ReceiveOption) (*smtpx.Transport
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr, _ := transport(t, smtpx.WithReceiveConnector(rc), smtpx.WithAuthenticator(users()),
-		smtpx.WithTLSCertificate(pki.Certificate(serverName)))
+	tr, _ := startTransport(t, transport.WithReceiveConnector(rc), transport.WithServerOptions(smtpx.WithAuthenticator(users())),
+		transport.WithServerOptions(smtpx.WithTLSCertificate(pki.Certificate(serverName))))
 	return tr, addr(t, tr, rc.Name())
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/hubedge/hubedge/queue/queuetest"
 	"github.com/hubedge/hubedge/smtpx"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
+	"github.com/hubedge/hubedge/transport"
 )
 
 // gauge is an injected resource reading a test moves by hand.
@@ -46,15 +47,15 @@ func TestBackPressureDiskFull(t *testing.T) {
 	down.Stop()
 	clock := queuetest.NewFakeClock(time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
 	g := &gauge{r: disk(50)}
-	levels := make(chan smtpx.Event, 8)
-	trace := func(e smtpx.Event) {
+	levels := make(chan transport.Event, 8)
+	trace := func(e transport.Event) {
 		if e.Kind == smtpx.EventBackPressure {
 			levels <- e
 		}
 	}
 	l := newQlog()
-	tr, _ := relayTransport(t, l, []connector.SendOption{smartHost(down)}, smtpx.WithClock(clock),
-		smtpx.WithTrace(trace), smtpx.WithBackPressure(smtpx.BackPressure{Probe: g.probe}))
+	tr, _ := relayTransport(t, l, []connector.SendOption{smartHost(down)}, transport.WithClock(clock),
+		transport.WithTrace(trace), transport.WithBackPressure(smtpx.BackPressure{Probe: g.probe}))
 	a := addr(t, tr, "Relay")
 	send(t, a, "x@fabrikam.com")
 	l.wait(t, queue.EventDefer, 1)

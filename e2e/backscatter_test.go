@@ -6,9 +6,9 @@ import (
 	"testing"
 
 	"github.com/hubedge/hubedge/connector"
-	"github.com/hubedge/hubedge/smtpx"
 	"github.com/hubedge/hubedge/smtpx/local"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
+	"github.com/hubedge/hubedge/transport"
 )
 
 // Local parts a Maildir could never store are refused at RCPT time, so no
@@ -32,17 +32,17 @@ func TestUndeliverableLocalPartsRefusedAtRcpt(t *testing.T) {
 	bad := []string{`a/b`, `"../../escape"`, `..`, `"a\/b"`, `.hidden`, `"a\\b"`}
 	for _, tc := range []struct {
 		name string
-		opts []smtpx.Option
+		opts []transport.Option
 		// unknown is the reply to an unlisted but storable local part.
 		unknown string
 	}{
 		{"no directory", nil, "250 2.1.5"},
-		{"directory", []smtpx.Option{smtpx.WithDirectory(dir)}, "550 5.1.1"},
+		{"directory", []transport.Option{transport.WithDirectory(dir)}, "550 5.1.1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rc := internet(t, connector.WithMaxProtocolErrors(100))
-			opts := append([]smtpx.Option{smtpx.WithReceiveConnector(rc), smtpx.WithLocalDelivery(local.Deliverer(md))}, tc.opts...)
-			tr, _ := transport(t, opts...)
+			opts := append([]transport.Option{transport.WithReceiveConnector(rc), transport.WithLocalDelivery(local.Deliverer(md))}, tc.opts...)
+			tr, _ := startTransport(t, opts...)
 			r, _ := smtptest.Dial(t, addr(t, tr, rc.Name()))
 			expect(t, r, smtptest.Step{"EHLO client.example", "250"}, smtptest.Step{"MAIL FROM:<spammer@fabrikam.com>", "250"})
 			for _, l := range bad {

@@ -9,8 +9,9 @@ import (
 	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/mx"
 	"github.com/hubedge/hubedge/queue"
-	"github.com/hubedge/hubedge/smtpx"
+	"github.com/hubedge/hubedge/smtpx/deliver"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
+	"github.com/hubedge/hubedge/transport"
 )
 
 // Through a whole Transport, a BasicAuthRequireTLS send connector whose
@@ -31,7 +32,7 @@ func TestNoCredentialsBeforeCertificateCheck(t *testing.T) {
 	l := newQlog()
 	a, _ := relayHub(t, l, []connector.SendOption{connector.WithSmartHostList("mail.fabrikam.com:" + port),
 		connector.WithSmartHostAuth(auth.SmartHostBasicAuthRequireTLS), connector.WithCredentials("svc", "s3cret")},
-		smtpx.WithRootCAs(ca.Pool()), smtpx.WithResolver(res))
+		transport.WithDeliverOptions(deliver.WithRootCAs(ca.Pool())), transport.WithDeliverOptions(deliver.WithResolver(res)))
 	send(t, a, "x@fabrikam.com")
 	e := l.wait(t, queue.EventDefer, 2)
 	if n := l.count(queue.EventFail) + l.count(queue.EventDeliver); n != 0 {

@@ -15,8 +15,8 @@ import (
 	"time"
 
 	"github.com/hubedge/hubedge/queue"
-	"github.com/hubedge/hubedge/smtpx"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
+	"github.com/hubedge/hubedge/transport"
 )
 
 // smallDisk mounts a tmpfs of size at a fresh directory, unmounted at
@@ -101,8 +101,8 @@ func TestDiskFullOnEnqueue(t *testing.T) {
 	dir := smallDisk(t, "32m") // each of the two log segments preallocates 8 MiB on first use
 	g := &gate{pass: "after-free", delivered: make(chan string, 1)}
 	l := newQlog()
-	tr := smtptest.NewTransport(t, smtpx.WithServerName(serverName), smtpx.WithAcceptedDomain(contoso...),
-		smtpx.WithReceiveConnector(internet(t)), smtpx.WithLocalDelivery(g), smtpx.WithQueueDir(dir), fastRetry(l))
+	tr := smtptest.NewTransport(t, transport.WithServerName(serverName), transport.WithAcceptedDomain(contoso...),
+		transport.WithReceiveConnector(internet(t)), transport.WithLocalDelivery(g), transport.WithQueueDir(dir), fastRetry(l))
 	a := addr(t, tr, "From Internet")
 
 	body := strings.Repeat("a body line that takes space on the small disk\r\n", 600) // ~29 KiB

@@ -9,8 +9,9 @@ import (
 	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/mx"
 	"github.com/hubedge/hubedge/queue"
-	"github.com/hubedge/hubedge/smtpx"
+	"github.com/hubedge/hubedge/smtpx/deliver"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
+	"github.com/hubedge/hubedge/transport"
 )
 
 // A DNS server that never answers for the recipient domain is a transient
@@ -31,7 +32,7 @@ func TestDNSTimeoutIsTransient(t *testing.T) {
 	}
 	l := newQlog()
 	a, rec := relayHub(t, l, []connector.SendOption{connector.WithDNSRouting(true)},
-		smtpx.WithResolver(res), smtpx.WithExternalResolver(res), smtpx.WithMXPort(uint16(p)))
+		transport.WithDeliverOptions(deliver.WithResolver(res)), transport.WithDeliverOptions(deliver.WithExternalResolver(res)), transport.WithDeliverOptions(deliver.WithMXPort(uint16(p))))
 	start := time.Now()
 	send(t, a, "x@fabrikam.com")
 	l.wait(t, queue.EventDefer, 2) // two attempts, each timed out

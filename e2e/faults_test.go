@@ -12,9 +12,9 @@ import (
 	"github.com/hubedge/hubedge/mx"
 	"github.com/hubedge/hubedge/perms"
 	"github.com/hubedge/hubedge/queue"
-	"github.com/hubedge/hubedge/smtpx"
 	"github.com/hubedge/hubedge/smtpx/deliver"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
+	"github.com/hubedge/hubedge/transport"
 )
 
 // qlog records queue events and lets tests wait for one.
@@ -91,8 +91,8 @@ func (l *qlog) String() string {
 }
 
 // fastRetry makes every retry interval short so faults clear in tests.
-func fastRetry(l *qlog) smtpx.Option {
-	return smtpx.WithQueueOptions(queue.WithEventHook(l.hook),
+func fastRetry(l *qlog) transport.Option {
+	return transport.WithQueueOptions(queue.WithEventHook(l.hook),
 		queue.WithTransientFailureRetryInterval(50*time.Millisecond),
 		queue.WithOutboundConnectionFailureRetryInterval(50*time.Millisecond),
 		queue.WithMessageRetryInterval(50*time.Millisecond))
@@ -101,14 +101,14 @@ func fastRetry(l *qlog) smtpx.Option {
 // relayHub is a transport relaying anything its loopback clients send to
 // fabrikam.com through the send connector built from sendOpts; local
 // (contoso.com) mail, DSNs included, goes to the returned recorder.
-func relayHub(t *testing.T, l *qlog, sendOpts []connector.SendOption, opts ...smtpx.Option) (string, *smtptest.Recorder) {
+func relayHub(t *testing.T, l *qlog, sendOpts []connector.SendOption, opts ...transport.Option) (string, *smtptest.Recorder) {
 	t.Helper()
 	tr, rec := relayTransport(t, l, sendOpts, opts...)
 	return addr(t, tr, "Relay"), rec
 }
 
 // relayTransport is relayHub's transport itself.
-func relayTransport(t *testing.T, l *qlog, sendOpts []connector.SendOption, opts ...smtpx.Option) (*smtpx.Transport, *smtptest.Recorder) {
+func relayTransport(t *testing.T, l *qlog, sendOpts []connector.SendOption, opts ...transport.Option) (*transport.Transport, *smtptest.Recorder) {
 	t.Helper()
 	sc, err := connector.NewSend("To Fabrikam", append([]connector.SendOption{connector.WithUsage(connector.UsageInternet),
 		connector.WithAddressSpaceList("fabrikam.com")}, sendOpts...)...)
@@ -123,9 +123,9 @@ func relayTransport(t *testing.T, l *qlog, sendOpts []connector.SendOption, opts
 		t.Fatal(err)
 	}
 	rec := smtptest.NewRecorder()
-	base := []smtpx.Option{smtpx.WithServerName(serverName), smtpx.WithAcceptedDomain(contoso...),
-		smtpx.WithLocalDelivery(rec), smtpx.WithReceiveConnector(rc), smtpx.WithSendConnector(sc), fastRetry(l),
-		smtpx.WithDeliverOptions(deliver.WithTimeouts(deliver.Timeouts{Connect: time.Second, Command: time.Second, Data: time.Second}))}
+	base := []transport.Option{transport.WithServerName(serverName), transport.WithAcceptedDomain(contoso...),
+		transport.WithLocalDelivery(rec), transport.WithReceiveConnector(rc), transport.WithSendConnector(sc), fastRetry(l),
+		transport.WithDeliverOptions(deliver.WithTimeouts(deliver.Timeouts{Connect: time.Second, Command: time.Second, Data: time.Second}))}
 	return smtptest.NewTransport(t, append(base, opts...)...), rec
 }
 
@@ -218,7 +218,7 @@ func TestTransientDeliveryFaults(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			sink := smtptest.NewSink(t, tc.sink...)
 			l := newQlog()
-			a, _ := relayHub(t, l, append([]connector.SendOption{smartHost(sink)}, tc.send...), smtpx.WithRootCAs(pki.Pool()))
+			a, _ := relayHub(t, l, append([]connector.SendOption{smartHost(sink)}, tc.send...), transport.WithDeliverOptions(deliver.WithRootCAs(pki.Pool())))
 			start := time.Now()
 			send(t, a, "x@fabrikam.com")
 			e := l.wait(t, queue.EventDefer, 2)
@@ -277,7 +277,7 @@ func TestDNSServFailIsTransient(t *testing.T) {
 	}
 	l := newQlog()
 	a, _ := relayHub(t, l, []connector.SendOption{connector.WithDNSRouting(true)},
-		smtpx.WithResolver(res), smtpx.WithExternalResolver(res), smtpx.WithMXPort(p))
+		transport.WithDeliverOptions(deliver.WithResolver(res)), transport.WithDeliverOptions(deliver.WithExternalResolver(res)), transport.WithDeliverOptions(deliver.WithMXPort(p)))
 	send(t, a, "x@fabrikam.com")
 	l.wait(t, queue.EventDefer, 2)
 	if n := l.count(queue.EventFail); n != 0 {

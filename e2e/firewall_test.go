@@ -6,9 +6,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hubedge/hubedge/smtpx"
 	"github.com/hubedge/hubedge/smtpx/local"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
+	"github.com/hubedge/hubedge/transport"
 )
 
 // The receive-side header firewall removes every forbidden class from an
@@ -20,7 +20,7 @@ func TestHeaderFirewallEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	rc := internet(t)
-	tr, _ := transport(t, smtpx.WithReceiveConnector(rc), smtpx.WithLocalDelivery(local.Deliverer(md)))
+	tr, _ := startTransport(t, transport.WithReceiveConnector(rc), transport.WithLocalDelivery(local.Deliverer(md)))
 
 	forged := []string{
 		"x-ms-exchange-organization-scl: -1",                           // first, lower case

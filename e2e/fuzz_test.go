@@ -15,6 +15,7 @@ import (
 	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/smtpx"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
+	"github.com/hubedge/hubedge/transport"
 )
 
 var replyLine = regexp.MustCompile(`^[2-5][0-9]{2}[ -]`)
@@ -42,7 +43,7 @@ func FuzzSession(f *testing.F) {
 	// sends is SMTP text the invariant can check.
 	rc := internet(f, connector.WithMaxMessageSize(minSize), connector.WithTarpitInterval(0),
 		connector.WithMaxProtocolErrors(1000), connector.WithAuthMechanism(auth.BasicAuth))
-	tr, _ := transport(f, smtpx.WithReceiveConnector(rc), smtpx.WithAuthenticator(users()))
+	tr, _ := startTransport(f, transport.WithReceiveConnector(rc), transport.WithServerOptions(smtpx.WithAuthenticator(users())))
 	a := addr(f, tr, rc.Name())
 	f.Fuzz(func(t *testing.T, stream string) {
 		c, err := net.DialTimeout("tcp", a, 5*time.Second)

@@ -13,8 +13,8 @@ import (
 	"github.com/hubedge/hubedge/auth"
 	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/routing"
-	"github.com/hubedge/hubedge/smtpx"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
+	"github.com/hubedge/hubedge/transport"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -48,17 +48,17 @@ func internet(t testing.TB, opts ...connector.ReceiveOption) *connector.ReceiveC
 	return rc
 }
 
-// transport starts a transport whose local and remote deliveries are
+// startTransport starts a transport whose local and remote deliveries are
 // recorded (so receive-side tests never touch the network beyond the client).
-func transport(t testing.TB, opts ...smtpx.Option) (*smtpx.Transport, *smtptest.Recorder) {
+func startTransport(t testing.TB, opts ...transport.Option) (*transport.Transport, *smtptest.Recorder) {
 	t.Helper()
 	rec := smtptest.NewRecorder()
-	base := []smtpx.Option{smtpx.WithServerName(serverName), smtpx.WithAcceptedDomain(contoso...),
-		smtpx.WithLocalDelivery(rec), smtpx.WithDeliverer(rec)}
+	base := []transport.Option{transport.WithServerName(serverName), transport.WithAcceptedDomain(contoso...),
+		transport.WithLocalDelivery(rec), transport.WithDeliverer(rec)}
 	return smtptest.NewTransport(t, append(base, opts...)...), rec
 }
 
-func addr(t testing.TB, tr *smtpx.Transport, name string) string {
+func addr(t testing.TB, tr *transport.Transport, name string) string {
 	t.Helper()
 	a := tr.Addr(name)
 	if a == nil {
@@ -114,10 +114,10 @@ func transact(t *testing.T, r *smtptest.Client) {
 // eventLog collects trace events.
 type eventLog struct {
 	mu sync.Mutex
-	ev []smtpx.Event
+	ev []transport.Event
 }
 
-func (l *eventLog) add(e smtpx.Event) {
+func (l *eventLog) add(e transport.Event) {
 	l.mu.Lock()
 	l.ev = append(l.ev, e)
 	l.mu.Unlock()

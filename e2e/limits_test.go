@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/hubedge/hubedge/connector"
-	"github.com/hubedge/hubedge/smtpx"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
+	"github.com/hubedge/hubedge/transport"
 )
 
 const minSize = 65536 // the smallest MaxMessageSize a connector takes
@@ -18,7 +18,7 @@ const minSize = 65536 // the smallest MaxMessageSize a connector takes
 func limited(t *testing.T, opts ...connector.ReceiveOption) string {
 	t.Helper()
 	rc := internet(t, opts...)
-	tr, _ := transport(t, smtpx.WithReceiveConnector(rc))
+	tr, _ := startTransport(t, transport.WithReceiveConnector(rc))
 	return addr(t, tr, rc.Name())
 }
 
@@ -228,7 +228,7 @@ func TestRecipientLimitKeepsTheTransaction(t *testing.T) {
 	const limit, sent = 200, 210
 	// A tarpit of 10 minutes: a tarpitted 452 would never come in time.
 	rc := internet(t, connector.WithMaxRecipientsPerMessage(limit), connector.WithTarpitInterval(10*time.Minute))
-	tr, rec := transport(t, smtpx.WithReceiveConnector(rc))
+	tr, rec := startTransport(t, transport.WithReceiveConnector(rc))
 	r := hello(t, addr(t, tr, rc.Name()))
 	var group strings.Builder
 	group.WriteString("MAIL FROM:<a@fabrikam.com>\r\n")

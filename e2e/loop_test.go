@@ -12,6 +12,7 @@ import (
 	"github.com/hubedge/hubedge/routing"
 	"github.com/hubedge/hubedge/smtpx"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
+	"github.com/hubedge/hubedge/transport"
 )
 
 // loopPair starts two transports that route loop.example to each other
@@ -19,7 +20,7 @@ import (
 // Internet connector with rcOpts. hub01 hosts contoso.com (recorded in
 // mailboxes); edge01 sends contoso.com to hub01. Each transport's queue
 // events go to its channel.
-func loopPair(t *testing.T, sendUsage connector.Usage, rcOpts ...connector.ReceiveOption) (hub *smtpx.Transport, edge *smtpx.Transport, mailboxes *smtptest.Recorder, hubEv, edgeEv chan queue.Event) {
+func loopPair(t *testing.T, sendUsage connector.Usage, rcOpts ...connector.ReceiveOption) (hub *transport.Transport, edge *transport.Transport, mailboxes *smtptest.Recorder, hubEv, edgeEv chan queue.Event) {
 	t.Helper()
 	// Each side's address is known before the other is configured.
 	lnHub, err := net.Listen("tcp4", loopback)
@@ -31,8 +32,8 @@ func loopPair(t *testing.T, sendUsage connector.Usage, rcOpts ...connector.Recei
 		lnHub.Close()
 		t.Fatal(err)
 	}
-	listen := func(ln net.Listener) smtpx.Option {
-		return smtpx.WithListen(func(string, string) (net.Listener, error) { return ln, nil })
+	listen := func(ln net.Listener) transport.Option {
+		return transport.WithServerOptions(smtpx.WithListen(func(string, string) (net.Listener, error) { return ln, nil }))
 	}
 	send := func(name, spaces string, to net.Listener) *connector.SendConnector {
 		sc, err := connector.NewSend(name, connector.WithUsage(sendUsage), connector.WithAddressSpaceList(spaces),
@@ -43,8 +44,8 @@ func loopPair(t *testing.T, sendUsage connector.Usage, rcOpts ...connector.Recei
 		}
 		return sc
 	}
-	events := func(ch chan queue.Event) smtpx.Option {
-		return smtpx.WithTrace(func(e smtpx.Event) {
+	events := func(ch chan queue.Event) transport.Option {
+		return transport.WithTrace(func(e transport.Event) {
 			if e.Queue == nil {
 				return
 			}
@@ -57,20 +58,20 @@ func loopPair(t *testing.T, sendUsage connector.Usage, rcOpts ...connector.Recei
 	relay := routing.AcceptedDomain{Domain: "loop.example", Type: routing.InternalRelay}
 	hubEv, edgeEv = make(chan queue.Event, 1024), make(chan queue.Event, 1024)
 	mailboxes = smtptest.NewRecorder()
-	hub = smtptest.NewTransport(t, smtpx.WithServerName("hub01.contoso.com"), listen(lnHub),
-		smtpx.WithAcceptedDomain(append(contoso, relay)...), smtpx.WithLocalDelivery(mailboxes),
-		smtpx.WithReceiveConnector(internet(t, rcOpts...)), smtpx.WithSendConnector(send("To edge", "loop.example", lnEdge)),
+	hub = smtptest.NewTransport(t, transport.WithServerName("hub01.contoso.com"), listen(lnHub),
+		transport.WithAcceptedDomain(append(contoso, relay)...), transport.WithLocalDelivery(mailboxes),
+		transport.WithReceiveConnector(internet(t, rcOpts...)), transport.WithSendConnector(send("To edge", "loop.example", lnEdge)),
 		events(hubEv))
-	edge = smtptest.NewTransport(t, smtpx.WithServerName("edge01.contoso.net"), listen(lnEdge),
-		smtpx.WithAcceptedDomain(relay), smtpx.WithReceiveConnector(internet(t, rcOpts...)),
-		smtpx.WithSendConnector(send("To hub", "loop.example,contoso.com", lnHub)), events(edgeEv))
+	edge = smtptest.NewTransport(t, transport.WithServerName("edge01.contoso.net"), listen(lnEdge),
+		transport.WithAcceptedDomain(relay), transport.WithReceiveConnector(internet(t, rcOpts...)),
+		transport.WithSendConnector(send("To hub", "loop.example,contoso.com", lnHub)), events(edgeEv))
 	return hub, edge, mailboxes, hubEv, edgeEv
 }
 
 // loopNDR sends one message from alice@contoso.com to the looping domain
 // and returns the one non-delivery report alice gets, once neither queue
 // holds anything.
-func loopNDR(t *testing.T, hub, edge *smtpx.Transport, mailboxes *smtptest.Recorder, hubEv, edgeEv chan queue.Event) smtptest.Delivery {
+func loopNDR(t *testing.T, hub, edge *transport.Transport, mailboxes *smtptest.Recorder, hubEv, edgeEv chan queue.Event) smtptest.Delivery {
 	t.Helper()
 	r, _ := smtptest.Dial(t, addr(t, hub, "From Internet"))
 	expect(t, r, smtptest.Step{"EHLO client.contoso.com", "250"}, smtptest.Step{"MAIL FROM:<alice@contoso.com>", "250"},
@@ -94,7 +95,7 @@ func loopNDR(t *testing.T, hub, edge *smtpx.Transport, mailboxes *smtptest.Recor
 			return dsnID != "" && e.Type == queue.EventDeliver && e.ID == dsnID
 		})
 	}
-	for name, tr := range map[string]*smtpx.Transport{"hub": hub, "edge": edge} {
+	for name, tr := range map[string]*transport.Transport{"hub": hub, "edge": edge} {
 		if msgs := tr.Queue().Messages(queue.Filter{}); len(msgs) != 0 {
 			t.Errorf("%s still queues %d messages: %+v", name, len(msgs), msgs)
 		}

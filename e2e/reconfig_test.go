@@ -13,6 +13,7 @@ import (
 	"github.com/hubedge/hubedge/routing"
 	"github.com/hubedge/hubedge/smtpx"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
+	"github.com/hubedge/hubedge/transport"
 )
 
 // loopbackListen opens every binding on an ephemeral 127.0.0.1 port, so
@@ -42,14 +43,14 @@ var fourthcoffee = routing.AcceptedDomain{Domain: "fourthcoffee.com", Type: rout
 // A transaction open during Reconfigure completes under the rules it
 // began with; the next connection, on the same socket, gets the new ones.
 func TestReconfigureMidTransaction(t *testing.T) {
-	tr, rec := transport(t, smtpx.WithReceiveConnector(relayConnector(t, "Relay", loopback, false)))
+	tr, rec := startTransport(t, transport.WithReceiveConnector(relayConnector(t, "Relay", loopback, false)))
 	a := addr(t, tr, "Relay")
 	old, _ := smtptest.Dial(t, a)
 	expect(t, old, smtptest.Step{"EHLO client.example", "250"}, smtptest.Step{"MAIL FROM:<app@contoso.com>", "250"},
 		smtptest.Step{"RCPT TO:<bob@contoso.com>", "250"},
 		smtptest.Step{"RCPT TO:<x@fabrikam.com>", "550 5.7.1"})
 
-	err := tr.Reconfigure(context.Background(), smtpx.Config{
+	err := tr.Reconfigure(context.Background(), transport.Config{
 		ReceiveConnectors: []*connector.ReceiveConnector{relayConnector(t, "Relay", loopback, true)},
 		AcceptedDomains:   append([]routing.AcceptedDomain{fourthcoffee}, contoso...),
 	})
@@ -86,12 +87,12 @@ func TestReconfigureMidTransaction(t *testing.T) {
 // A binding the new configuration adds starts listening; one it drops
 // stops, while a connection it had accepted is served to the end.
 func TestReconfigureBindings(t *testing.T) {
-	tr, _ := transport(t, smtpx.WithListen(loopbackListen),
-		smtpx.WithReceiveConnector(relayConnector(t, "A", "127.0.0.1:1", false)))
+	tr, _ := startTransport(t, transport.WithServerOptions(smtpx.WithListen(loopbackListen)),
+		transport.WithReceiveConnector(relayConnector(t, "A", "127.0.0.1:1", false)))
 	aAddr := addr(t, tr, "A")
 	held, _ := smtptest.Dial(t, aAddr)
 
-	err := tr.Reconfigure(context.Background(), smtpx.Config{
+	err := tr.Reconfigure(context.Background(), transport.Config{
 		ReceiveConnectors: []*connector.ReceiveConnector{relayConnector(t, "B", "127.0.0.1:2", false)},
 		AcceptedDomains:   contoso,
 	})
@@ -113,20 +114,20 @@ func TestReconfigureBindings(t *testing.T) {
 // opened, is refused whole: the old one keeps serving.
 func TestReconfigureInvalid(t *testing.T) {
 	taken := errListen("127.0.0.1:9")
-	tr, _ := transport(t, smtpx.WithListen(taken.listen),
-		smtpx.WithReceiveConnector(relayConnector(t, "Relay", "127.0.0.1:1", false)))
+	tr, _ := startTransport(t, transport.WithServerOptions(smtpx.WithListen(taken.listen)),
+		transport.WithReceiveConnector(relayConnector(t, "Relay", "127.0.0.1:1", false)))
 	a := addr(t, tr, "Relay")
 	bad := []struct {
 		name string
-		cfg  smtpx.Config
+		cfg  transport.Config
 		want string
 	}{
-		{"duplicate connectors", smtpx.Config{ReceiveConnectors: []*connector.ReceiveConnector{
+		{"duplicate connectors", transport.Config{ReceiveConnectors: []*connector.ReceiveConnector{
 			relayConnector(t, "Relay", "127.0.0.1:1", true), relayConnector(t, "Relay", "127.0.0.1:1", true)}}, "Relay"},
-		{"bad accepted domain", smtpx.Config{
+		{"bad accepted domain", transport.Config{
 			ReceiveConnectors: []*connector.ReceiveConnector{relayConnector(t, "Relay", "127.0.0.1:1", true)},
 			AcceptedDomains:   []routing.AcceptedDomain{{Domain: "not a domain!"}}}, "not a domain"},
-		{"binding cannot be opened", smtpx.Config{ReceiveConnectors: []*connector.ReceiveConnector{
+		{"binding cannot be opened", transport.Config{ReceiveConnectors: []*connector.ReceiveConnector{
 			relayConnector(t, "Relay", "127.0.0.1:1", true), relayConnector(t, "Other", "127.0.0.1:9", true)}}, "127.0.0.1:9"},
 	}
 	for _, b := range bad {
@@ -178,7 +179,7 @@ func TestReconfigureReroutesQueued(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = tr.Reconfigure(context.Background(), smtpx.Config{ReceiveConnectors: tr.ReceiveConnectors(),
+	err = tr.Reconfigure(context.Background(), transport.Config{ReceiveConnectors: tr.ReceiveConnectors(),
 		SendConnectors: []*connector.SendConnector{sc}, AcceptedDomains: contoso})
 	if err != nil {
 		t.Fatal(err)
@@ -199,8 +200,8 @@ func TestReconfigureReroutesQueued(t *testing.T) {
 // run: every Reconfigure either completes or reports ErrServerClosed, and
 // nothing is left running (goleak checks at exit).
 func TestReconfigureDuringShutdown(t *testing.T) {
-	tr, err := smtpx.NewTransport(smtpx.WithServerName(serverName), smtpx.WithListen(loopbackListen),
-		smtpx.WithReceiveConnector(relayConnector(t, "A", "127.0.0.1:1", false)))
+	tr, err := transport.New(transport.WithServerName(serverName), transport.WithMemoryQueue(), transport.WithServerOptions(smtpx.WithListen(loopbackListen)),
+		transport.WithReceiveConnector(relayConnector(t, "A", "127.0.0.1:1", false)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,7 +209,7 @@ func TestReconfigureDuringShutdown(t *testing.T) {
 	if err := tr.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	configs := []smtpx.Config{
+	configs := []transport.Config{
 		{ReceiveConnectors: []*connector.ReceiveConnector{relayConnector(t, "B", "127.0.0.1:2", false)}},
 		{ReceiveConnectors: []*connector.ReceiveConnector{relayConnector(t, "A", "127.0.0.1:1", true)}},
 	}
@@ -249,7 +250,7 @@ func TestReconfigureResubmitsUnreachable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = tr.Reconfigure(context.Background(), smtpx.Config{ReceiveConnectors: tr.ReceiveConnectors(),
+	err = tr.Reconfigure(context.Background(), transport.Config{ReceiveConnectors: tr.ReceiveConnectors(),
 		SendConnectors: []*connector.SendConnector{sc}, AcceptedDomains: contoso})
 	if err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 	"github.com/hubedge/hubedge/perms"
 	"github.com/hubedge/hubedge/smtpx"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
+	"github.com/hubedge/hubedge/transport"
 )
 
 const relayDenied = "550 5.7.1 Unable to relay"
@@ -41,7 +42,7 @@ var relayTricks = []struct{ name, rcpt string }{
 // refused one are judged on their own; accepted recipients still work.
 func TestOpenRelayBattery(t *testing.T) {
 	rc := internet(t, connector.WithMaxProtocolErrors(100))
-	tr, rec := transport(t, smtpx.WithReceiveConnector(rc))
+	tr, rec := startTransport(t, transport.WithReceiveConnector(rc))
 	a := addr(t, tr, rc.Name())
 	for _, sender := range []string{"spammer@fabrikam.com", "ceo@contoso.com", ""} {
 		for _, tc := range relayTricks {
@@ -92,8 +93,8 @@ func TestAuthenticatedRelayFollowsRights(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr, rec := transport(t, smtpx.WithReceiveConnector(rc), smtpx.WithAuthenticator(users()),
-		smtpx.WithTLSCertificate(pki.Certificate(serverName)))
+	tr, rec := startTransport(t, transport.WithReceiveConnector(rc), transport.WithServerOptions(smtpx.WithAuthenticator(users())),
+		transport.WithServerOptions(smtpx.WithTLSCertificate(pki.Certificate(serverName))))
 	a := addr(t, tr, rc.Name())
 	tests := []struct {
 		name, user, pass string

@@ -15,8 +15,8 @@ import (
 	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/queue"
 	"github.com/hubedge/hubedge/queue/queuetest"
-	"github.com/hubedge/hubedge/smtpx"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
+	"github.com/hubedge/hubedge/transport"
 )
 
 // redirectAgent sends at OnResolvedMessage what was addressed to from to to.
@@ -113,8 +113,8 @@ func (a *policyAgent) OnResolvedMessage(_ context.Context, e *agent.MessageEvent
 func TestRoutingAgentDefersThenDropsWithNDR(t *testing.T) {
 	clock := queuetest.NewFakeClock(time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
 	events := make(chan queue.Event, 64)
-	trace := func(e smtpx.Event) {
-		if e.Kind == smtpx.EventQueue {
+	trace := func(e transport.Event) {
+		if e.Kind == transport.EventQueue {
 			events <- *e.Queue
 		}
 	}
@@ -136,8 +136,8 @@ func TestRoutingAgentDefersThenDropsWithNDR(t *testing.T) {
 	if err := chain.Register("Policy", p); err != nil {
 		t.Fatal(err)
 	}
-	tr, rec := transport(t, smtpx.WithReceiveConnector(internet(t)), smtpx.WithAgents(chain),
-		smtpx.WithClock(clock), smtpx.WithTrace(trace))
+	tr, rec := startTransport(t, transport.WithReceiveConnector(internet(t)), transport.WithAgents(chain),
+		transport.WithClock(clock), transport.WithTrace(trace))
 	r, _ := smtptest.Dial(t, addr(t, tr, "From Internet"))
 	expect(t, r, smtptest.Step{"EHLO client.example", "250"}, smtptest.Step{"MAIL FROM:<x@fabrikam.com>", "250"},
 		smtptest.Step{"RCPT TO:<bob@contoso.com>", "250"}, smtptest.Step{"RCPT TO:<dave@contoso.com>", "250"},
@@ -206,7 +206,7 @@ func TestRoutingAgentEdits(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			tr, rec := transport(t, smtpx.WithReceiveConnector(internet(t)), smtpx.WithSendConnector(out), smtpx.WithAgents(chain))
+			tr, rec := startTransport(t, transport.WithReceiveConnector(internet(t)), transport.WithSendConnector(out), transport.WithAgents(chain))
 			r, _ := smtptest.Dial(t, addr(t, tr, "From Internet"))
 			expect(t, r, smtptest.Step{"EHLO client.example", "250"}, smtptest.Step{"MAIL FROM:<x@fabrikam.com>", "250"},
 				smtptest.Step{"RCPT TO:<bob@contoso.com>", "250"}, smtptest.Step{"DATA:" + message("Subject: edited"), "250 2.6.0"})

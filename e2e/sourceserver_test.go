@@ -10,6 +10,7 @@ import (
 	"github.com/hubedge/hubedge/smtpx"
 	"github.com/hubedge/hubedge/smtpx/deliver"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
+	"github.com/hubedge/hubedge/transport"
 )
 
 // A send connector sourced only on hub02 is used from hub01 by relaying the
@@ -38,10 +39,10 @@ func TestRelayToSourceTransportServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hub02 := smtptest.NewTransport(t, smtpx.WithServerName("hub02.contoso.com"), smtpx.WithAcceptedDomain(contoso...),
-		smtpx.WithReceiveConnector(intraOrg), smtpx.WithSendConnector(toInternet()),
-		smtpx.WithTLSCertificate(pki.Certificate("hub02.contoso.com")),
-		smtpx.WithPeerVerifier(&auth.PeerVerifier{Roots: pki.Pool()}))
+	hub02 := smtptest.NewTransport(t, transport.WithServerName("hub02.contoso.com"), transport.WithAcceptedDomain(contoso...),
+		transport.WithReceiveConnector(intraOrg), transport.WithSendConnector(toInternet()),
+		transport.WithServerOptions(smtpx.WithTLSCertificate(pki.Certificate("hub02.contoso.com"))),
+		transport.WithServerOptions(smtpx.WithPeerVerifier(&auth.PeerVerifier{Roots: pki.Pool()})))
 
 	// hub01: takes the client's message and relays it to hub02.
 	submit, err := connector.NewReceive("Relay HUB01", connector.WithBindingList(loopback),
@@ -51,11 +52,11 @@ func TestRelayToSourceTransportServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	var events eventLog
-	hub01 := smtptest.NewTransport(t, smtpx.WithServerName("hub01.contoso.com"), smtpx.WithAcceptedDomain(contoso...),
-		smtpx.WithReceiveConnector(submit), smtpx.WithSendConnector(toInternet()),
-		smtpx.WithRootCAs(pki.Pool()), smtpx.WithClientCertificate(pki.Certificate("hub01.contoso.com")),
-		smtpx.WithTransportServer("hub02.contoso.com", addr(t, hub02, "Default HUB02")),
-		smtpx.WithTrace(events.add))
+	hub01 := smtptest.NewTransport(t, transport.WithServerName("hub01.contoso.com"), transport.WithAcceptedDomain(contoso...),
+		transport.WithReceiveConnector(submit), transport.WithSendConnector(toInternet()),
+		transport.WithDeliverOptions(deliver.WithRootCAs(pki.Pool())), transport.WithDeliverOptions(deliver.WithClientCertificate(pki.Certificate("hub01.contoso.com"))),
+		transport.WithDeliverOptions(deliver.WithTransportServer("hub02.contoso.com", addr(t, hub02, "Default HUB02"))),
+		transport.WithTrace(events.add))
 
 	r, _ := smtptest.Dial(t, addr(t, hub01, "Relay HUB01"))
 	expect(t, r, smtptest.Step{"EHLO client.contoso.com", "250"}, smtptest.Step{"MAIL FROM:<alice@contoso.com>", "250"},

@@ -21,9 +21,9 @@ import (
 	"github.com/hubedge/hubedge/mx"
 	"github.com/hubedge/hubedge/perms"
 	"github.com/hubedge/hubedge/routing"
-	"github.com/hubedge/hubedge/smtpx"
 	"github.com/hubedge/hubedge/smtpx/deliver"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
+	"github.com/hubedge/hubedge/transport"
 )
 
 const (
@@ -80,10 +80,10 @@ func resolver(t *testing.T, dns *smtptest.DNS) *mx.Resolver {
 	return r
 }
 
-// transport starts a hubedge transport for contoso.example.
-func transport(t *testing.T, opts ...smtpx.Option) *smtpx.Transport {
+// startTransport starts a hubedge transport for contoso.example.
+func startTransport(t *testing.T, opts ...transport.Option) *transport.Transport {
 	t.Helper()
-	base := []smtpx.Option{smtpx.WithServerName(hubName), smtpx.WithAcceptedDomain(contoso)}
+	base := []transport.Option{transport.WithServerName(hubName), transport.WithAcceptedDomain(contoso)}
 	return smtptest.NewTransport(t, append(base, opts...)...)
 }
 
@@ -107,10 +107,10 @@ func dial(t *testing.T, addr string) *smtp.Client {
 // events collects a transport's trace.
 type events struct {
 	mu  sync.Mutex
-	all []smtpx.Event
+	all []transport.Event
 }
 
-func (e *events) add(ev smtpx.Event) {
+func (e *events) add(ev transport.Event) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.all = append(e.all, ev)
@@ -122,7 +122,7 @@ func (e *events) deliveries() []deliver.Event {
 	defer e.mu.Unlock()
 	var out []deliver.Event
 	for _, ev := range e.all {
-		if ev.Kind == smtpx.EventDelivery && ev.Delivery != nil {
+		if ev.Kind == transport.EventDelivery && ev.Delivery != nil {
 			out = append(out, *ev.Delivery)
 		}
 	}

@@ -13,9 +13,9 @@ import (
 	"github.com/hubedge/hubedge/auth"
 	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/internal/postfixtest"
-	"github.com/hubedge/hubedge/smtpx"
 	"github.com/hubedge/hubedge/smtpx/deliver"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
+	"github.com/hubedge/hubedge/transport"
 )
 
 const (
@@ -39,11 +39,11 @@ func TestPostfixDownstream(t *testing.T) {
 	ctx := testContext(t)
 	dns := smtptest.NewDNS(t, smtptest.MX("fabrikam.example", 10, mxName), smtptest.A(mxName, "127.0.0.1"))
 	ev := &events{}
-	tr := transport(t,
-		smtpx.WithReceiveConnector(anonymousRelay(t)),
-		smtpx.WithSendConnector(send(t, "To Internet", connector.WithAddressSpaceList("fabrikam.example"),
+	tr := startTransport(t,
+		transport.WithReceiveConnector(anonymousRelay(t)),
+		transport.WithSendConnector(send(t, "To Internet", connector.WithAddressSpaceList("fabrikam.example"),
 			connector.WithDNSRouting(true))),
-		smtpx.WithResolver(resolver(t, dns)), smtpx.WithMXPort(uint16(pf.Port())), smtpx.WithTrace(ev.add))
+		transport.WithDeliverOptions(deliver.WithResolver(resolver(t, dns))), transport.WithDeliverOptions(deliver.WithMXPort(uint16(pf.Port()))), transport.WithTrace(ev.add))
 
 	submitTo(t, tr.Addr("Relay").String(), "app@contoso.example", []string{"bob@fabrikam.example", "carol@fabrikam.example"}, downMessage)
 
@@ -116,7 +116,7 @@ func TestPostfixDownstream(t *testing.T) {
 // smartHost starts Postfix as a SASL-over-TLS smart host presenting a
 // certificate for certName and relaying to a sink, and a hubedge
 // transport whose send connector uses it by FQDN with mech.
-func smartHost(t *testing.T, certName string, mech auth.SmartHostAuth) (*postfixtest.Instance, *smtptest.Sink, *smtpx.Transport, *events) {
+func smartHost(t *testing.T, certName string, mech auth.SmartHostAuth) (*postfixtest.Instance, *smtptest.Sink, *transport.Transport, *events) {
 	t.Helper()
 	pki := smtptest.NewPKI(t)
 	sink := smtptest.NewSink(t, smtptest.Hostname("next.contoso.example"))
@@ -129,8 +129,8 @@ func smartHost(t *testing.T, certName string, mech auth.SmartHostAuth) (*postfix
 	out := send(t, "To Smart Host", connector.WithAddressSpaceList("*"),
 		connector.WithSmartHostList(smartName+":"+strconv.Itoa(pf.Port())),
 		connector.WithSmartHostAuth(mech), connector.WithCredentials(relayUser, relayPass))
-	tr := transport(t, smtpx.WithReceiveConnector(anonymousRelay(t)), smtpx.WithSendConnector(out),
-		smtpx.WithResolver(resolver(t, dns)), smtpx.WithRootCAs(pki.Pool()), smtpx.WithTrace(ev.add))
+	tr := startTransport(t, transport.WithReceiveConnector(anonymousRelay(t)), transport.WithSendConnector(out),
+		transport.WithDeliverOptions(deliver.WithResolver(resolver(t, dns))), transport.WithDeliverOptions(deliver.WithRootCAs(pki.Pool())), transport.WithTrace(ev.add))
 	return pf, sink, tr, ev
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/smtpx"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
+	"github.com/hubedge/hubedge/transport"
 )
 
 // clientSubmission is hubedge with a Client-usage receive connector (TLS,
@@ -24,12 +25,12 @@ func clientSubmission(t *testing.T) (addr, ca string, sink *smtptest.Sink) {
 	sink = smtptest.NewSink(t, smtptest.NoSTARTTLS())
 	out := send(t, "To Fabrikam", connector.WithAddressSpaceList("fabrikam.example"),
 		connector.WithSmartHostList("["+strings.Replace(sink.Addr(), ":", "]:", 1)))
-	tr := transport(t,
-		smtpx.WithReceiveConnector(receive(t, "Client", connector.WithUsage(connector.UsageClient),
+	tr := startTransport(t,
+		transport.WithReceiveConnector(receive(t, "Client", connector.WithUsage(connector.UsageClient),
 			connector.WithRemoteIPRangeList("127.0.0.1"))),
-		smtpx.WithSendConnector(out),
-		smtpx.WithTLSCertificate(pki.Certificate(hubName)),
-		smtpx.WithAuthenticator(users()))
+		transport.WithSendConnector(out),
+		transport.WithServerOptions(smtpx.WithTLSCertificate(pki.Certificate(hubName))),
+		transport.WithServerOptions(smtpx.WithAuthenticator(users())))
 	return tr.Addr("Client").String(), writeCA(t, pki), sink
 }
 
@@ -164,7 +165,7 @@ func TestAuthBeforeTLSRefused538(t *testing.T) {
 func TestSwaksAnonymousRelayRefused(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
-	tr := transport(t, smtpx.WithReceiveConnector(receive(t, "From Internet", connector.WithUsage(connector.UsageInternet))))
+	tr := startTransport(t, transport.WithReceiveConnector(receive(t, "From Internet", connector.WithUsage(connector.UsageInternet))))
 	addr := tr.Addr("From Internet").String()
 	for _, rcpt := range []string{"eve@fabrikam.example", "eve%fabrikam.example@contoso.example", "@contoso.example:eve@fabrikam.example"} {
 		t.Run(rcpt, func(t *testing.T) {

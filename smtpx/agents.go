@@ -130,45 +130,6 @@ func rcptParams(r wire.Rcpt) []string {
 	return ps
 }
 
-// headerFields splits a header block (the fields the firewall kept, each
-// ending in CRLF) into agent fields, folding kept in the values.
-func headerFields(b []byte) []agent.Field {
-	var fs []agent.Field
-	for len(b) > 0 {
-		line := b
-		if i := bytes.IndexByte(b, '\n'); i >= 0 {
-			line, b = b[:i], b[i+1:]
-		} else {
-			b = nil
-		}
-		line = bytes.TrimSuffix(line, []byte("\r"))
-		if len(line) > 0 && (line[0] == ' ' || line[0] == '\t') && len(fs) > 0 {
-			fs[len(fs)-1].Value += "\r\n" + string(line) // a folded line
-			continue
-		}
-		name, value, ok := bytes.Cut(line, []byte(":"))
-		if !ok {
-			continue // the firewall keeps only well-formed fields
-		}
-		fs = append(fs, agent.Field{Name: string(bytes.TrimRight(name, " \t")), Value: string(value)})
-	}
-	return fs
-}
-
-// appendFields writes agent fields back as a header block.
-func appendFields(b []byte, fs []agent.Field) []byte {
-	for _, f := range fs {
-		b = append(b, f.Name...)
-		b = append(b, ':')
-		if f.Value != "" && f.Value[0] != ' ' && f.Value[0] != '\t' {
-			b = append(b, ' ')
-		}
-		b = append(b, f.Value...)
-		b = append(b, '\r', '\n')
-	}
-	return b
-}
-
 // spoolMemory is how much of a body agents see is held in memory; the rest
 // goes to a temporary file, so a large message costs disk, not heap.
 const spoolMemory = 1 << 20
@@ -268,7 +229,7 @@ func (s *session) dataAgents(st *receiveState, facts *headerFacts, now time.Time
 	for i, r := range s.env.Recipients {
 		rcpts[i] = r.Address
 	}
-	m := agent.NewMessage(headerFields(st.hdr), rcpts...)
+	m := agent.NewMessage(agent.ParseHeader(st.hdr), rcpts...)
 	if r := k.EndOfHeaders(ctx, m); r != nil {
 		return s.sc.agentSaid(r) // the rest of the data is read and dropped
 	}
@@ -302,7 +263,7 @@ func (s *session) dataAgents(st *receiveState, facts *headerFacts, now time.Time
 		s.trace(Event{Kind: EventAgent, QueueID: id, Detail: "quarantined to " + m.Quarantine})
 	}
 	st.stamped = s.appendReceived(st.stamped[:0], string(id), now)
-	st.stamped = appendFields(st.stamped, m.Header)
+	st.stamped = agent.AppendHeader(st.stamped, m.Header)
 	st.stamped = s.appendAuthFields(st.stamped, &facts.auth)
 	st.stamped = append(st.stamped, '\r', '\n')
 	if len(env.Recipients) > 0 {

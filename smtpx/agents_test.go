@@ -11,6 +11,7 @@ import (
 	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/smtpx"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
+	"github.com/hubedge/hubedge/transport"
 )
 
 // Test agents, each subscribing to the events it is named for.
@@ -177,7 +178,7 @@ func TestAgentsAnswerCommands(t *testing.T) {
 			if err := chain.Register("test", tt.agent, tt.opts...); err != nil {
 				t.Fatal(err)
 			}
-			e := start(t, smtpx.WithReceiveConnector(internet(t)), smtpx.WithAgents(chain))
+			e := start(t, transport.WithReceiveConnector(internet(t)), transport.WithAgents(chain))
 			c, banner := smtptest.Dial(t, e.firstAddr(t))
 			defer c.Close()
 			want := tt.banner
@@ -217,7 +218,7 @@ func deliverOne(t *testing.T, agents map[string]any, rcpts ...string) *env {
 			t.Fatal(err)
 		}
 	}
-	e := start(t, smtpx.WithReceiveConnector(internet(t)), smtpx.WithSendConnector(toInternet), smtpx.WithAgents(chain))
+	e := start(t, transport.WithReceiveConnector(internet(t)), transport.WithSendConnector(toInternet), transport.WithAgents(chain))
 	c, _ := smtptest.Dial(t, e.firstAddr(t))
 	defer c.Close()
 	steps := []smtptest.Step{{"EHLO client.example", "250"}, {"MAIL FROM:<a@fabrikam.com>", "250"}}
@@ -286,7 +287,7 @@ func TestAgentsHearNotifications(t *testing.T) {
 	if err := chain.Register("refuse", refuseRcpt{"nobody@contoso.com"}); err != nil {
 		t.Fatal(err)
 	}
-	e := start(t, smtpx.WithReceiveConnector(internet(t)), smtpx.WithAgents(chain))
+	e := start(t, transport.WithReceiveConnector(internet(t)), transport.WithAgents(chain))
 	c, _ := smtptest.Dial(t, e.firstAddr(t))
 	if err := c.Expect(smtptest.Step{"EHLO client.example", "250"}, smtptest.Step{"MAIL FROM:<a@fabrikam.com>", "250"},
 		smtptest.Step{"MAIL FROM:<a@fabrikam.com>", "503 5.5.1"}, smtptest.Step{"RCPT TO:<nobody@contoso.com>", "550"},

@@ -47,8 +47,8 @@ type Resources struct {
 // BackPressure configures resource monitoring (WithBackPressure). Zero
 // fields take the reference system's defaults.
 type BackPressure struct {
-	// Probe reads the resources. Default: SystemResources over the
-	// WithQueueDir directory (memory only for other queues).
+	// Probe reads the resources. Default: SystemResources(""), memory
+	// only; a transport gives the probe of its queue's directory.
 	Probe func(context.Context) (Resources, error)
 	// Interval between readings. Default 2 s (ResourceMonitoringInterval).
 	Interval time.Duration
@@ -121,9 +121,9 @@ func WithBackPressure(bp BackPressure) Option {
 	return funcOption(func(o *options) { o.backPressure = &bp })
 }
 
-// Pressure returns the transport's back-pressure level: the highest of
+// Pressure returns the server's back-pressure level: the highest of
 // its resources' (PressureNormal without WithBackPressure).
-func (t *Transport) Pressure() Pressure { return Pressure(t.pressure.Load()) }
+func (t *Server) Pressure() Pressure { return Pressure(t.pressure.Load()) }
 
 // pressureRefusal is the MAIL reply back pressure gives a session, or nil.
 func (s *session) pressureRefusal() error {
@@ -144,12 +144,12 @@ type monitor struct {
 }
 
 // newMonitor fills in the defaults of bp.
-func (t *Transport) newMonitor(bp BackPressure) *monitor {
+func newMonitor(bp BackPressure) *monitor {
 	if bp.Interval <= 0 {
 		bp.Interval = 2 * time.Second
 	}
 	if bp.Probe == nil {
-		bp.Probe = SystemResources(t.opts.queueDir)
+		bp.Probe = SystemResources("")
 	}
 	return &monitor{bp: bp}
 }
@@ -158,7 +158,7 @@ func (t *Transport) newMonitor(bp BackPressure) *monitor {
 // until Shutdown. Readings are due at fixed steps from the first, so a
 // clock that jumps (a test's) triggers one at least for each jump that
 // covers a step.
-func (t *Transport) watch(m *monitor) {
+func (t *Server) watch(m *monitor) {
 	tick := make(chan struct{}, 1)
 	fire := func() {
 		select {
@@ -183,7 +183,7 @@ func (t *Transport) watch(m *monitor) {
 
 // sample reads the resources once and applies the new level. A failed
 // reading keeps the levels as they were.
-func (t *Transport) sample(m *monitor) {
+func (t *Server) sample(m *monitor) {
 	r, err := m.bp.Probe(t.ctx)
 	if err != nil {
 		t.log.Warn("smtpx: resource probe failed; back pressure unchanged", "err", err)

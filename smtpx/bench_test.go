@@ -13,8 +13,8 @@ import (
 	"github.com/hubedge/hubedge/agent"
 	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/queue"
-	"github.com/hubedge/hubedge/smtpx"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
+	"github.com/hubedge/hubedge/transport"
 )
 
 // BenchmarkSubmit measures one client submitting 4 KiB messages over one
@@ -38,17 +38,17 @@ func BenchmarkSubmit(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			opts := []smtpx.Option{smtpx.WithServerName(serverName), smtpx.WithAcceptedDomain(contoso...),
-				smtpx.WithReceiveConnector(rc), smtpx.WithLocalDelivery(discard)}
+			opts := []transport.Option{transport.WithServerName(serverName), transport.WithAcceptedDomain(contoso...),
+				transport.WithReceiveConnector(rc), transport.WithLocalDelivery(discard)}
 			switch store {
 			case "bbolt":
-				opts = append(opts, smtpx.WithQueueDir(b.TempDir()))
+				opts = append(opts, transport.WithQueueDir(b.TempDir()))
 			case "memory+empty-agents":
 				chain := agent.New()
 				if err := chain.Register("elsewhere", refuseData{}, agent.Connectors("Client Proxy")); err != nil {
 					b.Fatal(err)
 				}
-				opts = append(opts, smtpx.WithAgents(chain))
+				opts = append(opts, transport.WithAgents(chain))
 			}
 			tr := smtptest.NewTransport(b, opts...)
 			c, err := smtp.Dial(tr.Addr("From Internet").String())
@@ -104,8 +104,8 @@ func BenchmarkConnectDuringReconfigure(b *testing.B) {
 			name = "reloading"
 		}
 		b.Run(name, func(b *testing.B) {
-			tr := smtptest.NewTransport(b, smtpx.WithServerName(serverName), smtpx.WithAcceptedDomain(contoso...),
-				smtpx.WithReceiveConnector(newRC()))
+			tr := smtptest.NewTransport(b, transport.WithServerName(serverName), transport.WithAcceptedDomain(contoso...),
+				transport.WithReceiveConnector(newRC()))
 			addr := tr.Addr("From Internet").String()
 			stop, done := make(chan struct{}), make(chan int)
 			go func() {
@@ -117,7 +117,7 @@ func BenchmarkConnectDuringReconfigure(b *testing.B) {
 						return
 					default:
 					}
-					if err := tr.Reconfigure(context.Background(), smtpx.Config{ReceiveConnectors: []*connector.ReceiveConnector{newRC()},
+					if err := tr.Reconfigure(context.Background(), transport.Config{ReceiveConnectors: []*connector.ReceiveConnector{newRC()},
 						AcceptedDomains: contoso}); err != nil {
 						b.Error(err)
 					}

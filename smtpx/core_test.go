@@ -14,6 +14,7 @@ import (
 	"github.com/hubedge/hubedge/perms"
 	"github.com/hubedge/hubedge/smtpx"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
+	"github.com/hubedge/hubedge/transport"
 )
 
 // txSteps open a transaction: EHLO, MAIL, RCPT to a local recipient.
@@ -30,7 +31,7 @@ var txSteps = []smtptest.Step{
 func TestDataEndsOnlyAtCRLFDotCRLF(t *testing.T) {
 	for _, end := range []string{"\n.\r\n", "\r\n.\n", "\r.\r\n", "\n.\n", "\r\n.\r"} {
 		t.Run(fmt.Sprintf("%q", end), func(t *testing.T) {
-			e := start(t, smtpx.WithReceiveConnector(internet(t)))
+			e := start(t, transport.WithReceiveConnector(internet(t)))
 			r, _ := smtptest.Dial(t, e.firstAddr(t))
 			expect(t, r, txSteps...)
 			expect(t, r,
@@ -61,7 +62,7 @@ func TestDataEndsOnlyAtCRLFDotCRLF(t *testing.T) {
 // Dot-stuffing is undone and the CR LF before the final "." belongs to
 // the message.
 func TestDataDotStuffing(t *testing.T) {
-	e := start(t, smtpx.WithReceiveConnector(internet(t)))
+	e := start(t, transport.WithReceiveConnector(internet(t)))
 	r, _ := smtptest.Dial(t, e.firstAddr(t))
 	expect(t, r, txSteps...)
 	expect(t, r,
@@ -77,8 +78,8 @@ func TestDataDotStuffing(t *testing.T) {
 // Commands pipelined behind STARTTLS in plain text are dropped, never
 // served inside the TLS session (CVE-2011-0411).
 func TestStartTLSDropsPipelinedPlaintext(t *testing.T) {
-	e := start(t, smtpx.WithReceiveConnector(internet(t)),
-		smtpx.WithTLSCertificate(testPKI.Certificate(serverName)))
+	e := start(t, transport.WithReceiveConnector(internet(t)),
+		transport.WithServerOptions(smtpx.WithTLSCertificate(testPKI.Certificate(serverName))))
 	nc, err := net.Dial("tcp", e.firstAddr(t))
 	if err != nil {
 		t.Fatal(err)
@@ -125,7 +126,7 @@ func TestStartTLSDropsPipelinedPlaintext(t *testing.T) {
 // A BDAT transfer left for another command ends there: nothing is
 // enqueued and the command is served.
 func TestBDATAbortedByAnotherCommand(t *testing.T) {
-	e := start(t, smtpx.WithReceiveConnector(internet(t)))
+	e := start(t, transport.WithReceiveConnector(internet(t)))
 	r, _ := smtptest.Dial(t, e.firstAddr(t))
 	chunk := "Subject: aborted\r\n\r\nbody\r\n"
 	expect(t, r, txSteps...)
@@ -145,7 +146,7 @@ func TestBDATAbortedByAnotherCommand(t *testing.T) {
 
 // What the command parser answers itself.
 func TestCommandReplies(t *testing.T) {
-	e := start(t, smtpx.WithReceiveConnector(internet(t, connector.WithMaxProtocolErrors(100))))
+	e := start(t, transport.WithReceiveConnector(internet(t, connector.WithMaxProtocolErrors(100))))
 	r, _ := smtptest.Dial(t, e.firstAddr(t))
 	expect(t, r,
 		smtptest.Step{"MAIL FROM:<a@fabrikam.com>", "503 5.5.1"},
@@ -179,8 +180,8 @@ func TestCommandReplies(t *testing.T) {
 
 // REQUIRETLS (RFC 8689) is offered over TLS and travels with the message.
 func TestRequireTLSParameter(t *testing.T) {
-	e := start(t, smtpx.WithReceiveConnector(internet(t)),
-		smtpx.WithTLSCertificate(testPKI.Certificate(serverName)))
+	e := start(t, transport.WithReceiveConnector(internet(t)),
+		transport.WithServerOptions(smtpx.WithTLSCertificate(testPKI.Certificate(serverName))))
 	r, _ := smtptest.Dial(t, e.firstAddr(t))
 	expect(t, r, smtptest.Step{"EHLO client.example", "250"})
 	r.StartTLS(testPKI.ClientTLSConfig(serverName))
@@ -205,7 +206,7 @@ func TestRequireTLSParameter(t *testing.T) {
 func TestAuthExchangeSyntax(t *testing.T) {
 	rc := custom(t, "Plain auth", connector.WithPermissionGroups(perms.AnonymousUsers|perms.ExchangeUsers),
 		connector.WithAuthMechanism(auth.BasicAuth), connector.WithMaxProtocolErrors(100))
-	e := start(t, smtpx.WithReceiveConnector(rc), smtpx.WithAuthenticator(users()))
+	e := start(t, transport.WithReceiveConnector(rc), transport.WithServerOptions(smtpx.WithAuthenticator(users())))
 	r, _ := smtptest.Dial(t, e.firstAddr(t))
 	expect(t, r,
 		smtptest.Step{"EHLO client.example", "250"},
@@ -227,7 +228,7 @@ func TestAuthExchangeSyntax(t *testing.T) {
 // of them arrived with it, and a client that does not wait for 354 (RFC
 // 2920 says it must; some do not) loses nothing either.
 func TestCommandsPipelinedBehindMessage(t *testing.T) {
-	e := start(t, smtpx.WithReceiveConnector(internet(t)))
+	e := start(t, transport.WithReceiveConnector(internet(t)))
 	r, _ := smtptest.Dial(t, e.firstAddr(t))
 	expect(t, r, txSteps...)
 	expect(t, r,
@@ -269,7 +270,7 @@ func TestCommandsPipelinedBehindMessage(t *testing.T) {
 func TestMalformedBDATCloses(t *testing.T) {
 	for _, cmd := range []string{"BDAT 6 LASTX", "BDAT 99999999999999999999 LAST", "BDAT -1"} {
 		t.Run(cmd, func(t *testing.T) {
-			e := start(t, smtpx.WithReceiveConnector(internet(t)))
+			e := start(t, transport.WithReceiveConnector(internet(t)))
 			r, _ := smtptest.Dial(t, e.firstAddr(t))
 			expect(t, r, txSteps...)
 			expect(t, r,

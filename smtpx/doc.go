@@ -1,20 +1,22 @@
-// Package smtpx puts hubedge's receive connectors on the wire with an SMTP
-// server of its own (RFC 5321, with PIPELINING, CHUNKING, 8BITMIME,
-// SMTPUTF8, DSN, ENHANCEDSTATUSCODES, STARTTLS, AUTH, REQUIRETLS and
-// LIMITS) and composes a whole hub or edge transport server in-process
-// (Transport). It is the receive side; outbound delivery is
-// package smtpx/deliver and mailbox delivery package smtpx/local.
+// Package smtpx is hubedge's SMTP server: receive connectors on the wire
+// (RFC 5321, with PIPELINING, CHUNKING, 8BITMIME, SMTPUTF8, DSN,
+// ENHANCEDSTATUSCODES, STARTTLS, AUTH, REQUIRETLS and LIMITS), sessions
+// enforcing the connectors' rights, limits and relay rules, and each
+// accepted message handed to a Queue (*queue.Queue is one) before the
+// 250. It is usable alone, the way net/http's Server is:
 //
-//	t, err := smtpx.NewTransport(
-//		smtpx.WithServerName("hub01.contoso.com"), smtpx.WithSite("Default-Site"),
-//		smtpx.WithReceiveConnector(fromInternet), smtpx.WithSendConnector(toInternet),
+//	q, err := queue.Open(dir, queue.WithRouter(r), queue.WithDeliverer(d))
+//	s, err := smtpx.NewServer(q,
+//		smtpx.WithServerName("mx.contoso.com"),
+//		smtpx.WithReceiveConnector(fromInternet),
 //		smtpx.WithAcceptedDomain(routing.AcceptedDomain{Domain: "contoso.com"}),
-//		smtpx.WithQueueDir(dir), smtpx.WithAuthenticator(users),
-//		smtpx.WithTLSCertificate(cert), smtpx.WithLocalDelivery(mailboxes),
-//		smtpx.WithLogger(slog.Default()))
-//	err = t.Start(ctx)
-//	addr := t.Addr("From Internet")
-//	err = t.Shutdown(ctx)
+//		smtpx.WithTLSCertificate(cert), smtpx.WithAuthenticator(users))
+//	err = s.Start(ctx)
+//	addr := s.Addr("From Internet")
+//	err = s.Shutdown(ctx) // then close the queue
+//
+// A whole hub or edge (routing, the queue, outbound and mailbox delivery
+// composed with this server) is package transport.
 //
 // # Connections
 //
@@ -60,11 +62,11 @@
 //     ("550 5.7.1"); SIZE over MaxMessageSize is "552 5.3.4" unless the
 //     session may bypass it. A non-ASCII sender or recipient without the
 //     SMTPUTF8 parameter is "553 5.6.7" (RFC 6531 §3.4).
-//   - RCPT accepts accepted-domain recipients (unknown ones of authoritative
-//     domains are "550 5.1.1" when a Directory is configured, and local parts
-//     the local deliverer could never store, such as "a/b" or "..", are
-//     "550 5.1.3"; without a Directory every other local part is
-//     accepted); any other domain
+//   - RCPT accepts accepted-domain recipients (for authoritative domains
+//     the RecipientChecker, when one is configured, refuses unknown ones
+//     with "550 5.1.1" and addresses that can never be delivered, such as
+//     local parts "a/b" or "..", with "550 5.1.3"; without one every
+//     valid address is accepted); any other domain
 //     needs Accept-Any-Recipient ("550 5.7.1 Unable to relay"). The domain
 //     judged is the real final one (source routes are dropped, the last '@'
 //     counts), and local parts holding '%', '!' or '@' are relayed only with
@@ -82,9 +84,9 @@
 //     "with ESMTP/ESMTPS/ESMTPSA", RFC 3848, or "with UTF8SMTP[S][A]" under
 //     SMTPUTF8, RFC 6531) followed after the firewall by
 //     X-MS-Exchange-Organization-AuthAs, -AuthSource and -AuthMechanism, and
-//     the message goes to queue.Enqueue. "250 2.6.0 <id> Queued mail for
-//     delivery" is sent only after Enqueue returned, so never before the
-//     message is durable.
+//     the message goes to the Queue. "250 2.6.0 <id> Queued mail for
+//     delivery" is sent only after EnqueueWithID returned, so never before
+//     the message is durable.
 //
 // Every 4xx/5xx reply counts as a protocol error, syntax and sequence
 // errors as well as the sessions' refusals, before and
@@ -98,15 +100,6 @@
 // without a domain or address literal. Replies are *smtp.SMTPError values
 // (go-smtp's type, which package smtpx/deliver's client side uses too), and
 // every error a session meets becomes one through Status.
-//
-// # Routing and delivery
-//
-// Router implements queue.Router: linked receive connectors first, then
-// authoritative accepted domains (and InternalRelay recipients the Directory
-// knows) to local delivery, then the routing table (routing.Table) to a send
-// connector, relayed to its source servers when it is not sourced here.
-// MailboxDelivery hops go to WithLocalDelivery, the others to a
-// deliver.Deliverer built from the send connectors (or WithDeliverer).
 //
 // # Transport agents
 //
@@ -125,23 +118,17 @@
 // goes on. Connections on a connector with no agent enabled pay a nil check
 // per event and stream their bodies as before.
 //
-// The chain's routing agents run in the queue's categorizer, once per
-// queued message before it joins its delivery queues: OnSubmittedMessage,
-// OnResolvedMessage (redirect, add or drop recipients, override a
-// recipient's routing domain), OnRoutedMessage and OnCategorizedMessage,
-// whose recipients carry their next-hop domains. A failing fail-closed
-// agent defers the message, which is routed again after the retry
-// interval. Header and body edits are not applied at this stage.
+// The chain's routing agents are run by package transport, when the queue
+// routes a message.
 //
 // # Running changes and back pressure
 //
-// Transport.Reconfigure replaces the connectors and accepted domains of a
-// running transport: everything is checked before anything changes, a
-// session keeps the configuration it was admitted under, sockets are
-// opened and closed only for bindings that come and go, and the queue
-// stays open while its messages are routed again by the new table.
+// Server.Reconfigure replaces the receive connectors and accepted domains
+// of a running server: everything is checked before anything changes, a
+// session keeps the configuration it was admitted under, and sockets are
+// opened and closed only for bindings that come and go.
 //
-// WithBackPressure watches the queue's disk and the process's memory
+// WithBackPressure watches a disk (the queue's) and the process's memory
 // (normal, medium and high levels with the reference system's defaults):
 // above a level, MAIL is answered "452 4.3.1 Insufficient system
 // resources" (from anonymous sessions at Medium, from all at High) while

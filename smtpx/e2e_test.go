@@ -15,6 +15,7 @@ import (
 	"github.com/hubedge/hubedge/smtpx"
 	"github.com/hubedge/hubedge/smtpx/local"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
+	"github.com/hubedge/hubedge/transport"
 )
 
 // Local delivery into a Maildir through the real smtpx/local deliverer, and
@@ -29,8 +30,8 @@ func TestMaildirDelivery(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr := plainTransport(t, smtpx.WithReceiveConnector(internet(t)),
-		smtpx.WithLocalDelivery(local.Deliverer(md)), smtpx.WithDirectory(dir))
+	tr := plainTransport(t, transport.WithReceiveConnector(internet(t)),
+		transport.WithLocalDelivery(local.Deliverer(md)), transport.WithDirectory(dir))
 	c := dialClient(t, tr.Addr("From Internet").String())
 	if err := c.Mail("x@fabrikam.com", nil); err != nil {
 		t.Fatal(err)
@@ -82,7 +83,7 @@ func TestRelayThroughSmartHost(t *testing.T) {
 	relay := custom(t, "Relay", connector.WithPermissionGroups(perms.AnonymousUsers),
 		connector.WithPermission(perms.Anonymous, perms.AcceptAnyRecipient))
 	events := &eventLog{}
-	tr := plainTransport(t, smtpx.WithReceiveConnector(relay), smtpx.WithSendConnector(toFabrikam), smtpx.WithTrace(events.add))
+	tr := plainTransport(t, transport.WithReceiveConnector(relay), transport.WithSendConnector(toFabrikam), transport.WithTrace(events.add))
 	c := dialClient(t, tr.Addr("Relay").String())
 	queuedID(t, submit(t, c, "app@contoso.com", []string{"x@fabrikam.com"}, message("Subject: out")))
 
@@ -99,15 +100,15 @@ func TestRelayThroughSmartHost(t *testing.T) {
 	if msgs[0].Helo != serverName {
 		t.Errorf("EHLO %q, want %q", msgs[0].Helo, serverName)
 	}
-	if len(events.kinds(smtpx.EventDelivery)) == 0 {
+	if len(events.kinds(transport.EventDelivery)) == 0 {
 		t.Error("no delivery events traced")
 	}
 }
 
 // plainTransport starts a transport without the recording deliverers.
-func plainTransport(t *testing.T, opts ...smtpx.Option) *smtpx.Transport {
+func plainTransport(t *testing.T, opts ...transport.Option) *transport.Transport {
 	t.Helper()
-	base := []smtpx.Option{smtpx.WithServerName(serverName), smtpx.WithAcceptedDomain(contoso...)}
+	base := []transport.Option{transport.WithServerName(serverName), transport.WithAcceptedDomain(contoso...)}
 	return smtptest.NewTransport(t, append(base, opts...)...)
 }
 
@@ -122,7 +123,7 @@ func TestConnectorsShareABinding(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr := plainTransport(t, smtpx.WithReceiveConnector(narrow, wide))
+	tr := plainTransport(t, transport.WithReceiveConnector(narrow, wide))
 	addr := tr.Addr("Loopback one").String()
 	if other := tr.Addr("Loopback net").String(); other != addr {
 		t.Fatalf("shared binding got two sockets: %s, %s", addr, other)
@@ -146,8 +147,8 @@ func TestConnectorsShareABinding(t *testing.T) {
 // STARTTLS presents the certificate that matches the connector's FQDN.
 func TestCertificateChosenByFQDN(t *testing.T) {
 	rc := internet(t, connector.WithFQDN("mail.contoso.com"))
-	tr := plainTransport(t, smtpx.WithReceiveConnector(rc),
-		smtpx.WithTLSCertificate(testPKI.Certificate("other.example"), testPKI.Certificate("mail.contoso.com")))
+	tr := plainTransport(t, transport.WithReceiveConnector(rc),
+		transport.WithServerOptions(smtpx.WithTLSCertificate(testPKI.Certificate("other.example"), testPKI.Certificate("mail.contoso.com"))))
 	c := dialStartTLS(t, tr.Addr("From Internet").String(), testPKI.ClientTLSConfig("mail.contoso.com"))
 	if err := c.Noop(); err != nil {
 		t.Fatal(err)
@@ -162,8 +163,8 @@ func (f fakeReverse) LookupAddr(_ context.Context, addr string) ([]string, error
 
 // The client's reverse DNS name goes into Received when a resolver is set.
 func TestReceivedShowsReverseDNS(t *testing.T) {
-	e := start(t, smtpx.WithReceiveConnector(internet(t)),
-		smtpx.WithReverseLookup(fakeReverse{"127.0.0.1": {"mx.fabrikam.com."}}))
+	e := start(t, transport.WithReceiveConnector(internet(t)),
+		transport.WithServerOptions(smtpx.WithReverseLookup(fakeReverse{"127.0.0.1": {"mx.fabrikam.com."}})))
 	c := dialClient(t, e.firstAddr(t))
 	queuedID(t, submit(t, c, "x@fabrikam.com", []string{"a@contoso.com", "b@contoso.com"}, message("Subject: two")))
 	h := header(e.local.Wait(t).Body)
@@ -177,25 +178,25 @@ func TestReceivedShowsReverseDNS(t *testing.T) {
 
 // What EHLO advertises follows the connector.
 func TestEHLOAdvertisement(t *testing.T) {
-	cert := smtpx.WithTLSCertificate(testPKI.Certificate(serverName))
+	cert := transport.WithServerOptions(smtpx.WithTLSCertificate(testPKI.Certificate(serverName)))
 	tests := []struct {
 		name      string
 		rc        *connector.ReceiveConnector
-		opts      []smtpx.Option
+		opts      []transport.Option
 		has, lack []string
 	}{
-		{"internet", internet(t), []smtpx.Option{cert}, []string{"SIZE 10485760", "STARTTLS", "LIMITS RCPTMAX=200", "DSN", "CHUNKING"}, []string{"AUTH"}},
+		{"internet", internet(t), []transport.Option{cert}, []string{"SIZE 10485760", "STARTTLS", "LIMITS RCPTMAX=200", "DSN", "CHUNKING"}, []string{"AUTH"}},
 		{"internet without certificate", internet(t), nil, []string{"SIZE 10485760"}, []string{"STARTTLS", "AUTH"}},
-		{"size bypass possible", internalConnector(t), []smtpx.Option{cert}, []string{"\nSIZE\n", "STARTTLS"}, []string{"SIZE 1"}},
-		{"client before TLS", clientConnector(t), []smtpx.Option{cert, smtpx.WithAuthenticator(users())}, []string{"STARTTLS"}, []string{"AUTH"}},
+		{"size bypass possible", internalConnector(t), []transport.Option{cert}, []string{"\nSIZE\n", "STARTTLS"}, []string{"SIZE 1"}},
+		{"client before TLS", clientConnector(t), []transport.Option{cert, transport.WithServerOptions(smtpx.WithAuthenticator(users()))}, []string{"STARTTLS"}, []string{"AUTH"}},
 		{"basic auth in plaintext", custom(t, "Plain auth", connector.WithPermissionGroups(perms.ExchangeUsers), connector.WithAuthMechanism(auth.BasicAuth)),
-			[]smtpx.Option{smtpx.WithAuthenticator(users())}, []string{"AUTH PLAIN LOGIN"}, []string{"STARTTLS"}},
+			[]transport.Option{transport.WithServerOptions(smtpx.WithAuthenticator(users()))}, []string{"AUTH PLAIN LOGIN"}, []string{"STARTTLS"}},
 		{"basic auth without an authenticator", custom(t, "Plain auth", connector.WithPermissionGroups(perms.ExchangeUsers), connector.WithAuthMechanism(auth.BasicAuth)),
 			nil, nil, []string{"AUTH"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			tr := plainTransport(t, append([]smtpx.Option{smtpx.WithReceiveConnector(tc.rc)}, tc.opts...)...)
+			tr := plainTransport(t, append([]transport.Option{transport.WithReceiveConnector(tc.rc)}, tc.opts...)...)
 			r, _ := smtptest.Dial(t, tr.Addr(tc.rc.Name()).String())
 			got := r.Cmd("EHLO client.example") + "\n"
 			for _, want := range tc.has {

@@ -10,7 +10,6 @@ import (
 
 	"github.com/hubedge/hubedge/perms"
 	"github.com/hubedge/hubedge/queue"
-	"github.com/hubedge/hubedge/smtpx/deliver"
 )
 
 // EventKind says what a trace Event reports.
@@ -36,11 +35,6 @@ const (
 	EventQueued EventKind = "Queued"
 	// EventDisconnect: the connection closed.
 	EventDisconnect EventKind = "Disconnect"
-	// EventQueue: the queue reported Queue (DELIVER, DEFER, FAIL, DSN...).
-	EventQueue EventKind = "Queue"
-	// EventDelivery: the outbound deliverer reported Delivery (dial, TLS,
-	// AUTH, per-recipient replies...).
-	EventDelivery EventKind = "Delivery"
 	// EventBackPressure: the back-pressure level changed to Pressure;
 	// Detail gives each resource's level and use.
 	EventBackPressure EventKind = "BackPressure"
@@ -50,8 +44,8 @@ const (
 	EventAgent EventKind = "Agent"
 )
 
-// Event is one step of mail flow through a Transport, for tracing, demos
-// and tests. Fields that do not apply to Kind are zero.
+// Event is one step of a session on a Server, for tracing, demos and
+// tests. Fields that do not apply to Kind are zero.
 type Event struct {
 	Kind      EventKind
 	Time      time.Time
@@ -63,8 +57,6 @@ type Event struct {
 	Detail    string
 	QueueID   queue.ID
 	Stripped  []perms.Removed
-	Queue     *queue.Event
-	Delivery  *deliver.Event
 	Pressure  Pressure // for BackPressure
 	Err       error
 }
@@ -94,81 +86,10 @@ func (e Event) LogValue() slog.Value {
 	if len(e.Stripped) > 0 {
 		add("stripped", removedNames(e.Stripped))
 	}
-	if q := e.Queue; q != nil {
-		add("op", string(q.Type))
-		add("source", q.Source)
-		add("queue", q.Queue)
-		add("related", string(q.RelatedID))
-		add("sender", q.Sender)
-		add("rcpts", strings.Join(q.Recipients, ","))
-		if q.Result != nil {
-			add("result", q.Result.String())
-		}
-		add("qdetail", q.Detail)
-		if !q.NextRetry.IsZero() {
-			add("next_retry", q.NextRetry.UTC().Format(time.RFC3339))
-		}
-	}
-	if d := e.Delivery; d != nil {
-		add("delivery", string(d.Kind))
-		if d.Hop != (queue.NextHop{}) {
-			add("hop", d.Hop.Key())
-		}
-		add("host", d.Host)
-		add("addr", d.Addr)
-		add("tls", d.TLSVersion)
-		add("verified", d.VerifiedName)
-		add("mechanism", d.Mechanism)
-		if len(d.Removed) > 0 {
-			add("removed", removedNames(d.Removed))
-		}
-		add("rcpt", d.Recipient)
-		if d.Result != nil {
-			add("result", d.Result.String())
-		}
-		if d.Messages > 0 {
-			attrs = append(attrs, slog.Int("messages", d.Messages))
-		}
-	}
 	if e.Err != nil {
 		add("err", e.Err.Error())
 	}
 	return slog.GroupValue(attrs...)
-}
-
-// outcomes are the queue events worth an info line, with its message.
-var outcomes = map[queue.EventType]string{
-	queue.EventDeliver:     "smtpx: delivered",
-	queue.EventDefer:       "smtpx: deferred",
-	queue.EventFail:        "smtpx: failed",
-	queue.EventDSN:         "smtpx: DSN queued",
-	queue.EventUnreachable: "smtpx: unreachable",
-	queue.EventPoison:      "smtpx: poison message",
-}
-
-// logOutcome writes the info line of a message's outcome in the queue:
-// delivered, deferred (with the reply it will be retried after), failed,
-// a DSN sent, parked unreachable or poisoned. Other queue events are
-// left to the debug trace.
-func (t *Transport) logOutcome(e *queue.Event) {
-	msg, ok := outcomes[e.Type]
-	if !ok {
-		return
-	}
-	attrs := []any{"id", string(e.ID), "rcpts", strings.Join(e.Recipients, ","), "next_hop", e.Queue}
-	if e.RelatedID != "" {
-		attrs = append(attrs, "about", string(e.RelatedID), "kind", e.Detail)
-	}
-	if e.Result != nil {
-		attrs = append(attrs, "reply", e.Result.String())
-	}
-	if e.Err != nil {
-		attrs = append(attrs, "err", e.Err.Error())
-	}
-	if !e.NextRetry.IsZero() {
-		attrs = append(attrs, "next_retry", e.NextRetry.UTC().Format(time.RFC3339))
-	}
-	t.log.Info(msg, attrs...)
 }
 
 // replyString prints a reply for logs as it goes on the wire, without

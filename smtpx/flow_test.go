@@ -14,6 +14,7 @@ import (
 	"github.com/hubedge/hubedge/perms"
 	"github.com/hubedge/hubedge/smtpx"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
+	"github.com/hubedge/hubedge/transport"
 )
 
 // submit sends one message with go-smtp's client and returns the final
@@ -83,7 +84,7 @@ func header(body string) string {
 }
 
 func TestAnonymousMessageIsStampedAndFiltered(t *testing.T) {
-	e := start(t, smtpx.WithReceiveConnector(internet(t, connector.WithFQDN("mail.contoso.com"))))
+	e := start(t, transport.WithReceiveConnector(internet(t, connector.WithFQDN("mail.contoso.com"))))
 	c := dialClient(t, e.firstAddr(t))
 	reply := submit(t, c, "sender@fabrikam.com", []string{"Bob@Contoso.COM"}, message(
 		"Received: from old.example by relay.fabrikam.com; Mon, 1 Jan 2024 00:00:00 +0000",
@@ -146,8 +147,8 @@ func TestAuthenticatedSubmissionOverTLS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := start(t, smtpx.WithReceiveConnector(clientConnector(t)), smtpx.WithSendConnector(toInternet),
-		smtpx.WithTLSCertificate(testPKI.Certificate(serverName)), smtpx.WithAuthenticator(users()))
+	e := start(t, transport.WithReceiveConnector(clientConnector(t)), transport.WithSendConnector(toInternet),
+		transport.WithServerOptions(smtpx.WithTLSCertificate(testPKI.Certificate(serverName))), transport.WithServerOptions(smtpx.WithAuthenticator(users())))
 	addr := e.firstAddr(t)
 
 	plainText := dialClient(t, addr)
@@ -202,9 +203,9 @@ func internalConnector(t *testing.T) *connector.ReceiveConnector {
 }
 
 func TestMutualTLSTransportServer(t *testing.T) {
-	e := start(t, smtpx.WithReceiveConnector(internalConnector(t)),
-		smtpx.WithTLSCertificate(testPKI.Certificate(serverName)),
-		smtpx.WithPeerVerifier(&auth.PeerVerifier{Roots: testPKI.Pool()}))
+	e := start(t, transport.WithReceiveConnector(internalConnector(t)),
+		transport.WithServerOptions(smtpx.WithTLSCertificate(testPKI.Certificate(serverName))),
+		transport.WithServerOptions(smtpx.WithPeerVerifier(&auth.PeerVerifier{Roots: testPKI.Pool()})))
 	cfg := testPKI.ClientTLSConfig(serverName)
 	cfg.Certificates = []tls.Certificate{testPKI.Certificate("hub02.contoso.com")}
 	c := dialStartTLS(t, e.firstAddr(t), cfg)
@@ -231,9 +232,9 @@ func TestMutualTLSTransportServer(t *testing.T) {
 }
 
 func TestUntrustedClientCertificateStaysAnonymous(t *testing.T) {
-	e := start(t, smtpx.WithReceiveConnector(internalConnector(t)),
-		smtpx.WithTLSCertificate(testPKI.Certificate(serverName)),
-		smtpx.WithPeerVerifier(&auth.PeerVerifier{Roots: testPKI.Pool()}))
+	e := start(t, transport.WithReceiveConnector(internalConnector(t)),
+		transport.WithServerOptions(smtpx.WithTLSCertificate(testPKI.Certificate(serverName))),
+		transport.WithServerOptions(smtpx.WithPeerVerifier(&auth.PeerVerifier{Roots: testPKI.Pool()})))
 	other := smtptest.NewPKI(t)
 	cfg := testPKI.ClientTLSConfig(serverName)
 	cfg.Certificates = []tls.Certificate{other.Certificate("hub02.contoso.com")}
@@ -256,7 +257,7 @@ func TestExternallySecuredRelay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := start(t, smtpx.WithReceiveConnector(rc), smtpx.WithSendConnector(toInternet))
+	e := start(t, transport.WithReceiveConnector(rc), transport.WithSendConnector(toInternet))
 	c := dialClient(t, e.firstAddr(t))
 	queuedID(t, submit(t, c, "app@contoso.com", []string{"x@fabrikam.com"}, message(
 		"X-MS-Exchange-Organization-SCL: -1", "Subject: app")))
@@ -269,7 +270,7 @@ func TestExternallySecuredRelay(t *testing.T) {
 
 func TestQueuedReplyWaitsForDurability(t *testing.T) {
 	store := newMemStore(true)
-	e := start(t, smtpx.WithReceiveConnector(internet(t)), smtpx.WithQueueStore(store))
+	e := start(t, transport.WithReceiveConnector(internet(t)), transport.WithQueueStore(store))
 	r, _ := smtptest.Dial(t, e.firstAddr(t))
 	r.Cmd("EHLO client.example")
 	r.Cmd("MAIL FROM:<a@fabrikam.com>")

@@ -12,6 +12,7 @@ import (
 	"github.com/hubedge/hubedge/routing"
 	"github.com/hubedge/hubedge/smtpx"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
+	"github.com/hubedge/hubedge/transport"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -57,17 +58,17 @@ func custom(t *testing.T, name string, opts ...connector.ReceiveOption) *connect
 // env is a started transport with recording deliverers.
 type env struct {
 	names  []string // receive connector names
-	tr     *smtpx.Transport
+	tr     *transport.Transport
 	local  *smtptest.Recorder
 	remote *smtptest.Recorder
 	events *eventLog
 }
 
-func start(t *testing.T, opts ...smtpx.Option) *env {
+func start(t *testing.T, opts ...transport.Option) *env {
 	t.Helper()
 	e := &env{local: smtptest.NewRecorder(), remote: smtptest.NewRecorder(), events: &eventLog{}}
-	base := []smtpx.Option{smtpx.WithServerName(serverName), smtpx.WithAcceptedDomain(contoso...),
-		smtpx.WithLocalDelivery(e.local), smtpx.WithDeliverer(e.remote), smtpx.WithTrace(e.events.add)}
+	base := []transport.Option{transport.WithServerName(serverName), transport.WithAcceptedDomain(contoso...),
+		transport.WithLocalDelivery(e.local), transport.WithDeliverer(e.remote), transport.WithTrace(e.events.add)}
 	e.tr = smtptest.NewTransport(t, append(base, opts...)...)
 	for _, rc := range e.tr.ReceiveConnectors() {
 		e.names = append(e.names, rc.Name())
@@ -100,19 +101,19 @@ func (e *env) addr(t *testing.T, name string) string {
 // eventLog collects trace events.
 type eventLog struct {
 	mu sync.Mutex
-	ev []smtpx.Event
+	ev []transport.Event
 }
 
-func (l *eventLog) add(e smtpx.Event) {
+func (l *eventLog) add(e transport.Event) {
 	l.mu.Lock()
 	l.ev = append(l.ev, e)
 	l.mu.Unlock()
 }
 
-func (l *eventLog) kinds(k smtpx.EventKind) []smtpx.Event {
+func (l *eventLog) kinds(k smtpx.EventKind) []transport.Event {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	var out []smtpx.Event
+	var out []transport.Event
 	for _, e := range l.ev {
 		if e.Kind == k {
 			out = append(out, e)

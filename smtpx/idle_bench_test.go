@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/hubedge/hubedge/connector"
-	"github.com/hubedge/hubedge/smtpx"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
+	"github.com/hubedge/hubedge/transport"
 )
 
 // BenchmarkIdleConn reports the memory the process holds per idle session
@@ -25,8 +25,8 @@ func BenchmarkIdleConn(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	tr := smtptest.NewTransport(b, smtpx.WithServerName(serverName), smtpx.WithAcceptedDomain(contoso...),
-		smtpx.WithReceiveConnector(rc))
+	tr := smtptest.NewTransport(b, transport.WithServerName(serverName), transport.WithAcceptedDomain(contoso...),
+		transport.WithReceiveConnector(rc))
 	addr := tr.Addr("From Internet").String()
 	for b.Loop() {
 		mem0, g0 := memNow()

@@ -19,7 +19,7 @@ type boundListener struct {
 
 // acceptLoop accepts on one socket until it is closed, backing off on
 // temporary errors (EMFILE) the way net/http does.
-func (t *Transport) acceptLoop(bl *boundListener) {
+func (t *Server) acceptLoop(bl *boundListener) {
 	var delay time.Duration
 	for {
 		nc, err := bl.ln.Accept()
@@ -47,7 +47,7 @@ func (t *Transport) acceptLoop(bl *boundListener) {
 // Select), applies the connection limits and serves it on a
 // goroutine of its own (serve.go). Refusals are answered before any command is
 // read.
-func (t *Transport) admit(binding netip.AddrPort, nc net.Conn) {
+func (t *Server) admit(binding netip.AddrPort, nc net.Conn) {
 	remote := addrPortOf(nc.RemoteAddr())
 	g := t.gen.Load()
 	rc, err := g.set.Select(binding, remote.Addr())
@@ -66,7 +66,7 @@ func (t *Transport) admit(binding netip.AddrPort, nc net.Conn) {
 }
 
 // wrap registers a connection; its Close releases the admission slot.
-func (t *Transport) wrap(s *rcServer, nc net.Conn, remote netip.AddrPort) *conn {
+func (t *Server) wrap(s *rcServer, nc net.Conn, remote netip.AddrPort) *conn {
 	rc := s.rc
 	now := time.Now()
 	c := &conn{
@@ -99,7 +99,7 @@ const maxRefusing = 64
 
 // refuse answers a connection that will not be served, then closes it,
 // off the accept loop so a slow client cannot stall it.
-func (t *Transport) refuse(nc net.Conn, connector string, remote netip.AddrPort, r *smtp.SMTPError) {
+func (t *Server) refuse(nc net.Conn, connector string, remote netip.AddrPort, r *smtp.SMTPError) {
 	t.emit(Event{Kind: EventReject, Connector: connector, Remote: remote, Reply: r})
 	if t.refusing.Add(1) > maxRefusing {
 		t.refusing.Add(-1)
@@ -117,7 +117,7 @@ func (t *Transport) refuse(nc net.Conn, connector string, remote netip.AddrPort,
 // tarpit delays an error reply to a misbehaving unauthenticated client
 // (TarpitInterval), as the reference system documents; shutdown and the
 // connection closing cut it short.
-func (t *Transport) tarpit(c *conn, d time.Duration) {
+func (t *Server) tarpit(c *conn, d time.Duration) {
 	if d <= 0 {
 		return
 	}

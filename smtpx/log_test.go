@@ -12,6 +12,7 @@ import (
 	"github.com/hubedge/hubedge/smtpx"
 	"github.com/hubedge/hubedge/smtpx/deliver"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
+	"github.com/hubedge/hubedge/transport"
 )
 
 // At the info level the log answers "what happened to message X?": one
@@ -22,9 +23,9 @@ func TestInfoLogPerMessageAndRefusedLogon(t *testing.T) {
 	var buf logBuffer
 	delivered := make(chan queue.Event, 16)
 	rc := custom(t, "Plain auth", connector.WithPermissionGroups(perms.ExchangeUsers), connector.WithAuthMechanism(auth.BasicAuth))
-	e := start(t, smtpx.WithReceiveConnector(rc), smtpx.WithAuthenticator(users()),
-		smtpx.WithLogger(slog.New(slog.NewTextHandler(&buf, nil))),
-		smtpx.WithTrace(func(ev smtpx.Event) {
+	e := start(t, transport.WithReceiveConnector(rc), transport.WithServerOptions(smtpx.WithAuthenticator(users())),
+		transport.WithLogger(slog.New(slog.NewTextHandler(&buf, nil))),
+		transport.WithTrace(func(ev transport.Event) {
 			if ev.Queue != nil && ev.Queue.Type == queue.EventDeliver {
 				delivered <- *ev.Queue
 			}
@@ -41,7 +42,7 @@ func TestInfoLogPerMessageAndRefusedLogon(t *testing.T) {
 	for _, want := range []string{
 		`msg="smtpx: logon refused" user=alice mechanism=PLAIN remote=127.0.0.1`,
 		`msg="smtpx: queued" id=` + string(ev.ID) + ` message_id=<m1@contoso.com> from=alice@contoso.com rcpts=bob@contoso.com`,
-		`msg="smtpx: delivered" id=` + string(ev.ID) + ` rcpts=bob@contoso.com next_hop=MailboxDelivery::contoso.com reply="250 2.0.0 delivered"`,
+		`msg="transport: delivered" id=` + string(ev.ID) + ` rcpts=bob@contoso.com next_hop=MailboxDelivery::contoso.com reply="250 2.0.0 delivered"`,
 	} {
 		if !strings.Contains(log, want) {
 			t.Errorf("log lacks %s\n%s", want, log)
@@ -57,16 +58,16 @@ func TestEventLogValueDetails(t *testing.T) {
 	res := &queue.Result{Code: 451, Enhanced: "4.4.1", Text: "no answer"}
 	for _, tc := range []struct {
 		name string
-		ev   smtpx.Event
+		ev   transport.Event
 		want []string
 	}{{
 		name: "queue",
-		ev: smtpx.Event{Kind: smtpx.EventQueue, QueueID: "Q1", Queue: &queue.Event{Type: queue.EventDefer, ID: "Q1",
+		ev: transport.Event{Event: smtpx.Event{Kind: transport.EventQueue, QueueID: "Q1"}, Queue: &queue.Event{Type: queue.EventDefer, ID: "Q1",
 			Queue: "SmartHostConnectorDelivery:Out:[192.0.2.1]", Recipients: []string{"a@x.example", "b@x.example"}, Result: res}},
 		want: []string{"op=DEFER", "queue=SmartHostConnectorDelivery:Out:[192.0.2.1]", "rcpts=a@x.example,b@x.example", `result="451 4.4.1 no answer"`},
 	}, {
 		name: "delivery",
-		ev: smtpx.Event{Kind: smtpx.EventDelivery, Delivery: &deliver.Event{Kind: deliver.EventDial, Host: "mx.x.example",
+		ev: transport.Event{Event: smtpx.Event{Kind: transport.EventDelivery}, Delivery: &deliver.Event{Kind: deliver.EventDial, Host: "mx.x.example",
 			Recipient: "a@x.example", Result: res, Removed: []perms.Removed{{Key: "x-ms-exchange-organization-scl"}}}},
 		want: []string{"delivery=" + string(deliver.EventDial), "host=mx.x.example", "rcpt=a@x.example",
 			`result="451 4.4.1 no answer"`, "removed=x-ms-exchange-organization-scl"},

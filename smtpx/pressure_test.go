@@ -13,6 +13,7 @@ import (
 	"github.com/hubedge/hubedge/routing"
 	"github.com/hubedge/hubedge/smtpx"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
+	"github.com/hubedge/hubedge/transport"
 )
 
 // At Medium pressure (here memory, 74 % of the limit) anonymous senders
@@ -25,9 +26,9 @@ func TestBackPressureMediumSparesAuthenticated(t *testing.T) {
 	}
 	rc := custom(t, "Plain auth", connector.WithPermissionGroups(perms.AnonymousUsers|perms.ExchangeUsers),
 		connector.WithAuthMechanism(auth.BasicAuth))
-	e := start(t, smtpx.WithReceiveConnector(rc), smtpx.WithAuthenticator(users()),
-		smtpx.WithLogger(slog.New(slog.NewTextHandler(&buf, nil))),
-		smtpx.WithBackPressure(smtpx.BackPressure{Probe: probe}))
+	e := start(t, transport.WithReceiveConnector(rc), transport.WithServerOptions(smtpx.WithAuthenticator(users())),
+		transport.WithLogger(slog.New(slog.NewTextHandler(&buf, nil))),
+		transport.WithBackPressure(smtpx.BackPressure{Probe: probe}))
 	if p := e.tr.Pressure(); p != smtpx.PressureMedium {
 		t.Fatalf("Pressure() = %s, want Medium", p)
 	}
@@ -58,13 +59,13 @@ func TestBackPressureMediumSparesAuthenticated(t *testing.T) {
 func TestReconfigureLifecycle(t *testing.T) {
 	var buf logBuffer
 	old := custom(t, "Old")
-	tr, err := smtpx.NewTransport(smtpx.WithServerName(serverName), smtpx.WithReceiveConnector(old),
-		smtpx.WithLogger(slog.New(slog.NewTextHandler(&buf, nil))))
+	tr, err := transport.New(transport.WithServerName(serverName), transport.WithMemoryQueue(), transport.WithReceiveConnector(old),
+		transport.WithLogger(slog.New(slog.NewTextHandler(&buf, nil))))
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	cfg := smtpx.Config{ReceiveConnectors: []*connector.ReceiveConnector{custom(t, "New")},
+	cfg := transport.Config{ReceiveConnectors: []*connector.ReceiveConnector{custom(t, "New")},
 		AcceptedDomains: []routing.AcceptedDomain{{Domain: "contoso.com"}}}
 	if err := tr.Reconfigure(ctx, cfg); err != nil {
 		t.Fatal(err)

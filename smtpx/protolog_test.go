@@ -18,6 +18,7 @@ import (
 	"github.com/hubedge/hubedge/queue"
 	"github.com/hubedge/hubedge/smtpx"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
+	"github.com/hubedge/hubedge/transport"
 )
 
 // logBuffer is a bytes.Buffer safe for a log's flusher.
@@ -90,9 +91,9 @@ func TestProtocolLogReceiveAndSend(t *testing.T) {
 			var recvOut, sendOut logBuffer
 			recv := protolog.New(&recvOut, protolog.WithType(protolog.Receive))
 			send := protolog.New(&sendOut, protolog.WithType(protolog.Send))
-			tr := plainTransport(t, smtpx.WithReceiveConnector(rc), smtpx.WithSendConnector(out),
-				smtpx.WithTLSCertificate(testPKI.Certificate(serverName)), smtpx.WithAuthenticator(users()),
-				smtpx.WithProtocolLog(recv, send))
+			tr := plainTransport(t, transport.WithReceiveConnector(rc), transport.WithSendConnector(out),
+				transport.WithServerOptions(smtpx.WithTLSCertificate(testPKI.Certificate(serverName))), transport.WithServerOptions(smtpx.WithAuthenticator(users())),
+				transport.WithProtocolLog(recv, send))
 
 			c := dialStartTLS(t, tr.Addr("Client").String(), testPKI.ClientTLSConfig(serverName))
 			if err := c.Auth(sasl.NewPlainClient("", "alice", "secret")); err != nil {
@@ -168,8 +169,8 @@ func BenchmarkSubmitProtocolLog(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer recv.Close()
-			tr := smtptest.NewTransport(b, smtpx.WithServerName(serverName), smtpx.WithAcceptedDomain(contoso...),
-				smtpx.WithReceiveConnector(rc), smtpx.WithLocalDelivery(discard), smtpx.WithProtocolLog(recv, nil))
+			tr := smtptest.NewTransport(b, transport.WithServerName(serverName), transport.WithAcceptedDomain(contoso...),
+				transport.WithReceiveConnector(rc), transport.WithLocalDelivery(discard), transport.WithProtocolLog(recv, nil))
 			c, err := smtp.Dial(tr.Addr("From Internet").String())
 			if err != nil {
 				b.Fatal(err)
@@ -196,7 +197,7 @@ func TestProtocolLogNeverHoldsBodies(t *testing.T) {
 	rc := internet(t, connector.WithProtocolLogging(connector.ProtocolLoggingVerbose), connector.WithMaxMessageSize(64<<10))
 	var out logBuffer
 	recv := protolog.New(&out, protolog.WithType(protolog.Receive))
-	e := start(t, smtpx.WithReceiveConnector(rc), smtpx.WithProtocolLog(recv, nil))
+	e := start(t, transport.WithReceiveConnector(rc), transport.WithProtocolLog(recv, nil))
 	r, _ := smtptest.Dial(t, e.firstAddr(t))
 	big := "X-Test: three\r\n\r\n" + strings.Repeat("SECRET-BDAT-OVERSIZE\r\n", 4000)
 	expect(t, r,

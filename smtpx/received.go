@@ -123,7 +123,7 @@ func sanitizeHelo(h string) string {
 
 // reverse returns the client's host name for Received, looked up once per
 // connection with a short timeout, or "" without a resolver.
-func (t *Transport) reverse(c *conn) string {
+func (t *Server) reverse(c *conn) string {
 	r := t.opts.rdns
 	if r == nil {
 		return ""

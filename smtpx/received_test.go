@@ -6,6 +6,7 @@ import (
 
 	"github.com/hubedge/hubedge/smtpx"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
+	"github.com/hubedge/hubedge/transport"
 )
 
 // Received records the protocol of the client's last greeting (RFC 5321
@@ -29,8 +30,8 @@ func TestReceivedWithProtocol(t *testing.T) {
 		{"SMTPUTF8 over TLS", []string{"EHLO", "TLS", "EHLO"}, " with UTF8SMTPS id ", " SMTPUTF8"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := start(t, smtpx.WithReceiveConnector(internet(t)),
-				smtpx.WithTLSCertificate(testPKI.Certificate(serverName)))
+			e := start(t, transport.WithReceiveConnector(internet(t)),
+				transport.WithServerOptions(smtpx.WithTLSCertificate(testPKI.Certificate(serverName))))
 			r, _ := smtptest.Dial(t, e.firstAddr(t))
 			for _, g := range tc.greets {
 				if g == "TLS" {

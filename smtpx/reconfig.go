@@ -9,29 +9,22 @@ import (
 	"slices"
 )
 
-// Reconfigure replaces the transport's connectors and accepted domains
-// while it runs. It builds and checks the whole of c first (the receive
-// connectors as one set, the accepted domains, the routing table, the
-// outbound deliverer, every new binding opened) and returns the first
-// error with the running configuration untouched. Otherwise it swaps in
-// c at once:
+// Reconfigure replaces the server's receive connectors and accepted
+// domains while it runs. It builds and checks the whole of c first (the
+// receive connectors as one set, the accepted domains, every new binding
+// opened) and returns the first error with the running configuration
+// untouched. Otherwise it swaps in c at once:
 //
 //   - sessions already connected keep the configuration they began with
 //     until they end, so a mail transaction in progress completes under
 //     the old rules; new connections get the new one;
 //   - bindings c adds start listening, bindings it drops stop (their
 //     connections finish), and unchanged bindings keep their socket, so
-//     accepting never pauses;
-//   - the queue stays open: messages waiting in it, the Unreachable ones
-//     included, are routed again by the new routing table, each at its
-//     next attempt;
-//   - deliveries in progress finish on the old outbound deliverer, which
-//     is closed once they have; a deliverer given with WithDeliverer is
-//     kept.
+//     accepting never pauses.
 //
 // It logs one info line saying what changed. Calls are serialized; after
 // Shutdown it returns ErrServerClosed.
-func (t *Transport) Reconfigure(ctx context.Context, c Config) error {
+func (t *Server) Reconfigure(ctx context.Context, c Config) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -45,14 +38,12 @@ func (t *Transport) Reconfigure(ctx context.Context, c Config) error {
 	t.mu.Lock()
 	if t.state == stateClosed {
 		t.mu.Unlock()
-		g.retire()
 		return ErrServerClosed
 	}
 	var opened, closed []*boundListener
 	if t.state == stateStarted {
 		if opened, err = t.openNew(g); err != nil {
 			t.mu.Unlock()
-			g.retire()
 			return err
 		}
 		want := g.set.Bindings()
@@ -70,25 +61,17 @@ func (t *Transport) Reconfigure(ctx context.Context, c Config) error {
 	for _, bl := range opened {
 		t.acceptWG.Go(func() { t.acceptLoop(bl) })
 	}
-	q := t.q
 	t.mu.Unlock()
 	for _, bl := range closed {
 		bl.ln.Close()
 	}
-	old.retire()
-	rerouted := 0
-	if q != nil {
-		// The Unreachable queue too, as the reference system resubmits it
-		// on any routing change.
-		rerouted = q.Reroute() + q.RetryUnreachable()
-	}
-	t.logChanges(old, g, opened, closed, rerouted)
+	t.logChanges(old, g, opened, closed)
 	return nil
 }
 
 // openNew listens on the bindings of g that have no socket yet; on an
 // error it closes what it opened.
-func (t *Transport) openNew(g *generation) ([]*boundListener, error) {
+func (t *Server) openNew(g *generation) ([]*boundListener, error) {
 	var opened []*boundListener
 	for _, b := range g.set.Bindings() {
 		if slices.ContainsFunc(t.listeners, func(bl *boundListener) bool { return bl.binding == b }) {
@@ -107,7 +90,7 @@ func (t *Transport) openNew(g *generation) ([]*boundListener, error) {
 }
 
 // listen opens the socket of one binding.
-func (t *Transport) listen(b netip.AddrPort) (net.Listener, error) {
+func (t *Server) listen(b netip.AddrPort) (net.Listener, error) {
 	network := "tcp4"
 	if b.Addr().Is6() {
 		network = "tcp6"
@@ -120,7 +103,7 @@ func (t *Transport) listen(b netip.AddrPort) (net.Listener, error) {
 }
 
 // logChanges writes the info line of a reconfiguration.
-func (t *Transport) logChanges(old, g *generation, opened, closed []*boundListener, rerouted int) {
+func (t *Server) logChanges(old, g *generation, opened, closed []*boundListener) {
 	var added, removed, changed []string
 	for name, s := range g.servers {
 		switch ps := old.servers[name]; {
@@ -135,30 +118,13 @@ func (t *Transport) logChanges(old, g *generation, opened, closed []*boundListen
 			removed = append(removed, "receive:"+name)
 		}
 	}
-	oldSend := map[string]int{}
-	for i, sc := range old.cfg.SendConnectors {
-		oldSend[sc.Name()] = i
-	}
-	for _, sc := range g.cfg.SendConnectors {
-		i, ok := oldSend[sc.Name()]
-		switch {
-		case !ok:
-			added = append(added, "send:"+sc.Name())
-		case !reflect.DeepEqual(old.cfg.SendConnectors[i].Config(), sc.Config()):
-			changed = append(changed, "send:"+sc.Name())
-		}
-		delete(oldSend, sc.Name())
-	}
-	for name := range oldSend {
-		removed = append(removed, "send:"+name)
-	}
 	slices.Sort(added)
 	slices.Sort(removed)
 	slices.Sort(changed)
 	t.log.Info("smtpx: configuration reloaded", "server", t.opts.serverName,
 		"added", added, "removed", removed, "changed", changed,
 		"domains_changed", !reflect.DeepEqual(old.cfg.AcceptedDomains, g.cfg.AcceptedDomains),
-		"bindings_opened", bindingNames(opened), "bindings_closed", bindingNames(closed), "rerouted", rerouted)
+		"bindings_opened", bindingNames(opened), "bindings_closed", bindingNames(closed))
 }
 
 func bindingNames(bls []*boundListener) []string {

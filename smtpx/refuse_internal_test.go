@@ -1,17 +1,31 @@
 package smtpx
 
 import (
+	"context"
 	"io"
 	"net"
 	"net/netip"
 	"testing"
+
+	"github.com/hubedge/hubedge/queue"
 )
+
+// discardQueue is a Queue for sessions whose messages a test does not
+// look at.
+type discardQueue struct{}
+
+func (discardQueue) NewID() queue.ID { return "0" }
+
+func (discardQueue) EnqueueWithID(_ context.Context, _ queue.ID, _ queue.Envelope, body io.Reader) error {
+	_, err := io.Copy(io.Discard, body)
+	return err
+}
 
 // Refusals are written off the accept loop, but only maxRefusing at a
 // time: beyond that a connection is closed without the reply, so a flood
 // of slow clients cannot pile up goroutines.
 func TestRefusalsAreBounded(t *testing.T) {
-	tr, err := NewTransport(WithServerName("hub01.contoso.com"))
+	tr, err := NewServer(discardQueue{}, WithServerName("hub01.contoso.com"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,7 +34,7 @@ import (
 // trouble (4.3.x, 454 4.7.0) and 452 4.5.3 for recipients over the limit
 // are not counted.
 type serverConn struct {
-	t    *Transport
+	t    *Server
 	s    *rcServer
 	c    *conn
 	nc   net.Conn // c, or the TLS connection over it
@@ -80,7 +80,7 @@ const (
 var errTransferAborted = smtp.ErrDataReset
 
 // serve runs one connection to its end on its own goroutine.
-func (t *Transport) serve(s *rcServer, c *conn) {
+func (t *Server) serve(s *rcServer, c *conn) {
 	sc := &serverConn{t: t, s: s, c: c, nc: c}
 	if t.opts.protoLog != nil && s.rc.ProtocolLoggingLevel() == connector.ProtocolLoggingVerbose {
 		server, _, _ := strings.Cut(t.opts.serverName, ".")

@@ -52,7 +52,7 @@ func (c *scriptConn) RemoteAddr() net.Addr {
 	return net.TCPAddrFromAddrPort(netip.MustParseAddrPort("127.0.0.1:40000"))
 }
 
-// serveScript serves a scriptConn on a connector of a transport that is
+// serveScript serves a scriptConn on a connector of a server that is
 // not listening, and returns it with a channel closed when the session
 // has ended.
 func serveScript(t *testing.T) (*scriptConn, <-chan struct{}) {
@@ -62,7 +62,7 @@ func serveScript(t *testing.T) (*scriptConn, <-chan struct{}) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr, err := NewTransport(WithServerName("hub01.contoso.com"), WithReceiveConnector(rc))
+	tr, err := NewServer(discardQueue{}, WithServerName("hub01.contoso.com"), WithReceiveConnector(rc))
 	if err != nil {
 		t.Fatal(err)
 	}

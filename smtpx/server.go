@@ -1,125 +1,247 @@
 package smtpx
 
 import (
-	"crypto/tls"
-	"crypto/x509"
-	"fmt"
-	"net/netip"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
 	"sync"
+	"sync/atomic"
 
-	"github.com/emersion/go-smtp"
-
-	"github.com/hubedge/hubedge/auth"
 	"github.com/hubedge/hubedge/connector"
-	"github.com/hubedge/hubedge/perms"
+	"github.com/hubedge/hubedge/queue"
 )
 
-// maxLineLength bounds a command line and a line of a message: twice RFC
-// 5321 §4.5.3.1.6's 1000, as go-smtp and many servers accept;
-// LongAddressesEnabled is not modelled.
-const maxLineLength = 2000
-
-// rcServer is one receive connector on the wire: its FQDN, TLS settings
-// and connection counts.
-type rcServer struct {
-	t    *Transport
-	g    *generation // the configuration sessions on it keep
-	rc   *connector.ReceiveConnector
-	fqdn string
-	tls  *tls.Config
-	// bypass: some principal may exceed MaxMessageSize, so EHLO
-	// advertises a bare SIZE (the reference system's
-	// SizeEnabled=EnabledWithoutValue); sessions enforce the limit.
-	bypass bool
-	counts *admission
+// Queue is where a Server puts the messages it accepts; *queue.Queue
+// satisfies it. EnqueueWithID must return nil only once the message is
+// durable: the session answers the client's final DATA or BDAT with 250
+// right after it, and with a 451 when it fails. NewID names the message
+// before its body is read, so the Received field it stamps carries the
+// queue ID.
+type Queue interface {
+	NewID() queue.ID
+	EnqueueWithID(ctx context.Context, id queue.ID, env queue.Envelope, body io.Reader) error
 }
 
-// admission counts a connector's open connections. It outlives a
-// reconfiguration that keeps the connector's name, so connections of the
-// old configuration still count against the limits of the new one.
-type admission struct {
+// Server is an SMTP server: receive connectors on the wire, their
+// sessions enforcing rights, limits and relay rules, and each accepted
+// message handed to a Queue. Build it with NewServer, then Start;
+// Shutdown (or Close) stops it. It is safe for concurrent use and cannot
+// be restarted. A whole hub (routing, queue, delivery) is package
+// transport's Transport, which composes a Server.
+type Server struct {
+	opts  options
+	log   *slog.Logger
+	q     Queue
+	gen   atomic.Pointer[generation] // the current configuration
+	loops *loopGuard
+	// reconf serializes Reconfigure calls.
+	reconf sync.Mutex
+	// pressure is the back-pressure level (WithBackPressure).
+	pressure atomic.Int32
+
+	// ctx bounds session work (Enqueue, SASL, lookups); cancelled when a
+	// Shutdown deadline forces sessions closed.
+	ctx    context.Context
+	cancel context.CancelFunc
+	done   chan struct{} // closed when Shutdown begins
+	seq    atomic.Uint64 // session IDs
+
 	mu        sync.Mutex
-	total     int
-	perSource map[netip.Addr]int
+	state     int // stateNew, stateStarted, stateClosed
+	listeners []*boundListener
+	conns     map[*conn]struct{}
+
+	acceptWG sync.WaitGroup // accept loops and refusals
+	refusing atomic.Int32   // refusals being written (maxRefusing)
+	connWG   sync.WaitGroup // wrapped connections not yet closed
+	txWG     sync.WaitGroup // open mail transactions and Session.Data calls
 }
 
-// newRCServer builds the server of rc in generation g, counting its
-// connections in counts (nil: new counts).
-func newRCServer(t *Transport, g *generation, rc *connector.ReceiveConnector, counts *admission) (*rcServer, error) {
-	if counts == nil {
-		counts = &admission{perSource: map[netip.Addr]int{}}
+const (
+	stateNew = iota
+	stateStarted
+	stateClosed
+)
+
+// NewServer validates the configuration and builds a server that puts
+// the messages it accepts in q, without opening anything: receive
+// connectors are checked as one server's set (connector.NewSet), and
+// the accepted domains built. Call Start to listen.
+func NewServer(q Queue, opts ...Option) (*Server, error) {
+	if q == nil {
+		return nil, errors.New("smtpx: no queue")
 	}
-	s := &rcServer{t: t, g: g, rc: rc, fqdn: rc.FQDN(), counts: counts}
-	if s.fqdn == "" {
-		s.fqdn = t.opts.serverName
+	o := defaultOptions()
+	for _, opt := range opts {
+		opt.apply(&o)
 	}
-	for _, g := range rc.ACL().Grants() {
-		if g.Rights.Has(perms.BypassMessageSizeLimit) {
-			s.bypass = true
-		}
+	if o.serverName == "" {
+		return nil, errors.New("smtpx: no server name (WithServerName)")
 	}
-	mech := rc.AuthMechanism()
-	if mech.Has(auth.TLS) {
-		cert, ok := pickCertificate(t.opts.certs, s.fqdn)
-		switch {
-		case ok:
-			s.tls = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
-			if mech.Has(auth.ExchangeServer) || rc.DomainSecureEnabled() {
-				// Verified by auth.PeerVerifier in the session, so pinned
-				// self-signed peers (direct trust) work too.
-				s.tls.ClientAuth = tls.RequestClientCert
+	t := &Server{opts: o, log: o.logger, q: q, done: make(chan struct{}),
+		conns: map[*conn]struct{}{}, loops: newLoopGuard(o.loopTransits)}
+	t.ctx, t.cancel = context.WithCancel(context.Background())
+	g, err := t.newGeneration(Config{ReceiveConnectors: o.receive, AcceptedDomains: o.domains}, nil)
+	if err != nil {
+		return nil, err
+	}
+	t.gen.Store(g)
+	return t, nil
+}
+
+// ReceiveConnectors returns the current receive connectors, in the order
+// given.
+func (t *Server) ReceiveConnectors() []*connector.ReceiveConnector {
+	return t.gen.Load().set.Connectors()
+}
+
+// Start listens on every distinct binding of the enabled receive
+// connectors. It fails, leaving nothing open, if a binding cannot be
+// bound. ctx bounds only the start-up.
+func (t *Server) Start(ctx context.Context) error {
+	// The first reading holds from the first connection; it is taken
+	// outside the lock, as it emits to the trace function.
+	var m *monitor
+	t.mu.Lock()
+	fresh := t.state == stateNew
+	t.mu.Unlock()
+	if bp := t.opts.backPressure; bp != nil && fresh {
+		m = newMonitor(*bp)
+		t.sample(m)
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	switch t.state {
+	case stateStarted:
+		return errors.New("smtpx: server already started")
+	case stateClosed:
+		return ErrServerClosed
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	g := t.gen.Load()
+	for _, b := range g.set.Bindings() {
+		ln, err := t.listen(b)
+		if err != nil {
+			for _, bl := range t.listeners {
+				bl.ln.Close()
 			}
-		case rc.RequireTLS() || mech.Has(auth.BasicAuthRequireTLS):
-			return nil, fmt.Errorf("smtpx: receive connector %q requires TLS but no certificate was given (WithTLSCertificate)", rc.Name())
-		default:
-			t.log.Warn("smtpx: no certificate; STARTTLS not offered", "connector", rc.Name())
+			t.listeners = nil
+			return err
 		}
+		t.listeners = append(t.listeners, &boundListener{binding: b, ln: ln})
 	}
-
-	return s, nil
-}
-
-// pickCertificate returns the first certificate valid for fqdn, else the
-// first one.
-func pickCertificate(certs []tls.Certificate, fqdn string) (tls.Certificate, bool) {
-	if len(certs) == 0 {
-		return tls.Certificate{}, false
+	t.state = stateStarted
+	if m != nil {
+		t.acceptWG.Go(func() { t.watch(m) })
 	}
-	for _, c := range certs {
-		leaf := c.Leaf
-		if leaf == nil && len(c.Certificate) > 0 {
-			leaf, _ = x509.ParseCertificate(c.Certificate[0])
-		}
-		if leaf != nil && leaf.VerifyHostname(fqdn) == nil {
-			return c, true
-		}
+	for _, bl := range t.listeners {
+		t.acceptWG.Go(func() { t.acceptLoop(bl) })
 	}
-	return certs[0], true
-}
-
-// acquire admits a connection from a under MaxInboundConnection and
-// MaxInboundConnectionPerSource (0: unlimited), or returns the 421 reply.
-func (s *rcServer) acquire(a netip.Addr) *smtp.SMTPError {
-	c := s.counts
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if n := s.rc.MaxInboundConnection(); n > 0 && c.total >= n {
-		return replyTooManyConns
-	}
-	if n := s.rc.MaxInboundConnectionPerSource(); n > 0 && c.perSource[a] >= n {
-		return replyTooManyPerSource
-	}
-	c.total++
-	c.perSource[a]++
+	t.log.Info("smtpx: server started", "server", t.opts.serverName, "connectors", len(g.order), "listeners", len(t.listeners))
 	return nil
 }
 
-func (s *rcServer) release(a netip.Addr) {
-	c := s.counts
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.total--
-	if c.perSource[a]--; c.perSource[a] <= 0 {
-		delete(c.perSource, a)
+// Addr returns the listening address of the named receive connector's first
+// binding (useful with port 0), or nil when unknown or not started.
+func (t *Server) Addr(connectorName string) net.Addr {
+	s := t.gen.Load().servers[connectorName]
+	if s == nil {
+		return nil
+	}
+	bs := s.rc.Bindings()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, b := range bs {
+		for _, bl := range t.listeners {
+			if bl.binding == b {
+				return bl.ln.Addr()
+			}
+		}
+	}
+	return nil
+}
+
+// Shutdown stops the server gracefully: it stops accepting, closes
+// sessions without an open mail transaction at once and lets the others
+// finish their message (the final DATA reply is their last), until ctx is
+// done; then it closes the remaining connections and returns. The queue
+// is the caller's to close, after Shutdown. No goroutine of the server
+// survives it. It returns ctx.Err() when sessions had to be cut short.
+func (t *Server) Shutdown(ctx context.Context) error {
+	t.mu.Lock()
+	prev := t.state
+	t.state = stateClosed
+	t.mu.Unlock()
+	switch prev {
+	case stateClosed:
+		return ErrServerClosed
+	case stateNew:
+		close(t.done)
+		t.cancel()
+		return nil
+	}
+	close(t.done)
+	for _, bl := range t.listeners {
+		bl.ln.Close()
+	}
+	t.acceptWG.Wait()
+	for _, c := range t.liveConns() {
+		c.drain()
+	}
+	finished := make(chan struct{})
+	go func() {
+		t.connWG.Wait()
+		t.txWG.Wait()
+		close(finished)
+	}()
+	var err error
+	select {
+	case <-finished:
+	case <-ctx.Done():
+		err = ctx.Err()
+		t.cancel()
+		for _, c := range t.liveConns() {
+			c.Conn.Close()
+		}
+		<-finished
+	}
+	t.cancel()
+	t.log.Info("smtpx: server stopped", "server", t.opts.serverName)
+	return err
+}
+
+// Close stops the server at once: Shutdown with an expired deadline.
+func (t *Server) Close() error {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := t.Shutdown(ctx)
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
+
+func (t *Server) liveConns() []*conn {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	cs := make([]*conn, 0, len(t.conns))
+	for c := range t.conns {
+		cs = append(cs, c)
+	}
+	return cs
+}
+
+// emit sends an event to the trace function and the debug log.
+func (t *Server) emit(e Event) {
+	if e.Time.IsZero() {
+		e.Time = t.opts.clock.Now()
+	}
+	t.log.Debug("smtpx: event", "event", e)
+	if t.opts.trace != nil {
+		t.opts.trace(e)
 	}
 }

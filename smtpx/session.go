@@ -19,7 +19,6 @@ import (
 	"github.com/hubedge/hubedge/queue"
 	"github.com/hubedge/hubedge/routing"
 	"github.com/hubedge/hubedge/smtpx/internal/wire"
-	"github.com/hubedge/hubedge/smtpx/local"
 )
 
 // session enforces one receive connector on one connection, from the
@@ -340,44 +339,33 @@ func (s *session) rcpt(rc wire.Rcpt) error {
 	return nil
 }
 
-// checkLocal asks, for a recipient of an authoritative domain, whether
-// the local deliverer could ever deliver to it (local.Checker) and whether
-// the Directory knows it, so that mail it would bounce is refused now
-// rather than turned into backscatter. Without a Directory every valid
-// local part is accepted.
+// checkLocal asks, for a recipient of an authoritative domain, the
+// RecipientChecker whether it can be delivered, so that mail it would
+// bounce is refused now rather than turned into backscatter.
 func (s *session) checkLocal(addr string) error {
-	ctx, cancel := context.WithTimeout(s.s.t.ctx, min(directoryTimeout, s.s.rc.ConnectionInactivityTimeout()))
-	defer cancel()
-	if c, ok := s.s.t.opts.local.(local.Checker); ok {
-		err := c.CheckRecipient(ctx, addr)
-		switch {
-		case errors.Is(err, local.ErrBadAddress):
-			return s.refused("RCPT", replyUndeliverable, false)
-		case errors.Is(err, local.ErrUnknownMailbox):
-			return s.refused("RCPT", replyUserUnknown, false)
-		case err != nil:
-			s.s.t.log.Warn("smtpx: recipient check failed", "session", s.c.id, "err", err)
-			return replyDirectory
-		}
-	}
-	if s.s.t.opts.directory == nil {
+	c := s.s.t.opts.recipients
+	if c == nil {
 		return nil
 	}
-	found, err := s.s.t.opts.directory.Lookup(ctx, addr)
-	if err != nil {
-		s.s.t.log.Warn("smtpx: recipient lookup failed", "session", s.c.id, "err", err)
-		return replyDirectory
-	}
-	if !found {
+	ctx, cancel := context.WithTimeout(s.s.t.ctx, min(directoryTimeout, s.s.rc.ConnectionInactivityTimeout()))
+	defer cancel()
+	err := c.CheckRecipient(ctx, addr)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, ErrInvalidRecipient):
+		return s.refused("RCPT", replyUndeliverable, false)
+	case errors.Is(err, ErrUnknownRecipient):
 		return s.refused("RCPT", replyUserUnknown, false)
 	}
-	return nil
+	s.s.t.log.Warn("smtpx: recipient check failed", "session", s.c.id, "err", err)
+	return replyDirectory
 }
 
 // directoryTimeout bounds one RCPT-time check (checkLocal); the
 // connector's inactivity timeout bounds it further, as the client waits
-// for the reply. A Directory or Checker must honour its context for the
-// bound to hold.
+// for the reply. A RecipientChecker must honour its context for the bound
+// to hold.
 const directoryTimeout = 30 * time.Second
 
 // reset discards the transaction (RSET, EHLO, after the DATA reply).

@@ -11,7 +11,9 @@ import (
 	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/perms"
 	"github.com/hubedge/hubedge/smtpx"
+	"github.com/hubedge/hubedge/smtpx/local"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
+	"github.com/hubedge/hubedge/transport"
 )
 
 // step sends one command (or "DATA:<message>", "RAW:<bytes>", see
@@ -39,7 +41,7 @@ func TestSessionRules(t *testing.T) {
 	tests := []struct {
 		name   string
 		rc     func(t *testing.T) *connector.ReceiveConnector
-		opts   []smtpx.Option
+		opts   []transport.Option
 		banner string
 		script []step
 	}{{
@@ -198,7 +200,7 @@ func TestSessionRules(t *testing.T) {
 		rc: func(t *testing.T) *connector.ReceiveConnector {
 			return internet(t, connector.WithRequireTLS(true))
 		},
-		opts: []smtpx.Option{smtpx.WithTLSCertificate(testPKI.Certificate(serverName))},
+		opts: []transport.Option{transport.WithServerOptions(smtpx.WithTLSCertificate(testPKI.Certificate(serverName)))},
 		script: []step{
 			{"EHLO client.example", "250"},
 			{"MAIL FROM:<a@fabrikam.com>", "530 5.7.0 Must issue a STARTTLS command first"},
@@ -223,7 +225,7 @@ func TestSessionRules(t *testing.T) {
 	}, {
 		name: "AUTH before TLS under BasicAuthRequireTLS",
 		rc:   clientConnector,
-		opts: []smtpx.Option{smtpx.WithTLSCertificate(testPKI.Certificate(serverName)), smtpx.WithAuthenticator(users())},
+		opts: []transport.Option{transport.WithServerOptions(smtpx.WithTLSCertificate(testPKI.Certificate(serverName))), transport.WithServerOptions(smtpx.WithAuthenticator(users()))},
 		script: []step{
 			{"EHLO client.example", "250"},
 			{"AUTH PLAIN " + plain("alice", "secret"), "538 5.7.11 Encryption required for requested authentication mechanism"},
@@ -231,7 +233,7 @@ func TestSessionRules(t *testing.T) {
 	}, {
 		name: "AUTH on a connector without BasicAuth",
 		rc:   plainInternet,
-		opts: []smtpx.Option{smtpx.WithAuthenticator(users())},
+		opts: []transport.Option{transport.WithServerOptions(smtpx.WithAuthenticator(users()))},
 		script: []step{
 			{"EHLO client.example", "250"},
 			{"AUTH PLAIN " + plain("alice", "secret"), "504 5.7.4 Unrecognized authentication type"},
@@ -242,7 +244,7 @@ func TestSessionRules(t *testing.T) {
 			return custom(t, "Plain auth", connector.WithPermissionGroups(perms.ExchangeUsers),
 				connector.WithAuthMechanism(auth.BasicAuth), connector.WithMaxLogonFailures(2))
 		},
-		opts: []smtpx.Option{smtpx.WithAuthenticator(users())},
+		opts: []transport.Option{transport.WithServerOptions(smtpx.WithAuthenticator(users()))},
 		script: []step{
 			{"EHLO client.example", "250"},
 			{"AUTH PLAIN " + plain("alice", "wrong"), "535 5.7.8 Authentication unsuccessful"},
@@ -255,7 +257,7 @@ func TestSessionRules(t *testing.T) {
 		rc: func(t *testing.T) *connector.ReceiveConnector {
 			return custom(t, "Plain auth", connector.WithPermissionGroups(perms.ExchangeUsers), connector.WithAuthMechanism(auth.BasicAuth))
 		},
-		opts: []smtpx.Option{smtpx.WithAuthenticator(users())},
+		opts: []transport.Option{transport.WithServerOptions(smtpx.WithAuthenticator(users()))},
 		script: []step{
 			{"EHLO client.example", "250"},
 			{"MAIL FROM:<alice@contoso.com>", "530 5.7.1 Client was not authenticated"},
@@ -278,7 +280,9 @@ func TestSessionRules(t *testing.T) {
 	}, {
 		name: "unknown recipient with a directory",
 		rc:   plainInternet,
-		opts: []smtpx.Option{smtpx.WithDirectory(staticDirectory{"bob@contoso.com": true})},
+		opts: []transport.Option{transport.WithDirectory(local.DirectoryFunc(func(_ context.Context, addr string) (bool, error) {
+			return strings.EqualFold(addr, "bob@contoso.com"), nil
+		}))},
 		script: []step{
 			{"EHLO client.example", "250"},
 			{"MAIL FROM:<a@fabrikam.com>", "250"},
@@ -307,7 +311,7 @@ func TestSessionRules(t *testing.T) {
 	}}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			opts := append([]smtpx.Option{smtpx.WithReceiveConnector(tc.rc(t))}, tc.opts...)
+			opts := append([]transport.Option{transport.WithReceiveConnector(tc.rc(t))}, tc.opts...)
 			e := start(t, opts...)
 			r, greeting := smtptest.Dial(t, e.firstAddr(t))
 			wantBanner := tc.banner
@@ -350,15 +354,9 @@ func clientConnector(t *testing.T) *connector.ReceiveConnector {
 	return rc
 }
 
-type staticDirectory map[string]bool
-
-func (d staticDirectory) Lookup(_ context.Context, addr string) (bool, error) {
-	return d[strings.ToLower(addr)], nil
-}
-
 func TestTarpit(t *testing.T) {
 	const d = 200 * time.Millisecond
-	e := start(t, smtpx.WithReceiveConnector(internet(t, connector.WithTarpitInterval(d))))
+	e := start(t, transport.WithReceiveConnector(internet(t, connector.WithTarpitInterval(d))))
 	r, _ := smtptest.Dial(t, e.firstAddr(t))
 	r.Cmd("EHLO client.example")
 	r.Cmd("MAIL FROM:<a@fabrikam.com>")

@@ -14,12 +14,18 @@ import (
 	"github.com/hubedge/hubedge/queue"
 )
 
-// ErrServerClosed is returned by Start, Shutdown and Close on a Transport
-// that has already been shut down.
-var ErrServerClosed = errors.New("smtpx: transport closed")
+// ErrServerClosed is returned by Start, Shutdown, Close and Reconfigure
+// on a server that has already been shut down.
+var ErrServerClosed = errors.New("smtpx: server closed")
 
-// errNotStarted is returned by Shutdown on a Transport that never started.
-var errNotStarted = errors.New("smtpx: transport not started")
+// The refusals a RecipientChecker asks for.
+var (
+	// ErrUnknownRecipient: no such recipient (550 5.1.1).
+	ErrUnknownRecipient = errors.New("smtpx: unknown recipient")
+	// ErrInvalidRecipient: the address can never be delivered here, e.g. a
+	// local part no mailbox can have (550 5.1.3).
+	ErrInvalidRecipient = errors.New("smtpx: invalid recipient")
+)
 
 // reply builds a reply with an enhanced status code (RFC 3463).
 func reply(code int, class, subject, detail int, msg string) *smtp.SMTPError {

@@ -5,8 +5,8 @@ import (
 	"time"
 
 	"github.com/hubedge/hubedge/connector"
-	"github.com/hubedge/hubedge/smtpx"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
+	"github.com/hubedge/hubedge/transport"
 )
 
 // A client idle in the middle of a body gets 451 4.4.2 and the connection
@@ -14,7 +14,7 @@ import (
 // commands (a smuggled RCPT or DATA).
 func TestIdleBodyClosesConnection(t *testing.T) {
 	rc := internet(t, connector.WithConnectionInactivityTimeout(time.Second))
-	tr := plainTransport(t, smtpx.WithReceiveConnector(rc))
+	tr := plainTransport(t, transport.WithReceiveConnector(rc))
 	r, _ := smtptest.Dial(t, tr.Addr(rc.Name()).String())
 	for _, s := range []step{{"EHLO client.example", "250"}, {"MAIL FROM:<a@fabrikam.com>", "250"},
 		{"RCPT TO:<bob@contoso.com>", "250"}, {"DATA", "354"}} {

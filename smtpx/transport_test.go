@@ -11,6 +11,7 @@ import (
 	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/smtpx"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
+	"github.com/hubedge/hubedge/transport"
 )
 
 func TestConnectionLimits(t *testing.T) {
@@ -26,7 +27,7 @@ func TestConnectionLimits(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			e := start(t, smtpx.WithReceiveConnector(internet(t, tc.opt)))
+			e := start(t, transport.WithReceiveConnector(internet(t, tc.opt)))
 			addr := e.firstAddr(t)
 			first, greeting := smtptest.Dial(t, addr)
 			if !strings.HasPrefix(greeting, "220 ") {
@@ -53,7 +54,7 @@ func TestConnectionLimits(t *testing.T) {
 
 func TestInactivityTimeout(t *testing.T) {
 	rc := internet(t, connector.WithConnectionInactivityTimeout(time.Second), connector.WithConnectionTimeout(time.Minute))
-	e := start(t, smtpx.WithReceiveConnector(rc))
+	e := start(t, transport.WithReceiveConnector(rc))
 	r, _ := smtptest.Dial(t, e.firstAddr(t))
 	begin := time.Now()
 	if got := r.ReadReply(); !strings.HasPrefix(got, "421 4.4.2") {
@@ -66,7 +67,7 @@ func TestInactivityTimeout(t *testing.T) {
 
 func TestConnectionTimeoutIsAbsolute(t *testing.T) {
 	rc := internet(t, connector.WithConnectionInactivityTimeout(time.Second), connector.WithConnectionTimeout(2*time.Second))
-	e := start(t, smtpx.WithReceiveConnector(rc))
+	e := start(t, transport.WithReceiveConnector(rc))
 	r, _ := smtptest.Dial(t, e.firstAddr(t))
 	begin := time.Now()
 	pace := time.NewTicker(200 * time.Millisecond) // a client that stays active
@@ -90,7 +91,7 @@ func TestConnectionTimeoutIsAbsolute(t *testing.T) {
 }
 
 func TestShutdownDrainsSessions(t *testing.T) {
-	e := start(t, smtpx.WithReceiveConnector(internet(t)))
+	e := start(t, transport.WithReceiveConnector(internet(t)))
 	addr := e.firstAddr(t)
 
 	busy, _ := smtptest.Dial(t, addr)
@@ -132,7 +133,7 @@ func TestShutdownDrainsSessions(t *testing.T) {
 }
 
 func TestShutdownDeadline(t *testing.T) {
-	e := start(t, smtpx.WithReceiveConnector(internet(t)))
+	e := start(t, transport.WithReceiveConnector(internet(t)))
 	busy, _ := smtptest.Dial(t, e.firstAddr(t))
 	busy.Cmd("EHLO client.example")
 	busy.Cmd("MAIL FROM:<a@fabrikam.com>")
@@ -163,7 +164,7 @@ func TestStartFailsOnBusyBinding(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr, err := smtpx.NewTransport(smtpx.WithServerName(serverName), smtpx.WithReceiveConnector(rc))
+	tr, err := transport.New(transport.WithServerName(serverName), transport.WithMemoryQueue(), transport.WithReceiveConnector(rc))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,11 +181,11 @@ func TestStartFailsOnBusyBinding(t *testing.T) {
 
 func TestNewTransportRefusesBadConfiguration(t *testing.T) {
 	needsTLS := internet(t, connector.WithRequireTLS(true))
-	if _, err := smtpx.NewTransport(smtpx.WithServerName(serverName), smtpx.WithReceiveConnector(needsTLS)); err == nil {
+	if _, err := transport.New(transport.WithServerName(serverName), transport.WithMemoryQueue(), transport.WithReceiveConnector(needsTLS)); err == nil {
 		t.Error("RequireTLS without a certificate accepted")
 	}
 	a, b := internet(t), internet(t)
-	if _, err := smtpx.NewTransport(smtpx.WithServerName(serverName), smtpx.WithReceiveConnector(a, b)); err == nil {
+	if _, err := transport.New(transport.WithServerName(serverName), transport.WithMemoryQueue(), transport.WithReceiveConnector(a, b)); err == nil {
 		t.Error("duplicate receive connectors accepted")
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/hubedge/hubedge/smtpx"
 	"github.com/hubedge/hubedge/smtpx/deliver"
 	"github.com/hubedge/hubedge/tracking"
+	"github.com/hubedge/hubedge/transport"
 )
 
 // observer turns the transport's trace events into message-tracking
@@ -26,7 +27,7 @@ func (o *observer) start(q *queue.Queue, m *manage.Metrics) {
 	o.metrics.Store(m)
 }
 
-func (o *observer) event(e smtpx.Event) {
+func (o *observer) event(e transport.Event) {
 	m := o.metrics.Load()
 	switch e.Kind {
 	case smtpx.EventConnect:
@@ -40,13 +41,13 @@ func (o *observer) event(e smtpx.Event) {
 	case smtpx.EventQueued:
 		m.MessageReceived(e.Connector)
 		o.received(e)
-	case smtpx.EventDelivery:
+	case transport.EventDelivery:
 		if d := e.Delivery; d != nil && d.Kind == deliver.EventTLS {
 			m.TLSHandshake(manage.DirectionSend, d.Hop.Connector, nil)
 		}
 	case smtpx.EventBackPressure:
 		m.BackPressure("transport", int(e.Pressure))
-	case smtpx.EventQueue:
+	case transport.EventQueue:
 		if e.Queue != nil {
 			o.queueEvent(m, *e.Queue)
 		}
@@ -71,7 +72,7 @@ func refusalReason(code int, enh [3]int) manage.Reason {
 
 // received writes the RECEIVE record: the session's facts from the event,
 // the envelope from the queue.
-func (o *observer) received(e smtpx.Event) {
+func (o *observer) received(e transport.Event) {
 	if o.track == nil {
 		return
 	}

@@ -163,7 +163,7 @@ func TestMessageTracking(t *testing.T) {
 		Header: "Message-ID: <life@contoso.com>\r\n"}); err != nil {
 		t.Fatal(err)
 	}
-	srv.WaitOutput(t, `msg="smtpx: delivered"`)
+	srv.WaitOutput(t, `msg="transport: delivered"`)
 	var stdout, stderr bytes.Buffer
 	args := []string{"-manage", manageAddr, "-manage-token", token, "Get-MessageTrackingLog", "-MessageId", "<life@contoso.com>", "-json"}
 	if code := Main(context.Background(), args, &stdout, &stderr); code != exitOK {

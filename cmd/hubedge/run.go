@@ -24,6 +24,7 @@ import (
 	"github.com/hubedge/hubedge/smtpx/deliver"
 	"github.com/hubedge/hubedge/tlsrpt"
 	"github.com/hubedge/hubedge/tracking"
+	"github.com/hubedge/hubedge/transport"
 )
 
 // runFlags are the common server flags run offers: what a script cannot
@@ -128,7 +129,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if chain != nil {
-		b.opts = append(b.opts, smtpx.WithAgents(chain))
+		b.opts = append(b.opts, transport.WithAgents(chain))
 		log.Info("transport agents", "agents", chain.Agents())
 	}
 	var reports *tlsrpt.Recorder
@@ -141,21 +142,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			contact = "postmaster@" + c.FQDN
 		}
 		reports = tlsrpt.NewRecorder(c.FQDN, contact)
-		b.opts = append(b.opts, smtpx.WithDeliverOptions(deliver.WithTLSReporter(reports)))
+		b.opts = append(b.opts, transport.WithDeliverOptions(deliver.WithTLSReporter(reports)))
 	}
 	var store *pgstore.Store
 	if *pg != "" {
 		if store, err = pgstore.Open(ctx, pgstore.Config{DSN: *pg, Hub: sf.server, Logger: log}); err != nil {
 			return fmt.Errorf("run: -queue-postgres: %w", err)
 		}
-		b.opts = append(b.opts, smtpx.WithQueueStore(store))
+		b.opts = append(b.opts, transport.WithQueueStore(store))
 	}
 	obs := &observer{server: sf.server, track: b.track}
-	b.opts = append(b.opts, smtpx.WithTrace(obs.event))
+	b.opts = append(b.opts, transport.WithTrace(obs.event))
 	if *backPressure {
-		b.opts = append(b.opts, smtpx.WithBackPressure(smtpx.BackPressure{}))
+		b.opts = append(b.opts, transport.WithBackPressure(smtpx.BackPressure{}))
 	}
-	t, err := smtpx.NewTransport(append(opts, b.opts...)...)
+	t, err := transport.New(append(opts, b.opts...)...)
 	if err != nil {
 		if strings.Contains(err.Error(), "no certificate was given") {
 			return fmt.Errorf("%w: give -cert and -key, or -selfsigned", err)
@@ -213,7 +214,7 @@ var runUsage = map[string]string{
 
 // built is what serverOptions makes of a configuration.
 type built struct {
-	opts  []smtpx.Option
+	opts  []transport.Option
 	send  []*connector.SendConnector
 	logs  []*protolog.Log
 	track *tracking.Log // nil without -MessageTrackingLogPath
@@ -241,9 +242,9 @@ func serverOptions(log *slog.Logger, c *cli.Common, cfg *cmdlet.Config, server s
 	}
 	ts := cfg.TransportServer
 	b.opts = append(domainOpts,
-		smtpx.WithReceiveConnector(tc.ReceiveConnectors...),
-		smtpx.WithSendConnector(tc.SendConnectors...),
-		smtpx.WithQueueOptions(queue.WithRetryPolicy(queue.RetryPolicy{
+		transport.WithReceiveConnector(tc.ReceiveConnectors...),
+		transport.WithSendConnector(tc.SendConnectors...),
+		transport.WithQueueOptions(queue.WithRetryPolicy(queue.RetryPolicy{
 			TransientFailureRetryCount:             ts.TransientFailureRetryCount,
 			TransientFailureRetryInterval:          ts.TransientFailureRetryInterval,
 			OutboundConnectionFailureRetryInterval: ts.OutboundConnectionFailureRetryInterval,
@@ -268,7 +269,7 @@ func serverOptions(log *slog.Logger, c *cli.Common, cfg *cmdlet.Config, server s
 		}
 	}
 	if len(b.logs) > 0 {
-		b.opts = append(b.opts, smtpx.WithProtocolLog(recv, sendLog))
+		b.opts = append(b.opts, transport.WithProtocolLog(recv, sendLog))
 	}
 	if dir := ts.MessageTrackingLogPath; dir != "" {
 		if b.track, err = tracking.Open(dir); err != nil {
@@ -281,9 +282,9 @@ func serverOptions(log *slog.Logger, c *cli.Common, cfg *cmdlet.Config, server s
 
 // transportConfig is the part of cfg that server runs: its receive
 // connectors, the send connectors it is a source of, the accepted domains.
-func transportConfig(cfg *cmdlet.Config, server string) smtpx.Config {
+func transportConfig(cfg *cmdlet.Config, server string) transport.Config {
 	send, receive := cfg.ForServer(server)
-	var tc smtpx.Config
+	var tc transport.Config
 	for _, s := range send {
 		tc.SendConnectors = append(tc.SendConnectors, s.Connector)
 	}
@@ -319,7 +320,7 @@ func openProtocolLog(dir string, kind protolog.Type) (*protolog.Log, error) {
 // stays and every error is logged. Settings the transport fixes at start
 // (Set-TransportServer timers and log paths) need a restart; a change of
 // them is logged as such.
-func reload(ctx context.Context, log *slog.Logger, sf *scriptFlags, t *smtpx.Transport, old *cmdlet.Config) (*cmdlet.Config, bool) {
+func reload(ctx context.Context, log *slog.Logger, sf *scriptFlags, t *transport.Transport, old *cmdlet.Config) (*cmdlet.Config, bool) {
 	cfg, err := sf.load()
 	if err == nil {
 		err = t.Reconfigure(ctx, transportConfig(cfg, sf.server))

@@ -27,7 +27,7 @@ import (
 	"github.com/hubedge/hubedge/queue"
 	"github.com/hubedge/hubedge/queue/pgpool"
 	"github.com/hubedge/hubedge/queue/pgstore"
-	"github.com/hubedge/hubedge/smtpx"
+	"github.com/hubedge/hubedge/transport"
 )
 
 func main() {
@@ -68,9 +68,9 @@ func run() error {
 		return err
 	}
 	_, epoch := s.Hub()
-	t, err := smtpx.NewTransport(smtpx.WithServerName(fmt.Sprintf("%s-e%d.pool.contoso.com", *hub, epoch)), smtpx.WithLogger(log),
-		smtpx.WithReceiveConnector(recv), smtpx.WithSendConnector(send), smtpx.WithQueueStore(s),
-		smtpx.WithQueueOptions(queue.WithMaxPerHop(*perHop), queue.WithPoisonThreshold(*poison), queue.WithLogger(log)))
+	t, err := transport.New(transport.WithServerName(fmt.Sprintf("%s-e%d.pool.contoso.com", *hub, epoch)), transport.WithLogger(log),
+		transport.WithReceiveConnector(recv), transport.WithSendConnector(send), transport.WithQueueStore(s),
+		transport.WithQueueOptions(queue.WithMaxPerHop(*perHop), queue.WithPoisonThreshold(*poison), queue.WithLogger(log)))
 	if err != nil {
 		s.Close()
 		return err

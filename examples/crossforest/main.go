@@ -43,7 +43,7 @@ import (
 	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/internal/cli"
 	"github.com/hubedge/hubedge/perms"
-	"github.com/hubedge/hubedge/smtpx"
+	"github.com/hubedge/hubedge/transport"
 )
 
 func main() { cli.Main("crossforest", run) }
@@ -127,8 +127,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	opts = append(opts, smtpx.WithReceiveConnector(recv...), smtpx.WithSendConnector(crossForest))
-	t, err := smtpx.NewTransport(opts...)
+	opts = append(opts, transport.WithReceiveConnector(recv...), transport.WithSendConnector(crossForest))
+	t, err := transport.New(opts...)
 	if err != nil {
 		return err
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/hubedge/hubedge/smtpx"
 	"github.com/hubedge/hubedge/smtpx/deliver"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
+	"github.com/hubedge/hubedge/transport"
 )
 
 const orgPrefix = "X-Ms-Exchange-Organization-" // canonical MIME form
@@ -59,7 +60,7 @@ func (w *world) step1Inbound(ctx context.Context) error {
 	if v := h[orgPrefix+"Scl"]; len(v) != 1 || strings.TrimSpace(v[0]) != "0" {
 		return fmt.Errorf("X-MS-Exchange-Organization-SCL %q reached the mailbox, want only the edge's 0", v)
 	}
-	if len(w.trace.find("edge", func(e smtpx.Event) bool {
+	if len(w.trace.find("edge", func(e transport.Event) bool {
 		return e.Kind == smtpx.EventHeadersStripped && e.Connector == "From Internet"
 	})) == 0 {
 		return errors.New("the edge reported no header removal")
@@ -93,7 +94,7 @@ func (w *world) step2Outbound(ctx context.Context) error {
 	// The edge logged the hub in, and its To Internet firewall (not the
 	// hub's To Edge one) removed the organization headers: so they crossed
 	// hub→edge intact.
-	if len(w.trace.find("edge", func(e smtpx.Event) bool {
+	if len(w.trace.find("edge", func(e transport.Event) bool {
 		return e.Kind == smtpx.EventAuth && e.Err == nil && e.Connector == "To Internal Org"
 	})) == 0 {
 		return errors.New("the hub did not authenticate to the edge")
@@ -250,7 +251,7 @@ func (w *world) submit(ctx context.Context, to, subject string) (smtptest.Messag
 	return w.waitSink(ctx, to)
 }
 
-func (w *world) receiveConnector(t *smtpx.Transport, name string) *connector.ReceiveConnector {
+func (w *world) receiveConnector(t *transport.Transport, name string) *connector.ReceiveConnector {
 	for _, rc := range t.ReceiveConnectors() {
 		if rc.Name() == name {
 			return rc
@@ -280,8 +281,8 @@ func (w *world) explain(who string, t *routing.Table, server, rcpt, why string) 
 // who's connector removed.
 func (w *world) sendStripped(who, conn string) int {
 	n := 0
-	for _, e := range w.trace.find(who, func(e smtpx.Event) bool {
-		return e.Kind == smtpx.EventDelivery && e.Delivery.Kind == deliver.EventHeadersStripped && e.Delivery.Hop.Connector == conn
+	for _, e := range w.trace.find(who, func(e transport.Event) bool {
+		return e.Kind == transport.EventDelivery && e.Delivery.Kind == deliver.EventHeadersStripped && e.Delivery.Hop.Connector == conn
 	}) {
 		for _, r := range e.Delivery.Removed {
 			if strings.HasPrefix(r.Key, orgPrefix) {
@@ -313,8 +314,8 @@ func (w *world) waitMailbox(ctx context.Context, addr string, had int) (string, 
 func (w *world) waitDelivered(ctx context.Context, who, rcpt string) error {
 	seen := w.seen[who+rcpt]
 	return waitFor(ctx, who+" to report delivery to "+rcpt, func() (bool, error) {
-		n := len(w.trace.find(who, func(e smtpx.Event) bool {
-			return e.Kind == smtpx.EventQueue && e.Queue.Type == queue.EventDeliver && slices.Contains(e.Queue.Recipients, rcpt)
+		n := len(w.trace.find(who, func(e transport.Event) bool {
+			return e.Kind == transport.EventQueue && e.Queue.Type == queue.EventDeliver && slices.Contains(e.Queue.Recipients, rcpt)
 		}))
 		if n > seen {
 			w.seen[who+rcpt] = n

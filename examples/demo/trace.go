@@ -18,9 +18,10 @@ import (
 	"github.com/hubedge/hubedge/queue"
 	"github.com/hubedge/hubedge/smtpx"
 	"github.com/hubedge/hubedge/smtpx/deliver"
+	"github.com/hubedge/hubedge/transport"
 )
 
-// recorder turns the transports' trace events (smtpx.WithTrace) into
+// recorder turns the transports' trace events (transport.WithTrace) into
 // story lines. Events arrive on session and queue goroutines, so lines are
 // buffered and printed by the step that caused them once it is done.
 type recorder struct {
@@ -35,7 +36,7 @@ type recorder struct {
 // tagged is an event with the transport that reported it.
 type tagged struct {
 	who string
-	e   smtpx.Event
+	e   transport.Event
 }
 
 func newRecorder(out io.Writer, verbose bool) *recorder {
@@ -67,10 +68,10 @@ func (r *recorder) discard() {
 }
 
 // find returns the events of who (a hook name) that match pred.
-func (r *recorder) find(who string, pred func(smtpx.Event) bool) []smtpx.Event {
+func (r *recorder) find(who string, pred func(transport.Event) bool) []transport.Event {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var out []smtpx.Event
+	var out []transport.Event
 	for _, t := range r.events {
 		if t.who == who && pred(t.e) {
 			out = append(out, t.e)
@@ -80,8 +81,8 @@ func (r *recorder) find(who string, pred func(smtpx.Event) bool) []smtpx.Event {
 }
 
 // hook returns the trace function of the transport called who.
-func (r *recorder) hook(who string) func(smtpx.Event) {
-	return func(e smtpx.Event) {
+func (r *recorder) hook(who string) func(transport.Event) {
+	return func(e transport.Event) {
 		r.mu.Lock()
 		r.events = append(r.events, tagged{who, e})
 		r.mu.Unlock()
@@ -109,7 +110,7 @@ func (r *recorder) hook(who string) func(smtpx.Event) {
 
 // describe renders the events a reader of the story cares about, "" for
 // the others (connects, disconnects, dials...).
-func describe(e smtpx.Event) string {
+func describe(e transport.Event) string {
 	switch e.Kind {
 	case smtpx.EventAuth:
 		if e.Err != nil {
@@ -123,9 +124,9 @@ func describe(e smtpx.Event) string {
 		return fmt.Sprintf("%s: receive firewall removed %s", e.Connector, removed(e.Stripped))
 	case smtpx.EventQueued:
 		return fmt.Sprintf("%s: queued as %s (from %s)", e.Connector, e.QueueID, e.Principal)
-	case smtpx.EventQueue:
+	case transport.EventQueue:
 		return describeQueue(e.Queue)
-	case smtpx.EventDelivery:
+	case transport.EventDelivery:
 		return describeDelivery(e.Delivery)
 	}
 	return ""

@@ -20,8 +20,10 @@ import (
 	"github.com/hubedge/hubedge/queue"
 	"github.com/hubedge/hubedge/routing"
 	"github.com/hubedge/hubedge/smtpx"
+	"github.com/hubedge/hubedge/smtpx/deliver"
 	"github.com/hubedge/hubedge/smtpx/local"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
+	"github.com/hubedge/hubedge/transport"
 )
 
 // Names of the cast. The edge lives in the perimeter network
@@ -48,8 +50,8 @@ type world struct {
 	pki     *smtptest.PKI
 	dns     *smtptest.DNS
 	sink    *smtptest.Sink // fabrikam.com's MX, "the Internet"
-	edge    *smtpx.Transport
-	hub     *smtpx.Transport
+	edge    *transport.Transport
+	hub     *transport.Transport
 	mailbox *local.Maildir
 	trace   *recorder
 
@@ -135,7 +137,7 @@ func newWorld(ctx context.Context, dir string, out io.Writer, verbose bool) (w *
 }
 
 // newEdge builds the Edge transport server of seed 001.
-func newEdge(dir string, w *world, resolver *mx.Resolver, internet, internal, hub net.Addr, sinkPort uint16) (*smtpx.Transport, *routing.Table, error) {
+func newEdge(dir string, w *world, resolver *mx.Resolver, internet, internal, hub net.Addr, sinkPort uint16) (*transport.Transport, *routing.Table, error) {
 	// Set-ReceiveConnector "Default internal Receive connector Edge01"
 	//   -Name "From Internet" -Bindings <ExternalNetworkAdapterIP:25>
 	fromInternet, err := connector.NewReceive("From Internet", connector.WithEdgeDefaults(),
@@ -185,7 +187,7 @@ func newEdge(dir string, w *world, resolver *mx.Resolver, internet, internal, hu
 		return nil, nil, err
 	}
 	send := []*connector.SendConnector{toInternet, toInternalOrg}
-	table, err := smtpx.NewRoutingTable(edgeName, site, send)
+	table, err := transport.NewRoutingTable(edgeName, site, send)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -193,26 +195,26 @@ func newEdge(dir string, w *world, resolver *mx.Resolver, internet, internal, hu
 	if err != nil {
 		return nil, nil, err
 	}
-	t, err := smtpx.NewTransport(
-		smtpx.WithServerName(edgeName), smtpx.WithSite(site),
-		smtpx.WithReceiveConnector(fromInternet, toInternalOrgRecv), smtpx.WithSendConnector(send...),
+	t, err := transport.New(
+		transport.WithServerName(edgeName), transport.WithSite(site),
+		transport.WithReceiveConnector(fromInternet, toInternalOrgRecv), transport.WithSendConnector(send...),
 		// The edge accepts contoso.com but holds no mailboxes: InternalRelay
 		// sends it on through the best send connector (To Internal Org).
-		smtpx.WithAcceptedDomain(routing.AcceptedDomain{Domain: "contoso.com", Type: routing.InternalRelay}),
-		smtpx.WithQueueDir(filepath.Join(dir, "edge-queue")),
+		transport.WithAcceptedDomain(routing.AcceptedDomain{Domain: "contoso.com", Type: routing.InternalRelay}),
+		transport.WithQueueDir(filepath.Join(dir, "edge-queue")),
 		// Edge retry intervals (10 min) are kept: step 4 shows the admin
 		// retry (Retry-Queue), not a timer.
-		smtpx.WithQueueOptions(queue.WithRetryPolicy(queue.EdgeRetryPolicy())),
-		smtpx.WithAuthenticator(auth.NewStatic(map[string]string{hubAccount: password},
-			auth.WithGroups(hubAccount, perms.ExchangeServersGroup))),
-		smtpx.WithTLSCertificate(w.pki.Certificate(edgeName)), smtpx.WithRootCAs(w.pki.Pool()),
-		smtpx.WithResolver(resolver),
+		transport.WithQueueOptions(queue.WithRetryPolicy(queue.EdgeRetryPolicy())),
+		transport.WithServerOptions(smtpx.WithAuthenticator(auth.NewStatic(map[string]string{hubAccount: password},
+			auth.WithGroups(hubAccount, perms.ExchangeServersGroup)))),
+		transport.WithServerOptions(smtpx.WithTLSCertificate(w.pki.Certificate(edgeName))), transport.WithDeliverOptions(deliver.WithRootCAs(w.pki.Pool())),
+		transport.WithDeliverOptions(deliver.WithResolver(resolver)),
 		// MX hosts answer on port 25 on the Internet; the sink is on an
 		// ephemeral loopback port.
-		smtpx.WithMXPort(sinkPort),
-		smtpx.WithListen(w.listeners.listen),
-		smtpx.WithTrace(w.trace.hook("edge")),
-		smtpx.WithAgents(agents),
+		transport.WithDeliverOptions(deliver.WithMXPort(sinkPort)),
+		transport.WithServerOptions(smtpx.WithListen(w.listeners.listen)),
+		transport.WithTrace(w.trace.hook("edge")),
+		transport.WithAgents(agents),
 	)
 	return t, table, err
 }
@@ -252,7 +254,7 @@ func (gtubeScorer) Score(_ context.Context, e *agent.MessageEvent) (int, error) 
 
 // newHub builds the Hub transport server: its two default receive
 // connectors, the To Edge send connector, and contoso.com's mailboxes.
-func newHub(dir string, w *world, resolver *mx.Resolver, dflt, client, edge net.Addr) (*smtpx.Transport, *routing.Table, error) {
+func newHub(dir string, w *world, resolver *mx.Resolver, dflt, client, edge net.Addr) (*transport.Transport, *routing.Table, error) {
 	// "Default HUB01": accepts from the edge (and other servers).
 	mech, err := auth.ParseMechanisms("TLS,BasicAuth,BasicAuthRequireTLS,ExchangeServer")
 	if err != nil {
@@ -288,22 +290,22 @@ func newHub(dir string, w *world, resolver *mx.Resolver, dflt, client, edge net.
 	if err != nil {
 		return nil, nil, err
 	}
-	table, err := smtpx.NewRoutingTable(hubName, site, []*connector.SendConnector{toEdge})
+	table, err := transport.NewRoutingTable(hubName, site, []*connector.SendConnector{toEdge})
 	if err != nil {
 		return nil, nil, err
 	}
-	t, err := smtpx.NewTransport(
-		smtpx.WithServerName(hubName), smtpx.WithSite(site),
-		smtpx.WithReceiveConnector(defaultRecv, clientRecv), smtpx.WithSendConnector(toEdge),
-		smtpx.WithAcceptedDomain(routing.AcceptedDomain{Domain: "contoso.com", Type: routing.Authoritative}),
-		smtpx.WithLocalDelivery(local.Deliverer(w.mailbox)),
-		smtpx.WithQueueDir(filepath.Join(dir, "hub-queue")),
-		smtpx.WithAuthenticator(auth.NewStatic(map[string]string{edgeAccount: password, alice: password},
-			auth.WithGroups(edgeAccount, perms.ExchangeServersGroup))),
-		smtpx.WithTLSCertificate(w.pki.Certificate(hubName)), smtpx.WithRootCAs(w.pki.Pool()),
-		smtpx.WithResolver(resolver),
-		smtpx.WithListen(w.listeners.listen),
-		smtpx.WithTrace(w.trace.hook("hub")),
+	t, err := transport.New(
+		transport.WithServerName(hubName), transport.WithSite(site),
+		transport.WithReceiveConnector(defaultRecv, clientRecv), transport.WithSendConnector(toEdge),
+		transport.WithAcceptedDomain(routing.AcceptedDomain{Domain: "contoso.com", Type: routing.Authoritative}),
+		transport.WithLocalDelivery(local.Deliverer(w.mailbox)),
+		transport.WithQueueDir(filepath.Join(dir, "hub-queue")),
+		transport.WithServerOptions(smtpx.WithAuthenticator(auth.NewStatic(map[string]string{edgeAccount: password, alice: password},
+			auth.WithGroups(edgeAccount, perms.ExchangeServersGroup)))),
+		transport.WithServerOptions(smtpx.WithTLSCertificate(w.pki.Certificate(hubName))), transport.WithDeliverOptions(deliver.WithRootCAs(w.pki.Pool())),
+		transport.WithDeliverOptions(deliver.WithResolver(resolver)),
+		transport.WithServerOptions(smtpx.WithListen(w.listeners.listen)),
+		transport.WithTrace(w.trace.hook("hub")),
 	)
 	return t, table, err
 }
@@ -313,7 +315,7 @@ func (w *world) close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	var errs []error
-	for _, t := range []*smtpx.Transport{w.edge, w.hub} {
+	for _, t := range []*transport.Transport{w.edge, w.hub} {
 		if t != nil {
 			if err := t.Shutdown(ctx); err != nil && !errors.Is(err, smtpx.ErrServerClosed) {
 				errs = append(errs, err)
@@ -330,7 +332,7 @@ func (w *world) describe() {
 	fmt.Fprintf(w.out, "fake DNS on %s; fabrikam.com MX %s on %s\n", w.dns.Addr(), mxName, w.sink.Addr())
 	for _, t := range []struct {
 		name string
-		t    *smtpx.Transport
+		t    *transport.Transport
 	}{{edgeName, w.edge}, {hubName, w.hub}} {
 		fmt.Fprintf(w.out, "%s:", t.name)
 		for _, rc := range t.t.ReceiveConnectors() {

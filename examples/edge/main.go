@@ -69,7 +69,7 @@ import (
 	"github.com/hubedge/hubedge/internal/cli"
 	"github.com/hubedge/hubedge/perms"
 	"github.com/hubedge/hubedge/routing"
-	"github.com/hubedge/hubedge/smtpx"
+	"github.com/hubedge/hubedge/transport"
 )
 
 func main() { cli.Main("edge", run) }
@@ -147,9 +147,9 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	sends := []*connector.SendConnector{toInternet, toInternalOrg}
-	opts = append(opts, smtpx.WithReceiveConnector(fromInternet, toInternalOrgRecv), smtpx.WithSendConnector(sends...),
-		smtpx.WithAcceptedDomain(routing.AcceptedDomain{Domain: *org, Type: routing.InternalRelay}))
-	t, err := smtpx.NewTransport(opts...)
+	opts = append(opts, transport.WithReceiveConnector(fromInternet, toInternalOrgRecv), transport.WithSendConnector(sends...),
+		transport.WithAcceptedDomain(routing.AcceptedDomain{Domain: *org, Type: routing.InternalRelay}))
+	t, err := transport.New(opts...)
 	if err != nil {
 		return err
 	}

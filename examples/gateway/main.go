@@ -36,6 +36,7 @@ import (
 	"github.com/hubedge/hubedge/queue"
 	"github.com/hubedge/hubedge/smtpx"
 	"github.com/hubedge/hubedge/smtpx/deliver"
+	"github.com/hubedge/hubedge/transport"
 )
 
 func main() { cli.Main("gateway", run) }
@@ -134,10 +135,10 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	opts = append(opts, smtpx.WithReceiveConnector(fromGateway), smtpx.WithSendConnector(toGateway),
-		smtpx.WithQueueOptions(queue.WithMaxPerHop(*perHop)), smtpx.WithListen(listenNoKeepAlive),
-		smtpx.WithDeliverOptions(deliver.WithMaxIdleConnsPerHop(*perHop)))
-	t, err := smtpx.NewTransport(opts...)
+	opts = append(opts, transport.WithReceiveConnector(fromGateway), transport.WithSendConnector(toGateway),
+		transport.WithQueueOptions(queue.WithMaxPerHop(*perHop)), transport.WithServerOptions(smtpx.WithListen(listenNoKeepAlive)),
+		transport.WithDeliverOptions(deliver.WithMaxIdleConnsPerHop(*perHop)))
+	t, err := transport.New(opts...)
 	if err != nil {
 		return err
 	}

@@ -66,7 +66,7 @@ import (
 	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/internal/cli"
 	"github.com/hubedge/hubedge/perms"
-	"github.com/hubedge/hubedge/smtpx"
+	"github.com/hubedge/hubedge/transport"
 )
 
 func main() { cli.Main("hub", run) }
@@ -126,8 +126,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	opts = append(opts, smtpx.WithReceiveConnector(def), smtpx.WithSendConnector(toEdge))
-	t, err := smtpx.NewTransport(opts...)
+	opts = append(opts, transport.WithReceiveConnector(def), transport.WithSendConnector(toEdge))
+	t, err := transport.New(opts...)
 	if err != nil {
 		return err
 	}

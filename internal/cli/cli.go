@@ -24,8 +24,10 @@ import (
 	"github.com/hubedge/hubedge/protolog"
 	"github.com/hubedge/hubedge/routing"
 	"github.com/hubedge/hubedge/smtpx"
+	"github.com/hubedge/hubedge/smtpx/deliver"
 	"github.com/hubedge/hubedge/smtpx/local"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
+	"github.com/hubedge/hubedge/transport"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -199,7 +201,7 @@ func (c *Common) AcceptedDomains() []routing.AcceptedDomain {
 // Options returns the smtpx options the common flags stand for:
 // ServerOptions, then the -domains accepted domains and their Maildir
 // delivery (DomainOptions).
-func (c *Common) Options(log *slog.Logger, needTLS bool) ([]smtpx.Option, error) {
+func (c *Common) Options(log *slog.Logger, needTLS bool) ([]transport.Option, error) {
 	opts, err := c.ServerOptions(log, needTLS)
 	if err != nil {
 		return nil, err
@@ -213,7 +215,7 @@ func (c *Common) Options(log *slog.Logger, needTLS bool) ([]smtpx.Option, error)
 
 // MailboxDirectory returns the -mailboxes directory once DomainOptions has loaded
 // it, or nil.
-func (c *Common) MailboxDirectory() smtpx.Directory {
+func (c *Common) MailboxDirectory() local.Directory {
 	if c.mailboxes == nil {
 		return nil
 	}
@@ -224,15 +226,16 @@ func (c *Common) MailboxDirectory() smtpx.Directory {
 // on the accepted domains: name, site, logger, queue, protocol log,
 // certificate, resolver, trusted CAs and authenticator. needTLS makes a
 // missing certificate an error.
-func (c *Common) ServerOptions(log *slog.Logger, needTLS bool) ([]smtpx.Option, error) {
-	opts := []smtpx.Option{smtpx.WithServerName(c.FQDN), smtpx.WithSite(c.Site), smtpx.WithLogger(log)}
+func (c *Common) ServerOptions(log *slog.Logger, needTLS bool) ([]transport.Option, error) {
+	opts := []transport.Option{transport.WithServerName(c.FQDN), transport.WithSite(c.Site), transport.WithLogger(log)}
 	if c.QueueDir != "" {
 		if err := c.lockQueue(); err != nil {
 			return nil, err
 		}
-		opts = append(opts, smtpx.WithQueueDir(c.QueueDir))
+		opts = append(opts, transport.WithQueueDir(c.QueueDir))
 	} else if !c.OwnQueue {
-		log.Warn("no -queue: the queue is in memory and queued mail is lost on exit")
+		// The transport's start line warns that mail is lost on exit.
+		opts = append(opts, transport.WithMemoryQueue())
 	}
 	if c.ProtoLog != "" {
 		recv, send, err := protolog.OpenSet(c.ProtoLog)
@@ -240,14 +243,14 @@ func (c *Common) ServerOptions(log *slog.Logger, needTLS bool) ([]smtpx.Option, 
 			return nil, err
 		}
 		c.protoLogs = []*protolog.Log{recv, send}
-		opts = append(opts, smtpx.WithProtocolLog(recv, send))
+		opts = append(opts, transport.WithProtocolLog(recv, send))
 	}
 	cert, ok, err := c.Certificate()
 	if err != nil {
 		return nil, err
 	}
 	if ok {
-		opts = append(opts, smtpx.WithTLSCertificate(cert), smtpx.WithClientCertificate(cert))
+		opts = append(opts, transport.WithServerOptions(smtpx.WithTLSCertificate(cert)), transport.WithDeliverOptions(deliver.WithClientCertificate(cert)))
 	} else if needTLS {
 		return nil, Usagef("this mode needs TLS: give -cert and -key, or -selfsigned")
 	}
@@ -267,13 +270,13 @@ func (c *Common) ServerOptions(log *slog.Logger, needTLS bool) ([]smtpx.Option, 
 		if err != nil {
 			return nil, err
 		}
-		opts = append(opts, smtpx.WithResolver(r))
+		opts = append(opts, transport.WithDeliverOptions(deliver.WithResolver(r)))
 	}
 	if c.MXPort != 0 {
 		if c.MXPort > 65535 {
 			return nil, Usagef("-mx-port %d out of range", c.MXPort)
 		}
-		opts = append(opts, smtpx.WithMXPort(uint16(c.MXPort)))
+		opts = append(opts, transport.WithDeliverOptions(deliver.WithMXPort(uint16(c.MXPort))))
 	}
 	if c.CAFile != "" {
 		pem, err := os.ReadFile(c.CAFile)
@@ -284,14 +287,14 @@ func (c *Common) ServerOptions(log *slog.Logger, needTLS bool) ([]smtpx.Option, 
 		if !pool.AppendCertsFromPEM(pem) {
 			return nil, Usagef("-ca %s: no PEM certificate", c.CAFile)
 		}
-		opts = append(opts, smtpx.WithRootCAs(pool))
+		opts = append(opts, transport.WithDeliverOptions(deliver.WithRootCAs(pool)))
 	}
 	if c.Users != "" {
 		c.users = &usersFile{path: c.Users}
 		if err := c.users.load(); err != nil {
 			return nil, err
 		}
-		opts = append(opts, smtpx.WithAuthenticator(c.users))
+		opts = append(opts, transport.WithServerOptions(smtpx.WithAuthenticator(c.users)))
 	}
 	return opts, nil
 }
@@ -299,7 +302,7 @@ func (c *Common) ServerOptions(log *slog.Logger, needTLS bool) ([]smtpx.Option, 
 // DomainOptions returns the accepted domains as smtpx options and, for the
 // authoritative ones, delivery to the -maildir mailboxes with the
 // -mailboxes directory checked at RCPT.
-func (c *Common) DomainOptions(log *slog.Logger, ds []routing.AcceptedDomain) ([]smtpx.Option, error) {
+func (c *Common) DomainOptions(log *slog.Logger, ds []routing.AcceptedDomain) ([]transport.Option, error) {
 	var mine []string
 	for _, d := range ds {
 		if d.Type == routing.Authoritative {
@@ -315,9 +318,9 @@ func (c *Common) DomainOptions(log *slog.Logger, ds []routing.AcceptedDomain) ([
 			return nil, err
 		}
 	}
-	var opts []smtpx.Option
+	var opts []transport.Option
 	if len(ds) > 0 {
-		opts = append(opts, smtpx.WithAcceptedDomain(ds...))
+		opts = append(opts, transport.WithAcceptedDomain(ds...))
 	}
 	switch {
 	case len(mine) > 0 && c.Maildir == "":
@@ -331,9 +334,9 @@ func (c *Common) DomainOptions(log *slog.Logger, ds []routing.AcceptedDomain) ([
 	if err != nil {
 		return nil, err
 	}
-	opts = append(opts, smtpx.WithLocalDelivery(local.Deliverer(md)))
+	opts = append(opts, transport.WithLocalDelivery(local.Deliverer(md)))
 	if c.mailboxes != nil {
-		opts = append(opts, smtpx.WithDirectory(c.mailboxes))
+		opts = append(opts, transport.WithDirectory(c.mailboxes))
 	} else {
 		log.Warn("no -mailboxes: every local part of the authoritative domains that a Maildir can hold is accepted (and gets one)")
 	}
@@ -440,7 +443,7 @@ type hangupKey struct{}
 // Serve starts t (Start), serves until ctx is done, then shuts t down
 // gracefully within -grace. On SIGHUP (delivered by Main) it rereads the
 // -users and -mailboxes files and logs what it did.
-func (c *Common) Serve(ctx context.Context, t *smtpx.Transport, out io.Writer, banner string, sends []*connector.SendConnector) error {
+func (c *Common) Serve(ctx context.Context, t *transport.Transport, out io.Writer, banner string, sends []*connector.SendConnector) error {
 	if err := c.Start(ctx, t, out, banner, sends); err != nil {
 		return err
 	}
@@ -459,7 +462,7 @@ func (c *Common) Serve(ctx context.Context, t *smtpx.Transport, out io.Writer, b
 // Start starts t and prints banner and which connectors it runs and where.
 // The banner comes only once the queue is open and the listeners are
 // bound, so that a server that cannot start prints nothing but its error.
-func (c *Common) Start(ctx context.Context, t *smtpx.Transport, out io.Writer, banner string, sends []*connector.SendConnector) error {
+func (c *Common) Start(ctx context.Context, t *transport.Transport, out io.Writer, banner string, sends []*connector.SendConnector) error {
 	if err := t.Start(ctx); err != nil {
 		return explainStart(err)
 	}
@@ -470,7 +473,7 @@ func (c *Common) Start(ctx context.Context, t *smtpx.Transport, out io.Writer, b
 
 // PrintConnectors prints one line per receive connector (where it listens,
 // who it serves) and per send connector (where it sends).
-func PrintConnectors(out io.Writer, t *smtpx.Transport, sends []*connector.SendConnector) {
+func PrintConnectors(out io.Writer, t *transport.Transport, sends []*connector.SendConnector) {
 	for _, rc := range t.ReceiveConnectors() {
 		fmt.Fprintf(out, "receive connector %q listening on %s: remote %v, auth %s, groups %s\n",
 			rc.Name(), t.Addr(rc.Name()), rc.RemoteIPRanges(), rc.AuthMechanism(), rc.PermissionGroups())
@@ -485,7 +488,7 @@ func PrintConnectors(out io.Writer, t *smtpx.Transport, sends []*connector.SendC
 }
 
 // Stop shuts t down gracefully within -grace.
-func (c *Common) Stop(t *smtpx.Transport) error {
+func (c *Common) Stop(t *transport.Transport) error {
 	ctx, cancel := context.WithTimeout(context.Background(), c.Grace)
 	defer cancel()
 	return t.Shutdown(ctx)

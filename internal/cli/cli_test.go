@@ -15,6 +15,7 @@ import (
 	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/mx"
 	"github.com/hubedge/hubedge/smtpx"
+	"github.com/hubedge/hubedge/transport"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -130,9 +131,9 @@ func TestServeExplainsPrivilegedPort(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr, err := smtpx.NewTransport(smtpx.WithReceiveConnector(rc), smtpx.WithListen(func(network, addr string) (net.Listener, error) {
+	tr, err := transport.New(transport.WithMemoryQueue(), transport.WithReceiveConnector(rc), transport.WithServerOptions(smtpx.WithListen(func(network, addr string) (net.Listener, error) {
 		return nil, &net.OpError{Op: "listen", Net: network, Err: os.NewSyscallError("bind", syscall.EACCES)}
-	}))
+	})))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,7 @@
 //
 //	s, err := pgstore.Open(ctx, pgstore.Config{DSN: dsn, Hub: "hub01"})
 //	...
-//	q, err := queue.OpenStore(s, opts...) // or smtpx.WithQueueStore(s), then t.Queue()
+//	q, err := queue.OpenStore(s, opts...) // or transport.WithQueueStore(s), then t.Queue()
 //	...
 //	p := pgpool.Attach(q, s)
 //	msgs, err := p.Messages(ctx, queue.Filter{})

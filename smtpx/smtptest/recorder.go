@@ -19,7 +19,7 @@ type Delivery struct {
 
 // Recorder is a queue.Deliverer that accepts every recipient (250 2.0.0)
 // and records each message, for transports under test whose deliveries
-// should stay in the process (smtpx.WithDeliverer, smtpx.WithLocalDelivery).
+// should stay in the process (transport.WithDeliverer, transport.WithLocalDelivery).
 // Deliver blocks once RecorderBuffer messages wait unread.
 type Recorder struct{ ch chan Delivery }
 

@@ -6,15 +6,17 @@ import (
 	"time"
 
 	"github.com/hubedge/hubedge/smtpx"
+	"github.com/hubedge/hubedge/transport"
 )
 
-// NewTransport builds an smtpx.Transport from opts, starts it, and shuts it
-// down through t.Cleanup (gracefully, with a 10-second deadline). Receive
-// connectors for tests bind 127.0.0.1:0; Transport.Addr gives the port.
-// Without smtpx.WithQueueDir the queue is in memory.
-func NewTransport(t TB, opts ...smtpx.Option) *smtpx.Transport {
+// NewTransport builds a transport.Transport from opts, starts it, and
+// shuts it down through t.Cleanup (gracefully, with a 10-second
+// deadline). Receive connectors for tests bind 127.0.0.1:0;
+// Transport.Addr gives the port. Without transport.WithQueueDir or
+// WithQueueStore the queue is in memory (transport.WithMemoryQueue).
+func NewTransport(t TB, opts ...transport.Option) *transport.Transport {
 	t.Helper()
-	tr, err := smtpx.NewTransport(opts...)
+	tr, err := transport.New(append([]transport.Option{transport.WithMemoryQueue()}, opts...)...)
 	if err != nil {
 		t.Fatalf("smtptest: NewTransport: %v", err)
 	}

@@ -1,4 +1,4 @@
-package smtpx
+package transport
 
 import (
 	"context"
@@ -22,7 +22,7 @@ func TestRetiredDelivererClosesWhenIdle(t *testing.T) {
 		}
 		return sc
 	}
-	tr, err := NewTransport(WithServerName("hub01.contoso.com"), WithSendConnector(send("Old")))
+	tr, err := New(WithServerName("hub01.contoso.com"), WithMemoryQueue(), WithSendConnector(send("Old")))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,9 +1,11 @@
-package smtpx
+package transport
 
 import (
 	"bytes"
 	"strings"
 	"testing"
+
+	"github.com/hubedge/hubedge/agent"
 )
 
 func TestHeaderBlock(t *testing.T) {
@@ -37,6 +39,6 @@ func FuzzHeaderBlock(f *testing.F) {
 		if !bytes.HasPrefix(in, got) {
 			t.Fatalf("header block %q is not a prefix of the message", got)
 		}
-		headerFields(got) // must not panic
+		agent.ParseHeader(got) // must not panic
 	})
 }

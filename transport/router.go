@@ -1,4 +1,4 @@
-package smtpx
+package transport
 
 import (
 	"context"
@@ -15,10 +15,6 @@ import (
 	"github.com/hubedge/hubedge/smtpx/local"
 )
 
-// kindMailbox is the local-delivery next-hop kind; the send-side kinds are
-// package deliver's.
-const kindMailbox = local.KindMailbox
-
 // RouterConfig describes what a Router routes with.
 type RouterConfig struct {
 	// Server and Site identify this transport server (routing.Origin).
@@ -32,7 +28,7 @@ type RouterConfig struct {
 	SendConnectors []*connector.SendConnector
 	// Directory resolves InternalRelay recipients locally; nil means none
 	// is found.
-	Directory Directory
+	Directory local.Directory
 }
 
 // Router is the queue.Router of a transport:
@@ -105,7 +101,7 @@ func (r *Router) Route(ctx context.Context, env *queue.Envelope, rcpt queue.Reci
 			if r.cfg.Directory != nil {
 				found, err := r.cfg.Directory.Lookup(ctx, rcpt.Address)
 				if err != nil {
-					return queue.NextHop{}, fmt.Errorf("smtpx: directory lookup: %w", err)
+					return queue.NextHop{}, fmt.Errorf("transport: directory lookup: %w", err)
 				}
 				if found {
 					return local.Hop(domain), nil

@@ -1,4 +1,4 @@
-package smtpx_test
+package transport_test
 
 import (
 	"context"
@@ -8,7 +8,8 @@ import (
 	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/queue"
 	"github.com/hubedge/hubedge/routing"
-	"github.com/hubedge/hubedge/smtpx"
+	"github.com/hubedge/hubedge/smtpx/local"
+	"github.com/hubedge/hubedge/transport"
 )
 
 func mustSend(t *testing.T, name string, opts ...connector.SendOption) *connector.SendConnector {
@@ -32,17 +33,21 @@ func TestRouter(t *testing.T) {
 		mustSend(t, "To Hygiene", connector.WithLinkedReceiveConnector("From Internet"),
 			connector.WithSmartHostList("[10.0.0.9]"), connector.WithSmartHostAuth(0)),
 	}
+	dir, err := local.NewStaticDirectory("known@relay.contoso.com")
+	if err != nil {
+		t.Fatal(err)
+	}
 	domains, err := routing.NewAcceptedDomains(contoso)
 	if err != nil {
 		t.Fatal(err)
 	}
-	table, err := smtpx.NewRoutingTable(serverName, "Default-First-Site-Name", send)
+	table, err := transport.NewRoutingTable(serverName, "Default-First-Site-Name", send)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := smtpx.NewRouter(smtpx.RouterConfig{Server: serverName, Site: "Default-First-Site-Name",
+	r := transport.NewRouter(transport.RouterConfig{Server: serverName, Site: "Default-First-Site-Name",
 		Domains: domains, Table: table, SendConnectors: send,
-		Directory: staticDirectory{"known@relay.contoso.com": true}})
+		Directory: dir})
 	tests := []struct {
 		rcpt, rc string
 		want     queue.NextHop
@@ -68,7 +73,7 @@ func TestRouter(t *testing.T) {
 }
 
 func TestRouterFailures(t *testing.T) {
-	r := smtpx.NewRouter(smtpx.RouterConfig{Server: serverName})
+	r := transport.NewRouter(transport.RouterConfig{Server: serverName})
 	_, err := r.Route(context.Background(), &queue.Envelope{}, queue.Recipient{Address: "x@fabrikam.com"})
 	if !errors.Is(err, queue.ErrUnroutable) || !errors.Is(err, routing.ErrUnroutable) {
 		t.Errorf("no route: %v", err)

@@ -1,4 +1,4 @@
-package smtpx
+package transport
 
 import (
 	"bufio"
@@ -162,14 +162,14 @@ func (c *categorization) routes(ctx context.Context) []queue.Route {
 func queuedHeader(msg *queue.Message) ([]agent.Field, error) {
 	rc, err := msg.Open()
 	if err != nil {
-		return nil, fmt.Errorf("smtpx: read header for routing agents: %w", err)
+		return nil, fmt.Errorf("transport: read header for routing agents: %w", err)
 	}
 	defer rc.Close()
 	block, err := headerBlock(io.LimitReader(rc, maxRoutingHeader))
 	if err != nil {
-		return nil, fmt.Errorf("smtpx: read header for routing agents: %w", err)
+		return nil, fmt.Errorf("transport: read header for routing agents: %w", err)
 	}
-	return headerFields(block), nil
+	return agent.ParseHeader(block), nil
 }
 
 // headerBlock returns what precedes the first empty line of a message (all
