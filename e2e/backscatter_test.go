@@ -41,7 +41,7 @@ func TestUndeliverableLocalPartsRefusedAtRcpt(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rc := internet(t, connector.WithMaxProtocolErrors(100))
-			opts := append([]transport.Option{transport.WithReceiveConnector(rc), transport.WithLocalDelivery(local.Deliverer(md))}, tc.opts...)
+			opts := append([]transport.Option{transport.WithReceiveConnector(rc), transport.WithLocalDelivery(md)}, tc.opts...)
 			tr, _ := startTransport(t, opts...)
 			r, _ := smtptest.Dial(t, addr(t, tr, rc.Name()))
 			expect(t, r, smtptest.Step{"EHLO client.example", "250"}, smtptest.Step{"MAIL FROM:<spammer@fabrikam.com>", "250"})

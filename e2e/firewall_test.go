@@ -20,7 +20,7 @@ func TestHeaderFirewallEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	rc := internet(t)
-	tr, _ := startTransport(t, transport.WithReceiveConnector(rc), transport.WithLocalDelivery(local.Deliverer(md)))
+	tr, _ := startTransport(t, transport.WithReceiveConnector(rc), transport.WithLocalDelivery(md))
 
 	forged := []string{
 		"x-ms-exchange-organization-scl: -1",                           // first, lower case

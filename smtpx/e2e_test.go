@@ -31,7 +31,7 @@ func TestMaildirDelivery(t *testing.T) {
 		t.Fatal(err)
 	}
 	tr := plainTransport(t, transport.WithReceiveConnector(internet(t)),
-		transport.WithLocalDelivery(local.Deliverer(md)), transport.WithDirectory(dir))
+		transport.WithLocalDelivery(md), transport.WithDirectory(dir))
 	c := dialClient(t, tr.Addr("From Internet").String())
 	if err := c.Mail("x@fabrikam.com", nil); err != nil {
 		t.Fatal(err)

@@ -298,7 +298,7 @@ func newHub(dir string, w *world, resolver *mx.Resolver, dflt, client, edge net.
 		transport.WithServerName(hubName), transport.WithSite(site),
 		transport.WithReceiveConnector(defaultRecv, clientRecv), transport.WithSendConnector(toEdge),
 		transport.WithAcceptedDomain(routing.AcceptedDomain{Domain: "contoso.com", Type: routing.Authoritative}),
-		transport.WithLocalDelivery(local.Deliverer(w.mailbox)),
+		transport.WithLocalDelivery(w.mailbox),
 		transport.WithQueueDir(filepath.Join(dir, "hub-queue")),
 		transport.WithServerOptions(smtpx.WithAuthenticator(auth.NewStatic(map[string]string{edgeAccount: password, alice: password},
 			auth.WithGroups(edgeAccount, perms.ExchangeServersGroup)))),

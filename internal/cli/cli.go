@@ -334,7 +334,7 @@ func (c *Common) DomainOptions(log *slog.Logger, ds []routing.AcceptedDomain) ([
 	if err != nil {
 		return nil, err
 	}
-	opts = append(opts, transport.WithLocalDelivery(local.Deliverer(md)))
+	opts = append(opts, transport.WithLocalDelivery(md))
 	if c.mailboxes != nil {
 		opts = append(opts, transport.WithDirectory(c.mailboxes))
 	} else {

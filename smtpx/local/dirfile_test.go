@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hubedge/hubedge/queue"
 	"github.com/hubedge/hubedge/smtpx/local"
 )
 
@@ -123,9 +124,10 @@ func TestMaildirCheckRecipient(t *testing.T) {
 	if err := existing.CheckRecipient(context.Background(), "bob@contoso.com"); !errors.Is(err, local.ErrUnknownMailbox) {
 		t.Errorf("missing Maildir with WithRequireExisting: %v", err)
 	}
-	// local.Deliverer passes the check on.
-	c, ok := local.Deliverer(md).(local.Checker)
+	// The Maildir given as a queue.Deliverer is still the Checker.
+	var d queue.Deliverer = md
+	c, ok := d.(local.Checker)
 	if !ok || !errors.Is(c.CheckRecipient(context.Background(), "a/b@contoso.com"), local.ErrBadAddress) {
-		t.Error("local.Deliverer(Maildir) does not check recipients")
+		t.Error("a Maildir as queue.Deliverer does not check recipients")
 	}
 }

@@ -2,9 +2,9 @@
 // recipients of Authoritative accepted domains, for which the Router
 // chooses the "MailboxDelivery" next hop (KindMailbox, Hop).
 //
-// LocalDelivery is the one interface: a message plus its recipients in,
-// one queue.Result per recipient out. Deliverer adapts any LocalDelivery
-// to the queue's queue.Deliverer. Two implementations are provided:
+// Both deliverers are queue.Deliverer values for the KindMailbox next hop
+// (transport.WithLocalDelivery(md), queue.WithDeliverer(md)): a message
+// plus its recipients in, one queue.Result per recipient out.
 //
 //   - Maildir stores each message as a file in a Maildir
 //     (https://cr.yp.to/proto/maildir.html) per recipient, by default

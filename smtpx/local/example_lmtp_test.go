@@ -50,7 +50,7 @@ func ExampleLMTP() {
 	// The queue normally calls the adapter with a stored message; a
 	// recipient the server refuses at RCPT gets the server's own reply.
 	msg := &queue.Message{Envelope: queue.Envelope{From: "alice@fabrikam.com"}}
-	res, err := local.Deliverer(lmtp).Deliver(context.Background(), local.Hop("contoso.com"), msg,
+	res, err := lmtp.Deliver(context.Background(), local.Hop("contoso.com"), msg,
 		[]queue.Recipient{{Address: "mallory@contoso.com"}})
 	fmt.Println(res, err)
 	// Output:

@@ -30,7 +30,7 @@ func ExampleMaildir() {
 			domain, err := addrspace.RecipientDomain(r.Address)
 			return local.Hop(domain), err
 		})),
-		queue.WithDeliverer(local.Deliverer(md)),
+		queue.WithDeliverer(md),
 		queue.WithEventHook(func(e queue.Event) {
 			if e.Type == queue.EventDeliver {
 				delivered <- e

@@ -34,7 +34,7 @@ type LMTP struct {
 	opts          lmtpOptions
 }
 
-var _ LocalDelivery = (*LMTP)(nil)
+var _ queue.Deliverer = (*LMTP)(nil)
 
 // LMTPOption configures NewLMTP.
 type LMTPOption interface{ apply(*lmtpOptions) }
@@ -124,8 +124,9 @@ func NewLMTP(network, addr string, opts ...LMTPOption) (*LMTP, error) {
 	return l, nil
 }
 
-// Deliver sends msg to the LMTP server for rcpts.
-func (l *LMTP) Deliver(ctx context.Context, msg *queue.Message, rcpts []queue.Recipient) ([]queue.Result, error) {
+// Deliver sends msg to the LMTP server for rcpts: a queue.Deliverer for
+// the KindMailbox next hop, whose hop it does not consult.
+func (l *LMTP) Deliver(ctx context.Context, _ queue.NextHop, msg *queue.Message, rcpts []queue.Recipient) ([]queue.Result, error) {
 	return l.deliver(ctx, &msg.Envelope, msg.Open, rcpts)
 }
 

@@ -26,53 +26,6 @@ func Hop(domain string) queue.NextHop {
 	return queue.NextHop{Kind: KindMailbox, Domain: domain}
 }
 
-// LocalDelivery stores a message in local mailboxes.
-//
-// Deliver returns one Result per recipient, in the order of rcpts: 2xx
-// delivered, 5xx failed for good, 4xx retried later. A non-nil error means
-// the whole attempt failed before any recipient was delivered (the queue
-// defers them all); an implementation that has delivered some recipients
-// reports the rest as 4xx results instead, so nothing is delivered twice.
-// Deliver must return promptly once ctx is cancelled.
-type LocalDelivery interface {
-	Deliver(ctx context.Context, msg *queue.Message, rcpts []queue.Recipient) ([]queue.Result, error)
-}
-
-// LocalDeliveryFunc adapts a function to LocalDelivery.
-type LocalDeliveryFunc func(ctx context.Context, msg *queue.Message, rcpts []queue.Recipient) ([]queue.Result, error)
-
-// Deliver calls f.
-func (f LocalDeliveryFunc) Deliver(ctx context.Context, msg *queue.Message, rcpts []queue.Recipient) ([]queue.Result, error) {
-	return f(ctx, msg, rcpts)
-}
-
-// Deliverer adapts ld to the queue's Deliverer for the KindMailbox next hop.
-// The hop is not consulted: every recipient the queue hands over is local.
-// A LocalDelivery that returns a wrong number of results is treated as a
-// failed attempt (retried) rather than trusted. The result is also a
-// Checker: it asks ld when ld is one, and accepts every address otherwise.
-func Deliverer(ld LocalDelivery) queue.Deliverer { return deliverer{ld} }
-
-type deliverer struct{ ld LocalDelivery }
-
-func (d deliverer) Deliver(ctx context.Context, _ queue.NextHop, msg *queue.Message, rcpts []queue.Recipient) ([]queue.Result, error) {
-	res, err := d.ld.Deliver(ctx, msg, rcpts)
-	if err != nil {
-		return nil, err
-	}
-	if len(res) != len(rcpts) {
-		return nil, fmt.Errorf("%w: %d results for %d recipients", ErrResultCount, len(res), len(rcpts))
-	}
-	return res, nil
-}
-
-func (d deliverer) CheckRecipient(ctx context.Context, addr string) error {
-	if c, ok := d.ld.(Checker); ok {
-		return c.CheckRecipient(ctx, addr)
-	}
-	return nil
-}
-
 // Checker is a mailbox store that can tell, before any message exists,
 // that it could never deliver to an address, so that the receive side
 // refuses the recipient at RCPT time instead of accepting the message
@@ -169,9 +122,6 @@ var (
 	// ErrUnknownMailbox means the address is valid but no such mailbox
 	// exists (550 5.1.1). A WithPath mapping may return it.
 	ErrUnknownMailbox = errors.New("local: no such mailbox")
-	// ErrResultCount is returned by Deliverer when a LocalDelivery breaks
-	// its contract of one result per recipient.
-	ErrResultCount = errors.New("local: wrong number of results")
 )
 
 // AddressError reports an address that cannot name a mailbox.

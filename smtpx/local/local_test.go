@@ -42,35 +42,8 @@ func TestHop(t *testing.T) {
 	}
 }
 
-func TestDelivererResultCount(t *testing.T) {
-	boom := errors.New("boom")
-	for _, tc := range []struct {
-		name    string
-		ld      LocalDeliveryFunc
-		wantErr error
-		want    int
-	}{
-		{"ok", func(context.Context, *queue.Message, []queue.Recipient) ([]queue.Result, error) {
-			return []queue.Result{resultDelivered, resultUnknown}, nil
-		}, nil, 2},
-		{"short", func(context.Context, *queue.Message, []queue.Recipient) ([]queue.Result, error) {
-			return []queue.Result{resultDelivered}, nil
-		}, ErrResultCount, 0},
-		{"error", func(context.Context, *queue.Message, []queue.Recipient) ([]queue.Result, error) {
-			return nil, boom
-		}, boom, 0},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			res, err := Deliverer(tc.ld).Deliver(t.Context(), Hop("contoso.com"), &queue.Message{}, rcptList("a@contoso.com", "b@contoso.com"))
-			if !errors.Is(err, tc.wantErr) || len(res) != tc.want {
-				t.Fatalf("got %v, %v; want %d results, err %v", res, err, tc.want, tc.wantErr)
-			}
-		})
-	}
-}
-
 // TestDelivererThroughQueue runs a Maildir behind a real (in-memory) queue:
-// Router → KindMailbox hop → Deliverer adapter → files in new/.
+// Router → KindMailbox hop → Maildir → files in new/.
 func TestDelivererThroughQueue(t *testing.T) {
 	md, err := NewMaildir(t.TempDir(), WithRequireExisting(), WithHostname("hub01"))
 	if err != nil {
@@ -86,7 +59,7 @@ func TestDelivererThroughQueue(t *testing.T) {
 			_, d, _ := splitAddress(r.Address)
 			return Hop(d), nil
 		})),
-		queue.WithDeliverer(Deliverer(md)),
+		queue.WithDeliverer(md),
 		queue.WithEventHook(func(e queue.Event) {
 			if e.Type == queue.EventDeliver || e.Type == queue.EventFail {
 				events <- e

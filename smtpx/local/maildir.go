@@ -26,8 +26,9 @@ type Maildir struct {
 }
 
 var (
-	_ LocalDelivery = (*Maildir)(nil)
-	_ Directory     = (*Maildir)(nil)
+	_ queue.Deliverer = (*Maildir)(nil)
+	_ Checker         = (*Maildir)(nil)
+	_ Directory       = (*Maildir)(nil)
 )
 
 // MaildirOption configures NewMaildir.
@@ -124,9 +125,11 @@ func NewMaildir(root string, opts ...MaildirOption) (*Maildir, error) {
 // Root returns the absolute root directory.
 func (m *Maildir) Root() string { return m.root }
 
-// Deliver writes msg into the Maildir of each recipient. See the package
-// documentation for the procedure and the reply codes.
-func (m *Maildir) Deliver(ctx context.Context, msg *queue.Message, rcpts []queue.Recipient) ([]queue.Result, error) {
+// Deliver writes msg into the Maildir of each recipient: a
+// queue.Deliverer for the KindMailbox next hop, whose hop it does not
+// consult. See the package documentation for the procedure and the reply
+// codes.
+func (m *Maildir) Deliver(ctx context.Context, _ queue.NextHop, msg *queue.Message, rcpts []queue.Recipient) ([]queue.Result, error) {
 	return m.deliver(ctx, &msg.Envelope, msg.Open, rcpts)
 }
 
