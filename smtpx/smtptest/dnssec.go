@@ -58,6 +58,9 @@ func NewSignedZone(t TB, apex string, records ...Record) *SignedZone {
 // format, the trust anchor a validating resolver is configured with.
 func (z *SignedZone) TrustAnchor() string { return z.key.String() }
 
+// Apex returns the zone's apex, a fully qualified name ("fabrikam.com.").
+func (z *SignedZone) Apex() string { return z.apex }
+
 // Bogus breaks the signature over the rrtype records of name, so a
 // validating resolver finds them bogus and answers SERVFAIL.
 func (z *SignedZone) Bogus(name string, rrtype uint16) {
