@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/netip"
 	"slices"
+	"strings"
 
 	"github.com/miekg/dns"
 )
@@ -26,14 +27,16 @@ func (r *Resolver) LookupHost(ctx context.Context, name string) ([]netip.Addr, e
 	if err != nil {
 		return nil, &PermanentError{Name: name, Err: err}
 	}
-	addrs, _, err := r.hostAddrs(ctx, n)
+	addrs, _, _, err := r.hostAddrs(ctx, n)
 	return addrs, err
 }
 
 // hostAddrs looks up A and AAAA for a canonical name. Addresses from either
 // family win over a failure of the other. secure reports that every answer
-// used was validated (a failed family makes the result insecure).
-func (r *Resolver) hostAddrs(ctx context.Context, name string) (addrs []netip.Addr, secure bool, err error) {
+// used was validated (a failed family makes the result insecure); expanded
+// is the end of the CNAME chain the first answer with addresses came
+// through, "" when name owns its addresses.
+func (r *Resolver) hostAddrs(ctx context.Context, name string) (addrs []netip.Addr, secure bool, expanded string, err error) {
 	types := []uint16{dns.TypeA}
 	if r.opts.ipv6 {
 		types = append(types, dns.TypeAAAA)
@@ -47,7 +50,7 @@ func (r *Resolver) hostAddrs(ctx context.Context, name string) (addrs []netip.Ad
 		ans, err := r.lookup(ctx, name, t)
 		if err != nil {
 			if ctx.Err() != nil {
-				return nil, false, err
+				return nil, false, "", err
 			}
 			temp, secure = err, false
 			continue
@@ -56,17 +59,20 @@ func (r *Resolver) hostAddrs(ctx context.Context, name string) (addrs []netip.Ad
 			nxCount++
 		}
 		secure = secure && ans.secure
+		if owner := strings.TrimSuffix(ans.owner, "."); expanded == "" && len(ans.rrs) > 0 && owner != name {
+			expanded = owner
+		}
 		addrs = appendAddrs(addrs, ans.rrs)
 	}
 	switch {
 	case len(addrs) > 0:
-		return addrs, secure, nil
+		return addrs, secure, expanded, nil
 	case temp != nil:
-		return nil, false, temp
+		return nil, false, "", temp
 	case nxCount == len(types):
-		return nil, false, &PermanentError{Name: name, Err: ErrNoSuchDomain}
+		return nil, false, "", &PermanentError{Name: name, Err: ErrNoSuchDomain}
 	default:
-		return nil, false, &PermanentError{Name: name, Err: ErrNoAddress}
+		return nil, false, "", &PermanentError{Name: name, Err: ErrNoAddress}
 	}
 }
 

@@ -24,7 +24,11 @@ type daneCase struct {
 	bogus    bool // the TLSA record's signature is broken
 	tlsa     func(leaf, ca *x509.Certificate) smtptest.Record
 	noTLS    bool
-	sink     *smtptest.Sink
+	// alias makes the MX host a CNAME for this name, which owns the
+	// address; aliasTLSA is published at the alias.
+	alias     string
+	aliasTLSA func(leaf, ca *x509.Certificate) smtptest.Record
+	sink      *smtptest.Sink
 }
 
 // daneWorld signs each case's zone, serves them all from one harness DNS
@@ -41,9 +45,21 @@ func daneWorld(t *testing.T, pki *smtptest.PKI, cases []*daneCase) *smtptest.Unb
 			opts = []smtptest.SinkOption{smtptest.Hostname(host), smtptest.NoSTARTTLS()}
 		}
 		c.sink = smtptest.NewSink(t, opts...)
-		recs := []smtptest.Record{smtptest.MX(c.domain, 10, host), smtptest.A(host, "127.0.0.1")}
+		recs := []smtptest.Record{smtptest.MX(c.domain, 10, host)}
+		switch {
+		case c.alias == "":
+			recs = append(recs, smtptest.A(host, "127.0.0.1"))
+		case strings.HasSuffix(c.alias, "."+c.domain):
+			recs = append(recs, smtptest.CNAME(host, c.alias), smtptest.A(c.alias, "127.0.0.1"))
+		default: // in another case's zone, an unsigned one
+			recs = append(recs, smtptest.CNAME(host, c.alias))
+			srv.Add(smtptest.A(c.alias, "127.0.0.1"))
+		}
 		if c.tlsa != nil {
 			recs = append(recs, c.tlsa(cert.Leaf, pki.CACert()))
+		}
+		if c.aliasTLSA != nil {
+			recs = append(recs, c.aliasTLSA(cert.Leaf, pki.CACert()))
 		}
 		if c.insecure {
 			srv.Add(append(recs, smtptest.SOA(c.domain))...)
@@ -87,6 +103,20 @@ func TestDANE(t *testing.T) {
 			return smtptest.TLSA("_25._tcp.mx.insecure.example", 3, 1, 1, stranger) // would mismatch if believed
 		}},
 		{domain: "bogus.example", bogus: true, tlsa: eeRecord("mx.bogus.example")},
+		// RFC 7672 §2.2.2: an MX host that is a secure alias has its TLSA
+		// records looked up at the alias first, then at its own name.
+		{domain: "alias-ee.example", alias: "real.alias-ee.example", aliasTLSA: eeRecord("real.alias-ee.example")},
+		{domain: "alias-ta.example", alias: "real.alias-ta.example", aliasTLSA: func(_, ca *x509.Certificate) smtptest.Record {
+			return smtptest.TLSA("_25._tcp.real.alias-ta.example", 2, 0, 1, ca) // the leaf names only the MX host
+		}},
+		{domain: "alias-fallback.example", alias: "real.alias-fallback.example", tlsa: eeRecord("mx.alias-fallback.example")},
+		{domain: "alias-first.example", alias: "real.alias-first.example", tlsa: eeRecord("mx.alias-first.example"),
+			aliasTLSA: func(_, _ *x509.Certificate) smtptest.Record {
+				return smtptest.TLSA("_25._tcp.real.alias-first.example", 3, 1, 1, stranger)
+			}},
+		{domain: "alias-insecure.example", alias: "mx-alias.insecure.example", tlsa: func(_, _ *x509.Certificate) smtptest.Record {
+			return smtptest.TLSA("_25._tcp.mx.alias-insecure.example", 3, 1, 1, stranger) // the host is insecure: ignored
+		}},
 	}
 	u := daneWorld(t, pki, cases)
 	r, err := mx.New(mx.WithServers(u.Addr()), mx.WithTrustAD(true), mx.WithIPv6(false), mx.WithTimeout(5*time.Second))
@@ -99,12 +129,18 @@ func TestDANE(t *testing.T) {
 		errText   string // in the hop error: the explanation the queue keeps
 		report    string // the TLS-RPT result type counted
 	}{
-		"ee.example":       {delivered: true, policy: deliver.PolicyDANE},
-		"ta.example":       {delivered: true, policy: deliver.PolicyDANE},
-		"mismatch.example": {policy: deliver.PolicyDANE, errText: "451 4.7.5 Primary target IP address responded with: \"deliver: TLS negotiation failed: DANE: no TLSA record matched the certificate of mx.mismatch.example\"", report: tlsrpt.ResultValidationFailure},
-		"stripped.example": {policy: deliver.PolicyDANE, errText: "DANE: mx.stripped.example does not offer STARTTLS, which its policy requires; not delivering in plaintext", report: tlsrpt.ResultStartTLSNotSupported},
-		"insecure.example": {delivered: true},
-		"bogus.example":    {errText: "DANE: TLSA lookup for mx.bogus.example failed, so the host cannot be used", report: tlsrpt.ResultTLSAInvalid},
+		"ee.example":             {delivered: true, policy: deliver.PolicyDANE},
+		"ta.example":             {delivered: true, policy: deliver.PolicyDANE},
+		"mismatch.example":       {policy: deliver.PolicyDANE, errText: "451 4.7.5 Primary target IP address responded with: \"deliver: TLS negotiation failed: DANE: no TLSA record matched the certificate of mx.mismatch.example\"", report: tlsrpt.ResultValidationFailure},
+		"stripped.example":       {policy: deliver.PolicyDANE, errText: "DANE: mx.stripped.example does not offer STARTTLS, which its policy requires; not delivering in plaintext", report: tlsrpt.ResultStartTLSNotSupported},
+		"insecure.example":       {delivered: true},
+		"bogus.example":          {errText: "DANE: TLSA lookup for mx.bogus.example failed, so the host cannot be used", report: tlsrpt.ResultTLSAInvalid},
+		"alias-ee.example":       {delivered: true, policy: deliver.PolicyDANE},
+		"alias-ta.example":       {delivered: true, policy: deliver.PolicyDANE},
+		"alias-fallback.example": {delivered: true, policy: deliver.PolicyDANE},
+		"alias-first.example": {policy: deliver.PolicyDANE, report: tlsrpt.ResultValidationFailure,
+			errText: "DANE: no TLSA record matched the certificate of mx.alias-first.example (TLSA records of its alias real.alias-first.example)"},
+		"alias-insecure.example": {delivered: true},
 	}
 	for _, c := range cases {
 		t.Run(c.domain, func(t *testing.T) {

@@ -252,6 +252,9 @@ func (d *Deliverer) startTLS(ctx context.Context, tp *textproto.Conn, raw net.Co
 		// The host's DANE or MTA-STS policy judges the certificate.
 		cfg.InsecureSkipVerify = true
 		cfg.VerifyConnection = func(cs tls.ConnectionState) error { return h.verify(cs, d.opts.roots, time.Now()) }
+		if h.kind == PolicyDANE {
+			cfg.ServerName = h.names[0] // RFC 7672 §8.1: SNI is the TLSA base domain
+		}
 	}
 	sessions := d.sessionCacheFor(sp.key)
 	if sessions != nil {

@@ -68,6 +68,7 @@ type hostTLS struct {
 	kind     string // PolicyDANE, PolicyMTASTS, PolicyMTASTSTesting
 	domain   string // the policy (recipient) domain
 	host     string
+	names    []string    // DANE: the TLSA base domain first (SNI), then the MX host name if different
 	tlsa     []*dns.TLSA // usable records; none means encrypt without authenticating
 	required bool        // no delivery without TLS passing verify
 	unlisted bool        // testing mode: the policy does not list the host
@@ -119,9 +120,12 @@ func (h *hostTLS) verify(cs tls.ConnectionState, roots *x509.CertPool, now time.
 		if len(h.tlsa) == 0 {
 			return nil // RFC 7672 §2.2: only unusable records: encrypt, do not authenticate
 		}
-		if _, err := dane.Verify(h.tlsa, cs.PeerCertificates, []string{h.host}, now); err != nil {
-			return &policyFailure{kind: PolicyDANE, resultType: tlsrpt.ResultValidationFailure,
-				msg: "no TLSA record matched the certificate of " + h.host, err: unwrapMismatch(err)}
+		if _, err := dane.Verify(h.tlsa, cs.PeerCertificates, h.names, now); err != nil {
+			msg := "no TLSA record matched the certificate of " + h.host
+			if h.names[0] != h.host {
+				msg += " (TLSA records of its alias " + h.names[0] + ")"
+			}
+			return &policyFailure{kind: PolicyDANE, resultType: tlsrpt.ResultValidationFailure, msg: msg, err: unwrapMismatch(err)}
 		}
 		return nil
 	default:
@@ -203,23 +207,7 @@ func (d *Deliverer) tlsPlan(ctx context.Context, sc *connector.SendConnector, do
 			if !h.Secure {
 				continue // RFC 7672 §2.2.1: an insecure MX or address cannot carry DANE
 			}
-			res, err := r.LookupTLSA(ctx, h.Name, sc.Port())
-			if err != nil {
-				pf := &policyFailure{kind: PolicyDANE, resultType: tlsrpt.ResultTLSAInvalid,
-					msg: "TLSA lookup for " + h.Name + " failed, so the host cannot be used", err: err,
-					report: tlsrpt.Policy{Type: tlsrpt.PolicyTLSA, Domain: domain}}
-				fails[i] = &AttemptError{Host: h.Name, Code: 451, Enhanced: "4.7.5", Err: pf}
-				continue
-			}
-			if !res.Secure || len(res.Records) == 0 {
-				continue
-			}
-			strs := make([]string, len(res.Records))
-			for j, t := range res.Records {
-				strs[j] = t.String()
-			}
-			plans[i] = &hostTLS{kind: PolicyDANE, domain: domain, host: h.Name, tlsa: dane.Usable(res.Records), required: true,
-				report: tlsrpt.Policy{Type: tlsrpt.PolicyTLSA, Domain: domain, Strings: strs}}
+			plans[i], fails[i] = d.danePlan(ctx, r, sc.Port(), domain, h)
 		}
 	}
 	if d.opts.noMTASTS || !sc.MtaStsEnabled() {
@@ -259,6 +247,41 @@ func (d *Deliverer) tlsPlan(ctx context.Context, sc *connector.SendConnector, do
 		plans[i] = &hostTLS{kind: kind, domain: domain, host: h.Name, required: kind == PolicyMTASTS, report: report, unlisted: !p.Match(h.Name)}
 	}
 	return plans, fails
+}
+
+// danePlan looks up the TLSA records of a secure MX host: at its
+// CNAME-expanded name first, then, when none are published there, at the
+// name itself (RFC 7672 §2.2.2). The name where records were found is the
+// TLSA base domain: the SNI sent, and with the MX host name a name a
+// DANE-TA-issued certificate may carry (§3.2.3). No records: no DANE.
+func (d *Deliverer) danePlan(ctx context.Context, r *mx.Resolver, port uint16, domain string, h mx.Host) (*hostTLS, *AttemptError) {
+	bases := []string{h.Name}
+	if h.Expanded != "" {
+		bases = []string{h.Expanded, h.Name}
+	}
+	for _, base := range bases {
+		res, err := r.LookupTLSA(ctx, base, port)
+		if err != nil {
+			pf := &policyFailure{kind: PolicyDANE, resultType: tlsrpt.ResultTLSAInvalid,
+				msg: "TLSA lookup for " + base + " failed, so the host cannot be used", err: err,
+				report: tlsrpt.Policy{Type: tlsrpt.PolicyTLSA, Domain: domain}}
+			return nil, &AttemptError{Host: h.Name, Code: 451, Enhanced: "4.7.5", Err: pf}
+		}
+		if !res.Secure || len(res.Records) == 0 {
+			continue
+		}
+		strs := make([]string, len(res.Records))
+		for j, t := range res.Records {
+			strs[j] = t.String()
+		}
+		names := []string{base}
+		if base != h.Name {
+			names = append(names, h.Name)
+		}
+		return &hostTLS{kind: PolicyDANE, domain: domain, host: h.Name, names: names, tlsa: dane.Usable(res.Records), required: true,
+			report: tlsrpt.Policy{Type: tlsrpt.PolicyTLSA, Domain: domain, Strings: strs}}, nil
+	}
+	return nil, nil
 }
 
 func policyLines(text string) []string {
