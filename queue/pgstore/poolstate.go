@@ -190,3 +190,19 @@ func (s *Store) OnHeartbeat(fn func(ctx context.Context) error) {
 	s.beat = fn
 	s.mu.Unlock()
 }
+
+// PoolRecord returns the hub that owns message id and its record as last
+// committed; it fails with storage.ErrNotFound when no hub has it.
+func (s *Store) PoolRecord(ctx context.Context, id storage.ID) (hub string, rec []byte, err error) {
+	if err := s.state(); err != nil {
+		return "", nil, err
+	}
+	err = s.pool.QueryRow(ctx, `SELECT owner, rec FROM hubedge_messages WHERE id = $1`, string(id)).Scan(&hub, &rec)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", nil, fmt.Errorf("%w: message %s", storage.ErrNotFound, id)
+	}
+	if err != nil {
+		return "", nil, s.failed(err)
+	}
+	return hub, rec, nil
+}
