@@ -122,7 +122,7 @@ func (r *Resolver) Servers() []string { return slices.Clone(r.servers) }
 // CNAMEs are followed for the domain and for MX targets (though RFC 2181
 // §10.3 forbids the latter), MX targets written as IP addresses are used as
 // such, Unicode domains are looked up as A-labels, and an address literal
-// such as "[192.0.2.1]" is returned as the only host. Use Status to map the
+// such as "[192.0.2.1]" is returned as the only host. Use Reply to map the
 // error to SMTP codes.
 func (r *Resolver) LookupMX(ctx context.Context, domain string) ([]Host, error) {
 	if a, ok := parseAddressLiteral(domain); ok {
