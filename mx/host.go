@@ -17,18 +17,32 @@ import (
 // misconfigured smart host bounces or waits. DNS failures are
 // *TemporaryError, unless the other address family answered.
 func (r *Resolver) LookupHost(ctx context.Context, name string) ([]netip.Addr, error) {
+	h, err := r.ResolveHost(ctx, name)
+	return h.Addrs, err
+}
+
+// ResolveHost is LookupHost for callers that need to know how the
+// addresses were found, as DANE for a smart host does (RFC 7672 §2.2.3):
+// a Host with the canonical Name, the addresses, Secure when every
+// answer (CNAMEs included) was DNSSEC-validated, and the CNAME-expanded
+// name. IP addresses and address literals are returned as is, never
+// Secure. Errors are those of LookupHost.
+func (r *Resolver) ResolveHost(ctx context.Context, name string) (Host, error) {
 	if a, ok := parseAddressLiteral(name); ok {
-		return []netip.Addr{a}, nil
+		return Host{Name: name, Addrs: []netip.Addr{a}}, nil
 	}
 	if a, err := netip.ParseAddr(name); err == nil {
-		return []netip.Addr{a.Unmap()}, nil
+		return Host{Name: name, Addrs: []netip.Addr{a.Unmap()}}, nil
 	}
 	n, err := normalizeName(name)
 	if err != nil {
-		return nil, &PermanentError{Name: name, Err: err}
+		return Host{}, &PermanentError{Name: name, Err: err}
 	}
-	addrs, _, _, err := r.hostAddrs(ctx, n)
-	return addrs, err
+	addrs, secure, expanded, err := r.hostAddrs(ctx, n)
+	if err != nil {
+		return Host{}, err
+	}
+	return Host{Name: n, Addrs: addrs, Secure: secure, Expanded: expanded}, nil
 }
 
 // hostAddrs looks up A and AAAA for a canonical name. Addresses from either

@@ -3,10 +3,12 @@ package deliver_test
 import (
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/hubedge/hubedge/auth"
 	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/mx"
 	"github.com/hubedge/hubedge/queue"
@@ -73,6 +75,12 @@ func daneWorld(t *testing.T, pki *smtptest.PKI, cases []*daneCase) *smtptest.Unb
 		srv.Add(z.Records(t)...)
 		zones = append(zones, smtptest.UnboundZone{Name: c.domain, TrustAnchor: z.TrustAnchor()})
 	}
+	return startUnbound(t, srv, zones...)
+}
+
+// startUnbound puts unbound in front of srv, or skips the test.
+func startUnbound(t *testing.T, srv *smtptest.DNS, zones ...smtptest.UnboundZone) *smtptest.Unbound {
+	t.Helper()
 	u, err := smtptest.StartUnbound(t, srv, zones...)
 	if errors.Is(err, smtptest.ErrUnboundMissing) {
 		t.Skip("unbound is not installed (apt-get install unbound): DANE needs a real validating resolver")
@@ -239,6 +247,97 @@ func TestDANERequireTLS(t *testing.T) {
 			res, err := h.send(queue.Envelope{RequireTLS: true, Recipients: rcpts("bob@" + domain)}, testBody)
 			if err != nil || len(res) != 1 || res[0].Code != 550 || res[0].Enhanced != want || len(sink.Messages()) != 0 {
 				t.Fatalf("res=%+v err=%v messages=%d; want 550 %s", res, err, len(sink.Messages()), want)
+			}
+		})
+	}
+}
+
+// TestDANESmartHost: a smart host given by name in a signed zone is held
+// to its TLSA records at the port dialled, as Postfix's "dane" level does
+// for a relayhost. DANE then stands for the connector's certificate check
+// before AUTH (BasicAuthRequireTLS with a certificate no CA we trust
+// issued); a mismatch defers; records at another port are not the host's.
+func TestDANESmartHost(t *testing.T) {
+	const user, pass = "svc-relay", "Relay-Passw0rd"
+	stranger := smtptest.NewPKI(t).Certificate("smtp.relay.example").Leaf
+	type shCase struct {
+		name     string
+		host     string
+		tlsa     func(sink *smtptest.Sink, leaf *x509.Certificate) smtptest.Record
+		mech     connector.SendOption
+		sink     *smtptest.Sink
+		deferred string // the explanation when deferred
+		policy   string
+	}
+	atPort := func(host string, leaf func(*x509.Certificate) *x509.Certificate) func(*smtptest.Sink, *x509.Certificate) smtptest.Record {
+		return func(s *smtptest.Sink, l *x509.Certificate) smtptest.Record {
+			return smtptest.TLSA(fmt.Sprintf("_%d._tcp.%s", port(t, s.Addr()), host), 3, 1, 1, leaf(l))
+		}
+	}
+	own := func(l *x509.Certificate) *x509.Certificate { return l }
+	other := func(*x509.Certificate) *x509.Certificate { return stranger }
+	cases := []*shCase{
+		{name: "match, AUTH", host: "ee.relay.example", tlsa: atPort("ee.relay.example", own), policy: deliver.PolicyDANE,
+			mech: connector.WithSmartHostAuth(auth.SmartHostBasicAuthRequireTLS)},
+		{name: "mismatch", host: "bad.relay.example", tlsa: atPort("bad.relay.example", other), policy: deliver.PolicyDANE,
+			deferred: "DANE: no TLSA record matched the certificate of bad.relay.example"},
+		{name: "records for port 25 only", host: "p25.relay.example", tlsa: func(_ *smtptest.Sink, _ *x509.Certificate) smtptest.Record {
+			return smtptest.TLSA("_25._tcp.p25.relay.example", 3, 1, 1, stranger)
+		}},
+	}
+	pki := smtptest.NewPKI(t)
+	var recs []smtptest.Record
+	for _, c := range cases {
+		cert := pki.Certificate(c.host)
+		c.sink = smtptest.NewSink(t, smtptest.Hostname(c.host), smtptest.WithTLS(cert), smtptest.RequireAuth(user, pass))
+		recs = append(recs, smtptest.A(c.host, "127.0.0.1"), c.tlsa(c.sink, cert.Leaf))
+	}
+	srv := smtptest.NewDNS(t)
+	z := smtptest.NewSignedZone(t, "relay.example", recs...)
+	srv.Add(z.Records(t)...)
+	u := startUnbound(t, srv, smtptest.UnboundZone{Name: z.Apex(), TrustAnchor: z.TrustAnchor()})
+	r, err := mx.New(mx.WithServers(u.Addr()), mx.WithTrustAD(true), mx.WithIPv6(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			opts := []connector.SendOption{connector.WithSmartHostList(fmt.Sprintf("%s:%d", c.host, port(t, c.sink.Addr()))),
+				connector.WithCredentials(user, pass), connector.WithSmartHostAuth(auth.SmartHostBasicAuth)}
+			if c.mech != nil {
+				opts = append(opts, c.mech)
+			}
+			sc := internetConnector(t, opts...)
+			rec := &recorder{}
+			d := mustNew(t, deliver.WithSendConnectors(sc), deliver.WithResolver(r), deliver.WithTrace(rec.add))
+			res, err := newHarness(t, d, deliver.HopFor(sc, "fabrikam.com")).send(queue.Envelope{RequireTLS: c.policy != "" && c.deferred == ""}, testBody)
+			pol := ""
+			if evs := rec.kinds(deliver.EventPolicy); len(evs) > 0 {
+				pol = evs[0].Policy
+			}
+			if pol != c.policy {
+				t.Errorf("policy %q, want %q", pol, c.policy)
+			}
+			if c.deferred != "" {
+				var he *deliver.HopError
+				if !errors.As(err, &he) || he.EnhancedCode() != "4.7.5" || !strings.Contains(err.Error(), c.deferred) || len(c.sink.Messages()) != 0 {
+					t.Fatalf("res=%+v err=%v; want 4.7.5 %q and nothing delivered", res, err, c.deferred)
+				}
+				return
+			}
+			// REQUIRETLS (asked for under DANE) proves the session counts as
+			// validated: the sink does not offer it, so 5.7.30, not 5.7.10.
+			if c.policy != "" {
+				if err != nil || len(res) != 1 || res[0].Enhanced != "5.7.30" {
+					t.Fatalf("res=%+v err=%v; want 5.7.30 (REQUIRETLS not offered, TLS itself good enough)", res, err)
+				}
+				res, err = newHarness(t, d, deliver.HopFor(sc, "fabrikam.com")).send(queue.Envelope{}, testBody)
+				if tlsEv := rec.kinds(deliver.EventTLS); len(tlsEv) == 0 || tlsEv[0].VerifiedName != c.host {
+					t.Errorf("TLS events %+v, want the certificate verified for %s", tlsEv, c.host)
+				}
+			}
+			if err != nil || len(res) != 1 || res[0].Code != 250 || len(c.sink.Messages()) != 1 {
+				t.Fatalf("res=%+v err=%v messages=%d", res, err, len(c.sink.Messages()))
 			}
 		})
 	}

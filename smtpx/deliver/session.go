@@ -153,6 +153,12 @@ func (d *Deliverer) negotiate(ctx context.Context, sp sessionParams, t target, r
 		_ = cn.c.Close()
 		return nil, replyFailure(fail, err, nil)
 	}
+	policyVerified := cn.tls && t.tp != nil && t.tp.required && (t.tp.kind != PolicyDANE || len(t.tp.tlsa) > 0)
+	if policyVerified {
+		// The handshake passed the policy's verify: it stands for the
+		// connector's own certificate checks (a smart host under DANE).
+		st.Verified, cn.verified = true, true
+	}
 	if aerr := d.finishPlan(cn, sp, t, st, noStartTLS); aerr != nil {
 		sessions.forget() // refused by the policy's checks, or AUTH failed: start afresh next time
 		if !errors.Is(aerr.Err, net.ErrClosed) {
@@ -163,8 +169,8 @@ func (d *Deliverer) negotiate(ctx context.Context, sp sessionParams, t target, r
 		return nil, aerr
 	}
 	cn.ext = extOf(cn.c)
-	if t.tp != nil && t.tp.required && (t.tp.kind != PolicyDANE || len(t.tp.tlsa) > 0) {
-		cn.policyAuth = t.tp.kind // the handshake passed the policy's verify
+	if policyVerified {
+		cn.policyAuth = t.tp.kind
 	}
 	if len(prefix) == 0 {
 		// go-smtp's reader holds nothing after EHLO/AUTH, so a transaction
@@ -181,6 +187,9 @@ func (d *Deliverer) finishPlan(cn *conn, sp sessionParams, t target, st auth.Cli
 		return &AttemptError{Host: t.host, Addr: t.addr, Code: 451, Enhanced: enh, Err: err}
 	}
 	tlsReported, verifiedName := false, ""
+	if st.Verified && t.tp.kind == PolicyDANE {
+		verifiedName = t.tp.names[0]
+	}
 	reportTLS := func() {
 		if st.TLS && !tlsReported {
 			tlsReported = true

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync"
 	"time"
@@ -282,6 +283,33 @@ func (d *Deliverer) danePlan(ctx context.Context, r *mx.Resolver, port uint16, d
 			report: tlsrpt.Policy{Type: tlsrpt.PolicyTLSA, Domain: domain, Strings: strs}}, nil
 	}
 	return nil, nil
+}
+
+// resolveSmartHost resolves a smart host given by name and decides its
+// TLS policy as Postfix's "dane" level does for a relayhost (RFC 7672
+// §2.2.3, non-MX destinations): when the connector has DANE on and the
+// host's address records are DNSSEC-secure, its TLSA records at
+// "_port._tcp.host" (the port actually dialled) hold it to DANE, whose
+// verification then also stands for the certificate checks of the
+// connector's TLS and AUTH settings. Without such records the connector's
+// settings apply alone; MTA-STS never applies to smart hosts. Smart
+// hosts' sessions are not counted for TLS-RPT, which reports on
+// recipient domains' policies.
+func (d *Deliverer) resolveSmartHost(ctx context.Context, sc *connector.SendConnector, name string, port uint16) ([]netip.Addr, *hostTLS, *AttemptError) {
+	r := d.resolverFor(sc)
+	h, err := r.ResolveHost(ctx, name)
+	if err != nil {
+		code, enh, _ := mx.Status(err)
+		return nil, nil, &AttemptError{Host: name, Code: code, Enhanced: enh, Err: err}
+	}
+	if d.opts.noDANE || !sc.DaneEnabled() || !r.TrustsAD() || !h.Secure {
+		return h.Addrs, nil, nil
+	}
+	tp, aerr := d.danePlan(ctx, r, port, "", h)
+	if aerr != nil {
+		aerr.Host = name
+	}
+	return h.Addrs, tp, aerr
 }
 
 func policyLines(text string) []string {
