@@ -4,7 +4,8 @@
 //
 //   - RFC 3461 (SMTP DSN extension): the NOTIFY, RET, ORCPT and ENVID
 //     parameters ([ParseNotify], [ParseRet], [ParseORCPT], [ParseEnvID]) and
-//     their xtext encoding ([EncodeXText], [DecodeXText]).
+//     their xtext encoding ([AppendXText], [EncodeXText], [DecodeXText],
+//     [DecodeXTextStrict]), the one codec both ends of an SMTP session use.
 //   - RFC 3463 enhanced status codes ([Status], [ParseStatus]).
 //   - RFC 3464 / RFC 6522 delivery status notifications: [Write] produces a
 //     multipart/report; report-type=delivery-status message with a

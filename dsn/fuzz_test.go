@@ -77,6 +77,9 @@ func FuzzXText(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		enc := EncodeXText(s)
+		if app := string(AppendXText([]byte("x"), s)); app != "x"+enc {
+			t.Fatalf("AppendXText(%q) = %q, EncodeXText %q", s, app, enc)
+		}
 		dec, err := DecodeXText(enc)
 		if err != nil || dec != s {
 			t.Fatalf("DecodeXText(EncodeXText(%q)) = %q, %v", s, dec, err)
@@ -91,6 +94,33 @@ func FuzzXText(f *testing.F) {
 			if d2, err := DecodeXText(EncodeXText(d)); err != nil || d2 != d {
 				t.Fatalf("canonical round trip of %q: %q, %v", s, d2, err)
 			}
+		}
+	})
+}
+
+// FuzzDecodeXTextStrict checks the server's reading of xtext against the
+// encoder: what it accepts re-encodes to itself when it has no "+", always
+// round-trips, and the lenient decoder reads it the same.
+func FuzzDecodeXTextStrict(f *testing.F) {
+	for _, s := range []string{"", "abc", "+2B", "a+2Bb@c", "+2b", "+", "a+2", "=", "+00", "+FF", " ", "é"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, err := DecodeXTextStrict(s)
+		if err != nil {
+			if d != "" {
+				t.Fatalf("DecodeXTextStrict(%q) = %q with %v", s, d, err)
+			}
+			return
+		}
+		if enc := EncodeXText(d); enc != s && !strings.Contains(s, "+") {
+			t.Fatalf("DecodeXTextStrict(%q) = %q, which encodes as %q", s, d, enc)
+		}
+		if d2, err := DecodeXTextStrict(EncodeXText(d)); err != nil || d2 != d {
+			t.Fatalf("DecodeXTextStrict(%q) = %q, which does not round-trip: %q, %v", s, d, d2, err)
+		}
+		if l, err := DecodeXText(s); err != nil || l != d {
+			t.Fatalf("DecodeXText(%q) = %q, %v; the strict decoder gave %q", s, l, err, d)
 		}
 	})
 }

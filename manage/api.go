@@ -474,8 +474,11 @@ func (h *Handler) getReceiveConnector(_ *http.Request, p params) (any, error) {
 func (h *Handler) getAcceptedDomain(_ *http.Request, p params) (any, error) {
 	out := []AcceptedDomainView{}
 	for _, d := range h.config().AcceptedDomains {
-		if matchName(p["Identity"], d.Domain) {
-			out = append(out, acceptedDomainView(d))
+		v := acceptedDomainView(d)
+		// The reference shell finds an accepted domain by its name; the
+		// domain is accepted too, being what an administrator remembers.
+		if matchName(p["Identity"], v.Name) || matchName(p["Identity"], v.DomainName) {
+			out = append(out, v)
 		}
 	}
 	return notFoundIfEmpty(out, "accepted domain", p["Identity"])

@@ -107,7 +107,8 @@ func TestConfigViews(t *testing.T) {
 	cfg := manage.Config{
 		SendConnectors:    []connector.SendConfig{send},
 		ReceiveConnectors: []connector.ReceiveConfig{recv},
-		AcceptedDomains:   []routing.AcceptedDomain{{Domain: "contoso.com", Type: routing.Authoritative}},
+		AcceptedDomains: []manage.AcceptedDomain{{Name: "Contoso",
+			AcceptedDomain: routing.AcceptedDomain{Domain: "contoso.com", Type: routing.Authoritative}}},
 	}
 	f := newFixture(t, manage.WithConfig(func() manage.Config { return cfg }))
 	tests := []struct {
@@ -122,6 +123,12 @@ func TestConfigViews(t *testing.T) {
 		{"Get-ReceiveConnector", nil, 200, `"Identity": "HubA\From Internet"`},
 		{"Get-ReceiveConnector", url.Values{"Identity": {"From Internet"}}, 200, `"Name": "From Internet"`},
 		{"Get-AcceptedDomain", nil, 200, `"DomainType": "Authoritative"`},
+		// Name and Identity are the name given at creation, DomainName the domain.
+		{"Get-AcceptedDomain", nil, 200, `"Identity": "Contoso",
+    "Name": "Contoso",
+    "DomainName": "contoso.com"`},
+		{"Get-AcceptedDomain", url.Values{"Identity": {"contoso"}}, 200, `"DomainName": "contoso.com"`},
+		{"Get-AcceptedDomain", url.Values{"Identity": {"CONTOSO.COM"}}, 200, `"Name": "Contoso"`},
 		{"Get-AcceptedDomain", url.Values{"Identity": {"fabrikam.com"}}, 404, `no accepted domain fabrikam.com`},
 		{"Get-MessageTrackingLog", nil, 404, `message tracking is not enabled`},
 	}
@@ -136,8 +143,11 @@ func TestConfigViews(t *testing.T) {
 		}
 	}
 	// A reload shows the new configuration.
-	cfg.AcceptedDomains = append(cfg.AcceptedDomains, routing.AcceptedDomain{Domain: "fabrikam.com", Type: routing.InternalRelay})
-	if code, body := f.do(t, "GET", "Get-AcceptedDomain", url.Values{"Identity": {"fabrikam.com"}}); code != 200 || !strings.Contains(body, "InternalRelay") {
+	// A domain given without a name stands for its name.
+	cfg.AcceptedDomains = append(cfg.AcceptedDomains, manage.AcceptedDomain{
+		AcceptedDomain: routing.AcceptedDomain{Domain: "fabrikam.com", Type: routing.InternalRelay}})
+	if code, body := f.do(t, "GET", "Get-AcceptedDomain", url.Values{"Identity": {"fabrikam.com"}}); code != 200 ||
+		!strings.Contains(body, "InternalRelay") || !strings.Contains(body, `"Name": "fabrikam.com"`) {
 		t.Errorf("after reload: %d %s", code, body)
 	}
 }

@@ -44,7 +44,15 @@ var _ Tracker = (*tracking.Log)(nil)
 type Config struct {
 	SendConnectors    []connector.SendConfig
 	ReceiveConnectors []connector.ReceiveConfig
-	AcceptedDomains   []routing.AcceptedDomain
+	AcceptedDomains   []AcceptedDomain
+}
+
+// AcceptedDomain is an accepted domain with the name it was created under
+// (New-AcceptedDomain -Name Contoso -DomainName contoso.com). Without a
+// Name, the domain stands for it.
+type AcceptedDomain struct {
+	Name string
+	routing.AcceptedDomain
 }
 
 // Handler serves the management API under /api/, the Queue Viewer pages

@@ -5,7 +5,6 @@ import (
 
 	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/queue"
-	"github.com/hubedge/hubedge/routing"
 	"github.com/hubedge/hubedge/tracking"
 )
 
@@ -94,7 +93,9 @@ type ReceiveConnectorView struct {
 	connector.ReceiveConfig
 }
 
-// AcceptedDomainView is an accepted domain as Get-AcceptedDomain shows it.
+// AcceptedDomainView is an accepted domain as Get-AcceptedDomain shows it:
+// Identity and Name are the name it was created under, DomainName the
+// domain.
 type AcceptedDomainView struct {
 	Identity   string
 	Name       string
@@ -159,6 +160,10 @@ func trackingView(r tracking.Record) TrackingView {
 	}
 }
 
-func acceptedDomainView(d routing.AcceptedDomain) AcceptedDomainView {
-	return AcceptedDomainView{Identity: d.Domain, Name: d.Domain, DomainName: d.Domain, DomainType: d.Type.String()}
+func acceptedDomainView(d AcceptedDomain) AcceptedDomainView {
+	name := d.Name
+	if name == "" {
+		name = d.Domain
+	}
+	return AcceptedDomainView{Identity: name, Name: name, DomainName: d.Domain, DomainType: d.Type.String()}
 }

@@ -18,7 +18,7 @@
 //     tolerantly, for MX targets, up to a depth; MX targets written as IP
 //     addresses are accepted.
 //   - RFC 5890/5891: Unicode domains are looked up as A-labels.
-//   - RFC 3463: every failure maps to an enhanced status code via Status:
+//   - RFC 3463: every failure maps to an enhanced status code via Reply:
 //     NXDOMAIN 5.1.2, null MX 5.1.10, loop 5.4.6, no address 5.4.4 (all
 //     permanent); SERVFAIL, timeouts, network errors and broken CNAME
 //     chains 4.4.3 (transient).
@@ -33,7 +33,7 @@
 //	if err != nil { ... }
 //	hosts, err := r.LookupMX(ctx, "fabrikam.com")
 //	if err != nil {
-//		code, enhanced, permanent := mx.Status(err)
+//		reply, permanent := mx.Reply(err) // e.g. 556 5.1.10, true
 //		...
 //	}
 //	for _, h := range hosts { /* dial h.Addrs on port 25, in order */ }

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+
+	"github.com/hubedge/hubedge/dsn"
 )
 
 // Sentinel errors. Lookups return them wrapped in a *PermanentError (or, for
@@ -53,24 +55,21 @@ func (e *PermanentError) Unwrap() error { return e.Err }
 // Temporary reports false: the queue must not retry.
 func (e *PermanentError) Temporary() bool { return false }
 
-// Code is the SMTP reply code a delivery layer reports for this failure.
-func (e *PermanentError) Code() int { c, _ := permanentStatus(e.Err); return c }
-
-// EnhancedCode is the RFC 3463 status for this failure (see Status).
-func (e *PermanentError) EnhancedCode() string { _, s := permanentStatus(e.Err); return s }
-
-// permanentStatus maps a sentinel to reply and enhanced codes.
-func permanentStatus(err error) (int, string) {
+// Reply is the SMTP reply a delivery layer reports for this failure (see
+// the function Reply), with the error as its text.
+func (e *PermanentError) Reply() dsn.Reply {
+	r := dsn.Reply{Text: e.Error()}
 	switch {
-	case errors.Is(err, ErrNullMX):
-		return 556, "5.1.10" // RFC 7505 §4.2
-	case errors.Is(err, ErrLoop):
-		return 554, "5.4.6" // RFC 3463 X.4.6 routing loop detected
-	case errors.Is(err, ErrNoAddress):
-		return 554, "5.4.4" // RFC 3463 X.4.4 unable to route
+	case errors.Is(e.Err, ErrNullMX):
+		r.Code, r.Status = 556, dsn.Status{Class: 5, Subject: 1, Detail: 10} // RFC 7505 §4.2
+	case errors.Is(e.Err, ErrLoop):
+		r.Code, r.Status = 554, dsn.Status{Class: 5, Subject: 4, Detail: 6} // RFC 3463 X.4.6 routing loop detected
+	case errors.Is(e.Err, ErrNoAddress):
+		r.Code, r.Status = 554, dsn.Status{Class: 5, Subject: 4, Detail: 4} // RFC 3463 X.4.4 unable to route
 	default: // ErrNoSuchDomain, ErrInvalidName
-		return 550, "5.1.2" // RFC 3463 X.1.2 bad destination system address
+		r.Code, r.Status = 550, dsn.Status{Class: 5, Subject: 1, Detail: 2} // RFC 3463 X.1.2 bad destination system address
 	}
+	return r
 }
 
 // TemporaryError is a DNS failure worth retrying later: a SERVFAIL or other
@@ -98,12 +97,12 @@ func (e *TemporaryError) Unwrap() error { return e.Err }
 // Temporary reports true: the queue should retry later.
 func (e *TemporaryError) Temporary() bool { return true }
 
-// Code is 451 (RFC 5321 §4.2.3, local error in processing).
-func (e *TemporaryError) Code() int { return 451 }
-
-// EnhancedCode is 4.4.3: RFC 3463 X.4.3 "Directory server failure", the
-// code for an unavailable directory (DNS) server, transient by definition.
-func (e *TemporaryError) EnhancedCode() string { return "4.4.3" }
+// Reply is 451 (RFC 5321 §4.2.3, local error in processing) with 4.4.3,
+// RFC 3463 X.4.3 "Directory server failure": the code for an unavailable
+// directory (DNS) server, transient by definition. Its text is the error.
+func (e *TemporaryError) Reply() dsn.Reply {
+	return dsn.Reply{Code: 451, Status: dsn.Status{Class: 4, Subject: 4, Detail: 3}, Text: e.Error()}
+}
 
 // ParseError reports a malformed domain, host name or server address.
 type ParseError struct {
@@ -127,16 +126,15 @@ func (e *ParseError) Unwrap() error { return e.Err }
 // Is makes errors.Is(err, ErrInvalidName) true for any ParseError.
 func (e *ParseError) Is(target error) bool { return target == ErrInvalidName }
 
-// statusError is what Status looks for.
+// statusError is what Reply looks for.
 type statusError interface {
-	Code() int
-	EnhancedCode() string
+	Reply() dsn.Reply
 	Temporary() bool
 }
 
-// Status returns the SMTP reply code, the RFC 3463 enhanced status code and
-// whether the failure is permanent, for an error from LookupMX or
-// LookupHost:
+// Reply returns the SMTP reply (code, RFC 3463 enhanced status code and
+// the error as its text) and whether the failure is permanent, for an
+// error from LookupMX or LookupHost:
 //
 //	ErrNullMX        556 5.1.10 permanent (RFC 7505 §4.2)
 //	ErrNoSuchDomain  550 5.1.2  permanent (NXDOMAIN; also invalid names)
@@ -145,14 +143,23 @@ type statusError interface {
 //	*TemporaryError  451 4.4.3  transient (SERVFAIL, timeout, network, CNAME)
 //
 // Any other non-nil error is reported as 451 4.4.0 transient, so an
-// unexpected failure defers rather than bounces. Status(nil) is (0, "", false).
-func Status(err error) (code int, enhanced string, permanent bool) {
+// unexpected failure defers rather than bounces. Reply(nil) is the zero
+// Reply and false.
+func Reply(err error) (r dsn.Reply, permanent bool) {
 	if err == nil {
-		return 0, "", false
+		return dsn.Reply{}, false
 	}
 	var se statusError
 	if errors.As(err, &se) {
-		return se.Code(), se.EnhancedCode(), !se.Temporary()
+		return se.Reply(), !se.Temporary()
 	}
-	return 451, "4.4.0", false
+	return dsn.Reply{Code: 451, Status: dsn.Status{Class: 4, Subject: 4}, Text: err.Error()}, false
+}
+
+// Status is Reply's code and enhanced code, the latter as text.
+//
+// Deprecated: use Reply; Status remains while its callers move to it.
+func Status(err error) (code int, enhanced string, permanent bool) {
+	r, permanent := Reply(err)
+	return r.Code, r.Enhanced(), permanent
 }

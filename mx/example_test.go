@@ -40,18 +40,20 @@ func ExampleResolver_LookupMX() {
 	}
 
 	_, err = r.LookupMX(context.Background(), "nomail.fabrikam.com")
-	code, enhanced, permanent := mx.Status(err)
-	fmt.Println(errors.Is(err, mx.ErrNullMX), code, enhanced, permanent)
+	reply, permanent := mx.Reply(err)
+	fmt.Println(errors.Is(err, mx.ErrNullMX), reply.Code, reply.Enhanced(), permanent)
 	// Output:
 	// 10 mx1.fabrikam.com [192.0.2.1]
 	// 20 mx2.fabrikam.com [192.0.2.2 2001:db8::2]
 	// true 556 5.1.10 true
 }
 
-func ExampleStatus() {
+func ExampleReply() {
 	err := &mx.TemporaryError{Name: "fabrikam.com", Type: "MX", Err: mx.ErrServerFailure}
-	fmt.Println(mx.Status(err))
-	fmt.Println(mx.Status(&mx.PermanentError{Name: "fabrikam.com", Err: mx.ErrNoSuchDomain}))
+	reply, permanent := mx.Reply(err)
+	fmt.Println(reply.Code, reply.Enhanced(), permanent)
+	reply, permanent = mx.Reply(&mx.PermanentError{Name: "fabrikam.com", Err: mx.ErrNoSuchDomain})
+	fmt.Println(reply.Code, reply.Enhanced(), permanent)
 	// Output:
 	// 451 4.4.3 false
 	// 550 5.1.2 true

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/netip"
 	"slices"
+	"strings"
 
 	"github.com/miekg/dns"
 )
@@ -16,24 +17,40 @@ import (
 // misconfigured smart host bounces or waits. DNS failures are
 // *TemporaryError, unless the other address family answered.
 func (r *Resolver) LookupHost(ctx context.Context, name string) ([]netip.Addr, error) {
+	h, err := r.ResolveHost(ctx, name)
+	return h.Addrs, err
+}
+
+// ResolveHost is LookupHost for callers that need to know how the
+// addresses were found, as DANE for a smart host does (RFC 7672 §2.2.3):
+// a Host with the canonical Name, the addresses, Secure when every
+// answer (CNAMEs included) was DNSSEC-validated, and the CNAME-expanded
+// name. IP addresses and address literals are returned as is, never
+// Secure. Errors are those of LookupHost.
+func (r *Resolver) ResolveHost(ctx context.Context, name string) (Host, error) {
 	if a, ok := parseAddressLiteral(name); ok {
-		return []netip.Addr{a}, nil
+		return Host{Name: name, Addrs: []netip.Addr{a}}, nil
 	}
 	if a, err := netip.ParseAddr(name); err == nil {
-		return []netip.Addr{a.Unmap()}, nil
+		return Host{Name: name, Addrs: []netip.Addr{a.Unmap()}}, nil
 	}
 	n, err := normalizeName(name)
 	if err != nil {
-		return nil, &PermanentError{Name: name, Err: err}
+		return Host{}, &PermanentError{Name: name, Err: err}
 	}
-	addrs, _, err := r.hostAddrs(ctx, n)
-	return addrs, err
+	addrs, secure, expanded, err := r.hostAddrs(ctx, n)
+	if err != nil {
+		return Host{}, err
+	}
+	return Host{Name: n, Addrs: addrs, Secure: secure, Expanded: expanded}, nil
 }
 
 // hostAddrs looks up A and AAAA for a canonical name. Addresses from either
 // family win over a failure of the other. secure reports that every answer
-// used was validated (a failed family makes the result insecure).
-func (r *Resolver) hostAddrs(ctx context.Context, name string) (addrs []netip.Addr, secure bool, err error) {
+// used was validated (a failed family makes the result insecure); expanded
+// is the end of the CNAME chain the first answer with addresses came
+// through, "" when name owns its addresses.
+func (r *Resolver) hostAddrs(ctx context.Context, name string) (addrs []netip.Addr, secure bool, expanded string, err error) {
 	types := []uint16{dns.TypeA}
 	if r.opts.ipv6 {
 		types = append(types, dns.TypeAAAA)
@@ -47,7 +64,7 @@ func (r *Resolver) hostAddrs(ctx context.Context, name string) (addrs []netip.Ad
 		ans, err := r.lookup(ctx, name, t)
 		if err != nil {
 			if ctx.Err() != nil {
-				return nil, false, err
+				return nil, false, "", err
 			}
 			temp, secure = err, false
 			continue
@@ -56,17 +73,20 @@ func (r *Resolver) hostAddrs(ctx context.Context, name string) (addrs []netip.Ad
 			nxCount++
 		}
 		secure = secure && ans.secure
+		if owner := strings.TrimSuffix(ans.owner, "."); expanded == "" && len(ans.rrs) > 0 && owner != name {
+			expanded = owner
+		}
 		addrs = appendAddrs(addrs, ans.rrs)
 	}
 	switch {
 	case len(addrs) > 0:
-		return addrs, secure, nil
+		return addrs, secure, expanded, nil
 	case temp != nil:
-		return nil, false, temp
+		return nil, false, "", temp
 	case nxCount == len(types):
-		return nil, false, &PermanentError{Name: name, Err: ErrNoSuchDomain}
+		return nil, false, "", &PermanentError{Name: name, Err: ErrNoSuchDomain}
 	default:
-		return nil, false, &PermanentError{Name: name, Err: ErrNoAddress}
+		return nil, false, "", &PermanentError{Name: name, Err: ErrNoAddress}
 	}
 }
 

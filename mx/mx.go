@@ -23,9 +23,14 @@ type Host struct {
 	Preference uint16
 	Addrs      []netip.Addr
 	// Secure reports that the MX records (or the absence of any, for an
-	// implicit MX) and these addresses were all DNSSEC-validated by a
-	// trusted resolver (WithTrustAD); only then may DANE be used.
+	// implicit MX) and these addresses, with every CNAME that led to them,
+	// were all DNSSEC-validated by a trusted resolver (WithTrustAD); only
+	// then may DANE be used.
 	Secure bool
+	// Expanded is the CNAME-expanded form of Name (the end of its CNAME
+	// chain, which owns Addrs), "" when Name is not an alias. DANE looks
+	// for TLSA records there first (RFC 7672 §2.2.2).
+	Expanded string
 }
 
 // Resolver finds next hops for SMTP delivery. It is safe for concurrent
@@ -117,7 +122,7 @@ func (r *Resolver) Servers() []string { return slices.Clone(r.servers) }
 // CNAMEs are followed for the domain and for MX targets (though RFC 2181
 // §10.3 forbids the latter), MX targets written as IP addresses are used as
 // such, Unicode domains are looked up as A-labels, and an address literal
-// such as "[192.0.2.1]" is returned as the only host. Use Status to map the
+// such as "[192.0.2.1]" is returned as the only host. Use Reply to map the
 // error to SMTP codes.
 func (r *Resolver) LookupMX(ctx context.Context, domain string) ([]Host, error) {
 	if a, ok := parseAddressLiteral(domain); ok {
@@ -151,7 +156,7 @@ func (r *Resolver) implicitMX(ctx context.Context, name string, mxSecure bool) (
 	if _, ok := r.local[name]; ok {
 		return nil, &PermanentError{Name: name, Err: ErrLoop}
 	}
-	addrs, secure, err := r.hostAddrs(ctx, name)
+	addrs, secure, expanded, err := r.hostAddrs(ctx, name)
 	if errors.Is(err, ErrNoSuchDomain) {
 		// The domain existed a moment ago; report it as addressless.
 		err = &PermanentError{Name: name, Err: ErrNoAddress}
@@ -159,7 +164,7 @@ func (r *Resolver) implicitMX(ctx context.Context, name string, mxSecure bool) (
 	if err != nil {
 		return nil, err
 	}
-	return []Host{{Name: name, Addrs: addrs, Secure: secure && mxSecure}}, nil
+	return []Host{{Name: name, Addrs: addrs, Secure: secure && mxSecure, Expanded: expanded}}, nil
 }
 
 // candidates turns MX records into hosts sorted by preference with ties
@@ -267,7 +272,7 @@ func (r *Resolver) resolveAll(ctx context.Context, domain string, hosts []Host, 
 		if a, perr := netip.ParseAddr(h.Name); perr == nil {
 			h.Addrs = []netip.Addr{a} // tolerated: MX written as an IP
 		} else {
-			h.Addrs, secure, err = r.hostAddrs(ctx, h.Name)
+			h.Addrs, secure, h.Expanded, err = r.hostAddrs(ctx, h.Name)
 		}
 		h.Secure = secure && mxSecure
 		if ctx.Err() != nil {

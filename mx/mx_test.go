@@ -259,9 +259,9 @@ func TestLookupMX(t *testing.T) {
 				if !errors.Is(err, tc.err) {
 					t.Fatalf("LookupMX(%q) = %s, %v; want error %v", tc.domain, hostsString(hosts), err, tc.err)
 				}
-				code, enh, perm := mx.Status(err)
-				if got := fmt.Sprintf("%d %s %v", code, enh, perm); got != tc.status {
-					t.Errorf("Status(%v) = %s, want %s", err, got, tc.status)
+				r, perm := mx.Reply(err)
+				if got := fmt.Sprintf("%d %s %v", r.Code, r.Enhanced(), perm); got != tc.status {
+					t.Errorf("Reply(%v) = %s, want %s", err, got, tc.status)
 				}
 				return
 			}

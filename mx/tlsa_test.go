@@ -86,3 +86,45 @@ func TestLookupTXT(t *testing.T) {
 		t.Fatalf("NXDOMAIN: %q, %v", txt, err)
 	}
 }
+
+// An MX target that is an alias reports its CNAME-expanded name, whether
+// the server chased the chain or not, and is Secure only when every link
+// of the chain was validated.
+func TestExpandedMXHost(t *testing.T) {
+	zone := []string{
+		"alias.example. MX 10 mx.alias.example.",
+		"mx.alias.example. CNAME real.hosting.example.",
+		"real.hosting.example. A 192.0.2.9",
+		"plain.example. MX 10 mx.plain.example.",
+		"mx.plain.example. A 192.0.2.10",
+		"implicit.example. CNAME real.hosting.example.",
+	}
+	for _, tc := range []struct {
+		name, domain, wantExpanded string
+		fake                       []fakeOption
+		wantSecure                 bool
+	}{
+		{name: "chased alias", domain: "alias.example", wantExpanded: "real.hosting.example", wantSecure: true},
+		{name: "alias not chased by the server", domain: "alias.example", fake: []fakeOption{noChase()},
+			wantExpanded: "real.hosting.example", wantSecure: true},
+		{name: "insecure target", domain: "alias.example", fake: []fakeOption{noChase(), insecureNames("real.hosting.example")},
+			wantExpanded: "real.hosting.example"},
+		{name: "no alias", domain: "plain.example", wantSecure: true},
+		{name: "implicit MX through an alias", domain: "implicit.example", wantExpanded: "real.hosting.example", wantSecure: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFakeDNS(t, zone, tc.fake...)
+			r, err := mx.New(mx.WithServers(f.Addr), mx.WithTrustAD(true), mx.WithIPv6(false))
+			if err != nil {
+				t.Fatal(err)
+			}
+			hs, err := r.LookupMX(context.Background(), tc.domain)
+			if err != nil || len(hs) != 1 {
+				t.Fatalf("LookupMX = %+v, %v", hs, err)
+			}
+			if hs[0].Expanded != tc.wantExpanded || hs[0].Secure != tc.wantSecure {
+				t.Errorf("host %+v, want Expanded %q Secure %v", hs[0], tc.wantExpanded, tc.wantSecure)
+			}
+		})
+	}
+}

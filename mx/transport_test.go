@@ -31,8 +31,8 @@ func TestTimeoutIsTemporary(t *testing.T) {
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("err = %v, want it to wrap context.DeadlineExceeded", err)
 	}
-	if code, enh, perm := mx.Status(err); code != 451 || enh != "4.4.3" || perm {
-		t.Errorf("Status = %d %s %v", code, enh, perm)
+	if r, perm := mx.Reply(err); r.Code != 451 || r.Enhanced() != "4.4.3" || perm {
+		t.Errorf("Reply = %d %s %v", r.Code, r.Enhanced(), perm)
 	}
 	if d := time.Since(start); d > 3*time.Second {
 		t.Errorf("two 50ms attempts took %v", d)
@@ -113,8 +113,8 @@ func TestContextCancellation(t *testing.T) {
 		if !errors.Is(err, context.Canceled) {
 			t.Fatalf("err = %v, want context.Canceled", err)
 		}
-		if code, _, perm := mx.Status(err); code != 451 || perm {
-			t.Errorf("cancellation must be transient, got %d permanent=%v", code, perm)
+		if rep, perm := mx.Reply(err); rep.Code != 451 || perm {
+			t.Errorf("cancellation must be transient, got %d permanent=%v", rep.Code, perm)
 		}
 		if d := time.Since(start); d > 10*time.Second {
 			t.Errorf("cancel took %v; the one-minute query timeout was not cut short", d)
@@ -216,7 +216,7 @@ func TestNew(t *testing.T) {
 	}
 }
 
-func TestStatus(t *testing.T) {
+func TestReply(t *testing.T) {
 	for _, tc := range []struct {
 		err  error
 		want string
@@ -229,9 +229,9 @@ func TestStatus(t *testing.T) {
 		{&mx.PermanentError{Name: "x", Err: mx.ErrNoAddress}, "554 5.4.4 true"},
 		{&mx.TemporaryError{Name: "x", Type: "MX", Err: mx.ErrServerFailure}, "451 4.4.3 false"},
 	} {
-		code, enh, perm := mx.Status(tc.err)
-		if got := fmt.Sprintf("%d %s %v", code, enh, perm); got != tc.want {
-			t.Errorf("Status(%v) = %q, want %q", tc.err, got, tc.want)
+		r, perm := mx.Reply(tc.err)
+		if got := fmt.Sprintf("%d %s %v", r.Code, r.Enhanced(), perm); got != tc.want {
+			t.Errorf("Reply(%v) = %q, want %q", tc.err, got, tc.want)
 		}
 	}
 }

@@ -117,7 +117,11 @@ func (q *Queue) Queues() []QueueInfo {
 		out = append(out, QueueInfo{Identity: QueuePoison, DeliveryType: "Undefined", Status: QueueSuspended, MessageCount: poison})
 	}
 	for _, hq := range q.hops {
-		out = append(out, hq.info())
+		qi := hq.info()
+		if q.held[hq.key] {
+			qi.Status = QueueSuspended
+		}
+		out = append(out, qi)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Identity < out[j].Identity })
 	return out

@@ -220,3 +220,35 @@ func TestDeferEventNextRetry(t *testing.T) {
 		t.Errorf("DEFER NextRetry %v, want %v (attempt at %v)", ev.NextRetry, want, ev.Time)
 	}
 }
+
+// A queue held from outside (a pool's state) stays suspended from its
+// creation on, whatever SuspendQueue and ResumeQueue say, until released.
+func TestHoldQueues(t *testing.T) {
+	d := newScripted(all(ok250))
+	h := newHarness(t, queue.WithRouter(hopByDomain()), queue.WithDeliverer(d))
+	h.q.HoldQueues([]string{fabrikamQueue}) // before the queue exists
+	id := h.enqueue(t, "alice@contoso.com", rcpt("bob@fabrikam.com"))
+	entered := func() bool {
+		for _, qi := range h.q.Queues() {
+			if qi.Identity == fabrikamQueue && qi.MessageCount == 1 {
+				return true
+			}
+		}
+		return false
+	}
+	if !pollUntil(entered) {
+		t.Fatal("message did not enter the held queue")
+	}
+	if err := h.q.ResumeQueue(fabrikamQueue); err != nil {
+		t.Fatal(err)
+	}
+	if qi := queueInfo(t, h.q, fabrikamQueue); qi.Status != queue.QueueSuspended {
+		t.Errorf("held queue after ResumeQueue: status %s", qi.Status)
+	}
+	if d.pending() != 0 {
+		t.Fatal("delivered from a held queue")
+	}
+	h.q.HoldQueues(nil)
+	d.next(t)
+	h.wait(t, queue.EventDeliver, id)
+}

@@ -159,7 +159,7 @@ func (q *Queue) inFlow(ctx context.Context) {
 func (q *Queue) behindLocked() bool {
 	waiting, slots := 0, 0
 	for _, hq := range q.hops {
-		if hq.suspended || hq.failures > 0 || hq.active < q.opts.maxPerHop && q.active < q.opts.maxConcurrency {
+		if q.stoppedLocked(hq) || hq.failures > 0 || hq.active < q.opts.maxPerHop && q.active < q.opts.maxConcurrency {
 			continue
 		}
 		waiting += hq.ready.Len()

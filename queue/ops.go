@@ -39,6 +39,27 @@ func (q *Queue) setQueueSuspended(identity string, on bool) error {
 	return nil
 }
 
+// HoldQueues keeps the delivery queues whose identities (NextHop.Key) it
+// is given suspended, those that exist now and those created later, until
+// a later call leaves them out: a suspension decided outside this queue,
+// such as the state a pool of hubs shares. It is separate from
+// SuspendQueue and ResumeQueue: a delivery queue delivers only while
+// neither holds it, and Queues shows it Suspended while either does.
+func (q *Queue) HoldQueues(identities []string) {
+	held := make(map[string]bool, len(identities))
+	for _, id := range identities {
+		held[id] = true
+	}
+	q.mu.Lock()
+	q.held = held
+	q.mu.Unlock()
+	q.kick()
+}
+
+// stoppedLocked reports whether an administrator, here or in the pool,
+// suspended hq.
+func (q *Queue) stoppedLocked(hq *hopQueue) bool { return hq.suspended || q.held[hq.key] }
+
 // RetryQueue makes a delivery queue in Retry try now: its waiting
 // messages become ready and one connection attempt starts; if it fails,
 // the retry timer starts again. On the Unreachable queue it is

@@ -49,6 +49,9 @@ type Queue struct {
 	unreach    hopState
 	// subSuspended stops the categorizer (Suspend-Queue Submission).
 	subSuspended bool
+	// held are the delivery queues HoldQueues keeps suspended, by key,
+	// whether or not they exist.
+	held map[string]bool
 	// routeEpoch counts Reroute calls; an entry routed before the latest
 	// one goes back to routing when its attempt in flight ends.
 	routeEpoch uint64
@@ -166,6 +169,9 @@ func OpenStore(s Store, opts ...Option) (*Queue, error) {
 	q.stopCtx, q.stopCancel = context.WithCancel(context.Background())
 	q.runCtx, q.runCancel = context.WithCancel(context.Background())
 	q.com = newCommitter(s, o.commitDelay)
+	if h, ok := s.(storage.QueueHolder); ok { // before any delivery can start
+		h.WatchHolds(q.HoldQueues)
+	}
 	if err := q.recover(); err != nil {
 		q.com.close()
 		return nil, err

@@ -76,7 +76,7 @@ func (q *Queue) tickLocked(now time.Time) (time.Time, []func()) {
 			continue
 		}
 		hq.idleSince = time.Time{}
-		if hq.suspended {
+		if q.stoppedLocked(hq) {
 			continue
 		}
 		for hq.waiting.Len() > 0 && !hq.waiting[0].due.After(now) {

@@ -147,7 +147,9 @@ func views(cfg *cmdlet.Config, server string) manage.Config {
 	for _, r := range receive {
 		v.ReceiveConnectors = append(v.ReceiveConnectors, r.Config)
 	}
-	v.AcceptedDomains = acceptedDomains(cfg)
+	for _, d := range cfg.AcceptedDomains {
+		v.AcceptedDomains = append(v.AcceptedDomains, manage.AcceptedDomain{Name: d.Name, AcceptedDomain: d.AcceptedDomain})
+	}
 	return v
 }
 

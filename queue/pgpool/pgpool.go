@@ -1,20 +1,31 @@
 // Package pgpool is the pool-wide administration of hubs that share one
-// queue in PostgreSQL (package pgstore): Get-Queue of the pool lists every
-// hub's messages, and Suspend-Message, Resume-Message and Remove-Message
-// act on a message whichever hub owns it. Each hub runs its queue on its
-// own pgstore.Store and attaches it:
+// queue in PostgreSQL (package pgstore): Get-Queue and Get-Message of the
+// pool list every hub's queues and messages, Suspend-Message,
+// Resume-Message and Remove-Message act on a message whichever hub owns
+// it, and Suspend-Queue, Resume-Queue and Retry-Queue act on any hub's
+// queue. Each hub runs its queue on its own pgstore.Store and attaches it:
 //
 //	s, err := pgstore.Open(ctx, pgstore.Config{DSN: dsn, Hub: "hub01"})
 //	...
 //	q, err := queue.OpenStore(s, opts...) // or transport.WithQueueStore(s), then t.Queue()
 //	...
 //	p := pgpool.Attach(q, s)
+//	qs, err := p.Queues(ctx)
+//	err = p.SuspendQueue(ctx, "hub02", qs[i].Identity)
 //	msgs, err := p.Messages(ctx, queue.Filter{})
 //	err = p.SuspendMessage(ctx, id)
 //
-// An action on a message of this hub runs at once; one on another hub's
-// message is queued for that hub, which runs it at its next heartbeat (a
-// third of its lease) or when its pool calls RunCommands.
+// A delivery queue is suspended for the whole pool: the suspension is
+// kept in the database and every hub honours it, one that starts later
+// or adopts a dead hub's messages included. The Submission and
+// Unreachable queues, and Retry-Queue, concern one hub.
+//
+// An action on this hub runs at once; one on another hub's message or
+// queue is a command queued in the database for that hub, which runs it
+// at its next heartbeat (a third of its lease) or when its pool calls
+// RunCommands. Each heartbeat also publishes the hub's queues, so what
+// Queues shows of another hub is as of its last heartbeat, except
+// suspensions, which show at once.
 package pgpool
 
 import (
@@ -49,10 +60,14 @@ var ErrUnknownCommand = errors.New("pgpool: unknown command")
 func Attach(q *queue.Queue, s *pgstore.Store) *Pool {
 	p := &Pool{q: q, s: s}
 	s.OnCommand(p.run)
+	s.OnHeartbeat(p.Publish)
 	return p
 }
 
 func (p *Pool) run(id queue.ID, cmd string) error {
+	if id == "" {
+		return p.runHub(cmd)
+	}
 	switch cmd {
 	case cmdSuspend:
 		return p.q.SuspendMessage(id)

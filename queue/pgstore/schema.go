@@ -64,6 +64,19 @@ var migrations = []string{
 		sent timestamptz NOT NULL DEFAULT now()
 	);
 	CREATE INDEX hubedge_commands_hub ON hubedge_commands (hub, seq);`,
+	// 3: delivery queues suspended for the whole pool, and each hub's
+	// queues as it last showed them (an opaque description per queue).
+	`CREATE TABLE hubedge_held_queues (
+		queue text COLLATE "C" PRIMARY KEY,
+		since timestamptz NOT NULL DEFAULT now()
+	);
+	CREATE TABLE hubedge_hub_queues (
+		hub   text NOT NULL,
+		queue text COLLATE "C" NOT NULL,
+		info  bytea NOT NULL,
+		at    timestamptz NOT NULL,
+		PRIMARY KEY (hub, queue)
+	);`,
 }
 
 // schemaLock is the advisory lock key that serialises migrations when
@@ -71,7 +84,7 @@ var migrations = []string{
 const schemaLock = 0x68756265646765
 
 // SchemaVersion is the schema version this release writes.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // migrate brings the schema to SchemaVersion in one transaction.
 func migrate(ctx context.Context, pool *pgxpool.Pool) error {

@@ -21,6 +21,7 @@ func TestMigrate(t *testing.T) {
 	}{
 		{"empty database", 0, nil},
 		{"version 1", 1, nil},
+		{"version 2", 2, nil},
 		{"current", SchemaVersion, nil},
 		{"newer release", -1, ErrSchemaTooNew},
 	} {

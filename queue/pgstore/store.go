@@ -71,7 +71,14 @@ type Store struct {
 	timer  storage.Timer
 	adopt  func(storage.ID, []byte) error
 	run    func(storage.ID, string) error
+	beat   func(context.Context) error
 	beats  sync.WaitGroup
+	// held are the delivery queues suspended for the pool as last read,
+	// watch the queue's function that applies them; holdsMu orders the
+	// reads and calls, so an older set never overwrites a newer one.
+	holdsMu sync.Mutex
+	held    []string
+	watch   func([]string)
 	// renewing serialises Renew, so two renewals never register twice
 	// from one epoch (the second would take the first for a rival).
 	renewing sync.Mutex
@@ -129,6 +136,10 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("%w: pgstore: register hub: %w", storage.ErrStoreFailed, err)
+	}
+	if s.held, err = readHolds(ctx, pool); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("%w: pgstore: read suspended queues: %w", storage.ErrStoreFailed, err)
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.mu.Lock()
@@ -531,6 +542,14 @@ func (s *Store) takeOver(ctx context.Context) ([]adopted, error) {
 			AND NOT EXISTS (SELECT 1 FROM hubedge_messages m WHERE m.id = c.id)`, dead); err != nil {
 			return err
 		}
+		// The dead hubs' queues are gone with them, and so are commands
+		// about those queues (SendHub); their messages join this hub's.
+		if _, err := tx.Exec(ctx, `DELETE FROM hubedge_hub_queues WHERE hub = ANY($1)`, dead); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM hubedge_commands WHERE hub = ANY($1) AND id = ''`, dead); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `UPDATE hubedge_chunks SET owner = $1 WHERE owner = ANY($2)`, s.cfg.Hub, dead); err != nil {
 			return err
 		}
@@ -604,6 +623,17 @@ func (s *Store) heartbeat() {
 		}
 		if _, err := s.RunCommands(s.ctx); err != nil && s.state() == nil {
 			s.cfg.Logger.Warn("pgstore: running admin commands failed", "hub", s.cfg.Hub, "err", err)
+		}
+		if _, err := s.Holds(s.ctx); err != nil && s.state() == nil {
+			s.cfg.Logger.Warn("pgstore: reading the pool's suspended queues failed", "hub", s.cfg.Hub, "err", err)
+		}
+		s.mu.Lock()
+		beat := s.beat
+		s.mu.Unlock()
+		if beat != nil {
+			if err := beat(s.ctx); err != nil && s.state() == nil {
+				s.cfg.Logger.Warn("pgstore: heartbeat work failed", "hub", s.cfg.Hub, "err", err)
+			}
 		}
 	}
 	s.mu.Lock()
@@ -779,8 +809,8 @@ func (s *Store) Send(ctx context.Context, id storage.ID, cmd string) (string, er
 	return hub, nil
 }
 
-// OnCommand sets the function that runs, in order, the commands Send
-// queued for this hub.
+// OnCommand sets the function that runs, in order, the commands Send and
+// SendHub queued for this hub; id is empty for those of SendHub.
 func (s *Store) OnCommand(fn func(id storage.ID, cmd string) error) {
 	s.mu.Lock()
 	s.run = fn

@@ -19,6 +19,10 @@
 // acknowledged) fails Open with a *storage.CorruptError, and every body
 // chunk carries a CRC-32C that its reader checks.
 //
+// WithCommitObserver reports each commit, once durable, with the number
+// of message records it wrote and the time of its log sync: the figures
+// of the group commit that metrics export.
+//
 // An almost empty directory takes about 3 MiB (1 MiB per log segment, 1
 // MiB of bbolt); the segments grow by doubling to 8 MiB and then in 8 MiB
 // steps, and bbolt grows in steps of half its size, up to 16 MiB. Neither

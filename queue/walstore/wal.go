@@ -65,6 +65,8 @@ type walStore struct {
 	fresh bool // the current segment is to be emptied before its first record
 	buf   []byte
 	refs  []walRef
+	// observe, if set, learns of each commit (WithCommitObserver).
+	observe CommitObserver
 
 	// uses counts, per segment, the times it started over. A body reader
 	// that finds it changed after reading from the segment may have read
@@ -146,13 +148,17 @@ var crcTable = crc32.MakeTable(crc32.Castagnoli)
 // applies the log to bbolt; Close stops it. clock times the retries of a
 // failing bbolt (nil: the wall clock). Only one process may have dir open:
 // another Open fails at once with ErrDirInUse.
-func Open(dir string, clock storage.Clock) (storage.Store, error) {
+func Open(dir string, clock storage.Clock, opts ...Option) (storage.Store, error) {
 	if clock == nil {
 		clock = storage.SystemClock{}
 	}
 	s, err := openWAL(dir, clock)
 	if err != nil {
 		return nil, err
+	}
+	// Set before the first Apply, which only the caller can make.
+	for _, o := range opts {
+		o.apply(s)
 	}
 	return s, nil
 }
@@ -497,8 +503,15 @@ func (s *walStore) Apply(ops []storage.Op) error {
 	if s.buf, s.refs, err = writeRecord(f, s.off, s.epoch(), ops, s.buf, s.refs[:0]); err != nil {
 		return fmt.Errorf("queue: log write: %w", err)
 	}
+	var syncStart time.Time
+	if s.observe != nil {
+		syncStart = time.Now()
+	}
 	if err := fdatasync(f); err != nil {
 		return fmt.Errorf("queue: log sync: %w", err)
+	}
+	if s.observe != nil {
+		s.observe(records(ops), time.Since(syncStart))
 	}
 	s.off += size
 	for i := range s.refs {

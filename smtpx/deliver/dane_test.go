@@ -3,10 +3,12 @@ package deliver_test
 import (
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/hubedge/hubedge/auth"
 	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/mx"
 	"github.com/hubedge/hubedge/queue"
@@ -24,7 +26,11 @@ type daneCase struct {
 	bogus    bool // the TLSA record's signature is broken
 	tlsa     func(leaf, ca *x509.Certificate) smtptest.Record
 	noTLS    bool
-	sink     *smtptest.Sink
+	// alias makes the MX host a CNAME for this name, which owns the
+	// address; aliasTLSA is published at the alias.
+	alias     string
+	aliasTLSA func(leaf, ca *x509.Certificate) smtptest.Record
+	sink      *smtptest.Sink
 }
 
 // daneWorld signs each case's zone, serves them all from one harness DNS
@@ -41,9 +47,21 @@ func daneWorld(t *testing.T, pki *smtptest.PKI, cases []*daneCase) *smtptest.Unb
 			opts = []smtptest.SinkOption{smtptest.Hostname(host), smtptest.NoSTARTTLS()}
 		}
 		c.sink = smtptest.NewSink(t, opts...)
-		recs := []smtptest.Record{smtptest.MX(c.domain, 10, host), smtptest.A(host, "127.0.0.1")}
+		recs := []smtptest.Record{smtptest.MX(c.domain, 10, host)}
+		switch {
+		case c.alias == "":
+			recs = append(recs, smtptest.A(host, "127.0.0.1"))
+		case strings.HasSuffix(c.alias, "."+c.domain):
+			recs = append(recs, smtptest.CNAME(host, c.alias), smtptest.A(c.alias, "127.0.0.1"))
+		default: // in another case's zone, an unsigned one
+			recs = append(recs, smtptest.CNAME(host, c.alias))
+			srv.Add(smtptest.A(c.alias, "127.0.0.1"))
+		}
 		if c.tlsa != nil {
 			recs = append(recs, c.tlsa(cert.Leaf, pki.CACert()))
+		}
+		if c.aliasTLSA != nil {
+			recs = append(recs, c.aliasTLSA(cert.Leaf, pki.CACert()))
 		}
 		if c.insecure {
 			srv.Add(append(recs, smtptest.SOA(c.domain))...)
@@ -57,6 +75,12 @@ func daneWorld(t *testing.T, pki *smtptest.PKI, cases []*daneCase) *smtptest.Unb
 		srv.Add(z.Records(t)...)
 		zones = append(zones, smtptest.UnboundZone{Name: c.domain, TrustAnchor: z.TrustAnchor()})
 	}
+	return startUnbound(t, srv, zones...)
+}
+
+// startUnbound puts unbound in front of srv, or skips the test.
+func startUnbound(t *testing.T, srv *smtptest.DNS, zones ...smtptest.UnboundZone) *smtptest.Unbound {
+	t.Helper()
 	u, err := smtptest.StartUnbound(t, srv, zones...)
 	if errors.Is(err, smtptest.ErrUnboundMissing) {
 		t.Skip("unbound is not installed (apt-get install unbound): DANE needs a real validating resolver")
@@ -87,6 +111,20 @@ func TestDANE(t *testing.T) {
 			return smtptest.TLSA("_25._tcp.mx.insecure.example", 3, 1, 1, stranger) // would mismatch if believed
 		}},
 		{domain: "bogus.example", bogus: true, tlsa: eeRecord("mx.bogus.example")},
+		// RFC 7672 §2.2.2: an MX host that is a secure alias has its TLSA
+		// records looked up at the alias first, then at its own name.
+		{domain: "alias-ee.example", alias: "real.alias-ee.example", aliasTLSA: eeRecord("real.alias-ee.example")},
+		{domain: "alias-ta.example", alias: "real.alias-ta.example", aliasTLSA: func(_, ca *x509.Certificate) smtptest.Record {
+			return smtptest.TLSA("_25._tcp.real.alias-ta.example", 2, 0, 1, ca) // the leaf names only the MX host
+		}},
+		{domain: "alias-fallback.example", alias: "real.alias-fallback.example", tlsa: eeRecord("mx.alias-fallback.example")},
+		{domain: "alias-first.example", alias: "real.alias-first.example", tlsa: eeRecord("mx.alias-first.example"),
+			aliasTLSA: func(_, _ *x509.Certificate) smtptest.Record {
+				return smtptest.TLSA("_25._tcp.real.alias-first.example", 3, 1, 1, stranger)
+			}},
+		{domain: "alias-insecure.example", alias: "mx-alias.insecure.example", tlsa: func(_, _ *x509.Certificate) smtptest.Record {
+			return smtptest.TLSA("_25._tcp.mx.alias-insecure.example", 3, 1, 1, stranger) // the host is insecure: ignored
+		}},
 	}
 	u := daneWorld(t, pki, cases)
 	r, err := mx.New(mx.WithServers(u.Addr()), mx.WithTrustAD(true), mx.WithIPv6(false), mx.WithTimeout(5*time.Second))
@@ -99,12 +137,18 @@ func TestDANE(t *testing.T) {
 		errText   string // in the hop error: the explanation the queue keeps
 		report    string // the TLS-RPT result type counted
 	}{
-		"ee.example":       {delivered: true, policy: deliver.PolicyDANE},
-		"ta.example":       {delivered: true, policy: deliver.PolicyDANE},
-		"mismatch.example": {policy: deliver.PolicyDANE, errText: "451 4.7.5 Primary target IP address responded with: \"deliver: TLS negotiation failed: DANE: no TLSA record matched the certificate of mx.mismatch.example\"", report: tlsrpt.ResultValidationFailure},
-		"stripped.example": {policy: deliver.PolicyDANE, errText: "DANE: mx.stripped.example does not offer STARTTLS, which its policy requires; not delivering in plaintext", report: tlsrpt.ResultStartTLSNotSupported},
-		"insecure.example": {delivered: true},
-		"bogus.example":    {errText: "DANE: TLSA lookup for mx.bogus.example failed, so the host cannot be used", report: tlsrpt.ResultTLSAInvalid},
+		"ee.example":             {delivered: true, policy: deliver.PolicyDANE},
+		"ta.example":             {delivered: true, policy: deliver.PolicyDANE},
+		"mismatch.example":       {policy: deliver.PolicyDANE, errText: "451 4.7.5 Primary target IP address responded with: \"deliver: TLS negotiation failed: DANE: no TLSA record matched the certificate of mx.mismatch.example\"", report: tlsrpt.ResultValidationFailure},
+		"stripped.example":       {policy: deliver.PolicyDANE, errText: "DANE: mx.stripped.example does not offer STARTTLS, which its policy requires; not delivering in plaintext", report: tlsrpt.ResultStartTLSNotSupported},
+		"insecure.example":       {delivered: true},
+		"bogus.example":          {errText: "DANE: TLSA lookup for mx.bogus.example failed, so the host cannot be used", report: tlsrpt.ResultTLSAInvalid},
+		"alias-ee.example":       {delivered: true, policy: deliver.PolicyDANE},
+		"alias-ta.example":       {delivered: true, policy: deliver.PolicyDANE},
+		"alias-fallback.example": {delivered: true, policy: deliver.PolicyDANE},
+		"alias-first.example": {policy: deliver.PolicyDANE, report: tlsrpt.ResultValidationFailure,
+			errText: "DANE: no TLSA record matched the certificate of mx.alias-first.example (TLSA records of its alias real.alias-first.example)"},
+		"alias-insecure.example": {delivered: true},
 	}
 	for _, c := range cases {
 		t.Run(c.domain, func(t *testing.T) {
@@ -203,6 +247,97 @@ func TestDANERequireTLS(t *testing.T) {
 			res, err := h.send(queue.Envelope{RequireTLS: true, Recipients: rcpts("bob@" + domain)}, testBody)
 			if err != nil || len(res) != 1 || res[0].Code != 550 || res[0].Enhanced != want || len(sink.Messages()) != 0 {
 				t.Fatalf("res=%+v err=%v messages=%d; want 550 %s", res, err, len(sink.Messages()), want)
+			}
+		})
+	}
+}
+
+// TestDANESmartHost: a smart host given by name in a signed zone is held
+// to its TLSA records at the port dialled, as Postfix's "dane" level does
+// for a relayhost. DANE then stands for the connector's certificate check
+// before AUTH (BasicAuthRequireTLS with a certificate no CA we trust
+// issued); a mismatch defers; records at another port are not the host's.
+func TestDANESmartHost(t *testing.T) {
+	const user, pass = "svc-relay", "Relay-Passw0rd"
+	stranger := smtptest.NewPKI(t).Certificate("smtp.relay.example").Leaf
+	type shCase struct {
+		name     string
+		host     string
+		tlsa     func(sink *smtptest.Sink, leaf *x509.Certificate) smtptest.Record
+		mech     connector.SendOption
+		sink     *smtptest.Sink
+		deferred string // the explanation when deferred
+		policy   string
+	}
+	atPort := func(host string, leaf func(*x509.Certificate) *x509.Certificate) func(*smtptest.Sink, *x509.Certificate) smtptest.Record {
+		return func(s *smtptest.Sink, l *x509.Certificate) smtptest.Record {
+			return smtptest.TLSA(fmt.Sprintf("_%d._tcp.%s", port(t, s.Addr()), host), 3, 1, 1, leaf(l))
+		}
+	}
+	own := func(l *x509.Certificate) *x509.Certificate { return l }
+	other := func(*x509.Certificate) *x509.Certificate { return stranger }
+	cases := []*shCase{
+		{name: "match, AUTH", host: "ee.relay.example", tlsa: atPort("ee.relay.example", own), policy: deliver.PolicyDANE,
+			mech: connector.WithSmartHostAuth(auth.SmartHostBasicAuthRequireTLS)},
+		{name: "mismatch", host: "bad.relay.example", tlsa: atPort("bad.relay.example", other), policy: deliver.PolicyDANE,
+			deferred: "DANE: no TLSA record matched the certificate of bad.relay.example"},
+		{name: "records for port 25 only", host: "p25.relay.example", tlsa: func(_ *smtptest.Sink, _ *x509.Certificate) smtptest.Record {
+			return smtptest.TLSA("_25._tcp.p25.relay.example", 3, 1, 1, stranger)
+		}},
+	}
+	pki := smtptest.NewPKI(t)
+	var recs []smtptest.Record
+	for _, c := range cases {
+		cert := pki.Certificate(c.host)
+		c.sink = smtptest.NewSink(t, smtptest.Hostname(c.host), smtptest.WithTLS(cert), smtptest.RequireAuth(user, pass))
+		recs = append(recs, smtptest.A(c.host, "127.0.0.1"), c.tlsa(c.sink, cert.Leaf))
+	}
+	srv := smtptest.NewDNS(t)
+	z := smtptest.NewSignedZone(t, "relay.example", recs...)
+	srv.Add(z.Records(t)...)
+	u := startUnbound(t, srv, smtptest.UnboundZone{Name: z.Apex(), TrustAnchor: z.TrustAnchor()})
+	r, err := mx.New(mx.WithServers(u.Addr()), mx.WithTrustAD(true), mx.WithIPv6(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			opts := []connector.SendOption{connector.WithSmartHostList(fmt.Sprintf("%s:%d", c.host, port(t, c.sink.Addr()))),
+				connector.WithCredentials(user, pass), connector.WithSmartHostAuth(auth.SmartHostBasicAuth)}
+			if c.mech != nil {
+				opts = append(opts, c.mech)
+			}
+			sc := internetConnector(t, opts...)
+			rec := &recorder{}
+			d := mustNew(t, deliver.WithSendConnectors(sc), deliver.WithResolver(r), deliver.WithTrace(rec.add))
+			res, err := newHarness(t, d, deliver.HopFor(sc, "fabrikam.com")).send(queue.Envelope{RequireTLS: c.policy != "" && c.deferred == ""}, testBody)
+			pol := ""
+			if evs := rec.kinds(deliver.EventPolicy); len(evs) > 0 {
+				pol = evs[0].Policy
+			}
+			if pol != c.policy {
+				t.Errorf("policy %q, want %q", pol, c.policy)
+			}
+			if c.deferred != "" {
+				var he *deliver.HopError
+				if !errors.As(err, &he) || he.EnhancedCode() != "4.7.5" || !strings.Contains(err.Error(), c.deferred) || len(c.sink.Messages()) != 0 {
+					t.Fatalf("res=%+v err=%v; want 4.7.5 %q and nothing delivered", res, err, c.deferred)
+				}
+				return
+			}
+			// REQUIRETLS (asked for under DANE) proves the session counts as
+			// validated: the sink does not offer it, so 5.7.30, not 5.7.10.
+			if c.policy != "" {
+				if err != nil || len(res) != 1 || res[0].Enhanced != "5.7.30" {
+					t.Fatalf("res=%+v err=%v; want 5.7.30 (REQUIRETLS not offered, TLS itself good enough)", res, err)
+				}
+				res, err = newHarness(t, d, deliver.HopFor(sc, "fabrikam.com")).send(queue.Envelope{}, testBody)
+				if tlsEv := rec.kinds(deliver.EventTLS); len(tlsEv) == 0 || tlsEv[0].VerifiedName != c.host {
+					t.Errorf("TLS events %+v, want the certificate verified for %s", tlsEv, c.host)
+				}
+			}
+			if err != nil || len(res) != 1 || res[0].Code != 250 || len(c.sink.Messages()) != 1 {
+				t.Fatalf("res=%+v err=%v messages=%d", res, err, len(c.sink.Messages()))
 			}
 		})
 	}

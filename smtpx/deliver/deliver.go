@@ -248,7 +248,7 @@ func (d *Deliverer) connect(ctx context.Context, hop queue.NextHop, sc *connecto
 }
 
 // smartHostTargets yields the smart hosts in order, resolving names with
-// A/AAAA lookups only when they are reached.
+// A/AAAA lookups only when they are reached, each with its DANE policy.
 func (d *Deliverer) smartHostTargets(ctx context.Context, sc *connector.SendConnector) iter.Seq[target] {
 	return func(yield func(target) bool) {
 		for _, sh := range sc.SmartHosts() {
@@ -262,16 +262,15 @@ func (d *Deliverer) smartHostTargets(ctx context.Context, sc *connector.SendConn
 				}
 				continue
 			}
-			addrs, err := d.resolverFor(sc).LookupHost(ctx, sh.Host)
-			if err != nil {
-				code, enh, _ := mx.Status(err)
-				if !yield(target{host: sh.Host, err: &AttemptError{Host: sh.Host, Code: code, Enhanced: enh, Err: err}}) {
+			addrs, tp, aerr := d.resolveSmartHost(ctx, sc, sh.Host, port)
+			if aerr != nil {
+				if !yield(target{host: sh.Host, err: aerr}) {
 					return
 				}
 				continue
 			}
 			for _, a := range addrs {
-				if !yield(target{host: sh.Host, addr: joinPort(a.String(), port)}) {
+				if !yield(target{host: sh.Host, addr: joinPort(a.String(), port), tp: tp}) {
 					return
 				}
 			}

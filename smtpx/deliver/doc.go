@@ -52,12 +52,22 @@
 //     and the certificate must match a usable DANE-EE or DANE-TA record
 //     (package dane); only unusable records mean encryption without
 //     authentication. A failed TLSA lookup (SERVFAIL, bogus data) makes the
-//     host unusable.
+//     host unusable. An MX host that is a secure alias (CNAME) has its
+//     records looked up at the alias target first, then at its own name;
+//     where they were found is the SNI sent, and a DANE-TA-issued
+//     certificate may name either (RFC 7672 §2.2.2, §3.2.3).
 //   - MTA-STS (RFC 8461, package mtasts) for the other hosts, when the
 //     domain publishes a policy: in enforce mode hosts the policy does not
 //     list are skipped, and the others need STARTTLS and a certificate
 //     valid for their name (WithRootCAs); in testing mode delivery goes on
 //     and failures are only reported.
+//   - Smart hosts given by name, like Postfix's relayhost under
+//     smtp_tls_security_level = dane (RFC 7672 §2.2.3): DANE as above when
+//     the connector has it on and the host's address records are secure,
+//     with the records at "_port._tcp.host" for the port dialled; a
+//     DANE-verified session then satisfies the connector's certificate
+//     checks before AUTH. IP-literal smart hosts have no TLSA records;
+//     MTA-STS applies to MX hosts only.
 //   - Otherwise the connector's own settings (RequireTLS, TlsAuthLevel,
 //     TlsDomain, IgnoreSTARTTLS). Under DANE or enforced MTA-STS RequireTLS
 //     still holds, while the certificate checks are the policy's.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
+	"github.com/hubedge/hubedge/dsn"
 	"github.com/hubedge/hubedge/queue"
 )
 
@@ -320,7 +321,7 @@ func (p *pipeline) writeCommands() error {
 		}
 		if o.EnvelopeID != "" {
 			bw.WriteString(" ENVID=")
-			writeXtext(bw, o.EnvelopeID)
+			bw.Write(dsn.AppendXText(bw.AvailableBuffer(), o.EnvelopeID))
 		}
 	}
 	bw.WriteString("\r\n")
@@ -343,27 +344,13 @@ func (p *pipeline) writeCommands() error {
 			}
 			if ro.OriginalRecipient != "" {
 				bw.WriteString(" ORCPT=rfc822;")
-				writeXtext(bw, ro.OriginalRecipient)
+				bw.Write(dsn.AppendXText(bw.AvailableBuffer(), ro.OriginalRecipient))
 			}
 		}
 		bw.WriteString("\r\n")
 	}
 	_, err := bw.WriteString("DATA\r\n")
 	return err
-}
-
-// writeXtext encodes s as RFC 3461 xtext: '+', '=' and bytes outside
-// '!'..'~' become "+HH".
-func writeXtext(bw *bufio.Writer, s string) {
-	const hex = "0123456789ABCDEF"
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c == '+' || c == '=' || c < '!' || c > '~' {
-			bw.Write([]byte{'+', hex[c>>4], hex[c&15]})
-			continue
-		}
-		bw.WriteByte(c)
-	}
 }
 
 // replyError is go-smtp's reading of a reply: an enhanced code leading the

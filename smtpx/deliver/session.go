@@ -153,6 +153,12 @@ func (d *Deliverer) negotiate(ctx context.Context, sp sessionParams, t target, r
 		_ = cn.c.Close()
 		return nil, replyFailure(fail, err, nil)
 	}
+	policyVerified := cn.tls && t.tp != nil && t.tp.required && (t.tp.kind != PolicyDANE || len(t.tp.tlsa) > 0)
+	if policyVerified {
+		// The handshake passed the policy's verify: it stands for the
+		// connector's own certificate checks (a smart host under DANE).
+		st.Verified, cn.verified = true, true
+	}
 	if aerr := d.finishPlan(cn, sp, t, st, noStartTLS); aerr != nil {
 		sessions.forget() // refused by the policy's checks, or AUTH failed: start afresh next time
 		if !errors.Is(aerr.Err, net.ErrClosed) {
@@ -163,8 +169,8 @@ func (d *Deliverer) negotiate(ctx context.Context, sp sessionParams, t target, r
 		return nil, aerr
 	}
 	cn.ext = extOf(cn.c)
-	if t.tp != nil && t.tp.required && (t.tp.kind != PolicyDANE || len(t.tp.tlsa) > 0) {
-		cn.policyAuth = t.tp.kind // the handshake passed the policy's verify
+	if policyVerified {
+		cn.policyAuth = t.tp.kind
 	}
 	if len(prefix) == 0 {
 		// go-smtp's reader holds nothing after EHLO/AUTH, so a transaction
@@ -181,6 +187,9 @@ func (d *Deliverer) finishPlan(cn *conn, sp sessionParams, t target, st auth.Cli
 		return &AttemptError{Host: t.host, Addr: t.addr, Code: 451, Enhanced: enh, Err: err}
 	}
 	tlsReported, verifiedName := false, ""
+	if st.Verified && t.tp.kind == PolicyDANE {
+		verifiedName = t.tp.names[0]
+	}
 	reportTLS := func() {
 		if st.TLS && !tlsReported {
 			tlsReported = true
@@ -252,6 +261,9 @@ func (d *Deliverer) startTLS(ctx context.Context, tp *textproto.Conn, raw net.Co
 		// The host's DANE or MTA-STS policy judges the certificate.
 		cfg.InsecureSkipVerify = true
 		cfg.VerifyConnection = func(cs tls.ConnectionState) error { return h.verify(cs, d.opts.roots, time.Now()) }
+		if h.kind == PolicyDANE {
+			cfg.ServerName = h.names[0] // RFC 7672 §8.1: SNI is the TLSA base domain
+		}
 	}
 	sessions := d.sessionCacheFor(sp.key)
 	if sessions != nil {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync"
 	"time"
@@ -68,6 +69,7 @@ type hostTLS struct {
 	kind     string // PolicyDANE, PolicyMTASTS, PolicyMTASTSTesting
 	domain   string // the policy (recipient) domain
 	host     string
+	names    []string    // DANE: the TLSA base domain first (SNI), then the MX host name if different
 	tlsa     []*dns.TLSA // usable records; none means encrypt without authenticating
 	required bool        // no delivery without TLS passing verify
 	unlisted bool        // testing mode: the policy does not list the host
@@ -119,9 +121,12 @@ func (h *hostTLS) verify(cs tls.ConnectionState, roots *x509.CertPool, now time.
 		if len(h.tlsa) == 0 {
 			return nil // RFC 7672 §2.2: only unusable records: encrypt, do not authenticate
 		}
-		if _, err := dane.Verify(h.tlsa, cs.PeerCertificates, []string{h.host}, now); err != nil {
-			return &policyFailure{kind: PolicyDANE, resultType: tlsrpt.ResultValidationFailure,
-				msg: "no TLSA record matched the certificate of " + h.host, err: unwrapMismatch(err)}
+		if _, err := dane.Verify(h.tlsa, cs.PeerCertificates, h.names, now); err != nil {
+			msg := "no TLSA record matched the certificate of " + h.host
+			if h.names[0] != h.host {
+				msg += " (TLSA records of its alias " + h.names[0] + ")"
+			}
+			return &policyFailure{kind: PolicyDANE, resultType: tlsrpt.ResultValidationFailure, msg: msg, err: unwrapMismatch(err)}
 		}
 		return nil
 	default:
@@ -203,23 +208,7 @@ func (d *Deliverer) tlsPlan(ctx context.Context, sc *connector.SendConnector, do
 			if !h.Secure {
 				continue // RFC 7672 §2.2.1: an insecure MX or address cannot carry DANE
 			}
-			res, err := r.LookupTLSA(ctx, h.Name, sc.Port())
-			if err != nil {
-				pf := &policyFailure{kind: PolicyDANE, resultType: tlsrpt.ResultTLSAInvalid,
-					msg: "TLSA lookup for " + h.Name + " failed, so the host cannot be used", err: err,
-					report: tlsrpt.Policy{Type: tlsrpt.PolicyTLSA, Domain: domain}}
-				fails[i] = &AttemptError{Host: h.Name, Code: 451, Enhanced: "4.7.5", Err: pf}
-				continue
-			}
-			if !res.Secure || len(res.Records) == 0 {
-				continue
-			}
-			strs := make([]string, len(res.Records))
-			for j, t := range res.Records {
-				strs[j] = t.String()
-			}
-			plans[i] = &hostTLS{kind: PolicyDANE, domain: domain, host: h.Name, tlsa: dane.Usable(res.Records), required: true,
-				report: tlsrpt.Policy{Type: tlsrpt.PolicyTLSA, Domain: domain, Strings: strs}}
+			plans[i], fails[i] = d.danePlan(ctx, r, sc.Port(), domain, h)
 		}
 	}
 	if d.opts.noMTASTS || !sc.MtaStsEnabled() {
@@ -259,6 +248,68 @@ func (d *Deliverer) tlsPlan(ctx context.Context, sc *connector.SendConnector, do
 		plans[i] = &hostTLS{kind: kind, domain: domain, host: h.Name, required: kind == PolicyMTASTS, report: report, unlisted: !p.Match(h.Name)}
 	}
 	return plans, fails
+}
+
+// danePlan looks up the TLSA records of a secure MX host: at its
+// CNAME-expanded name first, then, when none are published there, at the
+// name itself (RFC 7672 §2.2.2). The name where records were found is the
+// TLSA base domain: the SNI sent, and with the MX host name a name a
+// DANE-TA-issued certificate may carry (§3.2.3). No records: no DANE.
+func (d *Deliverer) danePlan(ctx context.Context, r *mx.Resolver, port uint16, domain string, h mx.Host) (*hostTLS, *AttemptError) {
+	bases := []string{h.Name}
+	if h.Expanded != "" {
+		bases = []string{h.Expanded, h.Name}
+	}
+	for _, base := range bases {
+		res, err := r.LookupTLSA(ctx, base, port)
+		if err != nil {
+			pf := &policyFailure{kind: PolicyDANE, resultType: tlsrpt.ResultTLSAInvalid,
+				msg: "TLSA lookup for " + base + " failed, so the host cannot be used", err: err,
+				report: tlsrpt.Policy{Type: tlsrpt.PolicyTLSA, Domain: domain}}
+			return nil, &AttemptError{Host: h.Name, Code: 451, Enhanced: "4.7.5", Err: pf}
+		}
+		if !res.Secure || len(res.Records) == 0 {
+			continue
+		}
+		strs := make([]string, len(res.Records))
+		for j, t := range res.Records {
+			strs[j] = t.String()
+		}
+		names := []string{base}
+		if base != h.Name {
+			names = append(names, h.Name)
+		}
+		return &hostTLS{kind: PolicyDANE, domain: domain, host: h.Name, names: names, tlsa: dane.Usable(res.Records), required: true,
+			report: tlsrpt.Policy{Type: tlsrpt.PolicyTLSA, Domain: domain, Strings: strs}}, nil
+	}
+	return nil, nil
+}
+
+// resolveSmartHost resolves a smart host given by name and decides its
+// TLS policy as Postfix's "dane" level does for a relayhost (RFC 7672
+// §2.2.3, non-MX destinations): when the connector has DANE on and the
+// host's address records are DNSSEC-secure, its TLSA records at
+// "_port._tcp.host" (the port actually dialled) hold it to DANE, whose
+// verification then also stands for the certificate checks of the
+// connector's TLS and AUTH settings. Without such records the connector's
+// settings apply alone; MTA-STS never applies to smart hosts. Smart
+// hosts' sessions are not counted for TLS-RPT, which reports on
+// recipient domains' policies.
+func (d *Deliverer) resolveSmartHost(ctx context.Context, sc *connector.SendConnector, name string, port uint16) ([]netip.Addr, *hostTLS, *AttemptError) {
+	r := d.resolverFor(sc)
+	h, err := r.ResolveHost(ctx, name)
+	if err != nil {
+		code, enh, _ := mx.Status(err)
+		return nil, nil, &AttemptError{Host: name, Code: code, Enhanced: enh, Err: err}
+	}
+	if d.opts.noDANE || !sc.DaneEnabled() || !r.TrustsAD() || !h.Secure {
+		return h.Addrs, nil, nil
+	}
+	tp, aerr := d.danePlan(ctx, r, port, "", h)
+	if aerr != nil {
+		aerr.Host = name
+	}
+	return h.Addrs, tp, aerr
 }
 
 func policyLines(text string) []string {

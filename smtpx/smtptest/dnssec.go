@@ -58,6 +58,9 @@ func NewSignedZone(t TB, apex string, records ...Record) *SignedZone {
 // format, the trust anchor a validating resolver is configured with.
 func (z *SignedZone) TrustAnchor() string { return z.key.String() }
 
+// Apex returns the zone's apex, a fully qualified name ("fabrikam.com.").
+func (z *SignedZone) Apex() string { return z.apex }
+
 // Bogus breaks the signature over the rrtype records of name, so a
 // validating resolver finds them bogus and answers SERVFAIL.
 func (z *SignedZone) Bogus(name string, rrtype uint16) {
@@ -169,7 +172,7 @@ func (d *DNS) negativeAuthority(resp *dns.Msg, name string, nx, do bool) {
 	if !nx {
 		proofs = append(proofs, name)
 	} else {
-		proofs = append(proofs, d.coveringNSEC(name, apex), d.coveringNSEC("*."+apex, apex))
+		proofs = append(proofs, d.coveringNSEC(name, apex), d.coveringNSEC("*."+d.closestEncloser(name, apex), apex))
 	}
 	seen := map[string]bool{}
 	for _, owner := range proofs {
@@ -180,6 +183,22 @@ func (d *DNS) negativeAuthority(resp *dns.Msg, name string, nx, do bool) {
 		resp.Ns = append(resp.Ns, matching(d.data[owner], dns.TypeNSEC)...)
 		resp.Ns = append(resp.Ns, d.sigsFor(owner, dns.TypeNSEC)...)
 	}
+}
+
+// closestEncloser returns the longest existing ancestor of name (RFC
+// 5155 §1.3's term), whose wildcard a denial of name must also deny: the
+// apex, or an empty non-terminal such as "_tcp.mx.example." below it.
+func (d *DNS) closestEncloser(name, apex string) string {
+	for n := name; n != apex; {
+		i, end := dns.NextLabel(n, 0)
+		if end {
+			break
+		}
+		if n = n[i:]; d.exists(n) {
+			return n
+		}
+	}
+	return apex
 }
 
 // coveringNSEC returns the owner of the NSEC record in apex's zone whose

@@ -12,7 +12,8 @@ func TestSignedZoneThroughUnbound(t *testing.T) {
 	zone := smtptest.NewSignedZone(t, "secure.test",
 		smtptest.MX("secure.test", 10, "mx1.secure.test"),
 		smtptest.A("mx1.secure.test", "127.0.0.1"),
-		smtptest.A("bad.secure.test", "127.0.0.2"))
+		smtptest.A("bad.secure.test", "127.0.0.2"),
+		smtptest.TXT("_25._tcp.mx1.secure.test", "below an empty non-terminal"))
 	zone.Bogus("bad.secure.test", dns.TypeA)
 	srv := smtptest.NewDNS(t, zone.Records(t)...)
 	srv.Add(smtptest.SOA("plain.test"), smtptest.A("mx1.plain.test", "127.0.0.3"))
@@ -35,6 +36,9 @@ func TestSignedZoneThroughUnbound(t *testing.T) {
 		{"mx1.secure.test.", dns.TypeA, dns.RcodeSuccess, true},
 		{"mx1.secure.test.", dns.TypeAAAA, dns.RcodeSuccess, true}, // NODATA, proven by NSEC
 		{"nothing.secure.test.", dns.TypeA, dns.RcodeNameError, true},
+		// The denial also proves that no wildcard exists at the closest
+		// encloser, the empty non-terminal _tcp.mx1.secure.test.
+		{"_587._tcp.mx1.secure.test.", dns.TypeTLSA, dns.RcodeNameError, true},
 		{"bad.secure.test.", dns.TypeA, dns.RcodeServerFailure, false},
 		{"mx1.plain.test.", dns.TypeA, dns.RcodeSuccess, false},
 	} {

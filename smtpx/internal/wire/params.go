@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"math"
 	"strings"
+
+	"github.com/hubedge/hubedge/dsn"
 )
 
 // Ext is a set of SMTP service extensions a server offers; a MAIL or RCPT
@@ -267,55 +269,19 @@ func validNotify(v []byte) bool {
 	return true
 }
 
-// DecodeXtext decodes RFC 3461 §4 xtext: printable ASCII but '+' and '=',
-// and "+XX" for any octet in upper-case hex.
-func DecodeXtext(b []byte) (string, bool) {
-	if bytes.IndexByte(b, '+') < 0 {
-		for _, c := range b {
-			if c < '!' || c > '~' || c == '=' {
-				return "", false
-			}
-		}
-		return string(b), true
-	}
-	out := make([]byte, 0, len(b))
-	for i := 0; i < len(b); i++ {
-		c := b[i]
-		switch {
-		case c == '+':
-			if i+2 >= len(b) || !isUpperHex(b[i+1]) || !isUpperHex(b[i+2]) {
-				return "", false
-			}
-			out = append(out, unhex(b[i+1])<<4|unhex(b[i+2]))
-			i += 2
-		case c < '!' || c > '~' || c == '=':
-			return "", false
-		default:
-			out = append(out, c)
-		}
-	}
-	return string(out), true
-}
-
 // decodeXtextText decodes the xtext of ENVID, ORCPT and AUTH, whose values
 // are text (RFC 3461 §4.2, §4.4; RFC 4954 §5: an addr-spec or "<>"): a
 // control but HTAB, such as the CR LF of "+0D+0A", is refused, so that it
 // cannot reach a DSN's header fields, a Received field or a log line.
 func decodeXtextText(b []byte) (string, bool) {
-	v, ok := DecodeXtext(b)
-	for i := 0; ok && i < len(v); i++ {
+	v, err := dsn.DecodeXTextStrict(string(b))
+	if err != nil {
+		return "", false
+	}
+	for i := 0; i < len(v); i++ {
 		if c := v[i]; c < ' ' && c != '\t' || c == 0x7f {
 			return "", false
 		}
 	}
-	return v, ok
-}
-
-func isUpperHex(c byte) bool { return '0' <= c && c <= '9' || 'A' <= c && c <= 'F' }
-
-func unhex(c byte) byte {
-	if c <= '9' {
-		return c - '0'
-	}
-	return c - 'A' + 10
+	return v, true
 }

@@ -269,66 +269,6 @@ func TestParseRcpt(t *testing.T) {
 	}
 }
 
-func TestDecodeXtext(t *testing.T) {
-	tests := []struct {
-		in   string
-		want string
-		ok   bool
-	}{
-		{"", "", true},
-		{"abc", "abc", true},
-		{"!~", "!~", true},
-		{"<>", "<>", true},
-		{"a;b,c:d", "a;b,c:d", true},
-		{"+2B", "+", true},
-		{"+3D", "=", true},
-		{"a+2Bb@c", "a+b@c", true},
-		{"+00", "\x00", true}, // any octet: policy is the caller's
-		{"+FF", "\xff", true},
-		{"+0D+0A", "\r\n", true},
-		{"+41+42", "AB", true},
-		{"+2B+2B", "++", true},
-		{"x+2B", "x+", true},
-		{"+2b", "", false}, // lower-case hex is not xtext (RFC 3461 §4)
-		{"+ff", "", false},
-		{"+aB", "", false},
-		{"+Ab", "", false},
-		{"+", "", false},
-		{"+2", "", false},
-		{"a+", "", false},
-		{"a+4", "", false},
-		{"+G0", "", false},
-		{"+0G", "", false},
-		{"++2B", "", false},
-		{"+-1", "", false},
-		{"=", "", false},
-		{"a=b", "", false},
-		{"a+2B=", "", false},
-		{" ", "", false},
-		{"a b", "", false},
-		{"a+2B b", "", false},
-		{"\x7f", "", false},
-		{"a+2B\x7f", "", false},
-		{"\x00", "", false},
-		{"\t", "", false},
-		{"é", "", false},
-		{"a+2Bé", "", false},
-	}
-	for _, tt := range tests {
-		got, ok := wire.DecodeXtext([]byte(tt.in))
-		if got != tt.want || ok != tt.ok {
-			t.Errorf("DecodeXtext(%q) = %q, %v; want %q, %v", tt.in, got, ok, tt.want, tt.ok)
-		}
-	}
-	// Every octet round-trips through its upper-case hex encoding.
-	for c := range 256 {
-		enc := []byte{'+', "0123456789ABCDEF"[c>>4], "0123456789ABCDEF"[c&15]}
-		if got, ok := wire.DecodeXtext(enc); !ok || got != string([]byte{byte(c)}) {
-			t.Errorf("DecodeXtext(%q) = %q, %v", enc, got, ok)
-		}
-	}
-}
-
 // TestParsedValuesDoNotAlias checks that the strings ParseMail and
 // ParseRcpt return are copies: the command line is in the bufio.Reader's
 // buffer and is overwritten by the next read.
