@@ -36,7 +36,7 @@ func edgeWith(t *testing.T, add func(chain *agent.Chain) error) (string, *smtpte
 	if err := add(chain); err != nil {
 		t.Fatal(err)
 	}
-	tr, rec := startTransport(t, transport.WithReceiveConnector(internet(t)), transport.WithAgents(chain))
+	tr, rec := startTransport(t, transport.WithReceiveConnector(smtptest.InternetConnector(t)), transport.WithAgents(chain))
 	return addr(t, tr, "From Internet"), rec
 }
 
@@ -62,7 +62,7 @@ func TestAgentBlockListedIPRefusedAtRcpt(t *testing.T) {
 		return chain.Register(connectionfilter.Name, f, agent.Priority(connectionfilter.Priority))
 	})
 	r, _ := smtptest.Dial(t, a)
-	expect(t, r, smtptest.Step{"EHLO client.example", "250"}, smtptest.Step{"MAIL FROM:<x@fabrikam.com>", "250"},
+	smtptest.Expect(t, r, smtptest.Step{"EHLO client.example", "250"}, smtptest.Step{"MAIL FROM:<x@fabrikam.com>", "250"},
 		smtptest.Step{"RCPT TO:<bob@contoso.com>", "550 5.7.1 Listed by bl.example"},
 		smtptest.Step{"RCPT TO:<postmaster@contoso.com>", "250"},
 		smtptest.Step{"DATA:" + message("Subject: let me in"), "250 2.6.0"})
@@ -93,7 +93,7 @@ func TestAgentUnknownRecipient(t *testing.T) {
 		return chain.Register(recipientfilter.Name, f, agent.Priority(recipientfilter.Priority))
 	})
 	r, _ := smtptest.Dial(t, a)
-	expect(t, r, smtptest.Step{"EHLO client.example", "250"}, smtptest.Step{"MAIL FROM:<x@fabrikam.com>", "250"},
+	smtptest.Expect(t, r, smtptest.Step{"EHLO client.example", "250"}, smtptest.Step{"MAIL FROM:<x@fabrikam.com>", "250"},
 		smtptest.Step{"RCPT TO:<nobody@contoso.com>", "550 5.1.1"},
 		smtptest.Step{"RCPT TO:<bob@contoso.com>", "250"})
 }
@@ -107,7 +107,7 @@ func TestAgentSPFFailRejected(t *testing.T) {
 		return chain.Register(senderid.Name, f, agent.Priority(senderid.Priority))
 	})
 	r, _ := smtptest.Dial(t, a)
-	expect(t, r, smtptest.Step{"EHLO client.example", "250"}, smtptest.Step{"MAIL FROM:<x@fabrikam.com>", "250"},
+	smtptest.Expect(t, r, smtptest.Step{"EHLO client.example", "250"}, smtptest.Step{"MAIL FROM:<x@fabrikam.com>", "250"},
 		smtptest.Step{"RCPT TO:<bob@contoso.com>", "250"},
 		smtptest.Step{"DATA:" + message("From: x@fabrikam.com", "Subject: spoofed"), senderid.ReplyFail.String()})
 	if n := rec.Pending(); n != 0 {
@@ -146,7 +146,7 @@ func TestAgentRspamdGTUBE(t *testing.T) {
 		cfg.SCLQuarantineEnabled, cfg.SCLQuarantineThreshold, cfg.QuarantineMailbox = true, 9, "quarantine@contoso.com"
 		a, rec := edgeWith(t, setup(cfg))
 		r := dialRspamdEdge(t, a)
-		expect(t, r, smtptest.Step{"EHLO client.example", "250"}, smtptest.Step{"MAIL FROM:<x@fabrikam.com>", "250"},
+		smtptest.Expect(t, r, smtptest.Step{"EHLO client.example", "250"}, smtptest.Step{"MAIL FROM:<x@fabrikam.com>", "250"},
 			smtptest.Step{"RCPT TO:<bob@contoso.com>", "250"}, smtptest.Step{"DATA:" + spam, "250 2.6.0"})
 		d := rec.Wait(t)
 		if len(d.Rcpts) != 1 || d.Rcpts[0] != "quarantine@contoso.com" || !strings.Contains(d.Body, agent.SCLHeader+": 9\r\n") {
@@ -159,7 +159,7 @@ func TestAgentRspamdGTUBE(t *testing.T) {
 		cfg.SCLDeleteEnabled, cfg.SCLDeleteThreshold = true, 9
 		a, rec := edgeWith(t, setup(cfg))
 		r := dialRspamdEdge(t, a)
-		expect(t, r, smtptest.Step{"EHLO client.example", "250"}, smtptest.Step{"MAIL FROM:<x@fabrikam.com>", "250"},
+		smtptest.Expect(t, r, smtptest.Step{"EHLO client.example", "250"}, smtptest.Step{"MAIL FROM:<x@fabrikam.com>", "250"},
 			smtptest.Step{"RCPT TO:<bob@contoso.com>", "250"}, smtptest.Step{"DATA:" + spam, "250 2.6.0"},
 			// A clean message after it is delivered: the spam was not.
 			smtptest.Step{"MAIL FROM:<x@fabrikam.com>", "250"}, smtptest.Step{"RCPT TO:<bob@contoso.com>", "250"},
@@ -201,14 +201,14 @@ func TestAgentOutboundDKIMVerifiesAtTheSink(t *testing.T) {
 	dns := smtptest.NewDNS(t, smtptest.TXT("edge1._domainkey.contoso.com", txt...))
 	sink := smtptest.NewSink(t, smtptest.NoSTARTTLS())
 	l := newQlog()
-	a, _ := relayHub(t, l, []connector.SendOption{smartHost(sink)},
+	a, _ := relayHub(t, l, []connector.SendOption{smtptest.SmartHost(sink)},
 		transport.WithDeliverOptions(deliver.WithDKIM(signer, "To Fabrikam")))
 	r, _ := smtptest.Dial(t, a)
-	expect(t, r, smtptest.Step{"EHLO client.example", "250"}, smtptest.Step{"MAIL FROM:<alice@contoso.com>", "250"},
+	smtptest.Expect(t, r, smtptest.Step{"EHLO client.example", "250"}, smtptest.Step{"MAIL FROM:<alice@contoso.com>", "250"},
 		smtptest.Step{"RCPT TO:<x@fabrikam.com>", "250"},
 		smtptest.Step{"DATA:" + message("From: alice@contoso.com", "To: x@fabrikam.com", "Subject: signed",
 			"Message-ID: <signed@contoso.com>", "X-MS-Exchange-Organization-SCL: -1"), "250 2.6.0"})
-	got := waitSink(t, sink, 1)
+	got := sink.Wait(t, 1)
 	body := got[0].Body
 	if !bytes.Contains(body, []byte("DKIM-Signature:")) || bytes.Contains(body, []byte("X-MS-Exchange-Organization")) {
 		t.Fatalf("at the sink:\n%s", body)

@@ -50,7 +50,7 @@ func TestAuthNeverBeforeTLS(t *testing.T) {
 	if !strings.Contains(ehlo, "\nAUTH PLAIN LOGIN") || strings.Contains(ehlo, "STARTTLS") {
 		t.Errorf("EHLO after TLS:\n%s", ehlo)
 	}
-	expect(t, r, smtptest.Step{"AUTH PLAIN " + plainAuth("alice", "secret"), "235 "},
+	smtptest.Expect(t, r, smtptest.Step{"AUTH PLAIN " + plainAuth("alice", "secret"), "235 "},
 		smtptest.Step{"MAIL FROM:<alice@contoso.com>", "250"})
 }
 
@@ -61,9 +61,9 @@ func TestBruteForceIsTarpittedAndDisconnected(t *testing.T) {
 	const limit = 3
 	_, a := submission(t, connector.WithMaxLogonFailures(limit), connector.WithMaxProtocolErrors(100))
 	r, _ := smtptest.Dial(t, a)
-	expect(t, r, smtptest.Step{"EHLO client.example", "250"})
+	smtptest.Expect(t, r, smtptest.Step{"EHLO client.example", "250"})
 	r.StartTLS(pki.ClientTLSConfig(serverName))
-	expect(t, r, smtptest.Step{"EHLO client.example", "250"})
+	smtptest.Expect(t, r, smtptest.Step{"EHLO client.example", "250"})
 	for i := range limit {
 		start := time.Now()
 		got := r.Cmd("AUTH PLAIN " + plainAuth("alice", "guess"+string(rune('a'+i))))
@@ -80,11 +80,11 @@ func TestBruteForceIsTarpittedAndDisconnected(t *testing.T) {
 
 	// AUTH LOGIN guesses count the same way.
 	r2, _ := smtptest.Dial(t, a)
-	expect(t, r2, smtptest.Step{"EHLO client.example", "250"})
+	smtptest.Expect(t, r2, smtptest.Step{"EHLO client.example", "250"})
 	r2.StartTLS(pki.ClientTLSConfig(serverName))
-	expect(t, r2, smtptest.Step{"EHLO client.example", "250"})
+	smtptest.Expect(t, r2, smtptest.Step{"EHLO client.example", "250"})
 	for i := range limit {
-		expect(t, r2, smtptest.Step{"AUTH LOGIN", "334 "}, smtptest.Step{b64("alice"), "334 "})
+		smtptest.Expect(t, r2, smtptest.Step{"AUTH LOGIN", "334 "}, smtptest.Step{b64("alice"), "334 "})
 		if got := r2.Cmd(b64("nope")); !strings.HasPrefix(got, "535 5.7.8") {
 			t.Fatalf("LOGIN attempt %d: %q", i+1, got)
 		}
@@ -94,9 +94,9 @@ func TestBruteForceIsTarpittedAndDisconnected(t *testing.T) {
 	}
 
 	r3, _ := smtptest.Dial(t, a)
-	expect(t, r3, smtptest.Step{"EHLO client.example", "250"})
+	smtptest.Expect(t, r3, smtptest.Step{"EHLO client.example", "250"})
 	r3.StartTLS(pki.ClientTLSConfig(serverName))
-	expect(t, r3, smtptest.Step{"EHLO client.example", "250"}, smtptest.Step{"AUTH PLAIN " + plainAuth("alice", "secret"), "235 "})
+	smtptest.Expect(t, r3, smtptest.Step{"EHLO client.example", "250"}, smtptest.Step{"AUTH PLAIN " + plainAuth("alice", "secret"), "235 "})
 }
 
 // Protocol errors (here AUTH before TLS and bad commands) close the session
@@ -104,7 +104,7 @@ func TestBruteForceIsTarpittedAndDisconnected(t *testing.T) {
 func TestProtocolErrorLimitDisconnects(t *testing.T) {
 	_, a := submission(t, connector.WithMaxProtocolErrors(3))
 	r, _ := smtptest.Dial(t, a)
-	expect(t, r, smtptest.Step{"EHLO client.example", "250"})
+	smtptest.Expect(t, r, smtptest.Step{"EHLO client.example", "250"})
 	replies := []string{r.Cmd("AUTH PLAIN " + plainAuth("alice", "secret")),
 		r.Cmd("MAIL FROM:<x@fabrikam.com>"), r.Cmd("MAIL FROM:<y@fabrikam.com>")}
 	for i, got := range replies {

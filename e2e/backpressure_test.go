@@ -54,7 +54,7 @@ func TestBackPressureDiskFull(t *testing.T) {
 		}
 	}
 	l := newQlog()
-	tr, _ := relayTransport(t, l, []connector.SendOption{smartHost(down)}, transport.WithClock(clock),
+	tr, _ := relayTransport(t, l, []connector.SendOption{smtptest.SmartHost(down)}, transport.WithClock(clock),
 		transport.WithTrace(trace), transport.WithBackPressure(smtpx.BackPressure{Probe: g.probe}))
 	a := addr(t, tr, "Relay")
 	send(t, a, "x@fabrikam.com")
@@ -79,7 +79,7 @@ func TestBackPressureDiskFull(t *testing.T) {
 	refused := func() {
 		t.Helper()
 		r, _ := smtptest.Dial(t, a)
-		expect(t, r, smtptest.Step{"EHLO client.example", "250"},
+		smtptest.Expect(t, r, smtptest.Step{"EHLO client.example", "250"},
 			smtptest.Step{"MAIL FROM:<app@contoso.com>", "452 4.3.1 Insufficient system resources"},
 			smtptest.Step{"RCPT TO:<y@fabrikam.com>", "503"}, smtptest.Step{"QUIT", "221"})
 	}
@@ -89,7 +89,7 @@ func TestBackPressureDiskFull(t *testing.T) {
 	// What was queued is still delivered.
 	down.Start()
 	clock.Advance(time.Minute)
-	if got := waitSink(t, down, 1); got[0].To[0] != "x@fabrikam.com" {
+	if got := down.Wait(t, 1); got[0].To[0] != "x@fabrikam.com" {
 		t.Fatalf("delivered %+v", got)
 	}
 	l.wait(t, queue.EventDeliver, 1)

@@ -40,15 +40,15 @@ func TestUndeliverableLocalPartsRefusedAtRcpt(t *testing.T) {
 		{"directory", []transport.Option{transport.WithDirectory(dir)}, "550 5.1.1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			rc := internet(t, connector.WithMaxProtocolErrors(100))
+			rc := smtptest.InternetConnector(t, connector.WithMaxProtocolErrors(100))
 			opts := append([]transport.Option{transport.WithReceiveConnector(rc), transport.WithLocalDelivery(md)}, tc.opts...)
 			tr, _ := startTransport(t, opts...)
 			r, _ := smtptest.Dial(t, addr(t, tr, rc.Name()))
-			expect(t, r, smtptest.Step{"EHLO client.example", "250"}, smtptest.Step{"MAIL FROM:<spammer@fabrikam.com>", "250"})
+			smtptest.Expect(t, r, smtptest.Step{"EHLO client.example", "250"}, smtptest.Step{"MAIL FROM:<spammer@fabrikam.com>", "250"})
 			for _, l := range bad {
-				expect(t, r, smtptest.Step{"RCPT TO:<" + l + "@contoso.com>", "550 5.1.3"})
+				smtptest.Expect(t, r, smtptest.Step{"RCPT TO:<" + l + "@contoso.com>", "550 5.1.3"})
 			}
-			expect(t, r, smtptest.Step{"RCPT TO:<bob@contoso.com>", "250 2.1.5"},
+			smtptest.Expect(t, r, smtptest.Step{"RCPT TO:<bob@contoso.com>", "250 2.1.5"},
 				smtptest.Step{"RCPT TO:<Carol@contoso.com>", "250 2.1.5"},
 				smtptest.Step{"RCPT TO:<nobody@contoso.com>", tc.unknown})
 		})

@@ -102,7 +102,7 @@ func TestDiskFullOnEnqueue(t *testing.T) {
 	g := &gate{pass: "after-free", delivered: make(chan string, 1)}
 	l := newQlog()
 	tr := smtptest.NewTransport(t, transport.WithServerName(serverName), transport.WithAcceptedDomain(contoso...),
-		transport.WithReceiveConnector(internet(t)), transport.WithLocalDelivery(g), transport.WithQueueDir(dir), fastRetry(l))
+		transport.WithReceiveConnector(smtptest.InternetConnector(t)), transport.WithLocalDelivery(g), transport.WithQueueDir(dir), fastRetry(l))
 	a := addr(t, tr, "From Internet")
 
 	body := strings.Repeat("a body line that takes space on the small disk\r\n", 600) // ~29 KiB
@@ -110,7 +110,7 @@ func TestDiskFullOnEnqueue(t *testing.T) {
 	var mu sync.Mutex
 	submit := func(mid string) string {
 		r, _ := smtptest.Dial(t, a)
-		expect(t, r, smtptest.Step{"EHLO client.example", "250"}, smtptest.Step{"MAIL FROM:<x@fabrikam.com>", "250"},
+		smtptest.Expect(t, r, smtptest.Step{"EHLO client.example", "250"}, smtptest.Step{"MAIL FROM:<x@fabrikam.com>", "250"},
 			smtptest.Step{"RCPT TO:<bob@contoso.com>", "250"})
 		got := r.Data("Message-ID: <" + mid + ">\r\nSubject: disk\r\n\r\n" + body)
 		if m := queuedID.FindStringSubmatch(got); m != nil {

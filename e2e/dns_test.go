@@ -47,7 +47,7 @@ func TestDNSTimeoutIsTransient(t *testing.T) {
 	}
 	d.Remove("fabrikam.com")
 	d.Add(smtptest.MX("fabrikam.com", 10, "mx.fabrikam.com"), smtptest.A("mx.fabrikam.com", "127.0.0.1"))
-	if got := waitSink(t, sink, 1); len(got) != 1 || got[0].To[0] != "x@fabrikam.com" {
+	if got := sink.Wait(t, 1); len(got) != 1 || got[0].To[0] != "x@fabrikam.com" {
 		t.Fatalf("delivered %+v", got)
 	}
 	l.wait(t, queue.EventDeliver, 1)

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"strings"
 	"sync"
 	"testing"
@@ -129,30 +128,15 @@ func relayTransport(t *testing.T, l *qlog, sendOpts []connector.SendOption, opts
 	return smtptest.NewTransport(t, append(base, opts...)...), rec
 }
 
-func smartHost(sink *smtptest.Sink) connector.SendOption {
-	return connector.WithSmartHostList("[" + strings.Replace(sink.Addr(), ":", "]:", 1))
-}
-
 func send(t *testing.T, a string, rcpts ...string) {
 	t.Helper()
 	r, _ := smtptest.Dial(t, a)
-	expect(t, r, smtptest.Step{"EHLO client.example", "250"}, smtptest.Step{"MAIL FROM:<app@contoso.com>", "250"})
+	smtptest.Expect(t, r, smtptest.Step{"EHLO client.example", "250"}, smtptest.Step{"MAIL FROM:<app@contoso.com>", "250"})
 	for _, rcpt := range rcpts {
-		expect(t, r, smtptest.Step{"RCPT TO:<" + rcpt + ">", "250"})
+		smtptest.Expect(t, r, smtptest.Step{"RCPT TO:<" + rcpt + ">", "250"})
 	}
-	expect(t, r, smtptest.Step{"DATA:" + message("Message-ID: <fault@contoso.com>", "Subject: fault"), "250 2.6.0 <"},
+	smtptest.Expect(t, r, smtptest.Step{"DATA:" + message("Message-ID: <fault@contoso.com>", "Subject: fault"), "250 2.6.0 <"},
 		smtptest.Step{"QUIT", "221"})
-}
-
-func waitSink(t *testing.T, sink *smtptest.Sink, n int) []smtptest.Message {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	msgs, err := sink.WaitMessages(ctx, n)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return msgs
 }
 
 // A smart host that refuses connections leaves the message queued
@@ -160,12 +144,12 @@ func waitSink(t *testing.T, sink *smtptest.Sink, n int) []smtptest.Message {
 func TestSmartHostDownThenBack(t *testing.T) {
 	sink := smtptest.NewSink(t, smtptest.NoSTARTTLS())
 	l := newQlog()
-	a, _ := relayHub(t, l, []connector.SendOption{smartHost(sink)})
+	a, _ := relayHub(t, l, []connector.SendOption{smtptest.SmartHost(sink)})
 	sink.Stop()
 	send(t, a, "x@fabrikam.com")
 	l.wait(t, queue.EventDefer, 2) // retried while down
 	sink.Start()
-	if got := waitSink(t, sink, 1); len(got) != 1 || got[0].To[0] != "x@fabrikam.com" {
+	if got := sink.Wait(t, 1); len(got) != 1 || got[0].To[0] != "x@fabrikam.com" {
 		t.Fatalf("delivered %+v", got)
 	}
 	l.wait(t, queue.EventDeliver, 1)
@@ -181,7 +165,7 @@ func TestTransientDeliveryFaults(t *testing.T) {
 		sink := smtptest.NewSink(t, smtptest.NoSTARTTLS())
 		sink.ScriptData("451 4.3.0 try later", "452 4.3.1 still busy")
 		l := newQlog()
-		a, _ := relayHub(t, l, []connector.SendOption{smartHost(sink)})
+		a, _ := relayHub(t, l, []connector.SendOption{smtptest.SmartHost(sink)})
 		send(t, a, "x@fabrikam.com")
 		l.wait(t, queue.EventDeliver, 1)
 		if d := l.count(queue.EventDefer); d < 2 {
@@ -195,9 +179,9 @@ func TestTransientDeliveryFaults(t *testing.T) {
 		sink := smtptest.NewSink(t, smtptest.NoSTARTTLS())
 		sink.Script("y@fabrikam.com", "450 4.2.0 mailbox busy")
 		l := newQlog()
-		a, _ := relayHub(t, l, []connector.SendOption{smartHost(sink)})
+		a, _ := relayHub(t, l, []connector.SendOption{smtptest.SmartHost(sink)})
 		send(t, a, "x@fabrikam.com", "y@fabrikam.com")
-		waitSink(t, sink, 2)
+		sink.Wait(t, 2)
 		l.wait(t, queue.EventDeliver, 2)
 		if n := l.count(queue.EventFail); n != 0 {
 			t.Errorf("%d FAIL events:\n%s", n, l)
@@ -218,7 +202,7 @@ func TestTransientDeliveryFaults(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			sink := smtptest.NewSink(t, tc.sink...)
 			l := newQlog()
-			a, _ := relayHub(t, l, append([]connector.SendOption{smartHost(sink)}, tc.send...), transport.WithDeliverOptions(deliver.WithRootCAs(pki.Pool())))
+			a, _ := relayHub(t, l, append([]connector.SendOption{smtptest.SmartHost(sink)}, tc.send...), transport.WithDeliverOptions(deliver.WithRootCAs(pki.Pool())))
 			start := time.Now()
 			send(t, a, "x@fabrikam.com")
 			e := l.wait(t, queue.EventDefer, 2)
@@ -244,9 +228,9 @@ func TestPermanentRecipientFailureSendsDSN(t *testing.T) {
 	sink := smtptest.NewSink(t, smtptest.NoSTARTTLS())
 	sink.Script("bad@fabrikam.com", "550 5.1.1 no such user")
 	l := newQlog()
-	a, rec := relayHub(t, l, []connector.SendOption{smartHost(sink)})
+	a, rec := relayHub(t, l, []connector.SendOption{smtptest.SmartHost(sink)})
 	send(t, a, "good@fabrikam.com", "bad@fabrikam.com")
-	msgs := waitSink(t, sink, 1)
+	msgs := sink.Wait(t, 1)
 	if len(msgs[0].To) != 1 || msgs[0].To[0] != "good@fabrikam.com" {
 		t.Errorf("sink recipients %v", msgs[0].To)
 	}
@@ -285,6 +269,6 @@ func TestDNSServFailIsTransient(t *testing.T) {
 	}
 	d.Remove("fabrikam.com")
 	d.Add(smtptest.MX("fabrikam.com", 10, "mx.fabrikam.com"), smtptest.A("mx.fabrikam.com", "127.0.0.1"))
-	waitSink(t, sink, 1)
+	sink.Wait(t, 1)
 	l.wait(t, queue.EventDeliver, 1)
 }

@@ -19,7 +19,7 @@ func TestHeaderFirewallEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rc := internet(t)
+	rc := smtptest.InternetConnector(t)
 	tr, _ := startTransport(t, transport.WithReceiveConnector(rc), transport.WithLocalDelivery(md))
 
 	forged := []string{
@@ -38,7 +38,7 @@ func TestHeaderFirewallEndToEnd(t *testing.T) {
 		" X-MS-Exchange-Forest-RulesExecuted: folded-looking body line\r\n" +
 		".leading dot (dot-stuffed on the wire)\r\n"
 	r, _ := smtptest.Dial(t, addr(t, tr, rc.Name()))
-	expect(t, r, smtptest.Step{"EHLO client.example", "250"}, smtptest.Step{"MAIL FROM:<a@fabrikam.com>", "250"},
+	smtptest.Expect(t, r, smtptest.Step{"EHLO client.example", "250"}, smtptest.Step{"MAIL FROM:<a@fabrikam.com>", "250"},
 		smtptest.Step{"RCPT TO:<bob@contoso.com>", "250"},
 		smtptest.Step{"DATA:" + strings.Join(forged, "\r\n") + "\r\n\r\n" + body, "250 2.6.0 <"})
 

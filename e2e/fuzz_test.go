@@ -41,7 +41,7 @@ func FuzzSession(f *testing.F) {
 	}
 	// No certificate: STARTTLS is not offered, so every byte the server
 	// sends is SMTP text the invariant can check.
-	rc := internet(f, connector.WithMaxMessageSize(minSize), connector.WithTarpitInterval(0),
+	rc := smtptest.InternetConnector(f, connector.WithMaxMessageSize(minSize), connector.WithTarpitInterval(0),
 		connector.WithMaxProtocolErrors(1000), connector.WithAuthMechanism(auth.BasicAuth))
 	tr, _ := startTransport(f, transport.WithReceiveConnector(rc), transport.WithServerOptions(smtpx.WithAuthenticator(users())))
 	a := addr(f, tr, rc.Name())

@@ -4,14 +4,12 @@ import (
 	"encoding/base64"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
 
 	"github.com/hubedge/hubedge/auth"
-	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/routing"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
 	"github.com/hubedge/hubedge/transport"
@@ -33,19 +31,6 @@ var contoso = []routing.AcceptedDomain{{Domain: "contoso.com", Type: routing.Aut
 
 func users() auth.Authenticator {
 	return auth.NewStatic(map[string]string{"alice": "secret", "mallory": "hunter2"})
-}
-
-// internet is an Internet-usage receive connector on loopback (anonymous
-// senders, contoso.com accepted by the transport).
-func internet(t testing.TB, opts ...connector.ReceiveOption) *connector.ReceiveConnector {
-	t.Helper()
-	base := []connector.ReceiveOption{connector.WithUsage(connector.UsageInternet),
-		connector.WithBindingList(loopback), connector.WithTarpitInterval(tarpit)}
-	rc, err := connector.NewReceive("From Internet", append(base, opts...)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rc
 }
 
 // startTransport starts a transport whose local and remote deliveries are
@@ -72,17 +57,6 @@ func addr(t testing.TB, tr *transport.Transport, name string) string {
 // does not; replies the server sends before closing are discarded).
 const closeWait = 5 * time.Second
 
-// expect runs each step (command, wanted reply prefix) on r and reports
-// every mismatch without stopping, so one test shows all wrong replies.
-func expect(t testing.TB, r *smtptest.Client, steps ...smtptest.Step) {
-	t.Helper()
-	for _, s := range steps {
-		if err := r.Expect(s); err != nil {
-			t.Error(err)
-		}
-	}
-}
-
 func plainAuth(user, pass string) string {
 	return base64.StdEncoding.EncodeToString([]byte("\x00" + user + "\x00" + pass))
 }
@@ -105,29 +79,16 @@ func served(t *testing.T, addr string) {
 // transact runs a whole accepted transaction on a greeted connection.
 func transact(t *testing.T, r *smtptest.Client) {
 	t.Helper()
-	expect(t, r, smtptest.Step{"EHLO other.example", "250"}, smtptest.Step{"MAIL FROM:<x@fabrikam.com>", "250"},
+	smtptest.Expect(t, r, smtptest.Step{"EHLO other.example", "250"}, smtptest.Step{"MAIL FROM:<x@fabrikam.com>", "250"},
 		smtptest.Step{"RCPT TO:<bob@contoso.com>", "250"},
 		smtptest.Step{"DATA:" + message("Subject: other client"), "250 2.6.0 <"})
 	r.Cmd("QUIT")
 }
 
-// eventLog collects trace events.
-type eventLog struct {
-	mu sync.Mutex
-	ev []transport.Event
-}
-
-func (l *eventLog) add(e transport.Event) {
-	l.mu.Lock()
-	l.ev = append(l.ev, e)
-	l.mu.Unlock()
-}
-
-func (l *eventLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+// eventsString prints trace events one per line, for a failure message.
+func eventsString(evs []transport.Event) string {
 	var b strings.Builder
-	for _, e := range l.ev {
+	for _, e := range evs {
 		fmt.Fprintf(&b, "%+v\n", e)
 	}
 	return b.String()

@@ -17,7 +17,7 @@ const minSize = 65536 // the smallest MaxMessageSize a connector takes
 // limited starts an Internet connector with opts and returns its address.
 func limited(t *testing.T, opts ...connector.ReceiveOption) string {
 	t.Helper()
-	rc := internet(t, opts...)
+	rc := smtptest.InternetConnector(t, opts...)
 	tr, _ := startTransport(t, transport.WithReceiveConnector(rc))
 	return addr(t, tr, rc.Name())
 }
@@ -28,7 +28,7 @@ func hello(t *testing.T, a string) *smtptest.Client {
 	if !strings.HasPrefix(banner, "220 ") {
 		t.Fatalf("banner %q", banner)
 	}
-	expect(t, r, smtptest.Step{"EHLO client.example", "250"})
+	smtptest.Expect(t, r, smtptest.Step{"EHLO client.example", "250"})
 	return r
 }
 
@@ -44,20 +44,20 @@ func TestLimits(t *testing.T) {
 		name: "SIZE parameter over the limit",
 		opts: []connector.ReceiveOption{connector.WithMaxMessageSize(minSize)},
 		run: func(t *testing.T, r *smtptest.Client) {
-			expect(t, r, smtptest.Step{fmt.Sprintf("MAIL FROM:<a@fabrikam.com> SIZE=%d", minSize+1), "552 5.3.4"})
+			smtptest.Expect(t, r, smtptest.Step{fmt.Sprintf("MAIL FROM:<a@fabrikam.com> SIZE=%d", minSize+1), "552 5.3.4"})
 		},
 	}, {
 		name: "oversize by DATA",
 		opts: []connector.ReceiveOption{connector.WithMaxMessageSize(minSize)},
 		run: func(t *testing.T, r *smtptest.Client) {
-			expect(t, r, smtptest.Step{"MAIL FROM:<a@fabrikam.com>", "250"}, smtptest.Step{"RCPT TO:<bob@contoso.com>", "250"},
+			smtptest.Expect(t, r, smtptest.Step{"MAIL FROM:<a@fabrikam.com>", "250"}, smtptest.Step{"RCPT TO:<bob@contoso.com>", "250"},
 				smtptest.Step{"DATA:Subject: big\r\n\r\n" + big, "552 5.3.4"})
 		},
 	}, {
 		name: "oversize by BDAT",
 		opts: []connector.ReceiveOption{connector.WithMaxMessageSize(minSize)},
 		run: func(t *testing.T, r *smtptest.Client) {
-			expect(t, r, smtptest.Step{"MAIL FROM:<a@fabrikam.com>", "250"}, smtptest.Step{"RCPT TO:<bob@contoso.com>", "250"})
+			smtptest.Expect(t, r, smtptest.Step{"MAIL FROM:<a@fabrikam.com>", "250"}, smtptest.Step{"RCPT TO:<bob@contoso.com>", "250"})
 			chunk := "Subject: big\r\n\r\n" + big
 			half := len(chunk) / 2
 			if got := r.Send(fmt.Sprintf("BDAT %d\r\n%s", half, chunk[:half])); !strings.HasPrefix(got, "250") {
@@ -72,7 +72,7 @@ func TestLimits(t *testing.T) {
 		name: "too many recipients",
 		opts: []connector.ReceiveOption{connector.WithMaxRecipientsPerMessage(2)},
 		run: func(t *testing.T, r *smtptest.Client) {
-			expect(t, r, smtptest.Step{"MAIL FROM:<a@fabrikam.com>", "250"}, smtptest.Step{"RCPT TO:<a@contoso.com>", "250"},
+			smtptest.Expect(t, r, smtptest.Step{"MAIL FROM:<a@fabrikam.com>", "250"}, smtptest.Step{"RCPT TO:<a@contoso.com>", "250"},
 				smtptest.Step{"RCPT TO:<b@contoso.com>", "250"}, smtptest.Step{"RCPT TO:<c@contoso.com>", "452 4.5.3"},
 				smtptest.Step{"DATA:" + message("Subject: two of three"), "250 2.6.0 <"})
 		},
@@ -88,7 +88,7 @@ func TestLimits(t *testing.T) {
 		name: "over-long header block",
 		opts: []connector.ReceiveOption{connector.WithMaxHeaderSize(1024)},
 		run: func(t *testing.T, r *smtptest.Client) {
-			expect(t, r, smtptest.Step{"MAIL FROM:<a@fabrikam.com>", "250"}, smtptest.Step{"RCPT TO:<bob@contoso.com>", "250"})
+			smtptest.Expect(t, r, smtptest.Step{"MAIL FROM:<a@fabrikam.com>", "250"}, smtptest.Step{"RCPT TO:<bob@contoso.com>", "250"})
 			got := r.Data(strings.Repeat("X-Filler: "+strings.Repeat("y", 90)+"\r\n", 20) + "Subject: x\r\n\r\nbody\r\n")
 			if !strings.HasPrefix(got, "552 5.3.4") && !strings.HasPrefix(got, "554 5.") && got != "EOF" {
 				t.Errorf("header over MaxHeaderSize: %q", got)
@@ -97,7 +97,7 @@ func TestLimits(t *testing.T) {
 	}, {
 		name: "over-long line in the body",
 		run: func(t *testing.T, r *smtptest.Client) {
-			expect(t, r, smtptest.Step{"MAIL FROM:<a@fabrikam.com>", "250"}, smtptest.Step{"RCPT TO:<bob@contoso.com>", "250"})
+			smtptest.Expect(t, r, smtptest.Step{"MAIL FROM:<a@fabrikam.com>", "250"}, smtptest.Step{"RCPT TO:<bob@contoso.com>", "250"})
 			got := r.Data("Subject: x\r\n\r\n" + strings.Repeat("z", 4096) + "\r\n")
 			if got != "500 5.5.2 Line too long, closing connection" || !r.Closed(closeWait) {
 				t.Errorf("over-long body line: %q", got)
@@ -123,7 +123,7 @@ func TestSlowClientTimesOut(t *testing.T) {
 		t.Run(stall, func(t *testing.T) {
 			r := hello(t, a)
 			if stall == "body" {
-				expect(t, r, smtptest.Step{"MAIL FROM:<a@fabrikam.com>", "250"}, smtptest.Step{"RCPT TO:<bob@contoso.com>", "250"},
+				smtptest.Expect(t, r, smtptest.Step{"MAIL FROM:<a@fabrikam.com>", "250"}, smtptest.Step{"RCPT TO:<bob@contoso.com>", "250"},
 					smtptest.Step{"DATA", "354"})
 				if _, err := r.Write([]byte("Subject: half\r\n")); err != nil {
 					t.Fatal(err)
@@ -165,7 +165,7 @@ func TestConnectionFloods(t *testing.T) {
 			}
 		}
 		// Those inside are still served...
-		expect(t, held[0], smtptest.Step{"MAIL FROM:<a@fabrikam.com>", "250"}, smtptest.Step{"RCPT TO:<bob@contoso.com>", "250"},
+		smtptest.Expect(t, held[0], smtptest.Step{"MAIL FROM:<a@fabrikam.com>", "250"}, smtptest.Step{"RCPT TO:<bob@contoso.com>", "250"},
 			smtptest.Step{"DATA:" + message("Subject: inside the flood"), "250 2.6.0 <"}, smtptest.Step{"QUIT", "221"})
 		// ...and a slot freed is a slot for the next client.
 		if !held[0].Closed(closeWait) {
@@ -227,7 +227,7 @@ func servedEventually(t *testing.T, a string) {
 func TestRecipientLimitKeepsTheTransaction(t *testing.T) {
 	const limit, sent = 200, 210
 	// A tarpit of 10 minutes: a tarpitted 452 would never come in time.
-	rc := internet(t, connector.WithMaxRecipientsPerMessage(limit), connector.WithTarpitInterval(10*time.Minute))
+	rc := smtptest.InternetConnector(t, connector.WithMaxRecipientsPerMessage(limit), connector.WithTarpitInterval(10*time.Minute))
 	tr, rec := startTransport(t, transport.WithReceiveConnector(rc))
 	r := hello(t, addr(t, tr, rc.Name()))
 	var group strings.Builder

@@ -60,10 +60,10 @@ func loopPair(t *testing.T, sendUsage connector.Usage, rcOpts ...connector.Recei
 	mailboxes = smtptest.NewRecorder()
 	hub = smtptest.NewTransport(t, transport.WithServerName("hub01.contoso.com"), listen(lnHub),
 		transport.WithAcceptedDomain(append(contoso, relay)...), transport.WithLocalDelivery(mailboxes),
-		transport.WithReceiveConnector(internet(t, rcOpts...)), transport.WithSendConnector(send("To edge", "loop.example", lnEdge)),
+		transport.WithReceiveConnector(smtptest.InternetConnector(t, rcOpts...)), transport.WithSendConnector(send("To edge", "loop.example", lnEdge)),
 		events(hubEv))
 	edge = smtptest.NewTransport(t, transport.WithServerName("edge01.contoso.net"), listen(lnEdge),
-		transport.WithAcceptedDomain(relay), transport.WithReceiveConnector(internet(t, rcOpts...)),
+		transport.WithAcceptedDomain(relay), transport.WithReceiveConnector(smtptest.InternetConnector(t, rcOpts...)),
 		transport.WithSendConnector(send("To hub", "loop.example,contoso.com", lnHub)), events(edgeEv))
 	return hub, edge, mailboxes, hubEv, edgeEv
 }
@@ -74,7 +74,7 @@ func loopPair(t *testing.T, sendUsage connector.Usage, rcOpts ...connector.Recei
 func loopNDR(t *testing.T, hub, edge *transport.Transport, mailboxes *smtptest.Recorder, hubEv, edgeEv chan queue.Event) smtptest.Delivery {
 	t.Helper()
 	r, _ := smtptest.Dial(t, addr(t, hub, "From Internet"))
-	expect(t, r, smtptest.Step{"EHLO client.contoso.com", "250"}, smtptest.Step{"MAIL FROM:<alice@contoso.com>", "250"},
+	smtptest.Expect(t, r, smtptest.Step{"EHLO client.contoso.com", "250"}, smtptest.Step{"MAIL FROM:<alice@contoso.com>", "250"},
 		smtptest.Step{"RCPT TO:<loop@loop.example>", "250"},
 		smtptest.Step{"DATA:" + message("Message-ID: <loop-1@contoso.com>", "From: <alice@contoso.com>", "Subject: round and round"), "250 2.6.0"})
 	r.Cmd("QUIT")

@@ -46,7 +46,7 @@ func TestReconfigureMidTransaction(t *testing.T) {
 	tr, rec := startTransport(t, transport.WithReceiveConnector(relayConnector(t, "Relay", loopback, false)))
 	a := addr(t, tr, "Relay")
 	old, _ := smtptest.Dial(t, a)
-	expect(t, old, smtptest.Step{"EHLO client.example", "250"}, smtptest.Step{"MAIL FROM:<app@contoso.com>", "250"},
+	smtptest.Expect(t, old, smtptest.Step{"EHLO client.example", "250"}, smtptest.Step{"MAIL FROM:<app@contoso.com>", "250"},
 		smtptest.Step{"RCPT TO:<bob@contoso.com>", "250"},
 		smtptest.Step{"RCPT TO:<x@fabrikam.com>", "550 5.7.1"})
 
@@ -61,12 +61,12 @@ func TestReconfigureMidTransaction(t *testing.T) {
 		t.Errorf("unchanged binding moved from %s to %s", a, got)
 	}
 	// Still the old rules: no relay, fourthcoffee.com not accepted.
-	expect(t, old, smtptest.Step{"RCPT TO:<x@fabrikam.com>", "550 5.7.1"},
+	smtptest.Expect(t, old, smtptest.Step{"RCPT TO:<x@fabrikam.com>", "550 5.7.1"},
 		smtptest.Step{"RCPT TO:<y@fourthcoffee.com>", "550 5.7.1"},
 		smtptest.Step{"DATA:" + message("Subject: old rules"), "250 2.6.0"})
 
 	next, _ := smtptest.Dial(t, a)
-	expect(t, next, smtptest.Step{"EHLO client.example", "250"}, smtptest.Step{"MAIL FROM:<app@contoso.com>", "250"},
+	smtptest.Expect(t, next, smtptest.Step{"EHLO client.example", "250"}, smtptest.Step{"MAIL FROM:<app@contoso.com>", "250"},
 		smtptest.Step{"RCPT TO:<x@fabrikam.com>", "250"},
 		smtptest.Step{"RCPT TO:<y@fourthcoffee.com>", "250"},
 		smtptest.Step{"DATA:" + message("Subject: new rules"), "250 2.6.0"})
@@ -143,7 +143,7 @@ func TestReconfigureInvalid(t *testing.T) {
 		t.Error("connector of a refused configuration listens")
 	}
 	r, _ := smtptest.Dial(t, a)
-	expect(t, r, smtptest.Step{"EHLO client.example", "250"}, smtptest.Step{"MAIL FROM:<app@contoso.com>", "250"},
+	smtptest.Expect(t, r, smtptest.Step{"EHLO client.example", "250"}, smtptest.Step{"MAIL FROM:<app@contoso.com>", "250"},
 		smtptest.Step{"RCPT TO:<x@fabrikam.com>", "550 5.7.1"}, smtptest.Step{"RCPT TO:<bob@contoso.com>", "250"},
 		smtptest.Step{"DATA:" + message("Subject: still the old rules"), "250 2.6.0"})
 }
@@ -168,14 +168,14 @@ func TestReconfigureReroutesQueued(t *testing.T) {
 	down.Stop()
 	up := smtptest.NewSink(t, smtptest.NoSTARTTLS())
 	l := newQlog()
-	tr, _ := relayTransport(t, l, []connector.SendOption{smartHost(down)})
+	tr, _ := relayTransport(t, l, []connector.SendOption{smtptest.SmartHost(down)})
 	a := addr(t, tr, "Relay")
 	send(t, a, "x@fabrikam.com")
 	l.wait(t, queue.EventDefer, 1)
 	q := tr.Queue()
 
 	sc, err := connector.NewSend("To Fabrikam via Up", connector.WithUsage(connector.UsageInternet),
-		connector.WithAddressSpaceList("fabrikam.com"), smartHost(up))
+		connector.WithAddressSpaceList("fabrikam.com"), smtptest.SmartHost(up))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,7 +184,7 @@ func TestReconfigureReroutesQueued(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := waitSink(t, up, 1); len(got) != 1 || got[0].To[0] != "x@fabrikam.com" {
+	if got := up.Wait(t, 1); len(got) != 1 || got[0].To[0] != "x@fabrikam.com" {
 		t.Fatalf("new smart host got %+v", got)
 	}
 	l.wait(t, queue.EventDeliver, 1)
@@ -241,12 +241,12 @@ func TestReconfigureDuringShutdown(t *testing.T) {
 func TestReconfigureResubmitsUnreachable(t *testing.T) {
 	up := smtptest.NewSink(t, smtptest.NoSTARTTLS())
 	l := newQlog()
-	tr, _ := relayTransport(t, l, []connector.SendOption{smartHost(up)})
+	tr, _ := relayTransport(t, l, []connector.SendOption{smtptest.SmartHost(up)})
 	send(t, addr(t, tr, "Relay"), "x@adatum.com")
 	l.wait(t, queue.EventUnreachable, 1)
 
 	sc, err := connector.NewSend("To Adatum", connector.WithUsage(connector.UsageInternet),
-		connector.WithAddressSpaceList("adatum.com"), smartHost(up))
+		connector.WithAddressSpaceList("adatum.com"), smtptest.SmartHost(up))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -255,7 +255,7 @@ func TestReconfigureResubmitsUnreachable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := waitSink(t, up, 1); got[0].To[0] != "x@adatum.com" {
+	if got := up.Wait(t, 1); got[0].To[0] != "x@adatum.com" {
 		t.Fatalf("delivered %+v", got)
 	}
 	l.wait(t, queue.EventDeliver, 1)

@@ -41,14 +41,14 @@ var relayTricks = []struct{ name, rcpt string }{
 // Internet connector, tarpitted, whatever the sender; recipients after a
 // refused one are judged on their own; accepted recipients still work.
 func TestOpenRelayBattery(t *testing.T) {
-	rc := internet(t, connector.WithMaxProtocolErrors(100))
+	rc := smtptest.InternetConnector(t, connector.WithMaxProtocolErrors(100), connector.WithTarpitInterval(tarpit))
 	tr, rec := startTransport(t, transport.WithReceiveConnector(rc))
 	a := addr(t, tr, rc.Name())
 	for _, sender := range []string{"spammer@fabrikam.com", "ceo@contoso.com", ""} {
 		for _, tc := range relayTricks {
 			t.Run(sender+"/"+tc.name, func(t *testing.T) {
 				r, _ := smtptest.Dial(t, a)
-				expect(t, r, smtptest.Step{"EHLO client.example", "250"})
+				smtptest.Expect(t, r, smtptest.Step{"EHLO client.example", "250"})
 				mail := r.Cmd("MAIL FROM:<" + sender + ">")
 				if sender == "ceo@contoso.com" && strings.HasPrefix(mail, "550 5.7.1") {
 					// A forged authoritative sender may be refused outright:
@@ -71,7 +71,7 @@ func TestOpenRelayBattery(t *testing.T) {
 				// Recipients after a refused one: another foreign one is
 				// still refused, an accepted one accepted, and the message
 				// goes only to the accepted recipient.
-				expect(t, r, smtptest.Step{"RCPT TO:<other@evil.example>", relayDenied},
+				smtptest.Expect(t, r, smtptest.Step{"RCPT TO:<other@evil.example>", relayDenied},
 					smtptest.Step{"RCPT TO:<bob@contoso.com>", "250"},
 					smtptest.Step{"DATA:" + message("Subject: "+tc.name), "250 2.6.0 <"})
 				rec.Wait(t)
@@ -107,19 +107,19 @@ func TestAuthenticatedRelayFollowsRights(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			r, _ := smtptest.Dial(t, a)
-			expect(t, r, smtptest.Step{"EHLO client.example", "250"})
+			smtptest.Expect(t, r, smtptest.Step{"EHLO client.example", "250"})
 			r.StartTLS(pki.ClientTLSConfig(serverName))
-			expect(t, r, smtptest.Step{"EHLO client.example", "250"})
+			smtptest.Expect(t, r, smtptest.Step{"EHLO client.example", "250"})
 			if tc.user != "" {
-				expect(t, r, smtptest.Step{"AUTH PLAIN " + plainAuth(tc.user, tc.pass), "235 "})
+				smtptest.Expect(t, r, smtptest.Step{"AUTH PLAIN " + plainAuth(tc.user, tc.pass), "235 "})
 			}
-			expect(t, r, smtptest.Step{"MAIL FROM:<" + tc.user + "x@fabrikam.com>", "250"})
+			smtptest.Expect(t, r, smtptest.Step{"MAIL FROM:<" + tc.user + "x@fabrikam.com>", "250"})
 			for _, trick := range relayTricks {
 				if got, want := r.Cmd("RCPT TO:<"+trick.rcpt+">"), refusal(trick.rcpt, tc.foreign); !strings.HasPrefix(got, want) {
 					t.Errorf("RCPT TO:<%s>: got %q, want %q", trick.rcpt, got, want)
 				}
 			}
-			expect(t, r, smtptest.Step{"RCPT TO:<bob@contoso.com>", "250"},
+			smtptest.Expect(t, r, smtptest.Step{"RCPT TO:<bob@contoso.com>", "250"},
 				smtptest.Step{"DATA:" + message("Subject: relay rights"), "250 2.6.0 <"})
 			rec.Wait(t)
 		})

@@ -72,7 +72,7 @@ func TestRoutingAgents(t *testing.T) {
 		return chain.Register("Watcher", w, agent.Priority(1))
 	})
 	r, _ := smtptest.Dial(t, a)
-	expect(t, r, smtptest.Step{"EHLO client.example", "250"}, smtptest.Step{"MAIL FROM:<x@fabrikam.com>", "250"},
+	smtptest.Expect(t, r, smtptest.Step{"EHLO client.example", "250"}, smtptest.Step{"MAIL FROM:<x@fabrikam.com>", "250"},
 		smtptest.Step{"RCPT TO:<bob@contoso.com>", "250"}, smtptest.Step{"RCPT TO:<dave@contoso.com>", "250"},
 		smtptest.Step{"DATA:" + message("Subject: routed"), "250 2.6.0"})
 	d := rec.Wait(t)
@@ -136,10 +136,10 @@ func TestRoutingAgentDefersThenDropsWithNDR(t *testing.T) {
 	if err := chain.Register("Policy", p); err != nil {
 		t.Fatal(err)
 	}
-	tr, rec := startTransport(t, transport.WithReceiveConnector(internet(t)), transport.WithAgents(chain),
+	tr, rec := startTransport(t, transport.WithReceiveConnector(smtptest.InternetConnector(t)), transport.WithAgents(chain),
 		transport.WithClock(clock), transport.WithTrace(trace))
 	r, _ := smtptest.Dial(t, addr(t, tr, "From Internet"))
-	expect(t, r, smtptest.Step{"EHLO client.example", "250"}, smtptest.Step{"MAIL FROM:<x@fabrikam.com>", "250"},
+	smtptest.Expect(t, r, smtptest.Step{"EHLO client.example", "250"}, smtptest.Step{"MAIL FROM:<x@fabrikam.com>", "250"},
 		smtptest.Step{"RCPT TO:<bob@contoso.com>", "250"}, smtptest.Step{"RCPT TO:<dave@contoso.com>", "250"},
 		smtptest.Step{"DATA:" + message("Subject: policy"), "250 2.6.0"})
 	if e := next(queue.EventDefer); e.Source != "ROUTING" || len(e.Recipients) != 2 {
@@ -206,9 +206,9 @@ func TestRoutingAgentEdits(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			tr, rec := startTransport(t, transport.WithReceiveConnector(internet(t)), transport.WithSendConnector(out), transport.WithAgents(chain))
+			tr, rec := startTransport(t, transport.WithReceiveConnector(smtptest.InternetConnector(t)), transport.WithSendConnector(out), transport.WithAgents(chain))
 			r, _ := smtptest.Dial(t, addr(t, tr, "From Internet"))
-			expect(t, r, smtptest.Step{"EHLO client.example", "250"}, smtptest.Step{"MAIL FROM:<x@fabrikam.com>", "250"},
+			smtptest.Expect(t, r, smtptest.Step{"EHLO client.example", "250"}, smtptest.Step{"MAIL FROM:<x@fabrikam.com>", "250"},
 				smtptest.Step{"RCPT TO:<bob@contoso.com>", "250"}, smtptest.Step{"DATA:" + message("Subject: edited"), "250 2.6.0"})
 			d := rec.Wait(t)
 			if got := []string{d.Hop.Connector + ":" + strings.Join(d.Rcpts, ",")}; !slices.Equal(got, c.want) {

@@ -51,15 +51,15 @@ func TestRelayToSourceTransportServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var events eventLog
+	var events smtptest.Events[transport.Event]
 	hub01 := smtptest.NewTransport(t, transport.WithServerName("hub01.contoso.com"), transport.WithAcceptedDomain(contoso...),
 		transport.WithReceiveConnector(submit), transport.WithSendConnector(toInternet()),
 		transport.WithDeliverOptions(deliver.WithRootCAs(pki.Pool())), transport.WithDeliverOptions(deliver.WithClientCertificate(pki.Certificate("hub01.contoso.com"))),
 		transport.WithDeliverOptions(deliver.WithTransportServer("hub02.contoso.com", addr(t, hub02, "Default HUB02"))),
-		transport.WithTrace(events.add))
+		transport.WithTrace(events.Add))
 
 	r, _ := smtptest.Dial(t, addr(t, hub01, "Relay HUB01"))
-	expect(t, r, smtptest.Step{"EHLO client.contoso.com", "250"}, smtptest.Step{"MAIL FROM:<alice@contoso.com>", "250"},
+	smtptest.Expect(t, r, smtptest.Step{"EHLO client.contoso.com", "250"}, smtptest.Step{"MAIL FROM:<alice@contoso.com>", "250"},
 		smtptest.Step{"RCPT TO:<bob@fabrikam.com>", "250"})
 	if got := r.Data(message("Subject: via the source server", "X-MS-Exchange-Organization-SCL: -1")); !strings.HasPrefix(got, "250 2.6.0") {
 		t.Fatalf("DATA: %s", got)
@@ -67,7 +67,7 @@ func TestRelayToSourceTransportServer(t *testing.T) {
 
 	msgs, err := fabrikam.WaitMessages(t.Context(), 1)
 	if err != nil {
-		t.Fatalf("%v\nhub01 events:\n%s", err, events.String())
+		t.Fatalf("%v\nhub01 events:\n%s", err, eventsString(events.All()))
 	}
 	h := msgs[0].Header
 	var by []string
@@ -83,15 +83,13 @@ func TestRelayToSourceTransportServer(t *testing.T) {
 		t.Errorf("the Internet connector leaked organization headers: AuthMechanism %q", got)
 	}
 	relayed := false
-	events.mu.Lock()
-	for _, e := range events.ev {
+	for _, e := range events.All() {
 		if e.Delivery != nil && (e.Delivery.Hop.Kind == deliver.KindRelay || e.Delivery.Kind == deliver.EventDial && e.Delivery.Host == "hub02.contoso.com") {
 			relayed = true
 		}
 	}
-	events.mu.Unlock()
 	if !relayed {
-		t.Errorf("hub01 did not dial a relay hop:\n%s", events.String())
+		t.Errorf("hub01 did not dial a relay hop:\n%s", eventsString(events.All()))
 	}
 	if msgs[0].From != "alice@contoso.com" || len(msgs[0].To) != 1 || msgs[0].To[0] != "bob@fabrikam.com" {
 		t.Errorf("envelope %s → %v", msgs[0].From, msgs[0].To)

@@ -60,7 +60,7 @@ func TestPostfixDANE(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc := send(t, "To Internet", connector.WithAddressSpaceList("*"), connector.WithDNSRouting(true))
+	sc := smtptest.SendConnector(t, "To Internet", connector.WithAddressSpaceList("*"), connector.WithDNSRouting(true))
 	evs := make(chan deliver.Event, 256)
 	d, err := deliver.New(deliver.WithServerName(hubName), deliver.WithSendConnectors(sc), deliver.WithResolver(r),
 		deliver.WithMXPort(uint16(pf.Port())), deliver.WithMTASTS(false), deliver.WithTrace(func(e deliver.Event) { evs <- e }))

@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -41,33 +40,12 @@ func testContext(t *testing.T) context.Context {
 	return ctx
 }
 
-// receive builds a receive connector on 127.0.0.1:0 without tarpit, so
-// refusals come at once.
-func receive(t *testing.T, name string, opts ...connector.ReceiveOption) *connector.ReceiveConnector {
-	t.Helper()
-	base := []connector.ReceiveOption{connector.WithBindingList("127.0.0.1:0"), connector.WithTarpitInterval(0)}
-	rc, err := connector.NewReceive(name, append(base, opts...)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rc
-}
-
 // anonymousRelay accepts any recipient from 127.0.0.1 without
 // authentication: the application relay a test submits through.
 func anonymousRelay(t *testing.T) *connector.ReceiveConnector {
-	return receive(t, "Relay", connector.WithUsage(connector.UsageCustom),
+	return smtptest.ReceiveConnector(t, "Relay", connector.WithUsage(connector.UsageCustom),
 		connector.WithRemoteIPRangeList("127.0.0.1"), connector.WithPermissionGroups(perms.AnonymousUsers),
 		connector.WithPermission(perms.Anonymous, perms.AcceptAnyRecipient))
-}
-
-func send(t *testing.T, name string, opts ...connector.SendOption) *connector.SendConnector {
-	t.Helper()
-	sc, err := connector.NewSend(name, append([]connector.SendOption{connector.WithUsage(connector.UsageInternet)}, opts...)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sc
 }
 
 // resolver queries the fake DNS only.
@@ -104,48 +82,11 @@ func dial(t *testing.T, addr string) *smtp.Client {
 	return c
 }
 
-// events collects a transport's trace.
-type events struct {
-	mu  sync.Mutex
-	all []transport.Event
-}
-
-func (e *events) add(ev transport.Event) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.all = append(e.all, ev)
-}
-
-// deliveries returns the outbound deliverer's events so far.
-func (e *events) deliveries() []deliver.Event {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	var out []deliver.Event
-	for _, ev := range e.all {
-		if ev.Kind == transport.EventDelivery && ev.Delivery != nil {
-			out = append(out, *ev.Delivery)
-		}
-	}
-	return out
-}
-
-// wait polls until a delivery event satisfies ok.
-func (e *events) wait(ctx context.Context, t *testing.T, what string, ok func(deliver.Event) bool) deliver.Event {
+// waitDelivery waits for an outbound delivery event of the trace ev
+// records that satisfies ok.
+func waitDelivery(t *testing.T, ev *smtptest.Events[transport.Event], ok func(deliver.Event) bool) deliver.Event {
 	t.Helper()
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		for _, ev := range e.deliveries() {
-			if ok(ev) {
-				return ev
-			}
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("no delivery event %s: %v; events: %+v", what, ctx.Err(), e.deliveries())
-		case <-tick.C:
-		}
-	}
+	return *ev.Wait(t, func(e transport.Event) bool { return e.Delivery != nil && ok(*e.Delivery) }).Delivery
 }
 
 // swaksResult is one swaks run.

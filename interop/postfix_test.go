@@ -38,12 +38,12 @@ func TestPostfixDownstream(t *testing.T) {
 		postfixtest.WithMailboxDomains("fabrikam.example"))
 	ctx := testContext(t)
 	dns := smtptest.NewDNS(t, smtptest.MX("fabrikam.example", 10, mxName), smtptest.A(mxName, "127.0.0.1"))
-	ev := &events{}
+	ev := &smtptest.Events[transport.Event]{}
 	tr := startTransport(t,
 		transport.WithReceiveConnector(anonymousRelay(t)),
-		transport.WithSendConnector(send(t, "To Internet", connector.WithAddressSpaceList("fabrikam.example"),
+		transport.WithSendConnector(smtptest.SendConnector(t, "To Internet", connector.WithAddressSpaceList("fabrikam.example"),
 			connector.WithDNSRouting(true))),
-		transport.WithDeliverOptions(deliver.WithResolver(resolver(t, dns))), transport.WithDeliverOptions(deliver.WithMXPort(uint16(pf.Port()))), transport.WithTrace(ev.add))
+		transport.WithDeliverOptions(deliver.WithResolver(resolver(t, dns))), transport.WithDeliverOptions(deliver.WithMXPort(uint16(pf.Port()))), transport.WithTrace(ev.Add))
 
 	submitTo(t, tr.Addr("Relay").String(), "app@contoso.example", []string{"bob@fabrikam.example", "carol@fabrikam.example"}, downMessage)
 
@@ -107,7 +107,7 @@ func TestPostfixDownstream(t *testing.T) {
 	if cmds := pf.Commands(); !slices.Contains(cmds, "EHLO "+hubName) || !slices.Contains(cmds, "RCPT TO:<carol@fabrikam.example>") {
 		t.Errorf("Postfix received %q", cmds)
 	}
-	tlsEv := ev.wait(ctx, t, "tls", func(e deliver.Event) bool { return e.Kind == deliver.EventTLS })
+	tlsEv := waitDelivery(t, ev, func(e deliver.Event) bool { return e.Kind == deliver.EventTLS })
 	if !strings.HasPrefix(tlsEv.TLSVersion, "TLS 1.") {
 		t.Errorf("TLS event %+v", tlsEv)
 	}
@@ -116,7 +116,7 @@ func TestPostfixDownstream(t *testing.T) {
 // smartHost starts Postfix as a SASL-over-TLS smart host presenting a
 // certificate for certName and relaying to a sink, and a hubedge
 // transport whose send connector uses it by FQDN with mech.
-func smartHost(t *testing.T, certName string, mech auth.SmartHostAuth) (*postfixtest.Instance, *smtptest.Sink, *transport.Transport, *events) {
+func smartHost(t *testing.T, certName string, mech auth.SmartHostAuth) (*postfixtest.Instance, *smtptest.Sink, *transport.Transport, *smtptest.Events[transport.Event]) {
 	t.Helper()
 	pki := smtptest.NewPKI(t)
 	sink := smtptest.NewSink(t, smtptest.Hostname("next.contoso.example"))
@@ -125,12 +125,12 @@ func smartHost(t *testing.T, certName string, mech auth.SmartHostAuth) (*postfix
 	// BasicAuthRequireTLS checks the certificate against the smart host's
 	// FQDN, so it is named, and the name resolves to loopback.
 	dns := smtptest.NewDNS(t, smtptest.A(smartName, "127.0.0.1"))
-	ev := &events{}
-	out := send(t, "To Smart Host", connector.WithAddressSpaceList("*"),
+	ev := &smtptest.Events[transport.Event]{}
+	out := smtptest.SendConnector(t, "To Smart Host", connector.WithAddressSpaceList("*"),
 		connector.WithSmartHostList(smartName+":"+strconv.Itoa(pf.Port())),
 		connector.WithSmartHostAuth(mech), connector.WithCredentials(relayUser, relayPass))
 	tr := startTransport(t, transport.WithReceiveConnector(anonymousRelay(t)), transport.WithSendConnector(out),
-		transport.WithDeliverOptions(deliver.WithResolver(resolver(t, dns))), transport.WithDeliverOptions(deliver.WithRootCAs(pki.Pool())), transport.WithTrace(ev.add))
+		transport.WithDeliverOptions(deliver.WithResolver(resolver(t, dns))), transport.WithDeliverOptions(deliver.WithRootCAs(pki.Pool())), transport.WithTrace(ev.Add))
 	return pf, sink, tr, ev
 }
 
@@ -165,8 +165,8 @@ func TestPostfixSmartHostAuth(t *testing.T) {
 			if _, err := pf.WaitLog(ctx, regexp.MustCompile(`client=unknown\[127\.0\.0\.1\], sasl_method=PLAIN, sasl_username=`+relayUser)); err != nil {
 				t.Error(err)
 			}
-			authEv := ev.wait(ctx, t, "auth", func(e deliver.Event) bool { return e.Kind == deliver.EventAuth })
-			tlsEv := ev.wait(ctx, t, "tls", func(e deliver.Event) bool { return e.Kind == deliver.EventTLS })
+			authEv := waitDelivery(t, ev, func(e deliver.Event) bool { return e.Kind == deliver.EventAuth })
+			tlsEv := waitDelivery(t, ev, func(e deliver.Event) bool { return e.Kind == deliver.EventTLS })
 			if authEv.Mechanism != "PLAIN" {
 				t.Errorf("auth event %+v", authEv)
 			}
@@ -187,7 +187,7 @@ func TestPostfixSmartHostWrongCertificate(t *testing.T) {
 	ctx := testContext(t)
 	submitTo(t, tr.Addr("Relay").String(), "app@contoso.example", []string{"dave@fabrikam.example"}, smartMessage)
 
-	fail := ev.wait(ctx, t, "failure", func(e deliver.Event) bool {
+	fail := waitDelivery(t, ev, func(e deliver.Event) bool {
 		return (e.Kind == deliver.EventFailover || e.Kind == deliver.EventClose) && e.Err != nil
 	})
 	if !errors.Is(fail.Err, deliver.ErrTLS) {

@@ -23,10 +23,10 @@ func clientSubmission(t *testing.T) (addr, ca string, sink *smtptest.Sink) {
 	t.Helper()
 	pki := smtptest.NewPKI(t)
 	sink = smtptest.NewSink(t, smtptest.NoSTARTTLS())
-	out := send(t, "To Fabrikam", connector.WithAddressSpaceList("fabrikam.example"),
+	out := smtptest.SendConnector(t, "To Fabrikam", connector.WithAddressSpaceList("fabrikam.example"),
 		connector.WithSmartHostList("["+strings.Replace(sink.Addr(), ":", "]:", 1)))
 	tr := startTransport(t,
-		transport.WithReceiveConnector(receive(t, "Client", connector.WithUsage(connector.UsageClient),
+		transport.WithReceiveConnector(smtptest.ReceiveConnector(t, "Client", connector.WithUsage(connector.UsageClient),
 			connector.WithRemoteIPRangeList("127.0.0.1"))),
 		transport.WithSendConnector(out),
 		transport.WithServerOptions(smtpx.WithTLSCertificate(pki.Certificate(hubName))),
@@ -165,7 +165,7 @@ func TestAuthBeforeTLSRefused538(t *testing.T) {
 func TestSwaksAnonymousRelayRefused(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
-	tr := startTransport(t, transport.WithReceiveConnector(receive(t, "From Internet", connector.WithUsage(connector.UsageInternet))))
+	tr := startTransport(t, transport.WithReceiveConnector(smtptest.ReceiveConnector(t, "From Internet", connector.WithUsage(connector.UsageInternet))))
 	addr := tr.Addr("From Internet").String()
 	for _, rcpt := range []string{"eve@fabrikam.example", "eve%fabrikam.example@contoso.example", "@contoso.example:eve@fabrikam.example"} {
 		t.Run(rcpt, func(t *testing.T) {

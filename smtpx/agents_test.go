@@ -178,7 +178,7 @@ func TestAgentsAnswerCommands(t *testing.T) {
 			if err := chain.Register("test", tt.agent, tt.opts...); err != nil {
 				t.Fatal(err)
 			}
-			e := start(t, transport.WithReceiveConnector(internet(t)), transport.WithAgents(chain))
+			e := start(t, transport.WithReceiveConnector(smtptest.InternetConnector(t)), transport.WithAgents(chain))
 			c, banner := smtptest.Dial(t, e.firstAddr(t))
 			defer c.Close()
 			want := tt.banner
@@ -218,7 +218,7 @@ func deliverOne(t *testing.T, agents map[string]any, rcpts ...string) *env {
 			t.Fatal(err)
 		}
 	}
-	e := start(t, transport.WithReceiveConnector(internet(t)), transport.WithSendConnector(toInternet), transport.WithAgents(chain))
+	e := start(t, transport.WithReceiveConnector(smtptest.InternetConnector(t)), transport.WithSendConnector(toInternet), transport.WithAgents(chain))
 	c, _ := smtptest.Dial(t, e.firstAddr(t))
 	defer c.Close()
 	steps := []smtptest.Step{{"EHLO client.example", "250"}, {"MAIL FROM:<a@fabrikam.com>", "250"}}
@@ -246,10 +246,10 @@ func TestAgentsEditTheQueuedMessage(t *testing.T) {
 	})
 	t.Run("discarded: answered 250, nothing queued", func(t *testing.T) {
 		e := deliverOne(t, map[string]any{"discard": discardAll{}}, "bob@contoso.com")
-		if n := len(e.events.kinds(smtpx.EventQueued)); n != 0 {
+		if n := len(e.events.Filter(ofKind(smtpx.EventQueued))); n != 0 {
 			t.Errorf("%d messages queued", n)
 		}
-		if ev := e.events.kinds(smtpx.EventAgent); len(ev) != 1 || ev[0].Detail != "discarded" {
+		if ev := e.events.Filter(ofKind(smtpx.EventAgent)); len(ev) != 1 || ev[0].Detail != "discarded" {
 			t.Errorf("agent events %+v", ev)
 		}
 	})
@@ -287,7 +287,7 @@ func TestAgentsHearNotifications(t *testing.T) {
 	if err := chain.Register("refuse", refuseRcpt{"nobody@contoso.com"}); err != nil {
 		t.Fatal(err)
 	}
-	e := start(t, transport.WithReceiveConnector(internet(t)), transport.WithAgents(chain))
+	e := start(t, transport.WithReceiveConnector(smtptest.InternetConnector(t)), transport.WithAgents(chain))
 	c, _ := smtptest.Dial(t, e.firstAddr(t))
 	if err := c.Expect(smtptest.Step{"EHLO client.example", "250"}, smtptest.Step{"MAIL FROM:<a@fabrikam.com>", "250"},
 		smtptest.Step{"MAIL FROM:<a@fabrikam.com>", "503 5.5.1"}, smtptest.Step{"RCPT TO:<nobody@contoso.com>", "550"},

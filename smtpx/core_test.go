@@ -31,7 +31,7 @@ var txSteps = []smtptest.Step{
 func TestDataEndsOnlyAtCRLFDotCRLF(t *testing.T) {
 	for _, end := range []string{"\n.\r\n", "\r\n.\n", "\r.\r\n", "\n.\n", "\r\n.\r"} {
 		t.Run(fmt.Sprintf("%q", end), func(t *testing.T) {
-			e := start(t, transport.WithReceiveConnector(internet(t)))
+			e := start(t, transport.WithReceiveConnector(smtptest.InternetConnector(t)))
 			r, _ := smtptest.Dial(t, e.firstAddr(t))
 			expect(t, r, txSteps...)
 			expect(t, r,
@@ -62,7 +62,7 @@ func TestDataEndsOnlyAtCRLFDotCRLF(t *testing.T) {
 // Dot-stuffing is undone and the CR LF before the final "." belongs to
 // the message.
 func TestDataDotStuffing(t *testing.T) {
-	e := start(t, transport.WithReceiveConnector(internet(t)))
+	e := start(t, transport.WithReceiveConnector(smtptest.InternetConnector(t)))
 	r, _ := smtptest.Dial(t, e.firstAddr(t))
 	expect(t, r, txSteps...)
 	expect(t, r,
@@ -78,7 +78,7 @@ func TestDataDotStuffing(t *testing.T) {
 // Commands pipelined behind STARTTLS in plain text are dropped, never
 // served inside the TLS session (CVE-2011-0411).
 func TestStartTLSDropsPipelinedPlaintext(t *testing.T) {
-	e := start(t, transport.WithReceiveConnector(internet(t)),
+	e := start(t, transport.WithReceiveConnector(smtptest.InternetConnector(t)),
 		transport.WithServerOptions(smtpx.WithTLSCertificate(testPKI.Certificate(serverName))))
 	nc, err := net.Dial("tcp", e.firstAddr(t))
 	if err != nil {
@@ -126,7 +126,7 @@ func TestStartTLSDropsPipelinedPlaintext(t *testing.T) {
 // A BDAT transfer left for another command ends there: nothing is
 // enqueued and the command is served.
 func TestBDATAbortedByAnotherCommand(t *testing.T) {
-	e := start(t, transport.WithReceiveConnector(internet(t)))
+	e := start(t, transport.WithReceiveConnector(smtptest.InternetConnector(t)))
 	r, _ := smtptest.Dial(t, e.firstAddr(t))
 	chunk := "Subject: aborted\r\n\r\nbody\r\n"
 	expect(t, r, txSteps...)
@@ -146,7 +146,7 @@ func TestBDATAbortedByAnotherCommand(t *testing.T) {
 
 // What the command parser answers itself.
 func TestCommandReplies(t *testing.T) {
-	e := start(t, transport.WithReceiveConnector(internet(t, connector.WithMaxProtocolErrors(100))))
+	e := start(t, transport.WithReceiveConnector(smtptest.InternetConnector(t, connector.WithMaxProtocolErrors(100))))
 	r, _ := smtptest.Dial(t, e.firstAddr(t))
 	expect(t, r,
 		smtptest.Step{"MAIL FROM:<a@fabrikam.com>", "503 5.5.1"},
@@ -180,7 +180,7 @@ func TestCommandReplies(t *testing.T) {
 
 // REQUIRETLS (RFC 8689) is offered over TLS and travels with the message.
 func TestRequireTLSParameter(t *testing.T) {
-	e := start(t, transport.WithReceiveConnector(internet(t)),
+	e := start(t, transport.WithReceiveConnector(smtptest.InternetConnector(t)),
 		transport.WithServerOptions(smtpx.WithTLSCertificate(testPKI.Certificate(serverName))))
 	r, _ := smtptest.Dial(t, e.firstAddr(t))
 	expect(t, r, smtptest.Step{"EHLO client.example", "250"})
@@ -204,7 +204,7 @@ func TestRequireTLSParameter(t *testing.T) {
 // An AUTH exchange the client cancels, or answers with bad base64, fails
 // without a logon.
 func TestAuthExchangeSyntax(t *testing.T) {
-	rc := custom(t, "Plain auth", connector.WithPermissionGroups(perms.AnonymousUsers|perms.ExchangeUsers),
+	rc := smtptest.CustomConnector(t, "Plain auth", connector.WithPermissionGroups(perms.AnonymousUsers|perms.ExchangeUsers),
 		connector.WithAuthMechanism(auth.BasicAuth), connector.WithMaxProtocolErrors(100))
 	e := start(t, transport.WithReceiveConnector(rc), transport.WithServerOptions(smtpx.WithAuthenticator(users())))
 	r, _ := smtptest.Dial(t, e.firstAddr(t))
@@ -228,7 +228,7 @@ func TestAuthExchangeSyntax(t *testing.T) {
 // of them arrived with it, and a client that does not wait for 354 (RFC
 // 2920 says it must; some do not) loses nothing either.
 func TestCommandsPipelinedBehindMessage(t *testing.T) {
-	e := start(t, transport.WithReceiveConnector(internet(t)))
+	e := start(t, transport.WithReceiveConnector(smtptest.InternetConnector(t)))
 	r, _ := smtptest.Dial(t, e.firstAddr(t))
 	expect(t, r, txSteps...)
 	expect(t, r,
@@ -270,7 +270,7 @@ func TestCommandsPipelinedBehindMessage(t *testing.T) {
 func TestMalformedBDATCloses(t *testing.T) {
 	for _, cmd := range []string{"BDAT 6 LASTX", "BDAT 99999999999999999999 LAST", "BDAT -1"} {
 		t.Run(cmd, func(t *testing.T) {
-			e := start(t, transport.WithReceiveConnector(internet(t)))
+			e := start(t, transport.WithReceiveConnector(smtptest.InternetConnector(t)))
 			r, _ := smtptest.Dial(t, e.firstAddr(t))
 			expect(t, r, txSteps...)
 			expect(t, r,

@@ -30,7 +30,7 @@ func TestMaildirDelivery(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr := plainTransport(t, transport.WithReceiveConnector(internet(t)),
+	tr := plainTransport(t, transport.WithReceiveConnector(smtptest.InternetConnector(t)),
 		transport.WithLocalDelivery(md), transport.WithDirectory(dir))
 	c := dialClient(t, tr.Addr("From Internet").String())
 	if err := c.Mail("x@fabrikam.com", nil); err != nil {
@@ -80,10 +80,10 @@ func TestRelayThroughSmartHost(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	relay := custom(t, "Relay", connector.WithPermissionGroups(perms.AnonymousUsers),
+	relay := smtptest.CustomConnector(t, "Relay", connector.WithPermissionGroups(perms.AnonymousUsers),
 		connector.WithPermission(perms.Anonymous, perms.AcceptAnyRecipient))
-	events := &eventLog{}
-	tr := plainTransport(t, transport.WithReceiveConnector(relay), transport.WithSendConnector(toFabrikam), transport.WithTrace(events.add))
+	events := &smtptest.Events[transport.Event]{}
+	tr := plainTransport(t, transport.WithReceiveConnector(relay), transport.WithSendConnector(toFabrikam), transport.WithTrace(events.Add))
 	c := dialClient(t, tr.Addr("Relay").String())
 	queuedID(t, submit(t, c, "app@contoso.com", []string{"x@fabrikam.com"}, message("Subject: out")))
 
@@ -100,7 +100,7 @@ func TestRelayThroughSmartHost(t *testing.T) {
 	if msgs[0].Helo != serverName {
 		t.Errorf("EHLO %q, want %q", msgs[0].Helo, serverName)
 	}
-	if len(events.kinds(transport.EventDelivery)) == 0 {
+	if len(events.Filter(ofKind(transport.EventDelivery))) == 0 {
 		t.Error("no delivery events traced")
 	}
 }
@@ -115,7 +115,7 @@ func plainTransport(t *testing.T, opts ...transport.Option) *transport.Transport
 // Two connectors share one socket; each connection is served by the
 // connector whose remote range fits best, with its own banner.
 func TestConnectorsShareABinding(t *testing.T) {
-	narrow := custom(t, "Loopback one", connector.WithPermissionGroups(perms.AnonymousUsers),
+	narrow := smtptest.CustomConnector(t, "Loopback one", connector.WithPermissionGroups(perms.AnonymousUsers),
 		connector.WithBanner("220 narrow connector"))
 	wide, err := connector.NewReceive("Loopback net", connector.WithUsage(connector.UsageCustom),
 		connector.WithBindingList(loopback), connector.WithRemoteIPRangeList("127.0.0.0/8"),
@@ -146,7 +146,7 @@ func TestConnectorsShareABinding(t *testing.T) {
 
 // STARTTLS presents the certificate that matches the connector's FQDN.
 func TestCertificateChosenByFQDN(t *testing.T) {
-	rc := internet(t, connector.WithFQDN("mail.contoso.com"))
+	rc := smtptest.InternetConnector(t, connector.WithFQDN("mail.contoso.com"))
 	tr := plainTransport(t, transport.WithReceiveConnector(rc),
 		transport.WithServerOptions(smtpx.WithTLSCertificate(testPKI.Certificate("other.example"), testPKI.Certificate("mail.contoso.com"))))
 	c := dialStartTLS(t, tr.Addr("From Internet").String(), testPKI.ClientTLSConfig("mail.contoso.com"))
@@ -163,7 +163,7 @@ func (f fakeReverse) LookupAddr(_ context.Context, addr string) ([]string, error
 
 // The client's reverse DNS name goes into Received when a resolver is set.
 func TestReceivedShowsReverseDNS(t *testing.T) {
-	e := start(t, transport.WithReceiveConnector(internet(t)),
+	e := start(t, transport.WithReceiveConnector(smtptest.InternetConnector(t)),
 		transport.WithServerOptions(smtpx.WithReverseLookup(fakeReverse{"127.0.0.1": {"mx.fabrikam.com."}})))
 	c := dialClient(t, e.firstAddr(t))
 	queuedID(t, submit(t, c, "x@fabrikam.com", []string{"a@contoso.com", "b@contoso.com"}, message("Subject: two")))
@@ -185,13 +185,13 @@ func TestEHLOAdvertisement(t *testing.T) {
 		opts      []transport.Option
 		has, lack []string
 	}{
-		{"internet", internet(t), []transport.Option{cert}, []string{"SIZE 10485760", "STARTTLS", "LIMITS RCPTMAX=200", "DSN", "CHUNKING"}, []string{"AUTH"}},
-		{"internet without certificate", internet(t), nil, []string{"SIZE 10485760"}, []string{"STARTTLS", "AUTH"}},
+		{"internet", smtptest.InternetConnector(t), []transport.Option{cert}, []string{"SIZE 10485760", "STARTTLS", "LIMITS RCPTMAX=200", "DSN", "CHUNKING"}, []string{"AUTH"}},
+		{"internet without certificate", smtptest.InternetConnector(t), nil, []string{"SIZE 10485760"}, []string{"STARTTLS", "AUTH"}},
 		{"size bypass possible", internalConnector(t), []transport.Option{cert}, []string{"\nSIZE\n", "STARTTLS"}, []string{"SIZE 1"}},
 		{"client before TLS", clientConnector(t), []transport.Option{cert, transport.WithServerOptions(smtpx.WithAuthenticator(users()))}, []string{"STARTTLS"}, []string{"AUTH"}},
-		{"basic auth in plaintext", custom(t, "Plain auth", connector.WithPermissionGroups(perms.ExchangeUsers), connector.WithAuthMechanism(auth.BasicAuth)),
+		{"basic auth in plaintext", smtptest.CustomConnector(t, "Plain auth", connector.WithPermissionGroups(perms.ExchangeUsers), connector.WithAuthMechanism(auth.BasicAuth)),
 			[]transport.Option{transport.WithServerOptions(smtpx.WithAuthenticator(users()))}, []string{"AUTH PLAIN LOGIN"}, []string{"STARTTLS"}},
-		{"basic auth without an authenticator", custom(t, "Plain auth", connector.WithPermissionGroups(perms.ExchangeUsers), connector.WithAuthMechanism(auth.BasicAuth)),
+		{"basic auth without an authenticator", smtptest.CustomConnector(t, "Plain auth", connector.WithPermissionGroups(perms.ExchangeUsers), connector.WithAuthMechanism(auth.BasicAuth)),
 			nil, nil, []string{"AUTH"}},
 	}
 	for _, tc := range tests {

@@ -84,7 +84,7 @@ func header(body string) string {
 }
 
 func TestAnonymousMessageIsStampedAndFiltered(t *testing.T) {
-	e := start(t, transport.WithReceiveConnector(internet(t, connector.WithFQDN("mail.contoso.com"))))
+	e := start(t, transport.WithReceiveConnector(smtptest.InternetConnector(t, connector.WithFQDN("mail.contoso.com"))))
 	c := dialClient(t, e.firstAddr(t))
 	reply := submit(t, c, "sender@fabrikam.com", []string{"Bob@Contoso.COM"}, message(
 		"Received: from old.example by relay.fabrikam.com; Mon, 1 Jan 2024 00:00:00 +0000",
@@ -131,11 +131,11 @@ func TestAnonymousMessageIsStampedAndFiltered(t *testing.T) {
 	if !strings.HasSuffix(d.Body, "\r\n\r\nHello.\r\n") {
 		t.Errorf("body changed: %q", d.Body)
 	}
-	stripped := e.events.kinds(smtpx.EventHeadersStripped)
+	stripped := e.events.Filter(ofKind(smtpx.EventHeadersStripped))
 	if len(stripped) != 1 || len(stripped[0].Stripped) != 3 {
 		t.Errorf("HeadersStripped events = %+v", stripped)
 	}
-	queued := e.events.kinds(smtpx.EventQueued)
+	queued := e.events.Filter(ofKind(smtpx.EventQueued))
 	if len(queued) != 1 || string(queued[0].QueueID) != id || !strings.Contains(h, " id "+id+"\r\n") {
 		t.Errorf("Queued events = %+v", queued)
 	}
@@ -185,7 +185,7 @@ func TestAuthenticatedSubmissionOverTLS(t *testing.T) {
 			t.Errorf("header lacks %q:\n%s", want, h)
 		}
 	}
-	auths := e.events.kinds(smtpx.EventAuth)
+	auths := e.events.Filter(ofKind(smtpx.EventAuth))
 	if len(auths) != 1 || auths[0].Principal != "alice" || auths[0].Err != nil {
 		t.Errorf("Auth events = %+v", auths)
 	}
@@ -243,14 +243,14 @@ func TestUntrustedClientCertificateStaysAnonymous(t *testing.T) {
 	if se, ok := err.(*smtp.SMTPError); !ok || se.Code != 530 || se.EnhancedCode != (smtp.EnhancedCode{5, 7, 1}) {
 		t.Fatalf("MAIL from an untrusted peer: %v", err)
 	}
-	auths := e.events.kinds(smtpx.EventAuth)
+	auths := e.events.Filter(ofKind(smtpx.EventAuth))
 	if len(auths) != 1 || auths[0].Err == nil {
 		t.Errorf("Auth events = %+v", auths)
 	}
 }
 
 func TestExternallySecuredRelay(t *testing.T) {
-	rc := custom(t, "Externally secured", connector.WithPermissionGroups(perms.ExchangeServers),
+	rc := smtptest.CustomConnector(t, "Externally secured", connector.WithPermissionGroups(perms.ExchangeServers),
 		connector.WithAuthMechanism(auth.ExternalAuthoritative))
 	toInternet, err := connector.NewSend("To Internet", connector.WithUsage(connector.UsageInternet),
 		connector.WithAddressSpaceList("*"))
@@ -270,7 +270,7 @@ func TestExternallySecuredRelay(t *testing.T) {
 
 func TestQueuedReplyWaitsForDurability(t *testing.T) {
 	store := newMemStore(true)
-	e := start(t, transport.WithReceiveConnector(internet(t)), transport.WithQueueStore(store))
+	e := start(t, transport.WithReceiveConnector(smtptest.InternetConnector(t)), transport.WithQueueStore(store))
 	r, _ := smtptest.Dial(t, e.firstAddr(t))
 	r.Cmd("EHLO client.example")
 	r.Cmd("MAIL FROM:<a@fabrikam.com>")

@@ -2,13 +2,11 @@ package smtpx_test
 
 import (
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
 
-	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/routing"
 	"github.com/hubedge/hubedge/smtpx"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
@@ -30,45 +28,20 @@ var contoso = []routing.AcceptedDomain{
 	{Domain: "relay.contoso.com", Type: routing.InternalRelay},
 }
 
-// internet is an Internet-usage receive connector on loopback.
-func internet(t *testing.T, opts ...connector.ReceiveOption) *connector.ReceiveConnector {
-	t.Helper()
-	base := []connector.ReceiveOption{connector.WithUsage(connector.UsageInternet),
-		connector.WithBindingList(loopback), connector.WithTarpitInterval(0)}
-	rc, err := connector.NewReceive("From Internet", append(base, opts...)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rc
-}
-
-// custom is a Custom-usage receive connector for 127.0.0.1.
-func custom(t *testing.T, name string, opts ...connector.ReceiveOption) *connector.ReceiveConnector {
-	t.Helper()
-	base := []connector.ReceiveOption{connector.WithUsage(connector.UsageCustom),
-		connector.WithBindingList(loopback), connector.WithRemoteIPRangeList("127.0.0.1"),
-		connector.WithTarpitInterval(0)}
-	rc, err := connector.NewReceive(name, append(base, opts...)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rc
-}
-
 // env is a started transport with recording deliverers.
 type env struct {
 	names  []string // receive connector names
 	tr     *transport.Transport
 	local  *smtptest.Recorder
 	remote *smtptest.Recorder
-	events *eventLog
+	events *smtptest.Events[transport.Event]
 }
 
 func start(t *testing.T, opts ...transport.Option) *env {
 	t.Helper()
-	e := &env{local: smtptest.NewRecorder(), remote: smtptest.NewRecorder(), events: &eventLog{}}
+	e := &env{local: smtptest.NewRecorder(), remote: smtptest.NewRecorder(), events: &smtptest.Events[transport.Event]{}}
 	base := []transport.Option{transport.WithServerName(serverName), transport.WithAcceptedDomain(contoso...),
-		transport.WithLocalDelivery(e.local), transport.WithDeliverer(e.remote), transport.WithTrace(e.events.add)}
+		transport.WithLocalDelivery(e.local), transport.WithDeliverer(e.remote), transport.WithTrace(e.events.Add)}
 	e.tr = smtptest.NewTransport(t, append(base, opts...)...)
 	for _, rc := range e.tr.ReceiveConnectors() {
 		e.names = append(e.names, rc.Name())
@@ -98,28 +71,9 @@ func (e *env) addr(t *testing.T, name string) string {
 	return a.String()
 }
 
-// eventLog collects trace events.
-type eventLog struct {
-	mu sync.Mutex
-	ev []transport.Event
-}
-
-func (l *eventLog) add(e transport.Event) {
-	l.mu.Lock()
-	l.ev = append(l.ev, e)
-	l.mu.Unlock()
-}
-
-func (l *eventLog) kinds(k smtpx.EventKind) []transport.Event {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var out []transport.Event
-	for _, e := range l.ev {
-		if e.Kind == k {
-			out = append(out, e)
-		}
-	}
-	return out
+// ofKind selects the trace events of kind k.
+func ofKind(k smtpx.EventKind) func(transport.Event) bool {
+	return func(e transport.Event) bool { return e.Kind == k }
 }
 
 // quietWait bounds how long a test watches a connection the server should

@@ -115,16 +115,17 @@ func (t *Server) refuse(nc net.Conn, connector string, remote netip.AddrPort, r 
 }
 
 // tarpit delays an error reply to a misbehaving unauthenticated client
-// (TarpitInterval), as the reference system documents; shutdown and the
-// connection closing cut it short.
+// (TarpitInterval), as the reference system documents, on the server's
+// clock; shutdown and the connection closing cut it short.
 func (t *Server) tarpit(c *conn, d time.Duration) {
 	if d <= 0 {
 		return
 	}
-	timer := time.NewTimer(d)
+	fired := make(chan struct{})
+	timer := t.opts.clock.AfterFunc(d, func() { close(fired) })
 	defer timer.Stop()
 	select {
-	case <-timer.C:
+	case <-fired:
 	case <-t.done:
 	case <-c.closedCh:
 	}

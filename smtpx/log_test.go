@@ -22,7 +22,7 @@ import (
 func TestInfoLogPerMessageAndRefusedLogon(t *testing.T) {
 	var buf logBuffer
 	delivered := make(chan queue.Event, 16)
-	rc := custom(t, "Plain auth", connector.WithPermissionGroups(perms.ExchangeUsers), connector.WithAuthMechanism(auth.BasicAuth))
+	rc := smtptest.CustomConnector(t, "Plain auth", connector.WithPermissionGroups(perms.ExchangeUsers), connector.WithAuthMechanism(auth.BasicAuth))
 	e := start(t, transport.WithReceiveConnector(rc), transport.WithServerOptions(smtpx.WithAuthenticator(users())),
 		transport.WithLogger(slog.New(slog.NewTextHandler(&buf, nil))),
 		transport.WithTrace(func(ev transport.Event) {

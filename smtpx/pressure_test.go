@@ -24,7 +24,7 @@ func TestBackPressureMediumSparesAuthenticated(t *testing.T) {
 	probe := func(context.Context) (smtpx.Resources, error) {
 		return smtpx.Resources{Memory: 74, MemoryLimit: 100}, nil
 	}
-	rc := custom(t, "Plain auth", connector.WithPermissionGroups(perms.AnonymousUsers|perms.ExchangeUsers),
+	rc := smtptest.CustomConnector(t, "Plain auth", connector.WithPermissionGroups(perms.AnonymousUsers|perms.ExchangeUsers),
 		connector.WithAuthMechanism(auth.BasicAuth))
 	e := start(t, transport.WithReceiveConnector(rc), transport.WithServerOptions(smtpx.WithAuthenticator(users())),
 		transport.WithLogger(slog.New(slog.NewTextHandler(&buf, nil))),
@@ -45,11 +45,11 @@ func TestBackPressureMediumSparesAuthenticated(t *testing.T) {
 	if log := buf.String(); !strings.Contains(log, `msg="smtpx: back pressure" level=Medium was=Normal resources="memory Medium (74.0% used)"`) {
 		t.Errorf("no info line for the change of level:\n%s", log)
 	}
-	ev := e.events.kinds(smtpx.EventBackPressure)
+	ev := e.events.Filter(ofKind(smtpx.EventBackPressure))
 	if len(ev) != 1 || ev[0].Pressure != smtpx.PressureMedium {
 		t.Errorf("BackPressure events %+v", ev)
 	}
-	if refusals := e.events.kinds(smtpx.EventRefuse); len(refusals) != 1 || refusals[0].Reply.Code != 452 {
+	if refusals := e.events.Filter(ofKind(smtpx.EventRefuse)); len(refusals) != 1 || refusals[0].Reply.Code != 452 {
 		t.Errorf("Refuse events %+v", refusals)
 	}
 }
@@ -58,14 +58,14 @@ func TestBackPressureMediumSparesAuthenticated(t *testing.T) {
 // Shutdown.
 func TestReconfigureLifecycle(t *testing.T) {
 	var buf logBuffer
-	old := custom(t, "Old")
+	old := smtptest.CustomConnector(t, "Old")
 	tr, err := transport.New(transport.WithServerName(serverName), transport.WithMemoryQueue(), transport.WithReceiveConnector(old),
 		transport.WithLogger(slog.New(slog.NewTextHandler(&buf, nil))))
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	cfg := transport.Config{ReceiveConnectors: []*connector.ReceiveConnector{custom(t, "New")},
+	cfg := transport.Config{ReceiveConnectors: []*connector.ReceiveConnector{smtptest.CustomConnector(t, "New")},
 		AcceptedDomains: []routing.AcceptedDomain{{Domain: "contoso.com"}}}
 	if err := tr.Reconfigure(ctx, cfg); err != nil {
 		t.Fatal(err)
@@ -75,7 +75,7 @@ func TestReconfigureLifecycle(t *testing.T) {
 	}
 	// The same connector built again is not a change.
 	mark := len(buf.String())
-	cfg.ReceiveConnectors = []*connector.ReceiveConnector{custom(t, "New")}
+	cfg.ReceiveConnectors = []*connector.ReceiveConnector{smtptest.CustomConnector(t, "New")}
 	if err := tr.Reconfigure(ctx, cfg); err != nil {
 		t.Fatal(err)
 	}

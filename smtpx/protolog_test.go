@@ -194,7 +194,7 @@ func BenchmarkSubmitProtocolLog(b *testing.B) {
 // skipped after a failure), and the disconnection is logged before
 // Shutdown returns.
 func TestProtocolLogNeverHoldsBodies(t *testing.T) {
-	rc := internet(t, connector.WithProtocolLogging(connector.ProtocolLoggingVerbose), connector.WithMaxMessageSize(64<<10))
+	rc := smtptest.InternetConnector(t, connector.WithProtocolLogging(connector.ProtocolLoggingVerbose), connector.WithMaxMessageSize(64<<10))
 	var out logBuffer
 	recv := protolog.New(&out, protolog.WithType(protolog.Receive))
 	e := start(t, transport.WithReceiveConnector(rc), transport.WithProtocolLog(recv, nil))

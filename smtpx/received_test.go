@@ -30,7 +30,7 @@ func TestReceivedWithProtocol(t *testing.T) {
 		{"SMTPUTF8 over TLS", []string{"EHLO", "TLS", "EHLO"}, " with UTF8SMTPS id ", " SMTPUTF8"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := start(t, transport.WithReceiveConnector(internet(t)),
+			e := start(t, transport.WithReceiveConnector(smtptest.InternetConnector(t)),
 				transport.WithServerOptions(smtpx.WithTLSCertificate(testPKI.Certificate(serverName))))
 			r, _ := smtptest.Dial(t, e.firstAddr(t))
 			for _, g := range tc.greets {

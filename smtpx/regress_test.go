@@ -25,7 +25,7 @@ func expect(t *testing.T, r *smtptest.Client, steps ...smtptest.Step) {
 // must neither race the next transaction nor close the connection, and
 // nothing is enqueued.
 func TestRsetAbortsBDAT(t *testing.T) {
-	e := start(t, transport.WithReceiveConnector(internet(t)))
+	e := start(t, transport.WithReceiveConnector(smtptest.InternetConnector(t)))
 	r, _ := smtptest.Dial(t, e.firstAddr(t))
 	expect(t, r, smtptest.Step{"EHLO client.example", "250"})
 	chunk := "Subject: aborted\r\n\r\nsome of the body\r\n"
@@ -67,7 +67,7 @@ func TestMailFromLocalPartChecked(t *testing.T) {
 		{strings.Repeat("a", 50) + "@" + long, "250"},
 	}
 	for _, tc := range tests {
-		e := start(t, transport.WithReceiveConnector(internet(t)))
+		e := start(t, transport.WithReceiveConnector(smtptest.InternetConnector(t)))
 		r, _ := smtptest.Dial(t, e.firstAddr(t))
 		expect(t, r, smtptest.Step{"EHLO client.example", "250"}, smtptest.Step{"MAIL FROM:<" + tc.from + ">", tc.want})
 	}
@@ -84,7 +84,7 @@ func (blockingDirectory) Lookup(ctx context.Context, _ string) (bool, error) {
 // A directory that hangs must not hold the RCPT reply forever: the lookup
 // is bounded (here by the connector's inactivity timeout) and answered 451.
 func TestDirectoryLookupTimesOut(t *testing.T) {
-	rc := internet(t, connector.WithConnectionInactivityTimeout(time.Second))
+	rc := smtptest.InternetConnector(t, connector.WithConnectionInactivityTimeout(time.Second))
 	e := start(t, transport.WithReceiveConnector(rc), transport.WithDirectory(blockingDirectory{}))
 	r, _ := smtptest.Dial(t, e.firstAddr(t))
 	expect(t, r,

@@ -27,7 +27,7 @@ func TestConnectionLimits(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			e := start(t, transport.WithReceiveConnector(internet(t, tc.opt)))
+			e := start(t, transport.WithReceiveConnector(smtptest.InternetConnector(t, tc.opt)))
 			addr := e.firstAddr(t)
 			first, greeting := smtptest.Dial(t, addr)
 			if !strings.HasPrefix(greeting, "220 ") {
@@ -53,7 +53,7 @@ func TestConnectionLimits(t *testing.T) {
 }
 
 func TestInactivityTimeout(t *testing.T) {
-	rc := internet(t, connector.WithConnectionInactivityTimeout(time.Second), connector.WithConnectionTimeout(time.Minute))
+	rc := smtptest.InternetConnector(t, connector.WithConnectionInactivityTimeout(time.Second), connector.WithConnectionTimeout(time.Minute))
 	e := start(t, transport.WithReceiveConnector(rc))
 	r, _ := smtptest.Dial(t, e.firstAddr(t))
 	begin := time.Now()
@@ -66,7 +66,7 @@ func TestInactivityTimeout(t *testing.T) {
 }
 
 func TestConnectionTimeoutIsAbsolute(t *testing.T) {
-	rc := internet(t, connector.WithConnectionInactivityTimeout(time.Second), connector.WithConnectionTimeout(2*time.Second))
+	rc := smtptest.InternetConnector(t, connector.WithConnectionInactivityTimeout(time.Second), connector.WithConnectionTimeout(2*time.Second))
 	e := start(t, transport.WithReceiveConnector(rc))
 	r, _ := smtptest.Dial(t, e.firstAddr(t))
 	begin := time.Now()
@@ -91,7 +91,7 @@ func TestConnectionTimeoutIsAbsolute(t *testing.T) {
 }
 
 func TestShutdownDrainsSessions(t *testing.T) {
-	e := start(t, transport.WithReceiveConnector(internet(t)))
+	e := start(t, transport.WithReceiveConnector(smtptest.InternetConnector(t)))
 	addr := e.firstAddr(t)
 
 	busy, _ := smtptest.Dial(t, addr)
@@ -133,7 +133,7 @@ func TestShutdownDrainsSessions(t *testing.T) {
 }
 
 func TestShutdownDeadline(t *testing.T) {
-	e := start(t, transport.WithReceiveConnector(internet(t)))
+	e := start(t, transport.WithReceiveConnector(smtptest.InternetConnector(t)))
 	busy, _ := smtptest.Dial(t, e.firstAddr(t))
 	busy.Cmd("EHLO client.example")
 	busy.Cmd("MAIL FROM:<a@fabrikam.com>")
@@ -180,11 +180,11 @@ func TestStartFailsOnBusyBinding(t *testing.T) {
 }
 
 func TestNewTransportRefusesBadConfiguration(t *testing.T) {
-	needsTLS := internet(t, connector.WithRequireTLS(true))
+	needsTLS := smtptest.InternetConnector(t, connector.WithRequireTLS(true))
 	if _, err := transport.New(transport.WithServerName(serverName), transport.WithMemoryQueue(), transport.WithReceiveConnector(needsTLS)); err == nil {
 		t.Error("RequireTLS without a certificate accepted")
 	}
-	a, b := internet(t), internet(t)
+	a, b := smtptest.InternetConnector(t), smtptest.InternetConnector(t)
 	if _, err := transport.New(transport.WithServerName(serverName), transport.WithMemoryQueue(), transport.WithReceiveConnector(a, b)); err == nil {
 		t.Error("duplicate receive connectors accepted")
 	}

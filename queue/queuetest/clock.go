@@ -6,6 +6,8 @@
 package queuetest
 
 import (
+	"context"
+	"fmt"
 	"sort"
 	"sync"
 	"time"
@@ -20,6 +22,7 @@ type FakeClock struct {
 	mu     sync.Mutex
 	now    time.Time
 	timers []*fakeTimer
+	armed  chan struct{} // closed at the next AfterFunc (WaitTimer)
 }
 
 // NewFakeClock returns a clock stopped at start.
@@ -43,8 +46,39 @@ func (c *FakeClock) AfterFunc(d time.Duration, f func()) queue.Timer {
 		return t
 	}
 	c.timers = append(c.timers, t)
+	if c.armed != nil {
+		close(c.armed)
+		c.armed = nil
+	}
 	c.mu.Unlock()
 	return t
+}
+
+// WaitTimer blocks until a timer due d after the current fake time is
+// pending (code under test armed AfterFunc(d, ...) and the clock has not
+// moved since), or ctx is done. A test uses it to know that the code is
+// now waiting on the clock, before it advances it.
+func (c *FakeClock) WaitTimer(ctx context.Context, d time.Duration) error {
+	for {
+		c.mu.Lock()
+		want := c.now.Add(d)
+		for _, t := range c.timers {
+			if t.when.Equal(want) {
+				c.mu.Unlock()
+				return nil
+			}
+		}
+		if c.armed == nil {
+			c.armed = make(chan struct{})
+		}
+		armed := c.armed
+		c.mu.Unlock()
+		select {
+		case <-armed:
+		case <-ctx.Done():
+			return fmt.Errorf("queuetest: no timer of %v armed: %w", d, ctx.Err())
+		}
+	}
 }
 
 // Advance moves the clock forward by d and fires the timers that fall due.
