@@ -238,7 +238,7 @@ func (s *session) dataAgents(st *receiveState, facts *headerFacts, now time.Time
 	if err := sp.fill(st.br); err != nil {
 		if st.body.err != nil {
 			if st.body.err == replyTooBig {
-				return s.refused("DATA", replyTooBig, false)
+				return replyTooBig
 			}
 			return st.body.err
 		}

@@ -47,20 +47,20 @@ func (s *session) data(r io.Reader) error {
 	case body.err != nil:
 		return body.err
 	case st.hl.tripped || st.hl.read-int64(st.br.Buffered()) > rc.MaxHeaderSize():
-		return s.refused("DATA", replyHeaderTooBig, false)
+		return replyHeaderTooBig
 	case err != nil:
-		return s.refused("DATA", replyBadHeader, false)
+		return replyBadHeader
 	}
 	st.hl.n = -1
 
 	if facts.hops > rc.MaxHopCount() || rc.MaxLocalHopCount() > 0 && facts.local > rc.MaxLocalHopCount() {
-		return s.refused("DATA", replyHopCount, false)
+		return replyHopCount
 	}
 	now := s.now()
 	if t.loops.loop(&facts.ident, &s.env, now) {
 		t.log.Info("smtpx: routing loop, message refused", "message_id", facts.msgID, "from", s.env.From,
 			"rcpts", recipientList(s.env.Recipients), "session", s.c.id, "remote", s.c.remote.Addr().String())
-		return s.refused("DATA", replyRoutingLoop, false)
+		return replyRoutingLoop
 	}
 	if len(removed) > 0 {
 		s.trace(Event{Kind: EventHeadersStripped, Stripped: removed, Detail: removedNames(removed)})
@@ -83,7 +83,7 @@ func (s *session) data(r io.Reader) error {
 	if err := t.q.EnqueueWithID(t.ctx, id, env, &st.msg); err != nil {
 		if body.err != nil {
 			if body.err == replyTooBig {
-				return s.refused("DATA", replyTooBig, false)
+				return replyTooBig
 			}
 			return body.err
 		}

@@ -89,10 +89,11 @@
 //     the message is durable.
 //
 // Every 4xx/5xx reply counts as a protocol error, syntax and sequence
-// errors as well as the sessions' refusals, before and
-// after STARTTLS; not counted are 421 and the other replies after which
-// the connection closes anyway, "452 4.5.3" for recipients over the limit,
-// and replies reporting this server's own trouble (4.3.x, 454 4.7.0). Failed logons also count against
+// errors as well as the sessions' refusals, before and after STARTTLS;
+// one function decides it from the reply alone. Not counted are 421,
+// "452 4.5.3" for recipients over the limit, replies reporting this
+// server's own trouble (4.3.x, x.4.2, 454 4.7.0) and transport agents'
+// verdicts. Failed logons (535 to AUTH) also count against
 // MaxLogonFailures; at MaxProtocolErrors or MaxLogonFailures the error is
 // followed by "421 4.7.0 Too many errors on this connection" and the
 // connection closes (RFC 5321 §3.8). Errors to unauthenticated clients are delayed

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"testing"
 
+	"github.com/emersion/go-smtp"
 	"github.com/hubedge/hubedge/queue"
 )
 
@@ -46,5 +47,36 @@ func TestRefusalsAreBounded(t *testing.T) {
 	tr.refuse(server, "", netip.AddrPort{}, replyTooManyConns)
 	if b, err := io.ReadAll(client); err != nil || len(b) != 0 {
 		t.Fatalf("refusal over the bound: read %q, %v; want a bare close", b, err)
+	}
+}
+
+// The one classification of error replies: what the client earns counts,
+// what reports this server's trouble or ends the session does not.
+func TestRefusalClassification(t *testing.T) {
+	for _, tc := range []struct {
+		r    *smtp.SMTPError
+		want bool
+	}{
+		{replyUnableToRelay, true},
+		{replyUserUnknown, true},
+		{replyTooBig, true},
+		{replyAuthFailed, true},
+		{replyCommandTooLong, true},
+		{replyUnknown, true},
+		{replyRoutingLoop, true},
+		{replyOK, false},
+		{replyStartData, false},
+		{replyTooManyRcpts, false},
+		{replyShuttingDown, false},
+		{replyIdle, false},
+		{replyDirectory, false},
+		{replyNoResources, false},
+		{replyStorageFull, false},
+		{replyDataAborted, false},
+		{replyAuthTemp, false},
+	} {
+		if got := refusal(tc.r); got != tc.want {
+			t.Errorf("refusal(%d %v %q) = %v, want %v", tc.r.Code, tc.r.EnhancedCode, tc.r.Message, got, tc.want)
+		}
 	}
 }

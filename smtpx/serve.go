@@ -61,6 +61,9 @@ type serverConn struct {
 	ag *agent.Conn
 	// fromAgent is the last reply an agent gave (agentSaid).
 	fromAgent *smtp.SMTPError
+	// verb names the command being answered in the refusal trace; "" for
+	// an unknown command or before one is read.
+	verb string
 	// noService: an agent refused the connection at connect; only QUIT is
 	// served (RFC 5321 §3.1).
 	noService bool
@@ -182,11 +185,12 @@ func (sc *serverConn) run() {
 		sc.banner()
 	}
 	for !sc.quit {
+		sc.verb = ""
 		line, err := sc.readCommand()
 		if errors.Is(err, wire.ErrLineTooLong) {
 			err = sc.skipLine()
 			if err == nil {
-				sc.refuse("", replyCommandTooLong, false)
+				sc.write(replyCommandTooLong)
 			}
 		}
 		if err != nil {
@@ -268,8 +272,11 @@ func (sc *serverConn) readCommand() ([]byte, error) {
 }
 
 func (sc *serverConn) write(r *smtp.SMTPError) {
-	if sc.ag != nil && r.Code >= 400 {
-		sc.rejected(r)
+	if r.Code >= 400 {
+		sc.countRefusal(r)
+		if sc.ag != nil {
+			sc.rejected(r)
+		}
 	}
 	sc.out = appendReply(sc.out[:0], r)
 	sc.writeRaw(sc.out)
@@ -300,15 +307,39 @@ func replyOf(err error) *smtp.SMTPError {
 	return Status(err)
 }
 
-// refuse counts an error reply (logon: a failed logon too), tarpits an
-// unauthenticated client, traces it and writes it; the reply that reaches
-// a limit is the session's last.
-func (sc *serverConn) refuse(verb string, r *smtp.SMTPError, logon bool) {
-	sc.count(verb, r, logon)
-	sc.write(r)
+// countRefusal is the one place that decides whether an error reply
+// counts toward MaxProtocolErrors (and, for a failed logon,
+// MaxLogonFailures): by the reply itself (refusal), except for an
+// agent's verdict and a failed BDAT's reply repeated for the chunks
+// pipelined behind it.
+func (sc *serverConn) countRefusal(r *smtp.SMTPError) {
+	if r == sc.fromAgent || r == sc.bdatFailed || !refusal(r) {
+		return
+	}
+	sc.count(sc.verb, r, sc.verb == "AUTH" && r.Code == 535)
 }
 
-// count does refuse's accounting without writing the reply.
+// refusal reports whether an error reply is one the client earns: every
+// 4xx and 5xx but 421 (the session ends), "452 4.5.3" (too many
+// recipients: the client goes on in another transaction) and the replies
+// about this server's own trouble: 4.3.x (its system), x.4.2 (the
+// connection) and "454 4.7.0" (its authenticator).
+func refusal(r *smtp.SMTPError) bool {
+	ec := r.EnhancedCode
+	switch {
+	case r.Code < 400, r.Code == 421,
+		r.Code == 452 && ec == smtp.EnhancedCode{4, 5, 3},
+		ec[0] == 4 && ec[1] == 3,
+		ec[1] == 4 && ec[2] == 2,
+		r.Code == 454 && ec == smtp.EnhancedCode{4, 7, 0}:
+		return false
+	}
+	return true
+}
+
+// count counts a refusal (logon: a failed logon too), tarpits an
+// unauthenticated client and traces it; the reply that reaches a limit is
+// the session's last.
 func (sc *serverConn) count(verb string, r *smtp.SMTPError, logon bool) {
 	over := sc.c.countError(logon)
 	e := Event{Kind: EventRefuse, Reply: r, Detail: verb, Connector: sc.s.rc.Name(), Session: sc.c.id, Remote: sc.c.remote}
@@ -326,8 +357,7 @@ func (sc *serverConn) count(verb string, r *smtp.SMTPError, logon bool) {
 	}
 }
 
-// answer writes a session's reply: errors were counted by the session
-// (session.refused) or are not the client's fault.
+// answer writes a session's reply: ok, or the error's.
 func (sc *serverConn) answer(err error, ok *smtp.SMTPError) {
 	if err == nil {
 		sc.write(ok)
@@ -372,11 +402,15 @@ var (
 // handle serves one command line.
 func (sc *serverConn) handle(line []byte) {
 	verb, arg := wire.ParseCommand(line)
+	if verb != wire.Unknown {
+		sc.verb = verb.String()
+	}
 	if verb != wire.BDAT {
 		sc.bdatFailed = nil
 	}
 	if sc.noService && verb != wire.QUIT {
-		sc.refuse("", replyNoService, false)
+		sc.verb = ""
+		sc.write(replyNoService)
 		return
 	}
 	switch verb {
@@ -414,21 +448,17 @@ func (sc *serverConn) handle(line []byte) {
 	case wire.AUTH:
 		sc.auth(arg)
 	case wire.EXPN:
-		sc.refuse("EXPN", replyNotImpl, false)
+		sc.write(replyNotImpl)
 	default:
-		sc.refuse("", replyUnknown, false)
+		sc.write(replyUnknown)
 	}
 }
 
 // greet answers HELO/EHLO; a new session starts at the first one (again
 // after STARTTLS), a later one resets the transaction.
 func (sc *serverConn) greet(ehlo bool, arg []byte) {
-	verb := "HELO"
-	if ehlo {
-		verb = "EHLO"
-	}
 	if len(arg) == 0 {
-		sc.refuse(verb, replyNeedDomain, false)
+		sc.write(replyNeedDomain)
 		return
 	}
 	helo := string(arg)
@@ -515,15 +545,15 @@ func (sc *serverConn) offered() wire.Ext {
 func (sc *serverConn) mail(arg []byte) {
 	switch {
 	case sc.sess == nil:
-		sc.refuse("MAIL", replyNeedHelo, false)
+		sc.write(replyNeedHelo)
 		return
 	case sc.sess.inTx:
-		sc.refuse("MAIL", replyNestedMail, false)
+		sc.write(replyNestedMail)
 		return
 	}
 	m, err := wire.ParseMail(arg, sc.offered())
 	if err != nil {
-		sc.refuse("MAIL", replyOf(err), false)
+		sc.write(replyOf(err))
 		return
 	}
 	err = sc.sess.mail(m)
@@ -540,7 +570,7 @@ func (sc *serverConn) mail(arg []byte) {
 func (sc *serverConn) rcpt(arg []byte) {
 	switch {
 	case sc.sess == nil || !sc.sess.inTx:
-		sc.refuse("RCPT", replyNeedMail, false)
+		sc.write(replyNeedMail)
 		return
 	case sc.s.rc.MaxRecipientsPerMessage() > 0 && len(sc.sess.env.Recipients) >= sc.s.rc.MaxRecipientsPerMessage():
 		// Not a protocol error and not tarpitted: the client sends the
@@ -552,7 +582,7 @@ func (sc *serverConn) rcpt(arg []byte) {
 	}
 	r, err := wire.ParseRcpt(arg, sc.offered())
 	if err != nil {
-		sc.refuse("RCPT", replyOf(err), false)
+		sc.write(replyOf(err))
 		return
 	}
 	err = sc.sess.rcpt(r)
@@ -571,9 +601,9 @@ func (sc *serverConn) rcpt(arg []byte) {
 func (sc *serverConn) ready(verb string) bool {
 	switch {
 	case sc.sess == nil || !sc.sess.inTx:
-		sc.refuse(verb, replyNeedMail, false)
+		sc.write(replyNeedMail)
 	case len(sc.sess.env.Recipients) == 0:
-		sc.refuse(verb, replyNeedRcpt, false)
+		sc.write(replyNeedRcpt)
 	default:
 		return true
 	}
@@ -582,7 +612,7 @@ func (sc *serverConn) ready(verb string) bool {
 
 func (sc *serverConn) data(arg []byte) {
 	if len(arg) > 0 {
-		sc.refuse("DATA", replyNoArgs, false)
+		sc.write(replyNoArgs)
 		return
 	}
 	if !sc.ready("DATA") {
@@ -671,7 +701,7 @@ func (sc *serverConn) bdat(arg []byte) {
 		// Without its size the chunk cannot be skipped, and its octets
 		// would be read as commands: the reply is the session's last.
 		sc.c.closeAfterReply()
-		sc.refuse("BDAT", replyBadBDAT, false)
+		sc.write(replyBadBDAT)
 		return
 	}
 	if failed := sc.bdatFailed; failed != nil {
@@ -701,10 +731,10 @@ func (sc *serverConn) bdat(arg []byte) {
 	br := &bdatReader{sc: sc, left: size, last: last}
 	err := sc.sess.data(br)
 	sc.skipChunk(br.left)
+	sc.finish(err)
 	if r := Status(err); !br.last && r.Code >= 400 && !errors.Is(err, errTransferAborted) {
 		sc.bdatFailed = r
 	}
-	sc.finish(err)
 }
 
 // skipChunk reads and drops n octets of a BDAT chunk.
@@ -792,6 +822,9 @@ func (b *bdatReader) nextChunk() {
 		return
 	}
 	verb, arg := wire.ParseCommand(line)
+	if verb != wire.Unknown {
+		sc.verb = verb.String()
+	}
 	if verb != wire.BDAT {
 		sc.next = append(sc.next[:0], line...)
 		sc.hasNext = true
@@ -801,7 +834,7 @@ func (b *bdatReader) nextChunk() {
 	size, last, ok := parseBDAT(arg)
 	if !ok {
 		sc.c.closeAfterReply() // as in serverConn.bdat
-		sc.refuse("BDAT", replyBadBDAT, false)
+		sc.write(replyBadBDAT)
 		b.err = errTransferAborted
 		return
 	}
@@ -814,13 +847,13 @@ func (b *bdatReader) nextChunk() {
 func (sc *serverConn) startTLS(arg []byte) {
 	switch {
 	case sc.s.tls == nil:
-		sc.refuse("STARTTLS", replyNoTLS, false)
+		sc.write(replyNoTLS)
 		return
 	case sc.tls != nil:
-		sc.refuse("STARTTLS", replyTLSActive, false)
+		sc.write(replyTLSActive)
 		return
 	case len(arg) > 0:
-		sc.refuse("STARTTLS", replyNoArgs, false)
+		sc.write(replyNoArgs)
 		return
 	}
 	if r := sc.ag.StartTLS(sc.agentCtx()); r != nil {
@@ -855,18 +888,18 @@ func (sc *serverConn) startTLS(arg []byte) {
 func (sc *serverConn) auth(arg []byte) {
 	switch {
 	case sc.sess == nil:
-		sc.refuse("AUTH", replyNeedHelo, false)
+		sc.write(replyNeedHelo)
 		return
 	case sc.sess.user:
-		sc.refuse("AUTH", replyAlreadyAuth, false)
+		sc.write(replyAlreadyAuth)
 		return
 	case sc.sess.inTx:
-		sc.refuse("AUTH", replyAuthInTx, false)
+		sc.write(replyAuthInTx)
 		return
 	}
 	mech, ir, _ := strings.Cut(string(arg), " ")
 	if mech == "" {
-		sc.refuse("AUTH", replyAuthSyntax, false)
+		sc.write(replyAuthSyntax)
 		return
 	}
 	srv, err := sc.sess.auth(mech)
@@ -885,7 +918,7 @@ func (sc *serverConn) auth(arg []byte) {
 		resp = []byte{}
 	default:
 		if resp, err = base64.StdEncoding.DecodeString(ir); err != nil {
-			sc.refuse("AUTH", replyAuthMalformed, false)
+			sc.write(replyAuthMalformed)
 			return
 		}
 	}
@@ -917,11 +950,11 @@ func (sc *serverConn) auth(arg []byte) {
 			return
 		}
 		if string(line) == "*" {
-			sc.refuse("AUTH", replyAuthCancelled, false)
+			sc.write(replyAuthCancelled)
 			return
 		}
 		if resp, err = base64.StdEncoding.DecodeString(string(line)); err != nil {
-			sc.refuse("AUTH", replyAuthMalformed, false)
+			sc.write(replyAuthMalformed)
 			return
 		}
 	}

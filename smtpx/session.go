@@ -62,7 +62,7 @@ func (s *session) greet(helo string) *smtp.SMTPError {
 	if s.s.rc.RequireEHLODomain() && !validHelo(helo) {
 		// The reference system closes the connection.
 		s.c.closeAfterReply()
-		return s.refused("EHLO", replyBadEHLO, false)
+		return replyBadEHLO
 	}
 	s.reset()
 	s.helo = helo
@@ -108,14 +108,6 @@ func validHelo(h string) bool {
 	return err == nil && strings.Contains(h, ".")
 }
 
-// refused counts a refusal as a protocol error (or failed logon), tarpits
-// an unauthenticated client, closes after the reply when a limit is
-// reached, traces it, and returns the reply.
-func (s *session) refused(verb string, r *smtp.SMTPError, logon bool) *smtp.SMTPError {
-	s.sc.count(verb, r, logon)
-	return r
-}
-
 // gate refuses commands while the transport drains.
 func (s *session) gate() error {
 	if s.c.isDraining() {
@@ -149,7 +141,7 @@ func (s *session) auth(mech string) (sasl.Server, error) {
 		err = auth.ErrAuthNotOffered
 	}
 	if err != nil {
-		return nil, s.refused("AUTH", Status(err), false)
+		return nil, Status(err)
 	}
 	s.pending, s.tried = auth.Identity{}, ""
 	done := func(id auth.Identity) { s.pending = id }
@@ -161,7 +153,7 @@ func (s *session) auth(mech string) (sasl.Server, error) {
 	case auth.MechLogin:
 		return &saslGuard{s: s, mech: auth.MechLogin, inner: auth.NewLoginServer(ctx, a, done)}, nil
 	}
-	return nil, s.refused("AUTH", replyAuthNotOffered, false)
+	return nil, replyAuthNotOffered
 }
 
 // saslGuard maps SASL outcomes to replies: bad credentials are 535 5.7.8,
@@ -200,10 +192,10 @@ func (g *saslGuard) Next(resp []byte) ([]byte, bool, error) {
 		s.trace(Event{Kind: EventAuth, Err: err})
 		if errors.Is(err, auth.ErrInvalidCredentials) {
 			g.logonRefused("invalid credentials")
-			return nil, false, s.refused("AUTH", replyAuthFailed, true)
+			return nil, false, replyAuthFailed
 		}
 		if errors.Is(err, auth.ErrMalformedResponse) {
-			return nil, false, s.refused("AUTH", replyAuthMalformed, false)
+			return nil, false, replyAuthMalformed
 		}
 		return nil, false, replyAuthTemp
 	case done:
@@ -211,7 +203,7 @@ func (g *saslGuard) Next(resp []byte) ([]byte, bool, error) {
 		if !s.s.rc.Rights(id.Principals()...).Has(perms.Submit) {
 			s.trace(Event{Kind: EventAuth, Principal: id.Principal, Err: errNoSubmit})
 			g.logonRefused("no Submit right on this connector")
-			return nil, false, s.refused("AUTH", replyAuthNoSubmit, true)
+			return nil, false, replyAuthNoSubmit
 		}
 		s.user = true
 		s.setIdentity(id)
@@ -234,26 +226,26 @@ func (s *session) mail(m wire.Mail) error {
 	rc := s.s.rc
 	from := m.From
 	if rc.RequireTLS() && s.tls == nil {
-		return s.refused("MAIL", replyMustStartTLS, false)
+		return replyMustStartTLS
 	}
 	if !s.rights.Has(perms.Submit) {
-		return s.refused("MAIL", replyNotAuthenticated, false)
+		return replyNotAuthenticated
 	}
 	if !m.SMTPUTF8 && !isASCII(from) {
-		return s.refused("MAIL", replyNeedSMTPUTF8, false)
+		return replyNeedSMTPUTF8
 	}
 	if from != "" {
 		domain, err := addrspace.RecipientDomain(from)
 		if err != nil || strings.Count(from, "@") != 1 || !validSender(from) {
-			return s.refused("MAIL", replyBadSender, false)
+			return replyBadSender
 		}
 		if r := s.checkSender(domain); r != nil {
-			return s.refused("MAIL", r, false)
+			return r
 		}
 		from = from[:strings.LastIndexByte(from, '@')+1] + domain
 	}
 	if m.Size > rc.MaxMessageSize() && !s.rights.Has(perms.BypassMessageSizeLimit) {
-		return s.refused("MAIL", replyTooBig, false)
+		return replyTooBig
 	}
 	if !s.c.beginTx(&s.s.t.txWG) {
 		s.c.closeAfterReply()
@@ -308,11 +300,11 @@ func (s *session) principalName() string {
 // MaxRecipientsPerMessage (452 4.5.3) before calling it.
 func (s *session) rcpt(rc wire.Rcpt) error {
 	if !s.env.SMTPUTF8 && !isASCII(rc.To) {
-		return s.refused("RCPT", replyNeedSMTPUTF8, false)
+		return replyNeedSMTPUTF8
 	}
 	addr, domain, trick, ok := canonicalRecipient(rc.To)
 	if !ok {
-		return s.refused("RCPT", replyBadRecipient, false)
+		return replyBadRecipient
 	}
 	relay := s.rights.Has(perms.AcceptAnyRecipient)
 	ad, accepted := s.s.g.domains.Match(domain)
@@ -320,13 +312,13 @@ func (s *session) rcpt(rc wire.Rcpt) error {
 	case trick && !relay:
 		// %-hack, bang path or a quoted '@': never judged by the visible
 		// domain, so never relayed by accident.
-		return s.refused("RCPT", replyUnableToRelay, false)
+		return replyUnableToRelay
 	case accepted && ad.Type == routing.Authoritative:
 		if r := s.checkLocal(addr); r != nil {
 			return r
 		}
 	case !accepted && !relay:
-		return s.refused("RCPT", replyUnableToRelay, false)
+		return replyUnableToRelay
 	}
 	r := queue.Recipient{Address: addr}
 	if rc.Notify != "" {
@@ -354,9 +346,9 @@ func (s *session) checkLocal(addr string) error {
 	case err == nil:
 		return nil
 	case errors.Is(err, ErrInvalidRecipient):
-		return s.refused("RCPT", replyUndeliverable, false)
+		return replyUndeliverable
 	case errors.Is(err, ErrUnknownRecipient):
-		return s.refused("RCPT", replyUserUnknown, false)
+		return replyUserUnknown
 	}
 	s.s.t.log.Warn("smtpx: recipient check failed", "session", s.c.id, "err", err)
 	return replyDirectory
