@@ -76,7 +76,11 @@
 // text says which policy refused it and why (for example "DANE: no TLSA
 // record matched the certificate of mx1.fabrikam.com"), never a plaintext
 // fallback. WithDANE and WithMTASTS switch them off; WithTLSReporter
-// counts every policy-held session for TLS-RPT (RFC 8460).
+// counts every policy-held session for TLS-RPT (RFC 8460). The protocol
+// log of a Verbose connector (WithProtocolLog) has a "*" line per session
+// saying which policy held and why (context "TLS policy"), and one for
+// each refusal (context "TLS policy refused the host"); a host refused
+// before dialling gets a session of its own with that line alone.
 //
 // The transaction honours the remote SIZE (RFC 1870: a message that is too
 // large fails 5.3.4 before DATA), SMTPUTF8 (RFC 6531: 5.6.7 when needed and
