@@ -75,6 +75,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	var mf manageFlags
 	mf.register(fs)
+	var milters milterFlags
+	milters.register(fs)
 	pg := fs.String("queue-postgres", "", "keep the queue in PostgreSQL, shared by a pool of hubs (a pgx `DSN`, e.g. \"host=/run/postgresql dbname=hubedge\"), instead of -queue; -server names this hub in the pool")
 	tlsReports := fs.String("tls-report-dir", "", "count DANE and MTA-STS sessions and write each day's TLS-RPT aggregate report (RFC 8460, JSON) to `dir`")
 	tlsContact := fs.String("tls-report-contact", "", "the contact address the TLS-RPT reports name (default postmaster@<fqdn>)")
@@ -124,6 +126,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer b.close(log)
 	chain, err := antiSpamAgents(log, cfg, sf.role == "edge", c.FQDN, cli.SplitList(c.DNS), c.MailboxDirectory(),
 		acceptedDomains(cfg))
+	if err == nil {
+		chain, err = milters.add(log, chain, c.FQDN)
+	}
 	if err != nil {
 		return err
 	}
