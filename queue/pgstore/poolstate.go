@@ -35,7 +35,7 @@ func (s *Store) WatchHolds(fn func(identities []string)) {
 // NextHop key, for every hub of the pool: the queue of each hub that
 // delivers to that next hop now, later, or after adopting another hub's
 // messages. This hub's queue follows before HoldQueue returns; the others
-// at their next heartbeat. Suspending a queue that no hub has yet is
+// as soon as a notification reaches them, or at their next heartbeat. Suspending a queue that no hub has yet is
 // allowed: it is born suspended.
 func (s *Store) HoldQueue(ctx context.Context, identity string, on bool) error {
 	if err := s.state(); err != nil {
@@ -50,6 +50,7 @@ func (s *Store) HoldQueue(ctx context.Context, identity string, on bool) error {
 	if err != nil {
 		return s.failed(err)
 	}
+	s.notify(ctx, chanHolds, "")
 	_, err = s.Holds(ctx)
 	return err
 }
@@ -160,8 +161,8 @@ func (s *Store) PoolQueues(ctx context.Context, fn func(hub, identity string, in
 // run the command.
 var ErrHubDown = errors.New("pgstore: hub not running in the pool")
 
-// SendHub queues command cmd for hub, which runs it, as it runs the
-// commands of Send, at its next heartbeat or when it calls RunCommands;
+// SendHub queues command cmd for hub, which runs it as it runs the
+// commands of Send;
 // the function given to OnCommand gets it with an empty message ID. It is
 // for what concerns the hub itself, such as one of its queues: if the hub
 // dies first, the command is dropped with its lease, not passed to the
@@ -179,6 +180,7 @@ func (s *Store) SendHub(ctx context.Context, hub, cmd string) error {
 	if err != nil {
 		return s.failed(err)
 	}
+	s.notify(ctx, chanCommands, to)
 	return nil
 }
 
