@@ -179,11 +179,29 @@ func certResultType(err error) string {
 	return tlsrpt.ResultValidationFailure
 }
 
+// DefaultMTASTSRefreshInterval is how often cached MTA-STS policies are
+// renewed in the background.
+const DefaultMTASTSRefreshInterval = time.Hour
+
+// WithMTASTSRefresh sets how often the MTA-STS policies deliveries used
+// in the last day are renewed in the background before they expire
+// (RFC 8461 §5.1; see mtasts.Client.Refresh), so deliveries seldom wait
+// for a fetch. The refresh starts with the first MTA-STS lookup and stops
+// at Close. Default DefaultMTASTSRefreshInterval; 0 or less turns it off
+// (RefreshMTASTS still works).
+func WithMTASTSRefresh(every time.Duration) Option {
+	return funcOption(func(o *options) { o.stsRefresh = every })
+}
+
 // stsClients holds one MTA-STS client per resolver, so TXT lookups use
-// the connector's DNS servers.
+// the connector's DNS servers, and the background refresh of their
+// caches.
 type stsClients struct {
-	mu sync.Mutex
-	m  map[*mx.Resolver]*mtasts.Client
+	mu      sync.Mutex
+	m       map[*mx.Resolver]*mtasts.Client
+	stop    context.CancelFunc // nil until the refresh runs
+	stopped chan struct{}
+	closed  bool
 }
 
 func (d *Deliverer) stsClient(r *mx.Resolver) *mtasts.Client {
@@ -194,7 +212,59 @@ func (d *Deliverer) stsClient(r *mx.Resolver) *mtasts.Client {
 	}
 	c, _ := mtasts.New(r.LookupTXT, mtasts.WithHTTPClient(d.opts.stsHTTP), mtasts.WithClock(d.opts.stsClock))
 	d.sts.m[r] = c
+	if d.sts.stop == nil && !d.sts.closed && d.opts.stsRefresh > 0 {
+		ctx, cancel := context.WithCancel(context.Background())
+		d.sts.stop, d.sts.stopped = cancel, make(chan struct{})
+		go d.refreshLoop(ctx, d.opts.stsRefresh)
+	}
 	return c
+}
+
+func (d *Deliverer) refreshLoop(ctx context.Context, every time.Duration) {
+	defer close(d.sts.stopped)
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			if err := d.RefreshMTASTS(ctx); err != nil && ctx.Err() == nil {
+				d.opts.logger.Info("deliver: MTA-STS refresh", "err", err)
+			}
+		}
+	}
+}
+
+// stopRefresh ends the background refresh and waits for it (Close).
+func (d *Deliverer) stopRefresh() {
+	d.sts.mu.Lock()
+	d.sts.closed = true
+	stop, stopped := d.sts.stop, d.sts.stopped
+	d.sts.mu.Unlock()
+	if stop != nil {
+		stop()
+		<-stopped
+	}
+}
+
+// RefreshMTASTS renews now what the background refresh renews every
+// interval: the cached MTA-STS policies used in the last day, ahead of
+// their expiry. It returns the failures (policies that could not be
+// renewed stay in force until they expire).
+func (d *Deliverer) RefreshMTASTS(ctx context.Context) error {
+	d.sts.mu.Lock()
+	clients := make([]*mtasts.Client, 0, len(d.sts.m))
+	for _, c := range d.sts.m {
+		clients = append(clients, c)
+	}
+	d.sts.mu.Unlock()
+	var errs []error
+	for _, c := range clients {
+		_, err := c.Refresh(ctx)
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
 }
 
 // tlsPlan decides, for each MX host of domain, which TLS policy holds.
