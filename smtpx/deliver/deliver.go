@@ -135,10 +135,8 @@ func (d *Deliverer) Close() error {
 // IdleConns reports how many idle connections are kept for hop.
 func (d *Deliverer) IdleConns(hop queue.NextHop) int { return d.pool.idleCount(hop.Key()) }
 
-// Deliver implements queue.Deliverer: it carries msg to rcpts through the
-// send connector hop.Connector and returns one Result per recipient, or a
-// *HopError when no host of the hop could be used.
-func (d *Deliverer) Deliver(ctx context.Context, hop queue.NextHop, msg *queue.Message, rcpts []queue.Recipient) ([]queue.Result, error) {
+// deliver is Deliver without its EventAttempt.
+func (d *Deliverer) deliver(ctx context.Context, hop queue.NextHop, msg *queue.Message, rcpts []queue.Recipient) ([]queue.Result, error) {
 	d.mu.Lock()
 	closed := d.closed
 	d.mu.Unlock()
