@@ -69,11 +69,19 @@ func (s *Store) Holds(ctx context.Context) ([]string, error) {
 		return nil, s.failed(err)
 	}
 	s.mu.Lock()
-	fn, changed := s.watch, !slices.Equal(held, s.held)
+	fn, beat, changed := s.watch, s.beat, !slices.Equal(held, s.held)
 	s.held = held
 	s.mu.Unlock()
-	if fn != nil && changed {
-		fn(slices.Clone(held))
+	if changed {
+		if fn != nil {
+			fn(slices.Clone(held))
+		}
+		// The hub's queues changed status: let the pool see it now.
+		if beat != nil {
+			if err := beat(ctx); err != nil {
+				s.cfg.Logger.Warn("pgstore: heartbeat work after a change of suspended queues failed", "hub", s.cfg.Hub, "err", err)
+			}
+		}
 	}
 	return held, nil
 }
@@ -185,8 +193,9 @@ func (s *Store) SendHub(ctx context.Context, hub, cmd string) error {
 }
 
 // OnHeartbeat sets a function each heartbeat calls, after renewing the
-// lease, adopting and running commands, with a context that ends at
-// Close: package pgpool publishes the hub's queues with it.
+// lease, adopting and running commands, and that Holds calls when the
+// pool's suspended queues changed (this hub's queues changed status with
+// them): package pgpool publishes the hub's queues with it.
 func (s *Store) OnHeartbeat(fn func(ctx context.Context) error) {
 	s.mu.Lock()
 	s.beat = fn
