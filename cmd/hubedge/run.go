@@ -17,7 +17,6 @@ import (
 	"github.com/hubedge/hubedge/internal/cli"
 	"github.com/hubedge/hubedge/protolog"
 	"github.com/hubedge/hubedge/queue"
-	"github.com/hubedge/hubedge/queue/pgpool"
 	"github.com/hubedge/hubedge/queue/pgstore"
 	"github.com/hubedge/hubedge/routing"
 	"github.com/hubedge/hubedge/smtpx"
@@ -180,11 +179,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		return err
 	}
-	if store != nil {
-		// Commands other hubs send about messages this hub owns.
-		pgpool.Attach(t.Queue(), store)
-	}
-	metrics := mgmt.serve(log, t.Queue(), b.track, sf.server, func() *cmdlet.Config { return current.Load() })
+	pool := attachPool(ctx, log, t.Queue(), store)
+	metrics := mgmt.serve(log, t.Queue(), b.track, sf.server, func() *cmdlet.Config { return current.Load() }, pool...)
 	obs.start(t.Queue(), metrics)
 	metrics.BackPressure("transport", int(t.Pressure()))
 	if mgmt != nil {
