@@ -90,7 +90,12 @@
 // offered), and passes RET/ENVID and NOTIFY/ORCPT when the server offers
 // DSN (RFC 3461). Every RCPT gets its own queue.Result; DATA is skipped when no
 // recipient was accepted, and its reply becomes the Result of each accepted
-// recipient. The body streams from the queue through the send-side header
+// recipient. The transaction's commands are written here, not by go-smtp's
+// client, which waits for each reply: when the server offers PIPELINING
+// (RFC 2920) MAIL, the RCPTs and DATA go out in one write and the body in
+// one more; otherwise, and on protocol-logged sessions, each command is
+// flushed and answered in turn. A 421 at any point ends the transaction
+// and the session, and every recipient not yet answered gets it. The body streams from the queue through the send-side header
 // firewall (perms.Firewall): header classes the connector's remote principal
 // may not receive are removed (Internet usage strips X-MS-Exchange-
 // Organization-* and -Forest-*, Internal usage keeps them, relays between
