@@ -95,7 +95,8 @@
 // (RFC 2920) MAIL, the RCPTs and DATA go out in one write and the body in
 // one more; otherwise, and on protocol-logged sessions, each command is
 // flushed and answered in turn. A 421 at any point ends the transaction
-// and the session, and every recipient without a final answer gets it. The body streams from the queue through the send-side header
+// and the session, and every recipient without a final answer gets it.
+// The body streams from the queue through the send-side header
 // firewall (perms.Firewall): header classes the connector's remote principal
 // may not receive are removed (Internet usage strips X-MS-Exchange-
 // Organization-* and -Forest-*, Internal usage keeps them, relays between
