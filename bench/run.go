@@ -27,7 +27,7 @@ type result struct {
 	Secs       float64 // start of injection until the sink saw the last
 	InjectSecs float64 // start of injection until smtp-source exited
 	RelayCPU   float64 // s; negative when not measured (sink)
-	MilterCPU  float64 // s used by the filter beside the relay; negative without one
+	MilterCPU  float64 // s used by the filter beside the relay (milter=); 0 without one
 	RelayHWM   int64   // KiB, sum of VmHWM of the relay's processes
 	RelayProcs int     // how many processes RelayHWM sums
 	SelfCPU    float64 // s used by this harness (its sink reader) in the window
@@ -66,7 +66,7 @@ func (r *result) Line(c *config) string {
 	} else {
 		s += " relay_cpu_s=n/a"
 	}
-	if r.MilterCPU >= 0 && r.Got > 0 {
+	if r.MilterCPU > 0 && r.Got > 0 {
 		s += fmt.Sprintf(" milter_cpu_s=%.2f milter_cpu_us_per_msg=%.0f", r.MilterCPU, r.MilterCPU*1e6/float64(r.Got))
 	}
 	s += fmt.Sprintf(" sink_cpu_s=%.2f source_cpu_s=%.2f harness_cpu_s=%.2f sys_busy=%.0f%% iowait=%.0f%% steal=%.0f%%",
@@ -357,7 +357,7 @@ func (r *runner) oneRun(ctx context.Context, kind string) (*result, error) {
 		scraped = scr.stop()
 	}
 	cpu1, sink1, self1 := readCPU(), pidTicks(s.PID()), pidTicks(os.Getpid())
-	res := &result{Name: c.vname(kind, r.v), Sent: n, Got: s.Count() - base, RelayCPU: -1, MilterCPU: -1,
+	res := &result{Name: c.vname(kind, r.v), Sent: n, Got: s.Count() - base, RelayCPU: -1,
 		Secs: tEnd.Sub(t0).Seconds(), InjectSecs: tInj.Sub(t0).Seconds(), SourceCPU: srcCPU}
 	if sid > 0 {
 		res.RelayCPU = float64(sessionTicks(sid)-relay0) / clkTck
