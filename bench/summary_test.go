@@ -75,5 +75,5 @@ func Example_summary() {
 	// Output:
 	// # medians over 3 run(s), sessions=20 size=4096 reuse=0 rcpts=1 tls=0:
 	// relay=sink msgs=20000 secs=4.00 rate=5000/s median_of=3 ratio_vs_sink=1.000
-	// relay=hubedge msgs=20000 secs=0.42 rate=2400/s median_of=3 ratio_vs_sink=0.480 ratio_vs_postfix=n/a relay_cpu_us_per_msg=300 relay_peak_rss_mib=32.0
+	// relay=hubedge msgs=20000 secs=0.42 rate=2400/s median_of=3 ratio_vs_sink=0.480 ratio_vs_postfix=n/a relay_cpu_us_per_msg=300 relay_peak_rss_mib=32.0 milter_cpu_us_per_msg=5000
 }
