@@ -22,7 +22,10 @@ type config struct {
 	RelayCmd  string   // custom relay command; empty = hubedge's gateway
 	RelayName string
 	Gateway   string // prebuilt gateway binary; empty = go build
-	GwArgs    string // extra gateway flags, appended to the fixed command
+	// ManagePort is the relay's management listener ({MANAGE}), scraped by
+	// variants with scrape=; MilterPort is the filter's ({MILTER}).
+	ManagePort, MilterPort int
+	GwArgs                 string // extra gateway flags, appended to the fixed command
 
 	ReadyTimeout, StallTimeout time.Duration
 
@@ -49,20 +52,36 @@ const (
 )
 
 // variant is one setting of what a run is made of besides its kind: the
-// load tools, the PKI's key type and the gateway binary. VARIANTS lists
-// several to compare them in one command (the validation of the Go tools
-// against Postfix's, RSA against ECDSA, one gateway build against another).
+// load tools, the PKI's key type, the gateway binary or the relay command,
+// and what runs beside the relay. VARIANTS lists several to compare them in
+// one command (the validation of the Go tools against Postfix's, RSA against
+// ECDSA, one gateway build against another, one relay configuration against
+// another).
 type variant struct {
 	Label   string // empty when there is only one variant
 	Tools   string
 	Key     string
 	Gateway string // empty: the gateway of GATEWAY_BIN or the build
+	// RelayCmd replaces RELAY_CMD for this variant (cmd=NAME reads
+	// RELAY_CMD_NAME); empty: RELAY_CMD or the gateway.
+	RelayCmd string
+	// Scrape is a URL path fetched from the relay's management listener
+	// (MANAGE_PORT) once a second during the timed window, as a metrics
+	// scraper would; empty: nothing is fetched.
+	Scrape string
+	// Milter names a filter the harness starts for each run and hands to
+	// the relay as {MILTER}: only "rspamd" for now.
+	Milter string
 }
 
+// milterRspamd is the only filter the harness knows how to start.
+const milterRspamd = "rspamd"
+
 // parseVariants reads VARIANTS: space-separated variants, each a
-// comma-separated list of tools=postfix|go, key=ecdsa|rsa, gw=PATH over the
-// defaults def.
-func parseVariants(spec string, def variant, tlsOn bool) ([]variant, error) {
+// comma-separated list of tools=postfix|go, key=ecdsa|rsa, gw=PATH,
+// cmd=NAME (the relay command in RELAY_CMD_NAME, read through getenv),
+// scrape=/PATH and milter=rspamd over the defaults def.
+func parseVariants(spec string, def variant, tlsOn bool, getenv func(string) string) ([]variant, error) {
 	fields := strings.Fields(spec)
 	if len(fields) == 0 {
 		if tlsOn && def.Tools == toolsPostfix {
@@ -84,8 +103,16 @@ func parseVariants(spec string, def variant, tlsOn bool) ([]variant, error) {
 				v.Key = val
 			case k == "gw" && val != "":
 				v.Gateway = val
+			case k == "cmd" && val != "":
+				if v.RelayCmd = strings.TrimSpace(getenv("RELAY_CMD_" + val)); v.RelayCmd == "" {
+					errs = append(errs, fmt.Errorf("bench: VARIANTS %q: RELAY_CMD_%s is empty or unset", f, val))
+				}
+			case k == "scrape" && strings.HasPrefix(val, "/"):
+				v.Scrape = val
+			case k == "milter" && val == milterRspamd:
+				v.Milter = val
 			default:
-				errs = append(errs, fmt.Errorf("bench: VARIANTS: bad setting %q (want tools=postfix|go, key=ecdsa|rsa, gw=PATH)", kv))
+				errs = append(errs, fmt.Errorf("bench: VARIANTS: bad setting %q (want tools=postfix|go, key=ecdsa|rsa, gw=PATH, cmd=NAME, scrape=/PATH, milter=rspamd)", kv))
 			}
 		}
 		if tlsOn && v.Tools == toolsPostfix {
@@ -114,7 +141,9 @@ environment (default):
   SINK_PORT (2525)  LISTEN_PORT (2526)  NEXTHOP_PORT (2527)
   RELAYS ("sink postfix relay")
   RELAY_CMD ('' = hubedge gateway; else any relay, placeholders {LISTEN}
-            {NEXTHOP} {QUEUE}, run with sh -c)  RELAY_NAME (hubedge | custom)
+            {NEXTHOP} {QUEUE} {MANAGE} {MANAGE_TOKEN} {MILTER} {DNS}, run
+            with sh -c)  RELAY_NAME (hubedge | custom)
+  MANAGE_PORT (2528: {MANAGE}, scraped with scrape=)  MILTER_PORT (2529: {MILTER})
   GATEWAY_BIN ('' = go build ./examples/gateway)  GATEWAY_ARGS (extra flags)
   READY_TIMEOUT (30 s)  STALL_TIMEOUT (60 s)
   PF_CONCURRENCY (20)  PF_POSTCONF ('' "name=value ..." main.cf overrides)
@@ -125,8 +154,11 @@ environment (default):
   TOOLS (postfix = smtp-source/smtp-sink; go = the bench's own; TLS=1: go)
   KEY (ecdsa | rsa: key type of the test PKI)
   VARIANTS ('' ; e.g. "tools=postfix tools=go", "key=rsa key=ecdsa",
-            "gw=/tmp/old/gateway gw=/tmp/new/gateway": every kind once per
-            variant per round, labelled NAME[variant])
+            "gw=/tmp/old/gateway gw=/tmp/new/gateway", "cmd=a cmd=b" (the
+            relay commands in RELAY_CMD_a, RELAY_CMD_b), scrape=/metrics (GET
+            once a second during the timed window, bearer {MANAGE_TOKEN}),
+            milter=rspamd (started per run on MILTER_PORT): every kind once
+            per variant per round, labelled NAME[variant])
 `
 
 // loadConfig reads the knobs through getenv (os.Getenv in main).
@@ -160,6 +192,8 @@ func loadConfig(getenv func(string) string) (*config, error) {
 		SinkPort:      num("SINK_PORT", 2525, 1),
 		ListenPort:    num("LISTEN_PORT", 2526, 1),
 		NexthopPort:   num("NEXTHOP_PORT", 2527, 1),
+		ManagePort:    num("MANAGE_PORT", 2528, 1),
+		MilterPort:    num("MILTER_PORT", 2529, 1),
 		RelayCmd:      strings.TrimSpace(getenv("RELAY_CMD")),
 		Gateway:       getenv("GATEWAY_BIN"),
 		GwArgs:        getenv("GATEWAY_ARGS"),
@@ -187,7 +221,7 @@ func loadConfig(getenv func(string) string) (*config, error) {
 	default:
 		errs = append(errs, fmt.Errorf("bench: TLS=%q: want 0 or 1", v))
 	}
-	def := variant{Tools: str("TOOLS", toolsPostfix), Key: str("KEY", keyECDSA)}
+	def := variant{Tools: str("TOOLS", toolsPostfix), Key: str("KEY", keyECDSA), RelayCmd: c.RelayCmd}
 	if c.TLS && getenv("TOOLS") == "" {
 		def.Tools = toolsGo
 	}
@@ -197,7 +231,7 @@ func loadConfig(getenv func(string) string) (*config, error) {
 	if def.Key != keyECDSA && def.Key != keyRSA {
 		errs = append(errs, fmt.Errorf("bench: KEY=%q: want ecdsa or rsa", def.Key))
 	}
-	vs, err := parseVariants(getenv("VARIANTS"), def, c.TLS)
+	vs, err := parseVariants(getenv("VARIANTS"), def, c.TLS, getenv)
 	c.Variants = vs
 	if err != nil {
 		errs = append(errs, err)
@@ -224,7 +258,8 @@ func loadConfig(getenv func(string) string) (*config, error) {
 		c.LatSessions = append(c.LatSessions, n)
 	}
 	ports := map[int]string{}
-	for name, p := range map[string]int{"SINK_PORT": c.SinkPort, "LISTEN_PORT": c.ListenPort, "NEXTHOP_PORT": c.NexthopPort} {
+	for name, p := range map[string]int{"SINK_PORT": c.SinkPort, "LISTEN_PORT": c.ListenPort, "NEXTHOP_PORT": c.NexthopPort,
+		"MANAGE_PORT": c.ManagePort, "MILTER_PORT": c.MilterPort} {
 		if p > 65535 {
 			errs = append(errs, fmt.Errorf("bench: %s=%d: not a port", name, p))
 		}

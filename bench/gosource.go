@@ -107,22 +107,29 @@ func (g *goSource) open(ctx context.Context) (*smtpConn, error) {
 		err = s.cmd('2', "EHLO %s", g.helo) // STARTTLS needs ESMTP
 	}
 	if err == nil && g.tls != nil {
-		err = s.cmd('2', "STARTTLS")
-		if err == nil {
-			tc := tls.Client(c, g.tls)
-			if err = tc.HandshakeContext(ctx); err == nil {
-				s.c = tc
-				s.br.Reset(tc)
-				s.bw.Reset(tc)
-				err = s.cmd('2', "EHLO %s", g.helo)
-			}
-		}
+		err = s.startTLS(ctx, g.tls, g.helo)
 	}
 	if err != nil {
 		c.Close()
 		return nil, fmt.Errorf("bench: source: session setup: %w", err)
 	}
 	return s, nil
+}
+
+// startTLS upgrades an ESMTP session: STARTTLS, the handshake with cfg,
+// and EHLO again, since the session starts over under TLS (RFC 3207).
+func (s *smtpConn) startTLS(ctx context.Context, cfg *tls.Config, helo string) error {
+	if err := s.cmd('2', "STARTTLS"); err != nil {
+		return err
+	}
+	tc := tls.Client(s.c, cfg)
+	if err := tc.HandshakeContext(ctx); err != nil {
+		return err
+	}
+	s.c = tc
+	s.br.Reset(tc)
+	s.bw.Reset(tc)
+	return s.cmd('2', "EHLO %s", helo)
 }
 
 // send is one transaction; seq makes its Message-ID unique, as

@@ -109,9 +109,17 @@ func TestParseVariants(t *testing.T) {
 		{"", true, nil, "needs TOOLS=go"},
 		{"tools=go tools=postfix", true, nil, "needs tools=go"},
 		{"key=dsa", false, nil, "bad setting"},
+		{"cmd=off cmd=on,scrape=/metrics milter=rspamd", false, []variant{
+			{Label: "cmd=off", Tools: toolsPostfix, Key: keyECDSA, RelayCmd: "relay -a"},
+			{Label: "cmd=on,scrape=/metrics", Tools: toolsPostfix, Key: keyECDSA, RelayCmd: "relay -b", Scrape: "/metrics"},
+			{Label: "milter=rspamd", Tools: toolsPostfix, Key: keyECDSA, Milter: milterRspamd}}, ""},
+		{"cmd=missing", false, nil, "RELAY_CMD_missing is empty"},
+		{"scrape=metrics", false, nil, "bad setting"},
+		{"milter=clamav", false, nil, "bad setting"},
 	}
+	env := envOf(map[string]string{"RELAY_CMD_off": "relay -a", "RELAY_CMD_on": " relay -b "})
 	for _, tt := range tests {
-		got, err := parseVariants(tt.spec, def, tt.tls)
+		got, err := parseVariants(tt.spec, def, tt.tls, env)
 		if tt.wantErr != "" {
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Errorf("parseVariants(%q, %v) error %v, want %q", tt.spec, tt.tls, err, tt.wantErr)

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"math"
@@ -21,6 +22,7 @@ type latencyStats struct {
 	Sessions, N        int
 	P50, P90, P99, Max time.Duration
 	Elapsed            time.Duration
+	Extra              string // kind-specific fields, " k=v ..."
 }
 
 // percentile is the nearest-rank percentile p (0 < p <= 1) of sorted d.
@@ -45,7 +47,7 @@ func (l *latencyStats) Line(name string) string {
 		rate = float64(l.N) / l.Elapsed.Seconds()
 	}
 	return fmt.Sprintf("latency relay=%s sessions=%d msgs=%d p50_ms=%.3f p90_ms=%.3f p99_ms=%.3f max_ms=%.3f client_rate=%.0f/s",
-		name, l.Sessions, l.N, ms(l.P50), ms(l.P90), ms(l.P99), ms(l.Max), rate)
+		name, l.Sessions, l.N, ms(l.P50), ms(l.P90), ms(l.P99), ms(l.Max), rate) + l.Extra
 }
 
 // messageBody is a message with size bytes of payload, dot-safe and
@@ -98,8 +100,9 @@ func (s *smtpConn) cmd(want byte, format string, args ...any) error {
 }
 
 // latencySession sends n messages over one connection and returns the time
-// from writing each message's final "." to reading its 250.
-func latencySession(ctx context.Context, addr string, n, rcpts int, body []byte) ([]time.Duration, error) {
+// from writing each message's final "." to reading its 250. With tlsCfg it
+// says STARTTLS first; the handshake is outside every timed window.
+func latencySession(ctx context.Context, addr string, n, rcpts int, body []byte, tlsCfg *tls.Config) ([]time.Duration, error) {
 	var d net.Dialer
 	c, err := d.DialContext(ctx, "tcp4", addr)
 	if err != nil {
@@ -114,6 +117,11 @@ func latencySession(ctx context.Context, addr string, n, rcpts int, body []byte)
 	}
 	if err := s.cmd('2', "EHLO bench-client.example"); err != nil {
 		return nil, err
+	}
+	if tlsCfg != nil {
+		if err := s.startTLS(ctx, tlsCfg, "bench-client.example"); err != nil {
+			return nil, fmt.Errorf("bench: latency client STARTTLS: %w", err)
+		}
 	}
 	out := make([]time.Duration, 0, n)
 	for range n {
@@ -146,8 +154,9 @@ func latencySession(ctx context.Context, addr string, n, rcpts int, body []byte)
 	return out, nil
 }
 
-// latencyLevel spreads total messages over sessions parallel connections.
-func latencyLevel(ctx context.Context, addr string, sessions, total, rcpts int, body []byte) (*latencyStats, error) {
+// latencyLevel spreads total messages over sessions parallel connections,
+// each upgraded with STARTTLS when tlsCfg is set.
+func latencyLevel(ctx context.Context, addr string, sessions, total, rcpts int, body []byte, tlsCfg *tls.Config) (*latencyStats, error) {
 	var (
 		wg   sync.WaitGroup
 		mu   sync.Mutex
@@ -161,7 +170,7 @@ func latencyLevel(ctx context.Context, addr string, sessions, total, rcpts int, 
 			n++
 		}
 		wg.Go(func() {
-			d, err := latencySession(ctx, addr, n, rcpts, body)
+			d, err := latencySession(ctx, addr, n, rcpts, body, tlsCfg)
 			mu.Lock()
 			defer mu.Unlock()
 			all = append(all, d...)
@@ -178,7 +187,10 @@ func latencyLevel(ctx context.Context, addr string, sessions, total, rcpts int, 
 }
 
 // latencyRun measures kind at every LAT_SESSIONS level, after an untimed
-// warm-up, waiting between levels until the sink has everything.
+// warm-up, waiting between levels until the sink has everything. With
+// TLS=1 the client says STARTTLS (verifying the bench PKI's certificate)
+// and the sink, behind a relay or alone, offers it too; each line then
+// carries what the sink received over TLS in that level.
 func (r *runner) latencyRun(ctx context.Context, kind string) ([]string, error) {
 	c := r.c
 	r.seq++
@@ -194,15 +206,31 @@ func (r *runner) latencyRun(ctx context.Context, kind string) ([]string, error) 
 	}
 	addr := "127.0.0.1:" + strconv.Itoa(port)
 	body := messageBody(c.Size)
+	var tlsCfg *tls.Config
+	if c.TLS {
+		if tlsCfg, err = clientTLS(r.pki.CA); err != nil {
+			return nil, err
+		}
+	}
 	sent := 0
 	level := func(sessions, msgs int) (*latencyStats, error) {
-		st, err := latencyLevel(ctx, addr, sessions, msgs, c.Rcpts, body)
+		s := r.curSink
+		tls0, res0 := s.TLSCount()
+		sess0 := s.Sessions()
+		st, err := latencyLevel(ctx, addr, sessions, msgs, c.Rcpts, body, tlsCfg)
 		if err != nil {
 			return nil, err
 		}
 		sent += msgs
-		if _, err := r.curSink.WaitFor(ctx, sent, c.StallTimeout); err != nil {
+		if _, err := s.WaitFor(ctx, sent, c.StallTimeout); err != nil {
 			return nil, err
+		}
+		if c.TLS {
+			// sink_tls_msgs equal to msgs: every message of the level
+			// crossed the last hop encrypted, not just the first.
+			tls1, res1 := s.TLSCount()
+			st.Extra = fmt.Sprintf(" tls=1 sink_tls_msgs=%d sink_tls_resumed=%d sink_sessions=%d",
+				tls1-tls0, res1-res0, s.Sessions()-sess0)
 		}
 		return st, nil
 	}

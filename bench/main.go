@@ -109,8 +109,8 @@ func bench(ctx context.Context, mode string, c *config, stdout io.Writer) error 
 			return err
 		}
 	}
-	needBuild := slices.ContainsFunc(c.Variants, func(v variant) bool { return v.Gateway == "" })
-	if slices.Contains(kinds, kindRelay) && c.RelayCmd == "" && needBuild {
+	needBuild := slices.ContainsFunc(c.Variants, func(v variant) bool { return v.Gateway == "" && v.RelayCmd == "" })
+	if slices.Contains(kinds, kindRelay) && needBuild {
 		if t.Gateway = c.Gateway; t.Gateway == "" {
 			note("building ./examples/gateway")
 			if t.Gateway, err = buildGateway(ctx, filepath.Join(c.WorkDir, "bin")); err != nil {
@@ -190,7 +190,8 @@ func header(c *config, mode string, t *tools) {
 			mode, c.Msgs, c.SinkMsgs, c.Sessions, c.Size, c.Runs, c.Warmup, boolBit(c.Reuse), c.Rcpts, boolBit(c.TLS), c.LogDir)
 	}
 	for _, v := range c.Variants {
-		note("variant %q: tools=%s key=%s gateway=%s", v.Label, v.Tools, v.Key, cmp.Or(v.Gateway, "(default)"))
+		note("variant %q: tools=%s key=%s gateway=%s relay_cmd=%q scrape=%q milter=%q",
+			v.Label, v.Tools, v.Key, cmp.Or(v.Gateway, "(default)"), v.RelayCmd, v.Scrape, v.Milter)
 	}
 	mem := "?"
 	if b, err := os.ReadFile("/proc/meminfo"); err == nil {

@@ -21,9 +21,43 @@ type relayProc struct {
 	waited chan struct{}
 }
 
-// expand substitutes the {LISTEN}, {NEXTHOP} and {QUEUE} placeholders.
-func expand(cmd, listen, nexthop, queue string) string {
-	return strings.NewReplacer("{LISTEN}", listen, "{NEXTHOP}", nexthop, "{QUEUE}", queue).Replace(cmd)
+// relayEnv is what a relay command is told: the addresses and files of its
+// run, as {PLACEHOLDERS} in the command and BENCH_* environment variables.
+type relayEnv struct {
+	Listen, Nexthop, Queue string
+	Manage, ManageToken    string // the management listener to serve and its token file
+	Milter                 string // the filter's address; empty without milter=
+	DNS                    string // the harness's DNS server, when the command names {DNS}
+}
+
+// vars are the placeholders, the environment variables that carry the same
+// values, and the values.
+func (e relayEnv) vars() [][3]string {
+	return [][3]string{
+		{"{LISTEN}", "BENCH_LISTEN_ADDR", e.Listen}, {"{NEXTHOP}", "BENCH_NEXTHOP_ADDR", e.Nexthop},
+		{"{QUEUE}", "BENCH_QUEUE_DIR", e.Queue}, {"{MANAGE}", "BENCH_MANAGE_ADDR", e.Manage},
+		{"{MANAGE_TOKEN}", "BENCH_MANAGE_TOKEN", e.ManageToken}, {"{MILTER}", "BENCH_MILTER_ADDR", e.Milter},
+		{"{DNS}", "BENCH_DNS_ADDR", e.DNS},
+	}
+}
+
+// expand substitutes the placeholders in cmd.
+func (e relayEnv) expand(cmd string) string {
+	var old []string
+	for _, v := range e.vars() {
+		old = append(old, v[0], v[2])
+	}
+	return strings.NewReplacer(old...).Replace(cmd)
+}
+
+// environ is the command's environment: ours, the placeholders' values and
+// the two ports (BENCH_LISTEN_PORT, BENCH_NEXTHOP_PORT).
+func (e relayEnv) environ(listenPort, nexthopPort int) []string {
+	env := os.Environ()
+	for _, v := range e.vars() {
+		env = append(env, v[1]+"="+v[2])
+	}
+	return append(env, fmt.Sprintf("BENCH_LISTEN_PORT=%d", listenPort), fmt.Sprintf("BENCH_NEXTHOP_PORT=%d", nexthopPort))
 }
 
 // gatewayArgs is the gateway's command line, fixed by issue 9: an anonymous
@@ -35,28 +69,25 @@ func gatewayArgs(listen, nexthop, queueDir, extra string) []string {
 }
 
 // startRelay starts the relay for one run and waits for its 220 greeting.
-// queueDir is created fresh by the caller and given to the relay.
-// gateway is the gateway binary; extra are flags added after GATEWAY_ARGS.
-func startRelay(ctx context.Context, c *config, gateway, extra, queueDir string, logf *os.File) (*relayProc, error) {
+// relayCmd is the command of the run's variant (empty: the gateway binary
+// gateway, with extra flags after GATEWAY_ARGS); env.Queue is created fresh
+// by the caller.
+func startRelay(ctx context.Context, c *config, relayCmd, gateway, extra string, env relayEnv, logf *os.File) (*relayProc, error) {
 	if err := portFree(c.ListenPort); err != nil {
 		return nil, err
 	}
-	listen := fmt.Sprintf("127.0.0.1:%d", c.ListenPort)
-	nexthop := fmt.Sprintf("127.0.0.1:%d", c.NexthopPort)
 	var cmd *exec.Cmd
-	if c.RelayCmd != "" {
-		line := expand(c.RelayCmd, listen, nexthop, queueDir)
+	if relayCmd != "" {
+		line := env.expand(relayCmd)
 		logf.WriteString("# relay command: " + line + "\n")
 		// exec: the shell is replaced, so the session leader is the relay.
 		cmd = exec.Command("/bin/sh", "-c", "exec "+line)
 	} else {
-		args := gatewayArgs(listen, nexthop, queueDir, c.GwArgs+" "+extra)
+		args := gatewayArgs(env.Listen, env.Nexthop, env.Queue, c.GwArgs+" "+extra)
 		logf.WriteString("# relay command: " + gateway + " " + strings.Join(args, " ") + "\n")
 		cmd = exec.Command(gateway, args...)
 	}
-	cmd.Env = append(os.Environ(),
-		"BENCH_LISTEN_ADDR="+listen, "BENCH_NEXTHOP_ADDR="+nexthop, "BENCH_QUEUE_DIR="+queueDir,
-		fmt.Sprintf("BENCH_LISTEN_PORT=%d", c.ListenPort), fmt.Sprintf("BENCH_NEXTHOP_PORT=%d", c.NexthopPort))
+	cmd.Env = env.environ(c.ListenPort, c.NexthopPort)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := cmd.Start(); err != nil {

@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,14 +15,68 @@ import (
 )
 
 // TestMain lets the test binary act as a relay under test (re-exec'd by
-// startRelay through RELAY_CMD): it greets on BENCH_LISTEN_ADDR and, like a
-// relay with workers, starts a child in its process group.
+// startRelay through RELAY_CMD): with BENCH_FAKE_RELAY=1 it greets on
+// BENCH_LISTEN_ADDR and, like a relay with workers, starts a child in its
+// process group; with BENCH_FAKE_RELAY=proxy it passes every connection
+// through to BENCH_NEXTHOP_ADDR. As the bench binary does, it also runs
+// the Go load tools (_gosource, _gosink) for the runs of runner tests.
 func TestMain(m *testing.M) {
-	if os.Getenv("BENCH_FAKE_RELAY") == "1" {
+	if len(os.Args) > 1 && (os.Args[1] == "_gosink" || os.Args[1] == "_gosource") {
+		os.Exit(run(os.Args[1:], os.Getenv, os.Stdout))
+	}
+	switch os.Getenv("BENCH_FAKE_RELAY") {
+	case "1":
 		fakeRelay()
+		return
+	case "proxy":
+		proxyRelay()
 		return
 	}
 	os.Exit(m.Run())
+}
+
+// proxyRelay is a TCP pass-through from BENCH_LISTEN_ADDR to
+// BENCH_NEXTHOP_ADDR. With BENCH_FAKE_MANAGE=1 it also serves, on
+// BENCH_MANAGE_ADDR, a /metrics that wants the bearer token of the
+// BENCH_MANAGE_TOKEN file.
+func proxyRelay() {
+	ln, err := net.Listen("tcp4", os.Getenv("BENCH_LISTEN_ADDR"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	if os.Getenv("BENCH_FAKE_MANAGE") == "1" {
+		tok, err := os.ReadFile(os.Getenv("BENCH_MANAGE_TOKEN"))
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		want := "Bearer " + strings.TrimSpace(string(tok))
+		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Header.Get("Authorization") != want || r.URL.Path != "/metrics" {
+				http.Error(w, "no", http.StatusUnauthorized)
+				return
+			}
+			fmt.Fprintln(w, "fake_metric 1")
+		})
+		go func() { _ = http.ListenAndServe(os.Getenv("BENCH_MANAGE_ADDR"), h) }()
+	}
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			os.Exit(1)
+		}
+		go func() {
+			defer c.Close()
+			up, err := net.Dial("tcp4", os.Getenv("BENCH_NEXTHOP_ADDR"))
+			if err != nil {
+				return
+			}
+			defer up.Close()
+			go func() { _, _ = io.Copy(up, c); up.(*net.TCPConn).CloseWrite() }()
+			_, _ = io.Copy(c, up)
+		}()
+	}
 }
 
 func fakeRelay() {
@@ -45,10 +101,23 @@ func fakeRelay() {
 }
 
 func TestExpand(t *testing.T) {
-	got := expand("relay -l {LISTEN} -n {NEXTHOP} -q {QUEUE} {LISTEN}", "127.0.0.1:1", "127.0.0.1:2", "/q")
-	want := "relay -l 127.0.0.1:1 -n 127.0.0.1:2 -q /q 127.0.0.1:1"
-	if got != want {
-		t.Errorf("expand = %q, want %q", got, want)
+	env := relayEnv{Listen: "127.0.0.1:1", Nexthop: "127.0.0.1:2", Queue: "/q", Manage: "127.0.0.1:3", ManageToken: "/t", Milter: "127.0.0.1:4", DNS: "127.0.0.1:5"}
+	tests := []struct{ cmd, want string }{
+		{"relay -l {LISTEN} -n {NEXTHOP} -q {QUEUE} {LISTEN}", "relay -l 127.0.0.1:1 -n 127.0.0.1:2 -q /q 127.0.0.1:1"},
+		{"relay -manage {MANAGE} -manage-token {MANAGE_TOKEN} -milter {MILTER}", "relay -manage 127.0.0.1:3 -manage-token /t -milter 127.0.0.1:4"},
+		{"relay {UNKNOWN} {DNS}", "relay {UNKNOWN} 127.0.0.1:5"},
+	}
+	for _, tt := range tests {
+		if got := env.expand(tt.cmd); got != tt.want {
+			t.Errorf("expand(%q) = %q, want %q", tt.cmd, got, tt.want)
+		}
+	}
+	vars := strings.Join(env.environ(1, 2), "\n")
+	for _, want := range []string{"BENCH_LISTEN_ADDR=127.0.0.1:1", "BENCH_QUEUE_DIR=/q", "BENCH_MANAGE_ADDR=127.0.0.1:3",
+		"BENCH_MANAGE_TOKEN=/t", "BENCH_MILTER_ADDR=127.0.0.1:4", "BENCH_DNS_ADDR=127.0.0.1:5", "BENCH_LISTEN_PORT=1", "BENCH_NEXTHOP_PORT=2"} {
+		if !strings.Contains(vars, want+"\n") && !strings.HasSuffix(vars, want) {
+			t.Errorf("environment lacks %s", want)
+		}
 	}
 }
 
@@ -58,6 +127,11 @@ func TestGatewayArgs(t *testing.T) {
 	if got != want {
 		t.Errorf("gatewayArgs = %q, want %q", got, want)
 	}
+}
+
+// testEnv is the relay environment of a run on c's ports with queue q.
+func testEnv(c *config, q string) relayEnv {
+	return relayEnv{Listen: fmt.Sprintf("127.0.0.1:%d", c.ListenPort), Nexthop: fmt.Sprintf("127.0.0.1:%d", c.NexthopPort), Queue: q}
 }
 
 func freePort(t *testing.T) int {
@@ -80,7 +154,7 @@ func TestStartRelayProcessGroup(t *testing.T) {
 	}
 	c, _ := loadConfig(envOf(nil))
 	c.ListenPort, c.NexthopPort = freePort(t), freePort(t)
-	c.RelayCmd = exe + " -test.run=^$ {LISTEN} {QUEUE}"
+	cmd := exe + " -test.run=^$ {LISTEN} {QUEUE}"
 	logf, err := os.Create(filepath.Join(t.TempDir(), "relay.log"))
 	if err != nil {
 		t.Fatal(err)
@@ -88,7 +162,7 @@ func TestStartRelayProcessGroup(t *testing.T) {
 	defer logf.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	r, err := startRelay(ctx, c, "", "", t.TempDir(), logf)
+	r, err := startRelay(ctx, c, cmd, "", "", testEnv(c, t.TempDir()), logf)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,14 +204,13 @@ func TestStartRelayProcessGroup(t *testing.T) {
 func TestStartRelayDiesEarly(t *testing.T) {
 	c, _ := loadConfig(envOf(nil))
 	c.ListenPort = freePort(t)
-	c.RelayCmd = "/bin/false"
 	logf, err := os.Create(filepath.Join(t.TempDir(), "relay.log"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer logf.Close()
 	start := time.Now()
-	_, err = startRelay(context.Background(), c, "", "", t.TempDir(), logf)
+	_, err = startRelay(context.Background(), c, "/bin/false", "", "", testEnv(c, t.TempDir()), logf)
 	if err == nil || !strings.Contains(err.Error(), "exited") {
 		t.Errorf("err = %v, want an early-exit error", err)
 	}

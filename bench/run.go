@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -26,6 +27,7 @@ type result struct {
 	Secs       float64 // start of injection until the sink saw the last
 	InjectSecs float64 // start of injection until smtp-source exited
 	RelayCPU   float64 // s; negative when not measured (sink)
+	MilterCPU  float64 // s used by the filter beside the relay (milter=); 0 without one
 	RelayHWM   int64   // KiB, sum of VmHWM of the relay's processes
 	RelayProcs int     // how many processes RelayHWM sums
 	SelfCPU    float64 // s used by this harness (its sink reader) in the window
@@ -63,6 +65,9 @@ func (r *result) Line(c *config) string {
 		s += fmt.Sprintf(" relay_peak_rss_mib=%.1f relay_procs=%d", float64(r.RelayHWM)/1024, r.RelayProcs)
 	} else {
 		s += " relay_cpu_s=n/a"
+	}
+	if r.MilterCPU > 0 && r.Got > 0 {
+		s += fmt.Sprintf(" milter_cpu_s=%.2f milter_cpu_us_per_msg=%.0f", r.MilterCPU, r.MilterCPU*1e6/float64(r.Got))
 	}
 	s += fmt.Sprintf(" sink_cpu_s=%.2f source_cpu_s=%.2f harness_cpu_s=%.2f sys_busy=%.0f%% iowait=%.0f%% steal=%.0f%%",
 		r.SinkCPU, r.SourceCPU, r.SelfCPU, 100*r.Busy, 100*r.IOWait, 100*r.Steal)
@@ -169,14 +174,21 @@ type runner struct {
 	pki  pkiFiles // of the current variant's key type
 	pkis map[string]pkiFiles
 
-	curSink  *sink
-	curRelay *relayProc
+	curSink   *sink
+	curRelay  *relayProc
+	curMilter *milterProc
+
+	dns              benchDNS // for filters and relays, started when first needed
+	tokenFile, token string   // the management API's, written with the first relay
 }
 
 // cleanup stops whatever this process started and is still running.
 func (r *runner) cleanup() {
 	r.curRelay.stop()
 	r.curRelay = nil
+	r.curMilter.stop()
+	r.curMilter = nil
+	r.dns.close()
 	if r.pf != nil && r.pf.started {
 		r.pf.stop()
 	}
@@ -238,7 +250,11 @@ func (r *runner) setup(ctx context.Context, kind string, logf *os.File) (port, s
 		if err := os.MkdirAll(qdir, 0o700); err != nil {
 			return 0, 0, err
 		}
-		if r.curRelay, err = startRelay(ctx, c, r.gatewayFor(), r.tlsArgs(), qdir, logf); err != nil {
+		env, err := r.relayEnv(ctx, qdir, logf)
+		if err != nil {
+			return 0, 0, err
+		}
+		if r.curRelay, err = startRelay(ctx, c, r.v.RelayCmd, r.gatewayFor(), r.tlsArgs(), env, logf); err != nil {
 			return 0, 0, err
 		}
 		sid = r.curRelay.SID()
@@ -246,16 +262,50 @@ func (r *runner) setup(ctx context.Context, kind string, logf *os.File) (port, s
 	return port, sid, nil
 }
 
-// teardown stops the relay and sink of a run and removes its queue.
+// relayEnv is what the relay of this run is told, the management token
+// written, the DNS server started if the command names it, and the
+// variant's filter started (its directory beside the queue, qdir.milter).
+func (r *runner) relayEnv(ctx context.Context, qdir string, logf *os.File) (relayEnv, error) {
+	c := r.c
+	env := relayEnv{Listen: fmt.Sprintf("127.0.0.1:%d", c.ListenPort), Nexthop: fmt.Sprintf("127.0.0.1:%d", c.NexthopPort),
+		Queue: qdir, Manage: fmt.Sprintf("127.0.0.1:%d", c.ManagePort)}
+	if r.tokenFile == "" {
+		path := filepath.Join(c.WorkDir, "manage-token")
+		token, err := writeToken(path)
+		if err != nil {
+			return env, fmt.Errorf("bench: management token: %w", err)
+		}
+		r.tokenFile, r.token = path, token
+	}
+	env.ManageToken = r.tokenFile
+	if strings.Contains(r.v.RelayCmd, "{DNS}") {
+		env.DNS = r.dns.addr()
+	}
+	if r.v.Milter == milterRspamd {
+		m, err := startRspamd(ctx, c.MilterPort, qdir+".milter", r.dns.addr(), logf)
+		if err != nil {
+			return env, err
+		}
+		r.curMilter, env.Milter = m, m.addr
+	}
+	return env, nil
+}
+
+// teardown stops the relay, filter and sink of a run and removes its queue
+// and the filter's directory.
 func (r *runner) teardown(kind string) {
 	r.curRelay.stop()
 	r.curRelay = nil
+	r.curMilter.stop()
+	r.curMilter = nil
 	if kind == kindPostfix {
 		r.pf.stop()
 	}
 	r.curSink.stop()
 	r.curSink = nil
-	_ = os.RemoveAll(filepath.Join(r.c.WorkDir, fmt.Sprintf("queue.%d", r.seq)))
+	qdir := filepath.Join(r.c.WorkDir, fmt.Sprintf("queue.%d", r.seq))
+	_ = os.RemoveAll(qdir)
+	_ = os.RemoveAll(qdir + ".milter")
 }
 
 // oneRun measures one throughput run of kind.
@@ -285,20 +335,39 @@ func (r *runner) oneRun(ctx context.Context, kind string) (*result, error) {
 
 	n := c.msgs(kind)
 	cpu0, sink0, self0 := readCPU(), pidTicks(s.PID()), pidTicks(os.Getpid())
-	var relay0 int64
+	var relay0, milter0 int64
 	if sid > 0 {
 		relay0 = sessionTicks(sid)
+	}
+	if r.curMilter != nil {
+		milter0 = sessionTicks(r.curMilter.SID())
+	}
+	var scr *scraper
+	if r.v.Scrape != "" && kind == kindRelay {
+		tick := time.NewTicker(scrapeInterval)
+		defer tick.Stop()
+		scr = startScraper(ctx, fmt.Sprintf("http://127.0.0.1:%d%s", c.ManagePort, r.v.Scrape), r.token, tick.C)
 	}
 	tls0, res0 := s.TLSCount()
 	sess0 := s.Sessions()
 	var srcCPU float64
 	t0, tInj, tEnd, srcErr, err := drive(ctx, c, r.sourceCmd(n, port), s, base+n, logf, &srcCPU)
+	var scraped scrapeStats
+	if scr != nil {
+		scraped = scr.stop()
+	}
 	cpu1, sink1, self1 := readCPU(), pidTicks(s.PID()), pidTicks(os.Getpid())
 	res := &result{Name: c.vname(kind, r.v), Sent: n, Got: s.Count() - base, RelayCPU: -1,
 		Secs: tEnd.Sub(t0).Seconds(), InjectSecs: tInj.Sub(t0).Seconds(), SourceCPU: srcCPU}
 	if sid > 0 {
 		res.RelayCPU = float64(sessionTicks(sid)-relay0) / clkTck
 		res.RelayHWM, res.RelayProcs = sessionHWM(sid)
+	}
+	if r.curMilter != nil {
+		res.MilterCPU = float64(sessionTicks(r.curMilter.SID())-milter0) / clkTck
+	}
+	if scr != nil {
+		res.Extra += scraped.field()
 	}
 	switch {
 	case errors.Is(err, errStalled):

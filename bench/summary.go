@@ -34,13 +34,14 @@ type kindSummary struct {
 	Name               string
 	Runs, Msgs         int
 	Rate, Secs, CPUPer float64 // medians; CPUPer in µs per message, NaN if n/a
+	MilterPer          float64 // median µs per message of the filter beside the relay, NaN without one
 	PeakMiB            float64 // largest relay peak RSS of the runs, NaN if n/a
 	Stalled            int
 }
 
 func summarizeKind(name string, msgs int, rs []*result) kindSummary {
-	k := kindSummary{Name: name, Msgs: msgs, CPUPer: math.NaN(), PeakMiB: math.NaN()}
-	var rates, secs, cpu []float64
+	k := kindSummary{Name: name, Msgs: msgs, CPUPer: math.NaN(), MilterPer: math.NaN(), PeakMiB: math.NaN()}
+	var rates, secs, cpu, milter []float64
 	for _, r := range rs {
 		if r.Name != name {
 			continue
@@ -54,6 +55,9 @@ func summarizeKind(name string, msgs int, rs []*result) kindSummary {
 				k.PeakMiB = mib
 			}
 		}
+		if r.MilterCPU > 0 && r.Got > 0 {
+			milter = append(milter, r.MilterCPU*1e6/float64(r.Got))
+		}
 		if r.Stalled {
 			k.Stalled++
 		}
@@ -61,6 +65,9 @@ func summarizeKind(name string, msgs int, rs []*result) kindSummary {
 	k.Rate, k.Secs = median(rates), median(secs)
 	if len(cpu) > 0 {
 		k.CPUPer = median(cpu)
+	}
+	if len(milter) > 0 {
+		k.MilterPer = median(milter)
 	}
 	return k
 }
@@ -100,6 +107,9 @@ func summary(c *config, rs []*result) string {
 			}
 			if !math.IsNaN(k.CPUPer) {
 				fmt.Fprintf(&b, " relay_cpu_us_per_msg=%.0f relay_peak_rss_mib=%.1f", k.CPUPer, k.PeakMiB)
+			}
+			if !math.IsNaN(k.MilterPer) {
+				fmt.Fprintf(&b, " milter_cpu_us_per_msg=%.0f", k.MilterPer)
 			}
 			if k.Stalled > 0 {
 				fmt.Fprintf(&b, " stalled_runs=%d", k.Stalled)

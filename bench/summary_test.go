@@ -39,7 +39,7 @@ func sampleRuns() (*config, []*result) {
 		rs = append(rs,
 			&result{Name: "sink", Got: 20000, Secs: 20000 / rates[0], RelayCPU: -1},
 			&result{Name: "postfix", Got: 1000, Secs: 1000 / rates[1], RelayCPU: 3.2, RelayHWM: 400 << 10},
-			&result{Name: "hubedge", Got: 1000, Secs: 1000 / rates[2], RelayCPU: 0.3, RelayHWM: int64(30+i) << 10})
+			&result{Name: "hubedge", Got: 1000, Secs: 1000 / rates[2], RelayCPU: 0.3, RelayHWM: int64(30+i) << 10, MilterCPU: float64(4 + i)})
 	}
 	return c, rs
 }
@@ -50,7 +50,7 @@ func TestSummary(t *testing.T) {
 	for _, want := range []string{
 		"relay=sink msgs=20000 secs=4.00 rate=5000/s median_of=3 ratio_vs_sink=1.000\n",
 		"relay=postfix msgs=20000 secs=2.38 rate=420/s median_of=3 ratio_vs_sink=0.084 relay_cpu_us_per_msg=3200 relay_peak_rss_mib=400.0\n",
-		"relay=hubedge msgs=20000 secs=0.42 rate=2400/s median_of=3 ratio_vs_sink=0.480 ratio_vs_postfix=5.71 relay_cpu_us_per_msg=300 relay_peak_rss_mib=32.0\n",
+		"relay=hubedge msgs=20000 secs=0.42 rate=2400/s median_of=3 ratio_vs_sink=0.480 ratio_vs_postfix=5.71 relay_cpu_us_per_msg=300 relay_peak_rss_mib=32.0 milter_cpu_us_per_msg=5000\n",
 		"# hubedge / postfix = 5.71 x",
 	} {
 		if !strings.Contains(got, want) {
@@ -75,5 +75,5 @@ func Example_summary() {
 	// Output:
 	// # medians over 3 run(s), sessions=20 size=4096 reuse=0 rcpts=1 tls=0:
 	// relay=sink msgs=20000 secs=4.00 rate=5000/s median_of=3 ratio_vs_sink=1.000
-	// relay=hubedge msgs=20000 secs=0.42 rate=2400/s median_of=3 ratio_vs_sink=0.480 ratio_vs_postfix=n/a relay_cpu_us_per_msg=300 relay_peak_rss_mib=32.0
+	// relay=hubedge msgs=20000 secs=0.42 rate=2400/s median_of=3 ratio_vs_sink=0.480 ratio_vs_postfix=n/a relay_cpu_us_per_msg=300 relay_peak_rss_mib=32.0 milter_cpu_us_per_msg=5000
 }

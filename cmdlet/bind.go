@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hubedge/hubedge/connector"
+	"github.com/hubedge/hubedge/internal/suggest"
 )
 
 type pkind uint8
@@ -86,31 +87,11 @@ func closest(specs []pspec, name string) string {
 		if s.kind == pUnsupported || s.kind == pCreationOnly {
 			continue
 		}
-		if d := editDistance(strings.ToLower(name), strings.ToLower(s.name)); bestD < 0 || d < bestD {
+		if d := suggest.Distance(name, s.name); bestD < 0 || d < bestD {
 			best, bestD = s.name, d
 		}
 	}
 	return best
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // bind matches a command's parameters and positional arguments to the

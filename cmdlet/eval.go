@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/hubedge/hubedge/connector"
+	"github.com/hubedge/hubedge/internal/suggest"
 )
 
 // Options say where a script runs.
@@ -188,7 +189,7 @@ func targets0(ts []target) string {
 func suggestCmdlet(name string) string {
 	best, bestD := "", -1
 	for _, s := range cmdlets {
-		if d := editDistance(strings.ToLower(name), strings.ToLower(s.name)); bestD < 0 || d < bestD {
+		if d := suggest.Distance(name, s.name); bestD < 0 || d < bestD {
 			best, bestD = s.name, d
 		}
 	}

@@ -83,3 +83,10 @@ func FuzzParseReply(f *testing.F) {
 		}
 	})
 }
+
+// Reading a reply allocates nothing: a client parses one per command.
+func TestParseReplyAllocs(t *testing.T) {
+	if n := testing.AllocsPerRun(100, func() { _ = ParseReply(250, "2.1.5 Recipient OK") }); n != 0 {
+		t.Errorf("ParseReply allocates %v times", n)
+	}
+}

@@ -1,9 +1,6 @@
 package dsn
 
-import (
-	"strconv"
-	"strings"
-)
+import "strconv"
 
 // Status is an RFC 3463 enhanced status code, class.subject.detail.
 // Class is 2 (success), 4 (persistent transient failure) or 5 (permanent
@@ -15,21 +12,25 @@ type Status struct {
 // ParseStatus parses "5.1.1". Each part is 1 to 3 digits (RFC 3463 §2);
 // the class must be 2, 4 or 5.
 func ParseStatus(s string) (Status, error) {
-	parts := strings.SplitN(s, ".", 4)
-	if len(parts) != 3 {
-		return Status{}, newParseError("status", s, "want class.subject.detail")
-	}
 	var v [3]int
-	for i, p := range parts {
-		if len(p) == 0 || len(p) > 3 {
+	part, digits := 0, 0
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '.' && part < 2 && digits > 0:
+			part, digits = part+1, 0
+		case c == '.':
+			return Status{}, newParseError("status", s, "want class.subject.detail")
+		case c < '0' || c > '9':
+			return Status{}, newParseError("status", s, "non-digit in code")
+		case digits == 3:
 			return Status{}, newParseError("status", s, "each part must be 1 to 3 digits")
+		default:
+			v[part] = v[part]*10 + int(c-'0')
+			digits++
 		}
-		for j := 0; j < len(p); j++ {
-			if p[j] < '0' || p[j] > '9' {
-				return Status{}, newParseError("status", s, "non-digit in code")
-			}
-			v[i] = v[i]*10 + int(p[j]-'0')
-		}
+	}
+	if part != 2 || digits == 0 {
+		return Status{}, newParseError("status", s, "want class.subject.detail")
 	}
 	st := Status{v[0], v[1], v[2]}
 	if !st.Valid() {

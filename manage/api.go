@@ -1,6 +1,7 @@
 package manage
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -32,12 +33,12 @@ func (h *Handler) endpoints() map[string]endpoint {
 	get, post := http.MethodGet, http.MethodPost
 	e := map[string]endpoint{
 		"get-queue":              {get, []string{"Identity", "Status", "NextHopDomain", "DeliveryType", "Exclude", "Filter"}, (*Handler).getQueue},
-		"suspend-queue":          {post, []string{"Identity"}, queueAction("Suspend-Queue", func(q Queue, key string) error { return q.SuspendQueue(key) })},
-		"resume-queue":           {post, []string{"Identity"}, queueAction("Resume-Queue", func(q Queue, key string) error { return q.ResumeQueue(key) })},
+		"suspend-queue":          {post, []string{"Identity"}, queueAction("Suspend-Queue", backend.suspendQueue)},
+		"resume-queue":           {post, []string{"Identity"}, queueAction("Resume-Queue", backend.resumeQueue)},
 		"retry-queue":            {post, []string{"Identity", "Resubmit"}, (*Handler).retryQueue},
 		"get-message":            {get, []string{"Identity", "Queue", "Status", "Sender", "ResultSize"}, (*Handler).getMessage},
-		"suspend-message":        {post, []string{"Identity"}, messageAction("Suspend-Message", func(q Queue, id queue.ID, _ params) error { return q.SuspendMessage(id) })},
-		"resume-message":         {post, []string{"Identity"}, messageAction("Resume-Message", func(q Queue, id queue.ID, _ params) error { return q.ResumeMessage(id) })},
+		"suspend-message":        {post, []string{"Identity"}, messageAction("Suspend-Message", func(ctx context.Context, b backend, id queue.ID, _ params) error { return b.suspendMessage(ctx, id) })},
+		"resume-message":         {post, []string{"Identity"}, messageAction("Resume-Message", func(ctx context.Context, b backend, id queue.ID, _ params) error { return b.resumeMessage(ctx, id) })},
 		"remove-message":         {post, []string{"Identity", "WithNDR"}, messageAction("Remove-Message", removeMessage)},
 		"export-message":         {get, []string{"Identity"}, nil}, // streams; see serveAPI
 		"get-messagetrackinglog": {get, trackingParams, (*Handler).getTracking},
@@ -74,7 +75,7 @@ func (h *Handler) serveAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if name == "export-message" {
-		h.exportMessage(w, p)
+		h.exportMessage(w, r, p)
 		return
 	}
 	v, err := ep.serve(h, r, p)
@@ -130,16 +131,8 @@ func (h *Handler) writeErr(w http.ResponseWriter, err error) {
 	writeError(w, code, err.Error())
 }
 
-// needQueue returns the queue, or ErrNoQueue when the Handler has none.
-func (h *Handler) needQueue() (Queue, error) {
-	if h.queue == nil {
-		return nil, ErrNoQueue
-	}
-	return h.queue, nil
-}
-
-func (h *Handler) getQueue(_ *http.Request, p params) (any, error) {
-	q, err := h.needQueue()
+func (h *Handler) getQueue(r *http.Request, p params) (any, error) {
+	b, err := h.backend()
 	if err != nil {
 		return nil, err
 	}
@@ -147,38 +140,47 @@ func (h *Handler) getQueue(_ *http.Request, p params) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	qs := q.Queues()
-	keys := map[string]bool{}
+	qs, err := b.queues(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	var named map[hubQueue]bool
 	if id := p["Identity"]; id != "" {
 		qid, err := ParseQueueIdentity(id)
 		if err != nil {
 			return nil, err
 		}
-		ks, err := h.num.resolve(qid, qs)
+		found, err := h.num.resolve(qid, qs)
 		if err != nil {
 			return nil, err
 		}
-		for _, k := range ks {
-			keys[k] = true
+		named = map[hubQueue]bool{}
+		for _, q := range found {
+			named[queueRef(q)] = true
 		}
 	}
 	out := []QueueView{}
-	for _, qi := range qs {
-		v := h.queueView(qi)
-		if (len(keys) == 0 || keys[qi.Identity]) && f.match(v) {
+	for _, q := range qs {
+		v := h.queueView(q)
+		if (named == nil || named[queueRef(q)]) && f.match(v) {
 			out = append(out, v)
 		}
 	}
 	return out, nil
 }
 
+// queueRef is what names a queue among those of a pool: its hub and key.
+func queueRef(q hubQueue) hubQueue {
+	return hubQueue{hub: q.hub, info: queue.QueueInfo{Identity: q.info.Identity}}
+}
+
 // queueKeys resolves a required queue Identity parameter.
-func (h *Handler) queueKeys(p params) (Queue, []string, error) {
+func (h *Handler) queueKeys(r *http.Request, p params) (backend, []hubQueue, error) {
 	id := p["Identity"]
 	if id == "" {
 		return nil, nil, &InputError{Param: "Identity", Msg: "required"}
 	}
-	q, err := h.needQueue()
+	b, err := h.backend()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -186,24 +188,29 @@ func (h *Handler) queueKeys(p params) (Queue, []string, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	keys, err := h.num.resolve(qid, q.Queues())
-	return q, keys, err
+	qs, err := b.queues(r.Context())
+	if err != nil {
+		return nil, nil, err
+	}
+	found, err := h.num.resolve(qid, qs)
+	return b, found, err
 }
 
 // queueAction applies op to every queue the Identity names and answers the
 // identities acted on.
-func queueAction(cmdlet string, op func(q Queue, key string) error) func(*Handler, *http.Request, params) (any, error) {
-	return func(h *Handler, _ *http.Request, p params) (any, error) {
-		q, keys, err := h.queueKeys(p)
+func queueAction(cmdlet string, op func(b backend, ctx context.Context, hub, key string) error) func(*Handler, *http.Request, params) (any, error) {
+	return func(h *Handler, r *http.Request, p params) (any, error) {
+		b, found, err := h.queueKeys(r, p)
 		if err != nil {
 			return nil, err
 		}
 		done := []string{}
-		for _, k := range keys {
-			if err := op(q, k); err != nil {
-				return nil, fmtQueueErr(err, h.num.identity(k))
+		for _, q := range found {
+			id := h.num.identity(q.hub, q.info.Identity)
+			if err := op(b, r.Context(), q.hub, q.info.Identity); err != nil {
+				return nil, fmtQueueErr(err, id)
 			}
-			done = append(done, h.num.identity(k))
+			done = append(done, id)
 		}
 		h.log.Info("manage: "+cmdlet, "identity", p["Identity"])
 		return done, nil
@@ -222,18 +229,22 @@ func (h *Handler) retryQueue(r *http.Request, p params) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return queueAction("Retry-Queue", func(q Queue, key string) error {
+	return queueAction("Retry-Queue", func(b backend, ctx context.Context, hub, key string) error {
 		if key == queue.QueueSubmission || key == queue.QueuePoison {
 			return fmt.Errorf("%w: only delivery queues and the Unreachable queue are retried", queue.ErrInvalidState)
 		}
 		if !resubmit || key == queue.QueueUnreachable {
-			return q.RetryQueue(key)
+			return b.retryQueue(ctx, hub, key)
+		}
+		q, err := h.localQueue(hub, "Retry-Queue -Resubmit of queue "+h.num.identity(hub, key))
+		if err != nil {
+			return err
 		}
 		rs, ok := q.(Resubmitter)
 		if !ok {
 			return &InputError{Param: "Resubmit", Value: "$true", Msg: "only the Unreachable queue can be resubmitted"}
 		}
-		_, err := rs.Resubmit(key)
+		_, err = rs.Resubmit(key)
 		return err
 	})(h, r, p)
 }
@@ -258,54 +269,66 @@ func (e *stateError) Error() string { return e.identity + ": " + e.err.Error() }
 func (e *stateError) Unwrap() error { return e.err }
 
 // resolveMessage finds the message an Identity names and the queue keys of
-// that identity that hold it.
-func (h *Handler) resolveMessage(s string) (Queue, queue.MessageInfo, []string, error) {
+// that identity that hold it. A message identity without a server names
+// the message on whichever hub of the pool holds it.
+func (h *Handler) resolveMessage(r *http.Request, s string) (backend, hubMessage, []string, error) {
 	if s == "" {
-		return nil, queue.MessageInfo{}, nil, &InputError{Param: "Identity", Msg: "required"}
+		return nil, hubMessage{}, nil, &InputError{Param: "Identity", Msg: "required"}
 	}
-	q, err := h.needQueue()
+	b, err := h.backend()
 	if err != nil {
-		return nil, queue.MessageInfo{}, nil, err
+		return nil, hubMessage{}, nil, err
 	}
 	id, err := ParseMessageIdentity(s)
 	if err != nil {
-		return nil, queue.MessageInfo{}, nil, err
+		return nil, hubMessage{}, nil, err
 	}
 	notFound := &NotFoundError{What: "message", Identity: s}
-	keys, err := h.num.resolve(id.QueueIdentity, q.Queues())
-	if err != nil {
-		var nf *NotFoundError
-		if errors.As(err, &nf) {
-			return nil, queue.MessageInfo{}, nil, notFound
-		}
-		return nil, queue.MessageInfo{}, nil, err
-	}
-	m, err := q.Message(id.Message)
+	m, err := b.message(r.Context(), id.Message)
 	if err != nil {
 		if errors.Is(err, queue.ErrNotFound) {
-			return nil, queue.MessageInfo{}, nil, notFound
+			return nil, hubMessage{}, nil, notFound
 		}
-		return nil, queue.MessageInfo{}, nil, err
+		return nil, hubMessage{}, nil, err
 	}
-	var held []string
-	for _, k := range m.Queues {
-		if slices.Contains(keys, k) {
-			held = append(held, k)
+	qid := id.QueueIdentity
+	switch {
+	case qid.Server == "":
+		qid.Server = m.hub
+	case !strings.EqualFold(qid.Server, m.hub):
+		return nil, hubMessage{}, nil, notFound
+	}
+	held := m.queuesOf()
+	if qid.Queue != anyQueue {
+		qs, err := b.queues(r.Context())
+		if err != nil {
+			return nil, hubMessage{}, nil, err
 		}
+		found, err := h.num.resolve(qid, qs)
+		if err != nil {
+			var nf *NotFoundError
+			if errors.As(err, &nf) {
+				return nil, hubMessage{}, nil, notFound
+			}
+			return nil, hubMessage{}, nil, err
+		}
+		held = slices.DeleteFunc(slices.Clone(held), func(k string) bool {
+			return !slices.ContainsFunc(found, func(q hubQueue) bool { return q.info.Identity == k })
+		})
 	}
 	if len(held) == 0 {
-		return nil, queue.MessageInfo{}, nil, notFound
+		return nil, hubMessage{}, nil, notFound
 	}
-	return q, m, held, nil
+	return b, m, held, nil
 }
 
-func messageAction(cmdlet string, op func(q Queue, id queue.ID, p params) error) func(*Handler, *http.Request, params) (any, error) {
-	return func(h *Handler, _ *http.Request, p params) (any, error) {
-		q, m, _, err := h.resolveMessage(p["Identity"])
+func messageAction(cmdlet string, op func(ctx context.Context, b backend, id queue.ID, p params) error) func(*Handler, *http.Request, params) (any, error) {
+	return func(h *Handler, r *http.Request, p params) (any, error) {
+		b, m, _, err := h.resolveMessage(r, p["Identity"])
 		if err != nil {
 			return nil, err
 		}
-		if err := op(q, m.ID, p); err != nil {
+		if err := op(r.Context(), b, m.info.ID, p); err != nil {
 			if errors.Is(err, queue.ErrInvalidState) {
 				return nil, &stateError{p["Identity"], err}
 			}
@@ -316,15 +339,15 @@ func messageAction(cmdlet string, op func(q Queue, id queue.ID, p params) error)
 	}
 }
 
-func removeMessage(q Queue, id queue.ID, p params) error {
+func removeMessage(ctx context.Context, b backend, id queue.ID, p params) error {
 	ndr, err := p.boolean("WithNDR", true)
 	if err != nil {
 		return err
 	}
-	return q.RemoveMessage(id, ndr)
+	return b.removeMessage(ctx, id, ndr)
 }
 
-func (h *Handler) getMessage(_ *http.Request, p params) (any, error) {
+func (h *Handler) getMessage(r *http.Request, p params) (any, error) {
 	if p["Identity"] != "" && p["Queue"] != "" {
 		return nil, &InputError{Param: "Queue", Value: p["Queue"], Msg: "cannot be combined with -Identity"}
 	}
@@ -333,7 +356,7 @@ func (h *Handler) getMessage(_ *http.Request, p params) (any, error) {
 		return nil, err
 	}
 	if p["Identity"] != "" {
-		_, m, keys, err := h.resolveMessage(p["Identity"])
+		_, m, keys, err := h.resolveMessage(r, p["Identity"])
 		if err != nil {
 			return nil, err
 		}
@@ -345,29 +368,41 @@ func (h *Handler) getMessage(_ *http.Request, p params) (any, error) {
 		}
 		return out, nil
 	}
-	q, err := h.needQueue()
+	b, err := h.backend()
 	if err != nil {
 		return nil, err
 	}
-	var keys map[string]bool
+	// named holds hub + "\" + key of the queues -Queue names, nil for all.
+	var named map[string]bool
 	if s := p["Queue"]; s != "" {
 		qid, err := ParseQueueIdentity(s)
 		if err != nil {
 			return nil, err
 		}
-		ks, err := h.num.resolve(qid, q.Queues())
+		qs, err := b.queues(r.Context())
 		if err != nil {
 			return nil, err
 		}
-		keys = map[string]bool{}
-		for _, k := range ks {
-			keys[k] = true
+		found, err := h.num.resolve(qid, qs)
+		if err != nil {
+			return nil, err
+		}
+		named = map[string]bool{}
+		for _, q := range found {
+			named[q.hub+`\`+q.info.Identity] = true
+			if qid.Queue == anyQueue { // with another hub's messages, whose queues only it knows
+				named[q.hub+`\`+anyQueue] = true
+			}
 		}
 	}
+	ms, err := b.messages(r.Context(), queue.Filter{Status: f.status})
+	if err != nil {
+		return nil, err
+	}
 	out := []MessageView{}
-	for _, m := range q.Messages(queue.Filter{Status: f.status}) {
-		for _, k := range m.Queues {
-			if keys != nil && !keys[k] {
+	for _, m := range ms {
+		for _, k := range m.queuesOf() {
+			if named != nil && !named[m.hub+`\`+k] {
 				continue
 			}
 			if v := h.messageView(m, k); f.match(v) {
@@ -381,22 +416,27 @@ func (h *Handler) getMessage(_ *http.Request, p params) (any, error) {
 	return out, nil
 }
 
-func (h *Handler) exportMessage(w http.ResponseWriter, p params) {
-	q, m, _, err := h.resolveMessage(p["Identity"])
+func (h *Handler) exportMessage(w http.ResponseWriter, r *http.Request, p params) {
+	_, m, _, err := h.resolveMessage(r, p["Identity"])
+	if err == nil {
+		// Export-Message needs a suspended message; check before the
+		// first byte goes out so a refusal is still a JSON error.
+		if m.info.Status != queue.MessageSuspended {
+			err = &stateError{p["Identity"], fmt.Errorf("%w: only a suspended message can be exported (Suspend-Message first)", queue.ErrInvalidState)}
+		}
+	}
+	var q Queue
+	if err == nil {
+		q, err = h.localQueue(m.hub, "message "+p["Identity"])
+	}
 	if err != nil {
 		h.writeErr(w, err)
 		return
 	}
-	// Export-Message needs a suspended message; check before the first
-	// byte goes out so a refusal is still a JSON error.
-	if m.Status != queue.MessageSuspended {
-		h.writeErr(w, &stateError{p["Identity"], fmt.Errorf("%w: only a suspended message can be exported (Suspend-Message first)", queue.ErrInvalidState)})
-		return
-	}
 	w.Header().Set("Content-Type", "message/rfc822")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+string(m.ID)+`.eml"`)
-	if err := q.Export(m.ID, w); err != nil {
-		h.log.Error("manage: export failed", "id", m.ID, "err", err)
+	w.Header().Set("Content-Disposition", `attachment; filename="`+string(m.info.ID)+`.eml"`)
+	if err := q.Export(m.info.ID, w); err != nil {
+		h.log.Error("manage: export failed", "id", m.info.ID, "err", err)
 	}
 }
 

@@ -12,6 +12,8 @@ import (
 	"net/url"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/hubedge/hubedge/internal/suggest"
 )
 
 // Client calls the management API.
@@ -65,9 +67,9 @@ func (c *Client) Call(ctx context.Context, cmdlet string, params url.Values) ([]
 }
 
 func (c *Client) call(ctx context.Context, cmdlet string, params url.Values, w io.Writer) error {
-	name, ok := canonicalCmdlet(cmdlet)
-	if !ok {
-		return fmt.Errorf("manage: unknown cmdlet %q (one of %s)", cmdlet, strings.Join(Cmdlets, ", "))
+	name, err := canonicalCmdlet(cmdlet)
+	if err != nil {
+		return err
 	}
 	method := http.MethodGet
 	if !strings.HasPrefix(name, "Get-") && name != "Export-Message" {
@@ -112,13 +114,18 @@ func (c *Client) call(ctx context.Context, cmdlet string, params url.Values, w i
 	return &APIError{StatusCode: resp.StatusCode, Message: e.Error}
 }
 
-func canonicalCmdlet(s string) (string, bool) {
+// canonicalCmdlet spells s as Cmdlets does, or says which cmdlet s was
+// closest to.
+func canonicalCmdlet(s string) (string, error) {
 	for _, c := range Cmdlets {
 		if strings.EqualFold(c, s) {
-			return c, true
+			return c, nil
 		}
 	}
-	return "", false
+	if c := suggest.Closest(s, Cmdlets); c != "" {
+		return "", fmt.Errorf("manage: unknown cmdlet %q (closest: %s)", s, c)
+	}
+	return "", fmt.Errorf("manage: unknown cmdlet %q (one of %s)", s, strings.Join(Cmdlets, ", "))
 }
 
 func getAs[T any](ctx context.Context, c *Client, cmdlet string, params url.Values) ([]T, error) {
@@ -166,9 +173,9 @@ func (c *Client) Run(ctx context.Context, w io.Writer, args []string) error {
 	if len(args) == 0 {
 		return fmt.Errorf("manage: no cmdlet (one of %s)", strings.Join(Cmdlets, ", "))
 	}
-	cmdlet, ok := canonicalCmdlet(args[0])
-	if !ok {
-		return fmt.Errorf("manage: unknown cmdlet %q (one of %s)", args[0], strings.Join(Cmdlets, ", "))
+	cmdlet, err := canonicalCmdlet(args[0])
+	if err != nil {
+		return err
 	}
 	params, jsonOut, err := parseArgs(args[1:])
 	if err != nil {

@@ -45,7 +45,12 @@ func TestClientRun(t *testing.T) {
 		{args: []string{"Retry-Queue", "-Identity", `HubA\Unreachable`, "-Resubmit"}, want: ""},
 		{args: []string{"Get-Queue", "-Status"}, err: "-Status needs a value"},
 		{args: []string{"Get-Queue", "-Status", "Bogus"}, err: `-Status "Bogus": not Active, Ready, Retry or Suspended`},
-		{args: []string{"Format-Disk"}, err: `unknown cmdlet "Format-Disk"`},
+		{args: []string{"Format-Disk"}, err: `unknown cmdlet "Format-Disk" (one of Get-Queue,`},
+		// An unknown parameter or cmdlet names the one it was closest to.
+		{args: []string{"Get-Queue", "-Statu", "Retry"}, err: `-Statu "Retry": unknown parameter (closest: -Status)`},
+		{args: []string{"Get-MessageTrackingLog", "-Recipient", "bob@fabrikam.com"}, err: `(closest: -Recipients)`},
+		{args: []string{"Get-Queue", "-Colour", "blue"}, err: `-Colour "blue": unknown parameter`},
+		{args: []string{"Get-Queu"}, err: `unknown cmdlet "Get-Queu" (closest: Get-Queue)`},
 		{args: nil, err: "no cmdlet"},
 	}
 	for _, tt := range tests {

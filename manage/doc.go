@@ -46,6 +46,16 @@
 // identity that names nothing 404 ("no queue HubA\9"), an action the state
 // forbids 409, always with a JSON body {"error": "..."}.
 //
+// With WithPool, on a hub whose queue is shared in PostgreSQL by a pool of
+// hubs (package queue/pgpool), the same cmdlets cover the pool: Get-Queue
+// lists every hub's queues (Hub\Submission, Hub\3 ...; a number names one
+// next hop on every hub), Get-Message every hub's messages (another hub's
+// as Hub\*\<message ID>: only that hub knows which of its queues holds
+// it), and the actions reach the hub concerned. Suspend-Queue and
+// Resume-Queue of a delivery queue act on that next hop in every hub of
+// the pool. A message identity without a server part names the message
+// on whichever hub holds it.
+//
 // Client calls the API from Go; Client.Run is the command line
 // ("hubedge Get-Queue -Status Retry"), printing the reference system's
 // default table columns or, with -json, the JSON.

@@ -134,10 +134,12 @@ func newNumbering(server string) *numbering {
 	return &numbering{byKey: map[string]int{}, server: server}
 }
 
-// name returns the queue-part of key's identity.
+// name returns the queue-part of key's identity. In a pool a number
+// names a next hop, so hub01\3 and hub02\3 are the two hubs' queues to
+// the same one.
 func (n *numbering) name(key string) string {
 	switch key {
-	case queue.QueueSubmission, queue.QueueUnreachable, queue.QueuePoison:
+	case queue.QueueSubmission, queue.QueueUnreachable, queue.QueuePoison, anyQueue:
 		return key
 	}
 	n.mu.Lock()
@@ -151,33 +153,35 @@ func (n *numbering) name(key string) string {
 	return strconv.Itoa(i)
 }
 
-// identity returns key's full identity, Server\Queue.
-func (n *numbering) identity(key string) string {
-	return n.server + `\` + n.name(key)
+// identity returns the full identity of hub's queue key, Server\Queue.
+func (n *numbering) identity(hub, key string) string {
+	return hub + `\` + n.name(key)
 }
 
-// resolve finds the queue keys id names among qs. It fails with an
-// *NotFoundError for another server or a queue that does not exist, and an
-// *InputError when a next-hop domain names several queues.
-func (n *numbering) resolve(id QueueIdentity, qs []queue.QueueInfo) ([]string, error) {
-	if id.Server != "" && !strings.EqualFold(id.Server, n.server) {
-		return nil, &NotFoundError{What: "queue", Identity: id.String()}
+// resolve finds the queues id names among qs, those of this server when
+// id names none. It fails with an *NotFoundError for a server without
+// queues or a queue that does not exist, and an *InputError when a
+// next-hop domain names several queues of one server.
+func (n *numbering) resolve(id QueueIdentity, qs []hubQueue) ([]hubQueue, error) {
+	server := id.Server
+	if server == "" {
+		server = n.server
 	}
+	var mine []hubQueue
 	for _, q := range qs {
-		n.name(q.Identity) // number every queue, also before any listing
-	}
-	if id.Queue == "*" {
-		keys := make([]string, len(qs))
-		for i, q := range qs {
-			keys[i] = q.Identity
-		}
-		return keys, nil
-	}
-	for _, special := range []string{queue.QueueSubmission, queue.QueueUnreachable, queue.QueuePoison} {
-		if strings.EqualFold(id.Queue, special) {
-			return []string{special}, nil
+		n.name(q.info.Identity) // number every queue, also before any listing
+		if strings.EqualFold(q.hub, server) {
+			mine = append(mine, q)
 		}
 	}
+	notFound := &NotFoundError{What: "queue", Identity: id.String()}
+	if len(mine) == 0 {
+		return nil, notFound
+	}
+	if id.Queue == anyQueue {
+		return mine, nil
+	}
+	var out []hubQueue
 	if i, err := strconv.Atoi(id.Queue); err == nil {
 		n.mu.Lock()
 		var key string
@@ -185,25 +189,30 @@ func (n *numbering) resolve(id QueueIdentity, qs []queue.QueueInfo) ([]string, e
 			key = n.keys[i-1]
 		}
 		n.mu.Unlock()
-		for _, q := range qs {
-			if key != "" && q.Identity == key {
-				return []string{key}, nil
+		for _, q := range mine {
+			if key != "" && q.info.Identity == key {
+				return []hubQueue{q}, nil
 			}
 		}
-		return nil, &NotFoundError{What: "queue", Identity: id.String()}
+		return nil, notFound
 	}
-	var keys []string
-	for _, q := range qs {
-		if strings.EqualFold(q.NextHopDomain, id.Queue) || q.Identity == id.Queue {
-			keys = append(keys, q.Identity)
+	// A special queue is named even while empty, when it is not listed.
+	for _, special := range []string{queue.QueueSubmission, queue.QueueUnreachable, queue.QueuePoison} {
+		if strings.EqualFold(id.Queue, special) {
+			return []hubQueue{{hub: mine[0].hub, info: queue.QueueInfo{Identity: special}}}, nil
 		}
 	}
-	switch len(keys) {
+	for _, q := range mine {
+		if strings.EqualFold(q.info.NextHopDomain, id.Queue) || q.info.Identity == id.Queue {
+			out = append(out, q)
+		}
+	}
+	switch len(out) {
 	case 0:
-		return nil, &NotFoundError{What: "queue", Identity: id.String()}
+		return nil, notFound
 	case 1:
-		return keys, nil
+		return out, nil
 	}
 	return nil, &InputError{Param: "Identity", Value: id.String(),
-		Msg: fmt.Sprintf("next-hop domain names %d queues; use a queue number", len(keys))}
+		Msg: fmt.Sprintf("next-hop domain names %d queues; use a queue number", len(out))}
 }

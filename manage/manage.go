@@ -13,6 +13,7 @@ import (
 
 	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/queue"
+	"github.com/hubedge/hubedge/queue/pgpool"
 	"github.com/hubedge/hubedge/routing"
 	"github.com/hubedge/hubedge/tracking"
 )
@@ -61,6 +62,7 @@ type AcceptedDomain struct {
 type Handler struct {
 	server   string
 	queue    Queue
+	pool     *pgpool.Pool
 	tracker  Tracker
 	config   func() Config
 	token    []byte // sha256 of the bearer token, nil for none
@@ -90,6 +92,16 @@ func WithServerName(name string) Option { return optionFunc(func(h *Handler) { h
 // WithQueue sets the queue the queue endpoints and pages act on. Default:
 // none; they answer 404.
 func WithQueue(q Queue) Option { return optionFunc(func(h *Handler) { h.queue = q }) }
+
+// WithPool makes the queue cmdlets and pages act on the whole pool of
+// hubs this one shares a PostgreSQL queue with: Get-Queue lists every
+// hub's queues (Identity Hub\Queue, another hub's as of its last
+// heartbeat), Get-Message every hub's messages, and the actions reach
+// the hub concerned; a delivery queue is suspended and resumed for the
+// whole pool. The server name becomes the pool's name for this hub.
+// Give WithQueue too, with this hub's queue, for Export-Message and
+// Retry-Queue -Resubmit, which act on this hub's own messages only.
+func WithPool(p *pgpool.Pool) Option { return optionFunc(func(h *Handler) { h.pool = p }) }
 
 // WithTracking sets the message tracking log Get-MessageTrackingLog
 // searches. Default: none; the search answers 404 (ErrTrackingOff).
@@ -158,6 +170,9 @@ func New(opts ...Option) (*Handler, error) {
 	}
 	if h.token == nil && h.certAuth == nil {
 		return nil, ErrNoAuth
+	}
+	if h.pool != nil {
+		h.server = h.pool.Hub()
 	}
 	if h.server == "" {
 		name, _ := os.Hostname()

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hubedge/hubedge/internal/suggest"
 	"github.com/hubedge/hubedge/queue"
 	"github.com/hubedge/hubedge/tracking"
 )
@@ -31,7 +32,11 @@ func parseParams(vals url.Values, allowed ...string) (params, error) {
 			}
 		}
 		if name == "" {
-			return nil, &InputError{Param: k, Msg: "unknown parameter"}
+			msg := "unknown parameter"
+			if c := suggest.Closest(k, allowed); c != "" {
+				msg += " (closest: -" + c + ")"
+			}
+			return nil, &InputError{Param: k, Value: firstOf(vs), Msg: msg}
 		}
 		if _, dup := p[name]; dup || len(vs) != 1 {
 			return nil, &InputError{Param: name, Msg: "given more than once"}
@@ -42,6 +47,13 @@ func parseParams(vals url.Values, allowed ...string) (params, error) {
 		p[name] = vs[0]
 	}
 	return p, nil
+}
+
+func firstOf(vs []string) string {
+	if len(vs) == 0 {
+		return ""
+	}
+	return vs[0]
 }
 
 // boolean reads a switch: absent is def; "", "true", "$true" and "1" are

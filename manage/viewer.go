@@ -102,8 +102,13 @@ func (h *Handler) pageQueues(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := page{Title: "Queues", Refresh: h.refreshSeconds(), CSRF: s.csrf, Queues: []QueueView{}}
-	if h.queue != nil {
-		for _, q := range h.queue.Queues() {
+	if b, err := h.backend(); err == nil {
+		qs, err := b.queues(r.Context())
+		if err != nil {
+			h.pageError(w, s, err)
+			return
+		}
+		for _, q := range qs {
 			p.Queues = append(p.Queues, h.queueView(q))
 		}
 	}
@@ -155,7 +160,7 @@ func (h *Handler) pageExport(w http.ResponseWriter, r *http.Request) {
 	if _, ok := h.viewer(w, r); !ok {
 		return
 	}
-	h.exportMessage(w, params{"Identity": r.URL.Query().Get("Identity")})
+	h.exportMessage(w, r, params{"Identity": r.URL.Query().Get("Identity")})
 }
 
 func (h *Handler) pageTracking(w http.ResponseWriter, r *http.Request) {

@@ -4,7 +4,6 @@ import (
 	"time"
 
 	"github.com/hubedge/hubedge/connector"
-	"github.com/hubedge/hubedge/queue"
 	"github.com/hubedge/hubedge/tracking"
 )
 
@@ -103,9 +102,10 @@ type AcceptedDomainView struct {
 	DomainType string
 }
 
-func (h *Handler) queueView(q queue.QueueInfo) QueueView {
+func (h *Handler) queueView(hq hubQueue) QueueView {
+	q := hq.info
 	return QueueView{
-		Identity:         h.num.identity(q.Identity),
+		Identity:         h.num.identity(hq.hub, q.Identity),
 		DeliveryType:     q.DeliveryType,
 		NextHopDomain:    q.NextHopDomain,
 		NextHopConnector: q.NextHopConnector,
@@ -118,8 +118,9 @@ func (h *Handler) queueView(q queue.QueueInfo) QueueView {
 }
 
 // messageView shows m as it sits in the queue whose key is qkey.
-func (h *Handler) messageView(m queue.MessageInfo, qkey string) MessageView {
-	qid := h.num.identity(qkey)
+func (h *Handler) messageView(hm hubMessage, qkey string) MessageView {
+	m := hm.info
+	qid := h.num.identity(hm.hub, qkey)
 	v := MessageView{
 		Identity:       qid + `\` + string(m.ID),
 		FromAddress:    m.From,
@@ -136,7 +137,7 @@ func (h *Handler) messageView(m queue.MessageInfo, qkey string) MessageView {
 	for _, r := range m.Recipients {
 		rv := RecipientView{Address: r.Address, Status: r.Status, RetryCount: r.Attempts, NextRetryTime: r.NextRetryTime}
 		if r.Queue != "" {
-			rv.Queue = h.num.identity(r.Queue)
+			rv.Queue = h.num.identity(hm.hub, r.Queue)
 		}
 		if r.LastResult != nil {
 			rv.LastError = r.LastResult.String()

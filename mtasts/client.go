@@ -84,6 +84,8 @@ type Client struct {
 	http *http.Client
 	now  func() time.Time
 
+	window time.Duration // WithRefreshWindow
+
 	mu    sync.Mutex
 	cache map[string]entry
 }
@@ -91,6 +93,7 @@ type Client struct {
 type entry struct {
 	policy  *Policy
 	expires time.Time
+	used    time.Time // the last Lookup that returned it, for Refresh
 }
 
 // New builds a Client that reads TXT records with txt.
@@ -98,7 +101,8 @@ func New(txt TXTLookup, opts ...Option) (*Client, error) {
 	if txt == nil {
 		return nil, errors.New("mtasts: no TXT lookup")
 	}
-	c := &Client{txt: txt, http: &http.Client{Timeout: time.Minute}, now: time.Now, cache: map[string]entry{}}
+	c := &Client{txt: txt, http: &http.Client{Timeout: time.Minute}, now: time.Now, cache: map[string]entry{},
+		window: DefaultRefreshWindow}
 	for _, o := range opts {
 		o(c)
 	}
@@ -114,10 +118,13 @@ func (c *Client) Lookup(ctx context.Context, domain string) Result {
 	now := c.now()
 	c.mu.Lock()
 	cached, ok := c.cache[domain]
-	c.mu.Unlock()
-	if ok && !now.Before(cached.expires) {
+	if ok && now.Before(cached.expires) {
+		cached.used = now
+		c.cache[domain] = cached
+	} else {
 		ok = false
 	}
+	c.mu.Unlock()
 	id, txtErr := c.recordID(ctx, domain)
 	switch {
 	case txtErr != nil && ok: // RFC 8461 §5.1: keep using the cached policy
@@ -140,7 +147,7 @@ func (c *Client) Lookup(ctx context.Context, domain string) Result {
 	}
 	p.ID = id
 	c.mu.Lock()
-	c.cache[domain] = entry{policy: p, expires: now.Add(p.MaxAge)}
+	c.cache[domain] = entry{policy: p, expires: now.Add(p.MaxAge), used: now}
 	c.mu.Unlock()
 	return result(p, false, nil)
 }

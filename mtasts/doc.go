@@ -21,5 +21,7 @@
 // Following RFC 8461 §5.1, a cached policy is used until it expires while
 // the TXT record's id is unchanged; a changed id triggers a fetch, and a
 // failed fetch keeps the cached policy. A policy in mode "none" is cached
-// like the others but reported as no policy.
+// like the others but reported as no policy. Call Refresh periodically
+// (hourly, say) to renew the policies used recently before they expire,
+// off the delivery path, and to forget the expired ones nobody uses.
 package mtasts

@@ -168,10 +168,23 @@ func (r Result) Permanent() bool { return r.Code >= 500 && r.Code < 600 }
 // and malformed codes, which are safer retried than bounced).
 func (r Result) Temporary() bool { return !r.Success() && !r.Permanent() }
 
+// ResultOf is the Result of reply, given by remoteMTA ("" when no host
+// gave it, as for a failure of our own).
+func ResultOf(reply dsn.Reply, remoteMTA string) Result {
+	return Result{Code: reply.Code, Enhanced: reply.Enhanced(), Text: reply.Text, RemoteMTA: remoteMTA}
+}
+
+// Reply is the Result as a dsn.Reply; an Enhanced that does not parse is
+// left out.
+func (r Result) Reply() dsn.Reply {
+	st, _ := dsn.ParseStatus(r.Enhanced)
+	return dsn.Reply{Code: r.Code, Status: st, Text: r.Text}
+}
+
 // status returns the enhanced code as a dsn.Status, deriving one from the
 // reply class when the reply carried none or a malformed one.
 func (r Result) status() dsn.Status {
-	if st, err := dsn.ParseStatus(r.Enhanced); err == nil {
+	if st := r.Reply().Status; st.Valid() {
 		return st
 	}
 	switch {

@@ -13,6 +13,17 @@
 //		tlsrpt.Failure{ResultType: tlsrpt.ResultValidationFailure, ReceivingMX: "mx1.fabrikam.com"})
 //	files, err := rec.WriteDue("/var/spool/hubedge/tlsrpt", "edge1.contoso.com")
 //
-// Mailing the files to the rua addresses of the domain's "_smtp._tls" TXT
-// record is not done here: ParseRUA reads the record for whoever sends them.
+// To deliver the reports as well, take them with TakeDue (WriteReports
+// still writes the files) and give them to a Mailer: it reads each policy
+// domain's "_smtp._tls" TXT record (RFC 8460 §3) and mails the report to
+// its mailto: addresses (§5.3: gzip'd application/tlsrpt+gzip attachment,
+// TLS-Report-Domain and TLS-Report-Submitter fields, the Subject the RFC
+// gives) through a submit function of the caller's, such as a queue's
+// Enqueue, and posts it to its https: URIs (§5.2).
+//
+//	reports := rec.TakeDue()
+//	files, err := tlsrpt.WriteReports(dir, "edge1.contoso.com", reports)
+//	m := &tlsrpt.Mailer{From: "tlsrpt-noreply@contoso.com", Submitter: "edge1.contoso.com",
+//		LookupTXT: resolver.LookupTXT, Submit: submit, HTTP: http.DefaultClient}
+//	sent, err := m.Send(ctx, reports)
 package tlsrpt

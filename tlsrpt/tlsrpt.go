@@ -210,15 +210,21 @@ func reportID(day time.Time, domain string) string {
 	return day.Format("20060102") + "." + domain + "." + hex.EncodeToString(b[:])
 }
 
-// WriteDue writes the reports of every UTC day that has ended to dir,
-// as "<sender>!<policy-domain>!<begin>!<end>!<id>.json" (RFC 8460 §5.3,
-// begin and end in Unix seconds), forgets those days, and returns the
-// paths written. Each file is written to a temporary name, synced and
-// renamed, so a reader never sees half a report. sender is this server's
-// domain or host name.
+// WriteDue writes the reports of every UTC day that has ended to dir
+// (WriteReports), forgets those days, and returns the paths written.
+// sender is this server's domain or host name.
 func (r *Recorder) WriteDue(dir, sender string) ([]string, error) {
+	return WriteReports(dir, sender, r.TakeDue())
+}
+
+// TakeDue returns the reports of every UTC day that has ended, oldest
+// day first, each day's sorted by policy domain, and forgets those days:
+// each report is returned once, for the caller to write (WriteReports)
+// and send (Mailer).
+func (r *Recorder) TakeDue() []Report {
 	today := r.now().UTC().Truncate(24 * time.Hour)
 	r.mu.Lock()
+	defer r.mu.Unlock()
 	var due []time.Time
 	for day := range r.days {
 		if day.Before(today) {
@@ -226,30 +232,52 @@ func (r *Recorder) WriteDue(dir, sender string) ([]string, error) {
 		}
 	}
 	slices.SortFunc(due, time.Time.Compare)
-	reports := map[time.Time][]Report{}
+	var out []Report
 	for _, day := range due {
-		reports[day] = r.reportsLocked(day)
+		out = append(out, r.reportsLocked(day)...)
 		delete(r.days, day)
 	}
-	r.mu.Unlock()
+	return out
+}
+
+// WriteReports writes reports to dir, one file each, named as RFC 8460
+// §5.3 names report attachments (FileName, with ".json"). Each file is
+// written to a temporary name, synced and renamed, so a reader never
+// sees half a report. It returns the paths written.
+func WriteReports(dir, sender string, reports []Report) ([]string, error) {
+	if len(reports) == 0 {
+		return nil, nil
+	}
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("tlsrpt: %w", err)
 	}
 	var paths []string
 	var errs []error
-	for _, day := range due {
-		for _, rep := range reports[day] {
-			name := fmt.Sprintf("%s!%s!%d!%d!%s.json", sender, rep.Policies[0].Policy.Domain,
-				rep.DateRange.Start.Unix(), rep.DateRange.End.Unix(), rep.ReportID[len(rep.ReportID)-16:])
-			p := filepath.Join(dir, name)
-			if err := writeFile(p, rep); err != nil {
-				errs = append(errs, err)
-				continue
-			}
-			paths = append(paths, p)
+	for _, rep := range reports {
+		p := filepath.Join(dir, FileName(sender, rep)+".json")
+		if err := writeFile(p, rep); err != nil {
+			errs = append(errs, err)
+			continue
 		}
+		paths = append(paths, p)
 	}
 	return paths, errors.Join(errs...)
+}
+
+// FileName is the name RFC 8460 §5.3 gives a report, without extension:
+// "<sender>!<policy-domain>!<begin>!<end>!<unique-id>", begin and end in
+// Unix seconds; sender is the submitting server's domain or host name.
+func FileName(sender string, rep Report) string {
+	return fmt.Sprintf("%s!%s!%d!%d!%s", sender, rep.Domain(),
+		rep.DateRange.Start.Unix(), rep.DateRange.End.Unix(), rep.ReportID[max(0, len(rep.ReportID)-16):])
+}
+
+// Domain is the policy domain the report is about.
+func (rep Report) Domain() string {
+	if len(rep.Policies) == 0 {
+		return ""
+	}
+	return rep.Policies[0].Policy.Domain
 }
 
 func writeFile(path string, rep Report) error {

@@ -50,7 +50,9 @@
 //
 // A Record has no place for a message body or a credential. The subject is
 // written only while subject logging is on (WithSubjectLogging, on by
-// default as in the reference system's MessageTrackingLogSubjectLoggingEnabled).
+// default as in the reference system's MessageTrackingLogSubjectLoggingEnabled);
+// Subject turns a Subject field as received (folded, RFC 2047 encoded)
+// into the column's text, and Log.SubjectLogging says whether to bother.
 //
 // # Searching
 //

@@ -46,7 +46,11 @@ func antiSpamAgents(log *slog.Logger, cfg *cmdlet.Config, edge bool, fqdn string
 		}
 	}
 	if c := cfg.SenderID; c.Enabled {
-		if err := chain.Register(senderid.Name, senderid.New(c.Agent(fqdn)), agent.Priority(senderid.Priority)); err != nil {
+		sc := c.Agent(fqdn)
+		if r := dnsResolver(dnsServers); r != nil {
+			sc.Resolver = r
+		}
+		if err := chain.Register(senderid.Name, senderid.New(sc), agent.Priority(senderid.Priority)); err != nil {
 			return nil, err
 		}
 	}

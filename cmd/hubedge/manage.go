@@ -90,15 +90,16 @@ func listenUnix(path string) (net.Listener, error) {
 	return ln, nil
 }
 
-// serve starts the API over q and returns the metrics it exports (nil when
-// the API is off).
-func (s *mgmtServer) serve(log *slog.Logger, q *queue.Queue, track *tracking.Log, server string, cfg func() *cmdlet.Config) *manage.Metrics {
+// serve starts the API over q, with more options (a pool's view), and
+// returns the metrics it exports (nil when the API is off).
+func (s *mgmtServer) serve(log *slog.Logger, q *queue.Queue, track *tracking.Log, server string, cfg func() *cmdlet.Config, more ...manage.Option) *manage.Metrics {
 	if s == nil {
 		return nil
 	}
 	metrics := manage.NewMetrics(q, nil)
 	opts := []manage.Option{manage.WithServerName(server), manage.WithToken(s.token), manage.WithQueue(q),
 		manage.WithMetrics(metrics), manage.WithLogger(log), manage.WithConfig(func() manage.Config { return views(cfg(), server) })}
+	opts = append(opts, more...)
 	if track != nil {
 		opts = append(opts, manage.WithTracking(track))
 	}

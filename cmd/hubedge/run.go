@@ -17,7 +17,6 @@ import (
 	"github.com/hubedge/hubedge/internal/cli"
 	"github.com/hubedge/hubedge/protolog"
 	"github.com/hubedge/hubedge/queue"
-	"github.com/hubedge/hubedge/queue/pgpool"
 	"github.com/hubedge/hubedge/queue/pgstore"
 	"github.com/hubedge/hubedge/routing"
 	"github.com/hubedge/hubedge/smtpx"
@@ -76,9 +75,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	var mf manageFlags
 	mf.register(fs)
+	var milters milterFlags
+	milters.register(fs)
 	pg := fs.String("queue-postgres", "", "keep the queue in PostgreSQL, shared by a pool of hubs (a pgx `DSN`, e.g. \"host=/run/postgresql dbname=hubedge\"), instead of -queue; -server names this hub in the pool")
 	tlsReports := fs.String("tls-report-dir", "", "count DANE and MTA-STS sessions and write each day's TLS-RPT aggregate report (RFC 8460, JSON) to `dir`")
 	tlsContact := fs.String("tls-report-contact", "", "the contact address the TLS-RPT reports name (default postmaster@<fqdn>)")
+	var tlsMail tlsReportMail
+	tlsMail.register(fs)
 	backPressure := fs.Bool("back-pressure", true, "refuse new mail with 452 4.3.1 while the queue's disk or the process's memory is short (the reference system's thresholds)")
 	if err := sf.parse(fs, args); err != nil {
 		return err
@@ -125,6 +128,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer b.close(log)
 	chain, err := antiSpamAgents(log, cfg, sf.role == "edge", c.FQDN, cli.SplitList(c.DNS), c.MailboxDirectory(),
 		acceptedDomains(cfg))
+	if err == nil {
+		chain, err = milters.add(log, chain, c.FQDN)
+	}
 	if err != nil {
 		return err
 	}
@@ -176,11 +182,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		return err
 	}
-	if store != nil {
-		// Commands other hubs send about messages this hub owns.
-		pgpool.Attach(t.Queue(), store)
+	mailer, err := tlsMail.mailer(reports, cli.SplitList(c.DNS), t.Queue(), c.FQDN)
+	if err != nil {
+		_ = c.Stop(t)
+		return err
 	}
-	metrics := mgmt.serve(log, t.Queue(), b.track, sf.server, func() *cmdlet.Config { return current.Load() })
+	pool := attachPool(ctx, log, t.Queue(), store)
+	metrics := mgmt.serve(log, t.Queue(), b.track, sf.server, func() *cmdlet.Config { return current.Load() }, pool...)
 	obs.start(t.Queue(), metrics)
 	metrics.BackPressure("transport", int(t.Pressure()))
 	if mgmt != nil {
@@ -191,10 +199,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	for hup := cli.Hangups(ctx); ; {
 		select {
 		case <-daily.C:
-			writeTLSReports(log, reports, *tlsReports, c.FQDN)
+			writeTLSReports(ctx, log, reports, *tlsReports, c.FQDN, mailer)
 		case <-ctx.Done():
 			err := c.Stop(t)
-			writeTLSReports(log, reports, *tlsReports, c.FQDN)
+			writeTLSReports(ctx, log, reports, *tlsReports, c.FQDN, nil)
 			return err
 		case <-hup:
 			c.ReloadFiles()
@@ -337,18 +345,4 @@ func reload(ctx context.Context, log *slog.Logger, sf *scriptFlags, t *transport
 	}
 	log.Info("SIGHUP: configuration reloaded", "files", sf.files)
 	return cfg, true
-}
-
-// writeTLSReports writes the TLS-RPT reports of the days that have ended.
-func writeTLSReports(log *slog.Logger, rec *tlsrpt.Recorder, dir, sender string) {
-	if rec == nil {
-		return
-	}
-	files, err := rec.WriteDue(dir, sender)
-	if err != nil {
-		log.Error("writing TLS-RPT reports", "dir", dir, "err", err)
-	}
-	for _, f := range files {
-		log.Info("TLS-RPT report written", "file", f)
-	}
 }

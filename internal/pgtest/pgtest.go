@@ -122,7 +122,12 @@ func Shared(t testing.TB) *Cluster {
 // Main runs the tests and then removes the cluster Shared started:
 //
 //	func TestMain(m *testing.M) { pgtest.Main(m) }
-func Main(m *testing.M) {
+func Main(m *testing.M) { os.Exit(Run(m)) }
+
+// Run is Main for a TestMain with more to check after the tests (leaked
+// goroutines, say): it runs them, removes the cluster Shared started and
+// returns the exit code instead of exiting.
+func Run(m *testing.M) int {
 	code := m.Run()
 	if shared.c != nil {
 		if err := shared.c.remove(); err != nil {
@@ -130,7 +135,7 @@ func Main(m *testing.M) {
 			code = 1
 		}
 	}
-	os.Exit(code)
+	return code
 }
 
 func start(bin string) (*Cluster, error) {

@@ -35,3 +35,36 @@ func ExampleAttach() {
 		}
 	}
 }
+
+// Suspend a next hop for the whole pool from any hub, then make one
+// hub's queue to it try again once it is resumed.
+func ExamplePool_SuspendQueue() {
+	ctx := context.Background()
+	s, err := pgstore.Open(ctx, pgstore.Config{DSN: "host=db1.contoso.com dbname=hubedge user=hub", Hub: "hub01"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	q, err := queue.OpenStore(s)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer q.Close(ctx)
+	p := pgpool.Attach(q, s)
+	qs, err := p.Queues(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, pq := range qs {
+		if pq.Hub == "hub02" && pq.NextHopDomain == "fabrikam.com" {
+			if err := p.SuspendQueue(ctx, pq.Hub, pq.Identity); err != nil { // every hub stops delivering there
+				log.Fatal(err)
+			}
+			if err := p.ResumeQueue(ctx, pq.Hub, pq.Identity); err != nil {
+				log.Fatal(err)
+			}
+			if err := p.RetryQueue(ctx, pq.Hub, pq.Identity); err != nil { // hub02 tries now
+				log.Fatal(err)
+			}
+		}
+	}
+}

@@ -33,10 +33,10 @@ func deferAll(tried chan<- queue.ID) queue.DelivererFunc {
 
 func hub(t *testing.T, dsn, name string, clock *queuetest.FakeClock, tried chan<- queue.ID) (*queue.Queue, *pgpool.Pool) {
 	t.Helper()
-	// Heartbeats run on a clock nothing advances: the tests do the
-	// heartbeat's work themselves (RunCommands, Publish, Queues), so a
-	// beat fired by moving the queues' clock cannot do it behind their back.
-	s, err := pgstore.Open(context.Background(), pgstore.Config{DSN: dsn, Hub: name, Clock: queuetest.NewFakeClock(clock.Now())})
+	// Heartbeats run on a clock nothing advances, and notifications are
+	// off: the tests do that work themselves (RunCommands, Publish,
+	// Queues), so nothing does it behind their back.
+	s, err := pgstore.Open(context.Background(), pgstore.Config{DSN: dsn, Hub: name, Clock: queuetest.NewFakeClock(clock.Now()), NoNotify: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -128,6 +128,9 @@ func TestPoolQueues(t *testing.T) {
 	if !got[b1] || !got[b2] {
 		t.Fatalf("hubB tried %v after Resume-Queue, want %s and %s", got, b1, b2)
 	}
+	if q := poolQueue(t, pA, "hubB", relayQueue); q.Status == queue.QueueSuspended { // hubB published on resuming
+		t.Errorf("hubA sees hubB's resumed queue as %s", q.Status)
+	}
 
 	// Retry-Queue from hubA reaches hubB's queue, now waiting for its
 	// retry time again.

@@ -35,7 +35,7 @@ func (s *Store) WatchHolds(fn func(identities []string)) {
 // NextHop key, for every hub of the pool: the queue of each hub that
 // delivers to that next hop now, later, or after adopting another hub's
 // messages. This hub's queue follows before HoldQueue returns; the others
-// at their next heartbeat. Suspending a queue that no hub has yet is
+// as soon as a notification reaches them, or at their next heartbeat. Suspending a queue that no hub has yet is
 // allowed: it is born suspended.
 func (s *Store) HoldQueue(ctx context.Context, identity string, on bool) error {
 	if err := s.state(); err != nil {
@@ -50,6 +50,7 @@ func (s *Store) HoldQueue(ctx context.Context, identity string, on bool) error {
 	if err != nil {
 		return s.failed(err)
 	}
+	s.notify(ctx, chanHolds, "")
 	_, err = s.Holds(ctx)
 	return err
 }
@@ -68,11 +69,19 @@ func (s *Store) Holds(ctx context.Context) ([]string, error) {
 		return nil, s.failed(err)
 	}
 	s.mu.Lock()
-	fn, changed := s.watch, !slices.Equal(held, s.held)
+	fn, beat, changed := s.watch, s.beat, !slices.Equal(held, s.held)
 	s.held = held
 	s.mu.Unlock()
-	if fn != nil && changed {
-		fn(slices.Clone(held))
+	if changed {
+		if fn != nil {
+			fn(slices.Clone(held))
+		}
+		// The hub's queues changed status: let the pool see it now.
+		if beat != nil {
+			if err := beat(ctx); err != nil {
+				s.cfg.Logger.Warn("pgstore: heartbeat work after a change of suspended queues failed", "hub", s.cfg.Hub, "err", err)
+			}
+		}
 	}
 	return held, nil
 }
@@ -160,8 +169,8 @@ func (s *Store) PoolQueues(ctx context.Context, fn func(hub, identity string, in
 // run the command.
 var ErrHubDown = errors.New("pgstore: hub not running in the pool")
 
-// SendHub queues command cmd for hub, which runs it, as it runs the
-// commands of Send, at its next heartbeat or when it calls RunCommands;
+// SendHub queues command cmd for hub, which runs it as it runs the
+// commands of Send;
 // the function given to OnCommand gets it with an empty message ID. It is
 // for what concerns the hub itself, such as one of its queues: if the hub
 // dies first, the command is dropped with its lease, not passed to the
@@ -179,12 +188,14 @@ func (s *Store) SendHub(ctx context.Context, hub, cmd string) error {
 	if err != nil {
 		return s.failed(err)
 	}
+	s.notify(ctx, chanCommands, to)
 	return nil
 }
 
 // OnHeartbeat sets a function each heartbeat calls, after renewing the
-// lease, adopting and running commands, with a context that ends at
-// Close: package pgpool publishes the hub's queues with it.
+// lease, adopting and running commands, and that Holds calls when the
+// pool's suspended queues changed (this hub's queues changed status with
+// them): package pgpool publishes the hub's queues with it.
 func (s *Store) OnHeartbeat(fn func(ctx context.Context) error) {
 	s.mu.Lock()
 	s.beat = fn

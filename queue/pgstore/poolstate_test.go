@@ -79,7 +79,7 @@ func TestPublishQueuesAndSendHub(t *testing.T) {
 	dsn := pgtest.Shared(t).NewDB(t)
 	ctx := context.Background()
 	open := func(hub string) *pgstore.Store {
-		s, err := pgstore.Open(ctx, pgstore.Config{DSN: dsn, Hub: hub})
+		s, err := pgstore.Open(ctx, pgstore.Config{DSN: dsn, Hub: hub, NoNotify: true}) // the test runs the commands
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -130,3 +130,45 @@ func TestPublishQueuesAndSendHub(t *testing.T) {
 }
 
 func list(s []string) string { return "[" + strings.Join(s, " ") + "]" }
+
+// With notifications on, a command sent to a hub and a queue suspended
+// or resumed elsewhere reach it at once, long before its heartbeat.
+func TestNotificationsWakeHub(t *testing.T) {
+	dsn := pgtest.Shared(t).NewDB(t)
+	ctx := context.Background()
+	frozen := queuetest.NewFakeClock(t0) // no heartbeat ever comes
+	open := func(hub string) *pgstore.Store {
+		s, err := pgstore.Open(ctx, pgstore.Config{DSN: dsn, Hub: hub, Clock: frozen})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}
+	a, b := open("hubA"), open("hubB")
+	ran := make(chan string, 10)
+	b.OnCommand(func(id storage.ID, cmd string) error { ran <- cmd; return nil })
+	held := make(chan []string, 10)
+	b.WatchHolds(func(ids []string) { held <- ids })
+	if got := wait(t, held, "the initial set"); len(got) != 0 {
+		t.Fatalf("suspended queues of a new pool: %v", got)
+	}
+	if err := a.SendHub(ctx, "hubB", "retry-queue x"); err != nil {
+		t.Fatal(err)
+	}
+	if got := wait(t, ran, "the command at hubB"); got != "retry-queue x" {
+		t.Fatalf("hubB ran %q", got)
+	}
+	if err := a.HoldQueue(ctx, relayQueue, true); err != nil {
+		t.Fatal(err)
+	}
+	if got := wait(t, held, "the suspension at hubB"); list(got) != "["+relayQueue+"]" {
+		t.Fatalf("hubB's suspended queues: %v", got)
+	}
+	if err := a.HoldQueue(ctx, relayQueue, false); err != nil {
+		t.Fatal(err)
+	}
+	if got := wait(t, held, "the resumption at hubB"); len(got) != 0 {
+		t.Fatalf("hubB's suspended queues after Resume: %v", got)
+	}
+}

@@ -53,6 +53,12 @@ type Config struct {
 	// Logger receives heartbeat and takeover failures; nil means
 	// slog.Default().
 	Logger *slog.Logger
+	// NoNotify turns off the notifications (LISTEN/NOTIFY) that make a
+	// hub run the commands other hubs send it, and follow a queue they
+	// suspend or resume, at once: it then does both at its heartbeat.
+	// Set it behind a connection pooler that does not keep sessions
+	// (PgBouncer in transaction mode), where LISTEN does not work.
+	NoNotify bool
 }
 
 // Store is a storage.Store on PostgreSQL shared by a pool of hubs. It is
@@ -79,6 +85,10 @@ type Store struct {
 	holdsMu sync.Mutex
 	held    []string
 	watch   func([]string)
+	// cmdMu keeps a notification and a heartbeat from running the same
+	// commands at once; listening says a listener runs.
+	cmdMu     sync.Mutex
+	listening bool
 	// renewing serialises Renew, so two renewals never register twice
 	// from one epoch (the second would take the first for a rival).
 	renewing sync.Mutex
@@ -145,6 +155,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	s.mu.Lock()
 	s.timer = cfg.Clock.AfterFunc(cfg.Lease/3, s.heartbeat)
 	s.mu.Unlock()
+	s.listen()
 	return s, nil
 }
 
@@ -627,6 +638,7 @@ func (s *Store) heartbeat() {
 		if _, err := s.Holds(s.ctx); err != nil && s.state() == nil {
 			s.cfg.Logger.Warn("pgstore: reading the pool's suspended queues failed", "hub", s.cfg.Hub, "err", err)
 		}
+		s.listen()
 		s.mu.Lock()
 		beat := s.beat
 		s.mu.Unlock()
@@ -787,8 +799,9 @@ func (s *Store) PoolRecords(ctx context.Context, fn func(hub string, id storage.
 
 // Send queues command cmd about message id for the hub that owns it and
 // returns that hub's name; it fails with storage.ErrNotFound when no hub
-// has the message. The owner runs it at its next heartbeat, or at once
-// when it calls RunCommands; if the owner dies first, the hub that
+// has the message. The owner runs it as soon as a notification reaches
+// it (see Config.NoNotify), at its next heartbeat otherwise, or when it
+// calls RunCommands; if the owner dies first, the hub that
 // adopts the message runs it. The meaning of cmd is the business of the
 // function given to OnCommand.
 func (s *Store) Send(ctx context.Context, id storage.ID, cmd string) (string, error) {
@@ -806,6 +819,7 @@ func (s *Store) Send(ctx context.Context, id storage.ID, cmd string) (string, er
 	if err != nil {
 		return "", s.failed(err)
 	}
+	s.notify(ctx, chanCommands, hub)
 	return hub, nil
 }
 
@@ -830,6 +844,8 @@ func (s *Store) RunCommands(ctx context.Context) (int, error) {
 	if fn == nil {
 		return 0, nil
 	}
+	s.cmdMu.Lock()
+	defer s.cmdMu.Unlock()
 	rows, err := s.pool.Query(ctx, `SELECT seq, id, cmd FROM hubedge_commands WHERE hub = $1 ORDER BY seq`, s.cfg.Hub)
 	if err != nil {
 		return 0, s.failed(err)

@@ -128,16 +128,15 @@ func (d *Deliverer) Close() error {
 	d.closed = true
 	d.mu.Unlock()
 	d.pool.shutdown()
+	d.stopRefresh()
 	return nil
 }
 
 // IdleConns reports how many idle connections are kept for hop.
 func (d *Deliverer) IdleConns(hop queue.NextHop) int { return d.pool.idleCount(hop.Key()) }
 
-// Deliver implements queue.Deliverer: it carries msg to rcpts through the
-// send connector hop.Connector and returns one Result per recipient, or a
-// *HopError when no host of the hop could be used.
-func (d *Deliverer) Deliver(ctx context.Context, hop queue.NextHop, msg *queue.Message, rcpts []queue.Recipient) ([]queue.Result, error) {
+// deliver is Deliver without its EventAttempt.
+func (d *Deliverer) deliver(ctx context.Context, hop queue.NextHop, msg *queue.Message, rcpts []queue.Recipient) ([]queue.Result, error) {
 	d.mu.Lock()
 	closed := d.closed
 	d.mu.Unlock()
@@ -203,8 +202,8 @@ func (d *Deliverer) connect(ctx context.Context, hop queue.NextHop, sc *connecto
 			}
 			return nil, nil, &HopError{Hop: hop, Err: err}
 		}
-		plans, fails := d.tlsPlan(ctx, sc, hop.Domain, hosts)
-		targets = d.mxTargets(hosts, sc, plans, fails)
+		plans, fails, notes := d.tlsPlan(ctx, sc, hop.Domain, hosts)
+		targets = d.mxTargets(hosts, sc, plans, fails, notes)
 	case KindRelay:
 		targets = d.relayTargets(sc)
 		sp.policy = auth.ClientPolicy{Auth: auth.SmartHostExchangeServer, RequireTLS: true, ClientCert: d.opts.clientCert}
@@ -224,6 +223,7 @@ func (d *Deliverer) connect(ctx context.Context, hop queue.NextHop, sc *connecto
 			} else {
 				ev.Err = t.err
 				d.reportRefusal(t.err)
+				d.logRefusal(sp.logAs, t)
 			}
 			d.emit(ev)
 		}
@@ -262,7 +262,7 @@ func (d *Deliverer) smartHostTargets(ctx context.Context, sc *connector.SendConn
 				}
 				continue
 			}
-			addrs, tp, aerr := d.resolveSmartHost(ctx, sc, sh.Host, port)
+			addrs, tp, note, aerr := d.resolveSmartHost(ctx, sc, sh.Host, port)
 			if aerr != nil {
 				if !yield(target{host: sh.Host, err: aerr}) {
 					return
@@ -270,7 +270,7 @@ func (d *Deliverer) smartHostTargets(ctx context.Context, sc *connector.SendConn
 				continue
 			}
 			for _, a := range addrs {
-				if !yield(target{host: sh.Host, addr: joinPort(a.String(), port), tp: tp}) {
+				if !yield(target{host: sh.Host, addr: joinPort(a.String(), port), tp: tp, note: note}) {
 					return
 				}
 			}
@@ -303,8 +303,9 @@ func (d *Deliverer) lookupMX(ctx context.Context, sc *connector.SendConnector, d
 }
 
 // mxTargets yields the addresses of hosts with the TLS policy each is
-// held to; a host its policy refuses yields its failure once.
-func (d *Deliverer) mxTargets(hosts []mx.Host, sc *connector.SendConnector, plans []*hostTLS, fails []*AttemptError) iter.Seq[target] {
+// held to (or the note saying why none is); a host its policy refuses
+// yields its failure once.
+func (d *Deliverer) mxTargets(hosts []mx.Host, sc *connector.SendConnector, plans []*hostTLS, fails []*AttemptError, notes []string) iter.Seq[target] {
 	port := sc.Port()
 	if d.opts.mxPort != 0 {
 		port = d.opts.mxPort
@@ -318,7 +319,7 @@ func (d *Deliverer) mxTargets(hosts []mx.Host, sc *connector.SendConnector, plan
 				continue
 			}
 			for _, a := range h.Addrs {
-				if !yield(target{host: h.Name, addr: joinPort(a.String(), port), tp: plans[i], mxSecure: h.Secure}) {
+				if !yield(target{host: h.Name, addr: joinPort(a.String(), port), tp: plans[i], mxSecure: h.Secure, note: notes[i]}) {
 					return
 				}
 			}

@@ -76,7 +76,11 @@
 // text says which policy refused it and why (for example "DANE: no TLSA
 // record matched the certificate of mx1.fabrikam.com"), never a plaintext
 // fallback. WithDANE and WithMTASTS switch them off; WithTLSReporter
-// counts every policy-held session for TLS-RPT (RFC 8460).
+// counts every policy-held session for TLS-RPT (RFC 8460). The protocol
+// log of a Verbose connector (WithProtocolLog) has a "*" line per session
+// saying which policy held and why (context "TLS policy"), and one for
+// each refusal (context "TLS policy refused the host"); a host refused
+// before dialling gets a session of its own with that line alone.
 //
 // The transaction honours the remote SIZE (RFC 1870: a message that is too
 // large fails 5.3.4 before DATA), SMTPUTF8 (RFC 6531: 5.6.7 when needed and
@@ -86,7 +90,13 @@
 // offered), and passes RET/ENVID and NOTIFY/ORCPT when the server offers
 // DSN (RFC 3461). Every RCPT gets its own queue.Result; DATA is skipped when no
 // recipient was accepted, and its reply becomes the Result of each accepted
-// recipient. The body streams from the queue through the send-side header
+// recipient. The transaction's commands are written here, not by go-smtp's
+// client, which waits for each reply: when the server offers PIPELINING
+// (RFC 2920) MAIL, the RCPTs and DATA go out in one write and the body in
+// one more; otherwise, and on protocol-logged sessions, each command is
+// flushed and answered in turn. A 421 at any point ends the transaction
+// and the session, and every recipient without a final answer gets it.
+// The body streams from the queue through the send-side header
 // firewall (perms.Firewall): header classes the connector's remote principal
 // may not receive are removed (Internet usage strips X-MS-Exchange-
 // Organization-* and -Forest-*, Internal usage keeps them, relays between

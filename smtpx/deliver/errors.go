@@ -7,6 +7,7 @@ import (
 
 	"github.com/emersion/go-smtp"
 	"github.com/hubedge/hubedge/auth"
+	"github.com/hubedge/hubedge/dsn"
 	"github.com/hubedge/hubedge/queue"
 )
 
@@ -72,6 +73,13 @@ func (e *HopError) Error() string {
 	return fmt.Sprintf("deliver: %s: %d %s %s", e.Hop.Key(), e.Code(), e.EnhancedCode(), e.text())
 }
 
+// Reply is the hop's status as a reply: 451, EnhancedCode and the
+// failover text.
+func (e *HopError) Reply() dsn.Reply {
+	st, _ := dsn.ParseStatus(e.EnhancedCode())
+	return dsn.Reply{Code: e.Code(), Status: st, Text: e.text()}
+}
+
 // Code is 451 (RFC 5321 §4.2.3: local error, try later).
 func (e *HopError) Code() int { return 451 }
 
@@ -132,14 +140,15 @@ func (e *HopError) Temporary() bool { return true }
 func (e *HopError) As(target any) bool {
 	p, ok := target.(**queue.Result)
 	if ok {
-		*p = &queue.Result{Code: e.Code(), Enhanced: e.EnhancedCode(), Text: e.text()}
+		r := queue.ResultOf(e.Reply(), "")
+		*p = &r
 	}
 	return ok
 }
 
 // SMTPError returns the reply a protocol log or the receive side would show.
 func (e *HopError) SMTPError() *smtp.SMTPError {
-	return &smtp.SMTPError{Code: e.Code(), EnhancedCode: parseEnhanced(e.EnhancedCode()), Message: e.text()}
+	return toSMTPError(e.Reply())
 }
 
 // policyStatus maps an auth policy failure to a transient 4.7.x status.
@@ -155,52 +164,38 @@ func policyStatus(err error) string {
 	return "4.7.0"
 }
 
-// parseEnhanced parses "x.y.z"; malformed input gives the zero code, which
-// go-smtp prints as the class default.
+// toSMTPError is r as go-smtp's reply type, for the callers that speak
+// go-smtp; a reply without an enhanced code gets the class default.
+func toSMTPError(r dsn.Reply) *smtp.SMTPError {
+	se := &smtp.SMTPError{Code: r.Code, Message: r.Text}
+	if r.Status.Valid() {
+		se.EnhancedCode = smtp.EnhancedCode{r.Status.Class, r.Status.Subject, r.Status.Detail}
+	}
+	return se
+}
+
+// statusOf is go-smtp's enhanced code as a dsn.Status: the zero Status
+// for none (go-smtp's unset and "no code" values) or an invalid one.
+func statusOf(c smtp.EnhancedCode) dsn.Status {
+	if st := (dsn.Status{Class: c[0], Subject: c[1], Detail: c[2]}); st.Valid() {
+		return st
+	}
+	return dsn.Status{}
+}
+
+// parseEnhanced, formatEnhanced and splitReplyText adapt dsn's parsing
+// to the go-smtp types the session's negotiation still uses.
 func parseEnhanced(s string) smtp.EnhancedCode {
-	var c smtp.EnhancedCode
-	parts := strings.Split(s, ".")
-	if len(parts) != 3 {
+	st, err := dsn.ParseStatus(s)
+	if err != nil {
 		return smtp.EnhancedCode{}
 	}
-	for i, p := range parts {
-		n := 0
-		if p == "" || len(p) > 3 {
-			return smtp.EnhancedCode{}
-		}
-		for _, r := range p {
-			if r < '0' || r > '9' {
-				return smtp.EnhancedCode{}
-			}
-			n = n*10 + int(r-'0')
-		}
-		c[i] = n
-	}
-	return c
+	return smtp.EnhancedCode{st.Class, st.Subject, st.Detail}
 }
 
-// formatEnhanced prints an enhanced code, "" for the zero or "no code" value.
-func formatEnhanced(c smtp.EnhancedCode) string {
-	if c == (smtp.EnhancedCode{}) || c == smtp.NoEnhancedCode || c[0] == 0 {
-		return ""
-	}
-	return fmt.Sprintf("%d.%d.%d", c[0], c[1], c[2])
-}
+func formatEnhanced(c smtp.EnhancedCode) string { return dsn.Reply{Status: statusOf(c)}.Enhanced() }
 
-// resultFromSMTP converts a server reply into a queue.Result.
-func resultFromSMTP(e *smtp.SMTPError, mta string) queue.Result {
-	return queue.Result{Code: e.Code, Enhanced: formatEnhanced(e.EnhancedCode), Text: e.Message, RemoteMTA: mta}
-}
-
-// splitReplyText separates a leading enhanced code from a reply text, as
-// go-smtp returns success texts ("2.0.0 OK: queued").
 func splitReplyText(text string) (enhanced, rest string) {
-	first, rest, ok := strings.Cut(text, " ")
-	if c := parseEnhanced(first); c != (smtp.EnhancedCode{}) {
-		if !ok {
-			rest = ""
-		}
-		return first, rest
-	}
-	return "", text
+	r := dsn.ParseReply(0, text)
+	return r.Enhanced(), r.Text
 }

@@ -31,22 +31,6 @@ func TestParseEHLO(t *testing.T) {
 	}
 }
 
-func TestSplitReplyText(t *testing.T) {
-	tests := []struct{ in, enh, rest string }{
-		{"2.0.0 OK: queued", "2.0.0", "OK: queued"},
-		{"OK queued", "", "OK queued"},
-		{"5.1.10", "5.1.10", ""},
-		{"2.0 nope", "", "2.0 nope"},
-		{"", "", ""},
-	}
-	for _, tt := range tests {
-		enh, rest := splitReplyText(tt.in)
-		if enh != tt.enh || rest != tt.rest {
-			t.Errorf("splitReplyText(%q) = %q, %q", tt.in, enh, rest)
-		}
-	}
-}
-
 func FuzzParseEHLO(f *testing.F) {
 	for _, s := range []string{"", "mx", "mx\nSIZE 10\nAUTH PLAIN", "mx\n\n\n", "mx\n a b \nx"} {
 		f.Add(s)
@@ -60,27 +44,6 @@ func FuzzParseEHLO(f *testing.F) {
 			if strings.Contains(v, "\n") || v != strings.TrimSpace(v) {
 				t.Fatalf("bad params %q", v)
 			}
-		}
-	})
-}
-
-func FuzzSplitReplyText(f *testing.F) {
-	for _, s := range []string{"2.0.0 OK", "5.1.10", "x.y.z a", "999.999.999 big", "1.2.3.4 x", ""} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		enh, rest := splitReplyText(s)
-		if enh == "" {
-			if rest != s {
-				t.Fatalf("text changed without code: %q -> %q", s, rest)
-			}
-			return
-		}
-		if formatEnhanced(parseEnhanced(enh)) == "" && parseEnhanced(enh)[0] != 0 {
-			t.Fatalf("code %q does not round-trip", enh)
-		}
-		if !strings.HasPrefix(s, enh) {
-			t.Fatalf("code %q not a prefix of %q", enh, s)
 		}
 	})
 }

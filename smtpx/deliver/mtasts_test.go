@@ -1,9 +1,11 @@
 package deliver_test
 
 import (
+	"context"
 	"errors"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -108,5 +110,57 @@ func TestMTASTS(t *testing.T) {
 				t.Errorf("TLS-RPT failures %q, want %q (%+v)", got, tc.report, reports)
 			}
 		})
+	}
+}
+
+// A policy renewed by RefreshMTASTS before it expires stays in force
+// after its first max_age, with no fetch on the delivery path, even when
+// the policy host then serves garbage.
+func TestMTASTSRefresh(t *testing.T) {
+	pki := smtptest.NewPKI(t)
+	mx1 := smtptest.NewSink(t, smtptest.Hostname("mx1.fabrikam.com"), smtptest.WithPKI(pki, "mx1.fabrikam.com"))
+	host := smtptest.NewMTASTSHost(t, pki, "fabrikam.com", "version: STSv1\nmode: enforce\nmx: *.fabrikam.com\nmax_age: 86400\n")
+	dns := smtptest.NewDNS(t, smtptest.MX("fabrikam.com", 10, "mx1.fabrikam.com"), smtptest.A("mx1.fabrikam.com", "127.0.0.11"),
+		smtptest.TXT("_mta-sts.fabrikam.com", "v=STSv1; id=1"))
+	var mu sync.Mutex
+	now := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	clock := func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		return now
+	}
+	advance := func(d time.Duration) {
+		mu.Lock()
+		defer mu.Unlock()
+		now = now.Add(d)
+	}
+	sc := internetConnector(t)
+	rec := &recorder{}
+	d := mustNew(t, deliver.WithSendConnectors(sc), deliver.WithResolver(newResolver(t, dns)), deliver.WithTrace(rec.add),
+		deliver.WithRootCAs(pki.Pool()), deliver.WithMTASTSHTTPClient(host.Client()), deliver.WithMTASTSClock(clock),
+		deliver.WithMTASTSRefresh(0), deliver.WithMaxIdleConnsPerHop(0),
+		deliver.WithDialer(mapDialer(map[string]string{"127.0.0.11:25": mx1.Addr()})))
+	h := newHarness(t, d, deliver.HopFor(sc, "fabrikam.com"))
+	deliverHeld := func(step string) {
+		t.Helper()
+		before := len(rec.kinds(deliver.EventPolicy))
+		if res, err := h.send(queue.Envelope{}, testBody); err != nil || res[0].Code != 250 {
+			t.Fatalf("%s: res=%+v err=%v", step, res, err)
+		}
+		evs := rec.kinds(deliver.EventPolicy)
+		if len(evs) != before+1 || evs[before].Policy != deliver.PolicyMTASTS {
+			t.Fatalf("%s: policy events %+v, want MTA-STS", step, evs[before:])
+		}
+	}
+	deliverHeld("first delivery")
+	advance(20 * time.Hour)
+	if err := d.RefreshMTASTS(context.Background()); err != nil || host.Fetches() != 2 {
+		t.Fatalf("RefreshMTASTS: %v, %d fetches, want 2", err, host.Fetches())
+	}
+	host.SetPolicy("garbage")
+	advance(10 * time.Hour) // past the first fetch's max_age
+	deliverHeld("after the first max_age")
+	if n := host.Fetches(); n != 2 {
+		t.Errorf("%d fetches, want 2: the delivery fetched the policy", n)
 	}
 }

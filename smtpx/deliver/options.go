@@ -68,6 +68,7 @@ type options struct {
 	noDANE, noMTASTS bool
 	stsHTTP          *http.Client
 	stsClock         func() time.Time
+	stsRefresh       time.Duration // WithMTASTSRefresh
 	tlsrpt           *tlsrpt.Recorder
 	tlsSessions      int          // WithTLSSessionCache (tlssession.go)
 	dkim             *dkimSigning // WithDKIM (dkim.go)
@@ -80,6 +81,7 @@ func defaultOptions() options {
 		timeouts:    Timeouts{Connect: DefaultConnectTimeout, Command: DefaultCommandTimeout, Data: DefaultDataTimeout},
 		maxIdle:     DefaultMaxIdleConnsPerHop,
 		tlsSessions: DefaultTLSSessionCacheSize,
+		stsRefresh:  DefaultMTASTSRefreshInterval,
 	}
 }
 

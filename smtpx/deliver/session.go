@@ -28,6 +28,7 @@ type target struct {
 	// records were DNSSEC-validated.
 	tp       *hostTLS
 	mxSecure bool
+	note     string // why only the connector's settings apply (tp nil), for the protocol log
 }
 
 // sessionParams is what a session needs from the hop and connector.
@@ -70,6 +71,7 @@ func (d *Deliverer) open(ctx context.Context, sp sessionParams, t target) (*conn
 		return nil, fail(451, "4.4.1", err)
 	}
 	raw = d.logDialed(sp.logAs, &boundedConn{Conn: raw})
+	logPolicy(raw, t, sp.policy)
 	stop := watch(ctx, raw)
 	sp.policy = t.tp.clientPolicy(sp.policy)
 	cn, aerr := d.negotiate(ctx, sp, t, raw)
@@ -113,8 +115,10 @@ func (d *Deliverer) negotiate(ctx context.Context, sp sessionParams, t target, r
 	noStartTLS := false
 	step, err := auth.Plan(sp.policy, t.host, ext, st)
 	if err != nil {
+		err = t.explain(err)
+		logRefused(raw, err)
 		quitRaw(tp)
-		return nil, fail(451, policyStatus(err), t.explain(err))
+		return nil, fail(451, policyStatus(err), err)
 	}
 	var sessions *hopSessions
 	if step.Kind == auth.StepStartTLS {
@@ -130,8 +134,10 @@ func (d *Deliverer) negotiate(ctx context.Context, sp sessionParams, t target, r
 			// plaintext (Plan refuses if TLS is required).
 			ext.StartTLS, noStartTLS = false, true
 			if _, err := auth.Plan(sp.policy, t.host, ext, st); err != nil {
+				err = t.explain(err)
+				logRefused(raw, err)
 				quitRaw(tp)
-				return nil, fail(451, policyStatus(err), errors.Join(t.explain(err), aerr.Err))
+				return nil, fail(451, policyStatus(err), errors.Join(err, aerr.Err))
 			}
 		default:
 			return nil, aerr
@@ -160,6 +166,9 @@ func (d *Deliverer) negotiate(ctx context.Context, sp sessionParams, t target, r
 		st.Verified, cn.verified = true, true
 	}
 	if aerr := d.finishPlan(cn, sp, t, st, noStartTLS); aerr != nil {
+		if pe := (*auth.PolicyError)(nil); errors.As(aerr.Err, &pe) {
+			logRefused(raw, aerr.Err)
+		}
 		sessions.forget() // refused by the policy's checks, or AUTH failed: start afresh next time
 		if !errors.Is(aerr.Err, net.ErrClosed) {
 			_ = raw.SetDeadline(time.Now().Add(min(cmdTO, 5*time.Second)))
@@ -260,7 +269,13 @@ func (d *Deliverer) startTLS(ctx context.Context, tp *textproto.Conn, raw net.Co
 	if h := t.tp; h != nil && h.required {
 		// The host's DANE or MTA-STS policy judges the certificate.
 		cfg.InsecureSkipVerify = true
-		cfg.VerifyConnection = func(cs tls.ConnectionState) error { return h.verify(cs, d.opts.roots, time.Now()) }
+		cfg.VerifyConnection = func(cs tls.ConnectionState) error {
+			err := h.verify(cs, d.opts.roots, time.Now())
+			if err != nil {
+				logRefused(raw, err)
+			}
+			return err
+		}
 		if h.kind == PolicyDANE {
 			cfg.ServerName = h.names[0] // RFC 7672 §8.1: SNI is the TLSA base domain
 		}

@@ -70,6 +70,7 @@ type hostTLS struct {
 	domain   string // the policy (recipient) domain
 	host     string
 	names    []string    // DANE: the TLSA base domain first (SNI), then the MX host name if different
+	tlsaAt   string      // DANE: the owner of the records, "_25._tcp.<base>"
 	tlsa     []*dns.TLSA // usable records; none means encrypt without authenticating
 	required bool        // no delivery without TLS passing verify
 	unlisted bool        // testing mode: the policy does not list the host
@@ -178,11 +179,29 @@ func certResultType(err error) string {
 	return tlsrpt.ResultValidationFailure
 }
 
+// DefaultMTASTSRefreshInterval is how often cached MTA-STS policies are
+// renewed in the background.
+const DefaultMTASTSRefreshInterval = time.Hour
+
+// WithMTASTSRefresh sets how often the MTA-STS policies deliveries used
+// in the last day are renewed in the background before they expire
+// (RFC 8461 §5.1; see mtasts.Client.Refresh), so deliveries seldom wait
+// for a fetch. The refresh starts with the first MTA-STS lookup and stops
+// at Close. Default DefaultMTASTSRefreshInterval; 0 or less turns it off
+// (RefreshMTASTS still works).
+func WithMTASTSRefresh(every time.Duration) Option {
+	return funcOption(func(o *options) { o.stsRefresh = every })
+}
+
 // stsClients holds one MTA-STS client per resolver, so TXT lookups use
-// the connector's DNS servers.
+// the connector's DNS servers, and the background refresh of their
+// caches.
 type stsClients struct {
-	mu sync.Mutex
-	m  map[*mx.Resolver]*mtasts.Client
+	mu      sync.Mutex
+	m       map[*mx.Resolver]*mtasts.Client
+	stop    context.CancelFunc // nil until the refresh runs
+	stopped chan struct{}
+	closed  bool
 }
 
 func (d *Deliverer) stsClient(r *mx.Resolver) *mtasts.Client {
@@ -193,28 +212,102 @@ func (d *Deliverer) stsClient(r *mx.Resolver) *mtasts.Client {
 	}
 	c, _ := mtasts.New(r.LookupTXT, mtasts.WithHTTPClient(d.opts.stsHTTP), mtasts.WithClock(d.opts.stsClock))
 	d.sts.m[r] = c
+	if d.sts.stop == nil && !d.sts.closed && d.opts.stsRefresh > 0 {
+		ctx, cancel := context.WithCancel(context.Background())
+		d.sts.stop, d.sts.stopped = cancel, make(chan struct{})
+		go d.refreshLoop(ctx, d.opts.stsRefresh)
+	}
 	return c
+}
+
+func (d *Deliverer) refreshLoop(ctx context.Context, every time.Duration) {
+	defer close(d.sts.stopped)
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			if err := d.RefreshMTASTS(ctx); err != nil && ctx.Err() == nil {
+				d.opts.logger.Info("deliver: MTA-STS refresh", "err", err)
+			}
+		}
+	}
+}
+
+// stopRefresh ends the background refresh and waits for it (Close).
+func (d *Deliverer) stopRefresh() {
+	d.sts.mu.Lock()
+	d.sts.closed = true
+	stop, stopped := d.sts.stop, d.sts.stopped
+	d.sts.mu.Unlock()
+	if stop != nil {
+		stop()
+		<-stopped
+	}
+}
+
+// RefreshMTASTS renews now what the background refresh renews every
+// interval: the cached MTA-STS policies used in the last day, ahead of
+// their expiry. It returns the failures (policies that could not be
+// renewed stay in force until they expire).
+func (d *Deliverer) RefreshMTASTS(ctx context.Context) error {
+	d.sts.mu.Lock()
+	clients := make([]*mtasts.Client, 0, len(d.sts.m))
+	for _, c := range d.sts.m {
+		clients = append(clients, c)
+	}
+	d.sts.mu.Unlock()
+	var errs []error
+	for _, c := range clients {
+		_, err := c.Refresh(ctx)
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
 }
 
 // tlsPlan decides, for each MX host of domain, which TLS policy holds.
 // A host whose TLSA lookup failed, or that an enforced MTA-STS policy does
 // not list, gets a failure instead (it is never used without its policy).
-func (d *Deliverer) tlsPlan(ctx context.Context, sc *connector.SendConnector, domain string, hosts []mx.Host) ([]*hostTLS, []*AttemptError) {
+// For the hosts left to the connector's settings, notes say why, for the
+// protocol log.
+func (d *Deliverer) tlsPlan(ctx context.Context, sc *connector.SendConnector, domain string, hosts []mx.Host) (plans []*hostTLS, fails []*AttemptError, notes []string) {
 	r := d.resolverFor(sc)
-	plans := make([]*hostTLS, len(hosts))
-	fails := make([]*AttemptError, len(hosts))
-	if !d.opts.noDANE && sc.DaneEnabled() && r.TrustsAD() {
-		for i, h := range hosts {
-			if !h.Secure {
-				continue // RFC 7672 §2.2.1: an insecure MX or address cannot carry DANE
-			}
+	plans = make([]*hostTLS, len(hosts))
+	fails = make([]*AttemptError, len(hosts))
+	daneNotes := make([]string, len(hosts))
+	for i, h := range hosts {
+		switch {
+		case d.opts.noDANE || !sc.DaneEnabled():
+			daneNotes[i] = "DANE off"
+		case !r.TrustsAD():
+			daneNotes[i] = "no DANE: the resolver is not a trusted DNSSEC validator"
+		case !h.Secure:
+			// RFC 7672 §2.2.1: an insecure MX or address cannot carry DANE
+			daneNotes[i] = "no DANE: the MX or address records of " + h.Name + " are not DNSSEC-validated"
+		default:
 			plans[i], fails[i] = d.danePlan(ctx, r, sc.Port(), domain, h)
+			daneNotes[i] = "no DANE: no TLSA records for " + h.Name
 		}
 	}
-	if d.opts.noMTASTS || !sc.MtaStsEnabled() {
-		return plans, fails
+	stsNote := "MTA-STS off"
+	if !d.opts.noMTASTS && sc.MtaStsEnabled() {
+		stsNote = d.stsPlan(ctx, r, domain, hosts, plans, fails)
 	}
+	notes = make([]string, len(hosts))
+	for i := range hosts {
+		notes[i] = daneNotes[i] + "; " + stsNote
+	}
+	return plans, fails, notes
+}
+
+// stsPlan lays the domain's MTA-STS policy over the hosts DANE left
+// alone (DANE takes precedence, RFC 8461 §2) and says, for the others,
+// why it did not apply.
+func (d *Deliverer) stsPlan(ctx context.Context, r *mx.Resolver, domain string, hosts []mx.Host, plans []*hostTLS, fails []*AttemptError) string {
 	res := d.stsClient(r).Lookup(ctx, domain)
+	note := "no MTA-STS policy for " + domain
 	if res.Err != nil {
 		var fe *mtasts.FetchError
 		kind := tlsrpt.ResultSTSPolicyFetchError
@@ -223,10 +316,11 @@ func (d *Deliverer) tlsPlan(ctx context.Context, sc *connector.SendConnector, do
 		}
 		d.opts.tlsrpt.Failure(tlsrpt.Policy{Type: tlsrpt.PolicySTS, Domain: domain}, tlsrpt.Failure{ResultType: kind, Info: res.Err.Error()})
 		d.opts.logger.Info("deliver: MTA-STS policy unavailable", "domain", domain, "err", res.Err)
+		note = "no MTA-STS policy: " + res.Err.Error()
 	}
 	p := res.Policy
 	if p == nil {
-		return plans, fails
+		return note
 	}
 	kind := PolicyMTASTS
 	if p.Mode == mtasts.ModeTesting {
@@ -235,19 +329,17 @@ func (d *Deliverer) tlsPlan(ctx context.Context, sc *connector.SendConnector, do
 	report := tlsrpt.Policy{Type: tlsrpt.PolicySTS, Domain: domain, Strings: policyLines(p.Text), MXHosts: p.MX}
 	for i, h := range hosts {
 		if plans[i] != nil || fails[i] != nil {
-			continue // DANE takes precedence (RFC 8461 §2)
+			continue
 		}
-		if !p.Match(h.Name) {
-			if kind == PolicyMTASTS {
-				pf := &policyFailure{kind: kind, resultType: tlsrpt.ResultValidationFailure, report: report,
-					msg: fmt.Sprintf("%s is not an MX host of the policy of %s (mx: %s)", h.Name, domain, strings.Join(p.MX, ", "))}
-				fails[i] = &AttemptError{Host: h.Name, Code: 451, Enhanced: "4.7.5", Err: pf}
-				continue
-			}
+		if !p.Match(h.Name) && kind == PolicyMTASTS {
+			pf := &policyFailure{kind: kind, resultType: tlsrpt.ResultValidationFailure, report: report,
+				msg: fmt.Sprintf("%s is not an MX host of the policy of %s (mx: %s)", h.Name, domain, strings.Join(p.MX, ", "))}
+			fails[i] = &AttemptError{Host: h.Name, Code: 451, Enhanced: "4.7.5", Err: pf}
+			continue
 		}
 		plans[i] = &hostTLS{kind: kind, domain: domain, host: h.Name, required: kind == PolicyMTASTS, report: report, unlisted: !p.Match(h.Name)}
 	}
-	return plans, fails
+	return note
 }
 
 // danePlan looks up the TLSA records of a secure MX host: at its
@@ -280,6 +372,7 @@ func (d *Deliverer) danePlan(ctx context.Context, r *mx.Resolver, port uint16, d
 			names = append(names, h.Name)
 		}
 		return &hostTLS{kind: PolicyDANE, domain: domain, host: h.Name, names: names, tlsa: dane.Usable(res.Records), required: true,
+			tlsaAt: fmt.Sprintf("_%d._tcp.%s", port, base),
 			report: tlsrpt.Policy{Type: tlsrpt.PolicyTLSA, Domain: domain, Strings: strs}}, nil
 	}
 	return nil, nil
@@ -295,21 +388,27 @@ func (d *Deliverer) danePlan(ctx context.Context, r *mx.Resolver, port uint16, d
 // settings apply alone; MTA-STS never applies to smart hosts. Smart
 // hosts' sessions are not counted for TLS-RPT, which reports on
 // recipient domains' policies.
-func (d *Deliverer) resolveSmartHost(ctx context.Context, sc *connector.SendConnector, name string, port uint16) ([]netip.Addr, *hostTLS, *AttemptError) {
+// The note says why DANE did not apply, for the protocol log.
+func (d *Deliverer) resolveSmartHost(ctx context.Context, sc *connector.SendConnector, name string, port uint16) ([]netip.Addr, *hostTLS, string, *AttemptError) {
 	r := d.resolverFor(sc)
 	h, err := r.ResolveHost(ctx, name)
 	if err != nil {
 		code, enh, _ := mx.Status(err)
-		return nil, nil, &AttemptError{Host: name, Code: code, Enhanced: enh, Err: err}
+		return nil, nil, "", &AttemptError{Host: name, Code: code, Enhanced: enh, Err: err}
 	}
-	if d.opts.noDANE || !sc.DaneEnabled() || !r.TrustsAD() || !h.Secure {
-		return h.Addrs, nil, nil
+	switch {
+	case d.opts.noDANE || !sc.DaneEnabled():
+		return h.Addrs, nil, "DANE off", nil
+	case !r.TrustsAD():
+		return h.Addrs, nil, "no DANE: the resolver is not a trusted DNSSEC validator", nil
+	case !h.Secure:
+		return h.Addrs, nil, "no DANE: the address records of " + h.Name + " are not DNSSEC-validated", nil
 	}
 	tp, aerr := d.danePlan(ctx, r, port, "", h)
 	if aerr != nil {
 		aerr.Host = name
 	}
-	return h.Addrs, tp, aerr
+	return h.Addrs, tp, fmt.Sprintf("no DANE: no TLSA records at _%d._tcp.%s", port, h.Name), aerr
 }
 
 func policyLines(text string) []string {

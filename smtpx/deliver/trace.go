@@ -1,6 +1,9 @@
 package deliver
 
 import (
+	"context"
+	"time"
+
 	"github.com/hubedge/hubedge/perms"
 	"github.com/hubedge/hubedge/queue"
 )
@@ -35,6 +38,11 @@ const (
 	// EventClose: a connection was closed (Messages it carried, Err why,
 	// nil for a normal end).
 	EventClose EventKind = "close"
+	// EventAttempt: a delivery attempt to Hop ended, once per Deliver as
+	// it returns: Elapsed from its start (next-hop resolution included)
+	// to the final reply, Results as Deliver returns them, or Err when no
+	// host of the hop took the message.
+	EventAttempt EventKind = "attempt"
 )
 
 // Event is one step of a delivery, for demos, tests and protocol logs.
@@ -54,6 +62,22 @@ type Event struct {
 	Result       *queue.Result
 	Messages     int // messages carried by the connection so far
 	Err          error
+
+	Elapsed time.Duration  // the attempt's duration (EventAttempt)
+	Results []queue.Result // the attempt's results (EventAttempt)
+}
+
+// Deliver implements queue.Deliverer: it carries msg to rcpts through the
+// send connector hop.Connector and returns one Result per recipient, or a
+// *HopError when no host of the hop could be used.
+func (d *Deliverer) Deliver(ctx context.Context, hop queue.NextHop, msg *queue.Message, rcpts []queue.Recipient) ([]queue.Result, error) {
+	if d.opts.trace == nil {
+		return d.deliver(ctx, hop, msg, rcpts)
+	}
+	start := time.Now()
+	res, err := d.deliver(ctx, hop, msg, rcpts)
+	d.emit(Event{Kind: EventAttempt, Hop: hop, Elapsed: time.Since(start), Results: res, Err: err})
+	return res, err
 }
 
 func (d *Deliverer) emit(e Event) {

@@ -5,11 +5,9 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"io"
 	"strconv"
-	"strings"
+	"time"
 
-	"github.com/emersion/go-smtp"
 	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/dsn"
 	"github.com/hubedge/hubedge/perms"
@@ -49,7 +47,14 @@ func (d *Deliverer) transact(ctx context.Context, hop queue.NextHop, sc *connect
 	return res, err, false
 }
 
-// txn is one message on one session.
+// txn is one message on one session, and the client's one transaction
+// engine: it writes the commands itself, since go-smtp's client waits for
+// every reply. With PIPELINING (RFC 2920) MAIL, the RCPTs and DATA go out
+// in one write and their replies are read back in order, then the body
+// follows the 354 in one more write: two round trips per message instead
+// of 3 + n. Without it, or on a protocol-logged session, each command is
+// flushed and answered before the next. Every reply the transaction causes
+// is read, so the session can carry the next message.
 type txn struct {
 	d      *Deliverer
 	hop    queue.NextHop
@@ -57,34 +62,38 @@ type txn struct {
 	msg    *queue.Message
 	rcpts  []queue.Recipient
 	rights perms.Right
-	stale  bool // a reused session was found closed at MAIL: nothing was sent
+	stale  bool // a reused session was found closed at MAIL: nothing was taken
+
+	pipelined bool
+	wb        *wireBuf
+	params    mailParams
+	results   []queue.Result
+	accepted  []int // recipients the server took, waiting for DATA's outcome
+	dw        dotWriter
+	mailFail  bool  // MAIL was refused (the pipelined RCPTs and DATA still answer)
+	started   bool  // the commands were sent
+	sending   bool  // the server said 354: the body is being written
+	stopped   bool  // the transaction ended before the body; results are final
+	err       error // connection-level failure
 }
+
+// errStop aborts the firewall's copy when the server did not take DATA.
+var errStop = errors.New("deliver: DATA not accepted")
+
+// errOutOfStep: the server spoke before it was asked (its bytes wait in
+// go-smtp's reader), so its replies could not be matched to commands.
+var errOutOfStep = errors.New("deliver: the server sent data nobody asked for; the session is out of step")
 
 func (t *txn) result(code int, enh, text string) queue.Result {
 	return queue.Result{Code: code, Enhanced: enh, Text: text, RemoteMTA: t.cn.host}
 }
 
+func (t *txn) resultOf(r dsn.Reply) queue.Result { return queue.ResultOf(r, t.cn.host) }
+
 // fail records err as connection-level: the session is not reused.
 func (t *txn) fail(err error) ([]queue.Result, error) {
 	t.cn.broken = true
 	return nil, err
-}
-
-// reply turns a server reply into a Result for every recipient; a 421
-// means the server is closing the session.
-func (t *txn) replyAll(se *smtp.SMTPError) []queue.Result {
-	if se.Code == 421 {
-		t.cn.broken = true
-	} else {
-		t.reset()
-	}
-	return fillResults(len(t.rcpts), resultFromSMTP(se, t.cn.host))
-}
-
-func (t *txn) reset() {
-	if err := t.cn.c.Reset(); err != nil {
-		t.cn.broken = true
-	}
 }
 
 func (t *txn) run() ([]queue.Result, error) {
@@ -95,157 +104,274 @@ func (t *txn) run() ([]queue.Result, error) {
 				fmt.Sprintf("message size %d exceeds the remote server's limit %d", env.Size, limit))), nil
 		}
 	}
-	opts, perm := t.mailOptions()
+	params, perm := t.mailParams()
 	if perm != nil {
 		return fillResults(len(t.rcpts), *perm), nil
 	}
-	if t.canPipeline() {
-		return t.runPipelined(opts)
+	if t.cn.nc == nil {
+		return t.fail(errOutOfStep)
 	}
-	if err := c.Mail(env.From, opts); err != nil {
-		var se *smtp.SMTPError
-		isReply := errors.As(err, &se)
-		if t.cn.reused && (!isReply || se.Code == 421) {
-			// Closed or timed out while idle: dial afresh.
-			t.stale, t.cn.broken = true, true
-			return nil, err
-		}
-		if isReply {
-			return t.replyAll(se), nil
-		}
-		return t.fail(err)
-	}
-	results := make([]queue.Result, len(t.rcpts))
-	var accepted []int
-	for i, r := range t.rcpts {
-		err := c.Rcpt(r.Address, rcptOptions(r))
-		var se *smtp.SMTPError
-		switch {
-		case err == nil:
-			accepted = append(accepted, i)
-			continue
-		case !errors.As(err, &se):
-			return t.fail(err)
-		}
-		results[i] = resultFromSMTP(se, t.cn.host)
-		t.d.emit(Event{Kind: EventRecipient, Hop: t.hop, Host: t.cn.host, Addr: t.cn.addr, Recipient: r.Address, Result: &results[i]})
-		if se.Code == 421 {
-			// Closing: the transaction is lost, so the recipients accepted
-			// before and those not yet tried all get the same reply.
-			for _, j := range accepted {
-				results[j] = results[i]
-			}
-			for j := i + 1; j < len(t.rcpts); j++ {
-				results[j] = results[i]
-			}
-			t.cn.broken = true
-			return results, nil
-		}
-	}
-	if len(accepted) == 0 {
-		t.reset()
-		return results, nil
-	}
-	dataRes, err := t.data()
-	if err != nil {
-		return nil, err
-	}
-	for _, i := range accepted {
-		results[i] = dataRes
-		t.d.emit(Event{Kind: EventRecipient, Hop: t.hop, Host: t.cn.host, Addr: t.cn.addr, Recipient: t.rcpts[i].Address, Result: &results[i]})
-	}
-	return results, nil
-}
-
-// mailOptions builds MAIL FROM's parameters, or the permanent Result when
-// the hop cannot carry the message as the sender asked (RFC 6531, 8689).
-func (t *txn) mailOptions() (*smtp.MailOptions, *queue.Result) {
-	c, env := t.cn.c, t.msg.Envelope
-	opts := &smtp.MailOptions{Size: env.Size}
-	if env.SMTPUTF8 {
-		offered, _ := c.Extension("SMTPUTF8")
-		switch {
-		case offered:
-			opts.UTF8 = true
-		case needsUTF8(env, t.rcpts):
-			r := t.result(553, "5.6.7", "the message needs SMTPUTF8, which the remote server does not offer")
-			return nil, &r
-		}
-	}
-	if env.RequireTLS {
-		offered, _ := c.Extension("REQUIRETLS")
-		switch {
-		case !t.cn.tls || !t.requireTLSMet():
-			r := t.result(550, "5.7.10", "REQUIRETLS: "+t.requireTLSGap())
-			return nil, &r
-		case !offered:
-			r := t.result(550, "5.7.30", "REQUIRETLS support required")
-			return nil, &r
-		}
-		opts.RequireTLS = true
-	}
-	switch env.Ret {
-	case dsn.RetFull:
-		opts.Return = smtp.DSNReturnFull
-	case dsn.RetHdrs:
-		opts.Return = smtp.DSNReturnHeaders
-	}
-	if printableASCII(env.EnvID) {
-		opts.EnvelopeID = env.EnvID
-	}
-	return opts, nil
-}
-
-// data sends the body through the send-side header firewall. DATA is only
-// issued once the header block has been read and filtered, so a header the
-// firewall cannot parse fails the message without a half-sent DATA.
-func (t *txn) data() (queue.Result, error) {
 	body, err := t.msg.Open()
-	if err != nil {
-		t.reset()
-		return queue.Result{}, fmt.Errorf("deliver: open message %s: %w", t.msg.ID, err)
+	if err != nil { // nothing sent yet: the session stays usable
+		return nil, fmt.Errorf("deliver: open message %s: %w", t.msg.ID, err)
 	}
 	defer body.Close()
-	lw := &lazyData{c: t.cn.c}
-	removed, ferr := t.filter(lw, body)
-	if ferr == nil && !lw.started {
-		_, ferr = lw.Write(nil)
+	t.wb = getWireBuf(t.cn.nc)
+	defer putWireBuf(t.wb)
+	t.params, t.pipelined = params, t.canPipeline()
+	t.results = make([]queue.Result, len(t.rcpts))
+	t.dw.w = t.wb.bw
+	// The commands go out on the firewall's first write, once the header
+	// block has been read and filtered: a header the firewall cannot parse
+	// fails the message before anything is sent.
+	removed, ferr := t.filter(t, body)
+	if ferr == nil && !t.started {
+		_, ferr = t.Write(nil)
 	}
-	var se *smtp.SMTPError
 	switch {
-	case lw.dataErr != nil && errors.As(lw.dataErr, &se):
-		t.reset()
-		return resultFromSMTP(se, t.cn.host), nil
-	case lw.dataErr != nil:
-		t.cn.broken = true
-		return queue.Result{}, lw.dataErr
-	case ferr != nil && !lw.started:
-		t.reset()
+	case t.err != nil:
+		return t.fail(t.err)
+	case t.stopped:
+		return t.results, nil
+	case ferr != nil && !t.started:
 		if r, ok := headerFailure(ferr); ok {
-			return t.result(r.Code, r.Enhanced, r.Text), nil
+			return fillResults(len(t.rcpts), t.result(r.Code, r.Enhanced, r.Text)), nil
 		}
-		return queue.Result{}, ferr
+		return nil, ferr
 	case ferr != nil: // mid-body: DATA cannot be aborted cleanly
-		t.cn.broken = true
-		return queue.Result{}, ferr
+		return t.fail(ferr)
 	}
 	if len(removed) > 0 {
 		t.d.emit(Event{Kind: EventHeadersStripped, Hop: t.hop, Host: t.cn.host, Addr: t.cn.addr, Removed: removed})
 	}
-	resp, err := lw.w.CloseWithResponse()
-	if err != nil {
-		if errors.As(err, &se) {
-			if se.Code == 421 {
-				t.cn.broken = true
-			}
-			return resultFromSMTP(se, t.cn.host), nil
-		}
-		t.cn.broken = true
-		return queue.Result{}, err
+	return t.endData()
+}
+
+// canPipeline reports whether the commands may go out together.
+func (t *txn) canPipeline() bool {
+	// protolog follows DATA by the next reply, which pipelining makes
+	// MAIL's: it would log the body. Logged sessions go in lock step.
+	_, logged := t.cn.nc.(*logConn)
+	return t.cn.ext.pipelining && !logged
+}
+
+// Write is what the firewall writes the message to: its first call sends
+// the commands and reads their replies, later ones go through the
+// dot-stuffer.
+func (t *txn) Write(b []byte) (int, error) {
+	if !t.started {
+		t.started = true
+		t.exchange()
 	}
-	t.cn.messages++
-	enh, text := splitReplyText(resp.StatusText)
-	return t.result(250, enh, text), nil
+	if !t.sending {
+		return 0, errStop
+	}
+	return t.dw.Write(b)
+}
+
+// reply flushes what is buffered, giving the server timeout to answer
+// it, and reads the next reply.
+func (t *txn) reply(timeout time.Duration) (dsn.Reply, error) {
+	if t.wb.bw.Buffered() > 0 {
+		_ = t.cn.nc.SetDeadline(time.Now().Add(timeout))
+		if err := t.wb.bw.Flush(); err != nil {
+			return dsn.Reply{}, err
+		}
+	}
+	return t.wb.readReply()
+}
+
+// exchange sends MAIL, the RCPTs and DATA (together or one by one) and
+// reads their replies; it leaves t.sending set when the body may follow.
+func (t *txn) exchange() {
+	cn, bw, cmdTO := t.cn, t.wb.bw, t.d.opts.timeouts.Command
+	if t.err = writeMail(bw, cn.ext, t.msg.Envelope.From, t.params); t.err != nil {
+		return
+	}
+	if t.pipelined {
+		for _, r := range t.rcpts {
+			if t.err = writeRcpt(bw, cn.ext, r); t.err != nil {
+				return
+			}
+		}
+		bw.WriteString("DATA\r\n")
+	}
+	mail, err := t.reply(cmdTO)
+	if err != nil || mail.Closing() && cn.reused {
+		// A reused session closed while idle: nothing was taken.
+		if err == nil {
+			err = &mail
+		}
+		t.err, cn.broken, t.stale = err, true, cn.reused
+		return
+	}
+	if mail.Code != 250 {
+		fillInto(t.results, t.resultOf(mail))
+		t.mailFail = true
+		if mail.Closing() || !t.pipelined { // nothing else is coming
+			cn.broken, t.stopped = cn.broken || mail.Closing(), true
+			return
+		}
+	}
+	if !t.rcptReplies() {
+		return
+	}
+	if !t.pipelined {
+		if len(t.accepted) == 0 {
+			t.stopped = true
+			t.reset()
+			return
+		}
+		bw.WriteString("DATA\r\n")
+	}
+	t.dataReply()
+}
+
+// rcptReplies reads each RCPT's reply (sending the RCPT first in lock
+// step); false when the transaction ended there.
+func (t *txn) rcptReplies() bool {
+	cn := t.cn
+	for i, r := range t.rcpts {
+		if !t.pipelined {
+			if t.err = writeRcpt(t.wb.bw, cn.ext, r); t.err != nil {
+				return false
+			}
+		}
+		rep, err := t.reply(t.d.opts.timeouts.Command)
+		switch {
+		case err != nil:
+			t.err = err
+			return false
+		case t.mailFail:
+			// Answers to RCPTs behind a refused MAIL mean nothing.
+		case rep.Code/10 == 25:
+			t.accepted = append(t.accepted, i)
+		default:
+			t.results[i] = t.resultOf(rep)
+			t.emitRecipient(i)
+		}
+		if rep.Closing() {
+			// Closing: the transaction is lost, so the recipients accepted
+			// before and those not yet answered all get the same reply.
+			if !t.mailFail {
+				for _, j := range t.accepted {
+					t.results[j] = t.results[i]
+				}
+				fillInto(t.results[i+1:], t.results[i])
+			}
+			t.accepted = nil
+			cn.broken, t.stopped = true, true
+			return false
+		}
+	}
+	return true
+}
+
+// dataReply reads DATA's reply.
+func (t *txn) dataReply() {
+	cn := t.cn
+	rep, err := t.reply(t.d.opts.timeouts.Command)
+	switch {
+	case err != nil:
+		t.err = err
+	case rep.Code == 354 && !t.mailFail && len(t.accepted) > 0:
+		t.sending = true
+		_ = cn.nc.SetDeadline(time.Now().Add(t.d.opts.timeouts.Data))
+	case rep.Code == 354:
+		// DATA accepted with nothing to send: ending it would deliver an
+		// empty message, so the session is dropped instead.
+		cn.broken, t.stopped = true, true
+	default:
+		t.stopped = true
+		if len(t.accepted) > 0 {
+			t.finish(t.resultOf(rep))
+		}
+		switch {
+		case rep.Closing():
+			cn.broken = true
+		case !t.mailFail: // MAIL opened a transaction: close it
+			t.reset()
+		}
+	}
+}
+
+// endData ends the body and gives its reply to the accepted recipients.
+func (t *txn) endData() ([]queue.Result, error) {
+	if err := t.dw.close(); err != nil {
+		return t.fail(err)
+	}
+	rep, err := t.reply(t.d.opts.timeouts.Data)
+	if err != nil {
+		return t.fail(err)
+	}
+	switch {
+	case rep.Code == 250:
+		t.cn.messages++
+	case rep.Closing():
+		t.cn.broken = true
+	}
+	if t.wb.br.Buffered() > 0 { // the server said more than it was asked
+		t.cn.broken = true
+	}
+	t.finish(t.resultOf(rep))
+	return t.results, nil
+}
+
+// finish gives res to every accepted recipient.
+func (t *txn) finish(res queue.Result) {
+	for _, i := range t.accepted {
+		t.results[i] = res
+		t.emitRecipient(i)
+	}
+}
+
+func (t *txn) emitRecipient(i int) {
+	t.d.emit(Event{Kind: EventRecipient, Hop: t.hop, Host: t.cn.host, Addr: t.cn.addr, Recipient: t.rcpts[i].Address, Result: &t.results[i]})
+}
+
+// reset sends RSET in lock step; a failure only costs the session.
+func (t *txn) reset() {
+	t.wb.bw.WriteString("RSET\r\n")
+	if rep, err := t.reply(t.d.opts.timeouts.Command); err != nil || rep.Code != 250 {
+		t.cn.broken = true
+	}
+}
+
+// mailParams are MAIL FROM's parameters, or the permanent Result when the
+// hop cannot carry the message as the sender asked (RFC 6531, 8689).
+func (t *txn) mailParams() (mailParams, *queue.Result) {
+	env := t.msg.Envelope
+	p := mailParams{size: env.Size, ret: env.Ret}
+	if env.SMTPUTF8 {
+		switch {
+		case t.cn.ext.smtpUTF8:
+			p.utf8 = true
+		case needsUTF8(env, t.rcpts):
+			r := t.result(553, "5.6.7", "the message needs SMTPUTF8, which the remote server does not offer")
+			return p, &r
+		}
+	}
+	if env.RequireTLS {
+		switch {
+		case !t.cn.tls || !t.requireTLSMet():
+			r := t.result(550, "5.7.10", "REQUIRETLS: "+t.requireTLSGap())
+			return p, &r
+		case !t.cn.ext.requireTLS:
+			r := t.result(550, "5.7.30", "REQUIRETLS support required")
+			return p, &r
+		}
+		p.requireTLS = true
+	}
+	if printableASCII(env.EnvID) {
+		p.envID = env.EnvID
+	}
+	return p, nil
+}
+
+func fillInto(dst []queue.Result, r queue.Result) {
+	for i := range dst {
+		dst[i] = r
+	}
 }
 
 // headerFailure maps a firewall error on the stored message to a permanent
@@ -260,59 +386,6 @@ func headerFailure(err error) (queue.Result, bool) {
 		return queue.Result{Code: 554, Enhanced: "5.6.0", Text: "malformed message header: " + err.Error()}, true
 	}
 	return queue.Result{}, false
-}
-
-// lazyData issues DATA on the first write.
-type lazyData struct {
-	c       *smtp.Client
-	w       *smtp.DataCommand
-	started bool
-	dataErr error
-}
-
-func (l *lazyData) Write(p []byte) (int, error) {
-	if !l.started {
-		l.started = true
-		if l.w, l.dataErr = l.c.Data(); l.dataErr != nil {
-			return 0, l.dataErr
-		}
-	}
-	if l.w == nil {
-		return 0, l.dataErr
-	}
-	if len(p) == 0 {
-		return 0, nil
-	}
-	return l.w.Write(p)
-}
-
-var _ io.Writer = (*lazyData)(nil)
-
-// rcptOptions passes NOTIFY and ORCPT (go-smtp sends them only when the
-// server offers DSN).
-func rcptOptions(r queue.Recipient) *smtp.RcptOptions {
-	opts := &smtp.RcptOptions{}
-	for _, n := range []struct {
-		bit dsn.Notify
-		v   smtp.DSNNotify
-	}{{dsn.NotifyNever, smtp.DSNNotifyNever}, {dsn.NotifySuccess, smtp.DSNNotifySuccess},
-		{dsn.NotifyFailure, smtp.DSNNotifyFailure}, {dsn.NotifyDelay, smtp.DSNNotifyDelayed}} {
-		if r.Notify&n.bit != 0 {
-			opts.Notify = append(opts.Notify, n.v)
-		}
-	}
-	if r.Notify&dsn.NotifyNever != 0 {
-		opts.Notify = []smtp.DSNNotify{smtp.DSNNotifyNever}
-	}
-	typ, addr, ok := strings.Cut(r.ORCPT, ";")
-	switch {
-	case !ok || addr == "":
-	case strings.EqualFold(typ, "rfc822") && printableASCII(addr):
-		opts.OriginalRecipientType, opts.OriginalRecipient = smtp.DSNAddressTypeRFC822, addr
-	case strings.EqualFold(typ, "utf-8"):
-		opts.OriginalRecipientType, opts.OriginalRecipient = smtp.DSNAddressTypeUTF8, addr
-	}
-	return opts
 }
 
 // needsUTF8 reports whether an address of the envelope is not ASCII, so the

@@ -61,21 +61,43 @@ func StartRspamd(t testing.TB, dnsAddr string) *Rspamd {
 		t.Skip("miltertest: rspamd is not installed (apt-get install rspamd)")
 	}
 	dir := t.TempDir()
+	args, err := RspamdConfig(dir, dnsAddr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := startActivated(t, bin, args, dir)
+	return &Rspamd{Addr: addr, Dir: dir}
+}
+
+// RspamdConfig writes into dir the configuration of an rspamd that StartRspamd
+// would run (the proxy worker alone, scanning in milter mode, dnsAddr its
+// only resolver, its database and log in dir) and returns rspamd's
+// arguments. The process must run in dir and be handed its listening socket
+// as fd 3 with LISTEN_FDS=1 (systemd socket activation), so clients can
+// connect before its rules are compiled. Programs outside go test, such as
+// benchmarks, start it with these.
+func RspamdConfig(dir, dnsAddr string) ([]string, error) {
 	for _, d := range []string{"local.d", "db"} {
-		if err := os.Mkdir(filepath.Join(dir, d), 0o755); err != nil {
-			t.Fatal(err)
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+			return nil, err
 		}
 	}
-	write(t, filepath.Join(dir, "rspamd.conf"), fmt.Sprintf(rspamdConfig, dir, dnsAddr))
-	write(t, filepath.Join(dir, "local.d", "milter_headers.conf"), "extended_spam_headers = true;\n")
+	files := map[string]string{
+		"rspamd.conf": fmt.Sprintf(rspamdConfig, dir, dnsAddr),
+		filepath.Join("local.d", "milter_headers.conf"): "extended_spam_headers = true;\n",
+	}
+	for name, text := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			return nil, err
+		}
+	}
 	args := []string{"-f", "-c", filepath.Join(dir, "rspamd.conf"),
 		"--var", "LOCAL_CONFDIR=" + dir, "--var", "DBDIR=" + filepath.Join(dir, "db"),
 		"--var", "RUNDIR=" + dir, "--var", "LOGDIR=" + dir}
 	if os.Geteuid() == 0 {
-		args = append(args, "-i", "-u", "root", "-g", "root") // keep the temp dir writable
+		args = append(args, "-i", "-u", "root", "-g", "root") // keep dir writable
 	}
-	addr := startActivated(t, bin, args, dir)
-	return &Rspamd{Addr: addr, Dir: dir}
+	return args, nil
 }
 
 // startActivated binds 127.0.0.1:0, starts bin with the socket as fd 3
