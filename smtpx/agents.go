@@ -272,7 +272,8 @@ func (s *session) dataAgents(st *receiveState, facts *headerFacts, now time.Time
 			t.log.Warn("smtpx: enqueue failed", "session", s.c.id, "err", err)
 			return Status(err)
 		}
-		s.trace(Event{Kind: EventQueued, QueueID: id})
+		subject, _ := agent.HeaderValue(m.Header, "Subject")
+		s.trace(Event{Kind: EventQueued, QueueID: id, Subject: strings.TrimSpace(subject)})
 		s.logQueued(id, facts, &env)
 	}
 	if err := s.agentNDRs(id, env, m, st.stamped, now); err != nil && len(env.Recipients) == 0 {

@@ -90,7 +90,7 @@ func (s *session) data(r io.Reader) error {
 		t.log.Warn("smtpx: enqueue failed", "session", s.c.id, "err", err)
 		return Status(err)
 	}
-	s.trace(Event{Kind: EventQueued, QueueID: id})
+	s.trace(Event{Kind: EventQueued, QueueID: id, Subject: facts.subject})
 	s.logQueued(id, &facts, &env)
 	return queuedReply(id)
 }
@@ -162,6 +162,8 @@ type headerFacts struct {
 	// (logID: info is enabled).
 	logID bool
 	msgID string
+	// subject is the raw Subject field, for the Queued event.
+	subject string
 }
 
 func (h *headerFacts) see(g *generation, f perms.Field) {
@@ -174,8 +176,11 @@ func (h *headerFacts) see(g *generation, f perms.Field) {
 	}
 	if f.Kept {
 		h.ident.see(f)
-		if h.msgID == "" && f.NameIs("Message-ID") {
+		switch {
+		case h.msgID == "" && f.NameIs("Message-ID"):
 			h.msgID = string(bytes.TrimSpace(f.Value))
+		case h.subject == "" && f.NameIs("Subject"):
+			h.subject = string(bytes.TrimSpace(f.Value))
 		}
 		for i, k := range authHeaders {
 			if f.NameIs(k) {

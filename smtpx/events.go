@@ -31,7 +31,8 @@ const (
 	// Stripped from a message.
 	EventHeadersStripped EventKind = "HeadersStripped"
 	// EventQueued: a message is durable in the queue under QueueID and the
-	// 250 reply is being sent; Detail is the ID stamped in Received.
+	// 250 reply is being sent; Detail is the ID stamped in Received, and
+	// Subject the message's subject.
 	EventQueued EventKind = "Queued"
 	// EventDisconnect: the connection closed.
 	EventDisconnect EventKind = "Disconnect"
@@ -55,6 +56,10 @@ type Event struct {
 	Principal perms.Principal
 	Reply     *smtp.SMTPError // the refusal, for Reject and Refuse
 	Detail    string
+	// Subject is, for Queued, the message's Subject field as queued, raw
+	// (folded, encoded words kept): for a tracking log that records
+	// subjects.
+	Subject string
 	QueueID   queue.ID
 	Stripped  []perms.Removed
 	Pressure  Pressure // for BackPressure

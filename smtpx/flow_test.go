@@ -136,7 +136,7 @@ func TestAnonymousMessageIsStampedAndFiltered(t *testing.T) {
 		t.Errorf("HeadersStripped events = %+v", stripped)
 	}
 	queued := e.events.Filter(ofKind(smtpx.EventQueued))
-	if len(queued) != 1 || string(queued[0].QueueID) != id || !strings.Contains(h, " id "+id+"\r\n") {
+	if len(queued) != 1 || string(queued[0].QueueID) != id || !strings.Contains(h, " id "+id+"\r\n") || queued[0].Subject != "hi" {
 		t.Errorf("Queued events = %+v", queued)
 	}
 }
