@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 
 	"github.com/hubedge/hubedge/connector"
+	"github.com/hubedge/hubedge/internal/stop"
 	"github.com/hubedge/hubedge/queue"
 )
 
@@ -215,15 +216,7 @@ func (t *Server) Shutdown(ctx context.Context) error {
 }
 
 // Close stops the server at once: Shutdown with an expired deadline.
-func (t *Server) Close() error {
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	err := t.Shutdown(ctx)
-	if errors.Is(err, context.Canceled) {
-		return nil
-	}
-	return err
-}
+func (t *Server) Close() error { return stop.Now(t.Shutdown) }
 
 func (t *Server) liveConns() []*conn {
 	t.mu.Lock()

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 
 	"github.com/hubedge/hubedge/connector"
+	"github.com/hubedge/hubedge/internal/stop"
 	"github.com/hubedge/hubedge/queue"
 	"github.com/hubedge/hubedge/smtpx"
 	"github.com/hubedge/hubedge/smtpx/local"
@@ -274,12 +275,4 @@ func (t *Transport) Shutdown(ctx context.Context) error {
 }
 
 // Close stops the transport at once: Shutdown with an expired deadline.
-func (t *Transport) Close() error {
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	err := t.Shutdown(ctx)
-	if errors.Is(err, context.Canceled) {
-		return nil
-	}
-	return err
-}
+func (t *Transport) Close() error { return stop.Now(t.Shutdown) }
