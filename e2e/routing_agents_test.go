@@ -158,7 +158,7 @@ func TestRoutingAgentDefersThenDropsWithNDR(t *testing.T) {
 // editAgent edits the message at OnResolvedMessage, OnRoutedMessage or
 // OnCategorizedMessage, whichever of its functions is set.
 type editAgent struct {
-	resolved, routed, categorized func(e *agent.MessageEvent)
+	submitted, resolved, routed, categorized func(e *agent.MessageEvent)
 }
 
 func (a editAgent) call(f func(e *agent.MessageEvent), e *agent.MessageEvent) error {
@@ -166,6 +166,10 @@ func (a editAgent) call(f func(e *agent.MessageEvent), e *agent.MessageEvent) er
 		f(e)
 	}
 	return nil
+}
+
+func (a editAgent) OnSubmittedMessage(_ context.Context, e *agent.MessageEvent) error {
+	return a.call(a.submitted, e)
 }
 
 func (a editAgent) OnResolvedMessage(_ context.Context, e *agent.MessageEvent) error {
@@ -182,7 +186,8 @@ func (a editAgent) OnCategorizedMessage(_ context.Context, e *agent.MessageEvent
 
 // What routing agents do to a message decides where it goes: a routing
 // override routes a recipient as if in another domain, a redirect after
-// routing is routed again, and quarantine sends the message to the
+// routing is routed again, header fields set (the SCL's too) are in
+// the message delivered, and quarantine sends the message to the
 // quarantine mailbox alone.
 func TestRoutingAgentEdits(t *testing.T) {
 	for _, c := range []struct {
@@ -196,6 +201,10 @@ func TestRoutingAgentEdits(t *testing.T) {
 			[]string{"To Internet:bob@fabrikam.com"}},
 		{"quarantine", editAgent{categorized: func(e *agent.MessageEvent) { e.Quarantine("quarantine@contoso.com") }},
 			[]string{":quarantine@contoso.com"}},
+		{"header and SCL", editAgent{submitted: func(e *agent.MessageEvent) {
+			e.SetHeader("X-Routing-Agent", "stamped")
+			e.SetSCL(6)
+		}}, []string{":bob@contoso.com"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			chain := agent.New(agent.WithLogger(quietLog()))
@@ -213,6 +222,18 @@ func TestRoutingAgentEdits(t *testing.T) {
 			d := rec.Wait(t)
 			if got := []string{d.Hop.Connector + ":" + strings.Join(d.Rcpts, ",")}; !slices.Equal(got, c.want) {
 				t.Errorf("delivered %v, want %v", got, c.want)
+			}
+			if c.agent.submitted == nil {
+				return
+			}
+			head, body, _ := strings.Cut(d.Body, "\r\n\r\n")
+			for _, want := range []string{"\r\nX-Routing-Agent: stamped\r\n", "\r\nX-MS-Exchange-Organization-SCL: 6\r\n", "\r\nSubject: edited\r\n"} {
+				if !strings.Contains(head+"\r\n", want) {
+					t.Errorf("delivered header lacks %q:\n%s", want, head)
+				}
+			}
+			if body != "Hello.\r\n" {
+				t.Errorf("delivered body %q", body)
 			}
 		})
 	}

@@ -278,7 +278,8 @@ func (q *Queue) statusLocked(m *message, now time.Time) MessageStatus {
 	return MessageReady
 }
 
-// Export writes the stored message (header and body, as received) to w,
+// Export writes the stored message (as received, or with the header a
+// routing agent replaced) to w,
 // for replay elsewhere. As with Export-Message, the message must be
 // suspended (poison messages are).
 func (q *Queue) Export(id ID, w io.Writer) error {
@@ -296,7 +297,7 @@ func (q *Queue) Export(id ID, w io.Writer) error {
 		return fmt.Errorf("%w: message %s must be suspended before export", ErrInvalidState, id)
 	}
 	m.holds++ // keep the body while copying
-	size := m.rec.Env.Size
+	size, header := m.rec.Env.Size, m.rec.Header
 	q.mu.Unlock()
 	defer func() {
 		q.mu.Lock()
@@ -310,7 +311,7 @@ func (q *Queue) Export(id ID, w io.Writer) error {
 			_ = req.wait()
 		}
 	}()
-	rc, err := q.bodyOpener(id, size)()
+	rc, err := q.bodyOpener(id, size, header)()
 	if err != nil {
 		return err
 	}

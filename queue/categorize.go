@@ -49,10 +49,11 @@ type Route struct {
 // resultDropped is the record of a recipient a MessageRouter dropped.
 var resultDropped = Result{Code: 550, Enhanced: "5.7.1", Text: "ROUTING.Dropped; recipient dropped by the categorizer"}
 
-// routeAll routes the recipients idxs of the message id with env: through
-// RouteMessage when the Router has it, else one Route call each. It
-// returns at least one Route per index, in order.
-func (q *Queue) routeAll(id ID, env *Envelope, idxs []int) []Route {
+// routeAll routes the recipients idxs of the message id with env (and
+// header, its replaced header if any): through RouteMessage when the
+// Router has it, else one Route call each. It returns at least one Route
+// per index, in order, and the header RouteMessage replaced (nil: none).
+func (q *Queue) routeAll(id ID, env *Envelope, header []byte, idxs []int) ([]Route, []byte) {
 	rcpts := make([]Recipient, len(idxs))
 	for i, idx := range idxs {
 		rcpts[i] = env.Recipients[idx]
@@ -64,9 +65,9 @@ func (q *Queue) routeAll(id ID, env *Envelope, idxs []int) []Route {
 			routes[i].Recipient = r
 			routes[i].Hop, routes[i].Err = q.opts.router.Route(q.stopCtx, env, r)
 		}
-		return routes
+		return routes, nil
 	}
-	msg := &Message{ID: id, Envelope: *env, open: q.bodyOpener(id, env.Size)}
+	msg := &Message{ID: id, Envelope: *env, open: q.bodyOpener(id, env.Size, header)}
 	routes, err := mr.RouteMessage(q.stopCtx, msg, rcpts)
 	if err == nil && len(routes) < len(rcpts) {
 		err = fmt.Errorf("queue: RouteMessage returned %d routes for %d recipients", len(routes), len(rcpts))
@@ -76,8 +77,9 @@ func (q *Queue) routeAll(id ID, env *Envelope, idxs []int) []Route {
 		for i, r := range rcpts {
 			routes[i] = Route{Recipient: r, Err: err}
 		}
+		return routes, nil
 	}
-	return routes
+	return routes, msg.replaced
 }
 
 // placeRoutesLocked applies a MessageRouter's recipient changes to m: a

@@ -145,3 +145,87 @@ func TestMessageRouterRestart(t *testing.T) {
 	}
 	waitGone(t, q, id)
 }
+
+// headerRouter is a MessageRouter that replaces the header of every
+// message, as a routing agent that stamps a field does.
+type headerRouter struct {
+	queue.Router
+	fields string
+}
+
+func (r headerRouter) RouteMessage(ctx context.Context, msg *queue.Message, rcpts []queue.Recipient) ([]queue.Route, error) {
+	msg.ReplaceHeader([]byte(r.fields))
+	routes := make([]queue.Route, len(rcpts))
+	for i, rc := range rcpts {
+		routes[i].Recipient = rc
+		routes[i].Hop, routes[i].Err = r.Route(ctx, &msg.Envelope, rc)
+	}
+	return routes, nil
+}
+
+// A header a MessageRouter replaced is what the deliverer gets, before
+// and after a restart (which routes the message again over the new
+// header): the record keeps it durably.
+func TestMessageRouterReplacesHeader(t *testing.T) {
+	const stored = "Subject: as received\r\nFrom: alice@contoso.com\r\n\r\nbody line 1\r\nbody line 2\r\n"
+	const fields = "Subject: as routed\r\nX-Routing-Agent: stamped\r\n"
+	dir := t.TempDir()
+	clock := queuetest.NewFakeClock(t0)
+	open := func(d queue.Deliverer) *queue.Queue {
+		t.Helper()
+		q, err := queue.Open(dir, queue.WithClock(clock),
+			queue.WithRouter(headerRouter{Router: hopByDomain(), fields: fields}), queue.WithDeliverer(d))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return q
+	}
+	want := fields + "\r\nbody line 1\r\nbody line 2\r\n"
+	d := newScripted(all(tmp451))
+	q := open(d)
+	id, err := q.Enqueue(context.Background(), queue.Envelope{From: "alice@contoso.com",
+		Recipients: []queue.Recipient{rcpt("bob@fabrikam.com")}}, strings.NewReader(stored))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := d.nextFor(t, id); got.body != want {
+		t.Fatalf("delivered body %q, want %q", got.body, want)
+	}
+	if err := q.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	d = newScripted(all(ok250))
+	q = open(d)
+	defer q.Close(context.Background())
+	clock.Advance(time.Minute)
+	if got := d.nextFor(t, id); got.body != want {
+		t.Fatalf("delivered body after restart %q, want %q", got.body, want)
+	}
+	waitGone(t, q, id)
+}
+
+func TestReheaderedBodies(t *testing.T) {
+	const fields = "X-New: 1\r\n"
+	for _, tc := range []struct{ name, stored, want string }{
+		{"header and body", "A: 1\r\nB: 2\r\n\r\nbody\r\n", "X-New: 1\r\n\r\nbody\r\n"},
+		{"bare LF", "A: 1\n\nbody\n", "X-New: 1\r\n\r\nbody\n"},
+		{"empty body", "A: 1\r\n\r\n", "X-New: 1\r\n\r\n"},
+		{"no empty line", "A: 1\r\n", "X-New: 1\r\n\r\n"},
+		{"folded field", "A: 1\r\n 2\r\n\r\nbody\r\n", "X-New: 1\r\n\r\nbody\r\n"},
+		{"long line", "A: " + strings.Repeat("x", 10000) + "\r\n\r\nbody\r\n", "X-New: 1\r\n\r\nbody\r\n"},
+		{"blank line inside a long line", "A: " + strings.Repeat("x", 4095) + "\r\n\r\nbody\r\n", "X-New: 1\r\n\r\nbody\r\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := newScripted(all(ok250))
+			h := newHarness(t, queue.WithRouter(headerRouter{Router: hopByDomain(), fields: fields}), queue.WithDeliverer(d))
+			id, err := h.q.Enqueue(context.Background(), queue.Envelope{From: "alice@contoso.com",
+				Recipients: []queue.Recipient{rcpt("bob@fabrikam.com")}}, strings.NewReader(tc.stored))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := d.nextFor(t, id); got.body != tc.want {
+				t.Errorf("body %q, want %q", got.body, tc.want)
+			}
+		})
+	}
+}

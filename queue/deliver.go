@@ -50,7 +50,7 @@ func (q *Queue) startLocked(e *entry) func() {
 	env := m.rec.Env
 	trap := &corruptTrap{}
 	a := &attempt{q: q, m: m}
-	msg := &Message{ID: m.id, Envelope: env, open: trap.wrap(a.marked(q.bodyOpener(m.id, env.Size)))}
+	msg := &Message{ID: m.id, Envelope: env, open: trap.wrap(a.marked(q.bodyOpener(m.id, env.Size, m.rec.Header)))}
 	list := make([]Recipient, len(rcpts))
 	for i, idx := range rcpts {
 		list[i] = env.Recipients[idx]
@@ -447,14 +447,20 @@ func later(a, b time.Time) time.Time {
 }
 
 // bodyOpener returns a Message.Open that streams id's body and reports a
-// short body as io.ErrUnexpectedEOF rather than a silent truncation.
-func (q *Queue) bodyOpener(id ID, size int64) func() (io.ReadCloser, error) {
+// short body as io.ErrUnexpectedEOF rather than a silent truncation; with
+// a header (record.Header) it serves that header in place of the stored
+// one.
+func (q *Queue) bodyOpener(id ID, size int64, header []byte) func() (io.ReadCloser, error) {
 	return func() (io.ReadCloser, error) {
 		rc, err := q.store.OpenBody(id)
 		if err != nil {
 			return nil, err
 		}
-		return &sizedReader{rc: rc, left: size}, nil
+		sr := &sizedReader{rc: rc, left: size}
+		if header == nil {
+			return sr, nil
+		}
+		return newReheadered(header, sr)
 	}
 }
 

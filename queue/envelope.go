@@ -1,6 +1,7 @@
 package queue
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -121,6 +122,21 @@ type Message struct {
 	// recipients being delivered (the highest among them).
 	Attempts int
 	open     func() (io.ReadCloser, error)
+	// replaced is the header a MessageRouter gave ReplaceHeader.
+	replaced []byte
+}
+
+// ReplaceHeader replaces the message's header with fields: header fields,
+// each ending in CRLF, without the empty line that ends the header. A
+// MessageRouter calls it during RouteMessage to apply header edits, as
+// routing agents make them. The queue keeps fields with the message,
+// durably before any recipient is delivered, and from then on serves them
+// in front of the stored body in place of the header the body arrived
+// with: to Deliverers, in DSNs, in Export and to the next RouteMessage.
+// The stored body is never rewritten. A call outside RouteMessage has no
+// effect.
+func (m *Message) ReplaceHeader(fields []byte) {
+	m.replaced = append(bytes.Clone(fields), '\r', '\n')
 }
 
 // Open streams the body from the store; each call starts from the

@@ -82,7 +82,7 @@ func (q *Queue) notify(s *settlement) {
 		ReturnFull: env.Ret == dsn.RetFull && env.Size <= dsn.DefaultMaxOriginal,
 		EightBit:   env.EightBitMIME || env.SMTPUTF8,
 	}
-	if body, err := q.bodyOpener(m.id, env.Size)(); err == nil {
+	if body, err := q.bodyOpener(m.id, env.Size, m.rec.Header)(); err == nil {
 		defer body.Close()
 		n.Original = body
 	} else {

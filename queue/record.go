@@ -44,6 +44,9 @@ type record struct {
 	InFlight  bool `json:"inflight,omitempty"`
 	Crashes   int  `json:"crashes,omitempty"`
 	DelaySent bool `json:"delay,omitempty"`
+	// Header, when set, is served in place of the stored body's header
+	// (Message.ReplaceHeader): the fields and the empty line after them.
+	Header []byte `json:"hdr,omitempty"`
 }
 
 func (r *record) encode() []byte {

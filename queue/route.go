@@ -32,14 +32,14 @@ func (q *Queue) routeNext() bool {
 	q.submission[0] = nil
 	q.submission = q.submission[1:]
 	idxs := q.unroutedLocked(m)
-	env := m.rec.Env
+	env, header := m.rec.Env, m.rec.Header
 	_, whole := q.opts.router.(MessageRouter)
 	if whole {
 		m.holds++ // RouteMessage may read the body
 	}
 	q.mu.Unlock()
 
-	routes := q.routeAll(m.id, &env, idxs)
+	routes, replaced := q.routeAll(m.id, &env, header, idxs)
 
 	q.mu.Lock()
 	if whole {
@@ -56,6 +56,9 @@ func (q *Queue) routeNext() bool {
 	}
 	now := q.opts.clock.Now()
 	at, changed := q.placeRoutesLocked(m, idxs, routes)
+	if replaced != nil {
+		m.rec.Header, changed = replaced, true
+	}
 	var outs []outcome
 	var unreachable []string
 	for i, idx := range at {

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -27,8 +28,10 @@ var _ queue.MessageRouter = liveRouter{}
 // the recipient as), then OnRoutedMessage and OnCategorizedMessage, whose
 // recipients carry their next-hop domain in NextHop. A recipient changed
 // by the last two is routed again. A failing fail-closed agent defers the
-// whole message. The agents see the header read-only: their header, SCL
-// and body edits at this stage are not applied to the queued message.
+// whole message. The header fields agents add, change or remove (the SCL
+// among them) replace the queued message's header
+// (queue.Message.ReplaceHeader); the body is not theirs to change at this
+// stage.
 func (r liveRouter) RouteMessage(ctx context.Context, msg *queue.Message, rcpts []queue.Recipient) ([]queue.Route, error) {
 	router := r.t.gen.Load().router
 	chain := r.t.opts.agents
@@ -48,7 +51,7 @@ func (r liveRouter) RouteMessage(ctx context.Context, msg *queue.Message, rcpts 
 	for i, rc := range rcpts {
 		addrs[i] = rc.Address
 	}
-	m := agent.NewMessage(header, addrs...)
+	m := agent.NewMessage(slices.Clone(header), addrs...)
 	if v, ok := agent.HeaderValue(header, agent.SCLHeader); ok {
 		if n, err := strconv.Atoi(v); err == nil {
 			m.SCL = n
@@ -59,6 +62,9 @@ func (r liveRouter) RouteMessage(ctx context.Context, msg *queue.Message, rcpts 
 		if err := step(ctx, m); err != nil {
 			return nil, err
 		}
+	}
+	if !slices.Equal(m.Header, header) {
+		msg.ReplaceHeader(agent.AppendHeader(nil, m.Header))
 	}
 	return c.routes(ctx), nil
 }

@@ -46,8 +46,9 @@
 // (redirect, add or drop recipients, override a recipient's routing
 // domain), OnRoutedMessage and OnCategorizedMessage, whose recipients
 // carry their next-hop domains. A failing fail-closed agent defers the
-// message, which is routed again after the retry interval. Header and
-// body edits are not applied at this stage.
+// message, which is routed again after the retry interval. Header fields
+// they set or remove (the SCL's too) replace the queued message's header
+// (queue.Message.ReplaceHeader); the body is not theirs to change here.
 //
 // # Running changes
 //

@@ -205,9 +205,9 @@ func WithTrace(f func(Event)) Option { return funcOption(func(o *options) { o.tr
 // (OnSubmittedMessage, OnResolvedMessage, OnRoutedMessage,
 // OnCategorizedMessage) on every queued message as the queue routes it,
 // whichever connector received it. There they may redirect, add or drop
-// recipients and override a recipient's routing domain, but not edit the
-// header or body. Without routing agents routing reads nothing more than
-// it would without agents. Default: none.
+// recipients, override a recipient's routing domain and edit the header
+// (the SCL too), but not the body. Without routing agents routing reads
+// nothing more than it would without agents. Default: none.
 func WithAgents(chain *agent.Chain) Option {
 	return funcOption(func(o *options) { o.agents = chain })
 }
