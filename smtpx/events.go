@@ -59,11 +59,11 @@ type Event struct {
 	// Subject is, for Queued, the message's Subject field as queued, raw
 	// (folded, encoded words kept): for a tracking log that records
 	// subjects.
-	Subject string
-	QueueID   queue.ID
-	Stripped  []perms.Removed
-	Pressure  Pressure // for BackPressure
-	Err       error
+	Subject  string
+	QueueID  queue.ID
+	Stripped []perms.Removed
+	Pressure Pressure // for BackPressure
+	Err      error
 }
 
 // LogValue renders the event compactly for log/slog.
