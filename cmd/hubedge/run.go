@@ -79,6 +79,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	pg := fs.String("queue-postgres", "", "keep the queue in PostgreSQL, shared by a pool of hubs (a pgx `DSN`, e.g. \"host=/run/postgresql dbname=hubedge\"), instead of -queue; -server names this hub in the pool")
 	tlsReports := fs.String("tls-report-dir", "", "count DANE and MTA-STS sessions and write each day's TLS-RPT aggregate report (RFC 8460, JSON) to `dir`")
 	tlsContact := fs.String("tls-report-contact", "", "the contact address the TLS-RPT reports name (default postmaster@<fqdn>)")
+	var tlsMail tlsReportMail
+	tlsMail.register(fs)
 	backPressure := fs.Bool("back-pressure", true, "refuse new mail with 452 4.3.1 while the queue's disk or the process's memory is short (the reference system's thresholds)")
 	if err := sf.parse(fs, args); err != nil {
 		return err
@@ -186,6 +188,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	local.started()
+	mailer, err := tlsMail.mailer(reports, cli.SplitList(c.DNS), t.Queue(), c.FQDN)
+	if err != nil {
+		_ = c.Stop(t)
+		return err
+	}
 	pool := attachPool(ctx, log, t.Queue(), store)
 	metrics := mgmt.serve(log, t.Queue(), b.track, sf.server, func() *cmdlet.Config { return current.Load() }, pool...)
 	obs.start(t.Queue(), metrics)
@@ -198,10 +205,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	for hup := cli.Hangups(ctx); ; {
 		select {
 		case <-daily.C:
-			writeTLSReports(log, reports, *tlsReports, c.FQDN)
+			writeTLSReports(ctx, log, reports, *tlsReports, c.FQDN, mailer)
 		case <-ctx.Done():
 			err := c.Stop(t)
-			writeTLSReports(log, reports, *tlsReports, c.FQDN)
+			writeTLSReports(ctx, log, reports, *tlsReports, c.FQDN, nil)
 			return err
 		case <-hup:
 			c.ReloadFiles()
@@ -344,18 +351,4 @@ func reload(ctx context.Context, log *slog.Logger, sf *scriptFlags, t *smtpx.Tra
 	}
 	log.Info("SIGHUP: configuration reloaded", "files", sf.files)
 	return cfg, true
-}
-
-// writeTLSReports writes the TLS-RPT reports of the days that have ended.
-func writeTLSReports(log *slog.Logger, rec *tlsrpt.Recorder, dir, sender string) {
-	if rec == nil {
-		return
-	}
-	files, err := rec.WriteDue(dir, sender)
-	if err != nil {
-		log.Error("writing TLS-RPT reports", "dir", dir, "err", err)
-	}
-	for _, f := range files {
-		log.Info("TLS-RPT report written", "file", f)
-	}
 }
