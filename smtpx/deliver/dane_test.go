@@ -35,7 +35,7 @@ type daneCase struct {
 
 // daneWorld signs each case's zone, serves them all from one harness DNS
 // server, and puts unbound in front with the trust anchors.
-func daneWorld(t *testing.T, pki *smtptest.PKI, cases []*daneCase) *smtptest.Unbound {
+func daneWorld(t testing.TB, pki *smtptest.PKI, cases []*daneCase) *smtptest.Unbound {
 	t.Helper()
 	srv := smtptest.NewDNS(t)
 	var zones []smtptest.UnboundZone
@@ -79,7 +79,7 @@ func daneWorld(t *testing.T, pki *smtptest.PKI, cases []*daneCase) *smtptest.Unb
 }
 
 // startUnbound puts unbound in front of srv, or skips the test.
-func startUnbound(t *testing.T, srv *smtptest.DNS, zones ...smtptest.UnboundZone) *smtptest.Unbound {
+func startUnbound(t testing.TB, srv *smtptest.DNS, zones ...smtptest.UnboundZone) *smtptest.Unbound {
 	t.Helper()
 	u, err := smtptest.StartUnbound(t, srv, zones...)
 	if errors.Is(err, smtptest.ErrUnboundMissing) {
