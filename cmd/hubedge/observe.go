@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -46,6 +47,8 @@ func (o *observer) event(e smtpx.Event) {
 		case d == nil:
 		case d.Kind == deliver.EventTLS:
 			m.TLSHandshake(manage.DirectionSend, d.Hop.Connector, nil)
+		case d.Kind == deliver.EventFailover && errors.Is(d.Err, deliver.ErrTLS):
+			m.TLSHandshake(manage.DirectionSend, d.Hop.Connector, d.Err)
 		case d.Kind == deliver.EventAttempt:
 			m.DeliveryAttempt(d.Hop.Connector, manage.AttemptOutcome(d.Results, d.Err), d.Elapsed)
 		}

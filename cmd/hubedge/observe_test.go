@@ -1,14 +1,23 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strconv"
+	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/hubedge/hubedge/internal/clitest"
+	"github.com/hubedge/hubedge/manage"
+	"github.com/hubedge/hubedge/queue"
+	"github.com/hubedge/hubedge/smtpx"
+	"github.com/hubedge/hubedge/smtpx/deliver"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
 )
 
@@ -56,6 +65,50 @@ func TestMetricsFed(t *testing.T) {
 		// on its way to the disk.
 		if n, _ := strconv.Atoi(string(m[1])); n < 1 {
 			t.Errorf("%s %d, want at least 1", series, n)
+		}
+	}
+}
+
+// TestObserverMetrics feeds the observer synthetic trace events and commits
+// and reads the series they feed.
+func TestObserverMetrics(t *testing.T) {
+	m := manage.NewMetrics(nil, nil)
+	o := &observer{server: "Hub01"}
+	o.start(nil, m)
+	hop := queue.NextHop{Kind: deliver.KindSmartHost, Connector: "To Smart Host", Domain: "[192.0.2.1]"}
+	delivery := func(e deliver.Event) smtpx.Event {
+		e.Hop = hop
+		return smtpx.Event{Kind: smtpx.EventDelivery, Delivery: &e, Err: e.Err}
+	}
+	tlsFailed := &deliver.AttemptError{Host: "192.0.2.1", Code: 451, Enhanced: "4.7.5",
+		Err: fmt.Errorf("%w: x509: certificate signed by unknown authority", deliver.ErrTLS)}
+	refused := &deliver.AttemptError{Host: "192.0.2.1", Code: 451, Enhanced: "4.4.1", Err: syscall.ECONNREFUSED}
+	for _, e := range []smtpx.Event{
+		delivery(deliver.Event{Kind: deliver.EventAttempt, Elapsed: 30 * time.Millisecond,
+			Results: []queue.Result{{Code: 250}, {Code: 550}}}),
+		delivery(deliver.Event{Kind: deliver.EventAttempt, Elapsed: 2 * time.Second, Err: &deliver.HopError{Hop: hop}}),
+		delivery(deliver.Event{Kind: deliver.EventFailover, Err: tlsFailed}),
+		delivery(deliver.Event{Kind: deliver.EventFailover, Err: refused}),
+	} {
+		o.event(e)
+	}
+	o.commit(3, 800*time.Microsecond)
+
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	out := rec.Body.String()
+	for _, want := range []string{
+		`hubedge_delivery_attempt_duration_seconds_count{connector="To Smart Host",outcome="partial"} 1`,
+		`hubedge_delivery_attempt_duration_seconds_sum{connector="To Smart Host",outcome="partial"} 0.03`,
+		`hubedge_delivery_attempt_duration_seconds_count{connector="To Smart Host",outcome="error"} 1`,
+		`hubedge_tls_handshake_failures_total{connector="To Smart Host",direction="send"} 1`,
+		// The refused connection is no handshake.
+		`hubedge_tls_handshakes_total{connector="To Smart Host",direction="send"} 1`,
+		`hubedge_queue_commit_batch_size_sum 3`,
+		`hubedge_queue_fsync_duration_seconds_sum 0.0008`,
+	} {
+		if !strings.Contains(out, want+"\n") {
+			t.Errorf("metrics lack %s", want)
 		}
 	}
 }
