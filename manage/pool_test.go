@@ -214,3 +214,21 @@ func TestPoolThroughAPI(t *testing.T) {
 	}
 	h1.waitTried(t, "bob@down.example")
 }
+
+// A command for a hub that stopped since the listing is refused, not
+// queued for nobody.
+func TestPoolHubStopped(t *testing.T) {
+	dsn := pgtest.Shared(t).NewDB(t)
+	ctx := context.Background()
+	clock := queuetest.NewFakeClock(time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC))
+	h1, h2 := newPoolHub(t, dsn, "hub01", clock), newPoolHub(t, dsn, "hub02", clock)
+	if err := h2.pool.Publish(ctx); err != nil {
+		t.Fatal(err)
+	}
+	h2.q.Close(ctx) // releases hub02's lease
+	_, err := h1.api.Call(ctx, "Suspend-Queue", url.Values{"Identity": {`hub02\Submission`}})
+	var apiErr *manage.APIError
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != 404 || apiErr.Message != `no running hub for queue hub02\Submission` {
+		t.Fatalf("Suspend-Queue of a stopped hub's queue: %v", err)
+	}
+}
