@@ -11,9 +11,8 @@ import (
 	"time"
 
 	"github.com/emersion/go-sasl"
-	"github.com/emersion/go-smtp"
 	"github.com/hubedge/hubedge/auth"
-	"github.com/hubedge/hubedge/queue"
+	"github.com/hubedge/hubedge/dsn"
 	"github.com/hubedge/hubedge/tlsrpt"
 )
 
@@ -35,9 +34,8 @@ type sessionParams struct {
 	key        string
 	ehlo       string
 	policy     auth.ClientPolicy
-	rcptDomain string        // DomainValidation without TlsDomain
-	logAs      string        // protocol log connector id; "" when not logged
-	hop        queue.NextHop // for the session's events
+	rcptDomain string // DomainValidation without TlsDomain
+	logAs      string // protocol log connector id; "" when not logged
 }
 
 // watch closes c when ctx ends, the only way to interrupt go-smtp's client.
@@ -63,7 +61,7 @@ func (d *Deliverer) open(ctx context.Context, sp sessionParams, t target) (*conn
 	fail := func(code int, enh string, err error) *AttemptError {
 		return &AttemptError{Host: t.host, Addr: t.addr, Code: code, Enhanced: enh, Err: err}
 	}
-	d.emit(Event{Kind: EventDial, Hop: sp.hop, Host: t.host, Addr: t.addr})
+	d.emit(Event{Kind: EventDial, Host: t.host, Addr: t.addr})
 	dctx, cancel := context.WithTimeout(ctx, d.opts.timeouts.Connect)
 	raw, err := d.opts.dial(dctx, "tcp", t.addr)
 	cancel()
@@ -198,7 +196,7 @@ func (d *Deliverer) finishPlan(cn *conn, tp *textproto.Conn, exts map[string]str
 	reportTLS := func() {
 		if st.TLS && !tlsReported {
 			tlsReported = true
-			d.emit(Event{Kind: EventTLS, Hop: sp.hop, Host: t.host, Addr: t.addr, TLSVersion: tls.VersionName(cn.tlsState.Version),
+			d.emit(Event{Kind: EventTLS, Host: t.host, Addr: t.addr, TLSVersion: tls.VersionName(cn.tlsState.Version),
 				VerifiedName: verifiedName, TLSResumed: cn.tlsState.DidResume})
 		}
 	}
@@ -236,7 +234,7 @@ func (d *Deliverer) finishPlan(cn *conn, tp *textproto.Conn, exts map[string]str
 				return fail("4.7.0", fmt.Errorf("deliver: AUTH %s: %w", step.Mechanism, err))
 			}
 			st.Authenticated = true
-			d.emit(Event{Kind: EventAuth, Hop: sp.hop, Host: t.host, Addr: t.addr, Mechanism: step.Mechanism})
+			d.emit(Event{Kind: EventAuth, Host: t.host, Addr: t.addr, Mechanism: step.Mechanism})
 		case auth.StepProceed:
 			reportTLS()
 			return nil
@@ -292,25 +290,19 @@ func (d *Deliverer) startTLS(ctx context.Context, tp *textproto.Conn, raw net.Co
 }
 
 // replyFailure turns a failed exchange into an AttemptError: the server's
-// reply when it sent one, a connection-level 4.4.2 otherwise.
+// reply (a *dsn.Reply) when it sent one, a connection-level 4.4.2
+// otherwise.
 func replyFailure(fail func(int, string, error) *AttemptError, err, sentinel error) *AttemptError {
 	var pe *textproto.Error
-	var se *smtp.SMTPError
-	switch {
-	case errors.As(err, &se):
-		if sentinel != nil {
-			return fail(se.Code, formatEnhanced(se.EnhancedCode), fmt.Errorf("%w: %w", sentinel, se))
-		}
-		return fail(se.Code, formatEnhanced(se.EnhancedCode), se)
-	case errors.As(err, &pe):
-		enh, text := splitReplyText(pe.Msg)
-		se := &smtp.SMTPError{Code: pe.Code, EnhancedCode: parseEnhanced(enh), Message: text}
-		if sentinel != nil {
-			return fail(pe.Code, enh, fmt.Errorf("%w: %w", sentinel, se))
-		}
-		return fail(pe.Code, enh, se)
+	if !errors.As(err, &pe) {
+		return fail(451, "4.4.2", err)
 	}
-	return fail(451, "4.4.2", err)
+	r := dsn.ParseReply(pe.Code, pe.Msg)
+	var cause error = &r
+	if sentinel != nil {
+		cause = fmt.Errorf("%w: %w", sentinel, cause)
+	}
+	return fail(r.Code, r.Enhanced(), cause)
 }
 
 // cmdRaw sends one command on the raw session and reads its reply.
@@ -362,8 +354,8 @@ func parseEHLO(msg string) map[string]string {
 // isReply reports whether err carries a server reply (as opposed to a
 // network or TLS failure).
 func isReply(err error) bool {
-	var se *smtp.SMTPError
-	return errors.As(err, &se)
+	var r *dsn.Reply
+	return errors.As(err, &r)
 }
 
 // explain says which host policy a failure of auth.Plan broke: a host held
