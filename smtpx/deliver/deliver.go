@@ -189,6 +189,7 @@ func (d *Deliverer) connect(ctx context.Context, hop queue.NextHop, sc *connecto
 	if sp.policy.ClientCert == nil {
 		sp.policy.ClientCert = d.opts.clientCert
 	}
+	sp.hop = hop
 	var targets iter.Seq[target]
 	switch hop.Kind {
 	case KindSmartHost:

@@ -13,6 +13,7 @@ import (
 	"github.com/emersion/go-sasl"
 	"github.com/hubedge/hubedge/auth"
 	"github.com/hubedge/hubedge/dsn"
+	"github.com/hubedge/hubedge/queue"
 	"github.com/hubedge/hubedge/tlsrpt"
 )
 
@@ -34,8 +35,9 @@ type sessionParams struct {
 	key        string
 	ehlo       string
 	policy     auth.ClientPolicy
-	rcptDomain string // DomainValidation without TlsDomain
-	logAs      string // protocol log connector id; "" when not logged
+	rcptDomain string        // DomainValidation without TlsDomain
+	logAs      string        // protocol log connector id; "" when not logged
+	hop        queue.NextHop // for the session's events
 }
 
 // watch closes c when ctx ends, the only way to interrupt go-smtp's client.
@@ -61,7 +63,7 @@ func (d *Deliverer) open(ctx context.Context, sp sessionParams, t target) (*conn
 	fail := func(code int, enh string, err error) *AttemptError {
 		return &AttemptError{Host: t.host, Addr: t.addr, Code: code, Enhanced: enh, Err: err}
 	}
-	d.emit(Event{Kind: EventDial, Host: t.host, Addr: t.addr})
+	d.emit(Event{Kind: EventDial, Hop: sp.hop, Host: t.host, Addr: t.addr})
 	dctx, cancel := context.WithTimeout(ctx, d.opts.timeouts.Connect)
 	raw, err := d.opts.dial(dctx, "tcp", t.addr)
 	cancel()
@@ -196,7 +198,7 @@ func (d *Deliverer) finishPlan(cn *conn, tp *textproto.Conn, exts map[string]str
 	reportTLS := func() {
 		if st.TLS && !tlsReported {
 			tlsReported = true
-			d.emit(Event{Kind: EventTLS, Host: t.host, Addr: t.addr, TLSVersion: tls.VersionName(cn.tlsState.Version),
+			d.emit(Event{Kind: EventTLS, Hop: sp.hop, Host: t.host, Addr: t.addr, TLSVersion: tls.VersionName(cn.tlsState.Version),
 				VerifiedName: verifiedName, TLSResumed: cn.tlsState.DidResume})
 		}
 	}
@@ -234,7 +236,7 @@ func (d *Deliverer) finishPlan(cn *conn, tp *textproto.Conn, exts map[string]str
 				return fail("4.7.0", fmt.Errorf("deliver: AUTH %s: %w", step.Mechanism, err))
 			}
 			st.Authenticated = true
-			d.emit(Event{Kind: EventAuth, Host: t.host, Addr: t.addr, Mechanism: step.Mechanism})
+			d.emit(Event{Kind: EventAuth, Hop: sp.hop, Host: t.host, Addr: t.addr, Mechanism: step.Mechanism})
 		case auth.StepProceed:
 			reportTLS()
 			return nil
