@@ -147,7 +147,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			contact = "postmaster@" + c.FQDN
 		}
 		reports = tlsrpt.NewRecorder(c.FQDN, contact)
-		b.opts = append(b.opts, smtpx.WithDeliverOptions(deliver.WithTLSReporter(reports)))
+		b.opts = append(b.opts, smtpx.WithDeliverOptions(deliver.WithTLSReporter(reports), deliver.WithTLSReportSender(*tlsMail.from)))
 	}
 	var store *pgstore.Store
 	if *pg != "" {
