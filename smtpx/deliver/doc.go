@@ -81,7 +81,11 @@
 // log of a Verbose connector (WithProtocolLog) has a "*" line per session
 // saying which policy held and why (context "TLS policy"), and one for
 // each refusal (context "TLS policy refused the host"); a host refused
-// before dialling gets a session of its own with that line alone.
+// before dialling gets a session of its own with that line alone. TLS
+// reports this server mails (WithTLSReportSender) are the exception RFC
+// 8460 §5.3 makes: they go out despite any TLS policy failure, under the
+// connector's settings alone. Cached MTA-STS policies in use are renewed
+// before they expire (WithMTASTSRefresh, RefreshMTASTS).
 //
 // The transaction honours the remote SIZE (RFC 1870: a message that is too
 // large fails 5.3.4 before DATA), SMTPUTF8 (RFC 6531: 5.6.7 when needed and
