@@ -13,6 +13,10 @@
 //   - Postfix (internal/postfixtest) as a downstream server that
 //     hubedge's send connector reaches through MX records over STARTTLS,
 //     with the message read back from Postfix's Maildir;
+//   - Postfix as a DANE MX host (RFC 7672): its certificate's TLSA record
+//     (DANE-EE 3 1 1) published in a DNSSEC-signed zone behind a real
+//     unbound, delivered over TLS; a mismatching record defers the message
+//     and Postfix never sees MAIL (needs unbound);
 //   - Postfix as a smart host requiring SASL AUTH (Cyrus sasldb) over
 //     TLS, for BasicAuth and BasicAuthRequireTLS, and with a certificate
 //     for the wrong name, where Postfix's own log proves hubedge never

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/hubedge/hubedge/queue"
+	"github.com/hubedge/hubedge/queue/pgstore"
 )
 
 // An endpoint is one cmdlet of the API, served at /api/<cmdlet>: GET for
@@ -252,6 +253,8 @@ func (h *Handler) retryQueue(r *http.Request, p params) (any, error) {
 // fmtQueueErr names the queue in a queue's sentinel errors.
 func fmtQueueErr(err error, identity string) error {
 	switch {
+	case errors.Is(err, pgstore.ErrHubDown): // a pool's hub stopped since the listing
+		return &NotFoundError{What: "running hub for queue", Identity: identity}
 	case errors.Is(err, queue.ErrNotFound):
 		return &NotFoundError{What: "queue", Identity: identity}
 	case errors.Is(err, queue.ErrInvalidState):

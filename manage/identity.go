@@ -134,12 +134,21 @@ func newNumbering(server string) *numbering {
 	return &numbering{byKey: map[string]int{}, server: server}
 }
 
+// special reports whether name is one of the queues every hub has of
+// its own rather than a delivery queue.
+func special(name string) bool {
+	switch name {
+	case queue.QueueSubmission, queue.QueueUnreachable, queue.QueuePoison:
+		return true
+	}
+	return false
+}
+
 // name returns the queue-part of key's identity. In a pool a number
 // names a next hop, so hub01\3 and hub02\3 are the two hubs' queues to
 // the same one.
 func (n *numbering) name(key string) string {
-	switch key {
-	case queue.QueueSubmission, queue.QueueUnreachable, queue.QueuePoison, anyQueue:
+	if special(key) || key == anyQueue {
 		return key
 	}
 	n.mu.Lock()

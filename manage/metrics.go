@@ -62,7 +62,7 @@ func NewMetrics(q QueueStats, now func() time.Time) *Metrics {
 	m.dsn = counter("dsn_messages_total", "Delivery status notifications generated, by type (failure, delay, success, relayed, expanded).", "type")
 	m.attempt = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Namespace: "hubedge", Name: "delivery_attempt_duration_seconds",
-		Help:    "Time of one delivery attempt to a next hop, by send connector and outcome.",
+		Help:    "Time of one delivery attempt to a next hop, next-hop resolution included, by send connector and outcome.",
 		Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 120, 300},
 	}, []string{"connector", "outcome"})
 	m.sessions = prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "hubedge", Name: "smtp_sessions_open",
@@ -71,9 +71,9 @@ func NewMetrics(q QueueStats, now func() time.Time) *Metrics {
 	m.tls = counter("tls_handshakes_total", "TLS handshakes attempted, by direction (receive, send) and connector.", "direction", "connector")
 	m.tlsFailed = counter("tls_handshake_failures_total", "TLS handshakes that failed, by direction and connector.", "direction", "connector")
 	m.batch = prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: "hubedge", Name: "queue_commit_batch_size",
-		Help: "Writes carried by one group commit of the queue.", Buckets: prometheus.ExponentialBuckets(1, 2, 10)})
+		Help: "Message records written or deleted by one group commit of the local queue (body chunks not counted).", Buckets: prometheus.ExponentialBuckets(1, 2, 10)})
 	m.fsync = prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: "hubedge", Name: "queue_fsync_duration_seconds",
-		Help: "Time of one group commit's fsync.", Buckets: prometheus.ExponentialBuckets(0.0001, 2, 14)})
+		Help: "Time of the fdatasync of one group commit of the local queue.", Buckets: prometheus.ExponentialBuckets(0.0001, 2, 14)})
 	m.backPressure = prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "hubedge", Name: "back_pressure_level",
 		Help: "Back-pressure level by resource (disk, memory): 0 normal, 1 medium, 2 high."}, []string{"resource"})
 	m.reg.MustRegister(m.received, m.sent, m.delivered, m.deferred, m.failed, m.dsn, m.attempt, m.sessions,
@@ -166,6 +166,34 @@ const (
 
 var outcomes = []string{string(OutcomeDelivered), string(OutcomePartial), string(OutcomeDeferred), string(OutcomeFailed), string(OutcomeError)}
 
+// AttemptOutcome sorts what a delivery attempt returned into an Outcome:
+// an error (no host took the message) is OutcomeError; otherwise the
+// recipients' replies decide, all accepted, some, or none with a
+// temporary reply among them (deferred) or none (failed).
+func AttemptOutcome(results []queue.Result, err error) Outcome {
+	if err != nil || len(results) == 0 {
+		return OutcomeError
+	}
+	accepted, temporary := 0, 0
+	for _, r := range results {
+		switch {
+		case r.Success():
+			accepted++
+		case r.Temporary():
+			temporary++
+		}
+	}
+	switch {
+	case accepted == len(results):
+		return OutcomeDelivered
+	case accepted > 0:
+		return OutcomePartial
+	case temporary > 0:
+		return OutcomeDeferred
+	}
+	return OutcomeFailed
+}
+
 // DeliveryAttempt observes how long one attempt to a next hop took.
 func (m *Metrics) DeliveryAttempt(sendConnector string, o Outcome, d time.Duration) {
 	if m != nil {
@@ -229,8 +257,9 @@ func (m *Metrics) TLSHandshake(direction, connector string, err error) {
 	}
 }
 
-// GroupCommit observes one commit of the queue: how many writes it carried
-// and how long its fsync took.
+// GroupCommit observes one commit of the local queue: how many message
+// records it wrote or deleted and how long its fsync took. Its signature is
+// walstore.CommitObserver's.
 func (m *Metrics) GroupCommit(writes int, fsync time.Duration) {
 	if m != nil {
 		m.batch.Observe(float64(writes))

@@ -130,3 +130,25 @@ func TestMetricsBoundedLabels(t *testing.T) {
 	var nilM *manage.Metrics
 	exercise(nilM)
 }
+
+func TestAttemptOutcome(t *testing.T) {
+	ok, temp, perm := queue.Result{Code: 250}, queue.Result{Code: 451}, queue.Result{Code: 550}
+	tests := []struct {
+		results []queue.Result
+		err     error
+		want    manage.Outcome
+	}{
+		{[]queue.Result{ok, ok}, nil, manage.OutcomeDelivered},
+		{[]queue.Result{ok, perm}, nil, manage.OutcomePartial},
+		{[]queue.Result{temp, ok}, nil, manage.OutcomePartial},
+		{[]queue.Result{temp, perm}, nil, manage.OutcomeDeferred},
+		{[]queue.Result{perm}, nil, manage.OutcomeFailed},
+		{nil, errors.New("connection refused"), manage.OutcomeError},
+		{nil, nil, manage.OutcomeError},
+	}
+	for _, tt := range tests {
+		if got := manage.AttemptOutcome(tt.results, tt.err); got != tt.want {
+			t.Errorf("AttemptOutcome(%v, %v) = %s, want %s", tt.results, tt.err, got, tt.want)
+		}
+	}
+}

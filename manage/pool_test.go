@@ -24,6 +24,7 @@ type poolHub struct {
 	q     *queue.Queue
 	pool  *pgpool.Pool
 	api   *manage.Client
+	url   string // of the API and the Queue Viewer
 	tried chan string
 }
 
@@ -56,6 +57,7 @@ func newPoolHub(t *testing.T, dsn, name string, clock *queuetest.FakeClock) *poo
 	}
 	srv := httptest.NewServer(hd)
 	t.Cleanup(srv.Close)
+	h.url = srv.URL
 	if h.api, err = manage.NewClient(srv.URL, testToken, srv.Client()); err != nil {
 		t.Fatal(err)
 	}
@@ -156,6 +158,20 @@ func TestPoolThroughAPI(t *testing.T) {
 		t.Fatalf("Get-Message of hub02's message by its ID on hub01: %+v, %v", ms, err)
 	}
 
+	// The Queue Viewer of hub01 shows both hubs' queues, and on hub02's
+	// queue all of hub02's messages.
+	b := browser(t)
+	if code, _, _ := fetch(t, b, "POST", h1.url+"/login", url.Values{"token": {testToken}}); code != 303 {
+		t.Fatalf("Queue Viewer login: %d", code)
+	}
+	if code, page, _ := fetch(t, b, "GET", h1.url+"/", nil); code != 200 || !strings.Contains(page, `hub01\1`) || !strings.Contains(page, `hub02\1`) {
+		t.Errorf("Queue Viewer's queues page on hub01: %d\n%s", code, page)
+	}
+	code, page, _ := fetch(t, b, "GET", h1.url+"/queue?Identity="+url.QueryEscape(`hub02\1`), nil)
+	if code != 200 || !strings.Contains(page, `hub02\*\`+string(msg2)) || !strings.Contains(page, "Only hub02 knows") {
+		t.Errorf("Queue Viewer's page of hub02's queue on hub01: %d\n%s", code, page)
+	}
+
 	// Suspended from hub01, the next hop is suspended on both hubs.
 	call(t, h1.api, "Suspend-Queue", `hub02\down.example`)
 	if _, err := h2.pool.Queues(ctx); err != nil { // hub02's heartbeat reads the pool state
@@ -197,4 +213,22 @@ func TestPoolThroughAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	h1.waitTried(t, "bob@down.example")
+}
+
+// A command for a hub that stopped since the listing is refused, not
+// queued for nobody.
+func TestPoolHubStopped(t *testing.T) {
+	dsn := pgtest.Shared(t).NewDB(t)
+	ctx := context.Background()
+	clock := queuetest.NewFakeClock(time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC))
+	h1, h2 := newPoolHub(t, dsn, "hub01", clock), newPoolHub(t, dsn, "hub02", clock)
+	if err := h2.pool.Publish(ctx); err != nil {
+		t.Fatal(err)
+	}
+	h2.q.Close(ctx) // releases hub02's lease
+	_, err := h1.api.Call(ctx, "Suspend-Queue", url.Values{"Identity": {`hub02\Submission`}})
+	var apiErr *manage.APIError
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != 404 || apiErr.Message != `no running hub for queue hub02\Submission` {
+		t.Fatalf("Suspend-Queue of a stopped hub's queue: %v", err)
+	}
 }

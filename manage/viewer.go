@@ -29,6 +29,9 @@ var viewerTmpl = template.Must(template.New("viewer").Funcs(template.FuncMap{
 		return m
 	},
 	"q": url.QueryEscape,
+	// known reports whether a message's queue identity names one queue:
+	// not Hub\*, another hub's message whose queue only that hub knows.
+	"known": func(queue string) bool { return !strings.HasSuffix(queue, `\`+anyQueue) },
 }).Parse(viewerHTML))
 
 // page is what every Queue Viewer template gets.
@@ -41,6 +44,7 @@ type page struct {
 	Queues   []QueueView
 	Queue    *QueueView
 	Messages []MessageView
+	Note     string // about Messages
 	Message  *MessageView
 	Tracking []TrackingView
 	Query    map[string]string
@@ -139,7 +143,24 @@ func (h *Handler) pageQueue(w http.ResponseWriter, r *http.Request) {
 		h.pageError(w, s, err)
 		return
 	}
-	h.render(w, http.StatusOK, page{Title: "Queue " + q.Identity, Refresh: h.refreshSeconds(), CSRF: s.csrf, Queue: &q, Messages: ms.([]MessageView)})
+	p := page{Title: "Queue " + q.Identity, Refresh: h.refreshSeconds(), CSRF: s.csrf, Queue: &q, Messages: ms.([]MessageView)}
+	if hub, name, _ := strings.Cut(q.Identity, `\`); h.pool != nil && hub != h.server && !special(name) {
+		// Which of its messages another hub's delivery queue holds only
+		// that hub knows: show them all.
+		all, err := h.getMessage(r, params{"Queue": hub + `\` + anyQueue})
+		if err != nil {
+			h.pageError(w, s, err)
+			return
+		}
+		p.Messages = nil
+		for _, m := range all.([]MessageView) {
+			if m.Queue == hub+`\`+anyQueue {
+				p.Messages = append(p.Messages, m)
+			}
+		}
+		p.Note = "Only " + hub + " knows which of its messages are in this queue: these are all its messages awaiting delivery."
+	}
+	h.render(w, http.StatusOK, p)
 }
 
 func (h *Handler) pageMessage(w http.ResponseWriter, r *http.Request) {

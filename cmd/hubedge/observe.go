@@ -1,8 +1,10 @@
 package main
 
 import (
+	"errors"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/hubedge/hubedge/manage"
 	"github.com/hubedge/hubedge/queue"
@@ -42,8 +44,14 @@ func (o *observer) event(e transport.Event) {
 		m.MessageReceived(e.Connector)
 		o.received(e)
 	case transport.EventDelivery:
-		if d := e.Delivery; d != nil && d.Kind == deliver.EventTLS {
+		switch d := e.Delivery; {
+		case d == nil:
+		case d.Kind == deliver.EventTLS:
 			m.TLSHandshake(manage.DirectionSend, d.Hop.Connector, nil)
+		case d.Kind == deliver.EventFailover && errors.Is(d.Err, deliver.ErrTLS):
+			m.TLSHandshake(manage.DirectionSend, d.Hop.Connector, d.Err)
+		case d.Kind == deliver.EventAttempt:
+			m.DeliveryAttempt(d.Hop.Connector, manage.AttemptOutcome(d.Results, d.Err), d.Elapsed)
 		}
 	case smtpx.EventBackPressure:
 		m.BackPressure("transport", int(e.Pressure))
@@ -52,6 +60,12 @@ func (o *observer) event(e transport.Event) {
 			o.queueEvent(m, *e.Queue)
 		}
 	}
+}
+
+// commit feeds the group-commit metrics from the local queue's store
+// (walstore.CommitObserver): one atomic load while metrics are off.
+func (o *observer) commit(records int, sync time.Duration) {
+	o.metrics.Load().GroupCommit(records, sync)
 }
 
 // refusalReason sorts a refusal by its enhanced status code into the

@@ -148,7 +148,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			contact = "postmaster@" + c.FQDN
 		}
 		reports = tlsrpt.NewRecorder(c.FQDN, contact)
-		b.opts = append(b.opts, transport.WithDeliverOptions(deliver.WithTLSReporter(reports)))
+		b.opts = append(b.opts, transport.WithDeliverOptions(deliver.WithTLSReporter(reports), deliver.WithTLSReportSender(*tlsMail.from)))
 	}
 	var store *pgstore.Store
 	if *pg != "" {
@@ -159,6 +159,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	obs := &observer{server: sf.server, track: b.track}
 	b.opts = append(b.opts, transport.WithTrace(obs.event))
+	local, err := openLocalQueue(c.QueueDir, mgmt != nil, obs)
+	if err != nil {
+		return err
+	}
+	defer local.close()
+	b.opts = append(b.opts, local.options()...)
 	if *backPressure {
 		b.opts = append(b.opts, transport.WithBackPressure(smtpx.BackPressure{}))
 	}
@@ -182,6 +188,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		return err
 	}
+	local.started()
 	mailer, err := tlsMail.mailer(reports, cli.SplitList(c.DNS), t.Queue(), c.FQDN)
 	if err != nil {
 		_ = c.Stop(t)

@@ -20,7 +20,7 @@ type tlsReportMail struct{ from *string }
 
 func (m *tlsReportMail) register(fs *flag.FlagSet) {
 	m.from = fs.String("tls-report-from", "", "send each day's TLS-RPT reports to the rua of the policy domain's _smtp._tls record (RFC 8460): "+
-		"mailed from `address` through the queue, posted to https: URIs; needs -tls-report-dir")
+		"mailed from `address` through the queue (delivered despite DANE or MTA-STS failures), posted to https: URIs; needs -tls-report-dir")
 }
 
 // mailer returns the Mailer of -tls-report-from, nil without the flag.

@@ -22,9 +22,10 @@
 //
 // An action on this hub runs at once; one on another hub's message or
 // queue is a command queued in the database for that hub, which runs it
-// at its next heartbeat (a third of its lease) or when its pool calls
-// RunCommands. Each heartbeat also publishes the hub's queues, so what
-// Queues shows of another hub is as of its last heartbeat, except
+// as soon as the database notifies it, or else at its next heartbeat (a
+// third of its lease), or when its pool calls RunCommands. Each heartbeat,
+// and each change of the pool's suspended queues, also publishes the
+// hub's queues, so what Queues shows of another hub is as of then, except
 // suspensions, which show at once.
 package pgpool
 
@@ -150,3 +151,9 @@ func (p *Pool) act(ctx context.Context, id queue.ID, cmd string, local func(queu
 
 // RunCommands runs now the commands other hubs sent this one.
 func (p *Pool) RunCommands(ctx context.Context) (int, error) { return p.s.RunCommands(ctx) }
+
+// Hub returns the name of this hub in the pool.
+func (p *Pool) Hub() string {
+	name, _ := p.s.Hub()
+	return name
+}

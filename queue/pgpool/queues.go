@@ -13,9 +13,9 @@ import (
 )
 
 // Queue is a queue of a hub of the pool. This hub's own are described as
-// they are now; another hub's as that hub last published them, at its
-// last heartbeat (Published), except that a delivery queue suspended for
-// the pool shows Suspended at once.
+// they are now; another hub's as that hub last published them
+// (Published), except that a delivery queue suspended for the pool shows
+// Suspended at once.
 type Queue struct {
 	Hub string
 	queue.QueueInfo
@@ -120,7 +120,7 @@ func delivery(identity string) bool {
 // that next hop (attempts in flight finish), including hubs that start
 // later or adopt the messages of one that died, until ResumeQueue. The
 // Submission and Unreachable queues are each hub's own: the command goes
-// to hub, which runs it at its next heartbeat.
+// to hub.
 func (p *Pool) SuspendQueue(ctx context.Context, hub, identity string) error {
 	return p.queueAction(ctx, hub, identity, true, cmdSuspendQueue, p.q.SuspendQueue)
 }
@@ -146,8 +146,8 @@ func (p *Pool) queueAction(ctx context.Context, hub, identity string, on bool, c
 
 // RetryQueue makes queue identity of hub, a delivery queue in Retry or
 // the Unreachable queue, try now (see queue.Queue.RetryQueue). Another
-// hub's queue is retried by that hub, at its next heartbeat; whether it
-// is in Retry is judged from what it last published.
+// hub's queue is retried by that hub when the command reaches it; whether
+// it is in Retry is judged from what it last published.
 func (p *Pool) RetryQueue(ctx context.Context, hub, identity string) error {
 	if identity == queue.QueueSubmission || identity == queue.QueuePoison {
 		return fmt.Errorf("%w: only delivery queues and the Unreachable queue are retried", queue.ErrInvalidState)

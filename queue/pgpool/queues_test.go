@@ -10,6 +10,7 @@ import (
 	"github.com/hubedge/hubedge/internal/pgtest"
 	"github.com/hubedge/hubedge/queue"
 	"github.com/hubedge/hubedge/queue/pgpool"
+	"github.com/hubedge/hubedge/queue/pgstore"
 	"github.com/hubedge/hubedge/queue/queuetest"
 )
 
@@ -152,5 +153,32 @@ func TestPoolQueues(t *testing.T) {
 	}
 	if err := pA.SuspendQueue(ctx, "hubC", relayQueue); !errors.Is(err, queue.ErrNotFound) {
 		t.Errorf("Suspend-Queue of a hub not in the pool: %v", err)
+	}
+}
+
+// A next hop suspended for the pool stays listed, and can be resumed,
+// when no hub has a queue to it any more.
+func TestSuspendedQueueWithoutMessages(t *testing.T) {
+	dsn := pgtest.Shared(t).NewDB(t)
+	ctx := context.Background()
+	clock := queuetest.NewFakeClock(time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
+	_, pA := hub(t, dsn, "hubA", clock, make(chan queue.ID, 1))
+	other, err := pgstore.Open(ctx, pgstore.Config{DSN: dsn, Hub: "hubB", NoNotify: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if err := other.HoldQueue(ctx, relayQueue, true); err != nil {
+		t.Fatal(err)
+	}
+	q := poolQueue(t, pA, "hubA", relayQueue)
+	if q.Status != queue.QueueSuspended || q.NextHopDomain != "relay.fabrikam.com" || q.MessageCount != 0 {
+		t.Fatalf("suspended next hop without a queue: %+v", q)
+	}
+	if err := pA.ResumeQueue(ctx, "hubA", relayQueue); err != nil {
+		t.Fatal(err)
+	}
+	if held, err := other.Holds(ctx); err != nil || len(held) != 0 {
+		t.Fatalf("suspended queues after Resume-Queue: %v, %v", held, err)
 	}
 }

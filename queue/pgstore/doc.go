@@ -57,4 +57,16 @@
 // Because a message has one owner at a time and the queue commits each
 // DSN together with the record change that caused it, every delay and
 // failure notification is sent once for the pool.
+//
+// # Administration of the pool
+//
+// Besides messages the hubs share administrative state, all of it in
+// rows: the delivery queues suspended for the whole pool (HoldQueue; a
+// queue opened on the store honours them from before its first delivery,
+// through storage.QueueHolder), each hub's queues as it last published
+// them (PublishQueues, PoolQueues), and commands for a hub, about a
+// message it owns (Send) or about its own queues (SendHub). A NOTIFY
+// wakes the hubs concerned at once; a hub that missed it catches up at its
+// next heartbeat. Package pgpool builds the pool-wide queue cmdlets on
+// them.
 package pgstore

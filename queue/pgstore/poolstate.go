@@ -15,12 +15,13 @@ import (
 // delivery queues suspended for the whole pool, each hub's queues as it
 // last showed them, and commands addressed to a hub rather than about a
 // message. All of it lives in tables, so a hub that was down or cut off
-// when it changed catches up at its next heartbeat.
+// when it changed catches up at its next heartbeat (notify.go wakes the
+// hubs sooner).
 
 // WatchHolds calls fn with the identities of the delivery queues
 // suspended for the whole pool, at once and then whenever this store
-// learns that the set changed: at each heartbeat, and when a hub's
-// HoldQueue or Holds goes through it (storage.QueueHolder).
+// learns that the set changed: at a notification, at each heartbeat, and
+// when HoldQueue or Holds is called on it (storage.QueueHolder).
 func (s *Store) WatchHolds(fn func(identities []string)) {
 	s.holdsMu.Lock()
 	defer s.holdsMu.Unlock()
@@ -35,8 +36,9 @@ func (s *Store) WatchHolds(fn func(identities []string)) {
 // NextHop key, for every hub of the pool: the queue of each hub that
 // delivers to that next hop now, later, or after adopting another hub's
 // messages. This hub's queue follows before HoldQueue returns; the others
-// as soon as a notification reaches them, or at their next heartbeat. Suspending a queue that no hub has yet is
-// allowed: it is born suspended.
+// as soon as a notification reaches them, or at their next heartbeat.
+// Suspending a queue that no hub has yet is allowed: it is born
+// suspended.
 func (s *Store) HoldQueue(ctx context.Context, identity string, on bool) error {
 	if err := s.state(); err != nil {
 		return err

@@ -8,6 +8,7 @@ import (
 
 	"github.com/emersion/go-smtp"
 
+	"github.com/hubedge/hubedge/auth"
 	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/queue"
 	"github.com/hubedge/hubedge/smtpx/deliver"
@@ -57,5 +58,28 @@ func TestAttemptEvent(t *testing.T) {
 				t.Errorf("attempt results %+v, want two %d", a.Results, tt.code)
 			}
 		})
+	}
+}
+
+// TestSessionEventsNameTheHop: the dial, TLS and AUTH events of a session
+// say which hop (and so which send connector) it serves.
+func TestSessionEventsNameTheHop(t *testing.T) {
+	pki := smtptest.NewPKI(t)
+	sink := smtptest.NewSink(t, smtptest.WithPKI(pki, "mail.fabrikam.com"), smtptest.RequireTLS(), smtptest.RequireAuth("svc", "s3cret"))
+	host, dns := smartHostByName(t, sink)
+	sc := mustSend(t, "Auth", connector.WithAddressSpaceList("*"), connector.WithSmartHostList(host),
+		connector.WithSmartHostAuth(auth.SmartHostBasicAuthRequireTLS), connector.WithCredentials("svc", "s3cret"))
+	rec := &recorder{}
+	d := mustNew(t, deliver.WithSendConnectors(sc), deliver.WithResolver(newResolver(t, dns)),
+		deliver.WithRootCAs(pki.Pool()), deliver.WithTrace(rec.add))
+	hop := deliver.HopFor(sc, "fabrikam.com")
+	if res, err := newHarness(t, d, hop).send(queue.Envelope{}, testBody); err != nil || res[0].Code != 250 {
+		t.Fatalf("res=%+v err=%v", res, err)
+	}
+	for _, k := range []deliver.EventKind{deliver.EventDial, deliver.EventTLS, deliver.EventAuth} {
+		evs := rec.kinds(k)
+		if len(evs) != 1 || evs[0].Hop != hop {
+			t.Errorf("%s events %+v; want one with hop %v", k, evs, hop)
+		}
 	}
 }

@@ -13,13 +13,13 @@ import (
 // line that never ends); the attempt fails and the next host is tried.
 var ErrReplyTooLong = errors.New("deliver: reply too long")
 
-// Bounds on what a next hop may send back for one command. net/textproto
-// bounds neither the lines of a reply nor a line's length, and go-smtp's
-// client bounds only the line (2000 bytes), so a hostile host could
-// otherwise fill memory with one reply.
+// Bounds on what a next hop may send back for one command. net/textproto,
+// which reads the replies, bounds neither the lines of a reply nor a
+// line's length, so a hostile host could otherwise fill memory with one
+// reply.
 const (
-	// Before the handover to go-smtp (greeting, EHLO, STARTTLS, on the
-	// plaintext connection): one reply.
+	// Before the handover (greeting, EHLO, STARTTLS, on the plaintext
+	// connection): one reply.
 	maxNegotiationReply = 64 << 10
 	maxNegotiationLines = 512
 	// From the TLS handshake on, for every command written (a pipelined
@@ -75,7 +75,7 @@ func (c *boundedConn) Write(p []byte) (int, error) {
 }
 
 // handOver moves raw's bounds from the negotiation's to maxReadPerWrite,
-// before the TLS handshake or go-smtp's session.
+// before the TLS handshake or, without TLS, the rest of the session.
 func handOver(raw net.Conn) {
 	if c, ok := unlogged(raw).(*boundedConn); ok {
 		c.mu.Lock()

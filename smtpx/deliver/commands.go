@@ -2,6 +2,7 @@ package deliver
 
 import (
 	"bufio"
+	"encoding/base64"
 	"errors"
 	"net"
 	"net/textproto"
@@ -10,7 +11,7 @@ import (
 	"sync"
 	"unicode/utf8"
 
-	"github.com/emersion/go-smtp"
+	"github.com/emersion/go-sasl"
 	"github.com/hubedge/hubedge/dsn"
 	"github.com/hubedge/hubedge/queue"
 )
@@ -18,12 +19,90 @@ import (
 // ext is what the transaction needs from the server's EHLO reply.
 type ext struct {
 	pipelining, eightBit, size, dsn, requireTLS, smtpUTF8 bool
+	maxSize                                               int64 // SIZE's limit (RFC 1870), 0 when none is given
 }
 
-func extOf(c *smtp.Client) ext {
-	has := func(name string) bool { ok, _ := c.Extension(name); return ok }
-	return ext{pipelining: has("PIPELINING"), eightBit: has("8BITMIME"), size: has("SIZE"),
+// extOf reads ext from the keywords of an EHLO reply (see parseEHLO).
+func extOf(exts map[string]string) ext {
+	has := func(name string) bool { _, ok := exts[name]; return ok }
+	e := ext{pipelining: has("PIPELINING"), eightBit: has("8BITMIME"), size: has("SIZE"),
 		dsn: has("DSN"), requireTLS: has("REQUIRETLS"), smtpUTF8: has("SMTPUTF8")}
+	if n, err := strconv.ParseInt(exts["SIZE"], 10, 64); err == nil && n > 0 {
+		e.maxSize = n
+	}
+	return e
+}
+
+// errOutOfStep: after the negotiation the server had sent more than it
+// was asked, so its replies could not be matched to the commands.
+var errOutOfStep = errors.New("deliver: the server sent data nobody asked for; the session is out of step")
+
+// ehlo sends EHLO (HELO if the server does not know EHLO) and returns the
+// extensions of the reply, none after HELO.
+func ehlo(tp *textproto.Conn, name string) (map[string]string, error) {
+	code, msg, err := cmdRaw(tp, 250, "EHLO %s", name)
+	if err != nil {
+		var pe *textproto.Error
+		if errors.As(err, &pe) && (code == 500 || code == 502) {
+			_, _, err = cmdRaw(tp, 250, "HELO %s", name)
+		}
+		return map[string]string{}, err
+	}
+	return parseEHLO(msg), nil
+}
+
+// authenticate runs AUTH's SASL exchange with cl (RFC 4954 §4): base64
+// responses to 334 challenges until 235. A refusal is returned as the
+// server's reply, a *dsn.Reply; a challenge cl cannot answer cancels the
+// exchange with "*".
+func authenticate(tp *textproto.Conn, cl sasl.Client) error {
+	mech, resp, err := cl.Start()
+	if err != nil {
+		return err
+	}
+	line := "AUTH " + mech
+	if resp != nil {
+		line += " " + saslText(resp)
+	}
+	for {
+		code, msg, err := cmdRaw(tp, 0, "%s", line)
+		switch {
+		case err != nil:
+			return err
+		case code == 235:
+			return nil
+		case code != 334:
+			r := dsn.ParseReply(code, msg)
+			return &r
+		}
+		challenge, err := base64.StdEncoding.DecodeString(msg)
+		if err == nil {
+			resp, err = cl.Next(challenge)
+		}
+		if err != nil {
+			_, _, _ = cmdRaw(tp, 0, "*")
+			return err
+		}
+		line = saslText(resp)
+	}
+}
+
+// saslText is a SASL response on the wire: base64, "=" when empty.
+func saslText(b []byte) string {
+	if len(b) == 0 {
+		return "="
+	}
+	return base64.StdEncoding.EncodeToString(b)
+}
+
+// quit sends QUIT and reads its reply, within the deadline already set.
+func quit(c net.Conn) {
+	wb := getWireBuf(c)
+	defer putWireBuf(wb)
+	wb.bw.WriteString("QUIT\r\n")
+	if wb.bw.Flush() == nil {
+		_, _ = wb.readReply()
+	}
 }
 
 // wireBuf is a session's reader and writer for one transaction. The reader

@@ -35,7 +35,7 @@ type daneCase struct {
 
 // daneWorld signs each case's zone, serves them all from one harness DNS
 // server, and puts unbound in front with the trust anchors.
-func daneWorld(t *testing.T, pki *smtptest.PKI, cases []*daneCase) *smtptest.Unbound {
+func daneWorld(t testing.TB, pki *smtptest.PKI, cases []*daneCase) *smtptest.Unbound {
 	t.Helper()
 	srv := smtptest.NewDNS(t)
 	var zones []smtptest.UnboundZone
@@ -79,7 +79,7 @@ func daneWorld(t *testing.T, pki *smtptest.PKI, cases []*daneCase) *smtptest.Unb
 }
 
 // startUnbound puts unbound in front of srv, or skips the test.
-func startUnbound(t *testing.T, srv *smtptest.DNS, zones ...smtptest.UnboundZone) *smtptest.Unbound {
+func startUnbound(t testing.TB, srv *smtptest.DNS, zones ...smtptest.UnboundZone) *smtptest.Unbound {
 	t.Helper()
 	u, err := smtptest.StartUnbound(t, srv, zones...)
 	if errors.Is(err, smtptest.ErrUnboundMissing) {
@@ -340,5 +340,55 @@ func TestDANESmartHost(t *testing.T) {
 				t.Fatalf("res=%+v err=%v messages=%d", res, err, len(c.sink.Messages()))
 			}
 		})
+	}
+}
+
+// A TLS report from the configured sender reaches a domain whose DANE
+// records refuse its MX (RFC 8460 §5.3: reports are delivered despite TLS
+// failures) without being counted; other mail, and a message from that
+// sender that is not a report, still waits, and does not ride on the
+// report's connection.
+func TestDANETLSReport(t *testing.T) {
+	pki := smtptest.NewPKI(t)
+	stranger := smtptest.NewPKI(t).Certificate("mx.mismatch.example").Leaf
+	c := &daneCase{domain: "mismatch.example", tlsa: func(_, _ *x509.Certificate) smtptest.Record {
+		return smtptest.TLSA("_25._tcp.mx.mismatch.example", 3, 1, 1, stranger)
+	}}
+	u := daneWorld(t, pki, []*daneCase{c})
+	r, err := mx.New(mx.WithServers(u.Addr()), mx.WithTrustAD(true), mx.WithIPv6(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const reporter = "tlsrpt-noreply@contoso.com"
+	report := "From: " + reporter + "\r\nTo: tlsrpt@mismatch.example\r\nTLS-Report-Domain: mismatch.example\r\n" +
+		"TLS-Report-Submitter: contoso.com\r\nSubject: Report Domain: mismatch.example\r\n\r\nreport\r\n"
+	sc := internetConnector(t)
+	rep := tlsrpt.NewRecorder("Contoso", "postmaster@contoso.com")
+	d := mustNew(t, deliver.WithSendConnectors(sc), deliver.WithResolver(r), deliver.WithMXPort(port(t, c.sink.Addr())),
+		deliver.WithMTASTS(false), deliver.WithTLSReporter(rep), deliver.WithTLSReportSender(reporter))
+	for _, tc := range []struct {
+		name, from, body string
+		delivered        bool
+	}{
+		{"report", reporter, report, true},
+		{"other mail after the report", "alice@contoso.com", testBody, false},
+		{"not a report, from the report sender", reporter, testBody, false},
+	} {
+		before := len(c.sink.Messages())
+		// A queue each: a deferral holds the hop's queue in Retry.
+		res, err := newHarness(t, d, deliver.HopFor(sc, c.domain)).send(queue.Envelope{From: tc.from, Recipients: rcpts("tlsrpt@" + c.domain)}, tc.body)
+		got := err == nil && len(res) == 1 && res[0].Code == 250 && len(c.sink.Messages()) == before+1
+		if got != tc.delivered {
+			t.Errorf("%s: res=%+v err=%v, delivered %v, want %v", tc.name, res, err, got, tc.delivered)
+		}
+	}
+	var sessions int64
+	for _, r := range rep.Reports(time.Now()) {
+		for _, p := range r.Policies {
+			sessions += p.Summary.Successful + p.Summary.Failed
+		}
+	}
+	if sessions != 2 {
+		t.Errorf("%d sessions counted for TLS-RPT, want the 2 refused ones, not the report's", sessions)
 	}
 }

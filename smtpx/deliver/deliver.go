@@ -155,8 +155,9 @@ func (d *Deliverer) deliver(ctx context.Context, hop queue.NextHop, msg *queue.M
 	if hop.Kind == KindRelay {
 		rights = relayRights
 	}
+	ctx = d.deliveryContext(ctx, msg)
 	for {
-		cn := d.pool.get(hop.Key())
+		cn := d.pool.get(poolKey(ctx, hop))
 		if cn == nil {
 			break
 		}
@@ -181,13 +182,14 @@ func (d *Deliverer) deliver(ctx context.Context, hop queue.NextHop, msg *queue.M
 // connect opens a session with the first host of the hop that accepts one.
 // A permanent DNS answer returns Results instead.
 func (d *Deliverer) connect(ctx context.Context, hop queue.NextHop, sc *connector.SendConnector, rcpts []queue.Recipient) (*conn, []queue.Result, error) {
-	sp := sessionParams{key: hop.Key(), ehlo: sc.FQDN(), policy: sc.Policy(), rcptDomain: hop.Domain, logAs: d.protocolLogName(sc)}
+	sp := sessionParams{key: poolKey(ctx, hop), ehlo: sc.FQDN(), policy: sc.Policy(), rcptDomain: hop.Domain, logAs: d.protocolLogName(sc)}
 	if sp.ehlo == "" {
 		sp.ehlo = d.opts.serverName
 	}
 	if sp.policy.ClientCert == nil {
 		sp.policy.ClientCert = d.opts.clientCert
 	}
+	sp.hop = hop
 	var targets iter.Seq[target]
 	switch hop.Kind {
 	case KindSmartHost:

@@ -34,14 +34,15 @@
 // LOGIN, with the connector's credentials (RFC 4954). Credentials are never
 // sent before the checks the policy demands have passed, and a policy that
 // cannot be met defers the hop: there is no fallback to plaintext.
-// go-smtp's client cannot upgrade opportunistically (its StartTLS is
-// unexported), so the greeting, first EHLO and STARTTLS are spoken here on the
-// raw connection, and the (TLS) connection is then handed to smtp.NewClient,
-// which sends the fresh EHLO RFC 3207 §4.2 requires. A next hop that issues
-// TLS session tickets is resumed on the next connection (WithTLSSessionCache;
-// sessions are kept per next hop, and dropped when a check fails on one),
-// which spares both sides the certificate and its signature; the policy's
-// certificate checks run on every session, resumed or not.
+// The session is spoken here rather than by go-smtp's client, which cannot
+// upgrade opportunistically: the greeting, EHLO and STARTTLS on the raw
+// connection, then on the TLS connection the fresh EHLO RFC 3207 §4.2
+// requires and AUTH, whose exchange go-sasl's clients compute. A next hop
+// that issues TLS session tickets is resumed on the next connection
+// (WithTLSSessionCache; sessions are kept per next hop, and dropped when a
+// check fails on one), which spares both sides the certificate and its
+// signature; the policy's certificate checks run on every session, resumed
+// or not.
 //
 // DNS-routed hosts are held to the strongest TLS policy that applies,
 // decided per MX host before dialling:
@@ -80,7 +81,11 @@
 // log of a Verbose connector (WithProtocolLog) has a "*" line per session
 // saying which policy held and why (context "TLS policy"), and one for
 // each refusal (context "TLS policy refused the host"); a host refused
-// before dialling gets a session of its own with that line alone.
+// before dialling gets a session of its own with that line alone. TLS
+// reports this server mails (WithTLSReportSender) are the exception RFC
+// 8460 §5.3 makes: they go out despite any TLS policy failure, under the
+// connector's settings alone. Cached MTA-STS policies in use are renewed
+// before they expire (WithMTASTSRefresh, RefreshMTASTS).
 //
 // The transaction honours the remote SIZE (RFC 1870: a message that is too
 // large fails 5.3.4 before DATA), SMTPUTF8 (RFC 6531: 5.6.7 when needed and
@@ -105,9 +110,9 @@
 // Connections are reused per next hop: after a message the connection waits
 // idle, up to the connector's ConnectionInactivityTimeout, for the next
 // message to the same hop, and carries at most SmtpMaxMessagesPerConnection
-// messages. A reused connection is probed with RSET first. go-smtp's client
-// has no context support, so cancellation closes the connection, and every
-// command is bounded by the configured timeouts.
+// messages. A reused connection needs no probe: MAIL shows whether it is
+// still open, and one found closed is dialled afresh. Cancellation closes
+// the connection, and every command is bounded by the configured timeouts.
 //
 // WithTrace reports what happened on the wire as structured Events (host
 // dialled, TLS version and verified name, AUTH mechanism, headers stripped,

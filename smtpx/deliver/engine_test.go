@@ -1,6 +1,7 @@
 package deliver_test
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -168,4 +169,23 @@ func TestDSNParameters(t *testing.T) {
 		}
 		return peer
 	})
+}
+
+// A server that says more than it is asked is out of step: its replies
+// would be taken for the answers to later commands, so no transaction is
+// started on the session.
+func TestServerOutOfStep(t *testing.T) {
+	peer := smtptest.NewPeer(t, smtptest.PeerEHLO("250 peer\r\n250 2.1.0 ok"))
+	h := peerHarness(t, peer)
+	res, err := h.send(queue.Envelope{}, testBody)
+	var he *deliver.HopError
+	if res != nil || !errors.As(err, &he) || he.Attempts[0].Code != 451 || he.Attempts[0].Enhanced != "4.5.0" ||
+		!strings.Contains(he.Attempts[0].Err.Error(), "out of step") {
+		t.Fatalf("res=%+v err=%v", res, err)
+	}
+	for _, c := range peer.Commands() {
+		if strings.HasPrefix(c, "MAIL") {
+			t.Fatalf("a transaction was started: %q", peer.Commands())
+		}
+	}
 }

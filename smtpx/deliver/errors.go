@@ -51,7 +51,7 @@ func (e *AttemptError) Error() string {
 	return fmt.Sprintf("deliver: %s: %v", where, e.Err)
 }
 
-// Unwrap returns the cause (an *smtp.SMTPError, an *auth.PolicyError, a
+// Unwrap returns the cause (the server's *dsn.Reply, an *auth.PolicyError, a
 // network error, ...).
 func (e *AttemptError) Unwrap() error { return e.Err }
 
@@ -172,30 +172,4 @@ func toSMTPError(r dsn.Reply) *smtp.SMTPError {
 		se.EnhancedCode = smtp.EnhancedCode{r.Status.Class, r.Status.Subject, r.Status.Detail}
 	}
 	return se
-}
-
-// statusOf is go-smtp's enhanced code as a dsn.Status: the zero Status
-// for none (go-smtp's unset and "no code" values) or an invalid one.
-func statusOf(c smtp.EnhancedCode) dsn.Status {
-	if st := (dsn.Status{Class: c[0], Subject: c[1], Detail: c[2]}); st.Valid() {
-		return st
-	}
-	return dsn.Status{}
-}
-
-// parseEnhanced, formatEnhanced and splitReplyText adapt dsn's parsing
-// to the go-smtp types the session's negotiation still uses.
-func parseEnhanced(s string) smtp.EnhancedCode {
-	st, err := dsn.ParseStatus(s)
-	if err != nil {
-		return smtp.EnhancedCode{}
-	}
-	return smtp.EnhancedCode{st.Class, st.Subject, st.Detail}
-}
-
-func formatEnhanced(c smtp.EnhancedCode) string { return dsn.Reply{Status: statusOf(c)}.Enhanced() }
-
-func splitReplyText(text string) (enhanced, rest string) {
-	r := dsn.ParseReply(0, text)
-	return r.Enhanced(), r.Text
 }

@@ -145,7 +145,7 @@ func literal(s *smtptest.Sink) string {
 	return "[" + host + "]:" + port
 }
 
-func port(t *testing.T, addr string) uint16 {
+func port(t testing.TB, addr string) uint16 {
 	t.Helper()
 	_, p, err := net.SplitHostPort(addr)
 	if err != nil {

@@ -35,7 +35,7 @@ func mapDialer(routes map[string]string) deliver.DialFunc {
 	}
 }
 
-func internetConnector(t *testing.T, opts ...connector.SendOption) *connector.SendConnector {
+func internetConnector(t testing.TB, opts ...connector.SendOption) *connector.SendConnector {
 	return mustSend(t, "To Internet", append([]connector.SendOption{connector.WithUsage(connector.UsageInternet),
 		connector.WithAddressSpaceList("*")}, opts...)...)
 }

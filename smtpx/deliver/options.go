@@ -69,6 +69,7 @@ type options struct {
 	stsHTTP          *http.Client
 	stsClock         func() time.Time
 	stsRefresh       time.Duration // WithMTASTSRefresh
+	reportSender     string        // WithTLSReportSender (reportmail.go)
 	tlsrpt           *tlsrpt.Recorder
 	tlsSessions      int          // WithTLSSessionCache (tlssession.go)
 	dkim             *dkimSigning // WithDKIM (dkim.go)

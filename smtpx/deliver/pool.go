@@ -5,8 +5,6 @@ import (
 	"net"
 	"sync"
 	"time"
-
-	"github.com/emersion/go-smtp"
 )
 
 // conn is one SMTP session ready for MAIL FROM.
@@ -15,8 +13,7 @@ type conn struct {
 	host     string // host name or IP literal (RemoteMTA, TLS name)
 	addr     string // "ip:port" dialled
 	raw      net.Conn
-	c        *smtp.Client
-	nc       net.Conn // what c speaks on (TLS or raw); nil when c's reader may hold bytes
+	nc       net.Conn // what the session speaks on: raw, or the TLS connection over it
 	ext      ext      // the EHLO extensions the transaction uses
 	tls      bool
 	tlsState tls.ConnectionState
@@ -41,9 +38,9 @@ type conn struct {
 func (cn *conn) quit(timeout time.Duration) {
 	if !cn.broken {
 		_ = cn.raw.SetDeadline(time.Now().Add(timeout))
-		_ = cn.c.Quit()
+		quit(cn.nc)
 	}
-	_ = cn.c.Close()
+	_ = cn.nc.Close()
 }
 
 // pool keeps idle sessions per next hop. Each idle session has a timer that

@@ -1,20 +1,19 @@
 package deliver
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/textproto"
 	"strings"
 	"time"
 
 	"github.com/emersion/go-sasl"
-	"github.com/emersion/go-smtp"
 	"github.com/hubedge/hubedge/auth"
+	"github.com/hubedge/hubedge/dsn"
+	"github.com/hubedge/hubedge/queue"
 	"github.com/hubedge/hubedge/tlsrpt"
 )
 
@@ -36,8 +35,9 @@ type sessionParams struct {
 	key        string
 	ehlo       string
 	policy     auth.ClientPolicy
-	rcptDomain string // DomainValidation without TlsDomain
-	logAs      string // protocol log connector id; "" when not logged
+	rcptDomain string        // DomainValidation without TlsDomain
+	logAs      string        // protocol log connector id; "" when not logged
+	hop        queue.NextHop // for the session's events
 }
 
 // watch closes c when ctx ends, the only way to interrupt go-smtp's client.
@@ -63,7 +63,7 @@ func (d *Deliverer) open(ctx context.Context, sp sessionParams, t target) (*conn
 	fail := func(code int, enh string, err error) *AttemptError {
 		return &AttemptError{Host: t.host, Addr: t.addr, Code: code, Enhanced: enh, Err: err}
 	}
-	d.emit(Event{Kind: EventDial, Host: t.host, Addr: t.addr})
+	d.emit(Event{Kind: EventDial, Hop: sp.hop, Host: t.host, Addr: t.addr})
 	dctx, cancel := context.WithTimeout(ctx, d.opts.timeouts.Connect)
 	raw, err := d.opts.dial(dctx, "tcp", t.addr)
 	cancel()
@@ -78,7 +78,7 @@ func (d *Deliverer) open(ctx context.Context, sp sessionParams, t target) (*conn
 	d.reportSession(t.tp, t.addr, cn, aerr)
 	if cancelled := stop(); cancelled && aerr == nil {
 		cn.broken = true
-		_ = cn.c.Close()
+		_ = cn.nc.Close()
 		return nil, fail(451, "4.4.2", ctx.Err())
 	}
 	if aerr != nil {
@@ -91,10 +91,9 @@ func (d *Deliverer) open(ctx context.Context, sp sessionParams, t target) (*conn
 	return cn, nil
 }
 
-// negotiate speaks the greeting, EHLO and STARTTLS on the raw connection
-// (go-smtp cannot upgrade opportunistically), then hands the connection to
-// go-smtp for the fresh EHLO, certificate checks and AUTH that auth.Plan
-// asks for.
+// negotiate speaks the greeting, EHLO and STARTTLS on the raw connection,
+// then the fresh EHLO after TLS (RFC 3207 §4.2), the certificate checks
+// and AUTH that auth.Plan asks for.
 func (d *Deliverer) negotiate(ctx context.Context, sp sessionParams, t target, raw net.Conn) (*conn, *AttemptError) {
 	fail := func(code int, enh string, err error) *AttemptError {
 		return &AttemptError{Host: t.host, Addr: t.addr, Code: code, Enhanced: enh, Err: err}
@@ -105,10 +104,11 @@ func (d *Deliverer) negotiate(ctx context.Context, sp sessionParams, t target, r
 	if _, _, err := tp.ReadResponse(220); err != nil {
 		return nil, replyFailure(fail, err, ErrGreeting)
 	}
-	ext, err := ehloRaw(tp, sp.ehlo)
+	exts, err := ehlo(tp, sp.ehlo)
 	if err != nil {
 		return nil, replyFailure(fail, err, nil)
 	}
+	ext := toAuthExtensions(exts)
 	cn := &conn{key: sp.key, host: t.host, addr: t.addr, raw: raw, mxSecure: t.mxSecure}
 	var net0 net.Conn = raw
 	st := auth.ClientState{}
@@ -143,21 +143,16 @@ func (d *Deliverer) negotiate(ctx context.Context, sp sessionParams, t target, r
 			return nil, aerr
 		}
 	}
-	var prefix []byte
-	if !st.TLS {
-		// Keep anything the server sent early; after STARTTLS nothing may
-		// be buffered (checked in startTLS).
-		prefix, _ = tp.R.Peek(tp.R.Buffered())
-		prefix = bytes.Clone(prefix)
-	}
 	handOver(raw)
-	greeting := "220 " + t.host + " ESMTP\r\n"
-	cn.c = smtp.NewClient(&greetedConn{Conn: net0, r: io.MultiReader(strings.NewReader(greeting), bytes.NewReader(prefix), net0)})
-	cn.c.CommandTimeout = cmdTO
-	cn.c.SubmissionTimeout = d.opts.timeouts.Data
-	if err := cn.c.Hello(sp.ehlo); err != nil {
-		_ = cn.c.Close()
-		return nil, replyFailure(fail, err, nil)
+	cn.nc = net0
+	if st.TLS {
+		// What the plaintext EHLO said no longer counts (RFC 3207 §4.2).
+		tp = textproto.NewConn(net0)
+		_ = raw.SetDeadline(time.Now().Add(cmdTO))
+		if exts, err = ehlo(tp, sp.ehlo); err != nil {
+			_ = net0.Close()
+			return nil, replyFailure(fail, err, nil)
+		}
 	}
 	policyVerified := cn.tls && t.tp != nil && t.tp.required && (t.tp.kind != PolicyDANE || len(t.tp.tlsa) > 0)
 	if policyVerified {
@@ -165,33 +160,34 @@ func (d *Deliverer) negotiate(ctx context.Context, sp sessionParams, t target, r
 		// connector's own certificate checks (a smart host under DANE).
 		st.Verified, cn.verified = true, true
 	}
-	if aerr := d.finishPlan(cn, sp, t, st, noStartTLS); aerr != nil {
+	aerr := d.finishPlan(cn, tp, exts, sp, t, st, noStartTLS)
+	if aerr == nil && tp.R.Buffered() > 0 {
+		// The server said more than it was asked: its replies would not
+		// match the transaction's commands.
+		aerr = fail(451, "4.5.0", errOutOfStep)
+	}
+	if aerr != nil {
 		if pe := (*auth.PolicyError)(nil); errors.As(aerr.Err, &pe) {
 			logRefused(raw, aerr.Err)
 		}
 		sessions.forget() // refused by the policy's checks, or AUTH failed: start afresh next time
 		if !errors.Is(aerr.Err, net.ErrClosed) {
 			_ = raw.SetDeadline(time.Now().Add(min(cmdTO, 5*time.Second)))
-			_ = cn.c.Quit()
+			quitRaw(tp)
 		}
-		_ = cn.c.Close()
+		_ = net0.Close()
 		return nil, aerr
 	}
-	cn.ext = extOf(cn.c)
+	cn.ext = extOf(exts)
 	if policyVerified {
 		cn.policyAuth = t.tp.kind
-	}
-	if len(prefix) == 0 {
-		// go-smtp's reader holds nothing after EHLO/AUTH, so a transaction
-		// may read the session directly (early bytes would be in its buffer).
-		cn.nc = net0
 	}
 	return cn, nil
 }
 
 // finishPlan runs auth.Plan's remaining steps (certificate checks, AUTH)
-// on the go-smtp client until it says proceed.
-func (d *Deliverer) finishPlan(cn *conn, sp sessionParams, t target, st auth.ClientState, noStartTLS bool) *AttemptError {
+// on tp, given the server's EHLO extensions, until it says proceed.
+func (d *Deliverer) finishPlan(cn *conn, tp *textproto.Conn, exts map[string]string, sp sessionParams, t target, st auth.ClientState, noStartTLS bool) *AttemptError {
 	fail := func(enh string, err error) *AttemptError {
 		return &AttemptError{Host: t.host, Addr: t.addr, Code: 451, Enhanced: enh, Err: err}
 	}
@@ -202,12 +198,12 @@ func (d *Deliverer) finishPlan(cn *conn, sp sessionParams, t target, st auth.Cli
 	reportTLS := func() {
 		if st.TLS && !tlsReported {
 			tlsReported = true
-			d.emit(Event{Kind: EventTLS, Host: t.host, Addr: t.addr, TLSVersion: tls.VersionName(cn.tlsState.Version),
+			d.emit(Event{Kind: EventTLS, Hop: sp.hop, Host: t.host, Addr: t.addr, TLSVersion: tls.VersionName(cn.tlsState.Version),
 				VerifiedName: verifiedName, TLSResumed: cn.tlsState.DidResume})
 		}
 	}
 	for range 4 {
-		ext := clientExtensions(cn.c)
+		ext := toAuthExtensions(exts)
 		if noStartTLS {
 			ext.StartTLS = false
 		}
@@ -235,11 +231,12 @@ func (d *Deliverer) finishPlan(cn *conn, sp sessionParams, t target, st auth.Cli
 			} else {
 				cl = sasl.NewLoginClient(cred.Username, cred.Password)
 			}
-			if err := cn.c.Auth(cl); err != nil {
+			_ = cn.raw.SetDeadline(time.Now().Add(d.opts.timeouts.Command))
+			if err := authenticate(tp, cl); err != nil {
 				return fail("4.7.0", fmt.Errorf("deliver: AUTH %s: %w", step.Mechanism, err))
 			}
 			st.Authenticated = true
-			d.emit(Event{Kind: EventAuth, Host: t.host, Addr: t.addr, Mechanism: step.Mechanism})
+			d.emit(Event{Kind: EventAuth, Hop: sp.hop, Host: t.host, Addr: t.addr, Mechanism: step.Mechanism})
 		case auth.StepProceed:
 			reportTLS()
 			return nil
@@ -295,25 +292,19 @@ func (d *Deliverer) startTLS(ctx context.Context, tp *textproto.Conn, raw net.Co
 }
 
 // replyFailure turns a failed exchange into an AttemptError: the server's
-// reply when it sent one, a connection-level 4.4.2 otherwise.
+// reply (a *dsn.Reply) when it sent one, a connection-level 4.4.2
+// otherwise.
 func replyFailure(fail func(int, string, error) *AttemptError, err, sentinel error) *AttemptError {
 	var pe *textproto.Error
-	var se *smtp.SMTPError
-	switch {
-	case errors.As(err, &se):
-		if sentinel != nil {
-			return fail(se.Code, formatEnhanced(se.EnhancedCode), fmt.Errorf("%w: %w", sentinel, se))
-		}
-		return fail(se.Code, formatEnhanced(se.EnhancedCode), se)
-	case errors.As(err, &pe):
-		enh, text := splitReplyText(pe.Msg)
-		se := &smtp.SMTPError{Code: pe.Code, EnhancedCode: parseEnhanced(enh), Message: text}
-		if sentinel != nil {
-			return fail(pe.Code, enh, fmt.Errorf("%w: %w", sentinel, se))
-		}
-		return fail(pe.Code, enh, se)
+	if !errors.As(err, &pe) {
+		return fail(451, "4.4.2", err)
 	}
-	return fail(451, "4.4.2", err)
+	r := dsn.ParseReply(pe.Code, pe.Msg)
+	var cause error = &r
+	if sentinel != nil {
+		cause = fmt.Errorf("%w: %w", sentinel, cause)
+	}
+	return fail(r.Code, r.Enhanced(), cause)
 }
 
 // cmdRaw sends one command on the raw session and reads its reply.
@@ -327,41 +318,8 @@ func cmdRaw(tp *textproto.Conn, expect int, format string, args ...any) (int, st
 	return tp.ReadResponse(expect)
 }
 
-// ehloRaw sends EHLO (HELO if the server does not know EHLO) and returns the
-// extensions auth.Plan looks at.
-func ehloRaw(tp *textproto.Conn, name string) (auth.Extensions, error) {
-	code, msg, err := cmdRaw(tp, 250, "EHLO %s", name)
-	if err != nil {
-		var pe *textproto.Error
-		if errors.As(err, &pe) && (code == 500 || code == 502) {
-			_, _, err = cmdRaw(tp, 250, "HELO %s", name)
-		}
-		return auth.Extensions{}, err
-	}
-	return toAuthExtensions(parseEHLO(msg)), nil
-}
-
 func quitRaw(tp *textproto.Conn) {
 	_, _, _ = cmdRaw(tp, 221, "QUIT")
-}
-
-// greetedConn replays a synthetic 220 greeting (and any bytes read ahead)
-// to go-smtp's client, whose session starts by reading a greeting.
-type greetedConn struct {
-	net.Conn
-	r io.Reader
-}
-
-func (g *greetedConn) Read(p []byte) (int, error) { return g.r.Read(p) }
-
-// clientExtensions reads what Plan needs from go-smtp's EHLO result.
-func clientExtensions(c *smtp.Client) auth.Extensions {
-	var e auth.Extensions
-	e.StartTLS, _ = c.Extension("STARTTLS")
-	if ok, mechs := c.Extension("AUTH"); ok {
-		e.Auth = strings.Fields(mechs)
-	}
-	return e
 }
 
 func toAuthExtensions(ext map[string]string) auth.Extensions {
@@ -398,8 +356,8 @@ func parseEHLO(msg string) map[string]string {
 // isReply reports whether err carries a server reply (as opposed to a
 // network or TLS failure).
 func isReply(err error) bool {
-	var se *smtp.SMTPError
-	return errors.As(err, &se)
+	var r *dsn.Reply
+	return errors.As(err, &r)
 }
 
 // explain says which host policy a failure of auth.Plan broke: a host held

@@ -179,6 +179,10 @@ func certResultType(err error) string {
 	return tlsrpt.ResultValidationFailure
 }
 
+// reportNote explains in the protocol log why a TLS report is held to
+// no policy.
+const reportNote = "a TLS report, delivered despite TLS policy failures (RFC 8460 §5.3)"
+
 // DefaultMTASTSRefreshInterval is how often cached MTA-STS policies are
 // renewed in the background.
 const DefaultMTASTSRefreshInterval = time.Hour
@@ -276,6 +280,13 @@ func (d *Deliverer) tlsPlan(ctx context.Context, sc *connector.SendConnector, do
 	r := d.resolverFor(sc)
 	plans = make([]*hostTLS, len(hosts))
 	fails = make([]*AttemptError, len(hosts))
+	notes = make([]string, len(hosts))
+	if isTLSReport(ctx) {
+		for i := range notes {
+			notes[i] = reportNote
+		}
+		return plans, fails, notes
+	}
 	daneNotes := make([]string, len(hosts))
 	for i, h := range hosts {
 		switch {
@@ -295,7 +306,6 @@ func (d *Deliverer) tlsPlan(ctx context.Context, sc *connector.SendConnector, do
 	if !d.opts.noMTASTS && sc.MtaStsEnabled() {
 		stsNote = d.stsPlan(ctx, r, domain, hosts, plans, fails)
 	}
-	notes = make([]string, len(hosts))
 	for i := range hosts {
 		notes[i] = daneNotes[i] + "; " + stsNote
 	}
@@ -397,6 +407,8 @@ func (d *Deliverer) resolveSmartHost(ctx context.Context, sc *connector.SendConn
 		return nil, nil, "", &AttemptError{Host: name, Code: code, Enhanced: enh, Err: err}
 	}
 	switch {
+	case isTLSReport(ctx):
+		return h.Addrs, nil, reportNote, nil
 	case d.opts.noDANE || !sc.DaneEnabled():
 		return h.Addrs, nil, "DANE off", nil
 	case !r.TrustsAD():

@@ -5,7 +5,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/hubedge/hubedge/connector"
@@ -80,10 +79,6 @@ type txn struct {
 // errStop aborts the firewall's copy when the server did not take DATA.
 var errStop = errors.New("deliver: DATA not accepted")
 
-// errOutOfStep: the server spoke before it was asked (its bytes wait in
-// go-smtp's reader), so its replies could not be matched to commands.
-var errOutOfStep = errors.New("deliver: the server sent data nobody asked for; the session is out of step")
-
 func (t *txn) result(code int, enh, text string) queue.Result {
 	return queue.Result{Code: code, Enhanced: enh, Text: text, RemoteMTA: t.cn.host}
 }
@@ -97,19 +92,14 @@ func (t *txn) fail(err error) ([]queue.Result, error) {
 }
 
 func (t *txn) run() ([]queue.Result, error) {
-	c, env := t.cn.c, t.msg.Envelope
-	if ok, v := c.Extension("SIZE"); ok {
-		if limit, err := strconv.ParseInt(v, 10, 64); err == nil && limit > 0 && env.Size > limit {
-			return fillResults(len(t.rcpts), t.result(552, "5.3.4",
-				fmt.Sprintf("message size %d exceeds the remote server's limit %d", env.Size, limit))), nil
-		}
+	env := t.msg.Envelope
+	if limit := t.cn.ext.maxSize; limit > 0 && env.Size > limit {
+		return fillResults(len(t.rcpts), t.result(552, "5.3.4",
+			fmt.Sprintf("message size %d exceeds the remote server's limit %d", env.Size, limit))), nil
 	}
 	params, perm := t.mailParams()
 	if perm != nil {
 		return fillResults(len(t.rcpts), *perm), nil
-	}
-	if t.cn.nc == nil {
-		return t.fail(errOutOfStep)
 	}
 	body, err := t.msg.Open()
 	if err != nil { // nothing sent yet: the session stays usable

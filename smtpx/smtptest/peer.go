@@ -21,6 +21,7 @@ import (
 type Peer struct {
 	ln         net.Listener
 	pipelining bool
+	ehloReply  string // "" for the peer's own
 	mailReply  string
 	rcptReply  map[string]string
 
@@ -38,6 +39,10 @@ type PeerOption func(*Peer)
 
 // PeerPipelining makes the peer offer PIPELINING.
 func PeerPipelining() PeerOption { return func(p *Peer) { p.pipelining = true } }
+
+// PeerEHLO replaces the reply to EHLO, lines separated by CR LF, e.g. to
+// send more than one reply ("250 peer\r\n250 surprise").
+func PeerEHLO(reply string) PeerOption { return func(p *Peer) { p.ehloReply = reply } }
 
 // PeerMail scripts the reply to every MAIL, e.g. "451 4.3.0 try later".
 func PeerMail(reply string) PeerOption { return func(p *Peer) { p.mailReply = reply } }
@@ -182,6 +187,9 @@ func (p *Peer) session(c net.Conn) {
 			reply = "250-peer\r\n250-8BITMIME\r\n250-DSN\r\n250 SIZE 100000"
 			if p.pipelining {
 				reply = "250-peer\r\n250-PIPELINING\r\n250-8BITMIME\r\n250-DSN\r\n250 SIZE 100000"
+			}
+			if p.ehloReply != "" {
+				reply = p.ehloReply
 			}
 		case "MAIL":
 			reply, hold = p.mailReply, p.pipelining
