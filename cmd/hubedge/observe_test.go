@@ -16,6 +16,7 @@ import (
 	"github.com/hubedge/hubedge/internal/clitest"
 	"github.com/hubedge/hubedge/manage"
 	"github.com/hubedge/hubedge/queue"
+	"github.com/hubedge/hubedge/smtpx"
 	"github.com/hubedge/hubedge/smtpx/deliver"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
 	"github.com/hubedge/hubedge/transport"
@@ -78,7 +79,7 @@ func TestObserverMetrics(t *testing.T) {
 	hop := queue.NextHop{Kind: deliver.KindSmartHost, Connector: "To Smart Host", Domain: "[192.0.2.1]"}
 	delivery := func(e deliver.Event) transport.Event {
 		e.Hop = hop
-		return transport.Event{Kind: transport.EventDelivery, Delivery: &e, Err: e.Err}
+		return transport.Event{Event: smtpx.Event{Kind: transport.EventDelivery, Err: e.Err}, Delivery: &e}
 	}
 	tlsFailed := &deliver.AttemptError{Host: "192.0.2.1", Code: 451, Enhanced: "4.7.5",
 		Err: fmt.Errorf("%w: x509: certificate signed by unknown authority", deliver.ErrTLS)}
