@@ -59,6 +59,7 @@ type MessageInfo struct {
 	Queues        []string // identities of the queues holding its recipients
 	From          string
 	MessageID     string // the Message-ID field (InternetMessageId)
+	Subject       string // the Subject field, raw
 	Recipients    []RecipientInfo
 	Status        MessageStatus
 	Size          int64
@@ -214,7 +215,7 @@ func (f Filter) matches(mi *MessageInfo) bool {
 
 func (q *Queue) infoLocked(m *message, now time.Time) MessageInfo {
 	mi := MessageInfo{
-		ID: m.id, From: m.rec.Env.From, MessageID: m.rec.Env.MessageID, Size: m.rec.Env.Size, Received: m.rec.Env.Received,
+		ID: m.id, From: m.rec.Env.From, MessageID: m.rec.Env.MessageID, Subject: m.rec.Env.Subject, Size: m.rec.Env.Size, Received: m.rec.Env.Received,
 		LastError: m.lastError, Crashes: m.rec.Crashes, Status: q.statusLocked(m, now),
 	}
 	if !m.rec.Poison {

@@ -39,6 +39,9 @@ type Envelope struct {
 	// MessageID is the message's Message-ID header field as received, for
 	// the message tracking log and Get-Message ("" when it has none).
 	MessageID string `json:"mid,omitempty"`
+	// Subject is the message's Subject field as received (raw), for the
+	// message tracking log.
+	Subject string `json:"subj,omitempty"`
 	// Received is when the message arrived; Enqueue sets it to the clock's
 	// time when zero. Expiry and delay notifications count from it.
 	Received time.Time `json:"received"`

@@ -53,6 +53,8 @@ type Event struct {
 	Recipients []string
 	// MessageID is the message's Message-ID field (Envelope.MessageID).
 	MessageID string
+	// Subject is its Subject field, raw (Envelope.Subject).
+	Subject string
 	// Result is the reply behind DELIVER, DEFER and FAIL events.
 	Result *Result
 	// Err is the connection-level error behind a DEFER, if any.

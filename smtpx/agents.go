@@ -258,6 +258,9 @@ func (s *session) dataAgents(st *receiveState, facts *headerFacts, now time.Time
 	env.HopCount = facts.hops
 	env.Received = now
 	env.MessageID = facts.msgID
+	if subject, ok := agent.HeaderValue(m.Header, "Subject"); ok {
+		env.Subject = strings.TrimSpace(subject) // as the agents left it
+	}
 	env.Recipients = agentRecipients(s.env.Recipients, m.DeliverTo())
 	if m.Quarantine != "" {
 		s.trace(Event{Kind: EventAgent, QueueID: id, Detail: "quarantined to " + m.Quarantine})
@@ -272,8 +275,7 @@ func (s *session) dataAgents(st *receiveState, facts *headerFacts, now time.Time
 			t.log.Warn("smtpx: enqueue failed", "session", s.c.id, "err", err)
 			return Status(err)
 		}
-		subject, _ := agent.HeaderValue(m.Header, "Subject")
-		s.trace(Event{Kind: EventQueued, QueueID: id, Subject: strings.TrimSpace(subject)})
+		s.trace(Event{Kind: EventQueued, QueueID: id})
 		s.logQueued(id, facts, &env)
 	}
 	if err := s.agentNDRs(id, env, m, st.stamped, now); err != nil && len(env.Recipients) == 0 {

@@ -74,6 +74,7 @@ func (s *session) data(r io.Reader) error {
 	env.HopCount = facts.hops
 	env.Received = now
 	env.MessageID = facts.msgID
+	env.Subject = facts.subject
 	// Received in front, the kept fields, the auth fields, the blank line.
 	st.stamped = s.appendReceived(st.stamped[:0], string(id), now)
 	st.stamped = append(st.stamped, st.hdr...)
@@ -90,7 +91,7 @@ func (s *session) data(r io.Reader) error {
 		t.log.Warn("smtpx: enqueue failed", "session", s.c.id, "err", err)
 		return Status(err)
 	}
-	s.trace(Event{Kind: EventQueued, QueueID: id, Subject: facts.subject})
+	s.trace(Event{Kind: EventQueued, QueueID: id})
 	s.logQueued(id, &facts, &env)
 	return queuedReply(id)
 }
@@ -162,7 +163,8 @@ type headerFacts struct {
 	// (logID: info is enabled).
 	logID bool
 	msgID string
-	// subject is the raw Subject field, for the Queued event.
+	// subject is the raw Subject field, kept with the envelope for the
+	// tracking log.
 	subject string
 }
 

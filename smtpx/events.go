@@ -31,8 +31,7 @@ const (
 	// Stripped from a message.
 	EventHeadersStripped EventKind = "HeadersStripped"
 	// EventQueued: a message is durable in the queue under QueueID and the
-	// 250 reply is being sent; Detail is the ID stamped in Received, and
-	// Subject the message's subject.
+	// 250 reply is being sent; Detail is the ID stamped in Received.
 	EventQueued EventKind = "Queued"
 	// EventDisconnect: the connection closed.
 	EventDisconnect EventKind = "Disconnect"

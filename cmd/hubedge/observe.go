@@ -86,6 +86,15 @@ func refusalReason(code int, enh [3]int) manage.Reason {
 
 // received writes the RECEIVE record: the session's facts from the event,
 // the envelope from the queue.
+// subject is the message-subject column of a raw Subject field, or ""
+// when the log does not record subjects (then it is not decoded at all).
+func (o *observer) subject(raw string) string {
+	if raw == "" || !o.track.SubjectLogging() {
+		return ""
+	}
+	return tracking.Subject(raw)
+}
+
 func (o *observer) received(e transport.Event) {
 	if o.track == nil {
 		return
@@ -99,6 +108,7 @@ func (o *observer) received(e transport.Event) {
 	if q := o.q.Load(); q != nil {
 		if info, err := q.Message(e.QueueID); err == nil {
 			r.ReturnPath, r.Sender, r.TotalBytes, r.MessageID = orNull(info.From), info.From, info.Size, info.MessageID
+			r.MessageSubject = o.subject(info.Subject)
 			for _, rc := range info.Recipients {
 				r.Recipients = append(r.Recipients, rc.Address)
 			}
@@ -133,7 +143,8 @@ func (o *observer) queueEvent(m *manage.Metrics, e queue.Event) {
 	}
 	r := tracking.Record{Time: e.Time, EventID: tracking.EventID(e.Type), Source: tracking.Source(e.Source),
 		InternalMessageID: string(e.ID), MessageID: e.MessageID, Recipients: e.Recipients, RecipientCount: len(e.Recipients),
-		ReturnPath: orNull(e.Sender), Sender: e.Sender, ConnectorID: connector, ServerHostname: o.server}
+		ReturnPath: orNull(e.Sender), Sender: e.Sender, ConnectorID: connector, ServerHostname: o.server,
+		MessageSubject: o.subject(e.Subject)}
 	if e.Type == queue.EventDeliver {
 		r.EventID, r.Source = tracking.Send, tracking.SourceSMTP
 		if local {

@@ -39,7 +39,7 @@ func TestMetricsFed(t *testing.T) {
 	if err := clitest.Send(srv.Addr(t, "From Apps"), clitest.Mail{From: "app@contoso.com", To: "bob@fabrikam.com"}); err != nil {
 		t.Fatal(err)
 	}
-	srv.WaitOutput(t, `msg="smtpx: delivered"`)
+	srv.WaitOutput(t, `msg="transport: delivered"`)
 
 	req, _ := http.NewRequest("GET", "http://"+manageAddr+"/metrics", nil)
 	req.Header.Set("Authorization", "Bearer "+token)

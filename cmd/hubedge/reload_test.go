@@ -160,7 +160,7 @@ func TestMessageTracking(t *testing.T) {
 	srv := clitest.StartBinary(t, bin, "run", "-back-pressure=false", "-server", "Relay01", "-queue", t.TempDir(), "-selfsigned",
 		"-log", "info", "-manage", manageAddr, "-manage-token", token, script)
 	if err := clitest.Send(srv.Addr(t, "From Apps"), clitest.Mail{From: "app@contoso.com", To: "bob@fabrikam.com",
-		Header: "Message-ID: <life@contoso.com>\r\n"}); err != nil {
+		Subject: "life at the =?utf-8?q?caf=C3=A9?=", Header: "Message-ID: <life@contoso.com>\r\n"}); err != nil {
 		t.Fatal(err)
 	}
 	srv.WaitOutput(t, `msg="transport: delivered"`)
@@ -169,7 +169,7 @@ func TestMessageTracking(t *testing.T) {
 	if code := Main(context.Background(), args, &stdout, &stderr); code != exitOK {
 		t.Fatalf("exit %d: %s", code, &stderr)
 	}
-	var events []struct{ EventId, Source, InternalMessageId, MessageId string }
+	var events []struct{ EventId, Source, InternalMessageId, MessageId, MessageSubject string }
 	if err := json.Unmarshal(stdout.Bytes(), &events); err != nil {
 		t.Fatalf("%v\n%s", err, &stdout)
 	}
@@ -179,5 +179,10 @@ func TestMessageTracking(t *testing.T) {
 	}
 	if strings.Join(got, " ") != "RECEIVE/SMTP SEND/SMTP" || events[0].InternalMessageId == "" {
 		t.Errorf("tracking of <life@contoso.com>: %s", &stdout)
+	}
+	for _, e := range events {
+		if e.MessageSubject != "life at the café" {
+			t.Errorf("%s: message-subject %q, want the decoded Subject", e.EventId, e.MessageSubject)
+		}
 	}
 }
