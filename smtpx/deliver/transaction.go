@@ -335,7 +335,7 @@ func (t *txn) mailParams() (mailParams, *queue.Result) {
 	p := mailParams{size: env.Size, ret: env.Ret}
 	if env.SMTPUTF8 {
 		switch {
-		case t.cn.ext.smtpUTF8:
+		case t.cn.ext.offered&wire.ExtSMTPUTF8 != 0:
 			p.utf8 = true
 		case needsUTF8(env, t.rcpts):
 			r := t.result(553, "5.6.7", "the message needs SMTPUTF8, which the remote server does not offer")
@@ -347,7 +347,7 @@ func (t *txn) mailParams() (mailParams, *queue.Result) {
 		case !t.cn.tls || !t.requireTLSMet():
 			r := t.result(550, "5.7.10", "REQUIRETLS: "+t.requireTLSGap())
 			return p, &r
-		case !t.cn.ext.requireTLS:
+		case t.cn.ext.offered&wire.ExtRequireTLS == 0:
 			r := t.result(550, "5.7.30", "REQUIRETLS support required")
 			return p, &r
 		}
