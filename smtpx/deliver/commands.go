@@ -23,7 +23,7 @@ type ext struct {
 	offered    wire.Ext // the extensions whose MAIL and RCPT parameters may be sent
 }
 
-// extOf reads ext from the keywords of an EHLO reply (see parseEHLO).
+// extOf reads ext from the keywords of an EHLO reply (wire.ParseEHLO).
 func extOf(exts map[string]string) ext {
 	_, pipelining := exts["PIPELINING"]
 	e := ext{pipelining: pipelining}
@@ -54,7 +54,7 @@ func ehlo(tp *textproto.Conn, name string) (map[string]string, error) {
 		}
 		return map[string]string{}, err
 	}
-	return parseEHLO(msg), nil
+	return wire.ParseEHLO(msg), nil
 }
 
 // authenticate runs AUTH's SASL exchange with cl (RFC 4954 §4): base64
