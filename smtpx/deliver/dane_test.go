@@ -191,6 +191,9 @@ func TestDANE(t *testing.T) {
 					ok, failed = ok+p.Summary.Successful, failed+p.Summary.Failed
 					for _, f := range p.FailureDetails {
 						kinds = append(kinds, f.ResultType)
+						if c.domain == "mismatch.example" && (f.SendingIP != "127.0.0.1" || f.ReceivingIP != "127.0.0.1") {
+							t.Errorf("failure details %+v: want the sending and receiving IPs", f)
+						}
 					}
 				}
 			}

@@ -75,7 +75,7 @@ func (d *Deliverer) open(ctx context.Context, sp sessionParams, t target) (*conn
 	stop := watch(ctx, raw)
 	sp.policy = t.tp.clientPolicy(sp.policy)
 	cn, aerr := d.negotiate(ctx, sp, t, raw)
-	d.reportSession(t.tp, t.addr, cn, aerr)
+	d.reportSession(t.tp, raw.LocalAddr().String(), t.addr, cn, aerr)
 	if cancelled := stop(); cancelled && aerr == nil {
 		cn.broken = true
 		_ = cn.nc.Close()

@@ -448,14 +448,15 @@ func policyLines(text string) []string {
 	return out
 }
 
-// reportSession counts a finished negotiation with a policy-held host.
-// In testing mode the session went ahead on the connector's settings: its
+// reportSession counts a finished negotiation with a policy-held host
+// over the connection from local to addr ("ip:port" both). In testing
+// mode the session went ahead on the connector's settings: its
 // certificate is judged here, for the report only.
-func (d *Deliverer) reportSession(h *hostTLS, addr string, cn *conn, aerr *AttemptError) {
+func (d *Deliverer) reportSession(h *hostTLS, local, addr string, cn *conn, aerr *AttemptError) {
 	if h == nil {
 		return
 	}
-	f := tlsrpt.Failure{ReceivingMX: h.host, ReceivingIP: hostOf(addr)}
+	f := tlsrpt.Failure{SendingIP: hostOf(local), ReceivingMX: h.host, ReceivingIP: hostOf(addr)}
 	var pf *policyFailure
 	switch {
 	case aerr != nil && errors.As(aerr.Err, &pf):
