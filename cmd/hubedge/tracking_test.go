@@ -91,4 +91,11 @@ func TestMessageLife(t *testing.T) {
 	if len(failed) != 1 || len(dsns) != 1 || dsns[0].Source != "DSN" || dsns[0].Reference != failed[0].InternalMessageId {
 		t.Errorf("FAIL records %+v, DSN records %+v: want one DSN referring to the failed message", failed, dsns)
 	}
+
+	// A mistyped parameter is named with the one it was closest to.
+	var stdout, stderr bytes.Buffer
+	code := Main(context.Background(), []string{"-manage", manageAddr, "-manage-token", token, "Get-MessageTrackingLog", "-Recipient", "bob@fabrikam.com"}, &stdout, &stderr)
+	if code != exitFail || !strings.Contains(stderr.String(), `-Recipient "bob@fabrikam.com": unknown parameter (closest: -Recipients)`) {
+		t.Errorf("mistyped parameter: exit %d, %s", code, &stderr)
+	}
 }
