@@ -197,6 +197,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	pool := attachPool(ctx, log, t.Queue(), store)
 	metrics := mgmt.serve(log, t.Queue(), b.track, sf.server, func() *cmdlet.Config { return current.Load() }, pool...)
 	obs.start(t.Queue(), metrics)
+	if store != nil {
+		exportPoolCommits(metrics, store)
+	}
 	metrics.BackPressure("transport", int(t.Pressure()))
 	if mgmt != nil {
 		fmt.Fprintf(stdout, "management API and Queue Viewer on %s\n", mgmt.addr())
