@@ -43,6 +43,9 @@ type config struct {
 	// to the next hop; it needs the Go load tools.
 	TLS      bool
 	Variants []variant // at least one; each kind runs once per variant per round
+
+	Pool       []poolKind // pool mode's kinds, in order (POOL)
+	HubedgeBin string     // pool mode: a prebuilt hubedge; empty = go build
 }
 
 // Load tools: Postfix's smtp-source and smtp-sink, or the bench's own.
@@ -126,12 +129,14 @@ func parseVariants(spec string, def variant, tlsOn bool, getenv func(string) str
 	return out, errors.Join(errs...)
 }
 
-const usage = `usage: go run ./bench [compare|sink|postfix|relay|latency|cleanup|help]
+const usage = `usage: go run ./bench [compare|sink|postfix|relay|latency|idle|pool|cleanup|help]
 
   compare  (default) every kind in RELAYS, RUNS rounds, interleaved; medians
   sink | postfix | relay   one kind only, RUNS times
   latency  "." -> 250 latency for each kind in RELAYS at LAT_SESSIONS
   idle     the relay alone: RSS with IDLE_CONNS idle sessions (after EHLO)
+  pool     hubedge run on the local queue against 1..3 hubs on one throwaway
+           PostgreSQL (POOL kinds), RUNS rounds, interleaved; medians
   cleanup  stop a Postfix instance left in WORKDIR by a killed run; remove WORKDIR
 
 environment (default):
@@ -159,6 +164,8 @@ environment (default):
             once a second during the timed window, bearer {MANAGE_TOKEN}),
             milter=rspamd (started per run on MILTER_PORT): every kind once
             per variant per round, labelled NAME[variant])
+  POOL ("local pool1 pool2 pool3": pool mode's kinds; poolN = N hubs on PostgreSQL)
+  HUBEDGE_BIN ('' = go build ./cmd/hubedge; pool mode)
 `
 
 // loadConfig reads the knobs through getenv (os.Getenv in main).
@@ -206,6 +213,11 @@ func loadConfig(getenv func(string) string) (*config, error) {
 		IdleConns:     num("IDLE_CONNS", 10000, 1),
 	}
 	c.SinkMsgs = num("SINK_MSGS", c.Msgs, 1)
+	var err error
+	if c.Pool, err = parsePool(str("POOL", defaultPool)); err != nil {
+		errs = append(errs, err)
+	}
+	c.HubedgeBin = getenv("HUBEDGE_BIN")
 	c.LogDir = str("LOGDIR", filepath.Join(c.WorkDir, "logs"))
 	switch v := getenv("REUSE"); v {
 	case "", "0":

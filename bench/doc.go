@@ -34,6 +34,13 @@
 // plaintext too, and VARIANTS="tools=postfix tools=go" measures both sets
 // in one command, which is how the Go tools are checked against Postfix's.
 //
+// VARIANTS="cmd=a cmd=b" compares relay configurations the same way: each
+// round runs the command of RELAY_CMD_a, then that of RELAY_CMD_b (scripts/
+// has hubedge run configurations with and without message tracking, the
+// management API, the Edge's agents); scrape=/metrics fetches the relay's
+// management listener once a second during the timed window, and
+// milter=rspamd runs rspamd beside the relay, its CPU reported apart.
+//
 // Every knob is an environment variable; see README.md beside this file, or
 // run "go run ./bench help".
 package main

@@ -22,9 +22,12 @@ import (
 // each message has Date and Message-Id fields, and without reuse every
 // message has a connection of its own, ended with QUIT. With tls it says
 // EHLO, STARTTLS and EHLO again, as a sending MTA does; it keeps no TLS
-// session cache, so each connection is a full handshake.
+// session cache, so each connection is a full handshake. Given several
+// targets (a pool of hubs behind one name), session i connects to target
+// i modulo their number, so the sessions spread evenly over them.
 type goSource struct {
-	addr     string
+	addr     string   // the first target
+	more     []string // further targets, if any
 	sessions int
 	msgs     int64
 	rcpts    int
@@ -49,14 +52,22 @@ func (g *goSource) run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	errs := make([]error, g.sessions)
 	for i := range g.sessions {
-		wg.Go(func() { errs[i] = g.session(ctx) })
+		wg.Go(func() { errs[i] = g.session(ctx, g.target(i)) })
 	}
 	wg.Wait()
 	return errors.Join(errs...)
 }
 
-// session sends messages until none are left.
-func (g *goSource) session(ctx context.Context) error {
+// target is the address session i connects to.
+func (g *goSource) target(i int) string {
+	if n := i % (1 + len(g.more)); n > 0 {
+		return g.more[n-1]
+	}
+	return g.addr
+}
+
+// session sends messages to addr until none are left.
+func (g *goSource) session(ctx context.Context, addr string) error {
 	var s *smtpConn
 	defer func() {
 		if s != nil {
@@ -73,7 +84,7 @@ func (g *goSource) session(ctx context.Context) error {
 		}
 		if s == nil {
 			var err error
-			if s, err = g.open(ctx); err != nil {
+			if s, err = g.open(ctx, addr); err != nil {
 				return err
 			}
 		}
@@ -91,10 +102,10 @@ func (g *goSource) session(ctx context.Context) error {
 	}
 }
 
-// open connects and gets the session ready for MAIL.
-func (g *goSource) open(ctx context.Context) (*smtpConn, error) {
+// open connects to addr and gets the session ready for MAIL.
+func (g *goSource) open(ctx context.Context, addr string) (*smtpConn, error) {
 	d := net.Dialer{KeepAlive: -1}
-	c, err := d.DialContext(ctx, "tcp4", g.addr)
+	c, err := d.DialContext(ctx, "tcp4", addr)
 	if err != nil {
 		return nil, err
 	}
@@ -176,7 +187,8 @@ func clientTLS(caFile string) (*tls.Config, error) {
 // smtp-source. Its flags are smtp-source's: -s sessions, -m messages,
 // -l payload bytes, -r recipients, -d reuse, -M HELO name, -f sender,
 // -t recipient; -tls CAFILE
-// adds STARTTLS, verifying the server against that CA.
+// adds STARTTLS, verifying the server against that CA. Several host:port
+// arguments spread the sessions over them (see goSource).
 func goSourceMain(args []string) int {
 	fs := flag.NewFlagSet("_gosource", flag.ContinueOnError)
 	g := &goSource{}
@@ -189,11 +201,11 @@ func goSourceMain(args []string) int {
 	fs.StringVar(&g.from, "f", "sender@example.com", "envelope sender")
 	fs.StringVar(&g.to, "t", "rcpt@example.net", "envelope recipient (numbered when -r > 1)")
 	ca := fs.String("tls", "", "STARTTLS, trusting the CA certificates in this PEM file")
-	if err := fs.Parse(args); err != nil || fs.NArg() != 1 || g.sessions < 1 || g.rcpts < 1 {
-		fmt.Fprintln(os.Stderr, "usage: _gosource [-s N] [-m N] [-l N] [-r N] [-d] [-tls CAFILE] host:port")
+	if err := fs.Parse(args); err != nil || fs.NArg() < 1 || g.sessions < 1 || g.rcpts < 1 {
+		fmt.Fprintln(os.Stderr, "usage: _gosource [-s N] [-m N] [-l N] [-r N] [-d] [-tls CAFILE] host:port...")
 		return 2
 	}
-	g.addr, g.body, g.pid = fs.Arg(0), messageBody(*size), os.Getpid()
+	g.addr, g.more, g.body, g.pid = fs.Arg(0), fs.Args()[1:], messageBody(*size), os.Getpid()
 	if *ca != "" {
 		var err error
 		if g.tls, err = clientTLS(*ca); err != nil {

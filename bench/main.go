@@ -84,8 +84,14 @@ func bench(ctx context.Context, mode string, c *config, stdout io.Writer) error 
 		if pf.t.Postfix != "" {
 			pf.stop()
 		}
+		if pg, err := newPGServer(filepath.Join(c.WorkDir, "pg")); err == nil {
+			pg.stopLeftover(ctx) // of a killed pool run
+		}
 		note("removing %s", c.WorkDir)
 		return os.RemoveAll(c.WorkDir)
+	}
+	if mode == "pool" {
+		return poolBench(ctx, c, stdout)
 	}
 	kinds, err := kindsFor(mode, c)
 	if err != nil {

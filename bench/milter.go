@@ -121,18 +121,10 @@ func probeMilter(addr string) error {
 // SID is the filter's session id (its leader's pid).
 func (m *milterProc) SID() int { return m.cmd.Process.Pid }
 
-// stop sends SIGTERM to the filter's process group, SIGKILL to what is
-// left after 5 s, and waits for the leader.
+// stop ends the filter's process group and waits for its leader.
 func (m *milterProc) stop() {
 	if m == nil {
 		return
 	}
-	pgid := m.cmd.Process.Pid
-	_ = syscall.Kill(-pgid, syscall.SIGTERM)
-	select {
-	case <-m.waited:
-	case <-time.After(5 * time.Second):
-	}
-	_ = syscall.Kill(-pgid, syscall.SIGKILL)
-	<-m.waited
+	stopGroup(m.cmd.Process.Pid, m.waited)
 }

@@ -115,6 +115,19 @@ func startRelay(ctx context.Context, c *config, relayCmd, gateway, extra string,
 	return r, nil
 }
 
+// stopGroup sends SIGTERM to the process group pgid, SIGKILL to whatever
+// is left of it after 5 s (children may outlive the leader), and waits
+// until waited, the leader's exit, is closed.
+func stopGroup(pgid int, waited <-chan struct{}) {
+	_ = syscall.Kill(-pgid, syscall.SIGTERM)
+	select {
+	case <-waited:
+	case <-time.After(5 * time.Second):
+	}
+	_ = syscall.Kill(-pgid, syscall.SIGKILL)
+	<-waited
+}
+
 // SID is the relay's session id (its leader's pid).
 func (r *relayProc) SID() int { return r.cmd.Process.Pid }
 
@@ -124,15 +137,7 @@ func (r *relayProc) stop() {
 	if r == nil {
 		return
 	}
-	pgid := r.cmd.Process.Pid
-	_ = syscall.Kill(-pgid, syscall.SIGTERM)
-	select {
-	case <-r.waited:
-	case <-time.After(5 * time.Second):
-	}
-	// Children may outlive the leader; KILL whatever is left of the group.
-	_ = syscall.Kill(-pgid, syscall.SIGKILL)
-	<-r.waited
+	stopGroup(r.cmd.Process.Pid, r.waited)
 	// Killed children release the listening socket a moment later.
 	for deadline := time.Now().Add(5 * time.Second); portFree(r.port) != nil && time.Now().Before(deadline); {
 		time.Sleep(50 * time.Millisecond)

@@ -164,13 +164,14 @@ Get-ADPermission -Identity In`, func(t *testing.T, c *Config) {
 		}},
 		{"Set-TransportServer", `Set-TransportServer HubA -TransientFailureRetryCount 3 -TransientFailureRetryInterval 00:02:00 -OutboundConnectionFailureRetryInterval 00:15:00 ` +
 			`-MessageRetryInterval "00:05:00" -MessageExpirationTimeout 5.00:00:00 -DelayNotificationTimeout 08:00:00 -MaxOutboundConnections 500 ` +
-			`-MaxPerDomainOutboundConnections 10 -ReceiveProtocolLogPath /var/log/r -SendProtocolLogPath /var/log/s`, func(t *testing.T, c *Config) {
+			`-MaxPerDomainOutboundConnections 10 -ReceiveProtocolLogPath /var/log/r -SendProtocolLogPath /var/log/s -MessageTrackingLogSubjectLoggingEnabled $false`, func(t *testing.T, c *Config) {
 			want := DefaultTransportServer(false)
 			want.Identity, want.TransientFailureRetryCount, want.TransientFailureRetryInterval = "HubA", 3, 2*time.Minute
 			want.OutboundConnectionFailureRetryInterval, want.MessageRetryInterval = 15*time.Minute, 5*time.Minute
 			want.MessageExpirationTimeout, want.DelayNotificationTimeout = 5*24*time.Hour, 8*time.Hour
 			want.MaxOutboundConnections, want.MaxPerDomainOutboundConnections = 500, 10
 			want.ReceiveProtocolLogPath, want.SendProtocolLogPath = "/var/log/r", "/var/log/s"
+			want.MessageTrackingLogSubjectLoggingEnabled = false
 			if c.TransportServer != want {
 				t.Errorf("got  %+v\nwant %+v", c.TransportServer, want)
 			}

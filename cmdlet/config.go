@@ -77,7 +77,10 @@ type TransportServer struct {
 	ReceiveProtocolLogPath                 string
 	SendProtocolLogPath                    string
 	MessageTrackingLogPath                 string
-	PickupDirectoryPath                    string
+	// MessageTrackingLogSubjectLoggingEnabled writes subjects in the
+	// message tracking log (default true).
+	MessageTrackingLogSubjectLoggingEnabled bool
+	PickupDirectoryPath                     string
 }
 
 // TransportConfig holds the organization-wide Set-TransportConfig limits.
@@ -93,16 +96,17 @@ type TransportConfig struct {
 // OutboundConnectionFailureRetryInterval 30 min).
 func DefaultTransportServer(edge bool) TransportServer {
 	t := TransportServer{
-		TransientFailureRetryCount:             6,
-		TransientFailureRetryInterval:          5 * time.Minute,
-		OutboundConnectionFailureRetryInterval: 10 * time.Minute,
-		MessageRetryInterval:                   time.Minute,
-		MessageExpirationTimeout:               48 * time.Hour,
-		DelayNotificationTimeout:               4 * time.Hour,
-		QueueMaxIdleTime:                       3 * time.Minute,
-		MaxOutboundConnections:                 1000,
-		MaxPerDomainOutboundConnections:        20,
-		PoisonThreshold:                        2,
+		TransientFailureRetryCount:              6,
+		TransientFailureRetryInterval:           5 * time.Minute,
+		OutboundConnectionFailureRetryInterval:  10 * time.Minute,
+		MessageRetryInterval:                    time.Minute,
+		MessageExpirationTimeout:                48 * time.Hour,
+		DelayNotificationTimeout:                4 * time.Hour,
+		QueueMaxIdleTime:                        3 * time.Minute,
+		MaxOutboundConnections:                  1000,
+		MaxPerDomainOutboundConnections:         20,
+		PoisonThreshold:                         2,
+		MessageTrackingLogSubjectLoggingEnabled: true,
 	}
 	if edge {
 		t.TransientFailureRetryInterval = 10 * time.Minute

@@ -54,6 +54,7 @@ func (c *Config) Script() []byte {
 		w.optional("ReceiveProtocolLogPath", t.ReceiveProtocolLogPath)
 		w.optional("SendProtocolLogPath", t.SendProtocolLogPath)
 		w.optional("MessageTrackingLogPath", t.MessageTrackingLogPath)
+		w.boolean("MessageTrackingLogSubjectLoggingEnabled", t.MessageTrackingLogSubjectLoggingEnabled)
 		w.optional("PickupDirectoryPath", t.PickupDirectoryPath)
 		w.end()
 	}

@@ -25,7 +25,7 @@ New-SendConnector -Name "To Partner" -AddressSpaces fabrikam.com -SmartHosts "[1
 Set-SendConnector "To Partner" -AddressSpaces @{Add="X400:o=MySite;p=MyOrg;a=adatum;c=us;5"} -ConnectionInactivityTimeOut 1.00:00:00
 Get-SendConnector "To Internet" | Remove-ADPermission -User "NT AUTHORITY\ANONYMOUS LOGON" -ExtendedRights Ms-Exch-Send-Headers-Routing
 Enable-CrossForestConnector -Connector "To Partner" -User "ANONYMOUS LOGON" -genericMTA
-Set-TransportServer HubA -MessageExpirationTimeout 3.00:00:00 -TransientFailureRetryCount 4 -MaxOutboundConnections unlimited -MaxPerDomainOutboundConnections unlimited -SendProtocolLogPath /var/log/hubedge/send
+Set-TransportServer HubA -MessageExpirationTimeout 3.00:00:00 -TransientFailureRetryCount 4 -MaxOutboundConnections unlimited -MaxPerDomainOutboundConnections unlimited -SendProtocolLogPath /var/log/hubedge/send -MessageTrackingLogSubjectLoggingEnabled $false
 Set-TransportConfig -MaxReceiveSize 25MB -MaxSendSize unlimited -MaxRecipientEnvelopeLimit 1000
 Set-SendConnector "To Internet" -DaneEnabled $false
 Set-SendConnector "To Partner" -MtaStsEnabled $true

@@ -248,6 +248,7 @@ var tsSetters = []tsSetter{
 	{"ReceiveProtocolLogPath", stringField(func(t *TransportServer) *string { return &t.ReceiveProtocolLogPath })},
 	{"SendProtocolLogPath", stringField(func(t *TransportServer) *string { return &t.SendProtocolLogPath })},
 	{"MessageTrackingLogPath", stringField(func(t *TransportServer) *string { return &t.MessageTrackingLogPath })},
+	{"MessageTrackingLogSubjectLoggingEnabled", boolField(func(t *TransportServer) *bool { return &t.MessageTrackingLogSubjectLoggingEnabled })},
 	{"PickupDirectoryPath", stringField(func(t *TransportServer) *string { return &t.PickupDirectoryPath })},
 }
 

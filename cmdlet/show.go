@@ -127,21 +127,22 @@ type domainDoc struct {
 }
 
 type transportServerDoc struct {
-	Identity                               *string
-	TransientFailureRetryCount             int
-	TransientFailureRetryInterval          string
-	OutboundConnectionFailureRetryInterval string
-	MessageRetryInterval                   string
-	MessageExpirationTimeout               string
-	DelayNotificationTimeout               string
-	QueueMaxIdleTime                       string
-	MaxOutboundConnections                 *int64
-	MaxPerDomainOutboundConnections        *int64
-	PoisonThreshold                        int
-	ReceiveProtocolLogPath                 *string
-	SendProtocolLogPath                    *string
-	MessageTrackingLogPath                 *string
-	PickupDirectoryPath                    *string
+	Identity                                *string
+	TransientFailureRetryCount              int
+	TransientFailureRetryInterval           string
+	OutboundConnectionFailureRetryInterval  string
+	MessageRetryInterval                    string
+	MessageExpirationTimeout                string
+	DelayNotificationTimeout                string
+	QueueMaxIdleTime                        string
+	MaxOutboundConnections                  *int64
+	MaxPerDomainOutboundConnections         *int64
+	PoisonThreshold                         int
+	ReceiveProtocolLogPath                  *string
+	SendProtocolLogPath                     *string
+	MessageTrackingLogPath                  *string
+	MessageTrackingLogSubjectLoggingEnabled bool
+	PickupDirectoryPath                     *string
 }
 
 type transportConfigDoc struct {
@@ -243,19 +244,20 @@ func (c *Config) document() document {
 	t := c.TransportServer
 	d.TransportServer = transportServerDoc{
 		Identity: optString(t.Identity), TransientFailureRetryCount: t.TransientFailureRetryCount,
-		TransientFailureRetryInterval:          FormatSpan(t.TransientFailureRetryInterval),
-		OutboundConnectionFailureRetryInterval: FormatSpan(t.OutboundConnectionFailureRetryInterval),
-		MessageRetryInterval:                   FormatSpan(t.MessageRetryInterval),
-		MessageExpirationTimeout:               FormatSpan(t.MessageExpirationTimeout),
-		DelayNotificationTimeout:               FormatSpan(t.DelayNotificationTimeout),
-		QueueMaxIdleTime:                       FormatSpan(t.QueueMaxIdleTime),
-		MaxOutboundConnections:                 limitDoc(t.MaxOutboundConnections),
-		MaxPerDomainOutboundConnections:        limitDoc(t.MaxPerDomainOutboundConnections),
-		PoisonThreshold:                        t.PoisonThreshold,
-		ReceiveProtocolLogPath:                 optString(t.ReceiveProtocolLogPath),
-		SendProtocolLogPath:                    optString(t.SendProtocolLogPath),
-		MessageTrackingLogPath:                 optString(t.MessageTrackingLogPath),
-		PickupDirectoryPath:                    optString(t.PickupDirectoryPath),
+		TransientFailureRetryInterval:           FormatSpan(t.TransientFailureRetryInterval),
+		OutboundConnectionFailureRetryInterval:  FormatSpan(t.OutboundConnectionFailureRetryInterval),
+		MessageRetryInterval:                    FormatSpan(t.MessageRetryInterval),
+		MessageExpirationTimeout:                FormatSpan(t.MessageExpirationTimeout),
+		DelayNotificationTimeout:                FormatSpan(t.DelayNotificationTimeout),
+		QueueMaxIdleTime:                        FormatSpan(t.QueueMaxIdleTime),
+		MaxOutboundConnections:                  limitDoc(t.MaxOutboundConnections),
+		MaxPerDomainOutboundConnections:         limitDoc(t.MaxPerDomainOutboundConnections),
+		PoisonThreshold:                         t.PoisonThreshold,
+		ReceiveProtocolLogPath:                  optString(t.ReceiveProtocolLogPath),
+		SendProtocolLogPath:                     optString(t.SendProtocolLogPath),
+		MessageTrackingLogPath:                  optString(t.MessageTrackingLogPath),
+		MessageTrackingLogSubjectLoggingEnabled: t.MessageTrackingLogSubjectLoggingEnabled,
+		PickupDirectoryPath:                     optString(t.PickupDirectoryPath),
 	}
 	tc := c.TransportConfig
 	d.TransportConfig = transportConfigDoc{limitDoc(tc.MaxReceiveSize), limitDoc(tc.MaxSendSize), limitDoc(tc.MaxRecipientEnvelopeLimit)}

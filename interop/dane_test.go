@@ -6,10 +6,12 @@ import (
 	"context"
 	"errors"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/hubedge/hubedge/auth"
 	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/internal/postfixtest"
 	"github.com/hubedge/hubedge/mx"
@@ -174,5 +176,83 @@ func waitEvent(ctx context.Context, t *testing.T, evs <-chan deliver.Event, ok f
 		case <-ctx.Done():
 			t.Fatalf("no such delivery event: %v", ctx.Err())
 		}
+	}
+}
+
+// TestPostfixDANESmartHost: Postfix as a SASL smart host given by name,
+// whose TLSA record for the port dialled is in the signed zone, as
+// Postfix's own "dane" level treats a relayhost. Under
+// BasicAuthRequireTLS, DANE stands for the certificate check (no CA we
+// trust issued Postfix's certificate): hubedge authenticates and relays.
+// A name whose TLSA record does not match is deferred before any AUTH.
+func TestPostfixDANESmartHost(t *testing.T) {
+	const good, bad = "smtp.relay.example", "bad.relay.example"
+	pki := smtptest.NewPKI(t)
+	cert := pki.Certificate(good, bad)
+	stranger := smtptest.NewPKI(t).Certificate(bad).Leaf
+	sink := smtptest.NewSink(t, smtptest.Hostname("next.contoso.example"))
+	pf := postfixtest.Start(t, postfixtest.WithHostname(good), postfixtest.WithTLS(cert),
+		postfixtest.WithSASLUser(relayUser, relayPass), postfixtest.WithRelayHost(sink.Addr()))
+	tlsaAt := func(host string) string { return "_" + strconv.Itoa(pf.Port()) + "._tcp." + host }
+	z := smtptest.NewSignedZone(t, "relay.example", smtptest.A(good, "127.0.0.1"), smtptest.A(bad, "127.0.0.1"),
+		smtptest.TLSA(tlsaAt(good), 3, 1, 1, cert.Leaf), smtptest.TLSA(tlsaAt(bad), 3, 1, 1, stranger))
+	srv := smtptest.NewDNS(t, z.Records(t)...)
+	u, err := smtptest.StartUnbound(t, srv, smtptest.UnboundZone{Name: z.Apex(), TrustAnchor: z.TrustAnchor()})
+	if errors.Is(err, smtptest.ErrUnboundMissing) {
+		t.Skip("interop: unbound is not installed (apt-get install unbound)")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := mx.New(mx.WithServers(u.Addr()), mx.WithTrustAD(true), mx.WithIPv6(false), mx.WithTimeout(5*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := testContext(t)
+	deliverVia := func(host string) <-chan deliver.Event {
+		sc := smtptest.SendConnector(t, "To Smart Host "+host, connector.WithAddressSpaceList("*"),
+			connector.WithSmartHostList(host+":"+strconv.Itoa(pf.Port())),
+			connector.WithSmartHostAuth(auth.SmartHostBasicAuthRequireTLS), connector.WithCredentials(relayUser, relayPass))
+		evs := make(chan deliver.Event, 256)
+		d, err := deliver.New(deliver.WithServerName(hubName), deliver.WithSendConnectors(sc), deliver.WithResolver(r),
+			deliver.WithTrace(func(e deliver.Event) { evs <- e }))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = d.Close() })
+		enqueue(ctx, t, outboundQueue(t, sc, d), "dave@fabrikam.example")
+		return evs
+	}
+
+	evs := deliverVia(bad)
+	fail := waitEvent(ctx, t, evs, func(e deliver.Event) bool { return e.Kind == deliver.EventFailover })
+	if want := "DANE: no TLSA record matched the certificate of " + bad; !errors.Is(fail.Err, deliver.ErrTLSPolicy) ||
+		!strings.Contains(fail.Err.Error(), want) {
+		t.Errorf("failover %v, want %q", fail.Err, want)
+	}
+	if _, err := pf.WaitLog(ctx, regexp.MustCompile(`SSL_accept error from unknown\[127\.0\.0\.1\]`)); err != nil {
+		t.Error(err)
+	}
+	for _, c := range pf.Commands() {
+		if verb, _, _ := strings.Cut(c, " "); strings.EqualFold(verb, "AUTH") || strings.EqualFold(verb, "MAIL") {
+			t.Errorf("Postfix received %q from a smart host session DANE refused", c)
+		}
+	}
+
+	evs = deliverVia(good)
+	msgs, err := sink.WaitMessages(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rcv := collapse(msgs[0].Header.Get("Received")); !strings.Contains(rcv, "by "+good+" (Postfix) with ESMTPSA id ") {
+		t.Errorf("Postfix's Received: %s", rcv)
+	}
+	if _, err := pf.WaitLog(ctx, regexp.MustCompile(`sasl_method=PLAIN, sasl_username=`+relayUser)); err != nil {
+		t.Error(err)
+	}
+	pol := waitEvent(ctx, t, evs, func(e deliver.Event) bool { return e.Kind == deliver.EventPolicy })
+	tlsEv := waitEvent(ctx, t, evs, func(e deliver.Event) bool { return e.Kind == deliver.EventTLS })
+	if pol.Policy != deliver.PolicyDANE || tlsEv.VerifiedName != good {
+		t.Errorf("policy %q, TLS verified for %q; want DANE, %s", pol.Policy, tlsEv.VerifiedName, good)
 	}
 }

@@ -16,7 +16,9 @@
 //   - Postfix as a DANE MX host (RFC 7672): its certificate's TLSA record
 //     (DANE-EE 3 1 1) published in a DNSSEC-signed zone behind a real
 //     unbound, delivered over TLS; a mismatching record defers the message
-//     and Postfix never sees MAIL (needs unbound);
+//     and Postfix never sees MAIL (needs unbound); and as a SASL smart
+//     host by name with a TLSA record for its port, where DANE stands for
+//     the certificate check before AUTH, and a mismatch defers before it;
 //   - Postfix as a smart host requiring SASL AUTH (Cyrus sasldb) over
 //     TLS, for BasicAuth and BasicAuthRequireTLS, and with a certificate
 //     for the wrong name, where Postfix's own log proves hubedge never

@@ -16,6 +16,7 @@ type world struct {
 	host   *smtptest.MTASTSHost
 	mu     sync.Mutex
 	txt    map[string][]string
+	reads  int // TXT lookups
 	now    time.Time
 	client *mtasts.Client
 }
@@ -34,6 +35,7 @@ func newWorld(t *testing.T, certName string) *world {
 func (w *world) lookupTXT(_ context.Context, name string) ([]string, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	w.reads++
 	return w.txt[name], nil
 }
 

@@ -27,12 +27,13 @@ func WithRefreshWindow(d time.Duration) Option {
 // refresh window before they expire, so that a delivery seldom waits for
 // a fetch and a policy stays in force while the policy host is briefly
 // unreachable (RFC 8461 §5.1 asks senders to refresh cached policies
-// proactively). For each such policy it reads the TXT record again and
-// fetches the policy when the id changed or when less than a quarter of
-// its max_age is left; a failed fetch, or a TXT record that has gone,
-// keeps the cached policy until it expires. Expired policies nobody used
-// within the window are dropped. It returns the domains whose policy was
-// fetched, sorted, and the failures, joined.
+// proactively). A policy is due when less than a quarter of its max_age
+// is left: Refresh reads its TXT record again and fetches it (a changed
+// id before that is seen by Lookup, which reads the record every time).
+// A failed fetch, or a TXT record that has gone, keeps the cached policy
+// until it expires. Expired policies nobody used within the window are
+// dropped. It returns the domains whose policy was fetched, sorted, and
+// the failures, joined.
 //
 // Callers run it periodically, say every hour.
 func (c *Client) Refresh(ctx context.Context) ([]string, error) {
@@ -41,10 +42,12 @@ func (c *Client) Refresh(ctx context.Context) ([]string, error) {
 	c.mu.Lock()
 	for dom, e := range c.cache {
 		switch {
-		case now.Sub(e.used) <= c.window:
+		case now.Sub(e.used) > c.window:
+			if !now.Before(e.expires) {
+				delete(c.cache, dom)
+			}
+		case e.expires.Sub(now) < e.policy.MaxAge/4:
 			due = append(due, dom)
-		case !now.Before(e.expires):
-			delete(c.cache, dom)
 		}
 	}
 	c.mu.Unlock()
@@ -66,8 +69,8 @@ func (c *Client) Refresh(ctx context.Context) ([]string, error) {
 	return fetched, errors.Join(errs...)
 }
 
-// refresh renews one domain's policy if its id changed or its end is
-// near; true when a policy was fetched.
+// refresh renews one domain's policy, whose end is near, unless its
+// record has gone; true when a policy was fetched.
 func (c *Client) refresh(ctx context.Context, domain string, now time.Time) (bool, error) {
 	c.mu.Lock()
 	e, ok := c.cache[domain]
@@ -78,9 +81,6 @@ func (c *Client) refresh(ctx context.Context, domain string, now time.Time) (boo
 	id, err := c.recordID(ctx, domain)
 	if err != nil || id == "" {
 		return false, err // RFC 8461 §5.1: a missing record does not remove the policy
-	}
-	if id == e.policy.ID && e.expires.Sub(now) >= e.policy.MaxAge/4 {
-		return false, nil
 	}
 	p, err := c.fetch(ctx, domain)
 	if err != nil {

@@ -24,7 +24,8 @@ func TestRefresh(t *testing.T) {
 	}{
 		{name: "fresh, same id", after: time.Hour, id: "1", serve: testing_, mode: mtasts.ModeEnforce},
 		{name: "near expiry, same id", after: 19 * time.Hour, id: "1", serve: testing_, fetched: true, mode: mtasts.ModeTesting},
-		{name: "new id", after: time.Hour, id: "2", serve: testing_, fetched: true, mode: mtasts.ModeTesting},
+		{name: "near expiry, new id", after: 19 * time.Hour, id: "2", serve: testing_, fetched: true, mode: mtasts.ModeTesting},
+		{name: "new id, far from expiry: left to Lookup", after: time.Hour, id: "2", serve: testing_, mode: mtasts.ModeEnforce},
 		{name: "near expiry, fetch fails", after: 19 * time.Hour, id: "1", serve: "garbage", wantErr: true, mode: mtasts.ModeEnforce},
 		{name: "near expiry, record gone", after: 19 * time.Hour, serve: testing_, mode: mtasts.ModeEnforce},
 		{name: "not used recently", after: 19 * time.Hour, idle: true, id: "2", serve: testing_, mode: mtasts.ModeEnforce},
@@ -54,9 +55,19 @@ func TestRefresh(t *testing.T) {
 				delete(w.txt, "_mta-sts.fabrikam.com")
 				w.mu.Unlock()
 			}
+			w.mu.Lock()
+			reads := w.reads
+			w.mu.Unlock()
 			domains, err := c.Refresh(ctx)
 			if (err != nil) != tc.wantErr || tc.fetched != slices.Equal(domains, []string{"fabrikam.com"}) {
 				t.Fatalf("Refresh = %q, %v; want fetched %v, error %v", domains, err, tc.fetched, tc.wantErr)
+			}
+			// Only a policy near its end costs a TXT query.
+			w.mu.Lock()
+			read := w.reads > reads
+			w.mu.Unlock()
+			if wantRead := !tc.idle && tc.after > 18*time.Hour; read != wantRead {
+				t.Errorf("Refresh read the TXT record: %v, want %v", read, wantRead)
 			}
 			var fe *mtasts.FetchError
 			if tc.wantErr && !errors.As(err, &fe) {

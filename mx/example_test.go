@@ -58,3 +58,28 @@ func ExampleReply() {
 	// 451 4.4.3 false
 	// 550 5.1.2 true
 }
+
+// ResolveHost tells how a smart host's addresses were found: here its
+// name is an alias, so DANE would look for TLSA records at the
+// CNAME-expanded name first. Secure needs a trusted validating resolver
+// (WithTrustAD), which this plain server is not.
+func ExampleResolver_ResolveHost() {
+	srv, err := startFakeDNS([]string{
+		"smtp.contoso.com. CNAME relay1.hosting.example.",
+		"relay1.hosting.example. A 192.0.2.25",
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer srv.Close()
+	r, err := mx.New(mx.WithServers(srv.Addr), mx.WithIPv6(false))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	h, err := r.ResolveHost(context.Background(), "SMTP.contoso.com.")
+	fmt.Println(h.Name, h.Expanded, h.Addrs, h.Secure, err)
+	// Output:
+	// smtp.contoso.com relay1.hosting.example [192.0.2.25] false <nil>
+}

@@ -26,9 +26,11 @@ func (f funcOption) apply(o *options) { f(o) }
 // RecipientChecker decides at RCPT time whether a recipient of an
 // authoritative accepted domain can be delivered, so that mail the server
 // would only bounce is refused instead of turned into backscatter. It
-// returns nil to accept, an error wrapping ErrUnknownRecipient (550 5.1.1)
-// or ErrInvalidRecipient (550 5.1.3) to refuse, and any other error for a
-// temporary failure (451). It must honour ctx: the client waits.
+// returns nil to accept; to refuse, an error wrapping ErrUnknownRecipient
+// (550 5.1.1) or ErrInvalidRecipient (550 5.1.3), or one with a Reply()
+// dsn.Reply method giving the 4xx or 5xx reply (a *local.Maildir is a
+// RecipientChecker that way); any other error is a temporary failure
+// (451). It must honour ctx: the client waits.
 type RecipientChecker interface {
 	CheckRecipient(ctx context.Context, addr string) error
 }

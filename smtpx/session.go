@@ -342,6 +342,7 @@ func (s *session) checkLocal(addr string) error {
 	ctx, cancel := context.WithTimeout(s.s.t.ctx, min(directoryTimeout, s.s.rc.ConnectionInactivityTimeout()))
 	defer cancel()
 	err := c.CheckRecipient(ctx, addr)
+	var carried interface{ Reply() dsn.Reply }
 	switch {
 	case err == nil:
 		return nil
@@ -349,6 +350,8 @@ func (s *session) checkLocal(addr string) error {
 		return replyUndeliverable
 	case errors.Is(err, ErrUnknownRecipient):
 		return replyUserUnknown
+	case errors.As(err, &carried) && carried.Reply().Code >= 400:
+		return replyOfStatus(carried.Reply())
 	}
 	s.s.t.log.Warn("smtpx: recipient check failed", "session", s.c.id, "err", err)
 	return replyDirectory

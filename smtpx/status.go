@@ -10,6 +10,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/hubedge/hubedge/auth"
+	"github.com/hubedge/hubedge/dsn"
 	"github.com/hubedge/hubedge/perms"
 	"github.com/hubedge/hubedge/queue"
 )
@@ -18,7 +19,18 @@ import (
 // on a server that has already been shut down.
 var ErrServerClosed = errors.New("smtpx: server closed")
 
-// The refusals a RecipientChecker asks for.
+// replyOfStatus is the reply r as the server writes it.
+func replyOfStatus(r dsn.Reply) *smtp.SMTPError {
+	ec := smtp.NoEnhancedCode
+	if r.Status != (dsn.Status{}) {
+		ec = smtp.EnhancedCode{r.Status.Class, r.Status.Subject, r.Status.Detail}
+	}
+	return &smtp.SMTPError{Code: r.Code, EnhancedCode: ec, Message: r.Text}
+}
+
+// The refusals a RecipientChecker asks for; an error carrying its own
+// reply (a Reply() dsn.Reply method, as package local's errors have)
+// is answered with that reply.
 var (
 	// ErrUnknownRecipient: no such recipient (550 5.1.1).
 	ErrUnknownRecipient = errors.New("smtpx: unknown recipient")

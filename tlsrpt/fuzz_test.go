@@ -31,6 +31,7 @@ func FuzzParseRUA(f *testing.F) {
 func FuzzMailerRecord(f *testing.F) {
 	f.Add("v=TLSRPTv1; rua=mailto:tlsrpt@fabrikam.com,mailto:a%40b@c.d?x=y")
 	f.Add("v=TLSRPTv1;rua=mailto:,mailto:%zz,mailto:<a@b>")
+	f.Add(`v=TLSRPTv1;rua=mailto:"a b"@c.d`)
 	rec := tlsrpt.NewRecorder("Contoso", "postmaster@contoso.com")
 	rec.Success(tlsrpt.Policy{Type: tlsrpt.PolicyTLSA, Domain: "fabrikam.com"})
 	reports := rec.Reports(time.Now())

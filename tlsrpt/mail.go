@@ -156,6 +156,11 @@ func mailtoAddress(body string) (string, error) {
 	if err != nil || a.Name != "" || strings.ContainsAny(dec, "<>,") {
 		return "", fmt.Errorf("tlsrpt: mailto:%s is not one address", body)
 	}
+	// A quoted local part loses its quotes in a.Address; such an address
+	// would need quoting again in the envelope and the To field.
+	if b, err := mail.ParseAddress(a.Address); err != nil || b.Address != a.Address {
+		return "", fmt.Errorf("tlsrpt: mailto:%s: quoted local parts are not supported", body)
+	}
 	return a.Address, nil
 }
 

@@ -188,7 +188,7 @@ func TestMailerPartialFailure(t *testing.T) {
 	var got []string
 	m := &tlsrpt.Mailer{From: "tlsrpt@contoso.com", Submitter: "contoso.com", HTTP: failing,
 		LookupTXT: func(context.Context, string) ([]string, error) {
-			return []string{"v=TLSRPTv1;rua=https://r.fabrikam.com/,mailto:Bob <bob@fabrikam.com>,mailto:ok@fabrikam.com"}, nil
+			return []string{`v=TLSRPTv1;rua=https://r.fabrikam.com/,mailto:Bob <bob@fabrikam.com>,mailto:"a b"@fabrikam.com,mailto:ok@fabrikam.com`}, nil
 		},
 		Submit: func(_ context.Context, _ string, to []string, _ []byte) error { got = to; return nil },
 	}
@@ -196,7 +196,8 @@ func TestMailerPartialFailure(t *testing.T) {
 	if !slices.Equal(sent, []string{"fabrikam.com mailto:ok@fabrikam.com"}) || !slices.Equal(got, []string{"ok@fabrikam.com"}) {
 		t.Errorf("sent %q, mailed to %q", sent, got)
 	}
-	if err == nil || !strings.Contains(err.Error(), "503") || !strings.Contains(err.Error(), "is not one address") {
+	if err == nil || !strings.Contains(err.Error(), "503") || !strings.Contains(err.Error(), "is not one address") ||
+		!strings.Contains(err.Error(), "quoted local parts") {
 		t.Errorf("err = %v", err)
 	}
 }

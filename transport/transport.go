@@ -106,8 +106,8 @@ func (t *Transport) serverOptions() []smtpx.Option {
 }
 
 // recipientCheck is the server's RCPT-time check for authoritative
-// recipients: the local deliverer's (local.Checker), then the directory's.
-// Nil when there is neither.
+// recipients: the local deliverer's (local.Checker, whose errors carry
+// their refusal), then the directory's. Nil when there is neither.
 func recipientCheck(d queue.Deliverer, dir local.Directory) smtpx.RecipientChecker {
 	checker, _ := d.(local.Checker)
 	if checker == nil && dir == nil {
@@ -115,12 +115,7 @@ func recipientCheck(d queue.Deliverer, dir local.Directory) smtpx.RecipientCheck
 	}
 	return smtpx.RecipientCheckFunc(func(ctx context.Context, addr string) error {
 		if checker != nil {
-			switch err := checker.CheckRecipient(ctx, addr); {
-			case errors.Is(err, local.ErrBadAddress):
-				return fmt.Errorf("%w: %w", smtpx.ErrInvalidRecipient, err)
-			case errors.Is(err, local.ErrUnknownMailbox):
-				return fmt.Errorf("%w: %w", smtpx.ErrUnknownRecipient, err)
-			case err != nil:
+			if err := checker.CheckRecipient(ctx, addr); err != nil {
 				return err
 			}
 		}

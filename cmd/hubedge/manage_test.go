@@ -1,9 +1,11 @@
 package main
 
 import (
+	"log/slog"
 	"testing"
 
 	"github.com/hubedge/hubedge/cmdlet"
+	"github.com/hubedge/hubedge/internal/cli"
 )
 
 // TestAcceptedDomainViews: the management views name an accepted domain as
@@ -20,5 +22,30 @@ func TestAcceptedDomainViews(t *testing.T) {
 	}
 	if d := v.AcceptedDomains[0]; d.Name != "Contoso" || d.Domain != "contoso.com" {
 		t.Errorf("accepted domain %+v; want Name Contoso, domain contoso.com", d)
+	}
+}
+
+// TestSubjectLoggingSetting: Set-TransportServer
+// -MessageTrackingLogSubjectLoggingEnabled decides whether the server's
+// tracking log writes subjects; they are written by default.
+func TestSubjectLoggingSetting(t *testing.T) {
+	for _, tt := range []struct {
+		param string
+		want  bool
+	}{{"", true}, {" -MessageTrackingLogSubjectLoggingEnabled $false", false}, {" -MessageTrackingLogSubjectLoggingEnabled $true", true}} {
+		src := "Set-TransportServer Hub01 -MessageTrackingLogPath '" + t.TempDir() + "'" + tt.param + "\n"
+		cfg, err := cmdlet.Load("ts.ps1", []byte(src), cmdlet.NewConfig(false), cmdlet.Options{Server: "Hub01"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		log := slog.New(slog.DiscardHandler)
+		b, err := serverOptions(log, &cli.Common{FQDN: "hub01.contoso.com"}, cfg, "Hub01")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := b.track.SubjectLogging(); got != tt.want {
+			t.Errorf("%q: subject logging %v, want %v", tt.param, got, tt.want)
+		}
+		b.close(log)
 	}
 }

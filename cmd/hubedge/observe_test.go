@@ -13,9 +13,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
 	"github.com/hubedge/hubedge/internal/clitest"
 	"github.com/hubedge/hubedge/manage"
 	"github.com/hubedge/hubedge/queue"
+	"github.com/hubedge/hubedge/queue/pgstore"
 	"github.com/hubedge/hubedge/smtpx"
 	"github.com/hubedge/hubedge/smtpx/deliver"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
@@ -111,5 +114,27 @@ func TestObserverMetrics(t *testing.T) {
 		if !strings.Contains(out, want+"\n") {
 			t.Errorf("metrics lack %s", want)
 		}
+	}
+}
+
+type fakePool pgstore.Stats
+
+func (f fakePool) Stats() pgstore.Stats { return pgstore.Stats(f) }
+
+// TestPoolCommitMetrics: a PostgreSQL queue's commit counts are exported
+// as counters, named by the conventions promlint checks.
+func TestPoolCommitMetrics(t *testing.T) {
+	m := manage.NewMetrics(nil, nil)
+	exportPoolCommits(m, fakePool{Commits: 4, Records: 10})
+	exportPoolCommits(nil, fakePool{}) // metrics off: nothing to do
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	for _, want := range []string{"hubedge_queue_commits_total 4\n", "hubedge_queue_commit_records_total 10\n"} {
+		if !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
+	if problems, err := testutil.GatherAndLint(m.Registry(), "hubedge_queue_commits_total", "hubedge_queue_commit_records_total"); err != nil || len(problems) > 0 {
+		t.Errorf("lint: %v %v", problems, err)
 	}
 }

@@ -1,6 +1,10 @@
 package main
 
 import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/hubedge/hubedge/manage"
+	"github.com/hubedge/hubedge/queue/pgstore"
 	"github.com/hubedge/hubedge/queue/storage"
 	"github.com/hubedge/hubedge/queue/walstore"
 	"github.com/hubedge/hubedge/transport"
@@ -49,4 +53,26 @@ func (l *localQueue) close() {
 	if l != nil && !l.owned {
 		l.s.Close()
 	}
+}
+
+// poolStats is what a PostgreSQL queue counts of its commits;
+// *pgstore.Store has it.
+type poolStats interface{ Stats() pgstore.Stats }
+
+// exportPoolCommits adds a PostgreSQL queue's commit counts to m, read at
+// each scrape: their ratio is the mean group-commit batch. Their time is
+// PostgreSQL's to report (its commit flush happens in the server).
+func exportPoolCommits(m *manage.Metrics, s poolStats) {
+	if m == nil {
+		return
+	}
+	counter := func(name, help string, read func(pgstore.Stats) uint64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: "hubedge", Name: name, Help: help},
+			func() float64 { return float64(read(s.Stats())) })
+	}
+	m.Registry().MustRegister(
+		counter("queue_commits_total", "Transactions the PostgreSQL queue committed.",
+			func(st pgstore.Stats) uint64 { return st.Commits }),
+		counter("queue_commit_records_total", "Message records those transactions wrote.",
+			func(st pgstore.Stats) uint64 { return st.Records }))
 }

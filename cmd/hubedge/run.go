@@ -51,7 +51,8 @@ authoritative domains, the TLS certificate and trusted CAs, the users file
 for AUTH, the credentials file for $name = Get-Credential, DNS servers, and
 the management API (-manage, -manage-token; off unless -manage is given).
 The message tracking log is written to Set-TransportServer
--MessageTrackingLogPath when the scripts set it.
+-MessageTrackingLogPath when the scripts set it, with subjects unless
+-MessageTrackingLogSubjectLoggingEnabled $false.
 
 SIGHUP re-reads the scripts and swaps the configuration; a script with
 errors leaves the running one in place. SIGINT or SIGTERM stop the server
@@ -197,6 +198,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	pool := attachPool(ctx, log, t.Queue(), store)
 	metrics := mgmt.serve(log, t.Queue(), b.track, sf.server, func() *cmdlet.Config { return current.Load() }, pool...)
 	obs.start(t.Queue(), metrics)
+	if store != nil {
+		exportPoolCommits(metrics, store)
+	}
 	metrics.BackPressure("transport", int(t.Pressure()))
 	if mgmt != nil {
 		fmt.Fprintf(stdout, "management API and Queue Viewer on %s\n", mgmt.addr())
@@ -287,7 +291,7 @@ func serverOptions(log *slog.Logger, c *cli.Common, cfg *cmdlet.Config, server s
 		b.opts = append(b.opts, transport.WithProtocolLog(recv, sendLog))
 	}
 	if dir := ts.MessageTrackingLogPath; dir != "" {
-		if b.track, err = tracking.Open(dir); err != nil {
+		if b.track, err = tracking.Open(dir, tracking.WithSubjectLogging(ts.MessageTrackingLogSubjectLoggingEnabled)); err != nil {
 			b.close(log)
 			return nil, err
 		}

@@ -9,26 +9,32 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"unicode/utf8"
 
 	"github.com/emersion/go-sasl"
 	"github.com/hubedge/hubedge/dsn"
 	"github.com/hubedge/hubedge/queue"
+	"github.com/hubedge/hubedge/smtpx/internal/wire"
 )
 
 // ext is what the transaction needs from the server's EHLO reply.
 type ext struct {
-	pipelining, eightBit, size, dsn, requireTLS, smtpUTF8 bool
-	maxSize                                               int64 // SIZE's limit (RFC 1870), 0 when none is given
+	pipelining bool
+	maxSize    int64    // SIZE's limit (RFC 1870), 0 when none is given
+	offered    wire.Ext // the extensions whose MAIL and RCPT parameters may be sent
 }
 
-// extOf reads ext from the keywords of an EHLO reply (see parseEHLO).
+// extOf reads ext from the keywords of an EHLO reply (wire.ParseEHLO).
 func extOf(exts map[string]string) ext {
-	has := func(name string) bool { _, ok := exts[name]; return ok }
-	e := ext{pipelining: has("PIPELINING"), eightBit: has("8BITMIME"), size: has("SIZE"),
-		dsn: has("DSN"), requireTLS: has("REQUIRETLS"), smtpUTF8: has("SMTPUTF8")}
+	_, pipelining := exts["PIPELINING"]
+	e := ext{pipelining: pipelining}
 	if n, err := strconv.ParseInt(exts["SIZE"], 10, 64); err == nil && n > 0 {
 		e.maxSize = n
+	}
+	for kw, x := range map[string]wire.Ext{"8BITMIME": wire.Ext8BitMIME, "SIZE": wire.ExtSize, "DSN": wire.ExtDSN,
+		"REQUIRETLS": wire.ExtRequireTLS, "SMTPUTF8": wire.ExtSMTPUTF8} {
+		if _, ok := exts[kw]; ok {
+			e.offered |= x
+		}
 	}
 	return e
 }
@@ -48,7 +54,7 @@ func ehlo(tp *textproto.Conn, name string) (map[string]string, error) {
 		}
 		return map[string]string{}, err
 	}
-	return parseEHLO(msg), nil
+	return wire.ParseEHLO(msg), nil
 }
 
 // authenticate runs AUTH's SASL exchange with cl (RFC 4954 §4): base64
@@ -155,112 +161,47 @@ type mailParams struct {
 	envID      string // printable ASCII, or "" for none
 }
 
-var (
-	errCRLFSender    = errors.New("deliver: CR or LF in the sender address")
-	errCRLFRecipient = errors.New("deliver: CR or LF in a recipient address")
-)
-
 // writeMail buffers MAIL FROM with the parameters the server's extensions
-// allow (RFC 1870 SIZE, RFC 6152 BODY, RFC 8689, RFC 6531, RFC 3461).
+// allow: BODY=8BITMIME whenever it is offered, as go-smtp's client sends it.
 func writeMail(bw *bufio.Writer, e ext, from string, p mailParams) error {
-	if strings.ContainsAny(from, "\r\n") {
-		return errCRLFSender
+	m := wire.Mail{From: from, Size: p.size, SMTPUTF8: p.utf8, RequireTLS: p.requireTLS, Ret: p.ret.String(), EnvID: p.envID}
+	if m.Size == 0 {
+		m.Size = -1
 	}
-	bw.WriteString("MAIL FROM:<")
-	bw.WriteString(from)
-	bw.WriteByte('>')
-	if e.eightBit {
-		bw.WriteString(" BODY=8BITMIME")
+	if e.offered&wire.Ext8BitMIME != 0 {
+		m.Body = wire.Body8BitMIME
 	}
-	if e.size && p.size != 0 {
-		bw.WriteString(" SIZE=")
-		bw.Write(strconv.AppendInt(bw.AvailableBuffer(), p.size, 10))
+	b, err := wire.AppendMail(bw.AvailableBuffer(), m, e.offered)
+	if err != nil {
+		return err
 	}
-	if p.requireTLS {
-		bw.WriteString(" REQUIRETLS")
-	}
-	if p.utf8 {
-		bw.WriteString(" SMTPUTF8")
-	}
-	if e.dsn {
-		if r := p.ret.String(); r != "" {
-			bw.WriteString(" RET=")
-			bw.WriteString(r)
-		}
-		if p.envID != "" {
-			bw.WriteString(" ENVID=")
-			bw.Write(dsn.AppendXText(bw.AvailableBuffer(), p.envID))
-		}
-	}
-	_, err := bw.WriteString("\r\n")
+	_, err = bw.Write(b)
 	return err
 }
 
 // writeRcpt buffers RCPT TO with NOTIFY and ORCPT when the server offers
-// DSN (RFC 3461 §4; RFC 6533 for an ORCPT of type utf-8).
+// DSN (RFC 3461 §4); an ORCPT is passed on when its type is rfc822 (and
+// its address printable ASCII) or utf-8 (RFC 6533).
 func writeRcpt(bw *bufio.Writer, e ext, r queue.Recipient) error {
-	if strings.ContainsAny(r.Address, "\r\n") {
-		return errCRLFRecipient
-	}
-	bw.WriteString("RCPT TO:<")
-	bw.WriteString(r.Address)
-	bw.WriteByte('>')
-	if e.dsn {
-		writeNotify(bw, r.Notify)
-		typ, addr, ok := strings.Cut(r.ORCPT, ";")
-		switch {
-		case !ok || addr == "":
-		case strings.EqualFold(typ, "rfc822") && printableASCII(addr):
-			bw.WriteString(" ORCPT=rfc822;")
-			bw.Write(dsn.AppendXText(bw.AvailableBuffer(), addr))
-		case strings.EqualFold(typ, "utf-8"):
-			bw.WriteString(" ORCPT=utf-8;")
-			bw.Write(appendUTF8Addr(bw.AvailableBuffer(), addr, e.smtpUTF8))
+	w := wire.Rcpt{To: r.Address}
+	if n := r.Notify; n != 0 {
+		if n&dsn.NotifyNever != 0 {
+			n = dsn.NotifyNever // NEVER stands alone (RFC 3461 §4.1)
 		}
+		w.Notify = n.String()
 	}
-	_, err := bw.WriteString("\r\n")
+	typ, addr, ok := strings.Cut(r.ORCPT, ";")
+	switch {
+	case !ok || addr == "":
+	case strings.EqualFold(typ, "rfc822") && printableASCII(addr):
+		w.ORCPTType, w.ORCPT = "rfc822", addr
+	case strings.EqualFold(typ, "utf-8"):
+		w.ORCPTType, w.ORCPT = "utf-8", addr
+	}
+	b, err := wire.AppendRcpt(bw.AvailableBuffer(), w, e.offered)
+	if err != nil {
+		return err
+	}
+	_, err = bw.Write(b)
 	return err
-}
-
-// writeNotify writes NOTIFY=NEVER alone, or the list of conditions asked.
-func writeNotify(bw *bufio.Writer, n dsn.Notify) {
-	if n&dsn.NotifyNever != 0 {
-		bw.WriteString(" NOTIFY=NEVER")
-		return
-	}
-	sep := " NOTIFY="
-	for _, c := range []struct {
-		bit  dsn.Notify
-		word string
-	}{{dsn.NotifySuccess, "SUCCESS"}, {dsn.NotifyFailure, "FAILURE"}, {dsn.NotifyDelay, "DELAY"}} {
-		if n&c.bit != 0 {
-			bw.WriteString(sep)
-			bw.WriteString(c.word)
-			sep = ","
-		}
-	}
-}
-
-// appendUTF8Addr encodes an ORCPT address of type utf-8 (RFC 6533 §3):
-// printable ASCII but "+" and "=" as it is, other characters as
-// "\x{HEX}", except that non-ASCII characters stay UTF-8 when the server
-// offers SMTPUTF8 (utf-8-addr-unitext). A byte that is not UTF-8 becomes
-// U+FFFD.
-func appendUTF8Addr(dst []byte, s string, unitext bool) []byte {
-	for _, c := range s {
-		switch {
-		case c >= '!' && c <= '~' && c != '+' && c != '=':
-			dst = append(dst, byte(c))
-		case c >= utf8.RuneSelf && c != utf8.RuneError && unitext:
-			dst = utf8.AppendRune(dst, c)
-		default:
-			dst = append(dst, `\x{`...)
-			if c < 0x10 {
-				dst = append(dst, '0')
-			}
-			dst = append(dst, strings.ToUpper(strconv.FormatInt(int64(c), 16))...)
-			dst = append(dst, '}')
-		}
-	}
-	return dst
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -190,6 +191,9 @@ func TestDANE(t *testing.T) {
 					ok, failed = ok+p.Summary.Successful, failed+p.Summary.Failed
 					for _, f := range p.FailureDetails {
 						kinds = append(kinds, f.ResultType)
+						if c.domain == "mismatch.example" && (f.SendingIP != "127.0.0.1" || f.ReceivingIP != "127.0.0.1") {
+							t.Errorf("failure details %+v: want the sending and receiving IPs", f)
+						}
 					}
 				}
 			}
@@ -390,5 +394,45 @@ func TestDANETLSReport(t *testing.T) {
 	}
 	if sessions != 2 {
 		t.Errorf("%d sessions counted for TLS-RPT, want the 2 refused ones, not the report's", sessions)
+	}
+}
+
+// When DANE holds every MX host, MTA-STS would apply to none (RFC 8461
+// §2): its TXT record is not even queried. A domain without TLSA records
+// still has its MTA-STS record looked up.
+func TestDANESparesMTASTSLookup(t *testing.T) {
+	pki := smtptest.NewPKI(t)
+	srv := smtptest.NewDNS(t)
+	sinks := map[string]*smtptest.Sink{}
+	var zones []smtptest.UnboundZone
+	for _, domain := range []string{"dane.example", "plain.example"} {
+		host := "mx." + domain
+		cert := pki.Certificate(host)
+		sinks[domain] = smtptest.NewSink(t, smtptest.Hostname(host), smtptest.WithTLS(cert))
+		recs := []smtptest.Record{smtptest.MX(domain, 10, host), smtptest.A(host, "127.0.0.1")}
+		if domain == "dane.example" {
+			recs = append(recs, smtptest.TLSA("_25._tcp."+host, 3, 1, 1, cert.Leaf))
+		}
+		z := smtptest.NewSignedZone(t, domain, recs...)
+		srv.Add(z.Records(t)...)
+		zones = append(zones, smtptest.UnboundZone{Name: z.Apex(), TrustAnchor: z.TrustAnchor()})
+	}
+	u := startUnbound(t, srv, zones...)
+	r, err := mx.New(mx.WithServers(u.Addr()), mx.WithTrustAD(true), mx.WithIPv6(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for domain, wantQuery := range map[string]bool{"dane.example": false, "plain.example": true} {
+		sc := internetConnector(t)
+		d := mustNew(t, deliver.WithSendConnectors(sc), deliver.WithResolver(r), deliver.WithMXPort(port(t, sinks[domain].Addr())))
+		if res, err := newHarness(t, d, deliver.HopFor(sc, domain)).send(queue.Envelope{Recipients: rcpts("bob@" + domain)}, testBody); err != nil || res[0].Code != 250 {
+			t.Fatalf("%s: res=%+v err=%v", domain, res, err)
+		}
+		queried := slices.ContainsFunc(srv.Queries(), func(q smtptest.Query) bool {
+			return q.Name == "_mta-sts."+domain+"." && q.Type == dns.TypeTXT
+		})
+		if queried != wantQuery {
+			t.Errorf("%s: MTA-STS record queried %v, want %v", domain, queried, wantQuery)
+		}
 	}
 }

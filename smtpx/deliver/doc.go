@@ -116,5 +116,6 @@
 //
 // WithTrace reports what happened on the wire as structured Events (host
 // dialled, TLS version and verified name, AUTH mechanism, headers stripped,
-// per-recipient replies, connection reuse) for demos and protocol logs.
+// per-recipient replies, connection reuse) for demos and protocol logs,
+// and ends each delivery attempt with its duration and outcome (metrics).
 package deliver

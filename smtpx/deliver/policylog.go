@@ -40,7 +40,7 @@ func (d *Deliverer) logRefusal(connectorID string, t target) {
 	if connectorID == "" {
 		return
 	}
-	s := d.opts.protoLog.Session(connectorID, protolog.NewSessionID(), "", t.host)
+	s := d.opts.protoLog.Session(connectorID, protolog.NewSessionID(), "", "") // no endpoint: nothing was dialled
 	s.Info(t.err.Err.Error(), logRefusedContext)
 }
 

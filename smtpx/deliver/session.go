@@ -75,7 +75,7 @@ func (d *Deliverer) open(ctx context.Context, sp sessionParams, t target) (*conn
 	stop := watch(ctx, raw)
 	sp.policy = t.tp.clientPolicy(sp.policy)
 	cn, aerr := d.negotiate(ctx, sp, t, raw)
-	d.reportSession(t.tp, t.addr, cn, aerr)
+	d.reportSession(t.tp, raw.LocalAddr().String(), t.addr, cn, aerr)
 	if cancelled := stop(); cancelled && aerr == nil {
 		cn.broken = true
 		_ = cn.nc.Close()
@@ -329,28 +329,6 @@ func toAuthExtensions(ext map[string]string) auth.Extensions {
 		e.Auth = strings.Fields(mechs)
 	}
 	return e
-}
-
-// parseEHLO parses the text of a 250 EHLO reply as net/textproto returns
-// it (lines joined by "\n", codes removed): the first line is the server's
-// greeting, each further line an extension keyword (upper-cased) with its
-// parameters (RFC 5321 §4.1.1.1). Empty lines are skipped; a repeated
-// keyword keeps its first parameters.
-func parseEHLO(msg string) map[string]string {
-	lines := strings.Split(msg, "\n")
-	ext := make(map[string]string, len(lines))
-	for _, line := range lines[1:] {
-		line = strings.TrimSpace(line)
-		if line == "" {
-			continue
-		}
-		kw, params, _ := strings.Cut(line, " ")
-		kw = strings.ToUpper(kw)
-		if _, dup := ext[kw]; !dup {
-			ext[kw] = strings.TrimSpace(params)
-		}
-	}
-	return ext
 }
 
 // isReply reports whether err carries a server reply (as opposed to a

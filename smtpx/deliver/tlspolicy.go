@@ -303,13 +303,28 @@ func (d *Deliverer) tlsPlan(ctx context.Context, sc *connector.SendConnector, do
 		}
 	}
 	stsNote := "MTA-STS off"
-	if !d.opts.noMTASTS && sc.MtaStsEnabled() {
+	switch {
+	case d.opts.noMTASTS || !sc.MtaStsEnabled():
+	case daneDecidedAll(plans, fails):
+		// DANE holds every host (RFC 8461 §2): the policy would apply to
+		// none, so the TXT query is spared.
+	default:
 		stsNote = d.stsPlan(ctx, r, domain, hosts, plans, fails)
 	}
 	for i := range hosts {
 		notes[i] = daneNotes[i] + "; " + stsNote
 	}
 	return plans, fails, notes
+}
+
+// daneDecidedAll reports whether DANE held or refused every host.
+func daneDecidedAll(plans []*hostTLS, fails []*AttemptError) bool {
+	for i := range plans {
+		if plans[i] == nil && fails[i] == nil {
+			return false
+		}
+	}
+	return true
 }
 
 // stsPlan lays the domain's MTA-STS policy over the hosts DANE left
@@ -433,14 +448,15 @@ func policyLines(text string) []string {
 	return out
 }
 
-// reportSession counts a finished negotiation with a policy-held host.
-// In testing mode the session went ahead on the connector's settings: its
+// reportSession counts a finished negotiation with a policy-held host
+// over the connection from local to addr ("ip:port" both). In testing
+// mode the session went ahead on the connector's settings: its
 // certificate is judged here, for the report only.
-func (d *Deliverer) reportSession(h *hostTLS, addr string, cn *conn, aerr *AttemptError) {
+func (d *Deliverer) reportSession(h *hostTLS, local, addr string, cn *conn, aerr *AttemptError) {
 	if h == nil {
 		return
 	}
-	f := tlsrpt.Failure{ReceivingMX: h.host, ReceivingIP: hostOf(addr)}
+	f := tlsrpt.Failure{SendingIP: hostOf(local), ReceivingMX: h.host, ReceivingIP: hostOf(addr)}
 	var pf *policyFailure
 	switch {
 	case aerr != nil && errors.As(aerr.Err, &pf):

@@ -11,6 +11,7 @@ import (
 	"github.com/hubedge/hubedge/dsn"
 	"github.com/hubedge/hubedge/perms"
 	"github.com/hubedge/hubedge/queue"
+	"github.com/hubedge/hubedge/smtpx/internal/wire"
 )
 
 // transact runs one mail transaction on cn and gives cn back to the pool
@@ -68,7 +69,7 @@ type txn struct {
 	params    mailParams
 	results   []queue.Result
 	accepted  []int // recipients the server took, waiting for DATA's outcome
-	dw        dotWriter
+	dw        wire.DotWriter
 	mailFail  bool  // MAIL was refused (the pipelined RCPTs and DATA still answer)
 	started   bool  // the commands were sent
 	sending   bool  // the server said 354: the body is being written
@@ -110,7 +111,7 @@ func (t *txn) run() ([]queue.Result, error) {
 	defer putWireBuf(t.wb)
 	t.params, t.pipelined = params, t.canPipeline()
 	t.results = make([]queue.Result, len(t.rcpts))
-	t.dw.w = t.wb.bw
+	t.dw.Reset(t.wb.bw)
 	// The commands go out on the firewall's first write, once the header
 	// block has been read and filtered: a header the firewall cannot parse
 	// fails the message before anything is sent.
@@ -287,7 +288,7 @@ func (t *txn) dataReply() {
 
 // endData ends the body and gives its reply to the accepted recipients.
 func (t *txn) endData() ([]queue.Result, error) {
-	if err := t.dw.close(); err != nil {
+	if err := t.dw.Close(); err != nil {
 		return t.fail(err)
 	}
 	rep, err := t.reply(t.d.opts.timeouts.Data)
@@ -334,7 +335,7 @@ func (t *txn) mailParams() (mailParams, *queue.Result) {
 	p := mailParams{size: env.Size, ret: env.Ret}
 	if env.SMTPUTF8 {
 		switch {
-		case t.cn.ext.smtpUTF8:
+		case t.cn.ext.offered&wire.ExtSMTPUTF8 != 0:
 			p.utf8 = true
 		case needsUTF8(env, t.rcpts):
 			r := t.result(553, "5.6.7", "the message needs SMTPUTF8, which the remote server does not offer")
@@ -346,7 +347,7 @@ func (t *txn) mailParams() (mailParams, *queue.Result) {
 		case !t.cn.tls || !t.requireTLSMet():
 			r := t.result(550, "5.7.10", "REQUIRETLS: "+t.requireTLSGap())
 			return p, &r
-		case !t.cn.ext.requireTLS:
+		case t.cn.ext.offered&wire.ExtRequireTLS == 0:
 			r := t.result(550, "5.7.30", "REQUIRETLS support required")
 			return p, &r
 		}

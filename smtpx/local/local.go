@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/hubedge/hubedge/addrspace"
+	"github.com/hubedge/hubedge/dsn"
 	"github.com/hubedge/hubedge/queue"
 )
 
@@ -120,8 +121,8 @@ var (
 	// mailbox (550 5.1.3).
 	ErrBadAddress = errors.New("local: bad mailbox address")
 	// ErrUnknownMailbox means the address is valid but no such mailbox
-	// exists (550 5.1.1). A WithPath mapping may return it.
-	ErrUnknownMailbox = errors.New("local: no such mailbox")
+	// exists (550 5.1.1, its Reply). A WithPath mapping may return it.
+	ErrUnknownMailbox error = unknownMailbox{}
 )
 
 // AddressError reports an address that cannot name a mailbox.
@@ -136,6 +137,23 @@ func (e *AddressError) Error() string {
 
 // Unwrap returns ErrBadAddress.
 func (e *AddressError) Unwrap() error { return ErrBadAddress }
+
+// Reply is the refusal a receive session gives such an address at RCPT
+// (smtpx.RecipientChecker): 550 5.1.3.
+func (e *AddressError) Reply() dsn.Reply {
+	return dsn.Reply{Code: 550, Status: dsn.Status{Class: 5, Subject: 1, Detail: 3}, Text: "Recipient address cannot name a mailbox"}
+}
+
+// unknownMailbox is ErrUnknownMailbox: a value with the refusal it stands
+// for, so a receive session answers it without knowing this package.
+type unknownMailbox struct{}
+
+func (unknownMailbox) Error() string { return "local: no such mailbox" }
+
+// Reply is the refusal at RCPT: 550 5.1.1.
+func (unknownMailbox) Reply() dsn.Reply {
+	return dsn.Reply{Code: 550, Status: dsn.Status{Class: 5, Subject: 1, Detail: 1}, Text: "User unknown"}
+}
 
 // Results this package produces.
 var (

@@ -1,12 +1,14 @@
-// Package wire reads and writes the SMTP server side of RFC 5321 at the
-// byte level: command lines under a length limit, command verbs, MAIL and
-// RCPT paths with their ESMTP parameters (RFC 1870 SIZE, RFC 6152 BODY,
-// RFC 6531 SMTPUTF8, RFC 3461 DSN, RFC 4954 AUTH, RFC 8689 REQUIRETLS),
-// the dot-stuffed DATA stream and reply lines.
+// Package wire is RFC 5321 at the byte level, for both ends of a session:
+// command lines under a length limit, command verbs, MAIL and RCPT paths
+// with their ESMTP parameters (RFC 1870 SIZE, RFC 6152 BODY, RFC 6531
+// SMTPUTF8, RFC 3461 DSN, RFC 4954 AUTH, RFC 8689 REQUIRETLS), read by
+// ParseMail and ParseRcpt and written by AppendMail and AppendRcpt, the
+// dot-stuffed DATA stream (DotReader, DotWriter) and reply lines.
 //
 // It holds no session state and performs no policy: smtpx decides what a
-// command means for a receive connector. Everything here works on the bytes
-// a bufio.Reader already holds, so the hot path (one command line, one
+// command means for a receive connector, smtpx/deliver what to send.
+// Everything here works on the bytes a bufio.Reader already holds or a
+// bufio.Writer's free space, so the hot path (one command line, one
 // message body) copies each byte once and allocates nothing but the
 // strings it returns.
 //

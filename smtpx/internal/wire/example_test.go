@@ -65,3 +65,16 @@ func ExampleAppendReply() {
 	// 250 8BITMIME<CRLF>
 	// 550 5.7.1 Unable to relay<CRLF>
 }
+
+// A client writes the commands a server parses: here the parameters of
+// extensions the server did not offer (DSN) are left out.
+func ExampleAppendMail() {
+	offered := wire.ExtSize | wire.Ext8BitMIME
+	b, _ := wire.AppendMail(nil, wire.Mail{From: "jane@example.org", Size: 1048576,
+		Body: wire.Body8BitMIME, Ret: "HDRS", EnvID: "QQ+314159"}, offered)
+	b, _ = wire.AppendRcpt(b, wire.Rcpt{To: "bob@example.com", Notify: "NEVER"}, offered)
+	fmt.Print(strings.ReplaceAll(string(b), "\r\n", "\n"))
+	// Output:
+	// MAIL FROM:<jane@example.org> BODY=8BITMIME SIZE=1048576
+	// RCPT TO:<bob@example.com>
+}

@@ -1,17 +1,21 @@
-package deliver
+package wire_test
 
 import (
 	"bufio"
 	"bytes"
+	"io"
 	"net/textproto"
 	"testing"
+
+	"github.com/hubedge/hubedge/smtpx/internal/wire"
 )
 
-// dotStuff runs in through dotWriter, cut into writes of size step.
+// dotStuff runs in through a DotWriter, cut into writes of size step.
 func dotStuff(t testing.TB, in []byte, step int) []byte {
 	var out bytes.Buffer
 	bw := bufio.NewWriterSize(&out, 16)
-	d := &dotWriter{w: bw}
+	var d wire.DotWriter
+	d.Reset(bw)
 	for rest := in; len(rest) > 0; {
 		n := min(step, len(rest))
 		if m, err := d.Write(rest[:n]); err != nil || m != n {
@@ -19,7 +23,7 @@ func dotStuff(t testing.TB, in []byte, step int) []byte {
 		}
 		rest = rest[n:]
 	}
-	if err := d.close(); err != nil {
+	if err := d.Close(); err != nil {
 		t.Fatal(err)
 	}
 	if err := bw.Flush(); err != nil {
@@ -60,7 +64,7 @@ func TestDotWriter(t *testing.T) {
 	}
 }
 
-// FuzzDotWriter checks dotWriter against net/textproto's DotWriter for any
+// FuzzDotWriter checks DotWriter against net/textproto's DotWriter for any
 // input whose CRs all end lines (the two differ only on a lone CR, which
 // net/textproto turns into CR CR LF when an LF follows later), at any
 // write boundaries, and that reading the result back gives the input.
@@ -84,6 +88,12 @@ func FuzzDotWriter(f *testing.F) {
 		}
 		if want := withLastLF(clean); !bytes.Equal(back, want) {
 			t.Fatalf("round trip of %q gave %q", clean, back)
+		}
+		// The server's reader of the same package takes back the lines
+		// as they were sent, CR LF and all.
+		ours, err := io.ReadAll(wire.NewDotReader(bufio.NewReader(bytes.NewReader(got)), len(got)+2))
+		if want := bytes.ReplaceAll(withLastLF(clean), []byte("\n"), []byte("\r\n")); err != nil || !bytes.Equal(ours, want) {
+			t.Fatalf("DotReader of %q gave %q, %v; want %q", got, ours, err, want)
 		}
 	})
 }

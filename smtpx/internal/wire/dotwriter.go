@@ -1,22 +1,28 @@
-package deliver
+package wire
 
 import (
 	"bufio"
 	"bytes"
 )
 
-// dotWriter writes a message as DATA content (RFC 5321 §4.5.2): a '.' that
-// starts a line is doubled, a bare LF becomes CRLF, and close adds the
-// terminating ".". It finds line ends with bytes.IndexByte and copies whole
-// lines, where net/textproto's DotWriter handles one byte at a time.
-type dotWriter struct {
+// DotWriter writes a message as DATA content (RFC 5321 §4.5.2), the
+// inverse of DotReader: a '.' that starts a line is doubled, a bare LF
+// becomes CR LF, and Close adds the terminating ".". It finds line ends
+// with bytes.IndexByte and copies whole lines, where net/textproto's
+// DotWriter handles one byte at a time. The zero DotWriter is ready once
+// Reset gives it a writer.
+type DotWriter struct {
 	w       *bufio.Writer
 	wrote   bool // anything was written
 	midLine bool // the last byte written was not the LF of a line end
 	lastCR  bool // the last byte written was a CR (its LF may follow)
 }
 
-func (d *dotWriter) Write(b []byte) (int, error) {
+// Reset makes d write a new message to w.
+func (d *DotWriter) Reset(w *bufio.Writer) { *d = DotWriter{w: w} }
+
+// Write writes b, stuffed, to the underlying writer's buffer.
+func (d *DotWriter) Write(b []byte) (int, error) {
 	n := len(b)
 	for len(b) > 0 {
 		d.wrote = true
@@ -50,9 +56,9 @@ func (d *dotWriter) Write(b []byte) (int, error) {
 	return n, nil
 }
 
-// close ends the last line if it is open and writes the terminator; the
+// Close ends the last line if it is open and writes the terminator; the
 // caller flushes.
-func (d *dotWriter) close() error {
+func (d *DotWriter) Close() error {
 	switch {
 	case !d.wrote || d.midLine && !d.lastCR:
 		d.w.WriteString("\r\n")
