@@ -349,9 +349,10 @@ func TestDANESmartHost(t *testing.T) {
 
 // A TLS report from the configured sender reaches a domain whose DANE
 // records refuse its MX (RFC 8460 §5.3: reports are delivered despite TLS
-// failures) without being counted; other mail, and a message from that
-// sender that is not a report, still waits, and does not ride on the
-// report's connection.
+// failures) without being counted; other mail, a message from that
+// sender that is not a report, and one that looks like a report but came
+// in over SMTP (anyone may write those header fields) still wait, and do
+// not ride on the report's connection.
 func TestDANETLSReport(t *testing.T) {
 	pki := smtptest.NewPKI(t)
 	stranger := smtptest.NewPKI(t).Certificate("mx.mismatch.example").Leaf
@@ -371,16 +372,18 @@ func TestDANETLSReport(t *testing.T) {
 	d := mustNew(t, deliver.WithSendConnectors(sc), deliver.WithResolver(r), deliver.WithMXPort(port(t, c.sink.Addr())),
 		deliver.WithMTASTS(false), deliver.WithTLSReporter(rep), deliver.WithTLSReportSender(reporter))
 	for _, tc := range []struct {
-		name, from, body string
-		delivered        bool
+		name, from, via, body string
+		delivered             bool
 	}{
-		{"report", reporter, report, true},
-		{"other mail after the report", "alice@contoso.com", testBody, false},
-		{"not a report, from the report sender", reporter, testBody, false},
+		{"report", reporter, "", report, true},
+		{"other mail after the report", "alice@contoso.com", "", testBody, false},
+		{"not a report, from the report sender", reporter, "", testBody, false},
+		{"a report's look, received over SMTP", reporter, "From Internet", report, false},
 	} {
 		before := len(c.sink.Messages())
 		// A queue each: a deferral holds the hop's queue in Retry.
-		res, err := newHarness(t, d, deliver.HopFor(sc, c.domain)).send(queue.Envelope{From: tc.from, Recipients: rcpts("tlsrpt@" + c.domain)}, tc.body)
+		env := queue.Envelope{From: tc.from, ReceiveConnector: tc.via, Recipients: rcpts("tlsrpt@" + c.domain)}
+		res, err := newHarness(t, d, deliver.HopFor(sc, c.domain)).send(env, tc.body)
 		got := err == nil && len(res) == 1 && res[0].Code == 250 && len(c.sink.Messages()) == before+1
 		if got != tc.delivered {
 			t.Errorf("%s: res=%+v err=%v, delivered %v, want %v", tc.name, res, err, got, tc.delivered)
@@ -392,8 +395,8 @@ func TestDANETLSReport(t *testing.T) {
 			sessions += p.Summary.Successful + p.Summary.Failed
 		}
 	}
-	if sessions != 2 {
-		t.Errorf("%d sessions counted for TLS-RPT, want the 2 refused ones, not the report's", sessions)
+	if sessions != 3 {
+		t.Errorf("%d sessions counted for TLS-RPT, want the 3 refused ones, not the report's", sessions)
 	}
 }
 

@@ -12,7 +12,9 @@ import (
 
 // WithTLSReportSender names the envelope sender of the TLS-RPT reports
 // this server mails (tlsrpt.Mailer's From). A message from it whose
-// header has a TLS-Report-Domain field is a report, which RFC 8460 §5.3
+// header has a TLS-Report-Domain field, and that was queued by this
+// process rather than received over SMTP (its envelope names no receive
+// connector: anyone may write those fields), is a report, which RFC 8460 §5.3
 // wants delivered despite any TLS failure, in plaintext if need be: it is
 // held to the connector's own TLS settings only, never to DANE or
 // MTA-STS, and its sessions are not counted for TLS-RPT; connections
@@ -26,7 +28,8 @@ type tlsReportKey struct{}
 
 // deliveryContext marks ctx when msg is a TLS report.
 func (d *Deliverer) deliveryContext(ctx context.Context, msg *queue.Message) context.Context {
-	if d.opts.reportSender == "" || !strings.EqualFold(msg.Envelope.From, d.opts.reportSender) || !hasReportField(msg) {
+	env := &msg.Envelope
+	if d.opts.reportSender == "" || env.ReceiveConnector != "" || !strings.EqualFold(env.From, d.opts.reportSender) || !hasReportField(msg) {
 		return ctx
 	}
 	return context.WithValue(ctx, tlsReportKey{}, true)
