@@ -33,6 +33,9 @@ const (
 	// EventQueued: a message is durable in the queue under QueueID and the
 	// 250 reply is being sent; Detail is the ID stamped in Received.
 	EventQueued EventKind = "Queued"
+	// EventTLS: a STARTTLS handshake ended; Detail is the version and
+	// cipher suite ("TLS 1.3 TLS_AES_128_GCM_SHA256"), Err why it failed.
+	EventTLS EventKind = "TLS"
 	// EventDisconnect: the connection closed.
 	EventDisconnect EventKind = "Disconnect"
 	// EventBackPressure: the back-pressure level changed to Pressure;

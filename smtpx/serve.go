@@ -307,6 +307,16 @@ func replyOf(err error) *smtp.SMTPError {
 	return Status(err)
 }
 
+// traceTLS reports a STARTTLS handshake: its version and cipher, or why
+// it failed.
+func (sc *serverConn) traceTLS(negotiated string, err error) {
+	e := Event{Kind: EventTLS, Connector: sc.s.rc.Name(), Session: sc.c.id, Remote: sc.c.remote, Detail: negotiated, Err: err}
+	if sc.sess != nil {
+		e.Principal = sc.sess.id.Principal
+	}
+	sc.t.emit(e)
+}
+
 // countRefusal is the one place that decides whether an error reply
 // counts toward MaxProtocolErrors (and, for a failed logon,
 // MaxLogonFailures): by the reply itself (refusal), except for an
@@ -867,11 +877,14 @@ func (sc *serverConn) startTLS(arg []byte) {
 	tc := tls.Server(sc.c, sc.s.tls)
 	if err := tc.HandshakeContext(sc.t.ctx); err != nil {
 		sc.t.log.Info("smtpx: TLS handshake failed", "session", sc.c.id, "err", err)
+		sc.traceTLS("", err)
 		sc.quit = true
 		return
 	}
 	st := tc.ConnectionState()
-	sc.lg.Info(tls.VersionName(st.Version)+" "+tls.CipherSuiteName(st.CipherSuite), "TLS negotiation succeeded")
+	negotiated := tls.VersionName(st.Version) + " " + tls.CipherSuiteName(st.CipherSuite)
+	sc.lg.Info(negotiated, "TLS negotiation succeeded")
+	sc.traceTLS(negotiated, nil)
 	sc.tls, sc.nc = &st, tc
 	sc.ag.TLSEstablished()
 	if sc.sess != nil {

@@ -40,6 +40,8 @@ func (o *observer) event(e transport.Event) {
 		if e.Reply != nil {
 			m.Refused(e.Connector, refusalReason(e.Reply.Code, e.Reply.EnhancedCode))
 		}
+	case smtpx.EventTLS:
+		m.TLSHandshake(manage.DirectionReceive, e.Connector, e.Err)
 	case smtpx.EventQueued:
 		m.MessageReceived(e.Connector)
 		o.received(e)

@@ -27,8 +27,9 @@ import (
 
 // TestMetricsFed relays one message through `hubedge run` with the
 // management listener on and reads /metrics: the delivery attempt is in
-// its send connector's latency histogram, and the local queue's group
-// commits in the batch-size and fsync histograms.
+// its send connector's latency histogram, the client's STARTTLS in the
+// receive connector's handshakes, and the local queue's group commits in
+// the batch-size and fsync histograms.
 func TestMetricsFed(t *testing.T) {
 	bin := clitest.Build(t, "github.com/hubedge/hubedge/cmd/hubedge")
 	sink := smtptest.NewSink(t)
@@ -39,7 +40,7 @@ func TestMetricsFed(t *testing.T) {
 	manageAddr := "127.0.0.1:" + clitest.FreePort(t)
 	srv := clitest.StartBinary(t, bin, "run", "-back-pressure=false", "-server", "Relay01", "-queue", t.TempDir(), "-selfsigned",
 		"-log", "info", "-manage", manageAddr, "-manage-token", tokenFile, script)
-	if err := clitest.Send(srv.Addr(t, "From Apps"), clitest.Mail{From: "app@contoso.com", To: "bob@fabrikam.com"}); err != nil {
+	if err := clitest.Send(srv.Addr(t, "From Apps"), clitest.Mail{From: "app@contoso.com", To: "bob@fabrikam.com", TLS: true}); err != nil {
 		t.Fatal(err)
 	}
 	srv.WaitOutput(t, `msg="transport: delivered"`)
@@ -57,6 +58,7 @@ func TestMetricsFed(t *testing.T) {
 	}
 	for _, series := range []string{
 		`hubedge_delivery_attempt_duration_seconds_count{connector="To Smart Host",outcome="delivered"}`,
+		`hubedge_tls_handshakes_total{connector="From Apps",direction="receive"}`,
 		`hubedge_queue_commit_batch_size_count`,
 		`hubedge_queue_fsync_duration_seconds_count`,
 	} {
