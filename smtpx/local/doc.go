@@ -31,10 +31,11 @@
 // from a file of mailboxes (a users file serves); a Maildir built with
 // WithRequireExisting is a Directory of its existing mailboxes. Without a
 // directory the receive side accepts every local part a Maildir can
-// store, creating its mailbox on first delivery. A Checker (Maildir, and
-// Deliverer's result for it) tells the receive side at RCPT time what it
-// could never deliver, so that it is refused (550 5.1.3) instead of being
-// accepted and bounced.
+// store, creating its mailbox on first delivery. A Checker (Maildir is
+// one) tells the receive side at RCPT time what it could never deliver,
+// so that it is refused (550 5.1.3, or 550 5.1.1 for a missing mailbox)
+// instead of being accepted and bounced; its errors carry those replies,
+// so a Maildir serves directly as an smtpx.RecipientChecker.
 //
 // Reply codes (RFC 3463): 250 2.0.0 delivered; 550 5.1.1 no such mailbox;
 // 550 5.1.3 bad mailbox address; 451 4.3.0 disk or I/O error; 452 4.3.1
