@@ -45,10 +45,8 @@ func (sc *serverConn) agentSaid(r *agent.Reply) *smtp.SMTPError {
 	if r.Disconnect {
 		sc.c.closeAfterReply()
 	}
-	e := &smtp.SMTPError{Code: r.Code, EnhancedCode: smtp.NoEnhancedCode, Message: r.Text}
-	if c, ok := parseEnhanced(r.Enhanced); ok {
-		e.EnhancedCode = c
-	}
+	st, _ := dsn.ParseStatus(r.Enhanced) // none when it is not one
+	e := replyOfStatus(dsn.Reply{Code: r.Code, Status: st, Text: r.Text})
 	if e.Message == "" {
 		e.Message = "Refused by a transport agent"
 	}
@@ -59,33 +57,12 @@ func (sc *serverConn) agentSaid(r *agent.Reply) *smtp.SMTPError {
 // writeAgent writes an agent's reply instead of the session's.
 func (sc *serverConn) writeAgent(r *agent.Reply) { sc.write(sc.agentSaid(r)) }
 
-// parseEnhanced reads an RFC 3463 status such as "5.7.1".
-func parseEnhanced(s string) (smtp.EnhancedCode, bool) {
-	var c smtp.EnhancedCode
-	parts := strings.Split(s, ".")
-	if len(parts) != 3 {
-		return c, false
-	}
-	for i, p := range parts {
-		n, err := strconv.Atoi(p)
-		if err != nil || n < 0 || n > 999 {
-			return c, false
-		}
-		c[i] = n
-	}
-	return c, true
-}
-
 // rejected tells the agents about a 4xx or 5xx the session wrote itself.
 func (sc *serverConn) rejected(r *smtp.SMTPError) {
 	if r == sc.fromAgent {
 		return
 	}
-	ec := ""
-	if r.EnhancedCode != smtp.NoEnhancedCode && r.EnhancedCode != smtp.EnhancedCodeNotSet {
-		ec = strconv.Itoa(r.EnhancedCode[0]) + "." + strconv.Itoa(r.EnhancedCode[1]) + "." + strconv.Itoa(r.EnhancedCode[2])
-	}
-	sc.ag.Rejected(sc.t.ctx, agent.Reply{Code: r.Code, Enhanced: ec, Text: r.Message})
+	sc.ag.Rejected(sc.t.ctx, agent.Reply{Code: r.Code, Enhanced: statusOf(r).Enhanced(), Text: r.Message})
 }
 
 // mailParams lists MAIL FROM's ESMTP parameters as the client gave them.

@@ -3,8 +3,6 @@ package smtpx
 import (
 	"context"
 	"errors"
-	"strconv"
-	"strings"
 	"syscall"
 
 	"github.com/emersion/go-smtp"
@@ -18,6 +16,15 @@ import (
 // ErrServerClosed is returned by Start, Shutdown, Close and Reconfigure
 // on a server that has already been shut down.
 var ErrServerClosed = errors.New("smtpx: server closed")
+
+// statusOf is the reply r as a dsn.Reply.
+func statusOf(r *smtp.SMTPError) dsn.Reply {
+	out := dsn.Reply{Code: r.Code, Text: r.Message}
+	if ec := r.EnhancedCode; ec != smtp.NoEnhancedCode && ec != smtp.EnhancedCodeNotSet {
+		out.Status = dsn.Status{Class: ec[0], Subject: ec[1], Detail: ec[2]}
+	}
+	return out
+}
 
 // replyOfStatus is the reply r as the server writes it.
 func replyOfStatus(r dsn.Reply) *smtp.SMTPError {
@@ -106,7 +113,7 @@ func Status(err error) *smtp.SMTPError {
 	}
 	var res *queue.Result
 	if errors.As(err, &res) {
-		return resultReply(res)
+		return replyOfStatus(res.Reply())
 	}
 	switch {
 	case errors.Is(err, queue.ErrClosed), errors.Is(err, ErrServerClosed):
@@ -135,21 +142,4 @@ func Status(err error) *smtp.SMTPError {
 		return replyStorageFull
 	}
 	return replyLocalError
-}
-
-// resultReply turns a queue.Result into a reply, keeping its enhanced code
-// when it parses.
-func resultReply(r *queue.Result) *smtp.SMTPError {
-	se := &smtp.SMTPError{Code: r.Code, Message: r.Text}
-	parts := strings.Split(r.Enhanced, ".")
-	if len(parts) == 3 {
-		for i, p := range parts {
-			n, err := strconv.Atoi(p)
-			if err != nil {
-				return se
-			}
-			se.EnhancedCode[i] = n
-		}
-	}
-	return se
 }
