@@ -234,7 +234,6 @@ func (s *session) dataAgents(st *receiveState, facts *headerFacts, now time.Time
 	env := s.env
 	env.HopCount = facts.hops
 	env.Received = now
-	env.MessageID = facts.msgID
 	if subject, ok := agent.HeaderValue(m.Header, "Subject"); ok {
 		env.Subject = strings.TrimSpace(subject) // as the agents left it
 	}
@@ -242,9 +241,16 @@ func (s *session) dataAgents(st *receiveState, facts *headerFacts, now time.Time
 	if m.Quarantine != "" {
 		s.trace(Event{Kind: EventAgent, QueueID: id, Detail: "quarantined to " + m.Quarantine})
 	}
+	// The fields as the agents left them decide what a submission lacks.
+	if v, ok := agent.HeaderValue(m.Header, "Message-ID"); ok {
+		facts.msgID = strings.TrimSpace(v)
+	}
+	_, facts.date = agent.HeaderValue(m.Header, "Date")
 	st.stamped = s.appendReceived(st.stamped[:0], string(id), now)
 	st.stamped = agent.AppendHeader(st.stamped, m.Header)
+	st.stamped = s.appendSubmissionFields(st.stamped, facts, string(id), now)
 	st.stamped = s.appendAuthFields(st.stamped, &facts.auth)
+	env.MessageID = facts.msgID
 	st.stamped = append(st.stamped, '\r', '\n')
 	if len(env.Recipients) > 0 {
 		body := io.NewSectionReader(m.Body, 0, m.BodySize)

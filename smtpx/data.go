@@ -73,12 +73,14 @@ func (s *session) data(r io.Reader) error {
 	env := s.env
 	env.HopCount = facts.hops
 	env.Received = now
-	env.MessageID = facts.msgID
-	env.Subject = facts.subject
-	// Received in front, the kept fields, the auth fields, the blank line.
+	// Received in front, the kept fields, a submission's missing Date and
+	// Message-ID, the auth fields, the blank line.
 	st.stamped = s.appendReceived(st.stamped[:0], string(id), now)
 	st.stamped = append(st.stamped, st.hdr...)
+	st.stamped = s.appendSubmissionFields(st.stamped, &facts, string(id), now)
 	st.stamped = s.appendAuthFields(st.stamped, &facts.auth)
+	env.MessageID = facts.msgID
+	env.Subject = facts.subject
 	st.stamped = append(st.stamped, '\r', '\n')
 	st.msg = prefixed{b: st.stamped, r: st.br}
 	if err := t.q.EnqueueWithID(t.ctx, id, env, &st.msg); err != nil {
@@ -166,6 +168,8 @@ type headerFacts struct {
 	// subject is the raw Subject field, kept with the envelope for the
 	// tracking log.
 	subject string
+	// date: the message has a Date field.
+	date bool
 }
 
 func (h *headerFacts) see(g *generation, f perms.Field) {
@@ -183,6 +187,8 @@ func (h *headerFacts) see(g *generation, f perms.Field) {
 			h.msgID = string(bytes.TrimSpace(f.Value))
 		case h.subject == "" && f.NameIs("Subject"):
 			h.subject = string(bytes.TrimSpace(f.Value))
+		case f.NameIs("Date"):
+			h.date = true
 		}
 		for i, k := range authHeaders {
 			if f.NameIs(k) {

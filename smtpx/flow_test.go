@@ -128,6 +128,9 @@ func TestAnonymousMessageIsStampedAndFiltered(t *testing.T) {
 			t.Errorf("header still has %q:\n%s", gone, h)
 		}
 	}
+	if strings.Contains(h, "\r\nMessage-ID:") || strings.Contains(h, "\r\nDate:") {
+		t.Errorf("anonymous mail got fields added:\n%s", h)
+	}
 	if d.Env.Subject != "hi" {
 		t.Errorf("envelope Subject %q, want the field's value", d.Env.Subject)
 	}
@@ -182,11 +185,16 @@ func TestAuthenticatedSubmissionOverTLS(t *testing.T) {
 		t.Errorf("principal = %q", d.Env.Principal)
 	}
 	h := header(d.Body)
+	// A submission without Date and Message-ID gets both (RFC 6409 §8).
+	msgID := "<" + string(d.ID) + "@" + serverName + ">"
 	for _, want := range []string{" with ESMTPSA id ", "X-MS-Exchange-Organization-AuthAs: Internal\r\n",
-		"X-MS-Exchange-Organization-AuthMechanism: 06\r\n"} {
+		"X-MS-Exchange-Organization-AuthMechanism: 06\r\n", "\r\nDate: ", "\r\nMessage-ID: " + msgID + "\r\n"} {
 		if !strings.Contains(h, want) {
 			t.Errorf("header lacks %q:\n%s", want, h)
 		}
+	}
+	if d.Env.MessageID != msgID {
+		t.Errorf("envelope Message-ID %q, want %q", d.Env.MessageID, msgID)
 	}
 	auths := e.events.Filter(ofKind(smtpx.EventAuth))
 	if len(auths) != 1 || auths[0].Principal != "alice" || auths[0].Err != nil {

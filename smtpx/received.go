@@ -151,6 +151,28 @@ func (t *Server) reverse(c *conn) string {
 // stamped; the index is the one of headerFacts.auth.
 var authHeaders = [...]string{headerAuthAs, headerAuthSource, headerAuthMechanism}
 
+// appendSubmissionFields adds to a message a user submitted (a SASL
+// logon) the Date and Message-ID fields it lacks, as a submission server
+// does (RFC 6409 §8.2, §8.3), and keeps the Message-ID in facts. Mail
+// relayed for anyone else is left as it came (RFC 5321 §6.4).
+func (s *session) appendSubmissionFields(b []byte, facts *headerFacts, id string, now time.Time) []byte {
+	if !s.user {
+		return b
+	}
+	if !facts.date {
+		b = append(b, "Date: "...)
+		b = now.AppendFormat(b, time.RFC1123Z)
+		b = append(b, "\r\n"...)
+	}
+	if facts.msgID == "" {
+		facts.msgID = "<" + id + "@" + s.s.fqdn + ">"
+		b = append(b, "Message-ID: "...)
+		b = append(b, facts.msgID...)
+		b = append(b, "\r\n"...)
+	}
+	return b
+}
+
 // appendAuthFields appends the authentication fields after the firewall
 // ran, each only when the message does not already carry it (present, in
 // authHeaders order): a trusted hop (one that holds

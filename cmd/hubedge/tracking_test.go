@@ -59,7 +59,7 @@ func TestMessageLife(t *testing.T) {
 	if err := clitest.Send(apps, clitest.Mail{From: "app@contoso.com", To: "bob@fabrikam.com", Header: "Message-ID: <later@contoso.com>\r\n"}); err != nil {
 		t.Fatal(err)
 	}
-	srv.WaitOutput(t, `msg="smtpx: deferred"`)
+	srv.WaitOutput(t, `msg="transport: deferred"`)
 	var queues []manage.QueueView
 	if err := json.Unmarshal(cmdlet("Get-Queue", "-json"), &queues); err != nil {
 		t.Fatal(err)
@@ -74,7 +74,7 @@ func TestMessageLife(t *testing.T) {
 	if !retried {
 		t.Fatalf("no queue to the smart host: %+v", queues)
 	}
-	srv.WaitOutput(t, `msg="smtpx: delivered"`)
+	srv.WaitOutput(t, `msg="transport: delivered"`)
 	if got, want := life("<later@contoso.com>"), "RECEIVE/SMTP DEFER/SMTP SEND/SMTP"; got != want {
 		t.Errorf("life of the deferred message: %s, want %s", got, want)
 	}
@@ -82,7 +82,7 @@ func TestMessageLife(t *testing.T) {
 	if err := clitest.Send(apps, clitest.Mail{From: "app@contoso.com", To: "dave@fabrikam.com", Header: "Message-ID: <never@contoso.com>\r\n"}); err != nil {
 		t.Fatal(err)
 	}
-	srv.WaitOutput(t, `msg="smtpx: DSN queued"`)
+	srv.WaitOutput(t, `msg="transport: DSN queued"`)
 	if got, want := life("<never@contoso.com>"), "RECEIVE/SMTP FAIL/SMTP"; got != want {
 		t.Errorf("life of the failed message: %s, want %s", got, want)
 	}
