@@ -16,8 +16,9 @@ import (
 	"github.com/hubedge/hubedge/smtpx/smtptest"
 )
 
-// Every path, with every kind of bad credential, gets 401 and nothing else
-// (the Queue Viewer's pages: 401 and the login form, no data).
+// Every path, with every kind of bad credential, gets 401 and the same
+// JSON error, nothing else (the Queue Viewer's pages: 401 and the login
+// form, no data).
 func TestUnauthenticated(t *testing.T) {
 	f := newFixture(t, manage.WithMetrics(manage.NewMetrics(nil, nil)))
 	paths := []string{"/api/Get-Queue", "/api/Get-Message", "/api/Export-Message?Identity=x", "/api/Get-MessageTrackingLog",
@@ -50,7 +51,7 @@ func TestUnauthenticated(t *testing.T) {
 					// the page has no POST; nothing is shown either way
 				case resp.StatusCode != http.StatusUnauthorized:
 					t.Errorf("%s: %s %s: %d", name, method, p, resp.StatusCode)
-				case !viewer && len(b) != 0:
+				case !viewer && string(b) != "{\n  \"error\": \"authentication required: a bearer token or a client certificate\"\n}\n":
 					t.Errorf("%s: %s %s: body %q", name, method, p, b)
 				case viewer && (strings.Contains(string(b), "Submission") || !strings.Contains(string(b), `name="token"`)):
 					t.Errorf("%s: %s %s: not the bare login form: %s", name, method, p, b)

@@ -22,8 +22,9 @@
 //
 // Every request authenticates, with "Authorization: Bearer <token>" (compared
 // in constant time) or a client certificate the TLS listener verified
-// (WithClientCertificates). Without either the answer is 401 and an empty
-// body; the Queue Viewer answers 401 with its login form instead.
+// (WithClientCertificates). Without either the answer is 401 with one
+// fixed JSON error; the Queue Viewer answers 401 with its login form
+// instead.
 //
 // # The API
 //

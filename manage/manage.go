@@ -225,7 +225,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// unauthorized answers a request without valid credentials: 401 with
+// the same JSON error every time, so it tells nothing about what was
+// asked for.
 func unauthorized(w http.ResponseWriter) {
 	w.Header().Set("WWW-Authenticate", `Bearer realm="hubedge"`)
-	w.WriteHeader(http.StatusUnauthorized)
+	writeError(w, http.StatusUnauthorized, errAuthRequired)
 }
+
+// errAuthRequired is the error of every 401 of the API.
+const errAuthRequired = "authentication required: a bearer token or a client certificate"
