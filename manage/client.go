@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -177,6 +178,10 @@ func (c *Client) Run(ctx context.Context, w io.Writer, args []string) error {
 	if err != nil {
 		return err
 	}
+	if AsksHelp(args[1:]) {
+		_, err := fmt.Fprintln(w, Syntax(cmdlet))
+		return err
+	}
 	params, jsonOut, err := parseArgs(args[1:])
 	if err != nil {
 		return err
@@ -196,6 +201,38 @@ func (c *Client) Run(ctx context.Context, w io.Writer, args []string) error {
 		return nil
 	}
 	return FormatTable(w, cmdlet, b)
+}
+
+// Syntax is a cmdlet's parameters as its help shows them:
+// "Remove-Message [-Identity <value>] [-WithNDR] [-json]".
+func Syntax(cmdlet string) string {
+	e, ok := (*Handler)(nil).endpoints()[strings.ToLower(cmdlet)]
+	if !ok {
+		return cmdlet
+	}
+	var b strings.Builder
+	b.WriteString(cmdlet)
+	for _, p := range e.params {
+		if slices.ContainsFunc(switches, func(s string) bool { return strings.EqualFold(s, p) }) {
+			fmt.Fprintf(&b, " [-%s]", p)
+			continue
+		}
+		fmt.Fprintf(&b, " [-%s <value>]", p)
+	}
+	b.WriteString(" [-json]")
+	return b.String()
+}
+
+// AsksHelp reports a -h, -help, --help or -? among a cmdlet's args, as a shell's
+// Get-Help would be asked.
+func AsksHelp(args []string) bool {
+	for _, a := range args {
+		switch strings.ToLower(a) {
+		case "-h", "-help", "--help", "-?":
+			return true
+		}
+	}
+	return false
 }
 
 func parseArgs(args []string) (url.Values, bool, error) {

@@ -52,6 +52,9 @@ func TestClientRun(t *testing.T) {
 		{args: []string{"Get-Queue", "-Colour", "blue"}, err: `-Colour "blue": unknown parameter`},
 		{args: []string{"Get-Queu"}, err: `unknown cmdlet "Get-Queu" (closest: Get-Queue)`},
 		{args: nil, err: "no cmdlet"},
+		// Help asks nothing of the server.
+		{args: []string{"Remove-Message", "-h"}, want: "Remove-Message [-Identity <value>] [-WithNDR] [-json]\n"},
+		{args: []string{"get-message", "--help"}, want: "Get-Message [-Identity <value>] [-Queue <value>] [-Status <value>] [-Sender <value>] [-ResultSize <value>] [-json]\n"},
 	}
 	for _, tt := range tests {
 		var out bytes.Buffer

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -172,6 +173,10 @@ func clientCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	if i == len(args) || fs.NArg() > 0 {
 		return usagef("no cmdlet to run (e.g. Get-Queue)")
+	}
+	if manage.AsksHelp(args[i+1:]) { // needs no server
+		_, err := fmt.Fprintln(stdout, manage.Syntax(args[i]))
+		return err
 	}
 	if *addr == "" || *tokenFile == "" {
 		return usagef("%s needs -manage ADDR and -manage-token FILE (or HUBEDGE_MANAGE and HUBEDGE_MANAGE_TOKEN)", args[i])

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"log/slog"
 	"testing"
 
@@ -47,5 +49,18 @@ func TestSubjectLoggingSetting(t *testing.T) {
 			t.Errorf("%q: subject logging %v, want %v", tt.param, got, tt.want)
 		}
 		b.close(log)
+	}
+}
+
+// A cmdlet's help needs no server: hubedge Get-Queue -h prints its
+// parameters without -manage.
+func TestCmdletHelp(t *testing.T) {
+	t.Setenv("HUBEDGE_MANAGE", "")
+	var stdout, stderr bytes.Buffer
+	if code := Main(context.Background(), []string{"Get-Queue", "-h"}, &stdout, &stderr); code != exitOK {
+		t.Fatalf("exit %d: %s", code, &stderr)
+	}
+	if want := "Get-Queue [-Identity <value>] [-Status <value>] [-NextHopDomain <value>] [-DeliveryType <value>] [-Exclude <value>] [-Filter <value>] [-json]\n"; stdout.String() != want {
+		t.Errorf("printed %q, want %q", &stdout, want)
 	}
 }
