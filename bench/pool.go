@@ -179,7 +179,7 @@ func (p *poolResult) Line(c *config) string {
 	s := p.result.Line(c) + fmt.Sprintf(" hubs=%d store=%s", p.Kind.Hubs, p.store())
 	if p.Kind.PG {
 		s += fmt.Sprintf(" pg_cpu_s=%.2f", p.PGCPU)
-		s += pgFields(p.PGCPU*1e6/float64(max(p.Got, 1)), per(float64(p.Commits), p.LifeMsgs),
+		s += pgFields(per(p.PGCPU*1e6, p.Got), per(float64(p.Commits), p.LifeMsgs),
 			per(float64(p.WriteXacts), p.Got), per(float64(p.WALSyncs), p.LifeMsgs))
 	}
 	return s + fmt.Sprintf(" load1=%.2f", p.Load1)
@@ -298,6 +298,9 @@ func poolBench(ctx context.Context, c *config, stdout io.Writer) error {
 	for _, k := range c.Pool {
 		needPG = needPG || k.PG
 	}
+	if fsType(c.WorkDir) == "tmpfs" {
+		note("WARNING: WORKDIR is on tmpfs: fsync is free there, for the local queue and PostgreSQL alike; set WORKDIR to a disk for honest figures")
+	}
 	if needPG {
 		note("starting a throwaway PostgreSQL in %s", filepath.Join(c.WorkDir, "pg"))
 		if r.pg, err = startPG(ctx, filepath.Join(c.WorkDir, "pg")); err != nil {
@@ -309,7 +312,6 @@ func poolBench(ctx context.Context, c *config, stdout io.Writer) error {
 				r.pg.data, fsType(c.WorkDir), r.pg.sock)
 		}
 	}
-	defer r.teardown()
 	names := make([]string, len(c.Pool))
 	for i, k := range c.Pool {
 		names[i] = k.Name
@@ -458,7 +460,10 @@ func (r *poolRunner) oneRun(ctx context.Context, k poolKind) (*poolResult, error
 		if db, err = r.pg.newDB(ctx); err != nil {
 			return nil, err
 		}
-		defer r.pg.dropDB(db)
+		defer func() {
+			r.stopHubs() // before their database goes, on an error path too
+			r.pg.dropDB(db)
+		}()
 		dsn = r.pg.dsn(db)
 		if life0, err = r.pg.counts(ctx, db); err != nil {
 			return nil, err
