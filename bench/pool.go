@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -387,6 +388,53 @@ func (r *poolRunner) stopHubs() {
 		h.stop()
 	}
 	r.hubs = nil
+	_ = os.Remove(hubsFile(r.c.WorkDir))
+}
+
+// hubsFile lists the running hubs' pids: they run in sessions of their
+// own, so a bench killed hard leaves them behind, and cleanup stops them.
+func hubsFile(workDir string) string { return filepath.Join(workDir, "pool-hubs") }
+
+// recordHubs rewrites hubsFile with the hubs running now.
+func (r *poolRunner) recordHubs() error {
+	var b strings.Builder
+	for _, h := range r.hubs {
+		fmt.Fprintln(&b, h.SID())
+	}
+	return os.WriteFile(hubsFile(r.c.WorkDir), []byte(b.String()), 0o644)
+}
+
+// isPoolHub reports whether argv (a process's /proc/PID/cmdline) is a hub
+// as hubCommand starts them, so that cleanup never signals a process that
+// merely took a recorded pid.
+func isPoolHub(argv []string) bool {
+	return len(argv) > 9 && argv[1] == "run" && argv[2] == "-server" && strings.HasPrefix(argv[3], "Hub") &&
+		strings.Join(argv[4:10], " ") == "-role hub -log warn -grace 4s"
+}
+
+// stopLeftoverHubs kills the process groups of the hubs a killed pool run
+// left running in workDir's record.
+func stopLeftoverHubs(workDir string) {
+	b, err := os.ReadFile(hubsFile(workDir))
+	if err != nil {
+		return
+	}
+	for _, f := range strings.Fields(string(b)) {
+		pid, err := strconv.Atoi(f)
+		if err != nil || pid <= 1 {
+			continue
+		}
+		cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+		if err != nil {
+			continue
+		}
+		if st, err := readStat(pid); err != nil || st.Session != pid || !isPoolHub(strings.Split(strings.TrimSuffix(string(cmdline), "\x00"), "\x00")) {
+			continue
+		}
+		note("stopping hub process group %d that a previous pool run left", pid)
+		_ = syscall.Kill(-pid, syscall.SIGKILL)
+	}
+	_ = os.Remove(hubsFile(workDir))
 }
 
 // startHubs starts k's hubs, each on its port, all relaying to the sink
@@ -417,6 +465,9 @@ func (r *poolRunner) startHubs(ctx context.Context, k poolKind, ports []int, sin
 			return err
 		}
 		r.hubs = append(r.hubs, h)
+		if err := r.recordHubs(); err != nil {
+			return err
+		}
 	}
 	return nil
 }
