@@ -84,8 +84,10 @@ func bench(ctx context.Context, mode string, c *config, stdout io.Writer) error 
 		if pf.t.Postfix != "" {
 			pf.stop()
 		}
+		// What a killed pool run left: its hubs, then its PostgreSQL.
+		stopLeftoverHubs(c.WorkDir)
 		if pg, err := newPGServer(filepath.Join(c.WorkDir, "pg")); err == nil {
-			pg.stopLeftover(ctx) // of a killed pool run
+			pg.stopLeftover(ctx)
 		}
 		note("removing %s", c.WorkDir)
 		return os.RemoveAll(c.WorkDir)

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -179,7 +180,7 @@ func (p *poolResult) Line(c *config) string {
 	s := p.result.Line(c) + fmt.Sprintf(" hubs=%d store=%s", p.Kind.Hubs, p.store())
 	if p.Kind.PG {
 		s += fmt.Sprintf(" pg_cpu_s=%.2f", p.PGCPU)
-		s += pgFields(p.PGCPU*1e6/float64(max(p.Got, 1)), per(float64(p.Commits), p.LifeMsgs),
+		s += pgFields(per(p.PGCPU*1e6, p.Got), per(float64(p.Commits), p.LifeMsgs),
 			per(float64(p.WriteXacts), p.Got), per(float64(p.WALSyncs), p.LifeMsgs))
 	}
 	return s + fmt.Sprintf(" load1=%.2f", p.Load1)
@@ -298,6 +299,9 @@ func poolBench(ctx context.Context, c *config, stdout io.Writer) error {
 	for _, k := range c.Pool {
 		needPG = needPG || k.PG
 	}
+	if fsType(c.WorkDir) == "tmpfs" {
+		note("WARNING: WORKDIR is on tmpfs: fsync is free there, for the local queue and PostgreSQL alike; set WORKDIR to a disk for honest figures")
+	}
 	if needPG {
 		note("starting a throwaway PostgreSQL in %s", filepath.Join(c.WorkDir, "pg"))
 		if r.pg, err = startPG(ctx, filepath.Join(c.WorkDir, "pg")); err != nil {
@@ -309,7 +313,6 @@ func poolBench(ctx context.Context, c *config, stdout io.Writer) error {
 				r.pg.data, fsType(c.WorkDir), r.pg.sock)
 		}
 	}
-	defer r.teardown()
 	names := make([]string, len(c.Pool))
 	for i, k := range c.Pool {
 		names[i] = k.Name
@@ -385,6 +388,53 @@ func (r *poolRunner) stopHubs() {
 		h.stop()
 	}
 	r.hubs = nil
+	_ = os.Remove(hubsFile(r.c.WorkDir))
+}
+
+// hubsFile lists the running hubs' pids: they run in sessions of their
+// own, so a bench killed hard leaves them behind, and cleanup stops them.
+func hubsFile(workDir string) string { return filepath.Join(workDir, "pool-hubs") }
+
+// recordHubs rewrites hubsFile with the hubs running now.
+func (r *poolRunner) recordHubs() error {
+	var b strings.Builder
+	for _, h := range r.hubs {
+		fmt.Fprintln(&b, h.SID())
+	}
+	return os.WriteFile(hubsFile(r.c.WorkDir), []byte(b.String()), 0o644)
+}
+
+// isPoolHub reports whether argv (a process's /proc/PID/cmdline) is a hub
+// as hubCommand starts them, so that cleanup never signals a process that
+// merely took a recorded pid.
+func isPoolHub(argv []string) bool {
+	return len(argv) > 9 && argv[1] == "run" && argv[2] == "-server" && strings.HasPrefix(argv[3], "Hub") &&
+		strings.Join(argv[4:10], " ") == "-role hub -log warn -grace 4s"
+}
+
+// stopLeftoverHubs kills the process groups of the hubs a killed pool run
+// left running in workDir's record.
+func stopLeftoverHubs(workDir string) {
+	b, err := os.ReadFile(hubsFile(workDir))
+	if err != nil {
+		return
+	}
+	for _, f := range strings.Fields(string(b)) {
+		pid, err := strconv.Atoi(f)
+		if err != nil || pid <= 1 {
+			continue
+		}
+		cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+		if err != nil {
+			continue
+		}
+		if st, err := readStat(pid); err != nil || st.Session != pid || !isPoolHub(strings.Split(strings.TrimSuffix(string(cmdline), "\x00"), "\x00")) {
+			continue
+		}
+		note("stopping hub process group %d that a previous pool run left", pid)
+		_ = syscall.Kill(-pid, syscall.SIGKILL)
+	}
+	_ = os.Remove(hubsFile(workDir))
 }
 
 // startHubs starts k's hubs, each on its port, all relaying to the sink
@@ -415,6 +465,9 @@ func (r *poolRunner) startHubs(ctx context.Context, k poolKind, ports []int, sin
 			return err
 		}
 		r.hubs = append(r.hubs, h)
+		if err := r.recordHubs(); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -458,7 +511,10 @@ func (r *poolRunner) oneRun(ctx context.Context, k poolKind) (*poolResult, error
 		if db, err = r.pg.newDB(ctx); err != nil {
 			return nil, err
 		}
-		defer r.pg.dropDB(db)
+		defer func() {
+			r.stopHubs() // before their database goes, on an error path too
+			r.pg.dropDB(db)
+		}()
 		dsn = r.pg.dsn(db)
 		if life0, err = r.pg.counts(ctx, db); err != nil {
 			return nil, err

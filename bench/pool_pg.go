@@ -97,7 +97,26 @@ func (p *pgServer) stopLeftover(ctx context.Context) {
 		return
 	}
 	note("stopping the PostgreSQL a previous run left in %s", p.data)
+	sock := pidFileSocket(filepath.Join(p.data, "postmaster.pid"))
 	_ = p.run(ctx, "pg_ctl", "-D", p.data, "-m", "immediate", "-w", "stop")
+	// Its socket directory is outside WORKDIR; only one of ours goes.
+	if strings.HasPrefix(sock, filepath.Join(os.TempDir(), "hubedge-bench-pg")) {
+		_ = os.RemoveAll(sock)
+	}
+}
+
+// pidFileSocket is the socket directory a postmaster.pid records (its
+// fifth line), empty if unreadable.
+func pidFileSocket(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	lines := strings.Split(string(b), "\n")
+	if len(lines) < 5 {
+		return ""
+	}
+	return strings.TrimSpace(lines[4])
 }
 
 // own hands d to the server's user.

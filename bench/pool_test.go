@@ -63,10 +63,11 @@ func TestGoSourceTargets(t *testing.T) {
 }
 
 // _gosource given three addresses delivers every message, each server
-// getting its sessions' share.
+// getting some: its session takes messages from the shared count for as
+// long as any are left, 120 of them, each its own connection.
 func TestGoSourceSpreadsOverServers(t *testing.T) {
 	fakes := []*fakeSMTP{newFakeSMTP(t), newFakeSMTP(t), newFakeSMTP(t)}
-	args := []string{"-s", "3", "-m", "30", "-l", "100"}
+	args := []string{"-s", "3", "-m", "120", "-l", "100"}
 	for _, f := range fakes {
 		args = append(args, f.addr())
 	}
@@ -81,8 +82,8 @@ func TestGoSourceSpreadsOverServers(t *testing.T) {
 		}
 		total += n
 	}
-	if total != 30 {
-		t.Errorf("servers got %d messages, want 30", total)
+	if total != 120 {
+		t.Errorf("servers got %d messages, want 120", total)
 	}
 }
 
@@ -128,8 +129,17 @@ func TestHubCommand(t *testing.T) {
 	}
 	want := []string{"/bin/hub edge", "run", "-server", "Hub1", "-role", "hub", "-log", "warn", "-grace", "4s",
 		"-queue-postgres", dsn, "/s/relay.ps1", "/w/Hub1.1.ps1"}
-	if got := strings.Split(strings.TrimSuffix(string(out), "\n"), "\n"); strings.Join(got, "|") != strings.Join(want, "|") {
+	got := strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
+	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("sh read\n%q\nwant\n%q", got, want)
+	}
+	if !isPoolHub(got) {
+		t.Errorf("isPoolHub does not know a hub's command line %q", got)
+	}
+	for _, other := range [][]string{{"/bin/sh", "-c", "x"}, {"hubedge", "run", "-server", "Relay01", "-role", "hub", "-log", "warn", "-grace", "4s", "a.ps1"}, want[:9]} {
+		if isPoolHub(other) {
+			t.Errorf("isPoolHub(%q) = true", other)
+		}
 	}
 	if l := hubCommand("hubedge", "r.ps1", "o.ps1", "Hub1", "/q", ""); !strings.Contains(l, "'-queue' '/q'") || strings.Contains(l, "postgres") {
 		t.Errorf("local queue command %s", l)
@@ -196,6 +206,19 @@ relay=pool2 msgs=1000 secs=1.25 rate=800/s median_of=3 hubs=2 ratio_vs_local=0.4
 	}
 	if !math.IsNaN(per(1, 0)) {
 		t.Error("per(1, 0) is a number")
+	}
+}
+
+func TestPidFileSocket(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "postmaster.pid")
+	if err := os.WriteFile(path, []byte("4242\n/var/tmp/pg/data\n1765000000\n5432\n/tmp/hubedge-bench-pg123\n\n  5432001    1\nready   \n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got := pidFileSocket(path); got != "/tmp/hubedge-bench-pg123" {
+		t.Errorf("pidFileSocket = %q", got)
+	}
+	if got := pidFileSocket(filepath.Join(t.TempDir(), "none")); got != "" {
+		t.Errorf("pidFileSocket of no file = %q", got)
 	}
 }
 

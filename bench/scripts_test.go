@@ -62,6 +62,11 @@ func TestScripts(t *testing.T) {
 	if !edge.ContentFilter.Enabled || !edge.SenderID.Enabled {
 		t.Error("edge.ps1 alone turned anti-spam agents off")
 	}
+	noSID := load(t, true, "edge.ps1", "relay.ps1", "senderid-off.ps1")
+	noContent := load(t, true, "edge.ps1", "relay.ps1", "contentfilter-off.ps1")
+	if noSID.SenderID.Enabled || !noSID.ContentFilter.Enabled || noContent.ContentFilter.Enabled || !noContent.SenderID.Enabled {
+		t.Error("senderid-off.ps1 and contentfilter-off.ps1 must each turn off their agent alone")
+	}
 	for name, on := range map[string]bool{
 		"IP Allow list": empty.IPAllowList.Config.Enabled, "IP Block list": empty.IPBlockList.Config.Enabled,
 		"content filter": empty.ContentFilter.Enabled, "Sender ID": empty.SenderID.Enabled,
