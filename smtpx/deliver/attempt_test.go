@@ -37,12 +37,12 @@ func TestAttemptEvent(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			sc := mustSend(t, "Smart", connector.WithAddressSpaceList("*"), connector.WithSmartHostList(literal(tt.sink)))
-			rec := &recorder{}
-			d := mustNew(t, deliver.WithSendConnectors(sc), deliver.WithTrace(rec.add))
+			rec := &smtptest.Events[deliver.Event]{}
+			d := mustNew(t, deliver.WithSendConnectors(sc), deliver.WithTrace(rec.Add))
 			hop := deliver.HopFor(sc, "fabrikam.com")
 			h := newHarness(t, d, hop)
 			res, err := h.send(queue.Envelope{Recipients: rcpts("bob@fabrikam.com", "carol@fabrikam.com")}, testBody)
-			attempts := rec.kinds(deliver.EventAttempt)
+			attempts := rec.Filter(kindIs(deliver.EventAttempt))
 			if len(attempts) != 1 {
 				t.Fatalf("%d attempt events, want 1", len(attempts))
 			}
@@ -69,15 +69,15 @@ func TestSessionEventsNameTheHop(t *testing.T) {
 	host, dns := smartHostByName(t, sink)
 	sc := mustSend(t, "Auth", connector.WithAddressSpaceList("*"), connector.WithSmartHostList(host),
 		connector.WithSmartHostAuth(auth.SmartHostBasicAuthRequireTLS), connector.WithCredentials("svc", "s3cret"))
-	rec := &recorder{}
+	rec := &smtptest.Events[deliver.Event]{}
 	d := mustNew(t, deliver.WithSendConnectors(sc), deliver.WithResolver(newResolver(t, dns)),
-		deliver.WithRootCAs(pki.Pool()), deliver.WithTrace(rec.add))
+		deliver.WithRootCAs(pki.Pool()), deliver.WithTrace(rec.Add))
 	hop := deliver.HopFor(sc, "fabrikam.com")
 	if res, err := newHarness(t, d, hop).send(queue.Envelope{}, testBody); err != nil || res[0].Code != 250 {
 		t.Fatalf("res=%+v err=%v", res, err)
 	}
 	for _, k := range []deliver.EventKind{deliver.EventDial, deliver.EventTLS, deliver.EventAuth} {
-		evs := rec.kinds(k)
+		evs := rec.Filter(kindIs(k))
 		if len(evs) != 1 || evs[0].Hop != hop {
 			t.Errorf("%s events %+v; want one with hop %v", k, evs, hop)
 		}

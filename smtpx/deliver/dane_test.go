@@ -155,9 +155,9 @@ func TestDANE(t *testing.T) {
 		t.Run(c.domain, func(t *testing.T) {
 			w := want[c.domain]
 			sc := internetConnector(t)
-			rec := &recorder{}
+			rec := &smtptest.Events[deliver.Event]{}
 			rep := tlsrpt.NewRecorder("Contoso", "postmaster@contoso.com")
-			d := mustNew(t, deliver.WithSendConnectors(sc), deliver.WithResolver(r), deliver.WithTrace(rec.add),
+			d := mustNew(t, deliver.WithSendConnectors(sc), deliver.WithResolver(r), deliver.WithTrace(rec.Add),
 				deliver.WithMXPort(port(t, c.sink.Addr())), deliver.WithMTASTS(false), deliver.WithTLSReporter(rep))
 			h := newHarness(t, d, deliver.HopFor(sc, c.domain))
 			res, err := h.send(queue.Envelope{Recipients: rcpts("bob@" + c.domain)}, testBody)
@@ -178,7 +178,7 @@ func TestDANE(t *testing.T) {
 				}
 			}
 			pol := ""
-			if evs := rec.kinds(deliver.EventPolicy); len(evs) > 0 {
+			if evs := rec.Filter(kindIs(deliver.EventPolicy)); len(evs) > 0 {
 				pol = evs[0].Policy
 			}
 			if pol != w.policy {
@@ -312,11 +312,11 @@ func TestDANESmartHost(t *testing.T) {
 				opts = append(opts, c.mech)
 			}
 			sc := internetConnector(t, opts...)
-			rec := &recorder{}
-			d := mustNew(t, deliver.WithSendConnectors(sc), deliver.WithResolver(r), deliver.WithTrace(rec.add))
+			rec := &smtptest.Events[deliver.Event]{}
+			d := mustNew(t, deliver.WithSendConnectors(sc), deliver.WithResolver(r), deliver.WithTrace(rec.Add))
 			res, err := newHarness(t, d, deliver.HopFor(sc, "fabrikam.com")).send(queue.Envelope{RequireTLS: c.policy != "" && c.deferred == ""}, testBody)
 			pol := ""
-			if evs := rec.kinds(deliver.EventPolicy); len(evs) > 0 {
+			if evs := rec.Filter(kindIs(deliver.EventPolicy)); len(evs) > 0 {
 				pol = evs[0].Policy
 			}
 			if pol != c.policy {
@@ -336,7 +336,7 @@ func TestDANESmartHost(t *testing.T) {
 					t.Fatalf("res=%+v err=%v; want 5.7.30 (REQUIRETLS not offered, TLS itself good enough)", res, err)
 				}
 				res, err = newHarness(t, d, deliver.HopFor(sc, "fabrikam.com")).send(queue.Envelope{}, testBody)
-				if tlsEv := rec.kinds(deliver.EventTLS); len(tlsEv) == 0 || tlsEv[0].VerifiedName != c.host {
+				if tlsEv := rec.Filter(kindIs(deliver.EventTLS)); len(tlsEv) == 0 || tlsEv[0].VerifiedName != c.host {
 					t.Errorf("TLS events %+v, want the certificate verified for %s", tlsEv, c.host)
 				}
 			}

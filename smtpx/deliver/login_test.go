@@ -84,14 +84,14 @@ func TestBasicAuthLoginOnlyServer(t *testing.T) {
 	_, p, _ := net.SplitHostPort(ln.Addr().String())
 	sc := mustSend(t, "Login", connector.WithAddressSpaceList("*"), connector.WithSmartHostList("mail.fabrikam.com:"+p),
 		connector.WithSmartHostAuth(auth.SmartHostBasicAuthRequireTLS), connector.WithCredentials("svc", "s3cret"))
-	rec := &recorder{}
+	rec := &smtptest.Events[deliver.Event]{}
 	d := mustNew(t, deliver.WithSendConnectors(sc), deliver.WithResolver(newResolver(t, dns)),
-		deliver.WithRootCAs(pki.Pool()), deliver.WithTrace(rec.add))
+		deliver.WithRootCAs(pki.Pool()), deliver.WithTrace(rec.Add))
 	h := newHarness(t, d, deliver.HopFor(sc, "fabrikam.com"))
 	if res, err := h.send(queue.Envelope{}, testBody); err != nil || res[0].Code != 250 {
 		t.Fatalf("res=%+v err=%v", res, err)
 	}
-	if a := rec.kinds(deliver.EventAuth); len(a) != 1 || a[0].Mechanism != "LOGIN" {
+	if a := rec.Filter(kindIs(deliver.EventAuth)); len(a) != 1 || a[0].Mechanism != "LOGIN" {
 		t.Fatalf("auth events %+v", a)
 	}
 	b.mu.Lock()

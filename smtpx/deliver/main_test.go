@@ -158,26 +158,7 @@ func port(t testing.TB, addr string) uint16 {
 	return uint16(n)
 }
 
-// recorder collects trace events.
-type recorder struct {
-	mu     sync.Mutex
-	events []deliver.Event
-}
-
-func (r *recorder) add(e deliver.Event) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.events = append(r.events, e)
-}
-
-func (r *recorder) kinds(k deliver.EventKind) []deliver.Event {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var out []deliver.Event
-	for _, e := range r.events {
-		if e.Kind == k {
-			out = append(out, e)
-		}
-	}
-	return out
+// kindIs selects the trace events of kind k.
+func kindIs(k deliver.EventKind) func(deliver.Event) bool {
+	return func(e deliver.Event) bool { return e.Kind == k }
 }

@@ -67,8 +67,8 @@ func TestMTASTS(t *testing.T) {
 			now := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
 			rep := tlsrpt.NewRecorder("Contoso", "postmaster@contoso.com").WithClock(func() time.Time { return now })
 			sc := internetConnector(t, connector.WithMTASTS(!tc.off))
-			rec := &recorder{}
-			d := mustNew(t, deliver.WithSendConnectors(sc), deliver.WithResolver(newResolver(t, dns)), deliver.WithTrace(rec.add),
+			rec := &smtptest.Events[deliver.Event]{}
+			d := mustNew(t, deliver.WithSendConnectors(sc), deliver.WithResolver(newResolver(t, dns)), deliver.WithTrace(rec.Add),
 				deliver.WithRootCAs(pki.Pool()), deliver.WithMTASTSHTTPClient(host.Client()), deliver.WithTLSReporter(rep),
 				deliver.WithDialer(mapDialer(map[string]string{"127.0.0.11:25": mx1.Addr(), "127.0.0.12:25": mx2.Addr()})))
 			h := newHarness(t, d, deliver.HopFor(sc, "fabrikam.com"))
@@ -135,19 +135,19 @@ func TestMTASTSRefresh(t *testing.T) {
 		now = now.Add(d)
 	}
 	sc := internetConnector(t)
-	rec := &recorder{}
-	d := mustNew(t, deliver.WithSendConnectors(sc), deliver.WithResolver(newResolver(t, dns)), deliver.WithTrace(rec.add),
+	rec := &smtptest.Events[deliver.Event]{}
+	d := mustNew(t, deliver.WithSendConnectors(sc), deliver.WithResolver(newResolver(t, dns)), deliver.WithTrace(rec.Add),
 		deliver.WithRootCAs(pki.Pool()), deliver.WithMTASTSHTTPClient(host.Client()), deliver.WithMTASTSClock(clock),
 		deliver.WithMTASTSRefresh(0), deliver.WithMaxIdleConnsPerHop(0),
 		deliver.WithDialer(mapDialer(map[string]string{"127.0.0.11:25": mx1.Addr()})))
 	h := newHarness(t, d, deliver.HopFor(sc, "fabrikam.com"))
 	deliverHeld := func(step string) {
 		t.Helper()
-		before := len(rec.kinds(deliver.EventPolicy))
+		before := len(rec.Filter(kindIs(deliver.EventPolicy)))
 		if res, err := h.send(queue.Envelope{}, testBody); err != nil || res[0].Code != 250 {
 			t.Fatalf("%s: res=%+v err=%v", step, res, err)
 		}
-		evs := rec.kinds(deliver.EventPolicy)
+		evs := rec.Filter(kindIs(deliver.EventPolicy))
 		if len(evs) != before+1 || evs[before].Policy != deliver.PolicyMTASTS {
 			t.Fatalf("%s: policy events %+v, want MTA-STS", step, evs[before:])
 		}

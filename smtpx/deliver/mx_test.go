@@ -53,8 +53,8 @@ func TestMXPreferenceAndFailover(t *testing.T) {
 		smtptest.A("mx2.fabrikam.com", "127.0.0.12"),
 		smtptest.A("mx3.fabrikam.com", "127.0.0.13"))
 	sc := internetConnector(t)
-	rec := &recorder{}
-	d := mustNew(t, deliver.WithSendConnectors(sc), deliver.WithResolver(newResolver(t, dns)), deliver.WithTrace(rec.add),
+	rec := &smtptest.Events[deliver.Event]{}
+	d := mustNew(t, deliver.WithSendConnectors(sc), deliver.WithResolver(newResolver(t, dns)), deliver.WithTrace(rec.Add),
 		deliver.WithDialer(mapDialer(map[string]string{
 			"127.0.0.11:25": mx1.Addr(), "127.0.0.12:25": mx2.Addr(), "127.0.0.13:25": mx3.Addr()})))
 	h := newHarness(t, d, deliver.HopFor(sc, "fabrikam.com"))
@@ -65,7 +65,7 @@ func TestMXPreferenceAndFailover(t *testing.T) {
 	if len(mx2.Messages()) != 1 || mx3.Connections() != 0 {
 		t.Fatalf("mx2 messages %d, mx3 connections %d", len(mx2.Messages()), mx3.Connections())
 	}
-	dials := rec.kinds(deliver.EventDial)
+	dials := rec.Filter(kindIs(deliver.EventDial))
 	if len(dials) != 2 || dials[0].Host != "mx1.fabrikam.com" || dials[1].Host != "mx2.fabrikam.com" {
 		t.Fatalf("dials = %+v", dials)
 	}

@@ -61,9 +61,9 @@ func BenchmarkTLSPolicy(b *testing.B) {
 		b.Run(w.name, func(b *testing.B) {
 			sink := sinks[w.domain]
 			sc := internetConnector(b)
-			rec := &recorder{}
+			rec := &smtptest.Events[deliver.Event]{}
 			d := mustNew(b, append([]deliver.Option{deliver.WithSendConnectors(sc), deliver.WithResolver(r), deliver.WithRootCAs(pki.Pool()),
-				deliver.WithMXPort(port(b, sink.Addr())), deliver.WithMaxIdleConnsPerHop(0), deliver.WithTrace(rec.add),
+				deliver.WithMXPort(port(b, sink.Addr())), deliver.WithMaxIdleConnsPerHop(0), deliver.WithTrace(rec.Add),
 				deliver.WithTLSSessionCache(0)}, w.opts...)...)
 			h := newHarness(b, d, deliver.HopFor(sc, w.domain))
 			send := func() {
@@ -82,7 +82,7 @@ func BenchmarkTLSPolicy(b *testing.B) {
 			// CPU time, client and sink together, is steadier than ns/op on
 			// a loaded machine (unbound's own CPU is not counted).
 			b.ReportMetric(float64(processCPU(b)-cpu0)/float64(b.N), "cpu-ns/op")
-			if evs := rec.kinds(deliver.EventPolicy); w.extra != nil && len(evs) == 0 {
+			if evs := rec.Filter(kindIs(deliver.EventPolicy)); w.extra != nil && len(evs) == 0 {
 				b.Fatalf("%s: no policy applied", w.name)
 			}
 		})

@@ -72,9 +72,9 @@ func TestBasicAuthOverSTARTTLS(t *testing.T) {
 		t.Run(mech.String(), func(t *testing.T) {
 			sc := mustSend(t, "Auth", connector.WithAddressSpaceList("*"), connector.WithSmartHostList(host),
 				connector.WithSmartHostAuth(mech), connector.WithCredentials("svc", "s3cret"))
-			rec := &recorder{}
+			rec := &smtptest.Events[deliver.Event]{}
 			d := mustNew(t, deliver.WithSendConnectors(sc), deliver.WithResolver(newResolver(t, dns)),
-				deliver.WithRootCAs(pki.Pool()), deliver.WithTrace(rec.add))
+				deliver.WithRootCAs(pki.Pool()), deliver.WithTrace(rec.Add))
 			h := newHarness(t, d, deliver.HopFor(sc, "fabrikam.com"))
 			if res, err := h.send(queue.Envelope{}, testBody); err != nil || res[0].Code != 250 {
 				t.Fatalf("res=%+v err=%v", res, err)
@@ -84,14 +84,14 @@ func TestBasicAuthOverSTARTTLS(t *testing.T) {
 			if !m.TLS || m.AuthUser != "svc" || m.AuthMechanism != "PLAIN" || m.TLSServerName != "mail.fabrikam.com" {
 				t.Fatalf("message facts %+v", m)
 			}
-			tlsEv := rec.kinds(deliver.EventTLS)
+			tlsEv := rec.Filter(kindIs(deliver.EventTLS))
 			if len(tlsEv) != 1 || tlsEv[0].TLSVersion == "" {
 				t.Fatalf("tls events %+v", tlsEv)
 			}
 			if mech == auth.SmartHostBasicAuthRequireTLS && tlsEv[0].VerifiedName != "mail.fabrikam.com" {
 				t.Fatalf("verified name %q", tlsEv[0].VerifiedName)
 			}
-			if a := rec.kinds(deliver.EventAuth); len(a) != 1 || a[0].Mechanism != "PLAIN" {
+			if a := rec.Filter(kindIs(deliver.EventAuth)); len(a) != 1 || a[0].Mechanism != "PLAIN" {
 				t.Fatalf("auth events %+v", a)
 			}
 		})

@@ -19,8 +19,8 @@ func TestSmartHostFailoverOrder(t *testing.T) {
 
 	sc := mustSend(t, "Smart", connector.WithAddressSpaceList("*"),
 		connector.WithSmartHostList(literal(down)+","+literal(busy)+","+literal(good)))
-	rec := &recorder{}
-	d := mustNew(t, deliver.WithSendConnectors(sc), deliver.WithTrace(rec.add))
+	rec := &smtptest.Events[deliver.Event]{}
+	d := mustNew(t, deliver.WithSendConnectors(sc), deliver.WithTrace(rec.Add))
 	hop := deliver.HopFor(sc, "fabrikam.com")
 	if hop.Kind != deliver.KindSmartHost || !strings.Contains(hop.Domain, ",") {
 		t.Fatalf("hop = %+v", hop)
@@ -39,7 +39,7 @@ func TestSmartHostFailoverOrder(t *testing.T) {
 	if busy.Connections() != 1 || good.Connections() != 1 {
 		t.Fatalf("connections busy=%d good=%d", busy.Connections(), good.Connections())
 	}
-	dials := rec.kinds(deliver.EventDial)
+	dials := rec.Filter(kindIs(deliver.EventDial))
 	want := []string{down.Addr(), busy.Addr(), good.Addr()}
 	if len(dials) != 3 {
 		t.Fatalf("dials = %+v", dials)
@@ -49,7 +49,7 @@ func TestSmartHostFailoverOrder(t *testing.T) {
 			t.Errorf("dial %d = %s, want %s", i, e.Addr, want[i])
 		}
 	}
-	if f := rec.kinds(deliver.EventFailover); len(f) != 2 {
+	if f := rec.Filter(kindIs(deliver.EventFailover)); len(f) != 2 {
 		t.Fatalf("failovers = %d", len(f))
 	}
 }

@@ -26,9 +26,9 @@ func TestTLSSessionResumption(t *testing.T) {
 			sink := smtptest.NewSink(t)
 			a := mustSend(t, "A", connector.WithAddressSpaceList("*"), connector.WithSmartHostList(literal(sink)))
 			b := mustSend(t, "B", connector.WithAddressSpaceList("*"), connector.WithSmartHostList(literal(sink)))
-			rec := &recorder{}
+			rec := &smtptest.Events[deliver.Event]{}
 			// No pooling, so that every message needs a new connection.
-			opts := append([]deliver.Option{deliver.WithSendConnectors(a, b), deliver.WithTrace(rec.add),
+			opts := append([]deliver.Option{deliver.WithSendConnectors(a, b), deliver.WithTrace(rec.Add),
 				deliver.WithMaxIdleConnsPerHop(0)}, tt.opts...)
 			d := mustNew(t, opts...)
 			for _, sc := range []*connector.SendConnector{a, a, b} {
@@ -38,7 +38,7 @@ func TestTLSSessionResumption(t *testing.T) {
 					t.Fatalf("send via %s: %+v, %v", sc.Name(), res, err)
 				}
 			}
-			evs := rec.kinds(deliver.EventTLS)
+			evs := rec.Filter(kindIs(deliver.EventTLS))
 			if len(evs) != len(tt.wantResumed) {
 				t.Fatalf("%d TLS sessions, want %d", len(evs), len(tt.wantResumed))
 			}

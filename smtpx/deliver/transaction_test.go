@@ -109,8 +109,8 @@ func TestHeaderFirewallByUsage(t *testing.T) {
 				opts = append(opts, connector.WithSmartHostAuth(auth.SmartHostExternalAuthoritative))
 			}
 			sc := smartConnector(t, sink, opts...)
-			rec := &recorder{}
-			d := mustNew(t, deliver.WithSendConnectors(sc), deliver.WithTrace(rec.add))
+			rec := &smtptest.Events[deliver.Event]{}
+			d := mustNew(t, deliver.WithSendConnectors(sc), deliver.WithTrace(rec.Add))
 			h := newHarness(t, d, deliver.HopFor(sc, "fabrikam.com"))
 			if res, err := h.send(queue.Envelope{}, testBody); err != nil || res[0].Code != 250 {
 				t.Fatalf("res=%+v err=%v", res, err)
@@ -123,7 +123,7 @@ func TestHeaderFirewallByUsage(t *testing.T) {
 			if !strings.HasSuffix(string(m.Body), "\r\n\r\nbody line\r\n") || m.Header.Get("Subject") != "hello" {
 				t.Fatalf("body changed: %q", m.Body)
 			}
-			stripped := rec.kinds(deliver.EventHeadersStripped)
+			stripped := rec.Filter(kindIs(deliver.EventHeadersStripped))
 			if (len(stripped) == 1) == (tt.usage == connector.UsageInternal) {
 				t.Fatalf("stripped events %+v", stripped)
 			}
@@ -134,8 +134,8 @@ func TestHeaderFirewallByUsage(t *testing.T) {
 func TestConnectionReuse(t *testing.T) {
 	sink := smtptest.NewSink(t)
 	sc := smartConnector(t, sink, connector.WithMaxMessagesPerConnection(2))
-	rec := &recorder{}
-	d := mustNew(t, deliver.WithSendConnectors(sc), deliver.WithTrace(rec.add))
+	rec := &smtptest.Events[deliver.Event]{}
+	d := mustNew(t, deliver.WithSendConnectors(sc), deliver.WithTrace(rec.Add))
 	hop := deliver.HopFor(sc, "fabrikam.com")
 	h := newHarness(t, d, hop)
 	for i := range 5 {
@@ -146,7 +146,7 @@ func TestConnectionReuse(t *testing.T) {
 	if n := sink.Connections(); n != 3 { // 2 + 2 + 1 messages
 		t.Fatalf("connections = %d, want 3", n)
 	}
-	if n := len(rec.kinds(deliver.EventReuse)); n != 2 {
+	if n := len(rec.Filter(kindIs(deliver.EventReuse))); n != 2 {
 		t.Fatalf("reuse events = %d", n)
 	}
 	if d.IdleConns(hop) != 1 {
