@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"reflect"
 	"strings"
@@ -270,7 +271,8 @@ func serverOptions(log *slog.Logger, c *cli.Common, cfg *cmdlet.Config, server s
 			MessageRetryInterval:                   ts.MessageRetryInterval,
 			MessageExpirationTimeout:               ts.MessageExpirationTimeout,
 			DelayNotificationTimeout:               ts.DelayNotificationTimeout,
-		})))
+		}), queue.WithMaxConcurrency(connectionLimit(ts.MaxOutboundConnections)),
+			queue.WithMaxPerHop(connectionLimit(ts.MaxPerDomainOutboundConnections))))
 	recv, err := openProtocolLog(ts.ReceiveProtocolLogPath, protolog.Receive)
 	if err != nil {
 		return nil, err
@@ -356,4 +358,13 @@ func reload(ctx context.Context, log *slog.Logger, sf *scriptFlags, t *transport
 	}
 	log.Info("SIGHUP: configuration reloaded", "files", sf.files)
 	return cfg, true
+}
+
+// connectionLimit is a Set-TransportServer connection limit as the queue
+// takes it: unlimited is as many as an int holds.
+func connectionLimit(l cmdlet.Limit) int {
+	if l == cmdlet.Unlimited {
+		return math.MaxInt
+	}
+	return int(l)
 }
