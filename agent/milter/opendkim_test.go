@@ -32,7 +32,8 @@ func TestOpenDKIM(t *testing.T) {
 	}
 	d := smtptest.NewDNS(t, smtptest.TXT("od._domainkey.fabrikam.com", txt...))
 
-	m, err := milter.New(milter.Config{Name: "opendkim", Network: od.Network, Address: od.Addr, Hostname: "edge.contoso.com", Logger: quiet()})
+	m, err := milter.New(milter.Config{Name: "opendkim", Network: od.Network, Address: od.Addr, Timeout: miltertest.StartupTimeout,
+		Hostname: "edge.contoso.com", Logger: quiet()})
 	if err != nil {
 		t.Fatal(err)
 	}
