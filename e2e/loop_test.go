@@ -95,8 +95,21 @@ func loopNDR(t *testing.T, hub, edge *transport.Transport, mailboxes *smtptest.R
 			return dsnID != "" && e.Type == queue.EventDeliver && e.ID == dsnID
 		})
 	}
-	for name, tr := range map[string]*transport.Transport{"hub": hub, "edge": edge} {
-		if msgs := tr.Queue().Messages(queue.Filter{}); len(msgs) != 0 {
+	// A copy whose delivery to the other side was accepted may still be
+	// finishing its attempt while the loop has gone round without it:
+	// only such an active copy may linger, until its attempt ends.
+	for name, side := range map[string]struct {
+		tr *transport.Transport
+		ev chan queue.Event
+	}{"hub": {hub, hubEv}, "edge": {edge, edgeEv}} {
+		for _, m := range side.tr.Queue().Messages(queue.Filter{}) {
+			if m.Status != queue.MessageActive {
+				t.Errorf("%s still queues %+v", name, m)
+				continue
+			}
+			waitQueue(t, side.ev, func(e queue.Event) bool { return e.Type == queue.EventDeliver && e.ID == m.ID })
+		}
+		if msgs := side.tr.Queue().Messages(queue.Filter{}); len(msgs) != 0 {
 			t.Errorf("%s still queues %d messages: %+v", name, len(msgs), msgs)
 		}
 	}
