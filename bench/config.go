@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -75,6 +76,14 @@ type variant struct {
 	// Milter names a filter the harness starts for each run and hands to
 	// the relay as {MILTER}: only "rspamd" for now.
 	Milter string
+	// Policy is an outbound TLS policy world (policy.go): the relay is
+	// hubedge run delivering by MX lookup through a validating resolver,
+	// with DANE, MTA-STS or neither published; empty: not such a run.
+	Policy string
+	// NewConn (newconn=1, with policy=) makes the relay open a connection,
+	// and so decide the policy, for every message it delivers
+	// (-SmtpMaxMessagesPerConnection 1) instead of up to 20 per connection.
+	NewConn bool
 }
 
 // milterRspamd is the only filter the harness knows how to start.
@@ -83,7 +92,8 @@ const milterRspamd = "rspamd"
 // parseVariants reads VARIANTS: space-separated variants, each a
 // comma-separated list of tools=postfix|go, key=ecdsa|rsa, gw=PATH,
 // cmd=NAME (the relay command in RELAY_CMD_NAME, read through getenv),
-// scrape=/PATH and milter=rspamd over the defaults def.
+// scrape=/PATH, milter=rspamd and policy=off|opportunistic|dane|mtasts
+// over the defaults def.
 func parseVariants(spec string, def variant, tlsOn bool, getenv func(string) string) ([]variant, error) {
 	fields := strings.Fields(spec)
 	if len(fields) == 0 {
@@ -114,9 +124,19 @@ func parseVariants(spec string, def variant, tlsOn bool, getenv func(string) str
 				v.Scrape = val
 			case k == "milter" && val == milterRspamd:
 				v.Milter = val
+			case k == "policy" && slices.Contains(policyNames, val):
+				v.Policy = val
+			case k == "newconn" && val == "1":
+				v.NewConn = true
 			default:
-				errs = append(errs, fmt.Errorf("bench: VARIANTS: bad setting %q (want tools=postfix|go, key=ecdsa|rsa, gw=PATH, cmd=NAME, scrape=/PATH, milter=rspamd)", kv))
+				errs = append(errs, fmt.Errorf("bench: VARIANTS: bad setting %q (want tools=postfix|go, key=ecdsa|rsa, gw=PATH, cmd=NAME, scrape=/PATH, milter=rspamd, policy=off|opportunistic|dane|mtasts, newconn=1)", kv))
 			}
+		}
+		if v.NewConn && v.Policy == "" {
+			errs = append(errs, fmt.Errorf("bench: VARIANTS %q: newconn=1 needs policy=", f))
+		}
+		if v.Policy != "" && !tlsOn {
+			errs = append(errs, fmt.Errorf("bench: VARIANTS %q: policy= needs TLS=1 (the sink must offer STARTTLS)", f))
 		}
 		if tlsOn && v.Tools == toolsPostfix {
 			errs = append(errs, fmt.Errorf("bench: VARIANTS %q: TLS=1 needs tools=go (smtp-source and smtp-sink have no STARTTLS)", f))
@@ -162,8 +182,11 @@ environment (default):
             "gw=/tmp/old/gateway gw=/tmp/new/gateway", "cmd=a cmd=b" (the
             relay commands in RELAY_CMD_a, RELAY_CMD_b), scrape=/metrics (GET
             once a second during the timed window, bearer {MANAGE_TOKEN}),
-            milter=rspamd (started per run on MILTER_PORT): every kind once
-            per variant per round, labelled NAME[variant])
+            milter=rspamd (started per run on MILTER_PORT),
+            policy=off|opportunistic|dane|mtasts (hubedge run delivering by MX
+            lookup through unbound, DANE or MTA-STS published; TLS=1; with
+            newconn=1 a next-hop connection per message): every
+            kind once per variant per round, labelled NAME[variant])
   POOL ("local pool1 pool2 pool3": pool mode's kinds; poolN = N hubs on PostgreSQL)
   HUBEDGE_BIN ('' = go build ./cmd/hubedge; pool mode)
 `

@@ -117,7 +117,7 @@ func bench(ctx context.Context, mode string, c *config, stdout io.Writer) error 
 			return err
 		}
 	}
-	needBuild := slices.ContainsFunc(c.Variants, func(v variant) bool { return v.Gateway == "" && v.RelayCmd == "" })
+	needBuild := slices.ContainsFunc(c.Variants, func(v variant) bool { return v.Gateway == "" && v.RelayCmd == "" && v.Policy == "" })
 	if slices.Contains(kinds, kindRelay) && needBuild {
 		if t.Gateway = c.Gateway; t.Gateway == "" {
 			note("building ./examples/gateway")
@@ -126,9 +126,15 @@ func bench(ctx context.Context, mode string, c *config, stdout io.Writer) error 
 			}
 		}
 	}
+	var hubedge string
+	if slices.Contains(kinds, kindRelay) && slices.ContainsFunc(c.Variants, func(v variant) bool { return v.Policy != "" && v.RelayCmd == "" }) {
+		if hubedge, err = policyHubedge(ctx, c); err != nil {
+			return err
+		}
+	}
 	header(c, mode, t)
 
-	r := &runner{c: c, t: t, pf: pf}
+	r := &runner{c: c, t: t, pf: pf, hubedge: hubedge}
 	defer r.cleanup()
 	results, err := os.Create(filepath.Join(c.LogDir, "results.txt"))
 	if err != nil {
@@ -198,8 +204,8 @@ func header(c *config, mode string, t *tools) {
 			mode, c.Msgs, c.SinkMsgs, c.Sessions, c.Size, c.Runs, c.Warmup, boolBit(c.Reuse), c.Rcpts, boolBit(c.TLS), c.LogDir)
 	}
 	for _, v := range c.Variants {
-		note("variant %q: tools=%s key=%s gateway=%s relay_cmd=%q scrape=%q milter=%q",
-			v.Label, v.Tools, v.Key, cmp.Or(v.Gateway, "(default)"), v.RelayCmd, v.Scrape, v.Milter)
+		note("variant %q: tools=%s key=%s gateway=%s relay_cmd=%q scrape=%q milter=%q policy=%q",
+			v.Label, v.Tools, v.Key, cmp.Or(v.Gateway, "(default)"), v.RelayCmd, v.Scrape, v.Milter, v.Policy)
 	}
 	mem := "?"
 	if b, err := os.ReadFile("/proc/meminfo"); err == nil {

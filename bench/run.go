@@ -178,8 +178,10 @@ type runner struct {
 	curRelay  *relayProc
 	curMilter *milterProc
 
-	dns              benchDNS // for filters and relays, started when first needed
-	tokenFile, token string   // the management API's, written with the first relay
+	dns              benchDNS     // for filters and relays, started when first needed
+	world            *policyWorld // policy= variants: this run's DNS, unbound, MTA-STS host
+	hubedge          string       // policy= variants: the hubedge binary
+	tokenFile, token string       // the management API's, written with the first relay
 }
 
 // cleanup stops whatever this process started and is still running.
@@ -189,6 +191,8 @@ func (r *runner) cleanup() {
 	r.curMilter.stop()
 	r.curMilter = nil
 	r.dns.close()
+	r.world.close()
+	r.world = nil
 	if r.pf != nil && r.pf.started {
 		r.pf.stop()
 	}
@@ -254,7 +258,13 @@ func (r *runner) setup(ctx context.Context, kind string, logf *os.File) (port, s
 		if err != nil {
 			return 0, 0, err
 		}
-		if r.curRelay, err = startRelay(ctx, c, r.v.RelayCmd, r.gatewayFor(), r.tlsArgs(), env, logf); err != nil {
+		relayCmd := r.v.RelayCmd
+		if r.v.Policy != "" && relayCmd == "" {
+			if relayCmd, err = r.policySetup(qdir); err != nil {
+				return 0, 0, err
+			}
+		}
+		if r.curRelay, err = startRelay(ctx, c, relayCmd, r.gatewayFor(), r.tlsArgs(), env, logf); err != nil {
 			return 0, 0, err
 		}
 		sid = r.curRelay.SID()
@@ -298,6 +308,8 @@ func (r *runner) teardown(kind string) {
 	r.curRelay = nil
 	r.curMilter.stop()
 	r.curMilter = nil
+	r.world.close()
+	r.world = nil
 	if kind == kindPostfix {
 		r.pf.stop()
 	}
@@ -306,6 +318,7 @@ func (r *runner) teardown(kind string) {
 	qdir := filepath.Join(r.c.WorkDir, fmt.Sprintf("queue.%d", r.seq))
 	_ = os.RemoveAll(qdir)
 	_ = os.RemoveAll(qdir + ".milter")
+	_ = os.RemoveAll(qdir + ".world")
 }
 
 // oneRun measures one throughput run of kind.
@@ -332,6 +345,7 @@ func (r *runner) oneRun(ctx context.Context, kind string) (*result, error) {
 		}
 		base = s.Count()
 	}
+	r.world.mark()
 
 	n := c.msgs(kind)
 	cpu0, sink0, self0 := readCPU(), pidTicks(s.PID()), pidTicks(os.Getpid())
@@ -395,6 +409,9 @@ func (r *runner) oneRun(ctx context.Context, kind string) (*result, error) {
 		// figure is not a TLS figure.
 		tls1, res1 := s.TLSCount()
 		res.Extra += fmt.Sprintf(" sink_tls_msgs=%d sink_tls_resumed=%d sink_sessions=%d", tls1-tls0, res1-res0, s.Sessions()-sess0)
+	}
+	if kind == kindRelay && r.v.Policy != "" && r.v.RelayCmd == "" {
+		res.Extra += r.policyCheck(filepath.Join(c.WorkDir, fmt.Sprintf("queue.%d", r.seq)), res.Got)
 	}
 	return res, nil
 }
