@@ -30,6 +30,13 @@
 # address, which the edge's "To Internal Org" receive connector serves. Mail
 # from Alice to the Internet needs the edge to resolve MX records: give it
 # -dns instead of -hosts. kill -HUP re-reads the scripts and the users files.
+#
+# Without EdgeSync the edge does not know which contoso.com mailboxes exist
+# (contoso.com is InternalRelay here, and the Recipient Filtering agent
+# validates authoritative domains only): an unknown recipient is accepted
+# here and refused by the hub, so the edge sends the Internet sender a
+# non-delivery report. EdgeSync, which would make contoso.com authoritative
+# on the edge with the hub's recipients, is not part of hubedge yet.
 
 $hubcred = Get-Credential
 
