@@ -160,7 +160,7 @@ func (sp *spool) close() {
 	}
 }
 
-// agentCtx is the context agent events run under: the transport's, so
+// agentCtx is the context agent events run under: the server's, so
 // that Shutdown's cancellation reaches a blocking agent.
 func (sc *serverConn) agentCtx() context.Context { return sc.t.ctx }
 

@@ -154,7 +154,7 @@ func newMonitor(bp BackPressure) *monitor {
 	return &monitor{bp: bp}
 }
 
-// watch samples the resources every interval of the transport's clock
+// watch samples the resources every interval of the server's clock
 // until Shutdown. Readings are due at fixed steps from the first, so a
 // clock that jumps (a test's) triggers one at least for each jump that
 // covers a step.

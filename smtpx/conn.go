@@ -33,7 +33,7 @@ type conn struct {
 
 	mu             sync.Mutex
 	closeAfter     bool // close once the current reply is written
-	draining       bool // transport shutting down
+	draining       bool // server shutting down
 	inTx           bool // a mail transaction (MAIL to end of DATA) is open
 	protocolErrors int
 	logonFailures  int
@@ -106,7 +106,7 @@ func (c *conn) drain() {
 }
 
 // beginTx opens a mail transaction (at MAIL) and counts it in wg; it fails
-// once the transport drains, so no transaction starts after Shutdown began
+// once the server drains, so no transaction starts after Shutdown began
 // (the lock orders wg.Add before Shutdown's wg.Wait).
 func (c *conn) beginTx(wg *sync.WaitGroup) bool {
 	c.mu.Lock()

@@ -12,7 +12,7 @@ import (
 	"github.com/hubedge/hubedge/queue"
 )
 
-// DefaultLoopTransits is how many times a Transport accepts the same
+// DefaultLoopTransits is how many times a Server accepts the same
 // message before it refuses it as a routing loop (WithLoopDetection): the
 // reference system breaks a routing loop after 20 iterations.
 const DefaultLoopTransits = 20
@@ -28,7 +28,7 @@ const loopWindow = 24 * time.Hour
 const loopEntries = 1 << 16
 
 // loopGuard counts how often the same message has passed through this
-// transport. Hop counting needs the Received fields, which a send
+// server. Hop counting needs the Received fields, which a send
 // connector strips for a peer without Send-Headers-Routing; a message
 // that keeps coming back is recognised without them, by a digest of what
 // no relay changes: the envelope sender and recipients and the

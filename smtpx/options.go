@@ -165,7 +165,7 @@ func WithListen(f func(network, addr string) (net.Listener, error)) Option {
 }
 
 // WithLoopDetection refuses a message that has already passed through
-// this transport n times with "554 5.4.6 Routing loop detected", at the
+// this server n times with "554 5.4.6 Routing loop detected", at the
 // end of DATA, before it is queued: the sending server keeps the message
 // and returns one non-delivery report to its sender. A message is the
 // same when its envelope sender, its recipients (in any order) and its

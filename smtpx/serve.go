@@ -693,7 +693,7 @@ func (p *prefixed) Read(q []byte) (int, error) {
 }
 
 // finish answers the end of a message and closes the transaction; while
-// the transport drains, the connection goes with it, after the reply.
+// the server drains, the connection goes with it, after the reply.
 func (sc *serverConn) finish(err error) {
 	if !errors.Is(err, errTransferAborted) {
 		sc.write(Status(err))

@@ -108,7 +108,7 @@ func validHelo(h string) bool {
 	return err == nil && strings.Contains(h, ".")
 }
 
-// gate refuses commands while the transport drains.
+// gate refuses commands while the server drains.
 func (s *session) gate() error {
 	if s.c.isDraining() {
 		s.c.closeAfterReply()
@@ -385,5 +385,5 @@ func (s *session) trace(e Event) {
 	s.s.t.emit(e)
 }
 
-// now is the transport clock's time.
+// now is the server clock's time.
 func (s *session) now() time.Time { return s.s.t.opts.clock.Now() }
