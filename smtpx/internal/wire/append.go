@@ -62,7 +62,7 @@ func AppendMail(b []byte, m Mail, offered Ext) ([]byte, error) {
 // TO:<to>", NOTIFY and ORCPT when offered has DSN, and CR LF. The ORCPT
 // address is xtext, or for the type utf-8 the RFC 6533 form: "\x{HEX}"
 // for what xtext would encode, non-ASCII characters as they are when
-// offered has SMTPUTF8 (ParseRcpt reads that form as plain xtext).
+// offered has SMTPUTF8; ParseRcpt reads both forms back.
 func AppendRcpt(b []byte, r Rcpt, offered Ext) ([]byte, error) {
 	if strings.ContainsAny(r.To, "\r\n") || strings.ContainsAny(r.Notify+r.ORCPTType, "\r\n ") {
 		return b, ErrLineBreak

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"math"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/hubedge/hubedge/dsn"
 )
@@ -190,7 +191,13 @@ func ParseRcpt(arg []byte, offered Ext) (Rcpt, error) {
 			r.Notify, bit = strings.ToUpper(string(val)), 1
 		case equalFoldASCII(key, "ORCPT") && offered&ExtDSN != 0:
 			typ, addr, found := bytes.Cut(val, []byte{';'})
-			v, ok := decodeXtextText(addr)
+			var v string
+			var ok bool
+			if equalFoldASCII(typ, "UTF-8") {
+				v, ok = decodeUTF8Addr(addr, offered&ExtSMTPUTF8 != 0)
+			} else {
+				v, ok = decodeXtextText(addr)
+			}
 			if !found || len(typ) == 0 || !ok || len(addr) == 0 || !isAtom(typ) || len(val) > 500 {
 				return errParamSyntax
 			}
@@ -267,6 +274,72 @@ func validNotify(v []byte) bool {
 		}
 	}
 	return true
+}
+
+// decodeUTF8Addr decodes an ORCPT address of type utf-8 (RFC 6533 §3):
+// utf-8-addr-xtext, printable ASCII but "+", "=" and "\" as it is and
+// "\x{HEX}" for any other character, or with SMTPUTF8 utf-8-addr-unitext,
+// which also carries non-ASCII UTF-8 as it is. As for xtext, a decoded
+// control but HTAB is refused.
+func decodeUTF8Addr(b []byte, unitext bool) (string, bool) {
+	out := make([]byte, 0, len(b))
+	for i := 0; i < len(b); {
+		c := b[i]
+		switch {
+		case c == '\\':
+			r, n, ok := embeddedUnicode(b[i:])
+			if !ok || r < ' ' && r != '\t' || r == 0x7f {
+				return "", false
+			}
+			out = utf8.AppendRune(out, r)
+			i += n
+		case c >= '!' && c <= '~' && c != '+' && c != '=':
+			out = append(out, c)
+			i++
+		case c >= utf8.RuneSelf && unitext:
+			r, n := utf8.DecodeRune(b[i:])
+			if r == utf8.RuneError {
+				return "", false
+			}
+			out = append(out, b[i:i+n]...)
+			i += n
+		default:
+			return "", false
+		}
+	}
+	return string(out), true
+}
+
+// embeddedUnicode reads "\x{HEX}" at the start of b (RFC 6533's
+// EmbeddedUnicodeChar: 2 to 6 hex digits, no surrogate, at most
+// U+10FFFF) and returns the character and the bytes it took.
+func embeddedUnicode(b []byte) (rune, int, bool) {
+	if len(b) < 6 || b[1] != 'x' || b[2] != '{' {
+		return 0, 0, false
+	}
+	end := bytes.IndexByte(b[3:], '}')
+	if end < 2 || end > 6 {
+		return 0, 0, false
+	}
+	var r rune
+	for _, h := range b[3 : 3+end] {
+		var d byte
+		switch {
+		case '0' <= h && h <= '9':
+			d = h - '0'
+		case 'a' <= h && h <= 'f':
+			d = h - 'a' + 10
+		case 'A' <= h && h <= 'F':
+			d = h - 'A' + 10
+		default:
+			return 0, 0, false
+		}
+		r = r<<4 | rune(d)
+	}
+	if !utf8.ValidRune(r) {
+		return 0, 0, false
+	}
+	return r, 3 + end + 1, true
 }
 
 // decodeXtextText decodes the xtext of ENVID, ORCPT and AUTH, whose values

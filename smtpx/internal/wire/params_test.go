@@ -225,6 +225,15 @@ func TestParseRcpt(t *testing.T) {
 		{arg: "TO:<a+b@c> ORCPT=rfc822;a+2Bb@c", offered: wire.ExtDSN, want: wire.Rcpt{To: "a+b@c", ORCPTType: "rfc822", ORCPT: "a+b@c"}},
 		{arg: "TO:<a@b> orcpt=RFC822;a@b", offered: wire.ExtDSN, want: wire.Rcpt{To: "a@b", ORCPTType: "RFC822", ORCPT: "a@b"}},
 		{arg: "TO:<a@b> ORCPT=x-foo;a;b", offered: wire.ExtDSN, want: wire.Rcpt{To: "a@b", ORCPTType: "x-foo", ORCPT: "a;b"}},
+		// RFC 6533 utf-8 addresses: "\x{HEX}" escapes, raw UTF-8 only with SMTPUTF8.
+		{arg: `TO:<a@b> ORCPT=utf-8;j\x{F6}rg@example.com`, offered: wire.ExtDSN, want: wire.Rcpt{To: "a@b", ORCPTType: "utf-8", ORCPT: "jörg@example.com"}},
+		{arg: `TO:<a@b> ORCPT=utf-8;a\x{2B}b\x{3d}c@d`, offered: wire.ExtDSN, want: wire.Rcpt{To: "a@b", ORCPTType: "utf-8", ORCPT: "a+b=c@d"}},
+		{arg: "TO:<a@b> ORCPT=utf-8;jörg@example.com", offered: wire.ExtDSN | wire.ExtSMTPUTF8, want: wire.Rcpt{To: "a@b", ORCPTType: "utf-8", ORCPT: "jörg@example.com"}},
+		{arg: "TO:<a@b> ORCPT=utf-8;jörg@example.com", offered: wire.ExtDSN, code: 501, enh: "5.5.4"},
+		{arg: `TO:<a@b> ORCPT=utf-8;a\x{0D}\x{0A}b@c`, offered: wire.ExtDSN, code: 501, enh: "5.5.4"},
+		{arg: `TO:<a@b> ORCPT=utf-8;a+b@c`, offered: wire.ExtDSN, code: 501, enh: "5.5.4"},
+		{arg: `TO:<a@b> ORCPT=utf-8;a\x{D800}b@c`, offered: wire.ExtDSN, code: 501, enh: "5.5.4"},
+		{arg: `TO:<a@b> ORCPT=utf-8;a\x{41`, offered: wire.ExtDSN, code: 501, enh: "5.5.4"},
 		{arg: "TO:<a@b> ORCPT=rfc822;+22a+20b+22@c", offered: wire.ExtDSN, want: wire.Rcpt{To: "a@b", ORCPTType: "rfc822", ORCPT: `"a b"@c`}},
 		{arg: "TO:<a@b> ORCPT=rfc822;" + strings.Repeat("x", 493), offered: wire.ExtDSN, want: wire.Rcpt{To: "a@b", ORCPTType: "rfc822", ORCPT: strings.Repeat("x", 493)}}, // 500
 		{arg: "TO:<a@b> ORCPT=rfc822;" + strings.Repeat("x", 494), offered: wire.ExtDSN, code: 501, enh: "5.5.4"},
