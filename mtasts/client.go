@@ -86,8 +86,16 @@ type Client struct {
 
 	window time.Duration // WithRefreshWindow
 
-	mu    sync.Mutex
-	cache map[string]entry
+	mu      sync.Mutex
+	cache   map[string]entry
+	flights map[string]*flight // policy fetches under way, by domain
+}
+
+// flight is one policy fetch that concurrent lookups share.
+type flight struct {
+	done chan struct{}
+	p    *Policy
+	err  error
 }
 
 type entry struct {
@@ -102,7 +110,7 @@ func New(txt TXTLookup, opts ...Option) (*Client, error) {
 		return nil, errors.New("mtasts: no TXT lookup")
 	}
 	c := &Client{txt: txt, http: &http.Client{Timeout: time.Minute}, now: time.Now, cache: map[string]entry{},
-		window: DefaultRefreshWindow}
+		flights: map[string]*flight{}, window: DefaultRefreshWindow}
 	for _, o := range opts {
 		o(c)
 	}
@@ -138,18 +146,49 @@ func (c *Client) Lookup(ctx context.Context, domain string) Result {
 	case ok && cached.policy.ID == id:
 		return result(cached.policy, true, nil)
 	}
-	p, err := c.fetch(ctx, domain)
+	p, err := c.fetchShared(ctx, domain, id, now)
 	if err != nil {
 		if ok {
 			return result(cached.policy, true, err)
 		}
 		return Result{Err: err}
 	}
-	p.ID = id
-	c.mu.Lock()
-	c.cache[domain] = entry{policy: p, expires: now.Add(p.MaxAge), used: now}
-	c.mu.Unlock()
 	return result(p, false, nil)
+}
+
+// fetchShared fetches domain's policy of id and caches it. Lookups that
+// want it while a fetch is under way wait for that one, and one that
+// comes once it is cached takes it from the cache: a cold cache under
+// load would otherwise fetch the policy once per delivery at the same
+// moment.
+func (c *Client) fetchShared(ctx context.Context, domain, id string, now time.Time) (*Policy, error) {
+	c.mu.Lock()
+	if e, ok := c.cache[domain]; ok && now.Before(e.expires) && e.policy.ID == id {
+		c.mu.Unlock()
+		return e.policy, nil
+	}
+	if f := c.flights[domain]; f != nil {
+		c.mu.Unlock()
+		select {
+		case <-f.done:
+			return f.p, f.err
+		case <-ctx.Done():
+			return nil, &FetchError{Domain: domain, Kind: FailFetch, Err: ctx.Err()}
+		}
+	}
+	f := &flight{done: make(chan struct{})}
+	c.flights[domain] = f
+	c.mu.Unlock()
+	f.p, f.err = c.fetch(ctx, domain)
+	c.mu.Lock()
+	if f.err == nil {
+		f.p.ID = id
+		c.cache[domain] = entry{policy: f.p, expires: now.Add(f.p.MaxAge), used: now}
+	}
+	delete(c.flights, domain)
+	c.mu.Unlock()
+	close(f.done)
+	return f.p, f.err
 }
 
 func result(p *Policy, cached bool, err error) Result {

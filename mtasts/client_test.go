@@ -89,6 +89,39 @@ func TestLookupCache(t *testing.T) {
 	}
 }
 
+// Lookups of a domain whose policy is not cached yet, all at once (the
+// first deliveries after a start), share one fetch of the policy.
+func TestConcurrentLookupsShareOneFetch(t *testing.T) {
+	w := newWorld(t, "mta-sts.fabrikam.com")
+	w.set("1", enforce)
+	const n = 10
+	// Every lookup has found the cache empty once all n have asked for the
+	// TXT record, which each does right after looking at the cache.
+	var arrived sync.WaitGroup
+	arrived.Add(n)
+	txt := func(ctx context.Context, name string) ([]string, error) {
+		arrived.Done()
+		arrived.Wait()
+		return w.lookupTXT(ctx, name)
+	}
+	c, err := mtasts.New(txt, mtasts.WithHTTPClient(w.host.Client()), mtasts.WithClock(w.clock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() {
+			if res := c.Lookup(context.Background(), "fabrikam.com"); res.Err != nil || res.Policy == nil || res.Policy.ID != "1" {
+				t.Errorf("lookup: %+v", res)
+			}
+		})
+	}
+	wg.Wait()
+	if f := w.host.Fetches(); f != 1 {
+		t.Errorf("%d lookups at once fetched the policy %d times, want once", n, f)
+	}
+}
+
 func TestLookupKeepsCachedPolicyWhenRefreshFails(t *testing.T) {
 	w := newWorld(t, "mta-sts.fabrikam.com")
 	ctx := context.Background()
