@@ -92,7 +92,7 @@ const milterRspamd = "rspamd"
 // parseVariants reads VARIANTS: space-separated variants, each a
 // comma-separated list of tools=postfix|go, key=ecdsa|rsa, gw=PATH,
 // cmd=NAME (the relay command in RELAY_CMD_NAME, read through getenv),
-// scrape=/PATH, milter=rspamd and policy=off|opportunistic|dane|mtasts
+// scrape=/PATH, milter=rspamd, policy=off|opportunistic|dane|mtasts and newconn=1
 // over the defaults def.
 func parseVariants(spec string, def variant, tlsOn bool, getenv func(string) string) ([]variant, error) {
 	fields := strings.Fields(spec)
