@@ -2,9 +2,12 @@ package mx
 
 import (
 	"context"
+	"errors"
+	"net"
 	"net/netip"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/miekg/dns"
 )
@@ -110,4 +113,32 @@ func appendAddrs(dst []netip.Addr, rrs []dns.RR) []netip.Addr {
 		}
 	}
 	return dst
+}
+
+// dialTimeout bounds DialContext's connection to one address.
+const dialTimeout = 30 * time.Second
+
+// DialContext connects to address ("host:port"), the host resolved by r
+// (LookupHost), trying its addresses in order: the dialer of a client
+// that must find its server through the same DNS servers as the rest of a
+// delivery, as MTA-STS's policy fetch does.
+func (r *Resolver) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
+	host, port, err := net.SplitHostPort(address)
+	if err != nil {
+		return nil, err
+	}
+	addrs, err := r.LookupHost(ctx, host)
+	if err != nil {
+		return nil, err
+	}
+	d := net.Dialer{Timeout: dialTimeout}
+	var errs []error
+	for _, a := range addrs {
+		c, err := d.DialContext(ctx, network, net.JoinHostPort(a.String(), port))
+		if err == nil {
+			return c, nil
+		}
+		errs = append(errs, err)
+	}
+	return nil, errors.Join(errs...)
 }

@@ -45,7 +45,8 @@ func WithMTASTS(enabled bool) Option {
 
 // WithMTASTSHTTPClient sets the client MTA-STS policies are fetched with;
 // its transport must validate certificates. Default: an http.Client with
-// the system roots and a 1-minute timeout.
+// the system roots and a 1-minute timeout that resolves the policy host
+// through the connector's resolver.
 func WithMTASTSHTTPClient(c *http.Client) Option {
 	return funcOption(func(o *options) { o.stsHTTP = c })
 }
@@ -214,7 +215,11 @@ func (d *Deliverer) stsClient(r *mx.Resolver) *mtasts.Client {
 	if c, ok := d.sts.m[r]; ok {
 		return c
 	}
-	c, _ := mtasts.New(r.LookupTXT, mtasts.WithHTTPClient(d.opts.stsHTTP), mtasts.WithClock(d.opts.stsClock))
+	hc := d.opts.stsHTTP
+	if hc == nil {
+		hc = stsHTTPClient(r)
+	}
+	c, _ := mtasts.New(r.LookupTXT, mtasts.WithHTTPClient(hc), mtasts.WithClock(d.opts.stsClock))
 	d.sts.m[r] = c
 	if d.sts.stop == nil && !d.sts.closed && d.opts.stsRefresh > 0 {
 		ctx, cancel := context.WithCancel(context.Background())
@@ -222,6 +227,17 @@ func (d *Deliverer) stsClient(r *mx.Resolver) *mtasts.Client {
 		go d.refreshLoop(ctx, d.opts.stsRefresh)
 	}
 	return c
+}
+
+// stsHTTPClient fetches policies for a resolver's domains when no client
+// was given (WithMTASTSHTTPClient): the policy host's name is resolved by
+// the same DNS servers as the _mta-sts record, the connector's rather
+// than the system's, and its certificate checked against the system
+// roots as RFC 8461 §3.3 asks. A proxy named in the environment is used.
+func stsHTTPClient(r *mx.Resolver) *http.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.DialContext = r.DialContext
+	return &http.Client{Transport: tr, Timeout: time.Minute}
 }
 
 func (d *Deliverer) refreshLoop(ctx context.Context, every time.Duration) {
