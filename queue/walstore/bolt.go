@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"time"
+	"unsafe"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -124,6 +125,7 @@ func chunkKey(id storage.ID, seq uint32) []byte {
 }
 
 func (s *boltStore) Apply(ops []storage.Op) error {
+	defer s.dropPages()
 	return s.db.Update(func(tx *bolt.Tx) error {
 		// Only the writer reads AllocSize, and it holds the write lock.
 		s.db.AllocSize = boltGrowStep(tx.Size())
@@ -151,6 +153,28 @@ func (s *boltStore) Apply(ops []storage.Op) error {
 		}
 		return nil
 	})
+}
+
+// dropPages takes the file's pages out of the process's resident set
+// after a write transaction: bbolt reads the nodes it rewrites through its
+// mapping, neighbouring chunks included, and those pages would otherwise
+// stay resident (see dropMapped).
+func (s *boltStore) dropPages() {
+	_ = s.db.View(func(tx *bolt.Tx) error {
+		dropMapped(s.db.Info().Data, uintptr(tx.Size()))
+		return nil
+	})
+}
+
+// dropValue takes the pages of v, a value read in tx, out of the resident
+// set once it has been copied, if v lies in the file's mapping: bbolt
+// hands out some values from memory of its own (an inline bucket's), and
+// advice on those would zero the Go heap.
+func dropValue(db *bolt.DB, tx *bolt.Tx, v []byte) {
+	base, size := db.Info().Data, uintptr(tx.Size())
+	if p, n := uintptr(unsafe.Pointer(unsafe.SliceData(v))), uintptr(len(v)); n > 0 && p >= base && p+n <= base+size {
+		dropMapped(p, n)
+	}
 }
 
 func deleteChunks(b *bolt.Bucket, id storage.ID) error {
@@ -242,6 +266,7 @@ func (r *boltBody) chunk(seq uint32) ([]byte, error) {
 		if v := tx.Bucket(bucketChunks).Get(k); v != nil {
 			out, ok = openChunk(k, v)
 			out = bytes.Clone(out)
+			dropValue(r.db, tx, v)
 		}
 		return nil
 	})

@@ -90,7 +90,9 @@ type walStore struct {
 
 	// stored holds the IDs bbolt has a record or chunks of (only the
 	// applier touches it): deletes of anything else need no transaction.
-	stored map[storage.ID]struct{}
+	// The value is the chunk bytes the applier gave bbolt for the ID (0
+	// for what Open found there), which its delete costs a transaction.
+	stored map[storage.ID]int
 
 	// need is the newest batch someone waits to see in bbolt.
 	need uint64
@@ -130,9 +132,12 @@ const (
 	// bbolt.
 	maxPending = 2 * applyBytes
 	// maxApplyTx bounds the op data, chunks included, that one bbolt
-	// transaction takes, and so the applier's memory (bbolt holds about
-	// twice that while it commits).
-	maxApplyTx = 8 << 20
+	// transaction takes, counting a delete as the chunk bytes it removes,
+	// and so the applier's memory and the file pages it reads: bbolt
+	// copies what it rewrites (the chunks sharing a leaf with those put or
+	// deleted) through its mapping into buffers of its own, about twice
+	// this while it commits.
+	maxApplyTx = 2 << 20
 
 	// A failed bbolt transaction is retried after minRetryDelay, doubling
 	// up to maxRetryDelay.
@@ -174,7 +179,7 @@ func openWAL(dir string, clock storage.Clock) (*walStore, error) {
 // startWAL opens the log in dir in front of db, replays it and starts the
 // applier. It closes db on failure.
 func startWAL(dir string, db storage.Store, clock storage.Clock) (*walStore, error) {
-	s := &walStore{db: db, clock: clock, done: make(chan struct{}), urgent: make(chan struct{}, 1), mem: map[storage.ID]*memBody{}, unindexed: map[storage.ID]uint64{}, gone: map[storage.ID]uint64{}, stored: map[storage.ID]struct{}{}}
+	s := &walStore{db: db, clock: clock, done: make(chan struct{}), urgent: make(chan struct{}, 1), mem: map[storage.ID]*memBody{}, unindexed: map[storage.ID]uint64{}, gone: map[storage.ID]uint64{}, stored: map[storage.ID]int{}}
 	s.cond = sync.NewCond(&s.mu)
 	fail := func(err error) (*walStore, error) {
 		for _, f := range s.segs {
@@ -201,7 +206,7 @@ func startWAL(dir string, db storage.Store, clock storage.Clock) (*walStore, err
 	if err := s.replay(); err != nil {
 		return fail(err)
 	}
-	note := func(id storage.ID) error { s.stored[id] = struct{}{}; return nil }
+	note := func(id storage.ID) error { s.stored[id] += 0; return nil }
 	if err := errors.Join(db.Records(func(id storage.ID, _ []byte) error { return note(id) }), db.Bodies(note)); err != nil {
 		return fail(fmt.Errorf("queue: read store: %w", err))
 	}

@@ -3,6 +3,7 @@ package walstore
 import (
 	"fmt"
 	"hash/crc32"
+	"sync"
 	"time"
 
 	"github.com/hubedge/hubedge/queue/storage"
@@ -176,6 +177,9 @@ func (s *walStore) applyBatches(batches []batch, deleted map[storage.ID]struct{}
 		n, size := 0, 0
 		for n < len(ops) && (n == 0 || size < maxApplyTx) {
 			size += len(ops[n].Data) + ops[n].ref.n
+			if k := ops[n].Kind; k == storage.OpDelete || k == storage.OpDeleteBody {
+				size += s.stored[ops[n].ID]
+			}
 			n++
 		}
 		if err := s.applyTx(ops[:n]); err != nil {
@@ -186,15 +190,33 @@ func (s *walStore) applyBatches(batches []batch, deleted map[storage.ID]struct{}
 	return nil
 }
 
+// applyBufs hold the chunks the applier reads back from the log for one
+// transaction, with room for bbolt's checksum after them; they go back once
+// Apply returns, as no Store keeps chunk data past Apply.
+var applyBufs = sync.Pool{New: func() any { b := make([]byte, storage.ChunkSize+chunkTrailer); return &b }}
+
 // applyTx applies ops in one bbolt transaction.
 func (s *walStore) applyTx(ops []logged) error {
 	out := make([]storage.Op, len(ops))
+	var held []*[]byte
+	defer func() {
+		for _, p := range held {
+			applyBufs.Put(p)
+		}
+	}()
 	for i, op := range ops {
 		out[i] = op.Op
 		if op.Kind != storage.OpPutChunk {
 			continue
 		}
-		data := make([]byte, op.ref.n, op.ref.n+chunkTrailer) // room for bbolt's checksum
+		var data []byte
+		if op.ref.n <= storage.ChunkSize {
+			p := applyBufs.Get().(*[]byte)
+			held = append(held, p)
+			data = (*p)[:op.ref.n]
+		} else { // not written by this queue's Enqueue
+			data = make([]byte, op.ref.n, op.ref.n+chunkTrailer)
+		}
 		f := s.segs[op.ref.seg]
 		if _, err := f.ReadAt(data, op.ref.off); err != nil {
 			return fmt.Errorf("queue: read log: %w", err)
@@ -209,8 +231,14 @@ func (s *walStore) applyTx(ops []logged) error {
 	}
 	for _, op := range out {
 		switch op.Kind {
-		case storage.OpPutRecord, storage.OpPutChunk:
-			s.stored[op.ID] = struct{}{}
+		case storage.OpPutRecord:
+			s.stored[op.ID] += 0
+		case storage.OpPutChunk:
+			s.stored[op.ID] += len(op.Data)
+		case storage.OpDeleteBody:
+			if _, ok := s.stored[op.ID]; ok {
+				s.stored[op.ID] = 0
+			}
 		case storage.OpDelete:
 			delete(s.stored, op.ID)
 		}
@@ -221,7 +249,7 @@ func (s *walStore) applyTx(ops []logged) error {
 // coalesceLogged is coalesce for logged ops, and drops as well the deletes
 // of IDs bbolt has nothing of (stored), which would cost a transaction and
 // change nothing.
-func coalesceLogged(ops []logged, stored map[storage.ID]struct{}) []logged {
+func coalesceLogged(ops []logged, stored map[storage.ID]int) []logged {
 	plain := make([]storage.Op, len(ops))
 	for i, op := range ops {
 		plain[i] = op.Op
