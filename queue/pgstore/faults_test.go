@@ -80,7 +80,12 @@ func TestDatabaseDown(t *testing.T) {
 // reported as a failure, and nothing of the message is left behind.
 func TestConnectionLostMidTransaction(t *testing.T) {
 	dsn := pgtest.Shared(t).NewDB(t)
-	_, q := openHub(t, dsn, "hubA", pgstore.Config{}, queue.WithDeliverer(answer(250, make(chan queue.ID, 1))))
+	// No heartbeat may wait for the hub's row beside the enqueue, or the
+	// test could cut the heartbeat's connection instead (it did, under
+	// load): heartbeats run on a clock that stands still, under a lease
+	// longer than the test.
+	cfg := pgstore.Config{Clock: queuetest.NewFakeClock(t0), Lease: 10 * time.Minute}
+	_, q := openHub(t, dsn, "hubA", cfg, queue.WithDeliverer(answer(250, make(chan queue.ID, 1))))
 	defer q.Close(context.Background())
 	ctx := context.Background()
 	lock, err := pgx.Connect(ctx, dsn)
