@@ -143,6 +143,16 @@ type Removed struct {
 	Value string // the unfolded value
 }
 
+// RemovedKeys lists the keys of rs, comma-separated, as logs and traces
+// name the fields a firewall removed.
+func RemovedKeys(rs []Removed) string {
+	keys := make([]string, len(rs))
+	for i, r := range rs {
+		keys[i] = r.Key
+	}
+	return strings.Join(keys, ",")
+}
+
 var defaultFirewall Firewall
 
 // ClassOf returns the class of a field name under the default prefixes.

@@ -229,3 +229,18 @@ func TestFilterHeaderNoAlloc(t *testing.T) {
 	})
 	assert.Zero(t, allocs, "scan without removal")
 }
+
+func TestRemovedKeys(t *testing.T) {
+	for _, tc := range []struct {
+		in   []Removed
+		want string
+	}{
+		{nil, ""},
+		{[]Removed{{Key: "X-Ms-Exchange-Organization-Scl"}}, "X-Ms-Exchange-Organization-Scl"},
+		{[]Removed{{Key: "A"}, {Key: "B"}}, "A,B"},
+	} {
+		if got := RemovedKeys(tc.in); got != tc.want {
+			t.Errorf("RemovedKeys(%v) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}

@@ -63,7 +63,7 @@ func (s *session) data(r io.Reader) error {
 		return replyRoutingLoop
 	}
 	if len(removed) > 0 {
-		s.trace(Event{Kind: EventHeadersStripped, Stripped: removed, Detail: removedNames(removed)})
+		s.trace(Event{Kind: EventHeadersStripped, Stripped: removed, Detail: perms.RemovedKeys(removed)})
 	}
 
 	if s.sc.ag != nil {
@@ -288,14 +288,6 @@ func recipientList(rs []queue.Recipient) string {
 		b.WriteString(r.Address)
 	}
 	return b.String()
-}
-
-func removedNames(rs []perms.Removed) string {
-	names := make([]string, len(rs))
-	for i, r := range rs {
-		names[i] = r.Key
-	}
-	return strings.Join(names, ",")
 }
 
 // limitReader enforces the message size limit while streaming (0: none)

@@ -91,7 +91,7 @@ func (e Event) LogValue() slog.Value {
 	add("detail", e.Detail)
 	add("id", string(e.QueueID))
 	if len(e.Stripped) > 0 {
-		add("stripped", removedNames(e.Stripped))
+		add("stripped", perms.RemovedKeys(e.Stripped))
 	}
 	if e.Err != nil {
 		add("err", e.Err.Error())

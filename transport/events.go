@@ -65,7 +65,7 @@ func (e Event) LogValue() slog.Value {
 		add("verified", d.VerifiedName)
 		add("mechanism", d.Mechanism)
 		if len(d.Removed) > 0 {
-			add("removed", removedNames(d.Removed))
+			add("removed", perms.RemovedKeys(d.Removed))
 		}
 		add("rcpt", d.Recipient)
 		if d.Result != nil {
@@ -76,14 +76,6 @@ func (e Event) LogValue() slog.Value {
 		}
 	}
 	return slog.GroupValue(attrs...)
-}
-
-func removedNames(rs []perms.Removed) string {
-	names := make([]string, len(rs))
-	for i, r := range rs {
-		names[i] = r.Key
-	}
-	return strings.Join(names, ",")
 }
 
 // emit sends a queue or delivery event to the trace function and the

@@ -252,20 +252,17 @@ func (t *Transport) Shutdown(ctx context.Context) error {
 	prev := t.state
 	t.state = stateClosed
 	t.mu.Unlock()
-	switch prev {
-	case stateClosed:
+	if prev == stateClosed {
 		return smtpx.ErrServerClosed
-	case stateNew:
-		err := t.srv.Shutdown(ctx)
-		t.gen.Load().retire()
-		return err
 	}
 	err := t.srv.Shutdown(ctx)
-	if qerr := t.q.Close(ctx); qerr != nil && err == nil {
-		err = qerr
+	if prev == stateStarted {
+		if qerr := t.q.Close(ctx); qerr != nil && err == nil {
+			err = qerr
+		}
+		t.log.Info("transport: stopped", "server", t.opts.serverName)
 	}
 	t.gen.Load().retire()
-	t.log.Info("transport: stopped", "server", t.opts.serverName)
 	return err
 }
 
