@@ -8,8 +8,9 @@ import (
 	"testing"
 )
 
-// The expectations below are written from SPEC.md §1.4/§1.5, independently
-// of the helpers in policy.go.
+// The expectations below are written from the reference system's smart-host
+// authentication and TLS rules (BasicAuthRequireTLS and ExchangeServer need
+// TLS, as does RequireTLS), independently of the helpers in policy.go.
 func wantsTLS(p ClientPolicy) bool {
 	return p.RequireTLS || p.Auth == SmartHostBasicAuthRequireTLS || p.Auth == SmartHostExchangeServer
 }

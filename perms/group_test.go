@@ -7,7 +7,8 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestGroupGrants has one row per grant of SPEC.md §3.2's table.
+// TestGroupGrants has one row per grant of the reference system's table of
+// the rights each receive connector permission group grants.
 func TestGroupGrants(t *testing.T) {
 	all := Submit | AcceptAnyRecipient | AcceptAnySender | AcceptAuthoritativeDomainSender |
 		AcceptAuthenticationFlag | AcceptExch50 | AcceptRoutingHeaders |

@@ -17,9 +17,9 @@ import (
 	"github.com/hubedge/hubedge/smtpx/smtptest"
 )
 
-// loginOnly is a go-smtp backend that offers only AUTH LOGIN, like the
-// reference system's receive connectors (SPEC.md §1.4), and records who
-// logged in.
+// loginOnly is a go-smtp backend that offers only AUTH LOGIN, as the
+// reference system's receive connectors do for basic authentication, and
+// records who logged in.
 type loginOnly struct {
 	mu    sync.Mutex
 	users []string
