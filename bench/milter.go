@@ -14,6 +14,7 @@ import (
 	gm "github.com/d--j/go-milter"
 
 	"github.com/hubedge/hubedge/agent/milter/miltertest"
+	"github.com/hubedge/hubedge/mx/mxtest"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
 )
 
@@ -32,13 +33,13 @@ type milterProc struct {
 // and no query leaves the machine.
 type benchDNS struct {
 	tb  *smtptest.Standalone
-	dns *smtptest.DNS
+	dns *mxtest.DNS
 }
 
 func (d *benchDNS) addr() string {
 	if d.dns == nil {
 		d.tb = new(smtptest.Standalone)
-		d.dns = smtptest.NewDNS(d.tb)
+		d.dns = mxtest.NewDNS(d.tb)
 	}
 	return d.dns.Addr()
 }

@@ -20,6 +20,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hubedge/hubedge/mx/mxtest"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
 )
 
@@ -27,7 +28,7 @@ import (
 // runs `hubedge run` on bench/scripts/internet.ps1, whose "To Internet"
 // connector delivers by MX lookup, and gives each run a world of its
 // own: a DNSSEC-signed zone for the recipients' domain, served by
-// smtptest's DNS server behind a real unbound (validating, trusted with
+// mxtest's DNS server behind a real unbound (validating, trusted with
 // -dnssec), and for MTA-STS an HTTPS policy host.
 //
 // The world is two signed zones, as on the Internet the MX host's zone is
@@ -65,15 +66,15 @@ const mtastsPolicy = "version: STSv1\nmode: enforce\nmx: " + policyMXHost + "\nm
 // policyZones returns the records of the world for policy: the
 // recipient domain's zone and the MX host's, unsigned, in that order.
 // leaf is the sink's certificate (for the TLSA record).
-func policyZones(policy string, leaf *x509.Certificate) (domain, host []smtptest.Record) {
-	domain = []smtptest.Record{smtptest.MX(policyDomain, 10, policyMXHost)}
-	host = []smtptest.Record{smtptest.A(policyMXHost, "127.0.0.1")}
+func policyZones(policy string, leaf *x509.Certificate) (domain, host []mxtest.Record) {
+	domain = []mxtest.Record{mxtest.MX(policyDomain, 10, policyMXHost)}
+	host = []mxtest.Record{mxtest.A(policyMXHost, "127.0.0.1")}
 	switch policy {
 	case policyDANE:
-		host = append(host, smtptest.TLSA("_25._tcp."+policyMXHost, 3, 1, 1, leaf))
+		host = append(host, mxtest.TLSA("_25._tcp."+policyMXHost, 3, 1, 1, leaf))
 	case policyMTASTS:
-		domain = append(domain, smtptest.TXT("_mta-sts."+policyDomain, "v=STSv1; id=1"),
-			smtptest.A("mta-sts."+policyDomain, "127.0.0.1"))
+		domain = append(domain, mxtest.TXT("_mta-sts."+policyDomain, "v=STSv1; id=1"),
+			mxtest.A("mta-sts."+policyDomain, "127.0.0.1"))
 	}
 	return domain, host
 }
@@ -116,12 +117,12 @@ func startPolicyWorld(policy, certFile, dir string) (w *policyWorld, err error) 
 		}
 	}()
 	domRecs, hostRecs := policyZones(policy, leaf)
-	dz := smtptest.NewSignedZone(w.tb, policyDomain, domRecs...)
-	hz := smtptest.NewSignedZone(w.tb, policyMXZone, hostRecs...)
-	srv := smtptest.NewDNS(w.tb, append(dz.Records(w.tb), hz.Records(w.tb)...)...)
-	u, err := smtptest.StartUnbound(w.tb, srv,
-		smtptest.UnboundZone{Name: dz.Apex(), TrustAnchor: dz.TrustAnchor()},
-		smtptest.UnboundZone{Name: hz.Apex(), TrustAnchor: hz.TrustAnchor()})
+	dz := mxtest.NewSignedZone(w.tb, policyDomain, domRecs...)
+	hz := mxtest.NewSignedZone(w.tb, policyMXZone, hostRecs...)
+	srv := mxtest.NewDNS(w.tb, append(dz.Records(w.tb), hz.Records(w.tb)...)...)
+	u, err := mxtest.StartUnbound(w.tb, srv,
+		mxtest.UnboundZone{Name: dz.Apex(), TrustAnchor: dz.TrustAnchor()},
+		mxtest.UnboundZone{Name: hz.Apex(), TrustAnchor: hz.TrustAnchor()})
 	if err != nil {
 		return w, fmt.Errorf("bench: policy=%s: %w", policy, err)
 	}
@@ -206,7 +207,7 @@ func (w *policyWorld) UnboundCPU() float64 {
 }
 
 // childPID finds the youngest live child of ppid whose command is comm
-// (the unbound smtptest.StartUnbound started), 0 if there is none.
+// (the unbound mxtest.StartUnbound started), 0 if there is none.
 func childPID(ppid int, comm string) int {
 	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
 	best := 0

@@ -18,7 +18,7 @@ import (
 	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/dane"
 	"github.com/hubedge/hubedge/mx"
-	"github.com/hubedge/hubedge/smtpx/smtptest"
+	"github.com/hubedge/hubedge/mx/mxtest"
 )
 
 // policy= and newconn= are variant settings: policy= needs TLS=1, and
@@ -134,7 +134,7 @@ func TestPolicyZones(t *testing.T) {
 	}
 	for _, policy := range policyNames {
 		dom, host := policyZones(policy, leaf)
-		all := append(append([]smtptest.Record(nil), dom...), host...)
+		all := append(append([]mxtest.Record(nil), dom...), host...)
 		var tlsa, txt int
 		for _, r := range all {
 			s := r.String()
@@ -181,7 +181,7 @@ func TestPolicyWorld(t *testing.T) {
 	for _, policy := range []string{policyDANE, policyMTASTS} {
 		t.Run(policy, func(t *testing.T) {
 			w, err := startPolicyWorld(policy, p.Cert, t.TempDir())
-			if errors.Is(err, smtptest.ErrUnboundMissing) {
+			if errors.Is(err, mxtest.ErrUnboundMissing) {
 				t.Skip(err)
 			}
 			if err != nil {

@@ -16,16 +16,16 @@ import (
 
 	"github.com/hubedge/hubedge/agent"
 	"github.com/hubedge/hubedge/dkim"
-	"github.com/hubedge/hubedge/smtpx/smtptest"
+	"github.com/hubedge/hubedge/mx/mxtest"
 )
 
 // keyRecord publishes pub at name.
-func keyRecord(t testing.TB, name string, pub crypto.PublicKey) smtptest.Record {
+func keyRecord(t testing.TB, name string, pub crypto.PublicKey) mxtest.Record {
 	txt, err := dkim.KeyRecord(pub)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return smtptest.TXT(name, txt...)
+	return mxtest.TXT(name, txt...)
 }
 
 const message = "From: Alice <alice@Contoso.com>\r\nTo: bob@fabrikam.com\r\nSubject: hello\r\nDate: Sun, 06 Dec 2026 21:00:00 +0000\r\nMessage-ID: <1@contoso.com>\r\n\r\nHello Bob.\r\n"
@@ -39,7 +39,7 @@ func TestSignAndVerify(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := smtptest.NewDNS(t,
+	d := mxtest.NewDNS(t,
 		keyRecord(t, "ed._domainkey.contoso.com", edKey.Public()),
 		keyRecord(t, "rsa._domainkey.sales.fabrikam.com", rsaKey.Public()),
 	)
@@ -109,7 +109,7 @@ func TestNewSignerErrors(t *testing.T) {
 
 func TestVerifierAgent(t *testing.T) {
 	_, edKey, _ := ed25519.GenerateKey(rand.Reader)
-	d := smtptest.NewDNS(t, keyRecord(t, "ed._domainkey.contoso.com", edKey.Public()))
+	d := mxtest.NewDNS(t, keyRecord(t, "ed._domainkey.contoso.com", edKey.Public()))
 	s, err := dkim.NewSigner(dkim.Key{Domain: "contoso.com", Selector: "ed", Signer: edKey})
 	if err != nil {
 		t.Fatal(err)
@@ -175,7 +175,7 @@ func FuzzVerify(f *testing.F) {
 	f.Add(message)
 	f.Add("DKIM-Signature: v=1; a=ed25519-sha256; d=contoso.com; s=ed; b=; bh=; h=from\r\nFrom: a@contoso.com\r\n\r\n")
 	f.Add("DKIM-Signature: x\r\n\r\n")
-	d := smtptest.NewDNS(f, smtptest.TXT("ed._domainkey.contoso.com", "v=DKIM1; k=ed25519; p=AAAA"))
+	d := mxtest.NewDNS(f, mxtest.TXT("ed._domainkey.contoso.com", "v=DKIM1; k=ed25519; p=AAAA"))
 	v := &dkim.Verifier{Hostname: "edge.fabrikam.com", Resolver: d.Resolver()}
 	f.Fuzz(func(t *testing.T, raw string) {
 		vs, _ := v.Verify(t.Context(), strings.NewReader(raw))

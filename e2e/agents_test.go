@@ -20,6 +20,7 @@ import (
 	"github.com/hubedge/hubedge/agent/senderid"
 	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/dkim"
+	"github.com/hubedge/hubedge/mx/mxtest"
 	"github.com/hubedge/hubedge/routing"
 	"github.com/hubedge/hubedge/smtpx/deliver"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
@@ -46,8 +47,8 @@ const gtube = "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.
 // the provider's text, after MAIL was accepted (so the sender and
 // recipient are logged); postmaster still gets its mail.
 func TestAgentBlockListedIPRefusedAtRcpt(t *testing.T) {
-	dns := smtptest.NewDNS(t,
-		smtptest.A(connectionfilter.QueryName(netip.MustParseAddr("127.0.0.1"), "bl.example"), "127.0.0.2"))
+	dns := mxtest.NewDNS(t,
+		mxtest.A(connectionfilter.QueryName(netip.MustParseAddr("127.0.0.1"), "bl.example"), "127.0.0.2"))
 	a, rec := edgeWith(t, func(chain *agent.Chain) error {
 		f, err := connectionfilter.New(connectionfilter.Config{
 			BlockListProviders: []connectionfilter.Provider{{Name: "Test BL", LookupDomain: "bl.example", AnyMatch: true,
@@ -101,7 +102,7 @@ func TestAgentUnknownRecipient(t *testing.T) {
 // A sender whose domain's SPF record does not allow the client's address
 // is refused by the Sender ID agent set to Reject, and nothing is queued.
 func TestAgentSPFFailRejected(t *testing.T) {
-	dns := smtptest.NewDNS(t, smtptest.TXT("fabrikam.com", "v=spf1 ip4:192.0.2.1 -all"))
+	dns := mxtest.NewDNS(t, mxtest.TXT("fabrikam.com", "v=spf1 ip4:192.0.2.1 -all"))
 	a, rec := edgeWith(t, func(chain *agent.Chain) error {
 		f := senderid.New(senderid.Config{Hostname: serverName, SpoofedDomainAction: senderid.Reject, Resolver: dns.Resolver()})
 		return chain.Register(senderid.Name, f, agent.Priority(senderid.Priority))
@@ -119,7 +120,7 @@ func TestAgentSPFFailRejected(t *testing.T) {
 // becomes the SCL, and the Content Filter quarantines the message at SCL 9
 // (or deletes it, answering 250 and queuing nothing).
 func TestAgentRspamdGTUBE(t *testing.T) {
-	dns := smtptest.NewDNS(t)
+	dns := mxtest.NewDNS(t)
 	rs := miltertest.StartRspamd(t, dns.Addr()) // skips where rspamd is not installed
 	setup := func(cfg contentfilter.Config) func(chain *agent.Chain) error {
 		return func(chain *agent.Chain) error {
@@ -198,7 +199,7 @@ func TestAgentOutboundDKIMVerifiesAtTheSink(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dns := smtptest.NewDNS(t, smtptest.TXT("edge1._domainkey.contoso.com", txt...))
+	dns := mxtest.NewDNS(t, mxtest.TXT("edge1._domainkey.contoso.com", txt...))
 	sink := smtptest.NewSink(t, smtptest.NoSTARTTLS())
 	l := newQlog()
 	a, _ := relayHub(t, l, []connector.SendOption{smtptest.SmartHost(sink)},

@@ -8,6 +8,7 @@ import (
 	"github.com/hubedge/hubedge/auth"
 	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/mx"
+	"github.com/hubedge/hubedge/mx/mxtest"
 	"github.com/hubedge/hubedge/queue"
 	"github.com/hubedge/hubedge/smtpx/deliver"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
@@ -23,7 +24,7 @@ func TestNoCredentialsBeforeCertificateCheck(t *testing.T) {
 	sink := smtptest.NewSink(t, smtptest.WithPKI(ca, "wrong.example"), smtptest.RequireAuth("svc", "s3cret"))
 	// The smart host goes by name (the certificate is checked against it);
 	// the transport's resolver maps the name to the sink.
-	dns := smtptest.NewDNS(t, smtptest.A("mail.fabrikam.com", "127.0.0.1"))
+	dns := mxtest.NewDNS(t, mxtest.A("mail.fabrikam.com", "127.0.0.1"))
 	res, err := mx.New(mx.WithServers(dns.Addr()), mx.WithTimeout(500*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/mx"
+	"github.com/hubedge/hubedge/mx/mxtest"
 	"github.com/hubedge/hubedge/queue"
 	"github.com/hubedge/hubedge/smtpx/deliver"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
@@ -20,7 +21,7 @@ import (
 // the records answer.
 func TestDNSTimeoutIsTransient(t *testing.T) {
 	sink := smtptest.NewSink(t, smtptest.NoSTARTTLS())
-	d := smtptest.NewDNS(t, smtptest.Timeout("fabrikam.com"))
+	d := mxtest.NewDNS(t, mxtest.Timeout("fabrikam.com"))
 	res, err := mx.New(mx.WithServers(d.Addr()), mx.WithTimeout(200*time.Millisecond), mx.WithAttempts(1))
 	if err != nil {
 		t.Fatal(err)
@@ -46,7 +47,7 @@ func TestDNSTimeoutIsTransient(t *testing.T) {
 		t.Error("the DNS server saw no query")
 	}
 	d.Remove("fabrikam.com")
-	d.Add(smtptest.MX("fabrikam.com", 10, "mx.fabrikam.com"), smtptest.A("mx.fabrikam.com", "127.0.0.1"))
+	d.Add(mxtest.MX("fabrikam.com", 10, "mx.fabrikam.com"), mxtest.A("mx.fabrikam.com", "127.0.0.1"))
 	if got := sink.Wait(t, 1); len(got) != 1 || got[0].To[0] != "x@fabrikam.com" {
 		t.Fatalf("delivered %+v", got)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/hubedge/hubedge/auth"
 	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/mx"
+	"github.com/hubedge/hubedge/mx/mxtest"
 	"github.com/hubedge/hubedge/perms"
 	"github.com/hubedge/hubedge/queue"
 	"github.com/hubedge/hubedge/smtpx/deliver"
@@ -249,7 +250,7 @@ func TestPermanentRecipientFailureSendsDSN(t *testing.T) {
 // and is delivered once the domain resolves.
 func TestDNSServFailIsTransient(t *testing.T) {
 	sink := smtptest.NewSink(t, smtptest.NoSTARTTLS())
-	d := smtptest.NewDNS(t, smtptest.ServFail("fabrikam.com"))
+	d := mxtest.NewDNS(t, mxtest.ServFail("fabrikam.com"))
 	res, err := mx.New(mx.WithServers(d.Addr()), mx.WithTimeout(500*time.Millisecond), mx.WithAttempts(1))
 	if err != nil {
 		t.Fatal(err)
@@ -268,7 +269,7 @@ func TestDNSServFailIsTransient(t *testing.T) {
 		t.Fatalf("SERVFAIL failed the message:\n%s", l)
 	}
 	d.Remove("fabrikam.com")
-	d.Add(smtptest.MX("fabrikam.com", 10, "mx.fabrikam.com"), smtptest.A("mx.fabrikam.com", "127.0.0.1"))
+	d.Add(mxtest.MX("fabrikam.com", 10, "mx.fabrikam.com"), mxtest.A("mx.fabrikam.com", "127.0.0.1"))
 	sink.Wait(t, 1)
 	l.wait(t, queue.EventDeliver, 1)
 }

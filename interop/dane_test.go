@@ -15,6 +15,7 @@ import (
 	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/internal/postfixtest"
 	"github.com/hubedge/hubedge/mx"
+	"github.com/hubedge/hubedge/mx/mxtest"
 	"github.com/hubedge/hubedge/queue"
 	"github.com/hubedge/hubedge/smtpx/deliver"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
@@ -40,19 +41,19 @@ func TestPostfixDANE(t *testing.T) {
 	pf := postfixtest.Start(t, postfixtest.WithHostname(goodMX), postfixtest.WithTLS(cert),
 		postfixtest.WithMailboxDomains(good, bad))
 
-	srv := smtptest.NewDNS(t)
-	var zones []smtptest.UnboundZone
-	for _, z := range []*smtptest.SignedZone{
-		smtptest.NewSignedZone(t, good, smtptest.MX(good, 10, goodMX), smtptest.A(goodMX, "127.0.0.1"),
-			smtptest.TLSA("_25._tcp."+goodMX, 3, 1, 1, cert.Leaf)),
-		smtptest.NewSignedZone(t, bad, smtptest.MX(bad, 10, badMX), smtptest.A(badMX, "127.0.0.1"),
-			smtptest.TLSA("_25._tcp."+badMX, 3, 1, 1, stranger)),
+	srv := mxtest.NewDNS(t)
+	var zones []mxtest.UnboundZone
+	for _, z := range []*mxtest.SignedZone{
+		mxtest.NewSignedZone(t, good, mxtest.MX(good, 10, goodMX), mxtest.A(goodMX, "127.0.0.1"),
+			mxtest.TLSA("_25._tcp."+goodMX, 3, 1, 1, cert.Leaf)),
+		mxtest.NewSignedZone(t, bad, mxtest.MX(bad, 10, badMX), mxtest.A(badMX, "127.0.0.1"),
+			mxtest.TLSA("_25._tcp."+badMX, 3, 1, 1, stranger)),
 	} {
 		srv.Add(z.Records(t)...)
-		zones = append(zones, smtptest.UnboundZone{Name: z.Apex(), TrustAnchor: z.TrustAnchor()})
+		zones = append(zones, mxtest.UnboundZone{Name: z.Apex(), TrustAnchor: z.TrustAnchor()})
 	}
-	u, err := smtptest.StartUnbound(t, srv, zones...)
-	if errors.Is(err, smtptest.ErrUnboundMissing) {
+	u, err := mxtest.StartUnbound(t, srv, zones...)
+	if errors.Is(err, mxtest.ErrUnboundMissing) {
 		t.Skip("interop: unbound is not installed (apt-get install unbound)")
 	}
 	if err != nil {
@@ -194,11 +195,11 @@ func TestPostfixDANESmartHost(t *testing.T) {
 	pf := postfixtest.Start(t, postfixtest.WithHostname(good), postfixtest.WithTLS(cert),
 		postfixtest.WithSASLUser(relayUser, relayPass), postfixtest.WithRelayHost(sink.Addr()))
 	tlsaAt := func(host string) string { return "_" + strconv.Itoa(pf.Port()) + "._tcp." + host }
-	z := smtptest.NewSignedZone(t, "relay.example", smtptest.A(good, "127.0.0.1"), smtptest.A(bad, "127.0.0.1"),
-		smtptest.TLSA(tlsaAt(good), 3, 1, 1, cert.Leaf), smtptest.TLSA(tlsaAt(bad), 3, 1, 1, stranger))
-	srv := smtptest.NewDNS(t, z.Records(t)...)
-	u, err := smtptest.StartUnbound(t, srv, smtptest.UnboundZone{Name: z.Apex(), TrustAnchor: z.TrustAnchor()})
-	if errors.Is(err, smtptest.ErrUnboundMissing) {
+	z := mxtest.NewSignedZone(t, "relay.example", mxtest.A(good, "127.0.0.1"), mxtest.A(bad, "127.0.0.1"),
+		mxtest.TLSA(tlsaAt(good), 3, 1, 1, cert.Leaf), mxtest.TLSA(tlsaAt(bad), 3, 1, 1, stranger))
+	srv := mxtest.NewDNS(t, z.Records(t)...)
+	u, err := mxtest.StartUnbound(t, srv, mxtest.UnboundZone{Name: z.Apex(), TrustAnchor: z.TrustAnchor()})
+	if errors.Is(err, mxtest.ErrUnboundMissing) {
 		t.Skip("interop: unbound is not installed (apt-get install unbound)")
 	}
 	if err != nil {

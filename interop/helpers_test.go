@@ -18,6 +18,7 @@ import (
 	"github.com/hubedge/hubedge/auth"
 	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/mx"
+	"github.com/hubedge/hubedge/mx/mxtest"
 	"github.com/hubedge/hubedge/perms"
 	"github.com/hubedge/hubedge/routing"
 	"github.com/hubedge/hubedge/smtpx/deliver"
@@ -49,7 +50,7 @@ func anonymousRelay(t *testing.T) *connector.ReceiveConnector {
 }
 
 // resolver queries the fake DNS only.
-func resolver(t *testing.T, dns *smtptest.DNS) *mx.Resolver {
+func resolver(t *testing.T, dns *mxtest.DNS) *mx.Resolver {
 	t.Helper()
 	r, err := mx.New(mx.WithServers(dns.Addr()), mx.WithTimeout(2*time.Second), mx.WithIPv6(false))
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/hubedge/hubedge/auth"
 	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/internal/postfixtest"
+	"github.com/hubedge/hubedge/mx/mxtest"
 	"github.com/hubedge/hubedge/smtpx/deliver"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
 	"github.com/hubedge/hubedge/transport"
@@ -37,7 +38,7 @@ func TestPostfixDownstream(t *testing.T) {
 	pf := postfixtest.Start(t, postfixtest.WithHostname(mxName), postfixtest.WithTLS(pki.Certificate(mxName)),
 		postfixtest.WithMailboxDomains("fabrikam.example"))
 	ctx := testContext(t)
-	dns := smtptest.NewDNS(t, smtptest.MX("fabrikam.example", 10, mxName), smtptest.A(mxName, "127.0.0.1"))
+	dns := mxtest.NewDNS(t, mxtest.MX("fabrikam.example", 10, mxName), mxtest.A(mxName, "127.0.0.1"))
 	ev := &smtptest.Events[transport.Event]{}
 	tr := startTransport(t,
 		transport.WithReceiveConnector(anonymousRelay(t)),
@@ -124,7 +125,7 @@ func smartHost(t *testing.T, certName string, mech auth.SmartHostAuth) (*postfix
 		postfixtest.WithSASLUser(relayUser, relayPass), postfixtest.WithRelayHost(sink.Addr()))
 	// BasicAuthRequireTLS checks the certificate against the smart host's
 	// FQDN, so it is named, and the name resolves to loopback.
-	dns := smtptest.NewDNS(t, smtptest.A(smartName, "127.0.0.1"))
+	dns := mxtest.NewDNS(t, mxtest.A(smartName, "127.0.0.1"))
 	ev := &smtptest.Events[transport.Event]{}
 	out := smtptest.SendConnector(t, "To Smart Host", connector.WithAddressSpaceList("*"),
 		connector.WithSmartHostList(smartName+":"+strconv.Itoa(pf.Port())),

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/hubedge/hubedge/mx"
+	"github.com/hubedge/hubedge/mx/mxtest"
 )
 
 // DialContext finds the host through the resolver's servers, which know
@@ -26,7 +27,7 @@ func TestDialContext(t *testing.T) {
 		close(accepted)
 	}()
 	_, port, _ := net.SplitHostPort(ln.Addr().String())
-	r := newResolver(t, newFakeDNS(t, []string{"mta-sts.fabrikam.com. 300 IN A 127.0.0.1"}), mx.WithIPv6(false))
+	r := newResolver(t, mxtest.NewDNS(t, mxtest.A("mta-sts.fabrikam.com", "127.0.0.1")), mx.WithIPv6(false))
 	ctx := context.Background()
 	c, err := r.DialContext(ctx, "tcp", net.JoinHostPort("mta-sts.fabrikam.com", port))
 	if err != nil {

@@ -7,25 +7,23 @@ import (
 	"math/rand/v2"
 
 	"github.com/hubedge/hubedge/mx"
+	"github.com/hubedge/hubedge/mx/mxtest"
 )
 
 // The example runs against an in-process DNS server on 127.0.0.1.
 func ExampleResolver_LookupMX() {
-	srv, err := startFakeDNS([]string{
-		"fabrikam.com. MX 20 mx2.fabrikam.com.",
-		"fabrikam.com. MX 10 mx1.fabrikam.com.",
-		"mx1.fabrikam.com. A 192.0.2.1",
-		"mx2.fabrikam.com. A 192.0.2.2",
-		"mx2.fabrikam.com. AAAA 2001:db8::2",
-		"nomail.fabrikam.com. MX 0 .",
-	})
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	defer srv.Close()
+	tb := new(mxtest.Standalone) // in a test, pass t instead
+	defer tb.Close()
+	srv := mxtest.NewDNS(tb,
+		mxtest.MX("fabrikam.com", 20, "mx2.fabrikam.com"),
+		mxtest.MX("fabrikam.com", 10, "mx1.fabrikam.com"),
+		mxtest.A("mx1.fabrikam.com", "192.0.2.1"),
+		mxtest.A("mx2.fabrikam.com", "192.0.2.2"),
+		mxtest.AAAA("mx2.fabrikam.com", "2001:db8::2"),
+		mxtest.NullMX("nomail.fabrikam.com"),
+	)
 
-	r, err := mx.New(mx.WithServers(srv.Addr), mx.WithRand(rand.New(rand.NewPCG(1, 1))))
+	r, err := mx.New(mx.WithServers(srv.Addr()), mx.WithRand(rand.New(rand.NewPCG(1, 1))))
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -64,16 +62,13 @@ func ExampleReply() {
 // CNAME-expanded name first. Secure needs a trusted validating resolver
 // (WithTrustAD), which this plain server is not.
 func ExampleResolver_ResolveHost() {
-	srv, err := startFakeDNS([]string{
-		"smtp.contoso.com. CNAME relay1.hosting.example.",
-		"relay1.hosting.example. A 192.0.2.25",
-	})
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	defer srv.Close()
-	r, err := mx.New(mx.WithServers(srv.Addr), mx.WithIPv6(false))
+	tb := new(mxtest.Standalone)
+	defer tb.Close()
+	srv := mxtest.NewDNS(tb,
+		mxtest.CNAME("smtp.contoso.com", "relay1.hosting.example"),
+		mxtest.A("relay1.hosting.example", "192.0.2.25"),
+	)
+	r, err := mx.New(mx.WithServers(srv.Addr()), mx.WithIPv6(false))
 	if err != nil {
 		fmt.Println(err)
 		return

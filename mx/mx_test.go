@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hubedge/hubedge/mx"
+	"github.com/hubedge/hubedge/mx/mxtest"
 	"go.uber.org/goleak"
 )
 
@@ -24,9 +25,9 @@ func hostsString(hs []mx.Host) string {
 	return strings.Join(parts, " ")
 }
 
-func newResolver(t testing.TB, f *fakeDNS, opts ...mx.Option) *mx.Resolver {
+func newResolver(t testing.TB, f *mxtest.DNS, opts ...mx.Option) *mx.Resolver {
 	t.Helper()
-	base := []mx.Option{mx.WithServers(f.Addr), mx.WithTimeout(2 * time.Second), mx.WithAttempts(1)}
+	base := []mx.Option{mx.WithServers(f.Addr()), mx.WithTimeout(2 * time.Second), mx.WithAttempts(1)}
 	r, err := mx.New(append(base, opts...)...)
 	if err != nil {
 		t.Fatal(err)
@@ -36,14 +37,15 @@ func newResolver(t testing.TB, f *fakeDNS, opts ...mx.Option) *mx.Resolver {
 
 func TestLookupMX(t *testing.T) {
 	tests := []struct {
-		name   string
-		zone   []string
-		fake   []fakeOption
-		opts   []mx.Option
-		domain string
-		want   string // hostsString of the result
-		err    error  // sentinel the error must wrap
-		status string // "code enhanced permanent"
+		name    string
+		zone    []string
+		faults  []mxtest.Record
+		noChase bool // the server answers with the CNAME alone
+		opts    []mx.Option
+		domain  string
+		want    string // hostsString of the result
+		err     error  // sentinel the error must wrap
+		status  string // "code enhanced permanent"
 	}{
 		{
 			name: "preference order",
@@ -102,7 +104,7 @@ func TestLookupMX(t *testing.T) {
 		{
 			name:   "SERVFAIL",
 			zone:   []string{"example.com. MX 10 mx.example.com."},
-			fake:   []fakeOption{servfail("example.com")},
+			faults: []mxtest.Record{mxtest.ServFail("example.com")},
 			domain: "example.com",
 			err:    mx.ErrServerFailure, status: "451 4.4.3 false",
 		},
@@ -121,9 +123,9 @@ func TestLookupMX(t *testing.T) {
 				"example.com. CNAME alias.example.net.", "alias.example.net. CNAME mail.example.org.",
 				"mail.example.org. MX 10 mx.example.org.", "mx.example.org. A 192.0.2.7",
 			},
-			fake:   []fakeOption{noChase()},
-			domain: "example.com",
-			want:   "mx.example.org/10=[192.0.2.7]",
+			noChase: true,
+			domain:  "example.com",
+			want:    "mx.example.org/10=[192.0.2.7]",
 		},
 		{
 			name:   "CNAME to a missing name",
@@ -137,9 +139,9 @@ func TestLookupMX(t *testing.T) {
 				"example.com. MX 10 mx.example.com.", "mx.example.com. CNAME real.example.net.",
 				"real.example.net. A 192.0.2.8",
 			},
-			fake:   []fakeOption{noChase()},
-			domain: "example.com",
-			want:   "mx.example.com/10=[192.0.2.8]",
+			noChase: true,
+			domain:  "example.com",
+			want:    "mx.example.com/10=[192.0.2.8]",
 		},
 		{
 			name: "CNAME chain longer than the limit",
@@ -158,11 +160,11 @@ func TestLookupMX(t *testing.T) {
 			err:    mx.ErrCNAMEChain, status: "451 4.4.3 false",
 		},
 		{
-			name:   "CNAME loop across replies",
-			zone:   []string{"example.com. CNAME loop.example.net.", "loop.example.net. CNAME example.com."},
-			fake:   []fakeOption{noChase()},
-			domain: "example.com",
-			err:    mx.ErrCNAMEChain, status: "451 4.4.3 false",
+			name:    "CNAME loop across replies",
+			zone:    []string{"example.com. CNAME loop.example.net.", "loop.example.net. CNAME example.com."},
+			noChase: true,
+			domain:  "example.com",
+			err:     mx.ErrCNAMEChain, status: "451 4.4.3 false",
 		},
 		{
 			name: "our own name is the best MX",
@@ -220,7 +222,7 @@ func TestLookupMX(t *testing.T) {
 				"example.com. MX 10 gone.example.com.", "example.com. MX 20 broken.example.com.",
 				"broken.example.com. A 192.0.2.1",
 			},
-			fake:   []fakeOption{servfail("broken.example.com")},
+			faults: []mxtest.Record{mxtest.ServFail("broken.example.com")},
 			domain: "example.com",
 			err:    mx.ErrServerFailure, status: "451 4.4.3 false",
 		},
@@ -252,7 +254,10 @@ func TestLookupMX(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			f := newFakeDNS(t, tc.zone, tc.fake...)
+			f := mxtest.NewDNS(t, append(mxtest.Zone(tc.zone...), tc.faults...)...)
+			if tc.noChase {
+				f.StopAtCNAME()
+			}
 			r := newResolver(t, f, tc.opts...)
 			hosts, err := r.LookupMX(context.Background(), tc.domain)
 			if tc.err != nil {
@@ -292,7 +297,7 @@ func order(hs []mx.Host) string {
 }
 
 func TestShuffleDeterministicWithSeed(t *testing.T) {
-	f := newFakeDNS(t, equalPrefZone)
+	f := mxtest.NewDNS(t, mxtest.Zone(equalPrefZone...)...)
 	run := func() []string {
 		r := newResolver(t, f, mx.WithRand(rand.New(rand.NewPCG(7, 11))))
 		var out []string
@@ -312,7 +317,7 @@ func TestShuffleDeterministicWithSeed(t *testing.T) {
 }
 
 func TestShuffleCoversAllPermutations(t *testing.T) {
-	f := newFakeDNS(t, equalPrefZone)
+	f := mxtest.NewDNS(t, mxtest.Zone(equalPrefZone...)...)
 	r := newResolver(t, f, mx.WithRand(rand.New(rand.NewPCG(1, 2))))
 	seen := map[string]int{}
 	for range 120 {
@@ -334,7 +339,7 @@ func TestShuffleCoversAllPermutations(t *testing.T) {
 }
 
 func TestConcurrentLookups(t *testing.T) {
-	f := newFakeDNS(t, equalPrefZone)
+	f := mxtest.NewDNS(t, mxtest.Zone(equalPrefZone...)...)
 	r := newResolver(t, f, mx.WithRand(rand.New(rand.NewPCG(3, 4))))
 	errs := make(chan error, 8)
 	for range 8 {
@@ -351,7 +356,7 @@ func TestConcurrentLookups(t *testing.T) {
 }
 
 func BenchmarkLookupMX(b *testing.B) {
-	f := newFakeDNS(b, equalPrefZone)
+	f := mxtest.NewDNS(b, mxtest.Zone(equalPrefZone...)...)
 	for _, p := range []mx.Protocol{mx.ProtocolUDP, mx.ProtocolTCP} {
 		b.Run(p.String(), func(b *testing.B) {
 			r := newResolver(b, f, mx.WithProtocol(p))

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/hubedge/hubedge/mx"
+	"github.com/hubedge/hubedge/mx/mxtest"
 )
 
 var daneZone = []string{
@@ -18,7 +19,8 @@ var daneZone = []string{
 }
 
 func TestSecureFlags(t *testing.T) {
-	f := newFakeDNS(t, daneZone, insecureNames("mx.half.example"), servfail("_25._tcp.mx.half.example"))
+	f := mxtest.NewDNS(t, append(mxtest.Zone(daneZone...), mxtest.ServFail("_25._tcp.mx.half.example"))...)
+	f.ClaimAD("mx.half.example")
 	for _, tc := range []struct {
 		name          string
 		trust         bool
@@ -39,7 +41,7 @@ func TestSecureFlags(t *testing.T) {
 			tlsaHost: "nomx.example", wantTLSA: 0, wantTLSASec: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r, err := mx.New(mx.WithServers(f.Addr), mx.WithTrustAD(tc.trust))
+			r, err := mx.New(mx.WithServers(f.Addr()), mx.WithTrustAD(tc.trust))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -73,8 +75,8 @@ func TestTrustADNeedsLoopback(t *testing.T) {
 }
 
 func TestLookupTXT(t *testing.T) {
-	f := newFakeDNS(t, []string{`_mta-sts.example.com. TXT "v=STSv1; " "id=20260101"`})
-	r, err := mx.New(mx.WithServers(f.Addr))
+	f := mxtest.NewDNS(t, mxtest.Zone(`_mta-sts.example.com. TXT "v=STSv1; " "id=20260101"`)...)
+	r, err := mx.New(mx.WithServers(f.Addr()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,20 +103,25 @@ func TestExpandedMXHost(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name, domain, wantExpanded string
-		fake                       []fakeOption
+		noChase                    bool     // the server answers with the CNAME alone
+		insecure                   []string // names answered without AD
 		wantSecure                 bool
 	}{
 		{name: "chased alias", domain: "alias.example", wantExpanded: "real.hosting.example", wantSecure: true},
-		{name: "alias not chased by the server", domain: "alias.example", fake: []fakeOption{noChase()},
+		{name: "alias not chased by the server", domain: "alias.example", noChase: true,
 			wantExpanded: "real.hosting.example", wantSecure: true},
-		{name: "insecure target", domain: "alias.example", fake: []fakeOption{noChase(), insecureNames("real.hosting.example")},
+		{name: "insecure target", domain: "alias.example", noChase: true, insecure: []string{"real.hosting.example"},
 			wantExpanded: "real.hosting.example"},
 		{name: "no alias", domain: "plain.example", wantSecure: true},
 		{name: "implicit MX through an alias", domain: "implicit.example", wantExpanded: "real.hosting.example", wantSecure: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f := newFakeDNS(t, zone, tc.fake...)
-			r, err := mx.New(mx.WithServers(f.Addr), mx.WithTrustAD(true), mx.WithIPv6(false))
+			f := mxtest.NewDNS(t, mxtest.Zone(zone...)...)
+			f.ClaimAD(tc.insecure...)
+			if tc.noChase {
+				f.StopAtCNAME()
+			}
+			r, err := mx.New(mx.WithServers(f.Addr()), mx.WithTrustAD(true), mx.WithIPv6(false))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -12,21 +12,23 @@ import (
 	"time"
 
 	"github.com/hubedge/hubedge/mx"
+	"github.com/hubedge/hubedge/mx/mxtest"
+	"github.com/miekg/dns"
 )
 
 var simpleZone = []string{"example.com. MX 10 mx.example.com.", "mx.example.com. A 192.0.2.1"}
 
 func TestTimeoutIsTemporary(t *testing.T) {
-	b := newBlackhole(t)
-	r, err := mx.New(mx.WithServers(b.Addr), mx.WithTimeout(50*time.Millisecond), mx.WithAttempts(2))
+	b := mxtest.NewDNS(t, mxtest.Timeout("example.com"))
+	r, err := mx.New(mx.WithServers(b.Addr()), mx.WithTimeout(50*time.Millisecond), mx.WithAttempts(2))
 	if err != nil {
 		t.Fatal(err)
 	}
 	start := time.Now()
 	_, err = r.LookupMX(context.Background(), "example.com")
 	var te *mx.TemporaryError
-	if !errors.As(err, &te) || !te.Temporary() || te.Server != b.Addr || te.Type != "MX" {
-		t.Fatalf("err = %#v, want *TemporaryError for MX at %s", err, b.Addr)
+	if !errors.As(err, &te) || !te.Temporary() || te.Server != b.Addr() || te.Type != "MX" {
+		t.Fatalf("err = %#v, want *TemporaryError for MX at %s", err, b.Addr())
 	}
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("err = %v, want it to wrap context.DeadlineExceeded", err)
@@ -40,9 +42,9 @@ func TestTimeoutIsTemporary(t *testing.T) {
 }
 
 func TestFailoverToNextServer(t *testing.T) {
-	b := newBlackhole(t)
-	f := newFakeDNS(t, simpleZone, servfail("nothing.example"))
-	r, err := mx.New(mx.WithServers(b.Addr, f.Addr), mx.WithTimeout(50*time.Millisecond))
+	b := mxtest.NewDNS(t, mxtest.Timeout("example.com"), mxtest.Timeout("mx.example.com")) // answers nothing
+	f := mxtest.NewDNS(t, append(mxtest.Zone(simpleZone...), mxtest.ServFail("nothing.example"))...)
+	r, err := mx.New(mx.WithServers(b.Addr(), f.Addr()), mx.WithTimeout(50*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +53,7 @@ func TestFailoverToNextServer(t *testing.T) {
 		t.Fatalf("LookupMX = %s, %v", hostsString(hs), err)
 	}
 	// SERVFAIL from every server, every attempt: temporary, naming the last.
-	r2, err := mx.New(mx.WithServers(f.Addr, f.Addr), mx.WithAttempts(2))
+	r2, err := mx.New(mx.WithServers(f.Addr(), f.Addr()), mx.WithAttempts(2))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,14 +68,15 @@ func TestFailoverToNextServer(t *testing.T) {
 }
 
 func TestTruncatedUDPRetriesOverTCP(t *testing.T) {
-	f := newFakeDNS(t, simpleZone, truncateUDP())
+	f := mxtest.NewDNS(t, append(mxtest.Zone(simpleZone...), mxtest.Truncate("example.com"))...)
 	r := newResolver(t, f)
 	hs, err := r.LookupMX(context.Background(), "example.com")
 	if err != nil || hostsString(hs) != "mx.example.com/10=[192.0.2.1]" {
 		t.Fatalf("LookupMX = %s, %v", hostsString(hs), err)
 	}
 	q := f.Queries()
-	if !slices.Contains(q, "udp MX example.com.") || !slices.Contains(q, "tcp MX example.com.") {
+	if !slices.Contains(q, mxtest.Query{Name: "example.com.", Type: dns.TypeMX, Net: "udp"}) ||
+		!slices.Contains(q, mxtest.Query{Name: "example.com.", Type: dns.TypeMX, Net: "tcp"}) {
 		t.Errorf("queries %v, want MX over udp then tcp", q)
 	}
 }
@@ -84,14 +87,14 @@ func TestProtocols(t *testing.T) {
 		want string
 	}{{mx.ProtocolTCP, "tcp"}, {mx.ProtocolUDP, "udp"}, {mx.ProtocolAny, "udp"}} {
 		t.Run(tc.p.String(), func(t *testing.T) {
-			f := newFakeDNS(t, simpleZone)
+			f := mxtest.NewDNS(t, mxtest.Zone(simpleZone...)...)
 			r := newResolver(t, f, mx.WithProtocol(tc.p))
 			if _, err := r.LookupMX(context.Background(), "example.com"); err != nil {
 				t.Fatal(err)
 			}
 			for _, q := range f.Queries() {
-				if !strings.HasPrefix(q, tc.want+" ") {
-					t.Errorf("query %q, want only %s", q, tc.want)
+				if q.Net != tc.want {
+					t.Errorf("query %v over %s, want only %s", q, q.Net, tc.want)
 				}
 			}
 		})
@@ -99,15 +102,18 @@ func TestProtocols(t *testing.T) {
 }
 
 func TestContextCancellation(t *testing.T) {
-	b := newBlackhole(t)
-	r, err := mx.New(mx.WithServers(b.Addr), mx.WithTimeout(time.Minute))
+	b := mxtest.NewDNS(t, mxtest.Timeout("example.com"))
+	r, err := mx.New(mx.WithServers(b.Addr()), mx.WithTimeout(time.Minute))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Run("while waiting for a reply", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
-		go func() { <-b.Got; cancel() }()
+		go func() {
+			b.WaitQueries(ctx, 1) //nolint:errcheck // either way the lookup is to end
+			cancel()
+		}()
 		start := time.Now()
 		_, err := r.LookupMX(ctx, "example.com")
 		if !errors.Is(err, context.Canceled) {
@@ -130,11 +136,11 @@ func TestContextCancellation(t *testing.T) {
 }
 
 func TestLookupHost(t *testing.T) {
-	f := newFakeDNS(t, []string{
+	f := mxtest.NewDNS(t, append(mxtest.Zone(
 		"smart.example.com. CNAME relay.example.net.", "relay.example.net. A 192.0.2.10",
 		"relay.example.net. A 192.0.2.10", "relay.example.net. AAAA 2001:db8::10",
 		"v6only.example.com. AAAA 2001:db8::11", "text.example.com. TXT x",
-	}, servfail("broken.example.com"))
+	), mxtest.ServFail("broken.example.com"))...)
 	r := newResolver(t, f)
 	for _, tc := range []struct {
 		name string

@@ -9,7 +9,7 @@ import (
 
 	"github.com/hubedge/hubedge/agent"
 	"github.com/hubedge/hubedge/agent/connectionfilter"
-	"github.com/hubedge/hubedge/smtpx/smtptest"
+	"github.com/hubedge/hubedge/mx/mxtest"
 )
 
 func mustRange(t *testing.T, s string) connectionfilter.Entry {
@@ -53,16 +53,16 @@ func str(r *agent.Reply) string {
 }
 
 func TestFilter(t *testing.T) {
-	d := smtptest.NewDNS(t,
-		smtptest.A("2.0.0.127.any.test", "127.0.0.2"),
-		smtptest.A("9.2.0.192.any.test", "127.0.0.2"),
-		smtptest.A("9.2.0.192.exact.test", "127.0.0.10"),
-		smtptest.A("9.2.0.192.bits.test", "127.0.0.5"),
-		smtptest.A("9.2.0.192.public.test", "192.0.2.99"), // not 127/8: no listing
-		smtptest.ServFail("9.2.0.192.broken.test"),
-		smtptest.A("8.2.0.192.white.test", "127.0.0.2"),
-		smtptest.A("8.2.0.192.any.test", "127.0.0.2"),
-		smtptest.A("1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.any.test", "127.0.0.4"),
+	d := mxtest.NewDNS(t,
+		mxtest.A("2.0.0.127.any.test", "127.0.0.2"),
+		mxtest.A("9.2.0.192.any.test", "127.0.0.2"),
+		mxtest.A("9.2.0.192.exact.test", "127.0.0.10"),
+		mxtest.A("9.2.0.192.bits.test", "127.0.0.5"),
+		mxtest.A("9.2.0.192.public.test", "192.0.2.99"), // not 127/8: no listing
+		mxtest.ServFail("9.2.0.192.broken.test"),
+		mxtest.A("8.2.0.192.white.test", "127.0.0.2"),
+		mxtest.A("8.2.0.192.any.test", "127.0.0.2"),
+		mxtest.A("1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.any.test", "127.0.0.4"),
 	)
 	any := func(zone, text string) connectionfilter.Provider {
 		return connectionfilter.Provider{Name: zone, LookupDomain: zone, AnyMatch: true, RejectionResponse: text}

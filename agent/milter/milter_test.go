@@ -13,7 +13,7 @@ import (
 	"github.com/hubedge/hubedge/agent/contentfilter"
 	"github.com/hubedge/hubedge/agent/milter"
 	"github.com/hubedge/hubedge/agent/milter/miltertest"
-	"github.com/hubedge/hubedge/smtpx/smtptest"
+	"github.com/hubedge/hubedge/mx/mxtest"
 )
 
 const gtube = "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X"
@@ -57,7 +57,7 @@ func deliver(t *testing.T, chain *agent.Chain, body string) (rcpt, eod *agent.Re
 }
 
 func TestRspamd(t *testing.T) {
-	dns := smtptest.NewDNS(t)
+	dns := mxtest.NewDNS(t)
 	r := miltertest.StartRspamd(t, dns.Addr())
 	newChain := func(scoreOnly bool) *agent.Chain {
 		m, err := milter.New(milter.Config{Name: "rspamd", Network: "tcp", Address: r.Addr,

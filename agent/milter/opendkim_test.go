@@ -15,7 +15,7 @@ import (
 	"github.com/hubedge/hubedge/agent/milter"
 	"github.com/hubedge/hubedge/agent/milter/miltertest"
 	"github.com/hubedge/hubedge/dkim"
-	"github.com/hubedge/hubedge/smtpx/smtptest"
+	"github.com/hubedge/hubedge/mx/mxtest"
 )
 
 // TestOpenDKIM runs a header-changing milter: OpenDKIM adds a
@@ -30,7 +30,7 @@ func TestOpenDKIM(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := smtptest.NewDNS(t, smtptest.TXT("od._domainkey.fabrikam.com", txt...))
+	d := mxtest.NewDNS(t, mxtest.TXT("od._domainkey.fabrikam.com", txt...))
 
 	m, err := milter.New(milter.Config{Name: "opendkim", Network: od.Network, Address: od.Addr, Timeout: miltertest.StartupTimeout,
 		Hostname: "edge.contoso.com", Logger: quiet()})

@@ -12,18 +12,18 @@ import (
 
 	"github.com/hubedge/hubedge/agent"
 	"github.com/hubedge/hubedge/agent/senderid"
-	"github.com/hubedge/hubedge/smtpx/smtptest"
+	"github.com/hubedge/hubedge/mx/mxtest"
 )
 
 func TestSenderID(t *testing.T) {
-	d := smtptest.NewDNS(t,
-		smtptest.TXT("fabrikam.com", "v=spf1 ip4:192.0.2.0/24 -all"),
-		smtptest.TXT("soft.example", "v=spf1 ip4:198.51.100.1 ~all"),
-		smtptest.TXT("neutral.example", "v=spf1 ?all"),
-		smtptest.TXT("broken.example", "v=spf1 bogus:x -all"),
-		smtptest.TXT("mx.fabrikam.com", "v=spf1 a -all"),
-		smtptest.A("mx.fabrikam.com", "192.0.2.25"),
-		smtptest.ServFail("down.example"),
+	d := mxtest.NewDNS(t,
+		mxtest.TXT("fabrikam.com", "v=spf1 ip4:192.0.2.0/24 -all"),
+		mxtest.TXT("soft.example", "v=spf1 ip4:198.51.100.1 ~all"),
+		mxtest.TXT("neutral.example", "v=spf1 ?all"),
+		mxtest.TXT("broken.example", "v=spf1 bogus:x -all"),
+		mxtest.TXT("mx.fabrikam.com", "v=spf1 a -all"),
+		mxtest.A("mx.fabrikam.com", "192.0.2.25"),
+		mxtest.ServFail("down.example"),
 	)
 	tests := []struct {
 		name       string
@@ -97,7 +97,7 @@ func TestSenderID(t *testing.T) {
 func FuzzStamp(f *testing.F) {
 	f.Add("mx.example", "s@fabrikam.com")
 	f.Add("a\r\nX-Injected: 1", "\"q\"@x")
-	d := smtptest.NewDNS(f, smtptest.TXT("fabrikam.com", "v=spf1 ip4:192.0.2.0/24 -all"))
+	d := mxtest.NewDNS(f, mxtest.TXT("fabrikam.com", "v=spf1 ip4:192.0.2.0/24 -all"))
 	f.Fuzz(func(t *testing.T, helo, sender string) {
 		f := senderid.New(senderid.Config{Hostname: "edge.contoso.com", Resolver: d.Resolver()})
 		chain := agent.New()

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/hubedge/hubedge/internal/clitest"
+	"github.com/hubedge/hubedge/mx/mxtest"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
 )
 
@@ -128,8 +129,8 @@ func startScriptPair(t *testing.T) *scriptPair {
 	pki := smtptest.NewPKI(t)
 	p := &scriptPair{internet: smtptest.NewSink(t, smtptest.Hostname("mx.fabrikam.com"), smtptest.WithPKI(pki, "mx.fabrikam.com"))}
 	_, mxPort, _ := net.SplitHostPort(p.internet.Addr())
-	dns := smtptest.NewDNS(t, smtptest.A("hub01.contoso.com", "127.0.0.1"), smtptest.A("edge01.contoso.net", "127.0.0.1"),
-		smtptest.MX("fabrikam.com", 10, "mx.fabrikam.com"), smtptest.A("mx.fabrikam.com", "127.0.0.1"))
+	dns := mxtest.NewDNS(t, mxtest.A("hub01.contoso.com", "127.0.0.1"), mxtest.A("edge01.contoso.net", "127.0.0.1"),
+		mxtest.MX("fabrikam.com", 10, "mx.fabrikam.com"), mxtest.A("mx.fabrikam.com", "127.0.0.1"))
 	edgePort, hubPort, clientPort := clitest.FreePort(t), clitest.FreePort(t), clitest.FreePort(t)
 	ports := strings.NewReplacer("2525", edgePort, "2526", hubPort, "2587", clientPort)
 	edgeScript := clitest.WriteFile(t, "edge.ps1", ports.Replace(readFile(t, "../../examples/scripts/edge.ps1")))

@@ -5,7 +5,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/hubedge/hubedge/smtpx/smtptest"
+	"github.com/hubedge/hubedge/mx/mxtest"
 )
 
 // The Sender ID agent's resolver asks the -dns servers, not the system's:
@@ -15,8 +15,8 @@ func TestDNSResolver(t *testing.T) {
 	if dnsResolver(nil) != nil {
 		t.Error("no servers: want the system's resolver (nil)")
 	}
-	a := smtptest.NewDNS(t, smtptest.TXT("fabrikam.test", "v=spf1 ip4:192.0.2.1 -all"))
-	b := smtptest.NewDNS(t, smtptest.TXT("fabrikam.test", "v=spf1 ip4:192.0.2.1 -all"))
+	a := mxtest.NewDNS(t, mxtest.TXT("fabrikam.test", "v=spf1 ip4:192.0.2.1 -all"))
+	b := mxtest.NewDNS(t, mxtest.TXT("fabrikam.test", "v=spf1 ip4:192.0.2.1 -all"))
 	r := dnsResolver([]string{a.Addr(), b.Addr()})
 	for range 3 {
 		txt, err := r.LookupTXT(context.Background(), "fabrikam.test")

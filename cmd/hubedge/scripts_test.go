@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/hubedge/hubedge/internal/clitest"
+	"github.com/hubedge/hubedge/mx/mxtest"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
 )
 
@@ -88,7 +89,7 @@ func refusedRelay(t *testing.T, addr string) {
 func gatewayHub(t *testing.T, name string, gw *smtptest.Sink, args ...string) *clitest.Server {
 	t.Helper()
 	_, gwPort, _ := net.SplitHostPort(gw.Addr())
-	dns := smtptest.NewDNS(t, smtptest.A("smtpgateway1.contoso.com", "127.0.0.1"))
+	dns := mxtest.NewDNS(t, mxtest.A("smtpgateway1.contoso.com", "127.0.0.1"))
 	free := clitest.FreePorts(t, 2)
 	src := script(t, name, "HubA", map[string]string{"2525": free[0], "2526": gwPort, "2587": free[1]})
 	args = append([]string{"run", "-back-pressure=false", "-server", "HubA", "-fqdn", "huba.contoso.com", "-dns", dns.Addr(), "-queue", t.TempDir(), "-log", "warn"}, args...)
@@ -158,7 +159,7 @@ func TestBasicAuthNotSentToImpostor(t *testing.T) {
 				}
 				peer := smtptest.NewSink(t, append(opts, smtptest.RequireTLS(), smtptest.RequireAuth("hubsvc", "secret"))...)
 				_, peerPort, _ := net.SplitHostPort(peer.Addr())
-				dns := smtptest.NewDNS(t, smtptest.A(tt.smartHost, "127.0.0.1"))
+				dns := mxtest.NewDNS(t, mxtest.A(tt.smartHost, "127.0.0.1"))
 				cert, key, ca := clitest.WritePKI(t, pki, tt.fqdn)
 				free := clitest.FreePorts(t, 2)
 				hub := clitest.StartBinary(t, hubedgeBinary(t), "run", "-back-pressure=false", "-server", tt.server, "-fqdn", tt.fqdn,
@@ -258,7 +259,7 @@ func crossForest(t *testing.T, suffix string, want func(msg, fqdn string) bool) 
 	contoso := &forest{script: "contoso" + suffix + ".ps1", server: "HubA", fqdn: "huba.contoso.com", domain: "contoso.com", user: "alice", account: `CONTOSO\fourthcoffee`}
 	fourthcoffee := &forest{script: "fourthcoffee" + suffix + ".ps1", server: "Hub1", fqdn: "hub1.fourthcoffee.com", domain: "fourthcoffee.com", user: "dave", account: "FourthCoffee@Contoso.com"}
 	pki := smtptest.NewPKI(t)
-	dns := smtptest.NewDNS(t, smtptest.A(contoso.fqdn, "127.0.0.1"), smtptest.A(fourthcoffee.fqdn, "127.0.0.1"))
+	dns := mxtest.NewDNS(t, mxtest.A(contoso.fqdn, "127.0.0.1"), mxtest.A(fourthcoffee.fqdn, "127.0.0.1"))
 	free := clitest.FreePorts(t, 4)
 	ports := map[string]string{"2525": free[0], "2526": free[1], "2587": free[2], "2588": free[3]}
 	for _, pair := range [][2]*forest{{contoso, fourthcoffee}, {fourthcoffee, contoso}} {

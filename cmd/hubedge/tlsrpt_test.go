@@ -9,15 +9,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hubedge/hubedge/mx/mxtest"
 	"github.com/hubedge/hubedge/queue"
-	"github.com/hubedge/hubedge/smtpx/smtptest"
 	"github.com/hubedge/hubedge/tlsrpt"
 )
 
 // With -tls-report-from, a day's report is written and also queued as a
 // message to the rua mailbox of the policy domain.
 func TestTLSReportsMailed(t *testing.T) {
-	dns := smtptest.NewDNS(t, smtptest.TXT("_smtp._tls.fabrikam.com", "v=TLSRPTv1; rua=mailto:tlsrpt@fabrikam.com"))
+	dns := mxtest.NewDNS(t, mxtest.TXT("_smtp._tls.fabrikam.com", "v=TLSRPTv1; rua=mailto:tlsrpt@fabrikam.com"))
 	q, err := queue.OpenMemory() // no deliverer: the report waits in the queue
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hubedge/hubedge/internal/clitest"
+	"github.com/hubedge/hubedge/mx/mxtest"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
 )
 
@@ -27,7 +28,7 @@ func TestCrossForest(t *testing.T) {
 	for _, mode := range []string{"basic-tls", "basic-requiretls", "external"} {
 		t.Run(mode, func(t *testing.T) {
 			pki := smtptest.NewPKI(t)
-			dns := smtptest.NewDNS(t, smtptest.A(contoso.fqdn, "127.0.0.1"), smtptest.A(fourthcoffee.fqdn, "127.0.0.1"))
+			dns := mxtest.NewDNS(t, mxtest.A(contoso.fqdn, "127.0.0.1"), mxtest.A(fourthcoffee.fqdn, "127.0.0.1"))
 			ports := map[string]string{contoso.fqdn: clitest.FreePort(t), fourthcoffee.fqdn: clitest.FreePort(t)}
 			mailboxes := map[string]string{}
 			addrs := map[string]string{}
@@ -91,7 +92,7 @@ func TestRequireTLSAuthLevel(t *testing.T) {
 			}
 			peer := smtptest.NewSink(t, smtptest.WithTLS(untrusted), smtptest.RequireTLS(), smtptest.RequireAuth(fourthcoffee.account, "secret"))
 			_, port, _ := net.SplitHostPort(peer.Addr())
-			dns := smtptest.NewDNS(t, smtptest.A(fourthcoffee.fqdn, "127.0.0.1"))
+			dns := mxtest.NewDNS(t, mxtest.A(fourthcoffee.fqdn, "127.0.0.1"))
 			cert, key, ca := clitest.WritePKI(t, smtptest.NewPKI(t), contoso.fqdn)
 			s := clitest.Start(t, run, "-mode", "basic-requiretls", "-tls-auth-level", tt.level, "-fqdn", contoso.fqdn,
 				"-listen", "127.0.0.1:0", "-domains", contoso.domain, "-maildir", t.TempDir(), "-queue", t.TempDir(),

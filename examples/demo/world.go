@@ -16,6 +16,7 @@ import (
 	"github.com/hubedge/hubedge/auth"
 	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/mx"
+	"github.com/hubedge/hubedge/mx/mxtest"
 	"github.com/hubedge/hubedge/perms"
 	"github.com/hubedge/hubedge/queue"
 	"github.com/hubedge/hubedge/routing"
@@ -48,7 +49,7 @@ type world struct {
 	out     io.Writer
 	tb      *smtptest.Standalone
 	pki     *smtptest.PKI
-	dns     *smtptest.DNS
+	dns     *mxtest.DNS
 	sink    *smtptest.Sink // fabrikam.com's MX, "the Internet"
 	edge    *transport.Transport
 	hub     *transport.Transport
@@ -105,9 +106,9 @@ func newWorld(ctx context.Context, dir string, out io.Writer, verbose bool) (w *
 	// The fake DNS: fabrikam.com's MX for the edge's To Internet connector,
 	// and the A records the smart-host connectors resolve. Everything is
 	// on loopback.
-	w.dns = smtptest.NewDNS(w.tb,
-		smtptest.MX("fabrikam.com", 10, mxName), smtptest.A(mxName, "127.0.0.1"),
-		smtptest.A(hubName, "127.0.0.1"), smtptest.A(edgeName, "127.0.0.1"))
+	w.dns = mxtest.NewDNS(w.tb,
+		mxtest.MX("fabrikam.com", 10, mxName), mxtest.A(mxName, "127.0.0.1"),
+		mxtest.A(hubName, "127.0.0.1"), mxtest.A(edgeName, "127.0.0.1"))
 	resolver, err := mx.New(mx.WithServers(w.dns.Addr()))
 	if err != nil {
 		return w, err

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hubedge/hubedge/internal/clitest"
+	"github.com/hubedge/hubedge/mx/mxtest"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
 )
 
@@ -81,7 +82,7 @@ func TestBasic(t *testing.T) {
 	users := clitest.WriteUsers(t, clitest.User{Name: "smtpgateway@fabrikam.com", Password: "s3cret"})
 	pki := smtptest.NewPKI(t)
 	sink := smtptest.NewSink(t, smtptest.WithPKI(pki, "smtpgateway1.contoso.com"), smtptest.RequireTLS(), smtptest.RequireAuth("hubsvc", "gwpass"))
-	dns := smtptest.NewDNS(t, smtptest.A("smtpgateway1.contoso.com", "127.0.0.1"))
+	dns := mxtest.NewDNS(t, mxtest.A("smtpgateway1.contoso.com", "127.0.0.1"))
 	_, port, _ := net.SplitHostPort(sink.Addr())
 	cert, key, ca := clitest.WritePKI(t, pki, "huba.contoso.com")
 	mailboxes := t.TempDir()

@@ -17,6 +17,7 @@ import (
 
 	"github.com/hubedge/hubedge/internal/cli"
 	"github.com/hubedge/hubedge/internal/clitest"
+	"github.com/hubedge/hubedge/mx/mxtest"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
 )
 
@@ -27,7 +28,7 @@ func TestHub(t *testing.T) {
 	pki := smtptest.NewPKI(t)
 	edge := smtptest.NewSink(t, smtptest.WithPKI(pki, "edge01.contoso.net"), smtptest.RequireTLS(), smtptest.RequireAuth(`edge01\hubsvc`, "hubpw"))
 	_, edgePort, _ := net.SplitHostPort(edge.Addr())
-	dns := smtptest.NewDNS(t, smtptest.A("edge01.contoso.net", "127.0.0.1"))
+	dns := mxtest.NewDNS(t, mxtest.A("edge01.contoso.net", "127.0.0.1"))
 	cert, key, ca := clitest.WritePKI(t, pki, "hub01.contoso.com")
 	mailboxes := t.TempDir()
 	hub := clitest.Start(t, run, "-listen", "127.0.0.1:0", "-edge", "edge01.contoso.net:"+edgePort, "-dns", dns.Addr(),

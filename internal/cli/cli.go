@@ -21,6 +21,7 @@ import (
 
 	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/mx"
+	"github.com/hubedge/hubedge/mx/mxtest"
 	"github.com/hubedge/hubedge/protolog"
 	"github.com/hubedge/hubedge/routing"
 	"github.com/hubedge/hubedge/smtpx"
@@ -347,16 +348,16 @@ func (c *Common) DomainOptions(log *slog.Logger, ds []routing.AcceptedDomain) ([
 // records of -hosts, for trying several servers on one machine without
 // editing DNS. It runs until Close.
 func (c *Common) serveHosts(log *slog.Logger) (string, error) {
-	var records []smtptest.Record
+	var records []mxtest.Record
 	for _, h := range SplitList(c.Hosts) {
 		name, ip, ok := strings.Cut(h, "=")
 		if _, err := netip.ParseAddr(ip); !ok || err != nil {
 			return "", Usagef("-hosts entry %q: want name=ip", h)
 		}
-		records = append(records, smtptest.A(name, ip))
+		records = append(records, mxtest.A(name, ip))
 	}
 	c.harness.Log = slog.NewLogLogger(log.Handler(), slog.LevelDebug)
-	return smtptest.NewDNS(&c.harness, records...).Addr(), nil
+	return mxtest.NewDNS(&c.harness, records...).Addr(), nil
 }
 
 // Close releases what Options started: the -hosts DNS server, the

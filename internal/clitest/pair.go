@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hubedge/hubedge/mx/mxtest"
 	"github.com/hubedge/hubedge/queue"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
 )
@@ -42,8 +43,8 @@ func StartPair(t *testing.T) *Pair {
 	pki := smtptest.NewPKI(t)
 	p := &Pair{Internet: smtptest.NewSink(t, smtptest.Hostname("mx.fabrikam.com"), smtptest.WithPKI(pki, "mx.fabrikam.com"))}
 	_, mxPort, _ := net.SplitHostPort(p.Internet.Addr())
-	dns := smtptest.NewDNS(t, smtptest.A("hub01.contoso.com", "127.0.0.1"), smtptest.A("edge01.contoso.net", "127.0.0.1"),
-		smtptest.MX("fabrikam.com", 10, "mx.fabrikam.com"), smtptest.A("mx.fabrikam.com", "127.0.0.1"))
+	dns := mxtest.NewDNS(t, mxtest.A("hub01.contoso.com", "127.0.0.1"), mxtest.A("edge01.contoso.net", "127.0.0.1"),
+		mxtest.MX("fabrikam.com", 10, "mx.fabrikam.com"), mxtest.A("mx.fabrikam.com", "127.0.0.1"))
 	hubPort, edgePort := FreePort(t), FreePort(t)
 	edgeCert, edgeKey, ca := WritePKI(t, pki, "edge01.contoso.net")
 	hubCert, hubKey, _ := WritePKI(t, pki, "hub01.contoso.com")

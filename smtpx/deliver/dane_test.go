@@ -12,6 +12,7 @@ import (
 	"github.com/hubedge/hubedge/auth"
 	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/mx"
+	"github.com/hubedge/hubedge/mx/mxtest"
 	"github.com/hubedge/hubedge/queue"
 	"github.com/hubedge/hubedge/smtpx/deliver"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
@@ -25,21 +26,21 @@ type daneCase struct {
 	domain   string
 	insecure bool
 	bogus    bool // the TLSA record's signature is broken
-	tlsa     func(leaf, ca *x509.Certificate) smtptest.Record
+	tlsa     func(leaf, ca *x509.Certificate) mxtest.Record
 	noTLS    bool
 	// alias makes the MX host a CNAME for this name, which owns the
 	// address; aliasTLSA is published at the alias.
 	alias     string
-	aliasTLSA func(leaf, ca *x509.Certificate) smtptest.Record
+	aliasTLSA func(leaf, ca *x509.Certificate) mxtest.Record
 	sink      *smtptest.Sink
 }
 
 // daneWorld signs each case's zone, serves them all from one harness DNS
 // server, and puts unbound in front with the trust anchors.
-func daneWorld(t testing.TB, pki *smtptest.PKI, cases []*daneCase) *smtptest.Unbound {
+func daneWorld(t testing.TB, pki *smtptest.PKI, cases []*daneCase) *mxtest.Unbound {
 	t.Helper()
-	srv := smtptest.NewDNS(t)
-	var zones []smtptest.UnboundZone
+	srv := mxtest.NewDNS(t)
+	var zones []mxtest.UnboundZone
 	for _, c := range cases {
 		host := "mx." + c.domain
 		cert := pki.ChainCertificate(host)
@@ -48,15 +49,15 @@ func daneWorld(t testing.TB, pki *smtptest.PKI, cases []*daneCase) *smtptest.Unb
 			opts = []smtptest.SinkOption{smtptest.Hostname(host), smtptest.NoSTARTTLS()}
 		}
 		c.sink = smtptest.NewSink(t, opts...)
-		recs := []smtptest.Record{smtptest.MX(c.domain, 10, host)}
+		recs := []mxtest.Record{mxtest.MX(c.domain, 10, host)}
 		switch {
 		case c.alias == "":
-			recs = append(recs, smtptest.A(host, "127.0.0.1"))
+			recs = append(recs, mxtest.A(host, "127.0.0.1"))
 		case strings.HasSuffix(c.alias, "."+c.domain):
-			recs = append(recs, smtptest.CNAME(host, c.alias), smtptest.A(c.alias, "127.0.0.1"))
+			recs = append(recs, mxtest.CNAME(host, c.alias), mxtest.A(c.alias, "127.0.0.1"))
 		default: // in another case's zone, an unsigned one
-			recs = append(recs, smtptest.CNAME(host, c.alias))
-			srv.Add(smtptest.A(c.alias, "127.0.0.1"))
+			recs = append(recs, mxtest.CNAME(host, c.alias))
+			srv.Add(mxtest.A(c.alias, "127.0.0.1"))
 		}
 		if c.tlsa != nil {
 			recs = append(recs, c.tlsa(cert.Leaf, pki.CACert()))
@@ -65,25 +66,25 @@ func daneWorld(t testing.TB, pki *smtptest.PKI, cases []*daneCase) *smtptest.Unb
 			recs = append(recs, c.aliasTLSA(cert.Leaf, pki.CACert()))
 		}
 		if c.insecure {
-			srv.Add(append(recs, smtptest.SOA(c.domain))...)
-			zones = append(zones, smtptest.UnboundZone{Name: c.domain})
+			srv.Add(append(recs, mxtest.SOA(c.domain))...)
+			zones = append(zones, mxtest.UnboundZone{Name: c.domain})
 			continue
 		}
-		z := smtptest.NewSignedZone(t, c.domain, recs...)
+		z := mxtest.NewSignedZone(t, c.domain, recs...)
 		if c.bogus {
 			z.Bogus("_25._tcp."+host, dns.TypeTLSA)
 		}
 		srv.Add(z.Records(t)...)
-		zones = append(zones, smtptest.UnboundZone{Name: c.domain, TrustAnchor: z.TrustAnchor()})
+		zones = append(zones, mxtest.UnboundZone{Name: c.domain, TrustAnchor: z.TrustAnchor()})
 	}
 	return startUnbound(t, srv, zones...)
 }
 
 // startUnbound puts unbound in front of srv, or skips the test.
-func startUnbound(t testing.TB, srv *smtptest.DNS, zones ...smtptest.UnboundZone) *smtptest.Unbound {
+func startUnbound(t testing.TB, srv *mxtest.DNS, zones ...mxtest.UnboundZone) *mxtest.Unbound {
 	t.Helper()
-	u, err := smtptest.StartUnbound(t, srv, zones...)
-	if errors.Is(err, smtptest.ErrUnboundMissing) {
+	u, err := mxtest.StartUnbound(t, srv, zones...)
+	if errors.Is(err, mxtest.ErrUnboundMissing) {
 		t.Skip("unbound is not installed (apt-get install unbound): DANE needs a real validating resolver")
 	}
 	if err != nil {
@@ -92,8 +93,8 @@ func startUnbound(t testing.TB, srv *smtptest.DNS, zones ...smtptest.UnboundZone
 	return u
 }
 
-func eeRecord(host string) func(leaf, _ *x509.Certificate) smtptest.Record {
-	return func(leaf, _ *x509.Certificate) smtptest.Record { return smtptest.TLSA("_25._tcp."+host, 3, 1, 1, leaf) }
+func eeRecord(host string) func(leaf, _ *x509.Certificate) mxtest.Record {
+	return func(leaf, _ *x509.Certificate) mxtest.Record { return mxtest.TLSA("_25._tcp."+host, 3, 1, 1, leaf) }
 }
 
 func TestDANE(t *testing.T) {
@@ -101,30 +102,30 @@ func TestDANE(t *testing.T) {
 	stranger := smtptest.NewPKI(t).Certificate("mx.mismatch.example").Leaf
 	cases := []*daneCase{
 		{domain: "ee.example", tlsa: eeRecord("mx.ee.example")},
-		{domain: "ta.example", tlsa: func(_, ca *x509.Certificate) smtptest.Record {
-			return smtptest.TLSA("_25._tcp.mx.ta.example", 2, 0, 2, ca)
+		{domain: "ta.example", tlsa: func(_, ca *x509.Certificate) mxtest.Record {
+			return mxtest.TLSA("_25._tcp.mx.ta.example", 2, 0, 2, ca)
 		}},
-		{domain: "mismatch.example", tlsa: func(_, _ *x509.Certificate) smtptest.Record {
-			return smtptest.TLSA("_25._tcp.mx.mismatch.example", 3, 1, 1, stranger)
+		{domain: "mismatch.example", tlsa: func(_, _ *x509.Certificate) mxtest.Record {
+			return mxtest.TLSA("_25._tcp.mx.mismatch.example", 3, 1, 1, stranger)
 		}},
 		{domain: "stripped.example", tlsa: eeRecord("mx.stripped.example"), noTLS: true},
-		{domain: "insecure.example", insecure: true, tlsa: func(_, _ *x509.Certificate) smtptest.Record {
-			return smtptest.TLSA("_25._tcp.mx.insecure.example", 3, 1, 1, stranger) // would mismatch if believed
+		{domain: "insecure.example", insecure: true, tlsa: func(_, _ *x509.Certificate) mxtest.Record {
+			return mxtest.TLSA("_25._tcp.mx.insecure.example", 3, 1, 1, stranger) // would mismatch if believed
 		}},
 		{domain: "bogus.example", bogus: true, tlsa: eeRecord("mx.bogus.example")},
 		// RFC 7672 §2.2.2: an MX host that is a secure alias has its TLSA
 		// records looked up at the alias first, then at its own name.
 		{domain: "alias-ee.example", alias: "real.alias-ee.example", aliasTLSA: eeRecord("real.alias-ee.example")},
-		{domain: "alias-ta.example", alias: "real.alias-ta.example", aliasTLSA: func(_, ca *x509.Certificate) smtptest.Record {
-			return smtptest.TLSA("_25._tcp.real.alias-ta.example", 2, 0, 1, ca) // the leaf names only the MX host
+		{domain: "alias-ta.example", alias: "real.alias-ta.example", aliasTLSA: func(_, ca *x509.Certificate) mxtest.Record {
+			return mxtest.TLSA("_25._tcp.real.alias-ta.example", 2, 0, 1, ca) // the leaf names only the MX host
 		}},
 		{domain: "alias-fallback.example", alias: "real.alias-fallback.example", tlsa: eeRecord("mx.alias-fallback.example")},
 		{domain: "alias-first.example", alias: "real.alias-first.example", tlsa: eeRecord("mx.alias-first.example"),
-			aliasTLSA: func(_, _ *x509.Certificate) smtptest.Record {
-				return smtptest.TLSA("_25._tcp.real.alias-first.example", 3, 1, 1, stranger)
+			aliasTLSA: func(_, _ *x509.Certificate) mxtest.Record {
+				return mxtest.TLSA("_25._tcp.real.alias-first.example", 3, 1, 1, stranger)
 			}},
-		{domain: "alias-insecure.example", alias: "mx-alias.insecure.example", tlsa: func(_, _ *x509.Certificate) smtptest.Record {
-			return smtptest.TLSA("_25._tcp.mx.alias-insecure.example", 3, 1, 1, stranger) // the host is insecure: ignored
+		{domain: "alias-insecure.example", alias: "mx-alias.insecure.example", tlsa: func(_, _ *x509.Certificate) mxtest.Record {
+			return mxtest.TLSA("_25._tcp.mx.alias-insecure.example", 3, 1, 1, stranger) // the host is insecure: ignored
 		}},
 	}
 	u := daneWorld(t, pki, cases)
@@ -267,15 +268,15 @@ func TestDANESmartHost(t *testing.T) {
 	type shCase struct {
 		name     string
 		host     string
-		tlsa     func(sink *smtptest.Sink, leaf *x509.Certificate) smtptest.Record
+		tlsa     func(sink *smtptest.Sink, leaf *x509.Certificate) mxtest.Record
 		mech     connector.SendOption
 		sink     *smtptest.Sink
 		deferred string // the explanation when deferred
 		policy   string
 	}
-	atPort := func(host string, leaf func(*x509.Certificate) *x509.Certificate) func(*smtptest.Sink, *x509.Certificate) smtptest.Record {
-		return func(s *smtptest.Sink, l *x509.Certificate) smtptest.Record {
-			return smtptest.TLSA(fmt.Sprintf("_%d._tcp.%s", port(t, s.Addr()), host), 3, 1, 1, leaf(l))
+	atPort := func(host string, leaf func(*x509.Certificate) *x509.Certificate) func(*smtptest.Sink, *x509.Certificate) mxtest.Record {
+		return func(s *smtptest.Sink, l *x509.Certificate) mxtest.Record {
+			return mxtest.TLSA(fmt.Sprintf("_%d._tcp.%s", port(t, s.Addr()), host), 3, 1, 1, leaf(l))
 		}
 	}
 	own := func(l *x509.Certificate) *x509.Certificate { return l }
@@ -285,21 +286,21 @@ func TestDANESmartHost(t *testing.T) {
 			mech: connector.WithSmartHostAuth(auth.SmartHostBasicAuthRequireTLS)},
 		{name: "mismatch", host: "bad.relay.example", tlsa: atPort("bad.relay.example", other), policy: deliver.PolicyDANE,
 			deferred: "DANE: no TLSA record matched the certificate of bad.relay.example"},
-		{name: "records for port 25 only", host: "p25.relay.example", tlsa: func(_ *smtptest.Sink, _ *x509.Certificate) smtptest.Record {
-			return smtptest.TLSA("_25._tcp.p25.relay.example", 3, 1, 1, stranger)
+		{name: "records for port 25 only", host: "p25.relay.example", tlsa: func(_ *smtptest.Sink, _ *x509.Certificate) mxtest.Record {
+			return mxtest.TLSA("_25._tcp.p25.relay.example", 3, 1, 1, stranger)
 		}},
 	}
 	pki := smtptest.NewPKI(t)
-	var recs []smtptest.Record
+	var recs []mxtest.Record
 	for _, c := range cases {
 		cert := pki.Certificate(c.host)
 		c.sink = smtptest.NewSink(t, smtptest.Hostname(c.host), smtptest.WithTLS(cert), smtptest.RequireAuth(user, pass))
-		recs = append(recs, smtptest.A(c.host, "127.0.0.1"), c.tlsa(c.sink, cert.Leaf))
+		recs = append(recs, mxtest.A(c.host, "127.0.0.1"), c.tlsa(c.sink, cert.Leaf))
 	}
-	srv := smtptest.NewDNS(t)
-	z := smtptest.NewSignedZone(t, "relay.example", recs...)
+	srv := mxtest.NewDNS(t)
+	z := mxtest.NewSignedZone(t, "relay.example", recs...)
 	srv.Add(z.Records(t)...)
-	u := startUnbound(t, srv, smtptest.UnboundZone{Name: z.Apex(), TrustAnchor: z.TrustAnchor()})
+	u := startUnbound(t, srv, mxtest.UnboundZone{Name: z.Apex(), TrustAnchor: z.TrustAnchor()})
 	r, err := mx.New(mx.WithServers(u.Addr()), mx.WithTrustAD(true), mx.WithIPv6(false))
 	if err != nil {
 		t.Fatal(err)
@@ -356,8 +357,8 @@ func TestDANESmartHost(t *testing.T) {
 func TestDANETLSReport(t *testing.T) {
 	pki := smtptest.NewPKI(t)
 	stranger := smtptest.NewPKI(t).Certificate("mx.mismatch.example").Leaf
-	c := &daneCase{domain: "mismatch.example", tlsa: func(_, _ *x509.Certificate) smtptest.Record {
-		return smtptest.TLSA("_25._tcp.mx.mismatch.example", 3, 1, 1, stranger)
+	c := &daneCase{domain: "mismatch.example", tlsa: func(_, _ *x509.Certificate) mxtest.Record {
+		return mxtest.TLSA("_25._tcp.mx.mismatch.example", 3, 1, 1, stranger)
 	}}
 	u := daneWorld(t, pki, []*daneCase{c})
 	r, err := mx.New(mx.WithServers(u.Addr()), mx.WithTrustAD(true), mx.WithIPv6(false))
@@ -405,20 +406,20 @@ func TestDANETLSReport(t *testing.T) {
 // still has its MTA-STS record looked up.
 func TestDANESparesMTASTSLookup(t *testing.T) {
 	pki := smtptest.NewPKI(t)
-	srv := smtptest.NewDNS(t)
+	srv := mxtest.NewDNS(t)
 	sinks := map[string]*smtptest.Sink{}
-	var zones []smtptest.UnboundZone
+	var zones []mxtest.UnboundZone
 	for _, domain := range []string{"dane.example", "plain.example"} {
 		host := "mx." + domain
 		cert := pki.Certificate(host)
 		sinks[domain] = smtptest.NewSink(t, smtptest.Hostname(host), smtptest.WithTLS(cert))
-		recs := []smtptest.Record{smtptest.MX(domain, 10, host), smtptest.A(host, "127.0.0.1")}
+		recs := []mxtest.Record{mxtest.MX(domain, 10, host), mxtest.A(host, "127.0.0.1")}
 		if domain == "dane.example" {
-			recs = append(recs, smtptest.TLSA("_25._tcp."+host, 3, 1, 1, cert.Leaf))
+			recs = append(recs, mxtest.TLSA("_25._tcp."+host, 3, 1, 1, cert.Leaf))
 		}
-		z := smtptest.NewSignedZone(t, domain, recs...)
+		z := mxtest.NewSignedZone(t, domain, recs...)
 		srv.Add(z.Records(t)...)
-		zones = append(zones, smtptest.UnboundZone{Name: z.Apex(), TrustAnchor: z.TrustAnchor()})
+		zones = append(zones, mxtest.UnboundZone{Name: z.Apex(), TrustAnchor: z.TrustAnchor()})
 	}
 	u := startUnbound(t, srv, zones...)
 	r, err := mx.New(mx.WithServers(u.Addr()), mx.WithTrustAD(true), mx.WithIPv6(false))
@@ -431,7 +432,7 @@ func TestDANESparesMTASTSLookup(t *testing.T) {
 		if res, err := newHarness(t, d, deliver.HopFor(sc, domain)).send(queue.Envelope{Recipients: rcpts("bob@" + domain)}, testBody); err != nil || res[0].Code != 250 {
 			t.Fatalf("%s: res=%+v err=%v", domain, res, err)
 		}
-		queried := slices.ContainsFunc(srv.Queries(), func(q smtptest.Query) bool {
+		queried := slices.ContainsFunc(srv.Queries(), func(q mxtest.Query) bool {
 			return q.Name == "_mta-sts."+domain+"." && q.Type == dns.TypeTXT
 		})
 		if queried != wantQuery {

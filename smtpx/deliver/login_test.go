@@ -12,6 +12,7 @@ import (
 	"github.com/emersion/go-smtp"
 	"github.com/hubedge/hubedge/auth"
 	"github.com/hubedge/hubedge/connector"
+	"github.com/hubedge/hubedge/mx/mxtest"
 	"github.com/hubedge/hubedge/queue"
 	"github.com/hubedge/hubedge/smtpx/deliver"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
@@ -80,7 +81,7 @@ func TestBasicAuthLoginOnlyServer(t *testing.T) {
 			t.Error(err)
 		}
 	})
-	dns := smtptest.NewDNS(t, smtptest.A("mail.fabrikam.com", "127.0.0.1"))
+	dns := mxtest.NewDNS(t, mxtest.A("mail.fabrikam.com", "127.0.0.1"))
 	_, p, _ := net.SplitHostPort(ln.Addr().String())
 	sc := mustSend(t, "Login", connector.WithAddressSpaceList("*"), connector.WithSmartHostList("mail.fabrikam.com:"+p),
 		connector.WithSmartHostAuth(auth.SmartHostBasicAuthRequireTLS), connector.WithCredentials("svc", "s3cret"))

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hubedge/hubedge/connector"
+	"github.com/hubedge/hubedge/mx/mxtest"
 	"github.com/hubedge/hubedge/queue"
 	"github.com/hubedge/hubedge/smtpx/deliver"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
@@ -56,14 +57,14 @@ func TestMTASTS(t *testing.T) {
 				mx1.Stop()
 			}
 			mx2 := smtptest.NewSink(t, smtptest.Hostname("mx.woodgrove.com"), smtptest.WithPKI(pki, "mx.woodgrove.com"))
-			records := []smtptest.Record{
-				smtptest.MX("fabrikam.com", 10, "mx1.fabrikam.com"), smtptest.MX("fabrikam.com", 20, "mx.woodgrove.com"),
-				smtptest.A("mx1.fabrikam.com", "127.0.0.11"), smtptest.A("mx.woodgrove.com", "127.0.0.12")}
+			records := []mxtest.Record{
+				mxtest.MX("fabrikam.com", 10, "mx1.fabrikam.com"), mxtest.MX("fabrikam.com", 20, "mx.woodgrove.com"),
+				mxtest.A("mx1.fabrikam.com", "127.0.0.11"), mxtest.A("mx.woodgrove.com", "127.0.0.12")}
 			host := smtptest.NewMTASTSHost(t, pki, "fabrikam.com", tc.policy)
 			if tc.policy != "" {
-				records = append(records, smtptest.TXT("_mta-sts.fabrikam.com", "v=STSv1; id=20261206"))
+				records = append(records, mxtest.TXT("_mta-sts.fabrikam.com", "v=STSv1; id=20261206"))
 			}
-			dns := smtptest.NewDNS(t, records...)
+			dns := mxtest.NewDNS(t, records...)
 			now := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
 			rep := tlsrpt.NewRecorder("Contoso", "postmaster@contoso.com").WithClock(func() time.Time { return now })
 			sc := internetConnector(t, connector.WithMTASTS(!tc.off))
@@ -120,8 +121,8 @@ func TestMTASTSRefresh(t *testing.T) {
 	pki := smtptest.NewPKI(t)
 	mx1 := smtptest.NewSink(t, smtptest.Hostname("mx1.fabrikam.com"), smtptest.WithPKI(pki, "mx1.fabrikam.com"))
 	host := smtptest.NewMTASTSHost(t, pki, "fabrikam.com", "version: STSv1\nmode: enforce\nmx: *.fabrikam.com\nmax_age: 86400\n")
-	dns := smtptest.NewDNS(t, smtptest.MX("fabrikam.com", 10, "mx1.fabrikam.com"), smtptest.A("mx1.fabrikam.com", "127.0.0.11"),
-		smtptest.TXT("_mta-sts.fabrikam.com", "v=STSv1; id=1"))
+	dns := mxtest.NewDNS(t, mxtest.MX("fabrikam.com", 10, "mx1.fabrikam.com"), mxtest.A("mx1.fabrikam.com", "127.0.0.11"),
+		mxtest.TXT("_mta-sts.fabrikam.com", "v=STSv1; id=1"))
 	var mu sync.Mutex
 	now := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
 	clock := func() time.Time {

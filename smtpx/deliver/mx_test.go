@@ -9,12 +9,13 @@ import (
 
 	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/mx"
+	"github.com/hubedge/hubedge/mx/mxtest"
 	"github.com/hubedge/hubedge/queue"
 	"github.com/hubedge/hubedge/smtpx/deliver"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
 )
 
-func newResolver(t *testing.T, dns *smtptest.DNS) *mx.Resolver {
+func newResolver(t *testing.T, dns *mxtest.DNS) *mx.Resolver {
 	t.Helper()
 	r, err := mx.New(mx.WithServers(dns.Addr()), mx.WithTimeout(2*time.Second), mx.WithIPv6(false))
 	if err != nil {
@@ -45,13 +46,13 @@ func TestMXPreferenceAndFailover(t *testing.T) {
 	mx1.Stop() // best preference is down
 	mx2 := smtptest.NewSink(t, smtptest.Hostname("mx2.fabrikam.com"))
 	mx3 := smtptest.NewSink(t)
-	dns := smtptest.NewDNS(t,
-		smtptest.MX("fabrikam.com", 30, "mx3.fabrikam.com"),
-		smtptest.MX("fabrikam.com", 10, "mx1.fabrikam.com"),
-		smtptest.MX("fabrikam.com", 20, "mx2.fabrikam.com"),
-		smtptest.A("mx1.fabrikam.com", "127.0.0.11"),
-		smtptest.A("mx2.fabrikam.com", "127.0.0.12"),
-		smtptest.A("mx3.fabrikam.com", "127.0.0.13"))
+	dns := mxtest.NewDNS(t,
+		mxtest.MX("fabrikam.com", 30, "mx3.fabrikam.com"),
+		mxtest.MX("fabrikam.com", 10, "mx1.fabrikam.com"),
+		mxtest.MX("fabrikam.com", 20, "mx2.fabrikam.com"),
+		mxtest.A("mx1.fabrikam.com", "127.0.0.11"),
+		mxtest.A("mx2.fabrikam.com", "127.0.0.12"),
+		mxtest.A("mx3.fabrikam.com", "127.0.0.13"))
 	sc := internetConnector(t)
 	rec := &smtptest.Events[deliver.Event]{}
 	d := mustNew(t, deliver.WithSendConnectors(sc), deliver.WithResolver(newResolver(t, dns)), deliver.WithTrace(rec.Add),
@@ -73,7 +74,7 @@ func TestMXPreferenceAndFailover(t *testing.T) {
 
 func TestMXImplicitAFallback(t *testing.T) {
 	sink := smtptest.NewSink(t)
-	dns := smtptest.NewDNS(t, smtptest.A("fabrikam.com", "127.0.0.1"))
+	dns := mxtest.NewDNS(t, mxtest.A("fabrikam.com", "127.0.0.1"))
 	sc := internetConnector(t)
 	d := mustNew(t, deliver.WithSendConnectors(sc), deliver.WithResolver(newResolver(t, dns)),
 		deliver.WithMXPort(port(t, sink.Addr())))
@@ -88,12 +89,12 @@ func TestMXImplicitAFallback(t *testing.T) {
 }
 
 func TestMXLookupFailures(t *testing.T) {
-	dns := smtptest.NewDNS(t,
-		smtptest.NullMX("nomail.fabrikam.com"),
-		smtptest.ServFail("broken.fabrikam.com"),
-		smtptest.MX("loop.fabrikam.com", 10, "hub1.contoso.com"),
-		smtptest.A("hub1.contoso.com", "127.0.0.1"),
-		smtptest.A("other.fabrikam.com", "127.0.0.1"))
+	dns := mxtest.NewDNS(t,
+		mxtest.NullMX("nomail.fabrikam.com"),
+		mxtest.ServFail("broken.fabrikam.com"),
+		mxtest.MX("loop.fabrikam.com", 10, "hub1.contoso.com"),
+		mxtest.A("hub1.contoso.com", "127.0.0.1"),
+		mxtest.A("other.fabrikam.com", "127.0.0.1"))
 	sc := internetConnector(t)
 	d := mustNew(t, deliver.WithSendConnectors(sc), deliver.WithResolver(newResolver(t, dns)))
 	tests := []struct {
@@ -132,8 +133,8 @@ func TestMXLookupFailures(t *testing.T) {
 
 func TestExternalResolverChosenByConnector(t *testing.T) {
 	sink := smtptest.NewSink(t)
-	internal := smtptest.NewDNS(t) // knows nothing: NXDOMAIN
-	external := smtptest.NewDNS(t, smtptest.MX("fabrikam.com", 10, "mx.fabrikam.com"), smtptest.A("mx.fabrikam.com", "127.0.0.1"))
+	internal := mxtest.NewDNS(t) // knows nothing: NXDOMAIN
+	external := mxtest.NewDNS(t, mxtest.MX("fabrikam.com", 10, "mx.fabrikam.com"), mxtest.A("mx.fabrikam.com", "127.0.0.1"))
 	sc := internetConnector(t, connector.WithUseExternalDNSServers(true))
 	d := mustNew(t, deliver.WithSendConnectors(sc), deliver.WithResolver(newResolver(t, internal)),
 		deliver.WithExternalResolver(newResolver(t, external)), deliver.WithMXPort(port(t, sink.Addr())))

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hubedge/hubedge/mx"
+	"github.com/hubedge/hubedge/mx/mxtest"
 	"github.com/hubedge/hubedge/queue"
 	"github.com/hubedge/hubedge/smtpx/deliver"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
@@ -22,35 +23,35 @@ func BenchmarkTLSPolicy(b *testing.B) {
 	type world struct {
 		name, domain string
 		opts         []deliver.Option
-		extra        func(host string, leaf *x509.Certificate) []smtptest.Record
+		extra        func(host string, leaf *x509.Certificate) []mxtest.Record
 	}
 	sts := smtptest.NewMTASTSHost(b, pki, "sts.example", "version: STSv1\nmode: enforce\nmx: mx.sts.example\nmax_age: 86400\n")
 	worlds := []world{
 		{name: "policies off", domain: "off.example", opts: []deliver.Option{deliver.WithDANE(false), deliver.WithMTASTS(false)}},
 		{name: "opportunistic (no records)", domain: "plain.example"},
-		{name: "DANE-EE", domain: "dane.example", extra: func(host string, leaf *x509.Certificate) []smtptest.Record {
-			return []smtptest.Record{smtptest.TLSA("_25._tcp."+host, 3, 1, 1, leaf)}
+		{name: "DANE-EE", domain: "dane.example", extra: func(host string, leaf *x509.Certificate) []mxtest.Record {
+			return []mxtest.Record{mxtest.TLSA("_25._tcp."+host, 3, 1, 1, leaf)}
 		}},
 		{name: "MTA-STS enforce (cached)", domain: "sts.example", opts: []deliver.Option{deliver.WithMTASTSHTTPClient(sts.Client())},
-			extra: func(string, *x509.Certificate) []smtptest.Record {
-				return []smtptest.Record{smtptest.TXT("_mta-sts.sts.example", "v=STSv1; id=1")}
+			extra: func(string, *x509.Certificate) []mxtest.Record {
+				return []mxtest.Record{mxtest.TXT("_mta-sts.sts.example", "v=STSv1; id=1")}
 			}},
 	}
-	srv := smtptest.NewDNS(b)
-	var zones []smtptest.UnboundZone
+	srv := mxtest.NewDNS(b)
+	var zones []mxtest.UnboundZone
 	sinks := map[string]*smtptest.Sink{}
 	for _, w := range worlds {
 		host := "mx." + w.domain
 		cert := pki.Certificate(host)
 		sink := smtptest.NewSink(b, smtptest.Hostname(host), smtptest.WithTLS(cert))
 		sinks[w.domain] = sink
-		recs := []smtptest.Record{smtptest.MX(w.domain, 10, host), smtptest.A(host, "127.0.0.1")}
+		recs := []mxtest.Record{mxtest.MX(w.domain, 10, host), mxtest.A(host, "127.0.0.1")}
 		if w.extra != nil {
 			recs = append(recs, w.extra(host, cert.Leaf)...)
 		}
-		z := smtptest.NewSignedZone(b, w.domain, recs...)
+		z := mxtest.NewSignedZone(b, w.domain, recs...)
 		srv.Add(z.Records(b)...)
-		zones = append(zones, smtptest.UnboundZone{Name: z.Apex(), TrustAnchor: z.TrustAnchor()})
+		zones = append(zones, mxtest.UnboundZone{Name: z.Apex(), TrustAnchor: z.TrustAnchor()})
 	}
 	u := startUnbound(b, srv, zones...)
 	r, err := mx.New(mx.WithServers(u.Addr()), mx.WithTrustAD(true), mx.WithIPv6(false), mx.WithTimeout(5*time.Second))

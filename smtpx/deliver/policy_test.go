@@ -7,6 +7,7 @@ import (
 
 	"github.com/hubedge/hubedge/auth"
 	"github.com/hubedge/hubedge/connector"
+	"github.com/hubedge/hubedge/mx/mxtest"
 	"github.com/hubedge/hubedge/queue"
 	"github.com/hubedge/hubedge/smtpx/deliver"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
@@ -15,8 +16,8 @@ import (
 // smartHostByName serves "mail.fabrikam.com:port" from the fake DNS so the
 // policy checks the certificate against an FQDN, as the reference system
 // requires for BasicAuthRequireTLS.
-func smartHostByName(t *testing.T, sink *smtptest.Sink) (string, *smtptest.DNS) {
-	dns := smtptest.NewDNS(t, smtptest.A("mail.fabrikam.com", "127.0.0.1"))
+func smartHostByName(t *testing.T, sink *smtptest.Sink) (string, *mxtest.DNS) {
+	dns := mxtest.NewDNS(t, mxtest.A("mail.fabrikam.com", "127.0.0.1"))
 	_, p, _ := strings.Cut(sink.Addr(), ":")
 	return "mail.fabrikam.com:" + p, dns
 }

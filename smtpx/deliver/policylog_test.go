@@ -8,6 +8,7 @@ import (
 
 	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/mx"
+	"github.com/hubedge/hubedge/mx/mxtest"
 	"github.com/hubedge/hubedge/protolog"
 	"github.com/hubedge/hubedge/queue"
 	"github.com/hubedge/hubedge/smtpx/deliver"
@@ -49,8 +50,8 @@ func TestProtocolLogPolicyDecisions(t *testing.T) {
 	stranger := smtptest.NewPKI(t).Certificate("mx.mismatch.example").Leaf
 	cases := []*daneCase{
 		{domain: "ee.example", tlsa: eeRecord("mx.ee.example")},
-		{domain: "mismatch.example", tlsa: func(_, _ *x509.Certificate) smtptest.Record {
-			return smtptest.TLSA("_25._tcp.mx.mismatch.example", 3, 1, 1, stranger)
+		{domain: "mismatch.example", tlsa: func(_, _ *x509.Certificate) mxtest.Record {
+			return mxtest.TLSA("_25._tcp.mx.mismatch.example", 3, 1, 1, stranger)
 		}},
 		{domain: "stripped.example", tlsa: eeRecord("mx.stripped.example"), noTLS: true},
 		{domain: "bogus.example", bogus: true, tlsa: eeRecord("mx.bogus.example")},
@@ -92,9 +93,9 @@ func TestProtocolLogMTASTS(t *testing.T) {
 	pki := smtptest.NewPKI(t)
 	mx1 := smtptest.NewSink(t, smtptest.Hostname("mx1.fabrikam.com"), smtptest.WithPKI(pki, "mx1.fabrikam.com"))
 	host := smtptest.NewMTASTSHost(t, pki, "fabrikam.com", "version: STSv1\nmode: enforce\nmx: mx1.fabrikam.com\nmax_age: 86400\n")
-	dns := smtptest.NewDNS(t, smtptest.MX("fabrikam.com", 10, "mx1.fabrikam.com"), smtptest.MX("fabrikam.com", 5, "mx.woodgrove.com"),
-		smtptest.A("mx1.fabrikam.com", "127.0.0.11"), smtptest.A("mx.woodgrove.com", "127.0.0.12"),
-		smtptest.TXT("_mta-sts.fabrikam.com", "v=STSv1; id=1"))
+	dns := mxtest.NewDNS(t, mxtest.MX("fabrikam.com", 10, "mx1.fabrikam.com"), mxtest.MX("fabrikam.com", 5, "mx.woodgrove.com"),
+		mxtest.A("mx1.fabrikam.com", "127.0.0.11"), mxtest.A("mx.woodgrove.com", "127.0.0.12"),
+		mxtest.TXT("_mta-sts.fabrikam.com", "v=STSv1; id=1"))
 	sc := internetConnector(t, connector.WithProtocolLogging(connector.ProtocolLoggingVerbose))
 	got := policyLog(t, sc, "fabrikam.com", deliver.WithResolver(newResolver(t, dns)), deliver.WithRootCAs(pki.Pool()),
 		deliver.WithMTASTSHTTPClient(host.Client()), deliver.WithDialer(mapDialer(map[string]string{"127.0.0.11:25": mx1.Addr()})))

@@ -1,16 +1,17 @@
 // Package smtptest provides loopback servers for testing mail transport
-// code, in the spirit of net/http/httptest: a recording SMTP sink, a real
-// DNS server, an in-memory certificate authority, and a raw SMTP client
-// for testing servers. Everything listens
-// on 127.0.0.1:0, is ready when its constructor returns, and is shut
-// down through t.Cleanup, so tests need no sleeps and leak no goroutines.
+// code, in the spirit of net/http/httptest: a recording SMTP sink, an
+// in-memory certificate authority, and a raw SMTP client for testing
+// servers; the DNS server they resolve through is package mx/mxtest's.
+// Everything listens on 127.0.0.1:0, is ready when its constructor
+// returns, and is shut down through t.Cleanup, so tests need no sleeps
+// and leak no goroutines.
 //
 //	pki  := smtptest.NewPKI(t)
 //	sink := smtptest.NewSink(t, smtptest.WithPKI(pki, "mx1.fabrikam.com"),
 //		smtptest.RequireTLS(), smtptest.RequireAuth("user", "pass"))
-//	dns  := smtptest.NewDNS(t,
-//		smtptest.MX("fabrikam.com", 10, "mx1.fabrikam.com"),
-//		smtptest.A("mx1.fabrikam.com", "127.0.0.1"))
+//	dns  := mxtest.NewDNS(t,
+//		mxtest.MX("fabrikam.com", 10, "mx1.fabrikam.com"),
+//		mxtest.A("mx1.fabrikam.com", "127.0.0.1"))
 //	sink.Script("bob@fabrikam.com", "450 4.2.0 busy", "250 ok")
 //	// ... deliver through code that resolves via dns.Addr() ...
 //	msgs, err := sink.WaitMessages(ctx, 1)
@@ -28,15 +29,6 @@
 // or hanging greeting, a SIZE limit (RFC 1870), hooks on DATA. Stop and
 // Start take the sink down and bring it back on the same port, to stage
 // a smart host that is down and comes back.
-//
-// # DNS
-//
-// DNS is an authoritative server (miekg/dns) on UDP and TCP at the same
-// port. It answers MX (with RFC 7505 null MX), A, AAAA, CNAME and TXT
-// records, following CNAME chains in its answers, with NXDOMAIN for
-// unknown names, NODATA for known names without the asked type,
-// truncation of large UDP answers, and scripted SERVFAIL and timeouts.
-// Queries records each question for assertions.
 //
 // # PKI
 //
@@ -66,7 +58,7 @@
 // under test whose deliveries should stay in the process; Wait returns
 // them in order.
 //
-// Constructors take a TB, the subset of testing.TB the harness needs;
-// programs and examples outside go test pass a Standalone and Close it
-// when done.
+// Constructors take a TB, the subset of testing.TB the harness needs
+// (the same as mxtest's); programs and examples outside go test pass a
+// Standalone and Close it when done.
 package smtptest

@@ -9,7 +9,6 @@ import (
 
 	"github.com/emersion/go-smtp"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
-	"github.com/miekg/dns"
 )
 
 // In a test, pass t instead of a Standalone.
@@ -66,37 +65,6 @@ func ExampleSink_Script() {
 	// Output:
 	// SMTP error 450: mailbox busy
 	// <nil>
-}
-
-func ExampleNewDNS() {
-	tb := new(smtptest.Standalone)
-	defer tb.Close()
-	srv := smtptest.NewDNS(tb,
-		smtptest.MX("fabrikam.com", 10, "mx1.fabrikam.com"),
-		smtptest.A("mx1.fabrikam.com", "127.0.0.1"),
-		smtptest.NullMX("nomail.fabrikam.com"),
-	)
-
-	c := new(dns.Client)
-	for _, name := range []string{"fabrikam.com.", "nomail.fabrikam.com.", "www.fabrikam.com."} {
-		resp, _, err := c.Exchange(new(dns.Msg).SetQuestion(name, dns.TypeMX), srv.Addr())
-		if err != nil {
-			fmt.Println(err)
-			return
-		}
-		fmt.Print(name, " ", dns.RcodeToString[resp.Rcode])
-		for _, rr := range resp.Answer {
-			mx := rr.(*dns.MX)
-			fmt.Print(" ", mx.Preference, " ", mx.Mx)
-		}
-		fmt.Println()
-	}
-	fmt.Println(srv.Queries()[0])
-	// Output:
-	// fabrikam.com. NOERROR 10 mx1.fabrikam.com.
-	// nomail.fabrikam.com. NOERROR 0 .
-	// www.fabrikam.com. NXDOMAIN
-	// fabrikam.com. MX
 }
 
 func ExampleNewPKI() {

@@ -1,4 +1,4 @@
-package smtptest
+package mxtest
 
 import (
 	"bufio"
@@ -15,7 +15,7 @@ import (
 
 // ErrUnboundMissing is returned by StartUnbound when no unbound binary is
 // installed (Debian: apt-get install unbound); tests skip then.
-var ErrUnboundMissing = errors.New("smtptest: unbound is not installed")
+var ErrUnboundMissing = errors.New("mxtest: unbound is not installed")
 
 // UnboundZone is a zone the resolver forwards to the harness DNS server.
 // With a TrustAnchor (SignedZone.TrustAnchor) its answers are validated;
@@ -56,7 +56,7 @@ func StartUnbound(t TB, upstream *DNS, zones ...UnboundZone) (*Unbound, error) {
 			return nil, ErrUnboundMissing
 		}
 	}
-	dir, err := os.MkdirTemp("", "smtptest-unbound-")
+	dir, err := os.MkdirTemp("", "mxtest-unbound-")
 	if err != nil {
 		return nil, err
 	}
@@ -109,7 +109,7 @@ func StartUnbound(t TB, upstream *DNS, zones ...UnboundZone) (*Unbound, error) {
 		return nil, err
 	}
 	if err := u.cmd.Start(); err != nil {
-		return nil, fmt.Errorf("smtptest: starting unbound: %w", err)
+		return nil, fmt.Errorf("mxtest: starting unbound: %w", err)
 	}
 	ready := make(chan bool, 1)
 	go u.read(stderr, ready)
@@ -120,7 +120,7 @@ func StartUnbound(t TB, upstream *DNS, zones ...UnboundZone) (*Unbound, error) {
 	})
 	if !<-ready {
 		<-u.done
-		return nil, fmt.Errorf("smtptest: unbound did not start:\n%s", strings.Join(u.Log(), "\n"))
+		return nil, fmt.Errorf("mxtest: unbound did not start:\n%s", strings.Join(u.Log(), "\n"))
 	}
 	return u, nil
 }

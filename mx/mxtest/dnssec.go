@@ -1,4 +1,4 @@
-package smtptest
+package mxtest
 
 import (
 	"crypto"
@@ -38,7 +38,7 @@ func NewSignedZone(t TB, apex string, records ...Record) *SignedZone {
 	z.key = &dns.DNSKEY{Hdr: header(apex, dns.TypeDNSKEY), Flags: 257, Protocol: 3, Algorithm: dns.ECDSAP256SHA256}
 	priv, err := z.key.Generate(256)
 	if err != nil {
-		t.Fatalf("smtptest: DNSSEC key: %v", err)
+		t.Fatalf("mxtest: DNSSEC key: %v", err)
 	}
 	z.priv = priv.(crypto.Signer)
 	z.recs = append(z.recs, SOA(apex), newRecord(&dns.NS{Hdr: header(apex, dns.TypeNS), Ns: canonical("ns." + apex)}), newRecord(z.key))
@@ -47,7 +47,7 @@ func NewSignedZone(t TB, apex string, records ...Record) *SignedZone {
 			t.Fatalf("%v", r.err)
 		}
 		if r.rr == nil {
-			t.Fatalf("smtptest: signed zone %s: faults cannot be signed", apex)
+			t.Fatalf("mxtest: signed zone %s: faults cannot be signed", apex)
 		}
 		z.recs = append(z.recs, r)
 	}
@@ -107,7 +107,7 @@ func (z *SignedZone) Records(t TB) []Record {
 			Algorithm: z.key.Algorithm, KeyTag: z.key.KeyTag(), SignerName: z.apex,
 			Inception: uint32(now.Add(-time.Hour).Unix()), Expiration: uint32(now.Add(7 * 24 * time.Hour).Unix())}
 		if err := sig.Sign(z.priv, set); err != nil {
-			t.Fatalf("smtptest: signing %s: %v", k, err)
+			t.Fatalf("mxtest: signing %s: %v", k, err)
 		}
 		if z.bogus[k] {
 			sig.Signature = flipSignature(sig.Signature)

@@ -1,26 +1,26 @@
-package smtptest_test
+package mxtest_test
 
 import (
 	"errors"
 	"testing"
 
-	"github.com/hubedge/hubedge/smtpx/smtptest"
+	"github.com/hubedge/hubedge/mx/mxtest"
 	"github.com/miekg/dns"
 )
 
 func TestSignedZoneThroughUnbound(t *testing.T) {
-	zone := smtptest.NewSignedZone(t, "secure.test",
-		smtptest.MX("secure.test", 10, "mx1.secure.test"),
-		smtptest.A("mx1.secure.test", "127.0.0.1"),
-		smtptest.A("bad.secure.test", "127.0.0.2"),
-		smtptest.TXT("_25._tcp.mx1.secure.test", "below an empty non-terminal"))
+	zone := mxtest.NewSignedZone(t, "secure.test",
+		mxtest.MX("secure.test", 10, "mx1.secure.test"),
+		mxtest.A("mx1.secure.test", "127.0.0.1"),
+		mxtest.A("bad.secure.test", "127.0.0.2"),
+		mxtest.TXT("_25._tcp.mx1.secure.test", "below an empty non-terminal"))
 	zone.Bogus("bad.secure.test", dns.TypeA)
-	srv := smtptest.NewDNS(t, zone.Records(t)...)
-	srv.Add(smtptest.SOA("plain.test"), smtptest.A("mx1.plain.test", "127.0.0.3"))
-	u, err := smtptest.StartUnbound(t, srv,
-		smtptest.UnboundZone{Name: "secure.test", TrustAnchor: zone.TrustAnchor()},
-		smtptest.UnboundZone{Name: "plain.test"})
-	if errors.Is(err, smtptest.ErrUnboundMissing) {
+	srv := mxtest.NewDNS(t, zone.Records(t)...)
+	srv.Add(mxtest.SOA("plain.test"), mxtest.A("mx1.plain.test", "127.0.0.3"))
+	u, err := mxtest.StartUnbound(t, srv,
+		mxtest.UnboundZone{Name: "secure.test", TrustAnchor: zone.TrustAnchor()},
+		mxtest.UnboundZone{Name: "plain.test"})
+	if errors.Is(err, mxtest.ErrUnboundMissing) {
 		t.Skip("unbound is not installed (apt-get install unbound): no validating resolver to test against")
 	}
 	if err != nil {

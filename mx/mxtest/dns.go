@@ -1,4 +1,4 @@
-package smtptest
+package mxtest
 
 import (
 	"context"
@@ -27,6 +27,11 @@ const (
 // Internet. UDP answers are truncated (TC bit) to 512 bytes or the
 // client's EDNS0 buffer size, so resolvers exercise their TCP retry.
 //
+// By default it answers as an authoritative server for all its data:
+// CNAME chains are followed within it, and the AD bit is never set.
+// StopAtCNAME and ClaimAD make it answer as the resolvers a client meets
+// instead.
+//
 // A DNS is safe for concurrent use; records may be changed while it runs.
 type DNS struct {
 	t    TB
@@ -34,9 +39,13 @@ type DNS struct {
 	srvs []*dns.Server
 	done []chan error
 
-	mu      sync.RWMutex
-	data    map[string][]Record
-	queries []Query
+	mu       sync.RWMutex
+	data     map[string][]Record
+	queries  []Query
+	queried  chan struct{} // closed, and replaced, at each query
+	noChase  bool
+	claimAD  bool
+	insecure map[string]bool
 }
 
 // NewDNS starts a DNS server serving records and registers its shutdown
@@ -44,11 +53,11 @@ type DNS struct {
 // server cannot start.
 func NewDNS(t TB, records ...Record) *DNS {
 	t.Helper()
-	d := &DNS{t: t, data: make(map[string][]Record)}
+	d := &DNS{t: t, data: make(map[string][]Record), queried: make(chan struct{}), insecure: make(map[string]bool)}
 	d.Add(records...)
 	pc, l, err := listenUDPAndTCP()
 	if err != nil {
-		t.Fatalf("smtptest: dns: %v", err)
+		t.Fatalf("mxtest: dns: %v", err)
 	}
 	d.addr = l.Addr().String()
 	t.Cleanup(d.shutdown)
@@ -56,7 +65,7 @@ func NewDNS(t TB, records ...Record) *DNS {
 		if err := d.start(srv); err != nil {
 			pc.Close() // sockets not yet owned by a running server
 			l.Close()
-			t.Fatalf("smtptest: dns: %v", err)
+			t.Fatalf("mxtest: dns: %v", err)
 		}
 	}
 	return d
@@ -104,7 +113,7 @@ func (d *DNS) shutdown() {
 	defer cancel()
 	for i, srv := range d.srvs {
 		if err := srv.ShutdownContext(ctx); err != nil {
-			d.t.Logf("smtptest: dns shutdown: %v", err)
+			d.t.Logf("mxtest: dns shutdown: %v", err)
 		}
 		<-d.done[i]
 	}
@@ -169,8 +178,50 @@ func (d *DNS) Queries() []Query {
 	return append([]Query(nil), d.queries...)
 }
 
+// WaitQueries waits until the server has received at least n questions
+// and returns them, or returns ctx's error.
+func (d *DNS) WaitQueries(ctx context.Context, n int) ([]Query, error) {
+	for {
+		d.mu.RLock()
+		qs, queried := d.queries, d.queried
+		d.mu.RUnlock()
+		if len(qs) >= n {
+			return append([]Query(nil), qs...), nil
+		}
+		select {
+		case <-queried:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// StopAtCNAME makes answers stop at the first CNAME instead of following
+// the chain, as a server authoritative for the alias's zone alone
+// answers, so that the client must chase the target itself.
+func (d *DNS) StopAtCNAME() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.noChase = true
+}
+
+// ClaimAD makes the server answer like a validating resolver: a query
+// that asks for validation (the AD or DO bit) gets AD in its answer,
+// unless the answer involves one of the insecure names, as the data of
+// an unsigned zone would. It stands in for a validating resolver a
+// client is told to trust, without running one (StartUnbound runs one
+// that really validates).
+func (d *DNS) ClaimAD(insecure ...string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.claimAD = true
+	for _, n := range insecure {
+		d.insecure[canonical(n)] = true
+	}
+}
+
 // String describes the server for test logs.
-func (d *DNS) String() string { return "smtptest.DNS(" + d.addr + ")" }
+func (d *DNS) String() string { return "mxtest.DNS(" + d.addr + ")" }
 
 func (d *DNS) serve(w dns.ResponseWriter, req *dns.Msg) {
 	if len(req.Question) != 1 {
@@ -204,13 +255,26 @@ func (d *DNS) answer(req *dns.Msg, q Query) (*dns.Msg, bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.queries = append(d.queries, q)
+	close(d.queried)
+	d.queried = make(chan struct{})
 
-	resp := new(dns.Msg).SetReply(req)
 	// DO (RFC 3225) asks for the signatures of a signed zone (SignedZone).
 	do := req.IsEdns0() != nil && req.IsEdns0().Do()
+	seen := map[string]bool{}
+	resp, ok := d.resolve(req, q, do, seen)
+	if ok && resp.Rcode != dns.RcodeServerFailure {
+		resp.AuthenticatedData = d.validated(req, do, seen)
+	}
+	return resp, ok
+}
+
+// resolve builds the response to q, adding each owner name it visits to
+// seen. The caller holds d.mu.
+func (d *DNS) resolve(req *dns.Msg, q Query, do bool, seen map[string]bool) (*dns.Msg, bool) {
+	resp := new(dns.Msg).SetReply(req)
 	resp.Authoritative = true
 	resp.RecursionAvailable = true
-	name, seen := q.Name, map[string]bool{}
+	name := q.Name
 	for range maxChase {
 		if seen[name] {
 			break // CNAME loop: return the chain so far, as servers do.
@@ -222,6 +286,11 @@ func (d *DNS) answer(req *dns.Msg, q Query) (*dns.Msg, bool) {
 			return nil, false
 		case faultServFail:
 			return new(dns.Msg).SetRcode(req, dns.RcodeServerFailure), true
+		case faultTruncate:
+			if q.Net == "udp" {
+				resp.Truncated = true
+				return resp, true
+			}
 		}
 		if len(recs) == 0 && !d.exists(name) {
 			resp.Rcode = dns.RcodeNameError
@@ -244,9 +313,26 @@ func (d *DNS) answer(req *dns.Msg, q Query) (*dns.Msg, bool) {
 		if do {
 			resp.Answer = append(resp.Answer, d.sigsFor(name, dns.TypeCNAME)...)
 		}
+		if d.noChase {
+			break
+		}
 		name = c.Target
 	}
 	return resp, true
+}
+
+// validated reports whether an answer about the names seen claims AD
+// (ClaimAD). The caller holds d.mu.
+func (d *DNS) validated(req *dns.Msg, do bool, seen map[string]bool) bool {
+	if !d.claimAD || !req.AuthenticatedData && !do {
+		return false
+	}
+	for n := range seen {
+		if d.insecure[n] {
+			return false
+		}
+	}
+	return true
 }
 
 // exists reports whether name owns data or is an empty non-terminal

@@ -1,6 +1,7 @@
-package smtptest
+package mxtest
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -157,14 +158,107 @@ func TestDNSTruncation(t *testing.T) {
 	}
 }
 
+// fatal runs NewDNS with records on a Standalone, whose Fatalf panics,
+// and returns the Fatalf message ("" if none).
+func fatal(records ...Record) (msg string) {
+	tb := new(Standalone)
+	defer tb.Close()
+	defer func() {
+		if r := recover(); r != nil {
+			msg = fmt.Sprint(r)
+		}
+	}()
+	NewDNS(tb, records...)
+	return ""
+}
+
 func TestDNSBadRecordIsFatal(t *testing.T) {
-	tests := []Record{A("x.example", "::1"), A("x.example", "nope"), AAAA("x.example", "192.0.2.1"), AAAA("x.example", "::ffff:192.0.2.1")}
+	tests := []Record{A("x.example", "::1"), A("x.example", "nope"), AAAA("x.example", "192.0.2.1"), AAAA("x.example", "::ffff:192.0.2.1"),
+		Zone("x.example. A 999.0.2.1")[0], Zone("x.example. NOSUCHTYPE 1")[0], Zone("; only a comment")[0]}
 	for _, r := range tests {
 		t.Run(r.String(), func(t *testing.T) {
-			if msg := expectFatal(func(tb TB) { NewDNS(tb, r) }); msg == "" {
+			if msg := fatal(r); msg == "" {
 				t.Errorf("NewDNS accepted %v", r)
 			}
 		})
+	}
+}
+
+// TestDNSResolverBehaviours covers what the server does beyond an
+// authoritative server's answers: zone lines, truncation faults,
+// unchased CNAMEs and claimed validation.
+func TestDNSResolverBehaviours(t *testing.T) {
+	zone := Zone(
+		"Alias.Example. CNAME target.example.",
+		"target.example. 60 IN A 192.0.2.7",
+		"mx.example. MX 10 MX1.Example.",
+		"plain.example. A 192.0.2.8",
+	)
+	tests := []struct {
+		name   string
+		setup  func(d *DNS)
+		extra  []Record
+		netw   string
+		qname  string
+		qtype  uint16
+		askAD  bool
+		want   []string
+		tc, ad bool
+	}{
+		{name: "zone line, owner case-folded", netw: "udp", qname: "alias.example", qtype: dns.TypeA,
+			want: []string{"target.example. @alias.example.", "192.0.2.7 @target.example."}},
+		{name: "zone line keeps rdata as written", netw: "udp", qname: "mx.example", qtype: dns.TypeMX,
+			want: []string{"10 MX1.Example. @mx.example."}},
+		{name: "truncated over udp", extra: []Record{Truncate("plain.example")}, netw: "udp", qname: "plain.example", qtype: dns.TypeA, tc: true},
+		{name: "truncation fault spares tcp", extra: []Record{Truncate("plain.example")}, netw: "tcp", qname: "plain.example", qtype: dns.TypeA,
+			want: []string{"192.0.2.8 @plain.example."}},
+		{name: "stop at CNAME", setup: (*DNS).StopAtCNAME, netw: "udp", qname: "alias.example", qtype: dns.TypeA,
+			want: []string{"target.example. @alias.example."}},
+		{name: "no AD unless claimed", netw: "udp", qname: "plain.example", qtype: dns.TypeA, askAD: true,
+			want: []string{"192.0.2.8 @plain.example."}},
+		{name: "AD claimed when asked", setup: func(d *DNS) { d.ClaimAD() }, netw: "udp", qname: "plain.example", qtype: dns.TypeA, askAD: true,
+			want: []string{"192.0.2.8 @plain.example."}, ad: true},
+		{name: "AD claimed, not asked", setup: func(d *DNS) { d.ClaimAD() }, netw: "udp", qname: "plain.example", qtype: dns.TypeA,
+			want: []string{"192.0.2.8 @plain.example."}},
+		{name: "AD claimed on a denial", setup: func(d *DNS) { d.ClaimAD() }, netw: "tcp", qname: "none.example", qtype: dns.TypeA, askAD: true, ad: true},
+		{name: "insecure name in the chain", setup: func(d *DNS) { d.ClaimAD("TARGET.example") }, netw: "udp", qname: "alias.example", qtype: dns.TypeA, askAD: true,
+			want: []string{"target.example. @alias.example.", "192.0.2.7 @target.example."}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := NewDNS(t, append(zone, tt.extra...)...)
+			if tt.setup != nil {
+				tt.setup(d)
+			}
+			q := new(dns.Msg).SetQuestion(dns.Fqdn(tt.qname), tt.qtype)
+			q.AuthenticatedData = tt.askAD
+			m, _, err := (&dns.Client{Net: tt.netw, Timeout: 5 * time.Second}).Exchange(q, d.Addr())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := answers(m); !slices.Equal(got, tt.want) || m.Truncated != tt.tc || m.AuthenticatedData != tt.ad {
+				t.Errorf("answers %q TC %v AD %v, want %q TC %v AD %v", got, m.Truncated, m.AuthenticatedData, tt.want, tt.tc, tt.ad)
+			}
+		})
+	}
+}
+
+func TestDNSWaitQueries(t *testing.T) {
+	d := NewDNS(t, Timeout("slow.example"))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tryExchange(d, "udp", "slow.example", dns.TypeMX, 100*time.Millisecond) //nolint:errcheck // unanswered by design
+	}()
+	defer func() { <-done }()
+	qs, err := d.WaitQueries(t.Context(), 1)
+	if err != nil || len(qs) != 1 || qs[0] != (Query{"slow.example.", dns.TypeMX, "udp"}) {
+		t.Fatalf("WaitQueries = %v, %v", qs, err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if _, err := d.WaitQueries(ctx, 2); !errors.Is(err, context.Canceled) {
+		t.Errorf("WaitQueries(cancelled) = %v, want context.Canceled", err)
 	}
 }
 

@@ -1,4 +1,4 @@
-package smtptest
+package mxtest
 
 import (
 	"fmt"
@@ -18,6 +18,7 @@ const (
 	faultNone     fault = iota
 	faultServFail       // answer SERVFAIL
 	faultTimeout        // never answer
+	faultTruncate       // answer UDP with TC set and no records
 )
 
 // Record is one entry of the fake DNS server's data: a resource record
@@ -41,6 +42,8 @@ func (r Record) String() string {
 		return r.name + " SERVFAIL"
 	case r.fault == faultTimeout:
 		return r.name + " TIMEOUT"
+	case r.fault == faultTruncate:
+		return r.name + " TRUNCATE"
 	default:
 		return r.rr.String()
 	}
@@ -71,7 +74,7 @@ func NullMX(domain string) Record { return MX(domain, 0, ".") }
 func A(name, ip string) Record {
 	addr, err := netip.ParseAddr(ip)
 	if err != nil || !addr.Is4() {
-		return Record{name: canonical(name), err: fmt.Errorf("smtptest: A %s: %q is not an IPv4 address", name, ip)}
+		return Record{name: canonical(name), err: fmt.Errorf("mxtest: A %s: %q is not an IPv4 address", name, ip)}
 	}
 	return newRecord(&dns.A{Hdr: header(name, dns.TypeA), A: addr.AsSlice()})
 }
@@ -80,7 +83,7 @@ func A(name, ip string) Record {
 func AAAA(name, ip string) Record {
 	addr, err := netip.ParseAddr(ip)
 	if err != nil || !addr.Is6() || addr.Is4In6() {
-		return Record{name: canonical(name), err: fmt.Errorf("smtptest: AAAA %s: %q is not an IPv6 address", name, ip)}
+		return Record{name: canonical(name), err: fmt.Errorf("mxtest: AAAA %s: %q is not an IPv6 address", name, ip)}
 	}
 	return newRecord(&dns.AAAA{Hdr: header(name, dns.TypeAAAA), AAAA: addr.AsSlice()})
 }
@@ -106,6 +109,36 @@ func ServFail(name string) Record {
 // out. The query is still recorded in DNS.Queries.
 func Timeout(name string) Record {
 	return Record{name: canonical(name), fault: faultTimeout}
+}
+
+// Truncate makes every UDP answer for name come back truncated (TC set,
+// no records), so resolvers must retry over TCP, where name's records
+// are served as usual.
+func Truncate(name string) Record {
+	return Record{name: canonical(name), fault: faultTruncate}
+}
+
+// Zone parses records written in zone-file presentation format, one per
+// line ("mx1.fabrikam.com. 300 IN A 192.0.2.1"; the TTL and class may be
+// left out). Owner names are matched case-insensitively; data such as an
+// MX target is served exactly as written, so tests can check that
+// resolvers normalise it. A line that does not parse is reported by
+// NewDNS or DNS.Add through TB.Fatalf.
+func Zone(lines ...string) []Record {
+	out := make([]Record, 0, len(lines))
+	for _, line := range lines {
+		rr, err := dns.NewRR(line)
+		switch {
+		case err != nil:
+			out = append(out, Record{err: fmt.Errorf("mxtest: zone line %q: %w", line, err)})
+		case rr == nil:
+			out = append(out, Record{err: fmt.Errorf("mxtest: zone line %q holds no record", line)})
+		default:
+			rr.Header().Name = canonical(rr.Header().Name)
+			out = append(out, newRecord(rr))
+		}
+	}
+	return out
 }
 
 // Query is one question the fake DNS server received.
