@@ -155,7 +155,7 @@ func TestReceiveUsageDefaults(t *testing.T) {
 	}
 }
 
-func TestReceiveOptionsAndAccessors(t *testing.T) {
+func TestReceiveConfigAndAccessors(t *testing.T) {
 	cCfg := NewReceiveConfig("Internet", UsageInternet)
 	cCfg.Bindings = []netip.AddrPort{netip.MustParseAddrPort("0.0.0.0:25"), netip.MustParseAddrPort("[::]:25")}
 	cCfg.RemoteIPRanges = []IPRange{AllIPv4, AllIPv6}

@@ -63,6 +63,19 @@ var (
 	mycred             = Credential{UserName: `FOURTHCOFFEE\contoso`, Password: "secret"}
 )
 
+// fourthCoffee is seed 000's connector to the other forest before the
+// command's last parameters: its address space, smart hosts and our source
+// servers, no DNS routing, and $mycred for the Basic mechanisms.
+func fourthCoffee(name string, u Usage, hosts []SmartHost, a auth.SmartHostAuth) SendConfig {
+	cfg := NewSendConfig(name, u)
+	cfg.AddressSpaces, cfg.SmartHosts, cfg.SourceTransportServers = crossForestSpaces, hosts, crossForestSources
+	cfg.DNSRoutingEnabled, cfg.SmartHostAuthMechanism = false, a
+	if a == auth.SmartHostBasicAuth || a == auth.SmartHostBasicAuthRequireTLS {
+		cfg.AuthenticationCredential = mycred
+	}
+	return cfg
+}
+
 func TestSeedSendConnectors(t *testing.T) {
 	fc, cfHosts, bhHosts := `"SMTP:fourthcoffee.com;1"`, "[hub1.fourthcoffee.com hub2.fourthcoffee.com]",
 		"[bridgehead1.fourthcoffee.com bridgehead2.fourthcoffee.com]"
@@ -110,74 +123,40 @@ func TestSeedSendConnectors(t *testing.T) {
 		//      -SmartHostAuthMechanism BasicAuthRequireTLS -AuthenticationCredential $mycred -SourceTransportServers HubA..., HubB... -DNSRoutingEnabled $False
 		//      Enable-CrossForestConnector -Connector "Cross-Forest" -user "ANONYMOUS LOGON"
 		{"000 cross-forest Basic over TLS", func() (*SendConnector, error) {
-			cfg := NewSendConfig("Cross-Forest", UsageInternal)
-			cfg.AddressSpaces = crossForestSpaces
-			cfg.SmartHosts = crossForestHosts
-			cfg.SourceTransportServers = crossForestSources
-			cfg.SmartHostAuthMechanism = auth.SmartHostBasicAuthRequireTLS
-			cfg.AuthenticationCredential = mycred
-			cfg.DNSRoutingEnabled = false
+			cfg := fourthCoffee("Cross-Forest", UsageInternal, crossForestHosts, auth.SmartHostBasicAuthRequireTLS)
 			cfg.EnableCrossForest("ANONYMOUS LOGON", false)
 			return cfg.Build()
 		}, sendWant{UsageInternal, fc, cfHosts, false, auth.SmartHostBasicAuthRequireTLS, `FOURTHCOFFEE\contoso`, false, cfSources, 0, perms.Anonymous, headerRights}},
 		// 000: ... -SmartHostAuthMechanism BasicAuth -AuthenticationCredential $mycred ... -requireTLS $True -DNSRoutingEnabled $False
 		{"000 cross-forest Basic with RequireTLS", func() (*SendConnector, error) {
-			cfg := NewSendConfig("Cross-Forest", UsageInternal)
-			cfg.AddressSpaces = crossForestSpaces
-			cfg.SmartHosts = crossForestHosts
-			cfg.SourceTransportServers = crossForestSources
-			cfg.SmartHostAuthMechanism = auth.SmartHostBasicAuth
-			cfg.AuthenticationCredential = mycred
+			cfg := fourthCoffee("Cross-Forest", UsageInternal, crossForestHosts, auth.SmartHostBasicAuth)
 			cfg.RequireTLS = true
-			cfg.DNSRoutingEnabled = false
 			cfg.EnableCrossForest(perms.Anonymous, false)
 			return cfg.Build()
 		}, sendWant{UsageInternal, fc, cfHosts, false, auth.SmartHostBasicAuth, `FOURTHCOFFEE\contoso`, true, cfSources, 0, perms.Anonymous, headerRights}},
 		// 000: ... -SmartHostAuthMechanism ExternalAuthoritative -SourceTransportServers HubA..., HubB... -DNSRoutingEnabled $False
 		{"000 cross-forest ExternalAuthoritative", func() (*SendConnector, error) {
-			cfg := NewSendConfig("Cross-Forest", UsageInternal)
-			cfg.AddressSpaces = crossForestSpaces
-			cfg.SmartHosts = crossForestHosts
-			cfg.SourceTransportServers = crossForestSources
-			cfg.SmartHostAuthMechanism = auth.SmartHostExternalAuthoritative
-			cfg.DNSRoutingEnabled = false
+			cfg := fourthCoffee("Cross-Forest", UsageInternal, crossForestHosts, auth.SmartHostExternalAuthoritative)
 			return cfg.Build()
 		}, sendWant{UsageInternal, fc, cfHosts, false, auth.SmartHostExternalAuthoritative, "", false, cfSources, 0, perms.ExternallySecuredServers, internalSend}},
 		// 000: New-SendConnector -Name "Legacy Forest" -SmartHostAuthMechanism BasicAuthRequireTLS -AuthenticationCredential $mycred
 		//      -AddressSpaces FourthCoffee.com -SmartHosts Bridgehead1..., Bridgehead2... -SourceTransportServers ... -DNSRoutingEnabled $False
 		//      Enable-CrossForestConnector -Connector "Legacy Forest" -user "ANONYMOUS LOGON" -genericMTA
 		{"000 legacy forest Basic over TLS", func() (*SendConnector, error) {
-			cfg := NewSendConfig("Legacy Forest", UsageCustom)
-			cfg.AddressSpaces = crossForestSpaces
-			cfg.SourceTransportServers = crossForestSources
-			cfg.SmartHostAuthMechanism = auth.SmartHostBasicAuthRequireTLS
-			cfg.AuthenticationCredential = mycred
-			cfg.DNSRoutingEnabled = false
+			cfg := fourthCoffee("Legacy Forest", UsageCustom, legacyHosts, auth.SmartHostBasicAuthRequireTLS)
 			cfg.EnableCrossForest("ANONYMOUS LOGON", true)
-			cfg.SmartHosts = legacyHosts
 			return cfg.Build()
 		}, sendWant{UsageCustom, fc, bhHosts, false, auth.SmartHostBasicAuthRequireTLS, `FOURTHCOFFEE\contoso`, false, cfSources, 10 << 20, perms.Anonymous, internalSend}},
 		// 000: New-SendConnector -Name "Legacy Forest" -SmartHostAuthMechanism BasicAuth ... -RequireTLS $True -DNSRoutingEnabled $False
 		{"000 legacy forest Basic with RequireTLS", func() (*SendConnector, error) {
-			cfg := NewSendConfig("Legacy Forest", UsageCustom)
-			cfg.AddressSpaces = crossForestSpaces
-			cfg.SourceTransportServers = crossForestSources
-			cfg.SmartHostAuthMechanism = auth.SmartHostBasicAuth
-			cfg.AuthenticationCredential = mycred
+			cfg := fourthCoffee("Legacy Forest", UsageCustom, legacyHosts, auth.SmartHostBasicAuth)
 			cfg.RequireTLS = true
-			cfg.DNSRoutingEnabled = false
 			cfg.EnableCrossForest(perms.Anonymous, true)
-			cfg.SmartHosts = legacyHosts
 			return cfg.Build()
 		}, sendWant{UsageCustom, fc, bhHosts, false, auth.SmartHostBasicAuth, `FOURTHCOFFEE\contoso`, true, cfSources, 10 << 20, perms.Anonymous, internalSend}},
 		// 000: New-SendConnector -Name "Legacy Forest" -Usage Internal ... -SmartHostAuthMechanism ExternalAuthoritative ... -DNSRoutingEnabled $False
 		{"000 legacy forest ExternalAuthoritative", func() (*SendConnector, error) {
-			cfg := NewSendConfig("Legacy Forest", UsageInternal)
-			cfg.AddressSpaces = crossForestSpaces
-			cfg.SmartHosts = crossForestHosts
-			cfg.SourceTransportServers = crossForestSources
-			cfg.SmartHostAuthMechanism = auth.SmartHostExternalAuthoritative
-			cfg.DNSRoutingEnabled = false
+			cfg := fourthCoffee("Legacy Forest", UsageInternal, crossForestHosts, auth.SmartHostExternalAuthoritative)
 			return cfg.Build()
 		}, sendWant{UsageInternal, fc, cfHosts, false, auth.SmartHostExternalAuthoritative, "", false, cfSources, 0, perms.ExternallySecuredServers, internalSend}},
 		// 002: EAC: Internal, smart host 64.4.6.100, Basic authentication, address space fourthcoffee.com, a source server;

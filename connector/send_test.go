@@ -164,7 +164,7 @@ func TestSendUsageDefaults(t *testing.T) {
 	}
 }
 
-func TestSendOptionsAndAccessors(t *testing.T) {
+func TestSendConfigAndAccessors(t *testing.T) {
 	cCfg := NewSendConfig("Linked", UsageCustom)
 	cCfg.SmartHosts = []SmartHost{MustParseSmartHost("[192.168.1.1]:2525")}
 	cCfg.DNSRoutingEnabled = false
