@@ -30,7 +30,6 @@ func TestRouter(t *testing.T) {
 			c.SmartHosts = []connector.SmartHost{connector.MustParseSmartHost("[10.0.0.9]")}
 			c.DNSRoutingEnabled = false
 			c.LinkedReceiveConnector = "From Internet"
-			c.SmartHostAuthMechanism = 0
 			c.MaxMessageSize = connector.Unlimited
 		}),
 	}

@@ -275,7 +275,7 @@ func newHub(dir string, w *world, resolver *mx.Resolver, dflt, client, edge net.
 		return nil, nil, err
 	}
 	defaultRecvCfg := connector.NewReceiveConfig("Default HUB01", connector.UsageCustom)
-	defaultRecvCfg.RemoteIPRanges = []connector.IPRange{connector.MustParseIPRange("0.0.0.0-255.255.255.255")}
+	defaultRecvCfg.RemoteIPRanges = []connector.IPRange{connector.AllIPv4}
 	defaultRecvCfg.Bindings = []netip.AddrPort{netip.MustParseAddrPort(dflt.String())}
 	defaultRecvCfg.AuthMechanism = mech
 	defaultRecvCfg.PermissionGroups = perms.ExchangeUsers | perms.ExchangeServers
@@ -286,7 +286,7 @@ func newHub(dir string, w *world, resolver *mx.Resolver, dflt, client, edge net.
 	// "Client HUB01": mailbox users submit here after STARTTLS + AUTH.
 	clientRecvCfg := connector.NewReceiveConfig("Client HUB01", connector.UsageClient)
 	clientRecvCfg.Bindings = []netip.AddrPort{netip.MustParseAddrPort(client.String())}
-	clientRecvCfg.RemoteIPRanges = []connector.IPRange{connector.MustParseIPRange("0.0.0.0-255.255.255.255")}
+	clientRecvCfg.RemoteIPRanges = []connector.IPRange{connector.AllIPv4}
 	clientRecv, err := clientRecvCfg.Build()
 	if err != nil {
 		return nil, nil, err
