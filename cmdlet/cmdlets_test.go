@@ -91,7 +91,7 @@ New-AcceptedDomain -Name Contoso -DomainName contoso.com
 	}{
 		{"New-SendConnector defaults", "", func(t *testing.T, c *Config) {
 			s := c.SendConnector("out").Connector
-			if !s.DNSRoutingEnabled() || s.Port() != 25 || s.MaxMessageSize() != 10<<20 || s.Usage() != connector.UsageInternet {
+			if !s.Config().DNSRoutingEnabled || s.Port() != 25 || s.MaxMessageSize() != 10<<20 || s.Config().Usage != connector.UsageInternet {
 				t.Errorf("%+v", s.Config())
 			}
 		}},
@@ -107,7 +107,7 @@ New-AcceptedDomain -Name Contoso -DomainName contoso.com
 			}
 		}},
 		{"smart hosts turn DNS routing off", `Set-SendConnector Out -SmartHosts "[192.168.1.1]"`, func(t *testing.T, c *Config) {
-			if s := c.SendConnector("Out").Connector; s.DNSRoutingEnabled() || s.SmartHosts()[0].Host != "192.168.1.1" {
+			if s := c.SendConnector("Out").Connector; s.Config().DNSRoutingEnabled || s.SmartHosts()[0].Host != "192.168.1.1" {
 				t.Errorf("%+v", s.Config())
 			}
 		}},
@@ -118,8 +118,8 @@ New-AcceptedDomain -Name Contoso -DomainName contoso.com
 		}},
 		{"Get-SendConnector pipes every connector", "New-SendConnector Out2 -AddressSpaces x.com\nGet-SendConnector | Set-SendConnector -Comment piped", func(t *testing.T, c *Config) {
 			for _, s := range c.SendConnectors {
-				if s.Connector.Comment() != "piped" {
-					t.Errorf("%s: %q", s.Config.Name, s.Connector.Comment())
+				if s.Connector.Config().Comment != "piped" {
+					t.Errorf("%s: %q", s.Config.Name, s.Connector.Config().Comment)
 				}
 			}
 		}},
@@ -136,7 +136,7 @@ New-AcceptedDomain -Name Contoso -DomainName contoso.com
 		}},
 		{"Get-ReceiveConnector -Server", "New-ReceiveConnector -Name B -Server HubB -Usage Internet -Bindings 0.0.0.0:2525\n" +
 			"Get-ReceiveConnector -Server HubB | Set-ReceiveConnector -Enabled $false", func(t *testing.T, c *Config) {
-			if !c.ReceiveConnector("In").Connector.Enabled() || c.ReceiveConnector(`HubB\B`).Connector.Enabled() {
+			if !c.ReceiveConnector("In").Connector.Config().Enabled || c.ReceiveConnector(`HubB\B`).Connector.Config().Enabled {
 				t.Error("-Server did not select HubB's connector only")
 			}
 		}},

@@ -27,8 +27,8 @@ func TestDefaultConfig(t *testing.T) {
 		var names []string
 		for _, r := range c.ReceiveConnectors {
 			names = append(names, r.Config.Name)
-			if r.Connector.IsEdge() != tt.edge {
-				t.Errorf("%s: IsEdge %v", r.Config.Name, r.Connector.IsEdge())
+			if r.Connector.Config().Edge != tt.edge {
+				t.Errorf("%s: IsEdge %v", r.Config.Name, r.Connector.Config().Edge)
 			}
 		}
 		if len(names) != len(tt.names) || names[0] != tt.names[0] {

@@ -22,7 +22,7 @@ Enable-CrossForestConnector -Connector "Cross-Forest" -user "ANONYMOUS LOGON"
 	}
 	send, _ := cfg.ForServer("HubA")
 	c := send[0].Connector
-	fmt.Println(c.Name(), c.AddressSpaces(), c.SmartHosts(), c.SmartHostAuth())
+	fmt.Println(c.Name(), c.AddressSpaces(), c.SmartHosts(), c.Config().SmartHostAuthMechanism)
 	fmt.Println(c.Policy().Credentials)
 	fmt.Println(send[0].Config.Permissions[0].ExtendedRights)
 	// Output:

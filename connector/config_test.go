@@ -58,30 +58,84 @@ func rebuilt[C any](t *testing.T, build func() (C, error), again func(C) (C, err
 }
 
 func TestSendConfigRoundTrip(t *testing.T) {
-	hosts := WithSmartHostList("hub1.fourthcoffee.com,[192.168.1.1]:2525")
+	hosts := []SmartHost{MustParseSmartHost("hub1.fourthcoffee.com"), MustParseSmartHost("[192.168.1.1]:2525")}
 	tests := []struct {
-		name string
-		opts []SendOption
+		name  string
+		build func() (*SendConnector, error)
 	}{
-		{"internet", []SendOption{WithUsage(UsageInternet), WithAddressSpaceList("*"), WithFQDN("mail.contoso.com")}},
-		{"edge internal", []SendOption{WithEdgeDefaults(), WithUsage(UsageInternal), WithAddressSpaceList("*.contoso.com"),
-			WithSmartHostList("hub01.contoso.com"), WithSmartHostAuth(auth.SmartHostBasicAuthRequireTLS), WithCredentials("u", "p")}},
-		{"cross forest", []SendOption{WithUsage(UsageInternal), WithAddressSpaceList(`"FourthCoffee.com;2","X400:c=us;a=adatum;5"`),
-			hosts, WithSmartHostAuth(auth.SmartHostBasicAuth), WithCredentials("u", "p"), WithCrossForest(perms.Principal("ANONYMOUS LOGON"), true),
-			WithSourceTransportServers("HubA", "HubB"), WithScoped(true), WithPort(587), WithMaxMessagesPerConnection(5),
-			WithConnectionInactivityTimeout(time.Minute), WithEnabled(false), WithComment("c"), WithProtocolLogging(ProtocolLoggingVerbose),
-			WithDeniedPermission(perms.Anonymous, perms.SendExch50), WithoutPermission(perms.HubTransportServers, perms.SendForestHeaders)}},
-		{"partner", []SendOption{WithUsage(UsagePartner), WithAddressSpaceList("fabrikam.com"), WithUseExternalDNSServers(true),
-			WithMaxMessageSize(1048577), WithRemotePrincipal(perms.Anonymous)}},
-		{"TLS to smart host", []SendOption{WithAddressSpaceList("*"), WithSmartHostList("relay.contoso.com"), WithRequireTLS(true),
-			WithTLSAuthLevel(auth.DomainValidation), WithTLSDomain("*.contoso.com")}},
-		{"linked", []SendOption{WithSmartHostList("[192.168.1.1]"), WithSmartHostAuth(auth.SmartHostExternalAuthoritative),
-			WithLinkedReceiveConnector(`HUB\From Hygiene`)}},
-		{"ignore STARTTLS", []SendOption{WithAddressSpaceList("*"), WithIgnoreStartTLS(true), WithMaxMessageSize(Unlimited)}},
+		{"internet", func() (*SendConnector, error) {
+			cfg := NewSendConfig("internet", UsageInternet)
+			cfg.AddressSpaces = []addrspace.AddressSpace{addrspace.MustParse("*")}
+			cfg.Fqdn = "mail.contoso.com"
+			return cfg.Build()
+		}},
+		{"edge internal", func() (*SendConnector, error) {
+			cfg := NewSendConfig("edge internal", UsageInternal)
+			cfg.Edge = true
+			cfg.AddressSpaces = []addrspace.AddressSpace{addrspace.MustParse("*.contoso.com")}
+			cfg.SmartHosts = []SmartHost{MustParseSmartHost("hub01.contoso.com")}
+			cfg.DNSRoutingEnabled = false
+			cfg.SmartHostAuthMechanism = auth.SmartHostBasicAuthRequireTLS
+			cfg.AuthenticationCredential = Credential{UserName: "u", Password: "p"}
+			return cfg.Build()
+		}},
+		{"cross forest", func() (*SendConnector, error) {
+			cfg := NewSendConfig("cross forest", UsageInternal)
+			cfg.AddressSpaces = []addrspace.AddressSpace{addrspace.MustParse(`"FourthCoffee.com;2"`), addrspace.MustParse(`"X400:c=us;a=adatum;5"`)}
+			cfg.SourceTransportServers = []string{"HubA", "HubB"}
+			cfg.Permissions = []Permission{{User: perms.Anonymous, ExtendedRights: perms.SendExch50, Deny: true}}
+			cfg.SmartHostAuthMechanism = auth.SmartHostBasicAuth
+			cfg.AuthenticationCredential = Credential{UserName: "u", Password: "p"}
+			cfg.IsScopedConnector = true
+			cfg.Port = 587
+			cfg.SmtpMaxMessagesPerConnection = 5
+			cfg.ConnectionInactivityTimeOut = time.Minute
+			cfg.Enabled = false
+			cfg.Comment = "c"
+			cfg.ProtocolLoggingLevel = ProtocolLoggingVerbose
+			cfg.EnableCrossForest(perms.Principal("ANONYMOUS LOGON"), true)
+			cfg.SmartHosts, cfg.DNSRoutingEnabled = hosts, false
+			cfg.Permissions = append(cfg.Permissions, Permission{User: perms.HubTransportServers, ExtendedRights: perms.SendForestHeaders, Remove: true})
+			return cfg.Build()
+		}},
+		{"partner", func() (*SendConnector, error) {
+			cfg := NewSendConfig("partner", UsagePartner)
+			cfg.AddressSpaces = []addrspace.AddressSpace{addrspace.MustParse("fabrikam.com")}
+			cfg.UseExternalDNSServersEnabled = true
+			cfg.MaxMessageSize = 1048577
+			cfg.RemotePrincipal = perms.Anonymous
+			return cfg.Build()
+		}},
+		{"TLS to smart host", func() (*SendConnector, error) {
+			cfg := NewSendConfig("TLS to smart host", UsageCustom)
+			cfg.AddressSpaces = []addrspace.AddressSpace{addrspace.MustParse("*")}
+			cfg.SmartHosts = []SmartHost{MustParseSmartHost("relay.contoso.com")}
+			cfg.DNSRoutingEnabled = false
+			cfg.RequireTLS = true
+			cfg.TlsAuthLevel = auth.DomainValidation
+			cfg.TlsDomain = "*.contoso.com"
+			return cfg.Build()
+		}},
+		{"linked", func() (*SendConnector, error) {
+			cfg := NewSendConfig("linked", UsageCustom)
+			cfg.SmartHosts = []SmartHost{MustParseSmartHost("[192.168.1.1]")}
+			cfg.DNSRoutingEnabled = false
+			cfg.SmartHostAuthMechanism = auth.SmartHostExternalAuthoritative
+			cfg.LinkedReceiveConnector = `HUB\From Hygiene`
+			cfg.MaxMessageSize = Unlimited
+			return cfg.Build()
+		}},
+		{"ignore STARTTLS", func() (*SendConnector, error) {
+			cfg := NewSendConfig("ignore STARTTLS", UsageCustom)
+			cfg.AddressSpaces = []addrspace.AddressSpace{addrspace.MustParse("*")}
+			cfg.IgnoreSTARTTLS = true
+			cfg.MaxMessageSize = Unlimited
+			return cfg.Build()
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rebuilt(t, func() (*SendConnector, error) { return NewSend(tt.name, tt.opts...) },
+			rebuilt(t, tt.build,
 				func(c *SendConnector) (*SendConnector, error) { return c.Config().Build() }, sameSend)
 		})
 	}
@@ -89,90 +143,74 @@ func TestSendConfigRoundTrip(t *testing.T) {
 
 func TestReceiveConfigRoundTrip(t *testing.T) {
 	tests := []struct {
-		name string
-		opts []ReceiveOption
+		name  string
+		build func() (*ReceiveConnector, error)
 	}{
-		{"internet", []ReceiveOption{WithUsage(UsageInternet), WithBindingList("0.0.0.0:25,[::]:25"), DenyAnonymousAuthoritativeSender()}},
-		{"edge internal", []ReceiveOption{WithEdgeDefaults(), WithUsage(UsageInternal), WithRemoteIPRangeList("192.168.5.10,192.168.5.20"),
-			WithAuthMechanism(auth.TLS | auth.BasicAuth | auth.BasicAuthRequireTLS | auth.ExchangeServer)}},
-		{"client", []ReceiveOption{WithUsage(UsageClient), WithRemoteIPRangeList("10.0.0.0/8"), WithRequireTLS(true),
-			WithRequireEHLODomain(true), WithBanner("220 mail.contoso.com ready"), WithFQDN("mail.contoso.com")}},
-		{"anonymous relay", []ReceiveOption{WithUsage(UsageCustom), WithBindingList("10.1.1.1:25"), WithRemoteIPRangeList("10.2.0.0-10.2.255.255"),
-			WithPermissionGroups(perms.AnonymousUsers), WithPermission(perms.Principal("ANONYMOUS LOGON"), perms.AcceptAnyRecipient),
-			WithDeniedPermission(perms.Anonymous, perms.AcceptRoutingHeaders), WithoutPermission(perms.Anonymous, perms.Submit)}},
-		{"open relay allowed", []ReceiveOption{WithUsage(UsageInternal), WithRemoteIPRanges(AllIPv4), WithAuthMechanism(auth.TLS | auth.ExternalAuthoritative),
-			AllowOpenRelay(), WithMaxMessageSize(35 << 20), WithMaxHeaderSize(64 << 10), WithMaxRecipientsPerMessage(100),
-			WithMaxInboundConnection(Unlimited), WithMaxInboundConnectionPerSource(Unlimited), WithConnectionTimeout(time.Hour),
-			WithConnectionInactivityTimeout(time.Minute), WithMaxHopCount(60), WithMaxLocalHopCount(0), WithMaxProtocolErrors(Unlimited),
-			WithMaxLogonFailures(0), WithTarpitInterval(0), WithEnabled(false), WithComment("c"), WithProtocolLogging(ProtocolLoggingVerbose)}},
-		{"partner", []ReceiveOption{WithUsage(UsagePartner), WithBindingList("0.0.0.0:25"), WithRemoteIPRangeList("203.0.113.0/24"), WithDomainSecure(true)}},
+		{"internet", func() (*ReceiveConnector, error) {
+			cfg := NewReceiveConfig("internet", UsageInternet)
+			cfg.Bindings = []netip.AddrPort{netip.MustParseAddrPort("0.0.0.0:25"), netip.MustParseAddrPort("[::]:25")}
+			cfg.DenyAnonymousAuthoritativeSender = true
+			return cfg.Build()
+		}},
+		{"edge internal", func() (*ReceiveConnector, error) {
+			cfg := NewEdgeReceiveConfig("edge internal", UsageInternal)
+			cfg.RemoteIPRanges = []IPRange{MustParseIPRange("192.168.5.10"), MustParseIPRange("192.168.5.20")}
+			cfg.AuthMechanism = auth.TLS | auth.BasicAuth | auth.BasicAuthRequireTLS | auth.ExchangeServer
+			return cfg.Build()
+		}},
+		{"client", func() (*ReceiveConnector, error) {
+			cfg := NewReceiveConfig("client", UsageClient)
+			cfg.RemoteIPRanges = []IPRange{MustParseIPRange("10.0.0.0/8")}
+			cfg.RequireTLS = true
+			cfg.RequireEHLODomain = true
+			cfg.Banner = "220 mail.contoso.com ready"
+			cfg.Fqdn = "mail.contoso.com"
+			return cfg.Build()
+		}},
+		{"anonymous relay", func() (*ReceiveConnector, error) {
+			cfg := NewReceiveConfig("anonymous relay", UsageCustom)
+			cfg.Bindings = []netip.AddrPort{netip.MustParseAddrPort("10.1.1.1:25")}
+			cfg.RemoteIPRanges = []IPRange{MustParseIPRange("10.2.0.0-10.2.255.255")}
+			cfg.Permissions = []Permission{{User: perms.Principal("ANONYMOUS LOGON"), ExtendedRights: perms.AcceptAnyRecipient}, {User: perms.Anonymous, ExtendedRights: perms.AcceptRoutingHeaders, Deny: true}}
+			cfg.PermissionGroups = perms.AnonymousUsers
+			cfg.Permissions = append(cfg.Permissions, Permission{User: perms.Anonymous, ExtendedRights: perms.Submit, Remove: true})
+			return cfg.Build()
+		}},
+		{"open relay allowed", func() (*ReceiveConnector, error) {
+			cfg := NewReceiveConfig("open relay allowed", UsageInternal)
+			cfg.RemoteIPRanges = []IPRange{AllIPv4}
+			cfg.AuthMechanism = auth.TLS | auth.ExternalAuthoritative
+			cfg.AllowOpenRelay = true
+			cfg.MaxMessageSize = 35 << 20
+			cfg.MaxHeaderSize = 64 << 10
+			cfg.MaxRecipientsPerMessage = 100
+			cfg.MaxInboundConnection = Unlimited
+			cfg.MaxInboundConnectionPerSource = Unlimited
+			cfg.ConnectionTimeout = time.Hour
+			cfg.ConnectionInactivityTimeout = time.Minute
+			cfg.MaxHopCount = 60
+			cfg.MaxLocalHopCount = 0
+			cfg.MaxProtocolErrors = Unlimited
+			cfg.MaxLogonFailures = 0
+			cfg.TarpitInterval = 0
+			cfg.Enabled = false
+			cfg.Comment = "c"
+			cfg.ProtocolLoggingLevel = ProtocolLoggingVerbose
+			return cfg.Build()
+		}},
+		{"partner", func() (*ReceiveConnector, error) {
+			cfg := NewReceiveConfig("partner", UsagePartner)
+			cfg.Bindings = []netip.AddrPort{netip.MustParseAddrPort("0.0.0.0:25")}
+			cfg.RemoteIPRanges = []IPRange{MustParseIPRange("203.0.113.0/24")}
+			cfg.DomainSecureEnabled = true
+			return cfg.Build()
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rebuilt(t, func() (*ReceiveConnector, error) { return NewReceive(tt.name, tt.opts...) },
+			rebuilt(t, tt.build,
 				func(c *ReceiveConnector) (*ReceiveConnector, error) { return c.Config().Build() }, sameReceive)
 		})
-	}
-}
-
-// The usage defaults of NewSendConfig are those NewSend applies for
-// WithUsage, given the parameters each usage requires.
-func TestNewSendConfigDefaults(t *testing.T) {
-	star := addrspace.MustParse("*")
-	hub := SmartHost{Host: "hub01.contoso.com"}
-	tests := []struct {
-		usage Usage
-		edge  bool
-		smart bool
-	}{
-		{UsageCustom, false, false}, {UsageInternet, false, false}, {UsagePartner, false, false},
-		{UsageInternal, false, true}, {UsageInternal, true, true}, {UsageCustom, false, true},
-	}
-	for _, tt := range tests {
-		t.Run(fmt.Sprint(tt.usage, tt.edge, tt.smart), func(t *testing.T) {
-			opts := []SendOption{WithUsage(tt.usage), WithAddressSpaces(star)}
-			cfg := NewSendConfig("x", tt.usage)
-			cfg.AddressSpaces, cfg.Edge = []addrspace.AddressSpace{star}, tt.edge
-			if tt.edge {
-				opts = append(opts, WithEdgeDefaults())
-			}
-			if tt.smart {
-				opts = append(opts, WithSmartHosts(hub))
-				cfg.SmartHosts, cfg.DNSRoutingEnabled = []SmartHost{hub}, false
-			}
-			rebuilt(t, func() (*SendConnector, error) { return NewSend("x", opts...) },
-				func(*SendConnector) (*SendConnector, error) { return cfg.Build() }, sameSend)
-		})
-	}
-}
-
-func TestNewReceiveConfigDefaults(t *testing.T) {
-	b25 := netip.MustParseAddrPort("0.0.0.0:25")
-	lan := MustParseIPRange("10.0.0.0/8")
-	for _, edge := range []bool{false, true} {
-		for u := UsageCustom; u <= UsageClient; u++ {
-			if edge && u == UsageClient {
-				continue
-			}
-			t.Run(fmt.Sprint(u, edge), func(t *testing.T) {
-				opts := []ReceiveOption{WithUsage(u)}
-				cfg := NewReceiveConfig("x", u)
-				if edge {
-					opts = append(opts, WithEdgeDefaults())
-					cfg = NewEdgeReceiveConfig("x", u)
-				}
-				if len(cfg.Bindings) == 0 {
-					opts = append(opts, WithBindings(b25))
-					cfg.Bindings = []netip.AddrPort{b25}
-				}
-				if len(cfg.RemoteIPRanges) == 0 {
-					opts = append(opts, WithRemoteIPRanges(lan))
-					cfg.RemoteIPRanges = []IPRange{lan}
-				}
-				rebuilt(t, func() (*ReceiveConnector, error) { return NewReceive("x", opts...) },
-					func(*ReceiveConnector) (*ReceiveConnector, error) { return cfg.Build() }, sameReceive)
-			})
-		}
 	}
 }
 
@@ -317,8 +355,8 @@ func TestConfigIsACopy(t *testing.T) {
 	rcfg.Bindings[0] = netip.MustParseAddrPort("0.0.0.0:26")
 	rout := r.Config()
 	rout.RemoteIPRanges[0] = AllIPv4
-	if r.Bindings()[0].Port() != 25 || r.RemoteIPRanges()[0] == AllIPv4 {
-		t.Errorf("connector changed: %v %v", r.Bindings(), r.RemoteIPRanges())
+	if r.Bindings()[0].Port() != 25 || r.Config().RemoteIPRanges[0] == AllIPv4 {
+		t.Errorf("connector changed: %v %v", r.Bindings(), r.Config().RemoteIPRanges)
 	}
 }
 
@@ -344,15 +382,23 @@ func TestCredentialRedacted(t *testing.T) {
 
 // A configuration survives JSON, apart from the secrets it never writes.
 func TestConfigJSONRoundTrip(t *testing.T) {
-	s, err := NewSend("To Partner", WithUsage(UsagePartner), WithAddressSpaceList(`"fabrikam.com;2","*.fabrikam.net"`),
-		WithProtocolLogging(ProtocolLoggingVerbose), WithPermission(perms.PartnerServers, perms.SendOrganizationHeaders),
-		WithSourceTransportServers("hub01"), WithComment("partner"))
+	sCfg := NewSendConfig("To Partner", UsagePartner)
+	sCfg.AddressSpaces = []addrspace.AddressSpace{addrspace.MustParse(`"fabrikam.com;2"`), addrspace.MustParse("*.fabrikam.net")}
+	sCfg.Permissions = []Permission{{User: perms.PartnerServers, ExtendedRights: perms.SendOrganizationHeaders}}
+	sCfg.SourceTransportServers = []string{"hub01"}
+	sCfg.ProtocolLoggingLevel = ProtocolLoggingVerbose
+	sCfg.Comment = "partner"
+	s, err := sCfg.Build()
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := NewReceive("From Partner", WithUsage(UsagePartner), WithBindingList("10.1.1.1:25,[::]:25"),
-		WithRemoteIPRangeList("203.0.113.0/24,2001:db8::/32"), WithDomainSecure(true), WithProtocolLogging(ProtocolLoggingVerbose),
-		WithDeniedPermission(perms.PartnerServers, perms.AcceptRoutingHeaders))
+	rCfg := NewReceiveConfig("From Partner", UsagePartner)
+	rCfg.Bindings = []netip.AddrPort{netip.MustParseAddrPort("10.1.1.1:25"), netip.MustParseAddrPort("[::]:25")}
+	rCfg.RemoteIPRanges = []IPRange{MustParseIPRange("203.0.113.0/24"), MustParseIPRange("2001:db8::/32")}
+	rCfg.Permissions = []Permission{{User: perms.PartnerServers, ExtendedRights: perms.AcceptRoutingHeaders, Deny: true}}
+	rCfg.DomainSecureEnabled = true
+	rCfg.ProtocolLoggingLevel = ProtocolLoggingVerbose
+	r, err := rCfg.Build()
 	if err != nil {
 		t.Fatal(err)
 	}

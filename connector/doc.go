@@ -22,10 +22,15 @@
 //	cfg.AuthenticationCredential = connector.Credential{UserName: user, Password: password}
 //	toEdge, err := cfg.Build()
 //
-// NewSend and NewReceive build the same connectors from functional options
-// (WithUsage, WithSmartHostList, ...), each of which sets one field.
-// Every refusal is a *ConfigError naming the parameter. Connectors are
-// immutable once built and safe for concurrent use.
+// The constructors apply only the usage's defaults; what the cmdlet infers
+// from other parameters is set explicitly: naming SmartHosts means
+// DNSRoutingEnabled false, and a LinkedReceiveConnector means
+// MaxMessageSize Unlimited. Lists as administrators write them are parsed
+// with ParseBindings, ParseIPRanges, ParseSmartHosts and
+// addrspace.ParseList, and Enable-CrossForestConnector is
+// (*SendConfig).EnableCrossForest. Every refusal of Build is a
+// *ConfigError naming the parameter. Connectors are immutable once built
+// and safe for concurrent use.
 //
 // Beyond the reference system, Build refuses a receive connector that
 // would relay for every address (ExternalAuthoritative, or

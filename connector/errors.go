@@ -35,8 +35,7 @@ var (
 	ErrNoConnector = errors.New("connector: no receive connector for this connection")
 )
 
-// ConfigError reports a configuration that NewSend, NewReceive or NewSet
-// refused. Parameter is the reference system's parameter name
+// ConfigError reports a configuration that Build or NewSet refused. Parameter is the reference system's parameter name
 // (e.g. "SmartHosts", "AuthMechanism") so administrators recognise it.
 type ConfigError struct {
 	Connector string // connector name

@@ -12,16 +12,17 @@ import (
 
 // Seed 001, Edge server: New-SendConnector -Name "To Internet"
 // -AddressSpaces * -Usage Internet -DNSRoutingEnabled $true.
-func ExampleNewSend_edgeToInternet() {
-	c, err := connector.NewSend("To Internet", connector.WithEdgeDefaults(),
-		connector.WithAddressSpaceList("*"),
-		connector.WithUsage(connector.UsageInternet),
-		connector.WithDNSRouting(true))
+func ExampleSendConfig_Build_edgeToInternet() {
+	cfg := connector.NewSendConfig("To Internet", connector.UsageInternet)
+	cfg.Edge = true
+	cfg.AddressSpaces = []addrspace.AddressSpace{addrspace.MustParse("*")}
+	cfg.DNSRoutingEnabled = true
+	c, err := cfg.Build()
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(c.Name(), c.Usage(), c.AddressSpaces(), "DNS:", c.DNSRoutingEnabled())
+	fmt.Println(c.Name(), c.Config().Usage, c.AddressSpaces(), "DNS:", c.Config().DNSRoutingEnabled)
 	fmt.Println("remote:", c.RemotePrincipal(), "keeps:", c.RemoteRights())
 	// Output:
 	// To Internet Internet [SMTP:*;1] DNS: true
@@ -30,14 +31,15 @@ func ExampleNewSend_edgeToInternet() {
 
 // Seed 001, Edge server: the send connector to the internal organization,
 // Basic authentication over TLS to the hubs.
-func ExampleNewSend_edgeToInternalOrg() {
-	c, err := connector.NewSend("To Internal Org", connector.WithEdgeDefaults(),
-		connector.WithUsage(connector.UsageInternal),
-		connector.WithAddressSpaceList("*.contoso.com"),
-		connector.WithDNSRouting(false),
-		connector.WithSmartHostList("Hub01.contoso.com,Hub02.contoso.com"),
-		connector.WithSmartHostAuth(auth.SmartHostBasicAuthRequireTLS),
-		connector.WithCredentials(`CONTOSO\edgesvc`, "secret"))
+func ExampleSendConfig_Build_edgeToInternalOrg() {
+	cfg := connector.NewSendConfig("To Internal Org", connector.UsageInternal)
+	cfg.Edge = true
+	cfg.AddressSpaces = []addrspace.AddressSpace{addrspace.MustParse("*.contoso.com")}
+	cfg.SmartHosts = []connector.SmartHost{connector.MustParseSmartHost("Hub01.contoso.com"), connector.MustParseSmartHost("Hub02.contoso.com")}
+	cfg.DNSRoutingEnabled = false
+	cfg.SmartHostAuthMechanism = auth.SmartHostBasicAuthRequireTLS
+	cfg.AuthenticationCredential = connector.Credential{UserName: `CONTOSO\edgesvc`, Password: "secret"}
+	c, err := cfg.Build()
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -53,21 +55,21 @@ func ExampleNewSend_edgeToInternalOrg() {
 // Seed 001, Edge server: "From Internet" (the default receive connector
 // bound to the Internet-facing address) and "To Internal Org" share
 // 10.1.1.1:25; the hubs' addresses go to the internal connector.
-func ExampleNewReceive_edge() {
-	fromInternet, err := connector.NewReceive("From Internet", connector.WithEdgeDefaults(),
-		connector.WithUsage(connector.UsageInternet),
-		connector.WithAuthMechanism(auth.TLS|auth.ExchangeServer),
-		connector.WithPermissionGroups(perms.AnonymousUsers|perms.ExchangeServers|perms.Partners),
-		connector.WithBindingList("10.1.1.1:25"))
+func ExampleReceiveConfig_Build_edge() {
+	fromInternetCfg := connector.NewEdgeReceiveConfig("From Internet", connector.UsageInternet)
+	fromInternetCfg.Bindings = []netip.AddrPort{netip.MustParseAddrPort("10.1.1.1:25")}
+	fromInternetCfg.AuthMechanism = auth.TLS | auth.ExchangeServer
+	fromInternetCfg.PermissionGroups = perms.AnonymousUsers | perms.ExchangeServers | perms.Partners
+	fromInternet, err := fromInternetCfg.Build()
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	toInternalOrg, err := connector.NewReceive("To Internal Org", connector.WithEdgeDefaults(),
-		connector.WithUsage(connector.UsageInternal),
-		connector.WithAuthMechanism(auth.TLS|auth.BasicAuth|auth.BasicAuthRequireTLS|auth.ExchangeServer),
-		connector.WithBindingList("10.1.1.1:25"),
-		connector.WithRemoteIPRangeList("192.168.5.10,192.168.5.20"))
+	toInternalOrgCfg := connector.NewEdgeReceiveConfig("To Internal Org", connector.UsageInternal)
+	toInternalOrgCfg.Bindings = []netip.AddrPort{netip.MustParseAddrPort("10.1.1.1:25")}
+	toInternalOrgCfg.RemoteIPRanges = []connector.IPRange{connector.MustParseIPRange("192.168.5.10"), connector.MustParseIPRange("192.168.5.20")}
+	toInternalOrgCfg.AuthMechanism = auth.TLS | auth.BasicAuth | auth.BasicAuthRequireTLS | auth.ExchangeServer
+	toInternalOrg, err := toInternalOrgCfg.Build()
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -80,7 +82,7 @@ func ExampleNewReceive_edge() {
 	local := netip.MustParseAddrPort("10.1.1.1:25")
 	for _, remote := range []string{"192.168.5.10", "203.0.113.7"} {
 		c, _ := set.Select(local, netip.MustParseAddr(remote))
-		fmt.Printf("%s -> %s (%s; %s)\n", remote, c.Name(), c.AuthMechanism(), c.PermissionGroups())
+		fmt.Printf("%s -> %s (%s; %s)\n", remote, c.Name(), c.AuthMechanism(), c.Config().PermissionGroups)
 	}
 	fmt.Println("Edge timeouts:", fromInternet.ConnectionTimeout(), fromInternet.ConnectionInactivityTimeout())
 	// Output:
@@ -90,20 +92,20 @@ func ExampleNewReceive_edge() {
 }
 
 // Seed 001, Hub server: the send connector to the Edge server.
-func ExampleNewSend_hubToEdge() {
-	c, err := connector.NewSend("To Edge",
-		connector.WithUsage(connector.UsageInternal),
-		connector.WithAddressSpaceList("*"),
-		connector.WithDNSRouting(false),
-		connector.WithSmartHostList("edge01.contoso.net"),
-		connector.WithSourceTransportServers("hub01.contoso.com", "hub02.contoso.com"),
-		connector.WithSmartHostAuth(auth.SmartHostBasicAuthRequireTLS),
-		connector.WithCredentials(`edge01\hubsvc`, "secret"))
+func ExampleSendConfig_Build_hubToEdge() {
+	cfg := connector.NewSendConfig("To Edge", connector.UsageInternal)
+	cfg.AddressSpaces = []addrspace.AddressSpace{addrspace.MustParse("*")}
+	cfg.SmartHosts = []connector.SmartHost{connector.MustParseSmartHost("edge01.contoso.net")}
+	cfg.SourceTransportServers = []string{"hub01.contoso.com", "hub02.contoso.com"}
+	cfg.DNSRoutingEnabled = false
+	cfg.SmartHostAuthMechanism = auth.SmartHostBasicAuthRequireTLS
+	cfg.AuthenticationCredential = connector.Credential{UserName: `edge01\hubsvc`, Password: "secret"}
+	c, err := cfg.Build()
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(c.SmartHosts(), c.SourceTransportServers(), c.SmartHostAuth())
+	fmt.Println(c.SmartHosts(), c.SourceTransportServers(), c.Config().SmartHostAuthMechanism)
 	// Output:
 	// [edge01.contoso.net] [hub01.contoso.com hub02.contoso.com] BasicAuthRequireTLS
 }
@@ -111,16 +113,16 @@ func ExampleNewSend_hubToEdge() {
 // Seeds 000 and 002: a cross-forest connector with Basic authentication,
 // then Enable-CrossForestConnector -user "ANONYMOUS LOGON" so that the
 // other forest receives our organization and forest headers.
-func ExampleNewSend_crossForest() {
-	c, err := connector.NewSend("Cross-Forest",
-		connector.WithUsage(connector.UsageInternal),
-		connector.WithAddressSpaceList("FourthCoffee.com"),
-		connector.WithSmartHostList("Hub1.FourthCoffee.Com, Hub2.FourthCoffee.com"),
-		connector.WithSmartHostAuth(auth.SmartHostBasicAuthRequireTLS),
-		connector.WithCredentials("FourthCoffee@Contoso.com", "secret"),
-		connector.WithSourceTransportServers("HubA.Contoso.com", "HubB.Contoso.com"),
-		connector.WithDNSRouting(false),
-		connector.WithCrossForest("ANONYMOUS LOGON", false))
+func ExampleSendConfig_Build_crossForest() {
+	cfg := connector.NewSendConfig("Cross-Forest", connector.UsageInternal)
+	cfg.AddressSpaces = []addrspace.AddressSpace{addrspace.MustParse("FourthCoffee.com")}
+	cfg.SmartHosts = []connector.SmartHost{connector.MustParseSmartHost("Hub1.FourthCoffee.Com"), connector.MustParseSmartHost("Hub2.FourthCoffee.com")}
+	cfg.SourceTransportServers = []string{"HubA.Contoso.com", "HubB.Contoso.com"}
+	cfg.SmartHostAuthMechanism = auth.SmartHostBasicAuthRequireTLS
+	cfg.AuthenticationCredential = connector.Credential{UserName: "FourthCoffee@Contoso.com", Password: "secret"}
+	cfg.DNSRoutingEnabled = false
+	cfg.EnableCrossForest("ANONYMOUS LOGON", false)
+	c, err := cfg.Build()
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -129,12 +131,13 @@ func ExampleNewSend_crossForest() {
 	fmt.Println(c.RemoteRights())
 
 	// An IP literal cannot be checked against a certificate name.
-	_, err = connector.NewSend("Cross-Forest",
-		connector.WithUsage(connector.UsageInternal),
-		connector.WithAddressSpaceList("fourthcoffee.com"),
-		connector.WithSmartHostList("64.4.6.100"),
-		connector.WithSmartHostAuth(auth.SmartHostBasicAuthRequireTLS),
-		connector.WithCredentials("FourthCoffee@Contoso.com", "secret"))
+	ip := connector.NewSendConfig("Cross-Forest", connector.UsageInternal)
+	ip.AddressSpaces = []addrspace.AddressSpace{addrspace.MustParse("fourthcoffee.com")}
+	ip.SmartHosts = []connector.SmartHost{connector.MustParseSmartHost("64.4.6.100")}
+	ip.DNSRoutingEnabled = false
+	ip.SmartHostAuthMechanism = auth.SmartHostBasicAuthRequireTLS
+	ip.AuthenticationCredential = connector.Credential{UserName: "FourthCoffee@Contoso.com", Password: "secret"}
+	_, err = ip.Build()
 	fmt.Println(err)
 	// Output:
 	// NT AUTHORITY\ANONYMOUS LOGON
@@ -144,21 +147,22 @@ func ExampleNewSend_crossForest() {
 
 // Seed 000: an Exchange 2003 forest, Basic authentication with RequireTLS,
 // and Enable-CrossForestConnector -genericMTA, which adds Exch50.
-func ExampleNewSend_legacyForest() {
-	c, err := connector.NewSend("Legacy Forest",
-		connector.WithSmartHostAuth(auth.SmartHostBasicAuth),
-		connector.WithCredentials("FourthCoffee@Contoso.com", "secret"),
-		connector.WithAddressSpaceList("FourthCoffee.com"),
-		connector.WithSmartHostList("Bridgehead1.FourthCoffee.Com, Bridgehead2.FourthCoffee.com"),
-		connector.WithSourceTransportServers("HubA.Contoso.com", "HubB.Contoso.com"),
-		connector.WithRequireTLS(true),
-		connector.WithDNSRouting(false),
-		connector.WithCrossForest(perms.Anonymous, true))
+func ExampleSendConfig_Build_legacyForest() {
+	cfg := connector.NewSendConfig("Legacy Forest", connector.UsageCustom)
+	cfg.AddressSpaces = []addrspace.AddressSpace{addrspace.MustParse("FourthCoffee.com")}
+	cfg.SmartHosts = []connector.SmartHost{connector.MustParseSmartHost("Bridgehead1.FourthCoffee.Com"), connector.MustParseSmartHost("Bridgehead2.FourthCoffee.com")}
+	cfg.SourceTransportServers = []string{"HubA.Contoso.com", "HubB.Contoso.com"}
+	cfg.SmartHostAuthMechanism = auth.SmartHostBasicAuth
+	cfg.AuthenticationCredential = connector.Credential{UserName: "FourthCoffee@Contoso.com", Password: "secret"}
+	cfg.RequireTLS = true
+	cfg.DNSRoutingEnabled = false
+	cfg.EnableCrossForest(perms.Anonymous, true)
+	c, err := cfg.Build()
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(c.Usage(), "RequireTLS:", c.RequireTLS())
+	fmt.Println(c.Config().Usage, "RequireTLS:", c.Config().RequireTLS)
 	fmt.Println(c.RemoteRights().Has(perms.SendExch50))
 	// Output:
 	// Custom RequireTLS: true
@@ -168,35 +172,35 @@ func ExampleNewSend_legacyForest() {
 // Seeds 000 and 004: externally secured links (IPsec): the send side
 // treats the peer as Externally Secured Servers, the receive side trusts
 // every session from the peer's address.
-func ExampleNewReceive_externallySecured() {
-	send, err := connector.NewSend("ToInternetGateway",
-		connector.WithUsage(connector.UsageInternal),
-		connector.WithAddressSpaceList(`"*"`),
-		connector.WithSmartHostList("smtpgateway1.contoso.com"),
-		connector.WithSmartHostAuth(auth.SmartHostExternalAuthoritative),
-		connector.WithSourceTransportServers("HubA"),
-		connector.WithDNSRouting(false))
+func ExampleReceiveConfig_Build_externallySecured() {
+	sendCfg := connector.NewSendConfig("ToInternetGateway", connector.UsageInternal)
+	sendCfg.AddressSpaces = []addrspace.AddressSpace{addrspace.MustParse(`"*"`)}
+	sendCfg.SmartHosts = []connector.SmartHost{connector.MustParseSmartHost("smtpgateway1.contoso.com")}
+	sendCfg.SourceTransportServers = []string{"HubA"}
+	sendCfg.SmartHostAuthMechanism = auth.SmartHostExternalAuthoritative
+	sendCfg.DNSRoutingEnabled = false
+	send, err := sendCfg.Build()
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	recv, err := connector.NewReceive("FromInternetGateway",
-		connector.WithUsage(connector.UsageInternal),
-		connector.WithRemoteIPRangeList("192.168.1.10"),
-		connector.WithAuthMechanism(auth.ExternalAuthoritative))
+	recvCfg := connector.NewReceiveConfig("FromInternetGateway", connector.UsageInternal)
+	recvCfg.RemoteIPRanges = []connector.IPRange{connector.MustParseIPRange("192.168.1.10")}
+	recvCfg.AuthMechanism = auth.ExternalAuthoritative
+	recv, err := recvCfg.Build()
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	fmt.Println(send.RemotePrincipal())
-	fmt.Println(recv.Bindings(), recv.RemoteIPRanges(), recv.AuthMechanism())
+	fmt.Println(recv.Bindings(), recv.Config().RemoteIPRanges, recv.AuthMechanism())
 	fmt.Println(recv.Rights(perms.ExternallySecuredServers).Has(perms.AcceptAnyRecipient | perms.BypassMessageSizeLimit))
 
 	// Open to every address, the same connector would be an open relay.
-	_, err = connector.NewReceive("FromInternetGateway",
-		connector.WithUsage(connector.UsageInternal),
-		connector.WithRemoteIPRangeList("0.0.0.0/0"),
-		connector.WithAuthMechanism(auth.ExternalAuthoritative))
+	cfg := connector.NewReceiveConfig("FromInternetGateway", connector.UsageInternal)
+	cfg.RemoteIPRanges = []connector.IPRange{connector.MustParseIPRange("0.0.0.0/0")}
+	cfg.AuthMechanism = auth.ExternalAuthoritative
+	_, err = cfg.Build()
 	fmt.Println(err != nil)
 	// Output:
 	// MS Exchange\Externally Secured Servers
@@ -208,23 +212,23 @@ func ExampleNewReceive_externallySecured() {
 // Seed 004: anonymous relay for one gateway: AnonymousUsers plus
 // Add-ADPermission -User "NT AUTHORITY\ANONYMOUS LOGON"
 // -ExtendedRights "Ms-Exch-SMTP-Accept-Any-Recipient".
-func ExampleNewReceive_anonymousRelay() {
+func ExampleReceiveConfig_Build_anonymousRelay() {
 	relay, err := perms.ParseRights("Ms-Exch-SMTP-Accept-Any-Recipient")
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	c, err := connector.NewReceive("FromInternetGateway",
-		connector.WithUsage(connector.UsageCustom),
-		connector.WithPermissionGroups(perms.AnonymousUsers),
-		connector.WithBindingList("10.2.3.4:25"),
-		connector.WithRemoteIPRangeList("192.168.5.77"),
-		connector.WithPermission(perms.Anonymous, relay))
+	cfg := connector.NewReceiveConfig("FromInternetGateway", connector.UsageCustom)
+	cfg.Bindings = []netip.AddrPort{netip.MustParseAddrPort("10.2.3.4:25")}
+	cfg.RemoteIPRanges = []connector.IPRange{connector.MustParseIPRange("192.168.5.77")}
+	cfg.Permissions = []connector.Permission{{User: perms.Anonymous, ExtendedRights: relay}}
+	cfg.PermissionGroups = perms.AnonymousUsers
+	c, err := cfg.Build()
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(c.Bindings(), c.RemoteIPRanges())
+	fmt.Println(c.Bindings(), c.Config().RemoteIPRanges)
 	fmt.Println(c.Rights(perms.Anonymous).Has(relay))
 	// Output:
 	// [10.2.3.4:25] [192.168.5.77]
@@ -233,42 +237,44 @@ func ExampleNewReceive_anonymousRelay() {
 
 // Seed 004: a gateway reached with Basic authentication; the document's
 // "BasicAuth,BasicAuthRequireTLS" means Basic over TLS.
-func ExampleNewSend_gatewayBasic() {
+func ExampleSendConfig_Build_gatewayBasic() {
 	mech, err := auth.ParseSmartHostAuth("BasicAuth,BasicAuthRequireTLS")
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	c, err := connector.NewSend("ToInternetGateway",
-		connector.WithAddressSpaceList(`"*"`),
-		connector.WithSmartHostList("smtpgateway1.contoso.com"),
-		connector.WithSmartHostAuth(mech),
-		connector.WithCredentials("smtpgateway@fabrikam.com", "secret"),
-		connector.WithSourceTransportServers("HubA"),
-		connector.WithDNSRouting(false))
+	cfg := connector.NewSendConfig("ToInternetGateway", connector.UsageCustom)
+	cfg.AddressSpaces = []addrspace.AddressSpace{addrspace.MustParse(`"*"`)}
+	cfg.SmartHosts = []connector.SmartHost{connector.MustParseSmartHost("smtpgateway1.contoso.com")}
+	cfg.SourceTransportServers = []string{"HubA"}
+	cfg.SmartHostAuthMechanism = mech
+	cfg.AuthenticationCredential = connector.Credential{UserName: "smtpgateway@fabrikam.com", Password: "secret"}
+	cfg.DNSRoutingEnabled = false
+	c, err := cfg.Build()
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(c.Usage(), c.SmartHostAuth(), c.SmartHosts()[0].Dial(c.Port()))
+	fmt.Println(c.Config().Usage, c.Config().SmartHostAuthMechanism, c.SmartHosts()[0].Dial(c.Port()))
 	// Output:
 	// Custom BasicAuthRequireTLS smtpgateway1.contoso.com:25
 }
 
 // Seed 003, Table 1: what each usage type grants by default.
-func ExampleNewSend_usageTypes() {
+func ExampleSendConfig_Build_usageTypes() {
 	for _, u := range []connector.Usage{connector.UsageCustom, connector.UsageInternal,
 		connector.UsageInternet, connector.UsagePartner} {
-		opts := []connector.SendOption{connector.WithUsage(u), connector.WithAddressSpaceList("*")}
+		cfg := connector.NewSendConfig(u.String(), u)
+		cfg.AddressSpaces = []addrspace.AddressSpace{addrspace.MustParse("*")}
 		if u == connector.UsageInternal {
-			opts = append(opts, connector.WithSmartHostList("hub.contoso.com"))
+			cfg.SmartHosts = []connector.SmartHost{connector.MustParseSmartHost("hub.contoso.com")}
 		}
-		c, err := connector.NewSend(u.String(), opts...)
+		c, err := cfg.Build()
 		if err != nil {
 			fmt.Println(err)
 			return
 		}
-		fmt.Printf("%s: auth %s, %d principals, remote %s\n", u, c.SmartHostAuth(), len(c.ACL().Grants()), c.RemotePrincipal())
+		fmt.Printf("%s: auth %s, %d principals, remote %s\n", u, c.Config().SmartHostAuthMechanism, len(c.ACL().Grants()), c.RemotePrincipal())
 	}
 	// Output:
 	// Custom: auth None, 0 principals, remote NT AUTHORITY\ANONYMOUS LOGON
@@ -280,8 +286,11 @@ func ExampleNewSend_usageTypes() {
 // Nested remote ranges on one binding: the most specific wins.
 func ExampleSet_Select() {
 	mk := func(name, ranges string) *connector.ReceiveConnector {
-		c, err := connector.NewReceive(name, connector.WithBindingList("0.0.0.0:25"),
-			connector.WithRemoteIPRangeList(ranges), connector.WithPermissionGroups(perms.AnonymousUsers))
+		cfg := connector.NewReceiveConfig(name, connector.UsageCustom)
+		cfg.Bindings = []netip.AddrPort{netip.MustParseAddrPort("0.0.0.0:25")}
+		cfg.RemoteIPRanges = []connector.IPRange{connector.MustParseIPRange(ranges)}
+		cfg.PermissionGroups = perms.AnonymousUsers
+		c, err := cfg.Build()
 		if err != nil {
 			panic(err)
 		}
@@ -338,7 +347,7 @@ func ExampleSendConfig() {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(c.Name(), c.SmartHosts(), c.SmartHostAuth(), "unlimited:", c.MaxMessageSize() == connector.Unlimited)
+	fmt.Println(c.Name(), c.SmartHosts(), c.Config().SmartHostAuthMechanism, "unlimited:", c.MaxMessageSize() == connector.Unlimited)
 	fmt.Println(c.Config().AuthenticationCredential)
 
 	// Set-SendConnector "To Edge" -MaxMessageSize 20MB starts from the
@@ -366,7 +375,7 @@ func ExampleReceiveConfig() {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(c.Name(), c.Bindings(), c.PermissionGroups(), c.ConnectionTimeout())
+	fmt.Println(c.Name(), c.Bindings(), c.Config().PermissionGroups, c.ConnectionTimeout())
 	// Output:
 	// To Internal Org [10.1.1.1:25] ExchangeServers 5m0s
 }

@@ -20,8 +20,10 @@ const (
 // SendConnector is a validated, immutable send connector: where mail for
 // its address spaces goes (MX lookup or smart hosts), how the delivery
 // authenticates, and which header classes survive toward the remote host.
-// Build it from a SendConfig (or with NewSend); accessor results that are
-// slices or ACLs are copies. A *SendConnector is safe for concurrent use.
+// Build it from a SendConfig. The accessors are what routing and delivery
+// need per message; Config gives every parameter back. Accessor results
+// that are slices or ACLs are copies. A *SendConnector is safe for
+// concurrent use.
 type SendConnector struct {
 	cfg             SendConfig
 	policy          auth.ClientPolicy
@@ -71,31 +73,6 @@ func (c *SendConfig) policy() auth.ClientPolicy {
 // it again gives an equal connector.
 func (c *SendConnector) Config() SendConfig { return c.cfg.clone() }
 
-// NewSend builds a send connector from options: NewSendConfig's defaults
-// for the usage WithUsage chooses, then opts, then Build. Where an option
-// leaves a parameter out, NewSend infers it as the cmdlet does: smart hosts
-// turn DNS routing off, Internal usage through smart hosts authenticates
-// with ExchangeServer, a linked connector has no size limit. Refusals are
-// Build's, and a linked connector needs WithSmartHostAuth.
-//
-//	New-SendConnector -Name "To Internet" -AddressSpaces * -Usage Internet -DNSRoutingEnabled $true
-//	connector.NewSend("To Internet", connector.WithUsage(connector.UsageInternet),
-//		connector.WithAddressSpaceList("*"), connector.WithDNSRouting(true))
-func NewSend(name string, opts ...SendOption) (*SendConnector, error) {
-	s := sendState{cfg: NewSendConfig(name, UsageCustom)}
-	for _, o := range opts {
-		o.applySend(&s)
-	}
-	if err := s.first(name); err != nil {
-		return nil, err
-	}
-	cfg, err := s.resolve()
-	if err != nil {
-		return nil, err
-	}
-	return cfg.Build()
-}
-
 // sendUsageACL returns the usage type's default send-side grants: the
 // 2007–2013 ones, which seed 003's Table 1 lists.
 func sendUsageACL(u Usage, edge bool) *perms.ACL {
@@ -119,7 +96,7 @@ func sendUsageACL(u Usage, edge bool) *perms.ACL {
 }
 
 // defaultRemotePrincipal is who the remote host is, for the send-side
-// header firewall, when WithRemotePrincipal is not given.
+// header firewall, when SendConfig.RemotePrincipal is empty.
 func defaultRemotePrincipal(u Usage, a auth.SmartHostAuth) perms.Principal {
 	switch {
 	case a == auth.SmartHostExternalAuthoritative:
@@ -135,89 +112,10 @@ func defaultRemotePrincipal(u Usage, a auth.SmartHostAuth) perms.Principal {
 // Name returns the connector name.
 func (c *SendConnector) Name() string { return c.cfg.Name }
 
-// Usage returns the usage type chosen at creation.
-func (c *SendConnector) Usage() Usage { return c.cfg.Usage }
-
-// AddressSpaces returns the address spaces the connector serves.
-func (c *SendConnector) AddressSpaces() []addrspace.AddressSpace {
-	return slices.Clone(c.cfg.AddressSpaces)
-}
-
-// SmartHosts returns the smart hosts in order; empty with DNS routing.
-func (c *SendConnector) SmartHosts() []SmartHost { return slices.Clone(c.cfg.SmartHosts) }
-
-// DNSRoutingEnabled reports whether delivery looks up MX records.
-func (c *SendConnector) DNSRoutingEnabled() bool { return c.cfg.DNSRoutingEnabled }
-
-// Port returns the TCP port for smart hosts without one, and MX hosts.
-func (c *SendConnector) Port() uint16 { return c.cfg.Port }
-
 // Policy returns the TLS and authentication plan input for a delivery:
 // SmartHostAuthMechanism, AuthenticationCredential, RequireTLS,
 // TlsAuthLevel, TlsDomain, IgnoreStartTLS and the client certificate.
 func (c *SendConnector) Policy() auth.ClientPolicy { return c.policy }
-
-// SmartHostAuth returns SmartHostAuthMechanism.
-func (c *SendConnector) SmartHostAuth() auth.SmartHostAuth { return c.cfg.SmartHostAuthMechanism }
-
-// RequireTLS reports whether every delivery must use TLS.
-func (c *SendConnector) RequireTLS() bool { return c.cfg.RequireTLS }
-
-// DomainSecureEnabled reports whether mutual TLS with the partner domain is
-// required.
-func (c *SendConnector) DomainSecureEnabled() bool { return c.cfg.DomainSecureEnabled }
-
-// UseExternalDNSServersEnabled reports whether MX lookups use the
-// transport's external DNS servers.
-func (c *SendConnector) UseExternalDNSServersEnabled() bool {
-	return c.cfg.UseExternalDNSServersEnabled
-}
-
-// DaneEnabled reports whether delivery may authenticate next hops by
-// DANE TLSA records (a hubedge extension).
-func (c *SendConnector) DaneEnabled() bool { return c.cfg.DaneEnabled }
-
-// MtaStsEnabled reports whether delivery applies the recipient domain's
-// MTA-STS policy (a hubedge extension).
-func (c *SendConnector) MtaStsEnabled() bool { return c.cfg.MtaStsEnabled }
-
-// SourceTransportServers returns the servers that deliver through the
-// connector; empty means the local server.
-func (c *SendConnector) SourceTransportServers() []string {
-	return slices.Clone(c.cfg.SourceTransportServers)
-}
-
-// IsScopedConnector reports whether only servers of the same site use it.
-func (c *SendConnector) IsScopedConnector() bool { return c.cfg.IsScopedConnector }
-
-// FQDN returns the EHLO name; empty means the server's FQDN.
-func (c *SendConnector) FQDN() string { return c.cfg.Fqdn }
-
-// MaxMessageSize returns the size limit in bytes; 0 means unlimited.
-func (c *SendConnector) MaxMessageSize() int64 { return c.cfg.MaxMessageSize }
-
-// ConnectionInactivityTimeout returns the idle limit of an open connection.
-func (c *SendConnector) ConnectionInactivityTimeout() time.Duration {
-	return c.cfg.ConnectionInactivityTimeOut
-}
-
-// SmtpMaxMessagesPerConnection returns how many messages one connection
-// carries before it is closed and a new one opened.
-func (c *SendConnector) SmtpMaxMessagesPerConnection() int { return c.cfg.SmtpMaxMessagesPerConnection }
-
-// Enabled reports whether routing may use the connector.
-func (c *SendConnector) Enabled() bool { return c.cfg.Enabled }
-
-// Comment returns the administrator's comment.
-func (c *SendConnector) Comment() string { return c.cfg.Comment }
-
-// LinkedReceiveConnector returns the linked receive connector's name, or "".
-func (c *SendConnector) LinkedReceiveConnector() string { return c.cfg.LinkedReceiveConnector }
-
-// ProtocolLoggingLevel returns the protocol logging level.
-func (c *SendConnector) ProtocolLoggingLevel() ProtocolLoggingLevel {
-	return c.cfg.ProtocolLoggingLevel
-}
 
 // ACL returns a copy of the send-side permissions (principal → send
 // rights). Changing the copy does not change the connector.
@@ -231,12 +129,69 @@ func (c *SendConnector) ACL() *perms.ACL { return c.acl.Clone() }
 // does not matter); perms.PartnerServers for Partner usage; otherwise
 // perms.Anonymous: with None or Basic auth the remote host has not proved
 // who it is, which is why the cross-forest procedure grants rights to
-// ANONYMOUS LOGON. WithRemotePrincipal overrides it.
+// ANONYMOUS LOGON. SendConfig.RemotePrincipal overrides it.
 func (c *SendConnector) RemotePrincipal() perms.Principal { return c.remotePrincipal }
 
 // RemoteRights returns the send rights the remote principal holds: the
 // argument for perms.FilterSend. It does not allocate.
 func (c *SendConnector) RemoteRights() perms.Right { return c.acl.Rights(c.remotePrincipal) }
+
+// ConnectionInactivityTimeout returns the idle limit of an open connection.
+func (c *SendConnector) ConnectionInactivityTimeout() time.Duration {
+	return c.cfg.ConnectionInactivityTimeOut
+}
+
+// DaneEnabled reports whether delivery may authenticate next hops by
+// DANE TLSA records (a hubedge extension).
+func (c *SendConnector) DaneEnabled() bool { return c.cfg.DaneEnabled }
+
+// FQDN returns the EHLO name; empty means the server's FQDN.
+func (c *SendConnector) FQDN() string { return c.cfg.Fqdn }
+
+// MaxMessageSize returns the size limit in bytes; 0 means unlimited.
+func (c *SendConnector) MaxMessageSize() int64 { return c.cfg.MaxMessageSize }
+
+// MtaStsEnabled reports whether delivery applies the recipient domain's
+// MTA-STS policy (a hubedge extension).
+func (c *SendConnector) MtaStsEnabled() bool { return c.cfg.MtaStsEnabled }
+
+// Port returns the TCP port for smart hosts without one, and MX hosts.
+func (c *SendConnector) Port() uint16 { return c.cfg.Port }
+
+// ProtocolLoggingLevel returns the protocol logging level.
+func (c *SendConnector) ProtocolLoggingLevel() ProtocolLoggingLevel {
+	return c.cfg.ProtocolLoggingLevel
+}
+
+// SmartHosts returns the smart hosts in order; empty with DNS routing.
+func (c *SendConnector) SmartHosts() []SmartHost { return slices.Clone(c.cfg.SmartHosts) }
+
+// SmtpMaxMessagesPerConnection returns how many messages one connection
+// carries before it is closed and a new one opened.
+func (c *SendConnector) SmtpMaxMessagesPerConnection() int { return c.cfg.SmtpMaxMessagesPerConnection }
+
+// SourceTransportServers returns the servers that deliver through the
+// connector; empty means the local server.
+func (c *SendConnector) SourceTransportServers() []string {
+	return slices.Clone(c.cfg.SourceTransportServers)
+}
+
+// UseExternalDNSServersEnabled reports whether MX lookups use the
+// transport's external DNS servers.
+func (c *SendConnector) UseExternalDNSServersEnabled() bool {
+	return c.cfg.UseExternalDNSServersEnabled
+}
+
+// AddressSpaces returns the address spaces the connector serves.
+func (c *SendConnector) AddressSpaces() []addrspace.AddressSpace {
+	return slices.Clone(c.cfg.AddressSpaces)
+}
+
+// Enabled reports whether routing may use the connector.
+func (c *SendConnector) Enabled() bool { return c.cfg.Enabled }
+
+// LinkedReceiveConnector returns the linked receive connector's name, or "".
+func (c *SendConnector) LinkedReceiveConnector() string { return c.cfg.LinkedReceiveConnector }
 
 // String returns the connector name.
 func (c *SendConnector) String() string { return c.cfg.Name }

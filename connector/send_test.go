@@ -11,54 +11,98 @@ import (
 )
 
 func TestNewSendValidation(t *testing.T) {
-	star, hosts := WithAddressSpaceList("*"), WithSmartHostList("mail.contoso.com")
-	basic := []SendOption{star, hosts, WithSmartHostAuth(auth.SmartHostBasicAuth), WithCredentials("u", "p")}
+	star, hosts := []addrspace.AddressSpace{addrspace.MustParse("*")}, []SmartHost{MustParseSmartHost("mail.contoso.com")}
+	smart := func(c *SendConfig) { c.SmartHosts, c.DNSRoutingEnabled = hosts, false }
+	basic := func(c *SendConfig) {
+		smart(c)
+		c.SmartHostAuthMechanism = auth.SmartHostBasicAuth
+		c.AuthenticationCredential = Credential{UserName: "u", Password: "p"}
+	}
+	usage := func(u Usage) func(*SendConfig) {
+		return func(c *SendConfig) { *c = NewSendConfig(c.Name, u); c.AddressSpaces = star }
+	}
+	then := func(edits ...func(*SendConfig)) func(*SendConfig) {
+		return func(c *SendConfig) {
+			for _, e := range edits {
+				e(c)
+			}
+		}
+	}
 	tests := []struct {
 		name     string
 		connName string
-		opts     []SendOption
+		edit     func(*SendConfig) // of a Custom connector for *
 		param    string
 		want     error
 	}{
-		{"no name", "", []SendOption{star}, "Name", ErrRequired},
-		{"long name", string(make([]byte, 65)), []SendOption{star}, "Name", ErrOutOfRange},
-		{"client usage", "x", []SendOption{star, WithUsage(UsageClient)}, "Usage", ErrInvalid},
-		{"no address space", "x", nil, "AddressSpaces", ErrRequired},
-		{"bad address space", "x", []SendOption{WithAddressSpaceList("*contoso.com")}, "AddressSpaces", ErrInvalid},
-		{"bad cost", "x", []SendOption{WithAddressSpaces(addrspace.AddressSpace{Type: "SMTP", Value: "a.com", Cost: 101})}, "AddressSpaces", ErrInvalid},
-		{"X400 without smart hosts", "x", []SendOption{WithAddressSpaceList("X400:c=us;a=adatum;5")}, "AddressSpaces", ErrConflict},
-		{"internal without smart hosts", "x", []SendOption{star, WithUsage(UsageInternal)}, "SmartHosts", ErrRequired},
-		{"DNS off without smart hosts", "x", []SendOption{star, WithDNSRouting(false)}, "SmartHosts", ErrRequired},
-		{"DNS and smart hosts", "x", []SendOption{star, hosts, WithDNSRouting(true)}, "DNSRoutingEnabled", ErrConflict},
-		{"external DNS without DNS routing", "x", []SendOption{star, hosts, WithUseExternalDNSServers(true)}, "UseExternalDNSServersEnabled", ErrConflict},
-		{"auth without smart hosts", "x", []SendOption{star, WithSmartHostAuth(auth.SmartHostExternalAuthoritative)}, "SmartHostAuthMechanism", ErrConflict},
-		{"basic without credentials", "x", []SendOption{star, hosts, WithSmartHostAuth(auth.SmartHostBasicAuth)}, "AuthenticationCredential", ErrRequired},
-		{"credentials without basic", "x", []SendOption{star, hosts, WithCredentials("u", "p")}, "AuthenticationCredential", ErrConflict},
-		{"BasicAuthRequireTLS to an IP", "x", []SendOption{star, WithSmartHostList("mail.contoso.com,[192.168.1.1]"),
-			WithSmartHostAuth(auth.SmartHostBasicAuthRequireTLS), WithCredentials("u", "p")}, "SmartHosts", ErrConflict},
-		{"RequireTLS without smart hosts", "x", []SendOption{star, WithRequireTLS(true)}, "RequireTLS", ErrConflict},
-		{"IgnoreStartTLS with RequireTLS", "x", append(basic, WithRequireTLS(true), WithIgnoreStartTLS(true)), "IgnoreSTARTTLS", ErrConflict},
-		{"TlsAuthLevel without RequireTLS", "x", append(basic, WithTLSAuthLevel(auth.CertificateValidation)), "TlsAuthLevel", ErrConflict},
-		{"TlsDomain without DomainValidation", "x", append(basic, WithRequireTLS(true), WithTLSDomain("contoso.com")), "TlsDomain", ErrConflict},
-		{"DomainValidation without TlsDomain", "x", append(basic, WithRequireTLS(true), WithTLSAuthLevel(auth.DomainValidation)), "TlsDomain", ErrRequired},
-		{"bad TlsDomain", "x", append(basic, WithRequireTLS(true), WithTLSAuthLevel(auth.DomainValidation), WithTLSDomain("a..b")), "TlsDomain", ErrInvalid},
-		{"partner without domain secure", "x", []SendOption{star, WithUsage(UsagePartner), WithDomainSecure(false)}, "DomainSecureEnabled", ErrRequired},
-		{"partner with smart hosts", "x", []SendOption{star, hosts, WithUsage(UsagePartner)}, "DomainSecureEnabled", ErrConflict},
-		{"partner ignoring STARTTLS", "x", []SendOption{star, WithUsage(UsagePartner), WithIgnoreStartTLS(true)}, "DomainSecureEnabled", ErrConflict},
-		{"bad smart host", "x", []SendOption{star, WithSmartHostList("mail..contoso.com")}, "SmartHosts", ErrInvalid},
-		{"bad FQDN", "x", []SendOption{star, WithFQDN("-bad-.contoso.com")}, "Fqdn", ErrInvalid},
-		{"port 0", "x", []SendOption{star, WithPort(0)}, "Port", ErrOutOfRange},
-		{"huge size", "x", []SendOption{star, WithMaxMessageSize(1 << 40)}, "MaxMessageSize", ErrOutOfRange},
-		{"zero messages per connection", "x", []SendOption{star, WithMaxMessagesPerConnection(0)}, "SmtpMaxMessagesPerConnection", ErrOutOfRange},
-		{"short inactivity", "x", []SendOption{star, WithConnectionInactivityTimeout(time.Millisecond)}, "ConnectionInactivityTimeOut", ErrOutOfRange},
-		{"linked with address spaces", "x", []SendOption{star, hosts, WithSmartHostAuth(auth.SmartHostNone), WithLinkedReceiveConnector("r")}, "AddressSpaces", ErrConflict},
-		{"linked without auth", "x", []SendOption{hosts, WithLinkedReceiveConnector("r")}, "SmartHostAuthMechanism", ErrRequired},
-		{"receive right on send", "x", []SendOption{star, WithPermission(perms.Anonymous, perms.Submit)}, "Permissions", ErrInvalid},
-		{"empty source server", "x", []SendOption{star, WithSourceTransportServers("")}, "SourceTransportServers", ErrInvalid},
+		{"no name", "", func(*SendConfig) {}, "Name", ErrRequired},
+		{"long name", string(make([]byte, 65)), func(*SendConfig) {}, "Name", ErrOutOfRange},
+		{"client usage", "x", usage(UsageClient), "Usage", ErrInvalid},
+		{"no address space", "x", func(c *SendConfig) { c.AddressSpaces = nil }, "AddressSpaces", ErrRequired},
+		{"bad address space", "x", func(c *SendConfig) {
+			c.AddressSpaces = []addrspace.AddressSpace{{Type: "SMTP", Value: "*contoso.com", Cost: 1}}
+		}, "AddressSpaces", ErrInvalid},
+		{"bad cost", "x", func(c *SendConfig) {
+			c.AddressSpaces = []addrspace.AddressSpace{{Type: "SMTP", Value: "a.com", Cost: 101}}
+		}, "AddressSpaces", ErrInvalid},
+		{"X400 without smart hosts", "x", func(c *SendConfig) {
+			c.AddressSpaces = []addrspace.AddressSpace{addrspace.MustParse("X400:c=us;a=adatum;5")}
+		}, "AddressSpaces", ErrConflict},
+		{"internal without smart hosts", "x", usage(UsageInternal), "SmartHosts", ErrRequired},
+		{"DNS off without smart hosts", "x", func(c *SendConfig) { c.DNSRoutingEnabled = false }, "SmartHosts", ErrRequired},
+		{"DNS and smart hosts", "x", func(c *SendConfig) { c.SmartHosts = hosts }, "DNSRoutingEnabled", ErrConflict},
+		{"external DNS without DNS routing", "x", then(smart, func(c *SendConfig) { c.UseExternalDNSServersEnabled = true }),
+			"UseExternalDNSServersEnabled", ErrConflict},
+		{"auth without smart hosts", "x", func(c *SendConfig) { c.SmartHostAuthMechanism = auth.SmartHostExternalAuthoritative },
+			"SmartHostAuthMechanism", ErrConflict},
+		{"basic without credentials", "x", then(smart, func(c *SendConfig) { c.SmartHostAuthMechanism = auth.SmartHostBasicAuth }),
+			"AuthenticationCredential", ErrRequired},
+		{"credentials without basic", "x", then(smart, func(c *SendConfig) { c.AuthenticationCredential = Credential{UserName: "u", Password: "p"} }),
+			"AuthenticationCredential", ErrConflict},
+		{"BasicAuthRequireTLS to an IP", "x", then(basic, func(c *SendConfig) {
+			c.SmartHosts = append(c.SmartHosts, MustParseSmartHost("[192.168.1.1]"))
+			c.SmartHostAuthMechanism = auth.SmartHostBasicAuthRequireTLS
+		}), "SmartHosts", ErrConflict},
+		{"RequireTLS without smart hosts", "x", func(c *SendConfig) { c.RequireTLS = true }, "RequireTLS", ErrConflict},
+		{"IgnoreStartTLS with RequireTLS", "x", then(basic, func(c *SendConfig) { c.RequireTLS, c.IgnoreSTARTTLS = true, true }),
+			"IgnoreSTARTTLS", ErrConflict},
+		{"TlsAuthLevel without RequireTLS", "x", then(basic, func(c *SendConfig) { c.TlsAuthLevel = auth.CertificateValidation }),
+			"TlsAuthLevel", ErrConflict},
+		{"TlsDomain without DomainValidation", "x", then(basic, func(c *SendConfig) { c.RequireTLS, c.TlsDomain = true, "contoso.com" }),
+			"TlsDomain", ErrConflict},
+		{"DomainValidation without TlsDomain", "x", then(basic, func(c *SendConfig) { c.RequireTLS, c.TlsAuthLevel = true, auth.DomainValidation }),
+			"TlsDomain", ErrRequired},
+		{"bad TlsDomain", "x", then(basic, func(c *SendConfig) {
+			c.RequireTLS, c.TlsAuthLevel, c.TlsDomain = true, auth.DomainValidation, "a..b"
+		}), "TlsDomain", ErrInvalid},
+		{"partner without domain secure", "x", then(usage(UsagePartner), func(c *SendConfig) { c.DomainSecureEnabled = false }),
+			"DomainSecureEnabled", ErrRequired},
+		{"partner with smart hosts", "x", then(usage(UsagePartner), smart), "DomainSecureEnabled", ErrConflict},
+		{"partner ignoring STARTTLS", "x", then(usage(UsagePartner), func(c *SendConfig) { c.IgnoreSTARTTLS = true }),
+			"DomainSecureEnabled", ErrConflict},
+		{"bad smart host", "x", func(c *SendConfig) {
+			c.SmartHosts, c.DNSRoutingEnabled = []SmartHost{{Host: "mail..contoso.com"}}, false
+		}, "SmartHosts", ErrInvalid},
+		{"bad smart host IP", "x", func(c *SendConfig) {
+			c.SmartHosts, c.DNSRoutingEnabled = []SmartHost{{Host: "mail.contoso.com", IsIP: true}}, false
+		}, "SmartHosts", ErrInvalid},
+		{"bad FQDN", "x", func(c *SendConfig) { c.Fqdn = "-bad-.contoso.com" }, "Fqdn", ErrInvalid},
+		{"port 0", "x", func(c *SendConfig) { c.Port = 0 }, "Port", ErrOutOfRange},
+		{"huge size", "x", func(c *SendConfig) { c.MaxMessageSize = 1 << 40 }, "MaxMessageSize", ErrOutOfRange},
+		{"zero messages per connection", "x", func(c *SendConfig) { c.SmtpMaxMessagesPerConnection = 0 }, "SmtpMaxMessagesPerConnection", ErrOutOfRange},
+		{"short inactivity", "x", func(c *SendConfig) { c.ConnectionInactivityTimeOut = time.Millisecond }, "ConnectionInactivityTimeOut", ErrOutOfRange},
+		{"linked with address spaces", "x", then(smart, func(c *SendConfig) { c.LinkedReceiveConnector = "r" }), "AddressSpaces", ErrConflict},
+		{"receive right on send", "x", func(c *SendConfig) {
+			c.Permissions = []Permission{{User: perms.Anonymous, ExtendedRights: perms.Submit}}
+		}, "Permissions", ErrInvalid},
+		{"empty source server", "x", func(c *SendConfig) { c.SourceTransportServers = []string{""} }, "SourceTransportServers", ErrInvalid},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := NewSend(tt.connName, tt.opts...)
+			cfg := NewSendConfig(tt.connName, UsageCustom)
+			cfg.AddressSpaces = star
+			tt.edit(&cfg)
+			c, err := cfg.Build()
 			var ce *ConfigError
 			if !errors.As(err, &ce) {
 				t.Fatalf("got %v, %v; want *ConfigError", c, err)
@@ -74,10 +118,10 @@ func TestNewSendValidation(t *testing.T) {
 }
 
 func TestSendUsageDefaults(t *testing.T) {
-	hosts := WithSmartHostList("[10.0.0.1],relay.contoso.com:587")
+	hosts := []SmartHost{MustParseSmartHost("[10.0.0.1]"), MustParseSmartHost("relay.contoso.com:587")}
 	tests := []struct {
 		usage   Usage
-		opts    []SendOption
+		hosts   []SmartHost
 		auth    auth.SmartHostAuth
 		size    int64
 		secure  bool
@@ -86,24 +130,32 @@ func TestSendUsageDefaults(t *testing.T) {
 		granted perms.Right // rights of the remote principal
 	}{
 		{UsageCustom, nil, auth.SmartHostNone, 10 << 20, false, perms.Anonymous, 0, 0},
-		{UsageInternal, []SendOption{hosts}, auth.SmartHostExchangeServer, 0, false, perms.HubTransportServers, 5, internalSend},
+		{UsageInternal, hosts, auth.SmartHostExchangeServer, 0, false, perms.HubTransportServers, 5, internalSend},
 		{UsageInternet, nil, auth.SmartHostNone, 10 << 20, false, perms.Anonymous, 1, perms.SendRoutingHeaders},
 		{UsagePartner, nil, auth.SmartHostNone, 10 << 20, true, perms.PartnerServers, 1, perms.SendRoutingHeaders},
 	}
 	for _, tt := range tests {
 		t.Run(tt.usage.String(), func(t *testing.T) {
-			c, err := NewSend("x", append([]SendOption{WithUsage(tt.usage), WithAddressSpaceList("*")}, tt.opts...)...)
+			cfg := NewSendConfig("x", tt.usage)
+			cfg.AddressSpaces, cfg.SmartHosts = []addrspace.AddressSpace{addrspace.MustParse("*")}, tt.hosts
+			c, err := cfg.Build()
 			if err != nil {
 				t.Fatal(err)
 			}
-			if c.SmartHostAuth() != tt.auth || c.MaxMessageSize() != tt.size || c.DomainSecureEnabled() != tt.secure ||
+			got := c.Config()
+			if got.SmartHostAuthMechanism != tt.auth || got.MaxMessageSize != tt.size || got.DomainSecureEnabled != tt.secure ||
 				c.RemotePrincipal() != tt.remote || len(c.ACL().Grants()) != tt.grants || c.RemoteRights() != tt.granted {
-				t.Errorf("auth %s size %d secure %v remote %s grants %v rights %s", c.SmartHostAuth(), c.MaxMessageSize(),
-					c.DomainSecureEnabled(), c.RemotePrincipal(), c.ACL().Grants(), c.RemoteRights())
+				t.Errorf("auth %s size %d secure %v remote %s grants %v rights %s", got.SmartHostAuthMechanism, got.MaxMessageSize,
+					got.DomainSecureEnabled, c.RemotePrincipal(), c.ACL().Grants(), c.RemoteRights())
 			}
 		})
 	}
-	edge, err := NewSend("x", WithEdgeDefaults(), WithUsage(UsageInternal), WithAddressSpaceList("*"), WithSmartHostList("hub"))
+	edgeCfg := NewSendConfig("x", UsageInternal)
+	edgeCfg.Edge = true
+	edgeCfg.AddressSpaces = []addrspace.AddressSpace{addrspace.MustParse("*")}
+	edgeCfg.SmartHosts = []SmartHost{MustParseSmartHost("hub")}
+	edgeCfg.DNSRoutingEnabled = false
+	edge, err := edgeCfg.Build()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,19 +164,31 @@ func TestSendUsageDefaults(t *testing.T) {
 	}
 }
 
-func TestSendOptionsAndAccessors(t *testing.T) {
-	c, err := NewSend("Linked", WithSmartHostList("[192.168.1.1]:2525"), WithSmartHostAuth(auth.SmartHostNone),
-		WithLinkedReceiveConnector(`HUB\From Hygiene`), WithPort(587), WithFQDN("Mail.Contoso.com"),
-		WithMaxMessagesPerConnection(5), WithConnectionInactivityTimeout(time.Minute), WithEnabled(false),
-		WithComment("loop-out"), WithProtocolLogging(ProtocolLoggingVerbose), WithScoped(true),
-		WithRemotePrincipal(`CONTOSO\hygiene`), WithPermission(`CONTOSO\hygiene`, perms.SendRoutingHeaders))
+func TestSendConfigAndAccessors(t *testing.T) {
+	cCfg := NewSendConfig("Linked", UsageCustom)
+	cCfg.SmartHosts = []SmartHost{MustParseSmartHost("[192.168.1.1]:2525")}
+	cCfg.DNSRoutingEnabled = false
+	cCfg.Permissions = []Permission{{User: `CONTOSO\hygiene`, ExtendedRights: perms.SendRoutingHeaders}}
+	cCfg.SmartHostAuthMechanism = auth.SmartHostNone
+	cCfg.LinkedReceiveConnector = `HUB\From Hygiene`
+	cCfg.Port = 587
+	cCfg.Fqdn = "Mail.Contoso.com"
+	cCfg.SmtpMaxMessagesPerConnection = 5
+	cCfg.ConnectionInactivityTimeOut = time.Minute
+	cCfg.Enabled = false
+	cCfg.Comment = "loop-out"
+	cCfg.ProtocolLoggingLevel = ProtocolLoggingVerbose
+	cCfg.IsScopedConnector = true
+	cCfg.RemotePrincipal = `CONTOSO\hygiene`
+	cCfg.MaxMessageSize = Unlimited
+	c, err := cCfg.Build()
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.AddressSpaces() != nil || c.MaxMessageSize() != 0 || c.LinkedReceiveConnector() != `HUB\From Hygiene` ||
 		c.Port() != 587 || c.SmartHosts()[0].Dial(c.Port()) != "192.168.1.1:2525" || c.FQDN() != "Mail.Contoso.com" ||
 		c.SmtpMaxMessagesPerConnection() != 5 || c.ConnectionInactivityTimeout() != time.Minute || c.Enabled() ||
-		c.Comment() != "loop-out" || c.ProtocolLoggingLevel() != ProtocolLoggingVerbose || !c.IsScopedConnector() ||
+		c.Config().Comment != "loop-out" || c.ProtocolLoggingLevel() != ProtocolLoggingVerbose || !c.Config().IsScopedConnector ||
 		c.RemoteRights() != perms.SendRoutingHeaders || c.String() != "Linked" || c.UseExternalDNSServersEnabled() {
 		t.Errorf("accessors: %+v", c)
 	}
@@ -134,14 +198,17 @@ func TestSendOptionsAndAccessors(t *testing.T) {
 	if c.SmartHosts()[0].Host != "192.168.1.1" || c.RemoteRights() != perms.SendRoutingHeaders {
 		t.Error("connector changed through an accessor")
 	}
-	sized, err := NewSend("x", WithAddressSpaceList("*"), WithMaxMessageSize(1048577))
+	sizedCfg := NewSendConfig("x", UsageCustom)
+	sizedCfg.AddressSpaces = []addrspace.AddressSpace{addrspace.MustParse("*")}
+	sizedCfg.MaxMessageSize = 1048577
+	sized, err := sizedCfg.Build()
 	if err != nil || sized.MaxMessageSize() != 1025<<10 {
 		t.Errorf("size rounding: %v %v", sized, err)
 	}
-	var acl perms.ACL
-	EnableCrossForest(&acl, perms.Anonymous, true)
-	if acl.Rights(perms.Anonymous) != internalSend {
-		t.Errorf("EnableCrossForest: %s", acl.Rights(perms.Anonymous))
+	var cf SendConfig
+	cf.EnableCrossForest(perms.Anonymous, true)
+	if len(cf.Permissions) != 1 || cf.Permissions[0] != (Permission{User: perms.Anonymous, ExtendedRights: internalSend}) {
+		t.Errorf("EnableCrossForest: %+v", cf.Permissions)
 	}
 }
 
@@ -215,20 +282,28 @@ func TestUsageText(t *testing.T) {
 }
 
 func TestSendDANEAndMTASTSDefaults(t *testing.T) {
+	on := func(c *SendConfig) { c.DaneEnabled, c.MtaStsEnabled = true, true }
+	off := func(c *SendConfig) { c.DaneEnabled, c.MtaStsEnabled = false, false }
 	tests := []struct {
 		name      string
-		opts      []SendOption
+		usage     Usage
+		edit      func(*SendConfig)
 		dane, sts bool
 	}{
-		{"Internet on", []SendOption{WithUsage(UsageInternet)}, true, true},
-		{"Internet turned off", []SendOption{WithUsage(UsageInternet), WithDANE(false), WithMTASTS(false)}, false, false},
-		{"Custom off", nil, false, false},
-		{"Partner off", []SendOption{WithUsage(UsagePartner)}, false, false},
-		{"Custom turned on", []SendOption{WithDANE(true), WithMTASTS(true)}, true, true},
+		{"Internet on", UsageInternet, nil, true, true},
+		{"Internet turned off", UsageInternet, off, false, false},
+		{"Custom off", UsageCustom, nil, false, false},
+		{"Partner off", UsagePartner, nil, false, false},
+		{"Custom turned on", UsageCustom, on, true, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := NewSend("Out", append([]SendOption{WithAddressSpaceList("*")}, tt.opts...)...)
+			cfg := NewSendConfig("Out", tt.usage)
+			cfg.AddressSpaces = []addrspace.AddressSpace{addrspace.MustParse("*")}
+			if tt.edit != nil {
+				tt.edit(&cfg)
+			}
+			c, err := cfg.Build()
 			if err != nil {
 				t.Fatal(err)
 			}

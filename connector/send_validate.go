@@ -54,6 +54,7 @@ func (c *SendConfig) validate() error {
 			return nil
 		},
 		func() error { return c.checkAddressSpaces(smart) },
+		c.checkSmartHosts,
 		func() error {
 			switch {
 			case smart && c.DNSRoutingEnabled:
@@ -122,6 +123,18 @@ func (c *SendConfig) checkAddressSpaces(smart bool) error {
 		}
 		if !s.IsSMTP() && c.Edge {
 			return configErr(name, "AddressSpaces", ErrInvalid, "an Edge server takes SMTP address spaces only")
+		}
+	}
+	return nil
+}
+
+// checkSmartHosts refuses the smart hosts ParseSmartHost would not have
+// produced: bad host names, and IP literals that are not one.
+func (c *SendConfig) checkSmartHosts() error {
+	for _, h := range c.SmartHosts {
+		if _, err := ParseSmartHost(h.String()); err != nil {
+			return &ConfigError{Connector: c.Name, Parameter: "SmartHosts",
+				Err: &reason{sentinel: ErrInvalid, msg: err.Error(), cause: err}}
 		}
 	}
 	return nil

@@ -11,16 +11,28 @@ import (
 
 // rc builds a Custom receive connector with anonymous users, on bindings
 // and ranges given as text.
-func rc(t testing.TB, name, bindings, ranges string, opts ...ReceiveOption) *ReceiveConnector {
+func rc(t testing.TB, name, bindings, ranges string, edits ...func(*ReceiveConfig)) *ReceiveConnector {
 	t.Helper()
-	opts = append([]ReceiveOption{WithBindingList(bindings), WithRemoteIPRangeList(ranges),
-		WithPermissionGroups(perms.AnonymousUsers)}, opts...)
-	c, err := NewReceive(name, opts...)
+	cfg := NewReceiveConfig(name, UsageCustom)
+	cfg.PermissionGroups = perms.AnonymousUsers
+	var err error
+	if cfg.Bindings, err = ParseBindings(bindings); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.RemoteIPRanges, err = ParseIPRanges(ranges); err != nil {
+		t.Fatal(err)
+	}
+	for _, edit := range edits {
+		edit(&cfg)
+	}
+	c, err := cfg.Build()
 	if err != nil {
 		t.Fatal(err)
 	}
 	return c
 }
+
+func disabled(c *ReceiveConfig) { c.Enabled = false }
 
 func TestSetSelectSpecExample(t *testing.T) {
 	// Nested ranges on one binding: the most specific wins.
@@ -30,8 +42,8 @@ func TestSetSelectSpecExample(t *testing.T) {
 		rc(t, "host", "0.0.0.0:25", "192.168.1.75"),
 		rc(t, "v6", "[::]:25", "2001:db8::/32"),
 		rc(t, "specific", "10.1.1.1:25", "192.168.1.0/25"),
-		rc(t, "submission", "0.0.0.0:587", "0.0.0.0/0", WithPermissionGroups(perms.ExchangeUsers)),
-		rc(t, "off", "0.0.0.0:25", "192.168.1.76", WithEnabled(false)),
+		rc(t, "submission", "0.0.0.0:587", "0.0.0.0/0", func(c *ReceiveConfig) { c.PermissionGroups = perms.ExchangeUsers }),
+		rc(t, "off", "0.0.0.0:25", "192.168.1.76", disabled),
 	)
 	if err != nil {
 		t.Fatal(err)
@@ -97,7 +109,7 @@ func TestSetConflicts(t *testing.T) {
 			return []*ReceiveConnector{rc(t, "a", "0.0.0.0:25", "10.0.0.1"), rc(t, "a", "0.0.0.0:26", "10.0.0.1")}
 		}, ErrDuplicateName, "Name"},
 		{"disabled duplicates still conflict", func(t *testing.T) []*ReceiveConnector {
-			return []*ReceiveConnector{rc(t, "a", "0.0.0.0:25", "10.0.0.1"), rc(t, "b", "0.0.0.0:25", "10.0.0.1", WithEnabled(false))}
+			return []*ReceiveConnector{rc(t, "a", "0.0.0.0:25", "10.0.0.1"), rc(t, "b", "0.0.0.0:25", "10.0.0.1", disabled)}
 		}, ErrDuplicateBinding, "RemoteIPRanges"},
 	}
 	for _, tt := range tests {
@@ -133,8 +145,8 @@ func TestSetSelectMatchesLinearScan(t *testing.T) {
 		remote := netip.AddrFrom4([4]byte{10, byte(i >> 8), byte(i), byte(i * 7)})
 		var want *ReceiveConnector
 		for _, c := range conns {
-			for _, r := range c.RemoteIPRanges() {
-				if r.Contains(remote) && (want == nil || r.CompareSize(want.RemoteIPRanges()[0]) < 0) {
+			for _, r := range c.Config().RemoteIPRanges {
+				if r.Contains(remote) && (want == nil || r.CompareSize(want.Config().RemoteIPRanges[0]) < 0) {
 					want = c
 				}
 			}

@@ -100,6 +100,16 @@ func parsePort(s string) (uint16, error) {
 	return uint16(n), nil
 }
 
+// MustParseSmartHost is ParseSmartHost that panics on error, for tests and
+// package-level values.
+func MustParseSmartHost(s string) SmartHost {
+	h, err := ParseSmartHost(s)
+	if err != nil {
+		panic(err)
+	}
+	return h
+}
+
 // ParseSmartHosts parses a comma-separated SmartHosts list
 // ("Hub01.contoso.com,Hub02.contoso.com").
 func ParseSmartHosts(s string) ([]SmartHost, error) {

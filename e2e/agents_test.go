@@ -202,7 +202,7 @@ func TestAgentOutboundDKIMVerifiesAtTheSink(t *testing.T) {
 	dns := mxtest.NewDNS(t, mxtest.TXT("edge1._domainkey.contoso.com", txt...))
 	sink := smtptest.NewSink(t, smtptest.NoSTARTTLS())
 	l := newQlog()
-	a, _ := relayHub(t, l, []connector.SendOption{smtptest.SmartHost(sink)},
+	a, _ := relayHub(t, l, []func(*connector.SendConfig){smtptest.SmartHost(sink)},
 		transport.WithDeliverOptions(deliver.WithDKIM(signer, "To Fabrikam")))
 	r, _ := smtptest.Dial(t, a)
 	smtptest.Expect(t, r, smtptest.Step{"EHLO client.example", "250"}, smtptest.Step{"MAIL FROM:<alice@contoso.com>", "250"},

@@ -13,16 +13,12 @@ import (
 )
 
 // submission is a Client-like connector: STARTTLS, then AUTH PLAIN LOGIN.
-func submission(t *testing.T, opts ...connector.ReceiveOption) (*transport.Transport, string) {
+func submission(t *testing.T, opts ...func(*connector.ReceiveConfig)) (*transport.Transport, string) {
 	t.Helper()
-	base := []connector.ReceiveOption{connector.WithUsage(connector.UsageCustom),
-		connector.WithBindingList(loopback), connector.WithRemoteIPRangeList("127.0.0.1"),
-		connector.WithTarpitInterval(tarpit), connector.WithPermissionGroups(perms.ExchangeUsers),
-		connector.WithAuthMechanism(mechBasicTLS)}
-	rc, err := connector.NewReceive("Client", append(base, opts...)...)
-	if err != nil {
-		t.Fatal(err)
+	base := func(c *connector.ReceiveConfig) {
+		c.TarpitInterval, c.PermissionGroups, c.AuthMechanism = tarpit, perms.ExchangeUsers, mechBasicTLS
 	}
+	rc := smtptest.CustomConnector(t, "Client", append([]func(*connector.ReceiveConfig){base}, opts...)...)
 	tr, _ := startTransport(t, transport.WithReceiveConnector(rc), transport.WithServerOptions(smtpx.WithAuthenticator(users())),
 		transport.WithServerOptions(smtpx.WithTLSCertificate(pki.Certificate(serverName))))
 	return tr, addr(t, tr, rc.Name())
@@ -59,7 +55,7 @@ func TestAuthNeverBeforeTLS(t *testing.T) {
 // session: another client still logs in.
 func TestBruteForceIsTarpittedAndDisconnected(t *testing.T) {
 	const limit = 3
-	_, a := submission(t, connector.WithMaxLogonFailures(limit), connector.WithMaxProtocolErrors(100))
+	_, a := submission(t, func(c *connector.ReceiveConfig) { c.MaxLogonFailures, c.MaxProtocolErrors = limit, 100 })
 	r, _ := smtptest.Dial(t, a)
 	smtptest.Expect(t, r, smtptest.Step{"EHLO client.example", "250"})
 	r.StartTLS(pki.ClientTLSConfig(serverName))
@@ -102,7 +98,7 @@ func TestBruteForceIsTarpittedAndDisconnected(t *testing.T) {
 // Protocol errors (here AUTH before TLS and bad commands) close the session
 // at MaxProtocolErrors.
 func TestProtocolErrorLimitDisconnects(t *testing.T) {
-	_, a := submission(t, connector.WithMaxProtocolErrors(3))
+	_, a := submission(t, func(c *connector.ReceiveConfig) { c.MaxProtocolErrors = 3 })
 	r, _ := smtptest.Dial(t, a)
 	smtptest.Expect(t, r, smtptest.Step{"EHLO client.example", "250"})
 	replies := []string{r.Cmd("AUTH PLAIN " + plainAuth("alice", "secret")),

@@ -54,7 +54,7 @@ func TestBackPressureDiskFull(t *testing.T) {
 		}
 	}
 	l := newQlog()
-	tr, _ := relayTransport(t, l, []connector.SendOption{smtptest.SmartHost(down)}, transport.WithClock(clock),
+	tr, _ := relayTransport(t, l, []func(*connector.SendConfig){smtptest.SmartHost(down)}, transport.WithClock(clock),
 		transport.WithTrace(trace), transport.WithBackPressure(smtpx.BackPressure{Probe: g.probe}))
 	a := addr(t, tr, "Relay")
 	send(t, a, "x@fabrikam.com")

@@ -40,7 +40,7 @@ func TestUndeliverableLocalPartsRefusedAtRcpt(t *testing.T) {
 		{"directory", []transport.Option{transport.WithDirectory(dir)}, "550 5.1.1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			rc := smtptest.InternetConnector(t, connector.WithMaxProtocolErrors(100))
+			rc := smtptest.InternetConnector(t, func(c *connector.ReceiveConfig) { c.MaxProtocolErrors = 100 })
 			opts := append([]transport.Option{transport.WithReceiveConnector(rc), transport.WithLocalDelivery(md)}, tc.opts...)
 			tr, _ := startTransport(t, opts...)
 			r, _ := smtptest.Dial(t, addr(t, tr, rc.Name()))

@@ -31,8 +31,12 @@ func TestNoCredentialsBeforeCertificateCheck(t *testing.T) {
 	}
 	_, port, _ := strings.Cut(sink.Addr(), ":")
 	l := newQlog()
-	a, _ := relayHub(t, l, []connector.SendOption{connector.WithSmartHostList("mail.fabrikam.com:" + port),
-		connector.WithSmartHostAuth(auth.SmartHostBasicAuthRequireTLS), connector.WithCredentials("svc", "s3cret")},
+	a, _ := relayHub(t, l, []func(*connector.SendConfig){func(c *connector.SendConfig) {
+		c.SmartHosts = []connector.SmartHost{connector.MustParseSmartHost("mail.fabrikam.com:" + port)}
+		c.DNSRoutingEnabled = false
+		c.SmartHostAuthMechanism = auth.SmartHostBasicAuthRequireTLS
+		c.AuthenticationCredential = connector.Credential{UserName: "svc", Password: "s3cret"}
+	}},
 		transport.WithDeliverOptions(deliver.WithRootCAs(ca.Pool())), transport.WithDeliverOptions(deliver.WithResolver(res)))
 	send(t, a, "x@fabrikam.com")
 	e := l.wait(t, queue.EventDefer, 2)

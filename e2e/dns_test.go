@@ -32,7 +32,7 @@ func TestDNSTimeoutIsTransient(t *testing.T) {
 		t.Fatal(err)
 	}
 	l := newQlog()
-	a, rec := relayHub(t, l, []connector.SendOption{connector.WithDNSRouting(true)},
+	a, rec := relayHub(t, l, []func(*connector.SendConfig){func(c *connector.SendConfig) { c.DNSRoutingEnabled = true }},
 		transport.WithDeliverOptions(deliver.WithResolver(res)), transport.WithDeliverOptions(deliver.WithExternalResolver(res)), transport.WithDeliverOptions(deliver.WithMXPort(uint16(p))))
 	start := time.Now()
 	send(t, a, "x@fabrikam.com")

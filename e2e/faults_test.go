@@ -10,7 +10,6 @@ import (
 	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/mx"
 	"github.com/hubedge/hubedge/mx/mxtest"
-	"github.com/hubedge/hubedge/perms"
 	"github.com/hubedge/hubedge/queue"
 	"github.com/hubedge/hubedge/smtpx/deliver"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
@@ -101,27 +100,17 @@ func fastRetry(l *qlog) transport.Option {
 // relayHub is a transport relaying anything its loopback clients send to
 // fabrikam.com through the send connector built from sendOpts; local
 // (contoso.com) mail, DSNs included, goes to the returned recorder.
-func relayHub(t *testing.T, l *qlog, sendOpts []connector.SendOption, opts ...transport.Option) (string, *smtptest.Recorder) {
+func relayHub(t *testing.T, l *qlog, sendOpts []func(*connector.SendConfig), opts ...transport.Option) (string, *smtptest.Recorder) {
 	t.Helper()
 	tr, rec := relayTransport(t, l, sendOpts, opts...)
 	return addr(t, tr, "Relay"), rec
 }
 
 // relayTransport is relayHub's transport itself.
-func relayTransport(t *testing.T, l *qlog, sendOpts []connector.SendOption, opts ...transport.Option) (*transport.Transport, *smtptest.Recorder) {
+func relayTransport(t *testing.T, l *qlog, sendOpts []func(*connector.SendConfig), opts ...transport.Option) (*transport.Transport, *smtptest.Recorder) {
 	t.Helper()
-	sc, err := connector.NewSend("To Fabrikam", append([]connector.SendOption{connector.WithUsage(connector.UsageInternet),
-		connector.WithAddressSpaceList("fabrikam.com")}, sendOpts...)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rc, err := connector.NewReceive("Relay", connector.WithUsage(connector.UsageCustom),
-		connector.WithBindingList(loopback), connector.WithRemoteIPRangeList("127.0.0.1"),
-		connector.WithTarpitInterval(0), connector.WithPermissionGroups(perms.AnonymousUsers),
-		connector.WithPermission(perms.Anonymous, perms.AcceptAnyRecipient))
-	if err != nil {
-		t.Fatal(err)
-	}
+	sc := smtptest.SendConnector(t, "To Fabrikam", connector.UsageInternet, "fabrikam.com", sendOpts...)
+	rc := smtptest.CustomConnector(t, "Relay", smtptest.AnonymousRelay)
 	rec := smtptest.NewRecorder()
 	base := []transport.Option{transport.WithServerName(serverName), transport.WithAcceptedDomain(contoso...),
 		transport.WithLocalDelivery(rec), transport.WithReceiveConnector(rc), transport.WithSendConnector(sc), fastRetry(l),
@@ -145,7 +134,7 @@ func send(t *testing.T, a string, rcpts ...string) {
 func TestSmartHostDownThenBack(t *testing.T) {
 	sink := smtptest.NewSink(t, smtptest.NoSTARTTLS())
 	l := newQlog()
-	a, _ := relayHub(t, l, []connector.SendOption{smtptest.SmartHost(sink)})
+	a, _ := relayHub(t, l, []func(*connector.SendConfig){smtptest.SmartHost(sink)})
 	sink.Stop()
 	send(t, a, "x@fabrikam.com")
 	l.wait(t, queue.EventDefer, 2) // retried while down
@@ -166,7 +155,7 @@ func TestTransientDeliveryFaults(t *testing.T) {
 		sink := smtptest.NewSink(t, smtptest.NoSTARTTLS())
 		sink.ScriptData("451 4.3.0 try later", "452 4.3.1 still busy")
 		l := newQlog()
-		a, _ := relayHub(t, l, []connector.SendOption{smtptest.SmartHost(sink)})
+		a, _ := relayHub(t, l, []func(*connector.SendConfig){smtptest.SmartHost(sink)})
 		send(t, a, "x@fabrikam.com")
 		l.wait(t, queue.EventDeliver, 1)
 		if d := l.count(queue.EventDefer); d < 2 {
@@ -180,7 +169,7 @@ func TestTransientDeliveryFaults(t *testing.T) {
 		sink := smtptest.NewSink(t, smtptest.NoSTARTTLS())
 		sink.Script("y@fabrikam.com", "450 4.2.0 mailbox busy")
 		l := newQlog()
-		a, _ := relayHub(t, l, []connector.SendOption{smtptest.SmartHost(sink)})
+		a, _ := relayHub(t, l, []func(*connector.SendConfig){smtptest.SmartHost(sink)})
 		send(t, a, "x@fabrikam.com", "y@fabrikam.com")
 		sink.Wait(t, 2)
 		l.wait(t, queue.EventDeliver, 2)
@@ -191,19 +180,22 @@ func TestTransientDeliveryFaults(t *testing.T) {
 	faults := []struct {
 		name string
 		sink []smtptest.SinkOption
-		send []connector.SendOption
+		send []func(*connector.SendConfig)
 		want string // in the DEFER event's error or result
 	}{
 		{"421 at greeting", []smtptest.SinkOption{smtptest.NoSTARTTLS(), smtptest.RefuseGreeting(421, "4.3.2 too busy")}, nil, "421"},
 		{"hanging smart host", []smtptest.SinkOption{smtptest.NoSTARTTLS(), smtptest.HangGreeting()}, nil, ""},
 		{"TLS handshake failing", []smtptest.SinkOption{smtptest.WithPKI(smtptest.NewPKI(t), "wrong.example")},
-			[]connector.SendOption{connector.WithRequireTLS(true), connector.WithTLSAuthLevel(auth.CertificateValidation)}, ""},
+			[]func(*connector.SendConfig){func(c *connector.SendConfig) {
+				c.RequireTLS = true
+				c.TlsAuthLevel = auth.CertificateValidation
+			}}, ""},
 	}
 	for _, tc := range faults {
 		t.Run(tc.name, func(t *testing.T) {
 			sink := smtptest.NewSink(t, tc.sink...)
 			l := newQlog()
-			a, _ := relayHub(t, l, append([]connector.SendOption{smtptest.SmartHost(sink)}, tc.send...), transport.WithDeliverOptions(deliver.WithRootCAs(pki.Pool())))
+			a, _ := relayHub(t, l, append([]func(*connector.SendConfig){smtptest.SmartHost(sink)}, tc.send...), transport.WithDeliverOptions(deliver.WithRootCAs(pki.Pool())))
 			start := time.Now()
 			send(t, a, "x@fabrikam.com")
 			e := l.wait(t, queue.EventDefer, 2)
@@ -229,7 +221,7 @@ func TestPermanentRecipientFailureSendsDSN(t *testing.T) {
 	sink := smtptest.NewSink(t, smtptest.NoSTARTTLS())
 	sink.Script("bad@fabrikam.com", "550 5.1.1 no such user")
 	l := newQlog()
-	a, rec := relayHub(t, l, []connector.SendOption{smtptest.SmartHost(sink)})
+	a, rec := relayHub(t, l, []func(*connector.SendConfig){smtptest.SmartHost(sink)})
 	send(t, a, "good@fabrikam.com", "bad@fabrikam.com")
 	msgs := sink.Wait(t, 1)
 	if len(msgs[0].To) != 1 || msgs[0].To[0] != "good@fabrikam.com" {
@@ -261,7 +253,7 @@ func TestDNSServFailIsTransient(t *testing.T) {
 		p = p*10 + uint16(c-'0')
 	}
 	l := newQlog()
-	a, _ := relayHub(t, l, []connector.SendOption{connector.WithDNSRouting(true)},
+	a, _ := relayHub(t, l, []func(*connector.SendConfig){func(c *connector.SendConfig) { c.DNSRoutingEnabled = true }},
 		transport.WithDeliverOptions(deliver.WithResolver(res)), transport.WithDeliverOptions(deliver.WithExternalResolver(res)), transport.WithDeliverOptions(deliver.WithMXPort(p)))
 	send(t, a, "x@fabrikam.com")
 	l.wait(t, queue.EventDefer, 2)

@@ -41,8 +41,12 @@ func FuzzSession(f *testing.F) {
 	}
 	// No certificate: STARTTLS is not offered, so every byte the server
 	// sends is SMTP text the invariant can check.
-	rc := smtptest.InternetConnector(f, connector.WithMaxMessageSize(minSize), connector.WithTarpitInterval(0),
-		connector.WithMaxProtocolErrors(1000), connector.WithAuthMechanism(auth.BasicAuth))
+	rc := smtptest.InternetConnector(f, func(c *connector.ReceiveConfig) {
+		c.MaxMessageSize = minSize
+		c.TarpitInterval = 0
+		c.MaxProtocolErrors = 1000
+		c.AuthMechanism = auth.BasicAuth
+	})
 	tr, _ := startTransport(f, transport.WithReceiveConnector(rc), transport.WithServerOptions(smtpx.WithAuthenticator(users())))
 	a := addr(f, tr, rc.Name())
 	f.Fuzz(func(t *testing.T, stream string) {

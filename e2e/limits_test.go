@@ -15,7 +15,7 @@ import (
 const minSize = 65536 // the smallest MaxMessageSize a connector takes
 
 // limited starts an Internet connector with opts and returns its address.
-func limited(t *testing.T, opts ...connector.ReceiveOption) string {
+func limited(t *testing.T, opts ...func(*connector.ReceiveConfig)) string {
 	t.Helper()
 	rc := smtptest.InternetConnector(t, opts...)
 	tr, _ := startTransport(t, transport.WithReceiveConnector(rc))
@@ -38,24 +38,24 @@ func TestLimits(t *testing.T) {
 	big := strings.Repeat(strings.Repeat("x", 998)+"\r\n", minSize/1000+8)
 	tests := []struct {
 		name string
-		opts []connector.ReceiveOption
+		opts []func(*connector.ReceiveConfig)
 		run  func(t *testing.T, r *smtptest.Client)
 	}{{
 		name: "SIZE parameter over the limit",
-		opts: []connector.ReceiveOption{connector.WithMaxMessageSize(minSize)},
+		opts: []func(*connector.ReceiveConfig){func(c *connector.ReceiveConfig) { c.MaxMessageSize = minSize }},
 		run: func(t *testing.T, r *smtptest.Client) {
 			smtptest.Expect(t, r, smtptest.Step{fmt.Sprintf("MAIL FROM:<a@fabrikam.com> SIZE=%d", minSize+1), "552 5.3.4"})
 		},
 	}, {
 		name: "oversize by DATA",
-		opts: []connector.ReceiveOption{connector.WithMaxMessageSize(minSize)},
+		opts: []func(*connector.ReceiveConfig){func(c *connector.ReceiveConfig) { c.MaxMessageSize = minSize }},
 		run: func(t *testing.T, r *smtptest.Client) {
 			smtptest.Expect(t, r, smtptest.Step{"MAIL FROM:<a@fabrikam.com>", "250"}, smtptest.Step{"RCPT TO:<bob@contoso.com>", "250"},
 				smtptest.Step{"DATA:Subject: big\r\n\r\n" + big, "552 5.3.4"})
 		},
 	}, {
 		name: "oversize by BDAT",
-		opts: []connector.ReceiveOption{connector.WithMaxMessageSize(minSize)},
+		opts: []func(*connector.ReceiveConfig){func(c *connector.ReceiveConfig) { c.MaxMessageSize = minSize }},
 		run: func(t *testing.T, r *smtptest.Client) {
 			smtptest.Expect(t, r, smtptest.Step{"MAIL FROM:<a@fabrikam.com>", "250"}, smtptest.Step{"RCPT TO:<bob@contoso.com>", "250"})
 			chunk := "Subject: big\r\n\r\n" + big
@@ -70,7 +70,7 @@ func TestLimits(t *testing.T) {
 		},
 	}, {
 		name: "too many recipients",
-		opts: []connector.ReceiveOption{connector.WithMaxRecipientsPerMessage(2)},
+		opts: []func(*connector.ReceiveConfig){func(c *connector.ReceiveConfig) { c.MaxRecipientsPerMessage = 2 }},
 		run: func(t *testing.T, r *smtptest.Client) {
 			smtptest.Expect(t, r, smtptest.Step{"MAIL FROM:<a@fabrikam.com>", "250"}, smtptest.Step{"RCPT TO:<a@contoso.com>", "250"},
 				smtptest.Step{"RCPT TO:<b@contoso.com>", "250"}, smtptest.Step{"RCPT TO:<c@contoso.com>", "452 4.5.3"},
@@ -86,7 +86,7 @@ func TestLimits(t *testing.T) {
 		},
 	}, {
 		name: "over-long header block",
-		opts: []connector.ReceiveOption{connector.WithMaxHeaderSize(1024)},
+		opts: []func(*connector.ReceiveConfig){func(c *connector.ReceiveConfig) { c.MaxHeaderSize = 1024 }},
 		run: func(t *testing.T, r *smtptest.Client) {
 			smtptest.Expect(t, r, smtptest.Step{"MAIL FROM:<a@fabrikam.com>", "250"}, smtptest.Step{"RCPT TO:<bob@contoso.com>", "250"})
 			got := r.Data(strings.Repeat("X-Filler: "+strings.Repeat("y", 90)+"\r\n", 20) + "Subject: x\r\n\r\nbody\r\n")
@@ -118,7 +118,7 @@ func TestLimits(t *testing.T) {
 // client is served meanwhile.
 func TestSlowClientTimesOut(t *testing.T) {
 	const idle = time.Second // the connector's minimum
-	a := limited(t, connector.WithConnectionInactivityTimeout(idle))
+	a := limited(t, func(c *connector.ReceiveConfig) { c.ConnectionInactivityTimeout = idle })
 	for _, stall := range []string{"command", "body"} {
 		t.Run(stall, func(t *testing.T) {
 			r := hello(t, a)
@@ -153,7 +153,7 @@ func TestSlowClientTimesOut(t *testing.T) {
 // beyond MaxInboundConnectionPerSource only that source does.
 func TestConnectionFloods(t *testing.T) {
 	t.Run("total", func(t *testing.T) {
-		a := limited(t, connector.WithMaxInboundConnection(3), connector.WithMaxInboundConnectionPerSource(100))
+		a := limited(t, func(c *connector.ReceiveConfig) { c.MaxInboundConnection, c.MaxInboundConnectionPerSource = 3, 100 })
 		var held []*smtptest.Client
 		for range 3 {
 			held = append(held, hello(t, a))
@@ -174,7 +174,7 @@ func TestConnectionFloods(t *testing.T) {
 		servedEventually(t, a)
 	})
 	t.Run("per source", func(t *testing.T) {
-		a := limited(t, connector.WithMaxInboundConnection(100), connector.WithMaxInboundConnectionPerSource(2))
+		a := limited(t, func(c *connector.ReceiveConfig) { c.MaxInboundConnection, c.MaxInboundConnectionPerSource = 100, 2 })
 		hello(t, a)
 		hello(t, a)
 		r, banner := smtptest.Dial(t, a)
@@ -227,7 +227,10 @@ func servedEventually(t *testing.T, a string) {
 func TestRecipientLimitKeepsTheTransaction(t *testing.T) {
 	const limit, sent = 200, 210
 	// A tarpit of 10 minutes: a tarpitted 452 would never come in time.
-	rc := smtptest.InternetConnector(t, connector.WithMaxRecipientsPerMessage(limit), connector.WithTarpitInterval(10*time.Minute))
+	rc := smtptest.InternetConnector(t, func(c *connector.ReceiveConfig) {
+		c.MaxRecipientsPerMessage = limit
+		c.TarpitInterval = 10 * time.Minute
+	})
 	tr, rec := startTransport(t, transport.WithReceiveConnector(rc))
 	r := hello(t, addr(t, tr, rc.Name()))
 	var group strings.Builder

@@ -20,7 +20,7 @@ import (
 // Internet connector with rcOpts. hub01 hosts contoso.com (recorded in
 // mailboxes); edge01 sends contoso.com to hub01. Each transport's queue
 // events go to its channel.
-func loopPair(t *testing.T, sendUsage connector.Usage, rcOpts ...connector.ReceiveOption) (hub *transport.Transport, edge *transport.Transport, mailboxes *smtptest.Recorder, hubEv, edgeEv chan queue.Event) {
+func loopPair(t *testing.T, sendUsage connector.Usage, rcOpts ...func(*connector.ReceiveConfig)) (hub *transport.Transport, edge *transport.Transport, mailboxes *smtptest.Recorder, hubEv, edgeEv chan queue.Event) {
 	t.Helper()
 	// Each side's address is known before the other is configured.
 	lnHub, err := net.Listen("tcp4", loopback)
@@ -36,13 +36,10 @@ func loopPair(t *testing.T, sendUsage connector.Usage, rcOpts ...connector.Recei
 		return transport.WithServerOptions(smtpx.WithListen(func(string, string) (net.Listener, error) { return ln, nil }))
 	}
 	send := func(name, spaces string, to net.Listener) *connector.SendConnector {
-		sc, err := connector.NewSend(name, connector.WithUsage(sendUsage), connector.WithAddressSpaceList(spaces),
-			connector.WithSmartHostList("["+strings.Replace(to.Addr().String(), ":", "]:", 1)),
-			connector.WithSmartHostAuth(auth.SmartHostNone))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return sc
+		return smtptest.SendConnector(t, name, sendUsage, spaces, func(c *connector.SendConfig) {
+			c.SmartHosts = []connector.SmartHost{connector.MustParseSmartHost(to.Addr().String())}
+			c.DNSRoutingEnabled, c.SmartHostAuthMechanism = false, auth.SmartHostNone
+		})
 	}
 	events := func(ch chan queue.Event) transport.Option {
 		return transport.WithTrace(func(e transport.Event) {
@@ -150,7 +147,7 @@ func TestRoutingLoopWithoutReceivedEndsInOneNDR(t *testing.T) {
 // Where Received fields survive every hop, MaxHopCount breaks the loop
 // first, with 5.4.14.
 func TestRoutingLoopWithReceivedHitsHopCount(t *testing.T) {
-	hub, edge, mailboxes, hubEv, edgeEv := loopPair(t, connector.UsageInternet, connector.WithMaxHopCount(6))
+	hub, edge, mailboxes, hubEv, edgeEv := loopPair(t, connector.UsageInternet, func(c *connector.ReceiveConfig) { c.MaxHopCount = 6 })
 	ndr := loopNDR(t, hub, edge, mailboxes, hubEv, edgeEv)
 	if !strings.Contains(ndr.Body, "5.4.14") || !strings.Contains(ndr.Body, "Hop count exceeded") {
 		t.Errorf("NDR does not report the hop count:\n%s", ndr.Body)

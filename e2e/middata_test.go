@@ -73,8 +73,10 @@ func (d *dropper) serve() {
 func TestSmartHostClosesMidData(t *testing.T) {
 	d := newDropper(t)
 	l := newQlog()
-	a, _ := relayHub(t, l, []connector.SendOption{
-		connector.WithSmartHostList("[" + strings.Replace(d.ln.Addr().String(), ":", "]:", 1))})
+	a, _ := relayHub(t, l, []func(*connector.SendConfig){func(c *connector.SendConfig) {
+		c.SmartHosts = []connector.SmartHost{connector.MustParseSmartHost("[" + strings.Replace(d.ln.Addr().String(), ":", "]:", 1))}
+		c.DNSRoutingEnabled = false
+	}})
 	send(t, a, "x@fabrikam.com")
 	l.wait(t, queue.EventDefer, 2)
 	if n := l.count(queue.EventFail) + l.count(queue.EventDeliver); n != 0 {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"net/netip"
 	"strings"
 	"testing"
 
@@ -25,17 +26,14 @@ func loopbackListen(string, string) (net.Listener, error) { return net.Listen("t
 // allowed to relay when relay is set.
 func relayConnector(t *testing.T, name, binding string, relay bool) *connector.ReceiveConnector {
 	t.Helper()
-	opts := []connector.ReceiveOption{connector.WithUsage(connector.UsageCustom),
-		connector.WithBindingList(binding), connector.WithRemoteIPRangeList("127.0.0.1"),
-		connector.WithTarpitInterval(0), connector.WithPermissionGroups(perms.AnonymousUsers)}
+	edits := []func(*connector.ReceiveConfig){func(c *connector.ReceiveConfig) {
+		c.Bindings = []netip.AddrPort{netip.MustParseAddrPort(binding)}
+		c.PermissionGroups = perms.AnonymousUsers
+	}}
 	if relay {
-		opts = append(opts, connector.WithPermission(perms.Anonymous, perms.AcceptAnyRecipient))
+		edits = append(edits, smtptest.AnonymousRelay)
 	}
-	rc, err := connector.NewReceive(name, opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rc
+	return smtptest.CustomConnector(t, name, edits...)
 }
 
 var fourthcoffee = routing.AcceptedDomain{Domain: "fourthcoffee.com", Type: routing.Authoritative}
@@ -168,18 +166,14 @@ func TestReconfigureReroutesQueued(t *testing.T) {
 	down.Stop()
 	up := smtptest.NewSink(t, smtptest.NoSTARTTLS())
 	l := newQlog()
-	tr, _ := relayTransport(t, l, []connector.SendOption{smtptest.SmartHost(down)})
+	tr, _ := relayTransport(t, l, []func(*connector.SendConfig){smtptest.SmartHost(down)})
 	a := addr(t, tr, "Relay")
 	send(t, a, "x@fabrikam.com")
 	l.wait(t, queue.EventDefer, 1)
 	q := tr.Queue()
 
-	sc, err := connector.NewSend("To Fabrikam via Up", connector.WithUsage(connector.UsageInternet),
-		connector.WithAddressSpaceList("fabrikam.com"), smtptest.SmartHost(up))
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = tr.Reconfigure(context.Background(), transport.Config{ReceiveConnectors: tr.ReceiveConnectors(),
+	sc := smtptest.SendConnector(t, "To Fabrikam via Up", connector.UsageInternet, "fabrikam.com", smtptest.SmartHost(up))
+	err := tr.Reconfigure(context.Background(), transport.Config{ReceiveConnectors: tr.ReceiveConnectors(),
 		SendConnectors: []*connector.SendConnector{sc}, AcceptedDomains: contoso})
 	if err != nil {
 		t.Fatal(err)
@@ -241,16 +235,12 @@ func TestReconfigureDuringShutdown(t *testing.T) {
 func TestReconfigureResubmitsUnreachable(t *testing.T) {
 	up := smtptest.NewSink(t, smtptest.NoSTARTTLS())
 	l := newQlog()
-	tr, _ := relayTransport(t, l, []connector.SendOption{smtptest.SmartHost(up)})
+	tr, _ := relayTransport(t, l, []func(*connector.SendConfig){smtptest.SmartHost(up)})
 	send(t, addr(t, tr, "Relay"), "x@adatum.com")
 	l.wait(t, queue.EventUnreachable, 1)
 
-	sc, err := connector.NewSend("To Adatum", connector.WithUsage(connector.UsageInternet),
-		connector.WithAddressSpaceList("adatum.com"), smtptest.SmartHost(up))
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = tr.Reconfigure(context.Background(), transport.Config{ReceiveConnectors: tr.ReceiveConnectors(),
+	sc := smtptest.SendConnector(t, "To Adatum", connector.UsageInternet, "adatum.com", smtptest.SmartHost(up))
+	err := tr.Reconfigure(context.Background(), transport.Config{ReceiveConnectors: tr.ReceiveConnectors(),
 		SendConnectors: []*connector.SendConnector{sc}, AcceptedDomains: contoso})
 	if err != nil {
 		t.Fatal(err)

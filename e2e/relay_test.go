@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -41,7 +42,10 @@ var relayTricks = []struct{ name, rcpt string }{
 // Internet connector, tarpitted, whatever the sender; recipients after a
 // refused one are judged on their own; accepted recipients still work.
 func TestOpenRelayBattery(t *testing.T) {
-	rc := smtptest.InternetConnector(t, connector.WithMaxProtocolErrors(100), connector.WithTarpitInterval(tarpit))
+	rc := smtptest.InternetConnector(t, func(c *connector.ReceiveConfig) {
+		c.MaxProtocolErrors = 100
+		c.TarpitInterval = tarpit
+	})
 	tr, rec := startTransport(t, transport.WithReceiveConnector(rc))
 	a := addr(t, tr, rc.Name())
 	for _, sender := range []string{"spammer@fabrikam.com", "ceo@contoso.com", ""} {
@@ -84,12 +88,16 @@ func TestOpenRelayBattery(t *testing.T) {
 // ExchangeUsers (Authenticated Users) hold Accept-Any-Recipient, a user
 // denied it does not, and an anonymous session never does.
 func TestAuthenticatedRelayFollowsRights(t *testing.T) {
-	rc, err := connector.NewReceive("Submission", connector.WithUsage(connector.UsageCustom),
-		connector.WithBindingList(loopback), connector.WithRemoteIPRangeList("127.0.0.1"),
-		connector.WithTarpitInterval(tarpit), connector.WithRequireTLS(false),
-		connector.WithPermissionGroups(perms.AnonymousUsers|perms.ExchangeUsers),
-		connector.WithAuthMechanism(mechBasicTLS), connector.WithMaxProtocolErrors(100),
-		connector.WithDeniedPermission(perms.Principal("mallory"), perms.AcceptAnyRecipient))
+	rcCfg := connector.NewReceiveConfig("Submission", connector.UsageCustom)
+	rcCfg.Bindings = []netip.AddrPort{netip.MustParseAddrPort(loopback)}
+	rcCfg.RemoteIPRanges = []connector.IPRange{connector.MustParseIPRange("127.0.0.1")}
+	rcCfg.Permissions = []connector.Permission{{User: perms.Principal("mallory"), ExtendedRights: perms.AcceptAnyRecipient, Deny: true}}
+	rcCfg.TarpitInterval = tarpit
+	rcCfg.RequireTLS = false
+	rcCfg.PermissionGroups = perms.AnonymousUsers | perms.ExchangeUsers
+	rcCfg.AuthMechanism = mechBasicTLS
+	rcCfg.MaxProtocolErrors = 100
+	rc, err := rcCfg.Build()
 	if err != nil {
 		t.Fatal(err)
 	}

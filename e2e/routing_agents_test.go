@@ -211,10 +211,7 @@ func TestRoutingAgentEdits(t *testing.T) {
 			if err := chain.Register("Edit", c.agent); err != nil {
 				t.Fatal(err)
 			}
-			out, err := connector.NewSend("To Internet", connector.WithUsage(connector.UsageInternet), connector.WithAddressSpaceList("*"))
-			if err != nil {
-				t.Fatal(err)
-			}
+			out := smtptest.SendConnector(t, "To Internet", connector.UsageInternet, "*")
 			tr, rec := startTransport(t, transport.WithReceiveConnector(smtptest.InternetConnector(t)), transport.WithSendConnector(out), transport.WithAgents(chain))
 			r, _ := smtptest.Dial(t, addr(t, tr, "From Internet"))
 			smtptest.Expect(t, r, smtptest.Step{"EHLO client.example", "250"}, smtptest.Step{"MAIL FROM:<x@fabrikam.com>", "250"},

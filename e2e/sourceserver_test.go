@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"net/netip"
 	"strings"
 	"testing"
 
@@ -22,20 +23,21 @@ func TestRelayToSourceTransportServer(t *testing.T) {
 	// Both hubs know the organization's connector, as they would from the
 	// directory; only hub02 is a source server of it.
 	toInternet := func() *connector.SendConnector {
-		sc, err := connector.NewSend("To Internet", connector.WithUsage(connector.UsageInternet),
-			connector.WithAddressSpaceList("*"), connector.WithSmartHostList("["+strings.Replace(fabrikam.Addr(), ":", "]:", 1)),
-			connector.WithSourceTransportServers("hub02.contoso.com"))
-		if err != nil {
-			t.Fatal(err)
-		}
+		sc := smtptest.SendConnector(t, "To Internet", connector.UsageInternet, "*", smtptest.SmartHost(fabrikam), func(c *connector.SendConfig) {
+			c.SourceTransportServers = []string{"hub02.contoso.com"}
+		})
 		return sc
 	}
 
 	// hub02: its default receive connector authenticates transport servers
 	// by their certificates (ExchangeServer).
-	intraOrg, err := connector.NewReceive("Default HUB02", connector.WithBindingList(loopback),
-		connector.WithRemoteIPRangeList("127.0.0.0/8"), connector.WithFQDN("hub02.contoso.com"),
-		connector.WithAuthMechanism(auth.TLS|auth.ExchangeServer), connector.WithPermissionGroups(perms.ExchangeServers))
+	intraOrgCfg := connector.NewReceiveConfig("Default HUB02", connector.UsageCustom)
+	intraOrgCfg.Bindings = []netip.AddrPort{netip.MustParseAddrPort(loopback)}
+	intraOrgCfg.RemoteIPRanges = []connector.IPRange{connector.MustParseIPRange("127.0.0.0/8")}
+	intraOrgCfg.Fqdn = "hub02.contoso.com"
+	intraOrgCfg.AuthMechanism = auth.TLS | auth.ExchangeServer
+	intraOrgCfg.PermissionGroups = perms.ExchangeServers
+	intraOrg, err := intraOrgCfg.Build()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,9 +47,12 @@ func TestRelayToSourceTransportServer(t *testing.T) {
 		transport.WithServerOptions(smtpx.WithPeerVerifier(&auth.PeerVerifier{Roots: pki.Pool()})))
 
 	// hub01: takes the client's message and relays it to hub02.
-	submit, err := connector.NewReceive("Relay HUB01", connector.WithBindingList(loopback),
-		connector.WithRemoteIPRangeList("127.0.0.1"), connector.WithAuthMechanism(auth.ExternalAuthoritative),
-		connector.WithPermissionGroups(perms.ExchangeServers))
+	submitCfg := connector.NewReceiveConfig("Relay HUB01", connector.UsageCustom)
+	submitCfg.Bindings = []netip.AddrPort{netip.MustParseAddrPort(loopback)}
+	submitCfg.RemoteIPRanges = []connector.IPRange{connector.MustParseIPRange("127.0.0.1")}
+	submitCfg.AuthMechanism = auth.ExternalAuthoritative
+	submitCfg.PermissionGroups = perms.ExchangeServers
+	submit, err := submitCfg.Build()
 	if err != nil {
 		t.Fatal(err)
 	}

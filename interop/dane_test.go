@@ -63,7 +63,7 @@ func TestPostfixDANE(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc := smtptest.SendConnector(t, "To Internet", connector.WithAddressSpaceList("*"), connector.WithDNSRouting(true))
+	sc := smtptest.SendConnector(t, "To Internet", connector.UsageInternet, "*", func(c *connector.SendConfig) { c.DNSRoutingEnabled = true })
 	evs := make(chan deliver.Event, 256)
 	d, err := deliver.New(deliver.WithServerName(hubName), deliver.WithSendConnectors(sc), deliver.WithResolver(r),
 		deliver.WithMXPort(uint16(pf.Port())), deliver.WithMTASTS(false), deliver.WithTrace(func(e deliver.Event) { evs <- e }))
@@ -211,9 +211,12 @@ func TestPostfixDANESmartHost(t *testing.T) {
 	}
 	ctx := testContext(t)
 	deliverVia := func(host string) <-chan deliver.Event {
-		sc := smtptest.SendConnector(t, "To Smart Host "+host, connector.WithAddressSpaceList("*"),
-			connector.WithSmartHostList(host+":"+strconv.Itoa(pf.Port())),
-			connector.WithSmartHostAuth(auth.SmartHostBasicAuthRequireTLS), connector.WithCredentials(relayUser, relayPass))
+		sc := smtptest.SendConnector(t, "To Smart Host "+host, connector.UsageInternet, "*", func(c *connector.SendConfig) {
+			c.SmartHosts = []connector.SmartHost{connector.MustParseSmartHost(host + ":" + strconv.Itoa(pf.Port()))}
+			c.DNSRoutingEnabled = false
+			c.SmartHostAuthMechanism = auth.SmartHostBasicAuthRequireTLS
+			c.AuthenticationCredential = connector.Credential{UserName: relayUser, Password: relayPass}
+		})
 		evs := make(chan deliver.Event, 256)
 		d, err := deliver.New(deliver.WithServerName(hubName), deliver.WithSendConnectors(sc), deliver.WithResolver(r),
 			deliver.WithTrace(func(e deliver.Event) { evs <- e }))

@@ -19,7 +19,6 @@ import (
 	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/mx"
 	"github.com/hubedge/hubedge/mx/mxtest"
-	"github.com/hubedge/hubedge/perms"
 	"github.com/hubedge/hubedge/routing"
 	"github.com/hubedge/hubedge/smtpx/deliver"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
@@ -44,9 +43,7 @@ func testContext(t *testing.T) context.Context {
 // anonymousRelay accepts any recipient from 127.0.0.1 without
 // authentication: the application relay a test submits through.
 func anonymousRelay(t *testing.T) *connector.ReceiveConnector {
-	return smtptest.ReceiveConnector(t, "Relay", connector.WithUsage(connector.UsageCustom),
-		connector.WithRemoteIPRangeList("127.0.0.1"), connector.WithPermissionGroups(perms.AnonymousUsers),
-		connector.WithPermission(perms.Anonymous, perms.AcceptAnyRecipient))
+	return smtptest.CustomConnector(t, "Relay", smtptest.AnonymousRelay)
 }
 
 // resolver queries the fake DNS only.

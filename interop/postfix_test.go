@@ -42,8 +42,9 @@ func TestPostfixDownstream(t *testing.T) {
 	ev := &smtptest.Events[transport.Event]{}
 	tr := startTransport(t,
 		transport.WithReceiveConnector(anonymousRelay(t)),
-		transport.WithSendConnector(smtptest.SendConnector(t, "To Internet", connector.WithAddressSpaceList("fabrikam.example"),
-			connector.WithDNSRouting(true))),
+		transport.WithSendConnector(smtptest.SendConnector(t, "To Internet", connector.UsageInternet, "fabrikam.example", func(c *connector.SendConfig) {
+			c.DNSRoutingEnabled = true
+		})),
 		transport.WithDeliverOptions(deliver.WithResolver(resolver(t, dns))), transport.WithDeliverOptions(deliver.WithMXPort(uint16(pf.Port()))), transport.WithTrace(ev.Add))
 
 	submitTo(t, tr.Addr("Relay").String(), "app@contoso.example", []string{"bob@fabrikam.example", "carol@fabrikam.example"}, downMessage)
@@ -127,9 +128,12 @@ func smartHost(t *testing.T, certName string, mech auth.SmartHostAuth) (*postfix
 	// FQDN, so it is named, and the name resolves to loopback.
 	dns := mxtest.NewDNS(t, mxtest.A(smartName, "127.0.0.1"))
 	ev := &smtptest.Events[transport.Event]{}
-	out := smtptest.SendConnector(t, "To Smart Host", connector.WithAddressSpaceList("*"),
-		connector.WithSmartHostList(smartName+":"+strconv.Itoa(pf.Port())),
-		connector.WithSmartHostAuth(mech), connector.WithCredentials(relayUser, relayPass))
+	out := smtptest.SendConnector(t, "To Smart Host", connector.UsageInternet, "*", func(c *connector.SendConfig) {
+		c.SmartHosts = []connector.SmartHost{connector.MustParseSmartHost(smartName + ":" + strconv.Itoa(pf.Port()))}
+		c.DNSRoutingEnabled = false
+		c.SmartHostAuthMechanism = mech
+		c.AuthenticationCredential = connector.Credential{UserName: relayUser, Password: relayPass}
+	})
 	tr := startTransport(t, transport.WithReceiveConnector(anonymousRelay(t)), transport.WithSendConnector(out),
 		transport.WithDeliverOptions(deliver.WithResolver(resolver(t, dns))), transport.WithDeliverOptions(deliver.WithRootCAs(pki.Pool())), transport.WithTrace(ev.Add))
 	return pf, sink, tr, ev

@@ -23,11 +23,11 @@ func clientSubmission(t *testing.T) (addr, ca string, sink *smtptest.Sink) {
 	t.Helper()
 	pki := smtptest.NewPKI(t)
 	sink = smtptest.NewSink(t, smtptest.NoSTARTTLS())
-	out := smtptest.SendConnector(t, "To Fabrikam", connector.WithAddressSpaceList("fabrikam.example"),
-		connector.WithSmartHostList("["+strings.Replace(sink.Addr(), ":", "]:", 1)))
+	out := smtptest.SendConnector(t, "To Fabrikam", connector.UsageInternet, "fabrikam.example", smtptest.SmartHost(sink))
 	tr := startTransport(t,
-		transport.WithReceiveConnector(smtptest.ReceiveConnector(t, "Client", connector.WithUsage(connector.UsageClient),
-			connector.WithRemoteIPRangeList("127.0.0.1"))),
+		transport.WithReceiveConnector(smtptest.ReceiveConnector(t, "Client", connector.UsageClient, func(c *connector.ReceiveConfig) {
+			c.RemoteIPRanges = []connector.IPRange{connector.MustParseIPRange("127.0.0.1")}
+		})),
 		transport.WithSendConnector(out),
 		transport.WithServerOptions(smtpx.WithTLSCertificate(pki.Certificate(hubName))),
 		transport.WithServerOptions(smtpx.WithAuthenticator(users())))
@@ -165,7 +165,7 @@ func TestAuthBeforeTLSRefused538(t *testing.T) {
 func TestSwaksAnonymousRelayRefused(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
-	tr := startTransport(t, transport.WithReceiveConnector(smtptest.ReceiveConnector(t, "From Internet", connector.WithUsage(connector.UsageInternet))))
+	tr := startTransport(t, transport.WithReceiveConnector(smtptest.ReceiveConnector(t, "From Internet", connector.UsageInternet)))
 	addr := tr.Addr("From Internet").String()
 	for _, rcpt := range []string{"eve@fabrikam.example", "eve%fabrikam.example@contoso.example", "@contoso.example:eve@fabrikam.example"} {
 		t.Run(rcpt, func(t *testing.T) {

@@ -207,11 +207,7 @@ func TestAgentsAnswerCommands(t *testing.T) {
 // transport running agents, and returns the env.
 func deliverOne(t *testing.T, agents map[string]any, rcpts ...string) *env {
 	t.Helper()
-	toInternet, err := connector.NewSend("To Internet", connector.WithUsage(connector.UsageInternet),
-		connector.WithAddressSpaceList("*"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	toInternet := smtptest.SendConnector(t, "To Internet", connector.UsageInternet, "*")
 	chain := agent.New()
 	for name, a := range agents {
 		if err := chain.Register(name, a); err != nil {

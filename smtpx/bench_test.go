@@ -33,11 +33,7 @@ func BenchmarkSubmit(b *testing.B) {
 	// the connector: the cost of WithAgents when no agent runs.
 	for _, store := range []string{"memory", "memory+empty-agents", "bbolt"} {
 		b.Run(store, func(b *testing.B) {
-			rc, err := connector.NewReceive("From Internet", connector.WithUsage(connector.UsageInternet),
-				connector.WithBindingList(loopback), connector.WithTarpitInterval(0))
-			if err != nil {
-				b.Fatal(err)
-			}
+			rc := smtptest.ReceiveConnector(b, "From Internet", connector.UsageInternet)
 			opts := []transport.Option{transport.WithServerName(serverName), transport.WithAcceptedDomain(contoso...),
 				transport.WithReceiveConnector(rc), transport.WithLocalDelivery(discard)}
 			switch store {
@@ -91,11 +87,7 @@ func BenchmarkSubmit(b *testing.B) {
 // and reports the 99th percentile of each.
 func BenchmarkConnectDuringReconfigure(b *testing.B) {
 	newRC := func() *connector.ReceiveConnector {
-		rc, err := connector.NewReceive("From Internet", connector.WithUsage(connector.UsageInternet),
-			connector.WithBindingList(loopback), connector.WithTarpitInterval(0))
-		if err != nil {
-			b.Fatal(err)
-		}
+		rc := smtptest.ReceiveConnector(b, "From Internet", connector.UsageInternet)
 		return rc
 	}
 	for _, reloading := range []bool{false, true} {

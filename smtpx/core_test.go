@@ -146,7 +146,7 @@ func TestBDATAbortedByAnotherCommand(t *testing.T) {
 
 // What the command parser answers itself.
 func TestCommandReplies(t *testing.T) {
-	e := start(t, transport.WithReceiveConnector(smtptest.InternetConnector(t, connector.WithMaxProtocolErrors(100))))
+	e := start(t, transport.WithReceiveConnector(smtptest.InternetConnector(t, func(c *connector.ReceiveConfig) { c.MaxProtocolErrors = 100 })))
 	r, _ := smtptest.Dial(t, e.firstAddr(t))
 	expect(t, r,
 		smtptest.Step{"MAIL FROM:<a@fabrikam.com>", "503 5.5.1"},
@@ -204,8 +204,11 @@ func TestRequireTLSParameter(t *testing.T) {
 // An AUTH exchange the client cancels, or answers with bad base64, fails
 // without a logon.
 func TestAuthExchangeSyntax(t *testing.T) {
-	rc := smtptest.CustomConnector(t, "Plain auth", connector.WithPermissionGroups(perms.AnonymousUsers|perms.ExchangeUsers),
-		connector.WithAuthMechanism(auth.BasicAuth), connector.WithMaxProtocolErrors(100))
+	rc := smtptest.CustomConnector(t, "Plain auth", func(c *connector.ReceiveConfig) {
+		c.PermissionGroups = perms.AnonymousUsers | perms.ExchangeUsers
+		c.AuthMechanism = auth.BasicAuth
+		c.MaxProtocolErrors = 100
+	})
 	e := start(t, transport.WithReceiveConnector(rc), transport.WithServerOptions(smtpx.WithAuthenticator(users())))
 	r, _ := smtptest.Dial(t, e.firstAddr(t))
 	expect(t, r,

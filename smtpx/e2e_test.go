@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"net"
+	"net/netip"
 	"os"
 	"strings"
 	"testing"
@@ -75,13 +76,8 @@ func TestMaildirDelivery(t *testing.T) {
 // deliver.Deliverer: routing table, next hop, send-side header firewall.
 func TestRelayThroughSmartHost(t *testing.T) {
 	sink := smtptest.NewSink(t, smtptest.NoSTARTTLS())
-	toFabrikam, err := connector.NewSend("To Fabrikam", connector.WithUsage(connector.UsageInternet),
-		connector.WithAddressSpaceList("fabrikam.com"), connector.WithSmartHostList("["+strings.Replace(sink.Addr(), ":", "]:", 1)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	relay := smtptest.CustomConnector(t, "Relay", connector.WithPermissionGroups(perms.AnonymousUsers),
-		connector.WithPermission(perms.Anonymous, perms.AcceptAnyRecipient))
+	toFabrikam := smtptest.SendConnector(t, "To Fabrikam", connector.UsageInternet, "fabrikam.com", smtptest.SmartHost(sink))
+	relay := smtptest.CustomConnector(t, "Relay", smtptest.AnonymousRelay)
 	events := &smtptest.Events[transport.Event]{}
 	tr := plainTransport(t, transport.WithReceiveConnector(relay), transport.WithSendConnector(toFabrikam), transport.WithTrace(events.Add))
 	c := dialClient(t, tr.Addr("Relay").String())
@@ -115,11 +111,16 @@ func plainTransport(t *testing.T, opts ...transport.Option) *transport.Transport
 // Two connectors share one socket; each connection is served by the
 // connector whose remote range fits best, with its own banner.
 func TestConnectorsShareABinding(t *testing.T) {
-	narrow := smtptest.CustomConnector(t, "Loopback one", connector.WithPermissionGroups(perms.AnonymousUsers),
-		connector.WithBanner("220 narrow connector"))
-	wide, err := connector.NewReceive("Loopback net", connector.WithUsage(connector.UsageCustom),
-		connector.WithBindingList(loopback), connector.WithRemoteIPRangeList("127.0.0.0/8"),
-		connector.WithPermissionGroups(perms.AnonymousUsers), connector.WithBanner("220 wide connector"))
+	narrow := smtptest.CustomConnector(t, "Loopback one", func(c *connector.ReceiveConfig) {
+		c.PermissionGroups = perms.AnonymousUsers
+		c.Banner = "220 narrow connector"
+	})
+	wideCfg := connector.NewReceiveConfig("Loopback net", connector.UsageCustom)
+	wideCfg.Bindings = []netip.AddrPort{netip.MustParseAddrPort(loopback)}
+	wideCfg.RemoteIPRanges = []connector.IPRange{connector.MustParseIPRange("127.0.0.0/8")}
+	wideCfg.PermissionGroups = perms.AnonymousUsers
+	wideCfg.Banner = "220 wide connector"
+	wide, err := wideCfg.Build()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +147,7 @@ func TestConnectorsShareABinding(t *testing.T) {
 
 // STARTTLS presents the certificate that matches the connector's FQDN.
 func TestCertificateChosenByFQDN(t *testing.T) {
-	rc := smtptest.InternetConnector(t, connector.WithFQDN("mail.contoso.com"))
+	rc := smtptest.InternetConnector(t, func(c *connector.ReceiveConfig) { c.Fqdn = "mail.contoso.com" })
 	tr := plainTransport(t, transport.WithReceiveConnector(rc),
 		transport.WithServerOptions(smtpx.WithTLSCertificate(testPKI.Certificate("other.example"), testPKI.Certificate("mail.contoso.com"))))
 	c := dialStartTLS(t, tr.Addr("From Internet").String(), testPKI.ClientTLSConfig("mail.contoso.com"))
@@ -189,9 +190,15 @@ func TestEHLOAdvertisement(t *testing.T) {
 		{"internet without certificate", smtptest.InternetConnector(t), nil, []string{"SIZE 10485760"}, []string{"STARTTLS", "AUTH"}},
 		{"size bypass possible", internalConnector(t), []transport.Option{cert}, []string{"\nSIZE\n", "STARTTLS"}, []string{"SIZE 1"}},
 		{"client before TLS", clientConnector(t), []transport.Option{cert, transport.WithServerOptions(smtpx.WithAuthenticator(users()))}, []string{"STARTTLS"}, []string{"AUTH"}},
-		{"basic auth in plaintext", smtptest.CustomConnector(t, "Plain auth", connector.WithPermissionGroups(perms.ExchangeUsers), connector.WithAuthMechanism(auth.BasicAuth)),
+		{"basic auth in plaintext", smtptest.CustomConnector(t, "Plain auth", func(c *connector.ReceiveConfig) {
+			c.PermissionGroups = perms.ExchangeUsers
+			c.AuthMechanism = auth.BasicAuth
+		}),
 			[]transport.Option{transport.WithServerOptions(smtpx.WithAuthenticator(users()))}, []string{"AUTH PLAIN LOGIN"}, []string{"STARTTLS"}},
-		{"basic auth without an authenticator", smtptest.CustomConnector(t, "Plain auth", connector.WithPermissionGroups(perms.ExchangeUsers), connector.WithAuthMechanism(auth.BasicAuth)),
+		{"basic auth without an authenticator", smtptest.CustomConnector(t, "Plain auth", func(c *connector.ReceiveConfig) {
+			c.PermissionGroups = perms.ExchangeUsers
+			c.AuthMechanism = auth.BasicAuth
+		}),
 			nil, nil, []string{"AUTH"}},
 	}
 	for _, tc := range tests {

@@ -36,7 +36,7 @@ func TestProtocolErrorsCountParserReplies(t *testing.T) {
 		tls  bool
 	}{{"plaintext", false}, {"after STARTTLS", true}} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := start(t, transport.WithReceiveConnector(smtptest.InternetConnector(t, connector.WithMaxProtocolErrors(3))),
+			e := start(t, transport.WithReceiveConnector(smtptest.InternetConnector(t, func(c *connector.ReceiveConfig) { c.MaxProtocolErrors = 3 })),
 				transport.WithServerOptions(smtpx.WithTLSCertificate(testPKI.Certificate(serverName))))
 			r, _ := smtptest.Dial(t, e.firstAddr(t))
 			expect(t, r, smtptest.Step{"EHLO client.example", "250"})
@@ -69,7 +69,7 @@ func TestProtocolErrorsCountParserReplies(t *testing.T) {
 // Refusals of the session (policy) and of the command parser (syntax)
 // count toward the same limit, each once.
 func TestProtocolErrorsNotCountedTwice(t *testing.T) {
-	e := start(t, transport.WithReceiveConnector(smtptest.InternetConnector(t, connector.WithMaxProtocolErrors(3))))
+	e := start(t, transport.WithReceiveConnector(smtptest.InternetConnector(t, func(c *connector.ReceiveConfig) { c.MaxProtocolErrors = 3 })))
 	r, _ := smtptest.Dial(t, e.firstAddr(t))
 	expect(t, r,
 		smtptest.Step{"EHLO client.example", "250"},
@@ -89,7 +89,7 @@ func TestProtocolErrorsNotCountedTwice(t *testing.T) {
 // too, and Shutdown cuts the tarpit short.
 func TestTarpitAfterSyntaxError(t *testing.T) {
 	const d = 200 * time.Millisecond
-	e := start(t, transport.WithReceiveConnector(smtptest.InternetConnector(t, connector.WithTarpitInterval(d))))
+	e := start(t, transport.WithReceiveConnector(smtptest.InternetConnector(t, func(c *connector.ReceiveConfig) { c.TarpitInterval = d })))
 	r, _ := smtptest.Dial(t, e.firstAddr(t))
 	expect(t, r, smtptest.Step{"EHLO client.example", "250"})
 	begin := time.Now()
@@ -99,7 +99,9 @@ func TestTarpitAfterSyntaxError(t *testing.T) {
 	}
 	expect(t, r, smtptest.Step{"NOOP", "250"})
 
-	e2 := start(t, transport.WithReceiveConnector(smtptest.InternetConnector(t, connector.WithTarpitInterval(10*time.Minute))))
+	e2 := start(t, transport.WithReceiveConnector(smtptest.InternetConnector(t, func(c *connector.ReceiveConfig) {
+		c.TarpitInterval = 10 * time.Minute
+	})))
 	r2, _ := smtptest.Dial(t, e2.firstAddr(t))
 	expect(t, r2, smtptest.Step{"EHLO client.example", "250"})
 	if _, err := r2.Write([]byte("MAIL FROM:<<<bad\r\n")); err != nil {
@@ -119,7 +121,7 @@ func TestTarpitAfterSyntaxError(t *testing.T) {
 // drops the rest of the line and serves the next command (RFC 5321
 // §4.5.3.1.4: "500 Line too long").
 func TestLongCommandLineResynchronises(t *testing.T) {
-	e := start(t, transport.WithReceiveConnector(smtptest.InternetConnector(t, connector.WithMaxProtocolErrors(2))))
+	e := start(t, transport.WithReceiveConnector(smtptest.InternetConnector(t, func(c *connector.ReceiveConfig) { c.MaxProtocolErrors = 2 })))
 	r, _ := smtptest.Dial(t, e.firstAddr(t))
 	long := "MAIL FROM:<" + strings.Repeat("a", 8000) + "@fabrikam.com>\r\n"
 	expect(t, r,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/netip"
 	"strings"
 	"sync/atomic"
 
@@ -39,9 +40,10 @@ func (q *printQueue) EnqueueWithID(_ context.Context, id queue.ID, env queue.Env
 // mail for contoso.com, refuses to relay, stamps Received and hands each
 // message to a Queue.
 func ExampleNewServer() {
-	fromInternet, err := connector.NewReceive("From Internet",
-		connector.WithUsage(connector.UsageInternet), connector.WithBindingList("127.0.0.1:0"),
-		connector.WithTarpitInterval(0))
+	fromInternetCfg := connector.NewReceiveConfig("From Internet", connector.UsageInternet)
+	fromInternetCfg.Bindings = []netip.AddrPort{netip.MustParseAddrPort("127.0.0.1:0")}
+	fromInternetCfg.TarpitInterval = 0
+	fromInternet, err := fromInternetCfg.Build()
 	if err != nil {
 		panic(err)
 	}

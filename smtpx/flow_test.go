@@ -84,7 +84,7 @@ func header(body string) string {
 }
 
 func TestAnonymousMessageIsStampedAndFiltered(t *testing.T) {
-	e := start(t, transport.WithReceiveConnector(smtptest.InternetConnector(t, connector.WithFQDN("mail.contoso.com"))))
+	e := start(t, transport.WithReceiveConnector(smtptest.InternetConnector(t, func(c *connector.ReceiveConfig) { c.Fqdn = "mail.contoso.com" })))
 	c := dialClient(t, e.firstAddr(t))
 	reply := submit(t, c, "sender@fabrikam.com", []string{"Bob@Contoso.COM"}, message(
 		"Received: from old.example by relay.fabrikam.com; Mon, 1 Jan 2024 00:00:00 +0000",
@@ -148,11 +148,7 @@ func TestAnonymousMessageIsStampedAndFiltered(t *testing.T) {
 }
 
 func TestAuthenticatedSubmissionOverTLS(t *testing.T) {
-	toInternet, err := connector.NewSend("To Internet", connector.WithUsage(connector.UsageInternet),
-		connector.WithAddressSpaceList("*"), connector.WithDNSRouting(true))
-	if err != nil {
-		t.Fatal(err)
-	}
+	toInternet := smtptest.SendConnector(t, "To Internet", connector.UsageInternet, "*", func(c *connector.SendConfig) { c.DNSRoutingEnabled = true })
 	e := start(t, transport.WithReceiveConnector(clientConnector(t)), transport.WithSendConnector(toInternet),
 		transport.WithServerOptions(smtpx.WithTLSCertificate(testPKI.Certificate(serverName))), transport.WithServerOptions(smtpx.WithAuthenticator(users())))
 	addr := e.firstAddr(t)
@@ -204,12 +200,10 @@ func TestAuthenticatedSubmissionOverTLS(t *testing.T) {
 
 func internalConnector(t *testing.T) *connector.ReceiveConnector {
 	t.Helper()
-	rc, err := connector.NewReceive("Internal", connector.WithUsage(connector.UsageInternal),
-		connector.WithBindingList(loopback), connector.WithRemoteIPRangeList("127.0.0.1"),
-		connector.WithAuthMechanism(auth.TLS|auth.ExchangeServer), connector.WithTarpitInterval(0))
-	if err != nil {
-		t.Fatal(err)
-	}
+	rc := smtptest.ReceiveConnector(t, "Internal", connector.UsageInternal, func(c *connector.ReceiveConfig) {
+		c.RemoteIPRanges = []connector.IPRange{connector.MustParseIPRange("127.0.0.1")}
+		c.AuthMechanism = auth.TLS | auth.ExchangeServer
+	})
 	return rc
 }
 
@@ -261,13 +255,11 @@ func TestUntrustedClientCertificateStaysAnonymous(t *testing.T) {
 }
 
 func TestExternallySecuredRelay(t *testing.T) {
-	rc := smtptest.CustomConnector(t, "Externally secured", connector.WithPermissionGroups(perms.ExchangeServers),
-		connector.WithAuthMechanism(auth.ExternalAuthoritative))
-	toInternet, err := connector.NewSend("To Internet", connector.WithUsage(connector.UsageInternet),
-		connector.WithAddressSpaceList("*"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	rc := smtptest.CustomConnector(t, "Externally secured", func(c *connector.ReceiveConfig) {
+		c.PermissionGroups = perms.ExchangeServers
+		c.AuthMechanism = auth.ExternalAuthoritative
+	})
+	toInternet := smtptest.SendConnector(t, "To Internet", connector.UsageInternet, "*")
 	e := start(t, transport.WithReceiveConnector(rc), transport.WithSendConnector(toInternet))
 	c := dialClient(t, e.firstAddr(t))
 	queuedID(t, submit(t, c, "app@contoso.com", []string{"x@fabrikam.com"}, message(

@@ -19,12 +19,10 @@ import (
 // sessions; run it with -benchtime=1x.
 func BenchmarkIdleConn(b *testing.B) {
 	const idleConns = 2000
-	rc, err := connector.NewReceive("From Internet", connector.WithUsage(connector.UsageInternet),
-		connector.WithBindingList(loopback), connector.WithTarpitInterval(0),
-		connector.WithMaxInboundConnection(idleConns+10), connector.WithMaxInboundConnectionPerSource(idleConns+10))
-	if err != nil {
-		b.Fatal(err)
-	}
+	rc := smtptest.ReceiveConnector(b, "From Internet", connector.UsageInternet, func(c *connector.ReceiveConfig) {
+		c.MaxInboundConnection = idleConns + 10
+		c.MaxInboundConnectionPerSource = idleConns + 10
+	})
 	tr := smtptest.NewTransport(b, transport.WithServerName(serverName), transport.WithAcceptedDomain(contoso...),
 		transport.WithReceiveConnector(rc))
 	addr := tr.Addr("From Internet").String()

@@ -22,7 +22,10 @@ import (
 func TestInfoLogPerMessageAndRefusedLogon(t *testing.T) {
 	var buf logBuffer
 	delivered := make(chan queue.Event, 16)
-	rc := smtptest.CustomConnector(t, "Plain auth", connector.WithPermissionGroups(perms.ExchangeUsers), connector.WithAuthMechanism(auth.BasicAuth))
+	rc := smtptest.CustomConnector(t, "Plain auth", func(c *connector.ReceiveConfig) {
+		c.PermissionGroups = perms.ExchangeUsers
+		c.AuthMechanism = auth.BasicAuth
+	})
 	e := start(t, transport.WithReceiveConnector(rc), transport.WithServerOptions(smtpx.WithAuthenticator(users())),
 		transport.WithLogger(slog.New(slog.NewTextHandler(&buf, nil))),
 		transport.WithTrace(func(ev transport.Event) {

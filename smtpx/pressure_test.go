@@ -24,8 +24,10 @@ func TestBackPressureMediumSparesAuthenticated(t *testing.T) {
 	probe := func(context.Context) (smtpx.Resources, error) {
 		return smtpx.Resources{Memory: 74, MemoryLimit: 100}, nil
 	}
-	rc := smtptest.CustomConnector(t, "Plain auth", connector.WithPermissionGroups(perms.AnonymousUsers|perms.ExchangeUsers),
-		connector.WithAuthMechanism(auth.BasicAuth))
+	rc := smtptest.CustomConnector(t, "Plain auth", func(c *connector.ReceiveConfig) {
+		c.PermissionGroups = perms.AnonymousUsers | perms.ExchangeUsers
+		c.AuthMechanism = auth.BasicAuth
+	})
 	e := start(t, transport.WithReceiveConnector(rc), transport.WithServerOptions(smtpx.WithAuthenticator(users())),
 		transport.WithLogger(slog.New(slog.NewTextHandler(&buf, nil))),
 		transport.WithBackPressure(smtpx.BackPressure{Probe: probe}))

@@ -76,18 +76,13 @@ func TestProtocolLogReceiveAndSend(t *testing.T) {
 	for _, level := range []connector.ProtocolLoggingLevel{connector.ProtocolLoggingVerbose, connector.ProtocolLoggingNone} {
 		t.Run(level.String(), func(t *testing.T) {
 			sink := smtptest.NewSink(t)
-			out, err := connector.NewSend("To Fabrikam", connector.WithUsage(connector.UsageInternet),
-				connector.WithAddressSpaceList("fabrikam.com"), connector.WithSmartHostList("["+strings.Replace(sink.Addr(), ":", "]:", 1)),
-				connector.WithProtocolLogging(level))
-			if err != nil {
-				t.Fatal(err)
-			}
-			rc, err := connector.NewReceive("Client", connector.WithUsage(connector.UsageClient),
-				connector.WithBindingList(loopback), connector.WithRemoteIPRangeList("127.0.0.1"),
-				connector.WithTarpitInterval(0), connector.WithProtocolLogging(level))
-			if err != nil {
-				t.Fatal(err)
-			}
+			out := smtptest.SendConnector(t, "To Fabrikam", connector.UsageInternet, "fabrikam.com", smtptest.SmartHost(sink), func(c *connector.SendConfig) {
+				c.ProtocolLoggingLevel = level
+			})
+			rc := smtptest.ReceiveConnector(t, "Client", connector.UsageClient, func(c *connector.ReceiveConfig) {
+				c.RemoteIPRanges = []connector.IPRange{connector.MustParseIPRange("127.0.0.1")}
+				c.ProtocolLoggingLevel = level
+			})
 			var recvOut, sendOut logBuffer
 			recv := protolog.New(&recvOut, protolog.WithType(protolog.Receive))
 			send := protolog.New(&sendOut, protolog.WithType(protolog.Send))
@@ -159,11 +154,9 @@ func BenchmarkSubmitProtocolLog(b *testing.B) {
 	msg := []byte("Subject: bench\r\n\r\n" + strings.Repeat(strings.Repeat("b", 62)+"\r\n", 64))
 	for _, level := range []connector.ProtocolLoggingLevel{connector.ProtocolLoggingNone, connector.ProtocolLoggingVerbose} {
 		b.Run(level.String(), func(b *testing.B) {
-			rc, err := connector.NewReceive("From Internet", connector.WithUsage(connector.UsageInternet),
-				connector.WithBindingList(loopback), connector.WithTarpitInterval(0), connector.WithProtocolLogging(level))
-			if err != nil {
-				b.Fatal(err)
-			}
+			rc := smtptest.ReceiveConnector(b, "From Internet", connector.UsageInternet, func(c *connector.ReceiveConfig) {
+				c.ProtocolLoggingLevel = level
+			})
 			recv, err := protolog.Open(b.TempDir())
 			if err != nil {
 				b.Fatal(err)
@@ -194,7 +187,10 @@ func BenchmarkSubmitProtocolLog(b *testing.B) {
 // skipped after a failure), and the disconnection is logged before
 // Shutdown returns.
 func TestProtocolLogNeverHoldsBodies(t *testing.T) {
-	rc := smtptest.InternetConnector(t, connector.WithProtocolLogging(connector.ProtocolLoggingVerbose), connector.WithMaxMessageSize(64<<10))
+	rc := smtptest.InternetConnector(t, func(c *connector.ReceiveConfig) {
+		c.ProtocolLoggingLevel = connector.ProtocolLoggingVerbose
+		c.MaxMessageSize = 64 << 10
+	})
 	var out logBuffer
 	recv := protolog.New(&out, protolog.WithType(protolog.Receive))
 	e := start(t, transport.WithReceiveConnector(rc), transport.WithProtocolLog(recv, nil))

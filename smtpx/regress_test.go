@@ -84,7 +84,7 @@ func (blockingDirectory) Lookup(ctx context.Context, _ string) (bool, error) {
 // A directory that hangs must not hold the RCPT reply forever: the lookup
 // is bounded (here by the connector's inactivity timeout) and answered 451.
 func TestDirectoryLookupTimesOut(t *testing.T) {
-	rc := smtptest.InternetConnector(t, connector.WithConnectionInactivityTimeout(time.Second))
+	rc := smtptest.InternetConnector(t, func(c *connector.ReceiveConfig) { c.ConnectionInactivityTimeout = time.Second })
 	e := start(t, transport.WithReceiveConnector(rc), transport.WithDirectory(blockingDirectory{}))
 	r, _ := smtptest.Dial(t, e.firstAddr(t))
 	expect(t, r,

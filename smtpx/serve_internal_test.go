@@ -57,8 +57,10 @@ func (c *scriptConn) RemoteAddr() net.Addr {
 // has ended.
 func serveScript(t *testing.T) (*scriptConn, <-chan struct{}) {
 	t.Helper()
-	rc, err := connector.NewReceive("Script", connector.WithUsage(connector.UsageInternet),
-		connector.WithBindingList("127.0.0.1:25"), connector.WithTarpitInterval(0))
+	rcCfg := connector.NewReceiveConfig("Script", connector.UsageInternet)
+	rcCfg.Bindings = []netip.AddrPort{netip.MustParseAddrPort("127.0.0.1:25")}
+	rcCfg.TarpitInterval = 0
+	rc, err := rcCfg.Build()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -277,7 +277,7 @@ func isASCII(s string) bool {
 // modelled). Accept-Any-Sender does not lift this check: removing
 // Accept-Authoritative-Domain-Sender from ANONYMOUS LOGON, which keeps
 // Accept-Any-Sender, is the reference system's standard anti-spoofing step
-// (connector.DenyAnonymousAuthoritativeSender).
+// (connector.ReceiveConfig.DenyAnonymousAuthoritativeSender).
 func (s *session) checkSender(domain string) *smtp.SMTPError {
 	ad, ok := s.s.g.domains.Match(domain)
 	if !ok || ad.Type != routing.Authoritative {

@@ -3,6 +3,7 @@ package smtpx_test
 import (
 	"context"
 	"encoding/base64"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -53,14 +54,14 @@ func TestSessionRules(t *testing.T) {
 	}, {
 		name: "custom banner",
 		rc: func(t *testing.T) *connector.ReceiveConnector {
-			return smtptest.InternetConnector(t, connector.WithBanner("220 mail.contoso.com Welcome"))
+			return smtptest.InternetConnector(t, func(c *connector.ReceiveConfig) { c.Banner = "220 mail.contoso.com Welcome" })
 		},
 		banner: "220 mail.contoso.com Welcome",
 		script: []step{{"QUIT", "221 2.0.0"}},
 	}, {
 		name: "default banner names the connector FQDN",
 		rc: func(t *testing.T) *connector.ReceiveConnector {
-			return smtptest.InternetConnector(t, connector.WithFQDN("mail.contoso.com"))
+			return smtptest.InternetConnector(t, func(c *connector.ReceiveConfig) { c.Fqdn = "mail.contoso.com" })
 		},
 		banner: "220 mail.contoso.com ESMTP MAIL Service ready at ",
 	}, {
@@ -83,7 +84,7 @@ func TestSessionRules(t *testing.T) {
 	}, {
 		name: "relay tricks judged by the real final domain",
 		rc: func(t *testing.T) *connector.ReceiveConnector {
-			return smtptest.InternetConnector(t, connector.WithMaxProtocolErrors(0))
+			return smtptest.InternetConnector(t, func(c *connector.ReceiveConfig) { c.MaxProtocolErrors = 0 })
 		},
 		script: []step{
 			{"EHLO client.example", "250"},
@@ -99,7 +100,7 @@ func TestSessionRules(t *testing.T) {
 	}, {
 		name: "anonymous sender in an authoritative domain",
 		rc: func(t *testing.T) *connector.ReceiveConnector {
-			return smtptest.InternetConnector(t, connector.DenyAnonymousAuthoritativeSender())
+			return smtptest.InternetConnector(t, func(c *connector.ReceiveConfig) { c.DenyAnonymousAuthoritativeSender = true })
 		},
 		script: []step{
 			{"EHLO client.example", "250"},
@@ -116,7 +117,9 @@ func TestSessionRules(t *testing.T) {
 	}, {
 		name: "SIZE over the limit where a principal may bypass it",
 		rc: func(t *testing.T) *connector.ReceiveConnector {
-			return smtptest.InternetConnector(t, connector.WithPermission(perms.PartnerServers, perms.BypassMessageSizeLimit))
+			return smtptest.InternetConnector(t, func(c *connector.ReceiveConfig) {
+				c.Permissions = []connector.Permission{{User: perms.PartnerServers, ExtendedRights: perms.BypassMessageSizeLimit}}
+			})
 		},
 		script: []step{
 			{"EHLO client.example", "250"},
@@ -125,7 +128,7 @@ func TestSessionRules(t *testing.T) {
 	}, {
 		name: "message over the limit while streaming",
 		rc: func(t *testing.T) *connector.ReceiveConnector {
-			return smtptest.InternetConnector(t, connector.WithMaxMessageSize(65536))
+			return smtptest.InternetConnector(t, func(c *connector.ReceiveConfig) { c.MaxMessageSize = 65536 })
 		},
 		script: []step{
 			{"EHLO client.example", "250"},
@@ -136,7 +139,10 @@ func TestSessionRules(t *testing.T) {
 	}, {
 		name: "message over the limit streaming with bypass configured",
 		rc: func(t *testing.T) *connector.ReceiveConnector {
-			return smtptest.InternetConnector(t, connector.WithMaxMessageSize(65536), connector.WithPermission(perms.PartnerServers, perms.BypassMessageSizeLimit))
+			return smtptest.InternetConnector(t, func(c *connector.ReceiveConfig) {
+				c.Permissions = []connector.Permission{{User: perms.PartnerServers, ExtendedRights: perms.BypassMessageSizeLimit}}
+				c.MaxMessageSize = 65536
+			})
 		},
 		script: []step{
 			{"EHLO client.example", "250"},
@@ -148,7 +154,7 @@ func TestSessionRules(t *testing.T) {
 	}, {
 		name: "too many recipients",
 		rc: func(t *testing.T) *connector.ReceiveConnector {
-			return smtptest.InternetConnector(t, connector.WithMaxRecipientsPerMessage(2))
+			return smtptest.InternetConnector(t, func(c *connector.ReceiveConfig) { c.MaxRecipientsPerMessage = 2 })
 		},
 		script: []step{
 			{"EHLO client.example", "250"},
@@ -174,7 +180,7 @@ func TestSessionRules(t *testing.T) {
 	}, {
 		name: "hop count exceeded",
 		rc: func(t *testing.T) *connector.ReceiveConnector {
-			return smtptest.InternetConnector(t, connector.WithMaxHopCount(2))
+			return smtptest.InternetConnector(t, func(c *connector.ReceiveConfig) { c.MaxHopCount = 2 })
 		},
 		script: []step{
 			{"EHLO client.example", "250"},
@@ -185,7 +191,7 @@ func TestSessionRules(t *testing.T) {
 	}, {
 		name: "local hop count exceeded",
 		rc: func(t *testing.T) *connector.ReceiveConnector {
-			return smtptest.InternetConnector(t, connector.WithMaxLocalHopCount(1))
+			return smtptest.InternetConnector(t, func(c *connector.ReceiveConfig) { c.MaxLocalHopCount = 1 })
 		},
 		script: []step{
 			{"EHLO client.example", "250"},
@@ -196,7 +202,7 @@ func TestSessionRules(t *testing.T) {
 	}, {
 		name: "header over MaxHeaderSize",
 		rc: func(t *testing.T) *connector.ReceiveConnector {
-			return smtptest.InternetConnector(t, connector.WithMaxHeaderSize(1024))
+			return smtptest.InternetConnector(t, func(c *connector.ReceiveConfig) { c.MaxHeaderSize = 1024 })
 		},
 		script: []step{
 			{"EHLO client.example", "250"},
@@ -207,7 +213,7 @@ func TestSessionRules(t *testing.T) {
 	}, {
 		name: "RequireTLS",
 		rc: func(t *testing.T) *connector.ReceiveConnector {
-			return smtptest.InternetConnector(t, connector.WithRequireTLS(true))
+			return smtptest.InternetConnector(t, func(c *connector.ReceiveConfig) { c.RequireTLS = true })
 		},
 		opts: []transport.Option{transport.WithServerOptions(smtpx.WithTLSCertificate(testPKI.Certificate(serverName)))},
 		script: []step{
@@ -217,7 +223,7 @@ func TestSessionRules(t *testing.T) {
 	}, {
 		name: "RequireEHLODomain",
 		rc: func(t *testing.T) *connector.ReceiveConnector {
-			return smtptest.InternetConnector(t, connector.WithRequireEHLODomain(true))
+			return smtptest.InternetConnector(t, func(c *connector.ReceiveConfig) { c.RequireEHLODomain = true })
 		},
 		script: []step{
 			{"EHLO nodomain", "501 5.5.4 Invalid domain name"},
@@ -226,7 +232,7 @@ func TestSessionRules(t *testing.T) {
 	}, {
 		name: "RequireEHLODomain accepts an address literal",
 		rc: func(t *testing.T) *connector.ReceiveConnector {
-			return smtptest.InternetConnector(t, connector.WithRequireEHLODomain(true))
+			return smtptest.InternetConnector(t, func(c *connector.ReceiveConfig) { c.RequireEHLODomain = true })
 		},
 		script: []step{
 			{"EHLO [127.0.0.1]", "250"},
@@ -250,8 +256,11 @@ func TestSessionRules(t *testing.T) {
 	}, {
 		name: "wrong credentials, then MaxLogonFailures",
 		rc: func(t *testing.T) *connector.ReceiveConnector {
-			return smtptest.CustomConnector(t, "Plain auth", connector.WithPermissionGroups(perms.ExchangeUsers),
-				connector.WithAuthMechanism(auth.BasicAuth), connector.WithMaxLogonFailures(2))
+			return smtptest.CustomConnector(t, "Plain auth", func(c *connector.ReceiveConfig) {
+				c.PermissionGroups = perms.ExchangeUsers
+				c.AuthMechanism = auth.BasicAuth
+				c.MaxLogonFailures = 2
+			})
 		},
 		opts: []transport.Option{transport.WithServerOptions(smtpx.WithAuthenticator(users()))},
 		script: []step{
@@ -264,7 +273,10 @@ func TestSessionRules(t *testing.T) {
 	}, {
 		name: "right credentials in plaintext with BasicAuth",
 		rc: func(t *testing.T) *connector.ReceiveConnector {
-			return smtptest.CustomConnector(t, "Plain auth", connector.WithPermissionGroups(perms.ExchangeUsers), connector.WithAuthMechanism(auth.BasicAuth))
+			return smtptest.CustomConnector(t, "Plain auth", func(c *connector.ReceiveConfig) {
+				c.PermissionGroups = perms.ExchangeUsers
+				c.AuthMechanism = auth.BasicAuth
+			})
 		},
 		opts: []transport.Option{transport.WithServerOptions(smtpx.WithAuthenticator(users()))},
 		script: []step{
@@ -278,7 +290,7 @@ func TestSessionRules(t *testing.T) {
 	}, {
 		name: "MaxProtocolErrors",
 		rc: func(t *testing.T) *connector.ReceiveConnector {
-			return smtptest.InternetConnector(t, connector.WithMaxProtocolErrors(2))
+			return smtptest.InternetConnector(t, func(c *connector.ReceiveConfig) { c.MaxProtocolErrors = 2 })
 		},
 		script: []step{
 			{"EHLO client.example", "250"},
@@ -344,8 +356,10 @@ func TestSessionRules(t *testing.T) {
 // partnersOnly serves 10.0.0.0/8 only, so loopback clients match nothing.
 func partnersOnly(t *testing.T) *connector.ReceiveConnector {
 	t.Helper()
-	rc, err := connector.NewReceive("Partners only", connector.WithUsage(connector.UsagePartner),
-		connector.WithBindingList(loopback), connector.WithRemoteIPRangeList("10.0.0.0/8"))
+	rcCfg := connector.NewReceiveConfig("Partners only", connector.UsagePartner)
+	rcCfg.Bindings = []netip.AddrPort{netip.MustParseAddrPort(loopback)}
+	rcCfg.RemoteIPRanges = []connector.IPRange{connector.MustParseIPRange("10.0.0.0/8")}
+	rc, err := rcCfg.Build()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -356,12 +370,9 @@ func partnersOnly(t *testing.T) *connector.ReceiveConnector {
 // BasicAuthRequireTLS.
 func clientConnector(t *testing.T) *connector.ReceiveConnector {
 	t.Helper()
-	rc, err := connector.NewReceive("Client", connector.WithUsage(connector.UsageClient),
-		connector.WithBindingList(loopback), connector.WithRemoteIPRangeList("127.0.0.1"),
-		connector.WithTarpitInterval(0))
-	if err != nil {
-		t.Fatal(err)
-	}
+	rc := smtptest.ReceiveConnector(t, "Client", connector.UsageClient, func(c *connector.ReceiveConfig) {
+		c.RemoteIPRanges = []connector.IPRange{connector.MustParseIPRange("127.0.0.1")}
+	})
 	return rc
 }
 
@@ -372,7 +383,7 @@ func TestTarpit(t *testing.T) {
 	const d = 5 * time.Second
 	clock := queuetest.NewFakeClock(time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC))
 	e := start(t, transport.WithClock(clock),
-		transport.WithReceiveConnector(smtptest.InternetConnector(t, connector.WithTarpitInterval(d))))
+		transport.WithReceiveConnector(smtptest.InternetConnector(t, func(c *connector.ReceiveConfig) { c.TarpitInterval = d })))
 	r, _ := smtptest.Dial(t, e.firstAddr(t))
 	r.Cmd("EHLO client.example")
 	r.Cmd("MAIL FROM:<a@fabrikam.com>")

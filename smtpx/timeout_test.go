@@ -13,7 +13,7 @@ import (
 // is closed: were it kept open, the rest of a late body would be read as
 // commands (a smuggled RCPT or DATA).
 func TestIdleBodyClosesConnection(t *testing.T) {
-	rc := smtptest.InternetConnector(t, connector.WithConnectionInactivityTimeout(time.Second))
+	rc := smtptest.InternetConnector(t, func(c *connector.ReceiveConfig) { c.ConnectionInactivityTimeout = time.Second })
 	tr := plainTransport(t, transport.WithReceiveConnector(rc))
 	r, _ := smtptest.Dial(t, tr.Addr(rc.Name()).String())
 	for _, s := range []step{{"EHLO client.example", "250"}, {"MAIL FROM:<a@fabrikam.com>", "250"},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -17,12 +18,12 @@ import (
 func TestConnectionLimits(t *testing.T) {
 	tests := []struct {
 		name string
-		opt  connector.ReceiveOption
+		opt  func(*connector.ReceiveConfig)
 		want string
 	}{
-		{"per source", connector.WithMaxInboundConnectionPerSource(1),
+		{"per source", func(c *connector.ReceiveConfig) { c.MaxInboundConnectionPerSource = 1 },
 			"421 4.3.2 The maximum number of concurrent connections has exceeded a limit, closing transmission channel"},
-		{"total", connector.WithMaxInboundConnection(1),
+		{"total", func(c *connector.ReceiveConfig) { c.MaxInboundConnection = 1 },
 			"421 4.3.2 The maximum number of concurrent server connections has exceeded a limit, closing transmission channel"},
 	}
 	for _, tc := range tests {
@@ -53,7 +54,10 @@ func TestConnectionLimits(t *testing.T) {
 }
 
 func TestInactivityTimeout(t *testing.T) {
-	rc := smtptest.InternetConnector(t, connector.WithConnectionInactivityTimeout(time.Second), connector.WithConnectionTimeout(time.Minute))
+	rc := smtptest.InternetConnector(t, func(c *connector.ReceiveConfig) {
+		c.ConnectionInactivityTimeout = time.Second
+		c.ConnectionTimeout = time.Minute
+	})
 	e := start(t, transport.WithReceiveConnector(rc))
 	r, _ := smtptest.Dial(t, e.firstAddr(t))
 	begin := time.Now()
@@ -66,7 +70,10 @@ func TestInactivityTimeout(t *testing.T) {
 }
 
 func TestConnectionTimeoutIsAbsolute(t *testing.T) {
-	rc := smtptest.InternetConnector(t, connector.WithConnectionInactivityTimeout(time.Second), connector.WithConnectionTimeout(2*time.Second))
+	rc := smtptest.InternetConnector(t, func(c *connector.ReceiveConfig) {
+		c.ConnectionInactivityTimeout = time.Second
+		c.ConnectionTimeout = 2 * time.Second
+	})
 	e := start(t, transport.WithReceiveConnector(rc))
 	r, _ := smtptest.Dial(t, e.firstAddr(t))
 	begin := time.Now()
@@ -159,8 +166,9 @@ func TestStartFailsOnBusyBinding(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	rc, err := connector.NewReceive("Busy", connector.WithUsage(connector.UsageInternet),
-		connector.WithBindingList(ln.Addr().String()))
+	rcCfg := connector.NewReceiveConfig("Busy", connector.UsageInternet)
+	rcCfg.Bindings = []netip.AddrPort{netip.MustParseAddrPort(ln.Addr().String())}
+	rc, err := rcCfg.Build()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,7 +188,7 @@ func TestStartFailsOnBusyBinding(t *testing.T) {
 }
 
 func TestNewTransportRefusesBadConfiguration(t *testing.T) {
-	needsTLS := smtptest.InternetConnector(t, connector.WithRequireTLS(true))
+	needsTLS := smtptest.InternetConnector(t, func(c *connector.ReceiveConfig) { c.RequireTLS = true })
 	if _, err := transport.New(transport.WithServerName(serverName), transport.WithMemoryQueue(), transport.WithReceiveConnector(needsTLS)); err == nil {
 		t.Error("RequireTLS without a certificate accepted")
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/netip"
 	"strings"
 
 	"github.com/emersion/go-smtp"
@@ -20,8 +21,9 @@ import (
 // An Internet-facing transport that accepts mail for contoso.com and hands it
 // to local delivery, refusing to relay.
 func ExampleNew() {
-	fromInternet, err := connector.NewReceive("From Internet",
-		connector.WithUsage(connector.UsageInternet), connector.WithBindingList("127.0.0.1:0"))
+	fromInternetCfg := connector.NewReceiveConfig("From Internet", connector.UsageInternet)
+	fromInternetCfg.Bindings = []netip.AddrPort{netip.MustParseAddrPort("127.0.0.1:0")}
+	fromInternet, err := fromInternetCfg.Build()
 	if err != nil {
 		panic(err)
 	}
@@ -72,8 +74,10 @@ func ExampleNew() {
 // becomes an accepted domain. Connections made after Reconfigure see it;
 // the listening socket stays the same.
 func ExampleTransport_Reconfigure() {
-	rc, err := connector.NewReceive("From Internet", connector.WithUsage(connector.UsageInternet),
-		connector.WithBindingList("127.0.0.1:0"), connector.WithTarpitInterval(0))
+	rcCfg := connector.NewReceiveConfig("From Internet", connector.UsageInternet)
+	rcCfg.Bindings = []netip.AddrPort{netip.MustParseAddrPort("127.0.0.1:0")}
+	rcCfg.TarpitInterval = 0
+	rc, err := rcCfg.Build()
 	if err != nil {
 		panic(err)
 	}
@@ -112,8 +116,9 @@ func ExampleTransport_Reconfigure() {
 // Back pressure with an injected probe: a disk with 100 MiB free is at
 // High pressure under the default levels, and MAIL is refused.
 func ExampleWithBackPressure() {
-	rc, err := connector.NewReceive("From Internet",
-		connector.WithUsage(connector.UsageInternet), connector.WithBindingList("127.0.0.1:0"))
+	rcCfg := connector.NewReceiveConfig("From Internet", connector.UsageInternet)
+	rcCfg.Bindings = []netip.AddrPort{netip.MustParseAddrPort("127.0.0.1:0")}
+	rc, err := rcCfg.Build()
 	if err != nil {
 		panic(err)
 	}
@@ -160,9 +165,10 @@ func (spamScorer) Score(_ context.Context, e *agent.MessageEvent) (int, error) {
 // its Scorer rates SCL 7 or more is rejected at the end of DATA, before
 // anything is queued.
 func ExampleWithAgents() {
-	fromInternet, err := connector.NewReceive("From Internet",
-		connector.WithUsage(connector.UsageInternet), connector.WithBindingList("127.0.0.1:0"),
-		connector.WithTarpitInterval(0))
+	fromInternetCfg := connector.NewReceiveConfig("From Internet", connector.UsageInternet)
+	fromInternetCfg.Bindings = []netip.AddrPort{netip.MustParseAddrPort("127.0.0.1:0")}
+	fromInternetCfg.TarpitInterval = 0
+	fromInternet, err := fromInternetCfg.Build()
 	if err != nil {
 		panic(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/hubedge/hubedge/addrspace"
 	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/queue"
 	"github.com/hubedge/hubedge/smtpx/deliver"
@@ -15,8 +16,10 @@ import (
 // one.
 func TestRetiredDelivererClosesWhenIdle(t *testing.T) {
 	send := func(name string) *connector.SendConnector {
-		sc, err := connector.NewSend(name, connector.WithAddressSpaceList("fabrikam.com"),
-			connector.WithSmartHostList("[127.0.0.1]:9"))
+		cfg := connector.NewSendConfig(name, connector.UsageCustom)
+		cfg.AddressSpaces = []addrspace.AddressSpace{addrspace.MustParse("fabrikam.com")}
+		cfg.SmartHosts, cfg.DNSRoutingEnabled = []connector.SmartHost{connector.MustParseSmartHost("[127.0.0.1]:9")}, false
+		sc, err := cfg.Build()
 		if err != nil {
 			t.Fatal(err)
 		}

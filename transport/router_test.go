@@ -9,29 +9,29 @@ import (
 	"github.com/hubedge/hubedge/queue"
 	"github.com/hubedge/hubedge/routing"
 	"github.com/hubedge/hubedge/smtpx/local"
+	"github.com/hubedge/hubedge/smtpx/smtptest"
 	"github.com/hubedge/hubedge/transport"
 )
 
-func mustSend(t *testing.T, name string, opts ...connector.SendOption) *connector.SendConnector {
-	t.Helper()
-	sc, err := connector.NewSend(name, opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sc
-}
-
 func TestRouter(t *testing.T) {
 	send := []*connector.SendConnector{
-		mustSend(t, "To Internet", connector.WithUsage(connector.UsageInternet), connector.WithAddressSpaceList("*")),
-		mustSend(t, "To Fabrikam", connector.WithAddressSpaceList("fabrikam.com"),
-			connector.WithSmartHostList("[10.0.0.1],relay.fabrikam.com")),
-		mustSend(t, "Via Hub02", connector.WithAddressSpaceList("tailspintoys.com"),
-			connector.WithSourceTransportServers("hub02.contoso.com")),
-		mustSend(t, "Via us and Hub02", connector.WithAddressSpaceList("adatum.com"),
-			connector.WithSourceTransportServers("HUB01.contoso.com", "hub02.contoso.com")),
-		mustSend(t, "To Hygiene", connector.WithLinkedReceiveConnector("From Internet"),
-			connector.WithSmartHostList("[10.0.0.9]"), connector.WithSmartHostAuth(0)),
+		smtptest.SendConnector(t, "To Internet", connector.UsageInternet, "*"),
+		smtptest.SendConnector(t, "To Fabrikam", connector.UsageCustom, "fabrikam.com", func(c *connector.SendConfig) {
+			c.SmartHosts = []connector.SmartHost{connector.MustParseSmartHost("[10.0.0.1]"), connector.MustParseSmartHost("relay.fabrikam.com")}
+			c.DNSRoutingEnabled = false
+		}),
+		smtptest.SendConnector(t, "Via Hub02", connector.UsageCustom, "tailspintoys.com", func(c *connector.SendConfig) {
+			c.SourceTransportServers = []string{"hub02.contoso.com"}
+		}),
+		smtptest.SendConnector(t, "Via us and Hub02", connector.UsageCustom, "adatum.com", func(c *connector.SendConfig) {
+			c.SourceTransportServers = []string{"HUB01.contoso.com", "hub02.contoso.com"}
+		}),
+		smtptest.SendConnector(t, "To Hygiene", connector.UsageCustom, "", func(c *connector.SendConfig) {
+			c.SmartHosts = []connector.SmartHost{connector.MustParseSmartHost("[10.0.0.9]")}
+			c.DNSRoutingEnabled = false
+			c.LinkedReceiveConnector = "From Internet"
+			c.MaxMessageSize = connector.Unlimited
+		}),
 	}
 	dir, err := local.NewStaticDirectory("known@relay.contoso.com")
 	if err != nil {

@@ -21,6 +21,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/hubedge/hubedge/addrspace"
 	"github.com/hubedge/hubedge/auth"
 	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/perms"
@@ -57,13 +58,25 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	send, err := connector.NewSend("ToSink", connector.WithAddressSpaceList("*"), connector.WithSmartHostList(*smartHost),
-		connector.WithDNSRouting(false), connector.WithUsage(connector.UsageInternet), connector.WithSmartHostAuth(auth.SmartHostNone))
+	sendCfg := connector.NewSendConfig("ToSink", connector.UsageInternet)
+	sendCfg.AddressSpaces = []addrspace.AddressSpace{addrspace.MustParse("*")}
+	if sendCfg.SmartHosts, err = connector.ParseSmartHosts(*smartHost); err != nil {
+		return err
+	}
+	sendCfg.DNSRoutingEnabled = false
+	sendCfg.SmartHostAuthMechanism = auth.SmartHostNone
+	send, err := sendCfg.Build()
 	if err != nil {
 		return err
 	}
-	recv, err := connector.NewReceive("FromClients", connector.WithBindingList(*listen), connector.WithRemoteIPRangeList("127.0.0.0/8"),
-		connector.WithPermissionGroups(perms.AnonymousUsers), connector.WithPermission(perms.Anonymous, perms.AcceptAnyRecipient))
+	recvCfg := connector.NewReceiveConfig("FromClients", connector.UsageCustom)
+	if recvCfg.Bindings, err = connector.ParseBindings(*listen); err != nil {
+		return err
+	}
+	recvCfg.RemoteIPRanges = []connector.IPRange{connector.MustParseIPRange("127.0.0.0/8")}
+	recvCfg.Permissions = []connector.Permission{{User: perms.Anonymous, ExtendedRights: perms.AcceptAnyRecipient}}
+	recvCfg.PermissionGroups = perms.AnonymousUsers
+	recv, err := recvCfg.Build()
 	if err != nil {
 		return err
 	}

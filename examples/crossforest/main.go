@@ -39,6 +39,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/hubedge/hubedge/addrspace"
 	"github.com/hubedge/hubedge/auth"
 	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/internal/cli"
@@ -68,40 +69,61 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	send := []connector.SendOption{connector.WithUsage(connector.UsageInternal), connector.WithAddressSpaceList(*remoteDomain),
-		connector.WithSmartHostList(*remoteHubs), connector.WithSourceTransportServers(c.FQDN), connector.WithDNSRouting(false)}
+	bindings, err := connector.ParseBindings(*listen)
+	if err != nil {
+		return cli.Usagef("-listen: %v", err)
+	}
+	send := connector.NewSendConfig("Cross-Forest", connector.UsageInternal)
+	send.ProtocolLoggingLevel = c.Logging()
+	send.SourceTransportServers = []string{c.FQDN}
+	if send.AddressSpaces, err = addrspace.ParseList(*remoteDomain); err != nil {
+		return cli.Usagef("-remote-domain: %v", err)
+	}
+	if send.SmartHosts, err = connector.ParseSmartHosts(*remoteHubs); err != nil {
+		return cli.Usagef("-remote-hubs: %v", err)
+	}
 	// The default receive connector: this forest's users, and in the Basic
 	// modes the other forest's account (a member of "Exchange Servers").
-	def, err := connector.NewReceive("Default "+c.FQDN, c.Logging(), connector.WithUsage(connector.UsageInternal),
-		connector.WithAuthMechanism(auth.TLS|auth.BasicAuth|auth.BasicAuthRequireTLS|auth.ExchangeServer),
-		connector.WithPermissionGroups(perms.ExchangeUsers|perms.ExchangeServers|perms.ExchangeLegacyServers),
-		connector.WithBindingList(*listen), connector.WithRemoteIPRanges(connector.AllIPv4))
+	defCfg := connector.NewReceiveConfig("Default "+c.FQDN, connector.UsageInternal)
+	defCfg.Bindings = bindings
+	defCfg.RemoteIPRanges = []connector.IPRange{connector.AllIPv4}
+	defCfg.AuthMechanism = auth.TLS | auth.BasicAuth | auth.BasicAuthRequireTLS | auth.ExchangeServer
+	defCfg.PermissionGroups = perms.ExchangeUsers | perms.ExchangeServers | perms.ExchangeLegacyServers
+	defCfg.ProtocolLoggingLevel = c.Logging()
+	def, err := defCfg.Build()
 	if err != nil {
 		return err
 	}
 	recv := []*connector.ReceiveConnector{def}
 	switch *mode {
 	case "basic-tls":
-		send = append(send, connector.WithSmartHostAuth(auth.SmartHostBasicAuthRequireTLS),
-			connector.WithCredentials(*remoteUser, password), connector.WithCrossForest(perms.Anonymous, false))
+		send.SmartHostAuthMechanism = auth.SmartHostBasicAuthRequireTLS
+		send.AuthenticationCredential = connector.Credential{UserName: *remoteUser, Password: password}
+		send.EnableCrossForest(perms.Anonymous, false)
 	case "basic-requiretls":
 		level, err := auth.ParseTLSAuthLevel(*tlsLevel)
 		if err != nil {
 			return cli.Usagef("-tls-auth-level: %v", err)
 		}
-		send = append(send, connector.WithSmartHostAuth(auth.SmartHostBasicAuth), connector.WithRequireTLS(true),
-			connector.WithTLSAuthLevel(level),
-			connector.WithCredentials(*remoteUser, password), connector.WithCrossForest(perms.Anonymous, false))
+		send.SmartHostAuthMechanism, send.RequireTLS, send.TlsAuthLevel = auth.SmartHostBasicAuth, true, level
+		send.AuthenticationCredential = connector.Credential{UserName: *remoteUser, Password: password}
+		send.EnableCrossForest(perms.Anonymous, false)
 	case "external":
 		if *remoteIP == "" {
 			return cli.Usagef("-mode external needs -remote-ip")
 		}
-		send = append(send, connector.WithSmartHostAuth(auth.SmartHostExternalAuthoritative))
+		send.SmartHostAuthMechanism = auth.SmartHostExternalAuthoritative
 		// New-ReceiveConnector -Name "Cross-Forest" -PermissionGroups ExchangeServers
 		//   -RemoteIPRanges <other forest's hub> -AuthMechanism ExternalAuthoritative -Bindings 0.0.0.0:25
-		cf, err := connector.NewReceive("Cross-Forest", c.Logging(), connector.WithPermissionGroups(perms.ExchangeServers),
-			connector.WithRemoteIPRangeList(*remoteIP), connector.WithAuthMechanism(auth.ExternalAuthoritative),
-			connector.WithBindingList(*listen))
+		cfCfg := connector.NewReceiveConfig("Cross-Forest", connector.UsageCustom)
+		if cfCfg.RemoteIPRanges, err = connector.ParseIPRanges(*remoteIP); err != nil {
+			return cli.Usagef("-remote-ip: %v", err)
+		}
+		cfCfg.Bindings = bindings
+		cfCfg.PermissionGroups = perms.ExchangeServers
+		cfCfg.AuthMechanism = auth.ExternalAuthoritative
+		cfCfg.ProtocolLoggingLevel = c.Logging()
+		cf, err := cfCfg.Build()
 		if err != nil {
 			return err
 		}
@@ -115,7 +137,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if c.Domains == "" {
 		return cli.Usagef("-domains (this forest's, with -maildir) is required")
 	}
-	crossForest, err := connector.NewSend("Cross-Forest", append(send, c.Logging())...)
+	crossForest, err := send.Build()
 	if err != nil {
 		return err
 	}

@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"path/filepath"
 	"sync"
 	"time"
 
+	"github.com/hubedge/hubedge/addrspace"
 	"github.com/hubedge/hubedge/agent"
 	"github.com/hubedge/hubedge/agent/contentfilter"
 	"github.com/hubedge/hubedge/auth"
@@ -141,10 +143,11 @@ func newWorld(ctx context.Context, dir string, out io.Writer, verbose bool) (w *
 func newEdge(dir string, w *world, resolver *mx.Resolver, internet, internal, hub net.Addr, sinkPort uint16) (*transport.Transport, *routing.Table, error) {
 	// Set-ReceiveConnector "Default internal Receive connector Edge01"
 	//   -Name "From Internet" -Bindings <ExternalNetworkAdapterIP:25>
-	fromInternet, err := connector.NewReceive("From Internet", connector.WithEdgeDefaults(),
-		connector.WithUsage(connector.UsageInternet), connector.WithAuthMechanism(auth.TLS|auth.ExchangeServer),
-		connector.WithPermissionGroups(perms.AnonymousUsers|perms.ExchangeServers|perms.Partners),
-		connector.WithBindingList(internet.String()))
+	fromInternetCfg := connector.NewEdgeReceiveConfig("From Internet", connector.UsageInternet)
+	fromInternetCfg.Bindings = []netip.AddrPort{netip.MustParseAddrPort(internet.String())}
+	fromInternetCfg.AuthMechanism = auth.TLS | auth.ExchangeServer
+	fromInternetCfg.PermissionGroups = perms.AnonymousUsers | perms.ExchangeServers | perms.Partners
+	fromInternet, err := fromInternetCfg.Build()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -157,15 +160,20 @@ func newEdge(dir string, w *world, resolver *mx.Resolver, internet, internal, hu
 	if err != nil {
 		return nil, nil, err
 	}
-	toInternalOrgRecv, err := connector.NewReceive("To Internal Org", connector.WithEdgeDefaults(),
-		connector.WithUsage(connector.UsageInternal), connector.WithAuthMechanism(mech),
-		connector.WithBindingList(internal.String()), connector.WithRemoteIPRangeList("127.0.0.1"))
+	toInternalOrgRecvCfg := connector.NewEdgeReceiveConfig("To Internal Org", connector.UsageInternal)
+	toInternalOrgRecvCfg.Bindings = []netip.AddrPort{netip.MustParseAddrPort(internal.String())}
+	toInternalOrgRecvCfg.RemoteIPRanges = []connector.IPRange{connector.MustParseIPRange("127.0.0.1")}
+	toInternalOrgRecvCfg.AuthMechanism = mech
+	toInternalOrgRecv, err := toInternalOrgRecvCfg.Build()
 	if err != nil {
 		return nil, nil, err
 	}
 	// New-SendConnector -Name "To Internet" -AddressSpaces * -Usage Internet -DNSRoutingEnabled $true
-	toInternet, err := connector.NewSend("To Internet", connector.WithEdgeDefaults(),
-		connector.WithAddressSpaceList("*"), connector.WithUsage(connector.UsageInternet), connector.WithDNSRouting(true))
+	toInternetCfg := connector.NewSendConfig("To Internet", connector.UsageInternet)
+	toInternetCfg.Edge = true
+	toInternetCfg.AddressSpaces = []addrspace.AddressSpace{addrspace.MustParse("*")}
+	toInternetCfg.DNSRoutingEnabled = true
+	toInternet, err := toInternetCfg.Build()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -179,11 +187,16 @@ func newEdge(dir string, w *world, resolver *mx.Resolver, internet, internal, hu
 	if err != nil {
 		return nil, nil, err
 	}
-	toInternalOrg, err := connector.NewSend("To Internal Org", connector.WithEdgeDefaults(),
-		connector.WithUsage(connector.UsageInternal), connector.WithAddressSpaceList("*.contoso.com"),
-		connector.WithDNSRouting(false), connector.WithSmartHostList(hubName), connector.WithPort(hubPort),
-		connector.WithSmartHostAuth(auth.SmartHostBasicAuthRequireTLS), connector.WithCredentials(edgeAccount, password),
-		connector.WithRemotePrincipal(perms.HubTransportServers))
+	toInternalOrgCfg := connector.NewSendConfig("To Internal Org", connector.UsageInternal)
+	toInternalOrgCfg.Edge = true
+	toInternalOrgCfg.AddressSpaces = []addrspace.AddressSpace{addrspace.MustParse("*.contoso.com")}
+	toInternalOrgCfg.SmartHosts = []connector.SmartHost{connector.MustParseSmartHost(hubName)}
+	toInternalOrgCfg.DNSRoutingEnabled = false
+	toInternalOrgCfg.Port = hubPort
+	toInternalOrgCfg.SmartHostAuthMechanism = auth.SmartHostBasicAuthRequireTLS
+	toInternalOrgCfg.AuthenticationCredential = connector.Credential{UserName: edgeAccount, Password: password}
+	toInternalOrgCfg.RemotePrincipal = perms.HubTransportServers
+	toInternalOrg, err := toInternalOrgCfg.Build()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -261,16 +274,20 @@ func newHub(dir string, w *world, resolver *mx.Resolver, dflt, client, edge net.
 	if err != nil {
 		return nil, nil, err
 	}
-	defaultRecv, err := connector.NewReceive("Default HUB01",
-		connector.WithAuthMechanism(mech), connector.WithPermissionGroups(perms.ExchangeUsers|perms.ExchangeServers),
-		connector.WithRemoteIPRangeList("0.0.0.0-255.255.255.255"),
-		connector.WithBindingList(dflt.String()))
+	defaultRecvCfg := connector.NewReceiveConfig("Default HUB01", connector.UsageCustom)
+	defaultRecvCfg.RemoteIPRanges = []connector.IPRange{connector.AllIPv4}
+	defaultRecvCfg.Bindings = []netip.AddrPort{netip.MustParseAddrPort(dflt.String())}
+	defaultRecvCfg.AuthMechanism = mech
+	defaultRecvCfg.PermissionGroups = perms.ExchangeUsers | perms.ExchangeServers
+	defaultRecv, err := defaultRecvCfg.Build()
 	if err != nil {
 		return nil, nil, err
 	}
 	// "Client HUB01": mailbox users submit here after STARTTLS + AUTH.
-	clientRecv, err := connector.NewReceive("Client HUB01", connector.WithUsage(connector.UsageClient),
-		connector.WithBindingList(client.String()), connector.WithRemoteIPRangeList("0.0.0.0-255.255.255.255"))
+	clientRecvCfg := connector.NewReceiveConfig("Client HUB01", connector.UsageClient)
+	clientRecvCfg.Bindings = []netip.AddrPort{netip.MustParseAddrPort(client.String())}
+	clientRecvCfg.RemoteIPRanges = []connector.IPRange{connector.AllIPv4}
+	clientRecv, err := clientRecvCfg.Build()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -283,11 +300,16 @@ func newHub(dir string, w *world, resolver *mx.Resolver, dflt, client, edge net.
 	if err != nil {
 		return nil, nil, err
 	}
-	toEdge, err := connector.NewSend("To Edge", connector.WithUsage(connector.UsageInternal),
-		connector.WithAddressSpaceList("*"), connector.WithDNSRouting(false),
-		connector.WithSmartHostList(edgeName), connector.WithPort(edgePort), connector.WithSourceTransportServers(hubName),
-		connector.WithSmartHostAuth(auth.SmartHostBasicAuthRequireTLS), connector.WithCredentials(hubAccount, password),
-		connector.WithRemotePrincipal(perms.EdgeTransportServers))
+	toEdgeCfg := connector.NewSendConfig("To Edge", connector.UsageInternal)
+	toEdgeCfg.AddressSpaces = []addrspace.AddressSpace{addrspace.MustParse("*")}
+	toEdgeCfg.SmartHosts = []connector.SmartHost{connector.MustParseSmartHost(edgeName)}
+	toEdgeCfg.SourceTransportServers = []string{hubName}
+	toEdgeCfg.DNSRoutingEnabled = false
+	toEdgeCfg.Port = edgePort
+	toEdgeCfg.SmartHostAuthMechanism = auth.SmartHostBasicAuthRequireTLS
+	toEdgeCfg.AuthenticationCredential = connector.Credential{UserName: hubAccount, Password: password}
+	toEdgeCfg.RemotePrincipal = perms.EdgeTransportServers
+	toEdge, err := toEdgeCfg.Build()
 	if err != nil {
 		return nil, nil, err
 	}

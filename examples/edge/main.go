@@ -64,6 +64,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/hubedge/hubedge/addrspace"
 	"github.com/hubedge/hubedge/auth"
 	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/internal/cli"
@@ -100,41 +101,56 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return cli.Usagef("-hubs-remote and -users (the hubs' accounts) are required")
 	}
 	// Set-ReceiveConnector "Default internal Receive connector Edge01" -Name "From Internet" -Bindings 10.1.1.1:25
-	fromInternet, err := connector.NewReceive("From Internet", connector.WithEdgeDefaults(), c.Logging(),
-		connector.WithUsage(connector.UsageInternet), connector.WithAuthMechanism(auth.TLS|auth.ExchangeServer),
-		connector.WithPermissionGroups(perms.AnonymousUsers|perms.ExchangeServers|perms.Partners),
-		connector.WithBindingList(*listen))
+	fromInternetCfg := connector.NewEdgeReceiveConfig("From Internet", connector.UsageInternet)
+	if fromInternetCfg.Bindings, err = connector.ParseBindings(*listen); err != nil {
+		return err
+	}
+	fromInternetCfg.AuthMechanism = auth.TLS | auth.ExchangeServer
+	fromInternetCfg.PermissionGroups = perms.AnonymousUsers | perms.ExchangeServers | perms.Partners
+	fromInternetCfg.ProtocolLoggingLevel = c.Logging()
+	fromInternet, err := fromInternetCfg.Build()
 	if err != nil {
 		return err
 	}
 	// New-ReceiveConnector -Name "To Internal Org" -Usage Internal -AuthMechanism TLS,BasicAuth,BasicAuthRequireTLS,ExchangeServer
 	//   -Bindings 10.1.1.1:25 -RemoteIPRanges 192.168.5.10,192.168.5.20
-	toInternalOrgRecv, err := connector.NewReceive("To Internal Org", connector.WithEdgeDefaults(), c.Logging(),
-		connector.WithUsage(connector.UsageInternal),
-		connector.WithAuthMechanism(auth.TLS|auth.BasicAuth|auth.BasicAuthRequireTLS|auth.ExchangeServer),
-		connector.WithBindingList(*internal), connector.WithRemoteIPRangeList(*hubsRemote))
+	toInternalOrgRecvCfg := connector.NewEdgeReceiveConfig("To Internal Org", connector.UsageInternal)
+	if toInternalOrgRecvCfg.Bindings, err = connector.ParseBindings(*internal); err != nil {
+		return err
+	}
+	if toInternalOrgRecvCfg.RemoteIPRanges, err = connector.ParseIPRanges(*hubsRemote); err != nil {
+		return err
+	}
+	toInternalOrgRecvCfg.AuthMechanism = auth.TLS | auth.BasicAuth | auth.BasicAuthRequireTLS | auth.ExchangeServer
+	toInternalOrgRecvCfg.ProtocolLoggingLevel = c.Logging()
+	toInternalOrgRecv, err := toInternalOrgRecvCfg.Build()
 	if err != nil {
 		return err
 	}
 	// New-SendConnector -Name "To Internet" -AddressSpaces * -Usage Internet -DNSRoutingEnabled $true
-	toInternet, err := connector.NewSend("To Internet", connector.WithEdgeDefaults(), c.Logging(), connector.WithAddressSpaceList("*"),
-		connector.WithUsage(connector.UsageInternet), connector.WithDNSRouting(true))
+	toInternetCfg := connector.NewSendConfig("To Internet", connector.UsageInternet)
+	toInternetCfg.Edge = true
+	toInternetCfg.AddressSpaces = []addrspace.AddressSpace{addrspace.MustParse("*")}
+	toInternetCfg.DNSRoutingEnabled = true
+	toInternetCfg.ProtocolLoggingLevel = c.Logging()
+	toInternet, err := toInternetCfg.Build()
 	if err != nil {
 		return err
 	}
 	// New-SendConnector -Name "To Internal Org" -Usage Internal -AddressSpaces *.contoso.com -DNSRoutingEnabled $False
 	//   -SmartHosts Hub01.contoso.com,Hub02.contoso.com -SmartHostAuthMechanism BasicAuthRequireTLS -AuthenticationCredential $hubcred
-	toInternalOrg, err := connector.NewSend("To Internal Org", connector.WithEdgeDefaults(), c.Logging(),
-		connector.WithUsage(connector.UsageInternal), connector.WithAddressSpaceList("*."+*org),
-		connector.WithDNSRouting(false), connector.WithSmartHostList(*hubs),
-		connector.WithSmartHostAuth(auth.SmartHostBasicAuthRequireTLS),
-		connector.WithCredentials(*hubUser, password),
-		// Basic auth proves nothing about the hubs, so without this the
-		// send-side header firewall treats them as anonymous and strips
-		// the Received and organization fields: the hubs would re-stamp
-		// Internet mail as internal, and a loop would never reach the hop
-		// limit.
-		connector.WithRemotePrincipal(perms.HubTransportServers))
+	toInternalOrgCfg := connector.NewSendConfig("To Internal Org", connector.UsageInternal)
+	toInternalOrgCfg.Edge = true
+	toInternalOrgCfg.AddressSpaces = []addrspace.AddressSpace{addrspace.MustParse("*." + *org)}
+	if toInternalOrgCfg.SmartHosts, err = connector.ParseSmartHosts(*hubs); err != nil {
+		return err
+	}
+	toInternalOrgCfg.DNSRoutingEnabled = false
+	toInternalOrgCfg.SmartHostAuthMechanism = auth.SmartHostBasicAuthRequireTLS
+	toInternalOrgCfg.AuthenticationCredential = connector.Credential{UserName: *hubUser, Password: password}
+	toInternalOrgCfg.RemotePrincipal = perms.HubTransportServers
+	toInternalOrgCfg.ProtocolLoggingLevel = c.Logging()
+	toInternalOrg, err := toInternalOrgCfg.Build()
 	if err != nil {
 		return err
 	}

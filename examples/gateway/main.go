@@ -29,6 +29,7 @@ import (
 	"io"
 	"net"
 
+	"github.com/hubedge/hubedge/addrspace"
 	"github.com/hubedge/hubedge/auth"
 	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/internal/cli"
@@ -73,57 +74,76 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	defer stopProfiling()
-	send := []connector.SendOption{connector.WithAddressSpaceList("*"), connector.WithSmartHostList(*smartHosts),
-		connector.WithDNSRouting(false), connector.WithSourceTransportServers(c.FQDN),
-		connector.WithMaxMessagesPerConnection(*perConn)}
-	recv := []connector.ReceiveOption{connector.WithBindingList(*listen), connector.WithMaxInboundConnectionPerSource(*perSource),
-		connector.WithMaxInboundConnection(*maxInbound)}
-	if *remote != "" {
-		recv = append(recv, connector.WithRemoteIPRangeList(*remote))
+	// The mode chooses the usage types, whose defaults come first.
+	sendUsage, recvUsage, recvName, needTLS := connector.UsageCustom, connector.UsageCustom, "FromInternetGateway", false
+	switch *mode {
+	case "basic":
+		if *user == "" || c.Users == "" {
+			return cli.Usagef("-mode basic needs -smarthost-user and -users")
+		}
+		recvUsage, recvName, needTLS = connector.UsageInternal, "Default "+c.FQDN, true
+	case "external":
+		if *remote == "" {
+			return cli.Usagef("-mode external needs -remote (the gateway's addresses)")
+		}
+		sendUsage, recvUsage = connector.UsageInternal, connector.UsageInternal
+	case "anonymous-relay":
+		if *remote == "" {
+			return cli.Usagef("-mode anonymous-relay needs -remote (the gateway's addresses)")
+		}
+		sendUsage = connector.UsageInternet
+	default:
+		return cli.Usagef("-mode must be basic, external or anonymous-relay, not %q", *mode)
 	}
-	recvName, needTLS := "FromInternetGateway", false
+	send := connector.NewSendConfig("ToInternetGateway", sendUsage)
+	send.AddressSpaces = []addrspace.AddressSpace{addrspace.MustParse("*")}
+	if send.SmartHosts, err = connector.ParseSmartHosts(*smartHosts); err != nil {
+		return cli.Usagef("-smarthost: %v", err)
+	}
+	send.DNSRoutingEnabled = false
+	send.SourceTransportServers = []string{c.FQDN}
+	send.SmtpMaxMessagesPerConnection = *perConn
+	send.ProtocolLoggingLevel = c.Logging()
+	recv := connector.NewReceiveConfig(recvName, recvUsage)
+	if recv.Bindings, err = connector.ParseBindings(*listen); err != nil {
+		return cli.Usagef("-listen: %v", err)
+	}
+	recv.MaxInboundConnectionPerSource, recv.MaxInboundConnection = *perSource, *maxInbound
+	recv.ProtocolLoggingLevel = c.Logging()
+	if *remote != "" {
+		if recv.RemoteIPRanges, err = connector.ParseIPRanges(*remote); err != nil {
+			return cli.Usagef("-remote: %v", err)
+		}
+	}
 	switch *mode {
 	case "basic":
 		// New-SendConnector ... -SmartHostAuthMechanism BasicAuth,BasicAuthRequireTLS -AuthenticationCredential $mycred;
 		// inbound, the default receive connector takes the gateway's login.
-		if *user == "" || c.Users == "" {
-			return cli.Usagef("-mode basic needs -smarthost-user and -users")
-		}
-		send = append(send, connector.WithSmartHostAuth(auth.SmartHostBasicAuthRequireTLS),
-			connector.WithCredentials(*user, password))
-		recvName, needTLS = "Default "+c.FQDN, true
+		send.SmartHostAuthMechanism = auth.SmartHostBasicAuthRequireTLS
+		send.AuthenticationCredential = connector.Credential{UserName: *user, Password: password}
 		if *remote == "" { // the default receive connector takes every IPv4 address
-			recv = append(recv, connector.WithRemoteIPRanges(connector.AllIPv4))
+			recv.RemoteIPRanges = []connector.IPRange{connector.AllIPv4}
 		}
-		recv = append(recv, connector.WithUsage(connector.UsageInternal),
-			connector.WithAuthMechanism(auth.TLS|auth.BasicAuth|auth.BasicAuthRequireTLS),
-			connector.WithPermissionGroups(perms.ExchangeUsers))
+		recv.AuthMechanism = auth.TLS | auth.BasicAuth | auth.BasicAuthRequireTLS
+		recv.PermissionGroups = perms.ExchangeUsers
 	case "external":
 		// New-SendConnector -Usage Internal ... -SmartHostAuthMechanism ExternalAuthoritative;
 		// New-ReceiveConnector -Usage Internal -RemoteIPRanges <gateway> -AuthMechanism ExternalAuthoritative.
-		if *remote == "" {
-			return cli.Usagef("-mode external needs -remote (the gateway's addresses)")
-		}
-		send = append(send, connector.WithUsage(connector.UsageInternal), connector.WithSmartHostAuth(auth.SmartHostExternalAuthoritative))
-		recv = append(recv, connector.WithUsage(connector.UsageInternal), connector.WithAuthMechanism(auth.ExternalAuthoritative))
+		send.SmartHostAuthMechanism = auth.SmartHostExternalAuthoritative
+		recv.AuthMechanism = auth.ExternalAuthoritative
 	case "anonymous-relay":
 		// New-SendConnector -Usage Internet ... -SmartHostAuthMechanism None;
 		// New-ReceiveConnector -Usage Custom -PermissionGroups AnonymousUsers -RemoteIpRanges <gateway>, then
 		// Add-ADPermission -User "NT AUTHORITY\ANONYMOUS LOGON" -ExtendedRights Ms-Exch-SMTP-Accept-Any-Recipient.
-		if *remote == "" {
-			return cli.Usagef("-mode anonymous-relay needs -remote (the gateway's addresses)")
-		}
-		send = append(send, connector.WithUsage(connector.UsageInternet), connector.WithSmartHostAuth(auth.SmartHostNone))
-		recv = append(recv, connector.WithPermissionGroups(perms.AnonymousUsers),
-			connector.WithPermission(perms.Anonymous, perms.AcceptAnyRecipient))
-	default:
-		return cli.Usagef("-mode must be basic, external or anonymous-relay, not %q", *mode)
+		send.SmartHostAuthMechanism = auth.SmartHostNone
+		recv.PermissionGroups = perms.AnonymousUsers
+		recv.Permissions = []connector.Permission{{User: perms.Anonymous, ExtendedRights: perms.AcceptAnyRecipient}}
 	}
-	toGateway, err := connector.NewSend("ToInternetGateway", append(send, c.Logging())...)
+	toGateway, err := send.Build()
 	if err != nil {
 		return err
 	}
-	fromGateway, err := connector.NewReceive(recvName, append(recv, c.Logging())...)
+	fromGateway, err := recv.Build()
 	if err != nil {
 		return err
 	}

@@ -62,6 +62,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/hubedge/hubedge/addrspace"
 	"github.com/hubedge/hubedge/auth"
 	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/internal/cli"
@@ -97,24 +98,34 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	// The Hub default receive connector: users submit and the edge relays in
 	// after Basic authentication over TLS.
-	def, err := connector.NewReceive("Default "+c.FQDN, c.Logging(), connector.WithUsage(connector.UsageInternal),
-		connector.WithAuthMechanism(auth.TLS|auth.BasicAuth|auth.BasicAuthRequireTLS|auth.ExchangeServer),
-		connector.WithPermissionGroups(perms.ExchangeUsers|perms.ExchangeServers|perms.ExchangeLegacyServers),
-		connector.WithBindingList(*listen), connector.WithRemoteIPRangeList(*remote))
+	defCfg := connector.NewReceiveConfig("Default "+c.FQDN, connector.UsageInternal)
+	if defCfg.Bindings, err = connector.ParseBindings(*listen); err != nil {
+		return err
+	}
+	if defCfg.RemoteIPRanges, err = connector.ParseIPRanges(*remote); err != nil {
+		return err
+	}
+	defCfg.AuthMechanism = auth.TLS | auth.BasicAuth | auth.BasicAuthRequireTLS | auth.ExchangeServer
+	defCfg.PermissionGroups = perms.ExchangeUsers | perms.ExchangeServers | perms.ExchangeLegacyServers
+	defCfg.ProtocolLoggingLevel = c.Logging()
+	def, err := defCfg.Build()
 	if err != nil {
 		return err
 	}
 	// New-SendConnector -Name "To Edge" -Usage Internal -AddressSpaces * -DNSRoutingEnabled $False -SmartHosts edge01.contoso.net
 	//   -SourceTransportServers hub01.contoso.com,hub02.contoso.com -SmartHostAuthMechanism BasicAuthRequireTLS -AuthenticationCredential $edgecred
-	toEdge, err := connector.NewSend("To Edge", c.Logging(), connector.WithUsage(connector.UsageInternal),
-		connector.WithAddressSpaceList("*"), connector.WithDNSRouting(false), connector.WithSmartHostList(*edge),
-		connector.WithSourceTransportServers(cli.SplitList(*sources)...),
-		connector.WithSmartHostAuth(auth.SmartHostBasicAuthRequireTLS),
-		connector.WithCredentials(*edgeUser, password),
-		// The edge is ours: declared so, the send-side header firewall
-		// keeps the Received and organization fields it needs (see
-		// examples/edge).
-		connector.WithRemotePrincipal(perms.EdgeTransportServers))
+	toEdgeCfg := connector.NewSendConfig("To Edge", connector.UsageInternal)
+	toEdgeCfg.AddressSpaces = []addrspace.AddressSpace{addrspace.MustParse("*")}
+	if toEdgeCfg.SmartHosts, err = connector.ParseSmartHosts(*edge); err != nil {
+		return err
+	}
+	toEdgeCfg.SourceTransportServers = cli.SplitList(*sources)
+	toEdgeCfg.DNSRoutingEnabled = false
+	toEdgeCfg.SmartHostAuthMechanism = auth.SmartHostBasicAuthRequireTLS
+	toEdgeCfg.AuthenticationCredential = connector.Credential{UserName: *edgeUser, Password: password}
+	toEdgeCfg.RemotePrincipal = perms.EdgeTransportServers
+	toEdgeCfg.ProtocolLoggingLevel = c.Logging()
+	toEdge, err := toEdgeCfg.Build()
 	if err != nil {
 		return err
 	}

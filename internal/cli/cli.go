@@ -374,13 +374,13 @@ func (c *Common) Close() {
 	}
 }
 
-// Logging is the connector option -protocol-log stands for: every
-// connector logs verbosely when it is set, none otherwise.
-func (c *Common) Logging() connector.Option {
+// Logging is the connectors' ProtocolLoggingLevel -protocol-log stands
+// for: every connector logs verbosely when it is set, none otherwise.
+func (c *Common) Logging() connector.ProtocolLoggingLevel {
 	if c.ProtoLog == "" {
-		return connector.WithProtocolLogging(connector.ProtocolLoggingNone)
+		return connector.ProtocolLoggingNone
 	}
-	return connector.WithProtocolLogging(connector.ProtocolLoggingVerbose)
+	return connector.ProtocolLoggingVerbose
 }
 
 // Password returns the send connectors' password: the first line of
@@ -476,15 +476,17 @@ func (c *Common) Start(ctx context.Context, t *transport.Transport, out io.Write
 // who it serves) and per send connector (where it sends).
 func PrintConnectors(out io.Writer, t *transport.Transport, sends []*connector.SendConnector) {
 	for _, rc := range t.ReceiveConnectors() {
+		c := rc.Config()
 		fmt.Fprintf(out, "receive connector %q listening on %s: remote %v, auth %s, groups %s\n",
-			rc.Name(), t.Addr(rc.Name()), rc.RemoteIPRanges(), rc.AuthMechanism(), rc.PermissionGroups())
+			c.Name, t.Addr(c.Name), c.RemoteIPRanges, c.AuthMechanism, c.PermissionGroups)
 	}
 	for _, sc := range sends {
+		c := sc.Config()
 		route := "DNS (MX)"
-		if !sc.DNSRoutingEnabled() {
-			route = fmt.Sprintf("smart hosts %v", sc.SmartHosts())
+		if !c.DNSRoutingEnabled {
+			route = fmt.Sprintf("smart hosts %v", c.SmartHosts)
 		}
-		fmt.Fprintf(out, "send connector %q: %v via %s, auth %s\n", sc.Name(), sc.AddressSpaces(), route, sc.SmartHostAuth())
+		fmt.Fprintf(out, "send connector %q: %v via %s, auth %s\n", c.Name, c.AddressSpaces, route, c.SmartHostAuthMechanism)
 	}
 }
 

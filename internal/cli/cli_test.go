@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"os"
 	"strings"
 	"syscall"
@@ -127,7 +128,9 @@ func TestSplitListAndPassword(t *testing.T) {
 // A port the process may not bind says how to get the right or which flag
 // to change.
 func TestServeExplainsPrivilegedPort(t *testing.T) {
-	rc, err := connector.NewReceive("Default", connector.WithUsage(connector.UsageInternet), connector.WithBindingList("0.0.0.0:25"))
+	rcCfg := connector.NewReceiveConfig("Default", connector.UsageInternet)
+	rcCfg.Bindings = []netip.AddrPort{netip.MustParseAddrPort("0.0.0.0:25")}
+	rc, err := rcCfg.Build()
 	if err != nil {
 		t.Fatal(err)
 	}

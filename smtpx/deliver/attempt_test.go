@@ -36,7 +36,7 @@ func TestAttemptEvent(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			sc := mustSend(t, "Smart", connector.WithAddressSpaceList("*"), connector.WithSmartHostList(literal(tt.sink)))
+			sc := smtptest.SendConnector(t, "Smart", connector.UsageCustom, "*", smtptest.SmartHost(tt.sink))
 			rec := &smtptest.Events[deliver.Event]{}
 			d := mustNew(t, deliver.WithSendConnectors(sc), deliver.WithTrace(rec.Add))
 			hop := deliver.HopFor(sc, "fabrikam.com")
@@ -67,8 +67,12 @@ func TestSessionEventsNameTheHop(t *testing.T) {
 	pki := smtptest.NewPKI(t)
 	sink := smtptest.NewSink(t, smtptest.WithPKI(pki, "mail.fabrikam.com"), smtptest.RequireTLS(), smtptest.RequireAuth("svc", "s3cret"))
 	host, dns := smartHostByName(t, sink)
-	sc := mustSend(t, "Auth", connector.WithAddressSpaceList("*"), connector.WithSmartHostList(host),
-		connector.WithSmartHostAuth(auth.SmartHostBasicAuthRequireTLS), connector.WithCredentials("svc", "s3cret"))
+	sc := smtptest.SendConnector(t, "Auth", connector.UsageCustom, "*", func(c *connector.SendConfig) {
+		c.SmartHosts = []connector.SmartHost{connector.MustParseSmartHost(host)}
+		c.DNSRoutingEnabled = false
+		c.SmartHostAuthMechanism = auth.SmartHostBasicAuthRequireTLS
+		c.AuthenticationCredential = connector.Credential{UserName: "svc", Password: "s3cret"}
+	})
 	rec := &smtptest.Events[deliver.Event]{}
 	d := mustNew(t, deliver.WithSendConnectors(sc), deliver.WithResolver(newResolver(t, dns)),
 		deliver.WithRootCAs(pki.Pool()), deliver.WithTrace(rec.Add))

@@ -19,8 +19,9 @@ func BenchmarkDeliverSmartHost(b *testing.B) {
 	}{{"reuse", 1000}, {"new-conn", 1}} {
 		b.Run(tc.name, func(b *testing.B) {
 			sink := smtptest.NewSink(b)
-			sc := mustSend(b, "Smart", connector.WithAddressSpaceList("*"), connector.WithSmartHostList(literal(sink)),
-				connector.WithMaxMessagesPerConnection(tc.perConn))
+			sc := smtptest.SendConnector(b, "Smart", connector.UsageCustom, "*", smtptest.SmartHost(sink), func(c *connector.SendConfig) {
+				c.SmtpMaxMessagesPerConnection = tc.perConn
+			})
 			d := mustNew(b, deliver.WithSendConnectors(sc))
 			h := newHarness(b, d, deliver.HopFor(sc, "fabrikam.com"))
 			b.ReportAllocs()

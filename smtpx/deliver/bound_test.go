@@ -77,8 +77,10 @@ func TestEndlessReplyBounded(t *testing.T) {
 		{"endless multi-line MAIL reply", "MAIL", "250-x\r\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			sc := mustSend(t, "Smart", connector.WithAddressSpaceList("*"),
-				connector.WithSmartHostList(floodServer(t, tc.trigger, tc.flood)))
+			sc := smtptest.SendConnector(t, "Smart", connector.UsageCustom, "*", func(c *connector.SendConfig) {
+				c.SmartHosts = []connector.SmartHost{connector.MustParseSmartHost(floodServer(t, tc.trigger, tc.flood))}
+				c.DNSRoutingEnabled = false
+			})
 			d := mustNew(t, deliver.WithSendConnectors(sc))
 			h := newHarness(t, d, deliver.HopFor(sc, "fabrikam.com"))
 			res, err := h.send(queue.Envelope{}, testBody)
@@ -92,8 +94,10 @@ func TestEndlessReplyBounded(t *testing.T) {
 // The host with the endless reply fails; the next one is tried.
 func TestEndlessReplyFailsOver(t *testing.T) {
 	good := smtptest.NewSink(t)
-	sc := mustSend(t, "Smart", connector.WithAddressSpaceList("*"),
-		connector.WithSmartHostList(floodServer(t, "EHLO", "250-x\r\n")+","+literal(good)))
+	sc := smtptest.SendConnector(t, "Smart", connector.UsageCustom, "*", func(c *connector.SendConfig) {
+		c.SmartHosts = []connector.SmartHost{connector.MustParseSmartHost(floodServer(t, "EHLO", "250-x\r\n")), connector.MustParseSmartHost(good.Addr())}
+		c.DNSRoutingEnabled = false
+	})
 	d := mustNew(t, deliver.WithSendConnectors(sc))
 	h := newHarness(t, d, deliver.HopFor(sc, "fabrikam.com"))
 	res, err := h.send(queue.Envelope{}, testBody)

@@ -155,7 +155,7 @@ func TestDANE(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.domain, func(t *testing.T) {
 			w := want[c.domain]
-			sc := internetConnector(t)
+			sc := smtptest.SendConnector(t, "To Internet", connector.UsageInternet, "*")
 			rec := &smtptest.Events[deliver.Event]{}
 			rep := tlsrpt.NewRecorder("Contoso", "postmaster@contoso.com")
 			d := mustNew(t, deliver.WithSendConnectors(sc), deliver.WithResolver(r), deliver.WithTrace(rec.Add),
@@ -213,7 +213,7 @@ func TestDANE(t *testing.T) {
 	// would refuse the host: opportunistic TLS, delivered.
 	t.Run("DaneEnabled $false", func(t *testing.T) {
 		c := cases[2] // mismatch.example
-		sc := internetConnector(t, connector.WithDANE(false))
+		sc := smtptest.SendConnector(t, "To Internet", connector.UsageInternet, "*", func(c *connector.SendConfig) { c.DaneEnabled = false })
 		d := mustNew(t, deliver.WithSendConnectors(sc), deliver.WithResolver(r), deliver.WithMXPort(port(t, c.sink.Addr())), deliver.WithMTASTS(false))
 		before := len(c.sink.Messages())
 		res, err := newHarness(t, d, deliver.HopFor(sc, c.domain)).send(queue.Envelope{Recipients: rcpts("bob@" + c.domain)}, testBody)
@@ -245,7 +245,7 @@ func TestDANERequireTLS(t *testing.T) {
 					sink = c.sink
 				}
 			}
-			sc := internetConnector(t)
+			sc := smtptest.SendConnector(t, "To Internet", connector.UsageInternet, "*")
 			d := mustNew(t, deliver.WithSendConnectors(sc), deliver.WithResolver(r), deliver.WithRootCAs(pki.Pool()),
 				deliver.WithMXPort(port(t, sink.Addr())), deliver.WithMTASTS(false))
 			h := newHarness(t, d, deliver.HopFor(sc, domain))
@@ -269,7 +269,7 @@ func TestDANESmartHost(t *testing.T) {
 		name     string
 		host     string
 		tlsa     func(sink *smtptest.Sink, leaf *x509.Certificate) mxtest.Record
-		mech     connector.SendOption
+		mech     func(*connector.SendConfig)
 		sink     *smtptest.Sink
 		deferred string // the explanation when deferred
 		policy   string
@@ -283,7 +283,7 @@ func TestDANESmartHost(t *testing.T) {
 	other := func(*x509.Certificate) *x509.Certificate { return stranger }
 	cases := []*shCase{
 		{name: "match, AUTH", host: "ee.relay.example", tlsa: atPort("ee.relay.example", own), policy: deliver.PolicyDANE,
-			mech: connector.WithSmartHostAuth(auth.SmartHostBasicAuthRequireTLS)},
+			mech: func(c *connector.SendConfig) { c.SmartHostAuthMechanism = auth.SmartHostBasicAuthRequireTLS }},
 		{name: "mismatch", host: "bad.relay.example", tlsa: atPort("bad.relay.example", other), policy: deliver.PolicyDANE,
 			deferred: "DANE: no TLSA record matched the certificate of bad.relay.example"},
 		{name: "records for port 25 only", host: "p25.relay.example", tlsa: func(_ *smtptest.Sink, _ *x509.Certificate) mxtest.Record {
@@ -307,12 +307,16 @@ func TestDANESmartHost(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			opts := []connector.SendOption{connector.WithSmartHostList(fmt.Sprintf("%s:%d", c.host, port(t, c.sink.Addr()))),
-				connector.WithCredentials(user, pass), connector.WithSmartHostAuth(auth.SmartHostBasicAuth)}
+			opts := []func(*connector.SendConfig){func(cfg *connector.SendConfig) {
+				cfg.SmartHosts = []connector.SmartHost{connector.MustParseSmartHost(fmt.Sprintf("%s:%d", c.host, port(t, c.sink.Addr())))}
+				cfg.DNSRoutingEnabled = false
+				cfg.AuthenticationCredential = connector.Credential{UserName: user, Password: pass}
+				cfg.SmartHostAuthMechanism = auth.SmartHostBasicAuth
+			}}
 			if c.mech != nil {
 				opts = append(opts, c.mech)
 			}
-			sc := internetConnector(t, opts...)
+			sc := smtptest.SendConnector(t, "To Internet", connector.UsageInternet, "*", opts...)
 			rec := &smtptest.Events[deliver.Event]{}
 			d := mustNew(t, deliver.WithSendConnectors(sc), deliver.WithResolver(r), deliver.WithTrace(rec.Add))
 			res, err := newHarness(t, d, deliver.HopFor(sc, "fabrikam.com")).send(queue.Envelope{RequireTLS: c.policy != "" && c.deferred == ""}, testBody)
@@ -368,7 +372,7 @@ func TestDANETLSReport(t *testing.T) {
 	const reporter = "tlsrpt-noreply@contoso.com"
 	report := "From: " + reporter + "\r\nTo: tlsrpt@mismatch.example\r\nTLS-Report-Domain: mismatch.example\r\n" +
 		"TLS-Report-Submitter: contoso.com\r\nSubject: Report Domain: mismatch.example\r\n\r\nreport\r\n"
-	sc := internetConnector(t)
+	sc := smtptest.SendConnector(t, "To Internet", connector.UsageInternet, "*")
 	rep := tlsrpt.NewRecorder("Contoso", "postmaster@contoso.com")
 	d := mustNew(t, deliver.WithSendConnectors(sc), deliver.WithResolver(r), deliver.WithMXPort(port(t, c.sink.Addr())),
 		deliver.WithMTASTS(false), deliver.WithTLSReporter(rep), deliver.WithTLSReportSender(reporter))
@@ -427,7 +431,7 @@ func TestDANESparesMTASTSLookup(t *testing.T) {
 		t.Fatal(err)
 	}
 	for domain, wantQuery := range map[string]bool{"dane.example": false, "plain.example": true} {
-		sc := internetConnector(t)
+		sc := smtptest.SendConnector(t, "To Internet", connector.UsageInternet, "*")
 		d := mustNew(t, deliver.WithSendConnectors(sc), deliver.WithResolver(r), deliver.WithMXPort(port(t, sinks[domain].Addr())))
 		if res, err := newHarness(t, d, deliver.HopFor(sc, domain)).send(queue.Envelope{Recipients: rcpts("bob@" + domain)}, testBody); err != nil || res[0].Code != 250 {
 			t.Fatalf("%s: res=%+v err=%v", domain, res, err)

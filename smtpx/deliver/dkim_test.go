@@ -49,8 +49,7 @@ func TestDKIMSignsAfterTheFirewall(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			sink := smtptest.NewSink(t, smtptest.NoSTARTTLS())
-			sc := mustSend(t, tt.connector, connector.WithUsage(connector.UsageInternet), connector.WithAddressSpaceList("*"),
-				connector.WithSmartHostList(literal(sink)))
+			sc := smtptest.SendConnector(t, tt.connector, connector.UsageInternet, "*", smtptest.SmartHost(sink))
 			d := mustNew(t, deliver.WithSendConnectors(sc), deliver.WithDKIM(signer, "to internet"))
 			h := newHarness(t, d, deliver.HopFor(sc, "fabrikam.com"))
 			if res, err := h.send(queue.Envelope{}, tt.body); err != nil || res[0].Code != 250 {

@@ -16,7 +16,10 @@ import (
 
 // peerHarness delivers through a send connector whose smart host is peer.
 func peerHarness(t *testing.T, peer *smtptest.Peer) *harness {
-	sc := mustSend(t, "Raw", connector.WithAddressSpaceList("*"), connector.WithSmartHostList(peer.SmartHost()))
+	sc := smtptest.SendConnector(t, "Raw", connector.UsageCustom, "*", func(c *connector.SendConfig) {
+		c.SmartHosts = []connector.SmartHost{connector.MustParseSmartHost(peer.SmartHost())}
+		c.DNSRoutingEnabled = false
+	})
 	d := mustNew(t, deliver.WithSendConnectors(sc),
 		deliver.WithTimeouts(deliver.Timeouts{Connect: 5 * time.Second, Command: 5 * time.Second, Data: 5 * time.Second}))
 	return newHarness(t, d, deliver.HopFor(sc, "fabrikam.com"))

@@ -6,6 +6,7 @@ import (
 	"net"
 	"strings"
 
+	"github.com/hubedge/hubedge/addrspace"
 	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/queue"
 	"github.com/hubedge/hubedge/smtpx/deliver"
@@ -14,12 +15,18 @@ import (
 
 // The Router picks a connector; HopFor turns it into the queue's next hop.
 func ExampleHopFor() {
-	smart, _ := connector.NewSend("To Relay", connector.WithAddressSpaceList("*"),
-		connector.WithSmartHostList("[10.0.0.1],relay.contoso.com"))
-	internet, _ := connector.NewSend("To Internet", connector.WithUsage(connector.UsageInternet),
-		connector.WithAddressSpaceList("*"))
-	remote, _ := connector.NewSend("Edge Out", connector.WithAddressSpaceList("*"),
-		connector.WithSourceTransportServers("edge1.contoso.com", "edge2.contoso.com"))
+	smartCfg := connector.NewSendConfig("To Relay", connector.UsageCustom)
+	smartCfg.AddressSpaces = []addrspace.AddressSpace{addrspace.MustParse("*")}
+	smartCfg.SmartHosts = []connector.SmartHost{connector.MustParseSmartHost("[10.0.0.1]"), connector.MustParseSmartHost("relay.contoso.com")}
+	smartCfg.DNSRoutingEnabled = false
+	smart, _ := smartCfg.Build()
+	internetCfg := connector.NewSendConfig("To Internet", connector.UsageInternet)
+	internetCfg.AddressSpaces = []addrspace.AddressSpace{addrspace.MustParse("*")}
+	internet, _ := internetCfg.Build()
+	remoteCfg := connector.NewSendConfig("Edge Out", connector.UsageCustom)
+	remoteCfg.AddressSpaces = []addrspace.AddressSpace{addrspace.MustParse("*")}
+	remoteCfg.SourceTransportServers = []string{"edge1.contoso.com", "edge2.contoso.com"}
+	remote, _ := remoteCfg.Build()
 
 	fmt.Println(deliver.HopFor(smart, "fabrikam.com").Key())
 	fmt.Println(deliver.HopFor(internet, "Fabrikam.COM").Key())
@@ -38,8 +45,11 @@ func ExampleDeliverer() {
 	sink := smtptest.NewSink(tb, smtptest.Hostname("relay.fabrikam.com"))
 	sink.Script("gone@fabrikam.com", "550 5.1.1 user unknown")
 	host, port, _ := net.SplitHostPort(sink.Addr())
-	sc, err := connector.NewSend("To Relay", connector.WithAddressSpaceList("*"),
-		connector.WithSmartHostList("["+host+"]:"+port))
+	scCfg := connector.NewSendConfig("To Relay", connector.UsageCustom)
+	scCfg.AddressSpaces = []addrspace.AddressSpace{addrspace.MustParse("*")}
+	scCfg.SmartHosts = []connector.SmartHost{connector.MustParseSmartHost("[" + host + "]:" + port)}
+	scCfg.DNSRoutingEnabled = false
+	sc, err := scCfg.Build()
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -83,8 +83,12 @@ func TestBasicAuthLoginOnlyServer(t *testing.T) {
 	})
 	dns := mxtest.NewDNS(t, mxtest.A("mail.fabrikam.com", "127.0.0.1"))
 	_, p, _ := net.SplitHostPort(ln.Addr().String())
-	sc := mustSend(t, "Login", connector.WithAddressSpaceList("*"), connector.WithSmartHostList("mail.fabrikam.com:"+p),
-		connector.WithSmartHostAuth(auth.SmartHostBasicAuthRequireTLS), connector.WithCredentials("svc", "s3cret"))
+	sc := smtptest.SendConnector(t, "Login", connector.UsageCustom, "*", func(c *connector.SendConfig) {
+		c.SmartHosts = []connector.SmartHost{connector.MustParseSmartHost("mail.fabrikam.com:" + p)}
+		c.DNSRoutingEnabled = false
+		c.SmartHostAuthMechanism = auth.SmartHostBasicAuthRequireTLS
+		c.AuthenticationCredential = connector.Credential{UserName: "svc", Password: "s3cret"}
+	})
 	rec := &smtptest.Events[deliver.Event]{}
 	d := mustNew(t, deliver.WithSendConnectors(sc), deliver.WithResolver(newResolver(t, dns)),
 		deliver.WithRootCAs(pki.Pool()), deliver.WithTrace(rec.Add))

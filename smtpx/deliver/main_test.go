@@ -9,10 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/queue"
 	"github.com/hubedge/hubedge/smtpx/deliver"
-	"github.com/hubedge/hubedge/smtpx/smtptest"
 	"go.uber.org/goleak"
 )
 
@@ -119,15 +117,6 @@ func rcpts(addrs ...string) []queue.Recipient {
 	return out
 }
 
-func mustSend(t testing.TB, name string, opts ...connector.SendOption) *connector.SendConnector {
-	t.Helper()
-	sc, err := connector.NewSend(name, opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sc
-}
-
 func mustNew(t testing.TB, opts ...deliver.Option) *deliver.Deliverer {
 	t.Helper()
 	d, err := deliver.New(append([]deliver.Option{deliver.WithServerName("hub1.contoso.com"),
@@ -137,12 +126,6 @@ func mustNew(t testing.TB, opts ...deliver.Option) *deliver.Deliverer {
 	}
 	t.Cleanup(func() { _ = d.Close() })
 	return d
-}
-
-// literal returns the smart-host form "[127.0.0.1]:port" of a sink.
-func literal(s *smtptest.Sink) string {
-	host, port, _ := net.SplitHostPort(s.Addr())
-	return "[" + host + "]:" + port
 }
 
 func port(t testing.TB, addr string) uint16 {

@@ -67,7 +67,7 @@ func TestMTASTS(t *testing.T) {
 			dns := mxtest.NewDNS(t, records...)
 			now := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
 			rep := tlsrpt.NewRecorder("Contoso", "postmaster@contoso.com").WithClock(func() time.Time { return now })
-			sc := internetConnector(t, connector.WithMTASTS(!tc.off))
+			sc := smtptest.SendConnector(t, "To Internet", connector.UsageInternet, "*", func(c *connector.SendConfig) { c.MtaStsEnabled = !tc.off })
 			rec := &smtptest.Events[deliver.Event]{}
 			d := mustNew(t, deliver.WithSendConnectors(sc), deliver.WithResolver(newResolver(t, dns)), deliver.WithTrace(rec.Add),
 				deliver.WithRootCAs(pki.Pool()), deliver.WithMTASTSHTTPClient(host.Client()), deliver.WithTLSReporter(rep),
@@ -135,7 +135,7 @@ func TestMTASTSRefresh(t *testing.T) {
 		defer mu.Unlock()
 		now = now.Add(d)
 	}
-	sc := internetConnector(t)
+	sc := smtptest.SendConnector(t, "To Internet", connector.UsageInternet, "*")
 	rec := &smtptest.Events[deliver.Event]{}
 	d := mustNew(t, deliver.WithSendConnectors(sc), deliver.WithResolver(newResolver(t, dns)), deliver.WithTrace(rec.Add),
 		deliver.WithRootCAs(pki.Pool()), deliver.WithMTASTSHTTPClient(host.Client()), deliver.WithMTASTSClock(clock),

@@ -36,11 +36,6 @@ func mapDialer(routes map[string]string) deliver.DialFunc {
 	}
 }
 
-func internetConnector(t testing.TB, opts ...connector.SendOption) *connector.SendConnector {
-	return mustSend(t, "To Internet", append([]connector.SendOption{connector.WithUsage(connector.UsageInternet),
-		connector.WithAddressSpaceList("*")}, opts...)...)
-}
-
 func TestMXPreferenceAndFailover(t *testing.T) {
 	mx1 := smtptest.NewSink(t)
 	mx1.Stop() // best preference is down
@@ -53,7 +48,7 @@ func TestMXPreferenceAndFailover(t *testing.T) {
 		mxtest.A("mx1.fabrikam.com", "127.0.0.11"),
 		mxtest.A("mx2.fabrikam.com", "127.0.0.12"),
 		mxtest.A("mx3.fabrikam.com", "127.0.0.13"))
-	sc := internetConnector(t)
+	sc := smtptest.SendConnector(t, "To Internet", connector.UsageInternet, "*")
 	rec := &smtptest.Events[deliver.Event]{}
 	d := mustNew(t, deliver.WithSendConnectors(sc), deliver.WithResolver(newResolver(t, dns)), deliver.WithTrace(rec.Add),
 		deliver.WithDialer(mapDialer(map[string]string{
@@ -75,7 +70,7 @@ func TestMXPreferenceAndFailover(t *testing.T) {
 func TestMXImplicitAFallback(t *testing.T) {
 	sink := smtptest.NewSink(t)
 	dns := mxtest.NewDNS(t, mxtest.A("fabrikam.com", "127.0.0.1"))
-	sc := internetConnector(t)
+	sc := smtptest.SendConnector(t, "To Internet", connector.UsageInternet, "*")
 	d := mustNew(t, deliver.WithSendConnectors(sc), deliver.WithResolver(newResolver(t, dns)),
 		deliver.WithMXPort(port(t, sink.Addr())))
 	h := newHarness(t, d, deliver.HopFor(sc, "fabrikam.com"))
@@ -95,7 +90,7 @@ func TestMXLookupFailures(t *testing.T) {
 		mxtest.MX("loop.fabrikam.com", 10, "hub1.contoso.com"),
 		mxtest.A("hub1.contoso.com", "127.0.0.1"),
 		mxtest.A("other.fabrikam.com", "127.0.0.1"))
-	sc := internetConnector(t)
+	sc := smtptest.SendConnector(t, "To Internet", connector.UsageInternet, "*")
 	d := mustNew(t, deliver.WithSendConnectors(sc), deliver.WithResolver(newResolver(t, dns)))
 	tests := []struct {
 		domain    string
@@ -135,7 +130,9 @@ func TestExternalResolverChosenByConnector(t *testing.T) {
 	sink := smtptest.NewSink(t)
 	internal := mxtest.NewDNS(t) // knows nothing: NXDOMAIN
 	external := mxtest.NewDNS(t, mxtest.MX("fabrikam.com", 10, "mx.fabrikam.com"), mxtest.A("mx.fabrikam.com", "127.0.0.1"))
-	sc := internetConnector(t, connector.WithUseExternalDNSServers(true))
+	sc := smtptest.SendConnector(t, "To Internet", connector.UsageInternet, "*", func(c *connector.SendConfig) {
+		c.UseExternalDNSServersEnabled = true
+	})
 	d := mustNew(t, deliver.WithSendConnectors(sc), deliver.WithResolver(newResolver(t, internal)),
 		deliver.WithExternalResolver(newResolver(t, external)), deliver.WithMXPort(port(t, sink.Addr())))
 	h := newHarness(t, d, deliver.HopFor(sc, "fabrikam.com"))

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/mx"
 	"github.com/hubedge/hubedge/mx/mxtest"
 	"github.com/hubedge/hubedge/queue"
@@ -61,7 +62,7 @@ func BenchmarkTLSPolicy(b *testing.B) {
 	for _, w := range worlds {
 		b.Run(w.name, func(b *testing.B) {
 			sink := sinks[w.domain]
-			sc := internetConnector(b)
+			sc := smtptest.SendConnector(b, "To Internet", connector.UsageInternet, "*")
 			rec := &smtptest.Events[deliver.Event]{}
 			d := mustNew(b, append([]deliver.Option{deliver.WithSendConnectors(sc), deliver.WithResolver(r), deliver.WithRootCAs(pki.Pool()),
 				deliver.WithMXPort(port(b, sink.Addr())), deliver.WithMaxIdleConnsPerHop(0), deliver.WithTrace(rec.Add),

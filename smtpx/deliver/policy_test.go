@@ -24,8 +24,9 @@ func smartHostByName(t *testing.T, sink *smtptest.Sink) (string, *mxtest.DNS) {
 
 func TestRequireTLSNotOfferedDefers(t *testing.T) {
 	sink := smtptest.NewSink(t, smtptest.NoSTARTTLS())
-	sc := mustSend(t, "Secure", connector.WithAddressSpaceList("*"), connector.WithSmartHostList(literal(sink)),
-		connector.WithRequireTLS(true))
+	sc := smtptest.SendConnector(t, "Secure", connector.UsageCustom, "*", smtptest.SmartHost(sink), func(c *connector.SendConfig) {
+		c.RequireTLS = true
+	})
 	d := mustNew(t, deliver.WithSendConnectors(sc))
 	h := newHarness(t, d, deliver.HopFor(sc, "fabrikam.com"))
 	res, err := h.send(queue.Envelope{}, testBody)
@@ -46,8 +47,12 @@ func TestBasicAuthRequireTLSWrongCertificateNeverSendsAuth(t *testing.T) {
 	pki := smtptest.NewPKI(t)
 	sink := smtptest.NewSink(t, smtptest.WithPKI(pki, "other.fabrikam.com"), smtptest.RequireAuth("svc", "s3cret"))
 	host, dns := smartHostByName(t, sink)
-	sc := mustSend(t, "Auth", connector.WithAddressSpaceList("*"), connector.WithSmartHostList(host),
-		connector.WithSmartHostAuth(auth.SmartHostBasicAuthRequireTLS), connector.WithCredentials("svc", "s3cret"))
+	sc := smtptest.SendConnector(t, "Auth", connector.UsageCustom, "*", func(c *connector.SendConfig) {
+		c.SmartHosts = []connector.SmartHost{connector.MustParseSmartHost(host)}
+		c.DNSRoutingEnabled = false
+		c.SmartHostAuthMechanism = auth.SmartHostBasicAuthRequireTLS
+		c.AuthenticationCredential = connector.Credential{UserName: "svc", Password: "s3cret"}
+	})
 	d := mustNew(t, deliver.WithSendConnectors(sc), deliver.WithResolver(newResolver(t, dns)), deliver.WithRootCAs(pki.Pool()))
 	h := newHarness(t, d, deliver.HopFor(sc, "fabrikam.com"))
 	res, err := h.send(queue.Envelope{}, testBody)
@@ -71,8 +76,12 @@ func TestBasicAuthOverSTARTTLS(t *testing.T) {
 	host, dns := smartHostByName(t, sink)
 	for _, mech := range []auth.SmartHostAuth{auth.SmartHostBasicAuthRequireTLS, auth.SmartHostBasicAuth} {
 		t.Run(mech.String(), func(t *testing.T) {
-			sc := mustSend(t, "Auth", connector.WithAddressSpaceList("*"), connector.WithSmartHostList(host),
-				connector.WithSmartHostAuth(mech), connector.WithCredentials("svc", "s3cret"))
+			sc := smtptest.SendConnector(t, "Auth", connector.UsageCustom, "*", func(c *connector.SendConfig) {
+				c.SmartHosts = []connector.SmartHost{connector.MustParseSmartHost(host)}
+				c.DNSRoutingEnabled = false
+				c.SmartHostAuthMechanism = mech
+				c.AuthenticationCredential = connector.Credential{UserName: "svc", Password: "s3cret"}
+			})
 			rec := &smtptest.Events[deliver.Event]{}
 			d := mustNew(t, deliver.WithSendConnectors(sc), deliver.WithResolver(newResolver(t, dns)),
 				deliver.WithRootCAs(pki.Pool()), deliver.WithTrace(rec.Add))
@@ -103,8 +112,12 @@ func TestAuthRejectedFailsOver(t *testing.T) {
 	pki := smtptest.NewPKI(t)
 	sink := smtptest.NewSink(t, smtptest.WithPKI(pki, "mail.fabrikam.com"), smtptest.RequireAuth("svc", "other"))
 	host, dns := smartHostByName(t, sink)
-	sc := mustSend(t, "Auth", connector.WithAddressSpaceList("*"), connector.WithSmartHostList(host),
-		connector.WithSmartHostAuth(auth.SmartHostBasicAuthRequireTLS), connector.WithCredentials("svc", "s3cret"))
+	sc := smtptest.SendConnector(t, "Auth", connector.UsageCustom, "*", func(c *connector.SendConfig) {
+		c.SmartHosts = []connector.SmartHost{connector.MustParseSmartHost(host)}
+		c.DNSRoutingEnabled = false
+		c.SmartHostAuthMechanism = auth.SmartHostBasicAuthRequireTLS
+		c.AuthenticationCredential = connector.Credential{UserName: "svc", Password: "s3cret"}
+	})
 	d := mustNew(t, deliver.WithSendConnectors(sc), deliver.WithResolver(newResolver(t, dns)), deliver.WithRootCAs(pki.Pool()))
 	h := newHarness(t, d, deliver.HopFor(sc, "fabrikam.com"))
 	res, err := h.send(queue.Envelope{}, testBody)

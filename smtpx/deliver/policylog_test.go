@@ -80,7 +80,9 @@ func TestProtocolLogPolicyDecisions(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.domain, func(t *testing.T) {
-			sc := internetConnector(t, connector.WithProtocolLogging(connector.ProtocolLoggingVerbose))
+			sc := smtptest.SendConnector(t, "To Internet", connector.UsageInternet, "*", func(c *connector.SendConfig) {
+				c.ProtocolLoggingLevel = connector.ProtocolLoggingVerbose
+			})
 			got := policyLog(t, sc, c.domain, deliver.WithResolver(r), deliver.WithMXPort(port(t, c.sink.Addr())), deliver.WithMTASTS(false))
 			if strings.Join(got, "\n") != strings.Join(want[c.domain], "\n") {
 				t.Errorf("policy lines:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want[c.domain], "\n"))
@@ -96,7 +98,9 @@ func TestProtocolLogMTASTS(t *testing.T) {
 	dns := mxtest.NewDNS(t, mxtest.MX("fabrikam.com", 10, "mx1.fabrikam.com"), mxtest.MX("fabrikam.com", 5, "mx.woodgrove.com"),
 		mxtest.A("mx1.fabrikam.com", "127.0.0.11"), mxtest.A("mx.woodgrove.com", "127.0.0.12"),
 		mxtest.TXT("_mta-sts.fabrikam.com", "v=STSv1; id=1"))
-	sc := internetConnector(t, connector.WithProtocolLogging(connector.ProtocolLoggingVerbose))
+	sc := smtptest.SendConnector(t, "To Internet", connector.UsageInternet, "*", func(c *connector.SendConfig) {
+		c.ProtocolLoggingLevel = connector.ProtocolLoggingVerbose
+	})
 	got := policyLog(t, sc, "fabrikam.com", deliver.WithResolver(newResolver(t, dns)), deliver.WithRootCAs(pki.Pool()),
 		deliver.WithMTASTSHTTPClient(host.Client()), deliver.WithDialer(mapDialer(map[string]string{"127.0.0.11:25": mx1.Addr()})))
 	want := []string{

@@ -38,9 +38,13 @@ func TestProtocolLogVerboseSendConnector(t *testing.T) {
 	host, dns := smartHostByName(t, sink)
 	for _, level := range []connector.ProtocolLoggingLevel{connector.ProtocolLoggingVerbose, connector.ProtocolLoggingNone} {
 		t.Run(level.String(), func(t *testing.T) {
-			sc := mustSend(t, "Outbound", connector.WithAddressSpaceList("*"), connector.WithSmartHostList(host),
-				connector.WithSmartHostAuth(auth.SmartHostBasicAuthRequireTLS), connector.WithCredentials("svc", "s3cret"),
-				connector.WithProtocolLogging(level))
+			sc := smtptest.SendConnector(t, "Outbound", connector.UsageCustom, "*", func(c *connector.SendConfig) {
+				c.SmartHosts = []connector.SmartHost{connector.MustParseSmartHost(host)}
+				c.DNSRoutingEnabled = false
+				c.SmartHostAuthMechanism = auth.SmartHostBasicAuthRequireTLS
+				c.AuthenticationCredential = connector.Credential{UserName: "svc", Password: "s3cret"}
+				c.ProtocolLoggingLevel = level
+			})
 			var out syncBuffer
 			plog := protolog.New(&out, protolog.WithType(protolog.Send))
 			d := mustNew(t, deliver.WithSendConnectors(sc), deliver.WithResolver(newResolver(t, dns)),

@@ -3,6 +3,7 @@ package deliver_test
 import (
 	"testing"
 
+	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/queue"
 	"github.com/hubedge/hubedge/smtpx/deliver"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
@@ -13,7 +14,7 @@ import (
 func TestRcpt421FailsEarlierAcceptedRecipients(t *testing.T) {
 	sink := smtptest.NewSink(t)
 	sink.Script("second@fabrikam.com", "421 4.3.2 shutting down")
-	sc := smartConnector(t, sink)
+	sc := smtptest.SendConnector(t, "Smart", connector.UsageCustom, "*", smtptest.SmartHost(sink))
 	d := mustNew(t, deliver.WithSendConnectors(sc))
 	h := newHarness(t, d, deliver.HopFor(sc, "fabrikam.com"))
 	res, err := h.send(queue.Envelope{Recipients: rcpts("first@fabrikam.com", "second@fabrikam.com", "third@fabrikam.com")}, testBody)

@@ -15,8 +15,9 @@ func TestRelayToSourceServersRotatesWithMutualTLS(t *testing.T) {
 	pki := smtptest.NewPKI(t)
 	hub2 := smtptest.NewSink(t, smtptest.WithPKI(pki, "hub2.contoso.com"), smtptest.Hostname("hub2.contoso.com"))
 	hub3 := smtptest.NewSink(t, smtptest.WithPKI(pki, "hub3.contoso.com"), smtptest.Hostname("hub3.contoso.com"))
-	sc := mustSend(t, "To Internet", connector.WithUsage(connector.UsageInternet), connector.WithAddressSpaceList("*"),
-		connector.WithSourceTransportServers("hub2.contoso.com", "hub3.contoso.com"))
+	sc := smtptest.SendConnector(t, "To Internet", connector.UsageInternet, "*", func(c *connector.SendConfig) {
+		c.SourceTransportServers = []string{"hub2.contoso.com", "hub3.contoso.com"}
+	})
 	d := mustNew(t, deliver.WithSendConnectors(sc), deliver.WithRootCAs(pki.Pool()),
 		deliver.WithClientCertificate(pki.Certificate("hub1.contoso.com")),
 		deliver.WithTransportServer("hub2.contoso.com", hub2.Addr()), deliver.WithTransportServer("HUB3.contoso.com", hub3.Addr()),
@@ -51,7 +52,9 @@ func TestRelayToSourceServersRotatesWithMutualTLS(t *testing.T) {
 func TestRelayWithoutClientCertificateDefers(t *testing.T) {
 	pki := smtptest.NewPKI(t)
 	hub2 := smtptest.NewSink(t, smtptest.WithPKI(pki, "hub2.contoso.com"))
-	sc := mustSend(t, "Out", connector.WithAddressSpaceList("*"), connector.WithSourceTransportServers("hub2.contoso.com", "hub9.contoso.com"))
+	sc := smtptest.SendConnector(t, "Out", connector.UsageCustom, "*", func(c *connector.SendConfig) {
+		c.SourceTransportServers = []string{"hub2.contoso.com", "hub9.contoso.com"}
+	})
 	d := mustNew(t, deliver.WithSendConnectors(sc), deliver.WithRootCAs(pki.Pool()),
 		deliver.WithTransportServer("hub2.contoso.com", hub2.Addr()))
 	h := newHarness(t, d, deliver.RelayHop(sc))
@@ -70,10 +73,12 @@ func TestExchangeServerSmartHostKeepsOrgHeaders(t *testing.T) {
 	edge := smtptest.NewSink(t, smtptest.WithPKI(pki, "mail.fabrikam.com"))
 	host, dns := smartHostByName(t, edge)
 	// Internal usage with smart hosts defaults to ExchangeServer auth.
-	sc := mustSend(t, "To Edge", connector.WithUsage(connector.UsageInternal), connector.WithAddressSpaceList("*"),
-		connector.WithSmartHostList(host))
-	if sc.SmartHostAuth() != auth.SmartHostExchangeServer {
-		t.Fatalf("auth = %v", sc.SmartHostAuth())
+	sc := smtptest.SendConnector(t, "To Edge", connector.UsageInternal, "*", func(c *connector.SendConfig) {
+		c.SmartHosts = []connector.SmartHost{connector.MustParseSmartHost(host)}
+		c.DNSRoutingEnabled = false
+	})
+	if sc.Config().SmartHostAuthMechanism != auth.SmartHostExchangeServer {
+		t.Fatalf("auth = %v", sc.Config().SmartHostAuthMechanism)
 	}
 	d := mustNew(t, deliver.WithSendConnectors(sc), deliver.WithResolver(newResolver(t, dns)), deliver.WithRootCAs(pki.Pool()),
 		deliver.WithClientCertificate(pki.Certificate("hub1.contoso.com")))

@@ -17,8 +17,7 @@ func TestSmartHostFailoverOrder(t *testing.T) {
 	busy := smtptest.NewSink(t, smtptest.RefuseGreeting(421, "4.3.2 Service not available"))
 	good := smtptest.NewSink(t, smtptest.Hostname("relay.contoso.com"))
 
-	sc := mustSend(t, "Smart", connector.WithAddressSpaceList("*"),
-		connector.WithSmartHostList(literal(down)+","+literal(busy)+","+literal(good)))
+	sc := smtptest.SendConnector(t, "Smart", connector.UsageCustom, "*", smtptest.SmartHost(down, busy, good))
 	rec := &smtptest.Events[deliver.Event]{}
 	d := mustNew(t, deliver.WithSendConnectors(sc), deliver.WithTrace(rec.Add))
 	hop := deliver.HopFor(sc, "fabrikam.com")
@@ -58,7 +57,7 @@ func TestSmartHostAllFail(t *testing.T) {
 	a := smtptest.NewSink(t, smtptest.RefuseGreeting(421, "4.3.2 Service not available"))
 	b := smtptest.NewSink(t)
 	b.Stop()
-	sc := mustSend(t, "Smart", connector.WithAddressSpaceList("*"), connector.WithSmartHostList(literal(a)+","+literal(b)))
+	sc := smtptest.SendConnector(t, "Smart", connector.UsageCustom, "*", smtptest.SmartHost(a, b))
 	d := mustNew(t, deliver.WithSendConnectors(sc))
 	h := newHarness(t, d, deliver.HopFor(sc, "fabrikam.com"))
 	res, err := h.send(queue.Envelope{}, testBody)

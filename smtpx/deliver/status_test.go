@@ -19,17 +19,17 @@ func TestHopFailureKeepsOneStatus(t *testing.T) {
 	tests := []struct {
 		name     string
 		sink     []smtptest.SinkOption
-		conn     []connector.SendOption
+		conn     []func(*connector.SendConfig)
 		enhanced string
 	}{
 		{"STARTTLS required, not offered", []smtptest.SinkOption{smtptest.NoSTARTTLS()},
-			[]connector.SendOption{connector.WithRequireTLS(true)}, "4.7.10"},
+			[]func(*connector.SendConfig){func(c *connector.SendConfig) { c.RequireTLS = true }}, "4.7.10"},
 		{"greeting refused", []smtptest.SinkOption{smtptest.RefuseGreeting(421, "4.3.2 too busy")}, nil, "4.4.0"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			sink := smtptest.NewSink(t, tt.sink...)
-			sc := smartConnector(t, sink, tt.conn...)
+			sc := smtptest.SendConnector(t, "Smart", connector.UsageCustom, "*", append([]func(*connector.SendConfig){smtptest.SmartHost(sink)}, tt.conn...)...)
 			d := mustNew(t, deliver.WithSendConnectors(sc))
 			defers := make(chan queue.Event, 4)
 			hook := queue.WithEventHook(func(e queue.Event) {

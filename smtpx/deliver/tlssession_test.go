@@ -24,8 +24,8 @@ func TestTLSSessionResumption(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			sink := smtptest.NewSink(t)
-			a := mustSend(t, "A", connector.WithAddressSpaceList("*"), connector.WithSmartHostList(literal(sink)))
-			b := mustSend(t, "B", connector.WithAddressSpaceList("*"), connector.WithSmartHostList(literal(sink)))
+			a := smtptest.SendConnector(t, "A", connector.UsageCustom, "*", smtptest.SmartHost(sink))
+			b := smtptest.SendConnector(t, "B", connector.UsageCustom, "*", smtptest.SmartHost(sink))
 			rec := &smtptest.Events[deliver.Event]{}
 			// No pooling, so that every message needs a new connection.
 			opts := append([]deliver.Option{deliver.WithSendConnectors(a, b), deliver.WithTrace(rec.Add),

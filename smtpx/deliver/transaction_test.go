@@ -15,16 +15,11 @@ import (
 	"github.com/hubedge/hubedge/smtpx/smtptest"
 )
 
-func smartConnector(t *testing.T, sink *smtptest.Sink, opts ...connector.SendOption) *connector.SendConnector {
-	return mustSend(t, "Smart", append([]connector.SendOption{connector.WithAddressSpaceList("*"),
-		connector.WithSmartHostList(literal(sink))}, opts...)...)
-}
-
 func TestPerRecipientResults(t *testing.T) {
 	sink := smtptest.NewSink(t)
 	sink.Script("busy@fabrikam.com", "450 4.2.0 mailbox busy")
 	sink.Script("gone@fabrikam.com", "550 5.1.1 user unknown")
-	sc := smartConnector(t, sink)
+	sc := smtptest.SendConnector(t, "Smart", connector.UsageCustom, "*", smtptest.SmartHost(sink))
 	d := mustNew(t, deliver.WithSendConnectors(sc))
 	h := newHarness(t, d, deliver.HopFor(sc, "fabrikam.com"))
 	res, err := h.send(queue.Envelope{Recipients: rcpts("ok@fabrikam.com", "busy@fabrikam.com", "gone@fabrikam.com")}, testBody)
@@ -49,7 +44,7 @@ func TestAllRecipientsRejectedSendsNoBody(t *testing.T) {
 	sink := smtptest.NewSink(t)
 	sink.Script("a@fabrikam.com", "550 5.1.1 no")
 	sink.Script("b@fabrikam.com", "451 4.3.0 later")
-	sc := smartConnector(t, sink)
+	sc := smtptest.SendConnector(t, "Smart", connector.UsageCustom, "*", smtptest.SmartHost(sink))
 	d := mustNew(t, deliver.WithSendConnectors(sc))
 	h := newHarness(t, d, deliver.HopFor(sc, "fabrikam.com"))
 	res, err := h.send(queue.Envelope{Recipients: rcpts("a@fabrikam.com", "b@fabrikam.com")}, testBody)
@@ -68,7 +63,7 @@ func TestDataReplyAppliesToAcceptedRecipients(t *testing.T) {
 	sink := smtptest.NewSink(t)
 	sink.ScriptData("554 5.6.0 content rejected")
 	sink.Script("x@fabrikam.com", "550 5.1.1 no")
-	sc := smartConnector(t, sink)
+	sc := smtptest.SendConnector(t, "Smart", connector.UsageCustom, "*", smtptest.SmartHost(sink))
 	d := mustNew(t, deliver.WithSendConnectors(sc))
 	h := newHarness(t, d, deliver.HopFor(sc, "fabrikam.com"))
 	res, err := h.send(queue.Envelope{Recipients: rcpts("a@fabrikam.com", "x@fabrikam.com", "b@fabrikam.com")}, testBody)
@@ -79,7 +74,7 @@ func TestDataReplyAppliesToAcceptedRecipients(t *testing.T) {
 
 func TestRemoteSizeTooSmall(t *testing.T) {
 	sink := smtptest.NewSink(t, smtptest.MaxSize(64))
-	sc := smartConnector(t, sink)
+	sc := smtptest.SendConnector(t, "Smart", connector.UsageCustom, "*", smtptest.SmartHost(sink))
 	d := mustNew(t, deliver.WithSendConnectors(sc))
 	h := newHarness(t, d, deliver.HopFor(sc, "fabrikam.com"))
 	res, err := h.send(queue.Envelope{Recipients: rcpts("a@fabrikam.com", "b@fabrikam.com")}, testBody)
@@ -103,12 +98,12 @@ func TestHeaderFirewallByUsage(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.usage.String(), func(t *testing.T) {
 			sink := smtptest.NewSink(t)
-			opts := []connector.SendOption{connector.WithUsage(tt.usage)}
+			opts := []func(*connector.SendConfig){smtptest.SmartHost(sink)}
 			if tt.usage == connector.UsageInternal {
 				// Externally secured: the remote is trusted like our own servers.
-				opts = append(opts, connector.WithSmartHostAuth(auth.SmartHostExternalAuthoritative))
+				opts = append(opts, func(c *connector.SendConfig) { c.SmartHostAuthMechanism = auth.SmartHostExternalAuthoritative })
 			}
-			sc := smartConnector(t, sink, opts...)
+			sc := smtptest.SendConnector(t, "Smart", tt.usage, "*", opts...)
 			rec := &smtptest.Events[deliver.Event]{}
 			d := mustNew(t, deliver.WithSendConnectors(sc), deliver.WithTrace(rec.Add))
 			h := newHarness(t, d, deliver.HopFor(sc, "fabrikam.com"))
@@ -133,7 +128,9 @@ func TestHeaderFirewallByUsage(t *testing.T) {
 
 func TestConnectionReuse(t *testing.T) {
 	sink := smtptest.NewSink(t)
-	sc := smartConnector(t, sink, connector.WithMaxMessagesPerConnection(2))
+	sc := smtptest.SendConnector(t, "Smart", connector.UsageCustom, "*", smtptest.SmartHost(sink), func(c *connector.SendConfig) {
+		c.SmtpMaxMessagesPerConnection = 2
+	})
 	rec := &smtptest.Events[deliver.Event]{}
 	d := mustNew(t, deliver.WithSendConnectors(sc), deliver.WithTrace(rec.Add))
 	hop := deliver.HopFor(sc, "fabrikam.com")
@@ -159,7 +156,7 @@ func TestConnectionReuse(t *testing.T) {
 
 func TestReuseAfterServerDroppedIdleConnection(t *testing.T) {
 	sink := smtptest.NewSink(t)
-	sc := smartConnector(t, sink)
+	sc := smtptest.SendConnector(t, "Smart", connector.UsageCustom, "*", smtptest.SmartHost(sink))
 	d := mustNew(t, deliver.WithSendConnectors(sc))
 	h := newHarness(t, d, deliver.HopFor(sc, "fabrikam.com"))
 	if _, err := h.send(queue.Envelope{}, testBody); err != nil {
@@ -177,7 +174,9 @@ func TestReuseAfterServerDroppedIdleConnection(t *testing.T) {
 
 func TestIdleTimeoutClosesConnection(t *testing.T) {
 	sink := smtptest.NewSink(t)
-	sc := smartConnector(t, sink, connector.WithConnectionInactivityTimeout(time.Second))
+	sc := smtptest.SendConnector(t, "Smart", connector.UsageCustom, "*", smtptest.SmartHost(sink), func(c *connector.SendConfig) {
+		c.ConnectionInactivityTimeOut = time.Second
+	})
 	closed := make(chan deliver.Event, 4)
 	d := mustNew(t, deliver.WithSendConnectors(sc), deliver.WithTrace(func(e deliver.Event) {
 		if e.Kind == deliver.EventClose {
@@ -200,7 +199,7 @@ func TestIdleTimeoutClosesConnection(t *testing.T) {
 
 func TestEnvelopeExtensions(t *testing.T) {
 	sink := smtptest.NewSink(t)
-	sc := smartConnector(t, sink)
+	sc := smtptest.SendConnector(t, "Smart", connector.UsageCustom, "*", smtptest.SmartHost(sink))
 	d := mustNew(t, deliver.WithSendConnectors(sc), deliver.WithRootCAs(sink.PKI().Pool()))
 	h := newHarness(t, d, deliver.HopFor(sc, "fabrikam.com"))
 	env := queue.Envelope{Ret: dsn.RetHdrs, EnvID: "QQ314159", SMTPUTF8: true,
@@ -226,7 +225,7 @@ func TestEnvelopeExtensions(t *testing.T) {
 
 func TestSMTPUTF8NeededNotOffered(t *testing.T) {
 	sink := smtptest.NewSink(t, smtptest.NoSMTPUTF8())
-	sc := smartConnector(t, sink)
+	sc := smtptest.SendConnector(t, "Smart", connector.UsageCustom, "*", smtptest.SmartHost(sink))
 	d := mustNew(t, deliver.WithSendConnectors(sc))
 	h := newHarness(t, d, deliver.HopFor(sc, "fabrikam.com"))
 	res, err := h.send(queue.Envelope{SMTPUTF8: true, Recipients: rcpts("jürgen@fabrikam.com")}, testBody)
@@ -241,7 +240,7 @@ func TestSMTPUTF8NeededNotOffered(t *testing.T) {
 
 func TestRequireTLSWithoutValidatedTLS(t *testing.T) {
 	sink := smtptest.NewSink(t, smtptest.NoSTARTTLS())
-	sc := smartConnector(t, sink)
+	sc := smtptest.SendConnector(t, "Smart", connector.UsageCustom, "*", smtptest.SmartHost(sink))
 	d := mustNew(t, deliver.WithSendConnectors(sc))
 	h := newHarness(t, d, deliver.HopFor(sc, "fabrikam.com"))
 	res, err := h.send(queue.Envelope{RequireTLS: true}, testBody)
@@ -252,7 +251,9 @@ func TestRequireTLSWithoutValidatedTLS(t *testing.T) {
 
 func TestConnectorMaxMessageSize(t *testing.T) {
 	sink := smtptest.NewSink(t)
-	sc := smartConnector(t, sink, connector.WithMaxMessageSize(1)) // rounded up to 1 KB
+	sc := smtptest.SendConnector(t, "Smart", connector.UsageCustom, "*", smtptest.SmartHost(sink), func(c *connector.SendConfig) {
+		c.MaxMessageSize = 1
+	}) // rounded up to 1 KB
 	d := mustNew(t, deliver.WithSendConnectors(sc))
 	h := newHarness(t, d, deliver.HopFor(sc, "fabrikam.com"))
 	res, err := h.send(queue.Envelope{}, testBody+strings.Repeat("x", 2048))
@@ -263,7 +264,7 @@ func TestConnectorMaxMessageSize(t *testing.T) {
 
 func TestUnknownConnectorAndKind(t *testing.T) {
 	sink := smtptest.NewSink(t)
-	sc := smartConnector(t, sink)
+	sc := smtptest.SendConnector(t, "Smart", connector.UsageCustom, "*", smtptest.SmartHost(sink))
 	d := mustNew(t, deliver.WithSendConnectors(sc))
 	for _, hop := range []queue.NextHop{
 		{Connector: "Nope", Kind: deliver.KindSmartHost},
@@ -279,7 +280,7 @@ func TestUnknownConnectorAndKind(t *testing.T) {
 
 func TestGreetingTimeout(t *testing.T) {
 	sink := smtptest.NewSink(t, smtptest.HangGreeting())
-	sc := smartConnector(t, sink)
+	sc := smtptest.SendConnector(t, "Smart", connector.UsageCustom, "*", smtptest.SmartHost(sink))
 	d := mustNew(t, deliver.WithSendConnectors(sc), deliver.WithTimeouts(deliver.Timeouts{Command: 200 * time.Millisecond}))
 	h := newHarness(t, d, deliver.HopFor(sc, "fabrikam.com"))
 	res, err := h.send(queue.Envelope{}, testBody)
@@ -291,7 +292,7 @@ func TestGreetingTimeout(t *testing.T) {
 
 func TestCancelledDeliveryReturnsPromptly(t *testing.T) {
 	sink := smtptest.NewSink(t, smtptest.HangGreeting())
-	sc := smartConnector(t, sink)
+	sc := smtptest.SendConnector(t, "Smart", connector.UsageCustom, "*", smtptest.SmartHost(sink))
 	dialled := make(chan struct{}, 1)
 	d := mustNew(t, deliver.WithSendConnectors(sc), deliver.WithTrace(func(e deliver.Event) {
 		if e.Kind == deliver.EventDial {

@@ -58,6 +58,16 @@
 // under test whose deliveries should stay in the process; Wait returns
 // them in order.
 //
+// # Connectors and transports
+//
+// ReceiveConnector, InternetConnector and CustomConnector build receive
+// connectors on a free port of 127.0.0.1 without tarpit, SendConnector a
+// send connector for some address spaces; each takes edits of the
+// connector's configuration (func(*connector.ReceiveConfig) or
+// func(*connector.SendConfig)) applied before it is built, such as
+// AnonymousRelay or SmartHost(sink). NewTransport starts a transport
+// with them that lives as long as the test.
+//
 // Constructors take a TB, the subset of testing.TB the harness needs
 // (the same as mxtest's); programs and examples outside go test pass a
 // Standalone and Close it when done.

@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/hubedge/hubedge/connector"
-	"github.com/hubedge/hubedge/perms"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
 	"github.com/hubedge/hubedge/transport"
 )
@@ -15,9 +14,8 @@ func ExampleNewTransport() {
 	tb := &smtptest.Standalone{}
 	defer tb.Close()
 	sink := smtptest.NewSink(tb)
-	apps := smtptest.CustomConnector(tb, "From Apps", connector.WithPermissionGroups(perms.AnonymousUsers),
-		connector.WithPermission(perms.Anonymous, perms.AcceptAnyRecipient))
-	out := smtptest.SendConnector(tb, "To Sink", connector.WithAddressSpaceList("*"), smtptest.SmartHost(sink))
+	apps := smtptest.CustomConnector(tb, "From Apps", smtptest.AnonymousRelay)
+	out := smtptest.SendConnector(tb, "To Sink", connector.UsageInternet, "*", smtptest.SmartHost(sink))
 	tr := smtptest.NewTransport(tb, transport.WithServerName("hub01.contoso.com"),
 		transport.WithReceiveConnector(apps), transport.WithSendConnector(out))
 

@@ -2,26 +2,34 @@ package smtptest
 
 import (
 	"context"
-	"strings"
+	"net/netip"
 	"sync"
 	"time"
 
 	"github.com/emersion/go-smtp"
 
+	"github.com/hubedge/hubedge/addrspace"
 	"github.com/hubedge/hubedge/connector"
+	"github.com/hubedge/hubedge/perms"
 )
 
 // WaitLimit is how long the harness's Wait methods wait before they fail
 // the test: a bound against hanging, never a way to order events.
 const WaitLimit = 30 * time.Second
 
-// ReceiveConnector builds a receive connector for tests: bound to a free
-// port of 127.0.0.1 and without tarpit, so refusals come at once; opts
-// are applied after those two and may change them.
-func ReceiveConnector(t TB, name string, opts ...connector.ReceiveOption) *connector.ReceiveConnector {
+// ReceiveConnector builds a receive connector for tests: the usage's
+// defaults (connector.NewReceiveConfig), bound to a free port of 127.0.0.1
+// and without tarpit, so refusals come at once; then edits, in order,
+// which may change anything. A refusal fails the test.
+func ReceiveConnector(t TB, name string, u connector.Usage, edits ...func(*connector.ReceiveConfig)) *connector.ReceiveConnector {
 	t.Helper()
-	base := []connector.ReceiveOption{connector.WithBindingList("127.0.0.1:0"), connector.WithTarpitInterval(0)}
-	rc, err := connector.NewReceive(name, append(base, opts...)...)
+	cfg := connector.NewReceiveConfig(name, u)
+	cfg.Bindings = []netip.AddrPort{netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 0, 0, 1}), 0)}
+	cfg.TarpitInterval = 0
+	for _, edit := range edits {
+		edit(&cfg)
+	}
+	rc, err := cfg.Build()
 	if err != nil {
 		t.Fatalf("smtptest: receive connector %q: %v", name, err)
 	}
@@ -30,30 +38,61 @@ func ReceiveConnector(t TB, name string, opts ...connector.ReceiveOption) *conne
 
 // InternetConnector is ReceiveConnector "From Internet" with the Internet
 // usage: anonymous mail for the accepted domains, no relay.
-func InternetConnector(t TB, opts ...connector.ReceiveOption) *connector.ReceiveConnector {
+func InternetConnector(t TB, edits ...func(*connector.ReceiveConfig)) *connector.ReceiveConnector {
 	t.Helper()
-	return ReceiveConnector(t, "From Internet", append([]connector.ReceiveOption{connector.WithUsage(connector.UsageInternet)}, opts...)...)
+	return ReceiveConnector(t, "From Internet", connector.UsageInternet, edits...)
 }
 
 // CustomConnector is ReceiveConnector name with the Custom usage, for
-// clients from 127.0.0.1 only; the test adds its permission groups.
-func CustomConnector(t TB, name string, opts ...connector.ReceiveOption) *connector.ReceiveConnector {
+// clients from 127.0.0.1 only; the edits add its permission groups.
+func CustomConnector(t TB, name string, edits ...func(*connector.ReceiveConfig)) *connector.ReceiveConnector {
 	t.Helper()
-	base := []connector.ReceiveOption{connector.WithUsage(connector.UsageCustom), connector.WithRemoteIPRangeList("127.0.0.1")}
-	return ReceiveConnector(t, name, append(base, opts...)...)
+	loopback := func(c *connector.ReceiveConfig) {
+		c.RemoteIPRanges = []connector.IPRange{connector.MustParseIPRange("127.0.0.1")}
+	}
+	return ReceiveConnector(t, name, connector.UsageCustom, append([]func(*connector.ReceiveConfig){loopback}, edits...)...)
 }
 
-// SmartHost is the send-connector option that delivers to s as the
-// connector's smart host.
-func SmartHost(s *Sink) connector.SendOption {
-	return connector.WithSmartHostList("[" + strings.Replace(s.Addr(), ":", "]:", 1))
+// AnonymousRelay is the receive-connector edit that lets anonymous
+// sessions relay: the AnonymousUsers group plus Accept-Any-Recipient for
+// anonymous sessions. Build refuses it on a connector open to a whole
+// address family (connector.ErrOpenRelay), so use it with CustomConnector.
+func AnonymousRelay(c *connector.ReceiveConfig) {
+	c.PermissionGroups |= perms.AnonymousUsers
+	c.Permissions = append(c.Permissions, connector.Permission{User: perms.Anonymous, ExtendedRights: perms.AcceptAnyRecipient})
 }
 
-// SendConnector builds a send connector with the Internet usage (its
-// defaults), then opts.
-func SendConnector(t TB, name string, opts ...connector.SendOption) *connector.SendConnector {
+// SmartHost is the send-connector edit that delivers to the sinks, tried
+// in order, as the connector's smart hosts, DNS routing off.
+func SmartHost(sinks ...*Sink) func(*connector.SendConfig) {
+	hosts := make([]connector.SmartHost, len(sinks))
+	for i, s := range sinks {
+		ap := netip.MustParseAddrPort(s.Addr()) // a sink listens on an IP literal
+		hosts[i] = connector.SmartHost{Host: ap.Addr().String(), Port: ap.Port(), IsIP: true}
+	}
+	return func(c *connector.SendConfig) {
+		c.SmartHosts, c.DNSRoutingEnabled = hosts, false
+	}
+}
+
+// SendConnector builds a send connector for tests: the usage's defaults
+// (connector.NewSendConfig) with the address spaces of spaces, as the
+// cmdlets write them ("*", "contoso.com;2,fabrikam.com"; "" for none),
+// then edits, in order. A refusal fails the test.
+func SendConnector(t TB, name string, u connector.Usage, spaces string, edits ...func(*connector.SendConfig)) *connector.SendConnector {
 	t.Helper()
-	sc, err := connector.NewSend(name, append([]connector.SendOption{connector.WithUsage(connector.UsageInternet)}, opts...)...)
+	cfg := connector.NewSendConfig(name, u)
+	if spaces != "" {
+		s, err := addrspace.ParseList(spaces)
+		if err != nil {
+			t.Fatalf("smtptest: send connector %q: %v", name, err)
+		}
+		cfg.AddressSpaces = s
+	}
+	for _, edit := range edits {
+		edit(&cfg)
+	}
+	sc, err := cfg.Build()
 	if err != nil {
 		t.Fatalf("smtptest: send connector %q: %v", name, err)
 	}
