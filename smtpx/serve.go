@@ -17,6 +17,7 @@ import (
 
 	"github.com/hubedge/hubedge/agent"
 	"github.com/hubedge/hubedge/connector"
+	"github.com/hubedge/hubedge/dsn"
 	"github.com/hubedge/hubedge/protolog"
 	"github.com/hubedge/hubedge/smtpx/internal/wire"
 )
@@ -287,11 +288,7 @@ func (sc *serverConn) write(r *smtp.SMTPError) {
 
 // appendReply appends r as it goes on the wire.
 func appendReply(b []byte, r *smtp.SMTPError) []byte {
-	ec := r.EnhancedCode
-	if ec == smtp.NoEnhancedCode {
-		ec = smtp.EnhancedCodeNotSet
-	}
-	return wire.AppendReply(b, r.Code, ec[0], ec[1], ec[2], r.Message)
+	return wire.AppendReply(b, statusOf(r))
 }
 
 func (sc *serverConn) writeRaw(p []byte) {
@@ -300,9 +297,9 @@ func (sc *serverConn) writeRaw(p []byte) {
 
 // replyOf is the reply for a parser error.
 func replyOf(err error) *smtp.SMTPError {
-	var wr *wire.Reply
+	var wr *dsn.Reply
 	if errors.As(err, &wr) {
-		return reply(wr.Code, wr.Class, wr.Subject, wr.Detail, wr.Text)
+		return replyOfStatus(*wr)
 	}
 	return Status(err)
 }
@@ -503,44 +500,16 @@ func (sc *serverConn) greet(ehlo bool, arg []byte) {
 	sc.writeRaw(sc.out)
 }
 
-// ehloReply lists the extensions in the reference system's order: SIZE,
-// PIPELINING, DSN, ENHANCEDSTATUSCODES, STARTTLS, AUTH,
-// 8BITMIME, CHUNKING, then LIMITS, REQUIRETLS (over TLS) and SMTPUTF8.
+// ehloReply is the reply to EHLO: the server's name, the client's
+// address, and what this connection offers (wire.AppendEHLO's order).
 func (sc *serverConn) ehloReply(b []byte) []byte {
-	b = append(b, "250-"...)
-	b = append(b, sc.s.fqdn...)
-	b = append(b, " Hello ["...)
-	b = sc.c.remote.Addr().AppendTo(b)
-	b = append(b, "]\r\n"...)
-	if sc.s.bypass {
-		b = append(b, "250-SIZE\r\n"...)
-	} else {
-		b = append(b, "250-SIZE "...)
-		b = strconv.AppendInt(b, sc.s.rc.MaxMessageSize(), 10)
-		b = append(b, "\r\n"...)
+	o := wire.Offer{Ext: sc.offered(), Pipelining: true, EnhancedStatusCodes: true, Chunking: true,
+		StartTLS: sc.s.tls != nil && sc.tls == nil, Auth: sc.sess.authMechanisms(),
+		RcptMax: sc.s.rc.MaxRecipientsPerMessage()}
+	if !sc.s.bypass { // some principal may exceed the limit: SIZE without one
+		o.MaxSize = sc.s.rc.MaxMessageSize()
 	}
-	b = append(b, "250-PIPELINING\r\n250-DSN\r\n250-ENHANCEDSTATUSCODES\r\n"...)
-	if sc.s.tls != nil && sc.tls == nil {
-		b = append(b, "250-STARTTLS\r\n"...)
-	}
-	if mechs := sc.sess.authMechanisms(); len(mechs) > 0 {
-		b = append(b, "250-AUTH"...)
-		for _, m := range mechs {
-			b = append(b, ' ')
-			b = append(b, m...)
-		}
-		b = append(b, "\r\n"...)
-	}
-	b = append(b, "250-8BITMIME\r\n250-CHUNKING\r\n"...)
-	if n := sc.s.rc.MaxRecipientsPerMessage(); n > 0 { // RFC 9422
-		b = append(b, "250-LIMITS RCPTMAX="...)
-		b = strconv.AppendInt(b, int64(n), 10)
-		b = append(b, "\r\n"...)
-	}
-	if sc.tls != nil {
-		b = append(b, "250-REQUIRETLS\r\n"...)
-	}
-	return append(b, "250 SMTPUTF8\r\n"...)
+	return wire.AppendEHLO(b, sc.s.fqdn+" Hello ["+sc.c.remote.Addr().String()+"]", o)
 }
 
 // offered is what MAIL and RCPT parameters may use: what EHLO listed.

@@ -13,10 +13,10 @@ import (
 // line that never ends); the attempt fails and the next host is tried.
 var ErrReplyTooLong = errors.New("deliver: reply too long")
 
-// Bounds on what a next hop may send back for one command. net/textproto,
-// which reads the replies, bounds neither the lines of a reply nor a
-// line's length, so a hostile host could otherwise fill memory with one
-// reply.
+// Bounds on what a next hop may send back for one command. wire.ReadReply
+// bounds one reply's lines and their length; these bound the bytes a
+// whole exchange may bring, a pipelined batch's replies and TLS records
+// included, so a hostile host cannot fill memory or keep a session busy.
 const (
 	// Before the handover (greeting, EHLO, STARTTLS, on the plaintext
 	// connection): one reply.

@@ -4,9 +4,8 @@ import (
 	"bufio"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"net"
-	"net/textproto"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -25,18 +24,10 @@ type ext struct {
 
 // extOf reads ext from the keywords of an EHLO reply (wire.ParseEHLO).
 func extOf(exts map[string]string) ext {
-	_, pipelining := exts["PIPELINING"]
-	e := ext{pipelining: pipelining}
-	if n, err := strconv.ParseInt(exts["SIZE"], 10, 64); err == nil && n > 0 {
-		e.maxSize = n
-	}
-	for kw, x := range map[string]wire.Ext{"8BITMIME": wire.Ext8BitMIME, "SIZE": wire.ExtSize, "DSN": wire.ExtDSN,
-		"REQUIRETLS": wire.ExtRequireTLS, "SMTPUTF8": wire.ExtSMTPUTF8} {
-		if _, ok := exts[kw]; ok {
-			e.offered |= x
-		}
-	}
-	return e
+	o := wire.OfferOf(exts)
+	// Only the parameters deliver writes: AUTH= and BODY=BINARYMIME never.
+	return ext{pipelining: o.Pipelining, maxSize: o.MaxSize,
+		offered: o.Ext & (wire.ExtSize | wire.Ext8BitMIME | wire.ExtDSN | wire.ExtRequireTLS | wire.ExtSMTPUTF8)}
 }
 
 // errOutOfStep: after the negotiation the server had sent more than it
@@ -45,23 +36,22 @@ var errOutOfStep = errors.New("deliver: the server sent data nobody asked for; t
 
 // ehlo sends EHLO (HELO if the server does not know EHLO) and returns the
 // extensions of the reply, none after HELO.
-func ehlo(tp *textproto.Conn, name string) (map[string]string, error) {
-	code, msg, err := cmdRaw(tp, 250, "EHLO %s", name)
+func ehlo(c *chat, name string) (map[string]string, error) {
+	r, err := c.cmd(250, "EHLO "+name)
 	if err != nil {
-		var pe *textproto.Error
-		if errors.As(err, &pe) && (code == 500 || code == 502) {
-			_, _, err = cmdRaw(tp, 250, "HELO %s", name)
+		if isReply(err) && (r.Code == 500 || r.Code == 502) {
+			_, err = c.cmd(250, "HELO "+name)
 		}
 		return map[string]string{}, err
 	}
-	return wire.ParseEHLO(msg), nil
+	return wire.ParseEHLO(r.Text), nil
 }
 
 // authenticate runs AUTH's SASL exchange with cl (RFC 4954 §4): base64
 // responses to 334 challenges until 235. A refusal is returned as the
 // server's reply, a *dsn.Reply; a challenge cl cannot answer cancels the
 // exchange with "*".
-func authenticate(tp *textproto.Conn, cl sasl.Client) error {
+func authenticate(c *chat, cl sasl.Client) error {
 	mech, resp, err := cl.Start()
 	if err != nil {
 		return err
@@ -71,22 +61,21 @@ func authenticate(tp *textproto.Conn, cl sasl.Client) error {
 		line += " " + saslText(resp)
 	}
 	for {
-		code, msg, err := cmdRaw(tp, 0, "%s", line)
+		r, err := c.cmd(0, line)
 		switch {
 		case err != nil:
 			return err
-		case code == 235:
+		case r.Code == 235:
 			return nil
-		case code != 334:
-			r := dsn.ParseReply(code, msg)
+		case r.Code != 334:
 			return &r
 		}
-		challenge, err := base64.StdEncoding.DecodeString(msg)
+		challenge, err := base64.StdEncoding.DecodeString(r.Text)
 		if err == nil {
 			resp, err = cl.Next(challenge)
 		}
 		if err != nil {
-			_, _, _ = cmdRaw(tp, 0, "*")
+			_, _ = c.cmd(0, "*")
 			return err
 		}
 		line = saslText(resp)
@@ -116,7 +105,6 @@ func quit(c net.Conn) {
 // so both are pooled rather than kept per session.
 type wireBuf struct {
 	br *bufio.Reader
-	tr textproto.Reader
 	bw *bufio.Writer
 }
 
@@ -126,7 +114,6 @@ const wireWriteBuf = 32 << 10
 
 var wireBufs = sync.Pool{New: func() any {
 	wb := &wireBuf{br: bufio.NewReaderSize(nil, 4096), bw: bufio.NewWriterSize(nil, wireWriteBuf)}
-	wb.tr.R = wb.br
 	return wb
 }}
 
@@ -144,12 +131,48 @@ func putWireBuf(wb *wireBuf) {
 }
 
 // readReply reads one reply, its enhanced code parsed (RFC 2034).
-func (wb *wireBuf) readReply() (dsn.Reply, error) {
-	code, msg, err := wb.tr.ReadResponse(0)
-	if err != nil {
+func (wb *wireBuf) readReply() (dsn.Reply, error) { return readReply(wb.br) }
+
+// readReply reads one reply from br; a reply over wire's bounds is
+// ErrReplyTooLong, as one over the connection's bounds is.
+func readReply(br *bufio.Reader) (dsn.Reply, error) {
+	r, err := wire.ReadReply(br)
+	if errors.Is(err, wire.ErrLineTooLong) {
+		err = fmt.Errorf("%w: %w", ErrReplyTooLong, err)
+	}
+	return r, err
+}
+
+// chat is the negotiation's lock-step exchange on one connection
+// (greeting, EHLO, STARTTLS, AUTH): each command written and flushed, its
+// reply read.
+type chat struct {
+	br *bufio.Reader
+	bw *bufio.Writer
+}
+
+func newChat(c net.Conn) *chat {
+	return &chat{br: bufio.NewReaderSize(c, 4096), bw: bufio.NewWriterSize(c, 512)}
+}
+
+// read reads one reply. A reply whose code is not want (0: any code) is
+// also the error, a *dsn.Reply.
+func (c *chat) read(want int) (dsn.Reply, error) {
+	r, err := readReply(c.br)
+	if err == nil && want != 0 && r.Code != want {
+		return r, &r
+	}
+	return r, err
+}
+
+// cmd sends one command line and reads its reply, as read does.
+func (c *chat) cmd(want int, line string) (dsn.Reply, error) {
+	_, _ = c.bw.WriteString(line)
+	_, _ = c.bw.WriteString("\r\n")
+	if err := c.bw.Flush(); err != nil {
 		return dsn.Reply{}, err
 	}
-	return dsn.ParseReply(code, msg), nil
+	return c.read(want)
 }
 
 // mailParams are the MAIL FROM parameters a message travels with.

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/textproto"
 	"strings"
 	"time"
 
@@ -99,9 +98,9 @@ func (d *Deliverer) negotiate(ctx context.Context, sp sessionParams, t target, r
 		return &AttemptError{Host: t.host, Addr: t.addr, Code: code, Enhanced: enh, Err: err}
 	}
 	cmdTO := d.opts.timeouts.Command
-	tp := textproto.NewConn(raw)
+	tp := newChat(raw)
 	_ = raw.SetDeadline(time.Now().Add(cmdTO))
-	if _, _, err := tp.ReadResponse(220); err != nil {
+	if _, err := tp.read(220); err != nil {
 		return nil, replyFailure(fail, err, ErrGreeting)
 	}
 	exts, err := ehlo(tp, sp.ehlo)
@@ -147,7 +146,7 @@ func (d *Deliverer) negotiate(ctx context.Context, sp sessionParams, t target, r
 	cn.nc = net0
 	if st.TLS {
 		// What the plaintext EHLO said no longer counts (RFC 3207 §4.2).
-		tp = textproto.NewConn(net0)
+		tp = newChat(net0)
 		_ = raw.SetDeadline(time.Now().Add(cmdTO))
 		if exts, err = ehlo(tp, sp.ehlo); err != nil {
 			_ = net0.Close()
@@ -161,7 +160,7 @@ func (d *Deliverer) negotiate(ctx context.Context, sp sessionParams, t target, r
 		st.Verified, cn.verified = true, true
 	}
 	aerr := d.finishPlan(cn, tp, exts, sp, t, st, noStartTLS)
-	if aerr == nil && tp.R.Buffered() > 0 {
+	if aerr == nil && tp.br.Buffered() > 0 {
 		// The server said more than it was asked: its replies would not
 		// match the transaction's commands.
 		aerr = fail(451, "4.5.0", errOutOfStep)
@@ -187,7 +186,7 @@ func (d *Deliverer) negotiate(ctx context.Context, sp sessionParams, t target, r
 
 // finishPlan runs auth.Plan's remaining steps (certificate checks, AUTH)
 // on tp, given the server's EHLO extensions, until it says proceed.
-func (d *Deliverer) finishPlan(cn *conn, tp *textproto.Conn, exts map[string]string, sp sessionParams, t target, st auth.ClientState, noStartTLS bool) *AttemptError {
+func (d *Deliverer) finishPlan(cn *conn, tp *chat, exts map[string]string, sp sessionParams, t target, st auth.ClientState, noStartTLS bool) *AttemptError {
 	fail := func(enh string, err error) *AttemptError {
 		return &AttemptError{Host: t.host, Addr: t.addr, Code: 451, Enhanced: enh, Err: err}
 	}
@@ -251,14 +250,14 @@ func (d *Deliverer) finishPlan(cn *conn, tp *textproto.Conn, exts map[string]str
 // with the policy's TLS configuration.
 // The session cache it used (nil when resumption is off) lets the caller
 // drop the session if the policy's later checks refuse it.
-func (d *Deliverer) startTLS(ctx context.Context, tp *textproto.Conn, raw net.Conn, sp sessionParams, t target) (*tls.Conn, *hopSessions, *AttemptError) {
+func (d *Deliverer) startTLS(ctx context.Context, tp *chat, raw net.Conn, sp sessionParams, t target) (*tls.Conn, *hopSessions, *AttemptError) {
 	fail := func(code int, enh string, err error) *AttemptError {
 		return &AttemptError{Host: t.host, Addr: t.addr, Code: code, Enhanced: enh, Err: err}
 	}
-	if _, _, err := cmdRaw(tp, 220, "STARTTLS"); err != nil {
+	if _, err := tp.cmd(220, "STARTTLS"); err != nil {
 		return nil, nil, replyFailure(fail, err, nil)
 	}
-	if tp.R.Buffered() > 0 { // RFC 3207 §6: no plaintext may cross into TLS
+	if tp.br.Buffered() > 0 { // RFC 3207 §6: no plaintext may cross into TLS
 		return nil, nil, fail(451, "4.7.5", fmt.Errorf("%w: data after the STARTTLS reply", ErrTLS))
 	}
 	handOver(raw)
@@ -295,31 +294,19 @@ func (d *Deliverer) startTLS(ctx context.Context, tp *textproto.Conn, raw net.Co
 // reply (a *dsn.Reply) when it sent one, a connection-level 4.4.2
 // otherwise.
 func replyFailure(fail func(int, string, error) *AttemptError, err, sentinel error) *AttemptError {
-	var pe *textproto.Error
-	if !errors.As(err, &pe) {
+	var r *dsn.Reply
+	if !errors.As(err, &r) {
 		return fail(451, "4.4.2", err)
 	}
-	r := dsn.ParseReply(pe.Code, pe.Msg)
-	var cause error = &r
+	var cause error = r
 	if sentinel != nil {
 		cause = fmt.Errorf("%w: %w", sentinel, cause)
 	}
 	return fail(r.Code, r.Enhanced(), cause)
 }
 
-// cmdRaw sends one command on the raw session and reads its reply.
-func cmdRaw(tp *textproto.Conn, expect int, format string, args ...any) (int, string, error) {
-	id, err := tp.Cmd(format, args...)
-	if err != nil {
-		return 0, "", err
-	}
-	tp.StartResponse(id)
-	defer tp.EndResponse(id)
-	return tp.ReadResponse(expect)
-}
-
-func quitRaw(tp *textproto.Conn) {
-	_, _, _ = cmdRaw(tp, 221, "QUIT")
+func quitRaw(tp *chat) {
+	_, _ = tp.cmd(221, "QUIT")
 }
 
 func toAuthExtensions(ext map[string]string) auth.Extensions {

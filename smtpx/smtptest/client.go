@@ -1,14 +1,16 @@
 package smtptest
 
 import (
+	"bufio"
 	"crypto/tls"
 	"errors"
-	"fmt"
 	"io"
 	"net"
-	"net/textproto"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/hubedge/hubedge/smtpx/internal/wire"
 )
 
 // DefaultClientTimeout bounds dialing and each read or write of a Client
@@ -42,20 +44,20 @@ func ClientTimeout(d time.Duration) ClientOption {
 // track state; it writes what it is told and reads replies.
 //
 // Replies are returned as one string, "code text", the text lines of a
-// multi-line reply joined by "\n" without their codes (as
-// textproto.Reader.ReadResponse gives them), for example
-// "250 mx.example\nPIPELINING\nSIZE 10240000". A reply that cannot be
-// read (the server closed or reset the connection, a read timed out, or
-// the bytes are not a reply, including a bare code without its space,
-// which RFC 5321 allows but textproto does not) reads as "EOF"; Err
-// says which.
+// multi-line reply joined by "\n" without their codes, enhanced status
+// codes left in, for example "250 mx.example\nPIPELINING\nSIZE
+// 10240000": the reply grammar smtpx/deliver reads (wire.ReadReplyText).
+// A reply that cannot be read (the server closed or reset the
+// connection, a read timed out, or the bytes are not a reply) reads as
+// "EOF"; Err says which.
 //
 // A Client is not safe for concurrent use.
 type Client struct {
 	t       TB
 	timeout time.Duration
 	conn    net.Conn
-	tp      *textproto.Conn
+	br      *bufio.Reader
+	bw      *bufio.Writer
 	err     error
 }
 
@@ -73,9 +75,14 @@ func Dial(t TB, addr string, opts ...ClientOption) (*Client, string) {
 		t.Fatalf("smtptest: dial %s: %v", addr, err)
 		return nil, ""
 	}
-	c := &Client{t: t, timeout: o.timeout, conn: conn, tp: textproto.NewConn(conn)}
+	c := &Client{t: t, timeout: o.timeout}
+	c.setConn(conn)
 	t.Cleanup(func() { _ = c.Close() })
 	return c, c.ReadReply()
+}
+
+func (c *Client) setConn(conn net.Conn) {
+	c.conn, c.br, c.bw = conn, bufio.NewReader(conn), bufio.NewWriter(conn)
 }
 
 // Close closes the connection.
@@ -83,29 +90,28 @@ func (c *Client) Close() error { return c.conn.Close() }
 
 // Err returns the error behind the last "EOF" reply, failed write or
 // Wait that did not see data: io.EOF, a reset, a timeout (a net.Error
-// whose Timeout is true) or a *textproto.ProtocolError.
+// whose Timeout is true), or an error wrapping wire's ErrBadReply or
+// ErrLineTooLong for bytes that are not a reply.
 func (c *Client) Err() error { return c.err }
 
 // ReadReply reads one reply, waiting at most the client's timeout.
 func (c *Client) ReadReply() string {
 	_ = c.conn.SetReadDeadline(time.Now().Add(c.timeout))
-	code, msg, err := c.tp.ReadResponse(0)
+	code, msg, err := wire.ReadReplyText(c.br)
 	if err != nil {
-		if _, ok := err.(*textproto.Error); !ok {
-			c.err = err
-			return "EOF"
-		}
+		c.err = err
+		return "EOF"
 	}
-	return fmt.Sprintf("%d %s", code, msg)
+	return strconv.Itoa(code) + " " + msg
 }
 
 // Write writes p as it is, without reading anything: use it for bytes
 // whose answer comes later (a body left half-written) or never.
 func (c *Client) Write(p []byte) (int, error) {
 	_ = c.conn.SetWriteDeadline(time.Now().Add(c.timeout))
-	n, err := c.tp.W.Write(p)
+	n, err := c.bw.Write(p)
 	if err == nil {
-		err = c.tp.W.Flush()
+		err = c.bw.Flush()
 	}
 	if err != nil {
 		c.err = err
@@ -146,17 +152,19 @@ func (c *Client) Data(msg string) string {
 // for byte or not end.
 func (c *Client) WriteBody(msg string) error {
 	_ = c.conn.SetWriteDeadline(time.Now().Add(c.timeout))
-	w := c.tp.DotWriter()
-	if _, err := io.WriteString(w, msg); err != nil {
-		c.err = err
-		_ = w.Close()
-		return err
+	var w wire.DotWriter
+	w.Reset(c.bw)
+	_, err := io.WriteString(&w, msg)
+	if err == nil {
+		err = w.Close()
 	}
-	if err := w.Close(); err != nil {
-		c.err = err
-		return err
+	if err == nil {
+		err = c.bw.Flush()
 	}
-	return nil
+	if err != nil {
+		c.err = err
+	}
+	return err
 }
 
 // StartTLS sends STARTTLS and, on a 220, runs the TLS handshake with cfg
@@ -171,7 +179,7 @@ func (c *Client) StartTLS(cfg *tls.Config) {
 		c.t.Fatalf("smtptest: STARTTLS: %s", got)
 		return
 	}
-	if n := c.tp.R.Buffered(); n > 0 {
+	if n := c.br.Buffered(); n > 0 {
 		c.t.Fatalf("smtptest: STARTTLS: %d plaintext bytes after the 220", n)
 		return
 	}
@@ -181,8 +189,7 @@ func (c *Client) StartTLS(cfg *tls.Config) {
 		c.t.Fatalf("smtptest: STARTTLS handshake: %v", err)
 		return
 	}
-	c.conn = tc
-	c.tp = textproto.NewConn(tc)
+	c.setConn(tc)
 }
 
 // ConnectionState reports the TLS state after StartTLS; ok is false on

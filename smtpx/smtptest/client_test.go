@@ -7,10 +7,11 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/textproto"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hubedge/hubedge/smtpx/internal/wire"
 )
 
 // serveOne accepts one connection on 127.0.0.1:0 and runs fn on it
@@ -82,11 +83,10 @@ func TestClientReadsReplies(t *testing.T) {
 		{name: "one line", greeting: "220 mx.example ESMTP\r\n", want: "220 mx.example ESMTP"},
 		{name: "multi-line", greeting: "220-mx.example\r\n220-second\r\n220 third\r\n", want: "220 mx.example\nsecond\nthird"},
 		{name: "empty text", greeting: "554 \r\n", want: "554 "},
-		// RFC 5321 allows it, textproto does not: documented in Client.
-		{name: "code without space", greeting: "554\r\n", want: "EOF",
-			wantErr: func(err error) bool { var pe textproto.ProtocolError; return errors.As(err, &pe) }},
+		// RFC 5321 §4.2's last reply line may be the code alone.
+		{name: "code without space", greeting: "554\r\n", want: "554 "},
 		{name: "not a reply", greeting: "hello\r\n", want: "EOF",
-			wantErr: func(err error) bool { var pe textproto.ProtocolError; return errors.As(err, &pe) }},
+			wantErr: func(err error) bool { return errors.Is(err, wire.ErrBadReply) }},
 		{name: "closed", close: true, want: "EOF",
 			wantErr: func(err error) bool { return errors.Is(err, io.EOF) }},
 		{name: "closed mid-reply", greeting: "220-mx.example\r\n", close: true, want: "EOF",

@@ -50,11 +50,11 @@ func (s ConnState) String() string {
 // The last also holds for a server that keeps the connection open and
 // silent, so it proves least.
 func (c *Client) Wait(d time.Duration) ConnState {
-	if c.tp.R.Buffered() > 0 {
+	if c.br.Buffered() > 0 {
 		return StateData
 	}
 	_ = c.conn.SetReadDeadline(time.Now().Add(d))
-	_, err := c.tp.R.Peek(1)
+	_, err := c.br.Peek(1)
 	switch {
 	case err == nil:
 		return StateData
@@ -74,7 +74,7 @@ func (c *Client) Wait(d time.Duration) ConnState {
 // is silent, or still talking). Err gives the error that ended the read.
 func (c *Client) Closed(d time.Duration) bool {
 	_ = c.conn.SetReadDeadline(time.Now().Add(d))
-	_, err := io.Copy(io.Discard, c.tp.R)
+	_, err := io.Copy(io.Discard, c.br)
 	if err == nil { // io.Copy reports EOF as success
 		err = io.EOF
 	}

@@ -1,6 +1,9 @@
 package wire_test
 
 import (
+	"bufio"
+	"bytes"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -43,6 +46,63 @@ func FuzzParseEHLO(f *testing.F) {
 			if strings.Contains(v, "\n") || v != strings.TrimSpace(v) {
 				t.Fatalf("bad params %q", v)
 			}
+		}
+	})
+}
+
+func TestAppendEHLO(t *testing.T) {
+	full := wire.Offer{Ext: wire.ExtSize | wire.Ext8BitMIME | wire.ExtSMTPUTF8 | wire.ExtDSN | wire.ExtAuth | wire.ExtRequireTLS,
+		MaxSize: 36700160, Pipelining: true, EnhancedStatusCodes: true, StartTLS: true, Auth: []string{"PLAIN", "LOGIN"},
+		Chunking: true, RcptMax: 200}
+	tests := []struct {
+		o    wire.Offer
+		want string
+	}{
+		{wire.Offer{}, "250 mx Hello\r\n"},
+		{wire.Offer{Ext: wire.ExtSize}, "250-mx Hello\r\n250 SIZE\r\n"},
+		{wire.Offer{Ext: wire.ExtAuth}, "250 mx Hello\r\n"}, // AUTH without a mechanism is not listed
+		{full, "250-mx Hello\r\n250-SIZE 36700160\r\n250-PIPELINING\r\n250-DSN\r\n250-ENHANCEDSTATUSCODES\r\n" +
+			"250-STARTTLS\r\n250-AUTH PLAIN LOGIN\r\n250-8BITMIME\r\n250-CHUNKING\r\n250-LIMITS RCPTMAX=200\r\n" +
+			"250-REQUIRETLS\r\n250 SMTPUTF8\r\n"},
+	}
+	for _, tt := range tests {
+		got := wire.AppendEHLO([]byte("prefix "), "mx Hello", tt.o)
+		if string(got) != "prefix "+tt.want {
+			t.Errorf("AppendEHLO(%+v) = %q, want %q", tt.o, got, tt.want)
+		}
+	}
+}
+
+// FuzzEHLORoundTrip: what a server lists, a client reads back as the same
+// offer.
+func FuzzEHLORoundTrip(f *testing.F) {
+	f.Add(uint16(0), int64(0), uint8(0), uint16(0), "PLAIN LOGIN")
+	f.Add(uint16(0xffff), int64(36700160), uint8(0xff), uint16(200), "PLAIN")
+	f.Fuzz(func(t *testing.T, ext uint16, size int64, flags uint8, rcptMax uint16, auth string) {
+		o := wire.Offer{Ext: wire.Ext(ext) & (wire.ExtSize | wire.Ext8BitMIME | wire.ExtBinaryMIME | wire.ExtSMTPUTF8 |
+			wire.ExtDSN | wire.ExtAuth | wire.ExtRequireTLS),
+			Pipelining: flags&1 != 0, EnhancedStatusCodes: flags&2 != 0, StartTLS: flags&4 != 0, Chunking: flags&8 != 0,
+			RcptMax: int(rcptMax)}
+		if o.Ext&wire.ExtSize != 0 && size > 0 {
+			o.MaxSize = size
+		}
+		for _, m := range strings.Fields(auth) {
+			if strings.ToUpper(m) == m && !strings.ContainsFunc(m, func(r rune) bool { return r < '!' || r > '~' }) {
+				o.Auth = append(o.Auth, m)
+			}
+		}
+		if len(o.Auth) == 0 {
+			o.Ext &^= wire.ExtAuth // AUTH is listed only with a mechanism
+		}
+		if o.Ext&wire.ExtAuth == 0 {
+			o.Auth = nil
+		}
+		_, text, err := wire.ReadReplyText(bufio.NewReader(bytes.NewReader(wire.AppendEHLO(nil, "mx Hello", o))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := wire.OfferOf(wire.ParseEHLO(text)); !reflect.DeepEqual(got, o) {
+			t.Fatalf("round trip %+v -> %+v", o, got)
 		}
 	})
 }

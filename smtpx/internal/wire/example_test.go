@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/hubedge/hubedge/dsn"
 	"github.com/hubedge/hubedge/smtpx/internal/wire"
 )
 
@@ -21,9 +22,9 @@ func ExampleParseMail() {
 	// A parameter of an extension the server did not offer.
 	// Errors are replies, ready for the client.
 	_, err = wire.ParseMail([]byte("FROM:<jane@example.org> REQUIRETLS"), offered)
-	var r *wire.Reply
+	var r *dsn.Reply
 	if errors.As(err, &r) {
-		fmt.Printf("%q\n", wire.AppendReply(nil, r.Code, r.Class, r.Subject, r.Detail, r.Text))
+		fmt.Printf("%q\n", wire.AppendReply(nil, *r))
 	}
 
 	// A source route is dropped and a quoted local part unquoted.
@@ -55,8 +56,8 @@ func ExampleDotReader() {
 
 func ExampleAppendReply() {
 	var out []byte
-	out = wire.AppendReply(out, 250, 0, 0, 0, "mx.example.org Hello [192.0.2.1]\nPIPELINING\nSIZE 36700160\n8BITMIME")
-	out = wire.AppendReply(out, 550, 5, 7, 1, "Unable to relay")
+	out = wire.AppendReply(out, dsn.Reply{Code: 250, Text: "mx.example.org Hello [192.0.2.1]\nPIPELINING\nSIZE 36700160\n8BITMIME"})
+	out = wire.AppendReply(out, dsn.Reply{Code: 550, Status: dsn.Status{Class: 5, Subject: 7, Detail: 1}, Text: "Unable to relay"})
 	os.Stdout.WriteString(strings.ReplaceAll(string(out), "\r\n", "<CRLF>\n"))
 	// Output:
 	// 250-mx.example.org Hello [192.0.2.1]<CRLF>

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hubedge/hubedge/dsn"
 	"github.com/hubedge/hubedge/smtpx/internal/wire"
 )
 
@@ -84,15 +85,15 @@ func FuzzDotReader(f *testing.F) {
 	})
 }
 
-// checkWireError checks that err is a *wire.Reply with a 5xx code, as the
+// checkWireError checks that err is a *dsn.Reply with a 5xx code, as the
 // parsers promise.
 func checkWireError(t *testing.T, what string, err error) {
 	t.Helper()
-	var r *wire.Reply
+	var r *dsn.Reply
 	if !errors.As(err, &r) {
-		t.Fatalf("%s: error %v (%T) is not a *wire.Reply", what, err, err)
+		t.Fatalf("%s: error %v (%T) is not a *dsn.Reply", what, err, err)
 	}
-	if r.Code < 500 || r.Code > 599 || r.Class != 5 || r.Text == "" || strings.ContainsAny(r.Text, "\r\n") {
+	if r.Code < 500 || r.Code > 599 || r.Status.Class != 5 || r.Text == "" || strings.ContainsAny(r.Text, "\r\n") {
 		t.Fatalf("%s: bad reply %+v", what, r)
 	}
 }

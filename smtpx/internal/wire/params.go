@@ -66,7 +66,7 @@ var (
 
 // ParseMail parses the argument of MAIL ("FROM:<a@b> SIZE=123 ...");
 // offered says which extensions' parameters are allowed. Errors are
-// *Reply values.
+// *dsn.Reply values.
 func ParseMail(arg []byte, offered Ext) (Mail, error) {
 	m := Mail{Size: -1}
 	arg, ok := cutKeyword(arg, "FROM:")

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/hubedge/hubedge/dsn"
 	"github.com/hubedge/hubedge/smtpx/internal/wire"
 )
 
@@ -106,28 +107,21 @@ func TestParsePath(t *testing.T) {
 	}
 }
 
-// checkReply checks that err is a *wire.Reply with the code and enhanced
+// checkReply checks that err is a *dsn.Reply with the code and enhanced
 // code ("5.5.2"; "" to skip).
 func checkReply(t *testing.T, what string, err error, code int, enhanced string) {
 	t.Helper()
-	var r *wire.Reply
+	var r *dsn.Reply
 	if !errors.As(err, &r) {
-		t.Errorf("%s: error %v (%T) is not a *wire.Reply", what, err, err)
+		t.Errorf("%s: error %v (%T) is not a *dsn.Reply", what, err, err)
 		return
 	}
 	if r.Code != code {
 		t.Errorf("%s: code %d (%q), want %d", what, r.Code, r.Text, code)
 	}
 	if enhanced != "" {
-		if got := enhancedOf(r); got != enhanced {
+		if got := r.Enhanced(); got != enhanced {
 			t.Errorf("%s: enhanced code %s (%q), want %s", what, got, r.Text, enhanced)
 		}
 	}
-}
-
-func enhancedOf(r *wire.Reply) string {
-	if r.Class == 0 {
-		return ""
-	}
-	return string([]byte{byte('0' + r.Class), '.', byte('0' + r.Subject), '.', byte('0' + r.Detail)})
 }
