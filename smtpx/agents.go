@@ -9,8 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/emersion/go-smtp"
-
 	"github.com/hubedge/hubedge/agent"
 	"github.com/hubedge/hubedge/auth"
 	"github.com/hubedge/hubedge/dsn"
@@ -41,14 +39,14 @@ func (sc *serverConn) openAgents() {
 // that write does not report it back to the agents as the session's own
 // refusal (the chain has raised OnReject for it already). A Disconnect
 // reply is the session's last.
-func (sc *serverConn) agentSaid(r *agent.Reply) *smtp.SMTPError {
+func (sc *serverConn) agentSaid(r *agent.Reply) *dsn.Reply {
 	if r.Disconnect {
 		sc.c.closeAfterReply()
 	}
 	st, _ := dsn.ParseStatus(r.Enhanced) // none when it is not one
-	e := replyOfStatus(dsn.Reply{Code: r.Code, Status: st, Text: r.Text})
-	if e.Message == "" {
-		e.Message = "Refused by a transport agent"
+	e := &dsn.Reply{Code: r.Code, Status: st, Text: r.Text}
+	if e.Text == "" {
+		e.Text = "Refused by a transport agent"
 	}
 	sc.fromAgent = e
 	return e
@@ -58,11 +56,11 @@ func (sc *serverConn) agentSaid(r *agent.Reply) *smtp.SMTPError {
 func (sc *serverConn) writeAgent(r *agent.Reply) { sc.write(sc.agentSaid(r)) }
 
 // rejected tells the agents about a 4xx or 5xx the session wrote itself.
-func (sc *serverConn) rejected(r *smtp.SMTPError) {
+func (sc *serverConn) rejected(r *dsn.Reply) {
 	if r == sc.fromAgent {
 		return
 	}
-	sc.ag.Rejected(sc.t.ctx, agent.Reply{Code: r.Code, Enhanced: statusOf(r).Enhanced(), Text: r.Message})
+	sc.ag.Rejected(sc.t.ctx, agent.Reply{Code: r.Code, Enhanced: r.Enhanced(), Text: r.Text})
 }
 
 // mailParams lists MAIL FROM's ESMTP parameters as the client gave them.

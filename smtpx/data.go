@@ -11,8 +11,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/emersion/go-smtp"
-
+	"github.com/hubedge/hubedge/dsn"
 	"github.com/hubedge/hubedge/perms"
 	"github.com/hubedge/hubedge/queue"
 	"github.com/hubedge/hubedge/smtpx/internal/wire"
@@ -328,7 +327,7 @@ func (l *limitReader) Read(p []byte) (int, error) {
 		// goes on.
 		l.err = err
 	default:
-		var se *smtp.SMTPError
+		var se *dsn.Reply
 		if errors.As(err, &se) {
 			l.err = se
 		} else {

@@ -6,8 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/emersion/go-smtp"
-
+	"github.com/hubedge/hubedge/dsn"
 	"github.com/hubedge/hubedge/perms"
 	"github.com/hubedge/hubedge/queue"
 )
@@ -56,7 +55,7 @@ type Event struct {
 	Session   string         // session ID (16 hex digits, as the protocol log writes it)
 	Remote    netip.AddrPort // client address
 	Principal perms.Principal
-	Reply     *smtp.SMTPError // the refusal, for Reject and Refuse
+	Reply     *dsn.Reply // the refusal, for Reject and Refuse
 	Detail    string
 	// Subject is, for Queued, the message's Subject field as queued, raw
 	// (folded, encoded words kept): for a tracking log that records
@@ -101,6 +100,6 @@ func (e Event) LogValue() slog.Value {
 
 // replyString prints a reply for logs as it goes on the wire, without
 // the final line end.
-func replyString(r *smtp.SMTPError) string {
+func replyString(r *dsn.Reply) string {
 	return strings.TrimSuffix(string(appendReply(nil, r)), "\r\n")
 }

@@ -3,11 +3,10 @@ package smtpx
 import (
 	"errors"
 	"fmt"
+	"github.com/hubedge/hubedge/dsn"
 	"net"
 	"net/netip"
 	"time"
-
-	"github.com/emersion/go-smtp"
 )
 
 // boundListener is one socket: a distinct binding shared by every receive
@@ -99,7 +98,7 @@ const maxRefusing = 64
 
 // refuse answers a connection that will not be served, then closes it,
 // off the accept loop so a slow client cannot stall it.
-func (t *Server) refuse(nc net.Conn, connector string, remote netip.AddrPort, r *smtp.SMTPError) {
+func (t *Server) refuse(nc net.Conn, connector string, remote netip.AddrPort, r *dsn.Reply) {
 	t.emit(Event{Kind: EventReject, Connector: connector, Remote: remote, Reply: r})
 	if t.refusing.Add(1) > maxRefusing {
 		t.refusing.Add(-1)

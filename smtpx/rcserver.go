@@ -7,10 +7,9 @@ import (
 	"net/netip"
 	"sync"
 
-	"github.com/emersion/go-smtp"
-
 	"github.com/hubedge/hubedge/auth"
 	"github.com/hubedge/hubedge/connector"
+	"github.com/hubedge/hubedge/dsn"
 	"github.com/hubedge/hubedge/perms"
 )
 
@@ -99,7 +98,7 @@ func pickCertificate(certs []tls.Certificate, fqdn string) (tls.Certificate, boo
 
 // acquire admits a connection from a under MaxInboundConnection and
 // MaxInboundConnectionPerSource (0: unlimited), or returns the 421 reply.
-func (s *rcServer) acquire(a netip.Addr) *smtp.SMTPError {
+func (s *rcServer) acquire(a netip.Addr) *dsn.Reply {
 	c := s.counts
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -7,7 +7,7 @@ import (
 	"net/netip"
 	"testing"
 
-	"github.com/emersion/go-smtp"
+	"github.com/hubedge/hubedge/dsn"
 	"github.com/hubedge/hubedge/queue"
 )
 
@@ -54,7 +54,7 @@ func TestRefusalsAreBounded(t *testing.T) {
 // what reports this server's trouble or ends the session does not.
 func TestRefusalClassification(t *testing.T) {
 	for _, tc := range []struct {
-		r    *smtp.SMTPError
+		r    *dsn.Reply
 		want bool
 	}{
 		{replyUnableToRelay, true},
@@ -76,7 +76,7 @@ func TestRefusalClassification(t *testing.T) {
 		{replyAuthTemp, false},
 	} {
 		if got := refusal(tc.r); got != tc.want {
-			t.Errorf("refusal(%d %v %q) = %v, want %v", tc.r.Code, tc.r.EnhancedCode, tc.r.Message, got, tc.want)
+			t.Errorf("refusal(%d %v %q) = %v, want %v", tc.r.Code, tc.r.Status, tc.r.Text, got, tc.want)
 		}
 	}
 }

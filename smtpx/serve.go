@@ -13,8 +13,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/emersion/go-smtp"
-
 	"github.com/hubedge/hubedge/agent"
 	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/dsn"
@@ -57,11 +55,11 @@ type serverConn struct {
 	// bdatFailed is the reply to a BDAT transfer that failed before its
 	// LAST chunk: the chunks a pipelining client sent behind it get the
 	// same reply, uncounted.
-	bdatFailed *smtp.SMTPError
+	bdatFailed *dsn.Reply
 	// ag runs the transport agents (WithAgents); nil when none runs here.
 	ag *agent.Conn
 	// fromAgent is the last reply an agent gave (agentSaid).
-	fromAgent *smtp.SMTPError
+	fromAgent *dsn.Reply
 	// verb names the command being answered in the refusal trace; "" for
 	// an unknown command or before one is read.
 	verb string
@@ -81,7 +79,7 @@ const (
 // errTransferAborted ends a BDAT transfer that the client left for another
 // command (RFC 3030 §2: RSET and the like abort it); no reply follows
 // from the transfer.
-var errTransferAborted = smtp.ErrDataReset
+var errTransferAborted = errors.New("smtpx: BDAT transfer left for another command")
 
 // serve runs one connection to its end on its own goroutine.
 func (t *Server) serve(s *rcServer, c *conn) {
@@ -272,7 +270,7 @@ func (sc *serverConn) readCommand() ([]byte, error) {
 	return line, err
 }
 
-func (sc *serverConn) write(r *smtp.SMTPError) {
+func (sc *serverConn) write(r *dsn.Reply) {
 	if r.Code >= 400 {
 		sc.countRefusal(r)
 		if sc.ag != nil {
@@ -287,8 +285,8 @@ func (sc *serverConn) write(r *smtp.SMTPError) {
 }
 
 // appendReply appends r as it goes on the wire.
-func appendReply(b []byte, r *smtp.SMTPError) []byte {
-	return wire.AppendReply(b, statusOf(r))
+func appendReply(b []byte, r *dsn.Reply) []byte {
+	return wire.AppendReply(b, *r)
 }
 
 func (sc *serverConn) writeRaw(p []byte) {
@@ -296,10 +294,10 @@ func (sc *serverConn) writeRaw(p []byte) {
 }
 
 // replyOf is the reply for a parser error.
-func replyOf(err error) *smtp.SMTPError {
+func replyOf(err error) *dsn.Reply {
 	var wr *dsn.Reply
 	if errors.As(err, &wr) {
-		return replyOfStatus(*wr)
+		return wr
 	}
 	return Status(err)
 }
@@ -319,7 +317,7 @@ func (sc *serverConn) traceTLS(negotiated string, err error) {
 // MaxLogonFailures): by the reply itself (refusal), except for an
 // agent's verdict and a failed BDAT's reply repeated for the chunks
 // pipelined behind it.
-func (sc *serverConn) countRefusal(r *smtp.SMTPError) {
+func (sc *serverConn) countRefusal(r *dsn.Reply) {
 	if r == sc.fromAgent || r == sc.bdatFailed || !refusal(r) {
 		return
 	}
@@ -331,14 +329,14 @@ func (sc *serverConn) countRefusal(r *smtp.SMTPError) {
 // recipients: the client goes on in another transaction) and the replies
 // about this server's own trouble: 4.3.x (its system), x.4.2 (the
 // connection) and "454 4.7.0" (its authenticator).
-func refusal(r *smtp.SMTPError) bool {
-	ec := r.EnhancedCode
+func refusal(r *dsn.Reply) bool {
+	ec := r.Status
 	switch {
 	case r.Code < 400, r.Code == 421,
-		r.Code == 452 && ec == smtp.EnhancedCode{4, 5, 3},
-		ec[0] == 4 && ec[1] == 3,
-		ec[1] == 4 && ec[2] == 2,
-		r.Code == 454 && ec == smtp.EnhancedCode{4, 7, 0}:
+		r.Code == 452 && ec == dsn.Status{Class: 4, Subject: 5, Detail: 3},
+		ec.Class == 4 && ec.Subject == 3,
+		ec.Subject == 4 && ec.Detail == 2,
+		r.Code == 454 && ec == dsn.Status{Class: 4, Subject: 7, Detail: 0}:
 		return false
 	}
 	return true
@@ -347,7 +345,7 @@ func refusal(r *smtp.SMTPError) bool {
 // count counts a refusal (logon: a failed logon too), tarpits an
 // unauthenticated client and traces it; the reply that reaches a limit is
 // the session's last.
-func (sc *serverConn) count(verb string, r *smtp.SMTPError, logon bool) {
+func (sc *serverConn) count(verb string, r *dsn.Reply, logon bool) {
 	over := sc.c.countError(logon)
 	e := Event{Kind: EventRefuse, Reply: r, Detail: verb, Connector: sc.s.rc.Name(), Session: sc.c.id, Remote: sc.c.remote}
 	authed := false
@@ -365,7 +363,7 @@ func (sc *serverConn) count(verb string, r *smtp.SMTPError, logon bool) {
 }
 
 // answer writes a session's reply: ok, or the error's.
-func (sc *serverConn) answer(err error, ok *smtp.SMTPError) {
+func (sc *serverConn) answer(err error, ok *dsn.Reply) {
 	if err == nil {
 		sc.write(ok)
 		return
@@ -380,7 +378,7 @@ var (
 	replySenderOK      = reply(250, 2, 1, 0, "Sender OK")
 	replyRecipientOK   = reply(250, 2, 1, 5, "Recipient OK")
 	replyReset         = reply(250, 2, 0, 0, "Resetting")
-	replyStartData     = &smtp.SMTPError{Code: 354, EnhancedCode: smtp.NoEnhancedCode, Message: "Start mail input; end with <CRLF>.<CRLF>"}
+	replyStartData     = &dsn.Reply{Code: 354, Text: "Start mail input; end with <CRLF>.<CRLF>"}
 	replyVrfy          = reply(252, 2, 1, 5, "Cannot VRFY user, but will take message for this user")
 	replyHelp          = reply(214, 2, 0, 0, "Commands: HELO EHLO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY HELP STARTTLS AUTH")
 	replyStartTLS      = reply(220, 2, 0, 0, "SMTP server ready")

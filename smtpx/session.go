@@ -10,7 +10,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/emersion/go-sasl"
-	"github.com/emersion/go-smtp"
 
 	"github.com/hubedge/hubedge/addrspace"
 	"github.com/hubedge/hubedge/auth"
@@ -23,7 +22,7 @@ import (
 
 // session enforces one receive connector on one connection, from the
 // first HELO/EHLO to STARTTLS or the end of the connection. Every error it
-// returns is a bare *smtp.SMTPError (see Status).
+// returns is a bare *dsn.Reply (see Status).
 type session struct {
 	s      *rcServer
 	sc     *serverConn
@@ -54,7 +53,7 @@ func newSession(sc *serverConn, helo string) (*session, error) {
 }
 
 // greet checks a HELO/EHLO name and ends any open transaction.
-func (s *session) greet(helo string) *smtp.SMTPError {
+func (s *session) greet(helo string) *dsn.Reply {
 	if s.c.isDraining() {
 		s.c.closeAfterReply()
 		return replyShuttingDown
@@ -278,7 +277,7 @@ func isASCII(s string) bool {
 // Accept-Authoritative-Domain-Sender from ANONYMOUS LOGON, which keeps
 // Accept-Any-Sender, is the reference system's standard anti-spoofing step
 // (connector.ReceiveConfig.DenyAnonymousAuthoritativeSender).
-func (s *session) checkSender(domain string) *smtp.SMTPError {
+func (s *session) checkSender(domain string) *dsn.Reply {
 	ad, ok := s.s.g.domains.Match(domain)
 	if !ok || ad.Type != routing.Authoritative {
 		return nil
@@ -351,7 +350,8 @@ func (s *session) checkLocal(addr string) error {
 	case errors.Is(err, ErrUnknownRecipient):
 		return replyUserUnknown
 	case errors.As(err, &carried) && carried.Reply().Code >= 400:
-		return replyOfStatus(carried.Reply())
+		r := carried.Reply()
+		return &r
 	}
 	s.s.t.log.Warn("smtpx: recipient check failed", "session", s.c.id, "err", err)
 	return replyDirectory

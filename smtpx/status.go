@@ -5,8 +5,6 @@ import (
 	"errors"
 	"syscall"
 
-	"github.com/emersion/go-smtp"
-
 	"github.com/hubedge/hubedge/auth"
 	"github.com/hubedge/hubedge/dsn"
 	"github.com/hubedge/hubedge/perms"
@@ -16,24 +14,6 @@ import (
 // ErrServerClosed is returned by Start, Shutdown, Close and Reconfigure
 // on a server that has already been shut down.
 var ErrServerClosed = errors.New("smtpx: server closed")
-
-// statusOf is the reply r as a dsn.Reply.
-func statusOf(r *smtp.SMTPError) dsn.Reply {
-	out := dsn.Reply{Code: r.Code, Text: r.Message}
-	if ec := r.EnhancedCode; ec != smtp.NoEnhancedCode && ec != smtp.EnhancedCodeNotSet {
-		out.Status = dsn.Status{Class: ec[0], Subject: ec[1], Detail: ec[2]}
-	}
-	return out
-}
-
-// replyOfStatus is the reply r as the server writes it.
-func replyOfStatus(r dsn.Reply) *smtp.SMTPError {
-	ec := smtp.NoEnhancedCode
-	if r.Status != (dsn.Status{}) {
-		ec = smtp.EnhancedCode{r.Status.Class, r.Status.Subject, r.Status.Detail}
-	}
-	return &smtp.SMTPError{Code: r.Code, EnhancedCode: ec, Message: r.Text}
-}
 
 // The refusals a RecipientChecker asks for; an error carrying its own
 // reply (a Reply() dsn.Reply method, as package local's errors have)
@@ -47,8 +27,8 @@ var (
 )
 
 // reply builds a reply with an enhanced status code (RFC 3463).
-func reply(code int, class, subject, detail int, msg string) *smtp.SMTPError {
-	return &smtp.SMTPError{Code: code, EnhancedCode: smtp.EnhancedCode{class, subject, detail}, Message: msg}
+func reply(code int, class, subject, detail int, msg string) *dsn.Reply {
+	return &dsn.Reply{Code: code, Status: dsn.Status{Class: class, Subject: subject, Detail: detail}, Text: msg}
 }
 
 // The replies sessions give, with the reference system's texts where its
@@ -90,30 +70,28 @@ var (
 
 // queuedReply is the final DATA/BDAT reply, sent once Enqueue has returned,
 // in the reference system's form "250 2.6.0 <id> Queued mail for delivery".
-func queuedReply(id queue.ID) *smtp.SMTPError {
+func queuedReply(id queue.ID) *dsn.Reply {
 	return reply(250, 2, 6, 0, "<"+string(id)+"> Queued mail for delivery")
 }
 
 // Status converts err into the reply a client should get, in the manner of
-// grpc's status.FromError: nil for nil, the *smtp.SMTPError found anywhere in
-// err's chain (errors.As), and a mapping of hubedge's sentinel errors
-// otherwise. Unknown errors become 451 4.3.0, a temporary failure: a client
-// retries rather than bouncing mail because of a local fault.
-//
-// A wrapped *smtp.SMTPError keeps its code (go-smtp's server found codes by
-// type assertion only, so a wrapped 451 reached the client as 554: STYLE.md
-// pitfall 3).
-func Status(err error) *smtp.SMTPError {
+// grpc's status.FromError: nil for nil, the *dsn.Reply found anywhere in
+// err's chain (errors.As, so a wrapped 451 stays a 451), a queue.Result's
+// reply, and a mapping of hubedge's sentinel errors otherwise. Unknown
+// errors become 451 4.3.0, a temporary failure: a client retries rather
+// than bouncing mail because of a local fault.
+func Status(err error) *dsn.Reply {
 	if err == nil {
 		return nil
 	}
-	var se *smtp.SMTPError
-	if errors.As(err, &se) {
-		return se
+	var r *dsn.Reply
+	if errors.As(err, &r) {
+		return r
 	}
 	var res *queue.Result
 	if errors.As(err, &res) {
-		return replyOfStatus(res.Reply())
+		r := res.Reply()
+		return &r
 	}
 	switch {
 	case errors.Is(err, queue.ErrClosed), errors.Is(err, ErrServerClosed):

@@ -7,15 +7,14 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/emersion/go-smtp"
-
 	"github.com/hubedge/hubedge/auth"
+	"github.com/hubedge/hubedge/dsn"
 	"github.com/hubedge/hubedge/perms"
 	"github.com/hubedge/hubedge/queue"
 )
 
 func TestStatus(t *testing.T) {
-	temp := &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "later"}
+	temp := &dsn.Reply{Code: 451, Status: dsn.Status{Class: 4, Subject: 3, Detail: 0}, Text: "later"}
 	tests := []struct {
 		name string
 		err  error

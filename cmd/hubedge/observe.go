@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/hubedge/hubedge/dsn"
 	"github.com/hubedge/hubedge/manage"
 	"github.com/hubedge/hubedge/queue"
 	"github.com/hubedge/hubedge/smtpx"
@@ -38,7 +39,7 @@ func (o *observer) event(e transport.Event) {
 		m.SessionClosed(e.Connector)
 	case smtpx.EventRefuse, smtpx.EventReject:
 		if e.Reply != nil {
-			m.Refused(e.Connector, refusalReason(e.Reply.Code, e.Reply.EnhancedCode))
+			m.Refused(e.Connector, refusalReason(e.Reply.Code, e.Reply.Status))
 		}
 	case smtpx.EventTLS:
 		m.TLSHandshake(manage.DirectionReceive, e.Connector, e.Err)
@@ -72,15 +73,15 @@ func (o *observer) commit(records int, sync time.Duration) {
 
 // refusalReason sorts a refusal by its enhanced status code into the
 // metrics' bounded set.
-func refusalReason(code int, enh [3]int) manage.Reason {
+func refusalReason(code int, enh dsn.Status) manage.Reason {
 	switch {
-	case enh == [3]int{5, 7, 1} || enh == [3]int{5, 7, 54}:
+	case enh == dsn.Status{Class: 5, Subject: 7, Detail: 1} || enh == dsn.Status{Class: 5, Subject: 7, Detail: 54}:
 		return manage.ReasonRelay
-	case enh[1] == 7:
+	case enh.Subject == 7:
 		return manage.ReasonAuth
-	case enh == [3]int{4, 3, 1} || enh == [3]int{4, 3, 2}:
+	case enh == dsn.Status{Class: 4, Subject: 3, Detail: 1} || enh == dsn.Status{Class: 4, Subject: 3, Detail: 2}:
 		return manage.ReasonBackPressure
-	case enh[1] == 5 || enh[1] == 3 || code == 452 || code == 552:
+	case enh.Subject == 5 || enh.Subject == 3 || code == 452 || code == 552:
 		return manage.ReasonLimits
 	}
 	return manage.ReasonOther

@@ -118,8 +118,7 @@ func describe(e transport.Event) string {
 		}
 		return fmt.Sprintf("%s: %s logged in (%s)", e.Connector, e.Principal, e.Detail)
 	case smtpx.EventRefuse:
-		return fmt.Sprintf("%s: refused %s: %d %s %s", e.Connector, e.Principal, e.Reply.Code,
-			enhanced(e.Reply.EnhancedCode), e.Reply.Message)
+		return fmt.Sprintf("%s: refused %s: %s", e.Connector, e.Principal, e.Reply)
 	case smtpx.EventHeadersStripped:
 		return fmt.Sprintf("%s: receive firewall removed %s", e.Connector, removed(e.Stripped))
 	case smtpx.EventQueued:

@@ -28,8 +28,8 @@ func wantLocalError(t *testing.T, err error, when string) {
 	if !errors.Is(err, queue.ErrStoreFailed) {
 		t.Fatalf("Enqueue %s: %v, want ErrStoreFailed", when, err)
 	}
-	if r := smtpx.Status(err); r.Code != 451 || r.EnhancedCode != [3]int{4, 3, 0} {
-		t.Fatalf("Enqueue %s is answered %d %v, want 451 4.3.0", when, r.Code, r.EnhancedCode)
+	if r := smtpx.Status(err); r.Code != 451 || r.Enhanced() != "4.3.0" {
+		t.Fatalf("Enqueue %s is answered %v, want 451 4.3.0", when, r)
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/emersion/go-smtp"
 	"github.com/hubedge/hubedge/auth"
 	"github.com/hubedge/hubedge/dsn"
 	"github.com/hubedge/hubedge/queue"
@@ -146,11 +145,6 @@ func (e *HopError) As(target any) bool {
 	return ok
 }
 
-// SMTPError returns the reply a protocol log or the receive side would show.
-func (e *HopError) SMTPError() *smtp.SMTPError {
-	return toSMTPError(e.Reply())
-}
-
 // policyStatus maps an auth policy failure to a transient 4.7.x status.
 func policyStatus(err error) string {
 	switch {
@@ -162,14 +156,4 @@ func policyStatus(err error) string {
 		return "4.7.4" // RFC 3463: security features not supported
 	}
 	return "4.7.0"
-}
-
-// toSMTPError is r as go-smtp's reply type, for the callers that speak
-// go-smtp; a reply without an enhanced code gets the class default.
-func toSMTPError(r dsn.Reply) *smtp.SMTPError {
-	se := &smtp.SMTPError{Code: r.Code, Message: r.Text}
-	if r.Status.Valid() {
-		se.EnhancedCode = smtp.EnhancedCode{r.Status.Class, r.Status.Subject, r.Status.Detail}
-	}
-	return se
 }

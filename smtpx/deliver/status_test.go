@@ -43,7 +43,7 @@ func TestHopFailureKeepsOneStatus(t *testing.T) {
 			if !errors.As(err, &he) || he.EnhancedCode() != tt.enhanced {
 				t.Fatalf("err=%v, want a HopError with %s", err, tt.enhanced)
 			}
-			want := queue.Result{Code: 451, Enhanced: tt.enhanced, Text: he.SMTPError().Message}
+			want := queue.Result{Code: 451, Enhanced: tt.enhanced, Text: he.Reply().Text}
 			ev := <-defers
 			if ev.Result == nil || *ev.Result != want {
 				t.Fatalf("DEFER result %v\nwant %v", ev.Result, want)
