@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/hubedge/hubedge/addrspace"
+	"github.com/hubedge/hubedge/smtpx/internal/wire"
 )
 
 func TestCanonicalRecipient(t *testing.T) {
@@ -59,7 +60,7 @@ func FuzzCanonicalRecipient(f *testing.F) {
 			t.Fatalf("trick = %v for local part %q", trick, local)
 		}
 		// A dot-atom address is a fixed point.
-		if isDotAtom(local) {
+		if wire.IsDotAtom(local) {
 			if a2, d2, t2, ok2 := canonicalRecipient(addr); !ok2 || a2 != addr || d2 != domain || t2 != trick {
 				t.Fatalf("not idempotent: %q -> %q -> %q", in, addr, a2)
 			}
@@ -87,6 +88,30 @@ func TestReceivedHelpers(t *testing.T) {
 		"localhost": false, "[bogus]": false, "-bad-.com": false} {
 		if got := validHelo(h); got != want {
 			t.Errorf("validHelo(%q) = %v", h, got)
+		}
+	}
+}
+
+func TestCanonicalSender(t *testing.T) {
+	tests := []struct {
+		in, domain string
+		want       string
+		ok         bool
+	}{
+		{"bob@Fabrikam.COM", "fabrikam.com", "bob@fabrikam.com", true},
+		// wire.ParsePath unquotes "john smith"@fabrikam.com to this; the
+		// envelope keeps the quotes, or the next hop would read
+		// MAIL FROM:<john smith@fabrikam.com>.
+		{"john smith@fabrikam.com", "fabrikam.com", `"john smith"@fabrikam.com`, true},
+		{`a"b@fabrikam.com`, "fabrikam.com", `"a\"b"@fabrikam.com`, true},
+		{"b\x00b@fabrikam.com", "fabrikam.com", "", false},
+		{strings.Repeat("a", 65) + "@fabrikam.com", "fabrikam.com", "", false},
+		{strings.Repeat("a", 64) + "@" + strings.Repeat("d", 190), strings.Repeat("d", 190), "", false},
+	}
+	for _, tc := range tests {
+		got, ok := canonicalSender(tc.in, tc.domain)
+		if ok != tc.ok || ok && got != tc.want {
+			t.Errorf("canonicalSender(%q) = %q, %v; want %q, %v", tc.in, got, ok, tc.want, tc.ok)
 		}
 	}
 }

@@ -235,13 +235,17 @@ func (s *session) mail(m wire.Mail) error {
 	}
 	if from != "" {
 		domain, err := addrspace.RecipientDomain(from)
-		if err != nil || strings.Count(from, "@") != 1 || !validSender(from) {
+		if err != nil || strings.Count(from, "@") != 1 {
+			return replyBadSender
+		}
+		canonical, ok := canonicalSender(from, domain)
+		if !ok {
 			return replyBadSender
 		}
 		if r := s.checkSender(domain); r != nil {
 			return r
 		}
-		from = from[:strings.LastIndexByte(from, '@')+1] + domain
+		from = canonical
 	}
 	if m.Size > rc.MaxMessageSize() && !s.rights.Has(perms.BypassMessageSizeLimit) {
 		return replyTooBig
