@@ -84,6 +84,9 @@ type variant struct {
 	// and so decide the policy, for every message it delivers
 	// (-SmtpMaxMessagesPerConnection 1) instead of up to 20 per connection.
 	NewConn bool
+	// Groups is the key-exchange groups the Go clients offer (groupsGo or
+	// groupsOpenSSL30; see clientGroups).
+	Groups string
 }
 
 // milterRspamd is the only filter the harness knows how to start.
@@ -92,8 +95,8 @@ const milterRspamd = "rspamd"
 // parseVariants reads VARIANTS: space-separated variants, each a
 // comma-separated list of tools=postfix|go, key=ecdsa|rsa, gw=PATH,
 // cmd=NAME (the relay command in RELAY_CMD_NAME, read through getenv),
-// scrape=/PATH, milter=rspamd, policy=off|opportunistic|dane|mtasts and newconn=1
-// over the defaults def.
+// scrape=/PATH, milter=rspamd, policy=off|opportunistic|dane|mtasts,
+// newconn=1 and groups=go|openssl30 over the defaults def.
 func parseVariants(spec string, def variant, tlsOn bool, getenv func(string) string) ([]variant, error) {
 	fields := strings.Fields(spec)
 	if len(fields) == 0 {
@@ -128,8 +131,10 @@ func parseVariants(spec string, def variant, tlsOn bool, getenv func(string) str
 				v.Policy = val
 			case k == "newconn" && val == "1":
 				v.NewConn = true
+			case k == "groups" && slices.Contains(groupNames, val):
+				v.Groups = val
 			default:
-				errs = append(errs, fmt.Errorf("bench: VARIANTS: bad setting %q (want tools=postfix|go, key=ecdsa|rsa, gw=PATH, cmd=NAME, scrape=/PATH, milter=rspamd, policy=off|opportunistic|dane|mtasts, newconn=1)", kv))
+				errs = append(errs, fmt.Errorf("bench: VARIANTS: bad setting %q (want tools=postfix|go, key=ecdsa|rsa, gw=PATH, cmd=NAME, scrape=/PATH, milter=rspamd, policy=off|opportunistic|dane|mtasts, newconn=1, groups=go|openssl30)", kv))
 			}
 		}
 		if v.NewConn && v.Policy == "" {
@@ -178,6 +183,9 @@ environment (default):
   TLS (0; 1 = STARTTLS client->relay and relay->next hop, Go tools, test PKI)
   TOOLS (postfix = smtp-source/smtp-sink; go = the bench's own; TLS=1: go)
   KEY (ecdsa | rsa: key type of the test PKI)
+  TLS_GROUPS (go = Go's defaults, X25519MLKEM768 first; openssl30 = X25519,
+            P-256, P-521, P-384, as an OpenSSL 3.0 client such as Postfix's
+            smtp offers: the key exchanges the Go clients offer)
   VARIANTS ('' ; e.g. "tools=postfix tools=go", "key=rsa key=ecdsa",
             "gw=/tmp/old/gateway gw=/tmp/new/gateway", "cmd=a cmd=b" (the
             relay commands in RELAY_CMD_a, RELAY_CMD_b), scrape=/metrics (GET
@@ -185,7 +193,8 @@ environment (default):
             milter=rspamd (started per run on MILTER_PORT),
             policy=off|opportunistic|dane|mtasts (hubedge run delivering by MX
             lookup through unbound, DANE or MTA-STS published; TLS=1; with
-            newconn=1 a next-hop connection per message): every
+            newconn=1 a next-hop connection per message),
+            groups=go|openssl30 (TLS_GROUPS for this variant): every
             kind once per variant per round, labelled NAME[variant])
   POOL ("local pool1 pool2 pool3": pool mode's kinds; poolN = N hubs on PostgreSQL)
   HUBEDGE_BIN ('' = go build ./cmd/hubedge; pool mode)
@@ -256,7 +265,8 @@ func loadConfig(getenv func(string) string) (*config, error) {
 	default:
 		errs = append(errs, fmt.Errorf("bench: TLS=%q: want 0 or 1", v))
 	}
-	def := variant{Tools: str("TOOLS", toolsPostfix), Key: str("KEY", keyECDSA), RelayCmd: c.RelayCmd}
+	def := variant{Tools: str("TOOLS", toolsPostfix), Key: str("KEY", keyECDSA), RelayCmd: c.RelayCmd,
+		Groups: str("TLS_GROUPS", groupsGo)}
 	if c.TLS && getenv("TOOLS") == "" {
 		def.Tools = toolsGo
 	}
@@ -265,6 +275,9 @@ func loadConfig(getenv func(string) string) (*config, error) {
 	}
 	if def.Key != keyECDSA && def.Key != keyRSA {
 		errs = append(errs, fmt.Errorf("bench: KEY=%q: want ecdsa or rsa", def.Key))
+	}
+	if !slices.Contains(groupNames, def.Groups) {
+		errs = append(errs, fmt.Errorf("bench: TLS_GROUPS=%q: want go or openssl30", def.Groups))
 	}
 	vs, err := parseVariants(getenv("VARIANTS"), def, c.TLS, getenv)
 	c.Variants = vs

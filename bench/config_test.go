@@ -72,7 +72,12 @@ func TestLoadConfig(t *testing.T) {
 		{"tls picks the go tools", map[string]string{"TLS": "1"}, "",
 			func(c *config) bool { return c.TLS && len(c.Variants) == 1 && c.Variants[0].Tools == toolsGo }},
 		{"default tools and key", map[string]string{}, "",
-			func(c *config) bool { return !c.TLS && c.Variants[0] == variant{Tools: toolsPostfix, Key: keyECDSA} }},
+			func(c *config) bool {
+				return !c.TLS && c.Variants[0] == variant{Tools: toolsPostfix, Key: keyECDSA, Groups: groupsGo}
+			}},
+		{"tls groups", map[string]string{"TLS": "1", "TLS_GROUPS": "openssl30"}, "",
+			func(c *config) bool { return c.Variants[0].Groups == groupsOpenSSL30 }},
+		{"bad tls groups", map[string]string{"TLS_GROUPS": "x448"}, "TLS_GROUPS", nil},
 		{"variants labelled", map[string]string{"VARIANTS": "key=rsa key=ecdsa", "TOOLS": "go"}, "",
 			func(c *config) bool {
 				return len(c.Variants) == 2 && c.vname(kindRelay, c.Variants[0]) == "hubedge[key=rsa]" && c.Variants[1].Tools == toolsGo

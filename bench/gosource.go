@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -39,6 +40,9 @@ type goSource struct {
 	pid      int // with the sequence number, a Message-ID unique per run
 
 	next atomic.Int64 // messages taken so far
+
+	mu     sync.Mutex
+	groups map[tls.CurveID]int // handshakes by the key exchange agreed
 }
 
 // take claims the next message, numbered from 1; false when all are taken.
@@ -120,6 +124,14 @@ func (g *goSource) open(ctx context.Context, addr string) (*smtpConn, error) {
 	if err == nil && g.tls != nil {
 		err = s.startTLS(ctx, g.tls, g.helo)
 	}
+	if tc, ok := s.c.(*tls.Conn); ok && err == nil {
+		g.mu.Lock()
+		if g.groups == nil {
+			g.groups = map[tls.CurveID]int{}
+		}
+		g.groups[tc.ConnectionState().CurveID]++
+		g.mu.Unlock()
+	}
 	if err != nil {
 		c.Close()
 		return nil, fmt.Errorf("bench: source: session setup: %w", err)
@@ -168,10 +180,34 @@ func (g *goSource) send(s *smtpConn, seq int64) error {
 	return s.cmd('2', ".")
 }
 
+// The key-exchange groups the Go clients can offer (TLS_GROUPS, groups=).
+const (
+	// groupsGo is crypto/tls's default: the hybrid post-quantum
+	// X25519MLKEM768 first, with an X25519 key share beside it.
+	groupsGo = "go"
+	// groupsOpenSSL30 is what an OpenSSL 3.0 client (Postfix's smtp on this
+	// machine) offers by default, less x448, which Go lacks: one X25519 key
+	// share, then P-256, P-521, P-384. A Go server then agrees X25519, as
+	// OpenSSL 3.0's smtpd does with either list, since it has no ML-KEM.
+	groupsOpenSSL30 = "openssl30"
+)
+
+var groupNames = []string{groupsGo, groupsOpenSSL30}
+
+// clientGroups is the CurvePreferences of a groups name (nil: Go's
+// defaults).
+func clientGroups(name string) []tls.CurveID {
+	if name == groupsOpenSSL30 {
+		return []tls.CurveID{tls.X25519, tls.CurveP256, tls.CurveP521, tls.CurveP384}
+	}
+	return nil
+}
+
 // clientTLS is the bench clients' TLS configuration: the server must
-// present a certificate for benchServerName from the CA in caFile. It has
-// no session cache: every connection is a new client's full handshake.
-func clientTLS(caFile string) (*tls.Config, error) {
+// present a certificate for benchServerName from the CA in caFile, and
+// groups names the key exchanges offered (clientGroups). It has no session
+// cache: every connection is a new client's full handshake.
+func clientTLS(caFile, groups string) (*tls.Config, error) {
 	pem, err := os.ReadFile(caFile)
 	if err != nil {
 		return nil, fmt.Errorf("bench: client TLS: %w", err)
@@ -180,14 +216,15 @@ func clientTLS(caFile string) (*tls.Config, error) {
 	if !pool.AppendCertsFromPEM(pem) {
 		return nil, fmt.Errorf("bench: client TLS: no certificate in %s", caFile)
 	}
-	return &tls.Config{RootCAs: pool, ServerName: benchServerName}, nil
+	return &tls.Config{RootCAs: pool, ServerName: benchServerName, CurvePreferences: clientGroups(groups)}, nil
 }
 
 // goSourceMain is the "_gosource" mode, run as a process of its own like
 // smtp-source. Its flags are smtp-source's: -s sessions, -m messages,
 // -l payload bytes, -r recipients, -d reuse, -M HELO name, -f sender,
 // -t recipient; -tls CAFILE
-// adds STARTTLS, verifying the server against that CA. Several host:port
+// adds STARTTLS, verifying the server against that CA, offering the
+// key-exchange groups of -groups (groupsGo or groupsOpenSSL30). Several host:port
 // arguments spread the sessions over them (see goSource).
 func goSourceMain(args []string) int {
 	fs := flag.NewFlagSet("_gosource", flag.ContinueOnError)
@@ -201,19 +238,24 @@ func goSourceMain(args []string) int {
 	fs.StringVar(&g.from, "f", "sender@example.com", "envelope sender")
 	fs.StringVar(&g.to, "t", "rcpt@example.net", "envelope recipient (numbered when -r > 1)")
 	ca := fs.String("tls", "", "STARTTLS, trusting the CA certificates in this PEM file")
-	if err := fs.Parse(args); err != nil || fs.NArg() < 1 || g.sessions < 1 || g.rcpts < 1 {
-		fmt.Fprintln(os.Stderr, "usage: _gosource [-s N] [-m N] [-l N] [-r N] [-d] [-tls CAFILE] host:port...")
+	groups := fs.String("groups", groupsGo, "key-exchange groups offered with -tls: go or openssl30")
+	if err := fs.Parse(args); err != nil || fs.NArg() < 1 || g.sessions < 1 || g.rcpts < 1 || !slices.Contains(groupNames, *groups) {
+		fmt.Fprintln(os.Stderr, "usage: _gosource [-s N] [-m N] [-l N] [-r N] [-d] [-tls CAFILE [-groups go|openssl30]] host:port...")
 		return 2
 	}
 	g.addr, g.more, g.body, g.pid = fs.Arg(0), fs.Args()[1:], messageBody(*size), os.Getpid()
 	if *ca != "" {
 		var err error
-		if g.tls, err = clientTLS(*ca); err != nil {
+		if g.tls, err = clientTLS(*ca, *groups); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}
 	}
-	if err := g.run(context.Background()); err != nil {
+	err := g.run(context.Background())
+	for id, n := range g.groups { // in the run's log: which key exchange the server chose
+		fmt.Printf("_gosource: %d handshake(s) agreed %v\n", n, id)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}

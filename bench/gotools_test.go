@@ -31,11 +31,14 @@ func TestGoSourceToGoSink(t *testing.T) {
 	tests := []struct {
 		name       string
 		reuse, tls bool
+		groups     string
+		agreed     tls.CurveID // with tls: the key exchange of every handshake
 	}{
-		{"new connection", false, false},
-		{"reuse", true, false},
-		{"starttls", false, true},
-		{"starttls reuse", true, true},
+		{"new connection", false, false, "", 0},
+		{"reuse", true, false, "", 0},
+		{"starttls", false, true, groupsGo, tls.X25519MLKEM768},
+		{"starttls reuse", true, true, groupsGo, tls.X25519MLKEM768},
+		{"starttls, an OpenSSL 3.0 client's groups", false, true, groupsOpenSSL30, tls.X25519},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -49,7 +52,7 @@ func TestGoSourceToGoSink(t *testing.T) {
 				helo: "test.example", from: "a@example.com", to: "b@example.net", body: messageBody(5000)}
 			if tt.tls {
 				s.tls = &tls.Config{Certificates: []tls.Certificate{pair}}
-				g.tls = &tls.Config{RootCAs: roots, ServerName: benchServerName}
+				g.tls = &tls.Config{RootCAs: roots, ServerName: benchServerName, CurvePreferences: clientGroups(tt.groups)}
 			}
 			go func() { _ = s.serve(ln) }()
 			if err := g.run(context.Background()); err != nil {
@@ -72,6 +75,9 @@ func TestGoSourceToGoSink(t *testing.T) {
 			}
 			if n, ok := parseSinkCount([]byte(s.record())); !ok || n != 10 {
 				t.Errorf("parseSinkCount(record) = %d, %v", n, ok)
+			}
+			if tt.tls && (len(g.groups) != 1 || g.groups[tt.agreed] != int(sess)) {
+				t.Errorf("handshakes by key exchange %v, want all %d %v", g.groups, sess, tt.agreed)
 			}
 		})
 	}
@@ -116,6 +122,9 @@ func TestParseVariants(t *testing.T) {
 		{"cmd=missing", false, nil, "RELAY_CMD_missing is empty"},
 		{"scrape=metrics", false, nil, "bad setting"},
 		{"milter=clamav", false, nil, "bad setting"},
+		{"groups=go groups=openssl30", false, []variant{{Label: "groups=go", Tools: toolsPostfix, Key: keyECDSA, Groups: groupsGo},
+			{Label: "groups=openssl30", Tools: toolsPostfix, Key: keyECDSA, Groups: groupsOpenSSL30}}, ""},
+		{"groups=x448", false, nil, "bad setting"},
 	}
 	env := envOf(map[string]string{"RELAY_CMD_off": "relay -a", "RELAY_CMD_on": " relay -b "})
 	for _, tt := range tests {

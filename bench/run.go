@@ -106,6 +106,9 @@ func (r *runner) sourceCmd(n, port int) []string {
 		a := append([]string{r.t.Self, "_gosource"}, sourceArgs(r.c, n, port)...)
 		if r.c.TLS {
 			a = slices.Insert(a, 2, "-tls", r.pki.CA)
+			if r.v.Groups != "" {
+				a = slices.Insert(a, 4, "-groups", r.v.Groups)
+			}
 		}
 		return a
 	}
