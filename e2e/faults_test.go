@@ -91,10 +91,11 @@ func (l *qlog) String() string {
 
 // fastRetry makes every retry interval short so faults clear in tests.
 func fastRetry(l *qlog) transport.Option {
-	return transport.WithQueueOptions(queue.WithEventHook(l.hook),
-		queue.WithTransientFailureRetryInterval(50*time.Millisecond),
-		queue.WithOutboundConnectionFailureRetryInterval(50*time.Millisecond),
-		queue.WithMessageRetryInterval(50*time.Millisecond))
+	retry := queue.DefaultRetryPolicy()
+	retry.TransientFailureRetryInterval = 50 * time.Millisecond
+	retry.OutboundConnectionFailureRetryInterval = 50 * time.Millisecond
+	retry.MessageRetryInterval = 50 * time.Millisecond
+	return transport.WithQueueOptions(queue.WithEventHook(l.hook), queue.WithRetryPolicy(retry))
 }
 
 // relayHub is a transport relaying anything its loopback clients send to

@@ -142,9 +142,10 @@ func outboundQueue(t *testing.T, sc *connector.SendConnector, d *deliver.Deliver
 		}
 		return d.Deliver(ctx, hop, m, rcpts)
 	})
+	retry := queue.DefaultRetryPolicy()
+	retry.MessageRetryInterval, retry.TransientFailureRetryInterval, retry.OutboundConnectionFailureRetryInterval = time.Hour, time.Hour, time.Hour
 	q, err := queue.OpenMemory(queue.WithRouter(router), queue.WithDeliverer(dlv), queue.WithReportingMTA(hubName),
-		queue.WithMessageRetryInterval(time.Hour), queue.WithTransientFailureRetryInterval(time.Hour),
-		queue.WithOutboundConnectionFailureRetryInterval(time.Hour))
+		queue.WithRetryPolicy(retry))
 	if err != nil {
 		t.Fatal(err)
 	}

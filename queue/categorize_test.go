@@ -61,7 +61,7 @@ func TestMessageRouter(t *testing.T) {
 			r := &editRouter{Router: hopByDomain()}
 			r.fail.Store(failFirst)
 			d := newScripted(all(ok250))
-			h := newHarness(t, queue.WithRouter(r), queue.WithDeliverer(d), queue.WithMessageRetryInterval(time.Minute))
+			h := newHarness(t, queue.WithRouter(r), queue.WithDeliverer(d)) // DefaultRetryPolicy: 4xx retried every minute
 			id := h.enqueue(t, "alice@contoso.com", rcpt("bob@fabrikam.com"), rcpt("eve@fabrikam.com"), rcpt("frank@fabrikam.com"))
 			if failFirst {
 				ev := h.wait(t, queue.EventDefer, id)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/hubedge/hubedge/queue"
 )
@@ -45,10 +46,17 @@ func Example() {
 }
 
 // Retry intervals default to the Hub Transport values; EdgeRetryPolicy
-// gives the Edge ones, and single values can be overridden after it.
+// gives the Edge ones. A policy is a value: change one field of a copy
+// and hand it to WithRetryPolicy.
 func ExampleRetryPolicy() {
 	p := queue.EdgeRetryPolicy()
 	fmt.Println(p.TransientFailureRetryCount, p.TransientFailureRetryInterval, p.OutboundConnectionFailureRetryInterval, p.MessageExpirationTimeout)
+	p.MessageExpirationTimeout = 24 * time.Hour // Set-TransportServer -MessageExpirationTimeout 1.00:00:00
+	q, err := queue.OpenMemory(queue.WithRetryPolicy(p))
+	if err != nil {
+		panic(err)
+	}
+	defer q.Close(context.Background())
 	// Output: 6 10m0s 30m0s 48h0m0s
 }
 

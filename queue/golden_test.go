@@ -25,8 +25,8 @@ func TestDSNGolden(t *testing.T) {
 		name    string
 		env     queue.Envelope
 		replies map[string]queue.Result
-		opts    []queue.Option
-		advance []time.Duration // clock steps, each followed by one attempt
+		retry   func(*queue.RetryPolicy) // edits DefaultRetryPolicy; nil keeps it
+		advance []time.Duration          // clock steps, each followed by one attempt
 	}{
 		{
 			name:    "ndr-5.1.1",
@@ -37,21 +37,27 @@ func TestDSNGolden(t *testing.T) {
 			name:    "expired-ret-full",
 			env:     queue.Envelope{From: "alice@contoso.com", Ret: dsn.RetFull, Recipients: []queue.Recipient{{Address: "bob@fabrikam.com"}}},
 			replies: map[string]queue.Result{"fabrikam.com": tmp451},
-			opts:    []queue.Option{queue.WithMessageExpirationTimeout(time.Hour), queue.WithMessageRetryInterval(time.Hour), queue.WithDelayNotificationTimeout(0)},
+			retry: func(p *queue.RetryPolicy) {
+				p.MessageExpirationTimeout, p.MessageRetryInterval, p.DelayNotificationTimeout = time.Hour, time.Hour, 0
+			},
 			advance: []time.Duration{time.Hour},
 		},
 		{
 			name:    "delay",
 			env:     queue.Envelope{From: "alice@contoso.com", Recipients: []queue.Recipient{{Address: "bob@fabrikam.com"}}},
 			replies: map[string]queue.Result{"fabrikam.com": tmp451},
-			opts:    []queue.Option{queue.WithMessageRetryInterval(4 * time.Hour)},
+			retry:   func(p *queue.RetryPolicy) { p.MessageRetryInterval = 4 * time.Hour },
 			advance: []time.Duration{4 * time.Hour},
 		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			d := newScripted(byDomain(tc.replies))
-			h := newHarness(t, append([]queue.Option{queue.WithRouter(hopByDomain()), queue.WithDeliverer(d)}, tc.opts...)...)
+			retry := queue.DefaultRetryPolicy()
+			if tc.retry != nil {
+				tc.retry(&retry)
+			}
+			h := newHarness(t, queue.WithRouter(hopByDomain()), queue.WithDeliverer(d), queue.WithRetryPolicy(retry))
 			id, err := h.q.Enqueue(context.Background(), tc.env, strings.NewReader(testBody))
 			if err != nil {
 				t.Fatal(err)

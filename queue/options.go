@@ -116,47 +116,10 @@ func WithRouter(r Router) Option { return funcOption(func(o *options) { o.router
 // wait in their delivery queues.
 func WithDeliverer(d Deliverer) Option { return funcOption(func(o *options) { o.deliverer = d }) }
 
-// WithRetryPolicy sets all retry intervals at once. Default:
-// DefaultRetryPolicy(). Options for single values applied after it win.
+// WithRetryPolicy sets the retry intervals, the expiry and the delay DSN
+// timeout (Set-TransportServer's parameters of those names). Default:
+// DefaultRetryPolicy(); change one value on a copy of it.
 func WithRetryPolicy(p RetryPolicy) Option { return funcOption(func(o *options) { o.retry = p }) }
-
-// WithTransientFailureRetryCount sets how many reconnection attempts use
-// TransientFailureRetryInterval before OutboundConnectionFailureRetryInterval
-// takes over. Default 6; 0 goes straight to the latter.
-func WithTransientFailureRetryCount(n int) Option {
-	return funcOption(func(o *options) { o.retry.TransientFailureRetryCount = n })
-}
-
-// WithTransientFailureRetryInterval sets the wait between the first
-// reconnection attempts. Default 5 min (Edge 10 min).
-func WithTransientFailureRetryInterval(d time.Duration) Option {
-	return funcOption(func(o *options) { o.retry.TransientFailureRetryInterval = d })
-}
-
-// WithOutboundConnectionFailureRetryInterval sets the wait between
-// reconnection attempts once the transient retries are spent. Default
-// 10 min (Edge 30 min).
-func WithOutboundConnectionFailureRetryInterval(d time.Duration) Option {
-	return funcOption(func(o *options) { o.retry.OutboundConnectionFailureRetryInterval = d })
-}
-
-// WithMessageRetryInterval sets the wait before retrying recipients that
-// got a 4xx reply. Default 1 min.
-func WithMessageRetryInterval(d time.Duration) Option {
-	return funcOption(func(o *options) { o.retry.MessageRetryInterval = d })
-}
-
-// WithMessageExpirationTimeout sets how long a message may stay queued
-// before what remains fails with 4.4.7. Default 2 days.
-func WithMessageExpirationTimeout(d time.Duration) Option {
-	return funcOption(func(o *options) { o.retry.MessageExpirationTimeout = d })
-}
-
-// WithDelayNotificationTimeout sets when the delay DSN is sent. Default 4 h;
-// 0 or negative disables delay DSNs.
-func WithDelayNotificationTimeout(d time.Duration) Option {
-	return funcOption(func(o *options) { o.retry.DelayNotificationTimeout = d })
-}
 
 // WithMaxConcurrency caps concurrent deliveries overall
 // (MaxOutboundConnections). Default 1000.

@@ -39,8 +39,9 @@ func TestReroute(t *testing.T) {
 				}
 				return all(tmp451)(dl)
 			})
-			h := newHarness(t, queue.WithRouter(switchRouter(&moved)), queue.WithDeliverer(d),
-				queue.WithMessageRetryInterval(3*time.Minute))
+			retry := queue.DefaultRetryPolicy()
+			retry.MessageRetryInterval = 3 * time.Minute
+			h := newHarness(t, queue.WithRouter(switchRouter(&moved)), queue.WithDeliverer(d), queue.WithRetryPolicy(retry))
 			id := h.enqueue(t, "alice@contoso.com", rcpt("bob@fabrikam.com"))
 			if got := d.next(t).hop.Connector; got != "Old" {
 				t.Fatalf("first attempt through %q", got)

@@ -73,7 +73,9 @@ func TestTransientRecipientRetry(t *testing.T) {
 	replies <- tmp451
 	replies <- ok250
 	d := newScripted(func(delivery) ([]queue.Result, error) { return []queue.Result{<-replies}, nil })
-	h := newHarness(t, queue.WithRouter(hopByDomain()), queue.WithDeliverer(d), queue.WithMessageRetryInterval(3*time.Minute))
+	retry := queue.DefaultRetryPolicy()
+	retry.MessageRetryInterval = 3 * time.Minute
+	h := newHarness(t, queue.WithRouter(hopByDomain()), queue.WithDeliverer(d), queue.WithRetryPolicy(retry))
 	id := h.enqueue(t, "alice@contoso.com", rcpt("bob@fabrikam.com"))
 	d.next(t)
 	h.wait(t, queue.EventDefer, id)
@@ -145,9 +147,9 @@ func TestPermanentFailureDSN(t *testing.T) {
 
 func TestExpiry(t *testing.T) {
 	d := newScripted(byDomain(map[string]queue.Result{"fabrikam.com": tmp451}))
-	h := newHarness(t, queue.WithRouter(hopByDomain()), queue.WithDeliverer(d),
-		queue.WithMessageRetryInterval(20*time.Minute), queue.WithMessageExpirationTimeout(time.Hour),
-		queue.WithDelayNotificationTimeout(0))
+	retry := queue.DefaultRetryPolicy()
+	retry.MessageRetryInterval, retry.MessageExpirationTimeout, retry.DelayNotificationTimeout = 20*time.Minute, time.Hour, 0
+	h := newHarness(t, queue.WithRouter(hopByDomain()), queue.WithDeliverer(d), queue.WithRetryPolicy(retry))
 	id := h.enqueue(t, "alice@contoso.com", rcpt("bob@fabrikam.com"))
 	for range 3 { // attempts at 0, 20 and 40 minutes
 		d.nextFor(t, id)
@@ -167,8 +169,9 @@ func TestExpiry(t *testing.T) {
 
 func TestDelayDSNOnce(t *testing.T) {
 	d := newScripted(byDomain(map[string]queue.Result{"fabrikam.com": tmp451}))
-	h := newHarness(t, queue.WithRouter(hopByDomain()), queue.WithDeliverer(d),
-		queue.WithMessageRetryInterval(30*time.Minute), queue.WithDelayNotificationTimeout(time.Hour))
+	retry := queue.DefaultRetryPolicy()
+	retry.MessageRetryInterval, retry.DelayNotificationTimeout = 30*time.Minute, time.Hour
+	h := newHarness(t, queue.WithRouter(hopByDomain()), queue.WithDeliverer(d), queue.WithRetryPolicy(retry))
 	id := h.enqueue(t, "alice@contoso.com", rcpt("bob@fabrikam.com"), rcptN("carol@fabrikam.com", dsn.NotifyFailure))
 	for range 5 { // attempts at 0, 30, 60, 90, 120 minutes
 		d.nextFor(t, id)

@@ -61,9 +61,10 @@ func newHarness(t testing.TB, d *deliver.Deliverer, hop queue.NextHop, opts ...q
 		h.out <- outcome{id: m.ID, res: res, err: err}
 		return res, err
 	})
+	retry := queue.DefaultRetryPolicy()
+	retry.MessageRetryInterval, retry.TransientFailureRetryInterval, retry.OutboundConnectionFailureRetryInterval = time.Hour, time.Hour, time.Hour
 	q, err := queue.OpenMemory(append([]queue.Option{queue.WithRouter(router), queue.WithDeliverer(dlv),
-		queue.WithMessageRetryInterval(time.Hour), queue.WithTransientFailureRetryInterval(time.Hour),
-		queue.WithOutboundConnectionFailureRetryInterval(time.Hour), queue.WithReportingMTA("hub1.contoso.com")}, opts...)...)
+		queue.WithRetryPolicy(retry), queue.WithReportingMTA("hub1.contoso.com")}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
