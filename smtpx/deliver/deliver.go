@@ -132,9 +132,6 @@ func (d *Deliverer) Close() error {
 	return nil
 }
 
-// IdleConns reports how many idle connections are kept for hop.
-func (d *Deliverer) IdleConns(hop queue.NextHop) int { return d.pool.idleCount(hop.Key()) }
-
 // deliver is Deliver without its EventAttempt.
 func (d *Deliverer) deliver(ctx context.Context, hop queue.NextHop, msg *queue.Message, rcpts []queue.Recipient) ([]queue.Result, error) {
 	d.mu.Lock()

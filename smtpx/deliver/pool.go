@@ -131,13 +131,6 @@ func (p *pool) close(cn *conn, err error) {
 	}
 }
 
-// idleCount reports the idle sessions for key.
-func (p *pool) idleCount(key string) int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return len(p.idle[key])
-}
-
 // shutdown closes every idle session, refuses new ones and waits for idle
 // timers that were already running (they only close sockets).
 func (p *pool) shutdown() {
