@@ -133,7 +133,7 @@ func (c *SendConnector) ACL() *perms.ACL { return c.acl.Clone() }
 func (c *SendConnector) RemotePrincipal() perms.Principal { return c.remotePrincipal }
 
 // RemoteRights returns the send rights the remote principal holds: the
-// argument for perms.FilterSend. It does not allocate.
+// rights perms.Filter applies on Send. It does not allocate.
 func (c *SendConnector) RemoteRights() perms.Right { return c.acl.Rights(c.remotePrincipal) }
 
 // ConnectionInactivityTimeout returns the idle limit of an open connection.

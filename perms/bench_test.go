@@ -74,34 +74,6 @@ func BenchmarkFilterSend(b *testing.B) {
 	}
 }
 
-// BenchmarkFilterHeader filters an already parsed header: keep-all (fast
-// path), scan-only (nothing of a forbidden class present) and strip (a
-// fresh copy of the header per iteration, included in the figures).
-func BenchmarkFilterHeader(b *testing.B) {
-	h := readHeader(b, realisticHeader())
-	clean := h.Copy()
-	FilterSend(&clean, SendRoutingHeaders)
-	b.Run("keep-all", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			FilterSend(&h, SendRights)
-		}
-	})
-	b.Run("scan-only", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			FilterSend(&clean, SendRoutingHeaders)
-		}
-	})
-	b.Run("strip-copy", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			c := h.Copy()
-			FilterSend(&c, SendRoutingHeaders)
-		}
-	})
-}
-
 // BenchmarkACLRights is the per-session effective-rights lookup.
 func BenchmarkACLRights(b *testing.B) {
 	var a ACL

@@ -30,18 +30,17 @@
 // anonymous Internet sender keeps its Received fields but cannot inject
 // X-MS-Exchange-Organization-SCL or -AuthAs.
 //
-// FilterReceive and FilterSend work on a parsed
-// github.com/emersion/go-message/textproto.Header, which keeps field order
-// and raw bytes (RFC 5322 §2.2, folded fields per §2.2.3); Filter streams a
-// whole message from an io.Reader to an io.Writer, parsing only the header
-// block (bounded by Firewall.MaxHeaderBytes) and copying the body untouched.
-// Removed fields are reported so callers can log them.
+// Filter streams a whole message from an io.Reader to an io.Writer in one
+// Direction, parsing only the header block (bounded by
+// Firewall.MaxHeaderBytes), keeping field order and raw bytes (RFC 5322
+// §2.2, folded fields per §2.2.3) and copying the body untouched. Removed
+// fields are reported so callers can log them.
 //
 // Filter is built on Firewall.ScanHeader, a streaming scanner of the raw
 // header block that classifies and drops fields in place and allocates
 // nothing in the steady state unless it removes fields (then two
 // allocations: the []Removed and one string they share). It accepts and
-// rejects the header blocks textproto.ReadHeader does, with one deliberate
+// rejects the header blocks go-message's textproto.ReadHeader does, with one deliberate
 // difference: ReadHeader fails on, or loses the line end of, a last line
 // cut short by the end of input whose length is a multiple of its 4 KiB
 // read buffer; ScanHeader takes it as any other line cut short. A

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/emersion/go-message/textproto"
 	"github.com/hubedge/hubedge/perms"
 )
 
@@ -52,30 +51,6 @@ func ExampleACL() {
 	// true false
 	// NT AUTHORITY\Authenticated Users: Ms-Exch-SMTP-Submit, Ms-Exch-SMTP-Accept-Any-Recipient, Ms-Exch-Accept-Headers-Routing, Ms-Exch-Bypass-Anti-Spam
 	// CONTOSO\scanner: Ms-Exch-Bypass-Message-Size-Limit
-}
-
-func ExampleFilterReceive() {
-	const raw = "Received: from client.example.net by mx.example.net;\r\n" +
-		"\tMon, 1 Jan 2024 10:00:00 +0000\r\n" +
-		"X-MS-Exchange-Organization-SCL: -1\r\n" +
-		"Subject: hello\r\n" +
-		"\r\n"
-	h, _ := textproto.ReadHeader(bufio.NewReader(strings.NewReader(raw)))
-
-	// An anonymous Internet sender may keep Received but not spoof the SCL.
-	var acl perms.ACL
-	acl.AddGroups(perms.AnonymousUsers)
-	for _, r := range perms.FilterReceive(&h, acl.Rights(perms.Anonymous)) {
-		fmt.Printf("removed %v field %s: %s\n", r.Class, r.Key, r.Value)
-	}
-	var out strings.Builder
-	textproto.WriteHeader(&out, h)
-	fmt.Print(strings.ReplaceAll(out.String(), "\r\n", "\n")) // CRLF on the wire
-	// Output:
-	// removed Organization field X-Ms-Exchange-Organization-Scl: -1
-	// Received: from client.example.net by mx.example.net;
-	// 	Mon, 1 Jan 2024 10:00:00 +0000
-	// Subject: hello
 }
 
 func ExampleFirewall_Filter() {

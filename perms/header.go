@@ -2,8 +2,6 @@ package perms
 
 import (
 	"strings"
-
-	"github.com/emersion/go-message/textproto"
 )
 
 // Class is a set of header-firewall classes.
@@ -213,47 +211,4 @@ func lowerASCII(c byte) byte {
 		return c + 'a' - 'A'
 	}
 	return c
-}
-
-// FilterReceive removes from h the fields of every class the session's
-// rights do not accept (Accept-Headers-Routing, -Organization, -Forest),
-// under the default prefixes. It returns what it removed, in header order.
-func FilterReceive(h *textproto.Header, rights Right) []Removed {
-	return defaultFirewall.FilterReceive(h, rights)
-}
-
-// FilterSend removes from h the fields of every class the remote
-// principal's rights do not let out (Send-Headers-Routing, -Organization,
-// -Forest), under the default prefixes. It returns what it removed.
-func FilterSend(h *textproto.Header, rights Right) []Removed {
-	return defaultFirewall.FilterSend(h, rights)
-}
-
-// FilterReceive is the package-level FilterReceive under f's prefixes.
-func (f *Firewall) FilterReceive(h *textproto.Header, rights Right) []Removed {
-	return f.FilterHeader(h, Allowed(Receive, rights))
-}
-
-// FilterSend is the package-level FilterSend under f's prefixes.
-func (f *Firewall) FilterSend(h *textproto.Header, rights Right) []Removed {
-	return f.FilterHeader(h, Allowed(Send, rights))
-}
-
-// FilterHeader removes from h every field whose class is not in keep and
-// returns what it removed, in header order (nil when nothing was removed).
-// Fields of no class are always kept. h may be nil.
-func (f *Firewall) FilterHeader(h *textproto.Header, keep Class) []Removed {
-	if h == nil || keep&AllClasses == AllClasses {
-		return nil
-	}
-	var out []Removed
-	for fs := h.Fields(); fs.Next(); {
-		c, ok := f.ClassOf(fs.Key())
-		if !ok || keep&c != 0 {
-			continue
-		}
-		out = append(out, Removed{Class: c, Key: fs.Key(), Value: fs.Value()})
-		fs.Del()
-	}
-	return out
 }
