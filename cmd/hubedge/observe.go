@@ -156,8 +156,12 @@ func (o *observer) queueEvent(m *manage.Metrics, e queue.Event) {
 	if e.Result != nil {
 		r.RecipientStatus = []string{e.Result.String()}
 	}
-	if e.RelatedID != "" {
-		r.Reference = string(e.RelatedID)
+	// reference holds Message-IDs: on the DSN record, written about the
+	// message reported on, the notification's; on the notification's own
+	// records, the message's it reports on.
+	r.Reference = e.Reference
+	if e.Type == queue.EventDSN {
+		r.InternalMessageID, r.MessageID, r.Reference = string(e.RelatedID), e.Reference, e.MessageID
 	}
 	o.track.Track(r)
 }
