@@ -70,6 +70,12 @@ func (o *observer) commit(records int, sync time.Duration) {
 	o.metrics.Load().GroupCommit(records, sync)
 }
 
+// poolCommit feeds them from a PostgreSQL queue
+// (pgstore.Config.CommitObserver), its round trip in place of the fsync.
+func (o *observer) poolCommit(records int, commit time.Duration) {
+	o.metrics.Load().PoolCommit(records, commit)
+}
+
 // refusalReason sorts a refusal by its enhanced status code into the
 // metrics' bounded set.
 func refusalReason(code int, enh [3]int) manage.Reason {
