@@ -29,7 +29,7 @@ type Metrics struct {
 	sessions                                    *prometheus.GaugeVec
 	refusals                                    *prometheus.CounterVec
 	tls, tlsFailed                              *prometheus.CounterVec
-	batch, fsync                                prometheus.Histogram
+	batch, fsync, commit                        prometheus.Histogram
 	backPressure                                *prometheus.GaugeVec
 }
 
@@ -71,13 +71,17 @@ func NewMetrics(q QueueStats, now func() time.Time) *Metrics {
 	m.tls = counter("tls_handshakes_total", "TLS handshakes attempted, by direction (receive, send) and connector.", "direction", "connector")
 	m.tlsFailed = counter("tls_handshake_failures_total", "TLS handshakes that failed, by direction and connector.", "direction", "connector")
 	m.batch = prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: "hubedge", Name: "queue_commit_batch_size",
-		Help: "Message records written or deleted by one group commit of the local queue (body chunks not counted).", Buckets: prometheus.ExponentialBuckets(1, 2, 10)})
+		Help: "Message records written or deleted by one group commit of the queue, local or PostgreSQL (body chunks not counted).", Buckets: prometheus.ExponentialBuckets(1, 2, 10)})
 	m.fsync = prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: "hubedge", Name: "queue_fsync_duration_seconds",
 		Help: "Time of the fdatasync of one group commit of the local queue.", Buckets: prometheus.ExponentialBuckets(0.0001, 2, 14)})
+	m.commit = prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: "hubedge", Name: "queue_commit_duration_seconds",
+		Help: "Round trip of one group commit of the PostgreSQL queue, from sending its statements to the server's confirmation: " +
+			"their execution, the network and, with synchronous_commit on, the WAL flush of the commit and any synchronous standby.",
+		Buckets: prometheus.ExponentialBuckets(0.0001, 2, 16)})
 	m.backPressure = prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "hubedge", Name: "back_pressure_level",
 		Help: "Back-pressure level by resource (disk, memory): 0 normal, 1 medium, 2 high."}, []string{"resource"})
 	m.reg.MustRegister(m.received, m.sent, m.delivered, m.deferred, m.failed, m.dsn, m.attempt, m.sessions,
-		m.refusals, m.tls, m.tlsFailed, m.batch, m.fsync, m.backPressure,
+		m.refusals, m.tls, m.tlsFailed, m.batch, m.fsync, m.commit, m.backPressure,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if q != nil {
 		m.reg.MustRegister(&queueCollector{q: q, now: now})
@@ -264,6 +268,18 @@ func (m *Metrics) GroupCommit(writes int, fsync time.Duration) {
 	if m != nil {
 		m.batch.Observe(float64(writes))
 		m.fsync.Observe(fsync.Seconds())
+	}
+}
+
+// PoolCommit observes one commit of the PostgreSQL queue: how many message
+// records it wrote or deleted and its round trip, which holds the server's
+// WAL flush of the commit but also the statements and the network, so it
+// bounds the flush from above. Its signature is
+// pgstore.Config.CommitObserver's.
+func (m *Metrics) PoolCommit(writes int, commit time.Duration) {
+	if m != nil {
+		m.batch.Observe(float64(writes))
+		m.commit.Observe(commit.Seconds())
 	}
 }
 

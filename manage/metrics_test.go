@@ -34,6 +34,7 @@ func exercise(m *manage.Metrics) {
 	m.TLSHandshake(manage.DirectionReceive, "From Internet", nil)
 	m.TLSHandshake(manage.DirectionSend, "To Internet", errors.New("x509: unknown authority"))
 	m.GroupCommit(12, 800*time.Microsecond)
+	m.PoolCommit(3, 2*time.Millisecond)
 	m.BackPressure("disk", 2)
 }
 
@@ -77,8 +78,9 @@ func TestMetrics(t *testing.T) {
 		`hubedge_smtp_sessions_open{connector="From Internet"} 1`,
 		`hubedge_smtp_refusals_total{connector="From Internet",reason="relay"} 1`,
 		`hubedge_tls_handshake_failures_total{connector="To Internet",direction="send"} 1`,
-		`hubedge_queue_commit_batch_size_sum 12`,
+		`hubedge_queue_commit_batch_size_sum 15`,
 		`hubedge_queue_fsync_duration_seconds_count 1`,
+		`hubedge_queue_commit_duration_seconds_count 1`,
 		`hubedge_back_pressure_level{resource="disk"} 2`,
 		`hubedge_queue_messages{delivery_type="DnsConnectorDelivery",queue="Outbound",status="Retry"} 1`,
 		`hubedge_queue_oldest_message_age_seconds 90`,
@@ -150,5 +152,30 @@ func TestAttemptOutcome(t *testing.T) {
 		if got := manage.AttemptOutcome(tt.results, tt.err); got != tt.want {
 			t.Errorf("AttemptOutcome(%v, %v) = %s, want %s", tt.results, tt.err, got, tt.want)
 		}
+	}
+}
+
+// TestPoolCommitMetric: a PostgreSQL queue's commits feed the batch-size
+// histogram and a round-trip histogram of their own, not the local
+// queue's fsync one.
+func TestPoolCommitMetric(t *testing.T) {
+	m := manage.NewMetrics(nil, nil)
+	m.PoolCommit(5, 2*time.Millisecond)
+	var nilM *manage.Metrics
+	nilM.PoolCommit(1, time.Second) // metrics off
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	for _, want := range []string{
+		"hubedge_queue_commit_batch_size_sum 5",
+		"hubedge_queue_commit_duration_seconds_count 1",
+		"hubedge_queue_commit_duration_seconds_sum 0.002",
+		"hubedge_queue_fsync_duration_seconds_count 0",
+	} {
+		if !strings.Contains(rec.Body.String(), want+"\n") {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	if problems, err := testutil.GatherAndLint(m.Registry(), "hubedge_queue_commit_duration_seconds"); err != nil || len(problems) > 0 {
+		t.Errorf("lint: %v %v", problems, err)
 	}
 }

@@ -234,12 +234,12 @@ func (q *Queue) finishAttempt(e *entry, a *attempt, rcpts []int, results []Resul
 	q.kick()
 	if poisoned {
 		q.opts.logger.Error("queue: damaged body; message moved to Poison", "id", m.id, "err", corrupt)
-		q.emit(Event{Type: EventPoison, Time: now, ID: m.id, Source: "QUEUE", Sender: m.rec.Env.From, MessageID: m.rec.Env.MessageID, Subject: m.rec.Env.Subject, Err: corrupt})
+		q.emit(Event{Type: EventPoison, Time: now, ID: m.id, Source: "QUEUE", Err: corrupt}.about(&m.rec.Env))
 	}
 	q.finish(s)
 	q.finish(rs)
 	if rerouted {
-		q.emit(Event{Type: EventResubmit, Time: now, ID: m.id, Queue: hq.key, Source: "ROUTING", Sender: m.rec.Env.From, MessageID: m.rec.Env.MessageID, Subject: m.rec.Env.Subject})
+		q.emit(Event{Type: EventResubmit, Time: now, ID: m.id, Queue: hq.key, Source: "ROUTING"}.about(&m.rec.Env))
 	}
 }
 
@@ -297,7 +297,8 @@ func (q *Queue) applyLocked(m *message, outs []outcome, now time.Time, source, q
 		}
 		ev := byKind[typ]
 		if ev == nil {
-			ev = &Event{Type: typ, Time: now, ID: m.id, Queue: queueKey, Source: source, Sender: m.rec.Env.From, MessageID: m.rec.Env.MessageID, Subject: m.rec.Env.Subject, Result: &res}
+			e := Event{Type: typ, Time: now, ID: m.id, Queue: queueKey, Source: source, Result: &res}.about(&m.rec.Env)
+			ev = &e
 			byKind[typ] = ev
 		}
 		ev.Recipients = append(ev.Recipients, rcpt.Address)
@@ -395,7 +396,7 @@ func (q *Queue) removeLocked(m *message, withNDR bool, now time.Time) *settlemen
 		m.holds--
 		s.req = q.persistLocked(m)
 	}
-	s.events = append(s.events, Event{Type: EventRemove, Time: now, ID: m.id, Source: "ADMIN", Sender: m.rec.Env.From, MessageID: m.rec.Env.MessageID, Subject: m.rec.Env.Subject})
+	s.events = append(s.events, Event{Type: EventRemove, Time: now, ID: m.id, Source: "ADMIN"}.about(&m.rec.Env))
 	return s
 }
 

@@ -221,7 +221,7 @@ func (q *Queue) enqueue(ctx context.Context, id ID, env Envelope, body io.Reader
 	for i, r := range env.Recipients {
 		rcpts[i] = r.Address
 	}
-	q.emit(Event{Type: EventReceive, ID: id, Source: source, Sender: env.From, MessageID: env.MessageID, Subject: env.Subject, Recipients: rcpts})
+	q.emit(Event{Type: EventReceive, ID: id, Source: source, Recipients: rcpts}.about(&env))
 	return nil
 }
 

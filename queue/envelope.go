@@ -39,6 +39,9 @@ type Envelope struct {
 	// MessageID is the message's Message-ID header field as received, for
 	// the message tracking log and Get-Message ("" when it has none).
 	MessageID string `json:"mid,omitempty"`
+	// Reference is, on a DSN the queue generated, the Message-ID of the
+	// message it reports on, so the tracking log links the two.
+	Reference string `json:"ref,omitempty"`
 	// Subject is the message's Subject field as received (raw), for the
 	// message tracking log.
 	Subject string `json:"subj,omitempty"`

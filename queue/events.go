@@ -17,8 +17,9 @@ const (
 	EventDefer EventType = "DEFER"
 	// EventFail: recipients failed for good (5xx, expiry, removal).
 	EventFail EventType = "FAIL"
-	// EventDSN: a delivery status notification was enqueued; RelatedID is
-	// the original message, ID the notification.
+	// EventDSN: a delivery status notification was enqueued; ID and
+	// MessageID are the notification's, RelatedID and Reference the
+	// original message's.
 	EventDSN EventType = "DSN"
 	// EventUnreachable: recipients have no route and wait in the
 	// Unreachable queue.
@@ -53,6 +54,10 @@ type Event struct {
 	Recipients []string
 	// MessageID is the message's Message-ID field (Envelope.MessageID).
 	MessageID string
+	// Reference is the Message-ID of the message a DSN reports on, on
+	// EventDSN and on every event of the DSN itself (Envelope.Reference);
+	// "" on other messages' events.
+	Reference string
 	// Subject is its Subject field, raw (Envelope.Subject).
 	Subject string
 	// Result is the reply behind DELIVER, DEFER and FAIL events.
@@ -63,6 +68,12 @@ type Event struct {
 	Detail string
 	// NextRetry is when a DEFER's recipients are tried again.
 	NextRetry time.Time
+}
+
+// about fills in what an event says of its message's envelope.
+func (e Event) about(env *Envelope) Event {
+	e.Sender, e.MessageID, e.Subject, e.Reference = env.From, env.MessageID, env.Subject, env.Reference
+	return e
 }
 
 func (q *Queue) emit(e Event) {

@@ -90,6 +90,8 @@ func (q *Queue) notify(s *settlement) {
 	}
 	dsnEnv := Envelope{
 		Recipients:   []Recipient{{Address: env.From, Notify: dsn.NotifyNever}},
+		MessageID:    n.MessageID,
+		Reference:    env.MessageID,
 		SMTPUTF8:     env.SMTPUTF8,
 		EightBitMIME: n.EightBit,
 		Received:     now,
@@ -120,7 +122,8 @@ func (q *Queue) notify(s *settlement) {
 		_ = req.wait()
 		return
 	}
-	q.emit(Event{Type: EventDSN, Time: now, ID: id, RelatedID: m.id, Source: "DSN", Recipients: []string{env.From}, Detail: dsnKind(s)})
+	q.emit(Event{Type: EventDSN, Time: now, ID: id, RelatedID: m.id, Source: "DSN", MessageID: n.MessageID, Reference: env.MessageID,
+		Recipients: []string{env.From}, Detail: dsnKind(s)})
 }
 
 // enqueueDSN writes n into the queue as message id; werr is the error of

@@ -112,7 +112,7 @@ func (q *Queue) RetryUnreachable() int {
 	}
 	q.mu.Unlock()
 	for _, m := range ms {
-		q.emit(Event{Type: EventResubmit, ID: m.id, Queue: QueueUnreachable, Source: "ADMIN", Sender: m.rec.Env.From, MessageID: m.rec.Env.MessageID, Subject: m.rec.Env.Subject})
+		q.emit(Event{Type: EventResubmit, ID: m.id, Queue: QueueUnreachable, Source: "ADMIN"}.about(&m.rec.Env))
 	}
 	return len(ms)
 }
@@ -152,7 +152,7 @@ func (q *Queue) Reroute() int {
 	q.mu.Unlock()
 	now := q.opts.clock.Now()
 	for _, m := range ms {
-		q.emit(Event{Type: EventResubmit, Time: now, ID: m.id, Source: "ROUTING", Sender: m.rec.Env.From, MessageID: m.rec.Env.MessageID, Subject: m.rec.Env.Subject})
+		q.emit(Event{Type: EventResubmit, Time: now, ID: m.id, Source: "ROUTING"}.about(&m.rec.Env))
 	}
 	return len(ms)
 }
@@ -239,7 +239,7 @@ func (q *Queue) adminMessage(id ID, typ EventType, op func(*message, time.Time) 
 	}
 	q.kick()
 	if typ != EventRemove {
-		q.emit(Event{Type: typ, Time: now, ID: id, Source: "ADMIN", Sender: m.rec.Env.From, MessageID: m.rec.Env.MessageID, Subject: m.rec.Env.Subject})
+		q.emit(Event{Type: typ, Time: now, ID: id, Source: "ADMIN"}.about(&m.rec.Env))
 	}
 	q.finish(s)
 	return nil

@@ -270,7 +270,7 @@ func (q *Queue) recover() error {
 		q.rescheduleLocked(m)
 	}
 	for _, id := range poisoned {
-		q.emit(Event{Type: EventPoison, ID: id, Source: "QUEUE", Sender: q.msgs[id].rec.Env.From, MessageID: q.msgs[id].rec.Env.MessageID, Subject: q.msgs[id].rec.Env.Subject})
+		q.emit(Event{Type: EventPoison, ID: id, Source: "QUEUE"}.about(&q.msgs[id].rec.Env))
 	}
 	if a, ok := q.store.(storage.Adopter); ok {
 		a.Adopt(q.adopt)
@@ -334,7 +334,7 @@ func (q *Queue) adopt(id ID, b []byte) error {
 	q.mu.Unlock()
 	q.kick()
 	if poison {
-		q.emit(Event{Type: EventPoison, ID: id, Source: "QUEUE", Sender: m.rec.Env.From, MessageID: m.rec.Env.MessageID, Subject: m.rec.Env.Subject})
+		q.emit(Event{Type: EventPoison, ID: id, Source: "QUEUE"}.about(&m.rec.Env))
 	}
 	if req != nil {
 		return req.wait()

@@ -98,7 +98,7 @@ func (q *Queue) routeNext() bool {
 	q.rescheduleLocked(m)
 	q.mu.Unlock()
 	if len(unreachable) > 0 {
-		q.emit(Event{Type: EventUnreachable, Time: now, ID: m.id, Queue: QueueUnreachable, Source: "ROUTING", Sender: env.From, MessageID: env.MessageID, Subject: env.Subject, Recipients: unreachable})
+		q.emit(Event{Type: EventUnreachable, Time: now, ID: m.id, Queue: QueueUnreachable, Source: "ROUTING", Recipients: unreachable}.about(&env))
 	}
 	q.finish(s)
 	q.kick()

@@ -37,14 +37,18 @@
 //
 // # Names
 //
-// The column names and order (Fields), the event IDs (RECEIVE, SEND,
-// DELIVER, DEFER, FAIL, DSN, POISONMESSAGE, RESUBMIT, REDIRECT ...), the
-// source names (SMTP, STOREDRIVER, QUEUE, ROUTING, DNS, DSN, ADMIN ...) and
-// the file naming are those of the reference system's published message
-// tracking documentation and of the sample files and parsing scripts its
-// vendor ships; the layout is that of its 2010 release (the original 21
-// columns and five added then). Reader matches columns by the names of a
-// file's #Fields line, so files of its other releases read too.
+// The column names, order and contents (Fields, Record), the event IDs
+// (RECEIVE, SEND, DELIVER, DEFER, FAIL, DSN, POISONMESSAGE, RESUBMIT,
+// REDIRECT ...), the source names (SMTP, STOREDRIVER, QUEUE, ROUTING, DNS,
+// DSN, ADMIN ...) and the file naming are those of the reference system's
+// published message tracking documentation and of the sample files and
+// parsing scripts its vendor ships; the layout is that of its 2010 release
+// (the original 21 columns and five added then). Reader matches columns by
+// the names of a file's #Fields line, so files of its other releases read
+// too. As that documentation defines it, reference links a DSN and the
+// message it reports on by Message-ID, not by internal-message-id: the
+// DSN record carries the notification's, the notification's own records
+// the original's.
 //
 // # Privacy
 //

@@ -23,8 +23,8 @@ const (
 	Defer EventID = "DEFER"
 	// Fail: delivery failed for good; recipient-status has the reply.
 	Fail EventID = "FAIL"
-	// DSN: a delivery status notification was generated; reference
-	// names the message it reports on.
+	// DSN: a delivery status notification was generated. The record is
+	// the reported message's; reference is the notification's Message-ID.
 	DSN EventID = "DSN"
 	// PoisonMessage: the message was put into (or taken out of) the
 	// poison queue.
@@ -97,7 +97,9 @@ type Record struct {
 	// RelatedRecipientAddress is the other address of EXPAND, RESOLVE
 	// and REDIRECT events.
 	RelatedRecipientAddress string
-	// Reference links a DSN or a copy to the original message's ID.
+	// Reference links related messages by Message-ID: on a DSN record,
+	// the notification generated; on the records of a notification, the
+	// message it reports on.
 	Reference      string
 	MessageSubject string
 	Sender         string // sender-address: the From or Sender header

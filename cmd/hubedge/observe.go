@@ -71,6 +71,12 @@ func (o *observer) commit(records int, sync time.Duration) {
 	o.metrics.Load().GroupCommit(records, sync)
 }
 
+// poolCommit feeds them from a PostgreSQL queue
+// (pgstore.Config.CommitObserver), its round trip in place of the fsync.
+func (o *observer) poolCommit(records int, commit time.Duration) {
+	o.metrics.Load().PoolCommit(records, commit)
+}
+
 // refusalReason sorts a refusal by its enhanced status code into the
 // metrics' bounded set.
 func refusalReason(code int, enh dsn.Status) manage.Reason {
@@ -157,8 +163,12 @@ func (o *observer) queueEvent(m *manage.Metrics, e queue.Event) {
 	if e.Result != nil {
 		r.RecipientStatus = []string{e.Result.String()}
 	}
-	if e.RelatedID != "" {
-		r.Reference = string(e.RelatedID)
+	// reference holds Message-IDs: on the DSN record, written about the
+	// message reported on, the notification's; on the notification's own
+	// records, the message's it reports on.
+	r.Reference = e.Reference
+	if e.Type == queue.EventDSN {
+		r.InternalMessageID, r.MessageID, r.Reference = string(e.RelatedID), e.Reference, e.MessageID
 	}
 	o.track.Track(r)
 }

@@ -124,14 +124,20 @@ type fakePool pgstore.Stats
 func (f fakePool) Stats() pgstore.Stats { return pgstore.Stats(f) }
 
 // TestPoolCommitMetrics: a PostgreSQL queue's commit counts are exported
-// as counters, named by the conventions promlint checks.
+// as counters, named by the conventions promlint checks, and each commit
+// the store reports feeds the round-trip histogram.
 func TestPoolCommitMetrics(t *testing.T) {
 	m := manage.NewMetrics(nil, nil)
 	exportPoolCommits(m, fakePool{Commits: 4, Records: 10})
 	exportPoolCommits(nil, fakePool{}) // metrics off: nothing to do
+	o := &observer{}
+	o.poolCommit(1, time.Millisecond) // before the transport started: no metrics yet
+	o.start(nil, m)
+	o.poolCommit(4, 3*time.Millisecond)
 	rec := httptest.NewRecorder()
 	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
-	for _, want := range []string{"hubedge_queue_commits_total 4\n", "hubedge_queue_commit_records_total 10\n"} {
+	for _, want := range []string{"hubedge_queue_commits_total 4\n", "hubedge_queue_commit_records_total 10\n",
+		"hubedge_queue_commit_duration_seconds_count 1\n", "hubedge_queue_commit_batch_size_sum 4\n"} {
 		if !strings.Contains(rec.Body.String(), want) {
 			t.Errorf("metrics lack %q", want)
 		}

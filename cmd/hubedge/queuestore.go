@@ -60,8 +60,11 @@ func (l *localQueue) close() {
 type poolStats interface{ Stats() pgstore.Stats }
 
 // exportPoolCommits adds a PostgreSQL queue's commit counts to m, read at
-// each scrape: their ratio is the mean group-commit batch. Their time is
-// PostgreSQL's to report (its commit flush happens in the server).
+// each scrape: their ratio is the mean group-commit batch. Each commit's
+// size and round trip reach the histograms through the observer's
+// poolCommit; the WAL flush alone is timed only inside PostgreSQL, for
+// the whole server (pg_stat_wal, pg_stat_io), which a PostgreSQL exporter
+// reports, not each hub of the pool.
 func exportPoolCommits(m *manage.Metrics, s poolStats) {
 	if m == nil {
 		return

@@ -152,14 +152,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		reports = tlsrpt.NewRecorder(c.FQDN, contact)
 		b.opts = append(b.opts, transport.WithDeliverOptions(deliver.WithTLSReporter(reports), deliver.WithTLSReportSender(*tlsMail.from)))
 	}
+	obs := &observer{server: sf.server, track: b.track}
 	var store *pgstore.Store
 	if *pg != "" {
-		if store, err = pgstore.Open(ctx, pgstore.Config{DSN: *pg, Hub: sf.server, Logger: log}); err != nil {
+		if store, err = pgstore.Open(ctx, pgstore.Config{DSN: *pg, Hub: sf.server, Logger: log, CommitObserver: obs.poolCommit}); err != nil {
 			return fmt.Errorf("run: -queue-postgres: %w", err)
 		}
 		b.opts = append(b.opts, transport.WithQueueStore(store))
 	}
-	obs := &observer{server: sf.server, track: b.track}
 	b.opts = append(b.opts, transport.WithTrace(obs.event))
 	local, err := openLocalQueue(c.QueueDir, mgmt != nil, obs)
 	if err != nil {

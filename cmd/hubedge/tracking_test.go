@@ -83,13 +83,25 @@ func TestMessageLife(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv.WaitOutput(t, `msg="transport: DSN queued"`)
-	if got, want := life("<never@contoso.com>"), "RECEIVE/SMTP FAIL/SMTP"; got != want {
+	if got, want := life("<never@contoso.com>"), "RECEIVE/SMTP FAIL/SMTP DSN/DSN"; got != want {
 		t.Errorf("life of the failed message: %s, want %s", got, want)
 	}
-	// The DSN is a message of its own; its record refers to the failed one.
+	// The DSN record of the failed message refers to the DSN by its
+	// Message-ID; the DSN is a message of its own, whose records refer back
+	// to the failed one by the failed one's Message-ID.
 	failed, dsns := search("-MessageId", "<never@contoso.com>", "-EventId", "FAIL"), search("-EventId", "DSN")
-	if len(failed) != 1 || len(dsns) != 1 || dsns[0].Source != "DSN" || dsns[0].Reference != failed[0].InternalMessageId {
-		t.Errorf("FAIL records %+v, DSN records %+v: want one DSN referring to the failed message", failed, dsns)
+	if len(failed) != 1 || len(dsns) != 1 || dsns[0].Source != "DSN" || dsns[0].InternalMessageId != failed[0].InternalMessageId ||
+		!strings.HasPrefix(dsns[0].Reference, "<") {
+		t.Fatalf("FAIL records %+v, DSN records %+v: want one DSN record of the failed message naming the DSN", failed, dsns)
+	}
+	notification := search("-MessageId", dsns[0].Reference)
+	if len(notification) == 0 || notification[0].EventId != "RECEIVE" || notification[0].Source != "DSN" {
+		t.Errorf("records of the DSN %s: %+v, want its RECEIVE from DSN first", dsns[0].Reference, notification)
+	}
+	for _, r := range notification {
+		if r.Reference != "<never@contoso.com>" {
+			t.Errorf("the DSN's %s record refers to %q, want <never@contoso.com>", r.EventId, r.Reference)
+		}
 	}
 
 	// A mistyped parameter is named with the one it was closest to.

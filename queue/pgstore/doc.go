@@ -19,7 +19,9 @@
 // once they have it), and an error whenever the outcome is unknown, a
 // connection lost mid-commit included. The queue batches concurrent
 // enqueues into each Apply (group commit), so one commit carries many
-// messages under load; Stats counts them. Bodies are rows of at most
+// messages under load; Stats counts them, and Config.CommitObserver sees
+// each commit's size and round trip (which holds the commit's WAL flush
+// but is not the flush alone). Bodies are rows of at most
 // storage.ChunkSize bytes (plus a CRC-32C, checked on every read) and
 // are read back one row at a time. Open creates the tables, or migrates
 // them from an earlier version, in one transaction under an advisory lock,

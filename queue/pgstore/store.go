@@ -59,6 +59,18 @@ type Config struct {
 	// Set it behind a connection pooler that does not keep sessions
 	// (PgBouncer in transaction mode), where LISTEN does not work.
 	NoNotify bool
+	// CommitObserver, if set, is called after each transaction Apply
+	// committed, by the goroutine that applied it (so it must return at
+	// once: a metric update), with the number of message records the
+	// transaction wrote or deleted (body chunks not counted, as walstore
+	// counts them) and the time from sending its statements on a pooled
+	// connection to the server's confirmation of its commit. That time
+	// holds the statements' execution, the network round trip and, since
+	// synchronous_commit is on, the server's WAL flush of the commit and
+	// any synchronous standby's confirmation: the durable flush bounded
+	// from above, not the flush alone, which only the server can time.
+	// Nil: Apply does not read the clock.
+	CommitObserver func(records int, commit time.Duration)
 }
 
 // Store is a storage.Store on PostgreSQL shared by a pool of hubs. It is
@@ -275,7 +287,7 @@ func (s *Store) Apply(ops []storage.Op) error {
 	b := &pgx.Batch{}
 	ep := s.currentEpoch()
 	b.Queue(holdLease, s.cfg.Hub, ep)
-	var recs uint64
+	var recs, deletes uint64
 	for _, op := range ops {
 		id := string(op.ID)
 		switch op.Kind {
@@ -285,15 +297,26 @@ func (s *Store) Apply(ops []storage.Op) error {
 		case storage.OpPutChunk:
 			b.Queue(putChunk, id, int32(op.Seq), s.cfg.Hub, sealChunk(op.Data))
 		case storage.OpDelete:
+			deletes++
 			b.Queue(deleteMessage, id, s.cfg.Hub)
 		case storage.OpDeleteBody:
+			deletes++
 			b.Queue(deleteBody, id, s.cfg.Hub)
 		default:
 			return fmt.Errorf("pgstore: unknown op kind %d", op.Kind)
 		}
 	}
-	br := s.pool.SendBatch(ctx, b)
-	var err error
+	// The connection is taken first so that a wait for one is not timed
+	// as the commit's.
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return s.writeFailed(err, ep)
+	}
+	var sent time.Time
+	if s.cfg.CommitObserver != nil {
+		sent = time.Now()
+	}
+	br := conn.SendBatch(ctx, b)
 	for range b.Len() {
 		if _, err = br.Exec(); err != nil {
 			break
@@ -304,8 +327,12 @@ func (s *Store) Apply(ops []storage.Op) error {
 	if cerr := br.Close(); err == nil {
 		err = cerr
 	}
+	conn.Release()
 	if err != nil {
 		return s.writeFailed(err, ep)
+	}
+	if s.cfg.CommitObserver != nil {
+		s.cfg.CommitObserver(int(recs+deletes), time.Since(sent))
 	}
 	s.commits.Add(1)
 	s.records.Add(recs)
