@@ -7,7 +7,6 @@ import (
 	"net/netip"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/emersion/go-sasl"
 
@@ -230,7 +229,7 @@ func (s *session) mail(m wire.Mail) error {
 	if !s.rights.Has(perms.Submit) {
 		return replyNotAuthenticated
 	}
-	if !m.SMTPUTF8 && !isASCII(from) {
+	if !m.SMTPUTF8 && !wire.IsASCII(from) {
 		return replyNeedSMTPUTF8
 	}
 	if from != "" {
@@ -261,19 +260,6 @@ func (s *session) mail(m wire.Mail) error {
 	return nil
 }
 
-// isASCII reports an address that needs no SMTPUTF8. RFC 6531 §3.4: a
-// client must use SMTPUTF8 for a non-ASCII address (in the local part or
-// as U-labels), and one that does not is refused, rather than accepted
-// and later written half in U-labels and half in A-labels.
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			return false
-		}
-	}
-	return true
-}
-
 // checkSender refuses a sender in an authoritative accepted domain unless
 // the session holds Accept-Authoritative-Domain-Sender or logged in as a
 // user (whose right to send as the address is a mailbox matter, not
@@ -302,7 +288,7 @@ func (s *session) principalName() string {
 // rcpt applies the relay rules; serverConn enforces
 // MaxRecipientsPerMessage (452 4.5.3) before calling it.
 func (s *session) rcpt(rc wire.Rcpt) error {
-	if !s.env.SMTPUTF8 && !isASCII(rc.To) {
+	if !s.env.SMTPUTF8 && !wire.IsASCII(rc.To) {
 		return replyNeedSMTPUTF8
 	}
 	addr, domain, trick, ok := canonicalRecipient(rc.To)

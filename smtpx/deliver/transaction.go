@@ -382,24 +382,15 @@ func headerFailure(err error) (queue.Result, bool) {
 // needsUTF8 reports whether an address of the envelope is not ASCII, so the
 // message cannot travel without SMTPUTF8 (RFC 6531 §3.4).
 func needsUTF8(env queue.Envelope, rcpts []queue.Recipient) bool {
-	if !isASCII(env.From) {
+	if !wire.IsASCII(env.From) {
 		return true
 	}
 	for _, r := range rcpts {
-		if !isASCII(r.Address) {
+		if !wire.IsASCII(r.Address) {
 			return true
 		}
 	}
 	return false
-}
-
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			return false
-		}
-	}
-	return true
 }
 
 func printableASCII(s string) bool {

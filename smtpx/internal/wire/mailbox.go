@@ -2,6 +2,20 @@ package wire
 
 import "strings"
 
+// IsASCII reports an address that needs no SMTPUTF8. RFC 6531 §3.4: a
+// client must use SMTPUTF8 for a non-ASCII address (in the local part or
+// as U-labels); a server refuses one that does not, rather than accept it
+// and later write it half in U-labels and half in A-labels, and a client
+// sends one only to a server that offers SMTPUTF8.
+func IsASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
 // MaxLocalPart is RFC 5321 §4.5.3.1.1's limit on a local part, in octets.
 const MaxLocalPart = 64
 

@@ -72,3 +72,21 @@ func FuzzQuoteLocal(f *testing.F) {
 		}
 	})
 }
+
+func TestIsASCII(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want bool
+	}{
+		{"bob@contoso.com", true},
+		{"", true},
+		{"jörg@bücher.example", false},
+		{"bob@xn--bcher-kva.example", true},
+		{"\x7f@x", true},
+		{"\x80", false},
+	} {
+		if got := wire.IsASCII(tt.in); got != tt.want {
+			t.Errorf("IsASCII(%q) = %v, want %v", tt.in, got, tt.want)
+		}
+	}
+}
