@@ -122,8 +122,10 @@ func Truncate(name string) Record {
 // line ("mx1.fabrikam.com. 300 IN A 192.0.2.1"; the TTL and class may be
 // left out). Owner names are matched case-insensitively; data such as an
 // MX target is served exactly as written, so tests can check that
-// resolvers normalise it. A line that does not parse is reported by
-// NewDNS or DNS.Add through TB.Fatalf.
+// resolvers normalise it. A line that does not parse, or parses to a
+// record no answer can carry (an owner name whose lower-casing, which
+// turns each invalid UTF-8 byte into three, makes a label too long), is
+// reported by NewDNS or DNS.Add through TB.Fatalf.
 func Zone(lines ...string) []Record {
 	out := make([]Record, 0, len(lines))
 	for _, line := range lines {
@@ -135,10 +137,25 @@ func Zone(lines ...string) []Record {
 			out = append(out, Record{err: fmt.Errorf("mxtest: zone line %q holds no record", line)})
 		default:
 			rr.Header().Name = canonical(rr.Header().Name)
+			if !packs(rr) {
+				out = append(out, Record{err: fmt.Errorf("mxtest: zone line %q: not a record an answer can carry", line)})
+				continue
+			}
 			out = append(out, newRecord(rr))
 		}
 	}
 	return out
+}
+
+// packs reports whether rr can go into an answer a client can read: it
+// packs and unpacks again.
+func packs(rr dns.RR) bool {
+	buf := make([]byte, dns.Len(rr))
+	n, err := dns.PackRR(rr, buf, 0, nil, false)
+	if err == nil {
+		_, _, err = dns.UnpackRR(buf[:n], 0)
+	}
+	return err == nil
 }
 
 // Query is one question the fake DNS server received.
