@@ -256,6 +256,7 @@ func (s *session) dataAgents(st *receiveState, facts *headerFacts, now time.Time
 			t.log.Warn("smtpx: enqueue failed", "session", s.c.id, "err", err)
 			return Status(err)
 		}
+		t.loops.transit(facts.loopKey, now)
 		s.trace(Event{Kind: EventQueued, QueueID: id})
 		s.logQueued(id, facts, &env)
 	}

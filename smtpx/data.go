@@ -56,7 +56,8 @@ func (s *session) data(r io.Reader) error {
 		return replyHopCount
 	}
 	now := s.now()
-	if t.loops.loop(&facts.ident, &s.env, now) {
+	var looped bool
+	if facts.loopKey, looped = t.loops.looped(&facts.ident, &s.env, now); looped {
 		t.log.Info("smtpx: routing loop, message refused", "message_id", facts.msgID, "from", s.env.From,
 			"rcpts", recipientList(s.env.Recipients), "session", s.c.id, "remote", s.c.remote.Addr().String())
 		return replyRoutingLoop
@@ -92,6 +93,7 @@ func (s *session) data(r io.Reader) error {
 		t.log.Warn("smtpx: enqueue failed", "session", s.c.id, "err", err)
 		return Status(err)
 	}
+	t.loops.transit(facts.loopKey, now)
 	s.trace(Event{Kind: EventQueued, QueueID: id})
 	s.logQueued(id, &facts, &env)
 	return queuedReply(id)
@@ -157,8 +159,10 @@ type headerFacts struct {
 	local int // those naming this server after "by" (MaxLocalHopCount)
 	// auth records which authHeaders the message keeps after the firewall.
 	auth [len(authHeaders)]bool
-	// ident digests the fields that identify the message (loopGuard).
-	ident identity
+	// ident digests the fields that identify the message, and loopKey
+	// names it in the loopGuard.
+	ident   identity
+	loopKey uint64
 	// msgID is the Message-ID field, kept with the envelope for the
 	// tracking log and Get-Message, and written in the info log line
 	// (logID: info is enabled).

@@ -55,13 +55,32 @@ func newLoopGuard(limit int) *loopGuard {
 // can craft a message that counts as another one.
 var loopSeed = maphash.MakeSeed()
 
-// loop reports whether the message with these identity fields and this
-// envelope has now arrived more than limit times within loopWindow.
-func (g *loopGuard) loop(ident *identity, env *queue.Envelope, now time.Time) bool {
+// looped reports whether the message with these identity fields and this
+// envelope has already passed through limit times within loopWindow, and
+// the key transit counts it under. Only passes count: an attempt that is
+// refused or cut short before the message is queued is no transit, so a
+// client retrying a message it could not hand over is never taken for a
+// loop.
+func (g *loopGuard) looped(ident *identity, env *queue.Envelope, now time.Time) (key uint64, looped bool) {
 	if g == nil || g.limit <= 0 {
-		return false
+		return 0, false
 	}
-	key := g.key(ident, env)
+	key = g.key(ident, env)
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if el, ok := g.entries[key]; ok {
+		e := el.Value.(*loopEntry)
+		return key, now.Sub(e.first) <= loopWindow && e.count >= g.limit
+	}
+	return key, false
+}
+
+// transit counts one more pass of the message looped named key: the
+// server has queued it.
+func (g *loopGuard) transit(key uint64, now time.Time) {
+	if g == nil || g.limit <= 0 {
+		return
+	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if el, ok := g.entries[key]; ok {
@@ -69,7 +88,7 @@ func (g *loopGuard) loop(ident *identity, env *queue.Envelope, now time.Time) bo
 		if now.Sub(e.first) <= loopWindow {
 			e.count++
 			g.lru.MoveToFront(el)
-			return e.count > g.limit
+			return
 		}
 		g.lru.Remove(el)
 		delete(g.entries, key)
@@ -80,7 +99,6 @@ func (g *loopGuard) loop(ident *identity, env *queue.Envelope, now time.Time) bo
 		delete(g.entries, old.Value.(*loopEntry).key)
 	}
 	g.entries[key] = g.lru.PushFront(&loopEntry{key: key, count: 1, first: now})
-	return false
 }
 
 // key digests the envelope (recipients in any order) and the identity
