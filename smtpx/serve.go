@@ -501,13 +501,14 @@ func (sc *serverConn) greet(ehlo bool, arg []byte) {
 // ehloReply is the reply to EHLO: the server's name, the client's
 // address, and what this connection offers (wire.AppendEHLO's order).
 func (sc *serverConn) ehloReply(b []byte) []byte {
-	o := wire.Offer{Ext: sc.offered(), Pipelining: true, EnhancedStatusCodes: true, Chunking: true,
+	o := wire.Offer{Domain: sc.s.fqdn, Remote: sc.c.remote.Addr(),
+		Ext: sc.offered(), Pipelining: true, EnhancedStatusCodes: true, Chunking: true,
 		StartTLS: sc.s.tls != nil && sc.tls == nil, Auth: sc.sess.authMechanisms(),
 		RcptMax: sc.s.rc.MaxRecipientsPerMessage()}
 	if !sc.s.bypass { // some principal may exceed the limit: SIZE without one
 		o.MaxSize = sc.s.rc.MaxMessageSize()
 	}
-	return wire.AppendEHLO(b, sc.s.fqdn+" Hello ["+sc.c.remote.Addr().String()+"]", o)
+	return wire.AppendEHLO(b, o)
 }
 
 // offered is what MAIL and RCPT parameters may use: what EHLO listed.

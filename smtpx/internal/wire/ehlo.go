@@ -2,6 +2,7 @@ package wire
 
 import (
 	"bytes"
+	"net/netip"
 	"strconv"
 	"strings"
 )
@@ -32,6 +33,10 @@ func ParseEHLO(msg string) map[string]string {
 // and what a client reads from it (OfferOf): one description of the
 // service extensions for both ends.
 type Offer struct {
+	// Domain and Remote make the greeting line, "Domain Hello [Remote]"
+	// (Remote left out when it is the zero Addr).
+	Domain string
+	Remote netip.Addr
 	// Ext: the extensions whose MAIL and RCPT parameters are allowed;
 	// each is listed (ExtSize as SIZE, ExtAuth as AUTH when Auth names a
 	// mechanism).
@@ -46,15 +51,19 @@ type Offer struct {
 	RcptMax             int      // RFC 9422 LIMITS RCPTMAX=; 0 leaves LIMITS out
 }
 
-// AppendEHLO appends the 250 reply to EHLO: greeting (one line, the
-// server's name first) on the first line,
+// AppendEHLO appends the 250 reply to EHLO: the greeting on the first line,
 // then the keywords in the reference system's order: SIZE, PIPELINING,
 // DSN, ENHANCEDSTATUSCODES, STARTTLS, AUTH, 8BITMIME, BINARYMIME,
 // CHUNKING, LIMITS, REQUIRETLS, SMTPUTF8.
-func AppendEHLO(b []byte, greeting string, o Offer) []byte {
+func AppendEHLO(b []byte, o Offer) []byte {
 	start := len(b)
 	b = append(b, "250-"...)
-	b = append(b, greeting...)
+	b = append(b, o.Domain...)
+	if o.Remote.IsValid() {
+		b = append(b, " Hello ["...)
+		b = o.Remote.AppendTo(b)
+		b = append(b, ']')
+	}
 	b = append(b, "\r\n"...)
 	if o.Ext&ExtSize != 0 {
 		b = append(b, "250-SIZE"...)
@@ -104,15 +113,21 @@ func keyword(b []byte, on bool, kw string) []byte {
 	return append(b, "\r\n"...)
 }
 
+// paramKeywords are the EHLO keywords of the extensions in Ext.
+var paramKeywords = [...]struct {
+	keyword string
+	ext     Ext
+}{{"SIZE", ExtSize}, {"8BITMIME", Ext8BitMIME}, {"BINARYMIME", ExtBinaryMIME}, {"SMTPUTF8", ExtSMTPUTF8},
+	{"DSN", ExtDSN}, {"AUTH", ExtAuth}, {"REQUIRETLS", ExtRequireTLS}}
+
 // OfferOf reads what a server offers from the keywords of its EHLO reply
 // (ParseEHLO's result). A SIZE parameter that is not a positive number
 // reads as no limit.
 func OfferOf(ext map[string]string) Offer {
 	var o Offer
-	for kw, x := range map[string]Ext{"SIZE": ExtSize, "8BITMIME": Ext8BitMIME, "BINARYMIME": ExtBinaryMIME,
-		"SMTPUTF8": ExtSMTPUTF8, "DSN": ExtDSN, "AUTH": ExtAuth, "REQUIRETLS": ExtRequireTLS} {
-		if _, ok := ext[kw]; ok {
-			o.Ext |= x
+	for _, k := range paramKeywords {
+		if _, ok := ext[k.keyword]; ok {
+			o.Ext |= k.ext
 		}
 	}
 	if n, err := strconv.ParseInt(ext["SIZE"], 10, 64); err == nil && n > 0 {
