@@ -233,7 +233,10 @@ func (t *Server) emit(e Event) {
 	if e.Time.IsZero() {
 		e.Time = t.opts.clock.Now()
 	}
-	t.log.Debug("smtpx: event", "event", e)
+	// Enabled first: boxing e for a disabled Debug still allocates it.
+	if t.log.Enabled(context.Background(), slog.LevelDebug) {
+		t.log.Debug("smtpx: event", "event", e)
+	}
 	if t.opts.trace != nil {
 		t.opts.trace(e)
 	}

@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"context"
 	"log/slog"
 	"strings"
 	"time"
@@ -84,7 +85,10 @@ func (t *Transport) emit(e Event) {
 	if e.Time.IsZero() {
 		e.Time = t.opts.clock.Now()
 	}
-	t.log.Debug("transport: event", "event", e)
+	// Enabled first: boxing e for a disabled Debug still allocates it.
+	if t.log.Enabled(context.Background(), slog.LevelDebug) {
+		t.log.Debug("transport: event", "event", e)
+	}
 	t.trace(e)
 }
 
