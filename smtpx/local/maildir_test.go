@@ -105,6 +105,15 @@ func TestMaildirDeliver(t *testing.T) {
 			boxes:   []want{{"bob@contoso.com", []string{"Return-Path: <a@b.example>\r\nDelivered-To: bob@contoso.com\r\n" + crlfBody}}},
 		},
 		{
+			name: "quoted local part is quoted again", from: `"a b"@b.example`, body: crlfBody,
+			rcpts: []string{`"C D"@contoso.com`, `"e,f"@contoso.com`, "g.h@contoso.com"}, results: []string{ok250, ok250, ok250},
+			boxes: []want{
+				{"c d@contoso.com", []string{"Return-Path: <\"a b\"@b.example>\r\nDelivered-To: \"c d\"@contoso.com\r\n" + crlfBody}},
+				{"e,f@contoso.com", []string{"Return-Path: <\"a b\"@b.example>\r\nDelivered-To: \"e,f\"@contoso.com\r\n" + crlfBody}},
+				{"g.h@contoso.com", []string{"Return-Path: <\"a b\"@b.example>\r\nDelivered-To: g.h@contoso.com\r\n" + crlfBody}},
+			},
+		},
+		{
 			name: "header injection in sender is neutralised", from: "a@b.example>\r\nX-Evil: 1", body: crlfBody,
 			rcpts: []string{"bob@contoso.com"}, results: []string{ok250},
 			boxes: []want{{"bob@contoso.com", []string{"Return-Path: <a@b.example>X-Evil: 1>\r\nDelivered-To: bob@contoso.com\r\n" + crlfBody}}},

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/hubedge/hubedge/queue"
+	"github.com/hubedge/hubedge/smtpx/internal/wire"
 )
 
 // delivery is the state of one Maildir.Deliver call.
@@ -188,12 +189,15 @@ func (d *delivery) write(f *os.File, canon string) (hdrLen int64, sinkErr, srcEr
 }
 
 // headers returns Return-Path and (unless off) Delivered-To, ending with
-// the message's own line ending so the file stays consistent.
+// the message's own line ending so the file stays consistent. The mailbox
+// in Delivered-To is written as a path would carry it: a local part that
+// is no dot-atom quoted again.
 func (d *delivery) headers(canon string) string {
 	var b strings.Builder
 	b.WriteString("Return-Path: <" + headerSafe(d.env.From) + ">" + d.eol)
 	if d.m.opts.deliveredTo {
-		b.WriteString("Delivered-To: " + canon + d.eol)
+		at := strings.LastIndexByte(canon, '@')
+		b.WriteString("Delivered-To: " + wire.QuoteLocal(canon[:at]) + canon[at:] + d.eol)
 	}
 	return b.String()
 }
