@@ -87,6 +87,11 @@ type variant struct {
 	// Groups is the key-exchange groups the Go clients offer (groupsGo or
 	// groupsOpenSSL30; see clientGroups).
 	Groups string
+	// NoVerify (verify=0, TLS_VERIFY=0) makes the Go clients encrypt
+	// without checking the server's certificate, as a sending MTA at
+	// opportunistic TLS does (Postfix's may and encrypt levels); the
+	// default checks it against the PKI's CA.
+	NoVerify bool
 }
 
 // milterRspamd is the only filter the harness knows how to start.
@@ -96,7 +101,7 @@ const milterRspamd = "rspamd"
 // comma-separated list of tools=postfix|go, key=ecdsa|rsa, gw=PATH,
 // cmd=NAME (the relay command in RELAY_CMD_NAME, read through getenv),
 // scrape=/PATH, milter=rspamd, policy=off|opportunistic|dane|mtasts,
-// newconn=1 and groups=go|openssl30 over the defaults def.
+// newconn=1, groups=go|openssl30 and verify=0|1 over the defaults def.
 func parseVariants(spec string, def variant, tlsOn bool, getenv func(string) string) ([]variant, error) {
 	fields := strings.Fields(spec)
 	if len(fields) == 0 {
@@ -133,8 +138,10 @@ func parseVariants(spec string, def variant, tlsOn bool, getenv func(string) str
 				v.NewConn = true
 			case k == "groups" && slices.Contains(groupNames, val):
 				v.Groups = val
+			case k == "verify" && (val == "0" || val == "1"):
+				v.NoVerify = val == "0"
 			default:
-				errs = append(errs, fmt.Errorf("bench: VARIANTS: bad setting %q (want tools=postfix|go, key=ecdsa|rsa, gw=PATH, cmd=NAME, scrape=/PATH, milter=rspamd, policy=off|opportunistic|dane|mtasts, newconn=1, groups=go|openssl30)", kv))
+				errs = append(errs, fmt.Errorf("bench: VARIANTS: bad setting %q (want tools=postfix|go, key=ecdsa|rsa, gw=PATH, cmd=NAME, scrape=/PATH, milter=rspamd, policy=off|opportunistic|dane|mtasts, newconn=1, groups=go|openssl30, verify=0|1)", kv))
 			}
 		}
 		if v.NewConn && v.Policy == "" {
@@ -186,6 +193,9 @@ environment (default):
   TLS_GROUPS (go = Go's defaults, X25519MLKEM768 first; openssl30 = X25519,
             P-256, P-521, P-384, as an OpenSSL 3.0 client such as Postfix's
             smtp offers: the key exchanges the Go clients offer)
+  TLS_VERIFY (1 = the Go clients check the server's certificate against the
+            PKI's CA; 0 = they encrypt without checking, as a sending MTA at
+            opportunistic TLS does)
   VARIANTS ('' ; e.g. "tools=postfix tools=go", "key=rsa key=ecdsa",
             "gw=/tmp/old/gateway gw=/tmp/new/gateway", "cmd=a cmd=b" (the
             relay commands in RELAY_CMD_a, RELAY_CMD_b), scrape=/metrics (GET
@@ -194,7 +204,8 @@ environment (default):
             policy=off|opportunistic|dane|mtasts (hubedge run delivering by MX
             lookup through unbound, DANE or MTA-STS published; TLS=1; with
             newconn=1 a next-hop connection per message),
-            groups=go|openssl30 (TLS_GROUPS for this variant): every
+            groups=go|openssl30 (TLS_GROUPS for this variant), verify=0|1
+            (TLS_VERIFY for this variant): every
             kind once per variant per round, labelled NAME[variant])
   POOL ("local pool1 pool2 pool3": pool mode's kinds; poolN = N hubs on PostgreSQL)
   HUBEDGE_BIN ('' = go build ./cmd/hubedge; pool mode)
@@ -267,6 +278,13 @@ func loadConfig(getenv func(string) string) (*config, error) {
 	}
 	def := variant{Tools: str("TOOLS", toolsPostfix), Key: str("KEY", keyECDSA), RelayCmd: c.RelayCmd,
 		Groups: str("TLS_GROUPS", groupsGo)}
+	switch v := getenv("TLS_VERIFY"); v {
+	case "", "1":
+	case "0":
+		def.NoVerify = true
+	default:
+		errs = append(errs, fmt.Errorf("bench: TLS_VERIFY=%q: want 0 or 1", v))
+	}
 	if c.TLS && getenv("TOOLS") == "" {
 		def.Tools = toolsGo
 	}

@@ -78,6 +78,11 @@ func TestLoadConfig(t *testing.T) {
 		{"tls groups", map[string]string{"TLS": "1", "TLS_GROUPS": "openssl30"}, "",
 			func(c *config) bool { return c.Variants[0].Groups == groupsOpenSSL30 }},
 		{"bad tls groups", map[string]string{"TLS_GROUPS": "x448"}, "TLS_GROUPS", nil},
+		{"tls without verification", map[string]string{"TLS": "1", "TLS_VERIFY": "0"}, "",
+			func(c *config) bool { return c.Variants[0].NoVerify }},
+		{"verify per variant", map[string]string{"TLS": "1", "VARIANTS": "verify=1 verify=0"}, "",
+			func(c *config) bool { return !c.Variants[0].NoVerify && c.Variants[1].NoVerify }},
+		{"bad tls verify", map[string]string{"TLS_VERIFY": "no"}, "TLS_VERIFY", nil},
 		{"variants labelled", map[string]string{"VARIANTS": "key=rsa key=ecdsa", "TOOLS": "go"}, "",
 			func(c *config) bool {
 				return len(c.Variants) == 2 && c.vname(kindRelay, c.Variants[0]) == "hubedge[key=rsa]" && c.Variants[1].Tools == toolsGo

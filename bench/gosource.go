@@ -204,10 +204,12 @@ func clientGroups(name string) []tls.CurveID {
 }
 
 // clientTLS is the bench clients' TLS configuration: the server must
-// present a certificate for benchServerName from the CA in caFile, and
-// groups names the key exchanges offered (clientGroups). It has no session
-// cache: every connection is a new client's full handshake.
-func clientTLS(caFile, groups string) (*tls.Config, error) {
+// present a certificate for benchServerName from the CA in caFile (unless
+// noVerify: encryption without authentication, RFC 7435's opportunistic
+// security, which spares the client its chain check), and groups names the
+// key exchanges offered (clientGroups). It has no session cache: every
+// connection is a new client's full handshake.
+func clientTLS(caFile, groups string, noVerify bool) (*tls.Config, error) {
 	pem, err := os.ReadFile(caFile)
 	if err != nil {
 		return nil, fmt.Errorf("bench: client TLS: %w", err)
@@ -216,15 +218,17 @@ func clientTLS(caFile, groups string) (*tls.Config, error) {
 	if !pool.AppendCertsFromPEM(pem) {
 		return nil, fmt.Errorf("bench: client TLS: no certificate in %s", caFile)
 	}
-	return &tls.Config{RootCAs: pool, ServerName: benchServerName, CurvePreferences: clientGroups(groups)}, nil
+	return &tls.Config{RootCAs: pool, ServerName: benchServerName, CurvePreferences: clientGroups(groups),
+		InsecureSkipVerify: noVerify}, nil
 }
 
 // goSourceMain is the "_gosource" mode, run as a process of its own like
 // smtp-source. Its flags are smtp-source's: -s sessions, -m messages,
 // -l payload bytes, -r recipients, -d reuse, -M HELO name, -f sender,
 // -t recipient; -tls CAFILE
-// adds STARTTLS, verifying the server against that CA, offering the
-// key-exchange groups of -groups (groupsGo or groupsOpenSSL30). Several host:port
+// adds STARTTLS, verifying the server against that CA (not with
+// -noverify), offering the key-exchange groups of -groups (groupsGo or
+// groupsOpenSSL30). Several host:port
 // arguments spread the sessions over them (see goSource).
 func goSourceMain(args []string) int {
 	fs := flag.NewFlagSet("_gosource", flag.ContinueOnError)
@@ -239,14 +243,15 @@ func goSourceMain(args []string) int {
 	fs.StringVar(&g.to, "t", "rcpt@example.net", "envelope recipient (numbered when -r > 1)")
 	ca := fs.String("tls", "", "STARTTLS, trusting the CA certificates in this PEM file")
 	groups := fs.String("groups", groupsGo, "key-exchange groups offered with -tls: go or openssl30")
+	noVerify := fs.Bool("noverify", false, "with -tls, encrypt without checking the server's certificate")
 	if err := fs.Parse(args); err != nil || fs.NArg() < 1 || g.sessions < 1 || g.rcpts < 1 || !slices.Contains(groupNames, *groups) {
-		fmt.Fprintln(os.Stderr, "usage: _gosource [-s N] [-m N] [-l N] [-r N] [-d] [-tls CAFILE [-groups go|openssl30]] host:port...")
+		fmt.Fprintln(os.Stderr, "usage: _gosource [-s N] [-m N] [-l N] [-r N] [-d] [-tls CAFILE [-groups go|openssl30] [-noverify]] host:port...")
 		return 2
 	}
 	g.addr, g.more, g.body, g.pid = fs.Arg(0), fs.Args()[1:], messageBody(*size), os.Getpid()
 	if *ca != "" {
 		var err error
-		if g.tls, err = clientTLS(*ca, *groups); err != nil {
+		if g.tls, err = clientTLS(*ca, *groups, *noVerify); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"net"
 	"os"
 	"path/filepath"
@@ -171,6 +172,45 @@ func TestWritePKI(t *testing.T) {
 		}
 		if len(pair.Certificate) != 2 {
 			t.Errorf("%s: chain of %d, want leaf and CA", kt, len(pair.Certificate))
+		}
+	}
+}
+
+// Against a certificate from another CA the checking client refuses the
+// handshake and the opportunistic one (TLS_VERIFY=0) delivers.
+func TestGoSourceNoVerify(t *testing.T) {
+	trusted, err := writePKI(t.TempDir(), keyECDSA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := writePKI(t.TempDir(), keyECDSA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pair, err := tls.LoadX509KeyPair(other.Cert, other.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, noVerify := range []bool{false, true} {
+		ln, err := net.Listen("tcp4", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		s := &goSink{tls: &tls.Config{Certificates: []tls.Certificate{pair}}}
+		go func() { _ = s.serve(ln) }()
+		cfg, err := clientTLS(trusted.CA, groupsGo, noVerify)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := &goSource{addr: ln.Addr().String(), sessions: 1, msgs: 2, rcpts: 1, helo: "x", body: messageBody(10), tls: cfg}
+		err = g.run(context.Background())
+		var unknown x509.UnknownAuthorityError
+		switch {
+		case noVerify && (err != nil || s.tlsMsg.Load() != 2):
+			t.Errorf("noVerify: run = %v, sink counted %s; want 2 messages under TLS", err, s.record())
+		case !noVerify && !errors.As(err, &unknown):
+			t.Errorf("checking: run = %v, want x509.UnknownAuthorityError", err)
 		}
 	}
 }

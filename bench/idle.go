@@ -90,7 +90,7 @@ func (r *runner) idleRun(ctx context.Context) (string, error) {
 	}()
 	var tlsCfg *tls.Config
 	if c.TLS {
-		if tlsCfg, err = clientTLS(r.pki.CA, r.v.Groups); err != nil {
+		if tlsCfg, err = clientTLS(r.pki.CA, r.v.Groups, r.v.NoVerify); err != nil {
 			return "", err
 		}
 	}

@@ -208,7 +208,7 @@ func (r *runner) latencyRun(ctx context.Context, kind string) ([]string, error) 
 	body := messageBody(c.Size)
 	var tlsCfg *tls.Config
 	if c.TLS {
-		if tlsCfg, err = clientTLS(r.pki.CA, r.v.Groups); err != nil {
+		if tlsCfg, err = clientTLS(r.pki.CA, r.v.Groups, r.v.NoVerify); err != nil {
 			return nil, err
 		}
 	}

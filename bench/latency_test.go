@@ -85,7 +85,7 @@ func benchTLS(t *testing.T) (server, client *tls.Config) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if client, err = clientTLS(pki.CA, groupsGo); err != nil {
+	if client, err = clientTLS(pki.CA, groupsGo, false); err != nil {
 		t.Fatal(err)
 	}
 	return &tls.Config{Certificates: []tls.Certificate{pair}}, client

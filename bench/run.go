@@ -109,6 +109,9 @@ func (r *runner) sourceCmd(n, port int) []string {
 			if r.v.Groups != "" {
 				a = slices.Insert(a, 4, "-groups", r.v.Groups)
 			}
+			if r.v.NoVerify {
+				a = slices.Insert(a, 2, "-noverify")
+			}
 		}
 		return a
 	}
