@@ -18,6 +18,7 @@ import (
 // ext is what the transaction needs from the server's EHLO reply.
 type ext struct {
 	pipelining bool
+	chunking   bool     // BDAT (RFC 3030)
 	maxSize    int64    // SIZE's limit (RFC 1870), 0 when none is given
 	offered    wire.Ext // the extensions whose MAIL and RCPT parameters may be sent
 }
@@ -26,7 +27,7 @@ type ext struct {
 func extOf(exts map[string]string) ext {
 	o := wire.OfferOf(exts)
 	// Only the parameters deliver writes: AUTH= and BODY=BINARYMIME never.
-	return ext{pipelining: o.Pipelining, maxSize: o.MaxSize,
+	return ext{pipelining: o.Pipelining, chunking: o.Chunking, maxSize: o.MaxSize,
 		offered: o.Ext & (wire.ExtSize | wire.Ext8BitMIME | wire.ExtDSN | wire.ExtRequireTLS | wire.ExtSMTPUTF8)}
 }
 
@@ -106,14 +107,23 @@ func quit(c net.Conn) {
 type wireBuf struct {
 	br *bufio.Reader
 	bw *bufio.Writer
+	// chunk holds a message bound for BDAT until it has all of it; one
+	// that outgrows it goes as DATA (see txn).
+	chunk *bufio.Writer
 }
 
 // wireWriteBuf holds a 4 KiB message, its commands and the terminator in
 // one write; larger bodies go out in chunks of this size.
 const wireWriteBuf = 32 << 10
 
+// maxChunk is the largest message sent with BDAT: the commands, one
+// "BDAT n LAST" and the message in one write, a round trip less than DATA
+// needs. A larger message gains nothing worth holding it in memory for.
+const maxChunk = wireWriteBuf
+
 var wireBufs = sync.Pool{New: func() any {
-	wb := &wireBuf{br: bufio.NewReaderSize(nil, 4096), bw: bufio.NewWriterSize(nil, wireWriteBuf)}
+	wb := &wireBuf{br: bufio.NewReaderSize(nil, 4096), bw: bufio.NewWriterSize(nil, wireWriteBuf),
+		chunk: bufio.NewWriterSize(nil, maxChunk)}
 	return wb
 }}
 
@@ -127,6 +137,7 @@ func getWireBuf(c net.Conn) *wireBuf {
 func putWireBuf(wb *wireBuf) {
 	wb.br.Reset(nil)
 	wb.bw.Reset(nil)
+	wb.chunk.Reset(nil)
 	wireBufs.Put(wb)
 }
 

@@ -25,16 +25,20 @@ func peerHarness(t *testing.T, peer *smtptest.Peer) *harness {
 	return newHarness(t, d, deliver.HopFor(sc, "fabrikam.com"))
 }
 
-// modes runs f against a peer with PIPELINING and one without.
+// modes runs f against a peer with PIPELINING, one that also offers
+// CHUNKING (the commands are pipelined too, with BDAT for DATA) and one
+// with neither.
 func modes(t *testing.T, f func(t *testing.T, pipelining bool, opts ...smtptest.PeerOption) *smtptest.Peer) {
-	for _, pipelining := range []bool{true, false} {
-		name := map[bool]string{true: "pipelining", false: "lock-step"}[pipelining]
-		t.Run(name, func(t *testing.T) {
-			var opts []smtptest.PeerOption
-			if pipelining {
-				opts = append(opts, smtptest.PeerPipelining())
-			}
-			peer := f(t, pipelining, opts...)
+	for _, mode := range []struct {
+		name string
+		opts []smtptest.PeerOption
+	}{
+		{"pipelining", []smtptest.PeerOption{smtptest.PeerPipelining()}},
+		{"chunking", []smtptest.PeerOption{smtptest.PeerPipelining(), smtptest.PeerChunking()}},
+		{"lock-step", nil},
+	} {
+		t.Run(mode.name, func(t *testing.T) {
+			peer := f(t, mode.opts != nil, mode.opts...)
 			if oos := peer.OutOfStep(); len(oos) > 0 {
 				t.Errorf("commands sent before the reply to the one before: %q", oos)
 			}
@@ -190,5 +194,75 @@ func TestServerOutOfStep(t *testing.T) {
 		if strings.HasPrefix(c, "MAIL") {
 			t.Fatalf("a transaction was started: %q", peer.Commands())
 		}
+	}
+}
+
+// Toward a server with CHUNKING a message that fits the chunk goes as one
+// "BDAT n LAST" behind the pipelined commands, and a larger one as DATA,
+// including one that only outgrows it by the line end added to its last
+// line. Either way the server gets the same octets.
+func TestChunkedTransfer(t *testing.T) {
+	const chunk = 32 << 10 // deliver's maxChunk
+	head := "Subject: size\r\n\r\n"
+	for _, tc := range []struct {
+		name string
+		body string
+		bdat bool
+	}{
+		{"small, with a leading dot", head + ".dot\r\nbare LF\nend", true},
+		{"fills the chunk", head + strings.Repeat("a", chunk-len(head)-2) + "\r\n", true},
+		{"the added line end outgrows it", head + strings.Repeat("a", chunk-len(head)-1), false},
+		{"a byte over", head + strings.Repeat("a", chunk-len(head)-1) + "\n", false},
+		{"much larger", head + strings.Repeat(".line\r\n", 3*chunk/7), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			peer := smtptest.NewPeer(t, smtptest.PeerPipelining(), smtptest.PeerChunking())
+			h := peerHarness(t, peer)
+			if res, err := h.send(queue.Envelope{}, tc.body); err != nil || res[0].Code != 250 {
+				t.Fatalf("res=%+v err=%v", res, err)
+			}
+			want := strings.ReplaceAll(tc.body, "\r\n", "\n")
+			if !strings.HasSuffix(want, "\n") {
+				want += "\n"
+			}
+			if b := peer.Bodies(); len(b) != 1 || b[0] != want {
+				t.Fatalf("peer got %d bodies; the first differs from the message: %v", len(b), len(b) == 1)
+			}
+			var bdat, data int
+			for _, c := range peer.Commands() {
+				switch {
+				case strings.HasPrefix(c, "BDAT "):
+					bdat++
+					if !strings.HasSuffix(c, " LAST") {
+						t.Errorf("a chunk not LAST: %q", c)
+					}
+				case c == "DATA":
+					data++
+				}
+			}
+			if tc.bdat && (bdat != 1 || data != 0) || !tc.bdat && (bdat != 0 || data != 1) {
+				t.Errorf("%d BDAT, %d DATA: %q", bdat, data, peer.Commands())
+			}
+		})
+	}
+}
+
+// When no recipient is taken, the server refuses the chunk it was already
+// sent; the transaction MAIL opened is reset and the session carries the
+// next message.
+func TestChunkRefused(t *testing.T) {
+	peer := smtptest.NewPeer(t, smtptest.PeerPipelining(), smtptest.PeerChunking(),
+		smtptest.PeerRcpt("gone@fabrikam.com", "550 5.1.1 no such user"))
+	h := peerHarness(t, peer)
+	res, err := h.send(queue.Envelope{Recipients: rcpts("gone@fabrikam.com")}, testBody)
+	if err != nil || len(res) != 1 || res[0].String() != "550 5.1.1 no such user" {
+		t.Fatalf("res=%+v err=%v", res, err)
+	}
+	if res, err := h.send(queue.Envelope{}, testBody); err != nil || res[0].Code != 250 {
+		t.Fatalf("next message: res=%+v err=%v", res, err)
+	}
+	cmds := peer.Commands()
+	if !slices.Contains(cmds, "RSET") || peer.Connections() != 1 || len(peer.Bodies()) != 1 {
+		t.Errorf("%d connections, %d bodies, commands %q; want RSET and one session", peer.Connections(), len(peer.Bodies()), cmds)
 	}
 }

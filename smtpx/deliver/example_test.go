@@ -111,9 +111,9 @@ func ExampleDeliverer() {
 	// Output:
 	// dial 127.0.0.1
 	// tls TLS 1.3
-	// gone@fabrikam.com 550 5.1.1
 	// stripped Received
 	// stripped X-Ms-Exchange-Organization-Scl
+	// gone@fabrikam.com 550 5.1.1
 	// bob@fabrikam.com 250 2.0.0
 	// 550 5.1.1 user unknown
 	// 250 2.0.0 OK: queued

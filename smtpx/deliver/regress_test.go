@@ -26,7 +26,7 @@ func TestRcpt421FailsEarlierAcceptedRecipients(t *testing.T) {
 			t.Errorf("rcpt %d: %+v, want 421 4.3.2", i, r)
 		}
 	}
-	if m := sink.Messages(); len(m) != 0 {
-		t.Fatalf("sink got %d messages", len(m))
-	}
+	// Whether a body follows the 421 is TestRcpt421MidTransaction's: this
+	// sink (go-smtp) goes on after a scripted 421 where a real server hangs
+	// up, and so takes the BDAT chunk that was pipelined behind the RCPTs.
 }

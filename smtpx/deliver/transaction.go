@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/hubedge/hubedge/connector"
@@ -52,9 +53,13 @@ func (d *Deliverer) transact(ctx context.Context, hop queue.NextHop, sc *connect
 // every reply. With PIPELINING (RFC 2920) MAIL, the RCPTs and DATA go out
 // in one write and their replies are read back in order, then the body
 // follows the 354 in one more write: two round trips per message instead
-// of 3 + n. Without it, or on a protocol-logged session, each command is
-// flushed and answered before the next. Every reply the transaction causes
-// is read, so the session can carry the next message.
+// of 3 + n. When the server also offers CHUNKING (RFC 3030), a message of
+// up to maxChunk is gathered first and goes with the commands as one
+// "BDAT n LAST": one round trip, and no dot-stuffing on either side. A
+// larger one goes as DATA. Without PIPELINING, or on a protocol-logged
+// session, each command is flushed and answered before the next. Every
+// reply the transaction causes is read, so the session can carry the next
+// message.
 type txn struct {
 	d      *Deliverer
 	hop    queue.NextHop
@@ -70,11 +75,14 @@ type txn struct {
 	results   []queue.Result
 	accepted  []int // recipients the server took, waiting for DATA's outcome
 	dw        wire.DotWriter
-	mailFail  bool  // MAIL was refused (the pipelined RCPTs and DATA still answer)
-	started   bool  // the commands were sent
-	sending   bool  // the server said 354: the body is being written
-	stopped   bool  // the transaction ended before the body; results are final
-	err       error // connection-level failure
+	gather    wire.DotWriter // with chunked: the message into wb.chunk
+	chunked   bool           // the message is being gathered for BDAT
+	lastChunk bool           // wb.chunk is flushing into "BDAT n LAST"
+	mailFail  bool           // MAIL was refused (the pipelined RCPTs and DATA still answer)
+	started   bool           // the commands were sent
+	sending   bool           // the server said 354: the body is being written
+	stopped   bool           // the transaction ended before the body; results are final
+	err       error          // connection-level failure
 }
 
 // errStop aborts the firewall's copy when the server did not take DATA.
@@ -112,11 +120,22 @@ func (t *txn) run() ([]queue.Result, error) {
 	t.params, t.pipelined = params, t.canPipeline()
 	t.results = make([]queue.Result, len(t.rcpts))
 	t.dw.Reset(t.wb.bw)
+	if t.pipelined && t.cn.ext.chunking {
+		t.chunked = true
+		t.wb.chunk.Reset(chunkSpill{t})
+		t.gather.ResetChunk(t.wb.chunk)
+	}
 	// The commands go out on the firewall's first write, once the header
 	// block has been read and filtered: a header the firewall cannot parse
 	// fails the message before anything is sent.
 	removed, ferr := t.filter(t, body)
-	if ferr == nil && !t.started {
+	if ferr == nil && t.chunked {
+		// The last line end, which may yet make it outgrow the chunk.
+		if ferr = t.gather.Close(); ferr == nil && !t.chunked {
+			ferr = t.wb.chunk.Flush()
+		}
+	}
+	if ferr == nil && !t.started && !t.chunked {
 		_, ferr = t.Write(nil)
 	}
 	switch {
@@ -135,6 +154,9 @@ func (t *txn) run() ([]queue.Result, error) {
 	if len(removed) > 0 {
 		t.d.emit(Event{Kind: EventHeadersStripped, Hop: t.hop, Host: t.cn.host, Addr: t.cn.addr, Removed: removed})
 	}
+	if t.chunked {
+		return t.endChunk()
+	}
 	return t.endData()
 }
 
@@ -146,10 +168,18 @@ func (t *txn) canPipeline() bool {
 	return t.cn.ext.pipelining && !logged
 }
 
-// Write is what the firewall writes the message to: its first call sends
-// the commands and reads their replies, later ones go through the
+// Write is what the firewall writes the message to. While the message is
+// gathered for BDAT it goes into the chunk; otherwise the first call sends
+// the commands and reads their replies, and later ones go through the
 // dot-stuffer.
 func (t *txn) Write(b []byte) (int, error) {
+	if t.chunked {
+		n, err := t.gather.Write(b)
+		if err == nil && !t.chunked { // it outgrew the chunk: the rest follows
+			err = t.wb.chunk.Flush()
+		}
+		return n, err
+	}
 	if !t.started {
 		t.started = true
 		t.exchange()
@@ -172,39 +202,30 @@ func (t *txn) reply(timeout time.Duration) (dsn.Reply, error) {
 	return t.wb.readReply()
 }
 
+// chunkSpill is where wb.chunk flushes: into "BDAT n LAST" once the
+// message is whole, and before that only when the message outgrew it, which
+// sends the commands with DATA instead, the chunk so far its start.
+type chunkSpill struct{ t *txn }
+
+func (c chunkSpill) Write(p []byte) (int, error) {
+	t := c.t
+	if t.lastChunk {
+		return t.wb.bw.Write(p)
+	}
+	if t.chunked {
+		t.chunked, t.started = false, true
+		t.exchange()
+	}
+	if !t.sending {
+		return 0, errStop
+	}
+	return t.dw.Write(p)
+}
+
 // exchange sends MAIL, the RCPTs and DATA (together or one by one) and
 // reads their replies; it leaves t.sending set when the body may follow.
 func (t *txn) exchange() {
-	cn, bw, cmdTO := t.cn, t.wb.bw, t.d.opts.timeouts.Command
-	if t.err = writeMail(bw, cn.ext, t.msg.Envelope.From, t.params); t.err != nil {
-		return
-	}
-	if t.pipelined {
-		for _, r := range t.rcpts {
-			if t.err = writeRcpt(bw, cn.ext, r); t.err != nil {
-				return
-			}
-		}
-		bw.WriteString("DATA\r\n")
-	}
-	mail, err := t.reply(cmdTO)
-	if err != nil || mail.Closing() && cn.reused {
-		// A reused session closed while idle: nothing was taken.
-		if err == nil {
-			err = &mail
-		}
-		t.err, cn.broken, t.stale = err, true, cn.reused
-		return
-	}
-	if mail.Code != 250 {
-		fillInto(t.results, t.resultOf(mail))
-		t.mailFail = true
-		if mail.Closing() || !t.pipelined { // nothing else is coming
-			cn.broken, t.stopped = cn.broken || mail.Closing(), true
-			return
-		}
-	}
-	if !t.rcptReplies() {
+	if !t.commands(false) {
 		return
 	}
 	if !t.pipelined {
@@ -213,9 +234,93 @@ func (t *txn) exchange() {
 			t.reset()
 			return
 		}
-		bw.WriteString("DATA\r\n")
+		t.wb.bw.WriteString("DATA\r\n")
 	}
 	t.dataReply()
+}
+
+// commands sends MAIL and, pipelined, the RCPTs and then DATA or (chunk)
+// the gathered message as "BDAT n LAST", and reads the replies of MAIL and
+// the RCPTs; false when the transaction ended there.
+func (t *txn) commands(chunk bool) bool {
+	cn, bw, cmdTO := t.cn, t.wb.bw, t.d.opts.timeouts.Command
+	if t.err = writeMail(bw, cn.ext, t.msg.Envelope.From, t.params); t.err != nil {
+		return false
+	}
+	if t.pipelined {
+		for _, r := range t.rcpts {
+			if t.err = writeRcpt(bw, cn.ext, r); t.err != nil {
+				return false
+			}
+		}
+		if chunk {
+			t.writeChunk()
+		} else {
+			bw.WriteString("DATA\r\n")
+		}
+	}
+	mail, err := t.reply(cmdTO)
+	if err != nil || mail.Closing() && cn.reused {
+		// A reused session closed while idle: nothing was taken.
+		if err == nil {
+			err = &mail
+		}
+		t.err, cn.broken, t.stale = err, true, cn.reused
+		return false
+	}
+	if mail.Code != 250 {
+		fillInto(t.results, t.resultOf(mail))
+		t.mailFail = true
+		if mail.Closing() || !t.pipelined { // nothing else is coming
+			cn.broken, t.stopped = cn.broken || mail.Closing(), true
+			return false
+		}
+	}
+	return t.rcptReplies()
+}
+
+// writeChunk buffers "BDAT n LAST" and the gathered message.
+func (t *txn) writeChunk() {
+	var num [20]byte
+	bw := t.wb.bw
+	bw.WriteString("BDAT ")
+	bw.Write(strconv.AppendInt(num[:0], int64(t.wb.chunk.Buffered()), 10))
+	bw.WriteString(" LAST\r\n")
+	t.lastChunk = true
+	_ = t.wb.chunk.Flush() // into bw, whose error the flush in reply returns
+}
+
+// endChunk sends the commands and the gathered message in one write and
+// gives BDAT's reply to the accepted recipients.
+func (t *txn) endChunk() ([]queue.Result, error) {
+	t.started = true
+	if !t.commands(true) {
+		if t.err != nil {
+			return t.fail(t.err)
+		}
+		return t.results, nil // the server is closing: the session goes
+	}
+	rep, err := t.reply(t.d.opts.timeouts.Data)
+	if err != nil {
+		return t.fail(err)
+	}
+	switch {
+	case rep.Closing():
+		t.cn.broken = true
+	case rep.Code == 250 && len(t.accepted) > 0 && !t.mailFail:
+		t.cn.messages++
+	case rep.Code == 250: // a message with no recipient taken: out of step
+		t.cn.broken = true
+	case !t.mailFail: // the chunk failed the transaction MAIL opened: close it
+		t.reset()
+	}
+	if !t.mailFail && len(t.accepted) > 0 {
+		t.finish(t.resultOf(rep))
+	}
+	if t.wb.br.Buffered() > 0 { // the server said more than it was asked
+		t.cn.broken = true
+	}
+	return t.results, nil
 }
 
 // rcptReplies reads each RCPT's reply (sending the RCPT first in lock

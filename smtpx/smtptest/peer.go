@@ -2,6 +2,7 @@ package smtptest
 
 import (
 	"bufio"
+	"io"
 	"net"
 	"net/textproto"
 	"strconv"
@@ -11,8 +12,9 @@ import (
 
 // Peer is a raw SMTP server on 127.0.0.1 for testing how a client's
 // transaction goes on the wire, which a Sink (go-smtp's server) hides. It
-// offers PIPELINING or not, answers MAIL and RCPT from a script, hangs up
-// after any 421, and records commands and bodies.
+// offers PIPELINING or not, and CHUNKING (RFC 3030) or not, answers MAIL
+// and RCPT from a script, hangs up after any 421, and records commands and
+// bodies.
 //
 // With PIPELINING it holds its MAIL and RCPT replies until DATA arrives,
 // as a server may (RFC 2920 §3.1), so a client that waits for each reply
@@ -21,6 +23,7 @@ import (
 type Peer struct {
 	ln         net.Listener
 	pipelining bool
+	chunking   bool
 	ehloReply  string // "" for the peer's own
 	mailReply  string
 	rcptReply  map[string]string
@@ -39,6 +42,9 @@ type PeerOption func(*Peer)
 
 // PeerPipelining makes the peer offer PIPELINING.
 func PeerPipelining() PeerOption { return func(p *Peer) { p.pipelining = true } }
+
+// PeerChunking makes the peer offer CHUNKING and take BDAT.
+func PeerChunking() PeerOption { return func(p *Peer) { p.chunking = true } }
 
 // PeerEHLO replaces the reply to EHLO, lines separated by CR LF, e.g. to
 // send more than one reply ("250 peer\r\n250 surprise").
@@ -95,7 +101,7 @@ func (p *Peer) Commands() []string {
 }
 
 // Bodies returns the messages received, as DATA carried them with the
-// dot-stuffing undone and line ends as "\n".
+// dot-stuffing undone, or as BDAT did, with line ends as "\n".
 func (p *Peer) Bodies() []string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -148,6 +154,8 @@ type peerSession struct {
 	c              net.Conn
 	pending        []string // replies held until DATA
 	mailOK, rcptOK bool
+	chunks         []byte // the BDAT chunks of the message so far
+	chunkFailed    bool   // a BDAT chunk of this transaction was refused
 }
 
 // say writes the held replies and then lines; false after a 421, when the
@@ -188,12 +196,16 @@ func (p *Peer) session(c net.Conn) {
 			if p.pipelining {
 				reply = "250-peer\r\n250-PIPELINING\r\n250-8BITMIME\r\n250-DSN\r\n250 SIZE 100000"
 			}
+			if p.chunking {
+				reply = strings.Replace(reply, "250-8BITMIME", "250-CHUNKING\r\n250-8BITMIME", 1)
+			}
 			if p.ehloReply != "" {
 				reply = p.ehloReply
 			}
 		case "MAIL":
 			reply, hold = p.mailReply, p.pipelining
 			s.mailOK, s.rcptOK = strings.HasPrefix(reply, "2"), false
+			s.chunks, s.chunkFailed = nil, false
 		case "RCPT":
 			reply, hold = "250 2.1.5 ok", p.pipelining
 			if r, ok := p.rcptReply[strings.ToLower(rcptAddr(arg))]; ok {
@@ -217,8 +229,17 @@ func (p *Peer) session(c net.Conn) {
 			reply = "250 2.0.0 queued as " + strconv.Itoa(len(p.bodies))
 			p.mu.Unlock()
 			s.mailOK, s.rcptOK = false, false
+		case "BDAT":
+			if !p.chunking {
+				reply = "502 5.5.1 command not implemented"
+				break
+			}
+			reply = p.bdat(s, br, arg)
+			if reply == "" {
+				return
+			}
 		case "RSET":
-			s.mailOK, s.rcptOK = false, false
+			s.mailOK, s.rcptOK, s.chunks, s.chunkFailed = false, false, nil, false
 		case "NOOP":
 		case "QUIT":
 			s.say("221 2.0.0 bye")
@@ -234,6 +255,34 @@ func (p *Peer) session(c net.Conn) {
 			return
 		}
 	}
+}
+
+// bdat reads a BDAT chunk ("n" or "n LAST") and returns its reply, ""
+// when the session must end. Like a server with PIPELINING it reads a
+// chunk it refuses, so the commands behind it stay in step (RFC 3030 §4.2).
+func (p *Peer) bdat(s *peerSession, br *bufio.Reader, arg string) string {
+	size, last, _ := strings.Cut(arg, " ")
+	n, err := strconv.Atoi(size)
+	if err != nil || n < 0 || last != "" && !strings.EqualFold(last, "LAST") {
+		return "" // without its size the chunk cannot be skipped
+	}
+	chunk := make([]byte, n)
+	if _, err := io.ReadFull(br, chunk); err != nil {
+		return ""
+	}
+	switch {
+	case !s.mailOK || !s.rcptOK || s.chunkFailed:
+		s.chunkFailed = true
+		return "554 5.5.1 No valid recipients"
+	case last == "":
+		s.chunks = append(s.chunks, chunk...)
+		return "250 2.0.0 " + size + " octets received"
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.bodies = append(p.bodies, strings.ReplaceAll(string(s.chunks)+string(chunk), "\r\n", "\n"))
+	s.mailOK, s.rcptOK, s.chunks = false, false, nil
+	return "250 2.0.0 queued as " + strconv.Itoa(len(p.bodies))
 }
 
 // rcptAddr is the address of RCPT's "TO:<a@b> params".

@@ -13,6 +13,7 @@ import (
 // Reset gives it a writer.
 type DotWriter struct {
 	w       *bufio.Writer
+	chunk   bool // BDAT content: line ends only, no stuffing, no terminator
 	wrote   bool // anything was written
 	midLine bool // the last byte written was not the LF of a line end
 	lastCR  bool // the last byte written was a CR (its LF may follow)
@@ -21,13 +22,19 @@ type DotWriter struct {
 // Reset makes d write a new message to w.
 func (d *DotWriter) Reset(w *bufio.Writer) { *d = DotWriter{w: w} }
 
+// ResetChunk makes d write a new message to w as BDAT content (RFC 3030):
+// its line ends become CR LF as for DATA, so both transfers carry the same
+// octets, but a leading '.' stays single and Close writes no terminator,
+// since a chunk is delimited by its length.
+func (d *DotWriter) ResetChunk(w *bufio.Writer) { *d = DotWriter{w: w, chunk: true} }
+
 // Write writes b, stuffed, to the underlying writer's buffer.
 func (d *DotWriter) Write(b []byte) (int, error) {
 	n := len(b)
 	for len(b) > 0 {
 		d.wrote = true
 		if !d.midLine {
-			if b[0] == '.' {
+			if b[0] == '.' && !d.chunk {
 				d.w.WriteByte('.')
 			}
 			d.midLine = true
@@ -56,14 +63,18 @@ func (d *DotWriter) Write(b []byte) (int, error) {
 	return n, nil
 }
 
-// Close ends the last line if it is open and writes the terminator; the
-// caller flushes.
+// Close ends the last line if it is open and, for DATA, writes the
+// terminator; the caller flushes.
 func (d *DotWriter) Close() error {
 	switch {
 	case !d.wrote || d.midLine && !d.lastCR:
 		d.w.WriteString("\r\n")
 	case d.midLine: // a CR waiting for its LF
 		d.w.WriteByte('\n')
+	}
+	if d.chunk {
+		_, err := d.w.Write(nil)
+		return err
 	}
 	_, err := d.w.WriteString(".\r\n")
 	return err

@@ -11,11 +11,18 @@ import (
 )
 
 // dotStuff runs in through a DotWriter, cut into writes of size step.
-func dotStuff(t testing.TB, in []byte, step int) []byte {
+func dotStuff(t testing.TB, in []byte, step int) []byte { return writeDot(t, in, step, false) }
+
+// chunked runs in through a DotWriter reset for BDAT content.
+func chunked(t testing.TB, in []byte, step int) []byte { return writeDot(t, in, step, true) }
+
+func writeDot(t testing.TB, in []byte, step int, chunk bool) []byte {
 	var out bytes.Buffer
 	bw := bufio.NewWriterSize(&out, 16)
 	var d wire.DotWriter
-	d.Reset(bw)
+	if d.Reset(bw); chunk {
+		d.ResetChunk(bw)
+	}
 	for rest := in; len(rest) > 0; {
 		n := min(step, len(rest))
 		if m, err := d.Write(rest[:n]); err != nil || m != n {
@@ -47,18 +54,21 @@ func reference(t testing.TB, in []byte) []byte {
 }
 
 func TestDotWriter(t *testing.T) {
-	for _, tc := range []struct{ in, want string }{
-		{"", "\r\n.\r\n"},
-		{"a\r\n", "a\r\n.\r\n"},
-		{"a", "a\r\n.\r\n"},
-		{".\r\n..x\r\nb.\r\n", "..\r\n...x\r\nb.\r\n.\r\n"},
-		{"a\nb\n.c", "a\r\nb\r\n..c\r\n.\r\n"},
-		{"a\r", "a\r\n.\r\n"},
-		{"\r\n\r\n", "\r\n\r\n.\r\n"},
+	for _, tc := range []struct{ in, want, chunk string }{
+		{"", "\r\n.\r\n", "\r\n"},
+		{"a\r\n", "a\r\n.\r\n", "a\r\n"},
+		{"a", "a\r\n.\r\n", "a\r\n"},
+		{".\r\n..x\r\nb.\r\n", "..\r\n...x\r\nb.\r\n.\r\n", ".\r\n..x\r\nb.\r\n"},
+		{"a\nb\n.c", "a\r\nb\r\n..c\r\n.\r\n", "a\r\nb\r\n.c\r\n"},
+		{"a\r", "a\r\n.\r\n", "a\r\n"},
+		{"\r\n\r\n", "\r\n\r\n.\r\n", "\r\n\r\n"},
 	} {
 		for _, step := range []int{1, 2, 3, 1 << 20} {
 			if got := dotStuff(t, []byte(tc.in), step); string(got) != tc.want {
 				t.Errorf("%q step %d: got %q, want %q", tc.in, step, got, tc.want)
+			}
+			if got := chunked(t, []byte(tc.in), step); string(got) != tc.chunk {
+				t.Errorf("%q step %d as a chunk: got %q, want %q", tc.in, step, got, tc.chunk)
 			}
 		}
 	}
@@ -94,6 +104,11 @@ func FuzzDotWriter(f *testing.F) {
 		ours, err := io.ReadAll(wire.NewDotReader(bufio.NewReader(bytes.NewReader(got)), len(got)+2))
 		if want := bytes.ReplaceAll(withLastLF(clean), []byte("\n"), []byte("\r\n")); err != nil || !bytes.Equal(ours, want) {
 			t.Fatalf("DotReader of %q gave %q, %v; want %q", got, ours, err, want)
+		}
+		// BDAT carries the same octets as DATA once those are unstuffed,
+		// whatever the input's line ends.
+		if chunk := chunked(t, in, step); !bytes.Equal(dotStuff(t, chunk, step), dotStuff(t, in, step)) {
+			t.Fatalf("as a chunk %q gave %q, which is not DATA's octets", in, chunk)
 		}
 	})
 }
