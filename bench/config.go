@@ -92,6 +92,9 @@ type variant struct {
 	// opportunistic TLS does (Postfix's may and encrypt levels); the
 	// default checks it against the PKI's CA.
 	NoVerify bool
+	// Chunking (chunking=1, TOOLS=go) makes the Go sink offer CHUNKING
+	// and take BDAT, as a Postfix or Exchange next hop does.
+	Chunking bool
 }
 
 // milterRspamd is the only filter the harness knows how to start.
@@ -101,7 +104,8 @@ const milterRspamd = "rspamd"
 // comma-separated list of tools=postfix|go, key=ecdsa|rsa, gw=PATH,
 // cmd=NAME (the relay command in RELAY_CMD_NAME, read through getenv),
 // scrape=/PATH, milter=rspamd, policy=off|opportunistic|dane|mtasts,
-// newconn=1, groups=go|openssl30 and verify=0|1 over the defaults def.
+// newconn=1, groups=go|openssl30, verify=0|1 and chunking=1 over the
+// defaults def.
 func parseVariants(spec string, def variant, tlsOn bool, getenv func(string) string) ([]variant, error) {
 	fields := strings.Fields(spec)
 	if len(fields) == 0 {
@@ -140,9 +144,14 @@ func parseVariants(spec string, def variant, tlsOn bool, getenv func(string) str
 				v.Groups = val
 			case k == "verify" && (val == "0" || val == "1"):
 				v.NoVerify = val == "0"
+			case k == "chunking" && val == "1":
+				v.Chunking = true
 			default:
-				errs = append(errs, fmt.Errorf("bench: VARIANTS: bad setting %q (want tools=postfix|go, key=ecdsa|rsa, gw=PATH, cmd=NAME, scrape=/PATH, milter=rspamd, policy=off|opportunistic|dane|mtasts, newconn=1, groups=go|openssl30, verify=0|1)", kv))
+				errs = append(errs, fmt.Errorf("bench: VARIANTS: bad setting %q (want tools=postfix|go, key=ecdsa|rsa, gw=PATH, cmd=NAME, scrape=/PATH, milter=rspamd, policy=off|opportunistic|dane|mtasts, newconn=1, groups=go|openssl30, verify=0|1, chunking=1)", kv))
 			}
+		}
+		if v.Chunking && v.Tools != toolsGo {
+			errs = append(errs, fmt.Errorf("bench: VARIANTS %q: chunking=1 needs tools=go (smtp-sink has no BDAT)", f))
 		}
 		if v.NewConn && v.Policy == "" {
 			errs = append(errs, fmt.Errorf("bench: VARIANTS %q: newconn=1 needs policy=", f))
@@ -205,7 +214,8 @@ environment (default):
             lookup through unbound, DANE or MTA-STS published; TLS=1; with
             newconn=1 a next-hop connection per message),
             groups=go|openssl30 (TLS_GROUPS for this variant), verify=0|1
-            (TLS_VERIFY for this variant): every
+            (TLS_VERIFY for this variant), chunking=1 (TOOLS=go: the Go
+            sink offers CHUNKING, as Postfix and Exchange do): every
             kind once per variant per round, labelled NAME[variant])
   POOL ("local pool1 pool2 pool3": pool mode's kinds; poolN = N hubs on PostgreSQL)
   HUBEDGE_BIN ('' = go build ./cmd/hubedge; pool mode)

@@ -83,6 +83,9 @@ func TestLoadConfig(t *testing.T) {
 		{"verify per variant", map[string]string{"TLS": "1", "VARIANTS": "verify=1 verify=0"}, "",
 			func(c *config) bool { return !c.Variants[0].NoVerify && c.Variants[1].NoVerify }},
 		{"bad tls verify", map[string]string{"TLS_VERIFY": "no"}, "TLS_VERIFY", nil},
+		{"chunking sink", map[string]string{"TOOLS": "go", "VARIANTS": "chunking=1"}, "",
+			func(c *config) bool { return c.Variants[0].Chunking }},
+		{"chunking needs the go sink", map[string]string{"VARIANTS": "chunking=1"}, "chunking=1 needs tools=go", nil},
 		{"variants labelled", map[string]string{"VARIANTS": "key=rsa key=ecdsa", "TOOLS": "go"}, "",
 			func(c *config) bool {
 				return len(c.Variants) == 2 && c.vname(kindRelay, c.Variants[0]) == "hubedge[key=rsa]" && c.Variants[1].Tools == toolsGo

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -212,5 +214,43 @@ func TestGoSourceNoVerify(t *testing.T) {
 		case !noVerify && !errors.As(err, &unknown):
 			t.Errorf("checking: run = %v, want x509.UnknownAuthorityError", err)
 		}
+	}
+}
+
+// With chunking the Go sink offers CHUNKING and counts a message sent as
+// BDAT chunks once, at its LAST chunk, skipping the chunks' octets.
+func TestGoSinkChunking(t *testing.T) {
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	s := &goSink{chunking: true}
+	go func() { _ = s.serve(ln) }()
+	c, err := net.Dial("tcp4", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	br := bufio.NewReader(c)
+	// Pipelined as the deliverer sends it; the chunks hold what would be
+	// commands if they were read as lines.
+	if _, err := io.WriteString(c, "EHLO x\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nBDAT 6\r\nQUIT\r\nBDAT 8 LAST\r\nRSET\r\n\r\nQUIT\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	var replies []string
+	for {
+		line, err := br.ReadString('\n')
+		if err != nil {
+			break
+		}
+		replies = append(replies, strings.TrimSpace(line))
+	}
+	all := strings.Join(replies, "|")
+	if !strings.Contains(all, "250-CHUNKING") || !strings.HasSuffix(all, "250 2.0.0 Ok: chunk received|250 2.0.0 Ok: queued|221 2.0.0 Bye") {
+		t.Errorf("replies %q", replies)
+	}
+	if s.mesg.Load() != 1 || s.quit.Load() != 1 {
+		t.Errorf("sink counted %s; want one message and one QUIT", s.record())
 	}
 }

@@ -126,6 +126,9 @@ func (r *runner) sinkCmd(port int) []string {
 		if r.c.TLS {
 			a = append(a, "-cert", r.pki.Cert, "-key", r.pki.Key)
 		}
+		if r.v.Chunking {
+			a = append(a, "-chunking")
+		}
 		return a
 	}
 	return append([]string{r.t.SmtpSink}, smtpSinkArgs(port)...)
