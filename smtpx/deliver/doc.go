@@ -98,7 +98,9 @@
 // recipient. The transaction's commands are written here, not by go-smtp's
 // client, which waits for each reply: when the server offers PIPELINING
 // (RFC 2920) MAIL, the RCPTs and DATA go out in one write and the body in
-// one more; otherwise, and on protocol-logged sessions, each command is
+// one more, and when it also offers CHUNKING (RFC 3030) a message of up to
+// 32 KiB goes with the commands as one "BDAT n LAST", a single round trip;
+// otherwise, and on protocol-logged sessions, each command is
 // flushed and answered in turn. A 421 at any point ends the transaction
 // and the session, and every recipient without a final answer gets it.
 // The body streams from the queue through the send-side header
