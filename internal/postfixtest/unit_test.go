@@ -160,7 +160,8 @@ func FuzzParsePostfixFiles(f *testing.F) {
 			return
 		}
 		for _, d := range dirs {
-			if d.mode > 0o7777 || strings.Contains(d.name, "..") || filepath.IsAbs(d.name) {
+			// "..0" is a name of its own; only a ".." element climbs out.
+			if d.mode > 0o7777 || d.name != "" && !filepath.IsLocal(d.name) { // "": the queue directory
 				t.Fatalf("unsafe entry %+v", d)
 			}
 		}
