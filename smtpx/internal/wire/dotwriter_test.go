@@ -20,8 +20,10 @@ func writeDot(t testing.TB, in []byte, step int, chunk bool) []byte {
 	var out bytes.Buffer
 	bw := bufio.NewWriterSize(&out, 16)
 	var d wire.DotWriter
-	if d.Reset(bw); chunk {
+	if chunk {
 		d.ResetChunk(bw)
+	} else {
+		d.Reset(bw)
 	}
 	for rest := in; len(rest) > 0; {
 		n := min(step, len(rest))
