@@ -1,10 +1,12 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -39,6 +41,13 @@ type config struct {
 	LatMsgs     int
 
 	IdleConns int
+
+	// RelayCPUs and ToolsCPUs confine the relay under test (the gateway,
+	// or Postfix's master and every daemon it starts) and the load tools
+	// (generator and sink) to CPU lists in taskset's form ("1", "0,2-3"),
+	// so that the relay's rate is not bounded by the tools' share of the
+	// same cores; empty leaves placement to the scheduler.
+	RelayCPUs, ToolsCPUs string
 
 	// TLS runs STARTTLS on every hop: client to relay (or sink) and relay
 	// to the next hop; it needs the Go load tools.
@@ -265,6 +274,14 @@ func loadConfig(getenv func(string) string) (*config, error) {
 		LatMsgs:       num("LAT_MSGS", 2000, 1),
 		IdleConns:     num("IDLE_CONNS", 10000, 1),
 	}
+	for name, dst := range map[string]*string{"RELAY_CPUS": &c.RelayCPUs, "TOOLS_CPUS": &c.ToolsCPUs} {
+		v := strings.TrimSpace(getenv(name))
+		if v != "" && !cpuList.MatchString(v) {
+			errs = append(errs, fmt.Errorf("bench: %s=%q: want a CPU list such as 1 or 0,2-3", name, v))
+			continue
+		}
+		*dst = v
+	}
 	c.SinkMsgs = num("SINK_MSGS", c.Msgs, 1)
 	var err error
 	if c.Pool, err = parsePool(str("POOL", defaultPool)); err != nil {
@@ -345,6 +362,30 @@ func loadConfig(getenv func(string) string) (*config, error) {
 		ports[p] = name
 	}
 	return c, errors.Join(errs...)
+}
+
+// cpuList is taskset's -c argument: CPU numbers and ranges, comma-separated.
+var cpuList = regexp.MustCompile(`^[0-9]+(-[0-9]+)?(,[0-9]+(-[0-9]+)?)*$`)
+
+// pinned is argv confined to the CPU list cpus by taskset, which sets the
+// affinity and then executes argv in the same process, so that the PID the
+// bench reads CPU time from stays the command's own; every process and
+// thread it starts inherits the list. Empty cpus leaves argv alone.
+func pinned(cpus string, argv []string) []string {
+	if cpus == "" {
+		return argv
+	}
+	return append([]string{"taskset", "-c", cpus}, argv...)
+}
+
+// placement is " relay_cpus=… tools_cpus=…" for the summary's header when
+// either list is set, so that a pasted result says the processes were
+// confined; empty otherwise.
+func (c *config) placement() string {
+	if c.RelayCPUs == "" && c.ToolsCPUs == "" {
+		return ""
+	}
+	return fmt.Sprintf(" relay_cpus=%s tools_cpus=%s", cmp.Or(c.RelayCPUs, "any"), cmp.Or(c.ToolsCPUs, "any"))
 }
 
 // has reports whether kind is among the kinds to run.

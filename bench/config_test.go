@@ -78,6 +78,15 @@ func TestLoadConfig(t *testing.T) {
 		{"tls groups", map[string]string{"TLS": "1", "TLS_GROUPS": "openssl30"}, "",
 			func(c *config) bool { return c.Variants[0].Groups == groupsOpenSSL30 }},
 		{"bad tls groups", map[string]string{"TLS_GROUPS": "x448"}, "TLS_GROUPS", nil},
+		{"cpu lists", map[string]string{"RELAY_CPUS": "1", "TOOLS_CPUS": "0,2-3"}, "",
+			func(c *config) bool {
+				return c.RelayCPUs == "1" && c.ToolsCPUs == "0,2-3" && c.placement() == " relay_cpus=1 tools_cpus=0,2-3"
+			}},
+		{"relay cpus alone", map[string]string{"RELAY_CPUS": " 1 "}, "",
+			func(c *config) bool { return c.placement() == " relay_cpus=1 tools_cpus=any" }},
+		{"no placement", map[string]string{}, "", func(c *config) bool { return c.placement() == "" }},
+		{"bad cpu list", map[string]string{"RELAY_CPUS": "1;rm"}, "RELAY_CPUS", nil},
+		{"cpu range unfinished", map[string]string{"TOOLS_CPUS": "0-"}, "TOOLS_CPUS", nil},
 		{"tls without verification", map[string]string{"TLS": "1", "TLS_VERIFY": "0"}, "",
 			func(c *config) bool { return c.Variants[0].NoVerify }},
 		{"verify per variant", map[string]string{"TLS": "1", "VARIANTS": "verify=1 verify=0"}, "",
@@ -114,6 +123,22 @@ func TestLoadConfig(t *testing.T) {
 				t.Errorf("unexpected config %+v", c)
 			}
 		})
+	}
+}
+
+func TestPinned(t *testing.T) {
+	tests := []struct {
+		cpus string
+		want string
+	}{
+		{"", "smtp-sink -c 127.0.0.1:2525"},
+		{"1", "taskset -c 1 smtp-sink -c 127.0.0.1:2525"},
+		{"0,2-3", "taskset -c 0,2-3 smtp-sink -c 127.0.0.1:2525"},
+	}
+	for _, tt := range tests {
+		if got := strings.Join(pinned(tt.cpus, []string{"smtp-sink", "-c", "127.0.0.1:2525"}), " "); got != tt.want {
+			t.Errorf("pinned(%q) = %q, want %q", tt.cpus, got, tt.want)
+		}
 	}
 }
 

@@ -109,6 +109,9 @@ func bench(ctx context.Context, mode string, c *config, stdout io.Writer) error 
 		return err
 	}
 	pf.t = t
+	if (c.RelayCPUs != "" || c.ToolsCPUs != "") && findTool("taskset") == "" {
+		return errors.New("bench: RELAY_CPUS and TOOLS_CPUS need taskset (Debian's util-linux)")
+	}
 	if t.Self, err = os.Executable(); err != nil {
 		return err
 	}
@@ -200,8 +203,8 @@ func header(c *config, mode string, t *tools) {
 		note("mode=latency lat_sessions=%v lat_msgs=%d size=%d warmup=%d rcpts=%d logs=%s",
 			c.LatSessions, c.LatMsgs, c.Size, c.Warmup, c.Rcpts, c.LogDir)
 	} else {
-		note("mode=%s msgs=%d sink_msgs=%d sessions=%d size=%d runs=%d warmup=%d reuse=%s rcpts=%d tls=%s logs=%s",
-			mode, c.Msgs, c.SinkMsgs, c.Sessions, c.Size, c.Runs, c.Warmup, boolBit(c.Reuse), c.Rcpts, boolBit(c.TLS), c.LogDir)
+		note("mode=%s msgs=%d sink_msgs=%d sessions=%d size=%d runs=%d warmup=%d reuse=%s rcpts=%d tls=%s%s logs=%s",
+			mode, c.Msgs, c.SinkMsgs, c.Sessions, c.Size, c.Runs, c.Warmup, boolBit(c.Reuse), c.Rcpts, boolBit(c.TLS), c.placement(), c.LogDir)
 	}
 	for _, v := range c.Variants {
 		note("variant %q: tools=%s key=%s groups=%s verify=%t gateway=%s relay_cmd=%q scrape=%q milter=%q policy=%q",

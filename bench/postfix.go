@@ -31,8 +31,14 @@ func (p *pfInstance) queue() string   { return filepath.Join(p.dir, "queue") }
 func (p *pfInstance) maillog() string { return filepath.Join(p.dir, "maillog") }
 
 func (p *pfInstance) run(ctx context.Context, args ...string) ([]byte, error) {
-	cmd := exec.CommandContext(ctx, p.t.Postfix, append([]string{"-c", p.etc()}, args...)...)
-	return cmd.CombinedOutput()
+	return p.runOn(ctx, "", args...)
+}
+
+// runOn is run with the postfix command confined to cpus (see pinned):
+// the master it starts, and every daemon the master forks, keep the list.
+func (p *pfInstance) runOn(ctx context.Context, cpus string, args ...string) ([]byte, error) {
+	argv := pinned(cpus, append([]string{p.t.Postfix, "-c", p.etc()}, args...))
+	return exec.CommandContext(ctx, argv[0], argv[1:]...).CombinedOutput()
 }
 
 // mainCF is the instance's main.cf.
@@ -157,7 +163,7 @@ func (p *pfInstance) start(ctx context.Context, c *config, tlsFiles *pkiFiles) e
 	if out, err := p.run(ctx, "check"); err != nil {
 		return fmt.Errorf("bench: postfix check: %v: %s", err, lastLines(out, 10))
 	}
-	if out, err := p.run(ctx, "start"); err != nil {
+	if out, err := p.runOn(ctx, c.RelayCPUs, "start"); err != nil {
 		log, _ := os.ReadFile(p.maillog())
 		return fmt.Errorf("bench: postfix start: %v: %s %s", err, out, lastLines(log, 10))
 	}

@@ -81,11 +81,12 @@ func startRelay(ctx context.Context, c *config, relayCmd, gateway, extra string,
 		line := env.expand(relayCmd)
 		logf.WriteString("# relay command: " + line + "\n")
 		// exec: the shell is replaced, so the session leader is the relay.
-		cmd = exec.Command("/bin/sh", "-c", "exec "+line)
+		argv := pinned(c.RelayCPUs, []string{"/bin/sh", "-c", "exec " + line})
+		cmd = exec.Command(argv[0], argv[1:]...)
 	} else {
-		args := gatewayArgs(env.Listen, env.Nexthop, env.Queue, c.GwArgs+" "+extra)
-		logf.WriteString("# relay command: " + gateway + " " + strings.Join(args, " ") + "\n")
-		cmd = exec.Command(gateway, args...)
+		argv := pinned(c.RelayCPUs, append([]string{gateway}, gatewayArgs(env.Listen, env.Nexthop, env.Queue, c.GwArgs+" "+extra)...))
+		logf.WriteString("# relay command: " + strings.Join(argv, " ") + "\n")
+		cmd = exec.Command(argv[0], argv[1:]...)
 	}
 	cmd.Env = env.environ(c.ListenPort, c.NexthopPort)
 	cmd.Stdout, cmd.Stderr = logf, logf

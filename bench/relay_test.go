@@ -201,6 +201,54 @@ func TestStartRelayProcessGroup(t *testing.T) {
 	}
 }
 
+// TestStartRelayPinned starts the fake relay with RELAY_CPUS and reads the
+// CPU list of every process of its session: the relay's own PID (the one
+// the bench reads CPU time from) and the child it started both carry it.
+func TestStartRelayPinned(t *testing.T) {
+	if findTool("taskset") == "" {
+		t.Skip("taskset (util-linux) is not installed")
+	}
+	t.Setenv("BENCH_FAKE_RELAY", "1")
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := loadConfig(envOf(map[string]string{"RELAY_CPUS": "0"}))
+	c.ListenPort, c.NexthopPort = freePort(t), freePort(t)
+	logf, err := os.Create(filepath.Join(t.TempDir(), "relay.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logf.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	r, err := startRelay(ctx, c, exe+" -test.run=^$ {LISTEN} {QUEUE}", "", "", testEnv(c, t.TempDir()), logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.stop()
+	cpus := func(pid int) string {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+		if err != nil {
+			return err.Error()
+		}
+		for line := range strings.Lines(string(b)) {
+			if v, ok := strings.CutPrefix(line, "Cpus_allowed_list:"); ok {
+				return strings.TrimSpace(v)
+			}
+		}
+		return "no Cpus_allowed_list"
+	}
+	if got := cpus(r.cmd.Process.Pid); got != "0" {
+		t.Errorf("relay %d runs on CPUs %q, want 0", r.cmd.Process.Pid, got)
+	}
+	for _, pid := range sessionPIDs(r.SID()) {
+		if got := cpus(pid); got != "0" {
+			t.Errorf("process %d of the relay runs on CPUs %q, want 0", pid, got)
+		}
+	}
+}
+
 func TestStartRelayDiesEarly(t *testing.T) {
 	c, _ := loadConfig(envOf(nil))
 	c.ListenPort = freePort(t)

@@ -98,10 +98,15 @@ func sourceArgs(c *config, n, port int) []string {
 	return append(a, fmt.Sprintf("127.0.0.1:%d", port))
 }
 
-// sourceCmd is the load generator's command line for n messages to port:
-// smtp-source, or this program's Go source with the same knobs (and
-// STARTTLS with TLS=1, trusting the PKI's CA).
+// sourceCmd is the load generator's command line for n messages to port,
+// on the CPUs of TOOLS_CPUS.
 func (r *runner) sourceCmd(n, port int) []string {
+	return pinned(r.c.ToolsCPUs, r.sourceArgv(n, port))
+}
+
+// sourceArgv is smtp-source, or this program's Go source with the same
+// knobs (and STARTTLS with TLS=1, trusting the PKI's CA).
+func (r *runner) sourceArgv(n, port int) []string {
 	if r.v.Tools == toolsGo {
 		a := append([]string{r.t.Self, "_gosource"}, sourceArgs(r.c, n, port)...)
 		if r.c.TLS {
@@ -118,9 +123,13 @@ func (r *runner) sourceCmd(n, port int) []string {
 	return append([]string{r.t.SmtpSource}, sourceArgs(r.c, n, port)...)
 }
 
-// sinkCmd is the sink's command line on port: smtp-sink or the Go sink
-// (which offers STARTTLS with TLS=1).
+// sinkCmd is the sink's command line on port, on the CPUs of TOOLS_CPUS.
 func (r *runner) sinkCmd(port int) []string {
+	return pinned(r.c.ToolsCPUs, r.sinkArgv(port))
+}
+
+// sinkArgv is smtp-sink or the Go sink (which offers STARTTLS with TLS=1).
+func (r *runner) sinkArgv(port int) []string {
 	if r.v.Tools == toolsGo {
 		a := []string{r.t.Self, "_gosink", "-listen", fmt.Sprintf("127.0.0.1:%d", port)}
 		if r.c.TLS {

@@ -77,8 +77,8 @@ func summarizeKind(name string, msgs int, rs []*result) kindSummary {
 // and the relay's ratio to Postfix.
 func summary(c *config, rs []*result) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "# medians over %d run(s), sessions=%d size=%d reuse=%s rcpts=%d tls=%s:\n",
-		c.Runs, c.Sessions, c.Size, boolBit(c.Reuse), c.Rcpts, boolBit(c.TLS))
+	fmt.Fprintf(&b, "# medians over %d run(s), sessions=%d size=%d reuse=%s rcpts=%d tls=%s%s:\n",
+		c.Runs, c.Sessions, c.Size, boolBit(c.Reuse), c.Rcpts, boolBit(c.TLS), c.placement())
 	variants := c.Variants
 	if len(variants) == 0 {
 		variants = []variant{{}}
