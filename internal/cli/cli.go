@@ -38,8 +38,10 @@ var ErrUsage = errors.New("cli: usage")
 // ErrQueueInUse reports that another process serves the -queue directory.
 var ErrQueueInUse = errors.New("queue directory in use by another process")
 
-// lockFile, in the queue directory, holds the pid of the process serving it.
-const lockFile = "examples.pid"
+// lockFile, in the queue directory, holds the pid of the process serving
+// it. The flock on it is the lock, not the file, which stays after a clean
+// stop, as Postfix's master.pid does.
+const lockFile = "hubedge.pid"
 
 // Usagef returns an error wrapping ErrUsage.
 func Usagef(format string, args ...any) error {
@@ -119,6 +121,9 @@ func (c *Common) Parse(fs *flag.FlagSet, args []string, out io.Writer) (done boo
 	} else if err != nil {
 		return false, fmt.Errorf("%w: %w", ErrUsage, err) // exit 2, as Go's own tools do
 	}
+	if c.Grace < 0 {
+		return false, Usagef("-grace %v: want a duration of 0 or more", c.Grace)
+	}
 	if c.GenCert != "" {
 		return true, c.genCert(out)
 	}
@@ -160,8 +165,10 @@ func (c *Common) Certificate() (cert tls.Certificate, ok bool, err error) {
 		cert, err = smtptest.SelfSigned(c.FQDN)
 		return cert, err == nil, err
 	case c.CertFile != "" || c.KeyFile != "":
-		cert, err = tls.LoadX509KeyPair(c.CertFile, c.KeyFile)
-		return cert, err == nil, err
+		if cert, err = tls.LoadX509KeyPair(c.CertFile, c.KeyFile); err != nil {
+			return cert, false, fmt.Errorf("cli: -cert %s -key %s: %w", c.CertFile, c.KeyFile, err)
+		}
+		return cert, true, nil
 	}
 	return cert, false, nil
 }

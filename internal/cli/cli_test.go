@@ -79,6 +79,13 @@ func TestOptionsErrors(t *testing.T) {
 	if _, err := parse(t, "-log", "loud").Logger(io.Discard); !errors.Is(err, ErrUsage) {
 		t.Errorf("-log loud: %v", err)
 	}
+	if _, err := c.Parse(fs, []string{"-grace", "-5s"}, io.Discard); !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), "-grace -5s") {
+		t.Errorf("-grace -5s: %v, want ErrUsage naming the flag", err)
+	}
+	_, _, err := parse(t, "-cert", "/nonexistent/c.pem", "-key", "/nonexistent/k.pem").Certificate()
+	if !errors.Is(err, os.ErrNotExist) || !strings.Contains(err.Error(), "-cert /nonexistent/c.pem -key /nonexistent/k.pem") {
+		t.Errorf("missing certificate files: %v, want the flags and ErrNotExist", err)
+	}
 }
 
 func TestSelfSignedAndDomains(t *testing.T) {
