@@ -37,6 +37,23 @@
 # here and refused by the hub, so the edge sends the Internet sender a
 # non-delivery report. EdgeSync, which would make contoso.com authoritative
 # on the edge with the hub's recipients, is not part of hubedge yet.
+#
+# The seed's "To Internal Org" covers *.contoso.com, but the hub accepts
+# contoso.com only, and its "To Edge" covers *: mail the hub takes from an
+# authenticated user for a subdomain such as x@sub.contoso.com goes to the
+# edge, which sends it back to the hub, and so on. As in the reference
+# system, MaxLocalHopCount ends it: about ten round trips later a server
+# finds eight Received fields naming itself, refuses the message with
+# "554 5.4.14 Hop count exceeded", and the sender gets one non-delivery
+# report. Anonymous Internet clients cannot start it (the edge refuses
+# such a subdomain at RCPT). Add the subdomains the organization uses as
+# accepted domains on the hub, or narrow the edge's address space.
+#
+# After the hub has been down, the mail the edge holds for it waits out
+# its retry interval (10 minutes on an edge). With -manage 127.0.0.1:8025
+# -manage-token manage.token on the edge's run line, `./hubedge -manage
+# 127.0.0.1:8025 -manage-token manage.token Get-Queue` shows the queue's
+# Identity, and Retry-Queue -Identity with it sends the mail at once.
 
 $hubcred = Get-Credential
 
