@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/internal/suggest"
@@ -137,7 +139,7 @@ func (e *evaluator) bind(c command, sp *cmdletSpec) *invocation {
 			ok = false
 			continue
 		}
-		if a.val != nil && !e.noPlaceholders(a.val) {
+		if a.val != nil && (!e.noPlaceholders(a.val) || !e.printableName(a)) {
 			ok = false
 			continue
 		}
@@ -153,7 +155,12 @@ func (e *evaluator) bind(c command, sp *cmdletSpec) *invocation {
 			ok = false
 			continue
 		}
-		in.args[sp.positional] = &arg{name: sp.positional, val: &v, pos: v.pos}
+		a := &arg{name: sp.positional, val: &v, pos: v.pos}
+		if !e.printableName(a) {
+			ok = false
+			continue
+		}
+		in.args[sp.positional] = a
 	}
 	if !ok {
 		return nil
@@ -178,6 +185,24 @@ func (e *evaluator) noPlaceholders(v *value) bool {
 		}
 	}
 	return ok
+}
+
+// printableName reports a -Name or -Identity value holding a control
+// character (C0, DEL or C1) and whether it holds none. Such a name, from a
+// stray byte or a `0 escape, cannot be told apart from another when it is
+// shown or logged; every cmdlet's names are bound here, so one check covers
+// them all.
+func (e *evaluator) printableName(a *arg) bool {
+	v := a.val
+	if (a.name != "Name" && a.name != "Identity") || (v.kind != valWord && v.kind != valString) {
+		return true
+	}
+	if i := strings.IndexFunc(v.text, unicode.IsControl); i >= 0 {
+		r, _ := utf8.DecodeRuneInString(v.text[i:])
+		e.fail(v.pos, "-%s %s holds the control character %U; a name cannot contain control characters", a.name, strconv.Quote(v.text), r)
+		return false
+	}
+	return true
 }
 
 func describeValue(v value) string {

@@ -11,7 +11,8 @@ import (
 var ErrScript = errors.New("cmdlet: script error")
 
 // Pos is a position in a script: the file name given to Parse and a 1-based
-// line and column (columns count bytes).
+// line and column (columns count bytes of the UTF-8 text, after any
+// byte-order mark; a UTF-16 script counts as its UTF-8 decoding).
 type Pos struct {
 	File string
 	Line int

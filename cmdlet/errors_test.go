@@ -86,7 +86,13 @@ func TestErrors(t *testing.T) {
 			`Add-ADPermission Out -User "NT AUTHORITY\ANONYMOUS LOGON" -ExtendedRights Ms-Exch-Send-Headers-Forest`, []string{
 			`t.ps1:3:18: Add-ADPermission: "Out" is both a send and a receive connector; pipe it: Get-SendConnector "Out" | Add-ADPermission ...`}},
 		{"duplicate binding", "New-ReceiveConnector -Name A -Usage Internet -Bindings 0.0.0.0:25\nNew-ReceiveConnector -Name B -Usage Internet -Bindings 0.0.0.0:25", []string{
-			`t.ps1:2:1: New-ReceiveConnector: -RemoteIPRanges: binding 0.0.0.0:25 with remote range 0.0.0.0-255.255.255.255 is already used by connector "A"`}},
+			`t.ps1:2:46: New-ReceiveConnector: -Bindings: binding 0.0.0.0:25 with remote range 0.0.0.0-255.255.255.255 is already used by connector "A"`}},
+		{"duplicate binding and remote range", "New-ReceiveConnector -Name A -Usage Custom -Bindings 127.0.0.1:2540 -RemoteIPRanges 10.0.0.1\n" +
+			"New-ReceiveConnector -Name B -Usage Custom -Bindings 127.0.0.1:2540 -RemoteIPRanges 10.0.0.1", []string{
+			`t.ps1:2:69: New-ReceiveConnector: -RemoteIPRanges: binding 127.0.0.1:2540 with remote range 10.0.0.1 is already used by connector "A"`}},
+		{"duplicate binding blamed on a line without either", "New-ReceiveConnector -Name A -Usage Internet -Bindings 0.0.0.0:25\n" +
+			"New-ReceiveConnector -Name B -Usage Internet -Bindings 0.0.0.0:25\nSet-ReceiveConnector B -MaxMessageSize 20MB", []string{
+			`t.ps1:3:1: Set-ReceiveConnector: binding 0.0.0.0:25 with remote range 0.0.0.0-255.255.255.255 is already used by connector "A"`}},
 		{"right of the other side", internet + `Add-ADPermission Out -User "NT AUTHORITY\ANONYMOUS LOGON" -ExtendedRights Ms-Exch-SMTP-Submit`, []string{
 			"t.ps1:2:1: Add-ADPermission: -Permissions: Ms-Exch-SMTP-Submit cannot be granted on this kind of connector"}},
 		{"identity and pipeline", internet + `Get-SendConnector | Set-SendConnector -Enabled $false -Identity Out`, []string{
@@ -109,6 +115,20 @@ func TestErrors(t *testing.T) {
 			`t.ps1:2:23: Set-SendConnector: unexpected argument "Extra"`}},
 		{"bad character", "New-SendConnector -Name (X)", []string{
 			`t.ps1:1:25: New-SendConnector: unexpected bad token "("`}},
+		{"NUL in a quoted name", "New-SendConnector -Name \"C\x00\" -AddressSpaces *", []string{
+			`t.ps1:1:25: New-SendConnector: -Name "C\x00" holds the control character U+0000; a name cannot contain control characters`}},
+		{"backtick-0 in a name", "New-SendConnector -Name \"C`0\" -AddressSpaces *", []string{
+			`t.ps1:1:25: New-SendConnector: -Name "C\x00" holds the control character U+0000`}},
+		{"DEL in a bare name", "New-AcceptedDomain -Name C\x7f -DomainName c.com", []string{
+			`t.ps1:1:26: New-AcceptedDomain: -Name "C\x7f" holds the control character U+007F`}},
+		{"C1 control in a positional name", "New-ReceiveConnector 'R\u0085' -Usage Internet -Bindings 0.0.0.0:25", []string{
+			`t.ps1:1:22: New-ReceiveConnector: -Name "R\u0085" holds the control character U+0085`}},
+		{"tab in a rename", internet + "Set-SendConnector Out -Name \"O`tut\"", []string{
+			`t.ps1:2:29: Set-SendConnector: -Name "O\tut" holds the control character U+0009`}},
+		{"control character in an identity", "Remove-SendConnector -Identity \"Out`a\" -Confirm:$false", []string{
+			`t.ps1:1:32: Remove-SendConnector: -Identity "Out\a" holds the control character U+0007`}},
+		{"control character in a provider name", "Add-IPBlockListProvider \"P\x1b\" -LookupDomain a.example -IPAddressesMatch 127.0.0.2", []string{
+			`t.ps1:1:25: Add-IPBlockListProvider: -Name "P\x1b" holds the control character U+001B`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -248,11 +248,21 @@ func (e *evaluator) identity(in *invocation, t target, required bool) (string, b
 func (e *evaluator) configError(in *invocation, err error) {
 	var ce *connector.ConfigError
 	if errors.As(err, &ce) {
+		param := ce.Parameter
+		if errors.Is(ce.Err, connector.ErrDuplicateBinding) && !in.has(param) {
+			// A binding clashes together with a remote range: blame the
+			// half of the pair this command wrote, never one it did not.
+			param = map[string]string{"Bindings": "RemoteIPRanges", "RemoteIPRanges": "Bindings"}[param]
+			if !in.has(param) { // both came from -Usage's defaults
+				e.fail(in.pos, "%v", ce.Err)
+				return
+			}
+		}
 		p := in.pos
-		if a := in.get(ce.Parameter); a != nil {
+		if a := in.get(param); a != nil {
 			p = a.pos
 		}
-		e.fail(p, "-%s: %v", ce.Parameter, ce.Err)
+		e.fail(p, "-%s: %v", param, ce.Err)
 		return
 	}
 	e.fail(in.pos, "%v", err)

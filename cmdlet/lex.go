@@ -3,6 +3,7 @@ package cmdlet
 import (
 	"strings"
 	"unicode"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -51,7 +52,69 @@ type lexer struct {
 }
 
 func newLexer(file, src string, errs *ErrorList) *lexer {
-	return &lexer{src: src, file: file, line: 1, col: 1, errs: errs}
+	return &lexer{src: decodeScript(file, src, errs), file: file, line: 1, col: 1, errs: errs}
+}
+
+// decodeScript returns a script's text as UTF-8. Windows PowerShell 5.1 and
+// many editors start a UTF-8 file with a byte-order mark, and PowerShell's
+// `>` writes UTF-16 with one; without this the mark would become part of the
+// first cmdlet name. A UTF-8 mark is dropped, so columns count from after
+// it. Faults of a UTF-16 text are reported; the rest is still lexed (a bad
+// code unit reads as U+FFFD) so that one pass reports every error.
+func decodeScript(file, src string, errs *ErrorList) string {
+	switch {
+	case strings.HasPrefix(src, "\xef\xbb\xbf"):
+		return src[3:]
+	case strings.HasPrefix(src, "\xff\xfe"):
+		return decodeUTF16(file, src[2:], false, errs)
+	case strings.HasPrefix(src, "\xfe\xff"):
+		return decodeUTF16(file, src[2:], true, errs)
+	}
+	return src
+}
+
+// decodeUTF16 converts UTF-16 (after its byte-order mark) to UTF-8. Errors
+// are at the line and column where the bad code unit would have been in
+// the UTF-8 text, as every other position counts.
+func decodeUTF16(file, src string, bigEndian bool, errs *ErrorList) string {
+	unit := func(i int) rune {
+		if bigEndian {
+			return rune(src[i])<<8 | rune(src[i+1])
+		}
+		return rune(src[i+1])<<8 | rune(src[i])
+	}
+	out := make([]byte, 0, len(src))
+	reported := false
+	for i := 0; i+1 < len(src); i += 2 {
+		r := unit(i)
+		if utf16.IsSurrogate(r) {
+			r2 := utf8.RuneError
+			if i+3 < len(src) {
+				r2 = unit(i + 2)
+			}
+			if d := utf16.DecodeRune(r, r2); d != utf8.RuneError {
+				r = d
+				i += 2
+			} else {
+				if !reported { // one report: a wrong encoding makes many
+					errs.add(endPos(file, out), "", "invalid UTF-16: unpaired surrogate %U", r)
+					reported = true
+				}
+				r = utf8.RuneError
+			}
+		}
+		out = utf8.AppendRune(out, r)
+	}
+	if len(src)%2 != 0 {
+		errs.add(endPos(file, out), "", "invalid UTF-16: the text ends in half a character (an odd number of bytes)")
+	}
+	return string(out)
+}
+
+// endPos is the position just after text.
+func endPos(file string, text []byte) Pos {
+	line := 1 + strings.Count(string(text), "\n")
+	return Pos{file, line, len(text) - strings.LastIndexByte(string(text), '\n')}
 }
 
 func (l *lexer) pos() Pos { return Pos{l.file, l.line, l.col} }

@@ -86,7 +86,7 @@ func TestLexerErrors(t *testing.T) {
 
 func FuzzLexer(f *testing.F) {
 	for _, s := range []string{"New-SendConnector -Name \"a\" -AddressSpaces *,b", "@{Add=\"a\"; Remove='b'}", "<# x #> `\n$a = b",
-		"\"`", "<x", "-a:", "\u2013\u201c"} {
+		"\"`", "<x", "-a:", "\u2013\u201c", "\xef\xbb\xbfa -b c", "\xff\xfea\x00\x00\xd8\x00", "\xfe\xff\xd8\x3d\xde\x00\x00"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, src string) {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"unicode/utf16"
 )
 
 // dump renders a parsed script compactly: one statement per line,
@@ -113,6 +114,71 @@ func TestParseErrors(t *testing.T) {
 	}
 }
 
+// encodeUTF16 writes s as UTF-16 with a byte-order mark, as Windows
+// PowerShell's `>` does.
+func encodeUTF16(s string, bigEndian bool) string {
+	var b strings.Builder
+	put := func(u uint16) {
+		if bigEndian {
+			b.WriteByte(byte(u >> 8))
+			b.WriteByte(byte(u))
+		} else {
+			b.WriteByte(byte(u))
+			b.WriteByte(byte(u >> 8))
+		}
+	}
+	put(0xfeff)
+	for _, u := range utf16.Encode([]rune(s)) {
+		put(u)
+	}
+	return b.String()
+}
+
+func TestEncodings(t *testing.T) {
+	const script = "New-AcceptedDomain -Name 'Café 😀' -DomainName c.com\r\n"
+	const want = "New-AcceptedDomain -Name='Café 😀' -DomainName=c.com\n"
+	tests := []struct{ name, src, want, err string }{
+		{"UTF-8", script, want, ""},
+		{"UTF-8 with BOM", "\xef\xbb\xbf" + script, want, ""},
+		{"UTF-16LE", encodeUTF16(script, false), want, ""},
+		{"UTF-16BE", encodeUTF16(script, true), want, ""},
+		{"columns count after the BOM", "\xef\xbb\xbfSet-X -A (1)", "", `t.ps1:1:10: Set-X: unexpected bad token "("`},
+		{"UTF-16 columns count UTF-8 bytes", encodeUTF16("é\nSet-X -A (1)", false), "", `t.ps1:2:10: Set-X: unexpected bad token "("`},
+		{"odd-length UTF-16LE", encodeUTF16(script, false) + "\x00", "",
+			"t.ps1:2:1: invalid UTF-16: the text ends in half a character (an odd number of bytes)"},
+		{"odd-length UTF-16BE", "\xfe\xff\x00", "",
+			"t.ps1:1:1: invalid UTF-16: the text ends in half a character (an odd number of bytes)"},
+		{"unpaired high surrogate", encodeUTF16("A -x ", false) + "\x00\xd8" + encodeUTF16("b", false)[2:], "",
+			"t.ps1:1:6: invalid UTF-16: unpaired surrogate U+D800"},
+		{"lone low surrogate at the end", encodeUTF16("A", true) + "\xdc\x00", "",
+			"t.ps1:1:2: invalid UTF-16: unpaired surrogate U+DC00"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := Parse("t.ps1", []byte(tt.src))
+			if tt.err != "" {
+				if err == nil || err.Error() != tt.err {
+					t.Fatalf("got  %v\nwant %s", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := dump(s); got != tt.want {
+				t.Errorf("got  %q\nwant %q", got, tt.want)
+			}
+			c, err := s.Apply(nil, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := len(c.AcceptedDomains); n != 1 || c.AcceptedDomains[0].Name != "Café 😀" {
+				t.Errorf("accepted domains %+v", c.AcceptedDomains)
+			}
+		})
+	}
+}
+
 // FuzzParse runs arbitrary scripts through the parser and the evaluator:
 // either may refuse, neither may panic, and a refusal is an ErrorList.
 func FuzzParse(f *testing.F) {
@@ -121,7 +187,9 @@ func FuzzParse(f *testing.F) {
 		"Set-SendConnector X -AddressSpaces @{Add=\"a\",\"b\"; Remove=\"c\"}", "$c = Get-Credential\n$c", "A -B:", "@{",
 		"Add-IPBlockListEntry -IPRange 10.0.0.1-10.0.0.9 -ExpirationTime '1/31/2027 6:00 PM'\nRemove-IPBlockListEntry 1",
 		"Add-IPBlockListProvider A -LookupDomain a.example -IPAddressesMatch 127.0.0.2\nSet-IPBlockListProvider A -Priority 1 -Name B -RejectionResponse x",
-		"Set-ContentFilterConfig -SCLRejectThreshold 5 -BypassedSenders @{Add='a@b.c'}"} {
+		"Set-ContentFilterConfig -SCLRejectThreshold 5 -BypassedSenders @{Add='a@b.c'}",
+		"\xef\xbb\xbfNew-AcceptedDomain -Name C -DomainName c.com\r\n", encodeUTF16("New-SendConnector -Name \"X😀\" -AddressSpaces *", false),
+		encodeUTF16("New-SendConnector -Name X -AddressSpaces *", true) + "\xd8", "New-SendConnector -Name \"C\x00\" -AddressSpaces *"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, src string) {
