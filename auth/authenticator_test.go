@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -108,22 +109,60 @@ func TestFileErrors(t *testing.T) {
 	h := mustHash(t, "pw")
 	tests := []struct {
 		name, text string
-		line       int
+		line, col  int
+		msg        string
 	}{
-		{"no colon", "alice\n", 1},
-		{"empty user", ":" + h, 1},
-		{"not bcrypt", "# c\nalice:plaintext", 2},
-		{"duplicate", "alice:" + h + "\nalice:" + h, 2},
+		{"no colon", "alice\n", 1, 6, "want user:hash[:groups]"},
+		{"no colon indented", "\t  alice  \n", 1, 9, "want user:hash[:groups]"},
+		{"empty user", ":" + h, 1, 1, "empty or invalid user name"},
+		{"empty user indented", "  : " + h, 1, 3, "empty or invalid user name"},
+		{"invalid utf-8 user", "\xffbob:" + h, 1, 1, "empty or invalid user name"},
+		{"not bcrypt", "# c\nalice:plaintext", 2, 7, `user "alice": not a bcrypt hash`},
+		{"not bcrypt spaced", " alice :  plaintext", 1, 11, `user "alice": not a bcrypt hash`},
+		{"empty hash", "alice:", 1, 7, `user "alice": not a bcrypt hash`},
+		{"duplicate", "alice:" + h + "\n  alice:" + h, 2, 3, `duplicate user "alice"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := NewFile(strings.NewReader(tt.text))
 			var pe *ParseError
-			if !errors.As(err, &pe) || pe.Line != tt.line {
-				t.Fatalf("err = %v, want *ParseError at line %d", err, tt.line)
+			if !errors.As(err, &pe) || pe.Line != tt.line || pe.Col != tt.col || pe.Msg != tt.msg {
+				t.Fatalf("err = %v, want *ParseError at %d:%d %q", err, tt.line, tt.col, tt.msg)
+			}
+			if want := fmt.Sprintf("auth: line %d, column %d: %s", tt.line, tt.col, tt.msg); err.Error() != want {
+				t.Errorf("err = %q, want %q", err, want)
 			}
 			if strings.Contains(err.Error(), "$2a$") {
 				t.Fatalf("error leaks a hash: %v", err)
+			}
+		})
+	}
+}
+
+// TestLoadFileErrors checks that a malformed file is named in the error, as
+// FILE:LINE:COL, so the administrator can go straight to the fault.
+func TestLoadFileErrors(t *testing.T) {
+	h := mustHash(t, "pw")
+	tests := []struct {
+		name, text, want string
+	}{
+		{"no colon", "alice\n", "badusers:1:6: want user:hash[:groups]"},
+		{"not bcrypt", "# c\n\nbob:plain", `badusers:3:5: user "bob": not a bcrypt hash`},
+		{"duplicate", "a:" + h + "\na:" + h, `badusers:2:1: duplicate user "a"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "badusers")
+			if err := os.WriteFile(path, []byte(tt.text), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			_, err := LoadFile(path)
+			var pe *ParseError
+			if !errors.As(err, &pe) || pe.File != path {
+				t.Fatalf("err = %v, want *ParseError naming %s", err, path)
+			}
+			if want := filepath.Join(filepath.Dir(path), tt.want); err.Error() != want {
+				t.Errorf("err = %q, want %q", err, want)
 			}
 		})
 	}
@@ -190,8 +229,19 @@ func FuzzNewFile(f *testing.F) {
 		pf, err := NewFile(strings.NewReader(s))
 		if err != nil {
 			var pe *ParseError
-			if !errors.As(err, &pe) && !strings.HasPrefix(err.Error(), "auth: ") {
-				t.Fatalf("untyped error %v", err)
+			if !errors.As(err, &pe) {
+				if !strings.HasPrefix(err.Error(), "auth: ") {
+					t.Fatalf("untyped error %v", err)
+				}
+				return
+			}
+			// The column must point into the reported line or just past it.
+			lines := strings.Split(s, "\n")
+			if pe.Line < 1 || pe.Line > len(lines) {
+				t.Fatalf("%v: line out of range", err)
+			}
+			if raw := strings.TrimSuffix(lines[pe.Line-1], "\r"); pe.Col < 1 || pe.Col > len(raw)+1 {
+				t.Fatalf("%v: column %d outside line %q", err, pe.Col, raw)
 			}
 			return
 		}

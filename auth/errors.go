@@ -54,15 +54,24 @@ var (
 
 // ParseError reports text that does not parse: an AuthMechanism list, a
 // SmartHostAuthMechanism or TlsAuthLevel name, or a line of a password file.
+// A password file error with a File prints FILE:LINE:COL: message, the form
+// editors and other hubedge file errors use.
 type ParseError struct {
 	Input string // the offending text (never a password hash)
+	File  string // password file path, set by LoadFile; "" for NewFile
 	Line  int    // 1-based line of a password file; 0 otherwise
+	Col   int    // 1-based column (in bytes) of the fault on Line; 0 if unknown
 	Msg   string // what is wrong
 	Err   error  // sentinel, if any (e.g. ErrUnknownMechanism)
 }
 
 func (e *ParseError) Error() string {
-	if e.Line > 0 {
+	switch {
+	case e.Line > 0 && e.File != "":
+		return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Col, e.Msg)
+	case e.Line > 0 && e.Col > 0:
+		return fmt.Sprintf("auth: line %d, column %d: %s", e.Line, e.Col, e.Msg)
+	case e.Line > 0:
 		return "auth: line " + strconv.Itoa(e.Line) + ": " + e.Msg
 	}
 	return fmt.Sprintf("auth: parse %q: %s", e.Input, e.Msg)

@@ -3,10 +3,12 @@ package auth
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/hubedge/hubedge/perms"
@@ -42,11 +44,18 @@ func LoadFile(path string, opts ...Option) (*File, error) {
 		return nil, fmt.Errorf("auth: load password file: %w", err)
 	}
 	defer f.Close()
-	return NewFile(f, opts...)
+	pf, err := NewFile(f, opts...)
+	// NewFile sees only a reader; naming the file here lets the error point
+	// at it as path:line:col.
+	var pe *ParseError
+	if errors.As(err, &pe) {
+		pe.File = path
+	}
+	return pf, err
 }
 
 // NewFile reads a password file from r; see File for the format. Errors are
-// *ParseError with the line number and never include a hash.
+// *ParseError with the line and column and never include a hash.
 func NewFile(r io.Reader, opts ...Option) (*File, error) {
 	o := defaultOptions()
 	for _, opt := range opts {
@@ -56,16 +65,20 @@ func NewFile(r io.Reader, opts ...Option) (*File, error) {
 	maxCost := bcrypt.MinCost
 	sc := bufio.NewScanner(r)
 	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
+		raw := sc.Text()
+		line := strings.TrimSpace(raw)
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
-		user, u, cost, err := parseFileLine(line, n)
+		// Columns are reported against the raw line, so count the
+		// indentation TrimSpace removed.
+		indent := len(raw) - len(strings.TrimLeftFunc(raw, unicode.IsSpace))
+		user, u, cost, err := parseFileLine(line, n, indent)
 		if err != nil {
 			return nil, err
 		}
 		if _, dup := pf.users[user]; dup {
-			return nil, &ParseError{Input: user, Line: n, Msg: fmt.Sprintf("duplicate user %q", user)}
+			return nil, &ParseError{Input: user, Line: n, Col: indent + 1, Msg: fmt.Sprintf("duplicate user %q", user)}
 		}
 		u.groups = append(u.groups, o.groups[user]...)
 		pf.users[user] = u
@@ -82,18 +95,24 @@ func NewFile(r io.Reader, opts ...Option) (*File, error) {
 	return pf, nil
 }
 
-func parseFileLine(line string, n int) (string, fileUser, int, error) {
+// parseFileLine parses line, trimmed of the indent bytes that preceded it
+// on line n of the file.
+func parseFileLine(line string, n, indent int) (string, fileUser, int, error) {
+	// col turns a byte offset in line into a 1-based column of the raw line.
+	col := func(off int) int { return indent + off + 1 }
 	fields := strings.SplitN(line, ":", 3)
 	if len(fields) < 2 {
-		return "", fileUser{}, 0, &ParseError{Line: n, Msg: "want user:hash[:groups]"}
+		// The ':' is missing, so point just past the text where it belongs.
+		return "", fileUser{}, 0, &ParseError{Line: n, Col: col(len(line)), Msg: "want user:hash[:groups]"}
 	}
 	user, hash := strings.TrimSpace(fields[0]), strings.TrimSpace(fields[1])
 	if user == "" || !utf8.ValidString(user) {
-		return "", fileUser{}, 0, &ParseError{Line: n, Msg: "empty or invalid user name"}
+		return "", fileUser{}, 0, &ParseError{Line: n, Col: col(0), Msg: "empty or invalid user name"}
 	}
 	cost, err := bcrypt.Cost([]byte(hash))
 	if err != nil {
-		return "", fileUser{}, 0, &ParseError{Input: user, Line: n, Msg: fmt.Sprintf("user %q: not a bcrypt hash", user), Err: err}
+		hashOff := len(fields[0]) + 1 + len(fields[1]) - len(strings.TrimLeftFunc(fields[1], unicode.IsSpace))
+		return "", fileUser{}, 0, &ParseError{Input: user, Line: n, Col: col(hashOff), Msg: fmt.Sprintf("user %q: not a bcrypt hash", user), Err: err}
 	}
 	u := fileUser{hash: []byte(hash)}
 	if len(fields) == 3 {
