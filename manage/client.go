@@ -261,7 +261,9 @@ func parseArgs(args []string) (url.Values, bool, error) {
 				isSwitch = true
 			}
 		}
-		next := i+1 < len(args) && !strings.HasPrefix(args[i+1], "-")
+		// A negative number is a value, as PowerShell reads -ResultSize -5,
+		// so that the API can say the value is wrong rather than missing.
+		next := i+1 < len(args) && (!strings.HasPrefix(args[i+1], "-") || isNegativeNumber(args[i+1]))
 		switch {
 		case hasVal:
 		case isSwitch && next && isBoolWord(args[i+1]):
@@ -278,6 +280,12 @@ func parseArgs(args []string) (url.Values, bool, error) {
 		params.Set(name, val)
 	}
 	return params, jsonOut, nil
+}
+
+// isNegativeNumber reports a word such as -5 or -0.5: no parameter name
+// starts with a digit.
+func isNegativeNumber(s string) bool {
+	return len(s) > 1 && s[0] == '-' && s[1] >= '0' && s[1] <= '9'
 }
 
 func isBoolWord(s string) bool {

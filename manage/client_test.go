@@ -115,3 +115,43 @@ func TestNewClientAddress(t *testing.T) {
 		}
 	}
 }
+
+// The command line passes a negative number on as a value, so that the API
+// says it is invalid rather than missing, and a bad -EventId fails with the
+// valid ones instead of printing nothing.
+func TestClientRunBadValues(t *testing.T) {
+	f := newFixture(t, manage.WithTracking(trackingLog(t)))
+	c, err := manage.NewClient(f.srv.URL, testToken, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		args []string
+		err  string // "" for success
+	}{
+		{[]string{"Get-Message", "-ResultSize", "-5"}, `-ResultSize "-5": invalid: must be a positive integer up to 250000, or Unlimited`},
+		{[]string{"Get-Message", "-ResultSize", "-0.5"}, `-ResultSize "-0.5": invalid`},
+		{[]string{"Get-Message", "-ResultSize:-5"}, `-ResultSize "-5": invalid`},
+		{[]string{"Get-Message", "-ResultSize"}, "manage: -ResultSize needs a value"},
+		{[]string{"Get-Message", "-ResultSize", "-Status", "Retry"}, "manage: -ResultSize needs a value"},
+		{[]string{"Get-Message", "-ResultSize", "Unlimited"}, ""},
+		{[]string{"Get-MessageTrackingLog", "-EventId", "NOPE"}, `-EventId "NOPE": not an event ID (one of RECEIVE, SEND, DELIVER, DEFER, FAIL, DSN, POISONMESSAGE, RESUBMIT, REDIRECT, EXPAND, RESOLVE, TRANSFER, BADMAIL)`},
+		{[]string{"Get-MessageTrackingLog", "-EventId", "deliver"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			var out bytes.Buffer
+			err := c.Run(context.Background(), &out, tt.args)
+			switch {
+			case tt.err == "" && err != nil:
+				t.Fatalf("error %v", err)
+			case tt.err != "" && (err == nil || !strings.HasPrefix(err.Error(), tt.err)):
+				t.Fatalf("error %v, want %q", err, tt.err)
+			}
+			var apiErr *manage.APIError
+			if strings.HasPrefix(tt.err, "-") && (!errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusBadRequest) {
+				t.Errorf("error %v, want an *APIError with 400", err)
+			}
+		})
+	}
+}

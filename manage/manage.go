@@ -188,9 +188,10 @@ func New(opts ...Option) (*Handler, error) {
 	return h, nil
 }
 
-// ServeHTTP authenticates r and serves it. A request without valid
-// credentials gets 401 and an empty body, except the Queue Viewer's pages,
-// which answer 401 with the login form.
+// ServeHTTP authenticates r and serves it. An /api/ or /metrics request
+// without valid credentials gets 401 with a WWW-Authenticate header and
+// the same JSON error every time (unauthorized); a Queue Viewer page
+// without a session answers 401 with the HTML sign-in form (viewer).
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer func() {
 		if v := recover(); v != nil {

@@ -108,8 +108,9 @@ const maxResultSize = 250000
 
 // ParseTrackingQuery reads Get-MessageTrackingLog's parameters into a
 // tracking.Query. Recipients is a comma-separated list; Start and End are
-// RFC 3339 times or dates (2006-01-02); ResultSize is a number or
-// "Unlimited" (capped at 250 000).
+// RFC 3339 times or dates (2006-01-02); EventId is one of the event IDs
+// package tracking defines, without regard to case; ResultSize is a
+// positive number or "Unlimited" (capped at 250 000).
 func ParseTrackingQuery(vals url.Values) (tracking.Query, error) {
 	p, err := parseParams(vals, trackingParams...)
 	if err != nil {
@@ -117,8 +118,13 @@ func ParseTrackingQuery(vals url.Values) (tracking.Query, error) {
 	}
 	q := tracking.Query{
 		Sender: p["Sender"], MessageID: p["MessageId"], InternalMessageID: p["InternalMessageId"],
-		EventID: tracking.EventID(strings.ToUpper(p["EventId"])), Source: tracking.Source(strings.ToUpper(p["Source"])),
-		MessageSubject: p["MessageSubject"], Reference: p["Reference"],
+		Source: tracking.Source(strings.ToUpper(p["Source"])), MessageSubject: p["MessageSubject"], Reference: p["Reference"],
+	}
+	// An unknown EventId would match no record and look like an empty log.
+	if v := p["EventId"]; v != "" {
+		if q.EventID, err = parseEventID(v); err != nil {
+			return tracking.Query{}, err
+		}
 	}
 	if r := p["Recipients"]; r != "" {
 		for _, a := range strings.Split(r, ",") {
@@ -144,6 +150,26 @@ func ParseTrackingQuery(vals url.Values) (tracking.Query, error) {
 	return q, err
 }
 
+// trackingEvents are the event IDs package tracking defines, the values
+// -EventId accepts.
+var trackingEvents = []tracking.EventID{tracking.Receive, tracking.Send, tracking.Deliver, tracking.Defer,
+	tracking.Fail, tracking.DSN, tracking.PoisonMessage, tracking.Resubmit, tracking.Redirect,
+	tracking.Expand, tracking.Resolve, tracking.Transfer, tracking.BadMail}
+
+// parseEventID reads a -EventId value, without regard to case.
+func parseEventID(v string) (tracking.EventID, error) {
+	for _, e := range trackingEvents {
+		if strings.EqualFold(v, string(e)) {
+			return e, nil
+		}
+	}
+	names := make([]string, len(trackingEvents))
+	for i, e := range trackingEvents {
+		names[i] = string(e)
+	}
+	return "", &InputError{Param: "EventId", Value: v, Msg: "not an event ID (one of " + strings.Join(names, ", ") + ")"}
+}
+
 func parseTime(name, v string) (time.Time, error) {
 	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02"} {
 		if t, err := time.Parse(layout, v); err == nil {
@@ -163,7 +189,7 @@ func parseResultSize(v string) (int, error) {
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 1 || n > maxResultSize {
-		return 0, &InputError{Param: "ResultSize", Value: v, Msg: "not a number from 1 to 250000 or Unlimited"}
+		return 0, &InputError{Param: "ResultSize", Value: v, Msg: "invalid: must be a positive integer up to 250000, or Unlimited"}
 	}
 	return n, nil
 }

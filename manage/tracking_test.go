@@ -1,6 +1,7 @@
 package manage_test
 
 import (
+	"encoding/json"
 	"net/url"
 	"strings"
 	"testing"
@@ -44,5 +45,40 @@ func TestGetMessageTrackingLog(t *testing.T) {
 		if strings.Join(got, ",") != strings.Join(tt.want, ",") {
 			t.Errorf("%v: %v, want %v", tt.params, got, tt.want)
 		}
+	}
+}
+
+// A bad -EventId or -ResultSize is a 400 with a JSON error saying what is
+// accepted, not an empty answer that looks like an empty log.
+func TestTrackingBadInput(t *testing.T) {
+	f := newFixture(t, manage.WithTracking(trackingLog(t)))
+	const events = "RECEIVE, SEND, DELIVER, DEFER, FAIL, DSN, POISONMESSAGE, RESUBMIT, REDIRECT, EXPAND, RESOLVE, TRANSFER, BADMAIL"
+	const size = "invalid: must be a positive integer up to 250000, or Unlimited"
+	tests := []struct {
+		cmdlet string
+		params url.Values
+		code   int
+		err    string // the JSON error, exactly; "" for 200
+	}{
+		{"Get-MessageTrackingLog", url.Values{"EventId": {"NOPE"}}, 400, `-EventId "NOPE": not an event ID (one of ` + events + `)`},
+		{"Get-MessageTrackingLog", url.Values{"EventId": {"RECEIVE "}}, 400, `-EventId "RECEIVE ": not an event ID (one of ` + events + `)`},
+		{"Get-MessageTrackingLog", url.Values{"EventId": {"badmail"}}, 200, ""},
+		{"Get-MessageTrackingLog", url.Values{"EventId": {"PoisonMessage"}}, 200, ""},
+		{"Get-MessageTrackingLog", url.Values{"EventId": {""}}, 200, ""},
+		{"Get-MessageTrackingLog", url.Values{"ResultSize": {"-5"}}, 400, `-ResultSize "-5": ` + size},
+		{"Get-MessageTrackingLog", url.Values{"ResultSize": {"0"}}, 400, `-ResultSize "0": ` + size},
+		{"Get-MessageTrackingLog", url.Values{"ResultSize": {"unlimited"}}, 200, ""},
+		{"Get-Message", url.Values{"ResultSize": {"-5"}}, 400, `-ResultSize "-5": ` + size},
+		{"Get-Message", url.Values{"ResultSize": {"many"}}, 400, `-ResultSize "many": ` + size},
+		{"Get-Message", url.Values{"ResultSize": {"5"}}, 200, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.cmdlet+" "+tt.params.Encode(), func(t *testing.T) {
+			code, body := f.do(t, "GET", tt.cmdlet, tt.params)
+			var e struct{ Error string }
+			if code != tt.code || tt.err != "" && (json.Unmarshal([]byte(body), &e) != nil || e.Error != tt.err) {
+				t.Errorf("%d %s; want %d %q", code, body, tt.code, tt.err)
+			}
+		})
 	}
 }
