@@ -113,7 +113,8 @@ func WithQueueDir(dir string) Option {
 }
 
 // WithQueueStore keeps the queue in s (queue.OpenStore), e.g. a store on a
-// shared database (queue/pgstore).
+// shared database (queue/pgstore). If s is a fmt.Stringer, the start log
+// line names the queue with its String.
 func WithQueueStore(s queue.Store) Option {
 	return funcOption(func(o *options) { o.queue, o.queueStore = queueStore, s })
 }

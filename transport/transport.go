@@ -212,9 +212,18 @@ func (t *Transport) queueName() string {
 	case queueDir:
 		return t.opts.queueDir
 	case queueStore:
-		return fmt.Sprintf("store %T", t.opts.queueStore)
+		return storeName(t.opts.queueStore)
 	}
 	return "memory (not durable)"
+}
+
+// storeName describes a queue store for an administrator: its own String
+// when it has one (only the store knows its directory or database).
+func storeName(s queue.Store) string {
+	if d, ok := s.(fmt.Stringer); ok {
+		return d.String()
+	}
+	return "custom store"
 }
 
 func (t *Transport) openQueue() (*queue.Queue, error) {

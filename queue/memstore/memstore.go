@@ -27,6 +27,10 @@ func New() *Store {
 	return &Store{records: map[storage.ID][]byte{}, bodies: map[storage.ID]map[uint32][]byte{}}
 }
 
+// String says the store keeps nothing across a restart, for the server's
+// start log line.
+func (s *Store) String() string { return "memory (not durable)" }
+
 // Apply applies ops in order, under one lock; it copies what it keeps.
 func (s *Store) Apply(ops []storage.Op) error {
 	s.mu.Lock()

@@ -180,6 +180,13 @@ const (
 	leaseTaken              // another process registered under the name
 )
 
+// String names the database and this hub for the server's start log line:
+// host, port and database from the DSN, never its user or password.
+func (s *Store) String() string {
+	cc := s.pool.Config().ConnConfig
+	return fmt.Sprintf("PostgreSQL %s:%d/%s, hub %s", cc.Host, cc.Port, cc.Database, s.cfg.Hub)
+}
+
 // Hub returns the hub's name and its epoch, the registration number that
 // fences off earlier registrations of the same name.
 func (s *Store) Hub() (name string, epoch int64) {

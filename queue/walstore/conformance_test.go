@@ -2,6 +2,7 @@ package walstore_test
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/hubedge/hubedge/queue"
@@ -37,6 +38,9 @@ func TestOpenDirInUse(t *testing.T) {
 	s, err := walstore.Open(dir, nil)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if got := s.(fmt.Stringer).String(); got != dir {
+		t.Errorf("String() = %q, want the directory %q", got, dir)
 	}
 	if s2, err := walstore.Open(dir, nil); !errors.Is(err, walstore.ErrDirInUse) || err.Error() != "queue directory in use by another process: "+dir {
 		if err == nil {

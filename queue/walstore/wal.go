@@ -168,6 +168,9 @@ func Open(dir string, clock storage.Clock, opts ...Option) (storage.Store, error
 	return s, nil
 }
 
+// String is the store's directory, for the server's start log line.
+func (s *walStore) String() string { return filepath.Dir(s.segs[0].Name()) }
+
 func openWAL(dir string, clock storage.Clock) (*walStore, error) {
 	db, err := openBolt(dir)
 	if err != nil {
