@@ -108,8 +108,8 @@ const maxResultSize = 250000
 
 // ParseTrackingQuery reads Get-MessageTrackingLog's parameters into a
 // tracking.Query. Recipients is a comma-separated list; Start and End are
-// RFC 3339 times or dates (2006-01-02); EventId is one of the event IDs
-// package tracking defines, without regard to case; ResultSize is a
+// RFC 3339 times or dates (2006-01-02); EventId and Source are one of the
+// event IDs and sources package tracking defines, without regard to case; ResultSize is a
 // positive number or "Unlimited" (capped at 250 000).
 func ParseTrackingQuery(vals url.Values) (tracking.Query, error) {
 	p, err := parseParams(vals, trackingParams...)
@@ -118,11 +118,17 @@ func ParseTrackingQuery(vals url.Values) (tracking.Query, error) {
 	}
 	q := tracking.Query{
 		Sender: p["Sender"], MessageID: p["MessageId"], InternalMessageID: p["InternalMessageId"],
-		Source: tracking.Source(strings.ToUpper(p["Source"])), MessageSubject: p["MessageSubject"], Reference: p["Reference"],
+		MessageSubject: p["MessageSubject"], Reference: p["Reference"],
 	}
-	// An unknown EventId would match no record and look like an empty log.
+	// An unknown EventId or Source would match no record and look like an
+	// empty log.
 	if v := p["EventId"]; v != "" {
-		if q.EventID, err = parseEventID(v); err != nil {
+		if q.EventID, err = oneOfNames("EventId", "an event ID", v, trackingEvents); err != nil {
+			return tracking.Query{}, err
+		}
+	}
+	if v := p["Source"]; v != "" {
+		if q.Source, err = oneOfNames("Source", "a source", v, trackingSources); err != nil {
 			return tracking.Query{}, err
 		}
 	}
@@ -156,18 +162,24 @@ var trackingEvents = []tracking.EventID{tracking.Receive, tracking.Send, trackin
 	tracking.Fail, tracking.DSN, tracking.PoisonMessage, tracking.Resubmit, tracking.Redirect,
 	tracking.Expand, tracking.Resolve, tracking.Transfer, tracking.BadMail}
 
-// parseEventID reads a -EventId value, without regard to case.
-func parseEventID(v string) (tracking.EventID, error) {
-	for _, e := range trackingEvents {
+// trackingSources are the sources package tracking defines, the values
+// -Source accepts.
+var trackingSources = []tracking.Source{tracking.SourceSMTP, tracking.SourceStoreDriver, tracking.SourceQueue,
+	tracking.SourceRouting, tracking.SourceDNS, tracking.SourceDSN, tracking.SourceAdmin, tracking.SourceAgent,
+	tracking.SourcePickup}
+
+// oneOfNames reads the value v of -param, one of valid without regard to case.
+func oneOfNames[T ~string](param, what, v string, valid []T) (T, error) {
+	for _, e := range valid {
 		if strings.EqualFold(v, string(e)) {
 			return e, nil
 		}
 	}
-	names := make([]string, len(trackingEvents))
-	for i, e := range trackingEvents {
+	names := make([]string, len(valid))
+	for i, e := range valid {
 		names[i] = string(e)
 	}
-	return "", &InputError{Param: "EventId", Value: v, Msg: "not an event ID (one of " + strings.Join(names, ", ") + ")"}
+	return "", &InputError{Param: param, Value: v, Msg: "not " + what + " (one of " + strings.Join(names, ", ") + ")"}
 }
 
 func parseTime(name, v string) (time.Time, error) {

@@ -48,7 +48,7 @@ func TestGetMessageTrackingLog(t *testing.T) {
 	}
 }
 
-// A bad -EventId or -ResultSize is a 400 with a JSON error saying what is
+// A bad -EventId, -Source or -ResultSize is a 400 with a JSON error saying what is
 // accepted, not an empty answer that looks like an empty log.
 func TestTrackingBadInput(t *testing.T) {
 	f := newFixture(t, manage.WithTracking(trackingLog(t)))
@@ -65,6 +65,8 @@ func TestTrackingBadInput(t *testing.T) {
 		{"Get-MessageTrackingLog", url.Values{"EventId": {"badmail"}}, 200, ""},
 		{"Get-MessageTrackingLog", url.Values{"EventId": {"PoisonMessage"}}, 200, ""},
 		{"Get-MessageTrackingLog", url.Values{"EventId": {""}}, 200, ""},
+		{"Get-MessageTrackingLog", url.Values{"Source": {"SMTPX"}}, 400, `-Source "SMTPX": not a source (one of SMTP, STOREDRIVER, QUEUE, ROUTING, DNS, DSN, ADMIN, AGENT, PICKUP)`},
+		{"Get-MessageTrackingLog", url.Values{"Source": {"storedriver"}}, 200, ""},
 		{"Get-MessageTrackingLog", url.Values{"ResultSize": {"-5"}}, 400, `-ResultSize "-5": ` + size},
 		{"Get-MessageTrackingLog", url.Values{"ResultSize": {"0"}}, 400, `-ResultSize "0": ` + size},
 		{"Get-MessageTrackingLog", url.Values{"ResultSize": {"unlimited"}}, 200, ""},
