@@ -121,9 +121,6 @@ func (c *Common) Parse(fs *flag.FlagSet, args []string, out io.Writer) (done boo
 	} else if err != nil {
 		return false, fmt.Errorf("%w: %w", ErrUsage, err) // exit 2, as Go's own tools do
 	}
-	if c.Grace < 0 {
-		return false, Usagef("-grace %v: want a duration of 0 or more", c.Grace)
-	}
 	if c.GenCert != "" {
 		return true, c.genCert(out)
 	}
@@ -235,6 +232,9 @@ func (c *Common) MailboxDirectory() local.Directory {
 // certificate, resolver, trusted CAs and authenticator. needTLS makes a
 // missing certificate an error.
 func (c *Common) ServerOptions(log *slog.Logger, needTLS bool) ([]transport.Option, error) {
+	if c.Grace < 0 { // checked here, where every program's flags meet
+		return nil, Usagef("-grace %v: want a duration of 0 or more", c.Grace)
+	}
 	opts := []transport.Option{transport.WithServerName(c.FQDN), transport.WithSite(c.Site), transport.WithLogger(log)}
 	if c.QueueDir != "" {
 		if err := c.lockQueue(); err != nil {

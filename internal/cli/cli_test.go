@@ -79,7 +79,7 @@ func TestOptionsErrors(t *testing.T) {
 	if _, err := parse(t, "-log", "loud").Logger(io.Discard); !errors.Is(err, ErrUsage) {
 		t.Errorf("-log loud: %v", err)
 	}
-	if _, err := c.Parse(fs, []string{"-grace", "-5s"}, io.Discard); !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), "-grace -5s") {
+	if _, err := parse(t, "-grace", "-5s").ServerOptions(log, false); !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), "-grace -5s") {
 		t.Errorf("-grace -5s: %v, want ErrUsage naming the flag", err)
 	}
 	_, _, err := parse(t, "-cert", "/nonexistent/c.pem", "-key", "/nonexistent/k.pem").Certificate()
