@@ -146,26 +146,33 @@ func freePort(t *testing.T) int {
 
 // startRelay runs the relay in its own session; stop kills the whole
 // process group, children included.
-func TestStartRelayProcessGroup(t *testing.T) {
+// startFakeRelay starts this test binary as the fake relay (fakeRelay,
+// which starts a child) through startRelay with the knobs of env.
+func startFakeRelay(t *testing.T, env map[string]string) *relayProc {
+	t.Helper()
 	t.Setenv("BENCH_FAKE_RELAY", "1")
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, _ := loadConfig(envOf(nil))
+	c, _ := loadConfig(envOf(env))
 	c.ListenPort, c.NexthopPort = freePort(t), freePort(t)
-	cmd := exe + " -test.run=^$ {LISTEN} {QUEUE}"
 	logf, err := os.Create(filepath.Join(t.TempDir(), "relay.log"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer logf.Close()
+	t.Cleanup(func() { logf.Close() })
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	r, err := startRelay(ctx, c, cmd, "", "", testEnv(c, t.TempDir()), logf)
+	r, err := startRelay(ctx, c, exe+" -test.run=^$ {LISTEN} {QUEUE}", "", "", testEnv(c, t.TempDir()), logf)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return r
+}
+
+func TestStartRelayProcessGroup(t *testing.T) {
+	r := startFakeRelay(t, nil)
 	sid := r.SID()
 	// The child starts after the listener; poll until the group has it.
 	deadline := time.Now().Add(10 * time.Second)
@@ -196,7 +203,7 @@ func TestStartRelayProcessGroup(t *testing.T) {
 			t.Errorf("process %d of the relay survived stop", pid)
 		}
 	}
-	if err := portFree(c.ListenPort); err != nil {
+	if err := portFree(r.port); err != nil {
 		t.Errorf("listen port still busy after stop: %v", err)
 	}
 }
@@ -208,24 +215,7 @@ func TestStartRelayPinned(t *testing.T) {
 	if findTool("taskset") == "" {
 		t.Skip("taskset (util-linux) is not installed")
 	}
-	t.Setenv("BENCH_FAKE_RELAY", "1")
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, _ := loadConfig(envOf(map[string]string{"RELAY_CPUS": "0"}))
-	c.ListenPort, c.NexthopPort = freePort(t), freePort(t)
-	logf, err := os.Create(filepath.Join(t.TempDir(), "relay.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer logf.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	r, err := startRelay(ctx, c, exe+" -test.run=^$ {LISTEN} {QUEUE}", "", "", testEnv(c, t.TempDir()), logf)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := startFakeRelay(t, map[string]string{"RELAY_CPUS": "0"})
 	defer r.stop()
 	cpus := func(pid int) string {
 		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
