@@ -256,7 +256,9 @@ func (s *session) mail(m wire.Mail) error {
 	s.inTx = true
 	s.env = queue.Envelope{From: from, ReceiveConnector: rc.Name(), Principal: s.principalName(),
 		SMTPUTF8: m.SMTPUTF8, RequireTLS: m.RequireTLS, EightBitMIME: m.Body == wire.Body8BitMIME, EnvID: m.EnvID}
-	s.env.Ret, _ = dsn.ParseRet(m.Ret)
+	if m.Ret != "" { // most MAILs carry no RET: no error to build and drop
+		s.env.Ret, _ = dsn.ParseRet(m.Ret)
+	}
 	return nil
 }
 
