@@ -2,6 +2,7 @@ package pgstore_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
@@ -51,3 +52,37 @@ func TestString(t *testing.T) {
 }
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
+
+// A DSN that does not parse is never quoted where it may hold a password:
+// pgx's own message showed what followed a space in a quoted password.
+func TestOpenBadDSN(t *testing.T) {
+	tests := []struct {
+		dsn     string
+		secret  string // must not appear; "" for a DSN without one
+		wantDSN bool   // whether the error is a *pgstore.DSNError
+	}{
+		{"host=127.0.0.1 password='s3cret PW", "PW", true},
+		{"host=127.0.0.1 password=s3cret PW dbname=x", "PW", true},
+		{"postgres://hub:s3cret PW@[::1:5432/x", "PW", true},
+		{"host=127.0.0.1 PASSWORD='xq zq", "zq", true},
+		{"host=127.0.0.1 port=notaport", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.dsn, func(t *testing.T) {
+			_, err := pgstore.Open(context.Background(), pgstore.Config{DSN: tt.dsn, Hub: "hub1"})
+			if err == nil {
+				t.Fatal("Open succeeded")
+			}
+			var de *pgstore.DSNError
+			if errors.As(err, &de) != tt.wantDSN {
+				t.Errorf("error %q: DSNError %v, want %v", err, !tt.wantDSN, tt.wantDSN)
+			}
+			if tt.secret != "" && strings.Contains(err.Error(), tt.secret) {
+				t.Errorf("error %q shows part of the password", err)
+			}
+			if !tt.wantDSN && !strings.Contains(err.Error(), "notaport") {
+				t.Errorf("error %q does not say what is wrong", err)
+			}
+		})
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -135,7 +136,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	pc, err := pgxpool.ParseConfig(cfg.DSN)
 	if err != nil {
-		return nil, fmt.Errorf("pgstore: %w", err)
+		return nil, dsnError(cfg.DSN, err)
 	}
 	// A commit returns only once PostgreSQL has flushed it (and, with
 	// synchronous standbys configured, once they have): the queue
@@ -179,6 +180,29 @@ const (
 	leaseExpired            // found lapsed; the next heartbeat registers again
 	leaseTaken              // another process registered under the name
 )
+
+// DSNError is a DSN that does not parse, when the DSN may hold a
+// password. pgx masks the password in the string its error quotes only as
+// far as it could parse that string, and its messages may quote a piece
+// of it ("missing = after ..."), so then the error says what is wrong in
+// general terms and quotes nothing; Unwrap gives pgx's error.
+type DSNError struct{ err error }
+
+func (e *DSNError) Error() string {
+	return "pgstore: the DSN does not parse as key=value pairs or as a postgres:// URL " +
+		"(not shown, as it holds a password; check its quoting)"
+}
+
+func (e *DSNError) Unwrap() error { return e.err }
+
+// dsnError is err, the parse error of dsn, in a form safe to print.
+func dsnError(dsn string, err error) error {
+	lower := strings.ToLower(dsn)
+	if strings.Contains(lower, "password") || strings.Contains(dsn, "://") && strings.Contains(dsn, "@") {
+		return &DSNError{err: err}
+	}
+	return fmt.Errorf("pgstore: %w", err)
+}
 
 // String names the database and this hub for the server's start log line:
 // host, port and database from the DSN, never its user or password.
