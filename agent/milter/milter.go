@@ -427,7 +427,7 @@ func (m *Milter) failed(err error, log bool) error {
 		}
 		return nil
 	}
-	return fmt.Errorf("milter %s: %w", m.cfg.Name, err)
+	return fmt.Errorf("%s: %w", m.cfg.Name, err) // err says it is the milter's
 }
 
 // action maps the filter's reply to a command onto the agent's answer.

@@ -4,7 +4,9 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -31,14 +33,33 @@ func (m *milterFlags) register(fs *flag.FlagSet) {
 	fs.Func("milter", "ask the milter at `address` (host:port, or unix:PATH) about every session and message; repeat for several, asked in order. "+
 		"Where the content filter runs (an Edge's Set-ContentFilterConfig), the filter's verdict and score (rspamd's) become the SCL it acts on; elsewhere its verdict is enforced",
 		func(s string) error {
-			if s == "" {
-				return fmt.Errorf("empty address")
+			if err := checkMilterAddr(s); err != nil {
+				return err
 			}
 			m.addrs = append(m.addrs, s)
 			return nil
 		})
 	fs.DurationVar(&m.timeout, "milter-timeout", milter.DefaultTimeout, "bound on connecting to a milter and on each exchange with it")
 	fs.BoolVar(&m.failOpen, "milter-fail-open", false, "let mail through when a milter fails or overruns -milter-timeout (default: answer 451 4.7.0)")
+}
+
+// checkMilterAddr refuses at start an address no session could dial: with
+// the filter failing closed by default, every session would get 451.
+func checkMilterAddr(s string) error {
+	if path, ok := strings.CutPrefix(s, "unix:"); ok {
+		if path == "" {
+			return fmt.Errorf("unix: needs a socket path")
+		}
+		return nil
+	}
+	host, port, err := net.SplitHostPort(s)
+	if err != nil {
+		return fmt.Errorf("want host:port or unix:PATH: %w", err)
+	}
+	if n, err := strconv.Atoi(port); host == "" || err != nil || n < 1 || n > 65535 {
+		return fmt.Errorf("want host:port with a host and a port from 1 to 65535, or unix:PATH")
+	}
+	return nil
 }
 
 // add registers the milters on chain, starting a chain where the role has

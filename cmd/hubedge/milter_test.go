@@ -57,17 +57,24 @@ func TestMilterFlags(t *testing.T) {
 		{"unix socket and order", []string{"-milter", "unix:/run/rspamd.sock", "-milter", "127.0.0.1:8891"}, agent.New(),
 			[]string{"milter unix:/run/rspamd.sock", "milter 127.0.0.1:8891"}, ""},
 		{"twice the same", []string{"-milter", "127.0.0.1:1", "-milter", "127.0.0.1:1"}, nil, nil, "127.0.0.1:1"},
-		{"empty unix path", []string{"-milter", "unix:"}, nil, nil, "Network and Address"},
+		{"empty unix path", []string{"-milter", "unix:"}, nil, nil, "unix: needs a socket path"},
+		{"no port", []string{"-milter", "127.0.0.1"}, nil, nil, "want host:port or unix:PATH"},
+		{"port out of range", []string{"-milter", "127.0.0.1:99999"}, nil, nil, "a port from 1 to 65535"},
+		{"no host", []string{"-milter", ":11332"}, nil, nil, "with a host"},
+		{"not an address", []string{"-milter", "bogus:://"}, nil, nil, "too many colons"},
+		{"empty", []string{"-milter", ""}, nil, nil, "want host:port or unix:PATH"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var m milterFlags
 			fs := flag.NewFlagSet("run", flag.ContinueOnError)
 			m.register(fs)
-			if err := fs.Parse(tt.args); err != nil {
-				t.Fatal(err)
+			fs.SetOutput(io.Discard)
+			err := fs.Parse(tt.args)
+			var chain *agent.Chain
+			if err == nil {
+				chain, err = m.add(log, tt.chain, "relay01.contoso.com")
 			}
-			chain, err := m.add(log, tt.chain, "relay01.contoso.com")
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("add: %v, want an error mentioning %q", err, tt.wantErr)
