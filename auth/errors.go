@@ -37,12 +37,13 @@ var (
 	// pool nor matches a pinned certificate.
 	ErrUntrustedPeer = errors.New("auth: peer certificate not trusted")
 
-	// ErrStartTLSRequired: the policy needs TLS and the smart host does not
-	// offer STARTTLS.
-	ErrStartTLSRequired = errors.New("auth: smart host does not offer STARTTLS")
-	// ErrCertificate: the smart host's certificate failed the checks the
+	// ErrStartTLSRequired: the policy needs TLS and the next hop (a smart
+	// host, or an MX host that DANE or MTA-STS holds to TLS) does not offer
+	// STARTTLS.
+	ErrStartTLSRequired = errors.New("auth: the next hop does not offer STARTTLS")
+	// ErrCertificate: the next hop's certificate failed the checks the
 	// policy demands.
-	ErrCertificate = errors.New("auth: smart host certificate rejected")
+	ErrCertificate = errors.New("auth: next hop certificate rejected")
 	// ErrNoCommonMechanism: the smart host offers neither PLAIN nor LOGIN.
 	ErrNoCommonMechanism = errors.New("auth: no common SASL mechanism")
 	// ErrPlaintextAuth: credentials would travel without TLS and the policy
@@ -101,7 +102,7 @@ type PolicyError struct {
 }
 
 func (e *PolicyError) Error() string {
-	return "auth: smart host policy failed at " + e.Step.String() + ": " + e.Err.Error()
+	return "auth: the send policy failed at " + e.Step.String() + ": " + e.Err.Error()
 }
 
 func (e *PolicyError) Unwrap() error { return e.Err }

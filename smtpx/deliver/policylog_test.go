@@ -72,7 +72,7 @@ func TestProtocolLogPolicyDecisions(t *testing.T) {
 		"stripped.example": {
 			"DANE: 1 usable TLSA record(s) at _25._tcp.mx.stripped.example: STARTTLS required, certificate must match one|TLS policy",
 			"DANE: mx.stripped.example does not offer STARTTLS, which its policy requires; not delivering in plaintext: " +
-				"auth: smart host policy failed at STARTTLS: auth: smart host does not offer STARTTLS|TLS policy refused the host",
+				"auth: the send policy failed at STARTTLS: auth: the next hop does not offer STARTTLS|TLS policy refused the host",
 		},
 		"bogus.example":    {"DANE: TLSA lookup for mx.bogus.example failed, so the host cannot be used: mx: temporary failure looking up TLSA for _25._tcp.mx.bogus.example at " + u.Addr() + ": mx: DNS server failure: SERVFAIL|TLS policy refused the host"},
 		"insecure.example": {"Connector: opportunistic TLS (no DANE: the MX or address records of mx.insecure.example are not DNSSEC-validated; MTA-STS off)|TLS policy"},
