@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"mime"
 	"net/http"
 	"net/url"
 	"slices"
@@ -64,6 +65,15 @@ func (h *Handler) serveAPI(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Allow", ep.method)
 		writeError(w, http.StatusMethodNotAllowed, name+" takes "+ep.method)
 		return
+	}
+	if ct := r.Header.Get("Content-Type"); r.Method == http.MethodPost && ct != "" {
+		// Go's ParseForm ignores a body of another type without an error:
+		// the cmdlet would then run with no parameters at all.
+		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/x-www-form-urlencoded" {
+			writeError(w, http.StatusUnsupportedMediaType, "parameters go in the query string or in an "+
+				"application/x-www-form-urlencoded body (Identity=HUB01%5C1), not "+ct)
+			return
+		}
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 	if err := r.ParseForm(); err != nil {

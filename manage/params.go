@@ -36,10 +36,16 @@ func parseParams(vals url.Values, allowed ...string) (params, error) {
 			if c := suggest.Closest(k, allowed); c != "" {
 				msg += " (closest: -" + c + ")"
 			}
+			if strings.HasPrefix(strings.TrimSpace(k), "{") {
+				msg = "unknown parameter: parameters are form-encoded (Identity=HUB01%5C1), not JSON"
+			}
 			return nil, &InputError{Param: k, Value: firstOf(vs), Msg: msg}
 		}
-		if _, dup := p[name]; dup || len(vs) != 1 {
-			return nil, &InputError{Param: name, Msg: "given more than once"}
+		if prev, dup := p[name]; dup || len(vs) != 1 {
+			if dup {
+				vs = append([]string{prev}, vs...)
+			}
+			return nil, &InputError{Param: name, Value: strings.Join(vs, ", "), Msg: "given more than once"}
 		}
 		if len(vs[0]) > maxParam {
 			return nil, &InputError{Param: name, Value: vs[0], Msg: "value too long"}

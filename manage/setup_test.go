@@ -97,19 +97,22 @@ func (f *fixture) waitEvent(t *testing.T, id queue.ID, want queue.EventType) {
 // do sends an authenticated API request and returns status and body.
 func (f *fixture) do(t *testing.T, method, cmdlet string, params url.Values) (int, string) {
 	t.Helper()
-	u := f.srv.URL + "/api/" + cmdlet
-	var body io.Reader
 	if method == http.MethodGet {
-		u += "?" + params.Encode()
-	} else {
-		body = strings.NewReader(params.Encode())
+		return f.doBody(t, method, cmdlet+"?"+params.Encode(), "", nil)
 	}
-	req, err := http.NewRequest(method, u, body)
+	return f.doBody(t, method, cmdlet, "application/x-www-form-urlencoded", strings.NewReader(params.Encode()))
+}
+
+// doBody sends an authenticated API request with body of type ct (none
+// when ct is "") to /api/path.
+func (f *fixture) doBody(t *testing.T, method, path, ct string, body io.Reader) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, f.srv.URL+"/api/"+path, body)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if ct != "" {
+		req.Header.Set("Content-Type", ct)
 	}
 	req.Header.Set("Authorization", "Bearer "+testToken)
 	resp, err := f.srv.Client().Do(req)

@@ -84,3 +84,32 @@ func TestTrackingBadInput(t *testing.T) {
 		})
 	}
 }
+
+// A POST body that is not form-encoded is refused with a JSON error that
+// says how parameters go, not run as a cmdlet without them; a repeated
+// parameter shows every value given.
+func TestAPIBodyEncoding(t *testing.T) {
+	f := newFixture(t)
+	const how = "parameters go in the query string or in an application/x-www-form-urlencoded body (Identity=HUB01%5C1), not "
+	tests := []struct {
+		name, ct, body string
+		code           int
+		err            string
+	}{
+		{"JSON", "application/json", `{"Identity":"HubA\\1"}`, 415, how + "application/json"},
+		{"text", "text/plain; charset=utf-8", "Identity=HubA%5C1", 415, how + "text/plain; charset=utf-8"},
+		{"JSON sent as a form", "application/x-www-form-urlencoded", `{"Identity":"x"}`, 400,
+			`-{"Identity":"x"} "": unknown parameter: parameters are form-encoded (Identity=HUB01%5C1), not JSON`},
+		{"repeated", "application/x-www-form-urlencoded", "Identity=HubA%5C1&Identity=HubA%5C2", 400,
+			`-Identity "HubA\\1, HubA\\2": given more than once`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, body := f.doBody(t, "POST", "Retry-Queue", tt.ct, strings.NewReader(tt.body))
+			var e struct{ Error string }
+			if code != tt.code || json.Unmarshal([]byte(body), &e) != nil || e.Error != tt.err {
+				t.Errorf("%d %s; want %d %q", code, body, tt.code, tt.err)
+			}
+		})
+	}
+}
