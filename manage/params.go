@@ -85,10 +85,8 @@ var messageStatuses = []queue.MessageStatus{queue.MessageActive, queue.MessageRe
 
 // ParseQueueStatus reads a Get-Queue -Status value, without regard to case.
 func ParseQueueStatus(s string) (queue.QueueStatus, error) {
-	for _, st := range queueStatuses {
-		if strings.EqualFold(s, string(st)) {
-			return st, nil
-		}
+	if st, ok := foldLookup(s, queueStatuses); ok {
+		return st, nil
 	}
 	return "", &InputError{Param: "Status", Value: s, Msg: "not Active, Ready, Retry or Suspended"}
 }
@@ -96,10 +94,8 @@ func ParseQueueStatus(s string) (queue.QueueStatus, error) {
 // ParseMessageStatus reads a Get-Message -Status value, without regard to
 // case.
 func ParseMessageStatus(s string) (queue.MessageStatus, error) {
-	for _, st := range messageStatuses {
-		if strings.EqualFold(s, string(st)) {
-			return st, nil
-		}
+	if st, ok := foldLookup(s, messageStatuses); ok {
+		return st, nil
 	}
 	return "", &InputError{Param: "Status", Value: s, Msg: "not Active, Ready, Retry, Suspended, PendingSuspend or PendingRemove"}
 }
@@ -174,12 +170,21 @@ var trackingSources = []tracking.Source{tracking.SourceSMTP, tracking.SourceStor
 	tracking.SourceRouting, tracking.SourceDNS, tracking.SourceDSN, tracking.SourceAdmin, tracking.SourceAgent,
 	tracking.SourcePickup}
 
-// oneOfNames reads the value v of -param, one of valid without regard to case.
-func oneOfNames[T ~string](param, what, v string, valid []T) (T, error) {
+// foldLookup finds v among valid without regard to case.
+func foldLookup[T ~string](v string, valid []T) (T, bool) {
 	for _, e := range valid {
 		if strings.EqualFold(v, string(e)) {
-			return e, nil
+			return e, true
 		}
+	}
+	return "", false
+}
+
+// oneOfNames reads the value v of -param, one of valid without regard to
+// case; the error lists them.
+func oneOfNames[T ~string](param, what, v string, valid []T) (T, error) {
+	if e, ok := foldLookup(v, valid); ok {
+		return e, nil
 	}
 	names := make([]string, len(valid))
 	for i, e := range valid {
