@@ -674,7 +674,7 @@ func (sc *serverConn) finish(err error) {
 // session's Data, which reads chunk after chunk through bdatReader; each
 // chunk but the last is acknowledged when the next one is wanted.
 func (sc *serverConn) bdat(arg []byte) {
-	size, last, ok := parseBDAT(arg)
+	size, last, ok := wire.ParseBDAT(arg)
 	if !ok {
 		// Without its size the chunk cannot be skipped, and its octets
 		// would be read as commands: the reply is the session's last.
@@ -723,27 +723,6 @@ func (sc *serverConn) skipChunk(n int64) {
 	if _, err := io.CopyN(sc.chunkLog(), sc.br, n); err != nil {
 		sc.c.closeAfterReply()
 	}
-}
-
-// parseBDAT reads "size [LAST]".
-func parseBDAT(arg []byte) (size int64, last, ok bool) {
-	n, rest, _ := strings.Cut(string(arg), " ")
-	rest = strings.Trim(rest, " ")
-	if n == "" || len(n) > 18 || strings.IndexFunc(n, func(r rune) bool { return r < '0' || r > '9' }) >= 0 {
-		return 0, false, false
-	}
-	size, err := strconv.ParseInt(n, 10, 64)
-	if err != nil {
-		return 0, false, false
-	}
-	switch {
-	case rest == "":
-	case strings.EqualFold(rest, "LAST"):
-		last = true
-	default:
-		return 0, false, false
-	}
-	return size, last, true
 }
 
 // bdatReader is a message sent in BDAT chunks: it reads each chunk from
@@ -809,7 +788,7 @@ func (b *bdatReader) nextChunk() {
 		b.err = errTransferAborted
 		return
 	}
-	size, last, ok := parseBDAT(arg)
+	size, last, ok := wire.ParseBDAT(arg)
 	if !ok {
 		sc.c.closeAfterReply() // as in serverConn.bdat
 		sc.write(replyBadBDAT)

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/hubedge/hubedge/smtpx/internal/wire"
 )
 
 // Peer is a raw SMTP server on 127.0.0.1 for testing how a client's
@@ -261,9 +263,8 @@ func (p *Peer) session(c net.Conn) {
 // when the session must end. Like a server with PIPELINING it reads a
 // chunk it refuses, so the commands behind it stay in step (RFC 3030 §4.2).
 func (p *Peer) bdat(s *peerSession, br *bufio.Reader, arg string) string {
-	size, last, _ := strings.Cut(arg, " ")
-	n, err := strconv.Atoi(size)
-	if err != nil || n < 0 || last != "" && !strings.EqualFold(last, "LAST") {
+	n, last, ok := wire.ParseBDAT([]byte(arg))
+	if !ok {
 		return "" // without its size the chunk cannot be skipped
 	}
 	chunk := make([]byte, n)
@@ -274,9 +275,9 @@ func (p *Peer) bdat(s *peerSession, br *bufio.Reader, arg string) string {
 	case !s.mailOK || !s.rcptOK || s.chunkFailed:
 		s.chunkFailed = true
 		return "554 5.5.1 No valid recipients"
-	case last == "":
+	case !last:
 		s.chunks = append(s.chunks, chunk...)
-		return "250 2.0.0 " + size + " octets received"
+		return "250 2.0.0 " + strconv.FormatInt(n, 10) + " octets received"
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()

@@ -1,6 +1,10 @@
 package wire
 
-import "bytes"
+import (
+	"bytes"
+	"strconv"
+	"strings"
+)
 
 // Verb is an SMTP command verb.
 type Verb uint8
@@ -75,4 +79,27 @@ func equalFoldASCII(b []byte, w string) bool {
 // in any case.
 func HasPrefixFold(b []byte, w string) bool {
 	return len(b) >= len(w) && equalFoldASCII(b[:len(w)], w)
+}
+
+// ParseBDAT reads BDAT's argument "size [LAST]" (RFC 3030): the chunk's
+// octet count, whether it is the message's last, and false for anything
+// else, after which the chunk cannot be skipped.
+func ParseBDAT(arg []byte) (size int64, last, ok bool) {
+	n, rest, _ := strings.Cut(string(arg), " ")
+	rest = strings.Trim(rest, " ")
+	if n == "" || len(n) > 18 || strings.IndexFunc(n, func(r rune) bool { return r < '0' || r > '9' }) >= 0 {
+		return 0, false, false
+	}
+	size, err := strconv.ParseInt(n, 10, 64)
+	if err != nil {
+		return 0, false, false
+	}
+	switch {
+	case rest == "":
+	case strings.EqualFold(rest, "LAST"):
+		last = true
+	default:
+		return 0, false, false
+	}
+	return size, last, true
 }

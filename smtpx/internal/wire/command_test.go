@@ -141,3 +141,29 @@ func lower(s string) string {
 	}
 	return string(b)
 }
+
+func TestParseBDAT(t *testing.T) {
+	tests := []struct {
+		arg      string
+		size     int64
+		last, ok bool
+	}{
+		{"0", 0, false, true},
+		{"4096", 4096, false, true},
+		{"4096 LAST", 4096, true, true},
+		{"12 last", 12, true, true},
+		{"12  LAST ", 12, true, true},
+		{"", 0, false, false},
+		{"-1", 0, false, false},
+		{"+5", 0, false, false},
+		{"5 FIRST", 0, false, false},
+		{"5 LAST x", 0, false, false},
+		{"1234567890123456789", 0, false, false},
+	}
+	for _, tt := range tests {
+		size, last, ok := wire.ParseBDAT([]byte(tt.arg))
+		if size != tt.size || last != tt.last || ok != tt.ok {
+			t.Errorf("ParseBDAT(%q) = %d, %v, %v; want %d, %v, %v", tt.arg, size, last, ok, tt.size, tt.last, tt.ok)
+		}
+	}
+}

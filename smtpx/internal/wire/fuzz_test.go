@@ -342,3 +342,27 @@ func FuzzParseRcpt(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseBDAT checks that what ParseBDAT accepts is a size and an
+// optional LAST, and that writing them again parses to the same.
+func FuzzParseBDAT(f *testing.F) {
+	for _, s := range []string{"0", "4096 LAST", "12 last", " 1", "1 LAST x", "99999999999999999999"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, arg []byte) {
+		size, last, ok := wire.ParseBDAT(arg)
+		if !ok {
+			return
+		}
+		if size < 0 {
+			t.Fatalf("ParseBDAT(%q) = size %d", arg, size)
+		}
+		again := fmt.Sprint(size)
+		if last {
+			again += " LAST"
+		}
+		if s, l, ok := wire.ParseBDAT([]byte(again)); !ok || s != size || l != last {
+			t.Fatalf("ParseBDAT(%q) = %d %v, but %q gives %d %v %v", arg, size, last, again, s, l, ok)
+		}
+	})
+}
