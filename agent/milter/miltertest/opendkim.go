@@ -8,9 +8,11 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -37,9 +39,11 @@ Canonicalization relaxed/relaxed
 `
 
 // StartOpenDKIM starts opendkim signing for domain with key under
-// selector. It returns once opendkim listens: it writes its pid file only
-// after opening its socket, and the file's creation is awaited with
-// inotify.
+// selector. It returns once opendkim accepts connections. OpenDKIM 2.11
+// writes its pid file before libmilter binds the socket, so neither the
+// pid file nor the socket's name alone says it listens: the socket's
+// creation is awaited with inotify, and then a probe connection covers
+// the moment between bind and listen.
 func StartOpenDKIM(t testing.TB, domain, selector string, key *rsa.PrivateKey) *OpenDKIM {
 	t.Helper()
 	bin, err := exec.LookPath("opendkim")
@@ -58,7 +62,8 @@ func StartOpenDKIM(t testing.TB, domain, selector string, key *rsa.PrivateKey) *
 		t.Fatal(err)
 	}
 	write(t, filepath.Join(dir, "opendkim.conf"), fmt.Sprintf(openDKIMConfig, dir, domain, selector))
-	ready, err := watchCreate(dir, "pid")
+	sock := filepath.Join(dir, "milter.sock")
+	ready, err := watchCreate(dir, "milter.sock")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,10 +92,27 @@ func StartOpenDKIM(t testing.TB, domain, selector string, key *rsa.PrivateKey) *
 		exited <- err // for the cleanup
 		t.Fatalf("miltertest: opendkim exited: %v: %s", err, out.String())
 	}
-	return &OpenDKIM{Network: "unix", Addr: filepath.Join(dir, "milter.sock"), Dir: dir}
+	for {
+		c, err := net.Dial("unix", sock)
+		if err == nil {
+			c.Close()
+			break
+		}
+		if !errors.Is(err, syscall.ECONNREFUSED) {
+			t.Fatalf("miltertest: connecting to opendkim: %v", err)
+		}
+		select {
+		case err := <-exited:
+			exited <- err
+			t.Fatalf("miltertest: opendkim exited: %v: %s", err, out.String())
+		default:
+			runtime.Gosched() // bound, not yet listening: a few microseconds
+		}
+	}
+	return &OpenDKIM{Network: "unix", Addr: sock, Dir: dir}
 }
 
-// watcher reports the creation of one file in a directory.
+// watcher reports the creation of one name in a directory.
 type watcher struct {
 	f    *os.File
 	name string
@@ -101,14 +123,14 @@ func watchCreate(dir, name string) (*watcher, error) {
 	if err != nil {
 		return nil, fmt.Errorf("inotify: %w", err)
 	}
-	if _, err := syscall.InotifyAddWatch(fd, dir, syscall.IN_CLOSE_WRITE|syscall.IN_MOVED_TO); err != nil {
+	if _, err := syscall.InotifyAddWatch(fd, dir, syscall.IN_CREATE|syscall.IN_MOVED_TO); err != nil {
 		syscall.Close(fd)
 		return nil, fmt.Errorf("inotify: %w", err)
 	}
 	return &watcher{f: os.NewFile(uintptr(fd), "inotify"), name: name}, nil
 }
 
-// wait returns when the file has been written and closed; Close ends it.
+// wait returns when the name has been created; Close ends it.
 func (w *watcher) wait() error {
 	buf := make([]byte, 4096)
 	for {
