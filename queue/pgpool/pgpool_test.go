@@ -19,18 +19,18 @@ var smartHost = queue.RouterFunc(func(context.Context, *queue.Envelope, queue.Re
 	return queue.NextHop{Connector: "Outbound", Kind: "SmartHostConnectorDelivery", Domain: "relay.fabrikam.com"}, nil
 })
 
-// deferAll answers 451 to every recipient and reports each attempt.
-func deferAll(tried chan<- queue.ID) queue.DelivererFunc {
-	return func(_ context.Context, _ queue.NextHop, msg *queue.Message, rcpts []queue.Recipient) ([]queue.Result, error) {
-		tried <- msg.ID
-		res := make([]queue.Result, len(rcpts))
-		for i := range res {
-			res[i] = queue.Result{Code: 451, Enhanced: "4.4.0", Text: "try later"}
-		}
-		return res, nil
+// deferAll answers 451 to every recipient.
+var deferAll = queue.DelivererFunc(func(_ context.Context, _ queue.NextHop, _ *queue.Message, rcpts []queue.Recipient) ([]queue.Result, error) {
+	res := make([]queue.Result, len(rcpts))
+	for i := range res {
+		res[i] = queue.Result{Code: 451, Enhanced: "4.4.0", Text: "try later"}
 	}
-}
+	return res, nil
+})
 
+// hub opens a hub of the pool whose every attempt is deferred; tried gets
+// each attempt's message once the queue has recorded the deferral, so
+// the message's status already says Retry.
 func hub(t *testing.T, dsn, name string, clock *queuetest.FakeClock, tried chan<- queue.ID) (*queue.Queue, *pgpool.Pool) {
 	t.Helper()
 	// Heartbeats run on a clock nothing advances, and notifications are
@@ -40,7 +40,12 @@ func hub(t *testing.T, dsn, name string, clock *queuetest.FakeClock, tried chan<
 	if err != nil {
 		t.Fatal(err)
 	}
-	q, err := queue.OpenStore(s, queue.WithClock(clock), queue.WithRouter(smartHost), queue.WithDeliverer(deferAll(tried)))
+	q, err := queue.OpenStore(s, queue.WithClock(clock), queue.WithRouter(smartHost), queue.WithDeliverer(deferAll),
+		queue.WithEventHook(func(e queue.Event) {
+			if e.Type == queue.EventDefer {
+				tried <- e.ID
+			}
+		}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,11 +74,7 @@ func TestPoolWideAdmin(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		select {
-		case <-tried:
-		case <-time.After(30 * time.Second):
-			t.Fatal("no delivery attempt within 30s")
-		}
+		waitTried(t, tried, "delivery attempt")
 		return id
 	}
 	a, b := enqueue(qA), enqueue(qB)
