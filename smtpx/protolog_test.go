@@ -23,14 +23,31 @@ import (
 
 // logBuffer is a bytes.Buffer safe for a log's flusher.
 type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+	mu      sync.Mutex
+	b       bytes.Buffer
+	written *sync.Cond // on mu, broadcast by every Write
 }
 
 func (l *logBuffer) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.written != nil {
+		l.written.Broadcast()
+	}
 	return l.b.Write(p)
+}
+
+// waitFor returns once the log holds s: a line written after the event
+// a test waited for (the transport logs an outcome after tracing it).
+func (l *logBuffer) waitFor(s string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.written == nil {
+		l.written = sync.NewCond(&l.mu)
+	}
+	for !bytes.Contains(l.b.Bytes(), []byte(s)) {
+		l.written.Wait()
+	}
 }
 
 func (l *logBuffer) String() string {
