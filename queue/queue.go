@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hubedge/hubedge/internal/workers"
 	"github.com/hubedge/hubedge/queue/memstore"
 	"github.com/hubedge/hubedge/queue/storage"
 	"github.com/hubedge/hubedge/queue/walstore"
@@ -31,6 +32,9 @@ type Queue struct {
 	runCancel  context.CancelFunc
 	loops      sync.WaitGroup // scheduler and categorizer
 	work       sync.WaitGroup // deliveries and settlements
+	// workers run the jobs, keeping goroutines (and the stacks a delivery
+	// grew) between attempts.
+	workers *workers.Pool
 
 	wake    chan struct{} // scheduler
 	catWake chan struct{} // categorizer
@@ -165,6 +169,7 @@ func OpenStore(s Store, opts ...Option) (*Queue, error) {
 		catWake: make(chan struct{}, 1),
 		msgs:    map[ID]*message{},
 		hops:    map[string]*hopQueue{},
+		workers: workers.New(idleWorkers),
 	}
 	q.stopCtx, q.stopCancel = context.WithCancel(context.Background())
 	q.runCtx, q.runCancel = context.WithCancel(context.Background())
@@ -382,12 +387,18 @@ func (q *Queue) Close(ctx context.Context) error {
 		}
 	}
 	q.runCancel()
+	q.workers.Close() // no job left to start: the scheduler has ended
 	q.com.close()
 	if err := q.store.Close(); err != nil && cerr == nil {
 		cerr = fmt.Errorf("queue: close store: %w", err)
 	}
 	return cerr
 }
+
+// idleWorkers bounds the goroutines kept waiting for a delivery job:
+// enough for the connections of a few busy next hops at the default
+// MaxPerDomainOutboundConnections, a few megabytes of stack at most.
+const idleWorkers = 64
 
 // waitCtx waits for wg or ctx, whichever comes first, and reports whether
 // wg finished. The helper goroutine ends with wg.

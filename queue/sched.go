@@ -28,7 +28,7 @@ func (q *Queue) scheduler() {
 		next, jobs := q.tickLocked(q.opts.clock.Now())
 		for _, j := range jobs {
 			q.work.Add(1)
-			go j()
+			q.workers.Go(j)
 		}
 		q.mu.Unlock()
 		if t != nil {

@@ -93,7 +93,7 @@ func (t *Server) serve(s *rcServer, c *conn) {
 	sc.br = bufio.NewReaderSize(&sc.in, commandBuffer)
 	sc.bw = bufio.NewWriterSize(sc.sink(), replyBuffer)
 	sc.openAgents()
-	go sc.run()
+	t.workers.Go(sc.run)
 }
 
 // sink is where replies go: the connection (TLS or not), through the

@@ -11,6 +11,7 @@ import (
 
 	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/internal/stop"
+	"github.com/hubedge/hubedge/internal/workers"
 	"github.com/hubedge/hubedge/queue"
 )
 
@@ -58,7 +59,15 @@ type Server struct {
 	refusing atomic.Int32   // refusals being written (maxRefusing)
 	connWG   sync.WaitGroup // wrapped connections not yet closed
 	txWG     sync.WaitGroup // open mail transactions and Session.Data calls
+	// workers run the sessions, keeping goroutines (and the stacks a
+	// session grew) from one connection to the next.
+	workers *workers.Pool
 }
+
+// idleWorkers bounds the goroutines kept waiting for a connection: more
+// than a relay's concurrent clients in the benchmark, a few megabytes of
+// stack at most.
+const idleWorkers = 64
 
 const (
 	stateNew = iota
@@ -81,7 +90,7 @@ func NewServer(q Queue, opts ...Option) (*Server, error) {
 	if o.serverName == "" {
 		return nil, errors.New("smtpx: no server name (WithServerName)")
 	}
-	t := &Server{opts: o, log: o.logger, q: q, done: make(chan struct{}),
+	t := &Server{opts: o, log: o.logger, q: q, done: make(chan struct{}), workers: workers.New(idleWorkers),
 		conns: map[*conn]struct{}{}, loops: newLoopGuard(o.loopTransits)}
 	t.ctx, t.cancel = context.WithCancel(context.Background())
 	g, err := t.newGeneration(Config{ReceiveConnectors: o.receive, AcceptedDomains: o.domains}, nil)
@@ -210,6 +219,7 @@ func (t *Server) Shutdown(ctx context.Context) error {
 		}
 		<-finished
 	}
+	t.workers.Close() // every session has ended, and no accept loop is left
 	t.cancel()
 	t.log.Info("smtpx: server stopped", "server", t.opts.serverName)
 	return err
