@@ -81,21 +81,10 @@ func TestInFlowDelay(t *testing.T) {
 	d.next(t)
 	wait(enqueue(), "second") // waits for the connection: 1 of 1
 	wait(enqueue(), "third")  // 2 waiting for 1 connection from here on
-	routed := func(n int) {   // Enqueue returns before the message is routed
+	hop := queue.NextHop{Connector: "Internet", Kind: "DnsConnectorDelivery", Domain: "fabrikam.com"}.Key()
+	routed := func(n int) { // Enqueue returns before the message is routed
 		t.Helper()
-		deadline := time.Now().Add(waitTimeout)
-		for {
-			qs := q.Queues()
-			for _, qi := range qs {
-				if qi.NextHopDomain == "fabrikam.com" && qi.MessageCount == n {
-					return
-				}
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("queues %+v, want %d messages routed", qs, n)
-			}
-			time.Sleep(time.Millisecond) // polling with a deadline
-		}
+		queuetest.WaitQueue(t, q, hop, func(qi queue.QueueInfo) bool { return qi.MessageCount == n })
 	}
 	routed(3)
 
