@@ -164,7 +164,11 @@ func TestFlushIntervalAndClose(t *testing.T) {
 	})
 	l := New(w, WithFlushInterval(5*time.Millisecond))
 	l.Session("C", "S", "a", "b").Connect("")
-	<-wrote // nothing but the interval flushes the record: no Flush, no Close yet
+	select { // nothing but the interval flushes the record: no Flush, no Close yet
+	case <-wrote:
+	case <-time.After(30 * time.Second):
+		t.Fatal("record not flushed by the interval")
+	}
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
 	}

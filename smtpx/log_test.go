@@ -40,7 +40,7 @@ func TestInfoLogPerMessageAndRefusedLogon(t *testing.T) {
 		smtptest.Step{"MAIL FROM:<alice@contoso.com>", "250"}, smtptest.Step{"RCPT TO:<bob@contoso.com>", "250"},
 		smtptest.Step{"DATA:" + message("Message-ID: <m1@contoso.com>", "Subject: log"), "250 2.6.0"})
 	ev := <-delivered
-	buf.waitFor(`msg="transport: delivered" id=` + string(ev.ID))
+	buf.waitFor(t, `msg="transport: delivered" id=`+string(ev.ID))
 
 	log := buf.String()
 	for _, want := range []string{

@@ -16,6 +16,7 @@ import (
 	"github.com/hubedge/hubedge/connector"
 	"github.com/hubedge/hubedge/protolog"
 	"github.com/hubedge/hubedge/queue"
+	"github.com/hubedge/hubedge/queue/queuetest"
 	"github.com/hubedge/hubedge/smtpx"
 	"github.com/hubedge/hubedge/smtpx/smtptest"
 	"github.com/hubedge/hubedge/transport"
@@ -39,13 +40,26 @@ func (l *logBuffer) Write(p []byte) (int, error) {
 
 // waitFor returns once the log holds s: a line written after the event
 // a test waited for (the transport logs an outcome after tracing it).
-func (l *logBuffer) waitFor(s string) {
+// The test fails if it is not there by queuetest.WaitDeadline.
+func (l *logBuffer) waitFor(t *testing.T, s string) {
+	t.Helper()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.written == nil {
 		l.written = sync.NewCond(&l.mu)
 	}
+	late := false
+	timer := time.AfterFunc(queuetest.WaitDeadline, func() {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		late = true
+		l.written.Broadcast()
+	})
+	defer timer.Stop()
 	for !bytes.Contains(l.b.Bytes(), []byte(s)) {
+		if late {
+			t.Fatalf("log lacks %s after %v:\n%s", s, queuetest.WaitDeadline, l.b.String())
+		}
 		l.written.Wait()
 	}
 }

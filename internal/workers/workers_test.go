@@ -1,6 +1,7 @@
 package workers_test
 
 import (
+	"bytes"
 	"runtime"
 	"sync"
 	"testing"
@@ -29,26 +30,50 @@ func batch(p *workers.Pool, n int, during func()) {
 	done.Wait()
 }
 
-// settle waits until p has idle goroutines waiting and the process has
-// goroutines in all: a job's goroutine becomes idle, or ends, just after
-// the job returns. The deadline marks a failure, not a delay.
-func settle(t *testing.T, p *workers.Pool, idle, goroutines int) {
+// goroutines reads the stacks of every goroutine and counts those whose
+// stack holds fn, and of those the ones blocked in state ("select",
+// "semacquire"...). Only the stacks tell a goroutine blocked waiting for
+// a job from one about to, or one that has ended from one ending.
+func goroutines(fn, state string) (all, blocked int) {
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	for g := range bytes.SplitSeq(buf, []byte("\n\n")) {
+		if bytes.Contains(g, []byte(fn)) {
+			all++
+			header, _, _ := bytes.Cut(g, []byte("\n"))
+			if bytes.Contains(header, []byte("["+state)) {
+				blocked++
+			}
+		}
+	}
+	return all, blocked
+}
+
+const poolWork = "internal/workers.(*Pool).work("
+
+// settle waits until the pool's goroutines number n, all waiting for a
+// job. The deadline marks a failure, not a delay.
+func settle(t *testing.T, n int) {
 	t.Helper()
-	for deadline := time.Now().Add(30 * time.Second); p.Idle() != idle || runtime.NumGoroutine() != goroutines; runtime.Gosched() {
+	for deadline := time.Now().Add(30 * time.Second); ; runtime.Gosched() {
+		all, waiting := goroutines(poolWork, "select")
+		if all == n && waiting == n {
+			return
+		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%d idle goroutines of %d, want %d of %d", p.Idle(), runtime.NumGoroutine(), idle, goroutines)
+			t.Fatalf("%d goroutines of the pool, %d waiting for a job; want %d waiting", all, waiting, n)
 		}
 	}
 }
 
-// A second batch runs on the goroutines the first left idle, up to the
+// A second batch runs on the goroutines the first left waiting, up to the
 // pool's bound, and starts new ones only beyond them.
 func TestPoolReuse(t *testing.T) {
 	for _, tc := range []struct {
 		name          string
 		maxIdle       int
 		first, second int
-		idle          int // after the first batch
+		idle          int // waiting after the first batch
 		started       int // new goroutines for the second
 	}{
 		{"nothing kept", 0, 3, 3, 0, 3},
@@ -57,18 +82,22 @@ func TestPoolReuse(t *testing.T) {
 		{"more than were kept", 4, 2, 5, 2, 3},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			base := runtime.NumGoroutine()
 			p := workers.New(tc.maxIdle)
 			batch(p, tc.first, func() {})
-			settle(t, p, tc.idle, base+tc.idle)
-			before := base + tc.idle
+			settle(t, tc.idle)
+			if got := p.Idle(); got != tc.idle {
+				t.Errorf("Idle() = %d, want %d", got, tc.idle)
+			}
 			batch(p, tc.second, func() {
-				if got := runtime.NumGoroutine() - before; got != tc.started {
-					t.Errorf("second batch started %d goroutines, want %d", got, tc.started)
+				if all, _ := goroutines(poolWork, ""); all != tc.idle+tc.started {
+					t.Errorf("second batch ran on %d goroutines, want %d kept and %d new", all, tc.idle, tc.started)
 				}
 			})
 			p.Close()
-			settle(t, p, 0, base) // Close ended every goroutine of the pool
+			settle(t, 0) // a goroutine may still be returning from work
+			if got := p.Idle(); got != 0 {
+				t.Errorf("after Close: Idle() = %d", got)
+			}
 		})
 	}
 }
@@ -80,11 +109,21 @@ func TestPoolCloseWaits(t *testing.T) {
 	p.Go(func() { <-release; close(finished) })
 	closed := make(chan struct{})
 	go func() { p.Close(); close(closed) }()
+	// Close is waiting once its goroutine blocks in the WaitGroup.
+	for deadline := time.Now().Add(30 * time.Second); ; runtime.Gosched() {
+		if _, waiting := goroutines("internal/workers.(*Pool).Close(", "sync.WaitGroup.Wait"); waiting == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("Close never waited for the running job")
+		}
+	}
 	select {
 	case <-closed:
 		t.Fatal("Close returned while a job ran")
-	case release <- struct{}{}:
+	default:
 	}
+	close(release)
 	<-closed
 	select {
 	case <-finished:

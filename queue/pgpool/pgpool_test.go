@@ -19,19 +19,24 @@ var smartHost = queue.RouterFunc(func(context.Context, *queue.Envelope, queue.Re
 	return queue.NextHop{Connector: "Outbound", Kind: "SmartHostConnectorDelivery", Domain: "relay.fabrikam.com"}, nil
 })
 
-// deferAll answers 451 to every recipient.
-var deferAll = queue.DelivererFunc(func(_ context.Context, _ queue.NextHop, _ *queue.Message, rcpts []queue.Recipient) ([]queue.Result, error) {
-	res := make([]queue.Result, len(rcpts))
-	for i := range res {
-		res[i] = queue.Result{Code: 451, Enhanced: "4.4.0", Text: "try later"}
+// deferAll answers 451 to every recipient and reports each attempt as it
+// starts.
+func deferAll(tried chan<- queue.ID) queue.DelivererFunc {
+	return func(_ context.Context, _ queue.NextHop, msg *queue.Message, rcpts []queue.Recipient) ([]queue.Result, error) {
+		tried <- msg.ID
+		res := make([]queue.Result, len(rcpts))
+		for i := range res {
+			res[i] = queue.Result{Code: 451, Enhanced: "4.4.0", Text: "try later"}
+		}
+		return res, nil
 	}
-	return res, nil
-})
+}
 
-// hub opens a hub of the pool whose every attempt is deferred; tried gets
-// each attempt's message once the queue has recorded the deferral, so
-// the message's status already says Retry.
-func hub(t *testing.T, dsn, name string, clock *queuetest.FakeClock, tried chan<- queue.ID) (*queue.Queue, *pgpool.Pool) {
+// hub opens a hub of the pool whose every attempt is deferred. tried gets
+// each attempt's message as the attempt starts; deferred, when not nil,
+// gets it once the queue has applied the 451, so that its status reads
+// Retry (the store's commit of it may still be under way).
+func hub(t *testing.T, dsn, name string, clock *queuetest.FakeClock, tried, deferred chan<- queue.ID) (*queue.Queue, *pgpool.Pool) {
 	t.Helper()
 	// Heartbeats run on a clock nothing advances, and notifications are
 	// off: the tests do that work themselves (RunCommands, Publish,
@@ -40,10 +45,10 @@ func hub(t *testing.T, dsn, name string, clock *queuetest.FakeClock, tried chan<
 	if err != nil {
 		t.Fatal(err)
 	}
-	q, err := queue.OpenStore(s, queue.WithClock(clock), queue.WithRouter(smartHost), queue.WithDeliverer(deferAll),
+	q, err := queue.OpenStore(s, queue.WithClock(clock), queue.WithRouter(smartHost), queue.WithDeliverer(deferAll(tried)),
 		queue.WithEventHook(func(e queue.Event) {
-			if e.Type == queue.EventDefer {
-				tried <- e.ID
+			if e.Type == queue.EventDefer && deferred != nil {
+				deferred <- e.ID
 			}
 		}))
 	if err != nil {
@@ -64,9 +69,9 @@ func wantStatus(t *testing.T, q *queue.Queue, id queue.ID, want queue.MessageSta
 func TestPoolWideAdmin(t *testing.T) {
 	dsn := pgtest.Shared(t).NewDB(t)
 	clock := queuetest.NewFakeClock(time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
-	tried := make(chan queue.ID, 10)
-	qA, pA := hub(t, dsn, "hubA", clock, tried)
-	qB, pB := hub(t, dsn, "hubB", clock, tried)
+	tried, deferred := make(chan queue.ID, 10), make(chan queue.ID, 10)
+	qA, pA := hub(t, dsn, "hubA", clock, tried, deferred)
+	qB, pB := hub(t, dsn, "hubB", clock, tried, deferred)
 	ctx := context.Background()
 	enqueue := func(q *queue.Queue) queue.ID {
 		env := queue.Envelope{From: "alice@contoso.com", Recipients: []queue.Recipient{{Address: "bob@fabrikam.com"}}}
@@ -74,7 +79,7 @@ func TestPoolWideAdmin(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		waitTried(t, tried, "delivery attempt")
+		waitTried(t, deferred, "deferred attempt")
 		return id
 	}
 	a, b := enqueue(qA), enqueue(qB)

@@ -59,8 +59,8 @@ func TestPoolQueues(t *testing.T) {
 	ctx := context.Background()
 	clock := queuetest.NewFakeClock(time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
 	triedA, triedB := make(chan queue.ID, 10), make(chan queue.ID, 10)
-	qA, pA := hub(t, dsn, "hubA", clock, triedA)
-	qB, pB := hub(t, dsn, "hubB", clock, triedB)
+	qA, pA := hub(t, dsn, "hubA", clock, triedA, nil)
+	qB, pB := hub(t, dsn, "hubB", clock, triedB, nil)
 	enqueue := func(q *queue.Queue) queue.ID {
 		env := queue.Envelope{From: "alice@contoso.com", Recipients: []queue.Recipient{{Address: "bob@fabrikam.com"}}}
 		id, err := q.Enqueue(ctx, env, strings.NewReader("Subject: pool\r\n\r\nhello\r\n"))
@@ -162,7 +162,7 @@ func TestSuspendedQueueWithoutMessages(t *testing.T) {
 	dsn := pgtest.Shared(t).NewDB(t)
 	ctx := context.Background()
 	clock := queuetest.NewFakeClock(time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
-	_, pA := hub(t, dsn, "hubA", clock, make(chan queue.ID, 1))
+	_, pA := hub(t, dsn, "hubA", clock, make(chan queue.ID, 1), nil)
 	other, err := pgstore.Open(ctx, pgstore.Config{DSN: dsn, Hub: "hubB", NoNotify: true})
 	if err != nil {
 		t.Fatal(err)
