@@ -2,6 +2,7 @@ package workers_test
 
 import (
 	"bytes"
+	"fmt"
 	"runtime"
 	"sync"
 	"testing"
@@ -51,19 +52,28 @@ func goroutines(fn, state string) (all, blocked int) {
 
 const poolWork = "internal/workers.(*Pool).work("
 
-// settle waits until the pool's goroutines number n, all waiting for a
-// job. The deadline marks a failure, not a delay.
-func settle(t *testing.T, n int) {
+// until waits, reading the stacks again and again, until cond holds; the
+// deadline marks a failure, not a delay.
+func until(t *testing.T, cond func() bool, failure func() string) {
 	t.Helper()
-	for deadline := time.Now().Add(30 * time.Second); ; runtime.Gosched() {
-		all, waiting := goroutines(poolWork, "select")
-		if all == n && waiting == n {
-			return
-		}
+	for deadline := time.Now().Add(30 * time.Second); !cond(); runtime.Gosched() {
 		if time.Now().After(deadline) {
-			t.Fatalf("%d goroutines of the pool, %d waiting for a job; want %d waiting", all, waiting, n)
+			t.Fatal(failure())
 		}
 	}
+}
+
+// settle waits until the pool's goroutines number n, all waiting for a
+// job.
+func settle(t *testing.T, n int) {
+	t.Helper()
+	var all, waiting int
+	until(t, func() bool {
+		all, waiting = goroutines(poolWork, "select")
+		return all == n && waiting == n
+	}, func() string {
+		return fmt.Sprintf("%d goroutines of the pool, %d waiting for a job; want %d waiting", all, waiting, n)
+	})
 }
 
 // A second batch runs on the goroutines the first left waiting, up to the
@@ -110,14 +120,10 @@ func TestPoolCloseWaits(t *testing.T) {
 	closed := make(chan struct{})
 	go func() { p.Close(); close(closed) }()
 	// Close is waiting once its goroutine blocks in the WaitGroup.
-	for deadline := time.Now().Add(30 * time.Second); ; runtime.Gosched() {
-		if _, waiting := goroutines("internal/workers.(*Pool).Close(", "sync.WaitGroup.Wait"); waiting == 1 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("Close never waited for the running job")
-		}
-	}
+	until(t, func() bool {
+		_, waiting := goroutines("internal/workers.(*Pool).Close(", "sync.WaitGroup.Wait")
+		return waiting == 1
+	}, func() string { return "Close never waited for the running job" })
 	select {
 	case <-closed:
 		t.Fatal("Close returned while a job ran")
