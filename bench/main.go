@@ -223,6 +223,12 @@ func header(c *config, mode string, t *tools) {
 	if fsType(c.WorkDir) == "tmpfs" {
 		note("WARNING: WORKDIR is on tmpfs: fsync is free there; set WORKDIR to a disk for honest figures")
 	}
+	if cost, err := measureSyncCost(c.WorkDir); err != nil {
+		note("disk: cannot measure a durable write: %v", err)
+	} else {
+		note("disk: a %d-byte write and its fdatasync cost %s (the floor under a durable relay's CPU per commit; a sink pays none)",
+			syncProbeSize, cost)
+	}
 	if t.Postconf != "" {
 		if v, err := exec.Command(t.Postconf, "-d", "-h", "mail_version").Output(); err == nil {
 			note("postfix %s (throwaway instance in %s)", strings.TrimSpace(string(v)), filepath.Join(c.WorkDir, "postfix"))
