@@ -104,6 +104,10 @@ type variant struct {
 	// Chunking (chunking=1, TOOLS=go) makes the Go sink offer CHUNKING
 	// and take BDAT, as a Postfix or Exchange next hop does.
 	Chunking bool
+	// MemoryQueue (queue=memory) runs the gateway without -queue, its
+	// queue in memory and nothing fsynced: beside queue=disk, the default,
+	// it shows what durability costs per message.
+	MemoryQueue bool
 }
 
 // milterRspamd is the only filter the harness knows how to start.
@@ -113,8 +117,8 @@ const milterRspamd = "rspamd"
 // comma-separated list of tools=postfix|go, key=ecdsa|rsa, gw=PATH,
 // cmd=NAME (the relay command in RELAY_CMD_NAME, read through getenv),
 // scrape=/PATH, milter=rspamd, policy=off|opportunistic|dane|mtasts,
-// newconn=1, groups=go|openssl30, verify=0|1 and chunking=1 over the
-// defaults def.
+// newconn=1, groups=go|openssl30, verify=0|1, chunking=1 and
+// queue=disk|memory over the defaults def.
 func parseVariants(spec string, def variant, tlsOn bool, getenv func(string) string) ([]variant, error) {
 	fields := strings.Fields(spec)
 	if len(fields) == 0 {
@@ -155,12 +159,17 @@ func parseVariants(spec string, def variant, tlsOn bool, getenv func(string) str
 				v.NoVerify = val == "0"
 			case k == "chunking" && val == "1":
 				v.Chunking = true
+			case k == "queue" && (val == "disk" || val == "memory"):
+				v.MemoryQueue = val == "memory"
 			default:
-				errs = append(errs, fmt.Errorf("bench: VARIANTS: bad setting %q (want tools=postfix|go, key=ecdsa|rsa, gw=PATH, cmd=NAME, scrape=/PATH, milter=rspamd, policy=off|opportunistic|dane|mtasts, newconn=1, groups=go|openssl30, verify=0|1, chunking=1)", kv))
+				errs = append(errs, fmt.Errorf("bench: VARIANTS: bad setting %q (want tools=postfix|go, key=ecdsa|rsa, gw=PATH, cmd=NAME, scrape=/PATH, milter=rspamd, policy=off|opportunistic|dane|mtasts, newconn=1, groups=go|openssl30, verify=0|1, chunking=1, queue=disk|memory)", kv))
 			}
 		}
 		if v.Chunking && v.Tools != toolsGo {
 			errs = append(errs, fmt.Errorf("bench: VARIANTS %q: chunking=1 needs tools=go (smtp-sink has no BDAT)", f))
+		}
+		if v.MemoryQueue && (v.RelayCmd != "" || v.Policy != "") {
+			errs = append(errs, fmt.Errorf("bench: VARIANTS %q: queue=memory applies to the gateway only, not to cmd= or policy=", f))
 		}
 		if v.NewConn && v.Policy == "" {
 			errs = append(errs, fmt.Errorf("bench: VARIANTS %q: newconn=1 needs policy=", f))

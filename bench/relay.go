@@ -61,10 +61,14 @@ func (e relayEnv) environ(listenPort, nexthopPort int) []string {
 }
 
 // gatewayArgs is the gateway's command line, fixed by issue 9: an anonymous
-// relay for 127.0.0.0/8 with a durable queue in queueDir.
+// relay for 127.0.0.0/8 with a durable queue in queueDir (empty: in
+// memory, for queue=memory).
 func gatewayArgs(listen, nexthop, queueDir, extra string) []string {
 	args := []string{"-mode", "anonymous-relay", "-listen", listen, "-smarthost", nexthop,
-		"-remote", "127.0.0.0/8", "-queue", queueDir}
+		"-remote", "127.0.0.0/8"}
+	if queueDir != "" {
+		args = append(args, "-queue", queueDir)
+	}
 	return append(args, strings.Fields(extra)...)
 }
 

@@ -122,10 +122,14 @@ func TestExpand(t *testing.T) {
 }
 
 func TestGatewayArgs(t *testing.T) {
-	got := strings.Join(gatewayArgs("127.0.0.1:2526", "127.0.0.1:2527", "/q", " -cpuprofile /p "), " ")
-	want := "-mode anonymous-relay -listen 127.0.0.1:2526 -smarthost 127.0.0.1:2527 -remote 127.0.0.0/8 -queue /q -cpuprofile /p"
-	if got != want {
-		t.Errorf("gatewayArgs = %q, want %q", got, want)
+	for _, tt := range []struct{ queue, want string }{
+		{"/q", "-mode anonymous-relay -listen 127.0.0.1:2526 -smarthost 127.0.0.1:2527 -remote 127.0.0.0/8 -queue /q -cpuprofile /p"},
+		{"", "-mode anonymous-relay -listen 127.0.0.1:2526 -smarthost 127.0.0.1:2527 -remote 127.0.0.0/8 -cpuprofile /p"},
+	} {
+		got := strings.Join(gatewayArgs("127.0.0.1:2526", "127.0.0.1:2527", tt.queue, " -cpuprofile /p "), " ")
+		if got != tt.want {
+			t.Errorf("gatewayArgs(queue %q) = %q, want %q", tt.queue, got, tt.want)
+		}
 	}
 }
 

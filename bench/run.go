@@ -276,6 +276,9 @@ func (r *runner) setup(ctx context.Context, kind string, logf *os.File) (port, s
 		if err != nil {
 			return 0, 0, err
 		}
+		if r.v.MemoryQueue {
+			env.Queue = "" // the gateway then keeps its queue in memory
+		}
 		relayCmd := r.v.RelayCmd
 		if r.v.Policy != "" && relayCmd == "" {
 			if relayCmd, err = r.policySetup(qdir); err != nil {
