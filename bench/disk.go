@@ -11,9 +11,9 @@ import (
 // syncCost is what one durable write costs on a disk: the CPU (user and
 // system, of this whole process) and the wall time of writing a record and
 // fdatasyncing it. Every relay that fsyncs before its 250 pays this per
-// commit, and a sink pays nothing, so it is the floor that the relay's CPU
-// per message sits on; on a virtual machine it is mostly the exits of the
-// virtio queue, and it differs between hosts more than anything a relay
+// commit, and a sink pays nothing, so it is a floor under the relay's CPU
+// per message. It depends on the disk and, on a virtual machine, on the
+// host (each write and flush exits to it) more than on anything the relay
 // does.
 type syncCost struct {
 	CPUus, WallUs float64 // per write, medians over the rounds
@@ -43,7 +43,8 @@ func measureSyncCost(dir string) (syncCost, error) {
 	defer os.Remove(f.Name())
 	defer f.Close()
 	// Written blocks, not holes: a log's fdatasync then flushes data only,
-	// without the allocation's metadata (the queue preallocates likewise).
+	// without the allocation's metadata (the queue's log writes zeros
+	// ahead likewise).
 	if _, err := f.Write(make([]byte, syncProbeSize*syncProbeWrites)); err != nil {
 		return syncCost{}, err
 	}
