@@ -84,12 +84,18 @@ func loopNDR(t *testing.T, hub, edge *transport.Transport, mailboxes *smtptest.R
 	// delivery; the hub's local delivery of it ends the story.
 	waitQueue(t, hubEv, func(e queue.Event) bool { return e.Type == queue.EventDeliver && e.ID == ndr.ID })
 	if ndr.Env.ReceiveConnector != "" { // the NDR came from the edge
+		// The queue reports a DSN once it is enqueued, so its delivery,
+		// on another goroutine, may be reported first.
 		var dsnID queue.ID
+		delivered := map[queue.ID]bool{}
 		waitQueue(t, edgeEv, func(e queue.Event) bool {
-			if e.Type == queue.EventDSN {
+			switch e.Type {
+			case queue.EventDSN:
 				dsnID = e.ID
+			case queue.EventDeliver:
+				delivered[e.ID] = true
 			}
-			return dsnID != "" && e.Type == queue.EventDeliver && e.ID == dsnID
+			return dsnID != "" && delivered[dsnID]
 		})
 	}
 	// A copy whose delivery to the other side was accepted may still be
