@@ -69,6 +69,9 @@ func measureSyncCost(dir string) (syncCost, error) {
 	return syncCost{CPUus: median(cpus), WallUs: median(walls)}, nil
 }
 
+// processCPU is this process's CPU time from getrusage, to the
+// microsecond: pidTicks counts 10 ms clock ticks, coarser than a probe
+// round's few milliseconds of CPU.
 func processCPU() time.Duration {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
