@@ -104,11 +104,23 @@ type variant struct {
 	// Chunking (chunking=1, TOOLS=go) makes the Go sink offer CHUNKING
 	// and take BDAT, as a Postfix or Exchange next hop does.
 	Chunking bool
-	// MemoryQueue (queue=memory) runs the gateway without -queue, its
-	// queue in memory and nothing fsynced: beside queue=disk, the default,
-	// it shows what durability costs per message.
-	MemoryQueue bool
+	// Queue is where the gateway keeps its queue: "" or queueDisk (the
+	// default, in WORKDIR), queueMemory (no -queue: in memory, nothing
+	// fsynced) or queueTmpfs (the same durable store on tmpfs, where a
+	// flush reaches no device). Side by side they split what durability
+	// costs per message into the store's own work and the disk's.
+	Queue string
 }
+
+// The queue=... settings.
+const (
+	queueDisk   = "disk"
+	queueMemory = "memory"
+	queueTmpfs  = "tmpfs"
+)
+
+// tmpfsDir is where queue=tmpfs puts the queue, checked to be a tmpfs.
+const tmpfsDir = "/dev/shm"
 
 // milterRspamd is the only filter the harness knows how to start.
 const milterRspamd = "rspamd"
@@ -118,7 +130,7 @@ const milterRspamd = "rspamd"
 // cmd=NAME (the relay command in RELAY_CMD_NAME, read through getenv),
 // scrape=/PATH, milter=rspamd, policy=off|opportunistic|dane|mtasts,
 // newconn=1, groups=go|openssl30, verify=0|1, chunking=1 and
-// queue=disk|memory over the defaults def.
+// queue=disk|memory|tmpfs over the defaults def.
 func parseVariants(spec string, def variant, tlsOn bool, getenv func(string) string) ([]variant, error) {
 	fields := strings.Fields(spec)
 	if len(fields) == 0 {
@@ -159,17 +171,17 @@ func parseVariants(spec string, def variant, tlsOn bool, getenv func(string) str
 				v.NoVerify = val == "0"
 			case k == "chunking" && val == "1":
 				v.Chunking = true
-			case k == "queue" && (val == "disk" || val == "memory"):
-				v.MemoryQueue = val == "memory"
+			case k == "queue" && (val == queueDisk || val == queueMemory || val == queueTmpfs):
+				v.Queue = val
 			default:
-				errs = append(errs, fmt.Errorf("bench: VARIANTS: bad setting %q (want tools=postfix|go, key=ecdsa|rsa, gw=PATH, cmd=NAME, scrape=/PATH, milter=rspamd, policy=off|opportunistic|dane|mtasts, newconn=1, groups=go|openssl30, verify=0|1, chunking=1, queue=disk|memory)", kv))
+				errs = append(errs, fmt.Errorf("bench: VARIANTS: bad setting %q (want tools=postfix|go, key=ecdsa|rsa, gw=PATH, cmd=NAME, scrape=/PATH, milter=rspamd, policy=off|opportunistic|dane|mtasts, newconn=1, groups=go|openssl30, verify=0|1, chunking=1, queue=disk|memory|tmpfs)", kv))
 			}
 		}
 		if v.Chunking && v.Tools != toolsGo {
 			errs = append(errs, fmt.Errorf("bench: VARIANTS %q: chunking=1 needs tools=go (smtp-sink has no BDAT)", f))
 		}
-		if v.MemoryQueue && (v.RelayCmd != "" || v.Policy != "") {
-			errs = append(errs, fmt.Errorf("bench: VARIANTS %q: queue=memory applies to the gateway only, not to cmd= or policy=", f))
+		if v.Queue != "" && v.Queue != queueDisk && (v.RelayCmd != "" || v.Policy != "") {
+			errs = append(errs, fmt.Errorf("bench: VARIANTS %q: queue=%s applies to the gateway only, not to cmd= or policy=", f, v.Queue))
 		}
 		if v.NewConn && v.Policy == "" {
 			errs = append(errs, fmt.Errorf("bench: VARIANTS %q: newconn=1 needs policy=", f))

@@ -96,10 +96,14 @@ func TestLoadConfig(t *testing.T) {
 			func(c *config) bool { return c.Variants[0].Chunking }},
 		{"chunking needs the go sink", map[string]string{"VARIANTS": "chunking=1"}, "chunking=1 needs tools=go", nil},
 		{"queue in memory beside the disk", map[string]string{"VARIANTS": "queue=disk queue=memory"}, "",
-			func(c *config) bool { return !c.Variants[0].MemoryQueue && c.Variants[1].MemoryQueue }},
+			func(c *config) bool { return c.Variants[0].Queue == queueDisk && c.Variants[1].Queue == queueMemory }},
+		{"queue on tmpfs", map[string]string{"VARIANTS": "queue=tmpfs"}, "",
+			func(c *config) bool { return c.Variants[0].Queue == queueTmpfs }},
+		{"tmpfs queue is the gateway's", map[string]string{"VARIANTS": "queue=tmpfs,policy=dane", "TLS": "1"},
+			"queue=tmpfs applies to the gateway only", nil},
+		{"no such queue", map[string]string{"VARIANTS": "queue=ram"}, `bad setting "queue=ram"`, nil},
 		{"memory queue is the gateway's", map[string]string{"VARIANTS": "queue=memory,cmd=X", "RELAY_CMD_X": "relay {QUEUE}"},
 			"queue=memory applies to the gateway only", nil},
-		{"bad queue", map[string]string{"VARIANTS": "queue=tmpfs"}, `bad setting "queue=tmpfs"`, nil},
 		{"variants labelled", map[string]string{"VARIANTS": "key=rsa key=ecdsa", "TOOLS": "go"}, "",
 			func(c *config) bool {
 				return len(c.Variants) == 2 && c.vname(kindRelay, c.Variants[0]) == "hubedge[key=rsa]" && c.Variants[1].Tools == toolsGo

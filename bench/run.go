@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -276,8 +277,13 @@ func (r *runner) setup(ctx context.Context, kind string, logf *os.File) (port, s
 		if err != nil {
 			return 0, 0, err
 		}
-		if r.v.MemoryQueue {
+		switch r.v.Queue {
+		case queueMemory:
 			env.Queue = "" // the gateway then keeps its queue in memory
+		case queueTmpfs:
+			if env.Queue, err = r.tmpfsQueue(); err != nil {
+				return 0, 0, err
+			}
 		}
 		relayCmd := r.v.RelayCmd
 		if r.v.Policy != "" && relayCmd == "" {
@@ -340,7 +346,35 @@ func (r *runner) teardown(kind string) {
 	_ = os.RemoveAll(qdir)
 	_ = os.RemoveAll(qdir + ".milter")
 	_ = os.RemoveAll(qdir + ".world")
+	if r.v.Queue == queueTmpfs {
+		_ = os.RemoveAll(r.tmpfsQueuePath())
+	}
 }
+
+// tmpfsQueuePath is the queue directory of this run for queue=tmpfs.
+func (r *runner) tmpfsQueuePath() string {
+	return filepath.Join(tmpfsDir, fmt.Sprintf("hubedge-bench-queue.%d.%d", os.Getpid(), r.seq))
+}
+
+// tmpfsQueue makes a fresh queue directory for this run on tmpfs, which
+// it checks tmpfsDir is: on a disk, queue=tmpfs would measure queue=disk.
+func (r *runner) tmpfsQueue() (string, error) {
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(tmpfsDir, &st); err != nil {
+		return "", fmt.Errorf("bench: queue=tmpfs: %w", err)
+	}
+	if int64(st.Type) != tmpfsMagic {
+		return "", fmt.Errorf("bench: queue=tmpfs: %s is not a tmpfs (statfs type %#x)", tmpfsDir, st.Type)
+	}
+	dir := r.tmpfsQueuePath()
+	if err := os.RemoveAll(dir); err != nil {
+		return "", err
+	}
+	return dir, os.MkdirAll(dir, 0o700)
+}
+
+// tmpfsMagic is statfs's f_type of a tmpfs (TMPFS_MAGIC in linux/magic.h).
+const tmpfsMagic = 0x01021994
 
 // oneRun measures one throughput run of kind.
 func (r *runner) oneRun(ctx context.Context, kind string) (*result, error) {
