@@ -230,7 +230,7 @@ func (c *Common) MailboxDirectory() local.Directory {
 // ServerOptions returns the smtpx options of the flags that do not depend
 // on the accepted domains: name, site, logger, queue, protocol log,
 // certificate, resolver, trusted CAs and authenticator. needTLS makes a
-// missing certificate an error.
+// missing certificate an error. A queue on disk also calls syncProcs.
 func (c *Common) ServerOptions(log *slog.Logger, needTLS bool) ([]transport.Option, error) {
 	if c.Grace < 0 { // checked here, where every program's flags meet
 		return nil, Usagef("-grace %v: want a duration of 0 or more", c.Grace)
@@ -241,6 +241,7 @@ func (c *Common) ServerOptions(log *slog.Logger, needTLS bool) ([]transport.Opti
 			return nil, err
 		}
 		opts = append(opts, transport.WithQueueDir(c.QueueDir))
+		syncProcs()
 	} else if !c.OwnQueue {
 		// The transport's start line warns that mail is lost on exit.
 		opts = append(opts, transport.WithMemoryQueue())

@@ -8,7 +8,9 @@
 // a deadline.
 //
 // A queue directory is locked by the process serving it, so that a second
-// server on it fails at once and names the first one's pid.
+// server on it fails at once and names the first one's pid. A server with
+// a queue directory and a single P (one CPU) runs with two, so that the
+// queue's fsyncs do not stall its sessions.
 //
 // It is internal because it is glue for the programs, not part of hubedge's
 // API: a program embedding hubedge would write the same few lines itself.
