@@ -104,7 +104,7 @@ type variant struct {
 	// Chunking (chunking=1, TOOLS=go) makes the Go sink offer CHUNKING
 	// and take BDAT, as a Postfix or Exchange next hop does.
 	Chunking bool
-	// Queue is where the gateway keeps its queue: "" or queueDisk (the
+	// Queue is where the gateway keeps its queue: queueDisk (the
 	// default, in WORKDIR), queueMemory (no -queue: in memory, nothing
 	// fsynced) or queueTmpfs (the same durable store on tmpfs, where a
 	// flush reaches no device). Side by side they split what durability
@@ -180,7 +180,7 @@ func parseVariants(spec string, def variant, tlsOn bool, getenv func(string) str
 		if v.Chunking && v.Tools != toolsGo {
 			errs = append(errs, fmt.Errorf("bench: VARIANTS %q: chunking=1 needs tools=go (smtp-sink has no BDAT)", f))
 		}
-		if v.Queue != "" && v.Queue != queueDisk && (v.RelayCmd != "" || v.Policy != "") {
+		if (v.Queue == queueMemory || v.Queue == queueTmpfs) && (v.RelayCmd != "" || v.Policy != "") {
 			errs = append(errs, fmt.Errorf("bench: VARIANTS %q: queue=%s applies to the gateway only, not to cmd= or policy=", f, v.Queue))
 		}
 		if v.NewConn && v.Policy == "" {
@@ -325,7 +325,7 @@ func loadConfig(getenv func(string) string) (*config, error) {
 		errs = append(errs, fmt.Errorf("bench: TLS=%q: want 0 or 1", v))
 	}
 	def := variant{Tools: str("TOOLS", toolsPostfix), Key: str("KEY", keyECDSA), RelayCmd: c.RelayCmd,
-		Groups: str("TLS_GROUPS", groupsGo)}
+		Groups: str("TLS_GROUPS", groupsGo), Queue: queueDisk}
 	switch v := getenv("TLS_VERIFY"); v {
 	case "", "1":
 	case "0":

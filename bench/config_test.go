@@ -73,7 +73,7 @@ func TestLoadConfig(t *testing.T) {
 			func(c *config) bool { return c.TLS && len(c.Variants) == 1 && c.Variants[0].Tools == toolsGo }},
 		{"default tools and key", map[string]string{}, "",
 			func(c *config) bool {
-				return !c.TLS && c.Variants[0] == variant{Tools: toolsPostfix, Key: keyECDSA, Groups: groupsGo}
+				return !c.TLS && c.Variants[0] == variant{Tools: toolsPostfix, Key: keyECDSA, Groups: groupsGo, Queue: queueDisk}
 			}},
 		{"tls groups", map[string]string{"TLS": "1", "TLS_GROUPS": "openssl30"}, "",
 			func(c *config) bool { return c.Variants[0].Groups == groupsOpenSSL30 }},

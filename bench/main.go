@@ -207,8 +207,8 @@ func header(c *config, mode string, t *tools) {
 			mode, c.Msgs, c.SinkMsgs, c.Sessions, c.Size, c.Runs, c.Warmup, boolBit(c.Reuse), c.Rcpts, boolBit(c.TLS), c.placement(), c.LogDir)
 	}
 	for _, v := range c.Variants {
-		note("variant %q: tools=%s key=%s groups=%s verify=%t gateway=%s relay_cmd=%q scrape=%q milter=%q policy=%q",
-			v.Label, v.Tools, v.Key, v.Groups, !v.NoVerify, cmp.Or(v.Gateway, "(default)"), v.RelayCmd, v.Scrape, v.Milter, v.Policy)
+		note("variant %q: tools=%s key=%s groups=%s verify=%t gateway=%s relay_cmd=%q scrape=%q milter=%q policy=%q queue=%s",
+			v.Label, v.Tools, v.Key, v.Groups, !v.NoVerify, cmp.Or(v.Gateway, "(default)"), v.RelayCmd, v.Scrape, v.Milter, v.Policy, queueWhere(c, v))
 	}
 	mem := "?"
 	if b, err := os.ReadFile("/proc/meminfo"); err == nil {

@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -351,6 +350,18 @@ func (r *runner) teardown(kind string) {
 	}
 }
 
+// queueWhere says where variant v's gateway keeps its queue, for the
+// header: queues of queue=tmpfs are not where the host line says.
+func queueWhere(c *config, v variant) string {
+	switch v.Queue {
+	case queueMemory:
+		return "memory"
+	case queueTmpfs:
+		return fmt.Sprintf("tmpfs (under %s, %s)", tmpfsDir, fsType(tmpfsDir))
+	}
+	return fmt.Sprintf("disk (under %s, %s)", c.WorkDir, fsType(c.WorkDir))
+}
+
 // tmpfsQueuePath is the queue directory of this run for queue=tmpfs.
 func (r *runner) tmpfsQueuePath() string {
 	return filepath.Join(tmpfsDir, fmt.Sprintf("hubedge-bench-queue.%d.%d", os.Getpid(), r.seq))
@@ -359,12 +370,8 @@ func (r *runner) tmpfsQueuePath() string {
 // tmpfsQueue makes a fresh queue directory for this run on tmpfs, which
 // it checks tmpfsDir is: on a disk, queue=tmpfs would measure queue=disk.
 func (r *runner) tmpfsQueue() (string, error) {
-	var st syscall.Statfs_t
-	if err := syscall.Statfs(tmpfsDir, &st); err != nil {
-		return "", fmt.Errorf("bench: queue=tmpfs: %w", err)
-	}
-	if int64(st.Type) != tmpfsMagic {
-		return "", fmt.Errorf("bench: queue=tmpfs: %s is not a tmpfs (statfs type %#x)", tmpfsDir, st.Type)
+	if fs := fsType(tmpfsDir); fs != "tmpfs" {
+		return "", fmt.Errorf("bench: queue=tmpfs: %s is not a tmpfs (%s)", tmpfsDir, fs)
 	}
 	dir := r.tmpfsQueuePath()
 	if err := os.RemoveAll(dir); err != nil {
@@ -372,9 +379,6 @@ func (r *runner) tmpfsQueue() (string, error) {
 	}
 	return dir, os.MkdirAll(dir, 0o700)
 }
-
-// tmpfsMagic is statfs's f_type of a tmpfs (TMPFS_MAGIC in linux/magic.h).
-const tmpfsMagic = 0x01021994
 
 // oneRun measures one throughput run of kind.
 func (r *runner) oneRun(ctx context.Context, kind string) (*result, error) {

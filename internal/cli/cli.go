@@ -230,7 +230,11 @@ func (c *Common) MailboxDirectory() local.Directory {
 // ServerOptions returns the smtpx options of the flags that do not depend
 // on the accepted domains: name, site, logger, queue, protocol log,
 // certificate, resolver, trusted CAs and authenticator. needTLS makes a
-// missing certificate an error. A queue on disk also calls syncProcs.
+// missing certificate an error.
+//
+// With -queue, a process the Go runtime gives a single P (one CPU, or a
+// CPU limit of one) is given a second one and says so on log, unless
+// GOMAXPROCS is set in the environment: see raiseLoneP.
 func (c *Common) ServerOptions(log *slog.Logger, needTLS bool) ([]transport.Option, error) {
 	if c.Grace < 0 { // checked here, where every program's flags meet
 		return nil, Usagef("-grace %v: want a duration of 0 or more", c.Grace)
@@ -241,7 +245,6 @@ func (c *Common) ServerOptions(log *slog.Logger, needTLS bool) ([]transport.Opti
 			return nil, err
 		}
 		opts = append(opts, transport.WithQueueDir(c.QueueDir))
-		syncProcs()
 	} else if !c.OwnQueue {
 		// The transport's start line warns that mail is lost on exit.
 		opts = append(opts, transport.WithMemoryQueue())
@@ -304,6 +307,9 @@ func (c *Common) ServerOptions(log *slog.Logger, needTLS bool) ([]transport.Opti
 			return nil, err
 		}
 		opts = append(opts, transport.WithServerOptions(smtpx.WithAuthenticator(c.users)))
+	}
+	if c.QueueDir != "" && raiseLoneP() {
+		log.Info("cli: GOMAXPROCS raised from 1 to 2, so that the queue's fsyncs do not hold up sessions (set GOMAXPROCS to choose)")
 	}
 	return opts, nil
 }

@@ -10,7 +10,8 @@
 // A queue directory is locked by the process serving it, so that a second
 // server on it fails at once and names the first one's pid. A server with
 // a queue directory and a single P (one CPU) runs with two, so that the
-// queue's fsyncs do not stall its sessions.
+// queue's fsyncs do not hold up its sessions; GOMAXPROCS in the
+// environment overrides that.
 //
 // It is internal because it is glue for the programs, not part of hubedge's
 // API: a program embedding hubedge would write the same few lines itself.
