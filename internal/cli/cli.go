@@ -233,7 +233,7 @@ func (c *Common) MailboxDirectory() local.Directory {
 // missing certificate an error.
 //
 // With -queue, a process the Go runtime gives a single P (one CPU, or a
-// CPU limit of one) is given a second one and says so on log, unless
+// CPU limit of one) is given a second one and logs it, unless
 // GOMAXPROCS is set in the environment: see raiseLoneP.
 func (c *Common) ServerOptions(log *slog.Logger, needTLS bool) ([]transport.Option, error) {
 	if c.Grace < 0 { // checked here, where every program's flags meet
